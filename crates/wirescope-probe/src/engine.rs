@@ -1,0 +1,292 @@
+//! The batch engine: runs one probe over a target set on a dedicated thread (inside the requested
+//! network namespace), paced by one packets-per-second budget, and streams each target's result
+//! the moment it is complete. The CLI and the server consume exactly this stream.
+
+use crate::error::ProbeError;
+use crate::net::NetOptions;
+use crate::result::{ProbeKind, ProbeResult, Summary};
+use crate::targets::Target;
+use crate::{dns, ping, scan, trace};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+/// The probe to run and its options.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "options", rename_all = "lowercase")]
+pub enum ProbeOptions {
+    Ping(ping::PingOptions),
+    Trace(trace::TraceOptions),
+    Dns(dns::DnsOptions),
+    Scan(scan::ScanOptions),
+}
+
+impl ProbeOptions {
+    pub fn kind(&self) -> ProbeKind {
+        match self {
+            ProbeOptions::Ping(_) => ProbeKind::Ping,
+            ProbeOptions::Trace(_) => ProbeKind::Trace,
+            ProbeOptions::Dns(_) => ProbeKind::Dns,
+            ProbeOptions::Scan(_) => ProbeKind::Scan,
+        }
+    }
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub targets: Vec<Target>,
+    pub probe: ProbeOptions,
+    pub net: NetOptions,
+}
+
+/// What a probe implementation gets from the engine.
+#[derive(Debug)]
+pub struct Ctx {
+    pub net: NetOptions,
+    pub cancel: CancellationToken,
+    tx: mpsc::UnboundedSender<ProbeResult>,
+}
+
+impl Ctx {
+    /// Hands one finished result to the consumer; never blocks the probe.
+    pub fn emit(&self, result: ProbeResult) {
+        // A closed receiver means the consumer went away; the run is cancelled then, nothing to report.
+        if self.tx.send(result).is_err() {
+            self.cancel.cancel();
+        }
+    }
+}
+
+/// A running batch: poll `next` for results as they complete, then `finish` for the summary.
+#[derive(Debug)]
+pub struct Run {
+    rx: mpsc::UnboundedReceiver<ProbeResult>,
+    done: oneshot::Receiver<Result<(), ProbeError>>,
+    summary: Summary,
+    started: Instant,
+    cancel: CancellationToken,
+}
+
+impl Run {
+    /// The next finished result, or `None` once the run is over.
+    pub async fn next(&mut self) -> Option<ProbeResult> {
+        let r = self.rx.recv().await?;
+        self.summary.add(&r);
+        Some(r)
+    }
+
+    /// Number of targets in the run.
+    pub fn total(&self) -> usize {
+        self.summary.targets
+    }
+
+    /// The summary so far.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Waits for the run's thread to end and returns the closing summary.
+    pub async fn finish(mut self) -> Result<Summary, ProbeError> {
+        while self.next().await.is_some() {}
+        let outcome = self.done.await.unwrap_or(Ok(()));
+        self.summary.elapsed_ms = crate::stats::ms(self.started.elapsed());
+        self.summary.cancelled = self.cancel.is_cancelled() && self.summary.completed < self.summary.targets;
+        outcome.map(|()| self.summary)
+    }
+}
+
+/// Starts a run. Returns once the probe's sockets are open, so missing privileges, a missing
+/// namespace or interface fail here, at once, before any result.
+pub async fn start(req: RunRequest, cancel: CancellationToken) -> Result<Run, ProbeError> {
+    req.net.check()?;
+    let kind = req.probe.kind();
+    let total = match &req.probe {
+        ProbeOptions::Dns(o) => req.targets.len() * o.types.len().max(1),
+        _ => req.targets.len(),
+    };
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (ready_tx, ready_rx) = oneshot::channel();
+    let (done_tx, done_rx) = oneshot::channel();
+    let ctx = Ctx { net: req.net.clone(), cancel: cancel.clone(), tx };
+    let started = Instant::now();
+    std::thread::Builder::new()
+        .name(format!("wirescope-{}", kind.as_str()))
+        .spawn(move || {
+            let outcome = run_thread(req, ctx, ready_tx);
+            let _ = done_tx.send(outcome);
+        })
+        .map_err(|e| ProbeError::io("start the probe thread", e))?;
+    match ready_rx.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(e),
+        Err(_) => {
+            return match done_rx.await {
+                Ok(Err(e)) => Err(e),
+                _ => Err(ProbeError::Options("the probe thread ended before it started".into())),
+            };
+        }
+    }
+    Ok(Run { rx, done: done_rx, summary: Summary::new(kind, total), started, cancel })
+}
+
+/// Signals that a probe's sockets are open (or why they could not be).
+#[derive(Debug)]
+pub struct Ready(Option<oneshot::Sender<Result<(), ProbeError>>>);
+
+impl Ready {
+    /// Passes a setup step's value through; an error goes to `start`'s caller, which fails at once.
+    pub fn check<T>(&mut self, step: Result<T, ProbeError>) -> Result<T, ProbeError> {
+        match (step, self.0.take()) {
+            (Ok(v), tx) => {
+                self.0 = tx;
+                Ok(v)
+            }
+            (Err(e), Some(tx)) => {
+                let msg = e.to_string();
+                let _ = tx.send(Err(e));
+                Err(ProbeError::Options(msg))
+            }
+            (Err(e), None) => Err(e),
+        }
+    }
+
+    /// Signals that the probe is set up and results will follow.
+    pub fn go(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(Ok(()));
+        }
+    }
+}
+
+fn run_thread(req: RunRequest, ctx: Ctx, ready_tx: oneshot::Sender<Result<(), ProbeError>>) -> Result<(), ProbeError> {
+    let mut ready = Ready(Some(ready_tx));
+    if let Some(ns) = &req.net.netns
+        && let Err(e) = crate::net::netns::enter(ns)
+    {
+        return ready.check(Err(e));
+    }
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return ready.check(Err(ProbeError::io("start the probe runtime", e))),
+    };
+    rt.block_on(async move {
+        match req.probe {
+            ProbeOptions::Ping(o) => ping::run(req.targets, o, &ctx, &mut ready).await,
+            ProbeOptions::Trace(o) => trace::run(req.targets, o, &ctx, &mut ready).await,
+            ProbeOptions::Dns(o) => dns::run(req.targets, o, &ctx, &mut ready).await,
+            ProbeOptions::Scan(o) => scan::run(req.targets, o, &ctx, &mut ready).await,
+        }
+    })
+}
+
+/// One send budget in packets per second, shared by everything a run sends (a token bucket
+/// allowing bursts of 10 ms worth of packets). A rate of 0 means unlimited.
+#[derive(Debug)]
+pub struct Pacer {
+    per_packet: Duration,
+    burst: u32,
+    next: Instant,
+}
+
+impl Pacer {
+    pub fn new(rate_pps: u32, now: Instant) -> Self {
+        let per_packet = if rate_pps == 0 { Duration::ZERO } else { Duration::from_secs_f64(1.0 / f64::from(rate_pps)) };
+        Pacer { per_packet, burst: (rate_pps / 100).max(1), next: now }
+    }
+
+    /// How many of `want` packets may go now; when none may, the instant at which one may.
+    pub fn grant(&mut self, now: Instant, want: u32) -> Result<u32, Instant> {
+        if self.per_packet.is_zero() || want == 0 {
+            return Ok(want);
+        }
+        let floor = now.checked_sub(self.per_packet * (self.burst - 1)).unwrap_or(now);
+        if self.next < floor {
+            self.next = floor;
+        }
+        if self.next > now {
+            return Err(self.next);
+        }
+        let available = ((now - self.next).as_nanos() / self.per_packet.as_nanos().max(1)) as u32 + 1;
+        let n = available.min(want).min(self.burst);
+        self.next += self.per_packet * n;
+        Ok(n)
+    }
+}
+
+/// A target whose address is known, with its position in the run.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub target: Target,
+    pub addr: std::net::IpAddr,
+}
+
+/// Resolves the hostname targets of a run concurrently. Targets that do not resolve come back
+/// in the second list with the reason, to be reported as results.
+pub async fn resolve_targets(targets: Vec<Target>, ctx: &Ctx) -> (Vec<Resolved>, Vec<(Target, String)>) {
+    use crate::targets::Host;
+    let names: Vec<String> = targets
+        .iter()
+        .filter_map(|t| match &t.host {
+            Host::Name(n) => Some(n.clone()),
+            Host::Ip(_) => None,
+        })
+        .collect();
+    let answers = if names.is_empty() {
+        Default::default()
+    } else {
+        dns::resolve::resolve_all(&names, &ctx.net).await
+    };
+    let mut ok = Vec::with_capacity(targets.len());
+    let mut failed = Vec::new();
+    for t in targets {
+        match &t.host {
+            Host::Ip(ip) => {
+                let addr = *ip;
+                ok.push(Resolved { target: t, addr });
+            }
+            Host::Name(n) => match answers.get(n) {
+                Some(Ok(addr)) => {
+                    let addr = *addr;
+                    ok.push(Resolved { target: t, addr });
+                }
+                Some(Err(e)) => {
+                    let e = e.clone();
+                    failed.push((t, e));
+                }
+                None => failed.push((t, "not resolved".into())),
+            },
+        }
+    }
+    (ok, failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pacer_spreads_packets_at_the_rate() {
+        let t0 = Instant::now();
+        let mut p = Pacer::new(1000, t0);
+        // A burst of 10 ms worth goes at once, then one packet per millisecond.
+        assert_eq!(p.grant(t0, 100), Ok(1));
+        let t1 = t0 + Duration::from_millis(20);
+        assert_eq!(p.grant(t1, 100), Ok(10));
+        assert!(matches!(p.grant(t1, 1), Err(at) if at > t1));
+        let mut sent = 11u32;
+        let mut now = t1;
+        while now < t0 + Duration::from_secs(1) {
+            now += Duration::from_micros(250);
+            sent += p.grant(now, 100).unwrap_or(0);
+        }
+        assert!((995..=1012).contains(&sent), "sent {sent} in one second at 1000 pps");
+    }
+
+    #[test]
+    fn zero_rate_is_unlimited() {
+        let t0 = Instant::now();
+        assert_eq!(Pacer::new(0, t0).grant(t0, 5000), Ok(5000));
+    }
+}

@@ -1,0 +1,21 @@
+//! wirescope's probe library: target expressions, the batch engine and every active probe
+//! (ping, traceroute, DNS, TCP scan). The CLI and the server both drive `engine::start` and
+//! consume the same stream of `ProbeResult`s.
+
+pub mod dns;
+pub mod duration;
+pub mod engine;
+pub mod error;
+pub mod net;
+pub mod ping;
+pub mod result;
+pub mod scan;
+pub mod stats;
+pub mod targets;
+pub mod trace;
+pub mod wire;
+
+pub use engine::{ProbeOptions, Run, RunRequest, start};
+pub use error::ProbeError;
+pub use result::{ProbeKind, ProbeResult, Summary};
+pub use targets::{Target, TargetList};

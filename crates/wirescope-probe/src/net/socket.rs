@@ -1,0 +1,121 @@
+//! Socket creation with the run's interface binding (SO_BINDTODEVICE, which is also how a socket
+//! joins a Linux VRF) and source address applied, and raw-socket privilege errors explained.
+
+use crate::error::ProbeError;
+use serde::{Deserialize, Serialize};
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+
+/// Address family preference when a name resolves to both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// IPv4 first, IPv6 when the name has no IPv4 address.
+    #[default]
+    Any,
+    V4,
+    V6,
+}
+
+/// Where a run's probes leave from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetOptions {
+    /// Network namespace to run in (a name under /run/netns, or a path).
+    pub netns: Option<String>,
+    /// Interface or VRF device to bind every socket to.
+    pub interface: Option<String>,
+    /// Source address to send from.
+    pub source: Option<IpAddr>,
+    /// Family used for hostname targets.
+    #[serde(default)]
+    pub family: Family,
+    /// DNS servers used to resolve hostname targets (empty: the system's).
+    #[serde(default)]
+    pub resolvers: Vec<SocketAddr>,
+}
+
+impl NetOptions {
+    /// Checks the options before a run starts: the namespace exists, and the source, if given, is an address.
+    pub fn check(&self) -> Result<(), ProbeError> {
+        if let Some(ns) = &self.netns {
+            crate::net::netns::check(ns)?;
+        }
+        if let Some(dev) = &self.interface
+            && (dev.is_empty() || dev.len() >= libc::IFNAMSIZ || dev.contains('/'))
+        {
+            return Err(ProbeError::Options(format!("'{dev}' is not a valid interface name")));
+        }
+        Ok(())
+    }
+
+    /// Creates a non-blocking socket bound to the interface and (when `bind_source`) the source address.
+    pub fn socket(&self, v6: bool, ty: Type, proto: Protocol, bind_source: bool) -> Result<Socket, ProbeError> {
+        let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
+        let sock = Socket::new(domain, ty.nonblocking().cloexec(), Some(proto))
+            .map_err(|e| ProbeError::io(format!("open {} socket", describe(v6, ty, proto)), e))?;
+        if let Some(dev) = &self.interface {
+            sock.bind_device(Some(dev.as_bytes())).map_err(|source| ProbeError::Interface {
+                name: dev.clone(),
+                source: explain_device(source),
+            })?;
+        }
+        if bind_source && let Some(src) = self.source {
+            if src.is_ipv6() != v6 {
+                return Err(ProbeError::Options(format!(
+                    "source address {src} is {} but the target is {}",
+                    if src.is_ipv6() { "IPv6" } else { "IPv4" },
+                    if v6 { "IPv6" } else { "IPv4" }
+                )));
+            }
+            sock.bind(&SockAddr::from(SocketAddr::new(src, 0)))
+                .map_err(|source| ProbeError::Source { addr: src, source })?;
+        }
+        Ok(sock)
+    }
+
+    /// The source address the kernel would use toward `dst` (honouring --source and --interface).
+    pub fn route_source(&self, dst: IpAddr) -> Result<IpAddr, ProbeError> {
+        if let Some(src) = self.source {
+            return Ok(src);
+        }
+        let sock = self.socket(dst.is_ipv6(), Type::DGRAM, Protocol::UDP, false)?;
+        sock.connect(&SockAddr::from(SocketAddr::new(dst, 9)))
+            .map_err(|e| ProbeError::io(format!("find a route to {dst}"), e))?;
+        let local = sock.local_addr().map_err(|e| ProbeError::io("read the local address", e))?;
+        local
+            .as_socket()
+            .map(|a| a.ip())
+            .ok_or_else(|| ProbeError::Options(format!("no source address toward {dst}")))
+    }
+}
+
+fn describe(v6: bool, ty: Type, proto: Protocol) -> String {
+    let fam = if v6 { "IPv6" } else { "IPv4" };
+    let kind = if ty == Type::RAW { "raw" } else if ty == Type::DGRAM { "datagram" } else { "stream" };
+    let p = match proto {
+        p if p == Protocol::ICMPV4 || p == Protocol::ICMPV6 => "ICMP",
+        p if p == Protocol::UDP => "UDP",
+        p if p == Protocol::TCP => "TCP",
+        _ => "",
+    };
+    format!("{fam} {kind} {p}")
+}
+
+fn explain_device(e: io::Error) -> io::Error {
+    match e.raw_os_error() {
+        Some(libc::ENODEV) => io::Error::new(e.kind(), "no such interface in this network namespace"),
+        Some(libc::EPERM) => io::Error::new(e.kind(), "binding to an interface needs CAP_NET_RAW"),
+        _ => e,
+    }
+}
+
+/// Whether an error from opening a raw socket means "not permitted".
+pub fn is_permission(e: &ProbeError) -> bool {
+    matches!(e, ProbeError::Io { source, .. } if matches!(source.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES)))
+}
+
+/// The path of this executable, for the setcap hint.
+pub fn exe_path() -> String {
+    std::env::current_exe().map_or_else(|_| "$(command -v wirescope)".into(), |p| p.display().to_string())
+}

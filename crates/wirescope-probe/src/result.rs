@@ -1,0 +1,210 @@
+//! The results a run yields, one per target, shaped exactly as the CLI's NDJSON lines and the API's results.
+
+use crate::stats::RttStats;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// Which probe a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeKind {
+    Ping,
+    Trace,
+    Dns,
+    Scan,
+}
+
+impl ProbeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProbeKind::Ping => "ping",
+            ProbeKind::Trace => "trace",
+            ProbeKind::Dns => "dns",
+            ProbeKind::Scan => "scan",
+        }
+    }
+}
+
+/// One target's finished result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ProbeResult {
+    Ping(PingResult),
+    Trace(TraceResult),
+    Dns(DnsResult),
+    Scan(ScanResult),
+}
+
+impl ProbeResult {
+    pub fn target(&self) -> &str {
+        match self {
+            ProbeResult::Ping(r) => &r.target,
+            ProbeResult::Trace(r) => &r.target,
+            ProbeResult::Dns(r) => &r.target,
+            ProbeResult::Scan(r) => &r.target,
+        }
+    }
+
+    pub fn kind(&self) -> ProbeKind {
+        match self {
+            ProbeResult::Ping(_) => ProbeKind::Ping,
+            ProbeResult::Trace(_) => ProbeKind::Trace,
+            ProbeResult::Dns(_) => ProbeKind::Dns,
+            ProbeResult::Scan(_) => ProbeKind::Scan,
+        }
+    }
+}
+
+/// Echo statistics for one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PingResult {
+    pub target: String,
+    pub addr: Option<IpAddr>,
+    pub alive: bool,
+    pub sent: u32,
+    pub received: u32,
+    pub loss_pct: f64,
+    pub rtt_ms: Option<RttStats>,
+    /// Each probe's round-trip time in order, `null` for a lost probe.
+    pub rtts_ms: Vec<Option<f64>>,
+    /// Why the target is not alive when something said so: an ICMP error, a failed resolution.
+    pub error: Option<String>,
+}
+
+/// The path to one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TraceResult {
+    pub target: String,
+    pub addr: Option<IpAddr>,
+    pub protocol: String,
+    pub reached: bool,
+    pub hops: Vec<Hop>,
+    pub error: Option<String>,
+}
+
+/// One TTL of a trace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hop {
+    pub ttl: u8,
+    /// The address that answered most probes at this TTL, `null` when none did.
+    pub addr: Option<IpAddr>,
+    /// Its reverse name, when asked for and found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Every distinct address that answered at this TTL (more than one means the path changed).
+    pub addrs: Vec<IpAddr>,
+    /// Each probe's round-trip time in order, `null` for a lost probe.
+    pub rtt_ms: Vec<Option<f64>>,
+    pub loss_pct: f64,
+}
+
+/// One DNS question and its answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DnsResult {
+    pub target: String,
+    /// The server asked.
+    pub addr: Option<IpAddr>,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    pub rcode: Option<String>,
+    /// The answer section as text, one entry per record (what `dig +short` prints).
+    pub answers: Vec<String>,
+    pub records: Vec<DnsRecord>,
+    pub elapsed_ms: f64,
+    pub server: Option<String>,
+    /// "udp" or "tcp": the transport of the final answer.
+    pub transport: Option<String>,
+    pub error: Option<String>,
+}
+
+/// One resource record of an answer section.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DnsRecord {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    pub ttl: u32,
+    pub data: String,
+}
+
+/// The TCP port states of one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScanResult {
+    pub target: String,
+    pub addr: Option<IpAddr>,
+    pub open: Vec<u16>,
+    pub closed: u32,
+    pub filtered: u32,
+    /// The first line(s) an open port said, keyed by port number.
+    pub banners: BTreeMap<String, String>,
+    /// Well-known service names of the open ports, keyed by port number.
+    pub services: BTreeMap<String, String>,
+    pub elapsed_ms: f64,
+    pub error: Option<String>,
+}
+
+/// The closing line of a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub kind: &'static str,
+    pub probe: ProbeKind,
+    /// Targets in the run.
+    pub targets: usize,
+    /// Results delivered (less than `targets` when cancelled).
+    pub completed: usize,
+    pub elapsed_ms: f64,
+    pub cancelled: bool,
+    /// Per-kind counts: ping `alive`/`dead`; trace `reached`/`unreached`; dns `answered`/`nxdomain`/`failed`;
+    /// scan `hosts_up`/`open_ports`/`filtered_ports`.
+    #[serde(flatten)]
+    pub counts: BTreeMap<&'static str, u64>,
+}
+
+impl Summary {
+    /// An empty summary of a run over `targets` targets.
+    pub fn new(probe: ProbeKind, targets: usize) -> Self {
+        let keys: &[&'static str] = match probe {
+            ProbeKind::Ping => &["alive", "dead"],
+            ProbeKind::Trace => &["reached", "unreached"],
+            ProbeKind::Dns => &["answered", "nxdomain", "failed"],
+            ProbeKind::Scan => &["hosts_up", "open_ports", "filtered_ports"],
+        };
+        Summary {
+            kind: "summary",
+            probe,
+            targets,
+            completed: 0,
+            elapsed_ms: 0.0,
+            cancelled: false,
+            counts: keys.iter().map(|k| (*k, 0)).collect(),
+        }
+    }
+
+    /// Counts one result in.
+    pub fn add(&mut self, result: &ProbeResult) {
+        self.completed += 1;
+        let mut bump = |key: &'static str, n: u64| *self.counts.entry(key).or_insert(0) += n;
+        match result {
+            ProbeResult::Ping(r) => bump(if r.alive { "alive" } else { "dead" }, 1),
+            ProbeResult::Trace(r) => bump(if r.reached { "reached" } else { "unreached" }, 1),
+            ProbeResult::Dns(r) => match (r.error.as_deref(), r.rcode.as_deref()) {
+                (None, Some("NOERROR")) => bump("answered", 1),
+                (None, Some("NXDOMAIN")) => bump("nxdomain", 1),
+                _ => bump("failed", 1),
+            },
+            ProbeResult::Scan(r) => {
+                if !r.open.is_empty() || r.closed > 0 {
+                    bump("hosts_up", 1);
+                }
+                bump("open_ports", r.open.len() as u64);
+                bump("filtered_ports", u64::from(r.filtered));
+            }
+        }
+    }
+
+    pub fn count(&self, key: &str) -> u64 {
+        self.counts.get(key).copied().unwrap_or(0)
+    }
+}

@@ -1,0 +1,546 @@
+//! Traceroute over ICMP, UDP or TCP SYN: every TTL of every target in flight at once (paced by
+//! one budget), Paris-style constant flow identifiers so ECMP routers keep a trace on one path,
+//! per-hop loss and RTT, many targets concurrently.
+
+pub mod state;
+
+use crate::duration::serde_human;
+use crate::engine::{Ctx, Pacer, Ready, Resolved, resolve_targets};
+use crate::error::ProbeError;
+use crate::net::socket::{exe_path, is_permission};
+use crate::result::{ProbeResult, TraceResult};
+use crate::targets::{Host, Target};
+use crate::wire::icmp::{self, ErrorKind, Icmp};
+use crate::wire::l4::{self, TcpHeader};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use serde::{Deserialize, Serialize};
+use socket2::{Protocol, Type};
+use state::{Answer, TraceState};
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::io::ErrorKind as IoKind;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+use tokio::net::UdpSocket;
+
+/// The kind of packet a trace sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TraceProtocol {
+    #[default]
+    Icmp,
+    Udp,
+    Tcp,
+}
+
+impl TraceProtocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TraceProtocol::Icmp => "icmp",
+            TraceProtocol::Udp => "udp",
+            TraceProtocol::Tcp => "tcp",
+        }
+    }
+}
+
+/// Options of a trace run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TraceOptions {
+    pub protocol: TraceProtocol,
+    /// The highest TTL probed.
+    pub max_hops: u8,
+    /// The first TTL probed.
+    pub first_hop: u8,
+    /// Destination port for UDP (default 33434) and TCP (default 80).
+    pub port: Option<u16>,
+    /// Probes per hop.
+    pub queries: u8,
+    /// How long to wait for answers after a target's last probe.
+    #[serde(with = "serde_human")]
+    pub timeout: Duration,
+    /// Probes per second over the whole run (0: unlimited).
+    pub rate: u32,
+    /// Look up the reverse names of the hops.
+    pub resolve: bool,
+}
+
+impl Default for TraceOptions {
+    fn default() -> Self {
+        TraceOptions {
+            protocol: TraceProtocol::Icmp,
+            max_hops: 30,
+            first_hop: 1,
+            port: None,
+            queries: 3,
+            timeout: Duration::from_secs(2),
+            rate: 10_000,
+            resolve: false,
+        }
+    }
+}
+
+impl TraceOptions {
+    pub fn validate(&self) -> Result<(), ProbeError> {
+        let bad = |m: &str| Err(ProbeError::Options(m.to_string()));
+        if self.max_hops == 0 {
+            return bad("max-hops must be between 1 and 255");
+        }
+        if self.first_hop == 0 || self.first_hop > self.max_hops {
+            return bad("first-hop must be between 1 and max-hops");
+        }
+        if !(1..=10).contains(&self.queries) {
+            return bad("queries must be between 1 and 10");
+        }
+        if self.timeout.is_zero() {
+            return bad("timeout must be above zero");
+        }
+        if self.port == Some(0) {
+            return bad("port must be between 1 and 65535");
+        }
+        Ok(())
+    }
+
+    fn dport(&self) -> u16 {
+        self.port.unwrap_or(match self.protocol {
+            TraceProtocol::Tcp => 80,
+            _ => 33434,
+        })
+    }
+}
+
+/// The raw sockets of one address family.
+#[derive(Debug)]
+struct Sockets {
+    v6: bool,
+    /// Receives ICMP answers (and sends ICMP probes).
+    icmp: UdpSocket,
+    /// Sends UDP or TCP probes; for TCP also receives the destination's SYN-ACK or RST.
+    l4: Option<UdpSocket>,
+}
+
+fn raw(ctx: &Ctx, v6: bool, proto: Protocol) -> Result<UdpSocket, ProbeError> {
+    let sock = ctx.net.socket(v6, Type::RAW, proto, true).map_err(|e| {
+        if is_permission(&e) {
+            ProbeError::Privilege {
+                what: "trace",
+                detail: "raw sockets are needed to send probes with chosen TTLs and read the ICMP answers".into(),
+                exe: exe_path(),
+                hint: "",
+            }
+        } else {
+            e
+        }
+    })?;
+    let _ = sock.set_recv_buffer_size(4 << 20);
+    let std: std::net::UdpSocket = std::os::fd::OwnedFd::from(sock).into();
+    UdpSocket::from_std(std).map_err(|e| ProbeError::io("register a raw socket", e))
+}
+
+fn open(ctx: &Ctx, v6: bool, proto: TraceProtocol) -> Result<Sockets, ProbeError> {
+    let icmp = raw(ctx, v6, if v6 { Protocol::ICMPV6 } else { Protocol::ICMPV4 })?;
+    let l4 = match proto {
+        TraceProtocol::Icmp => None,
+        TraceProtocol::Udp => Some(raw(ctx, v6, Protocol::UDP)?),
+        TraceProtocol::Tcp => Some(raw(ctx, v6, Protocol::TCP)?),
+    };
+    Ok(Sockets { v6, icmp, l4 })
+}
+
+/// Runs traces to every target.
+pub async fn run(targets: Vec<Target>, opts: TraceOptions, ctx: &Ctx, ready: &mut Ready) -> Result<(), ProbeError> {
+    ready.check(opts.validate())?;
+    let names = targets.iter().any(|t| matches!(t.host, Host::Name(_)));
+    let has = |v6: bool| targets.iter().any(|t| matches!(t.host, Host::Ip(ip) if ip.is_ipv6() == v6));
+    let v4 = if names || has(false) { Some(ready.check(open(ctx, false, opts.protocol))?) } else { None };
+    let v6 = if names || has(true) {
+        match open(ctx, true, opts.protocol) {
+            Ok(s) => Some(s),
+            Err(_) if !has(true) && v4.is_some() => None,
+            Err(e) => return ready.check(Err(e)),
+        }
+    } else {
+        None
+    };
+    ready.go();
+
+    let (resolved, failed) = resolve_targets(targets, ctx).await;
+    for (t, why) in failed {
+        ctx.emit(ProbeResult::Trace(TraceResult {
+            target: t.spec,
+            addr: None,
+            protocol: opts.protocol.as_str().into(),
+            reached: false,
+            hops: Vec::new(),
+            error: Some(why),
+        }));
+    }
+    let (t6, t4): (Vec<Resolved>, Vec<Resolved>) = resolved.into_iter().partition(|r| r.addr.is_ipv6());
+    let pacer = RefCell::new(Pacer::new(opts.rate, Instant::now()));
+    let run4 = async {
+        match &v4 {
+            Some(s) if !t4.is_empty() => Family::new(s, t4, &opts, ctx)?.run(ctx, &pacer).await,
+            _ => Ok(()),
+        }
+    };
+    let run6 = async {
+        match &v6 {
+            Some(s) if !t6.is_empty() => Family::new(s, t6, &opts, ctx)?.run(ctx, &pacer).await,
+            Some(_) => Ok(()),
+            None => {
+                for r in t6 {
+                    ctx.emit(ProbeResult::Trace(TraceResult {
+                        target: r.target.spec,
+                        addr: Some(r.addr),
+                        protocol: opts.protocol.as_str().into(),
+                        reached: false,
+                        hops: Vec::new(),
+                        error: Some("IPv6 is not available".into()),
+                    }));
+                }
+                Ok(())
+            }
+        }
+    };
+    let (a, b) = futures::join!(run4, run6);
+    a.and(b)
+}
+
+#[derive(Debug)]
+struct TargetTrace {
+    resolved: Resolved,
+    state: TraceState,
+    src: IpAddr,
+    sport: u16,
+    done: bool,
+}
+
+type Naming = Pin<Box<dyn Future<Output = TraceResult>>>;
+
+/// The trace engine of one address family.
+#[derive(Debug)]
+struct Family<'a> {
+    socks: &'a Sockets,
+    opts: &'a TraceOptions,
+    targets: Vec<TargetTrace>,
+    by_addr: HashMap<IpAddr, Vec<usize>>,
+    /// Send order: round by round (query), TTL by TTL, target by target; a linear position.
+    cursor: usize,
+    hops: usize,
+    deadlines: VecDeque<(Instant, usize)>,
+    ident: u16,
+    cookie: u16,
+    remaining: usize,
+}
+
+impl<'a> Family<'a> {
+    fn new(socks: &'a Sockets, targets: Vec<Resolved>, opts: &'a TraceOptions, ctx: &Ctx) -> Result<Self, ProbeError> {
+        let base: u16 = 33_000 + (rand::random::<u16>() % 8_000);
+        let mut by_addr: HashMap<IpAddr, Vec<usize>> = HashMap::new();
+        let mut list = Vec::with_capacity(targets.len());
+        for (i, r) in targets.into_iter().enumerate() {
+            let src = if opts.protocol == TraceProtocol::Icmp { r.addr } else { ctx.net.route_source(r.addr)? };
+            by_addr.entry(r.addr).or_default().push(i);
+            list.push(TargetTrace {
+                resolved: r,
+                state: TraceState::new(opts.first_hop, opts.max_hops, opts.queries),
+                src,
+                sport: base.wrapping_add((i % 24_000) as u16),
+                done: false,
+            });
+        }
+        Ok(Family {
+            socks,
+            opts,
+            remaining: list.len(),
+            targets: list,
+            by_addr,
+            cursor: 0,
+            hops: usize::from(opts.max_hops - opts.first_hop) + 1,
+            deadlines: VecDeque::new(),
+            ident: rand::random(),
+            cookie: rand::random(),
+        })
+    }
+
+    fn total_positions(&self) -> usize {
+        usize::from(self.opts.queries) * self.hops * self.targets.len()
+    }
+
+    fn position(&self, q: u8, ttl: u8, t: usize) -> usize {
+        (usize::from(q) * self.hops + usize::from(ttl - self.opts.first_hop)) * self.targets.len() + t
+    }
+
+    /// Whether every probe this target will get has been sent.
+    fn sending_finished(&self, t: usize) -> bool {
+        let end = self.targets[t].state.end_ttl().unwrap_or(self.opts.max_hops);
+        self.cursor > self.position(self.opts.queries - 1, end, t)
+    }
+
+    async fn run(mut self, ctx: &Ctx, pacer: &RefCell<Pacer>) -> Result<(), ProbeError> {
+        let mut buf = vec![0u8; 65_536];
+        let mut naming: FuturesUnordered<Naming> = FuturesUnordered::new();
+        while self.remaining > 0 || !naming.is_empty() {
+            self.drain(&mut buf, ctx, &mut naming);
+            let now = Instant::now();
+            let mut wake = self.send_due(now, pacer);
+            let now = Instant::now();
+            while let Some(&(deadline, t)) = self.deadlines.front() {
+                if deadline > now {
+                    break;
+                }
+                self.deadlines.pop_front();
+                let tt = &self.targets[t];
+                let quiet = tt.state.last_sent.is_none_or(|l| l + self.opts.timeout <= now);
+                if !tt.done && quiet && self.sending_finished(t) {
+                    self.finish(t, ctx, &mut naming);
+                }
+            }
+            if let Some(&(d, _)) = self.deadlines.front() {
+                wake = Some(wake.map_or(d, |w| w.min(d)));
+            }
+            if self.remaining == 0 && naming.is_empty() {
+                break;
+            }
+            let sleep = tokio::time::sleep_until(wake.unwrap_or(now + Duration::from_millis(100)).into());
+            let l4_readable = async {
+                match (&self.socks.l4, self.opts.protocol) {
+                    (Some(s), TraceProtocol::Tcp) => s.readable().await,
+                    _ => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                _ = ctx.cancel.cancelled() => return Ok(()),
+                Some(result) = naming.next(), if !naming.is_empty() => ctx.emit(ProbeResult::Trace(result)),
+                r = self.socks.icmp.readable() => r.map_err(|e| ProbeError::io("wait for ICMP answers", e))?,
+                r = l4_readable => r.map_err(|e| ProbeError::io("wait for TCP answers", e))?,
+                _ = sleep => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends what the budget allows; returns when to come back for more.
+    fn send_due(&mut self, now: Instant, pacer: &RefCell<Pacer>) -> Option<Instant> {
+        let total = self.total_positions();
+        let n = self.targets.len();
+        while self.cursor < total {
+            let pos = self.cursor;
+            let t = pos % n;
+            let ttl = ((pos / n) % self.hops) as u8 + self.opts.first_hop;
+            let q = (pos / (n * self.hops)) as u8;
+            if self.targets[t].done || !self.targets[t].state.wants(ttl) {
+                self.cursor += 1;
+                continue;
+            }
+            if let Err(at) = pacer.borrow_mut().grant(now, 1) {
+                return Some(at);
+            }
+            match self.send(t, ttl, q) {
+                Ok(()) => {
+                    let at = Instant::now();
+                    self.targets[t].state.on_sent(ttl, q, at);
+                    self.deadlines.push_back((at + self.opts.timeout, t));
+                    self.cursor += 1;
+                }
+                Err(e) if e.kind() == IoKind::WouldBlock || e.raw_os_error() == Some(libc::ENOBUFS) => {
+                    return Some(now + Duration::from_millis(1));
+                }
+                // Unroutable from here: the probe is lost, the trace goes on.
+                Err(_) => self.cursor += 1,
+            }
+        }
+        None
+    }
+
+    fn send(&self, t: usize, ttl: u8, q: u8) -> std::io::Result<()> {
+        let tt = &self.targets[t];
+        let dst = tt.resolved.addr;
+        let id = tt.state.probe_id(ttl, q);
+        let (sock, pkt) = match self.opts.protocol {
+            TraceProtocol::Icmp => {
+                // Paris for ICMP: the two steering bytes cancel the sequence number in the checksum,
+                // so identifier and checksum (what ICMP-hashing balancers look at) stay constant.
+                let steer = 0xffff - id;
+                let mut payload = steer.to_be_bytes().to_vec();
+                payload.extend_from_slice(b"wirescope-trace-");
+                (&self.socks.icmp, icmp::echo_request(self.socks.v6, self.ident, id, &payload))
+            }
+            TraceProtocol::Udp => {
+                (self.l4_sock()?, l4::udp_paris(tt.src, dst, tt.sport, self.opts.dport(), id, 12))
+            }
+            TraceProtocol::Tcp => {
+                let seq = (u32::from(self.cookie) << 16) | u32::from(id);
+                (self.l4_sock()?, l4::tcp_syn(tt.src, dst, tt.sport, self.opts.dport(), seq))
+            }
+        };
+        set_ttl(sock, self.socks.v6, ttl)?;
+        sock.try_send_to(&pkt, SocketAddr::new(dst, 0)).map(|_| ())
+    }
+
+    fn l4_sock(&self) -> std::io::Result<&UdpSocket> {
+        self.socks.l4.as_ref().ok_or_else(|| std::io::Error::other("no socket for the probe protocol"))
+    }
+
+    fn drain(&mut self, buf: &mut [u8], ctx: &Ctx, naming: &mut FuturesUnordered<Naming>) {
+        loop {
+            match self.socks.icmp.try_recv_from(buf) {
+                Ok((n, from)) => {
+                    let at = Instant::now();
+                    if let Some((t, id, from, kind)) = self.match_icmp(&buf[..n], from.ip()) {
+                        self.answer(t, id, from, kind, at, ctx, naming);
+                    }
+                }
+                Err(e) if e.kind() == IoKind::WouldBlock => break,
+                Err(_) => continue,
+            }
+        }
+        if self.opts.protocol != TraceProtocol::Tcp {
+            return;
+        }
+        let Some(sock) = &self.socks.l4 else { return };
+        loop {
+            match sock.try_recv_from(buf) {
+                Ok((n, from)) => {
+                    let at = Instant::now();
+                    if let Some((t, id)) = self.match_tcp(&buf[..n], from.ip()) {
+                        self.answer(t, id, from.ip(), Answer::Destination, at, ctx, naming);
+                    }
+                }
+                Err(e) if e.kind() == IoKind::WouldBlock => break,
+                Err(_) => continue,
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn answer(
+        &mut self,
+        targets: Vec<usize>,
+        id: u16,
+        from: IpAddr,
+        kind: Answer,
+        at: Instant,
+        ctx: &Ctx,
+        naming: &mut FuturesUnordered<Naming>,
+    ) {
+        for t in targets {
+            let tt = &mut self.targets[t];
+            let Some((ttl, q)) = tt.state.from_probe_id(id) else { continue };
+            if tt.done || !tt.state.on_answer(ttl, q, from, kind, at) {
+                continue;
+            }
+            if self.targets[t].state.answered_to_end() && self.sending_finished(t) {
+                self.finish(t, ctx, naming);
+            }
+        }
+    }
+
+    /// Matches an ICMP message to (targets, probe id, who answered, what it means).
+    fn match_icmp(&self, pkt: &[u8], from: IpAddr) -> Option<(Vec<usize>, u16, IpAddr, Answer)> {
+        let v6 = self.socks.v6;
+        let (msg, _) = icmp::parse(pkt, v6, !v6)?;
+        match msg {
+            Icmp::EchoReply { ident, seq, .. } => {
+                if self.opts.protocol != TraceProtocol::Icmp || ident != self.ident {
+                    return None;
+                }
+                Some((self.by_addr.get(&from)?.clone(), seq, from, Answer::Destination))
+            }
+            Icmp::Error { kind, quoted, .. } => {
+                let targets = self.by_addr.get(&quoted.dst)?;
+                let l4 = quoted.l4;
+                let id = match self.opts.protocol {
+                    TraceProtocol::Icmp => {
+                        let want = if v6 { icmp::PROTO_ICMPV6 } else { icmp::PROTO_ICMP };
+                        if quoted.proto != want || u16::from_be_bytes([l4[4], l4[5]]) != self.ident {
+                            return None;
+                        }
+                        u16::from_be_bytes([l4[6], l4[7]])
+                    }
+                    TraceProtocol::Udp => {
+                        if quoted.proto != icmp::PROTO_UDP || u16::from_be_bytes([l4[2], l4[3]]) != self.opts.dport() {
+                            return None;
+                        }
+                        u16::from_be_bytes([l4[6], l4[7]])
+                    }
+                    TraceProtocol::Tcp => {
+                        if quoted.proto != icmp::PROTO_TCP || u16::from_be_bytes([l4[4], l4[5]]) != self.cookie {
+                            return None;
+                        }
+                        u16::from_be_bytes([l4[6], l4[7]])
+                    }
+                };
+                let sport = u16::from_be_bytes([l4[0], l4[1]]);
+                let targets: Vec<usize> = targets
+                    .iter()
+                    .copied()
+                    .filter(|&t| self.opts.protocol == TraceProtocol::Icmp || self.targets[t].sport == sport)
+                    .collect();
+                let answer = match kind {
+                    ErrorKind::TimeExceeded => Answer::Hop,
+                    ErrorKind::Unreachable(_) | ErrorKind::PacketTooBig if from == quoted.dst => Answer::Destination,
+                    ErrorKind::Unreachable(_) | ErrorKind::PacketTooBig => Answer::Unreachable(icmp::describe(kind, v6)),
+                };
+                Some((targets, id, from, answer))
+            }
+            Icmp::Other { .. } => None,
+        }
+    }
+
+    /// Matches the destination's SYN-ACK or RST to our SYN.
+    fn match_tcp(&self, pkt: &[u8], from: IpAddr) -> Option<(Vec<usize>, u16)> {
+        let seg = if self.socks.v6 { pkt } else { pkt.get(icmp::ipv4_header_len(pkt)?.0..)? };
+        let h = TcpHeader::parse(seg)?;
+        if h.sport != self.opts.dport() || h.flags & (TcpHeader::RST | TcpHeader::SYN) == 0 {
+            return None;
+        }
+        let acked = h.ack.wrapping_sub(1);
+        if (acked >> 16) as u16 != self.cookie {
+            return None;
+        }
+        let targets: Vec<usize> =
+            self.by_addr.get(&from)?.iter().copied().filter(|&t| self.targets[t].sport == h.dport).collect();
+        Some((targets, acked as u16))
+    }
+
+    fn finish(&mut self, t: usize, ctx: &Ctx, naming: &mut FuturesUnordered<Naming>) {
+        let tt = &mut self.targets[t];
+        if tt.done {
+            return;
+        }
+        tt.done = true;
+        self.remaining -= 1;
+        let result = TraceResult {
+            target: tt.resolved.target.spec.clone(),
+            addr: Some(tt.resolved.addr),
+            protocol: self.opts.protocol.as_str().into(),
+            reached: tt.state.reached(),
+            hops: tt.state.hops(),
+            error: tt.state.unreachable(),
+        };
+        if !self.opts.resolve {
+            ctx.emit(ProbeResult::Trace(result));
+            return;
+        }
+        let net = ctx.net.clone();
+        naming.push(Box::pin(async move {
+            let mut result = result;
+            let addrs: Vec<IpAddr> = result.hops.iter().filter_map(|h| h.addr).collect();
+            let names = crate::dns::resolve::reverse_names(&addrs, &net).await;
+            for h in &mut result.hops {
+                h.name = h.addr.and_then(|a| names.get(&a).cloned());
+            }
+            result
+        }));
+    }
+}
+
+fn set_ttl(sock: &UdpSocket, v6: bool, ttl: u8) -> std::io::Result<()> {
+    let sref = socket2::SockRef::from(sock);
+    if v6 { sref.set_unicast_hops_v6(u32::from(ttl)) } else { sref.set_ttl_v4(u32::from(ttl)) }
+}

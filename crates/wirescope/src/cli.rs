@@ -1,0 +1,305 @@
+//! Command-line arguments: one subcommand per probe, with the flags engineers know from ping,
+//! fping, traceroute, dig and nmap, and shared target, network and output options.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::IpAddr;
+use std::time::Duration;
+use wirescope_probe::duration::parse_duration;
+use wirescope_probe::trace::TraceProtocol;
+
+const EXAMPLES: &str = "\
+Targets: addresses, hostnames, CIDR blocks (10.0.0.0/24, 2001:db8::/120), ranges
+(10.0.0.1-10.0.0.50, 10.0.0.1-50), comma or space separated, and -f FILE (one or more per
+line, # comments, -f - reads standard input). Repeats are dropped, order is kept.
+
+Examples:
+  wirescope ping 10.0.0.0/24                     sweep a subnet, one echo each
+  wirescope ping -c 5 -i 200ms core1 core2       five echoes per host
+  wirescope trace --protocol tcp -p 443 example.net
+  wirescope dns -t MX -t TXT example.net --server 192.0.2.53
+  wirescope scan 10.0.0.1-20 -p 22,80,443 --banners
+  wirescope ping -f hosts.txt --json | jq 'select(.alive|not).target'
+
+Exit status: 0 when the run completed (dead targets included), 1 on a runtime failure,
+2 on a usage error, 130 when interrupted (what finished is printed, then the summary).";
+
+/// wirescope: ping, traceroute, DNS and port scans over thousands of targets, streamed as they finish.
+#[derive(Debug, Parser)]
+#[command(name = "wirescope", version, about, after_long_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// ICMP echo to every target (like fping); -c N echoes each.
+    #[command(after_long_help = EXAMPLES)]
+    Ping(PingArgs),
+    /// Trace the path to every target over ICMP, UDP or TCP, all hops probed at once.
+    #[command(after_long_help = EXAMPLES)]
+    Trace(TraceArgs),
+    /// Ask DNS questions for many names at once (like dig); an address gets a PTR question.
+    #[command(after_long_help = EXAMPLES)]
+    Dns(DnsArgs),
+    /// TCP port scan (like nmap -sT): open, closed and filtered ports, optional banners.
+    #[command(after_long_help = EXAMPLES)]
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Targets: IPs, hostnames, CIDR blocks, ranges.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// Read targets from FILE (`-` for standard input).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<String>,
+
+    /// Refuse expansions larger than this.
+    #[arg(long, value_name = "N", default_value_t = wirescope_probe::targets::DEFAULT_MAX_TARGETS)]
+    pub max_targets: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct NetArgs {
+    /// Send through this interface or VRF device (SO_BINDTODEVICE).
+    #[arg(short = 'I', long, value_name = "DEV")]
+    pub interface: Option<String>,
+
+    /// Run inside this network namespace (a name from `ip netns list`, or a path).
+    #[arg(long, value_name = "NAME")]
+    pub netns: Option<String>,
+
+    /// Send from this source address.
+    #[arg(long, value_name = "ADDR")]
+    pub source: Option<IpAddr>,
+
+    /// Resolve hostname targets to IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+
+    /// Resolve hostname targets to IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+
+    /// DNS server for resolving hostname targets (default: the system's resolvers).
+    #[arg(long = "resolver", value_name = "IP[:PORT]")]
+    pub resolvers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Print NDJSON: one object per result as it completes, then a summary object.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Never show the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    parse_duration(s)
+}
+
+fn ttl(s: &str) -> Result<u8, String> {
+    match s.parse::<u8>() {
+        Ok(0) | Err(_) => Err(format!("'{s}' is not a TTL (1 to 255)")),
+        Ok(v) => Ok(v),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct PingArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+
+    /// Echo requests per target.
+    #[arg(short = 'c', long, value_name = "N", default_value_t = 1)]
+    pub count: u32,
+
+    /// Time between requests to the same target.
+    #[arg(short = 'i', long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    pub interval: Duration,
+
+    /// How long to wait for each reply (e.g. 500ms, 3s).
+    #[arg(short = 't', long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    pub timeout: Duration,
+
+    /// Payload bytes per request.
+    #[arg(short = 's', long, value_name = "BYTES", default_value_t = 56)]
+    pub size: usize,
+
+    /// TTL (hop limit) of the requests.
+    #[arg(long, value_name = "N", value_parser = ttl)]
+    pub ttl: Option<u8>,
+
+    /// Packets per second over the whole run (0: unlimited).
+    #[arg(long, value_name = "PPS", default_value_t = 10_000)]
+    pub rate: u32,
+
+    /// Use unprivileged ICMP sockets even when raw sockets are allowed.
+    #[arg(long)]
+    pub unprivileged: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+
+    /// Probe packets.
+    #[arg(short = 'P', long, value_enum, default_value_t = ProtocolArg::Icmp)]
+    pub protocol: ProtocolArg,
+
+    /// Destination port for UDP (default 33434) and TCP (default 80).
+    #[arg(short = 'p', long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Highest TTL probed.
+    #[arg(short = 'm', long, value_name = "N", default_value_t = 30, value_parser = ttl)]
+    pub max_hops: u8,
+
+    /// First TTL probed.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = ttl)]
+    pub first_hop: u8,
+
+    /// Probes per hop.
+    #[arg(short = 'q', long, value_name = "N", default_value_t = 3)]
+    pub queries: u8,
+
+    /// How long to wait for answers after a target's last probe.
+    #[arg(short = 't', long, value_name = "DURATION", default_value = "2s", value_parser = duration)]
+    pub timeout: Duration,
+
+    /// Probes per second over the whole run (0: unlimited).
+    #[arg(long, value_name = "PPS", default_value_t = 10_000)]
+    pub rate: u32,
+
+    /// Look up the hops' reverse names.
+    #[arg(short = 'r', long)]
+    pub resolve: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolArg {
+    Icmp,
+    Udp,
+    Tcp,
+}
+
+impl From<ProtocolArg> for TraceProtocol {
+    fn from(p: ProtocolArg) -> Self {
+        match p {
+            ProtocolArg::Icmp => TraceProtocol::Icmp,
+            ProtocolArg::Udp => TraceProtocol::Udp,
+            ProtocolArg::Tcp => TraceProtocol::Tcp,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DnsArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+
+    /// Record type (repeatable): A, AAAA, CNAME, MX, NS, TXT, SOA, PTR, SRV, CAA, ANY.
+    /// Default: A for names, PTR for addresses.
+    #[arg(short = 't', long = "type", value_name = "TYPE")]
+    pub types: Vec<String>,
+
+    /// DNS server, IP or IP:PORT (default: the system's resolvers).
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub server: Option<String>,
+
+    /// Ask over TCP from the start.
+    #[arg(long)]
+    pub tcp: bool,
+
+    /// How long to wait for each attempt.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = duration)]
+    pub timeout: Duration,
+
+    /// Attempts after a timeout.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub retries: u32,
+
+    /// Queries in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub concurrency: usize,
+
+    /// Queries per second (0: unlimited).
+    #[arg(long, value_name = "QPS", default_value_t = 0)]
+    pub rate: u32,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+
+    /// Ports: lists and ranges (22,80,8000-8100), `-` for all.
+    #[arg(short = 'p', long, value_name = "PORTS", conflicts_with = "top")]
+    pub ports: Option<String>,
+
+    /// The N most frequently open ports (nmap's order) when no -p is given.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub top: usize,
+
+    /// How long a connection attempt may take before the port counts as filtered.
+    #[arg(short = 't', long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    pub timeout: Duration,
+
+    /// Read what open ports say (HTTP ports get a HEAD request).
+    #[arg(short = 'b', long)]
+    pub banners: bool,
+
+    /// How long to wait for a banner.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    pub banner_timeout: Duration,
+
+    /// Connection attempts in flight (default: what the open-files limit allows, up to 4096).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub concurrency: usize,
+
+    /// Connection attempts per second (0: unlimited).
+    #[arg(long, value_name = "PPS", default_value_t = 0)]
+    pub rate: u32,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}

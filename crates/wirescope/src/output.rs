@@ -1,0 +1,297 @@
+//! Printers for the result stream: an aligned, coloured table for people and NDJSON for programs.
+//! Both consume the same `ProbeResult`s; the engine never prints.
+
+use std::fmt::Write as _;
+use wirescope_probe::result::{DnsResult, PingResult, ScanResult, TraceResult};
+use wirescope_probe::{ProbeKind, ProbeResult, Summary};
+
+/// Terminal colours used by the human printer.
+#[derive(Debug, Clone, Copy)]
+pub struct Palette {
+    on: bool,
+}
+
+impl Palette {
+    pub fn new(on: bool) -> Self {
+        Palette { on }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    }
+
+    fn good(&self, t: &str) -> String {
+        self.paint("32", t)
+    }
+
+    fn bad(&self, t: &str) -> String {
+        self.paint("31", t)
+    }
+
+    fn warn(&self, t: &str) -> String {
+        self.paint("33", t)
+    }
+
+    fn dim(&self, t: &str) -> String {
+        self.paint("2", t)
+    }
+
+    fn bold(&self, t: &str) -> String {
+        self.paint("1", t)
+    }
+}
+
+/// Formats results and the summary, human or NDJSON.
+#[derive(Debug)]
+pub struct Printer {
+    json: bool,
+    palette: Palette,
+    /// Width of the target column, from the longest target given.
+    width: usize,
+}
+
+impl Printer {
+    pub fn new(json: bool, palette: Palette, width: usize) -> Self {
+        Printer { json, palette, width: width.clamp(8, 48) }
+    }
+
+    /// The header line of the human table, if the kind has one.
+    pub fn header(&self, kind: ProbeKind) -> Option<String> {
+        if self.json {
+            return None;
+        }
+        let w = self.width;
+        let line = match kind {
+            ProbeKind::Ping => format!(
+                "{:<w$}  {:<15}  {:<5}  {:>4} {:>4} {:>5}  {:>8} {:>8} {:>8} {:>8}",
+                "TARGET", "ADDRESS", "STATE", "SENT", "RECV", "LOSS", "MIN ms", "AVG ms", "MAX ms", "STDDEV"
+            ),
+            ProbeKind::Dns => {
+                format!("{:<w$}  {:<6} {:<9} {:>8}  ANSWERS", "NAME", "TYPE", "RCODE", "TIME ms")
+            }
+            ProbeKind::Scan => {
+                format!("{:<w$}  {:<15}  {:>4} {:>6} {:>8}  OPEN PORTS", "TARGET", "ADDRESS", "OPEN", "CLOSED", "FILTERED")
+            }
+            ProbeKind::Trace => return None,
+        };
+        Some(self.palette.bold(&line))
+    }
+
+    /// One result as printed lines (no trailing newline).
+    pub fn result(&self, r: &ProbeResult) -> String {
+        if self.json {
+            return serde_json::to_string(r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        }
+        match r {
+            ProbeResult::Ping(p) => self.ping(p),
+            ProbeResult::Trace(t) => self.trace(t),
+            ProbeResult::Dns(d) => self.dns(d),
+            ProbeResult::Scan(s) => self.scan(s),
+        }
+    }
+
+    fn addr(a: Option<std::net::IpAddr>) -> String {
+        a.map_or_else(|| "-".to_string(), |a| a.to_string())
+    }
+
+    fn ping(&self, p: &PingResult) -> String {
+        let w = self.width;
+        let state = if p.alive { self.palette.good("alive") } else { self.palette.bad("dead ") };
+        let mut line = format!(
+            "{:<w$}  {:<15}  {}  {:>4} {:>4} {:>4.0}%",
+            p.target,
+            Self::addr(p.addr),
+            state,
+            p.sent,
+            p.received,
+            p.loss_pct
+        );
+        match &p.rtt_ms {
+            Some(s) => {
+                let _ = write!(line, "  {:>8.3} {:>8.3} {:>8.3} {:>8.3}", s.min, s.avg, s.max, s.stddev);
+            }
+            None => {
+                if let Some(e) = &p.error {
+                    let _ = write!(line, "  {}", self.palette.dim(e));
+                }
+            }
+        }
+        line
+    }
+
+    fn trace(&self, t: &TraceResult) -> String {
+        let mut out = String::new();
+        let verdict = if t.reached {
+            self.palette.good(&format!("reached in {} hops", t.hops.len()))
+        } else {
+            self.palette.bad("not reached")
+        };
+        let _ = write!(
+            out,
+            "{} {} ({}) over {}: {}",
+            self.palette.bold("trace to"),
+            t.target,
+            Self::addr(t.addr),
+            t.protocol,
+            verdict
+        );
+        if let Some(e) = &t.error {
+            let _ = write!(out, " - {}", self.palette.warn(e));
+        }
+        for h in &t.hops {
+            let who = match (h.addr, &h.name) {
+                (Some(a), Some(n)) => format!("{n} ({a})"),
+                (Some(a), None) => a.to_string(),
+                (None, _) => "*".to_string(),
+            };
+            let rtts: Vec<String> =
+                h.rtt_ms.iter().map(|r| r.map_or_else(|| "*".to_string(), |v| format!("{v:.3} ms"))).collect();
+            let _ = write!(out, "\n  {:>3}  {:<28} {}", h.ttl, who, rtts.join("  "));
+            if h.addrs.len() > 1 {
+                let others: Vec<String> = h.addrs.iter().skip(1).map(|a| a.to_string()).collect();
+                let _ = write!(out, "  {}", self.palette.warn(&format!("(also {})", others.join(", "))));
+            }
+            if h.loss_pct > 0.0 && h.addr.is_some() {
+                let _ = write!(out, "  {}", self.palette.dim(&format!("{:.0}% loss", h.loss_pct)));
+            }
+        }
+        out
+    }
+
+    fn dns(&self, d: &DnsResult) -> String {
+        let w = self.width;
+        let rcode = d.rcode.as_deref().unwrap_or("-");
+        let painted = match rcode {
+            "NOERROR" => self.palette.good(rcode),
+            "NXDOMAIN" => self.palette.warn(rcode),
+            _ => self.palette.bad(rcode),
+        };
+        let pad = " ".repeat(9usize.saturating_sub(rcode.len()));
+        let answers = match &d.error {
+            Some(e) => self.palette.bad(e),
+            None if d.answers.is_empty() => self.palette.dim("(no answers)"),
+            None => d.answers.join(", "),
+        };
+        let tcp = if d.transport.as_deref() == Some("tcp") { self.palette.dim(" [tcp]") } else { String::new() };
+        format!("{:<w$}  {:<6} {painted}{pad} {:>8.3}  {answers}{tcp}", d.name, d.rtype, d.elapsed_ms)
+    }
+
+    fn scan(&self, s: &ScanResult) -> String {
+        let w = self.width;
+        let ports: Vec<String> = s
+            .open
+            .iter()
+            .map(|p| match s.services.get(&p.to_string()) {
+                Some(name) => format!("{p}/{name}"),
+                None => p.to_string(),
+            })
+            .collect();
+        let mut out = format!(
+            "{:<w$}  {:<15}  {:>4} {:>6} {:>8}  {}",
+            s.target,
+            Self::addr(s.addr),
+            s.open.len(),
+            s.closed,
+            s.filtered,
+            self.palette.good(&ports.join(" "))
+        );
+        if let Some(e) = &s.error {
+            let _ = write!(out, "{}", self.palette.bad(e));
+        }
+        for (port, banner) in &s.banners {
+            let _ = write!(out, "\n{:<w$}    {:>5}  {}", "", port, self.palette.dim(banner));
+        }
+        out
+    }
+
+    /// The closing summary.
+    pub fn summary(&self, s: &Summary) -> String {
+        if self.json {
+            return serde_json::to_string(s).unwrap_or_default();
+        }
+        let secs = s.elapsed_ms / 1000.0;
+        let counts = match s.probe {
+            ProbeKind::Ping => format!("{} alive, {} dead", s.count("alive"), s.count("dead")),
+            ProbeKind::Trace => format!("{} reached, {} not reached", s.count("reached"), s.count("unreached")),
+            ProbeKind::Dns => format!(
+                "{} answered, {} NXDOMAIN, {} failed",
+                s.count("answered"),
+                s.count("nxdomain"),
+                s.count("failed")
+            ),
+            ProbeKind::Scan => format!(
+                "{} hosts up, {} open ports, {} filtered",
+                s.count("hosts_up"),
+                s.count("open_ports"),
+                s.count("filtered_ports")
+            ),
+        };
+        let what = if s.probe == ProbeKind::Dns { "questions" } else { "targets" };
+        let cancelled = if s.cancelled {
+            self.palette.warn(&format!(" (interrupted: {} of {} finished)", s.completed, s.targets))
+        } else {
+            String::new()
+        };
+        format!("{} {what}: {counts} in {secs:.2} s{cancelled}", s.targets)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wirescope_probe::stats::RttStats;
+
+    fn ping(alive: bool) -> ProbeResult {
+        ProbeResult::Ping(PingResult {
+            target: "h1".into(),
+            addr: Some([198, 18, 0, 20].into()),
+            alive,
+            sent: 1,
+            received: u32::from(alive),
+            loss_pct: if alive { 0.0 } else { 100.0 },
+            rtt_ms: alive.then_some(RttStats { min: 0.05, avg: 0.05, max: 0.05, stddev: 0.0 }),
+            rtts_ms: vec![alive.then_some(0.05)],
+            error: (!alive).then(|| "host unreachable (from 198.18.0.10)".into()),
+        })
+    }
+
+    #[test]
+    fn json_line_follows_the_contract() {
+        let p = Printer::new(true, Palette::new(false), 10);
+        let v: serde_json::Value = serde_json::from_str(&p.result(&ping(true))).unwrap_or_default();
+        assert_eq!(v["kind"], "ping");
+        assert_eq!(v["target"], "h1");
+        assert_eq!(v["addr"], "198.18.0.20");
+        assert_eq!(v["alive"], true);
+        assert_eq!(v["rtt_ms"]["avg"], 0.05);
+        let dead: serde_json::Value = serde_json::from_str(&p.result(&ping(false))).unwrap_or_default();
+        assert!(dead["rtt_ms"].is_null());
+        assert_eq!(dead["loss_pct"], 100.0);
+    }
+
+    #[test]
+    fn human_rows_align_without_colour() {
+        let p = Printer::new(false, Palette::new(false), 10);
+        let alive = p.result(&ping(true));
+        let dead = p.result(&ping(false));
+        assert!(alive.starts_with("h1          198.18.0.20      alive"), "{alive}");
+        assert!(dead.contains("dead ") && dead.contains("host unreachable"), "{dead}");
+        assert!(!alive.contains('\x1b'));
+        let coloured = Printer::new(false, Palette::new(true), 10).result(&ping(true));
+        assert!(coloured.contains("\x1b[32malive\x1b[0m"));
+    }
+
+    #[test]
+    fn summary_counts() {
+        let mut s = Summary::new(ProbeKind::Ping, 2);
+        s.add(&ping(true));
+        s.add(&ping(false));
+        s.elapsed_ms = 1500.0;
+        let p = Printer::new(false, Palette::new(false), 10);
+        assert_eq!(p.summary(&s), "2 targets: 1 alive, 1 dead in 1.50 s");
+        let j: serde_json::Value =
+            serde_json::from_str(&Printer::new(true, Palette::new(false), 10).summary(&s)).unwrap_or_default();
+        assert_eq!((j["kind"].as_str(), j["alive"].as_u64(), j["dead"].as_u64()), (Some("summary"), Some(1), Some(1)));
+        assert_eq!(j["targets"], 2);
+    }
+}
