@@ -5,6 +5,7 @@
 use crate::duration::serde_human;
 use crate::engine::{Ctx, Pacer, Ready, Resolved, resolve_targets};
 use crate::error::ProbeError;
+use crate::net::io;
 use crate::net::socket::{exe_path, is_permission};
 use crate::result::{PingResult, ProbeResult};
 use crate::stats::{RttStats, round_ms};
@@ -16,7 +17,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::net::UdpSocket;
 
 /// Options of a ping run.
@@ -115,6 +116,7 @@ fn open(v6: bool, opts: &PingOptions, ctx: &Ctx) -> Result<IcmpSocket, ProbeErro
     let ident = if raw { rand::random() } else { 0 };
     let std: std::net::UdpSocket = std::os::fd::OwnedFd::from(sock).into();
     let sock = UdpSocket::from_std(std).map_err(|e| ProbeError::io("register the ICMP socket", e))?;
+    io::enable_rx_timestamps(&sock);
     Ok(IcmpSocket { sock, v6, raw, ident })
 }
 
@@ -239,7 +241,7 @@ enum SlotState {
 struct Slot {
     target: u32,
     nth: u32,
-    sent_at: Instant,
+    sent_at: SystemTime,
     state: SlotState,
 }
 
@@ -349,8 +351,9 @@ impl<'a> Family<'a> {
         let probe_no = self.slots.len() as u32;
         let addr = self.targets[t as usize].resolved.addr;
         let pkt = icmp::echo_request(self.sock.v6, self.sock.ident, probe_no as u16, &self.payload(probe_no));
-        let sent_at = Instant::now();
-        match self.sock.sock.try_send_to(&pkt, SocketAddr::new(addr, 0)) {
+        let sent_at = SystemTime::now();
+        let sent_mono = Instant::now();
+        match io::send_to(&self.sock.sock, &pkt, SocketAddr::new(addr, 0)) {
             Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::WouldBlock || e.raw_os_error() == Some(libc::ENOBUFS) => return Err(()),
             Err(e) => {
@@ -361,7 +364,7 @@ impl<'a> Family<'a> {
                 ts.sent += 1;
                 ts.error.get_or_insert_with(|| format!("send failed: {e}"));
                 if nth + 1 < self.opts.count {
-                    self.schedule.push_back((sent_at + self.opts.interval, t));
+                    self.schedule.push_back((sent_mono + self.opts.interval, t));
                 } else {
                     self.finish_if_done(t, ctx);
                 }
@@ -374,9 +377,9 @@ impl<'a> Family<'a> {
         ts.sent += 1;
         ts.outstanding += 1;
         self.slots.push(Slot { target: t, nth, sent_at, state: SlotState::Pending });
-        self.expiry.push_back((sent_at + self.opts.timeout, probe_no));
+        self.expiry.push_back((sent_mono + self.opts.timeout, probe_no));
         if nth + 1 < self.opts.count {
-            self.schedule.push_back((sent_at + self.opts.interval, t));
+            self.schedule.push_back((sent_mono + self.opts.interval, t));
         }
         Ok(())
     }
@@ -396,11 +399,8 @@ impl<'a> Family<'a> {
 
     fn drain(&mut self, buf: &mut [u8], ctx: &Ctx) {
         loop {
-            match self.sock.sock.try_recv_from(buf) {
-                Ok((n, from)) => {
-                    let at = Instant::now();
-                    self.on_packet(&buf[..n], from.ip(), at, ctx);
-                }
+            match io::recv_timestamped(&self.sock.sock, buf) {
+                Ok((n, from, at)) => self.on_packet(&buf[..n], from, at, ctx),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 // Errors queued on the socket (an ICMP error for a datagram socket) are not fatal.
                 Err(_) => continue,
@@ -408,7 +408,7 @@ impl<'a> Family<'a> {
         }
     }
 
-    fn on_packet(&mut self, pkt: &[u8], from: IpAddr, at: Instant, ctx: &Ctx) {
+    fn on_packet(&mut self, pkt: &[u8], from: IpAddr, at: SystemTime, ctx: &Ctx) {
         let v6 = self.sock.v6;
         let Some((msg, _ttl)) = icmp::parse(pkt, v6, self.sock.raw && !v6) else { return };
         match msg {
@@ -463,7 +463,7 @@ impl<'a> Family<'a> {
         None
     }
 
-    fn settle(&mut self, p: u32, at: Instant, error: Option<String>, ctx: &Ctx) {
+    fn settle(&mut self, p: u32, at: SystemTime, error: Option<String>, ctx: &Ctx) {
         let slot = &mut self.slots[p as usize];
         slot.state = SlotState::Settled;
         let (t, nth, sent_at) = (slot.target, slot.nth, slot.sent_at);
@@ -472,7 +472,7 @@ impl<'a> Family<'a> {
         match error {
             None => {
                 ts.received += 1;
-                ts.rtts[nth as usize] = Some(round_ms(at.saturating_duration_since(sent_at).as_secs_f64() * 1e3));
+                ts.rtts[nth as usize] = Some(round_ms(io::elapsed(sent_at, at).as_secs_f64() * 1e3));
             }
             Some(e) => {
                 ts.error.get_or_insert(e);

@@ -155,7 +155,12 @@ fn net_options(a: NetArgs) -> Result<NetOptions, Failure> {
 }
 
 async fn execute(req: RunRequest, output: OutputArgs, colour: bool) -> Result<ExitCode, Failure> {
-    let width = req.targets.iter().map(|t| t.spec.len()).max().unwrap_or(8);
+    // DNS rows show the name asked, which for an address is its (longer) reverse name.
+    let shown = |t: &wirescope_probe::Target| match (&req.probe, &t.host) {
+        (ProbeOptions::Dns(_), wirescope_probe::targets::Host::Ip(ip)) => if ip.is_ipv4() { 28 } else { 72 },
+        _ => t.spec.len(),
+    };
+    let width = req.targets.iter().map(shown).max().unwrap_or(8);
     let kind = req.probe.kind();
     let printer = Printer::new(output.json, Palette::new(colour), width);
     let cancel = CancellationToken::new();

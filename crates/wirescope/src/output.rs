@@ -209,7 +209,11 @@ impl Printer {
         if self.json {
             return serde_json::to_string(s).unwrap_or_default();
         }
-        let secs = s.elapsed_ms / 1000.0;
+        let took = if s.elapsed_ms < 1000.0 {
+            format!("{:.0} ms", s.elapsed_ms.max(1.0))
+        } else {
+            format!("{:.2} s", s.elapsed_ms / 1000.0)
+        };
         let counts = match s.probe {
             ProbeKind::Ping => format!("{} alive, {} dead", s.count("alive"), s.count("dead")),
             ProbeKind::Trace => format!("{} reached, {} not reached", s.count("reached"), s.count("unreached")),
@@ -232,7 +236,7 @@ impl Printer {
         } else {
             String::new()
         };
-        format!("{} {what}: {counts} in {secs:.2} s{cancelled}", s.targets)
+        format!("{} {what}: {counts} in {took}{cancelled}", s.targets)
     }
 }
 
@@ -289,6 +293,8 @@ mod tests {
         s.elapsed_ms = 1500.0;
         let p = Printer::new(false, Palette::new(false), 10);
         assert_eq!(p.summary(&s), "2 targets: 1 alive, 1 dead in 1.50 s");
+        s.elapsed_ms = 3.4;
+        assert_eq!(p.summary(&s), "2 targets: 1 alive, 1 dead in 3 ms");
         let j: serde_json::Value =
             serde_json::from_str(&Printer::new(true, Palette::new(false), 10).summary(&s)).unwrap_or_default();
         assert_eq!((j["kind"].as_str(), j["alive"].as_u64(), j["dead"].as_u64()), (Some("summary"), Some(1), Some(1)));

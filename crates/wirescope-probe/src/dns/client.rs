@@ -203,7 +203,7 @@ impl Client {
         expiry.push_back((Instant::now() + self.timeout, i, st.attempt));
         if let Ok(bytes) = query_bytes(id, q) {
             // A full socket buffer or a transient error is covered by the retry on timeout.
-            let _ = self.udp.try_send(&bytes);
+            let _ = crate::net::io::send(&self.udp, &bytes);
         }
     }
 

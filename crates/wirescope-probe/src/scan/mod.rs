@@ -265,10 +265,11 @@ const HTTP_PORTS: &[u16] = &[80, 81, 591, 2080, 3000, 5000, 8000, 8008, 8080, 80
 
 async fn grab_banner(mut stream: tokio::net::TcpStream, port: u16, wait: Duration) -> Option<String> {
     let mut buf = vec![0u8; 1024];
-    let mut n = tokio::time::timeout(wait, stream.read(&mut buf)).await.ok()?.unwrap_or(0);
+    // Silence until the wait is over reads as nothing said.
+    let mut n = tokio::time::timeout(wait, stream.read(&mut buf)).await.map_or(0, |r| r.unwrap_or(0));
     if n == 0 && HTTP_PORTS.contains(&port) {
         stream.write_all(b"HEAD / HTTP/1.0\r\n\r\n").await.ok()?;
-        n = tokio::time::timeout(wait, stream.read(&mut buf)).await.ok()?.unwrap_or(0);
+        n = tokio::time::timeout(wait, stream.read(&mut buf)).await.map_or(0, |r| r.unwrap_or(0));
     }
     (n > 0).then(|| clean_banner(&buf[..n]))
 }

@@ -7,6 +7,7 @@ pub mod state;
 use crate::duration::serde_human;
 use crate::engine::{Ctx, Pacer, Ready, Resolved, resolve_targets};
 use crate::error::ProbeError;
+use crate::net::io;
 use crate::net::socket::{exe_path, is_permission};
 use crate::result::{ProbeResult, TraceResult};
 use crate::targets::{Host, Target};
@@ -23,7 +24,7 @@ use std::future::Future;
 use std::io::ErrorKind as IoKind;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::net::UdpSocket;
 
 /// The kind of packet a trace sends.
@@ -137,7 +138,9 @@ fn raw(ctx: &Ctx, v6: bool, proto: Protocol) -> Result<UdpSocket, ProbeError> {
     })?;
     let _ = sock.set_recv_buffer_size(4 << 20);
     let std: std::net::UdpSocket = std::os::fd::OwnedFd::from(sock).into();
-    UdpSocket::from_std(std).map_err(|e| ProbeError::io("register a raw socket", e))
+    let sock = UdpSocket::from_std(std).map_err(|e| ProbeError::io("register a raw socket", e))?;
+    io::enable_rx_timestamps(&sock);
+    Ok(sock)
 }
 
 fn open(ctx: &Ctx, v6: bool, proto: TraceProtocol) -> Result<Sockets, ProbeError> {
@@ -215,6 +218,7 @@ struct TargetTrace {
     state: TraceState,
     src: IpAddr,
     sport: u16,
+    last_sent: Option<Instant>,
     done: bool,
 }
 
@@ -249,6 +253,7 @@ impl<'a> Family<'a> {
                 state: TraceState::new(opts.first_hop, opts.max_hops, opts.queries),
                 src,
                 sport: base.wrapping_add((i % 24_000) as u16),
+                last_sent: None,
                 done: false,
             });
         }
@@ -294,7 +299,7 @@ impl<'a> Family<'a> {
                 }
                 self.deadlines.pop_front();
                 let tt = &self.targets[t];
-                let quiet = tt.state.last_sent.is_none_or(|l| l + self.opts.timeout <= now);
+                let quiet = tt.last_sent.is_none_or(|l| l + self.opts.timeout <= now);
                 if !tt.done && quiet && self.sending_finished(t) {
                     self.finish(t, ctx, &mut naming);
                 }
@@ -340,10 +345,12 @@ impl<'a> Family<'a> {
             if let Err(at) = pacer.borrow_mut().grant(now, 1) {
                 return Some(at);
             }
+            let wall = SystemTime::now();
             match self.send(t, ttl, q) {
                 Ok(()) => {
                     let at = Instant::now();
-                    self.targets[t].state.on_sent(ttl, q, at);
+                    self.targets[t].state.on_sent(ttl, q, wall);
+                    self.targets[t].last_sent = Some(at);
                     self.deadlines.push_back((at + self.opts.timeout, t));
                     self.cursor += 1;
                 }
@@ -379,7 +386,7 @@ impl<'a> Family<'a> {
             }
         };
         set_ttl(sock, self.socks.v6, ttl)?;
-        sock.try_send_to(&pkt, SocketAddr::new(dst, 0)).map(|_| ())
+        io::send_to(sock, &pkt, SocketAddr::new(dst, 0)).map(|_| ())
     }
 
     fn l4_sock(&self) -> std::io::Result<&UdpSocket> {
@@ -388,10 +395,9 @@ impl<'a> Family<'a> {
 
     fn drain(&mut self, buf: &mut [u8], ctx: &Ctx, naming: &mut FuturesUnordered<Naming>) {
         loop {
-            match self.socks.icmp.try_recv_from(buf) {
-                Ok((n, from)) => {
-                    let at = Instant::now();
-                    if let Some((t, id, from, kind)) = self.match_icmp(&buf[..n], from.ip()) {
+            match io::recv_timestamped(&self.socks.icmp, buf) {
+                Ok((n, from, at)) => {
+                    if let Some((t, id, from, kind)) = self.match_icmp(&buf[..n], from) {
                         self.answer(t, id, from, kind, at, ctx, naming);
                     }
                 }
@@ -404,11 +410,10 @@ impl<'a> Family<'a> {
         }
         let Some(sock) = &self.socks.l4 else { return };
         loop {
-            match sock.try_recv_from(buf) {
-                Ok((n, from)) => {
-                    let at = Instant::now();
-                    if let Some((t, id)) = self.match_tcp(&buf[..n], from.ip()) {
-                        self.answer(t, id, from.ip(), Answer::Destination, at, ctx, naming);
+            match io::recv_timestamped(sock, buf) {
+                Ok((n, from, at)) => {
+                    if let Some((t, id)) = self.match_tcp(&buf[..n], from) {
+                        self.answer(t, id, from, Answer::Destination, at, ctx, naming);
                     }
                 }
                 Err(e) if e.kind() == IoKind::WouldBlock => break,
@@ -424,7 +429,7 @@ impl<'a> Family<'a> {
         id: u16,
         from: IpAddr,
         kind: Answer,
-        at: Instant,
+        at: SystemTime,
         ctx: &Ctx,
         naming: &mut FuturesUnordered<Naming>,
     ) {

@@ -4,7 +4,7 @@
 use crate::result::Hop;
 use crate::stats::round_ms;
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 /// What an answer to a probe says about the path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,13 +29,12 @@ pub struct TraceState {
     pub first_ttl: u8,
     pub max_ttl: u8,
     pub queries: u8,
-    sent: Vec<Option<Instant>>,
+    sent: Vec<Option<SystemTime>>,
     replies: Vec<Option<Reply>>,
     /// The lowest TTL at which the destination (or an unreachable) answered.
     end_ttl: Option<u8>,
     reached: bool,
     unreachable: Option<(u8, IpAddr, &'static str)>,
-    pub last_sent: Option<Instant>,
 }
 
 impl TraceState {
@@ -50,7 +49,6 @@ impl TraceState {
             end_ttl: None,
             reached: false,
             unreachable: None,
-            last_sent: None,
         }
     }
 
@@ -78,21 +76,20 @@ impl TraceState {
         self.end_ttl.is_none_or(|end| ttl <= end)
     }
 
-    pub fn on_sent(&mut self, ttl: u8, q: u8, at: Instant) {
+    pub fn on_sent(&mut self, ttl: u8, q: u8, at: SystemTime) {
         if let Some(i) = self.index(ttl, q) {
             self.sent[i] = Some(at);
-            self.last_sent = Some(at);
         }
     }
 
     /// Records an answer; returns false for an answer to nothing we sent, or a repeat.
-    pub fn on_answer(&mut self, ttl: u8, q: u8, from: IpAddr, kind: Answer, at: Instant) -> bool {
+    pub fn on_answer(&mut self, ttl: u8, q: u8, from: IpAddr, kind: Answer, at: SystemTime) -> bool {
         let Some(i) = self.index(ttl, q) else { return false };
         let Some(sent) = self.sent[i] else { return false };
         if self.replies[i].is_some() {
             return false;
         }
-        self.replies[i] = Some(Reply { from, rtt: at.saturating_duration_since(sent) });
+        self.replies[i] = Some(Reply { from, rtt: at.duration_since(sent).unwrap_or(Duration::ZERO) });
         match kind {
             Answer::Hop => {}
             Answer::Destination => {
@@ -184,7 +181,7 @@ mod tests {
         IpAddr::from([198, 18, 2, last])
     }
 
-    fn send_all(s: &mut TraceState, t0: Instant) {
+    fn send_all(s: &mut TraceState, t0: SystemTime) {
         for q in 0..s.queries {
             for ttl in s.first_ttl..=s.max_ttl {
                 s.on_sent(ttl, q, t0);
@@ -206,7 +203,7 @@ mod tests {
 
     #[test]
     fn path_of_four_hops_completes_when_all_answered() {
-        let t0 = Instant::now();
+        let t0 = SystemTime::now();
         let mut s = TraceState::new(1, 30, 2);
         send_all(&mut s, t0);
         let at = t0 + Duration::from_millis(1);
@@ -231,7 +228,7 @@ mod tests {
 
     #[test]
     fn silent_hop_and_duplicates() {
-        let t0 = Instant::now();
+        let t0 = SystemTime::now();
         let mut s = TraceState::new(1, 5, 3);
         send_all(&mut s, t0);
         assert!(s.on_answer(1, 0, ip(1), Answer::Hop, t0));
@@ -250,7 +247,7 @@ mod tests {
 
     #[test]
     fn unreachable_ends_the_path() {
-        let t0 = Instant::now();
+        let t0 = SystemTime::now();
         let mut s = TraceState::new(1, 10, 1);
         send_all(&mut s, t0);
         s.on_answer(1, 0, ip(1), Answer::Hop, t0);
@@ -263,7 +260,7 @@ mod tests {
     #[test]
     fn answers_to_unsent_probes_are_refused() {
         let mut s = TraceState::new(1, 3, 1);
-        assert!(!s.on_answer(1, 0, ip(1), Answer::Hop, Instant::now()));
-        assert!(!s.on_answer(7, 0, ip(1), Answer::Hop, Instant::now()));
+        assert!(!s.on_answer(1, 0, ip(1), Answer::Hop, SystemTime::now()));
+        assert!(!s.on_answer(7, 0, ip(1), Answer::Hop, SystemTime::now()));
     }
 }
