@@ -6,19 +6,29 @@ use std::time::Duration;
 /// `3000` is never silently read as 3000 seconds by someone used to fping's milliseconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     if num.is_empty() {
-        return Err(format!("'{text}' is not a duration (use e.g. 500ms, 3s, 1.5s, 2m)"));
+        return Err(format!(
+            "'{text}' is not a duration (use e.g. 500ms, 3s, 1.5s, 2m)"
+        ));
     }
-    let value: f64 = num.parse().map_err(|_| format!("'{text}' is not a duration (use e.g. 500ms, 3s)"))?;
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration (use e.g. 500ms, 3s)"))?;
     let scale = match unit.trim() {
         "us" | "µs" => 1e-6,
         "ms" => 1e-3,
         "s" | "sec" => 1.0,
         "m" | "min" => 60.0,
         "" => return Err(format!("'{text}' has no unit (use e.g. {num}ms or {num}s)")),
-        other => return Err(format!("'{text}': unknown unit '{other}' (use us, ms, s or m)")),
+        other => {
+            return Err(format!(
+                "'{text}': unknown unit '{other}' (use us, ms, s or m)"
+            ));
+        }
     };
     let secs = value * scale;
     if !secs.is_finite() || secs > 86_400.0 {
@@ -42,11 +52,30 @@ mod tests {
 
     #[test]
     fn errors_name_the_problem() {
-        assert_eq!(parse_duration("3000"), Err("'3000' has no unit (use e.g. 3000ms or 3000s)".into()));
-        assert!(parse_duration("3h").unwrap_err().contains("unknown unit 'h'"));
-        assert!(parse_duration("fast").unwrap_err().contains("not a duration"));
-        assert!(parse_duration("1.2.3s").unwrap_err().contains("not a duration"));
-        assert!(parse_duration("99999m").unwrap_err().contains("longer than a day"));
+        assert_eq!(
+            parse_duration("3000"),
+            Err("'3000' has no unit (use e.g. 3000ms or 3000s)".into())
+        );
+        assert!(
+            parse_duration("3h")
+                .unwrap_err()
+                .contains("unknown unit 'h'")
+        );
+        assert!(
+            parse_duration("fast")
+                .unwrap_err()
+                .contains("not a duration")
+        );
+        assert!(
+            parse_duration("1.2.3s")
+                .unwrap_err()
+                .contains("not a duration")
+        );
+        assert!(
+            parse_duration("99999m")
+                .unwrap_err()
+                .contains("longer than a day")
+        );
     }
 }
 
@@ -58,7 +87,11 @@ pub mod serde_human {
 
     pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
         let us = d.as_micros();
-        if us % 1000 == 0 { s.serialize_str(&format!("{}ms", us / 1000)) } else { s.serialize_str(&format!("{us}us")) }
+        if us.is_multiple_of(1000) {
+            s.serialize_str(&format!("{}ms", us / 1000))
+        } else {
+            s.serialize_str(&format!("{us}us"))
+        }
     }
 
     #[derive(Deserialize)]

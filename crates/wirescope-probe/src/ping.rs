@@ -92,18 +92,38 @@ struct IcmpSocket {
 }
 
 fn open(v6: bool, opts: &PingOptions, ctx: &Ctx) -> Result<IcmpSocket, ProbeError> {
-    let proto = if v6 { Protocol::ICMPV6 } else { Protocol::ICMPV4 };
-    let raw = if opts.unprivileged { Err(None) } else { ctx.net.socket(v6, Type::RAW, proto, true).map_err(Some) };
+    let proto = if v6 {
+        Protocol::ICMPV6
+    } else {
+        Protocol::ICMPV4
+    };
+    let raw = if opts.unprivileged {
+        Err(None)
+    } else {
+        ctx.net.socket(v6, Type::RAW, proto, true).map_err(Some)
+    };
     let (sock, raw) = match raw {
         Ok(s) => (s, true),
-        Err(None) => (ctx.net.socket(v6, Type::DGRAM, proto, true).map_err(|e| privilege(e, v6))?, false),
-        Err(Some(e)) if is_permission(&e) => {
-            (ctx.net.socket(v6, Type::DGRAM, proto, true).map_err(|e| privilege(e, v6))?, false)
-        }
+        Err(None) => (
+            ctx.net
+                .socket(v6, Type::DGRAM, proto, true)
+                .map_err(|e| privilege(e, v6))?,
+            false,
+        ),
+        Err(Some(e)) if is_permission(&e) => (
+            ctx.net
+                .socket(v6, Type::DGRAM, proto, true)
+                .map_err(|e| privilege(e, v6))?,
+            false,
+        ),
         Err(Some(e)) => return Err(e),
     };
     if let Some(ttl) = opts.ttl {
-        let r = if v6 { sock.set_unicast_hops_v6(u32::from(ttl)) } else { sock.set_ttl_v4(u32::from(ttl)) };
+        let r = if v6 {
+            sock.set_unicast_hops_v6(u32::from(ttl))
+        } else {
+            sock.set_ttl_v4(u32::from(ttl))
+        };
         r.map_err(|e| ProbeError::io("set the TTL", e))?;
     }
     // Room for a burst of thousands of replies while the loop is busy sending.
@@ -115,9 +135,15 @@ fn open(v6: bool, opts: &PingOptions, ctx: &Ctx) -> Result<IcmpSocket, ProbeErro
     }
     let ident = if raw { rand::random() } else { 0 };
     let std: std::net::UdpSocket = std::os::fd::OwnedFd::from(sock).into();
-    let sock = UdpSocket::from_std(std).map_err(|e| ProbeError::io("register the ICMP socket", e))?;
+    let sock =
+        UdpSocket::from_std(std).map_err(|e| ProbeError::io("register the ICMP socket", e))?;
     io::enable_rx_timestamps(&sock);
-    Ok(IcmpSocket { sock, v6, raw, ident })
+    Ok(IcmpSocket {
+        sock,
+        v6,
+        raw,
+        ident,
+    })
 }
 
 fn privilege(e: ProbeError, v6: bool) -> ProbeError {
@@ -155,7 +181,12 @@ fn force_buffer(sock: &socket2::Socket, opt: libc::c_int, size: libc::c_int) {
 fn filter_icmpv6(sock: &socket2::Socket) {
     use std::os::fd::AsRawFd;
     let mut filter = [u32::MAX; 8]; // a set bit blocks that type
-    for ty in [icmp::V6_ECHO_REPLY, icmp::V6_UNREACHABLE, icmp::V6_TIME_EXCEEDED, icmp::V6_TOO_BIG] {
+    for ty in [
+        icmp::V6_ECHO_REPLY,
+        icmp::V6_UNREACHABLE,
+        icmp::V6_TIME_EXCEEDED,
+        icmp::V6_TOO_BIG,
+    ] {
         filter[usize::from(ty >> 5)] &= !(1u32 << (ty & 31));
     }
     // SAFETY: ICMP6_FILTER (1) at level IPPROTO_ICMPV6 takes a 32-byte bitmap, which `filter` is.
@@ -171,15 +202,35 @@ fn filter_icmpv6(sock: &socket2::Socket) {
 }
 
 /// Runs ping over the targets.
-pub async fn run(targets: Vec<Target>, opts: PingOptions, ctx: &Ctx, ready: &mut Ready) -> Result<(), ProbeError> {
+pub async fn run(
+    targets: Vec<Target>,
+    opts: PingOptions,
+    ctx: &Ctx,
+    ready: &mut Ready,
+) -> Result<(), ProbeError> {
     ready.check(opts.validate())?;
     let names = targets.iter().any(|t| matches!(t.host, Host::Name(_)));
-    let wants = |v6: bool| names || targets.iter().any(|t| matches!(t.host, Host::Ip(ip) if ip.is_ipv6() == v6));
-    let v4 = if wants(false) { Some(ready.check(open(false, &opts, ctx))?) } else { None };
+    let wants = |v6: bool| {
+        names
+            || targets
+                .iter()
+                .any(|t| matches!(t.host, Host::Ip(ip) if ip.is_ipv6() == v6))
+    };
+    let v4 = if wants(false) {
+        Some(ready.check(open(false, &opts, ctx))?)
+    } else {
+        None
+    };
     let v6 = if wants(true) {
         match open(true, &opts, ctx) {
             Ok(s) => Some(s),
-            Err(e) if names && v4.is_some() && !targets.iter().any(|t| matches!(t.host, Host::Ip(IpAddr::V6(_)))) => {
+            Err(e)
+                if names
+                    && v4.is_some()
+                    && !targets
+                        .iter()
+                        .any(|t| matches!(t.host, Host::Ip(IpAddr::V6(_)))) =>
+            {
                 drop(e);
                 None
             }
@@ -194,7 +245,8 @@ pub async fn run(targets: Vec<Target>, opts: PingOptions, ctx: &Ctx, ready: &mut
     for (t, why) in failed {
         ctx.emit(ProbeResult::Ping(unanswered(&t, None, why)));
     }
-    let (t6, t4): (Vec<Resolved>, Vec<Resolved>) = resolved.into_iter().partition(|r| r.addr.is_ipv6());
+    let (t6, t4): (Vec<Resolved>, Vec<Resolved>) =
+        resolved.into_iter().partition(|r| r.addr.is_ipv6());
     let pacer = RefCell::new(Pacer::new(opts.rate, Instant::now()));
     let run4 = async {
         match &v4 {
@@ -207,7 +259,11 @@ pub async fn run(targets: Vec<Target>, opts: PingOptions, ctx: &Ctx, ready: &mut
             Some(s) => Family::new(s, t6, &opts).run(ctx, &pacer).await,
             None => {
                 for r in t6 {
-                    ctx.emit(ProbeResult::Ping(unanswered(&r.target, Some(r.addr), "IPv6 is not available".into())));
+                    ctx.emit(ProbeResult::Ping(unanswered(
+                        &r.target,
+                        Some(r.addr),
+                        "IPv6 is not available".into(),
+                    )));
                 }
                 Ok(())
             }
@@ -316,7 +372,8 @@ impl<'a> Family<'a> {
             if self.remaining == 0 {
                 break;
             }
-            let sleep = tokio::time::sleep_until(wake.unwrap_or(now + Duration::from_secs(1)).into());
+            let sleep =
+                tokio::time::sleep_until(wake.unwrap_or(now + Duration::from_secs(1)).into());
             tokio::select! {
                 biased;
                 _ = ctx.cancel.cancelled() => return Ok(()),
@@ -332,9 +389,16 @@ impl<'a> Family<'a> {
     }
 
     /// Sends every due probe the budget allows. Returns when to come back, or Err when the socket is full.
-    fn send_due(&mut self, now: Instant, pacer: &RefCell<Pacer>, ctx: &Ctx) -> Result<Option<Instant>, ()> {
+    fn send_due(
+        &mut self,
+        now: Instant,
+        pacer: &RefCell<Pacer>,
+        ctx: &Ctx,
+    ) -> Result<Option<Instant>, ()> {
         loop {
-            let Some(&(due, t)) = self.schedule.front() else { return Ok(None) };
+            let Some(&(due, t)) = self.schedule.front() else {
+                return Ok(None);
+            };
             if due > now {
                 return Ok(Some(due));
             }
@@ -350,12 +414,21 @@ impl<'a> Family<'a> {
     fn send_one(&mut self, t: u32, ctx: &Ctx) -> Result<(), ()> {
         let probe_no = self.slots.len() as u32;
         let addr = self.targets[t as usize].resolved.addr;
-        let pkt = icmp::echo_request(self.sock.v6, self.sock.ident, probe_no as u16, &self.payload(probe_no));
+        let pkt = icmp::echo_request(
+            self.sock.v6,
+            self.sock.ident,
+            probe_no as u16,
+            &self.payload(probe_no),
+        );
         let sent_at = SystemTime::now();
         let sent_mono = Instant::now();
         match io::send_to(&self.sock.sock, &pkt, SocketAddr::new(addr, 0)) {
             Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::WouldBlock || e.raw_os_error() == Some(libc::ENOBUFS) => return Err(()),
+            Err(e)
+                if e.kind() == ErrorKind::WouldBlock || e.raw_os_error() == Some(libc::ENOBUFS) =>
+            {
+                return Err(());
+            }
             Err(e) => {
                 // No route, or a local firewall said no: the probe counts as sent and lost.
                 self.schedule.pop_front();
@@ -376,8 +449,14 @@ impl<'a> Family<'a> {
         let nth = ts.sent;
         ts.sent += 1;
         ts.outstanding += 1;
-        self.slots.push(Slot { target: t, nth, sent_at, state: SlotState::Pending });
-        self.expiry.push_back((sent_mono + self.opts.timeout, probe_no));
+        self.slots.push(Slot {
+            target: t,
+            nth,
+            sent_at,
+            state: SlotState::Pending,
+        });
+        self.expiry
+            .push_back((sent_mono + self.opts.timeout, probe_no));
         if nth + 1 < self.opts.count {
             self.schedule.push_back((sent_mono + self.opts.interval, t));
         }
@@ -410,9 +489,15 @@ impl<'a> Family<'a> {
 
     fn on_packet(&mut self, pkt: &[u8], from: IpAddr, at: SystemTime, ctx: &Ctx) {
         let v6 = self.sock.v6;
-        let Some((msg, _ttl)) = icmp::parse(pkt, v6, self.sock.raw && !v6) else { return };
+        let Some((msg, _ttl)) = icmp::parse(pkt, v6, self.sock.raw && !v6) else {
+            return;
+        };
         match msg {
-            Icmp::EchoReply { ident, seq, payload } => {
+            Icmp::EchoReply {
+                ident,
+                seq,
+                payload,
+            } => {
                 if self.sock.raw && ident != self.sock.ident {
                     return;
                 }
@@ -421,7 +506,11 @@ impl<'a> Family<'a> {
                 }
             }
             Icmp::Error { kind, quoted, .. } => {
-                let expected = if v6 { icmp::PROTO_ICMPV6 } else { icmp::PROTO_ICMP };
+                let expected = if v6 {
+                    icmp::PROTO_ICMPV6
+                } else {
+                    icmp::PROTO_ICMP
+                };
                 if quoted.proto != expected || quoted.l4.len() < 8 {
                     return;
                 }
@@ -445,7 +534,8 @@ impl<'a> Family<'a> {
     fn match_probe(&self, seq: u16, payload: &[u8], peer: IpAddr) -> Option<u32> {
         let ok = |p: u32| {
             self.slots.get(p as usize).is_some_and(|s| {
-                s.state == SlotState::Pending && self.targets[s.target as usize].resolved.addr == peer
+                s.state == SlotState::Pending
+                    && self.targets[s.target as usize].resolved.addr == peer
             })
         };
         if payload.len() >= 12 && &payload[..4] == MAGIC {
@@ -472,7 +562,8 @@ impl<'a> Family<'a> {
         match error {
             None => {
                 ts.received += 1;
-                ts.rtts[nth as usize] = Some(round_ms(io::elapsed(sent_at, at).as_secs_f64() * 1e3));
+                ts.rtts[nth as usize] =
+                    Some(round_ms(io::elapsed(sent_at, at).as_secs_f64() * 1e3));
             }
             Some(e) => {
                 ts.error.get_or_insert(e);

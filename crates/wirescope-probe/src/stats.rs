@@ -31,7 +31,12 @@ impl RttStats {
             min = min.min(x);
             max = max.max(x);
         }
-        (n > 0).then(|| RttStats { min, avg: mean, max, stddev: (m2 / n as f64).sqrt() })
+        (n > 0).then(|| RttStats {
+            min,
+            avg: mean,
+            max,
+            stddev: (m2 / n as f64).sqrt(),
+        })
     }
 }
 

@@ -35,7 +35,11 @@ pub struct Origin {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
     #[error("{}invalid target '{token}': {reason}", origin_prefix(.origin))]
-    Invalid { token: String, reason: String, origin: Option<Origin> },
+    Invalid {
+        token: String,
+        reason: String,
+        origin: Option<Origin>,
+    },
     #[error(
         "the targets expand to {count} addresses, above the limit of {limit}; raise it with --max-targets {count}"
     )]
@@ -57,8 +61,16 @@ fn origin_prefix(origin: &Option<Origin>) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Piece {
     Single(Target),
-    V4Range { token: String, first: u32, last: u32 },
-    V6Range { token: String, first: u128, last: u128 },
+    V4Range {
+        token: String,
+        first: u32,
+        last: u32,
+    },
+    V6Range {
+        token: String,
+        first: u128,
+        last: u128,
+    },
 }
 
 impl Piece {
@@ -92,7 +104,10 @@ impl TargetList {
     /// Adds every token of a text, one or more per line, `#` starting a comment; `name` labels errors.
     pub fn add_text_named(&mut self, text: &str, name: &str) -> Result<(), TargetError> {
         for (i, line) in text.lines().enumerate() {
-            let origin = Origin { file: name.to_string(), line: i + 1 };
+            let origin = Origin {
+                file: name.to_string(),
+                line: i + 1,
+            };
             self.add_text(strip_comment(line), Some(origin))?;
         }
         Ok(())
@@ -100,23 +115,34 @@ impl TargetList {
 
     /// Adds the targets of a file (`-` reads standard input).
     pub fn add_file(&mut self, path: &str) -> Result<(), TargetError> {
-        let file_err = |e: std::io::Error| TargetError::File { file: path.to_string(), reason: e.to_string() };
+        let file_err = |e: std::io::Error| TargetError::File {
+            file: path.to_string(),
+            reason: e.to_string(),
+        };
         let reader: Box<dyn BufRead> = if path == "-" {
             Box::new(std::io::stdin().lock())
         } else {
-            Box::new(std::io::BufReader::new(std::fs::File::open(path).map_err(file_err)?))
+            Box::new(std::io::BufReader::new(
+                std::fs::File::open(path).map_err(file_err)?,
+            ))
         };
         let name = if path == "-" { "<stdin>" } else { path };
         for (i, line) in reader.lines().enumerate() {
             let line = line.map_err(file_err)?;
-            let origin = Origin { file: name.to_string(), line: i + 1 };
+            let origin = Origin {
+                file: name.to_string(),
+                line: i + 1,
+            };
             self.add_text(strip_comment(&line), Some(origin))?;
         }
         Ok(())
     }
 
     fn add_text(&mut self, text: &str, origin: Option<Origin>) -> Result<(), TargetError> {
-        for token in text.split(|c: char| c == ',' || c.is_whitespace()).filter(|t| !t.is_empty()) {
+        for token in text
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|t| !t.is_empty())
+        {
             let piece = parse_token(token).map_err(|reason| TargetError::Invalid {
                 token: token.to_string(),
                 reason,
@@ -129,7 +155,9 @@ impl TargetList {
 
     /// How many targets the expansion yields at most (before duplicates are removed).
     pub fn count(&self) -> u64 {
-        self.pieces.iter().fold(0u64, |acc, p| acc.saturating_add(p.count()))
+        self.pieces
+            .iter()
+            .fold(0u64, |acc, p| acc.saturating_add(p.count()))
     }
 
     /// Expands every piece in order, dropping repeats; refuses more than `max` targets.
@@ -154,13 +182,25 @@ impl TargetList {
                 Piece::V4Range { first, last, .. } => {
                     for n in first..=last {
                         let ip = IpAddr::V4(Ipv4Addr::from(n));
-                        push(Target { spec: ip.to_string(), host: Host::Ip(ip) }, &mut out);
+                        push(
+                            Target {
+                                spec: ip.to_string(),
+                                host: Host::Ip(ip),
+                            },
+                            &mut out,
+                        );
                     }
                 }
                 Piece::V6Range { first, last, .. } => {
                     for n in first..=last {
                         let ip = IpAddr::V6(Ipv6Addr::from(n));
-                        push(Target { spec: ip.to_string(), host: Host::Ip(ip) }, &mut out);
+                        push(
+                            Target {
+                                spec: ip.to_string(),
+                                host: Host::Ip(ip),
+                            },
+                            &mut out,
+                        );
                     }
                 }
             }
@@ -170,7 +210,10 @@ impl TargetList {
 }
 
 /// Parses a whole target expression (arguments only) and expands it; a convenience for tests and the API.
-pub fn expand_args<'a>(args: impl IntoIterator<Item = &'a str>, max: u64) -> Result<Vec<Target>, TargetError> {
+pub fn expand_args<'a>(
+    args: impl IntoIterator<Item = &'a str>,
+    max: u64,
+) -> Result<Vec<Target>, TargetError> {
     let mut list = TargetList::new();
     for a in args {
         list.add_arg(a)?;
@@ -187,7 +230,10 @@ fn parse_token(token: &str) -> Result<Piece, String> {
         return parse_cidr(addr, len);
     }
     if let Some(ip) = parse_ip(token) {
-        return Ok(Piece::Single(Target { spec: token.to_string(), host: Host::Ip(ip) }));
+        return Ok(Piece::Single(Target {
+            spec: token.to_string(),
+            host: Host::Ip(ip),
+        }));
     }
     if let Some((a, b)) = token.split_once('-')
         && let Some(first) = parse_ip(a)
@@ -201,37 +247,61 @@ fn parse_token(token: &str) -> Result<Piece, String> {
         return Err("not a valid IPv4 address".into());
     }
     validate_hostname(token)?;
-    Ok(Piece::Single(Target { spec: token.to_string(), host: Host::Name(token.to_ascii_lowercase()) }))
+    Ok(Piece::Single(Target {
+        spec: token.to_string(),
+        host: Host::Name(token.to_ascii_lowercase()),
+    }))
 }
 
 fn parse_ip(s: &str) -> Option<IpAddr> {
-    let s = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')).unwrap_or(s);
+    let s = s
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(s);
     s.parse().ok()
 }
 
 fn parse_cidr(addr: &str, len: &str) -> Result<Piece, String> {
     let ip = parse_ip(addr).ok_or_else(|| format!("'{addr}' is not an IP address"))?;
-    let bits: u32 = len.parse().map_err(|_| format!("'{len}' is not a prefix length"))?;
+    let bits: u32 = len
+        .parse()
+        .map_err(|_| format!("'{len}' is not a prefix length"))?;
     let token = format!("{addr}/{len}");
     match ip {
         IpAddr::V4(v4) => {
             if bits > 32 {
                 return Err(format!("prefix length {bits} is above 32"));
             }
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
             let net = u32::from(v4) & mask;
             let last = net | !mask;
             // Like fping -g: the network and broadcast addresses of a subnet are not hosts.
-            let (first, last) = if bits <= 30 { (net + 1, last - 1) } else { (net, last) };
+            let (first, last) = if bits <= 30 {
+                (net + 1, last - 1)
+            } else {
+                (net, last)
+            };
             Ok(Piece::V4Range { token, first, last })
         }
         IpAddr::V6(v6) => {
             if bits > 128 {
                 return Err(format!("prefix length {bits} is above 128"));
             }
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
             let net = u128::from(v6) & mask;
-            Ok(Piece::V6Range { token, first: net, last: net | !mask })
+            Ok(Piece::V6Range {
+                token,
+                first: net,
+                last: net | !mask,
+            })
         }
     }
 }
@@ -246,13 +316,21 @@ fn parse_range(first: IpAddr, end: &str) -> Result<Piece, String> {
             } else {
                 match parse_ip(end) {
                     Some(IpAddr::V4(b)) => u32::from(b),
-                    _ => return Err(format!("range end '{end}' is not an IPv4 address or a last octet (0-255)")),
+                    _ => {
+                        return Err(format!(
+                            "range end '{end}' is not an IPv4 address or a last octet (0-255)"
+                        ));
+                    }
                 }
             };
             if b < a {
                 return Err("range end is below its start".into());
             }
-            Ok(Piece::V4Range { token, first: a, last: b })
+            Ok(Piece::V4Range {
+                token,
+                first: a,
+                last: b,
+            })
         }
         IpAddr::V6(a) => {
             let a = u128::from(a);
@@ -263,13 +341,21 @@ fn parse_range(first: IpAddr, end: &str) -> Result<Piece, String> {
             } else {
                 match parse_ip(end) {
                     Some(IpAddr::V6(b)) => u128::from(b),
-                    _ => return Err(format!("range end '{end}' is not an IPv6 address or a last group")),
+                    _ => {
+                        return Err(format!(
+                            "range end '{end}' is not an IPv6 address or a last group"
+                        ));
+                    }
                 }
             };
             if b < a {
                 return Err("range end is below its start".into());
             }
-            Ok(Piece::V6Range { token, first: a, last: b })
+            Ok(Piece::V6Range {
+                token,
+                first: a,
+                last: b,
+            })
         }
     }
 }
@@ -286,7 +372,10 @@ fn validate_hostname(name: &str) -> Result<(), String> {
         if label.len() > 63 {
             return Err(format!("label '{label}' is longer than 63 characters"));
         }
-        if let Some(bad) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
+        if let Some(bad) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
             return Err(format!("character '{bad}' is not allowed in a hostname"));
         }
         if label.starts_with('-') || label.ends_with('-') {
@@ -325,7 +414,14 @@ mod tests {
     #[test]
     fn addresses_names_and_duplicates_keep_order() {
         assert_eq!(
-            specs(&["10.0.0.2", "host.example", "10.0.0.1,10.0.0.2", "::1", "[::2]", "HOST.example"]),
+            specs(&[
+                "10.0.0.2",
+                "host.example",
+                "10.0.0.1,10.0.0.2",
+                "::1",
+                "[::2]",
+                "HOST.example"
+            ]),
             ["10.0.0.2", "host.example", "10.0.0.1", "::1", "[::2]"]
         );
     }
@@ -342,21 +438,33 @@ mod tests {
     #[test]
     fn ipv6_cidr_and_ranges() {
         let v = specs(&["2001:db8::/126"]);
-        assert_eq!(v, ["2001:db8::", "2001:db8::1", "2001:db8::2", "2001:db8::3"]);
+        assert_eq!(
+            v,
+            ["2001:db8::", "2001:db8::1", "2001:db8::2", "2001:db8::3"]
+        );
         assert_eq!(specs(&["2001:db8::/120"]).len(), 256);
-        assert_eq!(specs(&["2001:db8::1-3"]), ["2001:db8::1", "2001:db8::2", "2001:db8::3"]);
+        assert_eq!(
+            specs(&["2001:db8::1-3"]),
+            ["2001:db8::1", "2001:db8::2", "2001:db8::3"]
+        );
         assert_eq!(specs(&["2001:db8::fe-2001:db8::101"]).len(), 4);
     }
 
     #[test]
     fn v4_ranges_full_and_short() {
         assert_eq!(specs(&["10.0.0.1-3"]), ["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
-        assert_eq!(specs(&["10.0.0.254-10.0.1.1"]), ["10.0.0.254", "10.0.0.255", "10.0.1.0", "10.0.1.1"]);
+        assert_eq!(
+            specs(&["10.0.0.254-10.0.1.1"]),
+            ["10.0.0.254", "10.0.0.255", "10.0.1.0", "10.0.1.1"]
+        );
     }
 
     #[test]
     fn bad_tokens_are_named() {
-        assert_eq!(err(&["10.0.0.1", "10.0.0.300"]), "invalid target '10.0.0.300': not a valid IPv4 address");
+        assert_eq!(
+            err(&["10.0.0.1", "10.0.0.300"]),
+            "invalid target '10.0.0.300': not a valid IPv4 address"
+        );
         assert!(err(&["10.0.0.0/33"]).contains("'10.0.0.0/33': prefix length 33 is above 32"));
         assert!(err(&["10.0.0.5-2"]).contains("'10.0.0.5-2': range end is below its start"));
         assert!(err(&["10.0.0.5-300"]).contains("range end '300'"));
@@ -369,17 +477,26 @@ mod tests {
     #[test]
     fn file_errors_carry_line_numbers() {
         let mut list = TargetList::new();
-        let e = list.add_text_named("# header\n10.0.0.1 # first\n\n10.0.0.2, nope!\n", "hosts.txt");
+        let e = list.add_text_named(
+            "# header\n10.0.0.1 # first\n\n10.0.0.2, nope!\n",
+            "hosts.txt",
+        );
         assert_eq!(
             e.map_err(|e| e.to_string()),
-            Err("hosts.txt:4: invalid target 'nope!': character '!' is not allowed in a hostname".to_string())
+            Err(
+                "hosts.txt:4: invalid target 'nope!': character '!' is not allowed in a hostname"
+                    .to_string()
+            )
         );
     }
 
     #[test]
     fn expansion_limit() {
         let e = err(&["10.0.0.0/8"]);
-        assert!(e.contains("16777214 addresses, above the limit of 65536"), "{e}");
+        assert!(
+            e.contains("16777214 addresses, above the limit of 65536"),
+            "{e}"
+        );
         assert!(e.contains("--max-targets 16777214"));
         let ok = expand_args(["10.0.0.0/15"], 200_000).map(|v| v.len());
         assert_eq!(ok, Ok(131_070));

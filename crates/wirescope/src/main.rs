@@ -26,7 +26,10 @@ enum Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("wirescope: cannot start: {e}");
@@ -112,9 +115,20 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let colour = match cli.color {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
-        ColorWhen::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorWhen::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     };
-    execute(RunRequest { targets, probe, net }, output, colour).await
+    execute(
+        RunRequest {
+            targets,
+            probe,
+            net,
+        },
+        output,
+        colour,
+    )
+    .await
 }
 
 fn validate(probe: &ProbeOptions) -> Result<(), ProbeError> {
@@ -151,20 +165,34 @@ fn net_options(a: NetArgs) -> Result<NetOptions, Failure> {
     } else {
         Family::Any
     };
-    Ok(NetOptions { netns: a.netns, interface: a.interface, source: a.source, family, resolvers })
+    Ok(NetOptions {
+        netns: a.netns,
+        interface: a.interface,
+        source: a.source,
+        family,
+        resolvers,
+    })
 }
 
 async fn execute(req: RunRequest, output: OutputArgs, colour: bool) -> Result<ExitCode, Failure> {
     // DNS rows show the name asked, which for an address is its (longer) reverse name.
     let shown = |t: &wirescope_probe::Target| match (&req.probe, &t.host) {
-        (ProbeOptions::Dns(_), wirescope_probe::targets::Host::Ip(ip)) => if ip.is_ipv4() { 28 } else { 72 },
+        (ProbeOptions::Dns(_), wirescope_probe::targets::Host::Ip(ip)) => {
+            if ip.is_ipv4() {
+                28
+            } else {
+                72
+            }
+        }
         _ => t.spec.len(),
     };
     let width = req.targets.iter().map(shown).max().unwrap_or(8);
     let kind = req.probe.kind();
     let printer = Printer::new(output.json, Palette::new(colour), width);
     let cancel = CancellationToken::new();
-    let mut run = wirescope_probe::start(req, cancel.clone()).await.map_err(|e| Failure::Runtime(e.to_string()))?;
+    let mut run = wirescope_probe::start(req, cancel.clone())
+        .await
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
 
     let interrupted = cancel.clone();
     tokio::spawn(async move {
@@ -189,9 +217,16 @@ async fn execute(req: RunRequest, output: OutputArgs, colour: bool) -> Result<Ex
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let summary = run.finish().await.map_err(|e| Failure::Runtime(e.to_string()))?;
+    let summary = run
+        .finish()
+        .await
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
     emit(&printer.summary(&summary));
-    Ok(if summary.cancelled { ExitCode::from(130) } else { ExitCode::SUCCESS })
+    Ok(if summary.cancelled {
+        ExitCode::from(130)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn progress_bar(total: usize, disabled: bool) -> ProgressBar {
@@ -199,7 +234,9 @@ fn progress_bar(total: usize, disabled: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{bar:32.cyan/blue} {pos}/{len} done  {elapsed_precise}  {per_sec}") {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:32.cyan/blue} {pos}/{len} done  {elapsed_precise}  {per_sec}",
+    ) {
         bar.set_style(style.progress_chars("█▉▊▋▌▍▎▏ "));
     }
     bar

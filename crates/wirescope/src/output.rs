@@ -17,7 +17,11 @@ impl Palette {
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 
     fn good(&self, t: &str) -> String {
@@ -52,7 +56,11 @@ pub struct Printer {
 
 impl Printer {
     pub fn new(json: bool, palette: Palette, width: usize) -> Self {
-        Printer { json, palette, width: width.clamp(8, 48) }
+        Printer {
+            json,
+            palette,
+            width: width.clamp(8, 48),
+        }
     }
 
     /// The header line of the human table, if the kind has one.
@@ -64,13 +72,28 @@ impl Printer {
         let line = match kind {
             ProbeKind::Ping => format!(
                 "{:<w$}  {:<15}  {:<5}  {:>4} {:>4} {:>5}  {:>8} {:>8} {:>8} {:>8}",
-                "TARGET", "ADDRESS", "STATE", "SENT", "RECV", "LOSS", "MIN ms", "AVG ms", "MAX ms", "STDDEV"
+                "TARGET",
+                "ADDRESS",
+                "STATE",
+                "SENT",
+                "RECV",
+                "LOSS",
+                "MIN ms",
+                "AVG ms",
+                "MAX ms",
+                "STDDEV"
             ),
             ProbeKind::Dns => {
-                format!("{:<w$}  {:<6} {:<9} {:>8}  ANSWERS", "NAME", "TYPE", "RCODE", "TIME ms")
+                format!(
+                    "{:<w$}  {:<6} {:<9} {:>8}  ANSWERS",
+                    "NAME", "TYPE", "RCODE", "TIME ms"
+                )
             }
             ProbeKind::Scan => {
-                format!("{:<w$}  {:<15}  {:>4} {:>6} {:>8}  OPEN PORTS", "TARGET", "ADDRESS", "OPEN", "CLOSED", "FILTERED")
+                format!(
+                    "{:<w$}  {:<15}  {:>4} {:>6} {:>8}  OPEN PORTS",
+                    "TARGET", "ADDRESS", "OPEN", "CLOSED", "FILTERED"
+                )
             }
             ProbeKind::Trace => return None,
         };
@@ -96,7 +119,11 @@ impl Printer {
 
     fn ping(&self, p: &PingResult) -> String {
         let w = self.width;
-        let state = if p.alive { self.palette.good("alive") } else { self.palette.bad("dead ") };
+        let state = if p.alive {
+            self.palette.good("alive")
+        } else {
+            self.palette.bad("dead ")
+        };
         let mut line = format!(
             "{:<w$}  {:<15}  {}  {:>4} {:>4} {:>4.0}%",
             p.target,
@@ -108,7 +135,11 @@ impl Printer {
         );
         match &p.rtt_ms {
             Some(s) => {
-                let _ = write!(line, "  {:>8.3} {:>8.3} {:>8.3} {:>8.3}", s.min, s.avg, s.max, s.stddev);
+                let _ = write!(
+                    line,
+                    "  {:>8.3} {:>8.3} {:>8.3} {:>8.3}",
+                    s.min, s.avg, s.max, s.stddev
+                );
             }
             None => {
                 if let Some(e) = &p.error {
@@ -122,7 +153,8 @@ impl Printer {
     fn trace(&self, t: &TraceResult) -> String {
         let mut out = String::new();
         let verdict = if t.reached {
-            self.palette.good(&format!("reached in {} hops", t.hops.len()))
+            self.palette
+                .good(&format!("reached in {} hops", t.hops.len()))
         } else {
             self.palette.bad("not reached")
         };
@@ -144,15 +176,26 @@ impl Printer {
                 (Some(a), None) => a.to_string(),
                 (None, _) => "*".to_string(),
             };
-            let rtts: Vec<String> =
-                h.rtt_ms.iter().map(|r| r.map_or_else(|| "*".to_string(), |v| format!("{v:.3} ms"))).collect();
+            let rtts: Vec<String> = h
+                .rtt_ms
+                .iter()
+                .map(|r| r.map_or_else(|| "*".to_string(), |v| format!("{v:.3} ms")))
+                .collect();
             let _ = write!(out, "\n  {:>3}  {:<28} {}", h.ttl, who, rtts.join("  "));
             if h.addrs.len() > 1 {
                 let others: Vec<String> = h.addrs.iter().skip(1).map(|a| a.to_string()).collect();
-                let _ = write!(out, "  {}", self.palette.warn(&format!("(also {})", others.join(", "))));
+                let _ = write!(
+                    out,
+                    "  {}",
+                    self.palette.warn(&format!("(also {})", others.join(", ")))
+                );
             }
             if h.loss_pct > 0.0 && h.addr.is_some() {
-                let _ = write!(out, "  {}", self.palette.dim(&format!("{:.0}% loss", h.loss_pct)));
+                let _ = write!(
+                    out,
+                    "  {}",
+                    self.palette.dim(&format!("{:.0}% loss", h.loss_pct))
+                );
             }
         }
         out
@@ -172,8 +215,15 @@ impl Printer {
             None if d.answers.is_empty() => self.palette.dim("(no answers)"),
             None => d.answers.join(", "),
         };
-        let tcp = if d.transport.as_deref() == Some("tcp") { self.palette.dim(" [tcp]") } else { String::new() };
-        format!("{:<w$}  {:<6} {painted}{pad} {:>8.3}  {answers}{tcp}", d.name, d.rtype, d.elapsed_ms)
+        let tcp = if d.transport.as_deref() == Some("tcp") {
+            self.palette.dim(" [tcp]")
+        } else {
+            String::new()
+        };
+        format!(
+            "{:<w$}  {:<6} {painted}{pad} {:>8.3}  {answers}{tcp}",
+            d.name, d.rtype, d.elapsed_ms
+        )
     }
 
     fn scan(&self, s: &ScanResult) -> String {
@@ -199,7 +249,13 @@ impl Printer {
             let _ = write!(out, "{}", self.palette.bad(e));
         }
         for (port, banner) in &s.banners {
-            let _ = write!(out, "\n{:<w$}    {:>5}  {}", "", port, self.palette.dim(banner));
+            let _ = write!(
+                out,
+                "\n{:<w$}    {:>5}  {}",
+                "",
+                port,
+                self.palette.dim(banner)
+            );
         }
         out
     }
@@ -216,7 +272,11 @@ impl Printer {
         };
         let counts = match s.probe {
             ProbeKind::Ping => format!("{} alive, {} dead", s.count("alive"), s.count("dead")),
-            ProbeKind::Trace => format!("{} reached, {} not reached", s.count("reached"), s.count("unreached")),
+            ProbeKind::Trace => format!(
+                "{} reached, {} not reached",
+                s.count("reached"),
+                s.count("unreached")
+            ),
             ProbeKind::Dns => format!(
                 "{} answered, {} NXDOMAIN, {} failed",
                 s.count("answered"),
@@ -230,9 +290,16 @@ impl Printer {
                 s.count("filtered_ports")
             ),
         };
-        let what = if s.probe == ProbeKind::Dns { "questions" } else { "targets" };
+        let what = if s.probe == ProbeKind::Dns {
+            "questions"
+        } else {
+            "targets"
+        };
         let cancelled = if s.cancelled {
-            self.palette.warn(&format!(" (interrupted: {} of {} finished)", s.completed, s.targets))
+            self.palette.warn(&format!(
+                " (interrupted: {} of {} finished)",
+                s.completed, s.targets
+            ))
         } else {
             String::new()
         };
@@ -253,7 +320,12 @@ mod tests {
             sent: 1,
             received: u32::from(alive),
             loss_pct: if alive { 0.0 } else { 100.0 },
-            rtt_ms: alive.then_some(RttStats { min: 0.05, avg: 0.05, max: 0.05, stddev: 0.0 }),
+            rtt_ms: alive.then_some(RttStats {
+                min: 0.05,
+                avg: 0.05,
+                max: 0.05,
+                stddev: 0.0,
+            }),
             rtts_ms: vec![alive.then_some(0.05)],
             error: (!alive).then(|| "host unreachable (from 198.18.0.10)".into()),
         })
@@ -268,7 +340,8 @@ mod tests {
         assert_eq!(v["addr"], "198.18.0.20");
         assert_eq!(v["alive"], true);
         assert_eq!(v["rtt_ms"]["avg"], 0.05);
-        let dead: serde_json::Value = serde_json::from_str(&p.result(&ping(false))).unwrap_or_default();
+        let dead: serde_json::Value =
+            serde_json::from_str(&p.result(&ping(false))).unwrap_or_default();
         assert!(dead["rtt_ms"].is_null());
         assert_eq!(dead["loss_pct"], 100.0);
     }
@@ -278,8 +351,14 @@ mod tests {
         let p = Printer::new(false, Palette::new(false), 10);
         let alive = p.result(&ping(true));
         let dead = p.result(&ping(false));
-        assert!(alive.starts_with("h1          198.18.0.20      alive"), "{alive}");
-        assert!(dead.contains("dead ") && dead.contains("host unreachable"), "{dead}");
+        assert!(
+            alive.starts_with("h1          198.18.0.20      alive"),
+            "{alive}"
+        );
+        assert!(
+            dead.contains("dead ") && dead.contains("host unreachable"),
+            "{dead}"
+        );
         assert!(!alive.contains('\x1b'));
         let coloured = Printer::new(false, Palette::new(true), 10).result(&ping(true));
         assert!(coloured.contains("\x1b[32malive\x1b[0m"));
@@ -296,8 +375,12 @@ mod tests {
         s.elapsed_ms = 3.4;
         assert_eq!(p.summary(&s), "2 targets: 1 alive, 1 dead in 3 ms");
         let j: serde_json::Value =
-            serde_json::from_str(&Printer::new(true, Palette::new(false), 10).summary(&s)).unwrap_or_default();
-        assert_eq!((j["kind"].as_str(), j["alive"].as_u64(), j["dead"].as_u64()), (Some("summary"), Some(1), Some(1)));
+            serde_json::from_str(&Printer::new(true, Palette::new(false), 10).summary(&s))
+                .unwrap_or_default();
+        assert_eq!(
+            (j["kind"].as_str(), j["alive"].as_u64(), j["dead"].as_u64()),
+            (Some("summary"), Some(1), Some(1))
+        );
         assert_eq!(j["targets"], 2);
     }
 }

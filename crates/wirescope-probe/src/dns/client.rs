@@ -15,7 +15,7 @@ use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
 
@@ -76,10 +76,19 @@ impl Client {
     ) -> Result<Self, ProbeError> {
         let sock = net.socket(server.is_ipv6(), Type::DGRAM, Protocol::UDP, true)?;
         let _ = sock.set_recv_buffer_size(4 << 20);
-        sock.connect(&SockAddr::from(server)).map_err(|e| ProbeError::io(format!("connect to DNS server {server}"), e))?;
+        sock.connect(&SockAddr::from(server))
+            .map_err(|e| ProbeError::io(format!("connect to DNS server {server}"), e))?;
         let std: std::net::UdpSocket = sock.into();
-        let udp = UdpSocket::from_std(std).map_err(|e| ProbeError::io("register the DNS socket", e))?;
-        Ok(Client { udp, server, net: net.clone(), timeout, retries, tcp_only })
+        let udp =
+            UdpSocket::from_std(std).map_err(|e| ProbeError::io("register the DNS socket", e))?;
+        Ok(Client {
+            udp,
+            server,
+            net: net.clone(),
+            timeout,
+            retries,
+            tcp_only,
+        })
     }
 
     /// Asks every question, at most `window` in flight and `rate` per second (0: unlimited), and
@@ -93,7 +102,14 @@ impl Client {
         mut done: impl FnMut(usize, &Question, Outcome),
     ) -> Result<(), ProbeError> {
         let n = questions.len();
-        let mut states: Vec<State> = (0..n).map(|_| State { started: None, attempt: 0, id: 0, done: false }).collect();
+        let mut states: Vec<State> = (0..n)
+            .map(|_| State {
+                started: None,
+                attempt: 0,
+                id: 0,
+                done: false,
+            })
+            .collect();
         let mut inflight: HashMap<u16, usize> = HashMap::with_capacity(window.min(n));
         let mut expiry: VecDeque<(Instant, usize, u32)> = VecDeque::new();
         let mut tcp: FuturesUnordered<TcpFuture> = FuturesUnordered::new();
@@ -120,29 +136,51 @@ impl Client {
                     self.send_udp(i, &questions[i], &mut states[i], &mut inflight, &mut expiry);
                 }
             }
+            // An ICMP port unreachable shows as the socket's pending error: the server's port is closed.
+            if let Ok(e) = self.udp.try_io(Interest::ERROR, || {
+                self.udp
+                    .take_error()?
+                    .ok_or_else(|| std::io::Error::from(ErrorKind::WouldBlock))
+            }) {
+                for (_, i) in inflight.drain() {
+                    let msg = format!("{} by {}", refused(&e), self.server);
+                    finished += finish(&mut states[i], i, &questions[i], Err(msg), &mut done);
+                }
+            }
             // Read every datagram that is waiting.
             loop {
                 match self.udp.try_recv(&mut buf) {
                     Ok(len) => {
-                        let Ok(msg) = Message::from_vec(&buf[..len]) else { continue };
-                        let Some(&i) = inflight.get(&msg.metadata.id) else { continue };
-                        if msg.metadata.message_type != MessageType::Response || !same_question(&msg, &questions[i]) {
+                        let Ok(msg) = Message::from_vec(&buf[..len]) else {
+                            continue;
+                        };
+                        let Some(&i) = inflight.get(&msg.metadata.id) else {
+                            continue;
+                        };
+                        if msg.metadata.message_type != MessageType::Response
+                            || !same_question(&msg, &questions[i])
+                        {
                             continue;
                         }
                         inflight.remove(&msg.metadata.id);
                         if msg.metadata.truncation {
                             tcp.push(self.tcp_future(i, &questions[i]));
                         } else {
-                            let reply = Reply { rcode: msg.metadata.response_code, answers: msg.answers, transport: "udp" };
-                            finished += finish(&mut states[i], i, &questions[i], Ok(reply), &mut done);
+                            let reply = Reply {
+                                rcode: msg.metadata.response_code,
+                                answers: msg.answers,
+                                transport: "udp",
+                            };
+                            finished +=
+                                finish(&mut states[i], i, &questions[i], Ok(reply), &mut done);
                         }
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                     Err(e) if e.kind() == ErrorKind::ConnectionRefused => {
-                        // The server's port is closed: every question in flight over UDP has its answer.
                         for (_, i) in inflight.drain() {
-                            let msg = format!("connection refused by {}", self.server);
-                            finished += finish(&mut states[i], i, &questions[i], Err(msg), &mut done);
+                            let msg = format!("{} by {}", refused(&e), self.server);
+                            finished +=
+                                finish(&mut states[i], i, &questions[i], Err(msg), &mut done);
                         }
                     }
                     Err(_) => break,
@@ -171,14 +209,17 @@ impl Client {
                 break;
             }
             let wake = expiry.front().map(|e| e.0).into_iter().chain(wake_at).min();
-            let sleep = tokio::time::sleep_until(wake.unwrap_or(now + Duration::from_secs(1)).into());
+            let sleep =
+                tokio::time::sleep_until(wake.unwrap_or(now + Duration::from_secs(1)).into());
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return Ok(()),
                 Some((i, result)) = tcp.next(), if !tcp.is_empty() => {
                     finished += finish(&mut states[i], i, &questions[i], result, &mut done);
                 }
-                r = self.udp.readable() => r.map_err(|e| ProbeError::io("wait for DNS answers", e))?,
+                r = self.udp.ready(Interest::READABLE | Interest::ERROR) => {
+                    r.map_err(|e| ProbeError::io("wait for DNS answers", e))?;
+                }
                 _ = sleep => {}
             }
         }
@@ -212,7 +253,9 @@ impl Client {
         Box::pin(async move {
             let result = match tokio::time::timeout(timeout, tcp_query(&net, server, &q)).await {
                 Ok(r) => r,
-                Err(_) => Err(format!("no answer from {server} over TCP within {timeout:?}")),
+                Err(_) => Err(format!(
+                    "no answer from {server} over TCP within {timeout:?}"
+                )),
             };
             (i, result)
         })
@@ -235,8 +278,18 @@ fn finish(
     1
 }
 
+fn refused(e: &std::io::Error) -> String {
+    if e.kind() == ErrorKind::ConnectionRefused {
+        "connection refused".to_string()
+    } else {
+        e.to_string()
+    }
+}
+
 fn same_question(msg: &Message, q: &Question) -> bool {
-    msg.queries.first().is_some_and(|got| got.query_type() == q.rtype && got.name().eq_ignore_root(&q.name))
+    msg.queries
+        .first()
+        .is_some_and(|got| got.query_type() == q.rtype && got.name().eq_ignore_root(&q.name))
 }
 
 /// The wire form of a recursive query with EDNS.
@@ -247,11 +300,14 @@ pub fn query_bytes(id: u16, q: &Question) -> Result<Vec<u8>, String> {
     let mut edns = Edns::new();
     edns.set_max_payload(EDNS_PAYLOAD);
     msg.set_edns(edns);
-    msg.to_vec().map_err(|e| format!("cannot encode the query for {}: {e}", q.name))
+    msg.to_vec()
+        .map_err(|e| format!("cannot encode the query for {}: {e}", q.name))
 }
 
 async fn tcp_query(net: &NetOptions, server: SocketAddr, q: &Question) -> Result<Reply, String> {
-    let sock = net.socket(server.is_ipv6(), Type::STREAM, Protocol::TCP, true).map_err(|e| e.to_string())?;
+    let sock = net
+        .socket(server.is_ipv6(), Type::STREAM, Protocol::TCP, true)
+        .map_err(|e| e.to_string())?;
     let std: std::net::TcpStream = sock.into();
     let mut stream = tokio::net::TcpSocket::from_std_stream(std)
         .connect(server)
@@ -262,14 +318,28 @@ async fn tcp_query(net: &NetOptions, server: SocketAddr, q: &Question) -> Result
     let mut framed = Vec::with_capacity(bytes.len() + 2);
     framed.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
     framed.extend_from_slice(&bytes);
-    stream.write_all(&framed).await.map_err(|e| format!("TCP write to {server}: {e}"))?;
+    stream
+        .write_all(&framed)
+        .await
+        .map_err(|e| format!("TCP write to {server}: {e}"))?;
     loop {
-        let len = stream.read_u16().await.map_err(|e| format!("TCP read from {server}: {e}"))?;
+        let len = stream
+            .read_u16()
+            .await
+            .map_err(|e| format!("TCP read from {server}: {e}"))?;
         let mut body = vec![0u8; usize::from(len)];
-        stream.read_exact(&mut body).await.map_err(|e| format!("TCP read from {server}: {e}"))?;
-        let msg = Message::from_vec(&body).map_err(|e| format!("malformed answer from {server}: {e}"))?;
+        stream
+            .read_exact(&mut body)
+            .await
+            .map_err(|e| format!("TCP read from {server}: {e}"))?;
+        let msg =
+            Message::from_vec(&body).map_err(|e| format!("malformed answer from {server}: {e}"))?;
         if msg.metadata.id == id && same_question(&msg, q) {
-            return Ok(Reply { rcode: msg.metadata.response_code, answers: msg.answers, transport: "tcp" });
+            return Ok(Reply {
+                rcode: msg.metadata.response_code,
+                answers: msg.answers,
+                transport: "tcp",
+            });
         }
     }
 }
@@ -280,7 +350,10 @@ mod tests {
 
     #[test]
     fn query_has_edns_and_recursion() {
-        let q = Question { name: Name::from_ascii("h1.lab.test.").unwrap_or_else(|_| Name::root()), rtype: RecordType::MX };
+        let q = Question {
+            name: Name::from_ascii("h1.lab.test.").unwrap_or_else(|_| Name::root()),
+            rtype: RecordType::MX,
+        };
         let bytes = query_bytes(0x1234, &q).unwrap_or_default();
         let back = Message::from_vec(&bytes).map_err(|e| e.to_string());
         let back = back.unwrap_or_else(|e| panic!("{e}"));
@@ -288,7 +361,10 @@ mod tests {
         assert!(back.metadata.recursion_desired);
         assert_eq!(back.max_payload(), EDNS_PAYLOAD);
         assert!(same_question(&back, &q));
-        let other = Question { name: q.name.clone(), rtype: RecordType::A };
+        let other = Question {
+            name: q.name.clone(),
+            rtype: RecordType::A,
+        };
         assert!(!same_question(&back, &other));
     }
 

@@ -18,7 +18,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Record types the `dns` probe accepts by name.
-pub const TYPES: &[&str] = &["A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "PTR", "SRV", "CAA", "ANY"];
+pub const TYPES: &[&str] = &[
+    "A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "PTR", "SRV", "CAA", "ANY",
+];
 
 /// Options of a DNS run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,7 +70,9 @@ impl DnsOptions {
             return Err(ProbeError::Options("timeout must be above zero".into()));
         }
         if self.concurrency == 0 || self.concurrency > 60_000 {
-            return Err(ProbeError::Options("concurrency must be between 1 and 60000".into()));
+            return Err(ProbeError::Options(
+                "concurrency must be between 1 and 60000".into(),
+            ));
         }
         Ok(())
     }
@@ -78,9 +82,13 @@ impl DnsOptions {
 pub fn parse_type(t: &str) -> Result<RecordType, ProbeError> {
     let upper = t.to_ascii_uppercase();
     if !TYPES.contains(&upper.as_str()) {
-        return Err(ProbeError::Options(format!("unknown record type '{t}' (use one of {})", TYPES.join(", "))));
+        return Err(ProbeError::Options(format!(
+            "unknown record type '{t}' (use one of {})",
+            TYPES.join(", ")
+        )));
     }
-    RecordType::from_str(&upper).map_err(|_| ProbeError::Options(format!("unknown record type '{t}'")))
+    RecordType::from_str(&upper)
+        .map_err(|_| ProbeError::Options(format!("unknown record type '{t}'")))
 }
 
 /// Parses `IP`, `IP:PORT` or `[IPv6]:PORT` into a server address (port 53 by default).
@@ -89,12 +97,19 @@ pub fn parse_server(s: &str) -> Result<SocketAddr, ProbeError> {
         return Ok(SocketAddr::new(ip, 53));
     }
     s.parse::<SocketAddr>().map_err(|_| {
-        ProbeError::Options(format!("server '{s}' is not an address (use IP, IP:PORT or [IPv6]:PORT)"))
+        ProbeError::Options(format!(
+            "server '{s}' is not an address (use IP, IP:PORT or [IPv6]:PORT)"
+        ))
     })
 }
 
 /// Runs the DNS probe: every target name asked for every type.
-pub async fn run(targets: Vec<Target>, opts: DnsOptions, ctx: &Ctx, ready: &mut Ready) -> Result<(), ProbeError> {
+pub async fn run(
+    targets: Vec<Target>,
+    opts: DnsOptions,
+    ctx: &Ctx,
+    ready: &mut Ready,
+) -> Result<(), ProbeError> {
     ready.check(opts.validate())?;
     let server = match &opts.server {
         Some(s) => parse_server(s)?,
@@ -102,25 +117,44 @@ pub async fn run(targets: Vec<Target>, opts: DnsOptions, ctx: &Ctx, ready: &mut 
             let conf = resolve::SystemConfig::load(&ctx.net);
             match conf.servers.first() {
                 Some(s) => *s,
-                None => return ready.check(Err(ProbeError::Options("no DNS server configured; give one with --server".into()))),
+                None => {
+                    return ready.check(Err(ProbeError::Options(
+                        "no DNS server configured; give one with --server".into(),
+                    )));
+                }
             }
         }
     };
-    let client = ready.check(Client::new(&ctx.net, server, opts.timeout, opts.retries, opts.tcp))?;
+    let client = ready.check(Client::new(
+        &ctx.net,
+        server,
+        opts.timeout,
+        opts.retries,
+        opts.tcp,
+    ))?;
     ready.go();
 
     let mut questions = Vec::new();
     let mut labels = Vec::new();
     for t in &targets {
         let types: Vec<RecordType> = if opts.types.is_empty() {
-            vec![if matches!(t.host, Host::Ip(_)) { RecordType::PTR } else { RecordType::A }]
+            vec![if matches!(t.host, Host::Ip(_)) {
+                RecordType::PTR
+            } else {
+                RecordType::A
+            }]
         } else {
-            opts.types.iter().filter_map(|s| parse_type(s).ok()).collect()
+            opts.types
+                .iter()
+                .filter_map(|s| parse_type(s).ok())
+                .collect()
         };
         for rtype in types {
             let name = match (&t.host, rtype) {
                 (Host::Ip(ip), RecordType::PTR) => Name::from(*ip),
-                (Host::Ip(ip), _) => Name::from_ascii(format!("{ip}.")).unwrap_or_else(|_| Name::root()),
+                (Host::Ip(ip), _) => {
+                    Name::from_ascii(format!("{ip}.")).unwrap_or_else(|_| Name::root())
+                }
                 (Host::Name(n), _) => match fqdn(n) {
                     Ok(name) => name,
                     Err(e) => {
@@ -135,9 +169,21 @@ pub async fn run(targets: Vec<Target>, opts: DnsOptions, ctx: &Ctx, ready: &mut 
     }
     let server_text = server.to_string();
     client
-        .run(questions, opts.concurrency, opts.rate, &ctx.cancel, |i, q, outcome| {
-            ctx.emit(ProbeResult::Dns(to_result(&labels[i], q, server, &server_text, outcome)));
-        })
+        .run(
+            questions,
+            opts.concurrency,
+            opts.rate,
+            &ctx.cancel,
+            |i, q, outcome| {
+                ctx.emit(ProbeResult::Dns(to_result(
+                    &labels[i],
+                    q,
+                    server,
+                    &server_text,
+                    outcome,
+                )));
+            },
+        )
         .await
 }
 
@@ -148,7 +194,13 @@ pub fn fqdn(n: &str) -> Result<Name, String> {
     Ok(name)
 }
 
-fn failed(t: &Target, name: &str, rtype: RecordType, server: SocketAddr, error: String) -> DnsResult {
+fn failed(
+    t: &Target,
+    name: &str,
+    rtype: RecordType,
+    server: SocketAddr,
+    error: String,
+) -> DnsResult {
     DnsResult {
         target: t.spec.clone(),
         addr: Some(server.ip()),
@@ -164,7 +216,13 @@ fn failed(t: &Target, name: &str, rtype: RecordType, server: SocketAddr, error: 
     }
 }
 
-fn to_result(label: &str, q: &Question, server: SocketAddr, server_text: &str, outcome: Outcome) -> DnsResult {
+fn to_result(
+    label: &str,
+    q: &Question,
+    server: SocketAddr,
+    server_text: &str,
+    outcome: Outcome,
+) -> DnsResult {
     let name = q.name.to_ascii().trim_end_matches('.').to_string();
     let mut r = DnsResult {
         target: label.to_string(),

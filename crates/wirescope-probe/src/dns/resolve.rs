@@ -36,18 +36,27 @@ impl SystemConfig {
 
     /// Parses resolv.conf text; with no `nameserver` line the C library's default (127.0.0.1) applies.
     pub fn parse(text: &str) -> Self {
-        let mut conf = SystemConfig { ndots: 1, ..Default::default() };
+        let mut conf = SystemConfig {
+            ndots: 1,
+            ..Default::default()
+        };
         for line in text.lines() {
             let line = line.split(['#', ';']).next().unwrap_or("");
             let mut words = line.split_whitespace();
             match words.next() {
                 Some("nameserver") => {
-                    if let Some(ip) = words.next().and_then(|w| w.split('%').next()).and_then(|w| w.parse().ok()) {
+                    if let Some(ip) = words
+                        .next()
+                        .and_then(|w| w.split('%').next())
+                        .and_then(|w| w.parse().ok())
+                    {
                         conf.servers.push(SocketAddr::new(ip, 53));
                     }
                 }
                 Some("search") | Some("domain") => {
-                    conf.search = words.map(|w| w.trim_end_matches('.').to_ascii_lowercase()).collect();
+                    conf.search = words
+                        .map(|w| w.trim_end_matches('.').to_ascii_lowercase())
+                        .collect();
                 }
                 Some("options") => {
                     for opt in words {
@@ -97,7 +106,10 @@ pub fn hosts_lookup(text: &str, name: &str, family: Family) -> Option<IpAddr> {
 }
 
 /// Resolves every name concurrently to one address (IPv4 first unless the family says otherwise).
-pub async fn resolve_all(names: &[String], net: &NetOptions) -> HashMap<String, Result<IpAddr, String>> {
+pub async fn resolve_all(
+    names: &[String],
+    net: &NetOptions,
+) -> HashMap<String, Result<IpAddr, String>> {
     let mut out = HashMap::with_capacity(names.len());
     let hosts_path = net
         .netns
@@ -132,7 +144,9 @@ pub async fn resolve_all(names: &[String], net: &NetOptions) -> HashMap<String, 
     if pending.is_empty() {
         return out;
     }
-    let Some(server) = conf.servers.first().copied() else { return out };
+    let Some(server) = conf.servers.first().copied() else {
+        return out;
+    };
     let client = match Client::new(net, server, Duration::from_secs(2), 1, false) {
         Ok(c) => c,
         Err(e) => {
@@ -146,8 +160,11 @@ pub async fn resolve_all(names: &[String], net: &NetOptions) -> HashMap<String, 
     let cancel = CancellationToken::new();
     let _ = client
         .run(questions, 256, 0, &cancel, |_, q, outcome| {
-            let key = (q.name.to_ascii().trim_end_matches('.').to_ascii_lowercase(), q.rtype);
-            let value = outcome.result.map_err(|e| e).and_then(|reply| {
+            let key = (
+                q.name.to_ascii().trim_end_matches('.').to_ascii_lowercase(),
+                q.rtype,
+            );
+            let value = outcome.result.and_then(|reply| {
                 let ips: Vec<IpAddr> = reply
                     .answers
                     .iter()
@@ -157,7 +174,11 @@ pub async fn resolve_all(names: &[String], net: &NetOptions) -> HashMap<String, 
                         _ => None,
                     })
                     .collect();
-                if ips.is_empty() { Err(super::format::rcode_name(reply.rcode)) } else { Ok(ips) }
+                if ips.is_empty() {
+                    Err(super::format::rcode_name(reply.rcode))
+                } else {
+                    Ok(ips)
+                }
             });
             answers.insert(key, value);
         })
@@ -165,14 +186,16 @@ pub async fn resolve_all(names: &[String], net: &NetOptions) -> HashMap<String, 
     for (name, cands) in pending {
         let mut why = None;
         let found = cands.iter().find_map(|c| {
-            types.iter().find_map(|t| match answers.get(&(c.to_ascii_lowercase(), *t)) {
-                Some(Ok(ips)) => ips.first().copied(),
-                Some(Err(e)) => {
-                    why.get_or_insert_with(|| e.clone());
-                    None
-                }
-                None => None,
-            })
+            types
+                .iter()
+                .find_map(|t| match answers.get(&(c.to_ascii_lowercase(), *t)) {
+                    Some(Ok(ips)) => ips.first().copied(),
+                    Some(Err(e)) => {
+                        why.get_or_insert_with(|| e.clone());
+                        None
+                    }
+                    None => None,
+                })
         });
         let result = found.ok_or_else(|| match why.as_deref() {
             Some("NOERROR") | None => format!("cannot resolve '{name}': no address records"),
@@ -186,46 +209,23 @@ pub async fn resolve_all(names: &[String], net: &NetOptions) -> HashMap<String, 
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resolv_conf_parsing() {
-        let c = SystemConfig::parse(
-            "# comment\nnameserver 198.18.0.53\nnameserver fe80::1%eth0\nsearch lab.test example.\noptions ndots:2 edns0\n",
-        );
-        assert_eq!(c.servers, vec![SocketAddr::from(([198, 18, 0, 53], 53)), "[fe80::1]:53".parse().unwrap_or(c.servers[0])]);
-        assert_eq!(c.search, ["lab.test", "example"]);
-        assert_eq!(c.ndots, 2);
-        assert_eq!(SystemConfig::parse("").servers, vec![SocketAddr::from(([127, 0, 0, 1], 53))]);
-    }
-
-    #[test]
-    fn search_list_order() {
-        let c = SystemConfig::parse("search lab.test\n");
-        assert_eq!(c.candidates("h1"), ["h1.lab.test", "h1"]);
-        assert_eq!(c.candidates("h1.lab.test"), ["h1.lab.test", "h1.lab.test.lab.test"]);
-        assert_eq!(c.candidates("abs.example."), ["abs.example"]);
-    }
-
-    #[test]
-    fn hosts_file() {
-        let hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n# 10.0.0.1 commented\n198.18.0.20 h1 H1.lab.test\n";
-        assert_eq!(hosts_lookup(hosts, "localhost", Family::Any), Some(IpAddr::from([127, 0, 0, 1])));
-        assert_eq!(hosts_lookup(hosts, "localhost", Family::V6), Some("::1".parse().unwrap_or(IpAddr::from([0; 4]))));
-        assert_eq!(hosts_lookup(hosts, "h1.lab.test", Family::Any), Some(IpAddr::from([198, 18, 0, 20])));
-        assert_eq!(hosts_lookup(hosts, "commented", Family::Any), None);
-    }
-}
-
 /// Reverse names (PTR) of addresses, asked of the system's resolver; addresses without one are absent.
 pub async fn reverse_names(addrs: &[IpAddr], net: &NetOptions) -> HashMap<IpAddr, String> {
     let mut out = HashMap::new();
     let conf = SystemConfig::load(net);
-    let Some(server) = conf.servers.first().copied() else { return out };
-    let Ok(client) = Client::new(net, server, Duration::from_secs(2), 1, false) else { return out };
-    let questions: Vec<Question> = addrs.iter().map(|ip| Question { name: (*ip).into(), rtype: RecordType::PTR }).collect();
+    let Some(server) = conf.servers.first().copied() else {
+        return out;
+    };
+    let Ok(client) = Client::new(net, server, Duration::from_secs(2), 1, false) else {
+        return out;
+    };
+    let questions: Vec<Question> = addrs
+        .iter()
+        .map(|ip| Question {
+            name: (*ip).into(),
+            rtype: RecordType::PTR,
+        })
+        .collect();
     let cancel = CancellationToken::new();
     let _ = client
         .run(questions, 256, 0, &cancel, |i, _, outcome| {
@@ -241,4 +241,58 @@ pub async fn reverse_names(addrs: &[IpAddr], net: &NetOptions) -> HashMap<IpAddr
         })
         .await;
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolv_conf_parsing() {
+        let c = SystemConfig::parse(
+            "# comment\nnameserver 198.18.0.53\nnameserver fe80::1%eth0\nsearch lab.test example.\noptions ndots:2 edns0\n",
+        );
+        assert_eq!(
+            c.servers,
+            vec![
+                SocketAddr::from(([198, 18, 0, 53], 53)),
+                "[fe80::1]:53".parse().unwrap_or(c.servers[0])
+            ]
+        );
+        assert_eq!(c.search, ["lab.test", "example"]);
+        assert_eq!(c.ndots, 2);
+        assert_eq!(
+            SystemConfig::parse("").servers,
+            vec![SocketAddr::from(([127, 0, 0, 1], 53))]
+        );
+    }
+
+    #[test]
+    fn search_list_order() {
+        let c = SystemConfig::parse("search lab.test\n");
+        assert_eq!(c.candidates("h1"), ["h1.lab.test", "h1"]);
+        assert_eq!(
+            c.candidates("h1.lab.test"),
+            ["h1.lab.test", "h1.lab.test.lab.test"]
+        );
+        assert_eq!(c.candidates("abs.example."), ["abs.example"]);
+    }
+
+    #[test]
+    fn hosts_file() {
+        let hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n# 10.0.0.1 commented\n198.18.0.20 h1 H1.lab.test\n";
+        assert_eq!(
+            hosts_lookup(hosts, "localhost", Family::Any),
+            Some(IpAddr::from([127, 0, 0, 1]))
+        );
+        assert_eq!(
+            hosts_lookup(hosts, "localhost", Family::V6),
+            Some("::1".parse().unwrap_or(IpAddr::from([0; 4])))
+        );
+        assert_eq!(
+            hosts_lookup(hosts, "h1.lab.test", Family::Any),
+            Some(IpAddr::from([198, 18, 0, 20]))
+        );
+        assert_eq!(hosts_lookup(hosts, "commented", Family::Any), None);
+    }
 }

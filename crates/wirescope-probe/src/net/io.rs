@@ -37,14 +37,20 @@ pub fn send(sock: &UdpSocket, buf: &[u8]) -> io::Result<usize> {
 
 /// Receives one datagram if one is waiting: its length, sender and arrival time (the kernel's
 /// timestamp when enabled, else now). WouldBlock clears the socket's readiness.
-pub fn recv_timestamped(sock: &UdpSocket, buf: &mut [u8]) -> io::Result<(usize, IpAddr, SystemTime)> {
+pub fn recv_timestamped(
+    sock: &UdpSocket,
+    buf: &mut [u8],
+) -> io::Result<(usize, IpAddr, SystemTime)> {
     sock.try_io(Interest::READABLE, || recvmsg(sock.as_raw_fd(), buf))
 }
 
 fn recvmsg(fd: libc::c_int, buf: &mut [u8]) -> io::Result<(usize, IpAddr, SystemTime)> {
     let mut addr = MaybeUninit::<libc::sockaddr_storage>::zeroed();
     let mut control = [0u64; 16];
-    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
     // SAFETY: an all-zero msghdr is valid; every pointer set below outlives the call.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     msg.msg_name = addr.as_mut_ptr().cast();
@@ -63,7 +69,8 @@ fn recvmsg(fd: libc::c_int, buf: &mut [u8]) -> io::Result<(usize, IpAddr, System
     unsafe {
         let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
         while !cmsg.is_null() {
-            if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_TIMESTAMPNS {
+            if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_TIMESTAMPNS
+            {
                 let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast());
                 stamp = Some(UNIX_EPOCH + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
             }

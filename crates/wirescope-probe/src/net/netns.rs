@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 
 /// The file of a named namespace; a path containing `/` is taken as it is.
 pub fn path(name: &str) -> PathBuf {
-    if name.contains('/') { PathBuf::from(name) } else { Path::new("/run/netns").join(name) }
+    if name.contains('/') {
+        PathBuf::from(name)
+    } else {
+        Path::new("/run/netns").join(name)
+    }
 }
 
 /// Checks that the namespace exists, so a bad name fails before any thread starts.
@@ -15,7 +19,10 @@ pub fn check(name: &str) -> Result<(), ProbeError> {
     if name.is_empty() || !p.exists() {
         return Err(ProbeError::Netns {
             name: name.to_string(),
-            reason: format!("not found ({} does not exist; `ip netns list` shows the namespaces)", p.display()),
+            reason: format!(
+                "not found ({} does not exist; `ip netns list` shows the namespaces)",
+                p.display()
+            ),
         });
     }
     Ok(())
@@ -26,7 +33,10 @@ pub fn check(name: &str) -> Result<(), ProbeError> {
 pub fn enter(name: &str) -> Result<(), ProbeError> {
     check(name)?;
     let p = path(name);
-    let file = std::fs::File::open(&p).map_err(|e| ProbeError::Netns { name: name.into(), reason: e.to_string() })?;
+    let file = std::fs::File::open(&p).map_err(|e| ProbeError::Netns {
+        name: name.into(),
+        reason: e.to_string(),
+    })?;
     // SAFETY: setns takes a valid open descriptor of a namespace file and a namespace type flag.
     let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
     if rc != 0 {
@@ -36,7 +46,10 @@ pub fn enter(name: &str) -> Result<(), ProbeError> {
         } else {
             format!("setns failed: {e}")
         };
-        return Err(ProbeError::Netns { name: name.into(), reason });
+        return Err(ProbeError::Netns {
+            name: name.into(),
+            reason,
+        });
     }
     Ok(())
 }

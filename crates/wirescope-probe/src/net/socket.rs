@@ -44,21 +44,30 @@ impl NetOptions {
         if let Some(dev) = &self.interface
             && (dev.is_empty() || dev.len() >= libc::IFNAMSIZ || dev.contains('/'))
         {
-            return Err(ProbeError::Options(format!("'{dev}' is not a valid interface name")));
+            return Err(ProbeError::Options(format!(
+                "'{dev}' is not a valid interface name"
+            )));
         }
         Ok(())
     }
 
     /// Creates a non-blocking socket bound to the interface and (when `bind_source`) the source address.
-    pub fn socket(&self, v6: bool, ty: Type, proto: Protocol, bind_source: bool) -> Result<Socket, ProbeError> {
+    pub fn socket(
+        &self,
+        v6: bool,
+        ty: Type,
+        proto: Protocol,
+        bind_source: bool,
+    ) -> Result<Socket, ProbeError> {
         let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
         let sock = Socket::new(domain, ty.nonblocking().cloexec(), Some(proto))
             .map_err(|e| ProbeError::io(format!("open {} socket", describe(v6, ty, proto)), e))?;
         if let Some(dev) = &self.interface {
-            sock.bind_device(Some(dev.as_bytes())).map_err(|source| ProbeError::Interface {
-                name: dev.clone(),
-                source: explain_device(source),
-            })?;
+            sock.bind_device(Some(dev.as_bytes()))
+                .map_err(|source| ProbeError::Interface {
+                    name: dev.clone(),
+                    source: explain_device(source),
+                })?;
         }
         if bind_source && let Some(src) = self.source {
             if src.is_ipv6() != v6 {
@@ -82,7 +91,9 @@ impl NetOptions {
         let sock = self.socket(dst.is_ipv6(), Type::DGRAM, Protocol::UDP, false)?;
         sock.connect(&SockAddr::from(SocketAddr::new(dst, 9)))
             .map_err(|e| ProbeError::io(format!("find a route to {dst}"), e))?;
-        let local = sock.local_addr().map_err(|e| ProbeError::io("read the local address", e))?;
+        let local = sock
+            .local_addr()
+            .map_err(|e| ProbeError::io("read the local address", e))?;
         local
             .as_socket()
             .map(|a| a.ip())
@@ -92,7 +103,13 @@ impl NetOptions {
 
 fn describe(v6: bool, ty: Type, proto: Protocol) -> String {
     let fam = if v6 { "IPv6" } else { "IPv4" };
-    let kind = if ty == Type::RAW { "raw" } else if ty == Type::DGRAM { "datagram" } else { "stream" };
+    let kind = if ty == Type::RAW {
+        "raw"
+    } else if ty == Type::DGRAM {
+        "datagram"
+    } else {
+        "stream"
+    };
     let p = match proto {
         p if p == Protocol::ICMPV4 || p == Protocol::ICMPV6 => "ICMP",
         p if p == Protocol::UDP => "UDP",
@@ -104,7 +121,9 @@ fn describe(v6: bool, ty: Type, proto: Protocol) -> String {
 
 fn explain_device(e: io::Error) -> io::Error {
     match e.raw_os_error() {
-        Some(libc::ENODEV) => io::Error::new(e.kind(), "no such interface in this network namespace"),
+        Some(libc::ENODEV) => {
+            io::Error::new(e.kind(), "no such interface in this network namespace")
+        }
         Some(libc::EPERM) => io::Error::new(e.kind(), "binding to an interface needs CAP_NET_RAW"),
         _ => e,
     }
@@ -117,5 +136,8 @@ pub fn is_permission(e: &ProbeError) -> bool {
 
 /// The path of this executable, for the setcap hint.
 pub fn exe_path() -> String {
-    std::env::current_exe().map_or_else(|_| "$(command -v wirescope)".into(), |p| p.display().to_string())
+    std::env::current_exe().map_or_else(
+        |_| "$(command -v wirescope)".into(),
+        |p| p.display().to_string(),
+    )
 }

@@ -77,13 +77,19 @@ impl ScanOptions {
 
 /// Raises the soft open-files limit to the hard one and returns a connect window that fits in it.
 pub fn window_for_fd_limit(requested: usize) -> usize {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: getrlimit/setrlimit with a valid resource and a pointer to a live rlimit struct.
     let soft = unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {
             let want = lim.rlim_max.min(1 << 20);
             if lim.rlim_cur < want {
-                let raised = libc::rlimit { rlim_cur: want, rlim_max: lim.rlim_max };
+                let raised = libc::rlimit {
+                    rlim_cur: want,
+                    rlim_max: lim.rlim_max,
+                };
                 if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
                     lim.rlim_cur = want;
                 }
@@ -94,7 +100,11 @@ pub fn window_for_fd_limit(requested: usize) -> usize {
         }
     };
     let fits = soft.saturating_sub(64).max(16);
-    if requested == 0 { fits.min(4096) } else { requested.min(fits) }
+    if requested == 0 {
+        fits.min(4096)
+    } else {
+        requested.min(fits)
+    }
 }
 
 #[derive(Debug)]
@@ -120,11 +130,18 @@ struct HostState {
 type Attempt<'a> = Pin<Box<dyn Future<Output = (usize, u16, PortState)> + 'a>>;
 
 /// Runs the scan.
-pub async fn run(targets: Vec<Target>, opts: ScanOptions, ctx: &Ctx, ready: &mut Ready) -> Result<(), ProbeError> {
+pub async fn run(
+    targets: Vec<Target>,
+    opts: ScanOptions,
+    ctx: &Ctx,
+    ready: &mut Ready,
+) -> Result<(), ProbeError> {
     ready.check(opts.validate())?;
     let port_list = opts.port_list()?;
     // Open one socket now so a bad interface or source address fails at once.
-    let probe_v6 = targets.first().is_some_and(|t| matches!(t.host, crate::targets::Host::Ip(IpAddr::V6(_))));
+    let probe_v6 = targets
+        .first()
+        .is_some_and(|t| matches!(t.host, crate::targets::Host::Ip(IpAddr::V6(_))));
     drop(ready.check(ctx.net.socket(probe_v6, Type::STREAM, Protocol::TCP, true))?);
     let window = window_for_fd_limit(opts.concurrency);
     ready.go();
@@ -174,7 +191,12 @@ pub async fn run(targets: Vec<Target>, opts: ScanOptions, ctx: &Ctx, ready: &mut
             next += 1;
             let host = &mut hosts[h];
             host.started.get_or_insert(now);
-            inflight.push(Box::pin(attempt(ctx, h, SocketAddr::new(host.addr, port), &opts)));
+            inflight.push(Box::pin(attempt(
+                ctx,
+                h,
+                SocketAddr::new(host.addr, port),
+                &opts,
+            )));
         }
         let budget = async {
             match wait_for_budget {
@@ -217,8 +239,10 @@ pub async fn run(targets: Vec<Target>, opts: ScanOptions, ctx: &Ctx, ready: &mut
 fn finish(host: &mut HostState) -> ScanResult {
     let mut open = std::mem::take(&mut host.open);
     open.sort_unstable();
-    let services =
-        open.iter().filter_map(|p| ports::service(*p).map(|s| (p.to_string(), s.to_string()))).collect();
+    let services = open
+        .iter()
+        .filter_map(|p| ports::service(*p).map(|s| (p.to_string(), s.to_string())))
+        .collect();
     let up = !open.is_empty() || host.closed > 0;
     ScanResult {
         target: host.target.spec.clone(),
@@ -234,9 +258,17 @@ fn finish(host: &mut HostState) -> ScanResult {
     }
 }
 
-async fn attempt(ctx: &Ctx, h: usize, addr: SocketAddr, opts: &ScanOptions) -> (usize, u16, PortState) {
+async fn attempt(
+    ctx: &Ctx,
+    h: usize,
+    addr: SocketAddr,
+    opts: &ScanOptions,
+) -> (usize, u16, PortState) {
     let port = addr.port();
-    let sock = match ctx.net.socket(addr.is_ipv6(), Type::STREAM, Protocol::TCP, true) {
+    let sock = match ctx
+        .net
+        .socket(addr.is_ipv6(), Type::STREAM, Protocol::TCP, true)
+    {
         Ok(s) => s,
         Err(e) => return (h, port, PortState::Filtered(Some(e.to_string()))),
     };
@@ -247,7 +279,11 @@ async fn attempt(ctx: &Ctx, h: usize, addr: SocketAddr, opts: &ScanOptions) -> (
     let state = match tokio::time::timeout(opts.timeout, socket.connect(addr)).await {
         Err(_) => PortState::Filtered(None),
         Ok(Ok(stream)) => {
-            let banner = if opts.banners { grab_banner(stream, port, opts.banner_timeout).await } else { None };
+            let banner = if opts.banners {
+                grab_banner(stream, port, opts.banner_timeout).await
+            } else {
+                None
+            };
             PortState::Open(banner)
         }
         Ok(Err(e)) if e.kind() == ErrorKind::ConnectionRefused => PortState::Closed,
@@ -261,15 +297,25 @@ async fn attempt(ctx: &Ctx, h: usize, addr: SocketAddr, opts: &ScanOptions) -> (
 }
 
 /// Ports where the client speaks first with HTTP.
-const HTTP_PORTS: &[u16] = &[80, 81, 591, 2080, 3000, 5000, 8000, 8008, 8080, 8081, 8088, 8888, 9000];
+const HTTP_PORTS: &[u16] = &[
+    80, 81, 591, 2080, 3000, 5000, 8000, 8008, 8080, 8081, 8088, 8888, 9000,
+];
 
-async fn grab_banner(mut stream: tokio::net::TcpStream, port: u16, wait: Duration) -> Option<String> {
+async fn grab_banner(
+    mut stream: tokio::net::TcpStream,
+    port: u16,
+    wait: Duration,
+) -> Option<String> {
     let mut buf = vec![0u8; 1024];
     // Silence until the wait is over reads as nothing said.
-    let mut n = tokio::time::timeout(wait, stream.read(&mut buf)).await.map_or(0, |r| r.unwrap_or(0));
+    let mut n = tokio::time::timeout(wait, stream.read(&mut buf))
+        .await
+        .map_or(0, |r| r.unwrap_or(0));
     if n == 0 && HTTP_PORTS.contains(&port) {
         stream.write_all(b"HEAD / HTTP/1.0\r\n\r\n").await.ok()?;
-        n = tokio::time::timeout(wait, stream.read(&mut buf)).await.map_or(0, |r| r.unwrap_or(0));
+        n = tokio::time::timeout(wait, stream.read(&mut buf))
+            .await
+            .map_or(0, |r| r.unwrap_or(0));
     }
     (n > 0).then(|| clean_banner(&buf[..n]))
 }
@@ -279,7 +325,11 @@ pub fn clean_banner(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let lines: Vec<String> = text
         .lines()
-        .map(|l| l.chars().map(|c| if c.is_control() { '.' } else { c }).collect::<String>())
+        .map(|l| {
+            l.chars()
+                .map(|c| if c.is_control() { '.' } else { c })
+                .collect::<String>()
+        })
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty())
         .take(3)
@@ -297,7 +347,10 @@ mod tests {
 
     #[test]
     fn banners_are_cleaned() {
-        assert_eq!(clean_banner(b"SSH-2.0-OpenSSH_9.2p1\r\n"), "SSH-2.0-OpenSSH_9.2p1");
+        assert_eq!(
+            clean_banner(b"SSH-2.0-OpenSSH_9.2p1\r\n"),
+            "SSH-2.0-OpenSSH_9.2p1"
+        );
         assert_eq!(
             clean_banner(b"HTTP/1.0 200 OK\r\nServer: lab\r\nX: 1\r\nY: 2\r\n\r\n"),
             "HTTP/1.0 200 OK | Server: lab | X: 1"
@@ -315,8 +368,14 @@ mod tests {
 
     #[test]
     fn options_need_valid_ports() {
-        let o = ScanOptions { ports: Some("22,99999".into()), ..Default::default() };
+        let o = ScanOptions {
+            ports: Some("22,99999".into()),
+            ..Default::default()
+        };
         assert!(o.validate().is_err());
-        assert_eq!(ScanOptions::default().port_list().map(|p| p.len()).ok(), Some(1000));
+        assert_eq!(
+            ScanOptions::default().port_list().map(|p| p.len()).ok(),
+            Some(1000)
+        );
     }
 }

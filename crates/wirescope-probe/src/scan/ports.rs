@@ -31,7 +31,10 @@ pub fn top_available() -> usize {
 pub fn top(n: usize) -> Result<Vec<u16>, ProbeError> {
     let order = &table().0;
     if n == 0 || n > order.len() {
-        return Err(ProbeError::Options(format!("--top takes 1 to {}", order.len())));
+        return Err(ProbeError::Options(format!(
+            "--top takes 1 to {}",
+            order.len()
+        )));
     }
     Ok(order[..n].to_vec())
 }
@@ -44,7 +47,11 @@ pub fn service(port: u16) -> Option<&'static str> {
 /// Parses a port list: numbers and ranges separated by commas, `-` alone for 1-65535, in the
 /// order given without repeats.
 pub fn parse(spec: &str) -> Result<Vec<u16>, ProbeError> {
-    let bad = |token: &str, why: &str| Err(ProbeError::Options(format!("invalid port '{token}' in '{spec}': {why}")));
+    let bad = |token: &str, why: &str| {
+        Err(ProbeError::Options(format!(
+            "invalid port '{token}' in '{spec}': {why}"
+        )))
+    };
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for token in spec.split(',').map(str::trim) {
@@ -54,8 +61,16 @@ pub fn parse(spec: &str) -> Result<Vec<u16>, ProbeError> {
         let (lo, hi) = if token == "-" {
             (1, 65_535)
         } else if let Some((a, b)) = token.split_once('-') {
-            let lo = if a.is_empty() { Ok(1) } else { a.parse::<u32>() };
-            let hi = if b.is_empty() { Ok(65_535) } else { b.parse::<u32>() };
+            let lo = if a.is_empty() {
+                Ok(1)
+            } else {
+                a.parse::<u32>()
+            };
+            let hi = if b.is_empty() {
+                Ok(65_535)
+            } else {
+                b.parse::<u32>()
+            };
             match (lo, hi) {
                 (Ok(lo), Ok(hi)) => (lo, hi),
                 _ => return bad(token, "not a number or range"),
@@ -95,7 +110,10 @@ mod tests {
 
     #[test]
     fn lists_and_ranges() {
-        assert_eq!(parse("22,80,8000-8002").ok(), Some(vec![22, 80, 8000, 8001, 8002]));
+        assert_eq!(
+            parse("22,80,8000-8002").ok(),
+            Some(vec![22, 80, 8000, 8001, 8002])
+        );
         assert_eq!(parse("80, 22,80").ok(), Some(vec![80, 22]));
         assert_eq!(parse("-").map(|v| v.len()).ok(), Some(65_535));
         assert_eq!(parse("65530-").map(|v| v.len()).ok(), Some(6));
@@ -103,7 +121,10 @@ mod tests {
 
     #[test]
     fn bad_ports_are_named() {
-        assert_eq!(err("22,70000"), "invalid port '70000' in '22,70000': ports are 1 to 65535");
+        assert_eq!(
+            err("22,70000"),
+            "invalid port '70000' in '22,70000': ports are 1 to 65535"
+        );
         assert!(err("0").contains("ports are 1 to 65535"));
         assert!(err("90-80").contains("range end is below its start"));
         assert!(err("ssh").contains("invalid port 'ssh'"));

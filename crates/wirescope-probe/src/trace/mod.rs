@@ -144,7 +144,15 @@ fn raw(ctx: &Ctx, v6: bool, proto: Protocol) -> Result<UdpSocket, ProbeError> {
 }
 
 fn open(ctx: &Ctx, v6: bool, proto: TraceProtocol) -> Result<Sockets, ProbeError> {
-    let icmp = raw(ctx, v6, if v6 { Protocol::ICMPV6 } else { Protocol::ICMPV4 })?;
+    let icmp = raw(
+        ctx,
+        v6,
+        if v6 {
+            Protocol::ICMPV6
+        } else {
+            Protocol::ICMPV4
+        },
+    )?;
     let l4 = match proto {
         TraceProtocol::Icmp => None,
         TraceProtocol::Udp => Some(raw(ctx, v6, Protocol::UDP)?),
@@ -154,11 +162,24 @@ fn open(ctx: &Ctx, v6: bool, proto: TraceProtocol) -> Result<Sockets, ProbeError
 }
 
 /// Runs traces to every target.
-pub async fn run(targets: Vec<Target>, opts: TraceOptions, ctx: &Ctx, ready: &mut Ready) -> Result<(), ProbeError> {
+pub async fn run(
+    targets: Vec<Target>,
+    opts: TraceOptions,
+    ctx: &Ctx,
+    ready: &mut Ready,
+) -> Result<(), ProbeError> {
     ready.check(opts.validate())?;
     let names = targets.iter().any(|t| matches!(t.host, Host::Name(_)));
-    let has = |v6: bool| targets.iter().any(|t| matches!(t.host, Host::Ip(ip) if ip.is_ipv6() == v6));
-    let v4 = if names || has(false) { Some(ready.check(open(ctx, false, opts.protocol))?) } else { None };
+    let has = |v6: bool| {
+        targets
+            .iter()
+            .any(|t| matches!(t.host, Host::Ip(ip) if ip.is_ipv6() == v6))
+    };
+    let v4 = if names || has(false) {
+        Some(ready.check(open(ctx, false, opts.protocol))?)
+    } else {
+        None
+    };
     let v6 = if names || has(true) {
         match open(ctx, true, opts.protocol) {
             Ok(s) => Some(s),
@@ -181,7 +202,8 @@ pub async fn run(targets: Vec<Target>, opts: TraceOptions, ctx: &Ctx, ready: &mu
             error: Some(why),
         }));
     }
-    let (t6, t4): (Vec<Resolved>, Vec<Resolved>) = resolved.into_iter().partition(|r| r.addr.is_ipv6());
+    let (t6, t4): (Vec<Resolved>, Vec<Resolved>) =
+        resolved.into_iter().partition(|r| r.addr.is_ipv6());
     let pacer = RefCell::new(Pacer::new(opts.rate, Instant::now()));
     let run4 = async {
         match &v4 {
@@ -241,12 +263,21 @@ struct Family<'a> {
 }
 
 impl<'a> Family<'a> {
-    fn new(socks: &'a Sockets, targets: Vec<Resolved>, opts: &'a TraceOptions, ctx: &Ctx) -> Result<Self, ProbeError> {
+    fn new(
+        socks: &'a Sockets,
+        targets: Vec<Resolved>,
+        opts: &'a TraceOptions,
+        ctx: &Ctx,
+    ) -> Result<Self, ProbeError> {
         let base: u16 = 33_000 + (rand::random::<u16>() % 8_000);
         let mut by_addr: HashMap<IpAddr, Vec<usize>> = HashMap::new();
         let mut list = Vec::with_capacity(targets.len());
         for (i, r) in targets.into_iter().enumerate() {
-            let src = if opts.protocol == TraceProtocol::Icmp { r.addr } else { ctx.net.route_source(r.addr)? };
+            let src = if opts.protocol == TraceProtocol::Icmp {
+                r.addr
+            } else {
+                ctx.net.route_source(r.addr)?
+            };
             by_addr.entry(r.addr).or_default().push(i);
             list.push(TargetTrace {
                 resolved: r,
@@ -276,12 +307,16 @@ impl<'a> Family<'a> {
     }
 
     fn position(&self, q: u8, ttl: u8, t: usize) -> usize {
-        (usize::from(q) * self.hops + usize::from(ttl - self.opts.first_hop)) * self.targets.len() + t
+        (usize::from(q) * self.hops + usize::from(ttl - self.opts.first_hop)) * self.targets.len()
+            + t
     }
 
     /// Whether every probe this target will get has been sent.
     fn sending_finished(&self, t: usize) -> bool {
-        let end = self.targets[t].state.end_ttl().unwrap_or(self.opts.max_hops);
+        let end = self.targets[t]
+            .state
+            .end_ttl()
+            .unwrap_or(self.opts.max_hops);
         self.cursor > self.position(self.opts.queries - 1, end, t)
     }
 
@@ -310,7 +345,8 @@ impl<'a> Family<'a> {
             if self.remaining == 0 && naming.is_empty() {
                 break;
             }
-            let sleep = tokio::time::sleep_until(wake.unwrap_or(now + Duration::from_millis(100)).into());
+            let sleep =
+                tokio::time::sleep_until(wake.unwrap_or(now + Duration::from_millis(100)).into());
             let l4_readable = async {
                 match (&self.socks.l4, self.opts.protocol) {
                     (Some(s), TraceProtocol::Tcp) => s.readable().await,
@@ -354,7 +390,10 @@ impl<'a> Family<'a> {
                     self.deadlines.push_back((at + self.opts.timeout, t));
                     self.cursor += 1;
                 }
-                Err(e) if e.kind() == IoKind::WouldBlock || e.raw_os_error() == Some(libc::ENOBUFS) => {
+                Err(e)
+                    if e.kind() == IoKind::WouldBlock
+                        || e.raw_os_error() == Some(libc::ENOBUFS) =>
+                {
                     return Some(now + Duration::from_millis(1));
                 }
                 // Unroutable from here: the probe is lost, the trace goes on.
@@ -375,14 +414,21 @@ impl<'a> Family<'a> {
                 let steer = 0xffff - id;
                 let mut payload = steer.to_be_bytes().to_vec();
                 payload.extend_from_slice(b"wirescope-trace-");
-                (&self.socks.icmp, icmp::echo_request(self.socks.v6, self.ident, id, &payload))
+                (
+                    &self.socks.icmp,
+                    icmp::echo_request(self.socks.v6, self.ident, id, &payload),
+                )
             }
-            TraceProtocol::Udp => {
-                (self.l4_sock()?, l4::udp_paris(tt.src, dst, tt.sport, self.opts.dport(), id, 12))
-            }
+            TraceProtocol::Udp => (
+                self.l4_sock()?,
+                l4::udp_paris(tt.src, dst, tt.sport, self.opts.dport(), id, 12),
+            ),
             TraceProtocol::Tcp => {
                 let seq = (u32::from(self.cookie) << 16) | u32::from(id);
-                (self.l4_sock()?, l4::tcp_syn(tt.src, dst, tt.sport, self.opts.dport(), seq))
+                (
+                    self.l4_sock()?,
+                    l4::tcp_syn(tt.src, dst, tt.sport, self.opts.dport(), seq),
+                )
             }
         };
         set_ttl(sock, self.socks.v6, ttl)?;
@@ -390,7 +436,10 @@ impl<'a> Family<'a> {
     }
 
     fn l4_sock(&self) -> std::io::Result<&UdpSocket> {
-        self.socks.l4.as_ref().ok_or_else(|| std::io::Error::other("no socket for the probe protocol"))
+        self.socks
+            .l4
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("no socket for the probe protocol"))
     }
 
     fn drain(&mut self, buf: &mut [u8], ctx: &Ctx, naming: &mut FuturesUnordered<Naming>) {
@@ -435,7 +484,9 @@ impl<'a> Family<'a> {
     ) {
         for t in targets {
             let tt = &mut self.targets[t];
-            let Some((ttl, q)) = tt.state.from_probe_id(id) else { continue };
+            let Some((ttl, q)) = tt.state.from_probe_id(id) else {
+                continue;
+            };
             if tt.done || !tt.state.on_answer(ttl, q, from, kind, at) {
                 continue;
             }
@@ -454,27 +505,41 @@ impl<'a> Family<'a> {
                 if self.opts.protocol != TraceProtocol::Icmp || ident != self.ident {
                     return None;
                 }
-                Some((self.by_addr.get(&from)?.clone(), seq, from, Answer::Destination))
+                Some((
+                    self.by_addr.get(&from)?.clone(),
+                    seq,
+                    from,
+                    Answer::Destination,
+                ))
             }
             Icmp::Error { kind, quoted, .. } => {
                 let targets = self.by_addr.get(&quoted.dst)?;
                 let l4 = quoted.l4;
                 let id = match self.opts.protocol {
                     TraceProtocol::Icmp => {
-                        let want = if v6 { icmp::PROTO_ICMPV6 } else { icmp::PROTO_ICMP };
-                        if quoted.proto != want || u16::from_be_bytes([l4[4], l4[5]]) != self.ident {
+                        let want = if v6 {
+                            icmp::PROTO_ICMPV6
+                        } else {
+                            icmp::PROTO_ICMP
+                        };
+                        if quoted.proto != want || u16::from_be_bytes([l4[4], l4[5]]) != self.ident
+                        {
                             return None;
                         }
                         u16::from_be_bytes([l4[6], l4[7]])
                     }
                     TraceProtocol::Udp => {
-                        if quoted.proto != icmp::PROTO_UDP || u16::from_be_bytes([l4[2], l4[3]]) != self.opts.dport() {
+                        if quoted.proto != icmp::PROTO_UDP
+                            || u16::from_be_bytes([l4[2], l4[3]]) != self.opts.dport()
+                        {
                             return None;
                         }
                         u16::from_be_bytes([l4[6], l4[7]])
                     }
                     TraceProtocol::Tcp => {
-                        if quoted.proto != icmp::PROTO_TCP || u16::from_be_bytes([l4[4], l4[5]]) != self.cookie {
+                        if quoted.proto != icmp::PROTO_TCP
+                            || u16::from_be_bytes([l4[4], l4[5]]) != self.cookie
+                        {
                             return None;
                         }
                         u16::from_be_bytes([l4[6], l4[7]])
@@ -484,12 +549,18 @@ impl<'a> Family<'a> {
                 let targets: Vec<usize> = targets
                     .iter()
                     .copied()
-                    .filter(|&t| self.opts.protocol == TraceProtocol::Icmp || self.targets[t].sport == sport)
+                    .filter(|&t| {
+                        self.opts.protocol == TraceProtocol::Icmp || self.targets[t].sport == sport
+                    })
                     .collect();
                 let answer = match kind {
                     ErrorKind::TimeExceeded => Answer::Hop,
-                    ErrorKind::Unreachable(_) | ErrorKind::PacketTooBig if from == quoted.dst => Answer::Destination,
-                    ErrorKind::Unreachable(_) | ErrorKind::PacketTooBig => Answer::Unreachable(icmp::describe(kind, v6)),
+                    ErrorKind::Unreachable(_) | ErrorKind::PacketTooBig if from == quoted.dst => {
+                        Answer::Destination
+                    }
+                    ErrorKind::Unreachable(_) | ErrorKind::PacketTooBig => {
+                        Answer::Unreachable(icmp::describe(kind, v6))
+                    }
                 };
                 Some((targets, id, from, answer))
             }
@@ -499,7 +570,11 @@ impl<'a> Family<'a> {
 
     /// Matches the destination's SYN-ACK or RST to our SYN.
     fn match_tcp(&self, pkt: &[u8], from: IpAddr) -> Option<(Vec<usize>, u16)> {
-        let seg = if self.socks.v6 { pkt } else { pkt.get(icmp::ipv4_header_len(pkt)?.0..)? };
+        let seg = if self.socks.v6 {
+            pkt
+        } else {
+            pkt.get(icmp::ipv4_header_len(pkt)?.0..)?
+        };
         let h = TcpHeader::parse(seg)?;
         if h.sport != self.opts.dport() || h.flags & (TcpHeader::RST | TcpHeader::SYN) == 0 {
             return None;
@@ -508,8 +583,13 @@ impl<'a> Family<'a> {
         if (acked >> 16) as u16 != self.cookie {
             return None;
         }
-        let targets: Vec<usize> =
-            self.by_addr.get(&from)?.iter().copied().filter(|&t| self.targets[t].sport == h.dport).collect();
+        let targets: Vec<usize> = self
+            .by_addr
+            .get(&from)?
+            .iter()
+            .copied()
+            .filter(|&t| self.targets[t].sport == h.dport)
+            .collect();
         Some((targets, acked as u16))
     }
 
@@ -547,5 +627,9 @@ impl<'a> Family<'a> {
 
 fn set_ttl(sock: &UdpSocket, v6: bool, ttl: u8) -> std::io::Result<()> {
     let sref = socket2::SockRef::from(sock);
-    if v6 { sref.set_unicast_hops_v6(u32::from(ttl)) } else { sref.set_ttl_v4(u32::from(ttl)) }
+    if v6 {
+        sref.set_unicast_hops_v6(u32::from(ttl))
+    } else {
+        sref.set_ttl_v4(u32::from(ttl))
+    }
 }

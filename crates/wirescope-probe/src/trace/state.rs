@@ -83,13 +83,27 @@ impl TraceState {
     }
 
     /// Records an answer; returns false for an answer to nothing we sent, or a repeat.
-    pub fn on_answer(&mut self, ttl: u8, q: u8, from: IpAddr, kind: Answer, at: SystemTime) -> bool {
-        let Some(i) = self.index(ttl, q) else { return false };
-        let Some(sent) = self.sent[i] else { return false };
+    pub fn on_answer(
+        &mut self,
+        ttl: u8,
+        q: u8,
+        from: IpAddr,
+        kind: Answer,
+        at: SystemTime,
+    ) -> bool {
+        let Some(i) = self.index(ttl, q) else {
+            return false;
+        };
+        let Some(sent) = self.sent[i] else {
+            return false;
+        };
         if self.replies[i].is_some() {
             return false;
         }
-        self.replies[i] = Some(Reply { from, rtt: at.duration_since(sent).unwrap_or(Duration::ZERO) });
+        self.replies[i] = Some(Reply {
+            from,
+            rtt: at.duration_since(sent).unwrap_or(Duration::ZERO),
+        });
         match kind {
             Answer::Hop => {}
             Answer::Destination => {
@@ -108,10 +122,13 @@ impl TraceState {
 
     /// Complete early: the end of the path is known and every probe up to it that was sent has its answer.
     pub fn answered_to_end(&self) -> bool {
-        let Some(end) = self.end_ttl else { return false };
+        let Some(end) = self.end_ttl else {
+            return false;
+        };
         (self.first_ttl..=end).all(|ttl| {
             (0..self.queries).all(|q| {
-                self.index(ttl, q).is_some_and(|i| self.sent[i].is_none() || self.replies[i].is_some())
+                self.index(ttl, q)
+                    .is_some_and(|i| self.sent[i].is_none() || self.replies[i].is_some())
             })
         })
     }
@@ -130,15 +147,19 @@ impl TraceState {
         if self.reached {
             return None;
         }
-        self.unreachable.map(|(ttl, from, why)| format!("{why} at hop {ttl} ({from})"))
+        self.unreachable
+            .map(|(ttl, from, why)| format!("{why} at hop {ttl} ({from})"))
     }
 
     /// The hops to report: up to the end of the path, or (when it never ended) up to the last
     /// hop that answered plus one silent hop to show where it went dark.
     pub fn hops(&self) -> Vec<Hop> {
-        let last_answer = (self.first_ttl..=self.max_ttl)
-            .rev()
-            .find(|&ttl| (0..self.queries).any(|q| self.index(ttl, q).is_some_and(|i| self.replies[i].is_some())));
+        let last_answer = (self.first_ttl..=self.max_ttl).rev().find(|&ttl| {
+            (0..self.queries).any(|q| {
+                self.index(ttl, q)
+                    .is_some_and(|i| self.replies[i].is_some())
+            })
+        });
         let until = match (self.end_ttl, last_answer) {
             (Some(end), _) => end,
             (None, Some(last)) => last.saturating_add(1).min(self.max_ttl),
@@ -146,8 +167,9 @@ impl TraceState {
         };
         (self.first_ttl..=until)
             .map(|ttl| {
-                let replies: Vec<Option<Reply>> =
-                    (0..self.queries).map(|q| self.index(ttl, q).and_then(|i| self.replies[i])).collect();
+                let replies: Vec<Option<Reply>> = (0..self.queries)
+                    .map(|q| self.index(ttl, q).and_then(|i| self.replies[i]))
+                    .collect();
                 let mut addrs: Vec<(IpAddr, usize)> = Vec::new();
                 for r in replies.iter().flatten() {
                     match addrs.iter_mut().find(|(a, _)| *a == r.from) {
@@ -165,8 +187,12 @@ impl TraceState {
                     addr: addrs.iter().max_by_key(|(_, n)| *n).map(|(a, _)| *a),
                     name: None,
                     addrs: addrs.iter().map(|(a, _)| *a).collect(),
-                    rtt_ms: replies.iter().map(|r| r.map(|r| round_ms(r.rtt.as_secs_f64() * 1e3))).collect(),
-                    loss_pct: ((sent - answered.min(sent)) as f64 * 1000.0 / sent as f64).round() / 10.0,
+                    rtt_ms: replies
+                        .iter()
+                        .map(|r| r.map(|r| round_ms(r.rtt.as_secs_f64() * 1e3)))
+                        .collect(),
+                    loss_pct: ((sent - answered.min(sent)) as f64 * 1000.0 / sent as f64).round()
+                        / 10.0,
                 }
             })
             .collect()
@@ -232,7 +258,10 @@ mod tests {
         let mut s = TraceState::new(1, 5, 3);
         send_all(&mut s, t0);
         assert!(s.on_answer(1, 0, ip(1), Answer::Hop, t0));
-        assert!(!s.on_answer(1, 0, ip(1), Answer::Hop, t0), "a repeat is ignored");
+        assert!(
+            !s.on_answer(1, 0, ip(1), Answer::Hop, t0),
+            "a repeat is ignored"
+        );
         assert!(s.on_answer(3, 1, ip(10), Answer::Hop, t0));
         assert!(s.on_answer(3, 2, ip(14), Answer::Hop, t0));
         let hops = s.hops();
@@ -241,7 +270,11 @@ mod tests {
         assert_eq!(hops[1].addr, None);
         assert_eq!(hops[1].loss_pct, 100.0);
         assert_eq!(hops[0].loss_pct, 66.7);
-        assert_eq!(hops[2].addrs.len(), 2, "two routers at one TTL show as a changed path");
+        assert_eq!(
+            hops[2].addrs.len(),
+            2,
+            "two routers at one TTL show as a changed path"
+        );
         assert!(!s.reached());
     }
 
@@ -253,7 +286,10 @@ mod tests {
         s.on_answer(1, 0, ip(1), Answer::Hop, t0);
         s.on_answer(2, 0, ip(2), Answer::Unreachable("host unreachable"), t0);
         assert!(s.answered_to_end());
-        assert_eq!(s.unreachable().as_deref(), Some("host unreachable at hop 2 (198.18.2.2)"));
+        assert_eq!(
+            s.unreachable().as_deref(),
+            Some("host unreachable at hop 2 (198.18.2.2)")
+        );
         assert_eq!(s.hops().len(), 2);
     }
 

@@ -61,9 +61,19 @@ pub struct Quoted<'a> {
 /// A parsed ICMP message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Icmp<'a> {
-    EchoReply { ident: u16, seq: u16, payload: &'a [u8] },
-    Error { kind: ErrorKind, code: u8, quoted: Quoted<'a> },
-    Other { icmp_type: u8 },
+    EchoReply {
+        ident: u16,
+        seq: u16,
+        payload: &'a [u8],
+    },
+    Error {
+        kind: ErrorKind,
+        code: u8,
+        quoted: Quoted<'a>,
+    },
+    Other {
+        icmp_type: u8,
+    },
 }
 
 /// Parses an ICMP message. `ip_header` says the buffer starts with an IPv4 header (raw IPv4 sockets);
@@ -83,14 +93,26 @@ pub fn parse(buf: &[u8], v6: bool, ip_header: bool) -> Option<(Icmp<'_>, Option<
     let seq = u16::from_be_bytes([icmp[6], icmp[7]]);
     let body = &icmp[8..];
     let msg = match (v6, ty) {
-        (false, V4_ECHO_REPLY) | (true, V6_ECHO_REPLY) => Icmp::EchoReply { ident, seq, payload: body },
-        (false, V4_TIME_EXCEEDED) | (true, V6_TIME_EXCEEDED) => {
-            Icmp::Error { kind: ErrorKind::TimeExceeded, code, quoted: parse_quoted(body, v6)? }
-        }
-        (false, V4_UNREACHABLE) | (true, V6_UNREACHABLE) => {
-            Icmp::Error { kind: ErrorKind::Unreachable(code), code, quoted: parse_quoted(body, v6)? }
-        }
-        (true, V6_TOO_BIG) => Icmp::Error { kind: ErrorKind::PacketTooBig, code, quoted: parse_quoted(body, v6)? },
+        (false, V4_ECHO_REPLY) | (true, V6_ECHO_REPLY) => Icmp::EchoReply {
+            ident,
+            seq,
+            payload: body,
+        },
+        (false, V4_TIME_EXCEEDED) | (true, V6_TIME_EXCEEDED) => Icmp::Error {
+            kind: ErrorKind::TimeExceeded,
+            code,
+            quoted: parse_quoted(body, v6)?,
+        },
+        (false, V4_UNREACHABLE) | (true, V6_UNREACHABLE) => Icmp::Error {
+            kind: ErrorKind::Unreachable(code),
+            code,
+            quoted: parse_quoted(body, v6)?,
+        },
+        (true, V6_TOO_BIG) => Icmp::Error {
+            kind: ErrorKind::PacketTooBig,
+            code,
+            quoted: parse_quoted(body, v6)?,
+        },
         _ => Icmp::Other { icmp_type: ty },
     };
     Some((msg, ttl))
@@ -116,7 +138,13 @@ fn parse_quoted(body: &[u8], v6: bool) -> Option<Quoted<'_>> {
         }
         let src = Ipv6Addr::from(<[u8; 16]>::try_from(&body[8..24]).ok()?);
         let dst = Ipv6Addr::from(<[u8; 16]>::try_from(&body[24..40]).ok()?);
-        Some(Quoted { proto: body[6], src: src.into(), dst: dst.into(), ip_id: None, l4: &body[40..] })
+        Some(Quoted {
+            proto: body[6],
+            src: src.into(),
+            dst: dst.into(),
+            ip_id: None,
+            l4: &body[40..],
+        })
     } else {
         let (hlen, _) = ipv4_header_len(body)?;
         let l4 = body.get(hlen..)?;
@@ -126,7 +154,13 @@ fn parse_quoted(body: &[u8], v6: bool) -> Option<Quoted<'_>> {
         let src = Ipv4Addr::new(body[12], body[13], body[14], body[15]);
         let dst = Ipv4Addr::new(body[16], body[17], body[18], body[19]);
         let ip_id = u16::from_be_bytes([body[4], body[5]]);
-        Some(Quoted { proto: body[9], src: src.into(), dst: dst.into(), ip_id: Some(ip_id), l4 })
+        Some(Quoted {
+            proto: body[9],
+            src: src.into(),
+            dst: dst.into(),
+            ip_id: Some(ip_id),
+            l4,
+        })
     }
 }
 
@@ -183,7 +217,14 @@ mod tests {
         let parsed = parse(&buf, false, true);
         assert_eq!(
             parsed,
-            Some((Icmp::EchoReply { ident: 0x1234, seq: 7, payload: b"payload!" }, Some(63)))
+            Some((
+                Icmp::EchoReply {
+                    ident: 0x1234,
+                    seq: 7,
+                    payload: b"payload!"
+                },
+                Some(63)
+            ))
         );
     }
 
@@ -193,7 +234,13 @@ mod tests {
         quoted.extend_from_slice(&[0x82, 0x9a, 0x82, 0x9b, 0, 16, 0xab, 0xcd]);
         let mut icmp = vec![V4_TIME_EXCEEDED, 0, 0, 0, 0, 0, 0, 0];
         icmp.extend_from_slice(&quoted);
-        let Some((Icmp::Error { kind, quoted: q, .. }, None)) = parse(&icmp, false, false) else {
+        let Some((
+            Icmp::Error {
+                kind, quoted: q, ..
+            },
+            None,
+        )) = parse(&icmp, false, false)
+        else {
             panic!("not parsed as an error");
         };
         assert_eq!(kind, ErrorKind::TimeExceeded);
@@ -207,16 +254,31 @@ mod tests {
     fn v6_unreachable_quotes_echo() {
         let mut quoted = vec![0x60, 0, 0, 0, 0, 16, PROTO_ICMPV6, 64];
         quoted.extend_from_slice(&Ipv6Addr::LOCALHOST.octets());
-        quoted.extend_from_slice(&"2001:db8::9".parse::<Ipv6Addr>().map(|a| a.octets()).unwrap_or_default());
+        quoted.extend_from_slice(
+            &"2001:db8::9"
+                .parse::<Ipv6Addr>()
+                .map(|a| a.octets())
+                .unwrap_or_default(),
+        );
         quoted.extend_from_slice(&echo_request(true, 1, 2, b"12345678"));
         let mut icmp = vec![V6_UNREACHABLE, 3, 0, 0, 0, 0, 0, 0];
         icmp.extend_from_slice(&quoted);
-        let Some((Icmp::Error { kind: ErrorKind::Unreachable(3), quoted: q, .. }, _)) = parse(&icmp, true, false)
+        let Some((
+            Icmp::Error {
+                kind: ErrorKind::Unreachable(3),
+                quoted: q,
+                ..
+            },
+            _,
+        )) = parse(&icmp, true, false)
         else {
             panic!("not parsed");
         };
         assert_eq!(q.dst.to_string(), "2001:db8::9");
-        assert_eq!(describe(ErrorKind::Unreachable(3), true), "address unreachable");
+        assert_eq!(
+            describe(ErrorKind::Unreachable(3), true),
+            "address unreachable"
+        );
     }
 
     #[test]
@@ -225,9 +287,22 @@ mod tests {
         assert_eq!(parse(&[0x4f, 0, 0], false, true), None);
         assert_eq!(parse(&[0x45; 23], false, true), None);
         // An error whose quote is cut short is dropped, not misread.
-        assert_eq!(parse(&[V4_TIME_EXCEEDED, 0, 0, 0, 0, 0, 0, 0, 0x45, 0], false, false), None);
-        assert_eq!(parse(&[V6_TIME_EXCEEDED, 0, 0, 0, 0, 0, 0, 0, 0x60], true, false), None);
-        assert_eq!(parse(&[42, 0, 0, 0, 0, 0, 0, 0], false, false), Some((Icmp::Other { icmp_type: 42 }, None)));
+        assert_eq!(
+            parse(
+                &[V4_TIME_EXCEEDED, 0, 0, 0, 0, 0, 0, 0, 0x45, 0],
+                false,
+                false
+            ),
+            None
+        );
+        assert_eq!(
+            parse(&[V6_TIME_EXCEEDED, 0, 0, 0, 0, 0, 0, 0, 0x60], true, false),
+            None
+        );
+        assert_eq!(
+            parse(&[42, 0, 0, 0, 0, 0, 0, 0], false, false),
+            Some((Icmp::Other { icmp_type: 42 }, None))
+        );
         for len in 0..80 {
             let junk: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
             let _ = parse(&junk, false, true);

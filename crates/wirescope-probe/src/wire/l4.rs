@@ -11,7 +11,14 @@ use std::net::IpAddr;
 
 /// Builds a UDP datagram whose checksum equals `want` (non-zero), by choosing its first two payload
 /// bytes. `payload_len` is at least 2.
-pub fn udp_paris(src: IpAddr, dst: IpAddr, sport: u16, dport: u16, want: u16, payload_len: usize) -> Vec<u8> {
+pub fn udp_paris(
+    src: IpAddr,
+    dst: IpAddr,
+    sport: u16,
+    dport: u16,
+    want: u16,
+    payload_len: usize,
+) -> Vec<u8> {
     let payload_len = payload_len.max(2);
     let len = 8 + payload_len;
     let mut pkt = vec![0u8; len];
@@ -38,7 +45,10 @@ pub fn tcp_syn(src: IpAddr, dst: IpAddr, sport: u16, dport: u16, seq: u32) -> Ve
     pkt[13] = 0x02; // SYN
     pkt[14..16].copy_from_slice(&1024u16.to_be_bytes());
     pkt[20..24].copy_from_slice(&[2, 4, 0x05, 0xb4]); // MSS 1460
-    let c = checksum::finish(checksum::sum(checksum::pseudo_header(src, dst, PROTO_TCP, pkt.len()), &pkt));
+    let c = checksum::finish(checksum::sum(
+        checksum::pseudo_header(src, dst, PROTO_TCP, pkt.len()),
+        &pkt,
+    ));
     pkt[16..18].copy_from_slice(&c.to_be_bytes());
     pkt
 }
@@ -77,16 +87,26 @@ mod tests {
     use super::*;
 
     fn verify(src: IpAddr, dst: IpAddr, proto: u8, pkt: &[u8]) -> u16 {
-        checksum::finish(checksum::sum(checksum::pseudo_header(src, dst, proto, pkt.len()), pkt))
+        checksum::finish(checksum::sum(
+            checksum::pseudo_header(src, dst, proto, pkt.len()),
+            pkt,
+        ))
     }
 
     #[test]
     fn udp_checksum_is_steered_and_valid() {
-        let (s, d): (IpAddr, IpAddr) = ("198.18.0.10".parse().unwrap_or(IpAddr::from([0; 4])), IpAddr::from([198, 18, 3, 1]));
+        let (s, d): (IpAddr, IpAddr) = (
+            "198.18.0.10".parse().unwrap_or(IpAddr::from([0; 4])),
+            IpAddr::from([198, 18, 3, 1]),
+        );
         for want in [1u16, 2, 0x8000, 0xfffe, 0x1234] {
             let pkt = udp_paris(s, d, 33434, 33435, want, 12);
             assert_eq!(u16::from_be_bytes([pkt[6], pkt[7]]), want);
-            assert_eq!(verify(s, d, PROTO_UDP, &pkt), 0, "checksum {want:#x} must verify");
+            assert_eq!(
+                verify(s, d, PROTO_UDP, &pkt),
+                0,
+                "checksum {want:#x} must verify"
+            );
             assert_eq!(pkt.len(), 20);
         }
     }
@@ -105,7 +125,10 @@ mod tests {
         let pkt = tcp_syn(s, d, 50000, 80, 0xdead_beef);
         assert_eq!(verify(s, d, PROTO_TCP, &pkt), 0);
         let h = TcpHeader::parse(&pkt);
-        assert_eq!(h.map(|h| (h.sport, h.dport, h.seq, h.flags)), Some((50000, 80, 0xdead_beef, TcpHeader::SYN)));
+        assert_eq!(
+            h.map(|h| (h.sport, h.dport, h.seq, h.flags)),
+            Some((50000, 80, 0xdead_beef, TcpHeader::SYN))
+        );
         assert_eq!(TcpHeader::parse(&pkt[..19]), None);
     }
 }

@@ -1,0 +1,141 @@
+//! End-to-end tests of the real binary that need no lab: bad input is a usage error (exit 2)
+//! that names the offending token, and help documents every probe.
+
+use std::process::{Command, Output};
+
+fn wirescope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wirescope"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run wirescope: {e}"))
+}
+
+fn usage_error(args: &[&str], needle: &str) {
+    let out = wirescope(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{args:?} should be a usage error; stderr: {err}"
+    );
+    assert!(
+        err.contains(needle),
+        "{args:?}: stderr should mention {needle:?}, got: {err}"
+    );
+    assert!(out.stdout.is_empty(), "no results for a usage error");
+}
+
+#[test]
+fn bad_targets_are_named() {
+    usage_error(
+        &["ping", "127.0.0.1", "10.0.0.300"],
+        "invalid target '10.0.0.300'",
+    );
+    usage_error(
+        &["ping", "10.0.0.0/33"],
+        "invalid target '10.0.0.0/33': prefix length 33 is above 32",
+    );
+    usage_error(&["scan", "10.0.0.9-3"], "range end is below its start");
+    usage_error(&["trace", "bad!host"], "invalid target 'bad!host'");
+    usage_error(&["ping"], "no targets given");
+}
+
+#[test]
+fn expansion_limit_is_enforced() {
+    usage_error(
+        &["ping", "10.0.0.0/8"],
+        "above the limit of 65536; raise it with --max-targets 16777214",
+    );
+    usage_error(
+        &["ping", "10.0.0.0/24", "--max-targets", "100"],
+        "254 addresses, above the limit of 100",
+    );
+}
+
+#[test]
+fn target_files_report_line_numbers() {
+    let dir = std::env::temp_dir().join(format!("wirescope-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.join("targets.txt");
+    std::fs::write(
+        &file,
+        "# routers\n127.0.0.1\n127.0.0.2 # lo\n\n127.0.0.999\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let path = file.to_string_lossy().to_string();
+    usage_error(
+        &["ping", "-f", &path],
+        &format!("{path}:5: invalid target '127.0.0.999'"),
+    );
+    usage_error(
+        &["ping", "-f", "/nonexistent/targets.txt"],
+        "cannot read target file '/nonexistent/targets.txt'",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    usage_error(
+        &["ping", "127.0.0.1", "--timeout", "3000"],
+        "'3000' has no unit",
+    );
+    usage_error(
+        &["ping", "127.0.0.1", "-c", "0"],
+        "count must be between 1 and 100000",
+    );
+    usage_error(
+        &["scan", "127.0.0.1", "-p", "22,70000"],
+        "invalid port '70000'",
+    );
+    usage_error(
+        &["scan", "127.0.0.1", "-p", "22", "--top", "10"],
+        "cannot be used with",
+    );
+    usage_error(
+        &["dns", "example.test", "-t", "BOGUS"],
+        "unknown record type 'BOGUS'",
+    );
+    usage_error(
+        &["dns", "example.test", "--server", "not-an-ip"],
+        "server 'not-an-ip' is not an address",
+    );
+    usage_error(&["trace", "127.0.0.1", "--ttl-typo"], "unexpected argument");
+    usage_error(&["trace", "127.0.0.1", "-m", "0"], "is not a TTL");
+    usage_error(&["ping", "127.0.0.1", "--resolver", "x"], "--resolver");
+}
+
+#[test]
+fn missing_namespace_is_a_runtime_error() {
+    let out = wirescope(&["ping", "127.0.0.1", "--netns", "wirescope-no-such-ns"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("network namespace 'wirescope-no-such-ns': not found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn help_documents_the_probes() {
+    let out = wirescope(&["--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["ping", "trace", "dns", "scan"] {
+        assert!(text.contains(cmd), "--help lists {cmd}");
+    }
+    let ping = String::from_utf8_lossy(&wirescope(&["ping", "--help"]).stdout).to_string();
+    for flag in [
+        "--count",
+        "--interval",
+        "--timeout",
+        "--size",
+        "--ttl",
+        "--interface",
+        "--netns",
+        "--source",
+        "--json",
+        "Exit status",
+    ] {
+        assert!(ping.contains(flag), "ping --help documents {flag}");
+    }
+}
