@@ -119,6 +119,7 @@ impl Client {
         let mut wake_at: Option<Instant>;
 
         while finished < n {
+            let finished_before = finished;
             let now = Instant::now();
             wake_at = expiry.front().map(|e| e.0);
             // Start new questions while the window and the budget allow.
@@ -207,6 +208,10 @@ impl Client {
             }
             if finished >= n {
                 break;
+            }
+            // Answers (or expiries) freed room in the window: start the next questions at once.
+            if finished > finished_before && next < n {
+                continue;
             }
             let wake = expiry.front().map(|e| e.0).into_iter().chain(wake_at).min();
             let sleep =
