@@ -188,7 +188,16 @@ async fn execute(req: RunRequest, output: OutputArgs, colour: bool) -> Result<Ex
     };
     let width = req.targets.iter().map(shown).max().unwrap_or(8);
     let kind = req.probe.kind();
-    let printer = Printer::new(output.json, Palette::new(colour), width);
+    let addr_width = req
+        .targets
+        .iter()
+        .filter_map(|t| match t.host {
+            wirescope_probe::targets::Host::Ip(ip) => Some(ip.to_string().len()),
+            wirescope_probe::targets::Host::Name(_) => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let printer = Printer::new(output.json, Palette::new(colour), width, addr_width);
     let cancel = CancellationToken::new();
     let mut run = wirescope_probe::start(req, cancel.clone())
         .await

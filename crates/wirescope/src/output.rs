@@ -52,14 +52,17 @@ pub struct Printer {
     palette: Palette,
     /// Width of the target column, from the longest target given.
     width: usize,
+    /// Width of the address column: an IPv4 address, or the longest address target given.
+    addr_width: usize,
 }
 
 impl Printer {
-    pub fn new(json: bool, palette: Palette, width: usize) -> Self {
+    pub fn new(json: bool, palette: Palette, width: usize, addr_width: usize) -> Self {
         Printer {
             json,
             palette,
             width: width.clamp(8, 48),
+            addr_width: addr_width.clamp(15, 39),
         }
     }
 
@@ -68,10 +71,10 @@ impl Printer {
         if self.json {
             return None;
         }
-        let w = self.width;
+        let (w, aw) = (self.width, self.addr_width);
         let line = match kind {
             ProbeKind::Ping => format!(
-                "{:<w$}  {:<15}  {:<5}  {:>4} {:>4} {:>5}  {:>8} {:>8} {:>8} {:>8}",
+                "{:<w$}  {:<aw$}  {:<5}  {:>4} {:>4} {:>5}  {:>8} {:>8} {:>8} {:>8}",
                 "TARGET",
                 "ADDRESS",
                 "STATE",
@@ -91,7 +94,7 @@ impl Printer {
             }
             ProbeKind::Scan => {
                 format!(
-                    "{:<w$}  {:<15}  {:>4} {:>6} {:>8}  OPEN PORTS",
+                    "{:<w$}  {:<aw$}  {:>4} {:>6} {:>8}  OPEN PORTS",
                     "TARGET", "ADDRESS", "OPEN", "CLOSED", "FILTERED"
                 )
             }
@@ -118,14 +121,14 @@ impl Printer {
     }
 
     fn ping(&self, p: &PingResult) -> String {
-        let w = self.width;
+        let (w, aw) = (self.width, self.addr_width);
         let state = if p.alive {
             self.palette.good("alive")
         } else {
             self.palette.bad("dead ")
         };
         let mut line = format!(
-            "{:<w$}  {:<15}  {}  {:>4} {:>4} {:>4.0}%",
+            "{:<w$}  {:<aw$}  {}  {:>4} {:>4} {:>4.0}%",
             p.target,
             Self::addr(p.addr),
             state,
@@ -227,7 +230,7 @@ impl Printer {
     }
 
     fn scan(&self, s: &ScanResult) -> String {
-        let w = self.width;
+        let (w, aw) = (self.width, self.addr_width);
         let ports: Vec<String> = s
             .open
             .iter()
@@ -237,7 +240,7 @@ impl Printer {
             })
             .collect();
         let mut out = format!(
-            "{:<w$}  {:<15}  {:>4} {:>6} {:>8}  {}",
+            "{:<w$}  {:<aw$}  {:>4} {:>6} {:>8}  {}",
             s.target,
             Self::addr(s.addr),
             s.open.len(),
@@ -333,7 +336,7 @@ mod tests {
 
     #[test]
     fn json_line_follows_the_contract() {
-        let p = Printer::new(true, Palette::new(false), 10);
+        let p = Printer::new(true, Palette::new(false), 10, 15);
         let v: serde_json::Value = serde_json::from_str(&p.result(&ping(true))).unwrap_or_default();
         assert_eq!(v["kind"], "ping");
         assert_eq!(v["target"], "h1");
@@ -348,7 +351,7 @@ mod tests {
 
     #[test]
     fn human_rows_align_without_colour() {
-        let p = Printer::new(false, Palette::new(false), 10);
+        let p = Printer::new(false, Palette::new(false), 10, 15);
         let alive = p.result(&ping(true));
         let dead = p.result(&ping(false));
         assert!(
@@ -360,7 +363,7 @@ mod tests {
             "{dead}"
         );
         assert!(!alive.contains('\x1b'));
-        let coloured = Printer::new(false, Palette::new(true), 10).result(&ping(true));
+        let coloured = Printer::new(false, Palette::new(true), 10, 15).result(&ping(true));
         assert!(coloured.contains("\x1b[32malive\x1b[0m"));
     }
 
@@ -370,12 +373,12 @@ mod tests {
         s.add(&ping(true));
         s.add(&ping(false));
         s.elapsed_ms = 1500.0;
-        let p = Printer::new(false, Palette::new(false), 10);
+        let p = Printer::new(false, Palette::new(false), 10, 15);
         assert_eq!(p.summary(&s), "2 targets: 1 alive, 1 dead in 1.50 s");
         s.elapsed_ms = 3.4;
         assert_eq!(p.summary(&s), "2 targets: 1 alive, 1 dead in 3 ms");
         let j: serde_json::Value =
-            serde_json::from_str(&Printer::new(true, Palette::new(false), 10).summary(&s))
+            serde_json::from_str(&Printer::new(true, Palette::new(false), 10, 15).summary(&s))
                 .unwrap_or_default();
         assert_eq!(
             (j["kind"].as_str(), j["alive"].as_u64(), j["dead"].as_u64()),

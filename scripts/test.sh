@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need on a fresh Debian machine (Debian packages for
+# the lab and the benchmarks), checks formatting and lints, builds, brings the lab of network
+# namespaces up, runs every test (unit, CLI and lab), and tears the lab down again, also on failure.
+# Needs root for apt-get and the lab (run with sudo otherwise). With CI=true the lab tests are
+# mandatory: a missing lab fails them instead of skipping them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [[ $EUID -ne 0 ]]; then SUDO="sudo"; fi
+
+echo "== installing test dependencies (Debian packages)"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine \
+    procps util-linux python3 netcat-openbsd iputils-ping time >/dev/null
+
+echo "== formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
+echo "== build"
+cargo build --locked --workspace --all-targets
+
+echo "== lab up"
+$SUDO bash lab/lab.sh up
+trap '$SUDO bash lab/lab.sh down >/dev/null 2>&1 || true' EXIT
+
+echo "== tests"
+# The lab tests run the binary inside namespaces, which needs root.
+if [[ $EUID -eq 0 ]]; then
+    cargo test --locked --workspace
+else
+    cargo test --locked --workspace --no-run
+    $SUDO env CI="${CI:-}" PATH="$PATH" cargo test --locked --workspace
+fi
