@@ -296,6 +296,64 @@ pub async fn resolve_targets(
     (ok, failed)
 }
 
+/// Opens a probe's sockets for the address families its targets need: IPv4 for IPv4 targets and
+/// names, IPv6 for IPv6 targets and names. An IPv6 failure is tolerated when only names might have
+/// needed it (their IPv6 results then say so); any other failure goes to `start`'s caller.
+pub fn open_families<S>(
+    targets: &[Target],
+    ready: &mut Ready,
+    mut open: impl FnMut(bool) -> Result<S, ProbeError>,
+) -> Result<[Option<S>; 2], ProbeError> {
+    use crate::targets::Host;
+    let names = targets.iter().any(|t| matches!(t.host, Host::Name(_)));
+    let has = |v6: bool| {
+        targets
+            .iter()
+            .any(|t| matches!(t.host, Host::Ip(ip) if ip.is_ipv6() == v6))
+    };
+    let v4 = if names || has(false) {
+        Some(ready.check(open(false))?)
+    } else {
+        None
+    };
+    let v6 = if names || has(true) {
+        match open(true) {
+            Ok(s) => Some(s),
+            Err(_) if !has(true) && v4.is_some() => None,
+            Err(e) => return ready.check(Err(e)),
+        }
+    } else {
+        None
+    };
+    Ok([v4, v6])
+}
+
+/// Runs a probe's per-family engine over the IPv4 and the IPv6 targets concurrently on this
+/// thread; targets of a family without a socket go to `unavailable`.
+pub async fn by_family<'a, S, Fut>(
+    resolved: Vec<Resolved>,
+    sockets: &'a [Option<S>; 2],
+    unavailable: impl Fn(Resolved),
+    run: impl Fn(&'a S, Vec<Resolved>) -> Fut,
+) -> Result<(), ProbeError>
+where
+    Fut: std::future::Future<Output = Result<(), ProbeError>>,
+{
+    let (v6, v4): (Vec<Resolved>, Vec<Resolved>) =
+        resolved.into_iter().partition(|r| r.addr.is_ipv6());
+    let mut runs = Vec::new();
+    for (sock, targets) in sockets.iter().zip([v4, v6]) {
+        if targets.is_empty() {
+            continue;
+        }
+        match sock {
+            Some(s) => runs.push(run(s, targets)),
+            None => targets.into_iter().for_each(&unavailable),
+        }
+    }
+    futures::future::try_join_all(runs).await.map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

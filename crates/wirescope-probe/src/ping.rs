@@ -3,13 +3,13 @@
 //! Total time is about max(timeout, targets / rate), never targets x timeout.
 
 use crate::duration::serde_human;
-use crate::engine::{Ctx, Pacer, Ready, Resolved, resolve_targets};
+use crate::engine::{Ctx, Pacer, Ready, Resolved, by_family, open_families, resolve_targets};
 use crate::error::ProbeError;
 use crate::net::io;
 use crate::net::socket::{exe_path, is_permission};
 use crate::result::{PingResult, ProbeResult};
 use crate::stats::{RttStats, round_ms};
-use crate::targets::{Host, Target};
+use crate::targets::Target;
 use crate::wire::icmp::{self, Icmp};
 use serde::{Deserialize, Serialize};
 use socket2::{Protocol, Type};
@@ -209,68 +209,23 @@ pub async fn run(
     ready: &mut Ready,
 ) -> Result<(), ProbeError> {
     ready.check(opts.validate())?;
-    let names = targets.iter().any(|t| matches!(t.host, Host::Name(_)));
-    let wants = |v6: bool| {
-        names
-            || targets
-                .iter()
-                .any(|t| matches!(t.host, Host::Ip(ip) if ip.is_ipv6() == v6))
-    };
-    let v4 = if wants(false) {
-        Some(ready.check(open(false, &opts, ctx))?)
-    } else {
-        None
-    };
-    let v6 = if wants(true) {
-        match open(true, &opts, ctx) {
-            Ok(s) => Some(s),
-            Err(e)
-                if names
-                    && v4.is_some()
-                    && !targets
-                        .iter()
-                        .any(|t| matches!(t.host, Host::Ip(IpAddr::V6(_)))) =>
-            {
-                drop(e);
-                None
-            }
-            Err(e) => return ready.check(Err(e)),
-        }
-    } else {
-        None
-    };
+    let sockets = open_families(&targets, ready, |v6| open(v6, &opts, ctx))?;
     ready.go();
 
     let (resolved, failed) = resolve_targets(targets, ctx).await;
     for (t, why) in failed {
         ctx.emit(ProbeResult::Ping(unanswered(&t, None, why)));
     }
-    let (t6, t4): (Vec<Resolved>, Vec<Resolved>) =
-        resolved.into_iter().partition(|r| r.addr.is_ipv6());
     let pacer = RefCell::new(Pacer::new(opts.rate, Instant::now()));
-    let run4 = async {
-        match &v4 {
-            Some(s) if !t4.is_empty() => Family::new(s, t4, &opts).run(ctx, &pacer).await,
-            _ => Ok(()),
-        }
+    let (opts, pacer) = (&opts, &pacer);
+    let unavailable = |r: Resolved| {
+        let why = "IPv6 is not available".to_string();
+        ctx.emit(ProbeResult::Ping(unanswered(&r.target, Some(r.addr), why)));
     };
-    let run6 = async {
-        match &v6 {
-            Some(s) => Family::new(s, t6, &opts).run(ctx, &pacer).await,
-            None => {
-                for r in t6 {
-                    ctx.emit(ProbeResult::Ping(unanswered(
-                        &r.target,
-                        Some(r.addr),
-                        "IPv6 is not available".into(),
-                    )));
-                }
-                Ok(())
-            }
-        }
-    };
-    let (a, b) = futures::join!(run4, run6);
-    a.and(b)
+    by_family(resolved, &sockets, unavailable, |sock, targets| {
+        Family::new(sock, targets, opts).run(ctx, pacer)
+    })
+    .await
 }
 
 fn unanswered(t: &Target, addr: Option<IpAddr>, why: String) -> PingResult {

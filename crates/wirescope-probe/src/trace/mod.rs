@@ -5,12 +5,12 @@
 pub mod state;
 
 use crate::duration::serde_human;
-use crate::engine::{Ctx, Pacer, Ready, Resolved, resolve_targets};
+use crate::engine::{Ctx, Pacer, Ready, Resolved, by_family, open_families, resolve_targets};
 use crate::error::ProbeError;
 use crate::net::io;
 use crate::net::socket::{exe_path, is_permission};
 use crate::result::{ProbeResult, TraceResult};
-use crate::targets::{Host, Target};
+use crate::targets::Target;
 use crate::wire::icmp::{self, ErrorKind, Icmp};
 use crate::wire::l4::{self, TcpHeader};
 use futures::StreamExt;
@@ -169,26 +169,7 @@ pub async fn run(
     ready: &mut Ready,
 ) -> Result<(), ProbeError> {
     ready.check(opts.validate())?;
-    let names = targets.iter().any(|t| matches!(t.host, Host::Name(_)));
-    let has = |v6: bool| {
-        targets
-            .iter()
-            .any(|t| matches!(t.host, Host::Ip(ip) if ip.is_ipv6() == v6))
-    };
-    let v4 = if names || has(false) {
-        Some(ready.check(open(ctx, false, opts.protocol))?)
-    } else {
-        None
-    };
-    let v6 = if names || has(true) {
-        match open(ctx, true, opts.protocol) {
-            Ok(s) => Some(s),
-            Err(_) if !has(true) && v4.is_some() => None,
-            Err(e) => return ready.check(Err(e)),
-        }
-    } else {
-        None
-    };
+    let sockets = open_families(&targets, ready, |v6| open(ctx, v6, opts.protocol))?;
     ready.go();
 
     let (resolved, failed) = resolve_targets(targets, ctx).await;
@@ -202,36 +183,25 @@ pub async fn run(
             error: Some(why),
         }));
     }
-    let (t6, t4): (Vec<Resolved>, Vec<Resolved>) =
-        resolved.into_iter().partition(|r| r.addr.is_ipv6());
     let pacer = RefCell::new(Pacer::new(opts.rate, Instant::now()));
-    let run4 = async {
-        match &v4 {
-            Some(s) if !t4.is_empty() => Family::new(s, t4, &opts, ctx)?.run(ctx, &pacer).await,
-            _ => Ok(()),
-        }
+    let (opts, pacer) = (&opts, &pacer);
+    let unavailable = |r: Resolved| {
+        ctx.emit(ProbeResult::Trace(TraceResult {
+            target: r.target.spec,
+            addr: Some(r.addr),
+            protocol: opts.protocol.as_str().into(),
+            reached: false,
+            hops: Vec::new(),
+            error: Some("IPv6 is not available".into()),
+        }))
     };
-    let run6 = async {
-        match &v6 {
-            Some(s) if !t6.is_empty() => Family::new(s, t6, &opts, ctx)?.run(ctx, &pacer).await,
-            Some(_) => Ok(()),
-            None => {
-                for r in t6 {
-                    ctx.emit(ProbeResult::Trace(TraceResult {
-                        target: r.target.spec,
-                        addr: Some(r.addr),
-                        protocol: opts.protocol.as_str().into(),
-                        reached: false,
-                        hops: Vec::new(),
-                        error: Some("IPv6 is not available".into()),
-                    }));
-                }
-                Ok(())
-            }
-        }
-    };
-    let (a, b) = futures::join!(run4, run6);
-    a.and(b)
+    by_family(
+        resolved,
+        &sockets,
+        unavailable,
+        |sock, targets| async move { Family::new(sock, targets, opts, ctx)?.run(ctx, pacer).await },
+    )
+    .await
 }
 
 #[derive(Debug)]
