@@ -149,6 +149,12 @@ pub async fn start(req: RunRequest, cancel: CancellationToken) -> Result<Run, Pr
 pub struct Ready(Option<oneshot::Sender<Result<(), ProbeError>>>);
 
 impl Ready {
+    /// A handshake nobody waits on: `check` passes errors through unchanged (for probing a
+    /// capability without failing the run).
+    pub fn detached() -> Self {
+        Ready(None)
+    }
+
     /// Passes a setup step's value through; an error goes to `start`'s caller, which fails at once.
     pub fn check<T>(&mut self, step: Result<T, ProbeError>) -> Result<T, ProbeError> {
         match (step, self.0.take()) {

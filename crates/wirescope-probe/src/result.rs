@@ -142,6 +142,8 @@ pub struct ScanResult {
     /// Well-known service names of the open ports, keyed by port number.
     pub services: BTreeMap<String, String>,
     pub elapsed_ms: f64,
+    /// "syn" or "connect": how the ports were probed.
+    pub method: String,
     pub error: Option<String>,
 }
 

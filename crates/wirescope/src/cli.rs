@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::IpAddr;
 use std::time::Duration;
 use wirescope_probe::duration::parse_duration;
+use wirescope_probe::scan::ScanMethod;
 use wirescope_probe::trace::TraceProtocol;
 
 const EXAMPLES: &str = "\
@@ -53,7 +54,7 @@ pub enum Command {
     /// Ask DNS questions for many names at once (like dig); an address gets a PTR question.
     #[command(after_long_help = EXAMPLES)]
     Dns(DnsArgs),
-    /// TCP port scan (like nmap -sT): open, closed and filtered ports, optional banners.
+    /// TCP port scan (SYN as root, like nmap -sS; connect otherwise): open, closed, filtered, banners.
     #[command(after_long_help = EXAMPLES)]
     Scan(ScanArgs),
 }
@@ -223,6 +224,23 @@ impl From<ProtocolArg> for TraceProtocol {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    Auto,
+    Syn,
+    Connect,
+}
+
+impl From<MethodArg> for ScanMethod {
+    fn from(m: MethodArg) -> Self {
+        match m {
+            MethodArg::Auto => ScanMethod::Auto,
+            MethodArg::Syn => ScanMethod::Syn,
+            MethodArg::Connect => ScanMethod::Connect,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct DnsArgs {
     #[command(flatten)]
@@ -289,11 +307,20 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
     pub banner_timeout: Duration,
 
-    /// Connection attempts in flight (default: what the open-files limit allows, up to 4096).
+    /// How to probe: syn (half-open, raw sockets, like nmap -sS), connect (full handshake, no
+    /// privilege, like nmap -sT), auto (syn when CAP_NET_RAW allows, else connect).
+    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
+    pub method: MethodArg,
+
+    /// SYN scan: retransmissions of an unanswered SYN before a port counts as filtered.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub retries: u8,
+
+    /// Probes in flight (default: 4096 for SYN; for connect what the open-files limit allows, up to 4096).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub concurrency: usize,
 
-    /// Connection attempts per second (0: unlimited).
+    /// SYNs or connection attempts per second (0: unlimited).
     #[arg(long, value_name = "PPS", default_value_t = 0)]
     pub rate: u32,
 

@@ -106,6 +106,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 banner_timeout: a.banner_timeout,
                 concurrency: a.concurrency,
                 rate: a.rate,
+                method: a.method.into(),
+                retries: a.retries,
             }),
         ),
     };

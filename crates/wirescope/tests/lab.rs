@@ -639,6 +639,79 @@ fn scan_open_closed_filtered_and_banners() {
     );
     assert_eq!(r[var(lab, "LAB_HOST_V6")]["open"], serde_json::json!(open));
     assert_eq!(summary["hosts_up"], 3);
+    assert!(
+        results.iter().all(|x| x["method"] == "syn"),
+        "root scans with SYN by default"
+    );
+}
+
+#[test]
+fn connect_scan_and_syn_scan_agree_and_privilege_decides() {
+    let Some(lab) = lab() else { return };
+    let filtered_host = var(lab, "LAB_FILTERED_8080_ADDR");
+    let args = [
+        "scan",
+        "198.18.17.140-144",
+        var(lab, "LAB_HOST_V6"),
+        "-p",
+        "20-25,80,443,3389,8080",
+        "--timeout",
+        "500ms",
+        "--json",
+    ];
+    let shape = |out: &Output| -> Vec<(String, Value, Value, Value, Value)> {
+        let mut v: Vec<_> = ndjson(out)
+            .0
+            .into_iter()
+            .map(|r| {
+                (
+                    r["target"].as_str().unwrap_or("").to_string(),
+                    r["open"].clone(),
+                    r["closed"].clone(),
+                    r["filtered"].clone(),
+                    r["method"].clone(),
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    let syn = client(lab, &[&args[..], &["--method", "syn"]].concat());
+    let connect = client(lab, &[&args[..], &["--method", "connect"]].concat());
+    let nobody = as_nobody(var(lab, "LAB_CLIENT_NS"), &args);
+    for out in [&syn, &connect, &nobody] {
+        ok(out);
+    }
+    let (syn, connect, nobody) = (shape(&syn), shape(&connect), shape(&nobody));
+    assert_eq!(syn.len(), 6);
+    for ((s, c), n) in syn.iter().zip(&connect).zip(&nobody) {
+        assert_eq!(
+            (&s.0, &s.1, &s.2, &s.3),
+            (&c.0, &c.1, &c.2, &c.3),
+            "syn and connect agree"
+        );
+        assert_eq!(
+            (&c.0, &c.1, &c.2, &c.3),
+            (&n.0, &n.1, &n.2, &n.3),
+            "the unprivileged scan agrees"
+        );
+        assert_eq!(
+            (s.4.as_str(), c.4.as_str(), n.4.as_str()),
+            (Some("syn"), Some("connect"), Some("connect"))
+        );
+    }
+    let f = syn
+        .iter()
+        .find(|x| x.0 == filtered_host)
+        .map(|x| x.3.clone());
+    assert_eq!(f, Some(serde_json::json!(2)));
+    let denied = as_nobody(
+        var(lab, "LAB_CLIENT_NS"),
+        &["scan", "198.18.16.1", "-p", "22", "--method", "syn"],
+    );
+    let err = String::from_utf8_lossy(&denied.stderr);
+    assert_eq!(denied.status.code(), Some(1), "{err}");
+    assert!(err.contains("CAP_NET_RAW"), "{err}");
 }
 
 #[test]

@@ -134,6 +134,26 @@ pub fn is_permission(e: &ProbeError) -> bool {
     matches!(e, ProbeError::Io { source, .. } if matches!(source.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES)))
 }
 
+/// Turns "not permitted" on a raw socket into the error that says which capability is missing
+/// and how to grant it; other errors pass through.
+pub fn needs_raw(
+    e: ProbeError,
+    what: &'static str,
+    detail: &str,
+    hint: &'static str,
+) -> ProbeError {
+    if is_permission(&e) {
+        ProbeError::Privilege {
+            what,
+            detail: detail.to_string(),
+            exe: exe_path(),
+            hint,
+        }
+    } else {
+        e
+    }
+}
+
 /// The path of this executable, for the setcap hint.
 pub fn exe_path() -> String {
     std::env::current_exe().map_or_else(

@@ -2,9 +2,10 @@
 //! answers with RST at once; only filtered ports cost a timeout. Open ports can be asked for a banner.
 
 pub mod ports;
+mod syn;
 
 use crate::duration::serde_human;
-use crate::engine::{Ctx, Pacer, Ready, resolve_targets};
+use crate::engine::{Ctx, Pacer, Ready, open_families, resolve_targets};
 use crate::error::ProbeError;
 use crate::result::{ProbeResult, ScanResult};
 use crate::stats::ms;
@@ -39,8 +40,35 @@ pub struct ScanOptions {
     pub banner_timeout: Duration,
     /// Connection attempts in flight (0: as many as the file-descriptor limit allows, up to 4096).
     pub concurrency: usize,
-    /// Connection attempts per second (0: unlimited).
+    /// Packets (SYN scan) or connection attempts per second (0: unlimited).
     pub rate: u32,
+    /// How ports are probed.
+    pub method: ScanMethod,
+    /// SYN scan: retransmissions of an unanswered SYN before the port counts as filtered.
+    pub retries: u8,
+}
+
+/// How a scan probes ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ScanMethod {
+    /// SYN scan when raw sockets are allowed (CAP_NET_RAW), connect scan otherwise (as nmap).
+    #[default]
+    Auto,
+    /// Half-open SYN scan on raw sockets: one socket for every port, no connection completed.
+    Syn,
+    /// A full connect() per port: needs no privilege.
+    Connect,
+}
+
+impl ScanMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanMethod::Auto => "auto",
+            ScanMethod::Syn => "syn",
+            ScanMethod::Connect => "connect",
+        }
+    }
 }
 
 impl Default for ScanOptions {
@@ -53,6 +81,8 @@ impl Default for ScanOptions {
             banner_timeout: Duration::from_secs(1),
             concurrency: 0,
             rate: 0,
+            method: ScanMethod::Auto,
+            retries: 1,
         }
     }
 }
@@ -108,14 +138,14 @@ pub fn window_for_fd_limit(requested: usize) -> usize {
 }
 
 #[derive(Debug)]
-enum PortState {
+pub(crate) enum PortState {
     Open(Option<String>),
     Closed,
     Filtered(Option<String>),
 }
 
 #[derive(Debug)]
-struct HostState {
+pub(crate) struct HostState {
     target: Target,
     addr: IpAddr,
     left: usize,
@@ -138,11 +168,24 @@ pub async fn run(
 ) -> Result<(), ProbeError> {
     ready.check(opts.validate())?;
     let port_list = opts.port_list()?;
-    // Open one socket now so a bad interface or source address fails at once.
-    let probe_v6 = targets
-        .first()
-        .is_some_and(|t| matches!(t.host, crate::targets::Host::Ip(IpAddr::V6(_))));
-    drop(ready.check(ctx.net.socket(probe_v6, Type::STREAM, Protocol::TCP, true))?);
+    // Open the sockets now, so missing privileges or a bad interface or source fail at once.
+    let raw = match opts.method {
+        ScanMethod::Connect => None,
+        ScanMethod::Syn => Some(open_families(&targets, ready, |v6| syn::open(ctx, v6))?),
+        ScanMethod::Auto => {
+            match open_families(&targets, &mut Ready::detached(), |v6| syn::open(ctx, v6)) {
+                Ok(socks) => Some(socks),
+                Err(ProbeError::Privilege { .. }) => None,
+                Err(e) => return ready.check(Err(e)),
+            }
+        }
+    };
+    if raw.is_none() {
+        let probe_v6 = targets
+            .first()
+            .is_some_and(|t| matches!(t.host, crate::targets::Host::Ip(IpAddr::V6(_))));
+        drop(ready.check(ctx.net.socket(probe_v6, Type::STREAM, Protocol::TCP, true))?);
+    }
     let window = window_for_fd_limit(opts.concurrency);
     ready.go();
 
@@ -157,6 +200,7 @@ pub async fn run(
             banners: BTreeMap::new(),
             services: BTreeMap::new(),
             elapsed_ms: 0.0,
+            method: String::new(),
             error: Some(why),
         }));
     }
@@ -174,6 +218,20 @@ pub async fn run(
             error: None,
         })
         .collect();
+    match raw {
+        Some(socks) => syn::scan(&mut hosts, &port_list, &socks, &opts, ctx).await,
+        None => connect_scan(&mut hosts, &port_list, window, &opts, ctx).await,
+    }
+}
+
+/// The connect() scan: a window of attempts in flight, each a full TCP handshake.
+async fn connect_scan(
+    hosts: &mut [HostState],
+    port_list: &[u16],
+    window: usize,
+    opts: &ScanOptions,
+    ctx: &Ctx,
+) -> Result<(), ProbeError> {
     let jobs = hosts.len() * port_list.len();
     let mut pacer = Pacer::new(opts.rate, Instant::now());
     let mut inflight: FuturesUnordered<Attempt<'_>> = FuturesUnordered::new();
@@ -195,7 +253,7 @@ pub async fn run(
                 ctx,
                 h,
                 SocketAddr::new(host.addr, port),
-                &opts,
+                opts,
             )));
         }
         let budget = async {
@@ -227,7 +285,7 @@ pub async fn run(
                     }
                 }
                 if host.left == 0 {
-                    ctx.emit(ProbeResult::Scan(finish(host)));
+                    ctx.emit(ProbeResult::Scan(finish(host, ScanMethod::Connect)));
                 }
             }
             _ = budget => {}
@@ -236,7 +294,7 @@ pub async fn run(
     Ok(())
 }
 
-fn finish(host: &mut HostState) -> ScanResult {
+fn finish(host: &mut HostState, method: ScanMethod) -> ScanResult {
     let mut open = std::mem::take(&mut host.open);
     open.sort_unstable();
     let services = open
@@ -253,12 +311,13 @@ fn finish(host: &mut HostState) -> ScanResult {
         banners: std::mem::take(&mut host.banners),
         services,
         elapsed_ms: host.started.map_or(0.0, |s| ms(s.elapsed())),
+        method: method.as_str().to_string(),
         // A host that answered on some port is reachable, whatever one port's error said.
         error: if up { None } else { host.error.take() },
     }
 }
 
-async fn attempt(
+pub(crate) async fn attempt(
     ctx: &Ctx,
     h: usize,
     addr: SocketAddr,

@@ -8,7 +8,7 @@ use crate::duration::serde_human;
 use crate::engine::{Ctx, Pacer, Ready, Resolved, by_family, open_families, resolve_targets};
 use crate::error::ProbeError;
 use crate::net::io;
-use crate::net::socket::{exe_path, is_permission};
+use crate::net::socket::needs_raw;
 use crate::result::{ProbeResult, TraceResult};
 use crate::targets::Target;
 use crate::wire::icmp::{self, ErrorKind, Icmp};
@@ -125,16 +125,9 @@ struct Sockets {
 
 fn raw(ctx: &Ctx, v6: bool, proto: Protocol) -> Result<UdpSocket, ProbeError> {
     let sock = ctx.net.socket(v6, Type::RAW, proto, true).map_err(|e| {
-        if is_permission(&e) {
-            ProbeError::Privilege {
-                what: "trace",
-                detail: "raw sockets are needed to send probes with chosen TTLs and read the ICMP answers".into(),
-                exe: exe_path(),
-                hint: "",
-            }
-        } else {
-            e
-        }
+        let detail =
+            "raw sockets are needed to send probes with chosen TTLs and read the ICMP answers";
+        needs_raw(e, "trace", detail, "")
     })?;
     let _ = sock.set_recv_buffer_size(4 << 20);
     let std: std::net::UdpSocket = std::os::fd::OwnedFd::from(sock).into();
