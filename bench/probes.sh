@@ -64,6 +64,7 @@ check "10k targets, wirescope/fping" "$(ratio "$W10K" "$F10K")" "<=" 1
 
 echo "== scan: 400 hosts x top 1000 ports (port $LAB_FILTERED_PORT filtered)"
 measure nmap -sT -T4 -Pn -n --top-ports 1000 -oG "$TMP/nmap.gnmap" -iL "$TMP/alive400"; NMAP=$WALL
+measure "$WS" scan -f "$TMP/alive400" --top 1000 --method connect --json; WCONNECT=$WALL
 measure "$WS" scan -f "$TMP/alive400" --top 1000 --json; WSCAN=$WALL
 python3 - "$TMP/nmap.gnmap" "$TMP/out" >"$TMP/cmp" <<'PY'
 import json, re, sys
@@ -81,7 +82,9 @@ same = sum(1 for h in ws if ws[h] == nmap.get(h))
 print(f"{same} {len(ws)} {len(nmap)}")
 PY
 read -r same nws nnmap <"$TMP/cmp"
-echo "  nmap ${NMAP} s, wirescope ${WSCAN} s; open ports identical on ${same}/${nws} hosts (nmap reported ${nnmap})"
+echo "  nmap -sT ${NMAP} s; wirescope (SYN, the default as root) ${WSCAN} s, --method connect ${WCONNECT} s"
+echo "  open ports identical on ${same}/${nws} hosts (nmap reported ${nnmap})"
+echo "  connect scan/nmap -sT: $(ratio "$WCONNECT" "$NMAP")"
 check "scan, wirescope/nmap" "$(ratio "$WSCAN" "$NMAP")" "<=" 0.5
 check "scan, hosts with the same open ports" "$same" ">=" 400
 
