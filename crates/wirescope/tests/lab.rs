@@ -805,3 +805,49 @@ fn human_output_is_an_aligned_table() {
         "{text}"
     );
 }
+
+#[test]
+fn source_address_is_used_and_checked() {
+    let Some(lab) = lab() else { return };
+    let (alt, client_v4) = (var(lab, "LAB_ALT_V4"), var(lab, "LAB_CLIENT_V4"));
+    for args in [
+        &["ping", alt, "--source", client_v4][..],
+        &[
+            "scan",
+            alt,
+            "-p",
+            var(lab, "LAB_ALT_PORT"),
+            "--source",
+            client_v4,
+        ][..],
+    ] {
+        let out = client(lab, &[args, &["--json"]].concat());
+        ok(&out);
+        let (r, _) = ndjson(&out);
+        assert!(
+            r[0]["alive"] == true || r[0]["open"].as_array().is_some_and(|o| o.len() == 1),
+            "{}",
+            r[0]
+        );
+    }
+    // An address this host does not have, and one of the wrong family: clear errors, nothing sent.
+    let foreign = client(lab, &["ping", alt, "--source", "192.0.2.1"]);
+    assert_eq!(foreign.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&foreign.stderr)
+            .contains("source address 192.0.2.1: Cannot assign requested address")
+    );
+    let family = client(
+        lab,
+        &[
+            "scan",
+            alt,
+            "-p",
+            "22",
+            "--source",
+            var(lab, "LAB_CLIENT_V6"),
+        ],
+    );
+    assert_eq!(family.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&family.stderr).contains("is IPv6 but the target is IPv4"));
+}
