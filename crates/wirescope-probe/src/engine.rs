@@ -77,6 +77,13 @@ impl Run {
         Some(r)
     }
 
+    /// A finished result if one is waiting, without waiting.
+    pub fn try_next(&mut self) -> Option<ProbeResult> {
+        let r = self.rx.try_recv().ok()?;
+        self.summary.add(&r);
+        Some(r)
+    }
+
     /// Number of targets in the run.
     pub fn total(&self) -> usize {
         self.summary.targets

@@ -54,6 +54,8 @@ pub enum Command {
     /// Ask DNS questions for many names at once (like dig); an address gets a PTR question.
     #[command(after_long_help = EXAMPLES)]
     Dns(DnsArgs),
+    /// Serve the dashboard and the REST/WebSocket API (the main job), with run history in SQLite.
+    Serve(ServeArgs),
     /// TCP port scan (SYN as root, like nmap -sS; connect otherwise): open, closed, filtered, banners.
     #[command(after_long_help = EXAMPLES)]
     Scan(ScanArgs),
@@ -110,6 +112,38 @@ pub struct OutputArgs {
     /// Never show the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Record the run and its results in the history database (shown by the dashboard).
+    #[arg(long)]
+    pub save: bool,
+
+    /// History database for --save (default: $XDG_DATA_HOME/wirescope/wirescope.db).
+    #[arg(long, value_name = "PATH", requires = "save")]
+    pub db: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on. Anything but loopback requires an access token.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:7878")]
+    pub listen: std::net::SocketAddr,
+
+    /// History database (default: $XDG_DATA_HOME/wirescope/wirescope.db).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<std::path::PathBuf>,
+
+    /// Access token required on every API and WebSocket request (generated and printed when
+    /// listening off loopback without one; note that a flag is visible to other local users).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// Runs allowed in progress at once (more get 429).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub max_runs: usize,
+
+    /// Largest target expansion one run may have.
+    #[arg(long, value_name = "N", default_value_t = wirescope_probe::targets::DEFAULT_MAX_TARGETS)]
+    pub max_targets: u64,
 }
 
 fn duration(s: &str) -> Result<Duration, String> {

@@ -26,10 +26,13 @@ enum Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // The server serves many clients at once; a single run is fine on one thread.
+    let mut builder = if matches!(cli.command, Command::Serve(_)) {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("wirescope: cannot start: {e}");
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let (targets, net, output, probe) = match cli.command {
+        Command::Serve(a) => return serve(a).await,
         Command::Ping(a) => (
             a.targets,
             a.net,
@@ -112,6 +116,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         ),
     };
     validate(&probe).map_err(|e| Failure::Usage(e.to_string()))?;
+    let targets_text = targets_text(&targets);
     let targets = expand(targets)?;
     let net = net_options(net)?;
     let colour = match cli.color {
@@ -129,8 +134,125 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         },
         output,
         colour,
+        &targets_text,
     )
     .await
+}
+
+/// The targets as given, for the history: arguments, then the file's name.
+fn targets_text(args: &TargetArgs) -> String {
+    let mut parts = args.targets.clone();
+    if let Some(f) = &args.file {
+        parts.push(format!("# from file {f}"));
+    }
+    parts.join("\n")
+}
+
+async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
+    let mut token = a.token;
+    if token.is_none() && !a.listen.ip().is_loopback() {
+        let t = wirescope_server::generate_token();
+        eprintln!("wirescope: listening off loopback: generated access token {t}");
+        token = Some(t);
+    }
+    let config = wirescope_server::ServerConfig {
+        listen: a.listen,
+        db: a.db.unwrap_or_else(wirescope_store::default_path),
+        token: token.clone(),
+        max_runs: a.max_runs.max(1),
+        max_targets: a.max_targets,
+        ..Default::default()
+    };
+    let db = config.db.clone();
+    wirescope_server::serve(config, |addr| {
+        let host = if addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            addr.ip().to_string()
+        };
+        let host = if addr.is_ipv6() {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        let query = token
+            .as_deref()
+            .map(|t| format!("/?token={t}"))
+            .unwrap_or_else(|| "/".into());
+        println!(
+            "wirescope dashboard: open http://{host}:{}{query}",
+            addr.port()
+        );
+        println!("history: {}", db.display());
+    })
+    .await
+    .map_err(|e| Failure::Runtime(e.to_string()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Records a CLI run in the history database (--save).
+struct Recorder {
+    store: wirescope_store::Store,
+    id: i64,
+    seq: i64,
+}
+
+impl Recorder {
+    fn open(
+        path: Option<std::path::PathBuf>,
+        req: &RunRequest,
+        targets_text: &str,
+    ) -> Result<Self, Failure> {
+        let path = path.unwrap_or_else(wirescope_store::default_path);
+        let store = wirescope_store::Store::open(&path)
+            .map_err(|e| Failure::Runtime(format!("--save: {e}")))?;
+        let options = match &req.probe {
+            ProbeOptions::Ping(o) => serde_json::to_string(o),
+            ProbeOptions::Trace(o) => serde_json::to_string(o),
+            ProbeOptions::Dns(o) => serde_json::to_string(o),
+            ProbeOptions::Scan(o) => serde_json::to_string(o),
+        }
+        .unwrap_or_else(|_| "{}".into());
+        let net = serde_json::to_string(&req.net).unwrap_or_else(|_| "{}".into());
+        let total = match &req.probe {
+            ProbeOptions::Dns(o) => req.targets.len() * o.types.len().max(1),
+            _ => req.targets.len(),
+        };
+        let new = wirescope_store::NewRun {
+            kind: req.probe.kind().as_str(),
+            targets_text,
+            options: &options,
+            net: &net,
+            total: total as i64,
+            source: "cli",
+        };
+        let fail = |e: wirescope_store::StoreError| Failure::Runtime(format!("--save: {e}"));
+        let id = store.create_run(&new).map_err(fail)?;
+        store.set_running(id).map_err(fail)?;
+        Ok(Recorder { store, id, seq: 0 })
+    }
+
+    fn append(
+        &mut self,
+        batch: &[wirescope_probe::ProbeResult],
+    ) -> Result<(), wirescope_store::StoreError> {
+        let texts: Vec<(String, String)> = batch
+            .iter()
+            .map(|r| {
+                (
+                    r.target().to_string(),
+                    serde_json::to_string(r).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let rows: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(t, d)| (t.as_str(), d.as_str()))
+            .collect();
+        self.store.append_results(self.id, self.seq, &rows)?;
+        self.seq += batch.len() as i64;
+        Ok(())
+    }
 }
 
 fn validate(probe: &ProbeOptions) -> Result<(), ProbeError> {
@@ -176,7 +298,17 @@ fn net_options(a: NetArgs) -> Result<NetOptions, Failure> {
     })
 }
 
-async fn execute(req: RunRequest, output: OutputArgs, colour: bool) -> Result<ExitCode, Failure> {
+async fn execute(
+    req: RunRequest,
+    output: OutputArgs,
+    colour: bool,
+    targets_text: &str,
+) -> Result<ExitCode, Failure> {
+    let mut recorder = if output.save {
+        Some(Recorder::open(output.db.clone(), &req, targets_text)?)
+    } else {
+        None
+    };
     // DNS rows show the name asked, which for an address is its (longer) reverse name.
     let shown = |t: &wirescope_probe::Target| match (&req.probe, &t.host) {
         (ProbeOptions::Dns(_), wirescope_probe::targets::Host::Ip(ip)) => {
@@ -223,16 +355,46 @@ async fn execute(req: RunRequest, output: OutputArgs, colour: bool) -> Result<Ex
     if let Some(h) = printer.header(kind) {
         emit(&h);
     }
-    while let Some(result) = run.next().await {
-        emit(&printer.result(&result));
-        bar.inc(1);
+    let mut save_error = None;
+    while let Some(first) = run.next().await {
+        let mut batch = vec![first];
+        while let Some(more) = run.try_next() {
+            batch.push(more);
+        }
+        for result in &batch {
+            emit(&printer.result(result));
+        }
+        bar.inc(batch.len() as u64);
+        if let Some(rec) = recorder.as_mut()
+            && let Err(e) = rec.append(&batch)
+        {
+            save_error = Some(format!("--save stopped: {e}"));
+            recorder = None;
+        }
     }
     bar.finish_and_clear();
-    let summary = run
-        .finish()
-        .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let finished = run.finish().await;
+    if let Some(rec) = &recorder {
+        let (status, summary, error) = match &finished {
+            Ok(s) => (
+                if s.cancelled { "cancelled" } else { "finished" },
+                serde_json::to_string(s).ok(),
+                None,
+            ),
+            Err(e) => ("failed", None, Some(e.to_string())),
+        };
+        if let Err(e) = rec
+            .store
+            .set_finished(rec.id, status, summary.as_deref(), error.as_deref())
+        {
+            save_error = Some(format!("--save: {e}"));
+        }
+    }
+    let summary = finished.map_err(|e| Failure::Runtime(e.to_string()))?;
     emit(&printer.summary(&summary));
+    if let Some(e) = save_error {
+        return Err(Failure::Runtime(e));
+    }
     Ok(if summary.cancelled {
         ExitCode::from(130)
     } else {

@@ -20,12 +20,16 @@ pub enum Family {
 
 /// Where a run's probes leave from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NetOptions {
     /// Network namespace to run in (a name under /run/netns, or a path).
+    #[serde(default)]
     pub netns: Option<String>,
     /// Interface or VRF device to bind every socket to.
+    #[serde(default)]
     pub interface: Option<String>,
     /// Source address to send from.
+    #[serde(default)]
     pub source: Option<IpAddr>,
     /// Family used for hostname targets.
     #[serde(default)]

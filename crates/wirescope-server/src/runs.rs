@@ -1,0 +1,207 @@
+//! Runs in progress: each one drives the probe engine, stores every result before it is
+//! published, and fans it out to WebSocket subscribers through a per-run broadcast channel (a
+//! slow subscriber lags and catches up from the store; it never slows the run).
+
+use crate::error::ApiError;
+use axum::http::StatusCode;
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use wirescope_probe::{ProbeResult, RunRequest};
+use wirescope_store::{NewRun, Store};
+
+/// A message for subscribers of one run: the JSON text sent as is, and for results their sequence number.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub seq: Option<i64>,
+    pub text: Arc<str>,
+}
+
+#[derive(Debug)]
+struct Live {
+    cancel: CancellationToken,
+    events: broadcast::Sender<Event>,
+}
+
+/// The runs in progress.
+#[derive(Debug)]
+pub struct Manager {
+    store: Arc<Store>,
+    live: Mutex<HashMap<i64, Live>>,
+    max_runs: usize,
+}
+
+/// Results stored and published together at most.
+const BATCH: usize = 256;
+
+impl Manager {
+    pub fn new(store: Arc<Store>, max_runs: usize) -> Self {
+        Manager {
+            store,
+            live: Mutex::new(HashMap::new()),
+            max_runs,
+        }
+    }
+
+    fn live(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Live>> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stores the run and starts it; returns its id.
+    pub fn start(self: &Arc<Self>, req: RunRequest, targets_text: &str) -> Result<i64, ApiError> {
+        let mut live = self.live();
+        if live.len() >= self.max_runs {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "too many runs in progress (limit {}); wait for one to finish or cancel one",
+                    self.max_runs
+                ),
+            ));
+        }
+        let options = match &req.probe {
+            wirescope_probe::ProbeOptions::Ping(o) => serde_json::to_string(o),
+            wirescope_probe::ProbeOptions::Trace(o) => serde_json::to_string(o),
+            wirescope_probe::ProbeOptions::Dns(o) => serde_json::to_string(o),
+            wirescope_probe::ProbeOptions::Scan(o) => serde_json::to_string(o),
+        }
+        .map_err(ApiError::internal)?;
+        let net = serde_json::to_string(&req.net).map_err(ApiError::internal)?;
+        let kind = req.probe.kind();
+        let total = match &req.probe {
+            wirescope_probe::ProbeOptions::Dns(o) => req.targets.len() * o.types.len().max(1),
+            _ => req.targets.len(),
+        };
+        let id = self.store.create_run(&NewRun {
+            kind: kind.as_str(),
+            targets_text,
+            options: &options,
+            net: &net,
+            total: total as i64,
+            source: "api",
+        })?;
+        let (events, _) = broadcast::channel(4096);
+        let cancel = CancellationToken::new();
+        live.insert(
+            id,
+            Live {
+                cancel: cancel.clone(),
+                events: events.clone(),
+            },
+        );
+        drop(live);
+        let manager = Arc::clone(self);
+        tokio::spawn(async move { manager.drive(id, req, total as i64, cancel, events).await });
+        Ok(id)
+    }
+
+    /// Subscribes to a live run's events; `None` when the run is not in progress.
+    pub fn subscribe(&self, id: i64) -> Option<broadcast::Receiver<Event>> {
+        self.live().get(&id).map(|l| l.events.subscribe())
+    }
+
+    /// Cancels a run in progress; false when it is not in progress.
+    pub fn cancel(&self, id: i64) -> bool {
+        self.live().get(&id).map(|l| l.cancel.cancel()).is_some()
+    }
+
+    pub fn is_live(&self, id: i64) -> bool {
+        self.live().contains_key(&id)
+    }
+
+    async fn drive(
+        &self,
+        id: i64,
+        req: RunRequest,
+        total: i64,
+        cancel: CancellationToken,
+        events: broadcast::Sender<Event>,
+    ) {
+        let publish = |text: String, seq: Option<i64>| {
+            // No subscriber is fine: they read the store when they come.
+            let _ = events.send(Event {
+                seq,
+                text: text.into(),
+            });
+        };
+        let status = |status: &str, summary: Option<&str>, error: Option<&str>| {
+            let summary: serde_json::Value = summary
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or(serde_json::Value::Null);
+            json!({"type": "status", "run": id, "status": status, "summary": summary, "error": error}).to_string()
+        };
+        let mut run = match wirescope_probe::start(req, cancel.clone()).await {
+            Ok(run) => run,
+            Err(e) => {
+                let msg = e.to_string();
+                let _ = self.store.set_finished(id, "failed", None, Some(&msg));
+                publish(status("failed", None, Some(&msg)), None);
+                self.live().remove(&id);
+                return;
+            }
+        };
+        if self.store.set_running(id).is_ok() {
+            publish(status("running", None, None), None);
+        }
+        let mut seq = 0i64;
+        let mut failure = None;
+        while let Some(first) = run.next().await {
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match run.try_next() {
+                    Some(r) => batch.push(r),
+                    None => break,
+                }
+            }
+            let texts: Vec<(String, String)> = batch
+                .iter()
+                .map(|r| (r.target().to_string(), to_json(r)))
+                .collect();
+            let rows: Vec<(&str, &str)> = texts
+                .iter()
+                .map(|(t, d)| (t.as_str(), d.as_str()))
+                .collect();
+            // Stored first: whatever a subscriber sees survives a crash.
+            if let Err(e) = self.store.append_results(id, seq, &rows) {
+                failure = Some(format!("storing results failed: {e}"));
+                cancel.cancel();
+                break;
+            }
+            for (_, data) in &texts {
+                publish(
+                    format!(r#"{{"type":"result","run":{id},"seq":{seq},"result":{data}}}"#),
+                    Some(seq),
+                );
+                seq += 1;
+            }
+            publish(
+                json!({"type": "progress", "run": id, "done": seq, "total": total}).to_string(),
+                None,
+            );
+        }
+        let outcome = run.finish().await;
+        let (state, summary, error) = match (outcome, failure) {
+            (_, Some(f)) => ("failed", None, Some(f)),
+            (Err(e), None) => ("failed", None, Some(e.to_string())),
+            (Ok(s), None) => (
+                if s.cancelled { "cancelled" } else { "finished" },
+                serde_json::to_string(&s).ok(),
+                None,
+            ),
+        };
+        let _ = self
+            .store
+            .set_finished(id, state, summary.as_deref(), error.as_deref());
+        // Removed from the live set before the last event, so a subscriber that sees the final
+        // status and re-reads finds the run finished in the store.
+        self.live().remove(&id);
+        publish(status(state, summary.as_deref(), error.as_deref()), None);
+    }
+}
+
+fn to_json(r: &ProbeResult) -> String {
+    serde_json::to_string(r)
+        .unwrap_or_else(|e| json!({"kind": "error", "error": e.to_string()}).to_string())
+}

@@ -1,0 +1,222 @@
+//! The WebSocket: clients subscribe to runs and receive every result, progress and status change.
+//! A late subscriber gets what is stored first, then the live tail; sequence numbers make the
+//! hand-over free of gaps and duplicates. Upgrades from a foreign Origin are refused.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+
+/// Accepts the upgrade when the Origin (if any) is this server.
+pub async fn upgrade(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !same_origin(&headers) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "WebSocket from a foreign origin refused",
+        )
+        .into_response();
+    }
+    ws.on_upgrade(move |socket| session(state, socket))
+}
+
+/// A browser always sends Origin; it must name the host the page was served from.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .trim_end_matches('/');
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum ClientMsg {
+    Subscribe { run: i64 },
+    Unsubscribe { run: i64 },
+}
+
+async fn session(state: Arc<AppState>, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let (out_tx, mut out_rx) = mpsc::channel::<String>(1024);
+    let writer = tokio::spawn(async move {
+        while let Some(text) = out_rx.recv().await {
+            if sink.send(Message::Text(text.into())).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut subs: HashMap<i64, JoinHandle<()>> = HashMap::new();
+    while let Some(Ok(msg)) = stream.next().await {
+        let text = match msg {
+            Message::Text(t) => t,
+            Message::Close(_) => break,
+            _ => continue,
+        };
+        match serde_json::from_str::<ClientMsg>(&text) {
+            Ok(ClientMsg::Subscribe { run }) => {
+                if let Some(old) = subs.remove(&run) {
+                    old.abort();
+                }
+                subs.insert(
+                    run,
+                    tokio::spawn(follow(state.clone(), run, out_tx.clone())),
+                );
+            }
+            Ok(ClientMsg::Unsubscribe { run }) => {
+                if let Some(old) = subs.remove(&run) {
+                    old.abort();
+                }
+            }
+            Err(e) => {
+                let err =
+                    json!({"type": "error", "message": format!("bad message: {e}")}).to_string();
+                if out_tx.send(err).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    for (_, task) in subs {
+        task.abort();
+    }
+    drop(out_tx);
+    let _ = writer.await;
+}
+
+/// Sends one run's stored results, then its live events, to the client.
+async fn follow(state: Arc<AppState>, run: i64, out: mpsc::Sender<String>) {
+    // Subscribe before reading the store: anything stored later arrives on the channel.
+    let mut live = state.runs.subscribe(run);
+    let mut next_seq = 0i64;
+    if catch_up(&state, run, &mut next_seq, &out).await.is_err() {
+        return;
+    }
+    let Some(rx) = live.as_mut() else {
+        let _ = send_final(&state, run, &out).await;
+        return;
+    };
+    loop {
+        match rx.recv().await {
+            Ok(event) => {
+                if let Some(seq) = event.seq {
+                    if seq < next_seq {
+                        continue;
+                    }
+                    if seq > next_seq {
+                        // Should not happen (results are published in order), but never leave a gap.
+                        if catch_up(&state, run, &mut next_seq, &out).await.is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                    next_seq = seq + 1;
+                }
+                if out.send(event.text.to_string()).await.is_err() {
+                    return;
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                if catch_up(&state, run, &mut next_seq, &out).await.is_err() {
+                    return;
+                }
+            }
+            Err(broadcast::error::RecvError::Closed) => {
+                let _ = catch_up(&state, run, &mut next_seq, &out).await;
+                return;
+            }
+        }
+    }
+}
+
+/// Sends stored results from `next_seq` on, and the progress so far.
+async fn catch_up(
+    state: &AppState,
+    run: i64,
+    next_seq: &mut i64,
+    out: &mpsc::Sender<String>,
+) -> Result<(), ()> {
+    let Ok(Some(info)) = state.store.run(run) else {
+        let _ = out
+            .send(json!({"type": "error", "run": run, "message": "run not found"}).to_string())
+            .await;
+        return Err(());
+    };
+    let rows = state.store.results(run, *next_seq).map_err(|_| ())?;
+    for (seq, data) in rows {
+        let text = format!(
+            r#"{{"type":"result","run":{run},"seq":{seq},"result":{}}}"#,
+            data.get()
+        );
+        out.send(text).await.map_err(|_| ())?;
+        *next_seq = seq + 1;
+    }
+    let progress = json!({"type": "progress", "run": run, "done": *next_seq, "total": info.total});
+    out.send(progress.to_string()).await.map_err(|_| ())
+}
+
+async fn send_final(state: &AppState, run: i64, out: &mpsc::Sender<String>) -> Result<(), ()> {
+    let Ok(Some(info)) = state.store.run(run) else {
+        return Err(());
+    };
+    let summary: serde_json::Value = info
+        .summary
+        .as_ref()
+        .and_then(|s| serde_json::from_str(s.get()).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let msg = json!({"type": "status", "run": run, "status": info.status, "summary": summary, "error": info.error});
+    out.send(msg.to_string()).await.map_err(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, host.parse().unwrap());
+        if let Some(o) = origin {
+            h.insert(header::ORIGIN, o.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn origin_must_match_host() {
+        assert!(
+            same_origin(&headers(None, "127.0.0.1:7878")),
+            "non-browser clients send no Origin"
+        );
+        assert!(same_origin(&headers(
+            Some("http://127.0.0.1:7878"),
+            "127.0.0.1:7878"
+        )));
+        assert!(!same_origin(&headers(
+            Some("http://evil.example"),
+            "127.0.0.1:7878"
+        )));
+        assert!(!same_origin(&headers(
+            Some("http://127.0.0.1:9999"),
+            "127.0.0.1:7878"
+        )));
+    }
+}

@@ -1,0 +1,492 @@
+//! Run history: every run and every result, stored the moment it arrives, in an embedded SQLite
+//! database (WAL mode). A run cut short by a crash is marked `interrupted` when the store is
+//! opened again, with every result it had.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// What went wrong with the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("cannot create the directory {path}: {source}")]
+    Dir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("stored JSON is damaged: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Lifecycle of a run.
+pub const STATUSES: &[&str] = &[
+    "queued",
+    "running",
+    "finished",
+    "cancelled",
+    "interrupted",
+    "failed",
+];
+
+/// A run as listed and returned by the API (without its results).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub targets_text: String,
+    pub options: Box<RawValue>,
+    pub net: Box<RawValue>,
+    pub total: i64,
+    pub done: i64,
+    pub summary: Option<Box<RawValue>>,
+    pub error: Option<String>,
+    /// "api" or "cli".
+    pub source: String,
+}
+
+/// A run about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewRun<'a> {
+    pub kind: &'a str,
+    pub targets_text: &'a str,
+    /// JSON of the probe options.
+    pub options: &'a str,
+    /// JSON of the network options.
+    pub net: &'a str,
+    pub total: i64,
+    pub source: &'a str,
+}
+
+/// Filters and paging for listing runs.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        targets_text TEXT NOT NULL,
+        options TEXT NOT NULL,
+        net TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        done INTEGER NOT NULL DEFAULT 0,
+        summary TEXT,
+        error TEXT,
+        source TEXT NOT NULL
+    );
+    CREATE INDEX runs_kind_status ON runs (kind, status, id);
+    CREATE TABLE results (
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    ) WITHOUT ROWID;
+"];
+
+/// Milliseconds since the epoch, now.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The default database path: `$XDG_DATA_HOME/wirescope/wirescope.db` (or ~/.local/share/...).
+pub fn default_path() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("wirescope").join("wirescope.db")
+}
+
+impl Store {
+    /// Opens (creating if needed) the database, applies migrations, and marks runs that were
+    /// queued or running when the last process died as interrupted.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let open_err = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(open_err)?;
+        if version > MIGRATIONS.len() as i64 {
+            return Err(open_err(rusqlite::Error::InvalidParameterName(format!(
+                "schema version {version} is newer than this wirescope knows ({}); upgrade wirescope",
+                MIGRATIONS.len()
+            ))));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.unchecked_transaction().map_err(open_err)?;
+            tx.execute_batch(sql).map_err(open_err)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(open_err)?;
+            tx.commit().map_err(open_err)?;
+        }
+        conn.execute(
+            "UPDATE runs SET status = 'interrupted', finished_at = COALESCE(finished_at, ?1)
+             WHERE status IN ('queued', 'running')",
+            params![now_ms()],
+        )
+        .map_err(open_err)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent: keep serving.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Stores a new queued run and returns its id.
+    pub fn create_run(&self, run: &NewRun<'_>) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO runs (kind, status, created_at, targets_text, options, net, total, source)
+             VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                run.kind,
+                now_ms(),
+                run.targets_text,
+                run.options,
+                run.net,
+                run.total,
+                run.source
+            ],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    pub fn set_running(&self, id: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1",
+            params![id, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Ends a run: finished, cancelled or failed, with its summary or error.
+    pub fn set_finished(
+        &self,
+        id: i64,
+        status: &str,
+        summary: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE runs SET status = ?2, finished_at = ?3, summary = ?4, error = ?5 WHERE id = ?1",
+            params![id, status, now_ms(), summary, error],
+        )?;
+        Ok(())
+    }
+
+    /// Appends results (target, JSON) numbered from `first_seq`, in one transaction.
+    pub fn append_results(
+        &self,
+        id: i64,
+        first_seq: i64,
+        results: &[(&str, &str)],
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO results (run_id, seq, target, data) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (i, (target, data)) in results.iter().enumerate() {
+                stmt.execute(params![id, first_seq + i as i64, target, data])?;
+            }
+        }
+        tx.execute(
+            "UPDATE runs SET done = done + ?2 WHERE id = ?1",
+            params![id, results.len() as i64],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// One run.
+    pub fn run(&self, id: i64) -> Result<Option<RunInfo>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT_RUN} WHERE id = ?1"))?;
+        let row = stmt.query_row(params![id], read_run).optional()?;
+        row.transpose()
+    }
+
+    /// Runs, newest first, with the total number matching the filter.
+    pub fn list(&self, f: &RunFilter) -> Result<(Vec<RunInfo>, i64), StoreError> {
+        let conn = self.conn();
+        let cond = "WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR status = ?2)";
+        let total: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM runs {cond}"),
+            params![f.kind, f.status],
+            |r| r.get(0),
+        )?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SELECT_RUN} {cond} ORDER BY id DESC LIMIT ?3 OFFSET ?4"
+        ))?;
+        let runs = stmt
+            .query_map(params![f.kind, f.status, f.limit, f.offset], read_run)?
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((runs, total))
+    }
+
+    /// The results of a run from `from_seq` on, as (seq, JSON), in order.
+    pub fn results(&self, id: i64, from_seq: i64) -> Result<Vec<(i64, Box<RawValue>)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, data FROM results WHERE run_id = ?1 AND seq >= ?2 ORDER BY seq",
+        )?;
+        let rows = stmt
+            .query_map(params![id, from_seq], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(seq, data)| Ok((seq, RawValue::from_string(data)?)))
+            .collect()
+    }
+
+    /// Deletes a run and its results; false when there was no such run.
+    pub fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM runs WHERE id = ?1", params![id])?
+            > 0)
+    }
+}
+
+const SELECT_RUN: &str =
+    "SELECT id, kind, status, created_at, started_at, finished_at, targets_text, options, net,
+    total, done, summary, error, source FROM runs";
+
+fn read_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RunInfo, StoreError>> {
+    let options: String = r.get(7)?;
+    let net: String = r.get(8)?;
+    let summary: Option<String> = r.get(11)?;
+    let base = (
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(12)?,
+        r.get(13)?,
+    );
+    Ok((|| {
+        let (
+            id,
+            kind,
+            status,
+            created_at,
+            started_at,
+            finished_at,
+            targets_text,
+            total,
+            done,
+            error,
+            source,
+        ) = base;
+        Ok(RunInfo {
+            id,
+            kind,
+            status,
+            created_at,
+            started_at,
+            finished_at,
+            targets_text,
+            options: RawValue::from_string(options)?,
+            net: RawValue::from_string(net)?,
+            total,
+            done,
+            summary: summary.map(RawValue::from_string).transpose()?,
+            error,
+            source,
+        })
+    })())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_db(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("wirescope-store-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir.join("nested/wirescope.db")
+    }
+
+    fn new_run() -> NewRun<'static> {
+        NewRun {
+            kind: "ping",
+            targets_text: "10.0.0.1-2",
+            options: "{\"count\":1}",
+            net: "{}",
+            total: 2,
+            source: "api",
+        }
+    }
+
+    #[test]
+    fn runs_and_results_round_trip() {
+        let path = temp_db("round");
+        let store = Store::open(&path).unwrap();
+        let id = store.create_run(&new_run()).unwrap();
+        store.set_running(id).unwrap();
+        store
+            .append_results(id, 0, &[("10.0.0.1", r#"{"kind":"ping","alive":true}"#)])
+            .unwrap();
+        store
+            .append_results(id, 1, &[("10.0.0.2", r#"{"kind":"ping","alive":false}"#)])
+            .unwrap();
+        store
+            .set_finished(id, "finished", Some(r#"{"alive":1}"#), None)
+            .unwrap();
+        let run = store.run(id).unwrap().unwrap();
+        assert_eq!(
+            (run.status.as_str(), run.done, run.total),
+            ("finished", 2, 2)
+        );
+        assert_eq!(
+            run.summary.map(|s| s.get().to_string()),
+            Some(r#"{"alive":1}"#.into())
+        );
+        let results = store.results(id, 1).unwrap();
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0].0, 1);
+        assert!(results[0].1.get().contains("false"));
+        assert!(store.delete(id).unwrap());
+        assert!(store.run(id).unwrap().is_none());
+        assert!(
+            store.results(id, 0).unwrap().is_empty(),
+            "results go with their run"
+        );
+        assert!(!store.delete(id).unwrap());
+    }
+
+    #[test]
+    fn reopening_marks_unfinished_runs_interrupted_and_keeps_results() {
+        let path = temp_db("crash");
+        let id = {
+            let store = Store::open(&path).unwrap();
+            let id = store.create_run(&new_run()).unwrap();
+            store.set_running(id).unwrap();
+            store.append_results(id, 0, &[("10.0.0.1", "{}")]).unwrap();
+            let done = store.create_run(&new_run()).unwrap();
+            store.set_finished(done, "finished", None, None).unwrap();
+            id
+        };
+        let store = Store::open(&path).unwrap();
+        let run = store.run(id).unwrap().unwrap();
+        assert_eq!(run.status, "interrupted");
+        assert!(run.finished_at.is_some());
+        assert_eq!(store.results(id, 0).unwrap().len(), 1);
+        assert_eq!(store.run(id + 1).unwrap().unwrap().status, "finished");
+    }
+
+    #[test]
+    fn listing_filters_and_pages_newest_first() {
+        let store = Store::open(&temp_db("list")).unwrap();
+        for kind in ["ping", "dns", "ping", "scan", "ping"] {
+            store.create_run(&NewRun { kind, ..new_run() }).unwrap();
+        }
+        let all = RunFilter {
+            limit: 50,
+            ..Default::default()
+        };
+        let (runs, total) = store.list(&all).unwrap();
+        assert_eq!(total, 5);
+        assert!(runs.windows(2).all(|w| w[0].id > w[1].id));
+        let pings = RunFilter {
+            kind: Some("ping".into()),
+            limit: 2,
+            offset: 1,
+            ..Default::default()
+        };
+        let (runs, total) = store.list(&pings).unwrap();
+        assert_eq!((total, runs.len()), (3, 2));
+        let none = RunFilter {
+            status: Some("finished".into()),
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(store.list(&none).unwrap().1, 0);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_a_clear_error() {
+        let path = temp_db("garbage");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            b"this is not sqlite at all, just text that is long enough to be a header",
+        )
+        .unwrap();
+        let err = Store::open(&path).unwrap_err().to_string();
+        assert!(err.contains("wirescope.db"), "{err}");
+        assert!(err.contains("not a database"), "{err}");
+    }
+}
