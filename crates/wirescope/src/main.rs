@@ -179,11 +179,15 @@ async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
             .as_deref()
             .map(|t| format!("/?token={t}"))
             .unwrap_or_else(|| "/".into());
-        println!(
+        // A closed standard output (a supervisor, a test that read the first line) must not stop the server.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
             "wirescope dashboard: open http://{host}:{}{query}",
             addr.port()
         );
-        println!("history: {}", db.display());
+        let _ = writeln!(out, "history: {}", db.display());
+        let _ = out.flush();
     })
     .await
     .map_err(|e| Failure::Runtime(e.to_string()))?;
