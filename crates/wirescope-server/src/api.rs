@@ -194,18 +194,13 @@ async fn show(
         .store
         .run(id)?
         .ok_or_else(|| ApiError::not_found("run"))?;
-    let results = state.store.results(id, 0)?;
+    let results = state.store.results_array(id, 0)?;
     // Results are stored as the JSON they were sent as: splice them in without re-parsing.
     let mut body = serde_json::to_string(&run).map_err(ApiError::internal)?;
     body.pop();
-    body.push_str(",\"results\":[");
-    for (i, (_, r)) in results.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        body.push_str(r.get());
-    }
-    body.push_str("]}");
+    body.push_str(",\"results\":");
+    body.push_str(&results);
+    body.push('}');
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 

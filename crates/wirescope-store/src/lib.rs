@@ -84,7 +84,10 @@ pub struct RunFilter {
 /// The database.
 #[derive(Debug)]
 pub struct Store {
+    /// Writes go through this connection.
     conn: Mutex<Connection>,
+    /// Reads use their own connection: in WAL mode they never wait for a run's writes.
+    reader: Mutex<Connection>,
     path: PathBuf,
 }
 
@@ -177,8 +180,13 @@ impl Store {
             params![now_ms()],
         )
         .map_err(open_err)?;
+        let reader = Connection::open(path).map_err(open_err)?;
+        reader
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
         Ok(Store {
             conn: Mutex::new(conn),
+            reader: Mutex::new(reader),
             path: path.to_path_buf(),
         })
     }
@@ -192,6 +200,31 @@ impl Store {
         self.conn
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.reader
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A run's results from `from_seq` on as one JSON array, spliced from the stored JSON
+    /// (written by this program) without parsing it again.
+    pub fn results_array(&self, id: i64, from_seq: i64) -> Result<String, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT data FROM results WHERE run_id = ?1 AND seq >= ?2 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query(params![id, from_seq])?;
+        let mut out = String::from("[");
+        while let Some(row) = rows.next()? {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            out.push_str(row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?);
+        }
+        out.push(']');
+        Ok(out)
     }
 
     /// Stores a new queued run and returns its id.
@@ -263,7 +296,7 @@ impl Store {
 
     /// One run.
     pub fn run(&self, id: i64) -> Result<Option<RunInfo>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(&format!("{SELECT_RUN} WHERE id = ?1"))?;
         let row = stmt.query_row(params![id], read_run).optional()?;
         row.transpose()
@@ -271,7 +304,7 @@ impl Store {
 
     /// Runs, newest first, with the total number matching the filter.
     pub fn list(&self, f: &RunFilter) -> Result<(Vec<RunInfo>, i64), StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let cond = "WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR status = ?2)";
         let total: i64 = conn.query_row(
             &format!("SELECT COUNT(*) FROM runs {cond}"),
@@ -291,7 +324,7 @@ impl Store {
 
     /// The results of a run from `from_seq` on, as (seq, JSON), in order.
     pub fn results(&self, id: i64, from_seq: i64) -> Result<Vec<(i64, Box<RawValue>)>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT seq, data FROM results WHERE run_id = ?1 AND seq >= ?2 ORDER BY seq",
         )?;
@@ -418,6 +451,11 @@ mod tests {
         assert_eq!(results.len(), 1);
         assert_eq!(results[0].0, 1);
         assert!(results[0].1.get().contains("false"));
+        assert_eq!(
+            store.results_array(id, 0).unwrap(),
+            r#"[{"kind":"ping","alive":true},{"kind":"ping","alive":false}]"#
+        );
+        assert_eq!(store.results_array(id + 99, 0).unwrap(), "[]");
         assert!(store.delete(id).unwrap());
         assert!(store.run(id).unwrap().is_none());
         assert!(
