@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need on a fresh Debian machine (Debian packages for
-# the lab and the benchmarks), checks formatting and lints, builds, brings the lab of network
-# namespaces up, runs every test (unit, CLI and lab), and tears the lab down again, also on failure.
+# the lab, the browser tests and the benchmarks; the dashboard's npm packages), checks formatting
+# and lints, builds, brings the lab of network namespaces up, runs every test (Rust unit, CLI, lab
+# and API tests; the dashboard's vitest tests and type check; browser tests in Debian's chromium),
+# and tears the lab down again, also on failure. Browser screenshots: artifacts/screenshots/.
 # Needs root for apt-get and the lab (run with sudo otherwise). With CI=true the lab tests are
 # mandatory: a missing lab fails them instead of skipping them.
 set -euo pipefail
@@ -14,7 +16,10 @@ echo "== installing test dependencies (Debian packages)"
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
     iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine \
-    procps util-linux python3 netcat-openbsd iputils-ping time >/dev/null
+    procps util-linux python3 netcat-openbsd iputils-ping time wrk curl chromium >/dev/null
+
+echo "== dashboard: npm packages, unit tests, type check"
+(cd web && npm ci --no-audit --no-fund && npm test && npm run check)
 
 echo "== formatting and lints"
 cargo fmt --all -- --check
@@ -35,3 +40,6 @@ else
     cargo test --locked --workspace --no-run
     $SUDO env CI="${CI:-}" PATH="$PATH" cargo test --locked --workspace
 fi
+
+echo "== browser tests (Debian chromium, playwright-core)"
+$SUDO bash scripts/e2e.sh

@@ -20,6 +20,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/runs", get(list).post(create))
         .route("/runs/{id}", get(show).delete(remove))
         .route("/runs/{id}/export", get(export))
+        .route("/runs/{id}/cancel", axum::routing::post(cancel))
         .route("/runs/{a}/compare/{b}", get(compare))
 }
 
@@ -217,6 +218,25 @@ async fn remove(
     } else {
         Err(ApiError::not_found("run"))
     }
+}
+
+/// Cancels a run in progress; unlike DELETE it never deletes a run that has just finished.
+async fn cancel(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    if state.runs.cancel(id) {
+        return Ok((StatusCode::ACCEPTED, Json(json!({"status": "cancelled"}))).into_response());
+    }
+    let run = state
+        .store
+        .run(id)?
+        .ok_or_else(|| ApiError::not_found("run"))?;
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        format!("run {id} is not in progress (status {})", run.status),
+    ))
 }
 
 #[derive(Debug, Deserialize)]

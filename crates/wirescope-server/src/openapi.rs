@@ -52,6 +52,13 @@ fn spec() -> Value {
                     "responses": {"202": {"description": "cancellation requested; the run ends as `cancelled` with what finished"}, "204": {"description": "deleted"}, "404": error}
                 }
             },
+            "/api/runs/{id}/cancel": {
+                "post": {
+                    "summary": "Cancel a run in progress (never deletes: safe against a run that just finished)",
+                    "parameters": [id_param("id")],
+                    "responses": {"202": {"description": "cancellation requested"}, "404": error, "409": {"description": "the run is not in progress", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+                }
+            },
             "/api/runs/{id}/export": {
                 "get": {
                     "summary": "Download a run's results",

@@ -394,6 +394,17 @@ fn cancel_keeps_what_finished() {
     assert_eq!(run["status"], "cancelled");
     assert_eq!(run["results"].as_array().map(Vec::len), Some(20));
     assert_eq!(run["summary"]["cancelled"], true);
+    // Cancelling what has ended is a conflict, never a deletion.
+    let (status, v) = server.json("POST", &format!("/api/runs/{id}/cancel"), None);
+    assert_eq!(status, 409, "{v}");
+    assert_eq!(server.json("GET", &format!("/api/runs/{id}"), None).0, 200);
+    let (status, _) = server.json("POST", "/api/runs/424242/cancel", None);
+    assert_eq!(status, 404);
+    // POST cancel on a run in progress.
+    let id = server.create(ping_body("198.18.128.1-5", json!({"timeout": "20s"})));
+    let (status, _) = server.json("POST", &format!("/api/runs/{id}/cancel"), None);
+    assert_eq!(status, 202);
+    assert_eq!(server.wait(id, 5)["status"], "cancelled");
 }
 
 #[test]

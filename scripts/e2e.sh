@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Browser tests of the dashboard: runs `wirescope serve` inside the lab's client namespace (so
+# its runs reach the lab), then web/e2e/run.mjs (playwright-core driving Debian's chromium) in
+# the same namespace. Screenshots go to artifacts/screenshots/. Needs root and the lab up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source lab/lab.env
+BIN=${WIRESCOPE_BIN:-target/debug/wirescope}
+SHOTS=${SCREENSHOT_DIR:-$PWD/artifacts/screenshots}
+mkdir -p "$SHOTS"
+TMP=$(mktemp -d)
+SERVER=""
+cleanup() { [[ -n "$SERVER" ]] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+ip netns exec "$LAB_CLIENT_NS" "$BIN" serve --listen 127.0.0.1:0 --db "$TMP/w.db" >"$TMP/serve.out" 2>&1 &
+SERVER=$!
+for _ in $(seq 100); do grep -q "open http" "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
+URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$TMP/serve.out" | head -1)
+[[ -n "$URL" ]] || { echo "e2e: the server did not start:" >&2; cat "$TMP/serve.out" >&2; exit 1; }
+echo "e2e: dashboard at $URL (in namespace $LAB_CLIENT_NS), screenshots in $SHOTS"
+ip netns exec "$LAB_CLIENT_NS" env WIRESCOPE_URL="$URL" SCREENSHOT_DIR="$SHOTS" node web/e2e/run.mjs

@@ -1,0 +1,151 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, AUTH_MESSAGE, createRun, deleteRun, errorFromResponse, exportUrl, getRun, listRuns, onUnauthorized, rerunRequest, runsQuery } from './api';
+import { setToken } from './auth';
+import type { RunInfo } from './types';
+
+describe('errorFromResponse', () => {
+  it('keeps the message and the field of a 400', () => {
+    const e = errorFromResponse(400, JSON.stringify({ error: "invalid target '10.0.0.300': not a valid IPv4 address", field: 'targets' }));
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e.status).toBe(400);
+    expect(e.message).toBe("invalid target '10.0.0.300': not a valid IPv4 address");
+    expect(e.field).toBe('targets');
+  });
+
+  it('has no field for a 429', () => {
+    const e = errorFromResponse(429, '{"error":"too many runs in progress (limit 4)"}');
+    expect(e.message).toBe('too many runs in progress (limit 4)');
+    expect(e.field).toBeNull();
+  });
+
+  it('says a token is needed for a 401, whatever the body', () => {
+    const e = errorFromResponse(401, 'Unauthorized');
+    expect(e.unauthorized).toBe(true);
+    expect(e.message).toBe(AUTH_MESSAGE);
+    expect(e.message).toMatch(/access token required/i);
+  });
+
+  it('falls back to the text or the status for a body that is not JSON', () => {
+    expect(errorFromResponse(502, 'Bad Gateway\n').message).toBe('Bad Gateway');
+    expect(errorFromResponse(500, '', 'Internal Server Error').message).toBe('HTTP 500 Internal Server Error');
+    expect(errorFromResponse(500, '{}').message).toBe('HTTP 500');
+  });
+});
+
+describe('runsQuery', () => {
+  it('sends limit and offset, and kind/status only when chosen', () => {
+    expect(runsQuery({})).toBe('api/runs?limit=50&offset=0');
+    expect(runsQuery({ kind: 'ping', status: 'finished', limit: 20, offset: 40 })).toBe(
+      'api/runs?limit=20&offset=40&kind=ping&status=finished',
+    );
+    expect(runsQuery({ kind: '', status: '' })).toBe('api/runs?limit=50&offset=0');
+  });
+});
+
+describe('rerunRequest', () => {
+  it('repeats kind, targets, options and network options', () => {
+    const run = {
+      id: 7,
+      kind: 'scan',
+      status: 'finished',
+      targets_text: '198.18.16.1\n# lab',
+      options: { ports: '22,80', banners: true },
+      net: { netns: 'wsl-c' },
+    } as unknown as RunInfo;
+    expect(rerunRequest(run)).toEqual({
+      kind: 'scan',
+      targets_text: '198.18.16.1\n# lab',
+      options: { ports: '22,80', banners: true },
+      net: { netns: 'wsl-c' },
+    });
+  });
+});
+
+describe('requests', () => {
+  const calls: { url: string; init: RequestInit }[] = [];
+  let reply: () => Response;
+
+  beforeEach(() => {
+    calls.length = 0;
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      return reply();
+    });
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    setToken(null);
+  });
+
+  const json = (status: number, body: unknown) =>
+    new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+  it('posts a run as JSON with the bearer token', async () => {
+    setToken('s3cret');
+    reply = () => json(201, { id: 7, total: 5 });
+    const r = await createRun({ kind: 'ping', targets_text: '10.0.0.1-5', options: { count: 3 }, net: {} });
+    expect(r).toEqual({ id: 7, total: 5 });
+    expect(calls[0].url).toBe('/api/runs');
+    expect(calls[0].init.method).toBe('POST');
+    const headers = calls[0].init.headers as Record<string, string>;
+    expect(headers.Authorization).toBe('Bearer s3cret');
+    expect(headers['Content-Type']).toBe('application/json');
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({
+      kind: 'ping',
+      targets_text: '10.0.0.1-5',
+      options: { count: 3 },
+      net: {},
+    });
+  });
+
+  it('sends no Authorization header without a token', async () => {
+    reply = () => json(200, { runs: [], total: 0 });
+    await listRuns({ kind: 'dns' });
+    expect((calls[0].init.headers as Record<string, string>).Authorization).toBeUndefined();
+    expect(calls[0].url).toBe('/api/runs?limit=50&offset=0&kind=dns');
+  });
+
+  it('throws ApiError with the field of a 400', async () => {
+    reply = () => json(400, { error: 'bad duration "3000": add a unit', field: 'options.timeout' });
+    const err = await createRun({ kind: 'ping', targets_text: 'x', options: {}, net: {} }).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.field).toBe('options.timeout');
+  });
+
+  it('tells listeners about a 401', async () => {
+    reply = () => new Response('', { status: 401 });
+    let told = 0;
+    const off = onUnauthorized(() => told++);
+    const err = await getRun(1).catch((e) => e);
+    off();
+    expect(told).toBe(1);
+    expect(err.unauthorized).toBe(true);
+  });
+
+  it('reads DELETE: 202 cancelled, 204 deleted', async () => {
+    reply = () => json(202, { status: 'cancelled' });
+    expect(await deleteRun(3)).toBe('cancelled');
+    expect(calls[0].init.method).toBe('DELETE');
+    expect(calls[0].url).toBe('/api/runs/3');
+    reply = () => new Response(null, { status: 204 });
+    expect(await deleteRun(3)).toBe('deleted');
+  });
+
+  it('reports a network failure as status 0', async () => {
+    vi.stubGlobal('fetch', async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    const err = await getRun(1).catch((e) => e);
+    expect(err.status).toBe(0);
+    expect(err.message).toMatch(/cannot reach the server/);
+  });
+});
+
+describe('exportUrl', () => {
+  afterEach(() => setToken(null));
+  it('links the export, with the token in the query when set', () => {
+    expect(exportUrl(7, 'csv')).toBe('/api/runs/7/export?format=csv');
+    setToken('a b');
+    expect(exportUrl(7, 'json')).toBe('/api/runs/7/export?format=json&token=a%20b');
+  });
+});

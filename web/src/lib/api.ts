@@ -1,0 +1,136 @@
+// The REST client: one fetch wrapper that adds the token and turns error bodies into ApiError.
+
+import { token, withToken } from './auth';
+import type { Comparison, Kind, NewRun, RunDetail, RunInfo, RunList, RunStatus } from './types';
+
+/** An HTTP error with the server's message and, for 400, the field it names ("options.timeout"). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly field: string | null;
+  constructor(status: number, message: string, field: string | null = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.field = field;
+  }
+  get unauthorized(): boolean {
+    return this.status === 401;
+  }
+}
+
+export const AUTH_MESSAGE =
+  'Access token required: open the dashboard with the URL that `wirescope serve` printed (…/?token=…).';
+
+/** Builds the ApiError for a failed response from its status and (possibly non-JSON) body. */
+export function errorFromResponse(status: number, body: string, statusText = ''): ApiError {
+  if (status === 401) return new ApiError(401, AUTH_MESSAGE);
+  let message = '';
+  let field: string | null = null;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed && typeof parsed === 'object') {
+      const o = parsed as Record<string, unknown>;
+      if (typeof o.error === 'string') message = o.error;
+      else if (typeof o.message === 'string') message = o.message;
+      if (typeof o.field === 'string' && o.field) field = o.field;
+    }
+  } catch {
+    message = body.trim().slice(0, 300);
+  }
+  if (!message) message = `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
+  return new ApiError(status, message, field);
+}
+
+/** Resolves an API path against the page, so the dashboard works at the root or under a prefix. */
+export function apiUrl(path: string): string {
+  const rel = path.replace(/^\/+/, '');
+  if (typeof document === 'undefined') return `/${rel}`;
+  return new URL(rel, document.baseURI).toString();
+}
+
+type Listener = () => void;
+const unauthorizedListeners = new Set<Listener>();
+/** Called whenever any request answers 401 (the app shows the token banner). */
+export function onUnauthorized(fn: Listener): () => void {
+  unauthorizedListeners.add(fn);
+  return () => unauthorizedListeners.delete(fn);
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const t = token();
+  if (t) headers.Authorization = `Bearer ${t}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(apiUrl(path), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, `cannot reach the server (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!res.ok) {
+    const text = await res.text().catch(() => '');
+    const err = errorFromResponse(res.status, text, res.statusText);
+    if (err.unauthorized) unauthorizedListeners.forEach((fn) => fn());
+    throw err;
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export function createRun(run: NewRun): Promise<{ id: number; total: number }> {
+  return request('POST', 'api/runs', run);
+}
+
+export interface ListQuery {
+  kind?: Kind | '';
+  status?: RunStatus | '';
+  limit?: number;
+  offset?: number;
+}
+
+export function runsQuery(q: ListQuery): string {
+  const p = new URLSearchParams();
+  p.set('limit', String(q.limit ?? 50));
+  p.set('offset', String(q.offset ?? 0));
+  if (q.kind) p.set('kind', q.kind);
+  if (q.status) p.set('status', q.status);
+  return `api/runs?${p.toString()}`;
+}
+
+export function listRuns(q: ListQuery): Promise<RunList> {
+  return request('GET', runsQuery(q));
+}
+
+export function getRun(id: number): Promise<RunDetail> {
+  return request('GET', `api/runs/${id}`);
+}
+
+/** Cancels a queued/running run ("cancelled"), or deletes a finished one ("deleted"). */
+export async function deleteRun(id: number): Promise<'cancelled' | 'deleted'> {
+  const r = await request<{ status?: string } | undefined>('DELETE', `api/runs/${id}`);
+  return r && r.status === 'cancelled' ? 'cancelled' : 'deleted';
+}
+
+/** Cancels a queued/running run; a run that has already ended answers 409 and is left alone. */
+export async function cancelRun(id: number): Promise<void> {
+  await request('POST', `api/runs/${id}/cancel`);
+}
+
+export function compareRuns(a: number, b: number): Promise<Comparison> {
+  return request('GET', `api/runs/${a}/compare/${b}`);
+}
+
+/** The download link of a run's results (the token goes in the query: a link cannot send headers). */
+export function exportUrl(id: number, format: 'csv' | 'json'): string {
+  return withToken(apiUrl(`api/runs/${id}/export?format=${format}`));
+}
+
+/** The same run again: kind, targets, options and network options. */
+export function rerunRequest(run: RunInfo): NewRun {
+  return { kind: run.kind, targets_text: run.targets_text, options: run.options ?? {}, net: run.net ?? {} };
+}

@@ -1,0 +1,227 @@
+// Result -> table row, per kind: the columns, each cell's text, sort key and status tone, and the
+// text the filter box searches.
+
+import { fmtMs, fmtPct } from './format';
+import type { DnsResult, Kind, PingResult, ProbeResult, ScanResult, TraceResult } from './types';
+
+export type Tone = 'ok' | 'warn' | 'bad' | '';
+export type SortValue = number | string | null;
+
+export interface Cell {
+  text: string;
+  sort: SortValue;
+  tone?: Tone;
+}
+
+export interface Row {
+  /** Arrival order (the WebSocket seq): the default order and the sort tie-breaker. */
+  seq: number;
+  result: ProbeResult;
+  cells: Cell[];
+  /** ok / warn (NXDOMAIN) / bad: the status filter and the row marker. */
+  status: Exclude<Tone, ''>;
+  /** Lower-cased text of the row and its details, for the filter box. */
+  hay: string;
+}
+
+export interface Column {
+  label: string;
+  /** CSS grid track. */
+  width: string;
+  align?: 'right';
+  mono?: boolean;
+  title?: string;
+}
+
+const ADDR = 'minmax(8rem, 17rem)';
+const NUM = '4.5rem';
+const MS = '5.5rem';
+
+export const COLUMNS: Record<Kind, Column[]> = {
+  ping: [
+    { label: 'target', width: ADDR, mono: true },
+    { label: 'addr', width: ADDR, mono: true },
+    { label: 'state', width: '4.5rem' },
+    { label: 'sent', width: NUM, align: 'right', mono: true },
+    { label: 'recv', width: NUM, align: 'right', mono: true },
+    { label: 'loss %', width: NUM, align: 'right', mono: true },
+    { label: 'min ms', width: MS, align: 'right', mono: true },
+    { label: 'avg ms', width: MS, align: 'right', mono: true },
+    { label: 'max ms', width: MS, align: 'right', mono: true },
+    { label: 'stddev', width: MS, align: 'right', mono: true },
+  ],
+  trace: [
+    { label: 'target', width: ADDR, mono: true },
+    { label: 'addr', width: ADDR, mono: true },
+    { label: 'reached', width: '5rem' },
+    { label: 'hops', width: NUM, align: 'right', mono: true },
+    { label: 'last hop', width: 'minmax(10rem, 22rem)', mono: true },
+    { label: 'error', width: 'minmax(8rem, 1fr)' },
+  ],
+  dns: [
+    { label: 'name', width: 'minmax(10rem, 22rem)', mono: true },
+    { label: 'type', width: '4.5rem', mono: true },
+    { label: 'rcode', width: '6.5rem', mono: true },
+    { label: 'time ms', width: MS, align: 'right', mono: true },
+    { label: 'answers', width: 'minmax(12rem, 3fr)', mono: true },
+  ],
+  scan: [
+    { label: 'target', width: ADDR, mono: true },
+    { label: 'addr', width: ADDR, mono: true },
+    { label: 'open ports', width: 'minmax(12rem, 2fr)', mono: true, title: 'sorted by the number of open ports' },
+    { label: 'closed', width: NUM, align: 'right', mono: true },
+    { label: 'filtered', width: NUM, align: 'right', mono: true },
+    { label: 'error', width: 'minmax(8rem, 1fr)' },
+  ],
+};
+
+export function gridTemplate(kind: Kind): string {
+  return COLUMNS[kind].map((c) => c.width).join(' ');
+}
+
+const text = (v: string | null | undefined): Cell => ({ text: v ?? '', sort: v ? v : null });
+const num = (v: number | null | undefined, shown?: string): Cell => ({
+  text: shown ?? (v === null || v === undefined ? '' : String(v)),
+  sort: v === null || v === undefined || !Number.isFinite(v) ? null : v,
+});
+const ms = (v: number | null | undefined): Cell => num(v, fmtMs(v));
+
+function pingRow(r: PingResult): { cells: Cell[]; status: Row['status']; extra: string } {
+  const rtt = r.rtt_ms;
+  const status = r.alive ? 'ok' : 'bad';
+  return {
+    status,
+    cells: [
+      text(r.target),
+      text(r.addr),
+      { text: r.alive ? 'alive' : 'dead', sort: r.alive ? 'alive' : 'dead', tone: status },
+      num(r.sent),
+      num(r.received),
+      num(r.loss_pct, fmtPct(r.loss_pct)),
+      ms(rtt?.min),
+      ms(rtt?.avg),
+      ms(rtt?.max),
+      ms(rtt?.stddev),
+    ],
+    extra: r.error ?? '',
+  };
+}
+
+/** The last hop that answered, as "name (addr)" or "addr". */
+export function lastHop(r: TraceResult): string {
+  for (let i = r.hops.length - 1; i >= 0; i--) {
+    const h = r.hops[i];
+    if (h.addr) return h.name ? `${h.name} (${h.addr})` : h.addr;
+  }
+  return '';
+}
+
+/** The hop count: the TTL of the last hop listed (the destination's when reached). */
+export function hopCount(r: TraceResult): number {
+  return r.hops.length ? r.hops[r.hops.length - 1].ttl : 0;
+}
+
+function traceRow(r: TraceResult): { cells: Cell[]; status: Row['status']; extra: string } {
+  const status = r.reached ? 'ok' : 'bad';
+  const hopText = r.hops.map((h) => [h.addr, h.name, ...h.addrs].filter(Boolean).join(' ')).join(' ');
+  return {
+    status,
+    cells: [
+      text(r.target),
+      text(r.addr),
+      { text: r.reached ? 'yes' : 'no', sort: r.reached ? 1 : 0, tone: status },
+      num(hopCount(r)),
+      text(lastHop(r)),
+      { ...text(r.error), tone: r.error ? 'bad' : '' },
+    ],
+    extra: `${r.protocol} ${hopText}`,
+  };
+}
+
+/** NOERROR green, NXDOMAIN amber, anything else (or no answer) red. */
+export function dnsStatus(r: DnsResult): Row['status'] {
+  if (r.error) return 'bad';
+  if (r.rcode === 'NOERROR') return 'ok';
+  if (r.rcode === 'NXDOMAIN') return 'warn';
+  return 'bad';
+}
+
+function dnsRow(r: DnsResult): { cells: Cell[]; status: Row['status']; extra: string } {
+  const status = dnsStatus(r);
+  const answers = r.answers.join('  ');
+  return {
+    status,
+    cells: [
+      text(r.name),
+      text(r.type),
+      { text: r.rcode ?? (r.error ? 'error' : ''), sort: r.rcode ?? null, tone: status },
+      ms(r.elapsed_ms),
+      r.error ? { text: r.error, sort: r.error, tone: 'bad' } : { text: answers, sort: answers || null },
+    ],
+    extra: `${r.target} ${r.server ?? ''} ${r.transport ?? ''} ${r.records.map((x) => `${x.name} ${x.type} ${x.data}`).join(' ')}`,
+  };
+}
+
+/** "22/ssh 80/http 8080" */
+export function openPorts(r: ScanResult): string {
+  return r.open.map((p) => (r.services[String(p)] ? `${p}/${r.services[String(p)]}` : String(p))).join(' ');
+}
+
+/** Up when a port answered (open or closed); ok when something is open. */
+export function scanStatus(r: ScanResult): Row['status'] {
+  if (r.error) return 'bad';
+  if (r.open.length) return 'ok';
+  if (r.closed > 0) return 'warn';
+  return 'bad';
+}
+
+function scanRow(r: ScanResult): { cells: Cell[]; status: Row['status']; extra: string } {
+  const status = scanStatus(r);
+  return {
+    status,
+    cells: [
+      text(r.target),
+      text(r.addr),
+      { text: openPorts(r), sort: r.open.length, tone: r.open.length ? 'ok' : '' },
+      num(r.closed),
+      { ...num(r.filtered), tone: r.filtered ? 'bad' : '' },
+      { ...text(r.error), tone: r.error ? 'bad' : '' },
+    ],
+    extra: `${r.method} ${Object.values(r.banners).join(' ')}`,
+  };
+}
+
+export function rowFor(result: ProbeResult, seq: number): Row {
+  let m: { cells: Cell[]; status: Row['status']; extra: string };
+  switch (result.kind) {
+    case 'ping':
+      m = pingRow(result);
+      break;
+    case 'trace':
+      m = traceRow(result);
+      break;
+    case 'dns':
+      m = dnsRow(result);
+      break;
+    case 'scan':
+      m = scanRow(result);
+      break;
+    default: {
+      const r = result as { target?: string; error?: string };
+      m = { cells: [text(r.target ?? '')], status: 'bad', extra: r.error ?? '' };
+    }
+  }
+  const addr = 'addr' in result && result.addr ? result.addr : '';
+  const hay = `${result.target} ${addr} ${m.cells.map((c) => c.text).join(' ')} ${m.extra}`.toLowerCase();
+  return { seq, result, cells: m.cells, status: m.status, hay };
+}
+
+/** The narrowest the grid can be before it scrolls sideways: the tracks' minimums plus gaps, px. */
+export function minGridWidth(widths: string[], remPx = 13, gapPx = 10, padPx = 12): number {
+  let sum = padPx + gapPx * Math.max(0, widths.length - 1);
+  for (const w of widths) {
+    const m = /(?:minmax\()?\s*([\d.]+)(rem|px)/.exec(w);
+    if (m) sum += Number(m[1]) * (m[2] === 'rem' ? remPx : 1);
+  }
+  return Math.ceil(sum);
+}

@@ -1,0 +1,42 @@
+// How a comparison's change types are shown.
+
+import type { Change } from './types';
+import type { Tone } from './columns';
+
+const TONES: Record<string, Tone> = {
+  became_dead: 'bad',
+  ports_closed: 'bad',
+  removed: 'bad',
+  became_alive: 'ok',
+  ports_opened: 'ok',
+  added: 'ok',
+  rtt_changed: 'warn',
+  answers_changed: 'warn',
+  rcode_changed: 'warn',
+  path_changed: 'warn',
+  reached_changed: 'warn',
+};
+
+export function changeTone(change: string): Tone {
+  return TONES[change] ?? '';
+}
+
+export function changeLabel(change: string): string {
+  return change.replace(/_/g, ' ');
+}
+
+/** Change types present, most frequent first, with counts. */
+export function changeCounts(changes: Change[]): [string, number][] {
+  const m = new Map<string, number>();
+  for (const c of changes) m.set(c.change, (m.get(c.change) ?? 0) + 1);
+  return [...m.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+export function filterChanges(changes: Change[], type: string, text: string): Change[] {
+  const t = text.trim().toLowerCase();
+  return changes.filter(
+    (c) =>
+      (!type || c.change === type) &&
+      (!t || `${c.target} ${c.before ?? ''} ${c.after ?? ''} ${c.detail ?? ''}`.toLowerCase().includes(t)),
+  );
+}

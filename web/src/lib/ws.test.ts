@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { setToken } from './auth';
+import { LiveSocket, backoff, wsUrl } from './ws';
+import type { ServerMessage } from './types';
+
+class FakeSocket {
+  static all: FakeSocket[] = [];
+  readyState = 0;
+  sent: unknown[] = [];
+  onopen: ((ev: unknown) => void) | null = null;
+  onclose: ((ev: unknown) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  constructor(public url: string) {
+    FakeSocket.all.push(this);
+  }
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  close() {
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  drop() {
+    this.readyState = 3;
+    this.onclose?.({});
+  }
+  deliver(msg: object) {
+    this.onmessage?.({ data: JSON.stringify(msg) });
+  }
+}
+
+function harness() {
+  FakeSocket.all = [];
+  const timers: { cb: () => void; ms: number }[] = [];
+  const live = new LiveSocket({
+    url: () => 'ws://h/api/ws',
+    create: (u) => new FakeSocket(u),
+    setTimer: (cb, ms) => timers.push({ cb, ms }),
+    clearTimer: () => {},
+    random: () => 0.5,
+  });
+  return { live, timers, last: () => FakeSocket.all[FakeSocket.all.length - 1] };
+}
+
+describe('backoff', () => {
+  it('doubles from 250 ms up to 10 s, with jitter', () => {
+    const mid = () => 0.5;
+    expect([0, 1, 2, 3, 10, 50].map((a) => backoff(a, mid))).toEqual([250, 500, 1000, 2000, 10_000, 10_000]);
+    expect(backoff(0, () => 0)).toBe(200);
+    expect(backoff(0, () => 1)).toBe(300);
+  });
+});
+
+describe('wsUrl', () => {
+  afterEach(() => setToken(null));
+  it('follows the page protocol and carries the token', () => {
+    expect(wsUrl('http://127.0.0.1:7878/api/ws')).toBe('ws://127.0.0.1:7878/api/ws');
+    expect(wsUrl('https://scope.example/prefix/api/ws#/runs/1')).toBe('wss://scope.example/prefix/api/ws');
+    setToken('XYZ');
+    expect(wsUrl('http://h/api/ws')).toBe('ws://h/api/ws?token=XYZ');
+  });
+});
+
+describe('LiveSocket', () => {
+  it('connects on the first subscription and subscribes once open', () => {
+    const { live, last } = harness();
+    live.subscribe(7, () => {});
+    const s = last();
+    expect(s.url).toBe('ws://h/api/ws');
+    expect(s.sent).toEqual([]);
+    s.open();
+    expect(s.sent).toEqual([{ type: 'subscribe', run: 7 }]);
+    live.subscribe(8, () => {});
+    expect(s.sent).toEqual([
+      { type: 'subscribe', run: 7 },
+      { type: 'subscribe', run: 8 },
+    ]);
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+
+  it("routes messages to the run's handlers", () => {
+    const { live, last } = harness();
+    const got7: ServerMessage[] = [];
+    const got8: ServerMessage[] = [];
+    live.subscribe(7, (m) => got7.push(m));
+    live.subscribe(8, (m) => got8.push(m));
+    last().open();
+    last().deliver({ type: 'progress', run: 7, done: 1, total: 5 });
+    last().deliver({ type: 'status', run: 8, status: 'finished' });
+    last().onmessage?.({ data: 'not json' });
+    expect(got7).toEqual([{ type: 'progress', run: 7, done: 1, total: 5 }]);
+    expect(got8).toEqual([{ type: 'status', run: 8, status: 'finished' }]);
+  });
+
+  it('reconnects with growing backoff and subscribes again', () => {
+    const { live, timers, last } = harness();
+    const states: string[] = [];
+    live.onState((s) => states.push(s));
+    live.subscribe(7, () => {});
+    last().drop();
+    expect(timers.map((t) => t.ms)).toEqual([250]);
+    timers[0].cb();
+    last().drop();
+    expect(timers.map((t) => t.ms)).toEqual([250, 500]);
+    timers[1].cb();
+    const s = last();
+    s.open();
+    expect(FakeSocket.all).toHaveLength(3);
+    expect(s.sent).toEqual([{ type: 'subscribe', run: 7 }]);
+    // a good connection resets the backoff
+    s.drop();
+    expect(timers[2].ms).toBe(250);
+    expect(states).toContain('open');
+    expect(states[states.length - 1]).toBe('closed');
+  });
+
+  it('unsubscribes when the last handler of a run leaves', () => {
+    const { live, last } = harness();
+    const off1 = live.subscribe(7, () => {});
+    const off2 = live.subscribe(7, () => {});
+    last().open();
+    off1();
+    expect(last().sent).toEqual([{ type: 'subscribe', run: 7 }]);
+    off2();
+    expect(last().sent).toEqual([
+      { type: 'subscribe', run: 7 },
+      { type: 'unsubscribe', run: 7 },
+    ]);
+  });
+
+  it('stops for good when closed', () => {
+    const { live, timers, last } = harness();
+    live.subscribe(1, () => {});
+    live.close();
+    expect(last().readyState).toBe(3);
+    expect(timers).toHaveLength(0);
+  });
+});

@@ -1,0 +1,172 @@
+// One WebSocket for the page: subscriptions per run, reconnection with backoff, and
+// re-subscription after a reconnect (the server then replays each run from seq 0; SeqBuffer
+// drops what is already held).
+
+import { apiUrl } from './api';
+import { withToken } from './auth';
+import type { ServerMessage } from './types';
+
+export type LiveState = 'idle' | 'connecting' | 'open' | 'closed';
+
+/** Delay before reconnect attempt `attempt` (0-based): 250 ms doubling to 10 s, with ±20% jitter. */
+export function backoff(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(10_000, 250 * 2 ** Math.min(attempt, 10));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/** ws:// or wss:// (by the page's protocol) for the API's WebSocket, with the token when set. */
+export function wsUrl(pageUrl: string = apiUrl('api/ws')): string {
+  const u = new URL(pageUrl);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  u.hash = '';
+  return withToken(u.toString());
+}
+
+interface SocketLike {
+  readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: unknown) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  send(data: string): void;
+  close(): void;
+}
+
+export interface LiveOptions {
+  url?: () => string;
+  create?: (url: string) => SocketLike;
+  setTimer?: (cb: () => void, ms: number) => unknown;
+  clearTimer?: (t: unknown) => void;
+  random?: () => number;
+}
+
+type Handler = (msg: ServerMessage) => void;
+const OPEN = 1;
+
+export class LiveSocket {
+  private socket: SocketLike | null = null;
+  private handlers = new Map<number, Set<Handler>>();
+  private stateListeners = new Set<(s: LiveState) => void>();
+  private attempt = 0;
+  private timer: unknown = null;
+  private stopped = false;
+  state: LiveState = 'idle';
+  private readonly opts: Required<LiveOptions>;
+
+  constructor(opts: LiveOptions = {}) {
+    this.opts = {
+      url: opts.url ?? (() => wsUrl()),
+      create: opts.create ?? ((url) => new WebSocket(url) as unknown as SocketLike),
+      setTimer: opts.setTimer ?? ((cb, ms) => setTimeout(cb, ms)),
+      clearTimer: opts.clearTimer ?? ((t) => clearTimeout(t as ReturnType<typeof setTimeout>)),
+      random: opts.random ?? Math.random,
+    };
+  }
+
+  /** Receives the run's messages until the returned function is called. Connects on first use. */
+  subscribe(run: number, handler: Handler): () => void {
+    let set = this.handlers.get(run);
+    const first = !set;
+    if (!set) {
+      set = new Set();
+      this.handlers.set(run, set);
+    }
+    set.add(handler);
+    this.stopped = false;
+    if (first) this.send({ type: 'subscribe', run });
+    if (!this.socket && this.timer === null) this.connect();
+    return () => {
+      const s = this.handlers.get(run);
+      if (!s) return;
+      s.delete(handler);
+      if (!s.size) {
+        this.handlers.delete(run);
+        this.send({ type: 'unsubscribe', run });
+      }
+    };
+  }
+
+  onState(fn: (s: LiveState) => void): () => void {
+    this.stateListeners.add(fn);
+    fn(this.state);
+    return () => this.stateListeners.delete(fn);
+  }
+
+  /** Closes for good (tests, page teardown). */
+  close(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.opts.clearTimer(this.timer);
+    this.timer = null;
+    const s = this.socket;
+    this.socket = null;
+    if (s) {
+      s.onclose = null;
+      s.close();
+    }
+    this.setState('closed');
+  }
+
+  private setState(s: LiveState): void {
+    this.state = s;
+    this.stateListeners.forEach((fn) => fn(s));
+  }
+
+  private send(msg: object): void {
+    if (this.socket && this.socket.readyState === OPEN) this.socket.send(JSON.stringify(msg));
+  }
+
+  private connect(): void {
+    this.timer = null;
+    if (this.stopped) return;
+    this.setState('connecting');
+    let s: SocketLike;
+    try {
+      s = this.opts.create(this.opts.url());
+    } catch {
+      this.retry();
+      return;
+    }
+    this.socket = s;
+    s.onopen = () => {
+      this.attempt = 0;
+      this.setState('open');
+      for (const run of this.handlers.keys()) this.send({ type: 'subscribe', run });
+    };
+    s.onmessage = (ev) => {
+      if (typeof ev.data !== 'string') return;
+      let msg: ServerMessage;
+      try {
+        msg = JSON.parse(ev.data) as ServerMessage;
+      } catch {
+        return;
+      }
+      const run = (msg as { run?: number }).run;
+      if (typeof run === 'number') {
+        this.handlers.get(run)?.forEach((h) => h(msg));
+      } else {
+        this.handlers.forEach((set) => set.forEach((h) => h(msg)));
+      }
+    };
+    s.onerror = () => {
+      // a close event follows
+    };
+    s.onclose = () => {
+      this.socket = null;
+      this.setState('closed');
+      this.retry();
+    };
+  }
+
+  private retry(): void {
+    if (this.stopped || this.timer !== null) return;
+    const delay = backoff(this.attempt++, this.opts.random);
+    this.timer = this.opts.setTimer(() => this.connect(), delay);
+  }
+}
+
+let shared: LiveSocket | null = null;
+/** The page's socket. */
+export function live(): LiveSocket {
+  if (!shared) shared = new LiveSocket();
+  return shared;
+}
