@@ -674,3 +674,59 @@ fn websocket_subscribers_early_and_late_get_every_result_once() {
         assert_eq!(status["summary"]["alive"], 400, "{name}");
     }
 }
+
+#[test]
+fn cli_runs_saved_with_save_appear_in_the_history() {
+    if !lab_up() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("wirescope-api-{}-save", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db = dir.join("wirescope.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+        .args([
+            "ping",
+            "--netns",
+            "wsl-c",
+            "198.18.16.1-5",
+            "198.18.128.1",
+            "--timeout",
+            "300ms",
+            "--json",
+            "--save",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = Server::start_in(dir, &[]);
+    let (status, list) = server.json("GET", "/api/runs", None);
+    assert_eq!((status, list["total"].as_i64()), (200, Some(1)));
+    let run = &list["runs"][0];
+    assert_eq!(
+        (
+            run["source"].as_str(),
+            run["status"].as_str(),
+            run["done"].as_i64()
+        ),
+        (Some("cli"), Some("finished"), Some(6))
+    );
+    assert_eq!(run["summary"]["alive"], 5);
+    let id = run["id"].as_i64().unwrap_or(0);
+    let (_, full) = server.json("GET", &format!("/api/runs/{id}"), None);
+    let printed: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert_eq!(full["results"].as_array().map(Vec::len), Some(6));
+    assert_eq!(
+        &full["results"][0], &printed[0],
+        "the history holds exactly what was printed"
+    );
+}
