@@ -23,6 +23,27 @@ pub enum ProbeOptions {
 }
 
 impl ProbeOptions {
+    /// The options alone as JSON (what the history stores and the API returns).
+    pub fn options_json(&self) -> String {
+        let json = match self {
+            ProbeOptions::Ping(o) => serde_json::to_string(o),
+            ProbeOptions::Trace(o) => serde_json::to_string(o),
+            ProbeOptions::Dns(o) => serde_json::to_string(o),
+            ProbeOptions::Scan(o) => serde_json::to_string(o),
+        };
+        json.unwrap_or_else(|_| "{}".into())
+    }
+
+    /// Checks the options.
+    pub fn validate(&self) -> Result<(), ProbeError> {
+        match self {
+            ProbeOptions::Ping(o) => o.validate(),
+            ProbeOptions::Trace(o) => o.validate(),
+            ProbeOptions::Dns(o) => o.validate(),
+            ProbeOptions::Scan(o) => o.validate(),
+        }
+    }
+
     pub fn kind(&self) -> ProbeKind {
         match self {
             ProbeOptions::Ping(_) => ProbeKind::Ping,
@@ -39,6 +60,16 @@ pub struct RunRequest {
     pub targets: Vec<Target>,
     pub probe: ProbeOptions,
     pub net: NetOptions,
+}
+
+impl RunRequest {
+    /// How many results the run will produce: one per target, one per question for DNS.
+    pub fn total(&self) -> usize {
+        match &self.probe {
+            ProbeOptions::Dns(o) => self.targets.len() * o.types.len().max(1),
+            _ => self.targets.len(),
+        }
+    }
 }
 
 /// What a probe implementation gets from the engine.
@@ -110,10 +141,7 @@ impl Run {
 pub async fn start(req: RunRequest, cancel: CancellationToken) -> Result<Run, ProbeError> {
     req.net.check()?;
     let kind = req.probe.kind();
-    let total = match &req.probe {
-        ProbeOptions::Dns(o) => req.targets.len() * o.types.len().max(1),
-        _ => req.targets.len(),
-    };
+    let total = req.total();
     let (tx, rx) = mpsc::unbounded_channel();
     let (ready_tx, ready_rx) = oneshot::channel();
     let (done_tx, done_rx) = oneshot::channel();

@@ -99,12 +99,7 @@ pub(crate) fn parse_create(
         ProbeKind::Dns => ProbeOptions::Dns(options_of(options)?),
         ProbeKind::Scan => ProbeOptions::Scan(options_of(options)?),
     };
-    let valid = match &probe {
-        ProbeOptions::Ping(o) => o.validate(),
-        ProbeOptions::Trace(o) => o.validate(),
-        ProbeOptions::Dns(o) => o.validate(),
-        ProbeOptions::Scan(o) => o.validate(),
-    };
+    let valid = probe.validate();
     valid.map_err(|e| ApiError::field("options", e.to_string()))?;
     let net_value = if req.net.is_null() {
         json!({})
@@ -132,10 +127,7 @@ fn options_of<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Resul
 
 async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
     let (req, text) = parse_create(&body, state.config.max_targets)?;
-    let total = match &req.probe {
-        ProbeOptions::Dns(o) => req.targets.len() * o.types.len().max(1),
-        _ => req.targets.len(),
-    };
+    let total = req.total();
     let id = state.runs.start(req, &text)?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "total": total}))).into_response())
 }

@@ -61,19 +61,10 @@ impl Manager {
                 ),
             ));
         }
-        let options = match &req.probe {
-            wirescope_probe::ProbeOptions::Ping(o) => serde_json::to_string(o),
-            wirescope_probe::ProbeOptions::Trace(o) => serde_json::to_string(o),
-            wirescope_probe::ProbeOptions::Dns(o) => serde_json::to_string(o),
-            wirescope_probe::ProbeOptions::Scan(o) => serde_json::to_string(o),
-        }
-        .map_err(ApiError::internal)?;
+        let options = req.probe.options_json();
         let net = serde_json::to_string(&req.net).map_err(ApiError::internal)?;
         let kind = req.probe.kind();
-        let total = match &req.probe {
-            wirescope_probe::ProbeOptions::Dns(o) => req.targets.len() * o.types.len().max(1),
-            _ => req.targets.len(),
-        };
+        let total = req.total();
         let id = self.store.create_run(&NewRun {
             kind: kind.as_str(),
             targets_text,

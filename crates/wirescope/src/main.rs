@@ -16,7 +16,7 @@ use wirescope_probe::net::{Family, NetOptions};
 use wirescope_probe::ping::PingOptions;
 use wirescope_probe::scan::ScanOptions;
 use wirescope_probe::trace::TraceOptions;
-use wirescope_probe::{ProbeError, ProbeOptions, RunRequest, TargetList};
+use wirescope_probe::{ProbeOptions, RunRequest, TargetList};
 
 /// How a command ended, mapped to the exit status.
 enum Failure {
@@ -115,7 +115,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }),
         ),
     };
-    validate(&probe).map_err(|e| Failure::Usage(e.to_string()))?;
+    probe
+        .validate()
+        .map_err(|e| Failure::Usage(e.to_string()))?;
     let targets_text = targets_text(&targets);
     let targets = expand(targets)?;
     let net = net_options(net)?;
@@ -210,18 +212,9 @@ impl Recorder {
         let path = path.unwrap_or_else(wirescope_store::default_path);
         let store = wirescope_store::Store::open(&path)
             .map_err(|e| Failure::Runtime(format!("--save: {e}")))?;
-        let options = match &req.probe {
-            ProbeOptions::Ping(o) => serde_json::to_string(o),
-            ProbeOptions::Trace(o) => serde_json::to_string(o),
-            ProbeOptions::Dns(o) => serde_json::to_string(o),
-            ProbeOptions::Scan(o) => serde_json::to_string(o),
-        }
-        .unwrap_or_else(|_| "{}".into());
+        let options = req.probe.options_json();
         let net = serde_json::to_string(&req.net).unwrap_or_else(|_| "{}".into());
-        let total = match &req.probe {
-            ProbeOptions::Dns(o) => req.targets.len() * o.types.len().max(1),
-            _ => req.targets.len(),
-        };
+        let total = req.total();
         let new = wirescope_store::NewRun {
             kind: req.probe.kind().as_str(),
             targets_text,
@@ -256,15 +249,6 @@ impl Recorder {
         self.store.append_results(self.id, self.seq, &rows)?;
         self.seq += batch.len() as i64;
         Ok(())
-    }
-}
-
-fn validate(probe: &ProbeOptions) -> Result<(), ProbeError> {
-    match probe {
-        ProbeOptions::Ping(o) => o.validate(),
-        ProbeOptions::Trace(o) => o.validate(),
-        ProbeOptions::Dns(o) => o.validate(),
-        ProbeOptions::Scan(o) => o.validate(),
     }
 }
 
