@@ -6,7 +6,7 @@ use crate::error::ProbeError;
 use crate::net::NetOptions;
 use crate::result::{ProbeKind, ProbeResult, Summary};
 use crate::targets::Target;
-use crate::{dns, ping, scan, trace};
+use crate::{dns, ping, scan, snmp, trace};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
@@ -20,6 +20,7 @@ pub enum ProbeOptions {
     Trace(trace::TraceOptions),
     Dns(dns::DnsOptions),
     Scan(scan::ScanOptions),
+    Snmp(snmp::SnmpOptions),
 }
 
 impl ProbeOptions {
@@ -30,6 +31,7 @@ impl ProbeOptions {
             ProbeOptions::Trace(o) => serde_json::to_string(o),
             ProbeOptions::Dns(o) => serde_json::to_string(o),
             ProbeOptions::Scan(o) => serde_json::to_string(o),
+            ProbeOptions::Snmp(o) => serde_json::to_string(o),
         };
         json.unwrap_or_else(|_| "{}".into())
     }
@@ -41,6 +43,7 @@ impl ProbeOptions {
             ProbeOptions::Trace(o) => o.validate(),
             ProbeOptions::Dns(o) => o.validate(),
             ProbeOptions::Scan(o) => o.validate(),
+            ProbeOptions::Snmp(o) => o.validate(),
         }
     }
 
@@ -50,6 +53,7 @@ impl ProbeOptions {
             ProbeOptions::Trace(_) => ProbeKind::Trace,
             ProbeOptions::Dns(_) => ProbeKind::Dns,
             ProbeOptions::Scan(_) => ProbeKind::Scan,
+            ProbeOptions::Snmp(_) => ProbeKind::Snmp,
         }
     }
 }
@@ -238,6 +242,7 @@ fn run_thread(
             ProbeOptions::Trace(o) => trace::run(req.targets, o, &ctx, &mut ready).await,
             ProbeOptions::Dns(o) => dns::run(req.targets, o, &ctx, &mut ready).await,
             ProbeOptions::Scan(o) => scan::run(req.targets, o, &ctx, &mut ready).await,
+            ProbeOptions::Snmp(o) => snmp::run(req.targets, o, &ctx, &mut ready).await,
         }
     })
 }

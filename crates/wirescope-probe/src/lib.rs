@@ -10,6 +10,7 @@ pub mod net;
 pub mod ping;
 pub mod result;
 pub mod scan;
+pub mod snmp;
 pub mod stats;
 pub mod targets;
 pub mod trace;

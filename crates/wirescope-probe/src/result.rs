@@ -13,6 +13,7 @@ pub enum ProbeKind {
     Trace,
     Dns,
     Scan,
+    Snmp,
 }
 
 impl ProbeKind {
@@ -22,6 +23,7 @@ impl ProbeKind {
             ProbeKind::Trace => "trace",
             ProbeKind::Dns => "dns",
             ProbeKind::Scan => "scan",
+            ProbeKind::Snmp => "snmp",
         }
     }
 }
@@ -34,6 +36,7 @@ pub enum ProbeResult {
     Trace(TraceResult),
     Dns(DnsResult),
     Scan(ScanResult),
+    Snmp(SnmpResult),
 }
 
 impl ProbeResult {
@@ -43,6 +46,7 @@ impl ProbeResult {
             ProbeResult::Trace(r) => &r.target,
             ProbeResult::Dns(r) => &r.target,
             ProbeResult::Scan(r) => &r.target,
+            ProbeResult::Snmp(r) => &r.target,
         }
     }
 
@@ -52,6 +56,7 @@ impl ProbeResult {
             ProbeResult::Trace(_) => ProbeKind::Trace,
             ProbeResult::Dns(_) => ProbeKind::Dns,
             ProbeResult::Scan(_) => ProbeKind::Scan,
+            ProbeResult::Snmp(_) => ProbeKind::Snmp,
         }
     }
 }
@@ -147,6 +152,30 @@ pub struct ScanResult {
     pub error: Option<String>,
 }
 
+/// What one agent answered.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SnmpResult {
+    pub target: String,
+    pub addr: Option<IpAddr>,
+    /// The bindings read, in order (on an error, those read before it).
+    pub varbinds: Vec<SnmpVarbind>,
+    pub elapsed_ms: f64,
+    pub error: Option<String>,
+}
+
+/// One variable binding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SnmpVarbind {
+    /// Numeric, dotted, with a leading dot (as `snmpwalk -On`).
+    pub oid: String,
+    /// `MODULE::name.instance` when wirescope knows the object.
+    pub name: Option<String>,
+    /// The type word net-snmp prints: STRING, INTEGER, Timeticks, Counter32, ...
+    #[serde(rename = "type")]
+    pub value_type: String,
+    pub value: String,
+}
+
 /// The closing line of a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
@@ -159,7 +188,7 @@ pub struct Summary {
     pub elapsed_ms: f64,
     pub cancelled: bool,
     /// Per-kind counts: ping `alive`/`dead`; trace `reached`/`unreached`; dns `answered`/`nxdomain`/`failed`;
-    /// scan `hosts_up`/`open_ports`/`filtered_ports`.
+    /// scan `hosts_up`/`open_ports`/`filtered_ports`; snmp `answered`/`failed`/`varbinds`.
     #[serde(flatten)]
     pub counts: BTreeMap<&'static str, u64>,
 }
@@ -172,6 +201,7 @@ impl Summary {
             ProbeKind::Trace => &["reached", "unreached"],
             ProbeKind::Dns => &["answered", "nxdomain", "failed"],
             ProbeKind::Scan => &["hosts_up", "open_ports", "filtered_ports"],
+            ProbeKind::Snmp => &["answered", "failed", "varbinds"],
         };
         Summary {
             kind: "summary",
@@ -202,6 +232,17 @@ impl Summary {
                 }
                 bump("open_ports", r.open.len() as u64);
                 bump("filtered_ports", u64::from(r.filtered));
+            }
+            ProbeResult::Snmp(r) => {
+                bump(
+                    if r.error.is_none() {
+                        "answered"
+                    } else {
+                        "failed"
+                    },
+                    1,
+                );
+                bump("varbinds", r.varbinds.len() as u64);
             }
         }
     }

@@ -98,6 +98,7 @@ pub(crate) fn parse_create(
         ProbeKind::Trace => ProbeOptions::Trace(options_of(options)?),
         ProbeKind::Dns => ProbeOptions::Dns(options_of(options)?),
         ProbeKind::Scan => ProbeOptions::Scan(options_of(options)?),
+        ProbeKind::Snmp => ProbeOptions::Snmp(options_of(options)?),
     };
     let valid = probe.validate();
     valid.map_err(|e| ApiError::field("options", e.to_string()))?;
@@ -145,11 +146,11 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
     if let Some(k) = &q.kind
-        && !["ping", "trace", "dns", "scan"].contains(&k.as_str())
+        && !["ping", "trace", "dns", "scan", "snmp"].contains(&k.as_str())
     {
         return Err(ApiError::field(
             "kind",
-            format!("unknown kind '{k}' (ping, trace, dns, scan)"),
+            format!("unknown kind '{k}' (ping, trace, dns, scan, snmp)"),
         ));
     }
     if let Some(s) = &q.status

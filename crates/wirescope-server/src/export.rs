@@ -39,8 +39,41 @@ fn plain(v: &Value) -> String {
 /// Picks one kind's columns out of a result.
 type RowFn = fn(&Value) -> Vec<Value>;
 
-/// The results as CSV with a header row.
+/// The results as CSV with a header row (SNMP: one row per variable binding).
 pub fn csv(kind: &str, results: &[Value]) -> String {
+    if kind == "snmp" {
+        let mut out = String::from("target,addr,oid,name,type,value,error\n");
+        for r in results {
+            let bindings = r["varbinds"].as_array().cloned().unwrap_or_default();
+            for vb in &bindings {
+                let row = [
+                    &r["target"],
+                    &r["addr"],
+                    &vb["oid"],
+                    &vb["name"],
+                    &vb["type"],
+                    &vb["value"],
+                    &Value::Null,
+                ];
+                out.push_str(&row.iter().map(|v| cell(v)).collect::<Vec<_>>().join(","));
+                out.push('\n');
+            }
+            if bindings.is_empty() || !r["error"].is_null() {
+                let row = [
+                    &r["target"],
+                    &r["addr"],
+                    &Value::Null,
+                    &Value::Null,
+                    &Value::Null,
+                    &Value::Null,
+                    &r["error"],
+                ];
+                out.push_str(&row.iter().map(|v| cell(v)).collect::<Vec<_>>().join(","));
+                out.push('\n');
+            }
+        }
+        return out;
+    }
     let (header, row): (&[&str], RowFn) = match kind {
         "ping" => (
             &[

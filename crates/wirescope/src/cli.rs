@@ -54,6 +54,9 @@ pub enum Command {
     /// Ask DNS questions for many names at once (like dig); an address gets a PTR question.
     #[command(after_long_help = EXAMPLES)]
     Dns(DnsArgs),
+    /// SNMP get and walk over many agents (v1, v2c, v3), with net-snmp's flag names.
+    #[command(subcommand)]
+    Snmp(SnmpCmd),
     /// Serve the dashboard and the REST/WebSocket API (the main job), with run history in SQLite.
     Serve(ServeArgs),
     /// TCP port scan (SYN as root, like nmap -sS; connect otherwise): open, closed, filtered, banners.
@@ -120,6 +123,101 @@ pub struct OutputArgs {
     /// History database for --save (default: $XDG_DATA_HOME/wirescope/wirescope.db).
     #[arg(long, value_name = "PATH", requires = "save")]
     pub db: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnmpCmd {
+    /// GET objects: `snmp get TARGET OID...` (with -f FILE every argument is an OID).
+    #[command(after_long_help = SNMP_EXAMPLES)]
+    Get(SnmpArgs),
+    /// Walk subtrees: `snmp walk TARGET [OID...]` (mib-2 when none; GETBULK for v2c/v3).
+    #[command(after_long_help = SNMP_EXAMPLES)]
+    Walk(SnmpArgs),
+}
+
+const SNMP_EXAMPLES: &str = "\
+OIDs are numeric (1.3.6.1.2.1.1.5.0, .1.3.6.1.2.1.2.2) or names wirescope knows without MIB
+files (sysName.0, IF-MIB::ifTable, ifDescr.3, lldpRemTable, ipNetToPhysicalTable, ...).
+
+Examples:
+  wirescope snmp get 10.0.0.1 sysName.0 sysUpTime.0 -c public
+  wirescope snmp walk 10.0.0.0/24 IF-MIB::ifTable --json
+  wirescope snmp walk -f switches.txt ifXTable -v 3 -u ops -l authPriv -a SHA-256 -A 'authpass' -x AES -X 'privpass'
+
+A wrong community gets no answer (agents stay silent): it shows as \"no response\" after the
+timeout. A wrong SNMPv3 user or password is reported as an authentication failure.";
+
+#[derive(Debug, Args)]
+pub struct SnmpArgs {
+    /// TARGET (address, name, CIDR, range or comma-separated list) followed by OIDs; with -f, only OIDs.
+    #[arg(value_name = "TARGET|OID")]
+    pub args: Vec<String>,
+
+    /// Read targets from FILE (`-` for standard input); then every argument is an OID.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<String>,
+
+    /// Refuse expansions larger than this.
+    #[arg(long, value_name = "N", default_value_t = wirescope_probe::targets::DEFAULT_MAX_TARGETS)]
+    pub max_targets: u64,
+
+    /// SNMP version.
+    #[arg(short = 'v', long = "snmp-version", value_name = "1|2c|3", default_value = "2c", value_parser = ["1", "2c", "3"])]
+    pub version: String,
+
+    /// Community (v1, v2c).
+    #[arg(short = 'c', long, value_name = "COMMUNITY", default_value = "public")]
+    pub community: String,
+
+    /// SNMPv3 user.
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// SNMPv3 security level: noAuthNoPriv, authNoPriv, authPriv (default: from the passwords given).
+    #[arg(short = 'l', long, value_name = "LEVEL")]
+    pub level: Option<String>,
+
+    /// SNMPv3 authentication protocol: MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512.
+    #[arg(short = 'a', long, value_name = "PROTO")]
+    pub auth_protocol: Option<String>,
+
+    /// SNMPv3 authentication password (at least 8 characters).
+    #[arg(short = 'A', long, value_name = "PASS")]
+    pub auth_password: Option<String>,
+
+    /// SNMPv3 privacy protocol: DES, AES (128), AES-192, AES-256.
+    #[arg(short = 'x', long, value_name = "PROTO")]
+    pub priv_protocol: Option<String>,
+
+    /// SNMPv3 privacy password (at least 8 characters).
+    #[arg(short = 'X', long, value_name = "PASS")]
+    pub priv_password: Option<String>,
+
+    /// How long to wait for each answer.
+    #[arg(short = 't', long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    pub timeout: Duration,
+
+    /// Retransmissions after a timeout.
+    #[arg(short = 'r', long, value_name = "N", default_value_t = 2)]
+    pub retries: u32,
+
+    /// GETBULK max-repetitions (halved automatically on tooBig or timeouts).
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub max_repetitions: u32,
+
+    /// UDP port of the agents.
+    #[arg(long, value_name = "PORT", default_value_t = 161)]
+    pub port: u16,
+
+    /// Agents polled at once.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub concurrency: usize,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -55,6 +55,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let (targets, net, output, probe) = match cli.command {
         Command::Serve(a) => return serve(a).await,
+        Command::Snmp(cmd) => snmp_command(cmd)?,
         Command::Ping(a) => (
             a.targets,
             a.net,
@@ -139,6 +140,54 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         &targets_text,
     )
     .await
+}
+
+/// Splits `snmp get|walk` arguments into targets and SNMP options.
+fn snmp_command(
+    cmd: cli::SnmpCmd,
+) -> Result<(TargetArgs, NetArgs, OutputArgs, ProbeOptions), Failure> {
+    use wirescope_probe::snmp::{SnmpOp, SnmpOptions, SnmpVersion};
+    let (op, a) = match cmd {
+        cli::SnmpCmd::Get(a) => (SnmpOp::Get, a),
+        cli::SnmpCmd::Walk(a) => (SnmpOp::Walk, a),
+    };
+    let mut args = a.args.into_iter();
+    let targets = if a.file.is_some() {
+        Vec::new()
+    } else {
+        vec![
+            args.next()
+                .ok_or_else(|| Failure::Usage("give a TARGET (or -f FILE), then OIDs".into()))?,
+        ]
+    };
+    let version = match a.version.as_str() {
+        "1" => SnmpVersion::V1,
+        "3" => SnmpVersion::V3,
+        _ => SnmpVersion::V2c,
+    };
+    let options = SnmpOptions {
+        op,
+        oids: args.collect(),
+        version,
+        community: a.community,
+        user: a.user,
+        level: a.level,
+        auth_protocol: a.auth_protocol,
+        auth_password: a.auth_password,
+        priv_protocol: a.priv_protocol,
+        priv_password: a.priv_password,
+        port: a.port,
+        timeout: a.timeout,
+        retries: a.retries,
+        max_repetitions: a.max_repetitions,
+        concurrency: a.concurrency,
+    };
+    let targets = TargetArgs {
+        targets,
+        file: a.file,
+        max_targets: a.max_targets,
+    };
+    Ok((targets, a.net, a.output, ProbeOptions::Snmp(options)))
 }
 
 /// The targets as given, for the history: arguments, then the file's name.

@@ -2,7 +2,7 @@
 //! Both consume the same `ProbeResult`s; the engine never prints.
 
 use std::fmt::Write as _;
-use wirescope_probe::result::{DnsResult, PingResult, ScanResult, TraceResult};
+use wirescope_probe::result::{DnsResult, PingResult, ScanResult, SnmpResult, TraceResult};
 use wirescope_probe::{ProbeKind, ProbeResult, Summary};
 
 /// Terminal colours used by the human printer.
@@ -98,7 +98,7 @@ impl Printer {
                     "TARGET", "ADDRESS", "OPEN", "CLOSED", "FILTERED"
                 )
             }
-            ProbeKind::Trace => return None,
+            ProbeKind::Trace | ProbeKind::Snmp => return None,
         };
         Some(self.palette.bold(&line))
     }
@@ -106,6 +106,9 @@ impl Printer {
     /// One result as printed lines (no trailing newline).
     pub fn result(&self, r: &ProbeResult) -> String {
         if self.json {
+            if let ProbeResult::Snmp(r) = r {
+                return Self::snmp_json(r);
+            }
             return serde_json::to_string(r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
         }
         match r {
@@ -113,7 +116,44 @@ impl Printer {
             ProbeResult::Trace(t) => self.trace(t),
             ProbeResult::Dns(d) => self.dns(d),
             ProbeResult::Scan(s) => self.scan(s),
+            ProbeResult::Snmp(r) => self.snmp(r),
         }
+    }
+
+    /// NDJSON for SNMP: one line per variable binding, and a line with the error when there is one.
+    fn snmp_json(r: &SnmpResult) -> String {
+        let mut lines: Vec<String> = r
+            .varbinds
+            .iter()
+            .map(|vb| {
+                serde_json::json!({"kind": "snmp", "target": r.target, "addr": r.addr, "oid": vb.oid, "name": vb.name, "type": vb.value_type, "value": vb.value})
+                    .to_string()
+            })
+            .collect();
+        if let Some(e) = &r.error {
+            lines.push(
+                serde_json::json!({"kind": "snmp", "target": r.target, "addr": r.addr, "error": e})
+                    .to_string(),
+            );
+        }
+        lines.join("\n")
+    }
+
+    /// Like snmpwalk: `TARGET  NAME = TYPE: VALUE`, one line per binding.
+    fn snmp(&self, r: &SnmpResult) -> String {
+        let w = self.width;
+        let mut lines: Vec<String> = r
+            .varbinds
+            .iter()
+            .map(|vb| {
+                let name = vb.name.as_deref().unwrap_or(&vb.oid);
+                format!("{:<w$}  {name} = {}: {}", r.target, vb.value_type, vb.value)
+            })
+            .collect();
+        if let Some(e) = &r.error {
+            lines.push(format!("{:<w$}  {}", r.target, self.palette.bad(e)));
+        }
+        lines.join("\n")
     }
 
     fn addr(a: Option<std::net::IpAddr>) -> String {
@@ -292,11 +332,17 @@ impl Printer {
                 s.count("open_ports"),
                 s.count("filtered_ports")
             ),
+            ProbeKind::Snmp => format!(
+                "{} answered, {} failed, {} variables",
+                s.count("answered"),
+                s.count("failed"),
+                s.count("varbinds")
+            ),
         };
-        let what = if s.probe == ProbeKind::Dns {
-            "questions"
-        } else {
-            "targets"
+        let what = match s.probe {
+            ProbeKind::Dns => "questions",
+            ProbeKind::Snmp => "agents",
+            _ => "targets",
         };
         let cancelled = if s.cancelled {
             self.palette.warn(&format!(

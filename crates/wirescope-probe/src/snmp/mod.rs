@@ -1,0 +1,544 @@
+//! SNMP get and walk (v1, v2c, v3 USM) over many agents at once through the batch engine: one
+//! shared UDP transport, bounded concurrency, GETBULK walks whose max-repetitions back off on
+//! tooBig or timeouts (GETNEXT for v1), values printed the way net-snmp prints them.
+
+pub mod mib;
+pub mod value;
+
+use crate::duration::serde_human;
+use crate::engine::{Ctx, Ready, resolve_targets};
+use crate::error::ProbeError;
+use crate::result::{ProbeResult, SnmpResult, SnmpVarbind};
+use crate::stats::ms;
+use crate::targets::Target;
+use async_snmp::{
+    Auth, AuthProtocol, Client, EngineCache, Error as SnmpError, ErrorStatus, MasterKeys, Oid,
+    PrivProtocol, Retry, UdpHandle, UdpTransport, UsmConfig, Value, VarBind,
+};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What to ask each agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SnmpOp {
+    /// GET of each OID.
+    #[default]
+    Get,
+    /// Walk of each subtree (GETBULK for v2c/v3, GETNEXT for v1).
+    Walk,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum SnmpVersion {
+    #[serde(rename = "1")]
+    V1,
+    #[default]
+    #[serde(rename = "2c")]
+    V2c,
+    #[serde(rename = "3")]
+    V3,
+}
+
+/// Options of an SNMP run. Secrets are read but never written back out (not in the history,
+/// not in API responses).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SnmpOptions {
+    pub op: SnmpOp,
+    /// OIDs, numeric or by name (`sysName.0`, `IF-MIB::ifTable`); a walk of none walks mib-2.
+    pub oids: Vec<String>,
+    pub version: SnmpVersion,
+    #[serde(skip_serializing)]
+    pub community: String,
+    /// SNMPv3 user.
+    pub user: Option<String>,
+    /// noAuthNoPriv, authNoPriv or authPriv (default: from the protocols given).
+    pub level: Option<String>,
+    /// MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512.
+    pub auth_protocol: Option<String>,
+    #[serde(skip_serializing)]
+    pub auth_password: Option<String>,
+    /// DES, AES (AES-128), AES-192, AES-256.
+    pub priv_protocol: Option<String>,
+    #[serde(skip_serializing)]
+    pub priv_password: Option<String>,
+    pub port: u16,
+    /// How long to wait for each answer.
+    #[serde(with = "serde_human")]
+    pub timeout: Duration,
+    /// Retransmissions after a timeout.
+    pub retries: u32,
+    /// GETBULK max-repetitions to start with (halved on tooBig or timeout).
+    pub max_repetitions: u32,
+    /// Agents polled at once.
+    pub concurrency: usize,
+}
+
+impl Default for SnmpOptions {
+    fn default() -> Self {
+        SnmpOptions {
+            op: SnmpOp::Get,
+            oids: Vec::new(),
+            version: SnmpVersion::V2c,
+            community: "public".into(),
+            user: None,
+            level: None,
+            auth_protocol: None,
+            auth_password: None,
+            priv_protocol: None,
+            priv_password: None,
+            port: 161,
+            timeout: Duration::from_secs(1),
+            retries: 2,
+            max_repetitions: 25,
+            concurrency: 100,
+        }
+    }
+}
+
+/// The security level of a v3 request, named as RFC 3414 and every SNMP tool names them.
+#[allow(clippy::enum_variant_names)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    NoAuthNoPriv,
+    AuthNoPriv,
+    AuthPriv,
+}
+
+fn bad(m: impl Into<String>) -> ProbeError {
+    ProbeError::Options(m.into())
+}
+
+fn auth_protocol(name: &str) -> Result<AuthProtocol, ProbeError> {
+    Ok(match name.to_ascii_uppercase().replace('_', "-").as_str() {
+        "MD5" => AuthProtocol::Md5,
+        "SHA" | "SHA1" | "SHA-1" => AuthProtocol::Sha1,
+        "SHA-224" | "SHA224" => AuthProtocol::Sha224,
+        "SHA-256" | "SHA256" => AuthProtocol::Sha256,
+        "SHA-384" | "SHA384" => AuthProtocol::Sha384,
+        "SHA-512" | "SHA512" => AuthProtocol::Sha512,
+        _ => {
+            return Err(bad(format!(
+                "unknown auth protocol '{name}' (MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512)"
+            )));
+        }
+    })
+}
+
+fn priv_protocol(name: &str) -> Result<PrivProtocol, ProbeError> {
+    Ok(match name.to_ascii_uppercase().replace('_', "-").as_str() {
+        "DES" => PrivProtocol::Des,
+        "AES" | "AES-128" | "AES128" => PrivProtocol::Aes128,
+        "AES-192" | "AES192" => PrivProtocol::Aes192Blumenthal,
+        "AES-256" | "AES256" => PrivProtocol::Aes256Blumenthal,
+        "AES-192-C" | "AES192C" => PrivProtocol::Aes192Reeder,
+        "AES-256-C" | "AES256C" => PrivProtocol::Aes256Reeder,
+        _ => {
+            return Err(bad(format!(
+                "unknown privacy protocol '{name}' (DES, AES, AES-192, AES-256, AES-192-C, AES-256-C)"
+            )));
+        }
+    })
+}
+
+impl SnmpOptions {
+    /// The OIDs as arcs (mib-2 for a walk of none).
+    pub fn oid_arcs(&self) -> Result<Vec<Vec<u32>>, ProbeError> {
+        if self.oids.is_empty() {
+            return match self.op {
+                SnmpOp::Walk => Ok(vec![vec![1, 3, 6, 1, 2, 1]]),
+                SnmpOp::Get => Err(bad("give at least one OID to get")),
+            };
+        }
+        self.oids
+            .iter()
+            .map(|o| mib::parse_oid(o).map_err(bad))
+            .collect()
+    }
+
+    fn level(&self) -> Result<Level, ProbeError> {
+        match self.level.as_deref() {
+            Some(l) if l.eq_ignore_ascii_case("noAuthNoPriv") => Ok(Level::NoAuthNoPriv),
+            Some(l) if l.eq_ignore_ascii_case("authNoPriv") => Ok(Level::AuthNoPriv),
+            Some(l) if l.eq_ignore_ascii_case("authPriv") => Ok(Level::AuthPriv),
+            Some(l) => Err(bad(format!(
+                "unknown security level '{l}' (noAuthNoPriv, authNoPriv, authPriv)"
+            ))),
+            None if self.priv_password.is_some() => Ok(Level::AuthPriv),
+            None if self.auth_password.is_some() => Ok(Level::AuthNoPriv),
+            None => Ok(Level::NoAuthNoPriv),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), ProbeError> {
+        self.oid_arcs()?;
+        if self.timeout.is_zero() {
+            return Err(bad("timeout must be above zero"));
+        }
+        if self.max_repetitions == 0 || self.max_repetitions > 1000 {
+            return Err(bad("max-repetitions must be between 1 and 1000"));
+        }
+        if self.concurrency == 0 {
+            return Err(bad("concurrency must be at least 1"));
+        }
+        if self.version == SnmpVersion::V3 {
+            self.auth().map(|_| ())?;
+        }
+        Ok(())
+    }
+
+    /// The authentication the agents get: a community, or a v3 user with keys derived once.
+    fn auth(&self) -> Result<Auth, ProbeError> {
+        match self.version {
+            SnmpVersion::V1 => Ok(Auth::v1(self.community.as_str())),
+            SnmpVersion::V2c => Ok(Auth::v2c(self.community.as_str())),
+            SnmpVersion::V3 => {
+                let user = self
+                    .user
+                    .as_deref()
+                    .filter(|u| !u.is_empty())
+                    .ok_or_else(|| bad("SNMPv3 needs a user (-u)"))?;
+                let level = self.level()?;
+                fn need<'a>(p: &'a Option<String>, what: &str) -> Result<&'a str, ProbeError> {
+                    p.as_deref()
+                        .filter(|s| !s.is_empty())
+                        .ok_or_else(|| bad(format!("{what} needed for this security level")))
+                }
+                let crypto = |e: async_snmp::v3::CryptoError| bad(format!("SNMPv3 keys: {e}"));
+                let config = match level {
+                    Level::NoAuthNoPriv => UsmConfig::new(user.to_string()),
+                    Level::AuthNoPriv | Level::AuthPriv => {
+                        let ap = auth_protocol(self.auth_protocol.as_deref().unwrap_or("SHA"))?;
+                        let apass = need(&self.auth_password, "an authentication password (-A)")?;
+                        let mut keys = MasterKeys::new(ap, apass.as_bytes()).map_err(crypto)?;
+                        if level == Level::AuthPriv {
+                            let pp = priv_protocol(self.priv_protocol.as_deref().unwrap_or("AES"))?;
+                            let ppass = need(&self.priv_password, "a privacy password (-X)")?;
+                            keys = keys.with_privacy(pp, ppass.as_bytes()).map_err(crypto)?;
+                        }
+                        UsmConfig::new(user.to_string())
+                            .with_master_keys(keys)
+                            .map_err(crypto)?
+                    }
+                };
+                Ok(Auth::from(config))
+            }
+        }
+    }
+}
+
+/// Runs the SNMP probe over every agent.
+pub async fn run(
+    targets: Vec<Target>,
+    opts: SnmpOptions,
+    ctx: &Ctx,
+    ready: &mut Ready,
+) -> Result<(), ProbeError> {
+    ready.check(opts.validate())?;
+    let oids: Vec<Oid> = opts
+        .oid_arcs()?
+        .iter()
+        .map(|a| Oid::from_slice(a))
+        .collect();
+    let auth = ready.check(opts.auth())?;
+    let bind = |addr: &'static str| async move { UdpTransport::builder().bind(addr).build().await };
+    let v4 = ready.check(bind("0.0.0.0:0").await.map_err(|e| {
+        ProbeError::io("open the SNMP socket", std::io::Error::other(e.to_string()))
+    }))?;
+    let v6 = bind("[::]:0").await.ok();
+    ready.go();
+
+    let (resolved, failed) = resolve_targets(targets, ctx).await;
+    for (t, why) in failed {
+        ctx.emit(ProbeResult::Snmp(SnmpResult {
+            target: t.spec,
+            addr: None,
+            varbinds: Vec::new(),
+            elapsed_ms: 0.0,
+            error: Some(why),
+        }));
+    }
+    let cache = Arc::new(EngineCache::new());
+    let mut pending = resolved.into_iter();
+    let mut inflight = FuturesUnordered::new();
+    loop {
+        while inflight.len() < opts.concurrency {
+            let Some(r) = pending.next() else { break };
+            let transport = if r.addr.is_ipv6() {
+                v6.as_ref()
+            } else {
+                Some(&v4)
+            };
+            let (auth, cache, oids, opts) = (auth.clone(), cache.clone(), &oids, &opts);
+            inflight.push(async move {
+                let started = Instant::now();
+                let outcome = match transport {
+                    Some(t) => {
+                        poll(
+                            t,
+                            SocketAddr::new(r.addr, opts.port),
+                            auth,
+                            cache,
+                            oids,
+                            opts,
+                        )
+                        .await
+                    }
+                    None => Err((Vec::new(), "IPv6 is not available".to_string())),
+                };
+                let (varbinds, error) = match outcome {
+                    Ok(v) => (v, None),
+                    Err((partial, e)) => (partial, Some(e)),
+                };
+                SnmpResult {
+                    target: r.target.spec,
+                    addr: Some(r.addr),
+                    varbinds,
+                    elapsed_ms: ms(started.elapsed()),
+                    error,
+                }
+            });
+        }
+        tokio::select! {
+            biased;
+            _ = ctx.cancel.cancelled() => return Ok(()),
+            next = inflight.next() => match next {
+                Some(result) => ctx.emit(ProbeResult::Snmp(result)),
+                None => return Ok(()),
+            },
+        }
+    }
+}
+
+type Partial = (Vec<SnmpVarbind>, String);
+
+/// Gets or walks every OID on one agent; on failure, what was read before it and why.
+async fn poll(
+    transport: &UdpTransport,
+    target: SocketAddr,
+    auth: Auth,
+    cache: Arc<EngineCache>,
+    oids: &[Oid],
+    opts: &SnmpOptions,
+) -> Result<Vec<SnmpVarbind>, Partial> {
+    let client = Client::builder(target, auth)
+        .request_timeout(opts.timeout)
+        .retry(Retry::fixed(opts.retries, Duration::ZERO).unwrap_or_else(|_| Retry::none()))
+        .engine_cache(cache)
+        .build_with(transport)
+        .await
+        .map_err(|e| (Vec::new(), describe(&e, opts)))?;
+    let mut out = Vec::new();
+    match opts.op {
+        SnmpOp::Get => {
+            let resp = client
+                .get_many(oids)
+                .await
+                .map_err(|e| (Vec::new(), describe(&e, opts)))?;
+            out.extend(resp.varbinds.iter().map(row));
+        }
+        SnmpOp::Walk => {
+            for root in oids {
+                if let Err(e) = walk(&client, root, opts, &mut out).await {
+                    return Err((out, e));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Walks one subtree, appending its bindings. GETBULK's max-repetitions halves on tooBig and on
+/// a timeout (big answers are what get dropped on the way), down to 1 before giving up.
+async fn walk(
+    client: &Client<UdpHandle>,
+    root: &Oid,
+    opts: &SnmpOptions,
+    out: &mut Vec<SnmpVarbind>,
+) -> Result<(), String> {
+    let root_arcs = root.arcs().to_vec();
+    let mut cursor = root.clone();
+    let mut reps = opts.max_repetitions;
+    loop {
+        let answer = if opts.version == SnmpVersion::V1 {
+            client.get_next(&cursor).await.map(|r| r.varbinds)
+        } else {
+            client
+                .get_bulk(std::slice::from_ref(&cursor), 0, reps)
+                .await
+        };
+        let batch: Vec<VarBind> = match answer {
+            Ok(b) => b,
+            Err(e) if reps > 1 && backs_off(&e) => {
+                reps = (reps / 2).max(1);
+                continue;
+            }
+            // SNMPv1 ends a walk past the last object with noSuchName.
+            Err(e)
+                if opts.version == SnmpVersion::V1
+                    && matches!(
+                        *e,
+                        SnmpError::Snmp {
+                            status: ErrorStatus::NoSuchName,
+                            ..
+                        }
+                    ) =>
+            {
+                return Ok(());
+            }
+            Err(e) => return Err(describe(&e, opts)),
+        };
+        let mut advanced = false;
+        for vb in batch {
+            let arcs = vb.oid.arcs();
+            if !arcs.starts_with(&root_arcs) || matches!(vb.value, Value::EndOfMibView) {
+                return Ok(());
+            }
+            if vb.oid <= cursor {
+                return Err(format!(
+                    "agent returned {} after {}: OIDs not increasing",
+                    vb.oid, cursor
+                ));
+            }
+            out.push(row(&vb));
+            cursor = vb.oid.clone();
+            advanced = true;
+        }
+        if !advanced {
+            return Ok(());
+        }
+    }
+}
+
+fn backs_off(e: &SnmpError) -> bool {
+    matches!(
+        e,
+        SnmpError::Timeout { .. }
+            | SnmpError::Snmp {
+                status: ErrorStatus::TooBig,
+                ..
+            }
+    )
+}
+
+/// A clear reason: no answer within the time (for v1/v2c, also what a wrong community looks
+/// like), or an authentication failure.
+fn describe(e: &SnmpError, opts: &SnmpOptions) -> String {
+    match e {
+        SnmpError::Timeout {
+            retries, elapsed, ..
+        } => {
+            let hint = match opts.version {
+                SnmpVersion::V3 => "",
+                _ => " (a wrong community looks the same: agents stay silent)",
+            };
+            format!(
+                "no response after {} attempts in {:.1} s{hint}",
+                retries + 1,
+                elapsed.as_secs_f64()
+            )
+        }
+        SnmpError::Auth { .. } => {
+            "authentication failed (wrong user, password or protocol)".to_string()
+        }
+        SnmpError::Report { status, .. } => {
+            format!("SNMPv3 report: {status} (wrong user, password, protocol or security level?)")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn row(vb: &VarBind) -> SnmpVarbind {
+    let arcs = vb.oid.arcs();
+    let (kind, value) = value::format(arcs, &vb.value);
+    SnmpVarbind {
+        oid: mib::dotted(arcs),
+        name: mib::name_of(arcs),
+        value_type: kind.to_string(),
+        value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v3_options_are_checked() {
+        let v3 = |f: fn(&mut SnmpOptions)| {
+            let mut o = SnmpOptions {
+                version: SnmpVersion::V3,
+                oids: vec!["sysName.0".into()],
+                ..Default::default()
+            };
+            f(&mut o);
+            o.validate().map_err(|e| e.to_string())
+        };
+        assert!(v3(|_| {}).unwrap_err().contains("needs a user"));
+        assert!(v3(|o| o.user = Some("u".into())).is_ok(), "noAuthNoPriv");
+        assert!(
+            v3(|o| {
+                o.user = Some("u".into());
+                o.level = Some("authPriv".into());
+            })
+            .unwrap_err()
+            .contains("authentication password")
+        );
+        assert!(
+            v3(|o| {
+                o.user = Some("u".into());
+                o.auth_protocol = Some("SHA-999".into());
+                o.auth_password = Some("12345678".into());
+            })
+            .unwrap_err()
+            .contains("unknown auth protocol 'SHA-999'")
+        );
+        assert!(
+            v3(|o| {
+                o.user = Some("u".into());
+                o.auth_password = Some("short".into());
+            })
+            .unwrap_err()
+            .contains("SNMPv3 keys")
+        );
+        assert!(
+            v3(|o| {
+                o.user = Some("u".into());
+                o.auth_protocol = Some("sha-256".into());
+                o.auth_password = Some("12345678".into());
+                o.priv_protocol = Some("AES-256".into());
+                o.priv_password = Some("abcdefgh".into());
+            })
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn secrets_never_serialize() {
+        let o = SnmpOptions {
+            community: "s3cret-community".into(),
+            auth_password: Some("auth-pass-123".into()),
+            priv_password: Some("priv-pass-456".into()),
+            ..Default::default()
+        };
+        let json = serde_json::to_string(&o).unwrap_or_default();
+        for secret in ["s3cret-community", "auth-pass-123", "priv-pass-456"] {
+            assert!(!json.contains(secret), "{json}");
+        }
+    }
+
+    #[test]
+    fn get_needs_oids_walk_defaults_to_mib2() {
+        assert!(SnmpOptions::default().validate().is_err());
+        let walk = SnmpOptions {
+            op: SnmpOp::Walk,
+            ..Default::default()
+        };
+        assert_eq!(walk.oid_arcs().ok(), Some(vec![vec![1, 3, 6, 1, 2, 1]]));
+    }
+}
