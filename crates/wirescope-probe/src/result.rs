@@ -159,8 +159,65 @@ pub struct SnmpResult {
     pub addr: Option<IpAddr>,
     /// The bindings read, in order (on an error, those read before it).
     pub varbinds: Vec<SnmpVarbind>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub neighbors: Vec<Neighbor>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub arp: Vec<ArpEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interfaces: Vec<Interface>,
     pub elapsed_ms: f64,
     pub error: Option<String>,
+}
+
+/// One LLDP or CDP neighbour of a device.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Neighbor {
+    /// "lldp" or "cdp".
+    pub protocol: String,
+    pub local_port: String,
+    pub remote_name: Option<String>,
+    pub remote_port: Option<String>,
+    pub remote_port_desc: Option<String>,
+    pub chassis_id: Option<String>,
+    pub mgmt_addr: Option<IpAddr>,
+    /// LLDP system description or CDP platform.
+    pub platform: Option<String>,
+    pub capabilities: Option<String>,
+}
+
+/// One entry of a device's ARP / neighbour table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArpEntry {
+    pub ip: IpAddr,
+    pub mac: String,
+    pub vendor: Option<String>,
+    pub interface: String,
+    /// dynamic, static, local, other, invalid.
+    #[serde(rename = "type")]
+    pub entry_type: String,
+}
+
+/// One interface of a device.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Interface {
+    pub index: i64,
+    pub name: String,
+    pub descr: String,
+    pub alias: String,
+    pub admin: String,
+    pub oper: String,
+    pub speed_mbps: Option<i64>,
+    pub mtu: Option<i64>,
+    pub mac: Option<String>,
+    pub in_octets: Option<u64>,
+    pub out_octets: Option<u64>,
+    pub in_errors: Option<u64>,
+    pub out_errors: Option<u64>,
+    pub in_discards: Option<u64>,
+    pub out_discards: Option<u64>,
+    /// Bits per second over the rate interval (with `--rate`).
+    pub in_bps: Option<u64>,
+    pub out_bps: Option<u64>,
 }
 
 /// One variable binding.

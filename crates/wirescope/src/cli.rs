@@ -57,6 +57,15 @@ pub enum Command {
     /// SNMP get and walk over many agents (v1, v2c, v3), with net-snmp's flag names.
     #[command(subcommand)]
     Snmp(SnmpCmd),
+    /// LLDP and CDP neighbours of devices, by SNMP (LLDP-MIB, CISCO-CDP-MIB).
+    #[command(after_long_help = SNMP_EXAMPLES)]
+    Neighbors(DeviceArgs),
+    /// ARP / neighbour tables of devices, by SNMP (IP-MIB), with MAC vendors.
+    #[command(after_long_help = SNMP_EXAMPLES)]
+    Arp(DeviceArgs),
+    /// Interfaces of devices, by SNMP (IF-MIB): status, speed, counters, errors; rates with --rate.
+    #[command(after_long_help = SNMP_EXAMPLES)]
+    Interfaces(InterfacesArgs),
     /// Serve the dashboard and the REST/WebSocket API (the main job), with run history in SQLite.
     Serve(ServeArgs),
     /// TCP port scan (SYN as root, like nmap -sS; connect otherwise): open, closed, filtered, banners.
@@ -161,6 +170,19 @@ pub struct SnmpArgs {
     #[arg(long, value_name = "N", default_value_t = wirescope_probe::targets::DEFAULT_MAX_TARGETS)]
     pub max_targets: u64,
 
+    #[command(flatten)]
+    pub auth: SnmpAuthArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// SNMP credentials and polling settings, with net-snmp's flag names.
+#[derive(Debug, Args)]
+pub struct SnmpAuthArgs {
     /// SNMP version.
     #[arg(short = 'v', long = "snmp-version", value_name = "1|2c|3", default_value = "2c", value_parser = ["1", "2c", "3"])]
     pub version: String,
@@ -212,12 +234,32 @@ pub struct SnmpArgs {
     /// Agents polled at once.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub concurrency: usize,
+}
+
+/// Arguments of the device views (neighbors, arp, interfaces).
+#[derive(Debug, Args)]
+pub struct DeviceArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+
+    #[command(flatten)]
+    pub auth: SnmpAuthArgs,
 
     #[command(flatten)]
     pub net: NetArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InterfacesArgs {
+    #[command(flatten)]
+    pub device: DeviceArgs,
+
+    /// Poll twice this far apart and show bit rates (e.g. 5s).
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub rate: Option<Duration>,
 }
 
 #[derive(Debug, Args)]

@@ -56,6 +56,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let (targets, net, output, probe) = match cli.command {
         Command::Serve(a) => return serve(a).await,
         Command::Snmp(cmd) => snmp_command(cmd)?,
+        Command::Neighbors(a) => device_command(wirescope_probe::snmp::SnmpOp::Neighbors, a, None),
+        Command::Arp(a) => device_command(wirescope_probe::snmp::SnmpOp::Arp, a, None),
+        Command::Interfaces(a) => {
+            device_command(wirescope_probe::snmp::SnmpOp::Interfaces, a.device, a.rate)
+        }
         Command::Ping(a) => (
             a.targets,
             a.net,
@@ -146,7 +151,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 fn snmp_command(
     cmd: cli::SnmpCmd,
 ) -> Result<(TargetArgs, NetArgs, OutputArgs, ProbeOptions), Failure> {
-    use wirescope_probe::snmp::{SnmpOp, SnmpOptions, SnmpVersion};
+    use wirescope_probe::snmp::SnmpOp;
     let (op, a) = match cmd {
         cli::SnmpCmd::Get(a) => (SnmpOp::Get, a),
         cli::SnmpCmd::Walk(a) => (SnmpOp::Walk, a),
@@ -160,14 +165,43 @@ fn snmp_command(
                 .ok_or_else(|| Failure::Usage("give a TARGET (or -f FILE), then OIDs".into()))?,
         ]
     };
+    let options = snmp_options(op, a.auth, args.collect(), None);
+    let targets = TargetArgs {
+        targets,
+        file: a.file,
+        max_targets: a.max_targets,
+    };
+    Ok((targets, a.net, a.output, ProbeOptions::Snmp(options)))
+}
+
+fn device_command(
+    op: wirescope_probe::snmp::SnmpOp,
+    a: cli::DeviceArgs,
+    rate: Option<std::time::Duration>,
+) -> (TargetArgs, NetArgs, OutputArgs, ProbeOptions) {
+    (
+        a.targets,
+        a.net,
+        a.output,
+        ProbeOptions::Snmp(snmp_options(op, a.auth, Vec::new(), rate)),
+    )
+}
+
+fn snmp_options(
+    op: wirescope_probe::snmp::SnmpOp,
+    a: cli::SnmpAuthArgs,
+    oids: Vec<String>,
+    rate: Option<std::time::Duration>,
+) -> wirescope_probe::snmp::SnmpOptions {
+    use wirescope_probe::snmp::SnmpVersion;
     let version = match a.version.as_str() {
         "1" => SnmpVersion::V1,
         "3" => SnmpVersion::V3,
         _ => SnmpVersion::V2c,
     };
-    let options = SnmpOptions {
+    wirescope_probe::snmp::SnmpOptions {
         op,
-        oids: args.collect(),
+        oids,
         version,
         community: a.community,
         user: a.user,
@@ -181,13 +215,8 @@ fn snmp_command(
         retries: a.retries,
         max_repetitions: a.max_repetitions,
         concurrency: a.concurrency,
-    };
-    let targets = TargetArgs {
-        targets,
-        file: a.file,
-        max_targets: a.max_targets,
-    };
-    Ok((targets, a.net, a.output, ProbeOptions::Snmp(options)))
+        rate,
+    }
 }
 
 /// The targets as given, for the history: arguments, then the file's name.

@@ -120,16 +120,39 @@ impl Printer {
         }
     }
 
-    /// NDJSON for SNMP: one line per variable binding, and a line with the error when there is one.
+    /// NDJSON for SNMP: one line per variable binding (or neighbour, ARP entry, interface), and a
+    /// line with the error when there is one.
     fn snmp_json(r: &SnmpResult) -> String {
-        let mut lines: Vec<String> = r
+        let with = |kind: &str, row: serde_json::Value| {
+            let mut v = serde_json::json!({"kind": kind, "target": r.target, "addr": r.addr});
+            if let (Some(obj), serde_json::Value::Object(fields)) = (v.as_object_mut(), row) {
+                obj.extend(fields);
+            }
+            v.to_string()
+        };
+        let mut lines: Vec<String> = Vec::new();
+        lines.extend(
+            r.neighbors
+                .iter()
+                .map(|n| with("neighbor", serde_json::to_value(n).unwrap_or_default())),
+        );
+        lines.extend(
+            r.arp
+                .iter()
+                .map(|a| with("arp", serde_json::to_value(a).unwrap_or_default())),
+        );
+        lines.extend(
+            r.interfaces
+                .iter()
+                .map(|i| with("interface", serde_json::to_value(i).unwrap_or_default())),
+        );
+        lines.extend(r
             .varbinds
             .iter()
             .map(|vb| {
                 serde_json::json!({"kind": "snmp", "target": r.target, "addr": r.addr, "oid": vb.oid, "name": vb.name, "type": vb.value_type, "value": vb.value})
                     .to_string()
-            })
-            .collect();
+            }));
         if let Some(e) = &r.error {
             lines.push(
                 serde_json::json!({"kind": "snmp", "target": r.target, "addr": r.addr, "error": e})
@@ -139,17 +162,67 @@ impl Printer {
         lines.join("\n")
     }
 
-    /// Like snmpwalk: `TARGET  NAME = TYPE: VALUE`, one line per binding.
+    /// Like snmpwalk: `TARGET  NAME = TYPE: VALUE`, one line per binding; device views as tables.
     fn snmp(&self, r: &SnmpResult) -> String {
         let w = self.width;
-        let mut lines: Vec<String> = r
-            .varbinds
-            .iter()
-            .map(|vb| {
-                let name = vb.name.as_deref().unwrap_or(&vb.oid);
-                format!("{:<w$}  {name} = {}: {}", r.target, vb.value_type, vb.value)
-            })
-            .collect();
+        let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+        let mut lines: Vec<String> = Vec::new();
+        for n in &r.neighbors {
+            let addr = n.mgmt_addr.map_or_else(|| "-".into(), |a| a.to_string());
+            lines.push(format!(
+                "{:<w$}  {:<4} {:<10} -> {:<20} {:<12} {:<15} {}",
+                r.target,
+                n.protocol,
+                n.local_port,
+                dash(&n.remote_name),
+                dash(&n.remote_port),
+                addr,
+                dash(&n.capabilities)
+            ));
+        }
+        for a in &r.arp {
+            lines.push(format!(
+                "{:<w$}  {:<39} {:<17} {:<10} {:<8} {}",
+                r.target,
+                a.ip,
+                a.mac,
+                a.interface,
+                a.entry_type,
+                a.vendor.as_deref().unwrap_or("")
+            ));
+        }
+        for i in &r.interfaces {
+            let speed = i
+                .speed_mbps
+                .map_or_else(|| "-".into(), |s| format!("{s} Mb/s"));
+            let oper = if i.oper == "up" {
+                self.palette.good(&i.oper)
+            } else {
+                self.palette.bad(&i.oper)
+            };
+            let rates = match (i.in_bps, i.out_bps) {
+                (Some(a), Some(b)) => format!("  in {a} b/s  out {b} b/s"),
+                _ => String::new(),
+            };
+            let errors = i.in_errors.unwrap_or(0) + i.out_errors.unwrap_or(0);
+            let discards = i.in_discards.unwrap_or(0) + i.out_discards.unwrap_or(0);
+            lines.push(format!(
+                "{:<w$}  {:>4} {:<12} {:<5} {:<16} {:>11}  in {} out {} octets  errors {errors} discards {discards}{rates}  {}",
+                r.target,
+                i.index,
+                i.name,
+                i.admin,
+                oper,
+                speed,
+                i.in_octets.unwrap_or(0),
+                i.out_octets.unwrap_or(0),
+                i.alias
+            ));
+        }
+        lines.extend(r.varbinds.iter().map(|vb| {
+            let name = vb.name.as_deref().unwrap_or(&vb.oid);
+            format!("{:<w$}  {name} = {}: {}", r.target, vb.value_type, vb.value)
+        }));
         if let Some(e) = &r.error {
             lines.push(format!("{:<w$}  {}", r.target, self.palette.bad(e)));
         }

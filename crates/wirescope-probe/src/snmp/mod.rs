@@ -2,6 +2,7 @@
 //! shared UDP transport, bounded concurrency, GETBULK walks whose max-repetitions back off on
 //! tooBig or timeouts (GETNEXT for v1), values printed the way net-snmp prints them.
 
+pub mod device;
 pub mod mib;
 pub mod value;
 
@@ -31,6 +32,12 @@ pub enum SnmpOp {
     Get,
     /// Walk of each subtree (GETBULK for v2c/v3, GETNEXT for v1).
     Walk,
+    /// LLDP and CDP neighbours (LLDP-MIB, CISCO-CDP-MIB).
+    Neighbors,
+    /// The ARP / neighbour table (IP-MIB), with MAC vendors.
+    Arp,
+    /// Interfaces (IF-MIB), with rates when `rate` is set.
+    Interfaces,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -77,6 +84,9 @@ pub struct SnmpOptions {
     pub max_repetitions: u32,
     /// Agents polled at once.
     pub concurrency: usize,
+    /// Interfaces: poll twice this far apart and report bit rates.
+    #[serde(default, with = "serde_human::option")]
+    pub rate: Option<Duration>,
 }
 
 impl Default for SnmpOptions {
@@ -97,6 +107,7 @@ impl Default for SnmpOptions {
             retries: 2,
             max_repetitions: 25,
             concurrency: 100,
+            rate: None,
         }
     }
 }
@@ -151,8 +162,8 @@ impl SnmpOptions {
     pub fn oid_arcs(&self) -> Result<Vec<Vec<u32>>, ProbeError> {
         if self.oids.is_empty() {
             return match self.op {
-                SnmpOp::Walk => Ok(vec![vec![1, 3, 6, 1, 2, 1]]),
                 SnmpOp::Get => Err(bad("give at least one OID to get")),
+                _ => Ok(vec![vec![1, 3, 6, 1, 2, 1]]),
             };
         }
         self.oids
@@ -259,6 +270,9 @@ pub async fn run(
             target: t.spec,
             addr: None,
             varbinds: Vec::new(),
+            neighbors: Vec::new(),
+            arp: Vec::new(),
+            interfaces: Vec::new(),
             elapsed_ms: 0.0,
             error: Some(why),
         }));
@@ -289,16 +303,19 @@ pub async fn run(
                         )
                         .await
                     }
-                    None => Err((Vec::new(), "IPv6 is not available".to_string())),
+                    None => Err((Collected::default(), "IPv6 is not available".to_string())),
                 };
-                let (varbinds, error) = match outcome {
+                let (got, error) = match outcome {
                     Ok(v) => (v, None),
                     Err((partial, e)) => (partial, Some(e)),
                 };
                 SnmpResult {
                     target: r.target.spec,
                     addr: Some(r.addr),
-                    varbinds,
+                    varbinds: got.varbinds,
+                    neighbors: got.neighbors,
+                    arp: got.arp,
+                    interfaces: got.interfaces,
                     elapsed_ms: ms(started.elapsed()),
                     error,
                 }
@@ -315,9 +332,18 @@ pub async fn run(
     }
 }
 
-type Partial = (Vec<SnmpVarbind>, String);
+/// What one agent gave.
+#[derive(Debug, Default)]
+struct Collected {
+    varbinds: Vec<SnmpVarbind>,
+    neighbors: Vec<crate::result::Neighbor>,
+    arp: Vec<crate::result::ArpEntry>,
+    interfaces: Vec<crate::result::Interface>,
+}
 
-/// Gets or walks every OID on one agent; on failure, what was read before it and why.
+type Partial = (Collected, String);
+
+/// Gets or walks on one agent; on failure, what was read before it and why.
 async fn poll(
     transport: &UdpTransport,
     target: SocketAddr,
@@ -325,33 +351,117 @@ async fn poll(
     cache: Arc<EngineCache>,
     oids: &[Oid],
     opts: &SnmpOptions,
-) -> Result<Vec<SnmpVarbind>, Partial> {
+) -> Result<Collected, Partial> {
     let client = Client::builder(target, auth)
         .request_timeout(opts.timeout)
         .retry(Retry::fixed(opts.retries, Duration::ZERO).unwrap_or_else(|_| Retry::none()))
         .engine_cache(cache)
         .build_with(transport)
         .await
-        .map_err(|e| (Vec::new(), describe(&e, opts)))?;
-    let mut out = Vec::new();
-    match opts.op {
-        SnmpOp::Get => {
-            let resp = client
-                .get_many(oids)
-                .await
-                .map_err(|e| (Vec::new(), describe(&e, opts)))?;
-            out.extend(resp.varbinds.iter().map(row));
-        }
+        .map_err(|e| (Collected::default(), describe(&e, opts)))?;
+    let mut raw = Vec::new();
+    let mut got = Collected::default();
+    let outcome = match opts.op {
+        SnmpOp::Get => match client.get_many(oids).await {
+            Ok(resp) => {
+                raw.extend(resp.varbinds);
+                Ok(())
+            }
+            Err(e) => Err(describe(&e, opts)),
+        },
         SnmpOp::Walk => {
-            for root in oids {
-                if let Err(e) = walk(&client, root, opts, &mut out).await {
-                    return Err((out, e));
+            let roots: Vec<&[u32]> = oids.iter().map(Oid::arcs).collect();
+            walk_all(&client, &roots, opts, &mut raw).await
+        }
+        SnmpOp::Neighbors => {
+            let r = walk_all(
+                &client,
+                &[
+                    &IF_DESCR,
+                    &IF_NAME,
+                    device::LLDP_LOC_PORT,
+                    device::LLDP_REM,
+                    device::LLDP_REM_MAN_ADDR,
+                    device::CDP_CACHE,
+                ],
+                opts,
+                &mut raw,
+            )
+            .await;
+            got.neighbors = device::neighbors(&raw, &device::if_names(&raw));
+            raw.clear();
+            r
+        }
+        SnmpOp::Arp => {
+            let mut r = walk_all(
+                &client,
+                &[&IF_DESCR, &IF_NAME, device::NET_TO_PHYSICAL],
+                opts,
+                &mut raw,
+            )
+            .await;
+            let names = device::if_names(&raw);
+            got.arp = device::arp(&raw, &names);
+            if r.is_ok() && got.arp.is_empty() {
+                r = walk_all(&client, &[device::NET_TO_MEDIA], opts, &mut raw).await;
+                got.arp = device::arp(&raw, &names);
+            }
+            raw.clear();
+            r
+        }
+        SnmpOp::Interfaces => {
+            let first = walk_all(
+                &client,
+                &[device::IF_TABLE, device::IF_X_TABLE],
+                opts,
+                &mut raw,
+            )
+            .await;
+            got.interfaces = device::interfaces(&raw);
+            raw.clear();
+            match (first, opts.rate) {
+                (Ok(()), Some(every)) => {
+                    let started = Instant::now();
+                    tokio::time::sleep(every).await;
+                    let second = walk_all(
+                        &client,
+                        &[device::IF_TABLE, device::IF_X_TABLE],
+                        opts,
+                        &mut raw,
+                    )
+                    .await;
+                    let mut now = device::interfaces(&raw);
+                    device::add_rates(&mut now, &got.interfaces, started.elapsed().as_secs_f64());
+                    got.interfaces = now;
+                    raw.clear();
+                    second
                 }
+                (r, _) => r,
             }
         }
+    };
+    got.varbinds = raw.iter().map(row).collect();
+    match outcome {
+        Ok(()) => Ok(got),
+        Err(e) => Err((got, e)),
     }
-    Ok(out)
 }
+
+/// Walks several subtrees in turn.
+async fn walk_all(
+    client: &Client<UdpHandle>,
+    roots: &[&[u32]],
+    opts: &SnmpOptions,
+    raw: &mut Vec<VarBind>,
+) -> Result<(), String> {
+    for root in roots {
+        walk(client, &Oid::from_slice(root), opts, raw).await?;
+    }
+    Ok(())
+}
+
+const IF_DESCR: [u32; 10] = [1, 3, 6, 1, 2, 1, 2, 2, 1, 2];
+const IF_NAME: [u32; 11] = [1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1];
 
 /// Walks one subtree, appending its bindings. GETBULK's max-repetitions halves on tooBig and on
 /// a timeout (big answers are what get dropped on the way), down to 1 before giving up.
@@ -359,7 +469,7 @@ async fn walk(
     client: &Client<UdpHandle>,
     root: &Oid,
     opts: &SnmpOptions,
-    out: &mut Vec<SnmpVarbind>,
+    out: &mut Vec<VarBind>,
 ) -> Result<(), String> {
     let root_arcs = root.arcs().to_vec();
     let mut cursor = root.clone();
@@ -396,7 +506,12 @@ async fn walk(
         let mut advanced = false;
         for vb in batch {
             let arcs = vb.oid.arcs();
-            if !arcs.starts_with(&root_arcs) || matches!(vb.value, Value::EndOfMibView) {
+            if !arcs.starts_with(&root_arcs)
+                || matches!(
+                    vb.value,
+                    Value::EndOfMibView | Value::NoSuchObject | Value::NoSuchInstance
+                )
+            {
                 return Ok(());
             }
             if vb.oid <= cursor {
@@ -405,8 +520,8 @@ async fn walk(
                     vb.oid, cursor
                 ));
             }
-            out.push(row(&vb));
             cursor = vb.oid.clone();
+            out.push(vb);
             advanced = true;
         }
         if !advanced {
