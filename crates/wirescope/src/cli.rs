@@ -185,7 +185,7 @@ pub struct SnmpArgs {
 pub struct SnmpAuthArgs {
     /// SNMP version.
     #[arg(short = 'v', long = "snmp-version", value_name = "1|2c|3", default_value = "2c", value_parser = ["1", "2c", "3"])]
-    pub version: String,
+    pub snmp_version: String,
 
     /// Community (v1, v2c).
     #[arg(short = 'c', long, value_name = "COMMUNITY", default_value = "public")]
@@ -207,7 +207,7 @@ pub struct SnmpAuthArgs {
     #[arg(short = 'A', long, value_name = "PASS")]
     pub auth_password: Option<String>,
 
-    /// SNMPv3 privacy protocol: DES, AES (128), AES-192, AES-256.
+    /// SNMPv3 privacy protocol: AES (128), AES-192, AES-256 (AES-192-C/AES-256-C: Cisco key extension).
     #[arg(short = 'x', long, value_name = "PROTO")]
     pub priv_protocol: Option<String>,
 
@@ -503,4 +503,17 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_subcommand_is_well_formed() {
+        // clap checks names, shorts and conflicts of every (sub)command only when it builds it:
+        // build them all here, so a clash fails a test instead of a user's command.
+        Cli::command().debug_assert();
+    }
 }

@@ -194,7 +194,7 @@ fn snmp_options(
     rate: Option<std::time::Duration>,
 ) -> wirescope_probe::snmp::SnmpOptions {
     use wirescope_probe::snmp::SnmpVersion;
-    let version = match a.version.as_str() {
+    let version = match a.snmp_version.as_str() {
         "1" => SnmpVersion::V1,
         "3" => SnmpVersion::V3,
         _ => SnmpVersion::V2c,

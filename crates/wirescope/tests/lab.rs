@@ -3,107 +3,13 @@
 //! unprivileged ICMP, missing privileges and Ctrl-C. Needs root and a running lab; under
 //! CI=true a missing lab fails the tests instead of skipping them.
 
+mod common;
+
+use common::*;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The lab's addresses (lab/lab.env), once the lab is known to be up.
-fn lab() -> Option<&'static HashMap<String, String>> {
-    static LAB: OnceLock<Option<HashMap<String, String>>> = OnceLock::new();
-    LAB.get_or_init(|| {
-        let up = Command::new("bash")
-            .arg(repo().join("lab/lab.sh"))
-            .arg("status")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !up {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!(
-                    "CI=true: the lab must be up for these tests (run as root: bash lab/lab.sh up)"
-                );
-            }
-            eprintln!(
-                "SKIPPED: the lab is not up (as root: bash lab/lab.sh up); lab tests did not run"
-            );
-            return None;
-        }
-        let text = std::fs::read_to_string(repo().join("lab/lab.env")).unwrap_or_default();
-        Some(
-            text.lines()
-                .filter(|l| !l.trim_start().starts_with('#'))
-                .filter_map(|l| l.split_once('='))
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-                .collect(),
-        )
-    })
-    .as_ref()
-}
-
-fn var<'a>(lab: &'a HashMap<String, String>, key: &str) -> &'a str {
-    lab.get(key)
-        .map(String::as_str)
-        .unwrap_or_else(|| panic!("lab.env has no {key}"))
-}
-
-/// Runs wirescope inside a lab namespace (as `ip netns exec NS wirescope ...`).
-fn run_in(ns: &str, args: &[&str]) -> Output {
-    Command::new("ip")
-        .args(["netns", "exec", ns, env!("CARGO_BIN_EXE_wirescope")])
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("run wirescope in {ns}: {e}"))
-}
-
-fn client(lab: &HashMap<String, String>, args: &[&str]) -> Output {
-    run_in(var(lab, "LAB_CLIENT_NS"), args)
-}
-
-/// Parses NDJSON output into (results, summary), checking that the last line is the summary.
-fn ndjson(out: &Output) -> (Vec<Value>, Value) {
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-        .collect();
-    let summary = lines.pop().unwrap_or_else(|| {
-        panic!(
-            "no output; stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    assert_eq!(summary["kind"], "summary", "the last line is the summary");
-    (lines, summary)
-}
-
-fn by_target(results: &[Value]) -> HashMap<String, Value> {
-    results
-        .iter()
-        .map(|r| {
-            (
-                r["target"].as_str().unwrap_or_default().to_string(),
-                r.clone(),
-            )
-        })
-        .collect()
-}
-
-fn ok(out: &Output) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 #[test]
 fn ping_batch_alive_dead_ipv6_and_names() {
@@ -262,24 +168,6 @@ fn interface_binding_reaches_the_overlapping_host() {
     assert!(
         String::from_utf8_lossy(&bad.stderr).contains("interface 'nosuchif0': no such interface")
     );
-}
-
-fn as_nobody(ns: &str, args: &[&str]) -> Output {
-    Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            ns,
-            "setpriv",
-            "--reuid=nobody",
-            "--regid=nogroup",
-            "--clear-groups",
-            "--",
-        ])
-        .arg(env!("CARGO_BIN_EXE_wirescope"))
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

@@ -1,0 +1,123 @@
+//! Helpers shared by the lab test files: whether the lab is up (mandatory under CI=true), its
+//! addresses from lab/lab.env, running the binary inside a lab namespace, NDJSON parsing.
+#![allow(dead_code)] // each test file uses its own subset
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The lab's addresses (lab/lab.env), once the lab is known to be up.
+pub fn lab() -> Option<&'static HashMap<String, String>> {
+    static LAB: OnceLock<Option<HashMap<String, String>>> = OnceLock::new();
+    LAB.get_or_init(|| {
+        let up = Command::new("bash")
+            .arg(repo().join("lab/lab.sh"))
+            .arg("status")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !up {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!(
+                    "CI=true: the lab must be up for these tests (run as root: bash lab/lab.sh up)"
+                );
+            }
+            eprintln!(
+                "SKIPPED: the lab is not up (as root: bash lab/lab.sh up); lab tests did not run"
+            );
+            return None;
+        }
+        let text = std::fs::read_to_string(repo().join("lab/lab.env")).unwrap_or_default();
+        Some(
+            text.lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .collect(),
+        )
+    })
+    .as_ref()
+}
+
+pub fn var<'a>(lab: &'a HashMap<String, String>, key: &str) -> &'a str {
+    lab.get(key)
+        .map(String::as_str)
+        .unwrap_or_else(|| panic!("lab.env has no {key}"))
+}
+
+/// Runs wirescope inside a lab namespace (as `ip netns exec NS wirescope ...`).
+pub fn run_in(ns: &str, args: &[&str]) -> Output {
+    Command::new("ip")
+        .args(["netns", "exec", ns, env!("CARGO_BIN_EXE_wirescope")])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run wirescope in {ns}: {e}"))
+}
+
+pub fn client(lab: &HashMap<String, String>, args: &[&str]) -> Output {
+    run_in(var(lab, "LAB_CLIENT_NS"), args)
+}
+
+/// Parses NDJSON output into (results, summary), checking that the last line is the summary.
+pub fn ndjson(out: &Output) -> (Vec<Value>, Value) {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    let summary = lines.pop().unwrap_or_else(|| {
+        panic!(
+            "no output; stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(summary["kind"], "summary", "the last line is the summary");
+    (lines, summary)
+}
+
+pub fn by_target(results: &[Value]) -> HashMap<String, Value> {
+    results
+        .iter()
+        .map(|r| {
+            (
+                r["target"].as_str().unwrap_or_default().to_string(),
+                r.clone(),
+            )
+        })
+        .collect()
+}
+
+pub fn ok(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs the binary as user nobody inside a lab namespace.
+pub fn as_nobody(ns: &str, args: &[&str]) -> Output {
+    Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            ns,
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            "--",
+        ])
+        .arg(env!("CARGO_BIN_EXE_wirescope"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
