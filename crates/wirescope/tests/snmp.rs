@@ -1,0 +1,507 @@
+//! SNMP end to end against the lab's snmpd + lldpd: walks compared OID for OID with
+//! `snmpbulkwalk -On`, v1/v2c/v3 (SHA/AES and SHA-256/AES-256), wrong community and wrong
+//! password, LLDP and CDP neighbours on both ends of every link, ARP tables equal to `ip neigh`,
+//! interfaces, many agents at once. Needs root and the lab; mandatory under CI=true.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn snmpbulkwalk(lab: &HashMap<String, String>, agent: &str, oid: &str) -> Vec<(String, String)> {
+    let out = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            var(lab, "LAB_CLIENT_NS"),
+            "snmpbulkwalk",
+            "-v2c",
+            "-c",
+            var(lab, "LAB_SNMP_COMMUNITY"),
+            "-On",
+            "-Cr25",
+            agent,
+            oid,
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("snmpbulkwalk: {e}"));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            l.split_once(" = ")
+                .map(|(o, v)| (o.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+fn rows(out: &std::process::Output, kind: &str) -> Vec<Value> {
+    ok(out);
+    ndjson(out)
+        .0
+        .into_iter()
+        .filter(|r| r["kind"] == kind)
+        .collect()
+}
+
+fn v3_args<'a>(lab: &'a HashMap<String, String>, key: &str) -> Vec<&'a str> {
+    let k = |s: &str| var(lab, &format!("LAB_SNMP_V3_{key}_{s}"));
+    vec![
+        "-v",
+        "3",
+        "-u",
+        k("USER"),
+        "-a",
+        k("AUTH"),
+        "-A",
+        k("AUTH_PASS"),
+        "-x",
+        k("PRIV"),
+        "-X",
+        k("PRIV_PASS"),
+    ]
+}
+
+#[test]
+fn walks_match_snmpbulkwalk_oid_for_oid() {
+    let Some(lab) = lab() else { return };
+    let agent = var(lab, "LAB_S1_LAN_V4");
+    let c = var(lab, "LAB_SNMP_COMMUNITY");
+    for subtree in [
+        "1.3.6.1.2.1.1",
+        "1.3.6.1.2.1.2",
+        "1.3.6.1.2.1.31",
+        "1.0.8802.1.1.2.1.4",
+    ] {
+        let net = snmpbulkwalk(lab, agent, subtree);
+        assert!(!net.is_empty(), "net-snmp walked nothing under {subtree}");
+        let ours = rows(
+            &client(lab, &["snmp", "walk", agent, subtree, "-c", c, "--json"]),
+            "snmp",
+        );
+        let our_oids: Vec<&str> = ours.iter().filter_map(|r| r["oid"].as_str()).collect();
+        let net_oids: Vec<&str> = net.iter().map(|(o, _)| o.as_str()).collect();
+        assert_eq!(
+            our_oids, net_oids,
+            "walk of {subtree}: the same OIDs in the same order"
+        );
+        // Values that do not move between two walks must be equal too.
+        for (r, (oid, v)) in ours.iter().zip(&net) {
+            if v.starts_with("STRING: ") && !oid.starts_with(".1.3.6.1.2.1.1.3") {
+                let theirs = v.trim_start_matches("STRING: ").trim_matches('"');
+                if r["type"] == "STRING" && !theirs.contains(':') {
+                    assert_eq!(r["value"].as_str(), Some(theirs), "{oid}");
+                }
+            }
+            if let Some(n) = v.strip_prefix("INTEGER: ") {
+                let ours = r["value"].as_str().unwrap_or_default();
+                let num = ours
+                    .rsplit_once('(')
+                    .map_or(ours, |(_, x)| x.trim_end_matches(')'));
+                let theirs = n
+                    .rsplit_once('(')
+                    .map_or(n, |(_, x)| x.trim_end_matches(')'));
+                assert_eq!(num, theirs, "{oid}");
+            }
+        }
+    }
+}
+
+#[test]
+fn v1_v2c_and_v3_read_the_same_system_group() {
+    let Some(lab) = lab() else { return };
+    let agent = var(lab, "LAB_S2_LAN_V4");
+    let c = var(lab, "LAB_SNMP_COMMUNITY");
+    let oids = |extra: &[&str]| {
+        let mut args = vec!["snmp", "walk", agent, "system", "--json"];
+        args.extend_from_slice(extra);
+        let r = rows(&client(lab, &args), "snmp");
+        r.iter()
+            .filter_map(|x| x["oid"].as_str().map(String::from))
+            .collect::<Vec<_>>()
+    };
+    let v2c = oids(&["-c", c]);
+    assert!(v2c.len() >= 8, "{v2c:?}");
+    assert_eq!(
+        oids(&["-c", c, "-v", "1"]),
+        v2c,
+        "SNMPv1 walks with GETNEXT"
+    );
+    assert_eq!(oids(&v3_args(lab, "SHA_AES")), v2c, "v3 authPriv SHA/AES");
+    assert_eq!(
+        oids(&v3_args(lab, "SHA256_AES256")),
+        v2c,
+        "v3 authPriv SHA-256/AES-256"
+    );
+    let auth_only = [
+        "-v",
+        "3",
+        "-u",
+        var(lab, "LAB_SNMP_V3_AUTHONLY_USER"),
+        "-l",
+        "authNoPriv",
+        "-a",
+        "SHA",
+        "-A",
+        var(lab, "LAB_SNMP_V3_AUTHONLY_AUTH_PASS"),
+    ];
+    assert_eq!(oids(&auth_only), v2c, "v3 authNoPriv");
+    let get = rows(
+        &client(lab, &["snmp", "get", agent, "sysName.0", "-c", c, "--json"]),
+        "snmp",
+    );
+    assert_eq!(
+        (get[0]["value"].as_str(), get[0]["name"].as_str()),
+        (
+            Some(var(lab, "LAB_S2_SYSNAME")),
+            Some("SNMPv2-MIB::sysName.0")
+        )
+    );
+}
+
+#[test]
+fn wrong_community_is_no_response_and_wrong_password_an_authentication_error() {
+    let Some(lab) = lab() else { return };
+    let agent = var(lab, "LAB_S1_LAN_V4");
+    let started = Instant::now();
+    let bad = rows(
+        &client(
+            lab,
+            &[
+                "snmp",
+                "get",
+                agent,
+                "sysName.0",
+                "-c",
+                "not-the-community",
+                "-t",
+                "300ms",
+                "-r",
+                "1",
+                "--json",
+            ],
+        ),
+        "snmp",
+    );
+    assert!(
+        bad[0]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("no response after 2 attempts"),
+        "{}",
+        bad[0]
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "bounded by the timeout"
+    );
+    let mut args = vec![
+        "snmp",
+        "get",
+        agent,
+        "sysName.0",
+        "-t",
+        "500ms",
+        "-r",
+        "0",
+        "--json",
+    ];
+    let mut creds = v3_args(lab, "SHA_AES");
+    creds[7] = "wrong-password";
+    args.extend(creds);
+    let started = Instant::now();
+    let wrong = rows(&client(lab, &args), "snmp");
+    let err = wrong[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        err.starts_with("authentication failed: the agent answers"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3), "not a hang");
+    let unknown = rows(
+        &client(
+            lab,
+            &[
+                "snmp",
+                "get",
+                agent,
+                "sysName.0",
+                "-v",
+                "3",
+                "-u",
+                "nobody-here",
+                "-a",
+                "SHA",
+                "-A",
+                "12345678",
+                "-t",
+                "500ms",
+                "-r",
+                "0",
+                "--json",
+            ],
+        ),
+        "snmp",
+    );
+    assert_eq!(
+        unknown[0]["error"],
+        "authentication failed: unknown user name 'nobody-here'"
+    );
+}
+
+#[test]
+fn neighbours_on_both_ends_of_every_link() {
+    let Some(lab) = lab() else { return };
+    let agents: Vec<&str> = ["LAB_S1_LAN_V4", "LAB_S2_LAN_V4", "LAB_S3_LAN_V4"]
+        .iter()
+        .map(|k| var(lab, k))
+        .collect();
+    let mut args = vec!["neighbors", "-c", var(lab, "LAB_SNMP_COMMUNITY"), "--json"];
+    args.extend(agents.iter().copied());
+    let found = rows(&client(lab, &args), "neighbor");
+    let addr_of = |sw: &str| var(lab, &format!("LAB_{}_LAN_V4", sw.to_uppercase()));
+    let seen: BTreeSet<(String, String, String, String)> = found
+        .iter()
+        .map(|n| {
+            let s = |k: &str| n[k].as_str().unwrap_or_default().to_string();
+            (
+                s("target"),
+                s("local_port"),
+                s("remote_name"),
+                s("remote_port"),
+            )
+        })
+        .collect();
+    for link in var(lab, "LAB_SW_LINKS").split(',') {
+        let end = |side: &str| {
+            let v = var(lab, &format!("LAB_SW_{link}_{side}"));
+            let (sw, port) = v.split_once(':').unwrap_or_else(|| panic!("{v}"));
+            (sw.to_string(), port.to_string())
+        };
+        let ((sa, pa), (sb, pb)) = (end("A"), end("B"));
+        let name = |sw: &str| var(lab, &format!("LAB_{}_LLDP_NAME", sw.to_uppercase())).to_string();
+        assert!(
+            seen.contains(&(addr_of(&sa).into(), pa.clone(), name(&sb), pb.clone())),
+            "{link}: {sa}:{pa} sees {sb}:{pb} in {seen:?}"
+        );
+        assert!(
+            seen.contains(&(addr_of(&sb).into(), pb.clone(), name(&sa), pa.clone())),
+            "{link}: {sb}:{pb} sees {sa}:{pa}"
+        );
+        if var(lab, &format!("LAB_SW_{link}_PROTO")) == "cdp" {
+            // lldpd exports CDP-learnt neighbours into LLDP-MIB; check it did learn them over CDP.
+            let out = Command::new("ip")
+                .args([
+                    "netns",
+                    "exec",
+                    &format!("wsl-{sa}"),
+                    "lldpcli",
+                    "-u",
+                    &format!("/run/wirescope-lab/lldpd-{sa}.ctl"),
+                    "show",
+                    "neighbors",
+                    "ports",
+                    &pa,
+                ])
+                .output()
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("via: CDP"),
+                "{link} is a CDP link"
+            );
+        }
+    }
+    assert!(
+        found.iter().all(|n| n["mgmt_addr"].is_string()),
+        "management addresses come from lldpRemManAddrTable"
+    );
+}
+
+#[test]
+fn arp_tables_equal_the_namespaces_ip_neigh() {
+    let Some(lab) = lab() else { return };
+    for sw in ["s1", "s2", "s3"] {
+        let agent = var(lab, &format!("LAB_{}_LAN_V4", sw.to_uppercase()));
+        let entries = rows(
+            &client(
+                lab,
+                &["arp", agent, "-c", var(lab, "LAB_SNMP_COMMUNITY"), "--json"],
+            ),
+            "arp",
+        );
+        let ours: BTreeSet<(String, String, String)> = entries
+            .iter()
+            .map(|e| {
+                (
+                    e["ip"].as_str().unwrap_or("").into(),
+                    e["mac"].as_str().unwrap_or("").into(),
+                    e["interface"].as_str().unwrap_or("").into(),
+                )
+            })
+            .collect();
+        let out = Command::new("ip")
+            .args(["-n", &format!("wsl-{sw}"), "neigh", "show"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let theirs: BTreeSet<(String, String, String)> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains("lladdr"))
+            .filter_map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                let at = |k: &str| {
+                    w.iter()
+                        .position(|x| *x == k)
+                        .and_then(|i| w.get(i + 1))
+                        .map(|s| s.to_string())
+                };
+                Some((w.first()?.to_string(), at("lladdr")?, at("dev")?))
+            })
+            .collect();
+        let v4 = |s: &BTreeSet<(String, String, String)>| {
+            s.iter()
+                .filter(|e| !e.0.contains(':'))
+                .cloned()
+                .collect::<BTreeSet<_>>()
+        };
+        assert!(!v4(&theirs).is_empty(), "{sw} has IPv4 neighbours");
+        assert_eq!(
+            v4(&ours),
+            v4(&theirs),
+            "{sw}: SNMP's ARP table is the kernel's"
+        );
+        assert!(
+            entries
+                .iter()
+                .all(|e| e["vendor"] == "(locally administered)"),
+            "lab MACs are locally administered"
+        );
+    }
+}
+
+#[test]
+fn interfaces_with_counters_and_rates() {
+    let Some(lab) = lab() else { return };
+    let agent = var(lab, "LAB_S1_LAN_V4");
+    let out = client(
+        lab,
+        &[
+            "interfaces",
+            agent,
+            "-c",
+            var(lab, "LAB_SNMP_COMMUNITY"),
+            "--rate",
+            "1s",
+            "--json",
+        ],
+    );
+    let ifs = rows(&out, "interface");
+    let names: BTreeSet<&str> = ifs.iter().filter_map(|i| i["name"].as_str()).collect();
+    assert!(
+        names.is_superset(&BTreeSet::from(["lo", "eth0", "swp1", "swp2"])),
+        "{names:?}"
+    );
+    let swp1 = ifs
+        .iter()
+        .find(|i| i["name"] == "swp1")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (swp1["admin"].as_str(), swp1["oper"].as_str()),
+        (Some("up"), Some("up"))
+    );
+    assert_eq!(swp1["mac"], var(lab, "LAB_S1_SWP1_MAC"));
+    assert!(
+        swp1["in_octets"].as_u64().is_some_and(|o| o > 0),
+        "LLDP frames arrive on swp1: {swp1}"
+    );
+    assert!(
+        swp1["in_bps"].as_u64().is_some(),
+        "a rate over one second: {swp1}"
+    );
+}
+
+#[test]
+fn many_agents_at_once_and_dead_ones() {
+    let Some(lab) = lab() else { return };
+    let out = client(
+        lab,
+        &[
+            "snmp",
+            "walk",
+            "198.18.16.1-100,198.18.128.1",
+            "ifTable",
+            "-c",
+            var(lab, "LAB_SNMP_COMMUNITY"),
+            "-t",
+            "500ms",
+            "-r",
+            "0",
+            "--json",
+        ],
+    );
+    ok(&out);
+    let (lines, summary) = ndjson(&out);
+    assert_eq!(
+        (summary["answered"].as_u64(), summary["failed"].as_u64()),
+        (Some(100), Some(1)),
+        "{summary}"
+    );
+    let per_agent: HashMap<&str, usize> =
+        lines
+            .iter()
+            .filter(|l| l["oid"].is_string())
+            .fold(HashMap::new(), |mut m, l| {
+                *m.entry(l["target"].as_str().unwrap_or("")).or_default() += 1;
+                m
+            });
+    let counts: BTreeSet<usize> = per_agent.values().copied().collect();
+    assert_eq!(
+        counts.len(),
+        1,
+        "every agent gave the whole ifTable: {counts:?}"
+    );
+    assert!(lines.iter().any(|l| {
+        l["target"] == "198.18.128.1"
+            && l["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("no response"))
+    }));
+}
+
+#[test]
+fn bad_oids_and_secrets_stay_out_of_history() {
+    let Some(lab) = lab() else { return };
+    let bad = client(
+        lab,
+        &["snmp", "get", var(lab, "LAB_S1_LAN_V4"), "sysNaem.0"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown object name 'sysNaem'"));
+    let dir = std::env::temp_dir().join(format!("wirescope-snmp-{}", std::process::id()));
+    let db = dir.join("w.db");
+    let mut args = vec![
+        "snmp",
+        "get",
+        var(lab, "LAB_S1_LAN_V4"),
+        "sysName.0",
+        "--save",
+        "--db",
+        db.to_str().unwrap_or(""),
+    ];
+    args.extend(v3_args(lab, "SHA_AES"));
+    ok(&client(lab, &args));
+    let stored = std::fs::read(&db).unwrap_or_default();
+    let text = String::from_utf8_lossy(&stored);
+    for secret in [
+        var(lab, "LAB_SNMP_V3_SHA_AES_AUTH_PASS"),
+        var(lab, "LAB_SNMP_V3_SHA_AES_PRIV_PASS"),
+    ] {
+        assert!(!text.contains(secret), "{secret} must not be stored");
+    }
+    assert!(
+        text.contains(var(lab, "LAB_S1_SYSNAME")),
+        "the result itself is stored"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
