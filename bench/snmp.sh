@@ -15,20 +15,23 @@ started_lab=0
 if ! bash lab/lab.sh status >/dev/null 2>&1; then bash lab/lab.sh up >/dev/null; started_lab=1; fi
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"; [[ $started_lab == 1 ]] && bash lab/lab.sh down >/dev/null 2>&1' EXIT
 IN() { ip netns exec "$LAB_CLIENT_NS" "$@"; }
-secs() { local t0 t1; t0=$(date +%s%N); "$@" >"$TMP/out" 2>"$TMP/err" || true; t1=$(date +%s%N); awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", (b-a)/1e9}'; }
-median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+secs() { local t0 t1; t0=$(date +%s%N); "$@" >"$TMP/out" 2>"$TMP/err" || true; t1=$(date +%s%N); awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f\n", (b-a)/1e9}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", (b>0)?a/b:0}'; }
 check() { if awk -v v="$2" -v g="$4" -v op="$3" 'BEGIN{exit !((op=="<=")?(v<=g):(v>=g))}'; then echo "  [ok]   $1: $2 (goal $3 $4)"; else echo "  [MISS] $1: $2 (goal $3 $4)"; fi; }
 AGENT=$LAB_S1_LAN_V4
 C=$LAB_SNMP_COMMUNITY
 
-echo "== walk of 1.3.6.1.2.1 on $AGENT (median of 5)"
-for _ in 1 2 3 4 5; do secs IN snmpbulkwalk -v2c -c "$C" -On -Cr25 "$AGENT" 1.3.6.1.2.1; done | median >"$TMP/nt"
-net_rows=$(wc -l <"$TMP/out")
-for _ in 1 2 3 4 5; do secs IN "$WS" snmp walk "$AGENT" 1.3.6.1.2.1 -c "$C" --max-repetitions 25 --json; done | median >"$TMP/wt"
-ws_rows=$(grep -c '"oid"' "$TMP/out" || true)
-NT=$(cat "$TMP/nt"); WT=$(cat "$TMP/wt")
-echo "  snmpbulkwalk -Cr25 ${NT} s (${net_rows} lines), wirescope ${WT} s (${ws_rows} bindings)"
+echo "== walk of 1.3.6.1.2.1 on $AGENT (hyperfine, 20 runs each; wirescope at its default max-repetitions 25, and at 50)"
+command -v hyperfine >/dev/null || { echo "bench: hyperfine missing" >&2; exit 2; }
+hyperfine -N -w 3 -r 20 --export-json "$TMP/h.json" \
+    "ip netns exec $LAB_CLIENT_NS snmpbulkwalk -v2c -c $C -On -Cr25 $AGENT 1.3.6.1.2.1" \
+    "ip netns exec $LAB_CLIENT_NS $WS snmp walk $AGENT 1.3.6.1.2.1 -c $C --json" \
+    "ip netns exec $LAB_CLIENT_NS $WS snmp walk $AGENT 1.3.6.1.2.1 -c $C --max-repetitions 50 --json" >/dev/null
+read -r NT WT W50 < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(r[0]["mean"], r[1]["mean"], r[2]["mean"])' "$TMP/h.json")
+net_rows=$(IN snmpbulkwalk -v2c -c "$C" -On -Cr25 "$AGENT" 1.3.6.1.2.1 | wc -l)
+ws_rows=$(IN "$WS" snmp walk "$AGENT" 1.3.6.1.2.1 -c "$C" --json | grep -c '"oid"' || true)
+echo "  snmpbulkwalk -Cr25 mean $(awk -v t="$NT" 'BEGIN{printf "%.4f", t}') s (${net_rows} lines), wirescope mean $(awk -v t="$WT" 'BEGIN{printf "%.4f", t}') s (${ws_rows} bindings)"
+echo "  wirescope --max-repetitions 50: mean $(awk -v t="$W50" 'BEGIN{printf "%.4f", t}') s, $(ratio "$W50" "$NT")x"
 check "walk, wirescope/snmpbulkwalk" "$(ratio "$WT" "$NT")" "<=" 1
 
 echo "== ifTable from 400 agent addresses"

@@ -146,13 +146,29 @@ impl Printer {
                 .iter()
                 .map(|i| with("interface", serde_json::to_value(i).unwrap_or_default())),
         );
-        lines.extend(r
-            .varbinds
-            .iter()
-            .map(|vb| {
-                serde_json::json!({"kind": "snmp", "target": r.target, "addr": r.addr, "oid": vb.oid, "name": vb.name, "type": vb.value_type, "value": vb.value})
-                    .to_string()
-            }));
+        #[derive(serde::Serialize)]
+        struct Row<'a> {
+            kind: &'static str,
+            target: &'a str,
+            addr: Option<std::net::IpAddr>,
+            oid: &'a str,
+            name: Option<&'a str>,
+            #[serde(rename = "type")]
+            value_type: &'a str,
+            value: &'a str,
+        }
+        lines.extend(r.varbinds.iter().map(|vb| {
+            let row = Row {
+                kind: "snmp",
+                target: &r.target,
+                addr: r.addr,
+                oid: &vb.oid,
+                name: vb.name.as_deref(),
+                value_type: &vb.value_type,
+                value: &vb.value,
+            };
+            serde_json::to_string(&row).unwrap_or_default()
+        }));
         if let Some(e) = &r.error {
             lines.push(
                 serde_json::json!({"kind": "snmp", "target": r.target, "addr": r.addr, "error": e})

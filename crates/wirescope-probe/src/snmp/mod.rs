@@ -261,7 +261,12 @@ pub async fn run(
         .map(|a| Oid::from_slice(a))
         .collect();
     let auth = ready.check(opts.auth())?;
-    let bind = |addr: &'static str| async move { UdpTransport::builder().bind(addr).build().await };
+    // Accept answers up to the largest UDP datagram (the default 1472 bytes silently drops a
+    // GETBULK answer that needed IP fragments), and give the socket that many agents answer
+    // into as much buffer as the kernel allows.
+    let bind = |addr: &'static str| async move {
+        UdpTransport::builder().bind(addr).max_message_size(65_507).recv_buffer_size(8 << 20).build().await
+    };
     let v4 = ready.check(bind("0.0.0.0:0").await.map_err(|e| {
         ProbeError::io("open the SNMP socket", std::io::Error::other(e.to_string()))
     }))?;
