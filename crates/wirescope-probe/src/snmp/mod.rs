@@ -265,7 +265,12 @@ pub async fn run(
     // GETBULK answer that needed IP fragments), and give the socket that many agents answer
     // into as much buffer as the kernel allows.
     let bind = |addr: &'static str| async move {
-        UdpTransport::builder().bind(addr).max_message_size(65_507).recv_buffer_size(8 << 20).build().await
+        UdpTransport::builder()
+            .bind(addr)
+            .max_message_size(65_507)
+            .recv_buffer_size(8 << 20)
+            .build()
+            .await
     };
     let v4 = ready.check(bind("0.0.0.0:0").await.map_err(|e| {
         ProbeError::io("open the SNMP socket", std::io::Error::other(e.to_string()))
@@ -287,6 +292,9 @@ pub async fn run(
         }));
     }
     let cache = Arc::new(EngineCache::new());
+    // Bigger GETBULK answers only when few agents share the socket, the network and (as in
+    // a chassis, or the lab) possibly one agent's CPU.
+    let grow = resolved.len() <= 8;
     let mut pending = resolved.into_iter();
     let mut inflight = FuturesUnordered::new();
     loop {
@@ -309,6 +317,7 @@ pub async fn run(
                             cache,
                             oids,
                             opts,
+                            grow,
                         )
                         .await
                     }
@@ -360,6 +369,7 @@ async fn poll(
     cache: Arc<EngineCache>,
     oids: &[Oid],
     opts: &SnmpOptions,
+    grow: bool,
 ) -> Result<Collected, Partial> {
     let client = Client::builder(target, auth)
         .request_timeout(opts.timeout)
@@ -380,7 +390,7 @@ async fn poll(
         },
         SnmpOp::Walk => {
             let roots: Vec<&[u32]> = oids.iter().map(Oid::arcs).collect();
-            walk_all(&client, &roots, opts, &mut raw).await
+            walk_all(&client, &roots, opts, grow, &mut raw).await
         }
         SnmpOp::Neighbors => {
             let r = walk_all(
@@ -394,6 +404,7 @@ async fn poll(
                     device::CDP_CACHE,
                 ],
                 opts,
+                grow,
                 &mut raw,
             )
             .await;
@@ -406,13 +417,14 @@ async fn poll(
                 &client,
                 &[&IF_DESCR, &IF_NAME, device::NET_TO_PHYSICAL],
                 opts,
+                grow,
                 &mut raw,
             )
             .await;
             let names = device::if_names(&raw);
             got.arp = device::arp(&raw, &names);
             if r.is_ok() && got.arp.is_empty() {
-                r = walk_all(&client, &[device::NET_TO_MEDIA], opts, &mut raw).await;
+                r = walk_all(&client, &[device::NET_TO_MEDIA], opts, grow, &mut raw).await;
                 got.arp = device::arp(&raw, &names);
             }
             raw.clear();
@@ -423,6 +435,7 @@ async fn poll(
                 &client,
                 &[device::IF_TABLE, device::IF_X_TABLE],
                 opts,
+                grow,
                 &mut raw,
             )
             .await;
@@ -436,6 +449,7 @@ async fn poll(
                         &client,
                         &[device::IF_TABLE, device::IF_X_TABLE],
                         opts,
+                        grow,
                         &mut raw,
                     )
                     .await;
@@ -504,10 +518,11 @@ async fn walk_all(
     client: &Client<UdpHandle>,
     roots: &[&[u32]],
     opts: &SnmpOptions,
+    grow: bool,
     raw: &mut Vec<VarBind>,
 ) -> Result<(), String> {
     for root in roots {
-        walk(client, &Oid::from_slice(root), opts, raw).await?;
+        walk(client, &Oid::from_slice(root), opts, grow, raw).await?;
     }
     Ok(())
 }
@@ -516,16 +531,22 @@ const IF_DESCR: [u32; 10] = [1, 3, 6, 1, 2, 1, 2, 2, 1, 2];
 const IF_NAME: [u32; 11] = [1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1];
 
 /// Walks one subtree, appending its bindings. GETBULK's max-repetitions halves on tooBig and on
-/// a timeout (big answers are what get dropped on the way), down to 1 before giving up.
+/// a timeout (big answers are what get dropped on the way), down to 1 before giving up. With
+/// `grow` (few agents polled, so neither they nor the network are crowded), a full answer doubles
+/// it, up to four times the start and at most 100: fewer round trips for a long walk.
 async fn walk(
     client: &Client<UdpHandle>,
     root: &Oid,
     opts: &SnmpOptions,
+    mut grow: bool,
     out: &mut Vec<VarBind>,
 ) -> Result<(), String> {
     let root_arcs = root.arcs().to_vec();
     let mut cursor = root.clone();
     let mut reps = opts.max_repetitions;
+    let ceiling = (opts.max_repetitions * 4)
+        .min(100)
+        .max(opts.max_repetitions);
     loop {
         let answer = if opts.version == SnmpVersion::V1 {
             client.get_next(&cursor).await.map(|r| r.varbinds)
@@ -538,6 +559,7 @@ async fn walk(
             Ok(b) => b,
             Err(e) if reps > 1 && backs_off(&e) => {
                 reps = (reps / 2).max(1);
+                grow = false;
                 continue;
             }
             // SNMPv1 ends a walk past the last object with noSuchName.
@@ -555,6 +577,7 @@ async fn walk(
             }
             Err(e) => return Err(describe(&e, opts)),
         };
+        let full = batch.len() >= reps as usize;
         let mut advanced = false;
         for vb in batch {
             let arcs = vb.oid.arcs();
@@ -578,6 +601,9 @@ async fn walk(
         }
         if !advanced {
             return Ok(());
+        }
+        if grow && full {
+            reps = (reps * 2).min(ceiling);
         }
     }
 }
