@@ -139,3 +139,70 @@ fn help_documents_the_probes() {
         assert!(ping.contains(flag), "ping --help documents {flag}");
     }
 }
+
+/// A fake SNMP agent on loopback that answers every request with malformed bytes: cut-off BER,
+/// absurd lengths, a wrong version, an echo of the request with a broken PDU, random junk.
+#[test]
+fn malformed_snmp_replies_are_errors_not_panics() {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = sock
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .ok();
+    let agent = std::thread::spawn(move || {
+        let replies: Vec<Vec<u8>> = vec![
+            vec![0x30],
+            vec![0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02, 0x01, 0x01],
+            vec![
+                0x30, 0x0b, 0x02, 0x01, 0x07, 0x04, 0x06, b'p', b'u', b'b', b'l', b'i', b'c',
+            ],
+            (0..200u32).map(|i| (i * 73 + 5) as u8).collect(),
+        ];
+        let mut buf = [0u8; 2048];
+        let mut served = 0usize;
+        while let Ok((n, from)) = sock.recv_from(&mut buf) {
+            let reply = if served % 5 == 4 {
+                // The request itself with its PDU tag turned into garbage.
+                let mut r = buf[..n].to_vec();
+                if let Some(b) = r.iter_mut().rev().find(|b| **b == 0xa0 || **b == 0xa5) {
+                    *b = 0xa2;
+                }
+                r.truncate(n.saturating_sub(3));
+                r
+            } else {
+                replies[served % replies.len()].clone()
+            };
+            let _ = sock.send_to(&reply, from);
+            served += 1;
+            if served > 40 {
+                break;
+            }
+        }
+    });
+    for op in ["get", "walk"] {
+        let out = wirescope(&[
+            "snmp",
+            op,
+            "127.0.0.1",
+            "sysName.0",
+            "--port",
+            &port.to_string(),
+            "-t",
+            "200ms",
+            "-r",
+            "1",
+            "--json",
+        ]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{op}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{op}: {stderr}");
+        assert!(
+            stdout.contains("\"error\""),
+            "{op}: the agent's garbage is an error: {stdout}"
+        );
+    }
+    drop(agent);
+}
