@@ -70,7 +70,11 @@ need_cmds() {   # cmd:debian-package ...
 }
 require_root() { [[ $EUID -eq 0 ]] || die "must run as root (network namespaces, /run, /etc/netns)"; }
 
-DEB_PACKAGES="iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine procps util-linux python3 netcat-openbsd iputils-ping"
+DEB_PACKAGES="iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine procps util-linux python3 netcat-openbsd iputils-ping snmpd snmp lldpd gnome-keyring dbus libsecret-tools"
+# daemons whose pid files the lab trusts (status, down)
+DAEMON_RE='dnsmasq|listeners\.py|snmpd|lldpd'
+# net-snmp: load no MIB files (checks use numeric OIDs); keep its persistent state in $RUN
+SNMP_ENV=(env MIBS= SNMP_PERSISTENT_DIR="$RUN/snmp-client")
 
 pick_python() {
     if [[ -n "${LAB_PYTHON:-}" ]]; then PY=$LAB_PYTHON
@@ -126,7 +130,7 @@ lab_pids() {
             [[ -f "$f" ]] || continue
             pid=$(head -n1 "$f" 2>/dev/null || true)
             [[ "$pid" =~ ^[0-9]+$ ]] || continue
-            pid_cmd_matches "$pid" 'dnsmasq|listeners\.py' && echo "$pid"
+            pid_cmd_matches "$pid" "$DAEMON_RE" && echo "$pid"
         done
     fi
 }
@@ -178,11 +182,12 @@ ns_create() { # NS -- new namespace with lo up and the lab's common sysctls
     nip "$ns" link set lo up
 }
 
-# lan_attach NS IFNAME V4/LEN V6/LEN -- veth from NS to the LAN bridge in wsl-sw
+# lan_attach NS IFNAME V4/LEN V6/LEN [MAC] -- veth from NS to the LAN bridge in wsl-sw
 lan_attach() {
-    local ns=$1 ifn=$2 v4=$3 v6=$4 port="p-${1#"$LAB_PREFIX"}"
+    local ns=$1 ifn=$2 v4=$3 v6=$4 mac=${5:-} port="p-${1#"$LAB_PREFIX"}"
     nip "$LAB_SW_NS" link add "$port" type veth peer name "$ifn" netns "$ns"
     nip "$LAB_SW_NS" link set "$port" master "$LAB_SW_BRIDGE" up
+    [[ -z "$mac" ]] || nip "$ns" link set "$ifn" address "$mac"
     nip "$ns" addr add "$v4" dev "$ifn"
     nip "$ns" -6 addr add "$v6" dev "$ifn" nodad
     nip "$ns" link set "$ifn" up
@@ -209,7 +214,8 @@ router_sysctls() {
 
 # ------------------------------------------------------------------ namespaces
 # daemons `status` requires (pid files $RUN/NAME.pid); keep in sync with start_*()
-EXPECTED_DAEMONS=(dnsmasq listeners-h listeners-alt listeners-d)
+EXPECTED_DAEMONS=(dnsmasq listeners-h listeners-alt listeners-d snmpd-h)
+for _s in $(csv "$LAB_SWITCHES"); do EXPECTED_DAEMONS+=("snmpd-$_s" "lldpd-$_s"); done; unset _s
 # --- wsl-sw: the LAN switch ------------------------------------------------
 build_sw() {
     nip "$LAB_SW_NS" link add "$LAB_SW_BRIDGE" type bridge stp_state 0 forward_delay 0 mcast_snooping 0
@@ -269,8 +275,24 @@ table inet wsl {
 }
 EOF
     nx "$ns" nft -f "$RUN/h.nft"
+    # extra interfaces for a 10-row ifTable: dummy where the kernel has it, else ifb
+    # (both ARPHRD_ETHER, so ifType 6 either way; neither sends anything)
+    local ifn type=dummy
+    for ifn in $(csv "$LAB_HOST_EXTRA_IFS"); do
+        if ! nip "$ns" link add "$ifn" type "$type" 2>/dev/null; then
+            [[ $type == dummy ]] || die "cannot create interface $ifn (type $type) in $ns"
+            type=ifb
+            nip "$ns" link add "$ifn" type "$type"
+        fi
+        [[ ",$LAB_HOST_EXTRA_IFS_DOWN," == *",$ifn,"* ]] || nip "$ns" link set "$ifn" up
+    done
+    echo "$type" > "$RUN/h-extra-ifs.type"
+    write_snmpd_conf snmpd-h "$LAB_HOST_NAME" "$LAB_HOST_SYSLOCATION"
 }
-start_h() { start_listeners "$LAB_HOST_NS" h $(csv "$LAB_OPEN_PORTS"); }
+start_h() {
+    start_listeners "$LAB_HOST_NS" h $(csv "$LAB_OPEN_PORTS")
+    spawn_snmpd snmpd-h "$LAB_HOST_NS"
+}
 
 # --- wsl-alt: behind client eth1, owns the overlapping 198.18.0.20 ---------
 build_alt() {
@@ -363,6 +385,213 @@ build_d() {
 }
 start_d() { start_listeners "$LAB_FAR_NS" d "$LAB_FAR_PORT"; }
 
+# --- switches s1, s2, s3: snmpd (AgentX master) + lldpd (LLDP/CDP) ------------
+# Names, addresses and MACs are LAB_S<n>_* in lab.env, the links LAB_SW_<link>_*.
+sw()  { local v="LAB_${1^^}_$2"; printf '%s' "${!v}"; }     # sw s1 NS -> $LAB_S1_NS
+swl() { local v="LAB_SW_${1}_$2"; printf '%s' "${!v}"; }    # swl S1_S2 PROTO -> $LAB_SW_S1_S2_PROTO
+declare -A SW_IFS=() SW_CDP=() SW_NFT=()
+# sw_expected_neighbours SWITCH -- one "LOCALIF PROTO REMOTENAME REMOTEPORT" line per link
+sw_expected_neighbours() {
+    local l a b p
+    for l in $(csv "$LAB_SW_LINKS"); do
+        a=$(swl "$l" A) b=$(swl "$l" B) p=$(swl "$l" PROTO)
+        if [[ $p == cdp ]]; then p=CDPv2; else p=LLDP; fi
+        if [[ ${a%%:*} == "$1" ]]; then echo "${a#*:} $p $(sw "${b%%:*}" LLDP_NAME) ${b#*:}"; fi
+        if [[ ${b%%:*} == "$1" ]]; then echo "${b#*:} $p $(sw "${a%%:*}" LLDP_NAME) ${a#*:}"; fi
+    done | sort
+}
+build_switches() {
+    local s ns l a b sa sb ia ib p
+    for s in $(csv "$LAB_SWITCHES"); do
+        ns=$(sw "$s" NS)
+        lan_attach "$ns" eth0 "$(sw "$s" LAN_V4)/24" "$(sw "$s" LAN_V6)/64" "$(sw "$s" ETH0_MAC)"
+        SW_IFS[$s]="" SW_CDP[$s]="" SW_NFT[$s]=""
+    done
+    for l in $(csv "$LAB_SW_LINKS"); do
+        a=$(swl "$l" A) b=$(swl "$l" B) p=$(swl "$l" PROTO)
+        sa=${a%%:*} ia=${a#*:} sb=${b%%:*} ib=${b#*:}
+        nip "$(sw "$sa" NS)" link add "$ia" address "$(sw "$sa" "${ia^^}_MAC")" type veth \
+            peer name "$ib" address "$(sw "$sb" "${ib^^}_MAC")" netns "$(sw "$sb" NS)"
+        addr4 "$(sw "$sa" NS)" "$ia" "$(swl "$l" V4_A)/30"; addr6 "$(sw "$sa" NS)" "$ia" "$(swl "$l" V6_A)/64"
+        addr4 "$(sw "$sb" NS)" "$ib" "$(swl "$l" V4_B)/30"; addr6 "$(sw "$sb" NS)" "$ib" "$(swl "$l" V6_B)/64"
+        nip "$(sw "$sa" NS)" link set "$ia" up
+        nip "$(sw "$sb" NS)" link set "$ib" up
+        SW_IFS[$sa]+=",$ia" SW_IFS[$sb]+=",$ib"
+        case $p in
+            lldp) ;;
+            cdp)
+                # lldpd's protocol switches are per daemon, not per port: the A end speaks
+                # LLDP and CDP (-c: CDP once a CDP peer shows up), the B end forces CDPv2
+                # (-ccccc; it goes out of all its ports, and its LLDP-only peers ignore it).
+                # LLDP frames leaving either end of this link are dropped (nftables egress),
+                # so neither end ever learns the other over LLDP.
+                [[ -n ${SW_CDP[$sa]} ]] || SW_CDP[$sa]=-c
+                SW_CDP[$sb]=-ccccc
+                SW_NFT[$sa]+=" $ia" SW_NFT[$sb]+=" $ib" ;;
+            *) die "LAB_SW_${l}_PROTO must be lldp or cdp (got '$p')" ;;
+        esac
+    done
+    for s in $(csv "$LAB_SWITCHES"); do
+        ns=$(sw "$s" NS)
+        # neighbour entries: REACHABLE ones stay so for LAB_SW_NEIGH_REACHABLE_MS, STALE ones
+        # are not garbage-collected for as long, DELAY -> PROBE after 1 s (not 5).  Per
+        # interface: neigh/default is not per-netns (ns_sysctl would skip it).
+        local kv=() ifn fam
+        for ifn in eth0 $(tr ',' ' ' <<<"${SW_IFS[$s]}"); do
+            for fam in ipv4 ipv6; do
+                kv+=("net.$fam.neigh.$ifn.base_reachable_time_ms=$LAB_SW_NEIGH_REACHABLE_MS"
+                     "net.$fam.neigh.$ifn.gc_stale_time=$((LAB_SW_NEIGH_REACHABLE_MS / 1000))"
+                     "net.$fam.neigh.$ifn.delay_first_probe_time=1")
+            done
+        done
+        ns_sysctl "$ns" "${kv[@]}"
+        if [[ -n ${SW_NFT[$s]} ]]; then
+            {
+                echo "table netdev wsl {"
+                for ia in ${SW_NFT[$s]}; do
+                    printf '    chain no-lldp-%s {\n' "$ia"
+                    printf '        type filter hook egress device "%s" priority filter; policy accept;\n' "$ia"
+                    printf '        ether type 0x88cc drop\n    }\n'
+                done
+                echo "}"
+            } > "$RUN/$s.nft"
+            nx "$ns" nft -f "$RUN/$s.nft"
+        fi
+        write_snmpd_conf "snmpd-$s" "$(sw "$s" SYSNAME)" "$(sw "$s" SYSLOCATION)" \
+            "$RUN/snmpd-$s.agentx" "$(sw "$s" DESCR)"
+        cat > "$RUN/lldpd-$s.conf" <<EOF
+# generated by lab/lab.sh -- do not edit (lldpd runs lldpcli on it at start)
+configure system hostname $(sw "$s" LLDP_NAME)
+configure system description $(sw "$s" DESCR)
+configure system platform $LAB_LLDP_PLATFORM
+configure system capabilities enabled $LAB_LLDP_CAPABILITIES
+configure lldp tx-interval $LAB_LLDP_TX_INTERVAL
+configure lldp tx-hold $LAB_LLDP_TX_HOLD
+configure lldp portidsubtype ifname
+EOF
+    done
+}
+# link_local NS IF -- the fe80:: address of IF in NS
+link_local() { nip "$1" -6 -o addr show dev "$2" scope link | awk '{print $4}' | cut -d/ -f1 | head -n1; }
+# sw_neigh_targets SWITCH -- "ADDR LOCALIF" for every neighbour the switch must have: on each
+# link the peer's v4, v6 and fe80:: addresses, on eth0 the client's
+sw_neigh_targets() {
+    local s=$1 l a b
+    for l in $(csv "$LAB_SW_LINKS"); do
+        a=$(swl "$l" A) b=$(swl "$l" B)
+        if [[ ${a%%:*} == "$s" ]]; then
+            echo "$(swl "$l" V4_B) ${a#*:}"; echo "$(swl "$l" V6_B) ${a#*:}"
+            echo "$(link_local "$(sw "${b%%:*}" NS)" "${b#*:}") ${a#*:}"
+        fi
+        if [[ ${b%%:*} == "$s" ]]; then
+            echo "$(swl "$l" V4_A) ${b#*:}"; echo "$(swl "$l" V6_A) ${b#*:}"
+            echo "$(link_local "$(sw "${a%%:*}" NS)" "${a#*:}") ${b#*:}"
+        fi
+    done
+    echo "$LAB_CLIENT_V4 eth0"; echo "$LAB_CLIENT_V6 eth0"
+    echo "$(link_local "$LAB_CLIENT_NS" "$LAB_CLIENT_IF") eth0"
+}
+# Fill the switches' neighbour (ARP/ND) tables: every switch pings each of its targets, so
+# every entry is one it resolved itself (REACHABLE).  The fe80:: ones matter too: a peer's
+# later probe (from its link-local address) then refreshes an entry instead of adding one,
+# and the tables do not change after `up`.
+fill_switch_neighbours() {
+    local s addr ifn
+    for s in $(csv "$LAB_SWITCHES"); do
+        while read -r addr ifn; do
+            nx "$(sw "$s" NS)" ping -q -c1 -i0.2 -w3 -I "$ifn" "$addr" >/dev/null 2>&1 ||
+                warn "$s: no ping reply from $addr on $ifn"
+        done < <(sw_neigh_targets "$s")
+    done
+}
+start_switches() { # snmpd only; lldpd needs its AgentX socket: start_lldpd, after wait_ready
+    local s
+    for s in $(csv "$LAB_SWITCHES"); do spawn_snmpd "snmpd-$s" "$(sw "$s" NS)"; done
+}
+start_lldpd() {
+    local s ns name i
+    [[ -d /run/lldpd ]] || : > "$RUN/lldpd-chroot-created"    # lldpd's privsep chroot
+    for s in $(csv "$LAB_SWITCHES"); do
+        ns=$(sw "$s" NS) name=lldpd-$s
+        # -dd: foreground, log to stderr.  -C: the chassis id is the MAC of the switch's
+        # first link interface (swp1); lldpd only considers the interfaces it runs on.
+        # shellcheck disable=SC2086  # SW_CDP is empty or one flag
+        spawn "$name" "$ns" lldpd -dd ${SW_CDP[$s]} -I "${SW_IFS[$s]#,}" -C "$(cut -d, -f2 <<<"${SW_IFS[$s]}")" \
+            -m "$(sw "$s" LAN_V4),$(sw "$s" LAN_V6)" -X "unix:$RUN/snmpd-$s.agentx" \
+            -u "$RUN/$name.ctl" -O "$RUN/$name.conf"
+    done
+    # lldpd writes no pid file in the foreground: write it once the control socket
+    # answers with our configuration (lldpd stays paused until lldpcli has applied it)
+    for s in $(csv "$LAB_SWITCHES"); do
+        name=lldpd-$s
+        for ((i = 0; ; i++)); do
+            if lldpcli -u "$RUN/$name.ctl" -f keyvalue show configuration 2>/dev/null |
+                grep -qx "configuration.config.hostname=$(sw "$s" LLDP_NAME)"; then
+                pid_cmd_matches "${SPAWNED[$name]}" lldpd || die "$name: pid ${SPAWNED[$name]} is not lldpd"
+                echo "${SPAWNED[$name]}" > "$RUN/$name.pid"
+                break
+            fi
+            if ((i >= 100)) || ! pid_alive "${SPAWNED[$name]}"; then
+                die "$name did not start; $RUN/$name.log says: $(tail -n5 "$RUN/$name.log" 2>/dev/null)"
+            fi
+            sleep 0.1
+        done
+    done
+}
+# lldp_neighbours CTL -- "LOCALIF PROTO REMOTENAME REMOTEPORT" per neighbour, sorted
+lldp_neighbours() {
+    lldpcli -u "$1" -f keyvalue show neighbors 2>/dev/null | awk -F= '
+        match($1, /^lldp\.[^.]+\./) { i = substr($1, 6, RLENGTH - 6); k = substr($1, RLENGTH + 1) }
+        k == "via" { n++; via[n] = $2; ifn[n] = i }
+        k == "chassis.name" { name[n] = $2 }
+        k == "port.ifname" { port[n] = $2 }
+        END { for (j = 1; j <= n; j++) print ifn[j], via[j], name[j], port[j] }' | sort
+}
+# sw_neigh_unsettled SWITCH -- why its ARP/ND table is not settled yet: a target of
+# fill_switch_neighbours not REACHABLE, or any other entry (a stray one or a transient state)
+sw_neigh_unsettled() {
+    local s=$1 table addr ifn out="" n=0
+    table=$(nx "$(sw "$s" NS)" ip neigh show)
+    while read -r addr ifn; do
+        n=$((n + 1))
+        grep -Eq "^$addr dev $ifn lladdr [0-9a-f:]+ REACHABLE *\$" <<<"$table" || out+="$addr dev $ifn not REACHABLE; "
+    done < <(sw_neigh_targets "$s")
+    (($(grep -c . <<<"$table") == n)) || out+="$(grep -c . <<<"$table") entries, want $n: $(tr '\n' ';' <<<"$table")"
+    printf '%s' "$out"
+}
+SW_READY_TIMEOUT=20
+# wait until every switch shows exactly the expected LLDP/CDP neighbours in lldpcli and
+# (asked from the client) in lldpRemSysName, and its ARP/ND entries are all REACHABLE
+wait_switches() {
+    local s want got bad snmp_want snmp_got unsettled t0=$SECONDS
+    while :; do
+        bad=""
+        for s in $(csv "$LAB_SWITCHES"); do
+            want=$(sw_expected_neighbours "$s")
+            got=$(lldp_neighbours "$RUN/lldpd-$s.ctl")
+            if [[ "$got" != "$want" ]]; then
+                bad+=$'\n'"  $s: lldpcli shows [$(tr '\n' ';' <<<"$got")], want [$(tr '\n' ';' <<<"$want")]"
+                continue
+            fi
+            snmp_want=$(awk '{print $3}' <<<"$want" | sort | tr '\n' ' ')
+            snmp_got=$(nx "$LAB_CLIENT_NS" "${SNMP_ENV[@]}" snmpbulkwalk -v2c -c "$LAB_SNMP_COMMUNITY" \
+                -r0 -t1 -On -Oqv "$(sw "$s" LAN_V4)" 1.0.8802.1.1.2.1.4.1.1.9 2>/dev/null |
+                tr -d '"' | sort | tr '\n' ' ')
+            [[ "$snmp_got" == "$snmp_want" ]] ||
+                bad+=$'\n'"  $s: lldpRemSysName over SNMP is [$snmp_got], want [$snmp_want]"
+            unsettled=$(sw_neigh_unsettled "$s")
+            [[ -z "$unsettled" ]] || bad+=$'\n'"  $s: neighbour entries: $unsettled"
+        done
+        if [[ -z "$bad" ]]; then
+            log "switches: LLDP/CDP neighbours and ARP/ND entries ready after $((SECONDS - t0))s"
+            return 0
+        fi
+        ((SECONDS - t0 < SW_READY_TIMEOUT)) || break
+        sleep 0.2
+    done
+    die "switch neighbours not ready within ${SW_READY_TIMEOUT}s:$bad"
+}
+
 # ------------------------------------------------------------------ daemons
 # spawn NAME NS CMD... -- run CMD detached (own session) inside NS, stdout and
 # stderr to $RUN/NAME.log.  No shell stays in between: the daemon's pid is $!.
@@ -382,6 +611,73 @@ start_listeners() {
     local ns=$1 name=listeners-$2; shift 2
     spawn "$name" "$ns" "$PY" "$LAB_DIR/listeners.py" --name "${name#listeners-}" \
         --pid-file "$RUN/$name.pid" "$@"
+}
+# write_snmpd_conf NAME SYSNAME SYSLOCATION [AGENTX_SOCKET [SYSDESCR]] -> $RUN/NAME.conf
+write_snmpd_conf() {
+    local name=$1 sysname=$2 location=$3 agentx=${4:-} descr=${5:-} u tag v level
+    {
+        echo "# generated by lab/lab.sh -- do not edit"
+        echo "agentAddress udp:$LAB_SNMP_PORT,udp6:$LAB_SNMP_PORT"
+        echo "sysName $sysname"
+        echo "sysLocation $location"
+        echo "sysContact $LAB_SNMP_SYSCONTACT"
+        [[ -z "$descr" ]] || echo "sysDescr $descr"
+        echo "dontLogTCPWrappersConnects yes"
+        echo "rocommunity $LAB_SNMP_COMMUNITY default"
+        echo "rocommunity6 $LAB_SNMP_COMMUNITY default"
+        if [[ -n "$agentx" ]]; then
+            echo "master agentx"
+            echo "agentXSocket unix:$agentx"
+        fi
+        # v3 users (snmpd turns createUser into localized usmUser lines in SNMP_PERSISTENT_DIR)
+        for u in $(csv "$LAB_SNMP_V3_USERS"); do
+            tag=${u#"$LAB_PREFIX"}; tag=${tag^^}; tag=${tag//-/_}     # wsl-md5-des -> MD5_DES
+            v=LAB_SNMP_V3_${tag}_USER
+            [[ "${!v:-}" == "$u" ]] || die "lab.env: $v must be $u"
+            v=LAB_SNMP_V3_${tag}_LEVEL; level=${!v:-}
+            case $level in
+                authPriv) v=LAB_SNMP_V3_${tag}_
+                    local a=${v}AUTH ap=${v}AUTH_PASS p=${v}PRIV pp=${v}PRIV_PASS
+                    echo "createUser $u ${!a} ${!ap} ${!p} ${!pp}"
+                    echo "rouser $u priv" ;;
+                authNoPriv) v=LAB_SNMP_V3_${tag}_
+                    local a=${v}AUTH ap=${v}AUTH_PASS
+                    echo "createUser $u ${!a} ${!ap}"
+                    echo "rouser $u auth" ;;
+                noAuthNoPriv)
+                    echo "createUser $u"
+                    echo "rouser $u noauth" ;;
+                *) die "lab.env: LAB_SNMP_V3_${tag}_LEVEL is '$level'" ;;
+            esac
+        done
+    } > "$RUN/$name.conf"
+}
+# spawn_snmpd NAME NS -- snmpd in the foreground; it writes its pid file once its ports are open
+spawn_snmpd() {
+    local name=$1 ns=$2
+    mkdir -p "$RUN/$name.d"
+    spawn "$name" "$ns" env MIBS= SNMP_PERSISTENT_DIR="$RUN/$name.d" snmpd -f -C -c "$RUN/$name.conf" \
+        -p "$RUN/$name.pid" -Lf "$RUN/$name.log" -I -smux
+}
+# snmp_sysname ADDR -- sysName.0 of the agent at ADDR, asked from the client over v2c
+snmp_sysname() {
+    nx "$LAB_CLIENT_NS" "${SNMP_ENV[@]}" snmpget -v2c -c "$LAB_SNMP_COMMUNITY" -r0 -t1 -On -Oqv \
+        "$1" 1.3.6.1.2.1.1.5.0 2>/dev/null | tr -d '"'
+}
+wait_snmp() { # every agent answers with its sysName, asked from the client
+    local s pending t0=$SECONDS
+    while :; do
+        pending=""
+        [[ "$(snmp_sysname "$LAB_MANY_FIRST")" == "$LAB_HOST_NAME" ]] || pending+=" snmpd-h@$LAB_MANY_FIRST"
+        for s in $(csv "$LAB_SWITCHES"); do
+            [[ "$(snmp_sysname "$(sw "$s" LAN_V4)")" == "$(sw "$s" SYSNAME)" ]] ||
+                pending+=" snmpd-$s@$(sw "$s" LAN_V4)"
+        done
+        [[ -z "$pending" ]] && return 0
+        ((SECONDS - t0 < 10)) || break
+        sleep 0.1
+    done
+    die "SNMP agents do not answer their sysName from $LAB_CLIENT_NS within 10 s:$pending"
 }
 wait_ready() { # NAME -- its pid file names a live process
     local name=$1 f="$RUN/$1.pid" i
@@ -501,13 +797,19 @@ cmd_down() {
         rm -rf /etc/netns/"$LAB_PREFIX"*
         rmdir /etc/netns 2>/dev/null || true
     fi
+    # lldpd made its privsep chroot /run/lldpd (etc/localtime only): remove it if the lab
+    # created it and no other lldpd is running
+    if [[ -e "$RUN/lldpd-chroot-created" ]] && ! pgrep -x lldpd >/dev/null 2>&1; then
+        rm -rf /run/lldpd
+    fi
     rm -rf "$RUN"
 }
 
 cmd_up() {
     require_root
     need_cmds ip:iproute2 ss:iproute2 nft:nftables dnsmasq:dnsmasq-base python3:python3 \
-        setsid:util-linux flock:util-linux timeout:coreutils od:coreutils awk:mawk
+        setsid:util-linux flock:util-linux timeout:coreutils od:coreutils awk:mawk \
+        ping:iputils-ping snmpd:snmpd snmpget:snmp snmpbulkwalk:snmp lldpd:lldpd lldpcli:lldpd
     command -v dig >/dev/null 2>&1 || warn "dig not found (bind9-dnsutils): using a python DNS check"
     pick_python
     local t0=$SECONDS fp_before fp_after
@@ -531,17 +833,24 @@ cmd_up() {
     build_r2b
     build_r3
     build_d
-    # <- build_snmp / build_lldp / build_ssh go here
+    build_switches
+    # <- build_ssh goes here
+    fill_switch_neighbours
 
+    mkdir -p "$RUN/snmp-client"
     start_dns
     start_h
     start_alt
     start_d
-    # <- start_snmp / start_lldp / start_ssh go here
+    start_switches
+    # <- start_ssh goes here
 
     local d
     for d in "${DAEMONS[@]}"; do wait_ready "$d"; done
+    start_lldpd          # after snmpd: lldpd registers with its AgentX master at start
     wait_dns
+    wait_snmp
+    wait_switches
     # shellcheck disable=SC2034
     UP_OK=1
 
@@ -563,7 +872,12 @@ wirescope lab is UP (${1}s)  -- namespaces: $(csv "$LAB_NAMESPACES")
   dns      $LAB_DNS_NS  $LAB_DNS_V4 $LAB_DNS_V6  zone $LAB_DOMAIN  $LAB_BENCH_COUNT bench names in $LAB_BENCH_NAMES_FILE
   far      $LAB_FAR_NS  $LAB_FAR_V4 $LAB_FAR_V6  ($LAB_FAR_HOPS hops: r1, r2a|r2b, r3, d)  trace targets $LAB_TRACE_NET
   dead     $LAB_DEAD_NET $LAB_DEAD_NET_V6 (gateways $LAB_MISSING_GW_V4 / $LAB_MISSING_GW_V6 do not exist)
+  snmp     udp/$LAB_SNMP_PORT  community $LAB_SNMP_COMMUNITY (v1, v2c)  v3 users $LAB_SNMP_V3_USERS
+           $LAB_HOST_NS on every address ($LAB_HOST_NAME; extra interfaces $LAB_HOST_EXTRA_IFS are $(cat "$RUN/h-extra-ifs.type" 2>/dev/null))
+  switches $(for s in $(csv "$LAB_SWITCHES"); do printf '%s %s  ' "$(sw "$s" NS)" "$(sw "$s" LAN_V4)"; done)(snmpd + lldpd)
+           $(for l in $(csv "$LAB_SW_LINKS"); do printf '%s<->%s %s  ' "$(swl "$l" A)" "$(swl "$l" B)" "$(swl "$l" PROTO)"; done)
   try:     ip netns exec $LAB_CLIENT_NS dig +short $LAB_HOST_NAME
+           ip netns exec $LAB_CLIENT_NS snmpbulkwalk -v2c -c $LAB_SNMP_COMMUNITY -On $LAB_S1_LAN_V4 1.0.8802.1.1.2.1.4.1
 EOF
     if [[ -s "$RUN/sysctl-skipped" ]]; then
         echo "  note: sysctls not per-netns here (skipped): $(awk '{print $2}' "$RUN/sysctl-skipped" | sort -u | tr '\n' ' ')"
@@ -577,7 +891,7 @@ cmd_status() {
     done
     for f in "${EXPECTED_DAEMONS[@]}"; do
         pid=$(head -n1 "$RUN/$f.pid" 2>/dev/null || true)
-        if [[ "$pid" =~ ^[0-9]+$ ]] && pid_cmd_matches "$pid" 'dnsmasq|listeners\.py'; then
+        if [[ "$pid" =~ ^[0-9]+$ ]] && pid_cmd_matches "$pid" "$DAEMON_RE"; then
             echo "daemon  $f pid $pid ok"
         else
             echo "daemon  $f NOT RUNNING"; ok=1
@@ -589,8 +903,29 @@ cmd_status() {
 
 cmd_deps() {
     require_root
+    # snmpd and lldpd are services: their packages would start them in the ROOT namespace
+    # (lldpd would then send LLDP frames out of the machine's real interfaces).  Unless the
+    # machine already has a policy-rc.d, deny every service start while apt-get runs, and
+    # disable the units the packages enabled.
+    local policy=/usr/sbin/policy-rc.d made_policy=0 unit fresh=()
+    for unit in snmpd lldpd; do
+        dpkg-query -W -f='${Status}' "$unit" 2>/dev/null | grep -q 'install ok installed' || fresh+=("$unit")
+    done
+    if [[ ! -e $policy ]]; then
+        printf '#!/bin/sh\n# lab/lab.sh deps: no service starts during apt-get\nexit 101\n' > "$policy"
+        chmod 755 "$policy"
+        made_policy=1
+        trap 'rm -f '"$policy" EXIT
+    fi
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q $DEB_PACKAGES
+    if ((made_policy)); then rm -f "$policy"; trap - EXIT; fi
+    if [[ -d /run/systemd/system ]] && ((${#fresh[@]})); then
+        for unit in "${fresh[@]}"; do
+            systemctl disable --now "$unit.service" >/dev/null 2>&1 || true
+        done
+        log "disabled the freshly installed services (the lab runs its own): ${fresh[*]}"
+    fi
 }
 
 # serialize concurrent invocations (lock on this script file: leaves nothing behind)
