@@ -261,7 +261,7 @@ async function main() {
   const cmp = await waitFor(
     'the compare view',
     () => {
-      const c = document.querySelector('[data-testid="compare"]');
+      const c = document.querySelector('[data-testid="compare-view"]');
       const err = document.querySelector('[data-testid="compare-error"]');
       if (err) return { error: err.textContent.trim() };
       return c
