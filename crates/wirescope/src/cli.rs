@@ -66,6 +66,10 @@ pub enum Command {
     /// Interfaces of devices, by SNMP (IF-MIB): status, speed, counters, errors; rates with --rate.
     #[command(after_long_help = SNMP_EXAMPLES)]
     Interfaces(InterfacesArgs),
+    /// Credential profiles: named SNMP credentials whose secrets are kept encrypted
+    /// (passphrase in WIRESCOPE_SECRETS_PASSPHRASE), used with --profile NAME.
+    #[command(subcommand)]
+    Creds(CredsCmd),
     /// Serve the dashboard and the REST/WebSocket API (the main job), with run history in SQLite.
     Serve(ServeArgs),
     /// TCP port scan (SYN as root, like nmap -sS; connect otherwise): open, closed, filtered, banners.
@@ -183,6 +187,10 @@ pub struct SnmpArgs {
 /// SNMP credentials and polling settings, with net-snmp's flag names.
 #[derive(Debug, Args)]
 pub struct SnmpAuthArgs {
+    /// Use the credentials of this profile (see `wirescope creds`) instead of the flags below.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
     /// SNMP version.
     #[arg(short = 'v', long = "snmp-version", value_name = "1|2c|3", default_value = "2c", value_parser = ["1", "2c", "3"])]
     pub snmp_version: String,
@@ -260,6 +268,61 @@ pub struct InterfacesArgs {
     /// Poll twice this far apart and show bit rates (e.g. 5s).
     #[arg(long, value_name = "DURATION", value_parser = duration)]
     pub rate: Option<Duration>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredsCmd {
+    /// Add or replace a profile. Secrets come from the flags or, better (they stay out of shell
+    /// history and the process list), from WIRESCOPE_SNMP_COMMUNITY, WIRESCOPE_SNMP_AUTH_PASSWORD
+    /// and WIRESCOPE_SNMP_PRIV_PASSWORD.
+    Add(CredsAddArgs),
+    /// List the profiles and which of their secrets are set (never the secrets).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a profile and its secrets.
+    Rm {
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+    /// Try a profile: read sysName.0 and sysDescr.0 from the targets.
+    Test(CredsTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CredsAddArgs {
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    #[arg(short = 'v', long = "snmp-version", value_name = "1|2c|3", default_value = "2c", value_parser = ["1", "2c", "3"])]
+    pub snmp_version: String,
+    #[arg(short = 'c', long, value_name = "COMMUNITY")]
+    pub community: Option<String>,
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub user: Option<String>,
+    #[arg(short = 'l', long, value_name = "LEVEL")]
+    pub level: Option<String>,
+    #[arg(short = 'a', long, value_name = "PROTO")]
+    pub auth_protocol: Option<String>,
+    #[arg(short = 'A', long, value_name = "PASS")]
+    pub auth_password: Option<String>,
+    #[arg(short = 'x', long, value_name = "PROTO")]
+    pub priv_protocol: Option<String>,
+    #[arg(short = 'X', long, value_name = "PASS")]
+    pub priv_password: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CredsTestArgs {
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -56,11 +56,15 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let (targets, net, output, probe) = match cli.command {
         Command::Serve(a) => return serve(a).await,
         Command::Snmp(cmd) => snmp_command(cmd)?,
-        Command::Neighbors(a) => device_command(wirescope_probe::snmp::SnmpOp::Neighbors, a, None),
-        Command::Arp(a) => device_command(wirescope_probe::snmp::SnmpOp::Arp, a, None),
+        Command::Neighbors(a) => device_command(wirescope_probe::snmp::SnmpOp::Neighbors, a, None)?,
+        Command::Arp(a) => device_command(wirescope_probe::snmp::SnmpOp::Arp, a, None)?,
         Command::Interfaces(a) => {
-            device_command(wirescope_probe::snmp::SnmpOp::Interfaces, a.device, a.rate)
+            device_command(wirescope_probe::snmp::SnmpOp::Interfaces, a.device, a.rate)?
         }
+        Command::Creds(cmd) => match creds_command(cmd)? {
+            CredsOutcome::Done(code) => return Ok(code),
+            CredsOutcome::Run(job) => *job,
+        },
         Command::Ping(a) => (
             a.targets,
             a.net,
@@ -148,9 +152,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 }
 
 /// Splits `snmp get|walk` arguments into targets and SNMP options.
-fn snmp_command(
-    cmd: cli::SnmpCmd,
-) -> Result<(TargetArgs, NetArgs, OutputArgs, ProbeOptions), Failure> {
+fn snmp_command(cmd: cli::SnmpCmd) -> Result<Job, Failure> {
     use wirescope_probe::snmp::SnmpOp;
     let (op, a) = match cmd {
         cli::SnmpCmd::Get(a) => (SnmpOp::Get, a),
@@ -165,7 +167,7 @@ fn snmp_command(
                 .ok_or_else(|| Failure::Usage("give a TARGET (or -f FILE), then OIDs".into()))?,
         ]
     };
-    let options = snmp_options(op, a.auth, args.collect(), None);
+    let options = snmp_options(op, a.auth, args.collect(), None)?;
     let targets = TargetArgs {
         targets,
         file: a.file,
@@ -178,13 +180,9 @@ fn device_command(
     op: wirescope_probe::snmp::SnmpOp,
     a: cli::DeviceArgs,
     rate: Option<std::time::Duration>,
-) -> (TargetArgs, NetArgs, OutputArgs, ProbeOptions) {
-    (
-        a.targets,
-        a.net,
-        a.output,
-        ProbeOptions::Snmp(snmp_options(op, a.auth, Vec::new(), rate)),
-    )
+) -> Result<Job, Failure> {
+    let options = snmp_options(op, a.auth, Vec::new(), rate)?;
+    Ok((a.targets, a.net, a.output, ProbeOptions::Snmp(options)))
 }
 
 fn snmp_options(
@@ -192,17 +190,11 @@ fn snmp_options(
     a: cli::SnmpAuthArgs,
     oids: Vec<String>,
     rate: Option<std::time::Duration>,
-) -> wirescope_probe::snmp::SnmpOptions {
-    use wirescope_probe::snmp::SnmpVersion;
-    let version = match a.snmp_version.as_str() {
-        "1" => SnmpVersion::V1,
-        "3" => SnmpVersion::V3,
-        _ => SnmpVersion::V2c,
-    };
-    wirescope_probe::snmp::SnmpOptions {
+) -> Result<wirescope_probe::snmp::SnmpOptions, Failure> {
+    let mut o = wirescope_probe::snmp::SnmpOptions {
         op,
         oids,
-        version,
+        version: snmp_version(&a.snmp_version),
         community: a.community,
         user: a.user,
         level: a.level,
@@ -216,6 +208,139 @@ fn snmp_options(
         max_repetitions: a.max_repetitions,
         concurrency: a.concurrency,
         rate,
+    };
+    if let Some(name) = &a.profile {
+        apply_profile(&mut o, name)?;
+    }
+    Ok(o)
+}
+
+fn snmp_version(v: &str) -> wirescope_probe::snmp::SnmpVersion {
+    use wirescope_probe::snmp::SnmpVersion;
+    match v {
+        "1" => SnmpVersion::V1,
+        "3" => SnmpVersion::V3,
+        _ => SnmpVersion::V2c,
+    }
+}
+
+/// Fills the credentials of SNMP options from a profile.
+fn apply_profile(o: &mut wirescope_probe::snmp::SnmpOptions, name: &str) -> Result<(), Failure> {
+    let creds =
+        wirescope_creds::Creds::open_default().map_err(|e| Failure::Runtime(e.to_string()))?;
+    let (p, secrets) = creds
+        .snmp(name)
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    o.version = snmp_version(&p.version);
+    o.user = p.user;
+    o.level = p.level;
+    o.auth_protocol = p.auth_protocol;
+    o.priv_protocol = p.priv_protocol;
+    let reveal = |s: Option<zeroize::Zeroizing<String>>| s.map(|v| v.to_string());
+    if let Some(c) = reveal(secrets.community) {
+        o.community = c;
+    }
+    o.auth_password = reveal(secrets.auth_password);
+    o.priv_password = reveal(secrets.priv_password);
+    Ok(())
+}
+
+/// A probe run described by the command line: targets, network, output, probe.
+type Job = (TargetArgs, NetArgs, OutputArgs, ProbeOptions);
+
+/// What a `creds` command comes to: done, or (for `test`) a run to make.
+enum CredsOutcome {
+    Done(ExitCode),
+    Run(Box<Job>),
+}
+
+/// `wirescope creds add|list|rm`; `test` becomes an SNMP run with the profile.
+fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure> {
+    use wirescope_creds::{Creds, SnmpProfile, SnmpSecrets};
+    let runtime = |e: wirescope_creds::CredsError| Failure::Runtime(e.to_string());
+    let secret = |flag: Option<String>, env: &str| {
+        flag.or_else(|| std::env::var(env).ok())
+            .map(zeroize::Zeroizing::new)
+    };
+    match cmd {
+        cli::CredsCmd::Add(a) => {
+            let creds = Creds::open_default().map_err(runtime)?;
+            let profile = SnmpProfile {
+                version: a.snmp_version,
+                user: a.user,
+                level: a.level,
+                auth_protocol: a.auth_protocol,
+                priv_protocol: a.priv_protocol,
+            };
+            let secrets = SnmpSecrets {
+                community: secret(a.community, "WIRESCOPE_SNMP_COMMUNITY"),
+                auth_password: secret(a.auth_password, "WIRESCOPE_SNMP_AUTH_PASSWORD"),
+                priv_password: secret(a.priv_password, "WIRESCOPE_SNMP_PRIV_PASSWORD"),
+            };
+            creds
+                .add_snmp(&a.name, profile, &secrets)
+                .map_err(|e| match e {
+                    wirescope_creds::CredsError::BadName(_) => Failure::Usage(e.to_string()),
+                    other => Failure::Runtime(other.to_string()),
+                })?;
+            println!("profile '{}' saved", a.name);
+            Ok(CredsOutcome::Done(ExitCode::SUCCESS))
+        }
+        cli::CredsCmd::List { json } => {
+            let list = Creds::open_default()
+                .and_then(|c| c.list())
+                .map_err(runtime)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).unwrap_or_default()
+                );
+            } else {
+                println!(
+                    "{:<20} {:<4} {:<16} {:<12} {:<8} {:<10} {:<10} {:<10}",
+                    "PROFILE", "SNMP", "USER", "LEVEL", "AUTH", "PRIV", "COMMUNITY", "PASSWORDS"
+                );
+                for p in list {
+                    let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+                    println!(
+                        "{:<20} {:<4} {:<16} {:<12} {:<8} {:<10} {:<10} auth {}, priv {}",
+                        p.name,
+                        p.snmp.version,
+                        dash(&p.snmp.user),
+                        dash(&p.snmp.level),
+                        dash(&p.snmp.auth_protocol),
+                        dash(&p.snmp.priv_protocol),
+                        p.community,
+                        p.auth_password,
+                        p.priv_password
+                    );
+                }
+            }
+            Ok(CredsOutcome::Done(ExitCode::SUCCESS))
+        }
+        cli::CredsCmd::Rm { name } => {
+            let existed = Creds::open_default()
+                .and_then(|c| c.remove(&name))
+                .map_err(runtime)?;
+            if !existed {
+                return Err(Failure::Runtime(format!("no profile named '{name}'")));
+            }
+            println!("profile '{name}' removed");
+            Ok(CredsOutcome::Done(ExitCode::SUCCESS))
+        }
+        cli::CredsCmd::Test(a) => {
+            let mut o = wirescope_probe::snmp::SnmpOptions {
+                oids: vec!["sysName.0".into(), "sysDescr.0".into()],
+                ..Default::default()
+            };
+            apply_profile(&mut o, &a.name)?;
+            Ok(CredsOutcome::Run(Box::new((
+                a.targets,
+                a.net,
+                a.output,
+                ProbeOptions::Snmp(o),
+            ))))
+        }
     }
 }
 

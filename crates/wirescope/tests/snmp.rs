@@ -505,3 +505,102 @@ fn bad_oids_and_secrets_stay_out_of_history() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn credential_profiles_keep_secrets_encrypted_and_work() {
+    let Some(lab) = lab() else { return };
+    let dir = std::env::temp_dir().join(format!("wirescope-creds-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (auth, privacy) = (
+        var(lab, "LAB_SNMP_V3_SHA_AES_AUTH_PASS"),
+        var(lab, "LAB_SNMP_V3_SHA_AES_PRIV_PASS"),
+    );
+    let run = |args: &[&str], passphrase: &str| {
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                var(lab, "LAB_CLIENT_NS"),
+                env!("CARGO_BIN_EXE_wirescope"),
+            ])
+            .args(args)
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("WIRESCOPE_SECRETS_PASSPHRASE", passphrase)
+            .env("WIRESCOPE_SNMP_AUTH_PASSWORD", auth)
+            .env("WIRESCOPE_SNMP_PRIV_PASSWORD", privacy)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let pass = "lab test passphrase";
+    let user = var(lab, "LAB_SNMP_V3_SHA_AES_USER");
+    ok(&run(
+        &[
+            "creds", "add", "lab-v3", "-v", "3", "-u", user, "-a", "SHA", "-x", "AES",
+        ],
+        pass,
+    ));
+    let list = run(&["creds", "list", "--json"], pass);
+    ok(&list);
+    let listed: Value = serde_json::from_slice(&list.stdout).unwrap_or_default();
+    assert_eq!(
+        (
+            listed[0]["name"].as_str(),
+            listed[0]["auth_password"].as_str(),
+            listed[0]["priv_password"].as_str()
+        ),
+        (Some("lab-v3"), Some("set"), Some("set"))
+    );
+    let agent = var(lab, "LAB_S3_LAN_V4");
+    let got = run(
+        &[
+            "snmp",
+            "get",
+            agent,
+            "sysName.0",
+            "--profile",
+            "lab-v3",
+            "--json",
+        ],
+        pass,
+    );
+    assert_eq!(rows(&got, "snmp")[0]["value"], var(lab, "LAB_S3_SYSNAME"));
+    let tested = run(&["creds", "test", "lab-v3", agent, "--json"], pass);
+    assert_eq!(ndjson(&tested).1["answered"], 1);
+    // Nothing on disk or in any output holds the secrets in plaintext.
+    let mut seen = String::new();
+    for out in [&list, &got, &tested] {
+        seen.push_str(&String::from_utf8_lossy(&out.stdout));
+        seen.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    for sub in [
+        "config/wirescope/profiles.json",
+        "data/wirescope/secrets.enc",
+    ] {
+        seen.push_str(
+            &std::fs::read_to_string(dir.join(sub)).unwrap_or_else(|e| panic!("{sub}: {e}")),
+        );
+    }
+    assert!(
+        !seen.contains(auth) && !seen.contains(privacy),
+        "a secret leaked"
+    );
+    let wrong = run(
+        &["snmp", "get", agent, "sysName.0", "--profile", "lab-v3"],
+        "not the passphrase",
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong passphrase"));
+    let unknown = run(
+        &["snmp", "get", agent, "sysName.0", "--profile", "nope"],
+        pass,
+    );
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no profile named 'nope'"));
+    ok(&run(&["creds", "rm", "lab-v3"], pass));
+    let after = run(&["creds", "list", "--json"], pass);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&after.stdout).unwrap_or_default(),
+        serde_json::json!([])
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,303 @@
+//! Credential profiles: named SNMP credentials referenced by name from the CLI (`--profile`).
+//! What is not secret (version, user, protocols) lives in a plain profiles file; the secrets
+//! (community, passwords) live only in the secret store, encrypted, and come back out only to
+//! be used: listings say "set" or "not set".
+
+pub mod file;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+/// What went wrong with profiles or the secret store.
+#[derive(Debug, thiserror::Error)]
+pub enum CredsError {
+    #[error("secret store: {0}")]
+    Store(String),
+    #[error("profiles: {0}")]
+    Profiles(String),
+    #[error("no profile named '{0}' (wirescope creds list shows them)")]
+    Unknown(String),
+    #[error("'{0}' is not a profile name (letters, digits, '.', '_', '-'; at most 64)")]
+    BadName(String),
+}
+
+/// The non-secret part of an SNMP profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SnmpProfile {
+    /// "1", "2c" or "3".
+    pub version: String,
+    pub user: Option<String>,
+    pub level: Option<String>,
+    pub auth_protocol: Option<String>,
+    pub priv_protocol: Option<String>,
+}
+
+/// The secrets of an SNMP profile.
+#[derive(Default)]
+pub struct SnmpSecrets {
+    pub community: Option<Zeroizing<String>>,
+    pub auth_password: Option<Zeroizing<String>>,
+    pub priv_password: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for SnmpSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnmpSecrets")
+            .field("community", &self.community.as_ref().map(|_| "<set>"))
+            .field(
+                "auth_password",
+                &self.auth_password.as_ref().map(|_| "<set>"),
+            )
+            .field(
+                "priv_password",
+                &self.priv_password.as_ref().map(|_| "<set>"),
+            )
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Profiles {
+    #[serde(default)]
+    snmp: BTreeMap<String, SnmpProfile>,
+}
+
+/// A profile as listed: its settings and which secrets are set, never the secrets.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileInfo {
+    pub name: String,
+    pub snmp: SnmpProfile,
+    pub community: &'static str,
+    pub auth_password: &'static str,
+    pub priv_password: &'static str,
+}
+
+/// Profiles and their secrets.
+#[derive(Debug)]
+pub struct Creds {
+    profiles: PathBuf,
+    secrets: file::FileStore,
+}
+
+const FIELDS: [&str; 3] = ["community", "auth_password", "priv_password"];
+
+fn xdg(var: &str, fallback: &str) -> PathBuf {
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(fallback)))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("wirescope")
+}
+
+/// Writes a file readable by its owner only, via a temporary file and a rename.
+pub(crate) fn write_private(path: &Path, body: &[u8]) -> Result<(), CredsError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let err = |e: std::io::Error| CredsError::Store(format!("{}: {e}", path.display()));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(err)?;
+    f.write_all(body).and_then(|()| f.sync_all()).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+fn check_name(name: &str) -> Result<(), CredsError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(CredsError::BadName(name.to_string()))
+    }
+}
+
+impl Creds {
+    /// Profiles in `$XDG_CONFIG_HOME/wirescope/profiles.json`, secrets in the encrypted file
+    /// `$XDG_DATA_HOME/wirescope/secrets.enc` (passphrase from WIRESCOPE_SECRETS_PASSPHRASE).
+    pub fn open_default() -> Result<Self, CredsError> {
+        let secrets =
+            file::FileStore::from_env(xdg("XDG_DATA_HOME", ".local/share").join("secrets.enc"))?;
+        Ok(Creds {
+            profiles: xdg("XDG_CONFIG_HOME", ".config").join("profiles.json"),
+            secrets,
+        })
+    }
+
+    /// Profiles and secrets at the given places.
+    pub fn open(profiles: PathBuf, secrets: file::FileStore) -> Self {
+        Creds { profiles, secrets }
+    }
+
+    fn load(&self) -> Result<Profiles, CredsError> {
+        match std::fs::read(&self.profiles) {
+            Ok(raw) => serde_json::from_slice(&raw)
+                .map_err(|e| CredsError::Profiles(format!("{}: {e}", self.profiles.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Profiles::default()),
+            Err(e) => Err(CredsError::Profiles(format!(
+                "{}: {e}",
+                self.profiles.display()
+            ))),
+        }
+    }
+
+    fn save(&self, p: &Profiles) -> Result<(), CredsError> {
+        let body = serde_json::to_vec_pretty(p).map_err(|e| CredsError::Profiles(e.to_string()))?;
+        write_private(&self.profiles, &body)
+    }
+
+    /// Adds or replaces an SNMP profile; secrets given replace the stored ones, others stay.
+    pub fn add_snmp(
+        &self,
+        name: &str,
+        profile: SnmpProfile,
+        secrets: &SnmpSecrets,
+    ) -> Result<(), CredsError> {
+        check_name(name)?;
+        if !["1", "2c", "3"].contains(&profile.version.as_str()) {
+            return Err(CredsError::Profiles(format!(
+                "version '{}' is not 1, 2c or 3",
+                profile.version
+            )));
+        }
+        for (field, value) in FIELDS.iter().zip([
+            &secrets.community,
+            &secrets.auth_password,
+            &secrets.priv_password,
+        ]) {
+            if let Some(v) = value {
+                self.secrets.set(&format!("{name}/snmp/{field}"), v)?;
+            }
+        }
+        let mut all = self.load()?;
+        all.snmp.insert(name.to_string(), profile);
+        self.save(&all)
+    }
+
+    /// Removes a profile and its secrets; false when there was none.
+    pub fn remove(&self, name: &str) -> Result<bool, CredsError> {
+        let mut all = self.load()?;
+        let existed = all.snmp.remove(name).is_some();
+        self.secrets.remove_prefix(&format!("{name}/"))?;
+        self.save(&all)?;
+        Ok(existed)
+    }
+
+    /// Every profile with which secrets are set.
+    pub fn list(&self) -> Result<Vec<ProfileInfo>, CredsError> {
+        let keys = self.secrets.keys()?;
+        let set = |name: &str, field: &str| {
+            if keys.iter().any(|k| *k == format!("{name}/snmp/{field}")) {
+                "set"
+            } else {
+                "not set"
+            }
+        };
+        Ok(self
+            .load()?
+            .snmp
+            .into_iter()
+            .map(|(name, snmp)| ProfileInfo {
+                community: set(&name, "community"),
+                auth_password: set(&name, "auth_password"),
+                priv_password: set(&name, "priv_password"),
+                name,
+                snmp,
+            })
+            .collect())
+    }
+
+    /// A profile's settings and secrets, to use them.
+    pub fn snmp(&self, name: &str) -> Result<(SnmpProfile, SnmpSecrets), CredsError> {
+        let profile = self
+            .load()?
+            .snmp
+            .remove(name)
+            .ok_or_else(|| CredsError::Unknown(name.to_string()))?;
+        let get = |field: &str| self.secrets.get(&format!("{name}/snmp/{field}"));
+        let secrets = SnmpSecrets {
+            community: get("community")?,
+            auth_password: get("auth_password")?,
+            priv_password: get("priv_password")?,
+        };
+        Ok((profile, secrets))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_keep_secrets_out_of_the_plain_file() {
+        let dir = std::env::temp_dir().join(format!("wirescope-profiles-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = file::FileStore::new(
+            dir.join("secrets.enc"),
+            Zeroizing::new("a long passphrase".into()),
+        )
+        .unwrap();
+        let creds = Creds::open(dir.join("profiles.json"), store);
+        let meta = SnmpProfile {
+            version: "3".into(),
+            user: Some("ops".into()),
+            auth_protocol: Some("SHA".into()),
+            priv_protocol: Some("AES".into()),
+            level: None,
+        };
+        let secrets = SnmpSecrets {
+            auth_password: Some(Zeroizing::new("auth-secret-1".into())),
+            priv_password: Some(Zeroizing::new("priv-secret-2".into())),
+            community: None,
+        };
+        creds.add_snmp("core", meta.clone(), &secrets).unwrap();
+        let listed = creds.list().unwrap();
+        assert_eq!(
+            (
+                listed[0].name.as_str(),
+                listed[0].auth_password,
+                listed[0].community
+            ),
+            ("core", "set", "not set")
+        );
+        let (m, s) = creds.snmp("core").unwrap();
+        assert_eq!(m, meta);
+        assert_eq!(
+            s.priv_password.as_deref().map(String::as_str),
+            Some("priv-secret-2")
+        );
+        assert!(
+            !format!("{s:?}").contains("secret"),
+            "Debug never shows secrets"
+        );
+        for f in ["profiles.json", "secrets.enc"] {
+            let text = std::fs::read_to_string(dir.join(f)).unwrap();
+            assert!(
+                !text.contains("auth-secret-1") && !text.contains("priv-secret-2"),
+                "{f}"
+            );
+        }
+        assert!(matches!(creds.snmp("nope"), Err(CredsError::Unknown(_))));
+        assert!(matches!(
+            creds.add_snmp("bad name!", SnmpProfile::default(), &SnmpSecrets::default()),
+            Err(CredsError::BadName(_))
+        ));
+        assert!(creds.remove("core").unwrap());
+        assert!(creds.list().unwrap().is_empty());
+        assert!(!creds.remove("core").unwrap());
+    }
+}
