@@ -486,6 +486,11 @@ async fn diagnose_v3(
     opts: &SnmpOptions,
 ) -> Option<String> {
     let user = opts.user.clone()?;
+    let rejected = || {
+        format!(
+            "authentication failed: the agent answers, but not to user '{user}' with these keys (wrong password or auth/privacy protocol)"
+        )
+    };
     let client = Client::builder(target, Auth::from(UsmConfig::new(user.clone())))
         .request_timeout(opts.timeout)
         .retry(Retry::none())
@@ -496,17 +501,13 @@ async fn diagnose_v3(
         .get(&Oid::from_slice(&[1, 3, 6, 1, 2, 1, 1, 5, 0]))
         .await
     {
-        Ok(_) => Some(format!(
-            "authentication failed: the agent answers, but not to user '{user}' with these keys (wrong password or auth/privacy protocol)"
-        )),
+        Ok(_) => Some(rejected()),
         Err(e) => match *e {
             SnmpError::Timeout { .. } => None,
             SnmpError::Report { ref status, .. } if status.to_string().contains("unknown user") => {
                 Some(format!("authentication failed: unknown user name '{user}'"))
             }
-            _ => Some(format!(
-                "authentication failed: the agent answers, but not to user '{user}' with these keys (wrong password or auth/privacy protocol)"
-            )),
+            _ => Some(rejected()),
         },
     }
 }
