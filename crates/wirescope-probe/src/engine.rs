@@ -15,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 /// The probe to run and its options.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "options", rename_all = "lowercase")]
+// One value per run, built once: boxing the large SNMP variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum ProbeOptions {
     Ping(ping::PingOptions),
     Trace(trace::TraceOptions),

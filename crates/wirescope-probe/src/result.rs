@@ -165,8 +165,30 @@ pub struct SnmpResult {
     pub arp: Vec<ArpEntry>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interfaces: Vec<Interface>,
+    /// Topology crawls: who the device says it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<Device>,
     pub elapsed_ms: f64,
     pub error: Option<String>,
+}
+
+/// A device met in a topology crawl, as it describes itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Device {
+    /// sysName.0.
+    pub name: Option<String>,
+    /// sysDescr.0.
+    pub descr: Option<String>,
+    /// sysObjectID.0, dotted.
+    pub object_id: Option<String>,
+    /// lldpLocChassisId.0 (a MAC as aa:bb:cc:dd:ee:ff), what its neighbours know it by.
+    pub chassis_id: Option<String>,
+    /// lldpLocSysName.0: the name it announces over LLDP/CDP.
+    pub lldp_name: Option<String>,
+    /// The credential profile that answered ("options" for the command's own).
+    pub credential: String,
+    /// Hops from the nearest seed.
+    pub depth: u32,
 }
 
 /// One LLDP or CDP neighbour of a device.

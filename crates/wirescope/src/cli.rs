@@ -66,6 +66,9 @@ pub enum Command {
     /// Interfaces of devices, by SNMP (IF-MIB): status, speed, counters, errors; rates with --rate.
     #[command(after_long_help = SNMP_EXAMPLES)]
     Interfaces(InterfacesArgs),
+    /// Map the network: crawl from seed devices through their LLDP/CDP neighbours, by SNMP.
+    #[command(after_long_help = TOPOLOGY_EXAMPLES)]
+    Topology(TopologyArgs),
     /// Credential profiles: named SNMP credentials whose secrets are kept encrypted
     /// (passphrase in WIRESCOPE_SECRETS_PASSPHRASE), used with --profile NAME.
     #[command(subcommand)]
@@ -188,16 +191,17 @@ pub struct SnmpArgs {
 #[derive(Debug, Args)]
 pub struct SnmpAuthArgs {
     /// Use the credentials of this profile (see `wirescope creds`) instead of the flags below.
+    /// `topology` takes it several times and tries the profiles in order on each device.
     #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
+    pub profile: Vec<String>,
 
     /// SNMP version.
     #[arg(short = 'v', long = "snmp-version", value_name = "1|2c|3", default_value = "2c", value_parser = ["1", "2c", "3"])]
     pub snmp_version: String,
 
-    /// Community (v1, v2c).
-    #[arg(short = 'c', long, value_name = "COMMUNITY", default_value = "public")]
-    pub community: String,
+    /// Community (v1, v2c) [default: public].
+    #[arg(short = 'c', long, value_name = "COMMUNITY")]
+    pub community: Option<String>,
 
     /// SNMPv3 user.
     #[arg(short = 'u', long, value_name = "USER")]
@@ -268,6 +272,38 @@ pub struct InterfacesArgs {
     /// Poll twice this far apart and show bit rates (e.g. 5s).
     #[arg(long, value_name = "DURATION", value_parser = duration)]
     pub rate: Option<Duration>,
+}
+
+const TOPOLOGY_EXAMPLES: &str = "\
+Each device is polled with the first credential that answers: the --profile options in the
+order given, then the -c/-u flags when given (with no profile, the flags or community public).
+Neighbours are followed through the management address they announce, --depth hops from the
+seeds; neighbours past the limit, without an address or not answering are drawn dashed.
+
+Examples:
+  wirescope topology 10.0.0.1 --depth 3 --profile core --profile access
+  wirescope topology 10.0.0.1,10.0.9.1 -c public --dot | dot -Tsvg > map.svg
+  wirescope topology 10.0.0.1 -o map.json     # also write the map (JSON; .dot/.gv for DOT)
+
+With --json: NDJSON, a \"device\" row per device polled followed by its \"neighbor\" rows, then
+one \"topology\" row holding the map (\"nodes\", \"links\", \"components\"), then the summary.";
+
+#[derive(Debug, Args)]
+pub struct TopologyArgs {
+    #[command(flatten)]
+    pub device: DeviceArgs,
+
+    /// Follow neighbours this many hops from the seeds (0: the seeds only).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=16))]
+    pub depth: u32,
+
+    /// Print the map as Graphviz DOT (instead of the device table).
+    #[arg(long, conflicts_with = "json")]
+    pub dot: bool,
+
+    /// Also write the map to FILE: DOT for .dot/.gv, JSON otherwise.
+    #[arg(short = 'o', long = "write", value_name = "FILE")]
+    pub write: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -53,6 +53,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let mut map = None;
     let (targets, net, output, probe) = match cli.command {
         Command::Serve(a) => return serve(a).await,
         Command::Snmp(cmd) => snmp_command(cmd)?,
@@ -60,6 +61,26 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Arp(a) => device_command(wirescope_probe::snmp::SnmpOp::Arp, a, None)?,
         Command::Interfaces(a) => {
             device_command(wirescope_probe::snmp::SnmpOp::Interfaces, a.device, a.rate)?
+        }
+        Command::Topology(a) => {
+            let mut o = snmp_options(
+                wirescope_probe::snmp::SnmpOp::Topology,
+                a.device.auth,
+                Vec::new(),
+                None,
+            )?;
+            o.depth = a.depth;
+            map = Some(MapOutput {
+                dot: a.dot,
+                write: a.write,
+                results: Vec::new(),
+            });
+            (
+                a.device.targets,
+                a.device.net,
+                a.device.output,
+                ProbeOptions::Snmp(o),
+            )
         }
         Command::Creds(cmd) => match creds_command(cmd)? {
             CredsOutcome::Done(code) => return Ok(code),
@@ -147,8 +168,36 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         output,
         colour,
         &targets_text,
+        map,
     )
     .await
+}
+
+/// Where a topology crawl's map goes, and the device results it is drawn from.
+struct MapOutput {
+    dot: bool,
+    write: Option<std::path::PathBuf>,
+    results: Vec<wirescope_probe::result::SnmpResult>,
+}
+
+impl MapOutput {
+    /// Writes the map to the --write file, if any; DOT for .dot/.gv, JSON otherwise.
+    fn write(&self, map: &wirescope_probe::snmp::topology::Topology) -> Result<(), Failure> {
+        let Some(path) = &self.write else {
+            return Ok(());
+        };
+        let dot = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("dot") || e.eq_ignore_ascii_case("gv"));
+        let body = if dot {
+            map.to_dot()
+        } else {
+            serde_json::to_string_pretty(map).unwrap_or_default() + "\n"
+        };
+        std::fs::write(path, body)
+            .map_err(|e| Failure::Runtime(format!("--write {}: {e}", path.display())))
+    }
 }
 
 /// Splits `snmp get|walk` arguments into targets and SNMP options.
@@ -191,11 +240,13 @@ fn snmp_options(
     oids: Vec<String>,
     rate: Option<std::time::Duration>,
 ) -> Result<wirescope_probe::snmp::SnmpOptions, Failure> {
+    use wirescope_probe::snmp::SnmpOp;
+    let flags_given = a.community.is_some() || a.user.is_some();
     let mut o = wirescope_probe::snmp::SnmpOptions {
         op,
         oids,
         version: snmp_version(&a.snmp_version),
-        community: a.community,
+        community: a.community.unwrap_or_else(|| "public".into()),
         user: a.user,
         level: a.level,
         auth_protocol: a.auth_protocol,
@@ -208,9 +259,27 @@ fn snmp_options(
         max_repetitions: a.max_repetitions,
         concurrency: a.concurrency,
         rate,
+        ..Default::default()
     };
-    if let Some(name) = &a.profile {
-        apply_profile(&mut o, name)?;
+    match a.profile.as_slice() {
+        [] => {}
+        names if op == SnmpOp::Topology => {
+            let mut list = names
+                .iter()
+                .map(|n| profile_credential(n))
+                .collect::<Result<Vec<_>, _>>()?;
+            if flags_given {
+                list.push(o.own_credential());
+            }
+            o.profiles = names.to_vec();
+            o.credentials = list;
+        }
+        [one] => o = o.with_credential(&profile_credential(one)?),
+        _ => {
+            return Err(Failure::Usage(
+                "--profile is given once here (only topology tries several in order)".into(),
+            ));
+        }
     }
     Ok(o)
 }
@@ -224,25 +293,25 @@ fn snmp_version(v: &str) -> wirescope_probe::snmp::SnmpVersion {
     }
 }
 
-/// Fills the credentials of SNMP options from a profile.
-fn apply_profile(o: &mut wirescope_probe::snmp::SnmpOptions, name: &str) -> Result<(), Failure> {
+/// The credentials of a profile, labelled with its name.
+fn profile_credential(name: &str) -> Result<wirescope_probe::snmp::Credential, Failure> {
     let creds =
         wirescope_creds::Creds::open_default().map_err(|e| Failure::Runtime(e.to_string()))?;
     let (p, secrets) = creds
         .snmp(name)
         .map_err(|e| Failure::Runtime(e.to_string()))?;
-    o.version = snmp_version(&p.version);
-    o.user = p.user;
-    o.level = p.level;
-    o.auth_protocol = p.auth_protocol;
-    o.priv_protocol = p.priv_protocol;
     let reveal = |s: Option<zeroize::Zeroizing<String>>| s.map(|v| v.to_string());
-    if let Some(c) = reveal(secrets.community) {
-        o.community = c;
-    }
-    o.auth_password = reveal(secrets.auth_password);
-    o.priv_password = reveal(secrets.priv_password);
-    Ok(())
+    Ok(wirescope_probe::snmp::Credential {
+        label: name.to_string(),
+        version: snmp_version(&p.version),
+        community: reveal(secrets.community).unwrap_or_else(|| "public".into()),
+        user: p.user,
+        level: p.level,
+        auth_protocol: p.auth_protocol,
+        auth_password: reveal(secrets.auth_password),
+        priv_protocol: p.priv_protocol,
+        priv_password: reveal(secrets.priv_password),
+    })
 }
 
 /// A probe run described by the command line: targets, network, output, probe.
@@ -329,11 +398,11 @@ fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure> {
             Ok(CredsOutcome::Done(ExitCode::SUCCESS))
         }
         cli::CredsCmd::Test(a) => {
-            let mut o = wirescope_probe::snmp::SnmpOptions {
+            let o = wirescope_probe::snmp::SnmpOptions {
                 oids: vec!["sysName.0".into(), "sysDescr.0".into()],
                 ..Default::default()
-            };
-            apply_profile(&mut o, &a.name)?;
+            }
+            .with_credential(&profile_credential(&a.name)?);
             Ok(CredsOutcome::Run(Box::new((
                 a.targets,
                 a.net,
@@ -494,6 +563,7 @@ async fn execute(
     output: OutputArgs,
     colour: bool,
     targets_text: &str,
+    mut map: Option<MapOutput>,
 ) -> Result<ExitCode, Failure> {
     let mut recorder = if output.save {
         Some(Recorder::open(output.db.clone(), &req, targets_text)?)
@@ -553,7 +623,15 @@ async fn execute(
             batch.push(more);
         }
         for result in &batch {
-            emit(&printer.result(result));
+            match (&mut map, result) {
+                (Some(m), wirescope_probe::ProbeResult::Snmp(r)) => {
+                    m.results.push(r.clone());
+                    if !m.dot {
+                        emit(&printer.result(result));
+                    }
+                }
+                _ => emit(&printer.result(result)),
+            }
         }
         bar.inc(batch.len() as u64);
         if let Some(rec) = recorder.as_mut()
@@ -582,6 +660,21 @@ async fn execute(
         }
     }
     let summary = finished.map_err(|e| Failure::Runtime(e.to_string()))?;
+    if let Some(m) = &map {
+        let graph = wirescope_probe::snmp::topology::graph(&m.results);
+        m.write(&graph)?;
+        if m.dot {
+            emit(graph.to_dot().trim_end());
+            // stdout holds the DOT document alone; the summary goes to stderr.
+            eprintln!("{}", printer.summary(&summary));
+            return Ok(if summary.cancelled {
+                ExitCode::from(130)
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
+        emit(&printer.map(&graph));
+    }
     emit(&printer.summary(&summary));
     if let Some(e) = save_error {
         return Err(Failure::Runtime(e));

@@ -131,6 +131,9 @@ impl Printer {
             v.to_string()
         };
         let mut lines: Vec<String> = Vec::new();
+        if let Some(d) = &r.device {
+            lines.push(with("device", serde_json::to_value(d).unwrap_or_default()));
+        }
         lines.extend(
             r.neighbors
                 .iter()
@@ -183,6 +186,17 @@ impl Printer {
         let w = self.width;
         let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
         let mut lines: Vec<String> = Vec::new();
+        if let Some(d) = &r.device {
+            lines.push(self.palette.bold(&format!(
+                "{:<w$}  {} (depth {}, {} neighbours, credential {})  {}",
+                r.target,
+                dash(&d.name),
+                d.depth,
+                r.neighbors.len(),
+                d.credential,
+                dash(&d.descr)
+            )));
+        }
         for n in &r.neighbors {
             let addr = n.mgmt_addr.map_or_else(|| "-".into(), |a| a.to_string());
             lines.push(format!(
@@ -441,7 +455,62 @@ impl Printer {
         } else {
             String::new()
         };
-        format!("{} {what}: {counts} in {took}{cancelled}", s.targets)
+        // A topology crawl polls more agents than it was given seeds.
+        let n = if s.probe == ProbeKind::Snmp {
+            s.targets.max(s.completed)
+        } else {
+            s.targets
+        };
+        format!("{n} {what}: {counts} in {took}{cancelled}")
+    }
+
+    /// A topology map: the devices, then the links between their ports.
+    pub fn map(&self, t: &wirescope_probe::snmp::topology::Topology) -> String {
+        if self.json {
+            let mut v = serde_json::to_value(t).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("kind".into(), "topology".into());
+            }
+            return v.to_string();
+        }
+        let polled = t.nodes.iter().filter(|n| n.polled).count();
+        let w = t.nodes.iter().map(|n| n.id.len()).max().unwrap_or(4).max(4);
+        let mut lines = vec![self.palette.bold(&format!(
+            "map: {} devices ({polled} polled), {} links, {} connected group{}",
+            t.nodes.len(),
+            t.links.len(),
+            t.components,
+            if t.components == 1 { "" } else { "s" }
+        ))];
+        for n in &t.nodes {
+            let state = if n.polled {
+                self.palette.good("polled")
+            } else {
+                self.palette.warn("seen  ")
+            };
+            lines.push(format!(
+                "  {:<w$}  {state}  {:<15}  {}",
+                n.id,
+                Self::addr(n.addr),
+                n.error
+                    .as_deref()
+                    .or(n.descr.as_deref())
+                    .or(n.platform.as_deref())
+                    .unwrap_or("")
+            ));
+        }
+        for l in &t.links {
+            let ends = if l.both_ends { "both ends" } else { "one end" };
+            lines.push(format!(
+                "  {}:{} -- {}:{}  {} ({ends})",
+                l.source,
+                l.source_port,
+                l.target,
+                l.target_port.as_deref().unwrap_or("?"),
+                l.protocol
+            ));
+        }
+        lines.join("\n")
     }
 }
 

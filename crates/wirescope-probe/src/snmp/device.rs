@@ -3,7 +3,7 @@
 //! interfaces (IF-MIB ifTable + ifXTable, 64-bit counters when present, rates from two polls).
 //! Pure functions over variable bindings: tested on fixtures, no sockets.
 
-use crate::result::{ArpEntry, Interface, Neighbor};
+use crate::result::{ArpEntry, Device, Interface, Neighbor};
 use async_snmp::{Value, VarBind};
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -17,6 +17,18 @@ pub const LLDP_LOC_PORT: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 3, 7, 1];
 pub const LLDP_REM: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 4, 1, 1];
 pub const LLDP_REM_MAN_ADDR: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 4, 2, 1];
 pub const CDP_CACHE: &[u32] = &[1, 3, 6, 1, 4, 1, 9, 9, 23, 1, 2, 1, 1];
+/// sysDescr.0, sysObjectID.0, sysName.0.
+pub const SYSTEM_IDENTITY: [&[u32]; 3] = [
+    &[1, 3, 6, 1, 2, 1, 1, 1, 0],
+    &[1, 3, 6, 1, 2, 1, 1, 2, 0],
+    &[1, 3, 6, 1, 2, 1, 1, 5, 0],
+];
+/// lldpLocChassisIdSubtype.0, lldpLocChassisId.0, lldpLocSysName.0.
+pub const LLDP_IDENTITY: [&[u32]; 3] = [
+    &[1, 0, 8802, 1, 1, 2, 1, 3, 1, 0],
+    &[1, 0, 8802, 1, 1, 2, 1, 3, 2, 0],
+    &[1, 0, 8802, 1, 1, 2, 1, 3, 3, 0],
+];
 
 /// Rows of a table: (column, index arcs) -> value.
 type Rows<'a> = BTreeMap<Vec<u32>, HashMap<u32, &'a Value>>;
@@ -346,6 +358,35 @@ fn lldp_id(
             .ok()
             .map(|s| s.trim_end_matches('\0').to_string())
             .filter(|s| !s.is_empty()),
+    }
+}
+
+/// Who a device says it is, from the bindings of `SYSTEM_IDENTITY` and `LLDP_IDENTITY`
+/// (absent objects are simply missing).
+pub fn identity(vbs: &[VarBind], credential: &str, depth: u32) -> Device {
+    let get = |oid: &[u32]| {
+        vbs.iter()
+            .find(|vb| vb.oid.arcs() == oid)
+            .map(|vb| &vb.value)
+    };
+    let [descr, object_id, name] = SYSTEM_IDENTITY;
+    let [subtype, chassis, lldp_name] = LLDP_IDENTITY;
+    Device {
+        name: text(get(name).as_ref()),
+        descr: text(get(descr).as_ref()),
+        object_id: match get(object_id) {
+            Some(Value::ObjectIdentifier(o)) => Some(super::mib::dotted(o.arcs())),
+            _ => None,
+        },
+        chassis_id: lldp_id(
+            int(get(subtype).as_ref()),
+            bytes(get(chassis).as_ref()),
+            4,
+            5,
+        ),
+        lldp_name: text(get(lldp_name).as_ref()),
+        credential: credential.to_string(),
+        depth,
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod device;
 pub mod mib;
+pub mod topology;
 pub mod value;
 
 use crate::duration::serde_human;
@@ -38,6 +39,8 @@ pub enum SnmpOp {
     Arp,
     /// Interfaces (IF-MIB), with rates when `rate` is set.
     Interfaces,
+    /// A crawl from the targets through their LLDP/CDP neighbours, `depth` hops deep.
+    Topology,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -52,8 +55,8 @@ pub enum SnmpVersion {
 }
 
 /// Options of an SNMP run. Secrets are read but never written back out (not in the history,
-/// not in API responses).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// not in API responses, not in `Debug` output).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SnmpOptions {
     pub op: SnmpOp,
@@ -87,6 +90,74 @@ pub struct SnmpOptions {
     /// Interfaces: poll twice this far apart and report bit rates.
     #[serde(default, with = "serde_human::option")]
     pub rate: Option<Duration>,
+    /// Topology: how many hops from the seeds to follow neighbours (0 polls the seeds only).
+    pub depth: u32,
+    /// Credential profiles to try on each device, in order (names; the caller resolves them
+    /// into `credentials`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
+    /// The credentials to try, in order; empty means the options' own.
+    #[serde(skip)]
+    pub credentials: Vec<Credential>,
+}
+
+/// One set of SNMP credentials, tried in turn on each device of a topology crawl.
+#[derive(Clone, PartialEq, Default)]
+pub struct Credential {
+    /// What results name it by: the profile name, or "options".
+    pub label: String,
+    pub version: SnmpVersion,
+    pub community: String,
+    pub user: Option<String>,
+    pub level: Option<String>,
+    pub auth_protocol: Option<String>,
+    pub auth_password: Option<String>,
+    pub priv_protocol: Option<String>,
+    pub priv_password: Option<String>,
+}
+
+fn redacted(s: &Option<String>) -> Option<&'static str> {
+    s.as_ref().map(|_| "<secret>")
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("label", &self.label)
+            .field("version", &self.version)
+            .field("user", &self.user)
+            .field("level", &self.level)
+            .field("auth_protocol", &self.auth_protocol)
+            .field("auth_password", &redacted(&self.auth_password))
+            .field("priv_protocol", &self.priv_protocol)
+            .field("priv_password", &redacted(&self.priv_password))
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for SnmpOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnmpOptions")
+            .field("op", &self.op)
+            .field("oids", &self.oids)
+            .field("version", &self.version)
+            .field("user", &self.user)
+            .field("level", &self.level)
+            .field("auth_protocol", &self.auth_protocol)
+            .field("auth_password", &redacted(&self.auth_password))
+            .field("priv_protocol", &self.priv_protocol)
+            .field("priv_password", &redacted(&self.priv_password))
+            .field("port", &self.port)
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .field("max_repetitions", &self.max_repetitions)
+            .field("concurrency", &self.concurrency)
+            .field("rate", &self.rate)
+            .field("depth", &self.depth)
+            .field("profiles", &self.profiles)
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for SnmpOptions {
@@ -108,6 +179,9 @@ impl Default for SnmpOptions {
             max_repetitions: 25,
             concurrency: 100,
             rate: None,
+            depth: 2,
+            profiles: Vec::new(),
+            credentials: Vec::new(),
         }
     }
 }
@@ -162,6 +236,46 @@ fn priv_protocol(name: &str) -> Result<PrivProtocol, ProbeError> {
 }
 
 impl SnmpOptions {
+    /// The options' own credentials, labelled "options".
+    pub fn own_credential(&self) -> Credential {
+        Credential {
+            label: "options".into(),
+            version: self.version,
+            community: self.community.clone(),
+            user: self.user.clone(),
+            level: self.level.clone(),
+            auth_protocol: self.auth_protocol.clone(),
+            auth_password: self.auth_password.clone(),
+            priv_protocol: self.priv_protocol.clone(),
+            priv_password: self.priv_password.clone(),
+        }
+    }
+
+    /// These options with another set of credentials.
+    pub fn with_credential(&self, c: &Credential) -> SnmpOptions {
+        SnmpOptions {
+            version: c.version,
+            community: c.community.clone(),
+            user: c.user.clone(),
+            level: c.level.clone(),
+            auth_protocol: c.auth_protocol.clone(),
+            auth_password: c.auth_password.clone(),
+            priv_protocol: c.priv_protocol.clone(),
+            priv_password: c.priv_password.clone(),
+            credentials: Vec::new(),
+            ..self.clone()
+        }
+    }
+
+    /// The credentials to try, in order.
+    pub fn credential_list(&self) -> Vec<Credential> {
+        if self.credentials.is_empty() {
+            vec![self.own_credential()]
+        } else {
+            self.credentials.clone()
+        }
+    }
+
     /// The OIDs as arcs (mib-2 for a walk of none).
     pub fn oid_arcs(&self) -> Result<Vec<Vec<u32>>, ProbeError> {
         if self.oids.is_empty() {
@@ -201,8 +315,19 @@ impl SnmpOptions {
         if self.concurrency == 0 {
             return Err(bad("concurrency must be at least 1"));
         }
-        if self.version == SnmpVersion::V3 {
-            self.auth().map(|_| ())?;
+        if self.depth > 16 {
+            return Err(bad("depth must be at most 16"));
+        }
+        for c in self.credential_list() {
+            let o = self.with_credential(&c);
+            if o.version == SnmpVersion::V3 {
+                o.auth().map_err(|e| match e {
+                    ProbeError::Options(m) if c.label != "options" => {
+                        bad(format!("profile '{}': {m}", c.label))
+                    }
+                    other => other,
+                })?;
+            }
         }
         Ok(())
     }
@@ -255,27 +380,16 @@ pub async fn run(
     ready: &mut Ready,
 ) -> Result<(), ProbeError> {
     ready.check(opts.validate())?;
+    if opts.op == SnmpOp::Topology {
+        return topology::crawl(targets, opts, ctx, ready).await;
+    }
     let oids: Vec<Oid> = opts
         .oid_arcs()?
         .iter()
         .map(|a| Oid::from_slice(a))
         .collect();
     let auth = ready.check(opts.auth())?;
-    // Accept answers up to the largest UDP datagram (the default 1472 bytes silently drops a
-    // GETBULK answer that needed IP fragments), and give the socket that many agents answer
-    // into as much buffer as the kernel allows.
-    let bind = |addr: &'static str| async move {
-        UdpTransport::builder()
-            .bind(addr)
-            .max_message_size(65_507)
-            .recv_buffer_size(8 << 20)
-            .build()
-            .await
-    };
-    let v4 = ready.check(bind("0.0.0.0:0").await.map_err(|e| {
-        ProbeError::io("open the SNMP socket", std::io::Error::other(e.to_string()))
-    }))?;
-    let v6 = bind("[::]:0").await.ok();
+    let (v4, v6) = ready.check(transports().await)?;
     ready.go();
 
     let (resolved, failed) = resolve_targets(targets, ctx).await;
@@ -287,6 +401,7 @@ pub async fn run(
             neighbors: Vec::new(),
             arp: Vec::new(),
             interfaces: Vec::new(),
+            device: None,
             elapsed_ms: 0.0,
             error: Some(why),
         }));
@@ -334,6 +449,7 @@ pub async fn run(
                     neighbors: got.neighbors,
                     arp: got.arp,
                     interfaces: got.interfaces,
+                    device: None,
                     elapsed_ms: ms(started.elapsed()),
                     error,
                 }
@@ -348,6 +464,24 @@ pub async fn run(
             },
         }
     }
+}
+
+/// The shared sockets: IPv4 (required) and IPv6 (when the host has it). They accept answers up
+/// to the largest UDP datagram (the default 1472 bytes silently drops a GETBULK answer that
+/// needed IP fragments), with as much receive buffer as the kernel allows for many agents.
+async fn transports() -> Result<(UdpTransport, Option<UdpTransport>), ProbeError> {
+    let bind = |addr: &'static str| async move {
+        UdpTransport::builder()
+            .bind(addr)
+            .max_message_size(65_507)
+            .recv_buffer_size(8 << 20)
+            .build()
+            .await
+    };
+    let v4 = bind("0.0.0.0:0").await.map_err(|e| {
+        ProbeError::io("open the SNMP socket", std::io::Error::other(e.to_string()))
+    })?;
+    Ok((v4, bind("[::]:0").await.ok()))
 }
 
 /// What one agent gave.
@@ -392,22 +526,8 @@ async fn poll(
             let roots: Vec<&[u32]> = oids.iter().map(Oid::arcs).collect();
             walk_all(&client, &roots, opts, grow, &mut raw).await
         }
-        SnmpOp::Neighbors => {
-            let r = walk_all(
-                &client,
-                &[
-                    &IF_DESCR,
-                    &IF_NAME,
-                    device::LLDP_LOC_PORT,
-                    device::LLDP_REM,
-                    device::LLDP_REM_MAN_ADDR,
-                    device::CDP_CACHE,
-                ],
-                opts,
-                grow,
-                &mut raw,
-            )
-            .await;
+        SnmpOp::Neighbors | SnmpOp::Topology => {
+            let r = walk_all(&client, NEIGHBOR_TABLES, opts, grow, &mut raw).await;
             got.neighbors = device::neighbors(&raw, &device::if_names(&raw));
             raw.clear();
             r
@@ -530,6 +650,15 @@ async fn walk_all(
 
 const IF_DESCR: [u32; 10] = [1, 3, 6, 1, 2, 1, 2, 2, 1, 2];
 const IF_NAME: [u32; 11] = [1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1];
+/// What neighbours are read from: interface names, then the LLDP and CDP tables.
+const NEIGHBOR_TABLES: &[&[u32]] = &[
+    &IF_DESCR,
+    &IF_NAME,
+    device::LLDP_LOC_PORT,
+    device::LLDP_REM,
+    device::LLDP_REM_MAN_ADDR,
+    device::CDP_CACHE,
+];
 
 /// Walks one subtree, appending its bindings. GETBULK's max-repetitions halves on tooBig and on
 /// a timeout (big answers are what get dropped on the way), down to 1 before giving up. With
