@@ -1,12 +1,15 @@
 //! Credential profiles: named SNMP credentials referenced by name from the CLI (`--profile`).
 //! What is not secret (version, user, protocols) lives in a plain profiles file; the secrets
-//! (community, passwords) live only in the secret store, encrypted, and come back out only to
-//! be used: listings say "set" or "not set".
+//! (community, passwords) live only in the secret store (the OS's Secret Service, or an
+//! encrypted file on headless servers) and come back out only to be used: listings say "set"
+//! or "not set".
 
 pub mod file;
+pub mod os;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -75,11 +78,96 @@ pub struct ProfileInfo {
     pub priv_password: &'static str,
 }
 
+/// The environment variable choosing the secret store: `auto` (the default: the OS secret store
+/// when the session has one, else the encrypted file), `os` or `file`.
+pub const STORE_ENV: &str = "WIRESCOPE_SECRET_STORE";
+
+/// Where secrets live.
+#[derive(Debug)]
+pub enum Secrets {
+    /// The OS secret store (Secret Service on Linux).
+    Os(os::OsStore),
+    /// The encrypted file.
+    File(file::FileStore),
+}
+
+impl Secrets {
+    /// The store `WIRESCOPE_SECRET_STORE` asks for. The file's passphrase comes from
+    /// `WIRESCOPE_SECRETS_PASSPHRASE`, or, with `prompt` and a terminal, is asked for.
+    pub fn open_default(prompt: bool) -> Result<Self, CredsError> {
+        let path = xdg("XDG_DATA_HOME", ".local/share").join("secrets.enc");
+        let file = || -> Result<Secrets, CredsError> {
+            let store = match file::FileStore::from_env(path.clone()) {
+                Err(_) if prompt && std::io::stdin().is_terminal() => {
+                    let pass =
+                        rpassword::prompt_password(format!("passphrase of {}: ", path.display()))
+                            .map_err(|e| CredsError::Store(format!("passphrase: {e}")))?;
+                    file::FileStore::new(path.clone(), Zeroizing::new(pass))?
+                }
+                other => other?,
+            };
+            Ok(Secrets::File(store))
+        };
+        match std::env::var(STORE_ENV).unwrap_or_default().as_str() {
+            "" | "auto" => match os::OsStore::connect() {
+                Ok(s) => Ok(Secrets::Os(s)),
+                Err(os_error) => file().map_err(|file_error| {
+                    CredsError::Store(format!(
+                        "no secret store: {os_error}; {file_error}",
+                        file_error = file_error.to_string().trim_start_matches("secret store: ")
+                    ))
+                }),
+            },
+            "os" => os::OsStore::connect().map(Secrets::Os),
+            "file" => file(),
+            other => Err(CredsError::Store(format!(
+                "{STORE_ENV}={other}: use auto, os or file"
+            ))),
+        }
+    }
+
+    /// Which store this is, for people.
+    pub fn describe(&self) -> String {
+        match self {
+            Secrets::Os(_) => "the OS secret store (Secret Service)".into(),
+            Secrets::File(f) => format!("the encrypted file {}", f.path().display()),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Result<Option<Zeroizing<String>>, CredsError> {
+        match self {
+            Secrets::Os(s) => s.get(key),
+            Secrets::File(s) => s.get(key),
+        }
+    }
+
+    pub fn set(&self, key: &str, secret: &str) -> Result<(), CredsError> {
+        match self {
+            Secrets::Os(s) => s.set(key, secret),
+            Secrets::File(s) => s.set(key, secret),
+        }
+    }
+
+    pub fn remove_prefix(&self, prefix: &str) -> Result<(), CredsError> {
+        match self {
+            Secrets::Os(s) => s.remove_prefix(prefix),
+            Secrets::File(s) => s.remove_prefix(prefix),
+        }
+    }
+
+    pub fn keys(&self) -> Result<Vec<String>, CredsError> {
+        match self {
+            Secrets::Os(s) => s.keys(),
+            Secrets::File(s) => s.keys(),
+        }
+    }
+}
+
 /// Profiles and their secrets.
 #[derive(Debug)]
 pub struct Creds {
     profiles: PathBuf,
-    secrets: file::FileStore,
+    secrets: Secrets,
 }
 
 const FIELDS: [&str; 3] = ["community", "auth_password", "priv_password"];
@@ -127,20 +215,24 @@ fn check_name(name: &str) -> Result<(), CredsError> {
 }
 
 impl Creds {
-    /// Profiles in `$XDG_CONFIG_HOME/wirescope/profiles.json`, secrets in the encrypted file
-    /// `$XDG_DATA_HOME/wirescope/secrets.enc` (passphrase from WIRESCOPE_SECRETS_PASSPHRASE).
-    pub fn open_default() -> Result<Self, CredsError> {
-        let secrets =
-            file::FileStore::from_env(xdg("XDG_DATA_HOME", ".local/share").join("secrets.enc"))?;
+    /// Profiles in `$XDG_CONFIG_HOME/wirescope/profiles.json`, secrets in the store
+    /// [`Secrets::open_default`] picks (the OS secret store, or the encrypted file
+    /// `$XDG_DATA_HOME/wirescope/secrets.enc`).
+    pub fn open_default(prompt: bool) -> Result<Self, CredsError> {
         Ok(Creds {
             profiles: xdg("XDG_CONFIG_HOME", ".config").join("profiles.json"),
-            secrets,
+            secrets: Secrets::open_default(prompt)?,
         })
     }
 
     /// Profiles and secrets at the given places.
-    pub fn open(profiles: PathBuf, secrets: file::FileStore) -> Self {
+    pub fn open(profiles: PathBuf, secrets: Secrets) -> Self {
         Creds { profiles, secrets }
+    }
+
+    /// Where the secrets are kept, for people.
+    pub fn store(&self) -> String {
+        self.secrets.describe()
     }
 
     fn load(&self) -> Result<Profiles, CredsError> {
@@ -251,7 +343,7 @@ mod tests {
             Zeroizing::new("a long passphrase".into()),
         )
         .unwrap();
-        let creds = Creds::open(dir.join("profiles.json"), store);
+        let creds = Creds::open(dir.join("profiles.json"), Secrets::File(store));
         let meta = SnmpProfile {
             version: "3".into(),
             user: Some("ops".into()),

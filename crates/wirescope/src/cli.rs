@@ -69,9 +69,9 @@ pub enum Command {
     /// Map the network: crawl from seed devices through their LLDP/CDP neighbours, by SNMP.
     #[command(after_long_help = TOPOLOGY_EXAMPLES)]
     Topology(TopologyArgs),
-    /// Credential profiles: named SNMP credentials whose secrets are kept encrypted
-    /// (passphrase in WIRESCOPE_SECRETS_PASSPHRASE), used with --profile NAME.
-    #[command(subcommand)]
+    /// Credential profiles: named SNMP credentials whose secrets live in the OS secret store or an
+    /// encrypted file, used with --profile NAME.
+    #[command(subcommand, after_long_help = CREDS_HELP)]
     Creds(CredsCmd),
     /// Serve the dashboard and the REST/WebSocket API (the main job), with run history in SQLite.
     Serve(ServeArgs),
@@ -273,6 +273,23 @@ pub struct InterfacesArgs {
     #[arg(long, value_name = "DURATION", value_parser = duration)]
     pub rate: Option<Duration>,
 }
+
+const CREDS_HELP: &str = "\
+Secrets (communities, passwords) never touch disk in plaintext. Where they live is chosen by
+WIRESCOPE_SECRET_STORE:
+  auto (default)  the OS secret store (Secret Service: GNOME Keyring, KWallet, KeePassXC) when the
+                  session has one, else the encrypted file
+  os              the OS secret store only
+  file            the encrypted file $XDG_DATA_HOME/wirescope/secrets.enc (XChaCha20-Poly1305, key
+                  from Argon2id over the passphrase in WIRESCOPE_SECRETS_PASSPHRASE, or asked for
+                  on a terminal)
+Profiles themselves (version, user, protocols) are in $XDG_CONFIG_HOME/wirescope/profiles.json.
+
+Examples:
+  WIRESCOPE_SNMP_COMMUNITY=s3cret wirescope creds add core   # -c works too, but lands in shell history
+  wirescope creds add edge -v 3 -u ops -a SHA-256 -x AES   # passwords from WIRESCOPE_SNMP_AUTH_PASSWORD/_PRIV_PASSWORD
+  wirescope creds test edge 10.0.0.1
+  wirescope topology 10.0.0.1 --profile core --profile edge";
 
 const TOPOLOGY_EXAMPLES: &str = "\
 Each device is polled with the first credential that answers: the --profile options in the

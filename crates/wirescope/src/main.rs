@@ -296,7 +296,7 @@ fn snmp_version(v: &str) -> wirescope_probe::snmp::SnmpVersion {
 /// The credentials of a profile, labelled with its name.
 fn profile_credential(name: &str) -> Result<wirescope_probe::snmp::Credential, Failure> {
     let creds =
-        wirescope_creds::Creds::open_default().map_err(|e| Failure::Runtime(e.to_string()))?;
+        wirescope_creds::Creds::open_default(true).map_err(|e| Failure::Runtime(e.to_string()))?;
     let (p, secrets) = creds
         .snmp(name)
         .map_err(|e| Failure::Runtime(e.to_string()))?;
@@ -333,7 +333,7 @@ fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure> {
     };
     match cmd {
         cli::CredsCmd::Add(a) => {
-            let creds = Creds::open_default().map_err(runtime)?;
+            let creds = Creds::open_default(true).map_err(runtime)?;
             let profile = SnmpProfile {
                 version: a.snmp_version,
                 user: a.user,
@@ -352,13 +352,12 @@ fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure> {
                     wirescope_creds::CredsError::BadName(_) => Failure::Usage(e.to_string()),
                     other => Failure::Runtime(other.to_string()),
                 })?;
-            println!("profile '{}' saved", a.name);
+            println!("profile '{}' saved (secrets in {})", a.name, creds.store());
             Ok(CredsOutcome::Done(ExitCode::SUCCESS))
         }
         cli::CredsCmd::List { json } => {
-            let list = Creds::open_default()
-                .and_then(|c| c.list())
-                .map_err(runtime)?;
+            let creds = Creds::open_default(true).map_err(runtime)?;
+            let list = creds.list().map_err(runtime)?;
             if json {
                 println!(
                     "{}",
@@ -384,11 +383,12 @@ fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure> {
                         p.priv_password
                     );
                 }
+                eprintln!("secrets kept in {}", creds.store());
             }
             Ok(CredsOutcome::Done(ExitCode::SUCCESS))
         }
         cli::CredsCmd::Rm { name } => {
-            let existed = Creds::open_default()
+            let existed = Creds::open_default(true)
                 .and_then(|c| c.remove(&name))
                 .map_err(runtime)?;
             if !existed {

@@ -526,6 +526,7 @@ fn credential_profiles_keep_secrets_encrypted_and_work() {
             .args(args)
             .env("XDG_CONFIG_HOME", dir.join("config"))
             .env("XDG_DATA_HOME", dir.join("data"))
+            .env("WIRESCOPE_SECRET_STORE", "file")
             .env("WIRESCOPE_SECRETS_PASSPHRASE", passphrase)
             .env("WIRESCOPE_SNMP_AUTH_PASSWORD", auth)
             .env("WIRESCOPE_SNMP_PRIV_PASSWORD", privacy)

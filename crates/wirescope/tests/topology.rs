@@ -23,6 +23,7 @@ fn run(lab: &HashMap<String, String>, dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("XDG_CONFIG_HOME", dir.join("config"))
         .env("XDG_DATA_HOME", dir.join("data"))
+        .env("WIRESCOPE_SECRET_STORE", "file")
         .env("WIRESCOPE_SECRETS_PASSPHRASE", "topology test passphrase")
         .env(
             "WIRESCOPE_SNMP_AUTH_PASSWORD",
