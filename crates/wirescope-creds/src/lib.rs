@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use wirescope_probe::snmp::{Credential, SnmpOp, SnmpOptions, SnmpVersion};
 use zeroize::Zeroizing;
 
 /// What went wrong with profiles or the secret store.
@@ -311,6 +312,56 @@ impl Creds {
                 snmp,
             })
             .collect())
+    }
+
+    /// A profile as SNMP credentials, labelled with its name.
+    pub fn snmp_credential(&self, name: &str) -> Result<Credential, CredsError> {
+        let (p, secrets) = self.snmp(name)?;
+        let reveal = |s: Option<Zeroizing<String>>| s.map(|v| v.to_string());
+        Ok(Credential {
+            label: name.to_string(),
+            version: match p.version.as_str() {
+                "1" => SnmpVersion::V1,
+                "3" => SnmpVersion::V3,
+                _ => SnmpVersion::V2c,
+            },
+            community: reveal(secrets.community).unwrap_or_else(|| "public".into()),
+            user: p.user,
+            level: p.level,
+            auth_protocol: p.auth_protocol,
+            auth_password: reveal(secrets.auth_password),
+            priv_protocol: p.priv_protocol,
+            priv_password: reveal(secrets.priv_password),
+        })
+    }
+
+    /// Puts the profiles named in `o.profiles` to use: a topology crawl tries them in order
+    /// (then the options' own credentials when `keep_own`); any other run takes its one profile's
+    /// credentials in place of its own.
+    pub fn apply(&self, o: &mut SnmpOptions, keep_own: bool) -> Result<(), CredsError> {
+        match o.profiles.as_slice() {
+            [] => Ok(()),
+            names if o.op == SnmpOp::Topology => {
+                let mut list = names
+                    .iter()
+                    .map(|n| self.snmp_credential(n))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if keep_own {
+                    list.push(o.own_credential());
+                }
+                o.credentials = list;
+                Ok(())
+            }
+            [one] => {
+                let profiles = o.profiles.clone();
+                *o = o.with_credential(&self.snmp_credential(one)?);
+                o.profiles = profiles;
+                Ok(())
+            }
+            _ => Err(CredsError::Profiles(
+                "one profile per run (only topology tries several in order)".into(),
+            )),
+        }
     }
 
     /// A profile's settings and secrets, to use them.

@@ -153,27 +153,27 @@ pub struct ScanResult {
 }
 
 /// What one agent answered.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnmpResult {
     pub target: String,
     pub addr: Option<IpAddr>,
     /// The bindings read, in order (on an error, those read before it).
     pub varbinds: Vec<SnmpVarbind>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub neighbors: Vec<Neighbor>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub arp: Vec<ArpEntry>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub interfaces: Vec<Interface>,
     /// Topology crawls: who the device says it is.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<Device>,
     pub elapsed_ms: f64,
     pub error: Option<String>,
 }
 
 /// A device met in a topology crawl, as it describes itself.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Device {
     /// sysName.0.
     pub name: Option<String>,
@@ -192,7 +192,7 @@ pub struct Device {
 }
 
 /// One LLDP or CDP neighbour of a device.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Neighbor {
     /// "lldp" or "cdp".
     pub protocol: String,
@@ -208,7 +208,7 @@ pub struct Neighbor {
 }
 
 /// One entry of a device's ARP / neighbour table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArpEntry {
     pub ip: IpAddr,
     pub mac: String,
@@ -220,7 +220,7 @@ pub struct ArpEntry {
 }
 
 /// One interface of a device.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Interface {
     pub index: i64,
     pub name: String,
@@ -243,7 +243,7 @@ pub struct Interface {
 }
 
 /// One variable binding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnmpVarbind {
     /// Numeric, dotted, with a leading dot (as `snmpwalk -On`).
     pub oid: String,

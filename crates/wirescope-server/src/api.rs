@@ -22,6 +22,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/runs/{id}/export", get(export))
         .route("/runs/{id}/cancel", axum::routing::post(cancel))
         .route("/runs/{a}/compare/{b}", get(compare))
+        .route("/runs/{id}/topology", get(crate::topology::map))
+        .route(
+            "/topology/layout",
+            get(crate::topology::layout).put(crate::topology::save_layout),
+        )
+        .merge(crate::creds::routes())
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,7 +133,21 @@ fn options_of<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Resul
 }
 
 async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
-    let (req, text) = parse_create(&body, state.config.max_targets)?;
+    let (mut req, text) = parse_create(&body, state.config.max_targets)?;
+    if let ProbeOptions::Snmp(o) = &mut req.probe
+        && !o.profiles.is_empty()
+    {
+        // A crawl tries the body's own credentials after the profiles only when it gave some.
+        let given: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        let keep_own = ["community", "user"]
+            .iter()
+            .any(|k| given["options"].get(k).is_some());
+        let resolved = crate::creds::resolve(std::mem::take(o), keep_own).await?;
+        resolved
+            .validate()
+            .map_err(|e| ApiError::field("options.profiles", e.to_string()))?;
+        *o = resolved;
+    }
     let total = req.total();
     let id = state.runs.start(req, &text)?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "total": total}))).into_response())
@@ -174,7 +194,7 @@ async fn list(
     Ok(Json(json!({"runs": runs, "total": total})).into_response())
 }
 
-fn parse_id(raw: &str) -> Result<i64, ApiError> {
+pub(crate) fn parse_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse()
         .map_err(|_| ApiError::field("id", format!("'{raw}' is not a run id")))
 }

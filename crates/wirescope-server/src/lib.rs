@@ -1,13 +1,18 @@
 //! The dashboard server: a thin axum layer over the probe engine and the run store. REST for
 //! runs, a WebSocket that streams results live, the OpenAPI document, and the embedded UI.
 
+// The OpenAPI document is one json! literal, deeper than the default macro recursion limit.
+#![recursion_limit = "512"]
+
 mod api;
 mod assets;
 mod compare;
+mod creds;
 mod error;
 mod export;
 mod openapi;
 mod runs;
+mod topology;
 mod ws;
 
 pub use error::ApiError;

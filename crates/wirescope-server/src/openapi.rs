@@ -15,7 +15,7 @@ fn spec() -> Value {
         "info": {
             "title": "wirescope",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Batch network diagnostics (ping, traceroute, DNS, TCP scan) streamed live. When the server was started with an access token, every /api request needs `Authorization: Bearer TOKEN` or `?token=TOKEN` (401 otherwise)."
+            "description": "Batch network diagnostics (ping, traceroute, DNS, TCP scan, SNMP: get/walk, neighbours, ARP, interfaces, topology crawls) streamed live, and credential profiles whose secrets stay in the secret store. When the server was started with an access token, every /api request needs `Authorization: Bearer TOKEN` or `?token=TOKEN` (401 otherwise)."
         },
         "paths": {
             "/api/runs": {
@@ -32,7 +32,7 @@ fn spec() -> Value {
                 "get": {
                     "summary": "List runs, newest first",
                     "parameters": [
-                        {"name": "kind", "in": "query", "schema": {"enum": ["ping", "trace", "dns", "scan"]}},
+                        {"name": "kind", "in": "query", "schema": {"enum": ["ping", "trace", "dns", "scan", "snmp"]}},
                         {"name": "status", "in": "query", "schema": {"$ref": "#/components/schemas/Status"}},
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50, "minimum": 1, "maximum": 500}},
                         {"name": "offset", "in": "query", "schema": {"type": "integer", "default": 0}}
@@ -73,6 +73,40 @@ fn spec() -> Value {
                     "responses": {"200": {"description": "the differences", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Comparison"}}}}, "400": error, "404": error}
                 }
             },
+            "/api/runs/{id}/topology": {
+                "get": {
+                    "summary": "The map of an SNMP run (a topology crawl: devices, links between ports)",
+                    "parameters": [id_param("id"), {"name": "format", "in": "query", "schema": {"enum": ["json", "dot"], "default": "json"}}],
+                    "responses": {"200": {"description": "the map (JSON), or Graphviz DOT as a download", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Topology"}}, "text/vnd.graphviz": {}}}, "400": error, "404": error, "409": error}
+                }
+            },
+            "/api/topology/layout": {
+                "get": {"summary": "The saved positions of map nodes", "responses": {"200": {"description": "the layout", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Layout"}}}}}},
+                "put": {
+                    "summary": "Save the positions of map nodes (replaces the saved layout)",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Layout"}}}},
+                    "responses": {"204": {"description": "saved"}, "400": error}
+                }
+            },
+            "/api/creds": {
+                "get": {
+                    "summary": "Credential profiles and where their secrets are kept (never the secrets)",
+                    "responses": {"200": {"description": "the profiles", "content": {"application/json": {"schema": {"type": "object", "properties": {"store": {"type": "string", "examples": ["the OS secret store (Secret Service)"]}, "profiles": {"type": "array", "items": {"$ref": "#/components/schemas/Profile"}}}}}}}, "503": {"description": "no secret store: no Secret Service on the session bus and no WIRESCOPE_SECRETS_PASSPHRASE for the encrypted file", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+                }
+            },
+            "/api/creds/{name}": {
+                "put": {
+                    "summary": "Add or replace a profile; set or replace its secrets",
+                    "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PutProfile"}}}},
+                    "responses": {"200": {"description": "the profile as listed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Profile"}}}}, "400": error, "503": error}
+                },
+                "delete": {
+                    "summary": "Remove a profile and its secrets",
+                    "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": {"204": {"description": "removed"}, "404": error, "503": error}
+                }
+            },
             "/api/ws": {
                 "get": {
                     "summary": "WebSocket: live results",
@@ -91,10 +125,10 @@ fn spec() -> Value {
                     "required": ["kind"],
                     "additionalProperties": false,
                     "properties": {
-                        "kind": {"enum": ["ping", "trace", "dns", "scan"]},
+                        "kind": {"enum": ["ping", "trace", "dns", "scan", "snmp"]},
                         "targets": {"type": "array", "items": {"type": "string"}, "description": "target expressions: addresses, names, CIDR, ranges"},
                         "targets_text": {"type": "string", "description": "the same as text: commas, spaces, newlines, # comments (give targets or targets_text)"},
-                        "options": {"oneOf": [{"$ref": "#/components/schemas/PingOptions"}, {"$ref": "#/components/schemas/TraceOptions"}, {"$ref": "#/components/schemas/DnsOptions"}, {"$ref": "#/components/schemas/ScanOptions"}]},
+                        "options": {"oneOf": [{"$ref": "#/components/schemas/PingOptions"}, {"$ref": "#/components/schemas/TraceOptions"}, {"$ref": "#/components/schemas/DnsOptions"}, {"$ref": "#/components/schemas/ScanOptions"}, {"$ref": "#/components/schemas/SnmpOptions"}]},
                         "net": {"$ref": "#/components/schemas/NetOptions"}
                     }
                 },
@@ -103,14 +137,49 @@ fn spec() -> Value {
                 "TraceOptions": {"type": "object", "additionalProperties": false, "properties": {"protocol": {"enum": ["icmp", "udp", "tcp"]}, "max_hops": {"type": "integer", "default": 30}, "first_hop": {"type": "integer", "default": 1}, "port": {"type": "integer"}, "queries": {"type": "integer", "default": 3}, "timeout": {"$ref": "#/components/schemas/Duration"}, "rate": {"type": "integer", "default": 10000}, "resolve": {"type": "boolean"}}},
                 "DnsOptions": {"type": "object", "additionalProperties": false, "properties": {"types": {"type": "array", "items": {"enum": ["A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "PTR", "SRV", "CAA", "ANY"]}}, "server": {"type": "string", "description": "IP or IP:PORT"}, "timeout": {"$ref": "#/components/schemas/Duration"}, "retries": {"type": "integer", "default": 2}, "tcp": {"type": "boolean"}, "concurrency": {"type": "integer", "default": 100}, "rate": {"type": "integer", "default": 0}}},
                 "ScanOptions": {"type": "object", "additionalProperties": false, "properties": {"ports": {"type": "string", "examples": ["22,80,8000-8100"]}, "top": {"type": "integer", "default": 1000}, "timeout": {"$ref": "#/components/schemas/Duration"}, "banners": {"type": "boolean"}, "banner_timeout": {"$ref": "#/components/schemas/Duration"}, "concurrency": {"type": "integer", "default": 0}, "rate": {"type": "integer", "default": 0}, "method": {"enum": ["auto", "syn", "connect"]}, "retries": {"type": "integer", "default": 1}}},
+                "SnmpOptions": {"type": "object", "additionalProperties": false, "description": "Secrets (community, auth_password, priv_password) are used, never stored or returned; better, name credential profiles in `profiles`.", "properties": {
+                    "op": {"enum": ["get", "walk", "neighbors", "arp", "interfaces", "topology"], "default": "get"},
+                    "oids": {"type": "array", "items": {"type": "string"}, "examples": [["sysName.0", "IF-MIB::ifTable", "1.3.6.1.2.1.1"]], "description": "get: required; walk: mib-2 when empty"},
+                    "version": {"enum": ["1", "2c", "3"], "default": "2c"},
+                    "community": {"type": "string", "writeOnly": true, "default": "public"},
+                    "user": {"type": "string"}, "level": {"enum": ["noAuthNoPriv", "authNoPriv", "authPriv"]},
+                    "auth_protocol": {"enum": ["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"]}, "auth_password": {"type": "string", "writeOnly": true},
+                    "priv_protocol": {"enum": ["AES", "AES-192", "AES-256", "AES-192-C", "AES-256-C"]}, "priv_password": {"type": "string", "writeOnly": true},
+                    "profiles": {"type": "array", "items": {"type": "string"}, "description": "credential profiles (see /api/creds): one for get/walk/neighbors/arp/interfaces; topology tries them in order on each device (then the body's own community/user when given)"},
+                    "port": {"type": "integer", "default": 161}, "timeout": {"$ref": "#/components/schemas/Duration"}, "retries": {"type": "integer", "default": 2},
+                    "max_repetitions": {"type": "integer", "default": 25}, "concurrency": {"type": "integer", "default": 100},
+                    "rate": {"$ref": "#/components/schemas/Duration", "description": "interfaces: poll twice this far apart for bit rates"},
+                    "depth": {"type": "integer", "default": 2, "maximum": 16, "description": "topology: hops from the seeds"}
+                }},
+                "Profile": {"type": "object", "description": "a credential profile as listed: its settings and which secrets are set, never the secrets", "properties": {
+                    "name": {"type": "string"},
+                    "snmp": {"type": "object", "properties": {"version": {"enum": ["1", "2c", "3"]}, "user": {"type": ["string", "null"]}, "level": {"type": ["string", "null"]}, "auth_protocol": {"type": ["string", "null"]}, "priv_protocol": {"type": ["string", "null"]}}},
+                    "community": {"enum": ["set", "not set"]}, "auth_password": {"enum": ["set", "not set"]}, "priv_password": {"enum": ["set", "not set"]}
+                }},
+                "PutProfile": {"type": "object", "additionalProperties": false, "description": "secrets given (non-empty) set or replace the stored ones; secrets left out stay", "properties": {
+                    "version": {"enum": ["1", "2c", "3"], "default": "2c"}, "user": {"type": "string"}, "level": {"enum": ["noAuthNoPriv", "authNoPriv", "authPriv"]},
+                    "auth_protocol": {"type": "string"}, "priv_protocol": {"type": "string"},
+                    "community": {"type": "string", "writeOnly": true}, "auth_password": {"type": "string", "writeOnly": true}, "priv_password": {"type": "string", "writeOnly": true}
+                }},
+                "Topology": {"type": "object", "properties": {
+                    "nodes": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "string"}, "label": {"type": "string"}, "addr": {"type": ["string", "null"]}, "polled": {"type": "boolean", "description": "false: seen as a neighbour but not read (depth limit, no address, no answer)"},
+                        "descr": {"type": ["string", "null"]}, "object_id": {"type": ["string", "null"]}, "chassis_id": {"type": ["string", "null"]}, "platform": {"type": ["string", "null"]}, "capabilities": {"type": ["string", "null"]},
+                        "credential": {"type": ["string", "null"]}, "depth": {"type": ["integer", "null"]}, "error": {"type": ["string", "null"]}}}},
+                    "links": {"type": "array", "items": {"type": "object", "properties": {
+                        "source": {"type": "string"}, "source_port": {"type": "string"}, "target": {"type": "string"}, "target_port": {"type": ["string", "null"]},
+                        "protocol": {"type": "string", "examples": ["lldp", "cdp", "cdp,lldp"]}, "both_ends": {"type": "boolean"}}}},
+                    "components": {"type": "integer", "description": "connected groups of devices"}
+                }},
+                "Layout": {"type": "object", "additionalProperties": false, "required": ["positions"], "properties": {"positions": {"type": "object", "additionalProperties": {"type": "object", "required": ["x", "y"], "properties": {"x": {"type": "number"}, "y": {"type": "number"}}}, "description": "node positions by device id"}}},
                 "NetOptions": {"type": "object", "additionalProperties": false, "properties": {"netns": {"type": "string"}, "interface": {"type": "string"}, "source": {"type": "string"}, "family": {"enum": ["any", "v4", "v6"]}, "resolvers": {"type": "array", "items": {"type": "string", "examples": ["192.0.2.53:53"]}}}},
                 "Run": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "kind": {"enum": ["ping", "trace", "dns", "scan"]}, "status": {"$ref": "#/components/schemas/Status"},
+                    "id": {"type": "integer"}, "kind": {"enum": ["ping", "trace", "dns", "scan", "snmp"]}, "status": {"$ref": "#/components/schemas/Status"},
                     "created_at": {"type": "integer", "description": "ms since the epoch"}, "started_at": {"type": ["integer", "null"]}, "finished_at": {"type": ["integer", "null"]},
                     "targets_text": {"type": "string"}, "options": {"type": "object"}, "net": {"type": "object"}, "total": {"type": "integer"}, "done": {"type": "integer"},
                     "summary": {"type": ["object", "null"], "description": "the closing summary, as the CLI's summary line"}, "error": {"type": ["string", "null"]}, "source": {"enum": ["api", "cli"]}
                 }},
-                "Result": {"type": "object", "description": "exactly the CLI's NDJSON result objects (see README: kind, target, addr, error and the per-kind fields)", "required": ["kind", "target"], "properties": {"kind": {"enum": ["ping", "trace", "dns", "scan"]}, "target": {"type": "string"}, "addr": {"type": ["string", "null"]}, "error": {"type": ["string", "null"]}}},
+                "Result": {"type": "object", "description": "exactly the CLI's NDJSON result objects (see README: kind, target, addr, error and the per-kind fields)", "required": ["kind", "target"], "properties": {"kind": {"enum": ["ping", "trace", "dns", "scan", "snmp"]}, "target": {"type": "string"}, "addr": {"type": ["string", "null"]}, "error": {"type": ["string", "null"]}}},
                 "Comparison": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}, "kind": {"type": "string"}, "unchanged": {"type": "integer"}, "changes": {"type": "array", "items": {"type": "object", "properties": {"target": {"type": "string"}, "change": {"enum": ["became_dead", "became_alive", "rtt_changed", "ports_opened", "ports_closed", "answers_changed", "rcode_changed", "path_changed", "reached_changed", "added", "removed"]}, "before": {"type": "string"}, "after": {"type": "string"}, "detail": {"type": "string"}}}}}}
             }
         }
@@ -129,6 +198,10 @@ mod tests {
             "/api/runs/{a}/compare/{b}",
             "/api/ws",
             "/api/openapi.json",
+            "/api/runs/{id}/topology",
+            "/api/topology/layout",
+            "/api/creds",
+            "/api/creds/{name}",
         ] {
             assert!(spec["paths"][route].is_object(), "{route} is documented");
         }

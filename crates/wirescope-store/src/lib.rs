@@ -91,7 +91,8 @@ pub struct Store {
     path: PathBuf,
 }
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         kind TEXT NOT NULL,
@@ -116,7 +117,15 @@ const MIGRATIONS: &[&str] = &["
         data TEXT NOT NULL,
         PRIMARY KEY (run_id, seq)
     ) WITHOUT ROWID;
-"];
+",
+    "
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+",
+];
 
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> i64 {
@@ -338,6 +347,28 @@ impl Store {
             .collect()
     }
 
+    /// A stored setting (a JSON document the UI keeps, such as the topology layout).
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Stores a setting, replacing the one before.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            params![key, value, now_ms()],
+        )?;
+        Ok(())
+    }
+
     /// Deletes a run and its results; false when there was no such run.
     pub fn delete(&self, id: i64) -> Result<bool, StoreError> {
         Ok(self
@@ -410,6 +441,21 @@ mod tests {
             std::env::temp_dir().join(format!("wirescope-store-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir.join("nested/wirescope.db")
+    }
+
+    #[test]
+    fn settings_replace_and_survive_reopening() {
+        let path = temp_db("settings");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.setting("topology.layout").unwrap(), None);
+        store.set_setting("topology.layout", "{\"a\":1}").unwrap();
+        store.set_setting("topology.layout", "{\"a\":2}").unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.setting("topology.layout").unwrap().as_deref(),
+            Some("{\"a\":2}")
+        );
     }
 
     fn new_run() -> NewRun<'static> {

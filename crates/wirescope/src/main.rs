@@ -240,7 +240,6 @@ fn snmp_options(
     oids: Vec<String>,
     rate: Option<std::time::Duration>,
 ) -> Result<wirescope_probe::snmp::SnmpOptions, Failure> {
-    use wirescope_probe::snmp::SnmpOp;
     let flags_given = a.community.is_some() || a.user.is_some();
     let mut o = wirescope_probe::snmp::SnmpOptions {
         op,
@@ -261,25 +260,14 @@ fn snmp_options(
         rate,
         ..Default::default()
     };
-    match a.profile.as_slice() {
-        [] => {}
-        names if op == SnmpOp::Topology => {
-            let mut list = names
-                .iter()
-                .map(|n| profile_credential(n))
-                .collect::<Result<Vec<_>, _>>()?;
-            if flags_given {
-                list.push(o.own_credential());
-            }
-            o.profiles = names.to_vec();
-            o.credentials = list;
-        }
-        [one] => o = o.with_credential(&profile_credential(one)?),
-        _ => {
-            return Err(Failure::Usage(
-                "--profile is given once here (only topology tries several in order)".into(),
-            ));
-        }
+    if !a.profile.is_empty() {
+        o.profiles = a.profile;
+        let creds = wirescope_creds::Creds::open_default(true)
+            .map_err(|e| Failure::Runtime(e.to_string()))?;
+        creds.apply(&mut o, flags_given).map_err(|e| match e {
+            wirescope_creds::CredsError::Profiles(m) => Failure::Usage(format!("--profile: {m}")),
+            other => Failure::Runtime(other.to_string()),
+        })?;
     }
     Ok(o)
 }
@@ -291,27 +279,6 @@ fn snmp_version(v: &str) -> wirescope_probe::snmp::SnmpVersion {
         "3" => SnmpVersion::V3,
         _ => SnmpVersion::V2c,
     }
-}
-
-/// The credentials of a profile, labelled with its name.
-fn profile_credential(name: &str) -> Result<wirescope_probe::snmp::Credential, Failure> {
-    let creds =
-        wirescope_creds::Creds::open_default(true).map_err(|e| Failure::Runtime(e.to_string()))?;
-    let (p, secrets) = creds
-        .snmp(name)
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
-    let reveal = |s: Option<zeroize::Zeroizing<String>>| s.map(|v| v.to_string());
-    Ok(wirescope_probe::snmp::Credential {
-        label: name.to_string(),
-        version: snmp_version(&p.version),
-        community: reveal(secrets.community).unwrap_or_else(|| "public".into()),
-        user: p.user,
-        level: p.level,
-        auth_protocol: p.auth_protocol,
-        auth_password: reveal(secrets.auth_password),
-        priv_protocol: p.priv_protocol,
-        priv_password: reveal(secrets.priv_password),
-    })
 }
 
 /// A probe run described by the command line: targets, network, output, probe.
@@ -398,11 +365,14 @@ fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure> {
             Ok(CredsOutcome::Done(ExitCode::SUCCESS))
         }
         cli::CredsCmd::Test(a) => {
-            let o = wirescope_probe::snmp::SnmpOptions {
+            let mut o = wirescope_probe::snmp::SnmpOptions {
                 oids: vec!["sysName.0".into(), "sysDescr.0".into()],
+                profiles: vec![a.name],
                 ..Default::default()
-            }
-            .with_credential(&profile_credential(&a.name)?);
+            };
+            Creds::open_default(true)
+                .and_then(|c| c.apply(&mut o, false))
+                .map_err(runtime)?;
             Ok(CredsOutcome::Run(Box::new((
                 a.targets,
                 a.net,

@@ -46,13 +46,33 @@ impl Server {
     }
 
     fn start_in(dir: PathBuf, extra: &[&str]) -> Server {
+        Server::spawn(dir, extra, &[], Stdio::inherit())
+    }
+
+    /// A server with its own environment (profiles and secrets under its directory), writing
+    /// its log to `server.log` there.
+    fn start_env(name: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let dir = std::env::temp_dir().join(format!("wirescope-api-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let log = std::fs::File::create(dir.join("server.log")).unwrap_or_else(|e| panic!("{e}"));
+        let mut vars: Vec<(&str, String)> = vec![
+            ("XDG_CONFIG_HOME", dir.join("config").display().to_string()),
+            ("XDG_DATA_HOME", dir.join("data").display().to_string()),
+        ];
+        vars.extend(env.iter().map(|(k, v)| (*k, v.to_string())));
+        Server::spawn(dir, extra, &vars, Stdio::from(log))
+    }
+
+    fn spawn(dir: PathBuf, extra: &[&str], env: &[(&str, String)], stderr: Stdio) -> Server {
         let db = dir.join("wirescope.db");
         let mut child = Command::new(env!("CARGO_BIN_EXE_wirescope"))
             .args(["serve", "--listen", "127.0.0.1:0", "--db"])
             .arg(&db)
             .args(extra)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .unwrap_or_else(|e| panic!("start wirescope serve: {e}"));
         let mut line = String::new();
@@ -728,5 +748,207 @@ fn cli_runs_saved_with_save_appear_in_the_history() {
     assert_eq!(
         &full["results"][0], &printed[0],
         "the history holds exactly what was printed"
+    );
+}
+
+/// Every file under `dir`, as text.
+fn everything_under(dir: &std::path::Path) -> String {
+    let mut out = String::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                out.push_str(&everything_under(&path));
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                out.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn credential_profiles_and_topology_maps_over_the_api() {
+    if !lab_up() {
+        return;
+    }
+    // Secrets of the lab's v3 user (lab/lab.env), set through the API only.
+    let (auth, privacy) = ("wsl-auth-sha-aes", "wsl-priv-sha-aes");
+    let server = Server::start_env(
+        "creds",
+        &[],
+        &[
+            ("WIRESCOPE_SECRET_STORE", "file"),
+            ("WIRESCOPE_SECRETS_PASSPHRASE", "api test passphrase"),
+        ],
+    );
+    let (status, listed) = server.json("GET", "/api/creds", None);
+    assert_eq!(status, 200, "{listed}");
+    assert!(
+        listed["store"]
+            .as_str()
+            .is_some_and(|s| s.contains("encrypted file"))
+    );
+    assert_eq!(listed["profiles"], json!([]));
+    let v3 = json!({"version": "3", "user": "wsl-sha-aes", "auth_protocol": "SHA", "priv_protocol": "AES",
+        "auth_password": auth, "priv_password": privacy});
+    let (status, saved) = server.json("PUT", "/api/creds/lab-v3", Some(v3));
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(
+        (
+            saved["auth_password"].as_str(),
+            saved["priv_password"].as_str(),
+            saved["community"].as_str()
+        ),
+        (Some("set"), Some("set"), Some("not set"))
+    );
+    // Settings replaced without secrets keep the stored secrets.
+    let (status, kept) = server.json(
+        "PUT",
+        "/api/creds/lab-v3",
+        Some(json!({"version": "3", "user": "wsl-sha-aes", "auth_protocol": "SHA", "priv_protocol": "AES"})),
+    );
+    assert_eq!((status, kept["auth_password"].as_str()), (200, Some("set")));
+    let (status, _) = server.json(
+        "PUT",
+        "/api/creds/wrong",
+        Some(json!({"community": "not-the-community"})),
+    );
+    assert_eq!(status, 200);
+    for (path, body, field) in [
+        ("/api/creds/bad%20name", json!({}), "name"),
+        ("/api/creds/x", json!({"secret": "x"}), "secret"),
+        ("/api/creds/x", json!({"version": "4"}), "body"),
+    ] {
+        let (status, err) = server.json("PUT", path, Some(body));
+        assert_eq!(
+            (status, err["field"].as_str()),
+            (400, Some(field)),
+            "{path}: {err}"
+        );
+    }
+    let (status, _) = server.json("DELETE", "/api/creds/absent", None);
+    assert_eq!(status, 404);
+
+    // A crawl that tries the profiles in order.
+    let id = server.create(json!({"kind": "snmp", "targets": ["198.18.0.161"], "net": {"netns": "wsl-c"},
+        "options": {"op": "topology", "depth": 1, "profiles": ["wrong", "lab-v3"], "timeout": "300ms", "retries": 0}}));
+    let run = server.wait(id, 30);
+    assert_eq!(run["status"], "finished", "{run}");
+    assert_eq!(run["options"]["profiles"], json!(["wrong", "lab-v3"]));
+    let (status, map) = server.json("GET", &format!("/api/runs/{id}/topology"), None);
+    assert_eq!(status, 200, "{map}");
+    let nodes: Vec<(&str, bool, &str)> = map["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{map}"))
+        .iter()
+        .map(|n| {
+            (
+                n["id"].as_str().unwrap_or(""),
+                n["polled"] == true,
+                n["credential"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        nodes,
+        [
+            ("s1", true, "lab-v3"),
+            ("s2", true, "lab-v3"),
+            ("s3", true, "lab-v3")
+        ]
+    );
+    assert_eq!(map["links"].as_array().map(Vec::len), Some(3));
+    let (status, dot) = server.request(
+        "GET",
+        &format!("/api/runs/{id}/topology?format=dot"),
+        None,
+        &[],
+    );
+    assert_eq!(status, 200);
+    assert!(
+        dot.starts_with("graph wirescope {") && dot.matches(" -- ").count() == 3,
+        "{dot}"
+    );
+    let (status, err) = server.json("GET", &format!("/api/runs/{id}/topology?format=svg"), None);
+    assert_eq!((status, err["field"].as_str()), (400, Some("format")));
+    let (status, err) = server.json(
+        "POST",
+        "/api/runs",
+        Some(json!({"kind": "snmp", "targets": ["198.18.0.161"],
+        "options": {"op": "get", "oids": ["sysName.0"], "profiles": ["nope"]}})),
+    );
+    assert_eq!(
+        (status, err["field"].as_str()),
+        (400, Some("options.profiles")),
+        "{err}"
+    );
+    assert!(err["error"].as_str().is_some_and(|e| e.contains("'nope'")));
+    let (status, err) = server.json(
+        "POST",
+        "/api/runs",
+        Some(json!({"kind": "snmp", "targets": ["198.18.0.161"],
+        "options": {"op": "get", "oids": ["sysName.0"], "profiles": ["wrong", "lab-v3"]}})),
+    );
+    assert_eq!(
+        (status, err["field"].as_str()),
+        (400, Some("options.profiles")),
+        "{err}"
+    );
+    // One profile in a get: its credentials are used.
+    let get = server.create(
+        json!({"kind": "snmp", "targets": ["198.18.0.162"], "net": {"netns": "wsl-c"},
+        "options": {"op": "get", "oids": ["sysName.0"], "profiles": ["lab-v3"]}}),
+    );
+    let got = server.wait(get, 20);
+    assert_eq!(
+        got["results"][0]["varbinds"][0]["value"], "s2.lab.test",
+        "{got}"
+    );
+
+    // The saved layout.
+    let (status, empty) = server.json("GET", "/api/topology/layout", None);
+    assert_eq!((status, empty), (200, json!({"positions": {}})));
+    let layout = json!({"positions": {"s1": {"x": 10.5, "y": -3.0}, "s2": {"x": 0.0, "y": 0.0}}});
+    let (status, _) = server.json("PUT", "/api/topology/layout", Some(layout.clone()));
+    assert_eq!(status, 204);
+    assert_eq!(server.json("GET", "/api/topology/layout", None).1, layout);
+    let (status, err) = server.json(
+        "PUT",
+        "/api/topology/layout",
+        Some(json!({"positions": {"s1": {"x": "left"}}})),
+    );
+    assert_eq!(
+        (
+            status,
+            err["field"].as_str().map(|f| f.starts_with("positions.s1"))
+        ),
+        (400, Some(true)),
+        "{err}"
+    );
+
+    // Nothing the server wrote or answered holds a secret: store, profiles, secrets file, log.
+    let mut seen = everything_under(&server.dir);
+    for path in [
+        "/api/creds".to_string(),
+        format!("/api/runs/{id}"),
+        format!("/api/runs/{id}/export?format=json"),
+        format!("/api/runs/{id}/export?format=csv"),
+        format!("/api/runs/{get}"),
+        "/api/runs".to_string(),
+    ] {
+        seen.push_str(&server.request("GET", &path, None, &[]).1);
+    }
+    assert!(seen.contains("wsl-sha-aes"), "the profile's user is there");
+    for secret in [auth, privacy, "not-the-community"] {
+        assert!(!seen.contains(secret), "{secret} leaked");
+    }
+    let (status, _) = server.json("DELETE", "/api/creds/lab-v3", None);
+    assert_eq!(status, 204);
+    assert_eq!(
+        server.json("GET", "/api/creds", None).1["profiles"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
     );
 }

@@ -1,0 +1,134 @@
+//! Credential profiles over REST: list (which secrets are set, never the secrets), add or
+//! replace (secrets given replace the stored ones, secrets left out stay), remove; and the
+//! profiles an SNMP run names, put to use before it starts. Secret-store calls are blocking
+//! (D-Bus, Argon2id) and run off the async workers.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+use wirescope_creds::{Creds, CredsError, SnmpProfile, SnmpSecrets};
+use wirescope_probe::snmp::SnmpOptions;
+use zeroize::Zeroizing;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/creds", get(list))
+        .route("/creds/{name}", axum::routing::put(put).delete(remove))
+}
+
+fn store_error(e: CredsError) -> ApiError {
+    match e {
+        CredsError::Unknown(_) => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
+        CredsError::BadName(_) => ApiError::field("name", e.to_string()),
+        CredsError::Profiles(m) => ApiError::field("body", m),
+        CredsError::Store(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
+}
+
+/// Runs `f` on the opened profiles off the async workers. The server never prompts: the file
+/// store's passphrase comes from the environment.
+async fn with_creds<T: Send + 'static>(
+    f: impl FnOnce(&Creds) -> Result<T, CredsError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(move || Creds::open_default(false).and_then(|c| f(&c)))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(store_error)
+}
+
+async fn list() -> Result<Response, ApiError> {
+    let (store, profiles) = with_creds(|c| Ok((c.store(), c.list()?))).await?;
+    Ok(Json(json!({"store": store, "profiles": profiles})).into_response())
+}
+
+/// A profile as the dashboard sends it: settings, and the secrets to set or replace.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PutProfile {
+    #[serde(default = "v2c")]
+    version: String,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    level: Option<String>,
+    #[serde(default)]
+    auth_protocol: Option<String>,
+    #[serde(default)]
+    priv_protocol: Option<String>,
+    #[serde(default)]
+    community: Option<String>,
+    #[serde(default)]
+    auth_password: Option<String>,
+    #[serde(default)]
+    priv_password: Option<String>,
+}
+
+fn v2c() -> String {
+    "2c".into()
+}
+
+async fn put(Path(name): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(&body);
+    let p: PutProfile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::field(
+            if path == "." { "body".into() } else { path },
+            e.inner().to_string(),
+        )
+    })?;
+    let secret = |s: Option<String>| s.filter(|v| !v.is_empty()).map(Zeroizing::new);
+    let secrets = SnmpSecrets {
+        community: secret(p.community),
+        auth_password: secret(p.auth_password),
+        priv_password: secret(p.priv_password),
+    };
+    let profile = SnmpProfile {
+        version: p.version,
+        user: p.user.filter(|u| !u.is_empty()),
+        level: p.level.filter(|u| !u.is_empty()),
+        auth_protocol: p.auth_protocol.filter(|u| !u.is_empty()),
+        priv_protocol: p.priv_protocol.filter(|u| !u.is_empty()),
+    };
+    let saved = with_creds(move |c| {
+        c.add_snmp(&name, profile, &secrets)?;
+        c.list()?
+            .into_iter()
+            .find(|i| i.name == name)
+            .ok_or(CredsError::Unknown(name))
+    })
+    .await?;
+    Ok(Json(saved).into_response())
+}
+
+async fn remove(Path(name): Path<String>) -> Result<Response, ApiError> {
+    let shown = name.clone();
+    if with_creds(move |c| c.remove(&name)).await? {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(ApiError::not_found(&format!("profile '{shown}'")))
+    }
+}
+
+/// Puts the profiles an SNMP run names to use (a 400 naming `options.profiles` when one is
+/// unknown); a topology crawl also keeps the body's own credentials when it gave some.
+pub(crate) async fn resolve(mut o: SnmpOptions, keep_own: bool) -> Result<SnmpOptions, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        Creds::open_default(false)
+            .and_then(|c| c.apply(&mut o, keep_own))
+            .map(|()| o)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| match e {
+        CredsError::Store(_) => store_error(e),
+        other => ApiError::field("options.profiles", other.to_string()),
+    })
+}

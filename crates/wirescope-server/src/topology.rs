@@ -1,0 +1,127 @@
+//! The topology map of a crawl run (JSON for the dashboard, DOT for Graphviz), built from the
+//! stored results so it redraws any past crawl; and the map's saved layout (node positions by
+//! device id), one document kept in the store's settings.
+
+use crate::AppState;
+use crate::api::parse_id;
+use crate::error::ApiError;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use wirescope_probe::result::SnmpResult;
+use wirescope_probe::snmp::topology;
+
+const LAYOUT_KEY: &str = "topology.layout";
+/// More devices than any map the dashboard draws well.
+const MAX_LAYOUT_NODES: usize = 20_000;
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct MapQuery {
+    format: Option<String>,
+}
+
+pub(crate) async fn map(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<MapQuery>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let run = state
+        .store
+        .run(id)?
+        .ok_or_else(|| ApiError::not_found("run"))?;
+    if run.kind != "snmp" {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("run {id} is a {} run; maps come from SNMP runs", run.kind),
+        ));
+    }
+    let results: Vec<SnmpResult> = state
+        .store
+        .results(id, 0)?
+        .iter()
+        .filter_map(|(_, raw)| serde_json::from_str(raw.get()).ok())
+        .collect();
+    let map = topology::graph(&results);
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(map).into_response()),
+        "dot" => Ok((
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "text/vnd.graphviz; charset=utf-8".to_string(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"wirescope-topology-{id}.dot\""),
+                ),
+            ],
+            map.to_dot(),
+        )
+            .into_response()),
+        other => Err(ApiError::field(
+            "format",
+            format!("unknown format '{other}' (json or dot)"),
+        )),
+    }
+}
+
+/// Where a node sits on the map.
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct Position {
+    x: f64,
+    y: f64,
+}
+
+#[derive(Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct Layout {
+    positions: BTreeMap<String, Position>,
+}
+
+pub(crate) async fn layout(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let body = state
+        .store
+        .setting(LAYOUT_KEY)?
+        .unwrap_or_else(|| r#"{"positions":{}}"#.into());
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+pub(crate) async fn save_layout(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(&body);
+    let layout: Layout = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::field(
+            if path == "." { "body".into() } else { path },
+            e.inner().to_string(),
+        )
+    })?;
+    if layout.positions.len() > MAX_LAYOUT_NODES {
+        return Err(ApiError::field(
+            "positions",
+            format!("at most {MAX_LAYOUT_NODES} nodes"),
+        ));
+    }
+    if let Some((id, _)) = layout
+        .positions
+        .iter()
+        .find(|(_, p)| !p.x.is_finite() || !p.y.is_finite())
+    {
+        return Err(ApiError::field(
+            format!("positions.{id}"),
+            "coordinates must be finite numbers",
+        ));
+    }
+    let text = serde_json::to_string(&layout).map_err(ApiError::internal)?;
+    state.store.set_setting(LAYOUT_KEY, &text)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
