@@ -1,11 +1,12 @@
 //! wirescope's probe library: target expressions, the batch engine and every active probe
-//! (ping, traceroute, DNS, TCP scan). The CLI and the server both drive `engine::start` and
+//! (ping, traceroute, DNS, TCP scan, SNMP and topology crawls). The CLI and the server both drive `engine::start` and
 //! consume the same stream of `ProbeResult`s.
 
 pub mod dns;
 pub mod duration;
 pub mod engine;
 pub mod error;
+pub mod fuzz;
 pub mod net;
 pub mod ping;
 pub mod result;

@@ -1,0 +1,6 @@
+//! Hostile OID text through the OID parser.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    wirescope_probe::fuzz::oid_text(data);
+});
