@@ -75,7 +75,7 @@ pub fn varbinds(data: &[u8]) -> Vec<VarBind> {
                 input.byte(),
                 input.byte(),
             ])),
-            1 | 2 | 3 => Value::from(input.bytes(48).as_slice()),
+            1..=3 => Value::from(input.bytes(48).as_slice()),
             4 => Value::Counter32(input.arc()),
             5 => Value::Gauge32(input.arc()),
             6 => Value::TimeTicks(input.arc()),
