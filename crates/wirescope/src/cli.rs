@@ -187,14 +187,9 @@ pub struct SnmpArgs {
     pub output: OutputArgs,
 }
 
-/// SNMP credentials and polling settings, with net-snmp's flag names.
+/// SNMP credentials, with net-snmp's flag names (also what `creds add` stores).
 #[derive(Debug, Args)]
-pub struct SnmpAuthArgs {
-    /// Use the credentials of this profile (see `wirescope creds`) instead of the flags below.
-    /// `topology` takes it several times and tries the profiles in order on each device.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Vec<String>,
-
+pub struct SnmpCredentialArgs {
     /// SNMP version.
     #[arg(short = 'v', long = "snmp-version", value_name = "1|2c|3", default_value = "2c", value_parser = ["1", "2c", "3"])]
     pub snmp_version: String,
@@ -226,6 +221,18 @@ pub struct SnmpAuthArgs {
     /// SNMPv3 privacy password (at least 8 characters).
     #[arg(short = 'X', long, value_name = "PASS")]
     pub priv_password: Option<String>,
+}
+
+/// SNMP credentials and polling settings, with net-snmp's flag names.
+#[derive(Debug, Args)]
+pub struct SnmpAuthArgs {
+    /// Use the credentials of this profile (see `wirescope creds`) instead of the flags below.
+    /// `topology` takes it several times and tries the profiles in order on each device.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Vec<String>,
+
+    #[command(flatten)]
+    pub cred: SnmpCredentialArgs,
 
     /// How long to wait for each answer.
     #[arg(short = 't', long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
@@ -346,24 +353,11 @@ pub enum CredsCmd {
 
 #[derive(Debug, Args)]
 pub struct CredsAddArgs {
+    /// Profile name: letters, digits, '.', '_', '-' (at most 64).
     #[arg(value_name = "NAME")]
     pub name: String,
-    #[arg(short = 'v', long = "snmp-version", value_name = "1|2c|3", default_value = "2c", value_parser = ["1", "2c", "3"])]
-    pub snmp_version: String,
-    #[arg(short = 'c', long, value_name = "COMMUNITY")]
-    pub community: Option<String>,
-    #[arg(short = 'u', long, value_name = "USER")]
-    pub user: Option<String>,
-    #[arg(short = 'l', long, value_name = "LEVEL")]
-    pub level: Option<String>,
-    #[arg(short = 'a', long, value_name = "PROTO")]
-    pub auth_protocol: Option<String>,
-    #[arg(short = 'A', long, value_name = "PASS")]
-    pub auth_password: Option<String>,
-    #[arg(short = 'x', long, value_name = "PROTO")]
-    pub priv_protocol: Option<String>,
-    #[arg(short = 'X', long, value_name = "PASS")]
-    pub priv_password: Option<String>,
+    #[command(flatten)]
+    pub cred: SnmpCredentialArgs,
 }
 
 #[derive(Debug, Args)]

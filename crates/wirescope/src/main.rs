@@ -240,18 +240,18 @@ fn snmp_options(
     oids: Vec<String>,
     rate: Option<std::time::Duration>,
 ) -> Result<wirescope_probe::snmp::SnmpOptions, Failure> {
-    let flags_given = a.community.is_some() || a.user.is_some();
+    let flags_given = a.cred.community.is_some() || a.cred.user.is_some();
     let mut o = wirescope_probe::snmp::SnmpOptions {
         op,
         oids,
-        version: snmp_version(&a.snmp_version),
-        community: a.community.unwrap_or_else(|| "public".into()),
-        user: a.user,
-        level: a.level,
-        auth_protocol: a.auth_protocol,
-        auth_password: a.auth_password,
-        priv_protocol: a.priv_protocol,
-        priv_password: a.priv_password,
+        version: snmp_version(&a.cred.snmp_version),
+        community: a.cred.community.unwrap_or_else(|| "public".into()),
+        user: a.cred.user,
+        level: a.cred.level,
+        auth_protocol: a.cred.auth_protocol,
+        auth_password: a.cred.auth_password,
+        priv_protocol: a.cred.priv_protocol,
+        priv_password: a.cred.priv_password,
         port: a.port,
         timeout: a.timeout,
         retries: a.retries,
@@ -302,16 +302,16 @@ fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure> {
         cli::CredsCmd::Add(a) => {
             let creds = Creds::open_default(true).map_err(runtime)?;
             let profile = SnmpProfile {
-                version: a.snmp_version,
-                user: a.user,
-                level: a.level,
-                auth_protocol: a.auth_protocol,
-                priv_protocol: a.priv_protocol,
+                version: a.cred.snmp_version,
+                user: a.cred.user,
+                level: a.cred.level,
+                auth_protocol: a.cred.auth_protocol,
+                priv_protocol: a.cred.priv_protocol,
             };
             let secrets = SnmpSecrets {
-                community: secret(a.community, "WIRESCOPE_SNMP_COMMUNITY"),
-                auth_password: secret(a.auth_password, "WIRESCOPE_SNMP_AUTH_PASSWORD"),
-                priv_password: secret(a.priv_password, "WIRESCOPE_SNMP_PRIV_PASSWORD"),
+                community: secret(a.cred.community, "WIRESCOPE_SNMP_COMMUNITY"),
+                auth_password: secret(a.cred.auth_password, "WIRESCOPE_SNMP_AUTH_PASSWORD"),
+                priv_password: secret(a.cred.priv_password, "WIRESCOPE_SNMP_PRIV_PASSWORD"),
             };
             creds
                 .add_snmp(&a.name, profile, &secrets)
