@@ -144,7 +144,7 @@ fn spec() -> Value {
                     "community": {"type": "string", "writeOnly": true, "default": "public"},
                     "user": {"type": "string"}, "level": {"enum": ["noAuthNoPriv", "authNoPriv", "authPriv"]},
                     "auth_protocol": {"enum": ["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"]}, "auth_password": {"type": "string", "writeOnly": true},
-                    "priv_protocol": {"enum": ["AES", "AES-192", "AES-256", "AES-192-C", "AES-256-C"]}, "priv_password": {"type": "string", "writeOnly": true},
+                    "priv_protocol": {"enum": ["DES", "AES", "AES-192", "AES-256", "AES-192-C", "AES-256-C"]}, "priv_password": {"type": "string", "writeOnly": true},
                     "profiles": {"type": "array", "items": {"type": "string"}, "description": "credential profiles (see /api/creds): one for get/walk/neighbors/arp/interfaces; topology tries them in order on each device (then the body's own community/user when given)"},
                     "port": {"type": "integer", "default": 161}, "timeout": {"$ref": "#/components/schemas/Duration"}, "retries": {"type": "integer", "default": 2},
                     "max_repetitions": {"type": "integer", "default": 25}, "concurrency": {"type": "integer", "default": 100},

@@ -214,7 +214,7 @@ pub struct SnmpCredentialArgs {
     #[arg(short = 'A', long, value_name = "PASS")]
     pub auth_password: Option<String>,
 
-    /// SNMPv3 privacy protocol: AES (128), AES-192, AES-256 (AES-192-C/AES-256-C: Cisco key extension).
+    /// SNMPv3 privacy protocol: DES, AES (128), AES-192, AES-256 (AES-192-C/AES-256-C: Cisco key extension).
     #[arg(short = 'x', long, value_name = "PROTO")]
     pub priv_protocol: Option<String>,
 

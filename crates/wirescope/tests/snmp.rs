@@ -135,6 +135,35 @@ fn v1_v2c_and_v3_read_the_same_system_group() {
         v2c,
         "v3 authPriv SHA-256/AES-256"
     );
+    // DES: each run takes a fresh salt epoch from durable state.
+    let des_state = std::env::temp_dir().join(format!("wirescope-des-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&des_state);
+    let boots = des_state.join("boots");
+    for epoch in ["1", "2"] {
+        let mut args = vec!["snmp", "walk", agent, "system", "--json"];
+        args.extend(v3_args(lab, "MD5_DES"));
+        let out = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                var(lab, "LAB_CLIENT_NS"),
+                env!("CARGO_BIN_EXE_wirescope"),
+            ])
+            .args(&args)
+            .env("WIRESCOPE_DES_STATE", &boots)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let des: Vec<String> = rows(&out, "snmp")
+            .iter()
+            .filter_map(|x| x["oid"].as_str().map(String::from))
+            .collect();
+        assert_eq!(des, v2c, "v3 authPriv MD5/DES");
+        assert_eq!(
+            std::fs::read_to_string(&boots).unwrap_or_default().trim(),
+            epoch
+        );
+    }
+    let _ = std::fs::remove_dir_all(&des_state);
     let auth_only = [
         "-v",
         "3",

@@ -2,6 +2,7 @@
 //! shared UDP transport, bounded concurrency, GETBULK walks whose max-repetitions back off on
 //! tooBig or timeouts (GETNEXT for v1), values printed the way net-snmp prints them.
 
+pub mod des;
 pub mod device;
 pub mod mib;
 pub mod topology;
@@ -14,8 +15,8 @@ use crate::result::{ProbeResult, SnmpResult, SnmpVarbind};
 use crate::stats::ms;
 use crate::targets::Target;
 use async_snmp::{
-    Auth, AuthProtocol, Client, EngineCache, Error as SnmpError, ErrorStatus, MasterKeys, Oid,
-    PrivProtocol, Retry, UdpHandle, UdpTransport, UsmConfig, Value, VarBind,
+    Auth, AuthProtocol, Client, DesSaltState, EngineCache, Error as SnmpError, ErrorStatus,
+    MasterKeys, Oid, PrivProtocol, Retry, UdpHandle, UdpTransport, UsmConfig, Value, VarBind,
 };
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
@@ -217,11 +218,7 @@ fn auth_protocol(name: &str) -> Result<AuthProtocol, ProbeError> {
 
 fn priv_protocol(name: &str) -> Result<PrivProtocol, ProbeError> {
     Ok(match name.to_ascii_uppercase().replace('_', "-").as_str() {
-        "DES" | "3DES" => {
-            return Err(bad(format!(
-                "privacy protocol '{name}' is not supported yet (it needs durable per-sender salt state); use AES, AES-192 or AES-256"
-            )));
-        }
+        "DES" => PrivProtocol::Des,
         "AES" | "AES-128" | "AES128" => PrivProtocol::Aes128,
         "AES-192" | "AES192" => PrivProtocol::Aes192Blumenthal,
         "AES-256" | "AES256" => PrivProtocol::Aes256Blumenthal,
@@ -265,6 +262,19 @@ impl SnmpOptions {
             credentials: Vec::new(),
             ..self.clone()
         }
+    }
+
+    /// True when some credential to try encrypts with DES or 3DES (which needs durable salt state).
+    pub fn uses_des(&self) -> bool {
+        self.credential_list().iter().any(|c| {
+            let o = self.with_credential(c);
+            o.version == SnmpVersion::V3
+                && o.level().ok() == Some(Level::AuthPriv)
+                && o.priv_protocol
+                    .as_deref()
+                    .and_then(|p| priv_protocol(p).ok())
+                    .is_some_and(|p| p.is_des_family())
+        })
     }
 
     /// The credentials to try, in order.
@@ -389,6 +399,11 @@ pub async fn run(
         .map(|a| Oid::from_slice(a))
         .collect();
     let auth = ready.check(opts.auth())?;
+    let des = if opts.uses_des() {
+        Some(ready.check(des::salt_state())?)
+    } else {
+        None
+    };
     let (v4, v6) = ready.check(transports().await)?;
     ready.go();
 
@@ -420,7 +435,8 @@ pub async fn run(
             } else {
                 Some(&v4)
             };
-            let (auth, cache, oids, opts) = (auth.clone(), cache.clone(), &oids, &opts);
+            let (auth, cache, oids, opts, des) =
+                (auth.clone(), cache.clone(), &oids, &opts, des.clone());
             inflight.push(async move {
                 let started = Instant::now();
                 let outcome = match transport {
@@ -433,6 +449,7 @@ pub async fn run(
                             oids,
                             opts,
                             grow,
+                            des,
                         )
                         .await
                     }
@@ -504,11 +521,16 @@ async fn poll(
     oids: &[Oid],
     opts: &SnmpOptions,
     grow: bool,
+    des: Option<DesSaltState>,
 ) -> Result<Collected, Partial> {
-    let client = Client::builder(target, auth)
+    let mut builder = Client::builder(target, auth)
         .request_timeout(opts.timeout)
         .retry(Retry::fixed(opts.retries, Duration::ZERO).unwrap_or_else(|_| Retry::none()))
-        .engine_cache(cache)
+        .engine_cache(cache);
+    if let Some(state) = des {
+        builder = builder.des_salt_state(state);
+    }
+    let client = builder
         .build_with(transport)
         .await
         .map_err(|e| (Collected::default(), describe(&e, opts)))?;

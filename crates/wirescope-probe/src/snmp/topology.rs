@@ -9,7 +9,7 @@ use crate::error::ProbeError;
 use crate::result::{Device, Neighbor, ProbeResult, SnmpResult};
 use crate::stats::ms;
 use crate::targets::Target;
-use async_snmp::{Auth, Client, EngineCache, Oid, Retry, UdpTransport};
+use async_snmp::{Auth, Client, DesSaltState, EngineCache, Oid, Retry, UdpTransport};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use petgraph::graph::{NodeIndex, UnGraph};
@@ -52,6 +52,11 @@ pub async fn crawl(
             auth,
         });
     }
+    let des = if opts.uses_des() {
+        Some(ready.check(super::des::salt_state())?)
+    } else {
+        None
+    };
     let (v4, v6) = ready.check(super::transports().await)?;
     ready.go();
 
@@ -83,7 +88,13 @@ pub async fn crawl(
                 } else {
                     Some(&v4)
                 };
-                inflight.push(poll_device(transport, v, &attempts, cache.clone()));
+                inflight.push(poll_device(
+                    transport,
+                    v,
+                    &attempts,
+                    cache.clone(),
+                    des.clone(),
+                ));
             }
             let result = tokio::select! {
                 biased;
@@ -191,6 +202,7 @@ async fn poll_device(
     visit: Visit,
     attempts: &[Attempt],
     cache: Arc<EngineCache>,
+    des: Option<DesSaltState>,
 ) -> SnmpResult {
     let started = Instant::now();
     let Some(transport) = transport else {
@@ -204,13 +216,14 @@ async fn poll_device(
     let mut reasons = Vec::new();
     for a in attempts {
         let port = a.opts.port;
-        let client = match Client::builder(SocketAddr::new(visit.addr, port), a.auth.clone())
+        let mut builder = Client::builder(SocketAddr::new(visit.addr, port), a.auth.clone())
             .request_timeout(a.opts.timeout)
             .retry(Retry::fixed(a.opts.retries, Duration::ZERO).unwrap_or_else(|_| Retry::none()))
-            .engine_cache(cache.clone())
-            .build_with(transport)
-            .await
-        {
+            .engine_cache(cache.clone());
+        if let Some(state) = &des {
+            builder = builder.des_salt_state(state.clone());
+        }
+        let client = match builder.build_with(transport).await {
             Ok(c) => c,
             Err(e) => {
                 reasons.push(format!("{}: {}", a.label, describe(&e, &a.opts)));
