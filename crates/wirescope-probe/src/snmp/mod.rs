@@ -399,11 +399,7 @@ pub async fn run(
         .map(|a| Oid::from_slice(a))
         .collect();
     let auth = ready.check(opts.auth())?;
-    let des = if opts.uses_des() {
-        Some(ready.check(des::salt_state())?)
-    } else {
-        None
-    };
+    let shared = ready.check(Shared::new(&opts))?;
     let (v4, v6) = ready.check(transports().await)?;
     ready.go();
 
@@ -421,7 +417,6 @@ pub async fn run(
             error: Some(why),
         }));
     }
-    let cache = Arc::new(EngineCache::new());
     // Bigger GETBULK answers only when few agents share the socket, the network and (as in
     // a chassis, or the lab) possibly one agent's CPU.
     let grow = resolved.len() <= 8;
@@ -435,23 +430,16 @@ pub async fn run(
             } else {
                 Some(&v4)
             };
-            let (auth, cache, oids, opts, des) =
-                (auth.clone(), cache.clone(), &oids, &opts, des.clone());
+            let (auth, oids, opts, shared) = (auth.clone(), &oids, &opts, &shared);
             inflight.push(async move {
                 let started = Instant::now();
                 let outcome = match transport {
                     Some(t) => {
-                        poll(
-                            t,
-                            SocketAddr::new(r.addr, opts.port),
-                            auth,
-                            cache,
-                            oids,
-                            opts,
-                            grow,
-                            des,
-                        )
-                        .await
+                        let target = SocketAddr::new(r.addr, opts.port);
+                        match shared.client(t, target, auth, opts).await {
+                            Ok(client) => poll(&client, t, target, oids, opts, grow).await,
+                            Err(e) => Err((Collected::default(), e)),
+                        }
                     }
                     None => Err((Collected::default(), "IPv6 is not available".to_string())),
                 };
@@ -501,6 +489,47 @@ async fn transports() -> Result<(UdpTransport, Option<UdpTransport>), ProbeError
     Ok((v4, bind("[::]:0").await.ok()))
 }
 
+/// What every agent of a run shares: discovered SNMPv3 engines, and the DES salt epoch when a
+/// credential needs one.
+struct Shared {
+    cache: Arc<EngineCache>,
+    des: Option<DesSaltState>,
+}
+
+impl Shared {
+    fn new(opts: &SnmpOptions) -> Result<Self, ProbeError> {
+        Ok(Shared {
+            cache: Arc::new(EngineCache::new()),
+            des: if opts.uses_des() {
+                Some(des::salt_state()?)
+            } else {
+                None
+            },
+        })
+    }
+
+    /// A client of one agent with one credential (its timeout and retries from `opts`).
+    async fn client(
+        &self,
+        transport: &UdpTransport,
+        target: SocketAddr,
+        auth: Auth,
+        opts: &SnmpOptions,
+    ) -> Result<Client<UdpHandle>, String> {
+        let mut builder = Client::builder(target, auth)
+            .request_timeout(opts.timeout)
+            .retry(Retry::fixed(opts.retries, Duration::ZERO).unwrap_or_else(|_| Retry::none()))
+            .engine_cache(self.cache.clone());
+        if let Some(state) = &self.des {
+            builder = builder.des_salt_state(state.clone());
+        }
+        builder
+            .build_with(transport)
+            .await
+            .map_err(|e| describe(&e, opts))
+    }
+}
+
 /// What one agent gave.
 #[derive(Debug, Default)]
 struct Collected {
@@ -514,26 +543,13 @@ type Partial = (Collected, String);
 
 /// Gets or walks on one agent; on failure, what was read before it and why.
 async fn poll(
+    client: &Client<UdpHandle>,
     transport: &UdpTransport,
     target: SocketAddr,
-    auth: Auth,
-    cache: Arc<EngineCache>,
     oids: &[Oid],
     opts: &SnmpOptions,
     grow: bool,
-    des: Option<DesSaltState>,
 ) -> Result<Collected, Partial> {
-    let mut builder = Client::builder(target, auth)
-        .request_timeout(opts.timeout)
-        .retry(Retry::fixed(opts.retries, Duration::ZERO).unwrap_or_else(|_| Retry::none()))
-        .engine_cache(cache);
-    if let Some(state) = des {
-        builder = builder.des_salt_state(state);
-    }
-    let client = builder
-        .build_with(transport)
-        .await
-        .map_err(|e| (Collected::default(), describe(&e, opts)))?;
     let mut raw = Vec::new();
     let mut got = Collected::default();
     let outcome = match opts.op {
@@ -546,17 +562,17 @@ async fn poll(
         },
         SnmpOp::Walk => {
             let roots: Vec<&[u32]> = oids.iter().map(Oid::arcs).collect();
-            walk_all(&client, &roots, opts, grow, &mut raw).await
+            walk_all(client, &roots, opts, grow, &mut raw).await
         }
         SnmpOp::Neighbors | SnmpOp::Topology => {
-            let r = walk_all(&client, NEIGHBOR_TABLES, opts, grow, &mut raw).await;
+            let r = walk_all(client, NEIGHBOR_TABLES, opts, grow, &mut raw).await;
             got.neighbors = device::neighbors(&raw, &device::if_names(&raw));
             raw.clear();
             r
         }
         SnmpOp::Arp => {
             let mut r = walk_all(
-                &client,
+                client,
                 &[&IF_DESCR, &IF_NAME, device::NET_TO_PHYSICAL],
                 opts,
                 grow,
@@ -566,7 +582,7 @@ async fn poll(
             let names = device::if_names(&raw);
             got.arp = device::arp(&raw, &names);
             if r.is_ok() && got.arp.is_empty() {
-                r = walk_all(&client, &[device::NET_TO_MEDIA], opts, grow, &mut raw).await;
+                r = walk_all(client, &[device::NET_TO_MEDIA], opts, grow, &mut raw).await;
                 got.arp = device::arp(&raw, &names);
             }
             raw.clear();
@@ -574,7 +590,7 @@ async fn poll(
         }
         SnmpOp::Interfaces => {
             let first = walk_all(
-                &client,
+                client,
                 &[device::IF_TABLE, device::IF_X_TABLE],
                 opts,
                 grow,
@@ -588,7 +604,7 @@ async fn poll(
                     let started = Instant::now();
                     tokio::time::sleep(every).await;
                     let second = walk_all(
-                        &client,
+                        client,
                         &[device::IF_TABLE, device::IF_X_TABLE],
                         opts,
                         grow,

@@ -3,13 +3,13 @@
 //! those answers make: devices as nodes, links between ports as edges, exported as JSON or
 //! Graphviz DOT. The graph is built from the crawl's results alone, so a stored run redraws it.
 
-use super::{Level, NEIGHBOR_TABLES, SnmpOptions, SnmpVersion, describe, device, walk_all};
+use super::{Level, NEIGHBOR_TABLES, Shared, SnmpOptions, SnmpVersion, describe, device, walk_all};
 use crate::engine::{Ctx, Ready, resolve_targets};
 use crate::error::ProbeError;
 use crate::result::{Device, Neighbor, ProbeResult, SnmpResult};
 use crate::stats::ms;
 use crate::targets::Target;
-use async_snmp::{Auth, Client, DesSaltState, EngineCache, Oid, Retry, UdpTransport};
+use async_snmp::{Auth, Oid, UdpTransport};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use petgraph::graph::{NodeIndex, UnGraph};
@@ -17,8 +17,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// One credential ready to use: its label, the options carrying it, and its derived keys.
 struct Attempt {
@@ -52,11 +51,7 @@ pub async fn crawl(
             auth,
         });
     }
-    let des = if opts.uses_des() {
-        Some(ready.check(super::des::salt_state())?)
-    } else {
-        None
-    };
+    let shared = ready.check(Shared::new(&opts))?;
     let (v4, v6) = ready.check(super::transports().await)?;
     ready.go();
 
@@ -64,7 +59,6 @@ pub async fn crawl(
     for (t, why) in failed {
         ctx.emit(ProbeResult::Snmp(failure(t.spec, None, why, 0.0)));
     }
-    let cache = Arc::new(EngineCache::new());
     let mut queued: HashSet<IpAddr> = HashSet::new();
     let mut known = Known::default();
     let mut frontier: Vec<Visit> = resolved
@@ -88,13 +82,7 @@ pub async fn crawl(
                 } else {
                     Some(&v4)
                 };
-                inflight.push(poll_device(
-                    transport,
-                    v,
-                    &attempts,
-                    cache.clone(),
-                    des.clone(),
-                ));
+                inflight.push(poll_device(transport, v, &attempts, &shared));
             }
             let result = tokio::select! {
                 biased;
@@ -201,8 +189,7 @@ async fn poll_device(
     transport: Option<&UdpTransport>,
     visit: Visit,
     attempts: &[Attempt],
-    cache: Arc<EngineCache>,
-    des: Option<DesSaltState>,
+    shared: &Shared,
 ) -> SnmpResult {
     let started = Instant::now();
     let Some(transport) = transport else {
@@ -216,17 +203,14 @@ async fn poll_device(
     let mut reasons = Vec::new();
     for a in attempts {
         let port = a.opts.port;
-        let mut builder = Client::builder(SocketAddr::new(visit.addr, port), a.auth.clone())
-            .request_timeout(a.opts.timeout)
-            .retry(Retry::fixed(a.opts.retries, Duration::ZERO).unwrap_or_else(|_| Retry::none()))
-            .engine_cache(cache.clone());
-        if let Some(state) = &des {
-            builder = builder.des_salt_state(state.clone());
-        }
-        let client = match builder.build_with(transport).await {
+        let target = SocketAddr::new(visit.addr, port);
+        let client = match shared
+            .client(transport, target, a.auth.clone(), &a.opts)
+            .await
+        {
             Ok(c) => c,
             Err(e) => {
-                reasons.push(format!("{}: {}", a.label, describe(&e, &a.opts)));
+                reasons.push(format!("{}: {e}", a.label));
                 continue;
             }
         };
