@@ -575,7 +575,7 @@ async fn execute(
         }
     });
 
-    let bar = progress_bar(run.total(), output.no_progress);
+    let bar = progress_bar(run.total(), output.no_progress, map.is_some());
     let mut stdout = std::io::stdout().lock();
     let mut emit = |text: &str| {
         bar.suspend(|| {
@@ -656,8 +656,22 @@ async fn execute(
     })
 }
 
-fn progress_bar(total: usize, disabled: bool) -> ProgressBar {
-    if disabled || total < 2 || !std::io::stderr().is_terminal() {
+fn progress_bar(total: usize, disabled: bool, crawl: bool) -> ProgressBar {
+    if disabled || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    if crawl {
+        // A crawl finds its devices as it goes: count them, no bar.
+        let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} {pos} devices read  {elapsed_precise}")
+        {
+            spinner.set_style(style);
+        }
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+        return spinner;
+    }
+    if total < 2 {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
