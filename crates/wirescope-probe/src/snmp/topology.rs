@@ -314,8 +314,9 @@ pub struct Topology {
     pub components: usize,
 }
 
-/// One end of a link: a node and its port.
-type End = (NodeIndex, String);
+/// One end of a link: a node (by id, then index, so a link reads the same whichever device
+/// answered first) and its port.
+type End = (String, NodeIndex, String);
 
 /// Builds the map from a crawl's results: devices that answered are merged by address, chassis
 /// id and name; neighbours not polled become nodes of their own; a link reported from both ends
@@ -424,20 +425,24 @@ pub fn graph(results: &[SnmpResult]) -> Topology {
             if !node.polled && node.label == node.id && n.remote_name.is_some() {
                 node.label = n.remote_name.clone().unwrap_or_default();
             }
-            let near = (local, n.local_port.clone());
-            let far = (remote, n.remote_port.clone().unwrap_or_default());
+            let near = (g[local].id.clone(), local, n.local_port.clone());
+            let far = (
+                g[remote].id.clone(),
+                remote,
+                n.remote_port.clone().unwrap_or_default(),
+            );
             let (key, forward) = if near <= far {
                 ((near, far), true)
             } else {
                 ((far, near), false)
             };
             let entry = links.entry(key.clone()).or_insert_with(|| {
-                let ((a, pa), (b, pb)) = &key;
+                let ((a, _, pa), (b, _, pb)) = &key;
                 (
                     Link {
-                        source: g[*a].id.clone(),
+                        source: a.clone(),
                         source_port: pa.clone(),
-                        target: g[*b].id.clone(),
+                        target: b.clone(),
                         target_port: Some(pb.clone()).filter(|p| !p.is_empty()),
                         protocol: n.protocol.clone(),
                         both_ends: false,
@@ -456,7 +461,7 @@ pub fn graph(results: &[SnmpResult]) -> Topology {
             }
         }
     }
-    for (((a, _), (b, _)), (link, _)) in links {
+    for (((_, a, _), (_, b, _)), (link, _)) in links {
         g.add_edge(a, b, link);
     }
     let components = petgraph::algo::connected_components(&g);
@@ -635,11 +640,18 @@ mod tests {
         assert_eq!(
             links,
             [
+                (s("10.0.0.3"), s("p1"), s("a"), s("p2"), s("lldp"), false),
+                (s("10.0.0.3"), s("p2"), s("b"), s("p2"), s("cdp"), false),
                 (s("a"), s("p1"), s("b"), s("p1"), s("lldp"), true),
-                (s("a"), s("p2"), s("10.0.0.3"), s("p1"), s("lldp"), false),
                 (s("a"), s("p3"), s("phone"), s("eth0"), s("cdp"), false),
-                (s("b"), s("p2"), s("10.0.0.3"), s("p2"), s("cdp"), false),
             ]
+        );
+        let mut reversed = fixture();
+        reversed.reverse();
+        assert_eq!(
+            graph(&reversed).links,
+            t.links,
+            "the map does not depend on which device answered first"
         );
     }
 
