@@ -17,7 +17,7 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
     iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine \
     procps util-linux python3 netcat-openbsd iputils-ping time wrk curl chromium \
-    snmpd snmp lldpd gnome-keyring dbus-daemon libsecret-tools >/dev/null
+    snmpd snmp lldpd gnome-keyring dbus-daemon libsecret-tools tshark >/dev/null
 
 echo "== dashboard: npm packages, unit tests, type check"
 (cd web && npm ci --no-audit --no-fund && npm test && npm run check)

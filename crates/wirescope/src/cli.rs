@@ -75,6 +75,9 @@ pub enum Command {
     Creds(CredsCmd),
     /// Serve the dashboard and the REST/WebSocket API (the main job), with run history in SQLite.
     Serve(ServeArgs),
+    /// Analyze a capture file (pcap or pcapng): protocol hierarchy, top talkers, conversations.
+    #[command(after_long_help = ANALYZE_HELP)]
+    Analyze(AnalyzeArgs),
     /// TCP port scan (SYN as root, like nmap -sS; connect otherwise): open, closed, filtered, banners.
     #[command(after_long_help = EXAMPLES)]
     Scan(ScanArgs),
@@ -279,6 +282,35 @@ pub struct InterfacesArgs {
     /// Poll twice this far apart and show bit rates (e.g. 5s).
     #[arg(long, value_name = "DURATION", value_parser = duration)]
     pub rate: Option<Duration>,
+}
+
+const ANALYZE_HELP: &str = "\
+Protocols count a frame when they appear anywhere in it, as Wireshark's display filter of the
+same name matches it (`dns`, `udp`, `icmp`, ...): the packet quoted in an ICMP error counts, and a
+fragmented datagram's transport counts on its last fragment. Link types: Ethernet (802.1Q/QinQ,
+LLC/SNAP), Linux cooked (SLL, SLL2), raw IP, loopback/null.
+
+A damaged file (cut short, an absurd length, a malformed block) is reported with the byte offset
+of the damage, after everything read before it; the exit status is then 1.
+
+Examples:
+  wirescope analyze capture.pcapng
+  wirescope analyze big.pcap --json | jq '.protocols.dns'";
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The capture file (pcap or pcapng).
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+
+    /// Print one JSON document: packets, bytes, protocols, top_talkers, conversations, flows,
+    /// bandwidth, damage.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Rows of each table (talkers, conversations, flows).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
 }
 
 const CREDS_HELP: &str = "\

@@ -56,6 +56,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let mut map = None;
     let (targets, net, output, probe) = match cli.command {
         Command::Serve(a) => return serve(a).await,
+        Command::Analyze(a) => return analyze(a),
         Command::Snmp(cmd) => snmp_command(cmd)?,
         Command::Neighbors(a) => device_command(wirescope_probe::snmp::SnmpOp::Neighbors, a, None)?,
         Command::Arp(a) => device_command(wirescope_probe::snmp::SnmpOp::Arp, a, None)?,
@@ -171,6 +172,42 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         map,
     )
     .await
+}
+
+/// `wirescope analyze FILE`: the report of a capture file, and its damage if any.
+fn analyze(a: cli::AnalyzeArgs) -> Result<ExitCode, Failure> {
+    let limits = wirescope_traffic::Limits {
+        top: a.top,
+        ..Default::default()
+    };
+    let analysis = wirescope_traffic::analyze_file(&a.file, limits)
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let mut out = std::io::stdout().lock();
+    let text = if a.json {
+        let mut doc = serde_json::to_value(&analysis.report).unwrap_or_default();
+        if let Some(o) = doc.as_object_mut() {
+            o.insert("file".into(), a.file.display().to_string().into());
+            o.insert(
+                "damage".into(),
+                analysis
+                    .damage
+                    .as_ref()
+                    .map(|d| serde_json::json!({"offset": d.offset, "what": d.what}))
+                    .unwrap_or(serde_json::Value::Null),
+            );
+        }
+        doc.to_string()
+    } else {
+        output::analysis(&analysis.report)
+    };
+    let _ = writeln!(out, "{text}");
+    match analysis.damage {
+        Some(d) => Err(Failure::Runtime(format!(
+            "{} is damaged: {d} (the report covers what came before)",
+            a.file.display()
+        ))),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// Where a topology crawl's map goes, and the device results it is drawn from.

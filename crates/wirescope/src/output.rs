@@ -514,6 +514,70 @@ impl Printer {
     }
 }
 
+/// A capture's report as text: totals, protocol hierarchy, top talkers, conversations.
+pub fn analysis(r: &wirescope_traffic::stats::Report) -> String {
+    let mut lines = vec![format!(
+        "{} packets, {} bytes over {:.3} s{}",
+        r.packets,
+        r.bytes,
+        r.duration_s,
+        if r.malformed > 0 {
+            format!(", {} malformed", r.malformed)
+        } else {
+            String::new()
+        }
+    )];
+    lines.push(String::new());
+    lines.push(format!(
+        "{:<10} {:>12} {:>7} {:>14}",
+        "PROTOCOL", "PACKETS", "%", "BYTES"
+    ));
+    for (_, name) in wirescope_traffic::dissect::PROTOCOLS {
+        if let Some(c) = r.protocols.get(name) {
+            let pct = c.packets as f64 * 100.0 / r.packets.max(1) as f64;
+            lines.push(format!(
+                "{name:<10} {:>12} {pct:>6.1}% {:>14}",
+                c.packets, c.bytes
+            ));
+        }
+    }
+    if !r.top_talkers.is_empty() {
+        lines.push(String::new());
+        lines.push(format!(
+            "{:<39} {:>10} {:>12} {:>10} {:>12}",
+            "TOP TALKER", "TX PKTS", "TX BYTES", "RX PKTS", "RX BYTES"
+        ));
+        for t in &r.top_talkers {
+            lines.push(format!(
+                "{:<39} {:>10} {:>12} {:>10} {:>12}",
+                t.addr.to_string(),
+                t.tx_packets,
+                t.tx_bytes,
+                t.rx_packets,
+                t.rx_bytes
+            ));
+        }
+    }
+    if !r.conversations.is_empty() {
+        lines.push(String::new());
+        lines.push(format!(
+            "{:<39} {:<39} {:>10} {:>12} {:>10}",
+            "CONVERSATION A", "B", "PACKETS", "BYTES", "DURATION"
+        ));
+        for c in &r.conversations {
+            lines.push(format!(
+                "{:<39} {:<39} {:>10} {:>12} {:>9.3}s",
+                c.a.to_string(),
+                c.b.to_string(),
+                c.packets,
+                c.bytes,
+                c.duration_s
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

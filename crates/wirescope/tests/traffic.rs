@@ -1,0 +1,369 @@
+//! `wirescope analyze` against tshark on captures made in the lab with tcpdump while it carries
+//! ping (v4 and v6), DNS over UDP and TCP, an SNMP walk (with IP fragments), an SSH banner,
+//! traceroute (UDP and ICMP, so ICMP errors quoting packets), LLDP and CDP: protocol counts equal
+//! `tshark -Y PROTO`, top talkers equal `-z endpoints,ip`, conversations equal `-z conv,ip`; the
+//! same capture as pcapng gives the same report; damaged files give the offset and what was read.
+//! Needs root, the lab, tcpdump and tshark; mandatory under CI=true.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+/// The protocols compared with tshark, by display-filter name.
+const PROTOCOLS: [&str; 17] = [
+    "eth", "sll", "arp", "ip", "ipv6", "icmp", "icmpv6", "tcp", "udp", "dns", "snmp", "ssh",
+    "data", "lldp", "cdp", "llc", "vlan",
+];
+
+fn tcpdump(ns: &str, iface: &str, file: &Path) -> Child {
+    Command::new("ip")
+        .args(["netns", "exec", ns, "tcpdump", "-i", iface, "-U", "-w"])
+        .arg(file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("tcpdump (apt install tcpdump): {e}"))
+}
+
+fn stop(mut c: Child) {
+    let _ = Command::new("kill")
+        .args(["-INT", &c.id().to_string()])
+        .status();
+    let _ = c.wait();
+}
+
+fn analyze(file: &Path) -> (Output, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+        .arg("analyze")
+        .arg(file)
+        .args(["--json", "--top", "1000"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out, v)
+}
+
+fn tshark(file: &Path, args: &[&str]) -> String {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("tshark (apt install tshark): {e}"));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Frames tshark matches with a display filter.
+fn tshark_count(file: &Path, filter: &str) -> u64 {
+    tshark(file, &["-Y", filter]).lines().count() as u64
+}
+
+/// `-z endpoints,ip`: address -> (tx packets, tx bytes, rx packets, rx bytes).
+fn tshark_endpoints(file: &Path) -> BTreeMap<String, [u64; 4]> {
+    tshark(file, &["-q", "-z", "endpoints,ip"])
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let nums: Option<Vec<u64>> = f.get(1..7)?.iter().map(|n| n.parse().ok()).collect();
+            let n = nums?;
+            f[0].parse::<std::net::Ipv4Addr>()
+                .ok()
+                .map(|_| (f[0].to_string(), [n[2], n[3], n[4], n[5]]))
+        })
+        .collect()
+}
+
+/// `-z conv,ip`: (A, B) -> (frames B->A, frames A->B, exact bytes A<->B when printed in bytes).
+fn tshark_convs(file: &Path) -> BTreeMap<(String, String), (u64, u64, Option<u64>)> {
+    tshark(file, &["-q", "-z", "conv,ip"])
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            if f.get(1) != Some(&"<->") {
+                return None;
+            }
+            // A <-> B  framesBA bytes unit  framesAB bytes unit  total bytes unit  start dur
+            let ba: u64 = f.get(3)?.parse().ok()?;
+            let ab: u64 = f.get(6)?.parse().ok()?;
+            let total = match (f.get(10), f.get(11)) {
+                (Some(n), Some(&"bytes")) => n.parse().ok(),
+                _ => None,
+            };
+            Some(((f[0].to_string(), f[2].to_string()), (ba, ab, total)))
+        })
+        .collect()
+}
+
+fn compare_with_tshark(file: &Path) -> Value {
+    let (out, report) = analyze(file);
+    ok(&out);
+    assert!(report["damage"].is_null(), "{}", report["damage"]);
+    for p in PROTOCOLS {
+        let ours = report["protocols"][p]["packets"].as_u64().unwrap_or(0);
+        assert_eq!(
+            ours,
+            tshark_count(file, p),
+            "{}: frames with {p}",
+            file.display()
+        );
+    }
+    assert_eq!(
+        report["packets"].as_u64(),
+        Some(tshark(file, &[]).lines().count() as u64)
+    );
+    let ours: BTreeMap<String, [u64; 4]> = report["top_talkers"]
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .filter(|t| t["addr"].as_str().is_some_and(|a| !a.contains(':')))
+        .map(|t| {
+            let n = |k: &str| t[k].as_u64().unwrap_or(0);
+            (
+                t["addr"].as_str().unwrap_or("").to_string(),
+                [
+                    n("tx_packets"),
+                    n("tx_bytes"),
+                    n("rx_packets"),
+                    n("rx_bytes"),
+                ],
+            )
+        })
+        .collect();
+    assert_eq!(
+        ours,
+        tshark_endpoints(file),
+        "{}: endpoints",
+        file.display()
+    );
+    let convs: HashMap<(String, String), (u64, u64, u64)> = report["conversations"]
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap_or("").to_string();
+            (
+                (s("a"), s("b")),
+                (
+                    c["a_to_b"]["packets"].as_u64().unwrap_or(0),
+                    c["b_to_a"]["packets"].as_u64().unwrap_or(0),
+                    c["bytes"].as_u64().unwrap_or(0),
+                ),
+            )
+        })
+        .collect();
+    let theirs = tshark_convs(file);
+    let v4 = convs.keys().filter(|(a, _)| !a.contains(':')).count();
+    assert_eq!(v4, theirs.len(), "{}: IPv4 conversations", file.display());
+    for ((a, b), (ba, ab, total)) in theirs {
+        let (fwd, back, bytes) = convs
+            .get(&(a.clone(), b.clone()))
+            .map(|&(x, y, z)| (x, y, z))
+            .or_else(|| {
+                convs
+                    .get(&(b.clone(), a.clone()))
+                    .map(|&(x, y, z)| (y, x, z))
+            })
+            .unwrap_or_else(|| panic!("conversation {a} <-> {b} missing"));
+        assert_eq!((fwd, back), (ab, ba), "{a} <-> {b}: frames each way");
+        if let Some(t) = total {
+            assert_eq!(bytes, t, "{a} <-> {b}: bytes");
+        }
+    }
+    report
+}
+
+fn in_client(lab: &HashMap<String, String>, args: &[&str]) {
+    let _ = Command::new("ip")
+        .args(["netns", "exec", var(lab, "LAB_CLIENT_NS")])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+#[test]
+fn lab_captures_match_tshark() {
+    let Some(lab) = lab() else { return };
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("wirescope-traffic-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let (client_pcap, switch_pcap) = (dir.join("client.pcap"), dir.join("switch.pcap"));
+    let client = tcpdump(var(lab, "LAB_CLIENT_NS"), "eth0", &client_pcap);
+    // On the switch, all interfaces: Linux cooked (SLL2) frames with LLDP and CDP.
+    let switch = tcpdump(var(lab, "LAB_S2_NS"), "any", &switch_pcap);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let bin = env!("CARGO_BIN_EXE_wirescope");
+    let dns = var(lab, "LAB_DNS_V4");
+    let host = var(lab, "LAB_MANY_FIRST");
+    in_client(
+        lab,
+        &[
+            bin,
+            "ping",
+            host,
+            var(lab, "LAB_MANY_V6_FIRST"),
+            "-c",
+            "2",
+            "-i",
+            "100ms",
+        ],
+    );
+    in_client(lab, &["dig", &format!("@{dns}"), "h1.lab.test", "+short"]);
+    in_client(
+        lab,
+        &["dig", &format!("@{dns}"), "h1.lab.test", "+tcp", "+short"],
+    );
+    in_client(
+        lab,
+        &[
+            bin,
+            "snmp",
+            "walk",
+            var(lab, "LAB_S1_LAN_V4"),
+            "-c",
+            var(lab, "LAB_SNMP_COMMUNITY"),
+        ],
+    );
+    in_client(lab, &["timeout", "1", "nc", host, "22"]);
+    let far = var(lab, "LAB_TRACE_FIRST");
+    in_client(lab, &["traceroute", "-n", "-q", "1", "-w", "1", far]);
+    in_client(lab, &[bin, "trace", far]);
+    // LLDP and CDP go out every second.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    stop(client);
+    stop(switch);
+
+    let report = compare_with_tshark(&client_pcap);
+    for p in ["icmp", "icmpv6", "dns", "snmp", "ssh", "udp", "tcp", "data"] {
+        assert!(
+            report["protocols"][p]["packets"].as_u64().unwrap_or(0) > 0,
+            "the capture has {p}"
+        );
+    }
+    let switch_report = compare_with_tshark(&switch_pcap);
+    for p in ["sll", "lldp", "cdp", "llc"] {
+        assert!(
+            switch_report["protocols"][p]["packets"]
+                .as_u64()
+                .unwrap_or(0)
+                > 0,
+            "the switch capture has {p}"
+        );
+    }
+    // The same packets as pcapng.
+    let ng = dir.join("client.pcapng");
+    let conv = Command::new("editcap")
+        .args(["-F", "pcapng"])
+        .arg(&client_pcap)
+        .arg(&ng)
+        .output()
+        .unwrap_or_else(|e| panic!("editcap: {e}"));
+    assert!(conv.status.success(), "{conv:?}");
+    let (out, ng_report) = analyze(&ng);
+    ok(&out);
+    for k in [
+        "packets",
+        "bytes",
+        "protocols",
+        "top_talkers",
+        "conversations",
+        "flows",
+    ] {
+        assert_eq!(ng_report[k], report[k], "pcapng and pcap agree on {k}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn damaged_files_name_the_problem_and_keep_what_came_before() {
+    let dir = std::env::temp_dir().join(format!("wirescope-damaged-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    // Three 60-byte frames at known offsets: 24, 100, 176.
+    let mut good = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    good.extend_from_slice(&65535u32.to_le_bytes());
+    good.extend_from_slice(&1u32.to_le_bytes());
+    for i in 0..3u32 {
+        good.extend_from_slice(&(1_700_000_000 + i).to_le_bytes());
+        good.extend_from_slice(&0u32.to_le_bytes());
+        good.extend_from_slice(&60u32.to_le_bytes());
+        good.extend_from_slice(&60u32.to_le_bytes());
+        let mut frame = vec![0xff; 12];
+        frame.extend_from_slice(&[0x08, 0x06]);
+        frame.resize(60, 0);
+        good.extend_from_slice(&frame);
+    }
+    let mut absurd = good.clone();
+    absurd[100 + 8..100 + 12].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    let cases: [(&str, Vec<u8>, &str, Option<u64>); 6] = [
+        ("good.pcap", good.clone(), "", Some(3)),
+        (
+            "empty.pcap",
+            Vec::new(),
+            "empty file: no capture header at byte offset 0",
+            None,
+        ),
+        (
+            "garbage.pcap",
+            b"<html>not a capture</html>".to_vec(),
+            "not a pcap or pcapng file (magic 3c68746d) at byte offset 0",
+            None,
+        ),
+        (
+            "cut-header.pcap",
+            good[..20].to_vec(),
+            "pcap file header cut short (20 of 24 bytes) at byte offset 20",
+            None,
+        ),
+        (
+            "cut-packet.pcap",
+            good[..good.len() - 30].to_vec(),
+            "packet cut short: 60 bytes announced, 30 in the file at byte offset 176",
+            Some(2),
+        ),
+        (
+            "absurd.pcap",
+            absurd,
+            "absurd captured length 2147483647 (at most 262144) at byte offset 100",
+            Some(1),
+        ),
+    ];
+    for (name, bytes, message, packets) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let (out, report) = analyze(&path);
+        let err = String::from_utf8_lossy(&out.stderr);
+        if message.is_empty() {
+            ok(&out);
+            assert_eq!(report["packets"], 3);
+            assert_eq!(report["protocols"]["arp"]["packets"], 3);
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(message), "{name}: {err}");
+        match packets {
+            Some(n) => {
+                assert_eq!(
+                    report["packets"], n,
+                    "{name}: what was read before the damage"
+                );
+                assert_eq!(
+                    report["damage"]["what"]
+                        .as_str()
+                        .map(|w| message.starts_with(w)),
+                    Some(true)
+                );
+            }
+            None => assert!(out.stdout.is_empty(), "{name}: no report without a header"),
+        }
+    }
+    let missing = analyze(&dir.join("absent.pcap")).0;
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("absent.pcap: No such file"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
