@@ -2,6 +2,8 @@
 # Browser tests of the dashboard: runs `wirescope serve` inside the lab's client namespace (so
 # its runs reach the lab), then web/e2e/run.mjs (playwright-core driving Debian's chromium) in
 # the same namespace. Screenshots go to artifacts/screenshots/. Needs root and the lab up.
+# The server keeps its credential profiles in an encrypted file under the run's temporary
+# directory (the browser test saves one and crawls the lab's switches with it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source lab/lab.env
@@ -12,10 +14,13 @@ TMP=$(mktemp -d)
 SERVER=""
 cleanup() { [[ -n "$SERVER" ]] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
-ip netns exec "$LAB_CLIENT_NS" "$BIN" serve --listen 127.0.0.1:0 --db "$TMP/w.db" >"$TMP/serve.out" 2>&1 &
+ip netns exec "$LAB_CLIENT_NS" env XDG_CONFIG_HOME="$TMP/config" XDG_DATA_HOME="$TMP/data" \
+  WIRESCOPE_SECRET_STORE=file WIRESCOPE_SECRETS_PASSPHRASE="wirescope e2e $$" \
+  "$BIN" serve --listen 127.0.0.1:0 --db "$TMP/w.db" >"$TMP/serve.out" 2>&1 &
 SERVER=$!
 for _ in $(seq 100); do grep -q "open http" "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
 URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$TMP/serve.out" | head -1)
 [[ -n "$URL" ]] || { echo "e2e: the server did not start:" >&2; cat "$TMP/serve.out" >&2; exit 1; }
 echo "e2e: dashboard at $URL (in namespace $LAB_CLIENT_NS), screenshots in $SHOTS"
-ip netns exec "$LAB_CLIENT_NS" env WIRESCOPE_URL="$URL" SCREENSHOT_DIR="$SHOTS" node web/e2e/run.mjs
+ip netns exec "$LAB_CLIENT_NS" env WIRESCOPE_URL="$URL" SCREENSHOT_DIR="$SHOTS" LAB_SNMP_COMMUNITY="$LAB_SNMP_COMMUNITY" \
+  node web/e2e/run.mjs

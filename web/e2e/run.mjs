@@ -7,6 +7,9 @@
 // optional), SCREENSHOT_DIR (default web/e2e/screenshots), CHROMIUM (default /usr/bin/chromium),
 // E2E_TIMEOUT_MS (whole run, default 120000), E2E_PING_RATE (packets/s of the ping run, default
 // 200: 400 targets then take about 2 s, so rows can be seen arriving).
+// LAB_SNMP_COMMUNITY (the lab agents' community, default wslpublic as lab/lab.env sets it).
+// The SNMP steps need the server to have a credential store (WIRESCOPE_SECRET_STORE=file and
+// WIRESCOPE_SECRETS_PASSPHRASE, as scripts/e2e.sh gives it) and the lab's switches s1-s3.
 // Uses Debian's chromium through playwright-core; never downloads a browser.
 
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +30,13 @@ const PING_TARGETS = '198.18.16.1-198.18.17.144';
 const PING_COUNT = 400;
 const TRACE_TARGET = '198.18.3.1';
 const TRACE_HOPS = 4;
+// the lab's switch s1; LLDP links s1-s2, s2-s3, s1-s3
+const SNMP_SEED = '198.18.0.161';
+const SNMP_COMMUNITY = process.env.LAB_SNMP_COMMUNITY || 'wslpublic';
+const SNMP_PROFILE = 'e2e-lab';
+const MAP_DEVICES = 3;
+const MAP_LINKS = 3;
+const DRAG = { dx: 90, dy: 60 };
 
 const started = Date.now();
 const log = (msg) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
@@ -104,13 +114,28 @@ function runState() {
 
 const TERMINAL = new Set(['finished', 'cancelled', 'interrupted', 'failed']);
 
-/** Fills the New-run form and submits; returns the new run's id once its page shows. */
+/** Picks exactly these credential profiles in the SNMP form, in this order. */
+async function pickProfiles(names) {
+  await page.waitForSelector(`[data-testid="profile-${names[0]}"]`);
+  const chips = page.locator('[data-testid="profile-picker"] button[aria-pressed="true"]');
+  while ((await chips.count()) > 0) await chips.first().click();
+  for (const n of names) await page.click(`[data-testid="profile-${n}"]`);
+}
+
+/**
+ * Fills the New-run form and submits; returns the new run's id once its page shows. Options are
+ * set in order (an SNMP operation first: it decides which fields show); selects are selected,
+ * `profiles` are picked.
+ */
 async function startRun(kind, targets, options = {}) {
   await page.goto(url('#/new'));
   await page.click(`[data-testid="kind-${kind}"]`);
   await page.fill('[data-testid="targets"]', targets);
   for (const [name, value] of Object.entries(options)) {
-    await page.fill(`[data-field="options.${name}"] input`, String(value));
+    const field = `[data-field="options.${name}"]`;
+    if (name === 'profiles') await pickProfiles(value);
+    else if (await page.locator(`${field} select`).count()) await page.selectOption(`${field} select`, String(value));
+    else await page.fill(`${field} input`, String(value));
   }
   if (kind === 'ping') await shot('new-run.png');
   await page.click('[data-testid="submit"]');
@@ -130,8 +155,11 @@ async function startRun(kind, targets, options = {}) {
   return state.id;
 }
 
-/** Waits for the run on the page to end; checks it finished with `expected` results. */
-async function waitFinished(what, expected, onPoll) {
+/**
+ * Waits for the run on the page to end; checks it finished with `expected` results and shows
+ * `progress` ("N/N", or "N devices" for a topology crawl).
+ */
+async function waitFinished(what, expected, onPoll, progress = `${expected}/${expected}`) {
   const until = Date.now() + 60_000;
   let s;
   for (;;) {
@@ -149,9 +177,79 @@ async function waitFinished(what, expected, onPoll) {
   }, expected, 5_000).then(() => page.evaluate(runState)).catch(() => page.evaluate(runState));
   if (s.status !== 'finished') fail(`${what} ended ${s.status}${s.error ? `: ${s.error}` : ''}`);
   if (s.count !== expected) fail(`${what} finished with ${s.count} results, expected ${expected}`);
-  if (s.progress !== `${expected}/${expected}`) fail(`${what} progress shows "${s.progress}", expected "${expected}/${expected}"`);
+  if (s.progress !== progress) fail(`${what} progress shows "${s.progress}", expected "${progress}"`);
   log(`${what} finished: ${s.count} results, ${s.summary ?? 'no summary'}`);
   return s;
+}
+
+/** The map's state: counts and viewport from the canvas, each device's position from its list row. */
+function mapState() {
+  const c = document.querySelector('[data-testid="map-canvas"]');
+  if (!c) return null;
+  const r = c.getBoundingClientRect();
+  const n = (k) => Number(c.getAttribute(k));
+  return {
+    hash: location.hash,
+    ready: c.getAttribute('data-ready') === 'true',
+    nodes: n('data-node-count'),
+    edges: n('data-edge-count'),
+    polled: n('data-polled-count'),
+    saves: n('data-saves'),
+    zoom: n('data-zoom'),
+    pan: { x: n('data-pan-x'), y: n('data-pan-y') },
+    box: { left: r.left, top: r.top, width: r.width, height: r.height },
+    devices: [...document.querySelectorAll('[data-testid="map-device"]')].map((d) => ({
+      id: d.getAttribute('data-id'),
+      state: d.getAttribute('data-state'),
+      x: d.getAttribute('data-x') === '' ? null : Number(d.getAttribute('data-x')),
+      y: d.getAttribute('data-y') === '' ? null : Number(d.getAttribute('data-y')),
+    })),
+    error: document.querySelector('[data-testid="map-error"]')?.textContent?.trim() ?? null,
+  };
+}
+
+/** Waits for the map to be drawn with `nodes` devices placed. */
+async function waitMap(nodes) {
+  const m = await waitFor(
+    `the map with ${nodes} devices`,
+    (want) => {
+      const c = document.querySelector('[data-testid="map-canvas"]');
+      const err = document.querySelector('[data-testid="map-error"]');
+      if (err) return { error: err.textContent.trim() };
+      const placed = [...document.querySelectorAll('[data-testid="map-device"]')].filter((d) => d.getAttribute('data-x') !== '');
+      return c && c.getAttribute('data-ready') === 'true' && Number(c.getAttribute('data-node-count')) >= want && placed.length >= want
+        ? { ok: true }
+        : null;
+    },
+    nodes,
+    15_000,
+  );
+  if (m.error) fail(`the map failed: ${m.error}`);
+  return page.evaluate(mapState);
+}
+
+/** Where a device is drawn on the page: its map position through the canvas' zoom and pan. */
+function onScreen(m, id) {
+  const d = m.devices.find((x) => x.id === id);
+  if (!d || d.x === null) fail(`device ${id} is not on the map`);
+  return { x: m.box.left + d.x * m.zoom + m.pan.x, y: m.box.top + d.y * m.zoom + m.pan.y };
+}
+
+/** No trace of a secret anywhere the page keeps text: markup, input values, storage, address. */
+async function assertNoSecret(secret, where) {
+  const leak = await page.evaluate((s) => {
+    const places = {
+      markup: document.documentElement.outerHTML,
+      inputs: [...document.querySelectorAll('input, textarea')].map((i) => i.value).join('\n'),
+      localStorage: JSON.stringify({ ...localStorage }),
+      sessionStorage: JSON.stringify({ ...sessionStorage }),
+      address: location.href,
+    };
+    return Object.entries(places)
+      .filter(([, text]) => text.includes(s))
+      .map(([k]) => k);
+  }, secret);
+  if (leak.length) fail(`${where}: the secret shows in the page's ${leak.join(', ')}`);
 }
 
 async function main() {
@@ -285,7 +383,104 @@ async function main() {
   log(`compare: ${cmp.changes} changed (${cmp.rows} rows rendered), ${cmp.unchanged} unchanged`);
   await shot('compare.png');
 
-  // 4. theme: dark by the system preference, toggled to light, remembered after a reload
+  // 4. a credential profile: saved through the Credentials view, listed as set, never shown
+  await page.goto(url('#/creds'));
+  await page.waitForSelector('[data-testid="creds"]');
+  const noStore = await waitFor(
+    'the Credentials view',
+    () => {
+      const u = document.querySelector('[data-testid="creds-unavailable"]');
+      if (u) return { error: u.textContent.replace(/\s+/g, ' ').trim() };
+      return document.querySelector('[data-testid="creds-store"]') ? { ok: true } : null;
+    },
+    undefined,
+    10_000,
+  );
+  if (noStore.error) fail(`the server has no credential store: ${noStore.error}`);
+  await page.fill('[data-testid="cred-name"]', SNMP_PROFILE);
+  await page.selectOption('[data-field="cred.version"] select', '2c');
+  await page.fill('[data-field="cred.community"] input', SNMP_COMMUNITY);
+  await page.click('[data-testid="cred-save"]');
+  const saved = await waitFor(
+    `profile ${SNMP_PROFILE} saved`,
+    (name) => {
+      const err = document.querySelector('[data-testid="cred-form"] [data-testid="form-error"], [data-testid="cred-form"] [data-testid="field-error"]');
+      if (err) return { error: err.textContent.trim() };
+      const secret = document.querySelector(
+        `[data-testid="cred-row"][data-name="${name}"] [data-testid="cred-secret"][data-secret="community"]`,
+      );
+      return document.querySelector('[data-testid="cred-saved"]') && secret ? { state: secret.getAttribute('data-state') } : null;
+    },
+    SNMP_PROFILE,
+    10_000,
+  );
+  if (saved.error) fail(`saving profile ${SNMP_PROFILE} was refused: ${saved.error}`);
+  if (saved.state !== 'set') fail(`profile ${SNMP_PROFILE} lists its community as "${saved.state}", expected "set"`);
+  await assertNoSecret(SNMP_COMMUNITY, 'after saving the profile');
+  await shot('creds.png');
+  await page.reload();
+  await page.waitForSelector(`[data-testid="cred-row"][data-name="${SNMP_PROFILE}"]`);
+  await assertNoSecret(SNMP_COMMUNITY, 'the Credentials view');
+  log(`profile ${SNMP_PROFILE} saved: community set, never shown`);
+
+  // 5. a topology crawl from s1 with that profile: 3 devices, their map, a dragged node that
+  //    stays where it was put after a reload, a node's details
+  const topoId = await startRun('snmp', SNMP_SEED, { op: 'topology', profiles: [SNMP_PROFILE], depth: 1 });
+  await waitFinished(`topology run #${topoId}`, MAP_DEVICES, undefined, `${MAP_DEVICES} devices`);
+  await page.click('[data-testid="tab-map"]');
+  let map = await waitMap(MAP_DEVICES);
+  if (map.hash !== `#/runs/${topoId}/map`) fail(`the Map tab opened ${map.hash}, expected #/runs/${topoId}/map`);
+  if (map.nodes !== MAP_DEVICES || map.polled !== MAP_DEVICES || map.edges !== MAP_LINKS)
+    fail(`the map shows ${map.nodes} devices (${map.polled} polled) and ${map.edges} links, expected ${MAP_DEVICES} polled and ${MAP_LINKS} links`);
+  log(`map of run #${topoId}: ${map.nodes} devices, ${map.polled} polled, ${map.edges} links`);
+  await shot('snmp-map.png');
+
+  const dragged = map.devices[0].id;
+  const from = onScreen(map, dragged);
+  const start = map.devices[0];
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + DRAG.dx, from.y + DRAG.dy, { steps: 10 });
+  await page.mouse.up();
+  await waitFor('the layout to be saved', (n) => Number(document.querySelector('[data-testid="map-canvas"]')?.getAttribute('data-saves')) > n, map.saves, 10_000);
+  map = await page.evaluate(mapState);
+  const moved = map.devices.find((d) => d.id === dragged);
+  const expected = { x: start.x + DRAG.dx / map.zoom, y: start.y + DRAG.dy / map.zoom };
+  if (Math.abs(moved.x - expected.x) > 3 || Math.abs(moved.y - expected.y) > 3)
+    fail(`dragging ${dragged} moved it to (${moved.x}, ${moved.y}), expected about (${expected.x.toFixed(1)}, ${expected.y.toFixed(1)})`);
+  await page.reload();
+  map = await waitMap(MAP_DEVICES);
+  const restored = map.devices.find((d) => d.id === dragged);
+  if (Math.abs(restored.x - moved.x) > 0.5 || Math.abs(restored.y - moved.y) > 0.5)
+    fail(`after a reload ${dragged} is at (${restored.x}, ${restored.y}), not where it was left (${moved.x}, ${moved.y})`);
+  log(`dragged ${dragged} to (${moved.x}, ${moved.y}); the saved layout put it back there after a reload`);
+
+  const at = onScreen(map, dragged);
+  await page.mouse.click(at.x, at.y);
+  await page.waitForSelector(`[data-testid="map-node-detail"][data-id="${dragged}"]`);
+  const detail = await page.locator('[data-testid="map-node-detail"]').innerText();
+  if (!/198\.18\.0\.16[123]/.test(detail) || !detail.includes(SNMP_PROFILE) || !/polled/.test(detail))
+    fail(`the details of ${dragged} lack its address, credential or state:\n${detail}`);
+  const newRuns = await page.locator('[data-testid="map-new-run"]').count();
+  if (!newRuns) fail(`the details of ${dragged} offer no new run at it`);
+  log(`details of ${dragged}: ${detail.replace(/\s+/g, ' ').slice(2, 120)}…; ${newRuns} new-run links`);
+  await shot('snmp-node.png');
+
+  // 6. a walk of s1's system group: one agent, its variables in the detail pane
+  const walkId = await startRun('snmp', SNMP_SEED, { op: 'walk', oids: 'system', profiles: [SNMP_PROFILE] });
+  await waitFinished(`snmp walk #${walkId}`, 1);
+  const read = await page.locator('[data-testid="result-row"] [role="gridcell"]').nth(3).innerText();
+  if (!/^\d+ variables$/.test(read)) fail(`the walk's row reads "${read}", expected "N variables"`);
+  await page.click('[data-testid="result-row"]');
+  await page.waitForSelector('[data-testid="detail"] [data-testid="snmp-varbinds"]');
+  const varbinds = await page.locator('[data-testid="varbind-row"]').allInnerTexts();
+  const sysName = varbinds.find((t) => t.startsWith('sysName.0'));
+  if (varbinds.length < 7 || !sysName || !sysName.includes('s1.lab.test'))
+    fail(`the walk shows ${varbinds.length} variables, sysName.0 ${sysName ? `"${sysName}"` : 'missing'}; expected the system group of s1.lab.test`);
+  log(`walk #${walkId}: ${read}, ${sysName.replace(/\s+/g, ' ')}`);
+  await shot('snmp-walk.png');
+
+  // 7. theme: dark by the system preference, toggled to light, remembered after a reload
   const theme = () => document.documentElement.dataset.theme;
   const before = await page.evaluate(theme);
   if (before !== 'dark') fail(`the page should follow the dark system preference, theme is "${before}"`);
@@ -307,8 +502,8 @@ main()
   .then(async () => {
     clearTimeout(watchdog);
     await cleanup();
-    log('e2e passed: 4 steps, 7 screenshots');
-    console.log('4 passed, 0 failed');
+    log('e2e passed: 7 steps, 11 screenshots');
+    console.log('7 passed, 0 failed');
     process.exit(0);
   })
   .catch(async (e) => {

@@ -1,5 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, AUTH_MESSAGE, createRun, deleteRun, errorFromResponse, exportUrl, getRun, listRuns, onUnauthorized, rerunRequest, runsQuery } from './api';
+import {
+  ApiError,
+  AUTH_MESSAGE,
+  createRun,
+  deleteProfile,
+  deleteRun,
+  errorFromResponse,
+  exportUrl,
+  formParams,
+  getRun,
+  listRuns,
+  onUnauthorized,
+  putLayout,
+  putProfile,
+  rerunNeedsSecrets,
+  rerunRequest,
+  runsQuery,
+  topologyUrl,
+} from './api';
 import { setToken } from './auth';
 import type { RunInfo } from './types';
 
@@ -57,6 +75,37 @@ describe('rerunRequest', () => {
       targets_text: '198.18.16.1\n# lab',
       options: { ports: '22,80', banners: true },
       net: { netns: 'wsl-c' },
+    });
+  });
+});
+
+describe('re-running an SNMP run', () => {
+  const snmpRun = (options: Record<string, unknown>) =>
+    ({
+      id: 9,
+      kind: 'snmp',
+      status: 'finished',
+      targets_text: '198.18.0.161',
+      options,
+      net: { netns: 'wsl-c', interface: null, family: 'any', resolvers: [] },
+    }) as unknown as RunInfo;
+
+  it('goes through the form when the run used its own credentials (never stored)', () => {
+    expect(rerunNeedsSecrets(snmpRun({ op: 'walk', version: '2c' }))).toBe(true);
+    expect(rerunNeedsSecrets(snmpRun({ op: 'walk', profiles: ['lab'] }))).toBe(false);
+    expect(rerunNeedsSecrets({ ...snmpRun({}), kind: 'ping' })).toBe(false);
+  });
+
+  it('turns the run into form parameters', () => {
+    const run = snmpRun({ op: 'walk', oids: ['system', 'ifTable'], version: '2c', user: null, retries: 2, rate: null, profiles: [] });
+    expect(formParams(run)).toEqual({
+      targets: '198.18.0.161',
+      op: 'walk',
+      oids: 'system,ifTable',
+      version: '2c',
+      retries: '2',
+      'net.netns': 'wsl-c',
+      'net.family': 'any',
     });
   });
 });
@@ -131,6 +180,19 @@ describe('requests', () => {
     expect(await deleteRun(3)).toBe('deleted');
   });
 
+  it('saves profiles and layouts with PUT, removes profiles with DELETE', async () => {
+    reply = () => json(200, { name: 'core v3' });
+    await putProfile('core v3', { version: '2c', community: 'wslpublic' });
+    expect(calls[0].url).toBe('/api/creds/core%20v3');
+    expect(calls[0].init.method).toBe('PUT');
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({ version: '2c', community: 'wslpublic' });
+    reply = () => new Response(null, { status: 204 });
+    await deleteProfile('lab');
+    expect([calls[1].init.method, calls[1].url]).toEqual(['DELETE', '/api/creds/lab']);
+    await putLayout({ positions: { s1: { x: 1, y: 2 } } });
+    expect([calls[2].init.method, calls[2].url]).toEqual(['PUT', '/api/topology/layout']);
+  });
+
   it('reports a network failure as status 0', async () => {
     vi.stubGlobal('fetch', async () => {
       throw new TypeError('Failed to fetch');
@@ -147,5 +209,6 @@ describe('exportUrl', () => {
     expect(exportUrl(7, 'csv')).toBe('/api/runs/7/export?format=csv');
     setToken('a b');
     expect(exportUrl(7, 'json')).toBe('/api/runs/7/export?format=json&token=a%20b');
+    expect(topologyUrl(7, 'dot')).toBe('/api/runs/7/topology?format=dot&token=a%20b');
   });
 });

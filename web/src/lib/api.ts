@@ -1,7 +1,20 @@
 // The REST client: one fetch wrapper that adds the token and turns error bodies into ApiError.
 
 import { token, withToken } from './auth';
-import type { Comparison, Kind, NewRun, RunDetail, RunInfo, RunList, RunStatus } from './types';
+import type {
+  Comparison,
+  Kind,
+  MapLayout,
+  NewRun,
+  Profile,
+  ProfileBody,
+  ProfileList,
+  RunDetail,
+  RunInfo,
+  RunList,
+  RunStatus,
+  Topology,
+} from './types';
 
 /** An HTTP error with the server's message and, for 400, the field it names ("options.timeout"). */
 export class ApiError extends Error {
@@ -130,7 +143,65 @@ export function exportUrl(id: number, format: 'csv' | 'json'): string {
   return withToken(apiUrl(`api/runs/${id}/export?format=${format}`));
 }
 
+/** The map of an SNMP run (409 for other kinds). */
+export function getTopology(id: number): Promise<Topology> {
+  return request('GET', `api/runs/${id}/topology`);
+}
+
+/** The download link of a run's map, as Graphviz DOT or JSON. */
+export function topologyUrl(id: number, format: 'dot' | 'json'): string {
+  return withToken(apiUrl(`api/runs/${id}/topology?format=${format}`));
+}
+
+/** The saved map positions (one layout for every map, by device id). */
+export function getLayout(): Promise<MapLayout> {
+  return request('GET', 'api/topology/layout');
+}
+
+/** Saves map positions; replaces the whole saved layout. */
+export async function putLayout(layout: MapLayout): Promise<void> {
+  await request('PUT', 'api/topology/layout', layout);
+}
+
+/** Credential profiles and where their secrets are kept; 503 when there is no secret store. */
+export function listProfiles(): Promise<ProfileList> {
+  return request('GET', 'api/creds');
+}
+
+/** Adds or replaces a profile; secrets left out keep their stored values. */
+export function putProfile(name: string, body: ProfileBody): Promise<Profile> {
+  return request('PUT', `api/creds/${encodeURIComponent(name)}`, body);
+}
+
+export async function deleteProfile(name: string): Promise<void> {
+  await request('DELETE', `api/creds/${encodeURIComponent(name)}`);
+}
+
 /** The same run again: kind, targets, options and network options. */
 export function rerunRequest(run: RunInfo): NewRun {
   return { kind: run.kind, targets_text: run.targets_text, options: run.options ?? {}, net: run.net ?? {} };
+}
+
+/**
+ * An SNMP run that used its own credentials cannot simply run again: the server never keeps
+ * them. Such a re-run goes through the form, filled from the run, for the secrets to be typed.
+ */
+export function rerunNeedsSecrets(run: RunInfo): boolean {
+  const profiles = run.options?.profiles;
+  return run.kind === 'snmp' && !(Array.isArray(profiles) && profiles.length);
+}
+
+/** A run as New-run form parameters: targets, options by name, network options as `net.NAME`. */
+export function formParams(run: RunInfo): Record<string, string> {
+  const p: Record<string, string> = { targets: run.targets_text };
+  const add = (prefix: string, o: Record<string, unknown> | null | undefined) => {
+    for (const [k, v] of Object.entries(o ?? {})) {
+      if (Array.isArray(v)) {
+        if (v.length) p[`${prefix}${k}`] = v.join(',');
+      } else if (v !== null && v !== undefined && v !== '' && typeof v !== 'object') p[`${prefix}${k}`] = String(v);
+    }
+  };
+  add('', run.options);
+  add('net.', run.net);
+  return p;
 }

@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { COLUMNS, gridTemplate, hopCount, lastHop, minGridWidth, openPorts, rowFor } from './columns';
-import { deadPing, dns, ping, scan, trace } from '../test/results';
+import {
+  COLUMNS,
+  gridTemplate,
+  hopCount,
+  lastHop,
+  minGridWidth,
+  openPorts,
+  rowFor,
+  snmpDevice as deviceName,
+  snmpRead,
+  snmpStatus,
+  varbindName,
+} from './columns';
+import { deadPing, dns, ping, scan, snmp, snmpDevice, trace } from '../test/results';
 import { KINDS } from './types';
 
 const texts = (r: ReturnType<typeof rowFor>) => r.cells.map((c) => c.text);
 
 describe('rowFor', () => {
   it('has one cell per column for every kind', () => {
-    const samples = { ping: ping('a'), trace: trace('a'), dns: dns('a'), scan: scan('a') };
+    const samples = { ping: ping('a'), trace: trace('a'), dns: dns('a'), scan: scan('a'), snmp: snmp('a') };
     for (const k of KINDS) expect(rowFor(samples[k], 0).cells).toHaveLength(COLUMNS[k].length);
   });
 
@@ -89,6 +101,80 @@ describe('rowFor', () => {
     expect(r.hay).toContain('host1.lab.test');
     expect(r.hay).toContain('198.18.0.20');
     expect(r.hay).toContain('alive');
+  });
+});
+
+describe('snmp rows', () => {
+  it('maps a get: answered, what was read, the sysName, values', () => {
+    const r = rowFor(snmp('198.18.0.161'), 0);
+    expect(texts(r)).toEqual([
+      '198.18.0.161',
+      '198.18.0.161',
+      'answered',
+      '2 variables',
+      's1.lab.test',
+      '2.427',
+      'sysName.0=s1.lab.test  sysDescr.0=wirescope-lab-switch-s1',
+    ]);
+    expect(r.status).toBe('ok');
+    expect(r.cells[3].sort).toBe(2);
+  });
+
+  it('counts neighbours, ARP entries and interfaces, and names the crawled device', () => {
+    const d = snmpDevice();
+    expect(snmpRead(d)).toEqual({ text: '2 neighbours', items: 2 });
+    expect(deviceName(d)).toBe('s1.lab.test');
+    const r = rowFor(d, 0);
+    expect(r.cells[6].text).toBe('swp1→s2:swp1  swp2→s3:swp2');
+    expect(r.hay).toContain('02:57:53:00:03:01'); // a neighbour's chassis id is searchable
+    expect(r.hay).toContain('wirescope-lab-switch-s2');
+
+    const arp = snmp('h', {
+      varbinds: [],
+      arp: [{ ip: '198.18.0.10', mac: '72:c7:5a:d9:86:66', vendor: '(locally administered)', interface: 'eth0', type: 'dynamic' }],
+    });
+    expect(snmpRead(arp).text).toBe('1 ARP entry');
+    expect(rowFor(arp, 0).hay).toContain('72:c7:5a:d9:86:66');
+
+    const ifs = snmp('h', {
+      varbinds: [],
+      interfaces: [1, 2, 3].map((index) => ({
+        index,
+        name: `swp${index}`,
+        descr: `swp${index}`,
+        alias: index === 1 ? 'uplink to core' : '',
+        admin: 'up',
+        oper: index === 3 ? 'down' : 'up',
+        speed_mbps: 10000,
+        mtu: 1500,
+        mac: null,
+        in_octets: 1,
+        out_octets: 2,
+        in_errors: 0,
+        out_errors: 0,
+        in_discards: 0,
+        out_discards: 0,
+      })),
+    });
+    expect(snmpRead(ifs)).toEqual({ text: '3 interfaces', items: 3 });
+    expect(rowFor(ifs, 0).cells[6].text).toBe('swp1 up  swp2 up  swp3 down');
+    expect(rowFor(ifs, 0).hay).toContain('uplink to core');
+  });
+
+  it('shows a failed agent with its error and no count', () => {
+    const r = rowFor(snmp('198.18.0.200', { varbinds: [], error: 'no response after 3 attempts in 3.0 s' }), 0);
+    expect(r.status).toBe('bad');
+    expect(texts(r).slice(2, 5)).toEqual(['failed', '', '']);
+    expect(r.cells[3].sort).toBeNull();
+    expect(r.cells[6]).toMatchObject({ text: 'no response after 3 attempts in 3.0 s', tone: 'bad' });
+  });
+
+  it('marks OIDs without a value as partial, and an empty answer as nothing read', () => {
+    const partial = snmp('h', { varbinds: [{ oid: '.1.3.6.1.2.1.1.99.0', name: null, type: 'noSuchObject', value: 'No Such Object available on this agent at this OID' }] });
+    expect(snmpStatus(partial)).toBe('warn');
+    expect(rowFor(partial, 0).cells[2]).toMatchObject({ text: 'partial', tone: 'warn' });
+    expect(varbindName(partial.varbinds[0])).toBe('.1.3.6.1.2.1.1.99.0');
+    expect(snmpRead(snmp('h', { varbinds: [] })).text).toBe('nothing read');
   });
 });
 

@@ -2,7 +2,7 @@
 // text the filter box searches.
 
 import { fmtMs, fmtPct } from './format';
-import type { DnsResult, Kind, PingResult, ProbeResult, ScanResult, TraceResult } from './types';
+import type { DnsResult, Kind, PingResult, ProbeResult, ScanResult, SnmpResult, TraceResult, Varbind } from './types';
 
 export type Tone = 'ok' | 'warn' | 'bad' | '';
 export type SortValue = number | string | null;
@@ -72,6 +72,15 @@ export const COLUMNS: Record<Kind, Column[]> = {
     { label: 'closed', width: NUM, align: 'right', mono: true },
     { label: 'filtered', width: NUM, align: 'right', mono: true },
     { label: 'error', width: 'minmax(8rem, 1fr)' },
+  ],
+  snmp: [
+    { label: 'target', width: ADDR, mono: true },
+    { label: 'addr', width: ADDR, mono: true },
+    { label: 'status', width: '5.5rem' },
+    { label: 'read', width: 'minmax(8rem, 13rem)', title: 'sorted by the number of items read' },
+    { label: 'device', width: 'minmax(7rem, 14rem)', mono: true, title: 'sysName, or the name a topology crawl found' },
+    { label: 'time ms', width: MS, align: 'right', mono: true },
+    { label: 'values / error', width: 'minmax(12rem, 3fr)', mono: true },
   ],
 };
 
@@ -191,6 +200,80 @@ function scanRow(r: ScanResult): { cells: Cell[]; status: Row['status']; extra: 
   };
 }
 
+/** "sysName.0" for "SNMPv2-MIB::sysName.0"; the numeric OID when it has no name. */
+export function varbindName(v: Varbind): string {
+  return v.name ? v.name.replace(/^[\w-]+::/, '') : v.oid;
+}
+
+const NO_VALUE = new Set(['noSuchObject', 'noSuchInstance', 'endOfMibView']);
+
+/** Answered (ok), answered but some OIDs have no value (warn), or no answer (bad). */
+export function snmpStatus(r: SnmpResult): Row['status'] {
+  if (r.error) return 'bad';
+  return r.varbinds.some((v) => NO_VALUE.has(v.type)) ? 'warn' : 'ok';
+}
+
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** What an agent gave, item by item: the parts of the `read` cell and how many items in all. */
+export function snmpRead(r: SnmpResult): { text: string; items: number } {
+  const parts: string[] = [];
+  let items = 0;
+  const add = (n: number | undefined, one: string, many: string) => {
+    if (!n) return;
+    parts.push(count(n, one, many));
+    items += n;
+  };
+  add(r.varbinds.length, 'variable', 'variables');
+  add(r.neighbors?.length, 'neighbour', 'neighbours');
+  add(r.arp?.length, 'ARP entry', 'ARP entries');
+  add(r.interfaces?.length, 'interface', 'interfaces');
+  return { text: parts.length ? parts.join(', ') : r.error ? '' : 'nothing read', items };
+}
+
+/** The device's name: the crawl's, else a sysName.0 that was read. */
+export function snmpDevice(r: SnmpResult): string {
+  if (r.device?.name) return r.device.name;
+  return r.varbinds.find((v) => v.oid === '.1.3.6.1.2.1.1.5.0')?.value ?? '';
+}
+
+/** A one-line preview of what was read: values, links, addresses or interface states. */
+export function snmpPreview(r: SnmpResult): string {
+  const out: string[] = [];
+  for (const n of r.neighbors ?? []) out.push(`${n.local_port ?? '?'}→${n.remote_name ?? n.mgmt_addr ?? '?'}:${n.remote_port ?? '?'}`);
+  for (const i of r.interfaces ?? []) out.push(`${i.name ?? i.descr ?? i.index} ${i.oper ?? ''}`.trim());
+  for (const a of r.arp ?? []) out.push(a.mac ? `${a.ip} ${a.mac}` : a.ip);
+  for (const v of r.varbinds) out.push(`${varbindName(v)}=${v.value}`);
+  return out.join('  ').slice(0, 400);
+}
+
+function snmpRow(r: SnmpResult): { cells: Cell[]; status: Row['status']; extra: string } {
+  const status = snmpStatus(r);
+  const read = snmpRead(r);
+  const state = status === 'bad' ? 'failed' : status === 'warn' ? 'partial' : 'answered';
+  const preview = snmpPreview(r);
+  const extra = [
+    r.device ? Object.values(r.device).join(' ') : '',
+    ...(r.neighbors ?? []).map((n) => Object.values(n).join(' ')),
+    ...(r.arp ?? []).map((a) => Object.values(a).join(' ')),
+    ...(r.interfaces ?? []).map((i) => `${i.name ?? ''} ${i.descr ?? ''} ${i.alias ?? ''} ${i.mac ?? ''}`),
+    ...r.varbinds.map((v) => `${v.name ?? ''} ${v.oid} ${v.value}`),
+  ].join(' ');
+  return {
+    status,
+    cells: [
+      text(r.target),
+      text(r.addr),
+      { text: state, sort: state, tone: status },
+      { text: read.text, sort: r.error ? null : read.items },
+      text(snmpDevice(r)),
+      ms(r.elapsed_ms),
+      r.error ? { text: r.error, sort: r.error, tone: 'bad' } : { text: preview, sort: preview || null },
+    ],
+    extra,
+  };
+}
+
 export function rowFor(result: ProbeResult, seq: number): Row {
   let m: { cells: Cell[]; status: Row['status']; extra: string };
   switch (result.kind) {
@@ -205,6 +288,9 @@ export function rowFor(result: ProbeResult, seq: number): Row {
       break;
     case 'scan':
       m = scanRow(result);
+      break;
+    case 'snmp':
+      m = snmpRow(result);
       break;
     default: {
       const r = result as { target?: string; error?: string };

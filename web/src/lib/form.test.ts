@@ -6,9 +6,15 @@ import {
   buildNet,
   buildOptions,
   emptyValues,
+  fieldGroups,
   formErrorsFromApi,
   knownFields,
   normalizeField,
+  prefill,
+  splitList,
+  visibleFields,
+  withoutSecrets,
+  type FormValues,
 } from './form';
 import { KINDS } from './types';
 
@@ -20,12 +26,175 @@ describe('option fields', () => {
     expect(keys('dns')).toEqual(['concurrency', 'rate', 'retries', 'server', 'tcp', 'timeout', 'types']);
     expect(keys('scan')).toEqual(['banner_timeout', 'banners', 'concurrency', 'method', 'ports', 'rate', 'retries', 'timeout', 'top']);
     expect(NET_FIELDS.map((f) => f.key)).toEqual(['netns', 'interface', 'source']);
+    expect(keys('snmp')).toEqual(
+      [
+        'auth_password',
+        'auth_protocol',
+        'community',
+        'concurrency',
+        'depth',
+        'level',
+        'max_repetitions',
+        'oids',
+        'op',
+        'port',
+        'priv_password',
+        'priv_protocol',
+        'profiles',
+        'rate',
+        'retries',
+        'timeout',
+        'user',
+        'version',
+      ].sort(),
+    );
+  });
+});
+
+describe('the snmp form', () => {
+  const snmp = (over: FormValues = {}): FormValues => ({ ...emptyValues(OPTION_FIELDS.snmp), ...over });
+  const shown = (v: FormValues) => visibleFields(OPTION_FIELDS.snmp, v).map((f) => f.key);
+
+  it('shows the fields of the operation and of the credentials in use', () => {
+    expect(shown(snmp())).toEqual([
+      'op',
+      'oids',
+      'profiles',
+      'version',
+      'community',
+      'port',
+      'timeout',
+      'retries',
+      'max_repetitions',
+      'concurrency',
+    ]);
+    expect(shown(snmp({ op: 'topology' }))).toContain('depth');
+    expect(shown(snmp({ op: 'topology' }))).not.toContain('oids');
+    expect(shown(snmp({ op: 'interfaces' }))).toContain('rate');
+    // v3: user and level; the protocols and passwords the level needs
+    const v3 = shown(snmp({ version: '3' }));
+    expect(v3).toEqual(expect.arrayContaining(['user', 'level', 'auth_protocol', 'auth_password', 'priv_protocol', 'priv_password']));
+    expect(v3).not.toContain('community');
+    expect(shown(snmp({ version: '3', level: 'authNoPriv' }))).not.toContain('priv_password');
+    expect(shown(snmp({ version: '3', level: 'noAuthNoPriv' }))).not.toContain('auth_password');
+    // a profile replaces the run's own credentials, except in a crawl (tried after the profiles)
+    expect(shown(snmp({ profiles: ['lab'] }))).not.toContain('community');
+    expect(shown(snmp({ op: 'topology', profiles: ['lab', 'core-v3'] }))).toContain('community');
+  });
+
+  it('groups the fields under their headings', () => {
+    expect(fieldGroups(OPTION_FIELDS.snmp, snmp()).map((g) => g.group)).toEqual(['what to read', 'credentials', 'timing']);
+    expect(fieldGroups(OPTION_FIELDS.ping, emptyValues(OPTION_FIELDS.ping)).map((g) => g.group)).toEqual([null]);
+  });
+
+  it('splits OIDs on spaces and commas', () => {
+    expect(splitList(' sysName.0, IF-MIB::ifTable\n1.3.6.1.2.1.1 ,, ')).toEqual(['sysName.0', 'IF-MIB::ifTable', '1.3.6.1.2.1.1']);
+    expect(buildOptions('snmp', snmp({ oids: 'sysName.0 sysDescr.0' }))).toEqual({
+      options: { oids: ['sysName.0', 'sysDescr.0'] },
+      errors: {},
+    });
+    expect(buildOptions('snmp', snmp({ op: 'walk', oids: 'system' })).options).toEqual({ op: 'walk', oids: ['system'] });
+    expect(buildOptions('snmp', snmp({ op: 'walk' }))).toEqual({ options: { op: 'walk' }, errors: {} });
+  });
+
+  it('needs an OID to get', () => {
+    expect(buildOptions('snmp', snmp()).errors).toEqual({ 'options.oids': 'at least one OID to get' });
+    expect(buildOptions('snmp', snmp({ oids: ' , ' })).errors).toEqual({ 'options.oids': 'at least one OID to get' });
+  });
+
+  it('sends the profiles picked instead of the credentials, in order for a crawl', () => {
+    const one = snmp({ oids: 'sysName.0', profiles: ['lab'], community: 'typed-before' });
+    expect(buildOptions('snmp', one)).toEqual({ options: { oids: ['sysName.0'], profiles: ['lab'] }, errors: {} });
+    const crawl = snmp({ op: 'topology', depth: '1', profiles: ['core-v3', 'lab'] });
+    expect(buildOptions('snmp', crawl)).toEqual({
+      options: { op: 'topology', depth: 1, profiles: ['core-v3', 'lab'] },
+      errors: {},
+    });
+    expect(buildOptions('snmp', snmp({ op: 'neighbors', profiles: ['a', 'b'] })).errors).toEqual({
+      'options.profiles': 'neighbors takes one profile (only topology tries several in turn)',
+    });
+    expect(buildOptions('snmp', snmp({ op: 'topology', depth: '17' })).errors).toEqual({ 'options.depth': 'at most 16' });
+  });
+
+  it('sends the run\'s own v1/v2c/v3 credentials as typed', () => {
+    expect(buildOptions('snmp', snmp({ op: 'arp', community: ' wslpublic' })).options).toEqual({ op: 'arp', community: ' wslpublic' });
+    const v3 = snmp({
+      op: 'interfaces',
+      rate: '5s',
+      version: '3',
+      user: 'wsl-sha-aes',
+      auth_password: 'wsl-auth-sha-aes',
+      priv_protocol: 'AES-256',
+      priv_password: 'wsl-priv-sha-aes',
+      community: 'hidden for v3',
+    });
+    expect(buildOptions('snmp', v3)).toEqual({
+      options: {
+        op: 'interfaces',
+        rate: '5s',
+        version: '3',
+        user: 'wsl-sha-aes',
+        level: 'authPriv',
+        auth_password: 'wsl-auth-sha-aes',
+        priv_protocol: 'AES-256',
+        priv_password: 'wsl-priv-sha-aes',
+      },
+      errors: {},
+    });
+  });
+
+  it('needs a v3 user unless a profile gives the credentials', () => {
+    expect(buildOptions('snmp', snmp({ op: 'arp', version: '3', level: 'noAuthNoPriv' })).errors).toEqual({
+      'options.user': 'SNMPv3 needs a user (or pick a profile)',
+    });
+    expect(buildOptions('snmp', snmp({ op: 'topology', version: '3', profiles: ['lab'] })).errors).toEqual({});
+  });
+
+  it('keeps no secret once the form is left', () => {
+    const v = snmp({ oids: 'sysName.0', community: 'c', auth_password: 'a', priv_password: 'p', user: 'u' });
+    const kept = withoutSecrets(OPTION_FIELDS.snmp, v);
+    expect([kept.community, kept.auth_password, kept.priv_password]).toEqual(['', '', '']);
+    expect([kept.oids, kept.user]).toEqual(['sysName.0', 'u']);
+    expect(v.community).toBe('c');
+  });
+
+  it('fills the form from the address, never secrets or bad choices', () => {
+    const v = prefill(OPTION_FIELDS.snmp, snmp(), {
+      targets: '198.18.0.162',
+      op: 'interfaces',
+      rate: '5s',
+      profiles: 'lab,core-v3',
+      community: 'from-a-link',
+      version: '4',
+      nope: 'x',
+    });
+    expect(v).toMatchObject({ op: 'interfaces', rate: '5s', profiles: ['lab', 'core-v3'], community: '', version: '2c' });
+    expect(v).not.toHaveProperty('nope');
+    expect(prefill(OPTION_FIELDS.ping, emptyValues(OPTION_FIELDS.ping), { count: '3', unprivileged: 'true' })).toMatchObject({
+      count: '3',
+      unprivileged: true,
+    });
+  });
+
+  it('knows which fields are on screen for server errors', () => {
+    const v = snmp({ profiles: ['lab'] });
+    expect(knownFields('snmp', v).has('options.profiles')).toBe(true);
+    expect(knownFields('snmp', v).has('options.community')).toBe(false);
+    expect(formErrorsFromApi(new ApiError(400, "no profile named 'nope'", 'options.profiles'), knownFields('snmp', v)).fields).toEqual({
+      'options.profiles': "no profile named 'nope'",
+    });
+    expect(formErrorsFromApi(new ApiError(400, 'SNMPv3 needs a user (-u)', 'options'), knownFields('snmp', v)).general).toBe(
+      'SNMPv3 needs a user (-u)',
+    );
   });
 });
 
 describe('buildOptions', () => {
   it('sends nothing for an untouched form', () => {
-    for (const k of KINDS) expect(buildOptions(k, emptyValues(OPTION_FIELDS[k]))).toEqual({ options: {}, errors: {} });
+    for (const k of KINDS.filter((k) => k !== 'snmp'))
+      expect(buildOptions(k, emptyValues(OPTION_FIELDS[k]))).toEqual({ options: {}, errors: {} });
+    // an SNMP get has nothing to ask without an OID
+    expect(buildOptions('snmp', emptyValues(OPTION_FIELDS.snmp))).toEqual({ options: {}, errors: { 'options.oids': 'at least one OID to get' } });
     expect(buildNet(emptyValues(NET_FIELDS))).toEqual({ net: {}, errors: {} });
   });
 

@@ -1,10 +1,14 @@
 // The New-run form: the options each probe exposes (as the CLI does), turning what was typed into
-// the request's `options`/`net` (only fields that were set), and mapping errors to fields.
+// the request's `options`/`net` (only fields that were set and shown), and mapping errors to fields.
 
 import { ApiError } from './api';
-import type { Kind, NetOptions, Options } from './types';
+import { SNMP_OPS, type Kind, type NetOptions, type Options } from './types';
 
-export type FieldType = 'int' | 'duration' | 'text' | 'bool' | 'select' | 'types';
+/**
+ * `list`: words separated by spaces or commas, sent as an array (OIDs); `secret`: a password
+ * input, sent as typed, never kept; `profiles`: credential profile names, in the order picked.
+ */
+export type FieldType = 'int' | 'duration' | 'text' | 'bool' | 'select' | 'types' | 'list' | 'secret' | 'profiles';
 
 export interface FieldDef {
   key: string;
@@ -17,9 +21,55 @@ export interface FieldDef {
   min?: number;
   max?: number;
   title?: string;
+  /** Shown, and sent, only while this holds for the form's values. */
+  when?: (values: FormValues) => boolean;
+  /** The heading the field sits under (the SNMP form's parts). */
+  group?: string;
+  /** Spans the whole row. */
+  wide?: boolean;
 }
 
 export const DNS_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'TXT', 'SOA', 'PTR', 'SRV', 'CAA', 'ANY'] as const;
+
+export const AUTH_PROTOCOLS = ['MD5', 'SHA', 'SHA-224', 'SHA-256', 'SHA-384', 'SHA-512'] as const;
+export const PRIV_PROTOCOLS = ['AES', 'AES-192', 'AES-256', 'AES-192-C', 'AES-256-C'] as const;
+export const SECURITY_LEVELS = ['authPriv', 'authNoPriv', 'noAuthNoPriv'] as const;
+
+const str = (v: FormValues, key: string): string => {
+  const x = v[key];
+  return typeof x === 'string' ? x : '';
+};
+const picked = (v: FormValues, key: string): string[] => {
+  const x = v[key];
+  return Array.isArray(x) ? x : [];
+};
+
+/**
+ * SNMP credentials as net-snmp takes them: a community for v1/v2c, a USM user for v3 with the
+ * protocols and passwords its security level needs; every field only while `show` holds.
+ */
+export function credentialFields(show: (v: FormValues) => boolean, group?: string): FieldDef[] {
+  const v3 = (v: FormValues) => show(v) && str(v, 'version') === '3';
+  const auth = (v: FormValues) => v3(v) && str(v, 'level') !== 'noAuthNoPriv';
+  const priv = (v: FormValues) => v3(v) && str(v, 'level') === 'authPriv';
+  const fields: FieldDef[] = [
+    { key: 'version', label: 'version', type: 'select', choices: ['1', '2c', '3'], default: '2c', when: show, title: 'SNMP version (-v)' },
+    { key: 'community', label: 'community', type: 'secret', placeholder: 'public', when: (v) => show(v) && str(v, 'version') !== '3', title: 'community string (-c)' },
+    { key: 'user', label: 'user', type: 'text', when: v3, title: 'SNMPv3 user (-u)' },
+    { key: 'level', label: 'level', type: 'select', choices: SECURITY_LEVELS, when: v3, title: 'security level (-l)' },
+    { key: 'auth_protocol', label: 'auth protocol', type: 'select', choices: AUTH_PROTOCOLS, default: 'SHA', when: auth, title: '-a' },
+    { key: 'auth_password', label: 'auth password', type: 'secret', when: auth, title: 'authentication passphrase (-A)' },
+    { key: 'priv_protocol', label: 'privacy protocol', type: 'select', choices: PRIV_PROTOCOLS, default: 'AES', when: priv, title: '-x' },
+    { key: 'priv_password', label: 'priv password', type: 'secret', when: priv, title: 'privacy passphrase (-X)' },
+  ];
+  return fields.map((f) => ({ ...f, group }));
+}
+
+const snmpOp = (v: FormValues) => str(v, 'op') || 'get';
+/** The run's own credentials: when no profile is picked, or after the profiles of a crawl. */
+const inlineCredentials = (v: FormValues) => snmpOp(v) === 'topology' || picked(v, 'profiles').length === 0;
+
+export const SNMP_GROUPS = { read: 'what to read', creds: 'credentials', timing: 'timing' } as const;
 
 export const OPTION_FIELDS: Record<Kind, FieldDef[]> = {
   ping: [
@@ -61,6 +111,28 @@ export const OPTION_FIELDS: Record<Kind, FieldDef[]> = {
     { key: 'banners', label: 'banners', type: 'bool', default: false, title: 'read what open ports say (-b)' },
     { key: 'banner_timeout', label: 'banner timeout', type: 'duration', default: '1s' },
   ],
+  snmp: [
+    { key: 'op', label: 'operation', type: 'select', choices: SNMP_OPS, default: 'get', group: SNMP_GROUPS.read, title: 'get OIDs, walk subtrees, LLDP/CDP neighbours, the ARP table, interfaces, or crawl the topology' },
+    {
+      key: 'oids',
+      label: 'OIDs',
+      type: 'list',
+      wide: true,
+      placeholder: 'sysName.0 sysDescr.0 IF-MIB::ifTable 1.3.6.1.2.1.1',
+      when: (v) => snmpOp(v) === 'get' || snmpOp(v) === 'walk',
+      group: SNMP_GROUPS.read,
+      title: 'names or numeric OIDs, separated by spaces or commas; a walk of none walks mib-2',
+    },
+    { key: 'depth', label: 'depth', type: 'int', default: 2, min: 0, max: 16, when: (v) => snmpOp(v) === 'topology', group: SNMP_GROUPS.read, title: 'hops from the seeds to follow LLDP/CDP neighbours (0: the seeds only)' },
+    { key: 'rate', label: 'rate interval', type: 'duration', placeholder: 'no rates', when: (v) => snmpOp(v) === 'interfaces', group: SNMP_GROUPS.read, title: 'poll twice this far apart and show bit rates (e.g. 5s)' },
+    { key: 'profiles', label: 'profiles', type: 'profiles', wide: true, group: SNMP_GROUPS.creds, title: 'stored credential profiles; a topology crawl tries them in the order picked' },
+    ...credentialFields(inlineCredentials, SNMP_GROUPS.creds),
+    { key: 'port', label: 'port', type: 'int', default: 161, min: 1, max: 65535, group: SNMP_GROUPS.timing },
+    { key: 'timeout', label: 'timeout', type: 'duration', default: '1s', group: SNMP_GROUPS.timing, title: 'for each answer (-t)' },
+    { key: 'retries', label: 'retries', type: 'int', default: 2, min: 0, group: SNMP_GROUPS.timing, title: '-r' },
+    { key: 'max_repetitions', label: 'max repetitions', type: 'int', default: 25, min: 1, max: 1000, group: SNMP_GROUPS.timing, title: 'GETBULK max-repetitions to start with (halved on tooBig or timeout)' },
+    { key: 'concurrency', label: 'concurrency', type: 'int', default: 100, min: 1, group: SNMP_GROUPS.timing, title: 'agents polled at once' },
+  ],
 };
 
 export const NET_FIELDS: FieldDef[] = [
@@ -77,16 +149,66 @@ export function emptyValues(fields: FieldDef[]): FormValues {
   const v: FormValues = {};
   for (const f of fields) {
     if (f.type === 'bool') v[f.key] = false;
-    else if (f.type === 'types') v[f.key] = [];
+    else if (f.type === 'types' || f.type === 'profiles') v[f.key] = [];
     else if (f.type === 'select') v[f.key] = String(f.default ?? f.choices?.[0] ?? '');
     else v[f.key] = '';
   }
   return v;
 }
 
+/** The fields the form shows for these values. */
+export function visibleFields(fields: FieldDef[], values: FormValues): FieldDef[] {
+  return fields.filter((f) => !f.when || f.when(values));
+}
+
+/** The shown fields in runs of one heading: [{ group: 'credentials', fields }, ...]. */
+export function fieldGroups(fields: FieldDef[], values: FormValues): { group: string | null; fields: FieldDef[] }[] {
+  const out: { group: string | null; fields: FieldDef[] }[] = [];
+  for (const f of visibleFields(fields, values)) {
+    const group = f.group ?? null;
+    const last = out[out.length - 1];
+    if (last && last.group === group) last.fields.push(f);
+    else out.push({ group, fields: [f] });
+  }
+  return out;
+}
+
+/** "sysName.0, IF-MIB::ifTable  1.3.6.1" -> ["sysName.0", "IF-MIB::ifTable", "1.3.6.1"] */
+export function splitList(text: string): string[] {
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
+/** The values with every secret blanked: what may be kept once the form is left. */
+export function withoutSecrets(fields: FieldDef[], values: FormValues): FormValues {
+  const out: FormValues = { ...values };
+  for (const f of fields) if (f.type === 'secret') out[f.key] = '';
+  return out;
+}
+
+/**
+ * Values given in the address (`#/new/snmp?targets=…&op=interfaces&profiles=a,b`) over a
+ * form's values; unknown keys, bad choices and secrets are ignored.
+ */
+export function prefill(fields: FieldDef[], values: FormValues, params: Record<string, string>): FormValues {
+  const out: FormValues = { ...values };
+  for (const f of fields) {
+    const raw = params[f.key];
+    if (raw === undefined || f.type === 'secret') continue;
+    if (f.type === 'select') {
+      if (f.choices?.includes(raw)) out[f.key] = raw;
+    } else if (f.type === 'types' || f.type === 'profiles') out[f.key] = splitList(raw);
+    else if (f.type === 'bool') out[f.key] = raw === 'true' || raw === '1';
+    else out[f.key] = raw;
+  }
+  return out;
+}
+
 const BARE_NUMBER = /^\d+(\.\d+)?$/;
 
-/** Turns typed values into an object of the fields that were set; errors keyed `${prefix}.${key}`. */
+/**
+ * Turns typed values into an object of the fields that were set (hidden fields are not sent);
+ * errors keyed `${prefix}.${key}`.
+ */
 export function buildFields(
   fields: FieldDef[],
   values: FormValues,
@@ -94,7 +216,7 @@ export function buildFields(
 ): { value: Record<string, unknown>; errors: Record<string, string> } {
   const value: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
-  for (const f of fields) {
+  for (const f of visibleFields(fields, values)) {
     const raw = values[f.key];
     const name = `${prefix}.${f.key}`;
     switch (f.type) {
@@ -102,7 +224,16 @@ export function buildFields(
         if (raw === true) value[f.key] = true;
         break;
       case 'types':
+      case 'profiles':
         if (Array.isArray(raw) && raw.length) value[f.key] = [...raw];
+        break;
+      case 'list': {
+        const items = typeof raw === 'string' ? splitList(raw) : [];
+        if (items.length) value[f.key] = items;
+        break;
+      }
+      case 'secret':
+        if (typeof raw === 'string' && raw) value[f.key] = raw;
         break;
       case 'select':
         if (typeof raw === 'string' && raw && raw !== f.default) value[f.key] = raw;
@@ -139,6 +270,14 @@ export function buildFields(
 
 export function buildOptions(kind: Kind, values: FormValues): { options: Options; errors: Record<string, string> } {
   const { value, errors } = buildFields(OPTION_FIELDS[kind], values, 'options');
+  if (kind === 'snmp') {
+    const op = snmpOp(values);
+    if (op === 'get' && !value.oids && !errors['options.oids']) errors['options.oids'] = 'at least one OID to get';
+    const profiles = picked(values, 'profiles');
+    if (op !== 'topology' && profiles.length > 1)
+      errors['options.profiles'] = `${op} takes one profile (only topology tries several in turn)`;
+    if (!profiles.length && value.version === '3' && !value.user) errors['options.user'] = 'SNMPv3 needs a user (or pick a profile)';
+  }
   return { options: value, errors };
 }
 
@@ -178,16 +317,17 @@ export function formErrorsFromApi(err: unknown, known: ReadonlySet<string>): For
       const guess = `options.${err.field}`;
       if (known.has(guess)) return { fields: { [guess]: err.message }, general: null };
     }
-    const where = err.field && !known.has(field ?? '') ? ` (${err.field})` : '';
+    // "options" alone names no field: the message says which
+    const where = err.field && err.field !== 'options' && !known.has(field ?? '') ? ` (${err.field})` : '';
     return { fields: {}, general: err.message + where };
   }
   return { fields: {}, general: err instanceof Error ? err.message : String(err) };
 }
 
-/** All field names a kind's form renders, for formErrorsFromApi. */
-export function knownFields(kind: Kind): Set<string> {
+/** All field names a kind's form renders (with these values, when given), for formErrorsFromApi. */
+export function knownFields(kind: Kind, values?: FormValues): Set<string> {
   const s = new Set<string>(['targets', 'kind']);
-  for (const f of OPTION_FIELDS[kind]) s.add(`options.${f.key}`);
+  for (const f of values ? visibleFields(OPTION_FIELDS[kind], values) : OPTION_FIELDS[kind]) s.add(`options.${f.key}`);
   for (const f of NET_FIELDS) s.add(`net.${f.key}`);
   return s;
 }

@@ -1,6 +1,6 @@
 // Number, time and summary formatting shared by the views.
 
-import type { Summary } from './types';
+import { isTopologyRun, type RunInfo, type Summary } from './types';
 
 /** Milliseconds with microsecond precision, as the CLI prints them ("0.053"). */
 export function fmtMs(v: number | null | undefined, digits = 3): string {
@@ -60,15 +60,69 @@ export function countTone(key: string, value: number): 'ok' | 'bad' | 'warn' | '
   return '';
 }
 
-/** The CLI's closing line: "400 targets: 400 alive, 0 dead in 49 ms". */
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The CLI's closing line: "400 targets: 400 alive, 0 dead in 49 ms". An SNMP crawl reads more
+ * devices than it had seeds: "1 seed, 3 devices: 3 answered, 0 failed, 0 varbinds in 40 ms".
+ */
 export function fmtSummary(s: Summary): string {
-  const unit = s.probe === 'dns' ? 'questions' : 'targets';
   const counts = summaryCounts(s)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
-  const done = s.completed !== s.targets ? ` (${s.completed} completed)` : '';
   const cancelled = s.cancelled ? ', cancelled' : '';
-  return `${s.targets} ${unit}${done}: ${counts} in ${fmtDuration(s.elapsed_ms)}${cancelled}`;
+  let head: string;
+  if (s.probe === 'snmp' && s.completed > s.targets) {
+    head = `${plural(s.targets, 'seed')}, ${plural(s.completed, 'device')}`;
+  } else {
+    const count = s.probe === 'snmp' ? plural(s.targets, 'agent') : `${s.targets} ${s.probe === 'dns' ? 'questions' : 'targets'}`;
+    head = `${count}${s.completed !== s.targets ? ` (${s.completed} completed)` : ''}`;
+  }
+  return `${head}: ${counts} in ${fmtDuration(s.elapsed_ms)}${cancelled}`;
+}
+
+/** A run's kind for lists and headings: "ping", "snmp walk", "snmp topology". */
+export function kindLabel(run: Pick<RunInfo, 'kind' | 'options'>): string {
+  const op = run.options?.op;
+  return run.kind === 'snmp' && typeof op === 'string' ? `snmp ${op}` : run.kind;
+}
+
+/** Progress as text: "12/400", or "3 devices" for a topology crawl (it has no known end). */
+export function progressText(run: Pick<RunInfo, 'kind' | 'options' | 'done' | 'total'>): string {
+  return isTopologyRun(run) ? plural(run.done, 'device') : `${run.done}/${run.total}`;
+}
+
+const SI = ['', 'k', 'M', 'G', 'T', 'P'];
+
+function si(v: number, unit: string): string {
+  let i = 0;
+  let x = Math.abs(v);
+  while (x >= 1000 && i < SI.length - 1) {
+    x /= 1000;
+    i++;
+  }
+  const digits = i === 0 || x >= 100 ? 0 : x >= 10 ? 1 : 2;
+  return `${v < 0 ? '-' : ''}${x.toFixed(digits)} ${SI[i]}${unit}`;
+}
+
+/** Octets for people: "0 B", "27.2 kB", "1.23 GB" (decimal units, as link speeds are). */
+export function fmtBytes(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '';
+  return si(v, 'B');
+}
+
+/** A bit rate: "0 b/s", "16.9 kb/s", "1.20 Gb/s". */
+export function fmtBps(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '';
+  return si(v, 'b/s');
+}
+
+/** An interface speed from Mbit/s, as vendors write it: "10M", "1G", "2.5G", "100G". */
+export function fmtSpeed(mbps: number | null | undefined): string {
+  if (mbps === null || mbps === undefined || !Number.isFinite(mbps) || mbps <= 0) return '';
+  if (mbps >= 1_000_000) return `${+(mbps / 1_000_000).toFixed(1)}T`;
+  if (mbps >= 1000) return `${+(mbps / 1000).toFixed(1)}G`;
+  return `${+mbps.toFixed(1)}M`;
 }
 
 /** First line of a targets text, shortened for lists. */

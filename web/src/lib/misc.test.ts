@@ -1,17 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import { changeCounts, changeLabel, changeTone, filterChanges } from './compare';
-import { countTone, fmtDuration, fmtMs, fmtOptions, fmtPct, fmtSummary, summaryCounts, targetsPreview } from './format';
+import {
+  countTone,
+  fmtBps,
+  fmtBytes,
+  fmtDuration,
+  fmtMs,
+  fmtOptions,
+  fmtPct,
+  fmtSpeed,
+  fmtSummary,
+  kindLabel,
+  progressText,
+  summaryCounts,
+  targetsPreview,
+} from './format';
 import { href, parseRoute } from './router';
 import { resolveTheme, storedTheme } from './theme';
 import type { Change, Summary } from './types';
 
 describe('router', () => {
   it('parses every view', () => {
-    expect(parseRoute('')).toEqual({ name: 'new', kind: null });
-    expect(parseRoute('#/')).toEqual({ name: 'new', kind: null });
-    expect(parseRoute('#/new')).toEqual({ name: 'new', kind: null });
-    expect(parseRoute('#/new/dns')).toEqual({ name: 'new', kind: 'dns' });
+    expect(parseRoute('')).toEqual({ name: 'new', kind: null, params: {} });
+    expect(parseRoute('#/')).toEqual({ name: 'new', kind: null, params: {} });
+    expect(parseRoute('#/new')).toEqual({ name: 'new', kind: null, params: {} });
+    expect(parseRoute('#/new/dns')).toEqual({ name: 'new', kind: 'dns', params: {} });
+    expect(parseRoute('#/new/snmp?targets=198.18.0.162&op=interfaces')).toEqual({
+      name: 'new',
+      kind: 'snmp',
+      params: { targets: '198.18.0.162', op: 'interfaces' },
+    });
     expect(parseRoute('#/runs/42')).toEqual({ name: 'run', id: 42 });
+    expect(parseRoute('#/runs/42/map')).toEqual({ name: 'map', id: 42 });
+    expect(parseRoute('#/creds')).toEqual({ name: 'creds' });
     expect(parseRoute('#/history')).toEqual({ name: 'history' });
     expect(parseRoute('#/history?x=1')).toEqual({ name: 'history' });
     expect(parseRoute('#/compare/3/9')).toEqual({ name: 'compare', a: 3, b: 9 });
@@ -20,10 +41,16 @@ describe('router', () => {
     expect(parseRoute('#/runs/abc').name).toBe('notfound');
     expect(parseRoute('#/compare/1').name).toBe('notfound');
     expect(parseRoute('#/nope').name).toBe('notfound');
+    expect(parseRoute('#/runs/4/nope').name).toBe('notfound');
   });
   it('builds links that parse back', () => {
     expect(parseRoute(href.run(5))).toEqual({ name: 'run', id: 5 });
     expect(parseRoute(href.compare(1, 2))).toEqual({ name: 'compare', a: 1, b: 2 });
+    expect(parseRoute(href.map(7))).toEqual({ name: 'map', id: 7 });
+    expect(parseRoute(href.creds())).toEqual({ name: 'creds' });
+    expect(href.new('snmp')).toBe('#/new/snmp');
+    const withParams = href.new('snmp', { targets: 's2 lab', profiles: 'a,b' });
+    expect(parseRoute(withParams)).toEqual({ name: 'new', kind: 'snmp', params: { targets: 's2 lab', profiles: 'a,b' } });
   });
 });
 
@@ -52,6 +79,38 @@ describe('format', () => {
     expect(fmtSummary(s)).toBe('7 targets: 6 alive, 1 dead in 706 ms');
     const d: Summary = { kind: 'summary', probe: 'dns', targets: 3, completed: 2, elapsed_ms: 1, cancelled: true, answered: 2, nxdomain: 0, failed: 0 };
     expect(fmtSummary(d)).toBe('3 questions (2 completed): 2 answered, 0 nxdomain, 0 failed in 1.0 ms, cancelled');
+  });
+  it('writes an SNMP summary: agents, or seeds and devices for a crawl', () => {
+    const get: Summary = { kind: 'summary', probe: 'snmp', targets: 2, completed: 2, elapsed_ms: 302.5, cancelled: false, answered: 1, failed: 1, varbinds: 2 };
+    expect(fmtSummary(get)).toBe('2 agents: 1 answered, 1 failed, 2 varbinds in 303 ms');
+    const crawl: Summary = { ...get, targets: 1, completed: 3, answered: 3, failed: 0, varbinds: 0, elapsed_ms: 40 };
+    expect(fmtSummary(crawl)).toBe('1 seed, 3 devices: 3 answered, 0 failed, 0 varbinds in 40 ms');
+    expect(fmtSummary({ ...get, targets: 1, completed: 1 })).toMatch(/^1 agent: /);
+    expect(countTone('answered', 3)).toBe('ok');
+    expect(countTone('failed', 1)).toBe('bad');
+  });
+  it('shows a crawl\'s progress as devices, never as more than done', () => {
+    expect(progressText({ kind: 'ping', options: {}, done: 12, total: 400 })).toBe('12/400');
+    expect(progressText({ kind: 'snmp', options: { op: 'walk' }, done: 1, total: 1 })).toBe('1/1');
+    expect(progressText({ kind: 'snmp', options: { op: 'topology' }, done: 3, total: 1 })).toBe('3 devices');
+    expect(progressText({ kind: 'snmp', options: { op: 'topology' }, done: 1, total: 1 })).toBe('1 device');
+  });
+  it('names SNMP runs by their operation', () => {
+    expect(kindLabel({ kind: 'snmp', options: { op: 'walk' } })).toBe('snmp walk');
+    expect(kindLabel({ kind: 'ping', options: { count: 3 } })).toBe('ping');
+  });
+  it('formats octets, bit rates and interface speeds', () => {
+    expect(fmtBytes(0)).toBe('0 B');
+    expect(fmtBytes(27173)).toBe('27.2 kB');
+    expect(fmtBytes(129555)).toBe('130 kB');
+    expect(fmtBytes(1_234_567_890)).toBe('1.23 GB');
+    expect(fmtBytes(null)).toBe('');
+    expect(fmtBps(16897)).toBe('16.9 kb/s');
+    expect(fmtBps(999)).toBe('999 b/s');
+    expect(fmtSpeed(10)).toBe('10M');
+    expect(fmtSpeed(10000)).toBe('10G');
+    expect(fmtSpeed(2500)).toBe('2.5G');
+    expect(fmtSpeed(0)).toBe('');
   });
   it('colours summary counts', () => {
     expect(countTone('alive', 3)).toBe('ok');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RunSession } from './session';
-import { deadPing, ping } from '../test/results';
+import { deadPing, ping, snmpDevice } from '../test/results';
 import type { RunDetail, ServerMessage } from './types';
 
 function detail(over: Partial<RunDetail> = {}): RunDetail {
@@ -42,6 +42,16 @@ const result = (seq: number, target = `10.0.0.${seq + 1}`): ServerMessage => ({
 });
 
 describe('RunSession', () => {
+  it('counts every device of a topology crawl, past its number of seeds', () => {
+    const crawl = detail({ kind: 'snmp', options: { op: 'topology' }, total: 1, done: 0, results: [] });
+    const { s, tick } = setup(crawl);
+    for (const [seq, target] of ['198.18.0.161', 's2', 's3'].entries())
+      s.handle({ type: 'result', run: 7, seq, result: snmpDevice({ target }) });
+    tick();
+    expect(s.count).toBe(3);
+    expect(s.info.done).toBe(3);
+  });
+
   it('starts from the stored results', () => {
     const { s } = setup();
     expect(s.count).toBe(2);

@@ -6,7 +6,7 @@ import { rowFor } from './columns';
 import { SeqBuffer } from './seq';
 import { TableModel } from './table';
 import type { ProbeResult, RunDetail, RunInfo, ServerMessage } from './types';
-import { isActive } from './types';
+import { isActive, isTopologyRun } from './types';
 
 export class RunSession {
   info: RunInfo;
@@ -94,7 +94,9 @@ export class RunSession {
     if (ready.length) {
       this.table.append(ready.map(([seq, r]) => rowFor(r, seq)));
       if (this.seq.next > this.info.done && isActive(this.info.status)) {
-        this.info = { ...this.info, done: Math.min(this.seq.next, this.info.total || this.seq.next) };
+        // a topology crawl reads more devices than it had seeds
+        const cap = isTopologyRun(this.info) ? this.seq.next : this.info.total || this.seq.next;
+        this.info = { ...this.info, done: Math.min(this.seq.next, cap) };
       }
       changed = true;
     }

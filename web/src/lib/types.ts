@@ -1,7 +1,8 @@
-// The API's shapes (see the server's contract): runs, results, live messages, comparisons.
+// The API's shapes (see the server's contract): runs, results, live messages, comparisons,
+// topology maps and credential profiles.
 
-export type Kind = 'ping' | 'trace' | 'dns' | 'scan';
-export const KINDS: readonly Kind[] = ['ping', 'trace', 'dns', 'scan'];
+export type Kind = 'ping' | 'trace' | 'dns' | 'scan' | 'snmp';
+export const KINDS: readonly Kind[] = ['ping', 'trace', 'dns', 'scan', 'snmp'];
 
 export type RunStatus = 'queued' | 'running' | 'finished' | 'cancelled' | 'interrupted' | 'failed';
 export const STATUSES: readonly RunStatus[] = [
@@ -16,6 +17,11 @@ export const STATUSES: readonly RunStatus[] = [
 /** True while a run can still produce results (and be cancelled). */
 export function isActive(status: RunStatus): boolean {
   return status === 'queued' || status === 'running';
+}
+
+/** An SNMP topology crawl: more results than targets (one per device), and a map. */
+export function isTopologyRun(run: Pick<RunInfo, 'kind' | 'options'>): boolean {
+  return run.kind === 'snmp' && run.options?.op === 'topology';
 }
 
 export interface RttStats {
@@ -93,7 +99,86 @@ export interface ScanResult {
   error: string | null;
 }
 
-export type ProbeResult = PingResult | TraceResult | DnsResult | ScanResult;
+export type SnmpOp = 'get' | 'walk' | 'neighbors' | 'arp' | 'interfaces' | 'topology';
+export const SNMP_OPS: readonly SnmpOp[] = ['get', 'walk', 'neighbors', 'arp', 'interfaces', 'topology'];
+
+export interface Varbind {
+  oid: string;
+  /** "SNMPv2-MIB::sysName.0", or null when the OID has no known name. */
+  name: string | null;
+  /** "STRING", "INTEGER", "Timeticks", ... or noSuchObject / noSuchInstance / endOfMibView. */
+  type: string;
+  value: string;
+}
+
+export interface Neighbor {
+  protocol: string;
+  local_port: string | null;
+  remote_name: string | null;
+  remote_port: string | null;
+  remote_port_desc: string | null;
+  chassis_id: string | null;
+  mgmt_addr: string | null;
+  platform: string | null;
+  capabilities: string | null;
+}
+
+export interface ArpEntry {
+  ip: string;
+  mac: string | null;
+  vendor: string | null;
+  interface: string | null;
+  type: string | null;
+}
+
+export interface SnmpInterface {
+  index: number;
+  name: string | null;
+  descr: string | null;
+  alias: string | null;
+  admin: string | null;
+  oper: string | null;
+  speed_mbps: number | null;
+  mtu: number | null;
+  mac: string | null;
+  in_octets: number | null;
+  out_octets: number | null;
+  in_errors: number | null;
+  out_errors: number | null;
+  in_discards: number | null;
+  out_discards: number | null;
+  /** Bit rates: only when the run polled twice (`rate`). */
+  in_bps?: number | null;
+  out_bps?: number | null;
+}
+
+/** What a topology crawl learnt about the device it polled. */
+export interface SnmpDevice {
+  name: string | null;
+  descr: string | null;
+  object_id: string | null;
+  chassis_id: string | null;
+  lldp_name: string | null;
+  /** The profile that answered ("options": the run's own credentials). */
+  credential: string | null;
+  depth: number | null;
+}
+
+/** One agent (one device of a topology crawl); the optional parts are absent when empty. */
+export interface SnmpResult {
+  kind: 'snmp';
+  target: string;
+  addr: string | null;
+  varbinds: Varbind[];
+  neighbors?: Neighbor[];
+  arp?: ArpEntry[];
+  interfaces?: SnmpInterface[];
+  device?: SnmpDevice;
+  elapsed_ms: number;
+  error: string | null;
+}
+
+export type ProbeResult = PingResult | TraceResult | DnsResult | ScanResult | SnmpResult;
 
 /** The closing line of a run: fixed fields plus per-kind counts (alive/dead, reached/unreached, ...). */
 export interface Summary {
@@ -169,6 +254,83 @@ export interface Comparison {
   kind: Kind;
   changes: Change[];
   unchanged: number;
+}
+
+export interface TopologyNode {
+  id: string;
+  label: string;
+  addr: string | null;
+  /** false: seen as a neighbour but not read (depth limit, no address, no answer). */
+  polled: boolean;
+  descr: string | null;
+  object_id: string | null;
+  chassis_id: string | null;
+  platform: string | null;
+  capabilities: string | null;
+  credential: string | null;
+  depth: number | null;
+  error: string | null;
+}
+
+export interface TopologyLink {
+  source: string;
+  source_port: string;
+  target: string;
+  target_port: string | null;
+  protocol: string;
+  /** Both devices reported the link (else only the source did). */
+  both_ends: boolean;
+}
+
+export interface Topology {
+  nodes: TopologyNode[];
+  links: TopologyLink[];
+  components: number;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface MapLayout {
+  positions: Record<string, Point>;
+}
+
+export type SnmpVersion = '1' | '2c' | '3';
+export type Secret = 'set' | 'not set';
+
+/** A credential profile as listed: settings and which secrets are set, never the secrets. */
+export interface Profile {
+  name: string;
+  snmp: {
+    version: SnmpVersion;
+    user: string | null;
+    level: string | null;
+    auth_protocol: string | null;
+    priv_protocol: string | null;
+  };
+  community: Secret;
+  auth_password: Secret;
+  priv_password: Secret;
+}
+
+export interface ProfileList {
+  /** Where the secrets are kept, in words ("the encrypted file …"). */
+  store: string;
+  profiles: Profile[];
+}
+
+/** PUT /api/creds/NAME: settings, and the secrets to set or replace (left out: kept). */
+export interface ProfileBody {
+  version: SnmpVersion;
+  user?: string;
+  level?: string;
+  auth_protocol?: string;
+  priv_protocol?: string;
+  community?: string;
+  auth_password?: string;
+  priv_password?: string;
 }
 
 export type ServerMessage =

@@ -1,6 +1,6 @@
 // Result objects shaped as the CLI's NDJSON (README examples), for the unit tests.
 
-import type { DnsResult, PingResult, ScanResult, TraceResult } from '../lib/types';
+import type { DnsResult, PingResult, ScanResult, SnmpResult, Topology, TraceResult } from '../lib/types';
 
 export function ping(target: string, over: Partial<PingResult> = {}): PingResult {
   return {
@@ -72,5 +72,95 @@ export function scan(target: string, over: Partial<ScanResult> = {}): ScanResult
     method: 'syn',
     error: null,
     ...over,
+  };
+}
+
+/** An SNMP get of sysName.0 and sysDescr.0 from the lab's switch s1. */
+export function snmp(target: string, over: Partial<SnmpResult> = {}): SnmpResult {
+  return {
+    kind: 'snmp',
+    target,
+    addr: target,
+    varbinds: [
+      { oid: '.1.3.6.1.2.1.1.5.0', name: 'SNMPv2-MIB::sysName.0', type: 'STRING', value: 's1.lab.test' },
+      { oid: '.1.3.6.1.2.1.1.1.0', name: 'SNMPv2-MIB::sysDescr.0', type: 'STRING', value: 'wirescope-lab-switch-s1' },
+    ],
+    elapsed_ms: 2.427,
+    error: null,
+    ...over,
+  };
+}
+
+/** What a topology crawl reads from s1: its device and its two LLDP neighbours. */
+export function snmpDevice(over: Partial<SnmpResult> = {}): SnmpResult {
+  return snmp('198.18.0.161', {
+    varbinds: [],
+    neighbors: [
+      {
+        protocol: 'lldp',
+        local_port: 'swp1',
+        remote_name: 's2',
+        remote_port: 'swp1',
+        remote_port_desc: 'swp1',
+        chassis_id: '02:57:53:00:02:01',
+        mgmt_addr: '198.18.0.162',
+        platform: 'wirescope-lab-switch-s2',
+        capabilities: 'bridge',
+      },
+      {
+        protocol: 'lldp',
+        local_port: 'swp2',
+        remote_name: 's3',
+        remote_port: 'swp2',
+        remote_port_desc: 'swp2',
+        chassis_id: '02:57:53:00:03:01',
+        mgmt_addr: '198.18.0.163',
+        platform: 'wirescope-lab-switch-s3',
+        capabilities: 'bridge',
+      },
+    ],
+    device: {
+      name: 's1.lab.test',
+      descr: 'wirescope-lab-switch-s1',
+      object_id: '.1.3.6.1.4.1.8072.3.2.10',
+      chassis_id: '02:57:53:00:01:01',
+      lldp_name: 's1',
+      credential: 'lab',
+      depth: 0,
+    },
+    elapsed_ms: 8.361,
+    ...over,
+  });
+}
+
+/** The map of a crawl from s1 at depth 0: s1 polled, s2 and s3 only seen, a seed that failed. */
+export function topology(): Topology {
+  const node = (id: string, over: Partial<Topology['nodes'][number]> = {}) => ({
+    id,
+    label: id,
+    addr: null,
+    polled: false,
+    descr: null,
+    object_id: null,
+    chassis_id: null,
+    platform: null,
+    capabilities: null,
+    credential: null,
+    depth: null,
+    error: null,
+    ...over,
+  });
+  return {
+    nodes: [
+      node('s1', { label: 's1.lab.test', addr: '198.18.0.161', polled: true, credential: 'lab', depth: 0 }),
+      node('s2', { addr: '198.18.0.162', platform: 'wirescope-lab-switch-s2' }),
+      node('s3', { addr: '198.18.0.163' }),
+      node('198.18.0.200', { addr: '198.18.0.200', error: 'no response after 1 attempts in 0.3 s' }),
+    ],
+    links: [
+      { source: 's1', source_port: 'swp1', target: 's2', target_port: 'swp1', protocol: 'lldp', both_ends: true },
+      { source: 's1', source_port: 'swp2', target: 's3', target_port: 'swp2', protocol: 'lldp', both_ends: false },
+    ],
+    components: 2,
   };
 }

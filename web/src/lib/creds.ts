@@ -1,0 +1,84 @@
+// Credential profiles in the Credentials view: the form (the SNMP credential fields), the body a
+// save sends (secrets only when typed: a blank one keeps what is stored), and how a profile reads.
+
+import { credentialFields, emptyValues, visibleFields, type FieldDef, type FormValues } from './form';
+import type { Profile, ProfileBody, SnmpVersion } from './types';
+
+/** What the server accepts as a profile name. */
+export const PROFILE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+export const PROFILE_FIELDS: FieldDef[] = credentialFields(() => true);
+
+export function emptyProfile(): FormValues {
+  return emptyValues(PROFILE_FIELDS);
+}
+
+/** A stored profile's settings in the form, to edit it; its secrets stay blank. */
+export function profileValues(p: Profile): FormValues {
+  const v = emptyProfile();
+  v.version = p.snmp.version;
+  if (p.snmp.user) v.user = p.snmp.user;
+  if (p.snmp.level) v.level = p.snmp.level;
+  if (p.snmp.auth_protocol) v.auth_protocol = p.snmp.auth_protocol;
+  if (p.snmp.priv_protocol) v.priv_protocol = p.snmp.priv_protocol;
+  return v;
+}
+
+type SecretKey = 'community' | 'auth_password' | 'priv_password';
+const SECRET_LABEL: Record<SecretKey, string> = {
+  community: 'community',
+  auth_password: 'auth password',
+  priv_password: 'priv password',
+};
+const isSecret = (key: string): key is SecretKey => key in SECRET_LABEL;
+
+/**
+ * The PUT body for the shown fields, or the errors to show by field ("name", "community", ...).
+ * `existing` is the stored profile of that name: its secrets may be left blank (kept), a new
+ * profile needs the secrets its version and level use.
+ */
+export function profileBody(
+  name: string,
+  values: FormValues,
+  existing: Profile | null,
+): { body: ProfileBody | null; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const n = name.trim();
+  if (!n) errors.name = 'a name, e.g. core-v3';
+  else if (!PROFILE_NAME.test(n)) errors.name = "letters, digits, '.', '_' and '-', at most 64";
+  const version = (typeof values.version === 'string' ? values.version : '2c') as SnmpVersion;
+  const set: Record<string, string> = {};
+  for (const f of visibleFields(PROFILE_FIELDS, values)) {
+    const raw = values[f.key];
+    if (f.key === 'version' || typeof raw !== 'string') continue;
+    const v = isSecret(f.key) ? raw : raw.trim();
+    if (v) set[f.key] = v;
+    else if (isSecret(f.key) && existing?.[f.key] !== 'set')
+      errors[f.key] = `the ${SECRET_LABEL[f.key]} is needed${existing ? ' (none is stored)' : ''}`;
+  }
+  if (version === '3' && !set.user) errors.user = 'an SNMPv3 profile needs a user';
+  return Object.keys(errors).length ? { body: null, errors } : { body: { version, ...set }, errors };
+}
+
+/** One line: "v2c community", "v3 wsl-sha-aes authPriv SHA/AES". */
+export function describeProfile(p: Profile): string {
+  const s = p.snmp;
+  if (s.version !== '3') return `v${s.version} community`;
+  const level = s.level ?? (p.priv_password === 'set' ? 'authPriv' : p.auth_password === 'set' ? 'authNoPriv' : 'noAuthNoPriv');
+  const protos =
+    level === 'authPriv'
+      ? `${s.auth_protocol ?? 'SHA'}/${s.priv_protocol ?? 'AES'}`
+      : level === 'authNoPriv'
+        ? (s.auth_protocol ?? 'SHA')
+        : '';
+  return ['v3', s.user ?? '(no user)', level, protos].filter(Boolean).join(' ');
+}
+
+/** The secrets a profile of its version and level uses, with whether each is stored. */
+export function profileSecrets(p: Profile): [string, Profile['community']][] {
+  if (p.snmp.version !== '3') return [['community', p.community]];
+  const out: [string, Profile['community']][] = [];
+  if (p.snmp.level !== 'noAuthNoPriv') out.push(['auth password', p.auth_password]);
+  if (p.snmp.level === 'authPriv' || (!p.snmp.level && p.priv_password === 'set')) out.push(['priv password', p.priv_password]);
+  return out;
+}
