@@ -63,10 +63,48 @@ impl std::fmt::Debug for SnmpSecrets {
     }
 }
 
+/// The non-secret part of a profile's SSH login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SshProfile {
+    pub user: String,
+}
+
+/// The secrets of an SSH login: a password, or a private key (PEM/OpenSSH text) and its
+/// passphrase.
+#[derive(Default)]
+pub struct SshSecrets {
+    pub password: Option<Zeroizing<String>>,
+    pub private_key: Option<Zeroizing<String>>,
+    pub key_passphrase: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for SshSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |s: &Option<Zeroizing<String>>| s.as_ref().map(|_| "<set>");
+        f.debug_struct("SshSecrets")
+            .field("password", &shown(&self.password))
+            .field("private_key", &shown(&self.private_key))
+            .field("key_passphrase", &shown(&self.key_passphrase))
+            .finish()
+    }
+}
+
+/// A profile's SSH login as listed: the user and which secrets are set.
+#[derive(Debug, Clone, Serialize)]
+pub struct SshInfo {
+    pub user: String,
+    pub password: &'static str,
+    pub private_key: &'static str,
+    pub key_passphrase: &'static str,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Profiles {
     #[serde(default)]
     snmp: BTreeMap<String, SnmpProfile>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    ssh: BTreeMap<String, SshProfile>,
 }
 
 /// A profile as listed: its settings and which secrets are set, never the secrets.
@@ -77,6 +115,8 @@ pub struct ProfileInfo {
     pub community: &'static str,
     pub auth_password: &'static str,
     pub priv_password: &'static str,
+    /// The SSH login, when the profile has one.
+    pub ssh: Option<SshInfo>,
 }
 
 /// The environment variable choosing the secret store: `auto` (the default: the OS secret store
@@ -172,6 +212,7 @@ pub struct Creds {
 }
 
 const FIELDS: [&str; 3] = ["community", "auth_password", "priv_password"];
+const SSH_FIELDS: [&str; 3] = ["password", "private_key", "key_passphrase"];
 
 fn xdg(var: &str, fallback: &str) -> PathBuf {
     std::env::var_os(var)
@@ -284,7 +325,7 @@ impl Creds {
     /// Removes a profile and its secrets; false when there was none.
     pub fn remove(&self, name: &str) -> Result<bool, CredsError> {
         let mut all = self.load()?;
-        let existed = all.snmp.remove(name).is_some();
+        let existed = all.snmp.remove(name).is_some() | all.ssh.remove(name).is_some();
         self.secrets.remove_prefix(&format!("{name}/"))?;
         self.save(&all)?;
         Ok(existed)
@@ -300,18 +341,91 @@ impl Creds {
                 "not set"
             }
         };
-        Ok(self
-            .load()?
+        let ssh_set = |name: &str, field: &str| {
+            if keys.iter().any(|k| *k == format!("{name}/ssh/{field}")) {
+                "set"
+            } else {
+                "not set"
+            }
+        };
+        let all = self.load()?;
+        Ok(all
             .snmp
             .into_iter()
             .map(|(name, snmp)| ProfileInfo {
                 community: set(&name, "community"),
                 auth_password: set(&name, "auth_password"),
                 priv_password: set(&name, "priv_password"),
+                ssh: all.ssh.get(&name).map(|p| SshInfo {
+                    user: p.user.clone(),
+                    password: ssh_set(&name, "password"),
+                    private_key: ssh_set(&name, "private_key"),
+                    key_passphrase: ssh_set(&name, "key_passphrase"),
+                }),
                 name,
                 snmp,
             })
             .collect())
+    }
+
+    /// Gives a profile an SSH login (creating the profile, SNMP v2c, if it has none yet);
+    /// secrets given replace the stored ones, others stay. A private key must look like one.
+    pub fn set_ssh(
+        &self,
+        name: &str,
+        profile: SshProfile,
+        secrets: &SshSecrets,
+    ) -> Result<(), CredsError> {
+        check_name(name)?;
+        if profile.user.trim().is_empty() {
+            return Err(CredsError::Profiles("an SSH login needs a user".into()));
+        }
+        if let Some(key) = &secrets.private_key
+            && !(key.contains("-----BEGIN") && key.contains("PRIVATE KEY-----"))
+        {
+            return Err(CredsError::Profiles(
+                "the SSH private key is not a PEM or OpenSSH private key".into(),
+            ));
+        }
+        for (field, value) in SSH_FIELDS.iter().zip([
+            &secrets.password,
+            &secrets.private_key,
+            &secrets.key_passphrase,
+        ]) {
+            if let Some(v) = value {
+                self.secrets.set(&format!("{name}/ssh/{field}"), v)?;
+            }
+        }
+        let mut all = self.load()?;
+        all.snmp
+            .entry(name.to_string())
+            .or_insert_with(|| SnmpProfile {
+                version: "2c".into(),
+                ..SnmpProfile::default()
+            });
+        all.ssh.insert(name.to_string(), profile);
+        self.save(&all)
+    }
+
+    /// A profile's SSH login and its secrets, to use them.
+    pub fn ssh(&self, name: &str) -> Result<(SshProfile, SshSecrets), CredsError> {
+        let mut all = self.load()?;
+        if !all.snmp.contains_key(name) {
+            return Err(CredsError::Unknown(name.to_string()));
+        }
+        let profile = all
+            .ssh
+            .remove(name)
+            .ok_or_else(|| CredsError::Profiles(format!("profile '{name}' has no SSH login")))?;
+        let get = |field: &str| self.secrets.get(&format!("{name}/ssh/{field}"));
+        Ok((
+            profile,
+            SshSecrets {
+                password: get("password")?,
+                private_key: get("private_key")?,
+                key_passphrase: get("key_passphrase")?,
+            },
+        ))
     }
 
     /// A profile as SNMP credentials, labelled with its name.
@@ -442,5 +556,82 @@ mod tests {
         assert!(creds.remove("core").unwrap());
         assert!(creds.list().unwrap().is_empty());
         assert!(!creds.remove("core").unwrap());
+    }
+
+    #[test]
+    fn ssh_logins_live_beside_snmp_and_go_with_the_profile() {
+        let dir = std::env::temp_dir().join(format!("wirescope-ssh-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = file::FileStore::new(
+            dir.join("secrets.enc"),
+            Zeroizing::new("a long passphrase".into()),
+        )
+        .unwrap();
+        let creds = Creds::open(dir.join("profiles.json"), Secrets::File(store));
+        let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----\n";
+        let secrets = SshSecrets {
+            password: Some(Zeroizing::new("ssh-pass-3".into())),
+            private_key: Some(Zeroizing::new(key.into())),
+            key_passphrase: None,
+        };
+        let user = SshProfile {
+            user: "netops".into(),
+        };
+        creds.set_ssh("edge", user.clone(), &secrets).unwrap();
+        let listed = creds.list().unwrap();
+        let ssh = listed[0].ssh.as_ref().unwrap();
+        assert_eq!(
+            (
+                listed[0].snmp.version.as_str(),
+                ssh.user.as_str(),
+                ssh.password,
+                ssh.private_key,
+                ssh.key_passphrase
+            ),
+            ("2c", "netops", "set", "set", "not set")
+        );
+        let (p, s) = creds.ssh("edge").unwrap();
+        assert_eq!(p, user);
+        assert_eq!(s.private_key.as_deref().map(String::as_str), Some(key));
+        assert!(!format!("{s:?}").contains("ssh-pass-3"));
+        let text = std::fs::read_to_string(dir.join("profiles.json")).unwrap();
+        assert!(text.contains("netops") && !text.contains("ssh-pass-3") && !text.contains("b3Bl"));
+        let bad = SshSecrets {
+            private_key: Some(Zeroizing::new("not a key".into())),
+            ..SshSecrets::default()
+        };
+        assert!(matches!(
+            creds.set_ssh("edge", user.clone(), &bad),
+            Err(CredsError::Profiles(_))
+        ));
+        assert!(matches!(
+            creds.set_ssh("edge", SshProfile::default(), &SshSecrets::default()),
+            Err(CredsError::Profiles(_))
+        ));
+        creds
+            .add_snmp(
+                "snmp-only",
+                SnmpProfile {
+                    version: "2c".into(),
+                    ..SnmpProfile::default()
+                },
+                &SnmpSecrets::default(),
+            )
+            .unwrap();
+        assert!(matches!(
+            creds.ssh("snmp-only"),
+            Err(CredsError::Profiles(_))
+        ));
+        assert!(matches!(creds.ssh("nope"), Err(CredsError::Unknown(_))));
+        assert!(creds.remove("edge").unwrap());
+        assert!(
+            creds
+                .secrets
+                .keys()
+                .unwrap()
+                .iter()
+                .all(|k| !k.starts_with("edge/"))
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
-use wirescope_creds::{Creds, CredsError, SnmpProfile, SnmpSecrets};
+use wirescope_creds::{Creds, CredsError, SnmpProfile, SnmpSecrets, SshProfile, SshSecrets};
 use wirescope_probe::snmp::SnmpOptions;
 use zeroize::Zeroizing;
 
@@ -69,6 +69,15 @@ struct PutProfile {
     auth_password: Option<String>,
     #[serde(default)]
     priv_password: Option<String>,
+    /// An SSH login for this profile: its user, and secrets to set or replace.
+    #[serde(default)]
+    ssh_user: Option<String>,
+    #[serde(default)]
+    ssh_password: Option<String>,
+    #[serde(default)]
+    ssh_private_key: Option<String>,
+    #[serde(default)]
+    ssh_key_passphrase: Option<String>,
 }
 
 fn v2c() -> String {
@@ -97,8 +106,21 @@ async fn put(Path(name): Path<String>, body: Bytes) -> Result<Response, ApiError
         auth_protocol: p.auth_protocol.filter(|u| !u.is_empty()),
         priv_protocol: p.priv_protocol.filter(|u| !u.is_empty()),
     };
+    let ssh = p.ssh_user.filter(|u| !u.trim().is_empty()).map(|user| {
+        (
+            SshProfile { user },
+            SshSecrets {
+                password: secret(p.ssh_password),
+                private_key: secret(p.ssh_private_key),
+                key_passphrase: secret(p.ssh_key_passphrase),
+            },
+        )
+    });
     let saved = with_creds(move |c| {
         c.add_snmp(&name, profile, &secrets)?;
+        if let Some((p, s)) = ssh {
+            c.set_ssh(&name, p, &s)?;
+        }
         c.list()?
             .into_iter()
             .find(|i| i.name == name)

@@ -154,12 +154,15 @@ fn spec() -> Value {
                 "Profile": {"type": "object", "description": "a credential profile as listed: its settings and which secrets are set, never the secrets", "properties": {
                     "name": {"type": "string"},
                     "snmp": {"type": "object", "properties": {"version": {"enum": ["1", "2c", "3"]}, "user": {"type": ["string", "null"]}, "level": {"type": ["string", "null"]}, "auth_protocol": {"type": ["string", "null"]}, "priv_protocol": {"type": ["string", "null"]}}},
-                    "community": {"enum": ["set", "not set"]}, "auth_password": {"enum": ["set", "not set"]}, "priv_password": {"enum": ["set", "not set"]}
+                    "community": {"enum": ["set", "not set"]}, "auth_password": {"enum": ["set", "not set"]}, "priv_password": {"enum": ["set", "not set"]},
+                    "ssh": {"type": ["object", "null"], "description": "the profile's SSH login, when it has one", "properties": {"user": {"type": "string"}, "password": {"enum": ["set", "not set"]}, "private_key": {"enum": ["set", "not set"]}, "key_passphrase": {"enum": ["set", "not set"]}}}
                 }},
                 "PutProfile": {"type": "object", "additionalProperties": false, "description": "secrets given (non-empty) set or replace the stored ones; secrets left out stay", "properties": {
                     "version": {"enum": ["1", "2c", "3"], "default": "2c"}, "user": {"type": "string"}, "level": {"enum": ["noAuthNoPriv", "authNoPriv", "authPriv"]},
                     "auth_protocol": {"type": "string"}, "priv_protocol": {"type": "string"},
-                    "community": {"type": "string", "writeOnly": true}, "auth_password": {"type": "string", "writeOnly": true}, "priv_password": {"type": "string", "writeOnly": true}
+                    "community": {"type": "string", "writeOnly": true}, "auth_password": {"type": "string", "writeOnly": true}, "priv_password": {"type": "string", "writeOnly": true},
+                    "ssh_user": {"type": "string", "description": "gives the profile an SSH login"}, "ssh_password": {"type": "string", "writeOnly": true},
+                    "ssh_private_key": {"type": "string", "writeOnly": true, "description": "PEM or OpenSSH private key text"}, "ssh_key_passphrase": {"type": "string", "writeOnly": true}
                 }},
                 "Topology": {"type": "object", "properties": {
                     "nodes": {"type": "array", "items": {"type": "object", "properties": {

@@ -390,6 +390,19 @@ pub struct CredsAddArgs {
     pub name: String,
     #[command(flatten)]
     pub cred: SnmpCredentialArgs,
+
+    /// Also an SSH login for this user (password from WIRESCOPE_SSH_PASSWORD or --ssh-password,
+    /// key from --ssh-key, its passphrase from WIRESCOPE_SSH_KEY_PASSPHRASE).
+    #[arg(long, value_name = "USER")]
+    pub ssh_user: Option<String>,
+
+    /// SSH password (better: WIRESCOPE_SSH_PASSWORD, out of shell history).
+    #[arg(long, value_name = "PASS", requires = "ssh_user")]
+    pub ssh_password: Option<String>,
+
+    /// SSH private key file (PEM or OpenSSH); its contents go to the secret store.
+    #[arg(long, value_name = "FILE", requires = "ssh_user")]
+    pub ssh_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -350,12 +350,38 @@ fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure> {
                 auth_password: secret(a.cred.auth_password, "WIRESCOPE_SNMP_AUTH_PASSWORD"),
                 priv_password: secret(a.cred.priv_password, "WIRESCOPE_SNMP_PRIV_PASSWORD"),
             };
+            let usage_or_runtime = |e: wirescope_creds::CredsError| match e {
+                wirescope_creds::CredsError::BadName(_)
+                | wirescope_creds::CredsError::Profiles(_) => Failure::Usage(e.to_string()),
+                other => Failure::Runtime(other.to_string()),
+            };
+            let ssh = match &a.ssh_user {
+                Some(user) => {
+                    let key = match &a.ssh_key {
+                        Some(path) => Some(zeroize::Zeroizing::new(
+                            std::fs::read_to_string(path).map_err(|e| {
+                                Failure::Usage(format!("--ssh-key {}: {e}", path.display()))
+                            })?,
+                        )),
+                        None => None,
+                    };
+                    Some((
+                        wirescope_creds::SshProfile { user: user.clone() },
+                        wirescope_creds::SshSecrets {
+                            password: secret(a.ssh_password.clone(), "WIRESCOPE_SSH_PASSWORD"),
+                            private_key: key,
+                            key_passphrase: secret(None, "WIRESCOPE_SSH_KEY_PASSPHRASE"),
+                        },
+                    ))
+                }
+                None => None,
+            };
             creds
                 .add_snmp(&a.name, profile, &secrets)
-                .map_err(|e| match e {
-                    wirescope_creds::CredsError::BadName(_) => Failure::Usage(e.to_string()),
-                    other => Failure::Runtime(other.to_string()),
-                })?;
+                .map_err(usage_or_runtime)?;
+            if let Some((p, s)) = ssh {
+                creds.set_ssh(&a.name, p, &s).map_err(usage_or_runtime)?;
+            }
             println!("profile '{}' saved (secrets in {})", a.name, creds.store());
             Ok(CredsOutcome::Done(ExitCode::SUCCESS))
         }
@@ -369,13 +395,22 @@ fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure> {
                 );
             } else {
                 println!(
-                    "{:<20} {:<4} {:<16} {:<12} {:<8} {:<10} {:<10} {:<10}",
+                    "{:<20} {:<4} {:<16} {:<12} {:<8} {:<10} {:<10} {:<25} SSH",
                     "PROFILE", "SNMP", "USER", "LEVEL", "AUTH", "PRIV", "COMMUNITY", "PASSWORDS"
                 );
                 for p in list {
                     let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+                    let ssh = p.ssh.as_ref().map_or_else(
+                        || "-".to_string(),
+                        |s| {
+                            format!(
+                                "{} (password {}, key {}, passphrase {})",
+                                s.user, s.password, s.private_key, s.key_passphrase
+                            )
+                        },
+                    );
                     println!(
-                        "{:<20} {:<4} {:<16} {:<12} {:<8} {:<10} {:<10} auth {}, priv {}",
+                        "{:<20} {:<4} {:<16} {:<12} {:<8} {:<10} {:<10} {:<25} {ssh}",
                         p.name,
                         p.snmp.version,
                         dash(&p.snmp.user),
@@ -383,8 +418,7 @@ fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure> {
                         dash(&p.snmp.auth_protocol),
                         dash(&p.snmp.priv_protocol),
                         p.community,
-                        p.auth_password,
-                        p.priv_password
+                        format!("auth {}, priv {}", p.auth_password, p.priv_password),
                     );
                 }
                 eprintln!("secrets kept in {}", creds.store());

@@ -815,6 +815,33 @@ fn credential_profiles_and_topology_maps_over_the_api() {
         Some(json!({"community": "not-the-community"})),
     );
     assert_eq!(status, 200);
+    // An SSH login in a profile: password and key set, never shown.
+    let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nwirescope-test-key-body\n-----END OPENSSH PRIVATE KEY-----\n";
+    let (status, ssh) = server.json(
+        "PUT",
+        "/api/creds/edge-ssh",
+        Some(json!({"ssh_user": "netops", "ssh_password": "ssh-secret-pass", "ssh_private_key": key})),
+    );
+    assert_eq!(
+        (
+            status,
+            ssh["ssh"]["user"].as_str(),
+            ssh["ssh"]["password"].as_str(),
+            ssh["ssh"]["private_key"].as_str()
+        ),
+        (200, Some("netops"), Some("set"), Some("set")),
+        "{ssh}"
+    );
+    let (status, err) = server.json(
+        "PUT",
+        "/api/creds/edge-ssh",
+        Some(json!({"ssh_user": "netops", "ssh_private_key": "not a key"})),
+    );
+    assert_eq!(
+        (status, err["field"].as_str()),
+        (400, Some("body")),
+        "{err}"
+    );
     for (path, body, field) in [
         ("/api/creds/bad%20name", json!({}), "name"),
         ("/api/creds/x", json!({"secret": "x"}), "secret"),
@@ -940,7 +967,13 @@ fn credential_profiles_and_topology_maps_over_the_api() {
         seen.push_str(&server.request("GET", &path, None, &[]).1);
     }
     assert!(seen.contains("wsl-sha-aes"), "the profile's user is there");
-    for secret in [auth, privacy, "not-the-community"] {
+    for secret in [
+        auth,
+        privacy,
+        "not-the-community",
+        "ssh-secret-pass",
+        "wirescope-test-key-body",
+    ] {
         assert!(!seen.contains(secret), "{secret} leaked");
     }
     let (status, _) = server.json("DELETE", "/api/creds/lab-v3", None);
@@ -949,6 +982,7 @@ fn credential_profiles_and_topology_maps_over_the_api() {
         server.json("GET", "/api/creds", None).1["profiles"]
             .as_array()
             .map(Vec::len),
-        Some(1)
+        Some(2),
+        "wrong and edge-ssh are left"
     );
 }

@@ -136,10 +136,14 @@ fn wirescope(
             "WIRESCOPE_SNMP_PRIV_PASSWORD",
             var(lab, "LAB_SNMP_V3_SHA256_AES256_PRIV_PASS"),
         )
+        .env("WIRESCOPE_SSH_PASSWORD", SSH_PASSWORD)
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("{e}"))
 }
+
+const SSH_PASSWORD: &str = "ssh-login-secret";
+const KEY_BODY: &str = "b3BlbnNzaC1rZXktdjEtd2lyZXNjb3BlLXRlc3Q=";
 
 #[test]
 fn profiles_keep_their_secrets_in_the_secret_service() {
@@ -149,6 +153,11 @@ fn profiles_keep_their_secrets_in_the_secret_service() {
         var(lab, "LAB_SNMP_V3_SHA256_AES256_AUTH_PASS"),
         var(lab, "LAB_SNMP_V3_SHA256_AES256_PRIV_PASS"),
     );
+    let key_file = ss.dir.join("id_test");
+    let key = format!(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n{KEY_BODY}\n-----END OPENSSH PRIVATE KEY-----\n"
+    );
+    std::fs::write(&key_file, &key).unwrap_or_else(|e| panic!("{e}"));
     let added = wirescope(
         &ss,
         lab,
@@ -157,6 +166,10 @@ fn profiles_keep_their_secrets_in_the_secret_service() {
             "creds",
             "add",
             "lab-os",
+            "--ssh-user",
+            "netops",
+            "--ssh-key",
+            key_file.to_str().unwrap_or_default(),
             "-v",
             "3",
             "-u",
@@ -178,14 +191,18 @@ fn profiles_keep_their_secrets_in_the_secret_service() {
                 "service",
                 "wirescope",
                 "username",
-                &format!("lab-os/snmp/{field}"),
+                &format!("lab-os/{field}"),
             ])
             .output()
             .unwrap_or_else(|e| panic!("{e}"));
         String::from_utf8_lossy(&out.stdout).to_string()
     };
-    assert_eq!(lookup("auth_password"), auth);
-    assert_eq!(lookup("priv_password"), privacy);
+    assert_eq!(lookup("snmp/auth_password"), auth);
+    assert_eq!(lookup("snmp/priv_password"), privacy);
+    assert_eq!(lookup("ssh/password"), SSH_PASSWORD);
+    assert_eq!(lookup("ssh/private_key"), key);
+    // The key file was only read; the copy kept is the Secret Service's.
+    std::fs::remove_file(&key_file).unwrap_or_else(|e| panic!("{e}"));
     // `auto` finds the same store.
     let list = wirescope(&ss, lab, "auto", &["creds", "list", "--json"]);
     ok(&list);
@@ -198,6 +215,14 @@ fn profiles_keep_their_secrets_in_the_secret_service() {
             listed[0]["community"].as_str()
         ),
         (Some("lab-os"), Some("set"), Some("set"), Some("not set"))
+    );
+    assert_eq!(
+        (
+            listed[0]["ssh"]["user"].as_str(),
+            listed[0]["ssh"]["password"].as_str(),
+            listed[0]["ssh"]["private_key"].as_str()
+        ),
+        (Some("netops"), Some("set"), Some("set"))
     );
     let agent = var(lab, "LAB_S2_LAN_V4");
     let got = wirescope(
@@ -228,12 +253,12 @@ fn profiles_keep_their_secrets_in_the_secret_service() {
         seen.contains("lab-os"),
         "the profiles file is under the private HOME"
     );
-    assert!(
-        !seen.contains(auth) && !seen.contains(privacy),
-        "a secret leaked"
-    );
+    for secret in [auth, privacy, SSH_PASSWORD, KEY_BODY] {
+        assert!(!seen.contains(secret), "{secret} leaked");
+    }
     ok(&wirescope(&ss, lab, "os", &["creds", "rm", "lab-os"]));
-    assert_eq!(lookup("auth_password"), "", "rm deletes the items");
+    assert_eq!(lookup("snmp/auth_password"), "", "rm deletes the items");
+    assert_eq!(lookup("ssh/private_key"), "");
 }
 
 #[test]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROFILE_FIELDS, describeProfile, emptyProfile, profileBody, profileSecrets, profileValues } from './creds';
+import { PROFILE_FIELDS, describeProfile, emptyProfile, profileBody, profileSecrets, profileValues, sshSecrets } from './creds';
 import { visibleFields } from './form';
 import type { Profile } from './types';
 
@@ -21,8 +21,25 @@ const v3: Profile = {
 describe('profile form', () => {
   it('shows the community for v1/v2c, the USM fields for v3', () => {
     const keys = (over: Record<string, string>) => visibleFields(PROFILE_FIELDS, { ...emptyProfile(), ...over }).map((f) => f.key);
-    expect(keys({})).toEqual(['version', 'community']);
-    expect(keys({ version: '3' })).toEqual(['version', 'user', 'level', 'auth_protocol', 'auth_password', 'priv_protocol', 'priv_password']);
+    expect(keys({})).toEqual(['version', 'community', 'ssh_user']);
+    expect(keys({ version: '3' })).toEqual([
+      'version',
+      'user',
+      'level',
+      'auth_protocol',
+      'auth_password',
+      'priv_protocol',
+      'priv_password',
+      'ssh_user',
+    ]);
+    expect(keys({ ssh_user: 'netops' })).toEqual([
+      'version',
+      'community',
+      'ssh_user',
+      'ssh_password',
+      'ssh_key_passphrase',
+      'ssh_private_key',
+    ]);
   });
 
   it('sends a new v2c profile with its community', () => {
@@ -81,5 +98,38 @@ describe('profile list', () => {
       ['priv password', 'set'],
     ]);
     expect(profileSecrets({ ...v3, snmp: { ...v3.snmp, level: 'noAuthNoPriv' } })).toEqual([]);
+  });
+});
+
+describe('SSH logins in profiles', () => {
+  const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
+
+  it('sends the user and the secrets typed, the key as typed (newlines kept)', () => {
+    const values = { ...emptyProfile(), community: 'c', ssh_user: ' netops ', ssh_password: ' p w ', ssh_private_key: key };
+    expect(profileBody('edge', values, null)).toEqual({
+      body: { version: '2c', community: 'c', ssh_user: 'netops', ssh_password: ' p w ', ssh_private_key: key },
+      errors: {},
+    });
+  });
+
+  it('refuses text that is not a private key, and SSH secrets are optional', () => {
+    const bad = profileBody('edge', { ...emptyProfile(), community: 'c', ssh_user: 'u', ssh_private_key: 'ssh-ed25519 AAAA' }, null);
+    expect(bad.body).toBeNull();
+    expect(bad.errors.ssh_private_key).toMatch(/not a PEM or OpenSSH private key/);
+    expect(profileBody('edge', { ...emptyProfile(), community: 'c', ssh_user: 'u' }, null).errors).toEqual({});
+  });
+
+  it('lists the login and edits it without its secrets', () => {
+    const p: Profile = { ...v2c, ssh: { user: 'netops', password: 'set', private_key: 'not set', key_passphrase: 'not set' } };
+    expect(sshSecrets(p)).toEqual({
+      user: 'netops',
+      secrets: [
+        ['ssh password', 'set'],
+        ['ssh key', 'not set'],
+      ],
+    });
+    expect(sshSecrets(v2c)).toBeNull();
+    const v = profileValues(p);
+    expect([v.ssh_user, v.ssh_password, v.ssh_private_key]).toEqual(['netops', '', '']);
   });
 });

@@ -1,13 +1,30 @@
-// Credential profiles in the Credentials view: the form (the SNMP credential fields), the body a
-// save sends (secrets only when typed: a blank one keeps what is stored), and how a profile reads.
+// Credential profiles in the Credentials view: the form (the SNMP credential fields and an
+// optional SSH login), the body a save sends (secrets only when typed: a blank one keeps what is
+// stored), and how a profile reads.
 
-import { credentialFields, emptyValues, visibleFields, type FieldDef, type FormValues } from './form';
+import { credentialFields, emptyValues, isSecretField, visibleFields, type FieldDef, type FormValues } from './form';
 import type { Profile, ProfileBody, SnmpVersion } from './types';
 
 /** What the server accepts as a profile name. */
 export const PROFILE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
-export const PROFILE_FIELDS: FieldDef[] = credentialFields(() => true);
+const sshUser = (v: FormValues) => typeof v.ssh_user === 'string' && v.ssh_user.trim() !== '';
+
+/** The SNMP credentials, then the SSH login (its secrets once a user is typed). */
+export const PROFILE_FIELDS: FieldDef[] = [
+  ...credentialFields(() => true),
+  { key: 'ssh_user', label: 'SSH user', type: 'text', placeholder: 'none', title: 'an SSH login for the devices this profile reaches' },
+  { key: 'ssh_password', label: 'SSH password', type: 'secret', when: sshUser },
+  { key: 'ssh_key_passphrase', label: 'key passphrase', type: 'secret', when: sshUser, title: 'passphrase of the private key, if it has one' },
+  {
+    key: 'ssh_private_key',
+    label: 'SSH private key',
+    type: 'secret-text',
+    when: sshUser,
+    placeholder: '-----BEGIN OPENSSH PRIVATE KEY-----',
+    title: 'ed25519, ECDSA or RSA private key (PEM or OpenSSH text)',
+  },
+];
 
 export function emptyProfile(): FormValues {
   return emptyValues(PROFILE_FIELDS);
@@ -21,6 +38,7 @@ export function profileValues(p: Profile): FormValues {
   if (p.snmp.level) v.level = p.snmp.level;
   if (p.snmp.auth_protocol) v.auth_protocol = p.snmp.auth_protocol;
   if (p.snmp.priv_protocol) v.priv_protocol = p.snmp.priv_protocol;
+  if (p.ssh) v.ssh_user = p.ssh.user;
   return v;
 }
 
@@ -51,12 +69,15 @@ export function profileBody(
   for (const f of visibleFields(PROFILE_FIELDS, values)) {
     const raw = values[f.key];
     if (f.key === 'version' || typeof raw !== 'string') continue;
-    const v = isSecret(f.key) ? raw : raw.trim();
+    const v = isSecretField(f) ? raw : raw.trim();
     if (v) set[f.key] = v;
     else if (isSecret(f.key) && existing?.[f.key] !== 'set')
       errors[f.key] = `the ${SECRET_LABEL[f.key]} is needed${existing ? ' (none is stored)' : ''}`;
   }
   if (version === '3' && !set.user) errors.user = 'an SNMPv3 profile needs a user';
+  const key = set.ssh_private_key;
+  if (key && !(key.includes('-----BEGIN') && key.includes('PRIVATE KEY-----')))
+    errors.ssh_private_key = 'not a PEM or OpenSSH private key (-----BEGIN … PRIVATE KEY-----)';
   return Object.keys(errors).length ? { body: null, errors } : { body: { version, ...set }, errors };
 }
 
@@ -81,4 +102,16 @@ export function profileSecrets(p: Profile): [string, Profile['community']][] {
   if (p.snmp.level !== 'noAuthNoPriv') out.push(['auth password', p.auth_password]);
   if (p.snmp.level === 'authPriv' || (!p.snmp.level && p.priv_password === 'set')) out.push(['priv password', p.priv_password]);
   return out;
+}
+
+/** A profile's SSH login in words, with whether each of its secrets is stored; null without one. */
+export function sshSecrets(p: Profile): { user: string; secrets: [string, Profile['community']][] } | null {
+  if (!p.ssh) return null;
+  return {
+    user: p.ssh.user,
+    secrets: [
+      ['ssh password', p.ssh.password],
+      ['ssh key', p.ssh.private_key],
+    ],
+  };
 }

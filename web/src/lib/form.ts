@@ -6,9 +6,23 @@ import { SNMP_OPS, type Kind, type NetOptions, type Options } from './types';
 
 /**
  * `list`: words separated by spaces or commas, sent as an array (OIDs); `secret`: a password
- * input, sent as typed, never kept; `profiles`: credential profile names, in the order picked.
+ * input, sent as typed, never kept; `secret-text`: the same over several lines (a private key);
+ * `profiles`: credential profile names, in the order picked.
  */
-export type FieldType = 'int' | 'duration' | 'text' | 'bool' | 'select' | 'types' | 'list' | 'secret' | 'profiles';
+export type FieldType =
+  | 'int'
+  | 'duration'
+  | 'text'
+  | 'bool'
+  | 'select'
+  | 'types'
+  | 'list'
+  | 'secret'
+  | 'secret-text'
+  | 'profiles';
+
+/** True for the fields whose values are secrets (never kept, never prefilled). */
+export const isSecretField = (f: FieldDef): boolean => f.type === 'secret' || f.type === 'secret-text';
 
 export interface FieldDef {
   key: string;
@@ -181,7 +195,7 @@ export function splitList(text: string): string[] {
 /** The values with every secret blanked: what may be kept once the form is left. */
 export function withoutSecrets(fields: FieldDef[], values: FormValues): FormValues {
   const out: FormValues = { ...values };
-  for (const f of fields) if (f.type === 'secret') out[f.key] = '';
+  for (const f of fields) if (isSecretField(f)) out[f.key] = '';
   return out;
 }
 
@@ -193,7 +207,7 @@ export function prefill(fields: FieldDef[], values: FormValues, params: Record<s
   const out: FormValues = { ...values };
   for (const f of fields) {
     const raw = params[f.key];
-    if (raw === undefined || f.type === 'secret') continue;
+    if (raw === undefined || isSecretField(f)) continue;
     if (f.type === 'select') {
       if (f.choices?.includes(raw)) out[f.key] = raw;
     } else if (f.type === 'types' || f.type === 'profiles') out[f.key] = splitList(raw);

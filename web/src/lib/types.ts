@@ -313,6 +313,8 @@ export interface Profile {
   community: Secret;
   auth_password: Secret;
   priv_password: Secret;
+  /** The profile's SSH login, when it has one. */
+  ssh?: { user: string; password: Secret; private_key: Secret; key_passphrase: Secret } | null;
 }
 
 export interface ProfileList {
@@ -331,6 +333,10 @@ export interface ProfileBody {
   community?: string;
   auth_password?: string;
   priv_password?: string;
+  ssh_user?: string;
+  ssh_password?: string;
+  ssh_private_key?: string;
+  ssh_key_passphrase?: string;
 }
 
 export type ServerMessage =
