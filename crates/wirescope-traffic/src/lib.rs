@@ -1,11 +1,14 @@
 //! wirescope's traffic analyzer: capture files read without copying (`read`), a dissector that
-//! marks what it cannot parse instead of panicking (`dissect`), and the statistics a network
-//! engineer reads first (`stats`): protocol hierarchy with Wireshark's filter names, bandwidth,
-//! top talkers, conversations and flows.
+//! marks what it cannot parse instead of panicking (`dissect`), display filters with Wireshark's
+//! field names (`filter`), pcapng output (`write`), and the statistics a network engineer reads
+//! first (`stats`): protocol hierarchy with Wireshark's filter names, bandwidth, top talkers,
+//! conversations and flows.
 
 pub mod dissect;
+pub mod filter;
 pub mod read;
 pub mod stats;
+pub mod write;
 
 use std::path::Path;
 
@@ -37,26 +40,84 @@ impl Default for Limits {
     }
 }
 
-/// Analyzes capture bytes; an error only when they are not a capture at all.
-pub fn analyze_bytes(data: &[u8], limits: Limits) -> Result<Analysis, read::Damage> {
+/// Why an analysis failed: not a capture, or the output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    #[error(transparent)]
+    Open(#[from] read::OpenError),
+    #[error("{path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Analyzes capture bytes: the frames `filter` matches (all without one) are counted and handed
+/// to `sink`; an error only when the bytes are not a capture at all.
+pub fn analyze_bytes(
+    data: &[u8],
+    limits: Limits,
+    filter: Option<&filter::Filter>,
+    mut sink: impl FnMut(&read::Packet<'_>) -> std::io::Result<()>,
+) -> Result<Result<Analysis, std::io::Error>, read::Damage> {
     let mut packets = read::packets(data)?;
     let mut dissector = dissect::Dissector::new();
     let mut stats = stats::Stats::new(limits.max_entries, limits.max_buckets);
     for p in packets.by_ref() {
         let s = dissector.frame(p.linktype, p.data);
+        if let Some(f) = filter {
+            let frame = filter::Frame {
+                summary: &s,
+                len: p.len,
+                caplen: p.data.len() as u32,
+            };
+            if !f.matches(&frame) {
+                continue;
+            }
+        }
         stats.add(p.ts_ns, p.len, &s);
+        if let Err(e) = sink(&p) {
+            return Ok(Err(e));
+        }
     }
-    Ok(Analysis {
+    Ok(Ok(Analysis {
         report: stats.report(limits.top),
         damage: packets.damage().cloned(),
-    })
+    }))
 }
 
-/// Analyzes a capture file.
-pub fn analyze_file(path: &Path, limits: Limits) -> Result<Analysis, read::OpenError> {
+/// Analyzes a capture file; with `write`, the frames the filter matches go to a pcapng file.
+pub fn analyze_file(
+    path: &Path,
+    limits: Limits,
+    filter: Option<&filter::Filter>,
+    write: Option<&Path>,
+) -> Result<Analysis, AnalyzeError> {
     let file = read::CaptureFile::open(path)?;
-    analyze_bytes(file.bytes(), limits).map_err(|damage| read::OpenError::Format {
+    let format = |damage| read::OpenError::Format {
         path: path.display().to_string(),
         damage,
+    };
+    let Some(out) = write else {
+        return analyze_bytes(file.bytes(), limits, filter, |_| Ok(()))
+            .map_err(format)?
+            .map_err(|source| AnalyzeError::Write {
+                path: String::new(),
+                source,
+            });
+    };
+    let werr = |source| AnalyzeError::Write {
+        path: out.display().to_string(),
+        source,
+    };
+    let handle = std::fs::File::create(out).map_err(werr)?;
+    let mut writer = write::PcapNgWriter::new(std::io::BufWriter::new(handle), read::MAX_CAPLEN)
+        .map_err(werr)?;
+    let analysis = analyze_bytes(file.bytes(), limits, filter, |p| {
+        writer.packet(p.linktype, p.ts_ns, p.len, p.data)
     })
+    .map_err(format)?
+    .map_err(werr)?;
+    writer.finish().map_err(werr)?;
+    Ok(analysis)
 }

@@ -293,9 +293,17 @@ LLC/SNAP), Linux cooked (SLL, SLL2), raw IP, loopback/null.
 A damaged file (cut short, an absurd length, a malformed block) is reported with the byte offset
 of the damage, after everything read before it; the exit status is then 1.
 
+Display filters (--filter) use Wireshark's names: protocols alone test presence (dns, !arp);
+fields frame.len, frame.cap_len, ip.src/dst/addr (also a.b.c.d/prefix), ipv6.src/dst/addr,
+ip.proto, tcp.srcport/dstport/port, udp.srcport/dstport/port, tcp.flags, tcp.flags.syn/ack/fin/
+reset/push/urg compare with == != < <= > >= (eq ne lt le gt ge); && || ! and parentheses combine
+them. A bare field tests presence, as in Wireshark; `!=` is the negation of `==`.
+
 Examples:
   wirescope analyze capture.pcapng
-  wirescope analyze big.pcap --json | jq '.protocols.dns'";
+  wirescope analyze big.pcap --json | jq '.protocols.dns'
+  wirescope analyze capture.pcap --filter 'ip.addr == 10.0.0.0/8 && tcp.flags.reset == 1'
+  wirescope analyze capture.pcap --filter 'udp.port == 161' --write snmp.pcapng";
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -311,6 +319,15 @@ pub struct AnalyzeArgs {
     /// Rows of each table (talkers, conversations, flows).
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub top: usize,
+
+    /// Only frames matching this display filter (Wireshark's field names):
+    /// 'ip.addr == 10.0.0.1 && tcp.port == 443', 'dns', '!arp', 'frame.len > 1000'.
+    #[arg(short = 'Y', long, value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// Write the frames that match --filter (all without one) to this pcapng file.
+    #[arg(short = 'w', long, value_name = "OUT.pcapng")]
+    pub write: Option<std::path::PathBuf>,
 }
 
 const CREDS_HELP: &str = "\

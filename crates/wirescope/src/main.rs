@@ -180,13 +180,25 @@ fn analyze(a: cli::AnalyzeArgs) -> Result<ExitCode, Failure> {
         top: a.top,
         ..Default::default()
     };
-    let analysis = wirescope_traffic::analyze_file(&a.file, limits)
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let filter = match &a.filter {
+        Some(text) => Some(wirescope_traffic::filter::Filter::parse(text).map_err(|e| {
+            let caret = format!("{}^", " ".repeat(e.column.saturating_sub(1)));
+            Failure::Usage(format!("--filter: {e}\n    {text}\n    {caret}"))
+        })?),
+        None => None,
+    };
+    let analysis =
+        wirescope_traffic::analyze_file(&a.file, limits, filter.as_ref(), a.write.as_deref())
+            .map_err(|e| Failure::Runtime(e.to_string()))?;
     let mut out = std::io::stdout().lock();
     let text = if a.json {
         let mut doc = serde_json::to_value(&analysis.report).unwrap_or_default();
         if let Some(o) = doc.as_object_mut() {
             o.insert("file".into(), a.file.display().to_string().into());
+            o.insert(
+                "filter".into(),
+                a.filter.clone().map_or(serde_json::Value::Null, Into::into),
+            );
             o.insert(
                 "damage".into(),
                 analysis
