@@ -492,7 +492,7 @@ fn eval(n: &Node, f: &Frame<'_>) -> bool {
                 Op::Ge => v >= *want,
             };
             match op {
-                Op::Ne => !vals.is_empty() && !vals.iter().any(|v| *v == *want),
+                Op::Ne => !vals.is_empty() && !vals.contains(want),
                 _ => vals.iter().any(|v| test(*v)),
             }
         }
