@@ -6,6 +6,7 @@
 
 pub mod dissect;
 pub mod filter;
+pub mod live;
 pub mod read;
 pub mod stats;
 pub mod write;

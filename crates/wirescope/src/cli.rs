@@ -78,6 +78,9 @@ pub enum Command {
     /// Analyze a capture file (pcap or pcapng): protocol hierarchy, top talkers, conversations.
     #[command(after_long_help = ANALYZE_HELP)]
     Analyze(AnalyzeArgs),
+    /// Capture live from interfaces (libpcap), write pcapng, and report as `analyze` does.
+    #[command(after_long_help = CAPTURE_HELP)]
+    Capture(CaptureArgs),
     /// TCP port scan (SYN as root, like nmap -sS; connect otherwise): open, closed, filtered, banners.
     #[command(after_long_help = EXAMPLES)]
     Scan(ScanArgs),
@@ -328,6 +331,61 @@ pub struct AnalyzeArgs {
     /// Write the frames that match --filter (all without one) to this pcapng file.
     #[arg(short = 'w', long, value_name = "OUT.pcapng")]
     pub write: Option<std::path::PathBuf>,
+}
+
+const CAPTURE_HELP: &str = "\
+Runs until --count packets, --duration, or Ctrl-C (which ends it normally, as in tcpdump). On a
+terminal a line shows packets, bytes and the rate every second. At the end: the report (as
+`analyze` prints it) and each interface's kernel counters (received by the filter, dropped for
+lack of buffer, dropped by the interface). Needs CAP_NET_RAW (root, or setcap) and libpcap at run
+time (Debian's libpcap0.8, which tcpdump brings).
+
+Examples:
+  wirescope capture -i eth0 -f 'icmp or udp port 53' --duration 30s
+  wirescope capture -i eth0,eth1 -w both.pcapng --count 100000
+  wirescope capture -i any --json --duration 5s | jq .top_talkers";
+
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    /// Interfaces, comma-separated ("any" for all of them).
+    #[arg(short = 'i', long, value_name = "IFACE[,IFACE]")]
+    pub interface: String,
+
+    /// BPF capture filter (tcpdump syntax), compiled by libpcap.
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    pub bpf: Option<String>,
+
+    /// Write the captured packets to this pcapng file.
+    #[arg(short = 'w', long, value_name = "OUT.pcapng")]
+    pub write: Option<std::path::PathBuf>,
+
+    /// Stop after this long (e.g. 30s).
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub duration: Option<Duration>,
+
+    /// Stop after this many packets.
+    #[arg(short = 'c', long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Put the interfaces in promiscuous mode.
+    #[arg(long)]
+    pub promisc: bool,
+
+    /// Bytes kept of each packet.
+    #[arg(short = 's', long, value_name = "BYTES", default_value_t = 262_144, value_parser = clap::value_parser!(u32).range(64..=262_144))]
+    pub snaplen: u32,
+
+    /// Kernel buffer per interface, MiB.
+    #[arg(short = 'B', long = "buffer", value_name = "MIB", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=2048))]
+    pub buffer_mb: u32,
+
+    /// Print one JSON document: the report plus `capture` (per-interface counters).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Rows of each table (talkers, conversations, flows).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
 }
 
 const CREDS_HELP: &str = "\

@@ -1,6 +1,7 @@
 //! The `wirescope` binary: parses arguments, starts a run on the probe engine, prints each result
 //! as it arrives (table or NDJSON) with a progress bar on a terminal, and the summary at the end.
 
+mod capture;
 mod cli;
 mod output;
 
@@ -57,6 +58,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let (targets, net, output, probe) = match cli.command {
         Command::Serve(a) => return serve(a).await,
         Command::Analyze(a) => return analyze(a),
+        Command::Capture(a) => return live_capture(a).await,
         Command::Snmp(cmd) => snmp_command(cmd)?,
         Command::Neighbors(a) => device_command(wirescope_probe::snmp::SnmpOp::Neighbors, a, None)?,
         Command::Arp(a) => device_command(wirescope_probe::snmp::SnmpOp::Arp, a, None)?,
@@ -172,6 +174,30 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         map,
     )
     .await
+}
+
+/// `wirescope capture`: runs the capture off the runtime thread, so Ctrl-C is heard.
+async fn live_capture(a: cli::CaptureArgs) -> Result<ExitCode, Failure> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (s, i) = (stop.clone(), interrupted.clone());
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            i.store(true, std::sync::atomic::Ordering::Relaxed);
+            s.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    let a = std::sync::Arc::new(a);
+    let args = a.clone();
+    let outcome = tokio::task::spawn_blocking(move || capture::run(&args, stop))
+        .await
+        .map_err(|e| Failure::Runtime(e.to_string()))?
+        .map_err(Failure::Runtime)?;
+    Ok(capture::print(
+        &a,
+        &outcome,
+        interrupted.load(std::sync::atomic::Ordering::Relaxed),
+    ))
 }
 
 /// `wirescope analyze FILE`: the report of a capture file, and its damage if any.
