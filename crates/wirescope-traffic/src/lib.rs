@@ -4,10 +4,12 @@
 //! first (`stats`): protocol hierarchy with Wireshark's filter names, bandwidth, top talkers,
 //! conversations and flows.
 
+pub mod detail;
 pub mod dissect;
 pub mod filter;
 pub mod live;
 pub mod read;
+pub mod session;
 pub mod stats;
 pub mod write;
 

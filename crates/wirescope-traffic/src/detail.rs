@@ -1,0 +1,817 @@
+//! One frame in detail, for the packet pane: its layers (Ethernet, 802.1Q, LLC, ARP, IPv4, IPv6,
+//! ICMP, ICMPv6, TCP, UDP, and DNS, HTTP request lines, SSH banners, LLDP) with fields named as
+//! Wireshark names them and the byte range each covers, so the hex pane can highlight it. Slower
+//! and thorough where `dissect` is fast and terse; like it, every read is checked and what is cut
+//! short says so.
+
+use serde::Serialize;
+
+/// A field: its Wireshark name, the value shown, and where it sits in the frame.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Field {
+    pub name: String,
+    pub value: String,
+    pub offset: usize,
+    pub len: usize,
+}
+
+/// A protocol layer of the frame.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Layer {
+    /// The Wireshark filter name: eth, ip, tcp, dns, ...
+    pub protocol: String,
+    /// What the tree shows: "Internet Protocol Version 4, Src: 10.0.0.1, Dst: 10.0.0.2".
+    pub title: String,
+    pub offset: usize,
+    pub len: usize,
+    pub fields: Vec<Field>,
+}
+
+/// A frame in detail.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PacketDetail {
+    pub no: u64,
+    pub ts_ns: i64,
+    pub len: u32,
+    pub caplen: usize,
+    pub linktype: u32,
+    pub layers: Vec<Layer>,
+    /// The bytes, hex.
+    pub hex: String,
+    /// Why dissection stopped early, if it did.
+    pub malformed: Option<String>,
+}
+
+struct Walk<'a> {
+    d: &'a [u8],
+    layers: Vec<Layer>,
+    malformed: Option<String>,
+}
+
+fn mac(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn be16(d: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*d.get(at)?, *d.get(at + 1)?]))
+}
+
+fn be32(d: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
+}
+
+impl<'a> Walk<'a> {
+    fn layer(&mut self, protocol: &str, title: String, offset: usize, len: usize) -> usize {
+        self.layers.push(Layer {
+            protocol: protocol.into(),
+            title,
+            offset,
+            len,
+            fields: Vec::new(),
+        });
+        self.layers.len() - 1
+    }
+
+    fn field(
+        &mut self,
+        layer: usize,
+        name: &str,
+        value: impl Into<String>,
+        offset: usize,
+        len: usize,
+    ) {
+        self.layers[layer].fields.push(Field {
+            name: name.into(),
+            value: value.into(),
+            offset,
+            len,
+        });
+    }
+
+    fn cut(&mut self, what: &str, at: usize) {
+        if self.malformed.is_none() {
+            self.malformed = Some(format!("{what} cut short at byte {at}"));
+        }
+    }
+
+    fn ethernet(&mut self, at: usize) {
+        let d = self.d;
+        let Some(t) = be16(d, at + 12) else {
+            self.cut("Ethernet header", at);
+            return;
+        };
+        let l = self.layer(
+            "eth",
+            format!(
+                "Ethernet II, Src: {}, Dst: {}",
+                mac(&d[at + 6..at + 12]),
+                mac(&d[at..at + 6])
+            ),
+            at,
+            14,
+        );
+        self.field(l, "eth.dst", mac(&d[at..at + 6]), at, 6);
+        self.field(l, "eth.src", mac(&d[at + 6..at + 12]), at + 6, 6);
+        if t <= 1500 {
+            self.field(l, "eth.len", t.to_string(), at + 12, 2);
+            self.llc(at + 14);
+        } else {
+            self.field(l, "eth.type", format!("0x{t:04x}"), at + 12, 2);
+            self.ethertype(t, at + 14);
+        }
+    }
+
+    fn llc(&mut self, at: usize) {
+        let d = self.d;
+        let Some(h) = d.get(at..at + 3) else {
+            self.cut("LLC header", at);
+            return;
+        };
+        let l = self.layer("llc", "Logical-Link Control".into(), at, 3);
+        self.field(l, "llc.dsap", format!("0x{:02x}", h[0]), at, 1);
+        self.field(l, "llc.ssap", format!("0x{:02x}", h[1]), at + 1, 1);
+        if h == [0xaa, 0xaa, 0x03] {
+            let (Some(oui), Some(pid)) = (d.get(at + 3..at + 6), be16(d, at + 6)) else {
+                self.cut("SNAP header", at);
+                return;
+            };
+            self.layers[l].len = 8;
+            self.field(
+                l,
+                "llc.oui",
+                format!("0x{}", mac(oui).replace(':', "")),
+                at + 3,
+                3,
+            );
+            self.field(l, "llc.pid", format!("0x{pid:04x}"), at + 6, 2);
+            if oui == [0, 0, 0x0c] && pid == 0x2000 {
+                let cdp = self.layer(
+                    "cdp",
+                    "Cisco Discovery Protocol".into(),
+                    at + 8,
+                    d.len() - (at + 8),
+                );
+                self.tlvs_cdp(cdp, at + 8);
+            } else if oui == [0, 0, 0] {
+                self.ethertype(pid, at + 8);
+            }
+        }
+    }
+
+    fn tlvs_cdp(&mut self, l: usize, at: usize) {
+        let d = self.d;
+        if let (Some(&v), Some(&ttl)) = (d.get(at), d.get(at + 1)) {
+            self.field(l, "cdp.version", v.to_string(), at, 1);
+            self.field(l, "cdp.ttl", ttl.to_string(), at + 1, 1);
+        }
+        let mut p = at + 4;
+        while let (Some(t), Some(len)) = (be16(d, p), be16(d, p + 2)) {
+            let len = usize::from(len);
+            if len < 4 || p + len > d.len() {
+                self.cut("CDP TLV", p);
+                return;
+            }
+            let value = String::from_utf8_lossy(&d[p + 4..p + len]).to_string();
+            let name = match t {
+                1 => "cdp.deviceid",
+                3 => "cdp.portid",
+                5 => "cdp.software_version",
+                6 => "cdp.platform",
+                _ => "cdp.tlv",
+            };
+            self.field(l, name, value, p, len);
+            p += len;
+        }
+    }
+
+    fn ethertype(&mut self, t: u16, at: usize) {
+        let d = self.d;
+        match t {
+            0x8100 | 0x88a8 | 0x9100 => {
+                let (Some(tci), Some(next)) = (be16(d, at), be16(d, at + 2)) else {
+                    self.cut("802.1Q tag", at);
+                    return;
+                };
+                let l = self.layer(
+                    "vlan",
+                    format!("802.1Q Virtual LAN, ID: {}", tci & 0x0fff),
+                    at,
+                    4,
+                );
+                self.field(l, "vlan.id", (tci & 0x0fff).to_string(), at, 2);
+                self.field(l, "vlan.priority", (tci >> 13).to_string(), at, 2);
+                self.field(l, "vlan.etype", format!("0x{next:04x}"), at + 2, 2);
+                self.ethertype(next, at + 4);
+            }
+            0x0800 => self.ipv4(at),
+            0x86dd => self.ipv6(at),
+            0x0806 => self.arp(at),
+            0x88cc => self.lldp(at),
+            _ => self.data(at),
+        }
+    }
+
+    fn arp(&mut self, at: usize) {
+        let d = self.d;
+        let (Some(op), Some(sha), Some(spa), Some(tpa)) = (
+            be16(d, at + 6),
+            d.get(at + 8..at + 14),
+            d.get(at + 14..at + 18),
+            d.get(at + 24..at + 28),
+        ) else {
+            self.cut("ARP", at);
+            return;
+        };
+        let ip = |b: &[u8]| format!("{}.{}.{}.{}", b[0], b[1], b[2], b[3]);
+        let title = match op {
+            1 => format!(
+                "Address Resolution Protocol (request): who has {}? Tell {}",
+                ip(tpa),
+                ip(spa)
+            ),
+            2 => format!(
+                "Address Resolution Protocol (reply): {} is at {}",
+                ip(spa),
+                mac(sha)
+            ),
+            _ => "Address Resolution Protocol".into(),
+        };
+        let l = self.layer("arp", title, at, 28);
+        self.field(l, "arp.opcode", op.to_string(), at + 6, 2);
+        self.field(l, "arp.src.hw_mac", mac(sha), at + 8, 6);
+        self.field(l, "arp.src.proto_ipv4", ip(spa), at + 14, 4);
+        self.field(l, "arp.dst.proto_ipv4", ip(tpa), at + 24, 4);
+    }
+
+    fn lldp(&mut self, at: usize) {
+        let d = self.d;
+        let l = self.layer(
+            "lldp",
+            "Link Layer Discovery Protocol".into(),
+            at,
+            d.len() - at,
+        );
+        let mut p = at;
+        while let Some(h) = be16(d, p) {
+            let (t, len) = (h >> 9, usize::from(h & 0x1ff));
+            if t == 0 {
+                break;
+            }
+            let Some(v) = d.get(p + 2..p + 2 + len) else {
+                self.cut("LLDP TLV", p);
+                return;
+            };
+            let text = |b: &[u8]| {
+                String::from_utf8_lossy(b)
+                    .trim_end_matches('\0')
+                    .to_string()
+            };
+            match t {
+                1 if len == 7 && v[0] == 4 => {
+                    self.field(l, "lldp.chassis.id.mac", mac(&v[1..]), p, len + 2)
+                }
+                1 => self.field(
+                    l,
+                    "lldp.chassis.id",
+                    text(v.get(1..).unwrap_or_default()),
+                    p,
+                    len + 2,
+                ),
+                2 => self.field(
+                    l,
+                    "lldp.port.id",
+                    text(v.get(1..).unwrap_or_default()),
+                    p,
+                    len + 2,
+                ),
+                3 => self.field(
+                    l,
+                    "lldp.time_to_live",
+                    be16(v, 0).unwrap_or(0).to_string(),
+                    p,
+                    len + 2,
+                ),
+                4 => self.field(l, "lldp.port.desc", text(v), p, len + 2),
+                5 => self.field(l, "lldp.tlv.system.name", text(v), p, len + 2),
+                6 => self.field(l, "lldp.tlv.system.desc", text(v), p, len + 2),
+                _ => self.field(l, "lldp.tlv.type", t.to_string(), p, len + 2),
+            }
+            p += 2 + len;
+        }
+    }
+
+    fn ipv4(&mut self, at: usize) {
+        let d = self.d;
+        let Some(h) = d.get(at..at + 20) else {
+            self.cut("IPv4 header", at);
+            return;
+        };
+        let ihl = usize::from(h[0] & 0x0f) * 4;
+        let total = usize::from(u16::from_be_bytes([h[2], h[3]]));
+        if ihl < 20 || d.len() < at + ihl {
+            self.cut("IPv4 header", at);
+            return;
+        }
+        let ip = |b: &[u8]| format!("{}.{}.{}.{}", b[0], b[1], b[2], b[3]);
+        let (src, dst) = (ip(&h[12..16]), ip(&h[16..20]));
+        let l = self.layer(
+            "ip",
+            format!("Internet Protocol Version 4, Src: {src}, Dst: {dst}"),
+            at,
+            ihl,
+        );
+        self.field(l, "ip.hdr_len", ihl.to_string(), at, 1);
+        self.field(l, "ip.dsfield", format!("0x{:02x}", h[1]), at + 1, 1);
+        self.field(l, "ip.len", total.to_string(), at + 2, 2);
+        self.field(
+            l,
+            "ip.id",
+            format!("0x{:04x}", u16::from_be_bytes([h[4], h[5]])),
+            at + 4,
+            2,
+        );
+        let ff = u16::from_be_bytes([h[6], h[7]]);
+        self.field(
+            l,
+            "ip.flags.df",
+            u8::from(ff & 0x4000 != 0).to_string(),
+            at + 6,
+            1,
+        );
+        self.field(
+            l,
+            "ip.flags.mf",
+            u8::from(ff & 0x2000 != 0).to_string(),
+            at + 6,
+            1,
+        );
+        self.field(
+            l,
+            "ip.frag_offset",
+            ((ff & 0x1fff) * 8).to_string(),
+            at + 6,
+            2,
+        );
+        self.field(l, "ip.ttl", h[8].to_string(), at + 8, 1);
+        self.field(l, "ip.proto", h[9].to_string(), at + 9, 1);
+        self.field(
+            l,
+            "ip.checksum",
+            format!("0x{:04x}", u16::from_be_bytes([h[10], h[11]])),
+            at + 10,
+            2,
+        );
+        self.field(l, "ip.src", src, at + 12, 4);
+        self.field(l, "ip.dst", dst, at + 16, 4);
+        if ff & 0x1fff != 0 {
+            self.data(at + ihl);
+            return;
+        }
+        let end = if total >= ihl {
+            (at + total).min(d.len())
+        } else {
+            d.len()
+        };
+        self.transport(h[9], at + ihl, end, false);
+    }
+
+    fn ipv6(&mut self, at: usize) {
+        let d = self.d;
+        let Some(h) = d.get(at..at + 40) else {
+            self.cut("IPv6 header", at);
+            return;
+        };
+        let a = |b: &[u8]| {
+            std::net::Ipv6Addr::from(<[u8; 16]>::try_from(b).unwrap_or([0; 16])).to_string()
+        };
+        let (src, dst) = (a(&h[8..24]), a(&h[24..40]));
+        let plen = usize::from(u16::from_be_bytes([h[4], h[5]]));
+        let l = self.layer(
+            "ipv6",
+            format!("Internet Protocol Version 6, Src: {src}, Dst: {dst}"),
+            at,
+            40,
+        );
+        self.field(l, "ipv6.plen", plen.to_string(), at + 4, 2);
+        self.field(l, "ipv6.nxt", h[6].to_string(), at + 6, 1);
+        self.field(l, "ipv6.hlim", h[7].to_string(), at + 7, 1);
+        self.field(l, "ipv6.src", src, at + 8, 16);
+        self.field(l, "ipv6.dst", dst, at + 24, 16);
+        let end = (at + 40 + plen).min(d.len());
+        let (mut next, mut p) = (h[6], at + 40);
+        while matches!(next, 0 | 43 | 60) {
+            let (Some(&nh), Some(&len)) = (d.get(p), d.get(p + 1)) else {
+                self.cut("IPv6 extension header", p);
+                return;
+            };
+            self.field(
+                l,
+                "ipv6.ext",
+                format!("next header {nh}"),
+                p,
+                (usize::from(len) + 1) * 8,
+            );
+            next = nh;
+            p += (usize::from(len) + 1) * 8;
+        }
+        self.transport(next, p, end, true);
+    }
+
+    fn transport(&mut self, proto: u8, at: usize, end: usize, v6: bool) {
+        let d = self.d;
+        if at > end {
+            self.cut("transport header", at);
+            return;
+        }
+        match proto {
+            6 => {
+                let Some(h) = d.get(at..at + 20) else {
+                    self.cut("TCP header", at);
+                    return;
+                };
+                let (sp, dp) = (
+                    u16::from_be_bytes([h[0], h[1]]),
+                    u16::from_be_bytes([h[2], h[3]]),
+                );
+                let hlen = usize::from(h[12] >> 4) * 4;
+                let flags = h[13];
+                let names: Vec<&str> = [
+                    (0x02, "SYN"),
+                    (0x10, "ACK"),
+                    (0x08, "PSH"),
+                    (0x01, "FIN"),
+                    (0x04, "RST"),
+                    (0x20, "URG"),
+                ]
+                .iter()
+                .filter(|(b, _)| flags & b != 0)
+                .map(|(_, n)| *n)
+                .collect();
+                let l = self.layer(
+                    "tcp",
+                    format!("Transmission Control Protocol, Src Port: {sp}, Dst Port: {dp}, Flags: [{}]", names.join(", ")),
+                    at,
+                    hlen.max(20),
+                );
+                self.field(l, "tcp.srcport", sp.to_string(), at, 2);
+                self.field(l, "tcp.dstport", dp.to_string(), at + 2, 2);
+                self.field(
+                    l,
+                    "tcp.seq_raw",
+                    be32(h, 4).unwrap_or(0).to_string(),
+                    at + 4,
+                    4,
+                );
+                self.field(
+                    l,
+                    "tcp.ack_raw",
+                    be32(h, 8).unwrap_or(0).to_string(),
+                    at + 8,
+                    4,
+                );
+                self.field(l, "tcp.hdr_len", hlen.to_string(), at + 12, 1);
+                self.field(
+                    l,
+                    "tcp.flags",
+                    format!("0x{flags:03x} ({})", names.join(", ")),
+                    at + 12,
+                    2,
+                );
+                self.field(
+                    l,
+                    "tcp.window_size_value",
+                    u16::from_be_bytes([h[14], h[15]]).to_string(),
+                    at + 14,
+                    2,
+                );
+                if hlen > 20 && at + hlen <= end {
+                    self.field(
+                        l,
+                        "tcp.options",
+                        format!("{} bytes", hlen - 20),
+                        at + 20,
+                        hlen - 20,
+                    );
+                }
+                if hlen < 20 || at + hlen > end {
+                    self.cut("TCP header", at);
+                    return;
+                }
+                self.application(sp, dp, true, at + hlen, end);
+            }
+            17 => {
+                let (Some(sp), Some(dp), Some(ulen)) =
+                    (be16(d, at), be16(d, at + 2), be16(d, at + 4))
+                else {
+                    self.cut("UDP header", at);
+                    return;
+                };
+                let l = self.layer(
+                    "udp",
+                    format!("User Datagram Protocol, Src Port: {sp}, Dst Port: {dp}"),
+                    at,
+                    8,
+                );
+                self.field(l, "udp.srcport", sp.to_string(), at, 2);
+                self.field(l, "udp.dstport", dp.to_string(), at + 2, 2);
+                self.field(l, "udp.length", ulen.to_string(), at + 4, 2);
+                let end = (at + usize::from(ulen).max(8)).min(end);
+                self.application(sp, dp, false, at + 8, end);
+            }
+            1 if !v6 => self.icmp("icmp", "Internet Control Message Protocol", at, end),
+            58 if v6 => self.icmp("icmpv6", "Internet Control Message Protocol v6", at, end),
+            _ => self.data(at),
+        }
+    }
+
+    fn icmp(&mut self, proto: &str, name: &str, at: usize, end: usize) {
+        let d = self.d;
+        let (Some(&t), Some(&c)) = (d.get(at), d.get(at + 1)) else {
+            self.cut("ICMP header", at);
+            return;
+        };
+        let l = self.layer(
+            proto,
+            format!("{name}, type {t}, code {c}"),
+            at,
+            8.min(end.saturating_sub(at)),
+        );
+        self.field(l, &format!("{proto}.type"), t.to_string(), at, 1);
+        self.field(l, &format!("{proto}.code"), c.to_string(), at + 1, 1);
+        let echo = matches!((proto, t), ("icmp", 0 | 8) | ("icmpv6", 128 | 129));
+        if echo && let (Some(id), Some(seq)) = (be16(d, at + 4), be16(d, at + 6)) {
+            self.field(l, &format!("{proto}.ident"), id.to_string(), at + 4, 2);
+            self.field(l, &format!("{proto}.seq"), seq.to_string(), at + 6, 2);
+        }
+        if at + 8 < end {
+            self.data(at + 8);
+        }
+    }
+
+    fn application(&mut self, sp: u16, dp: u16, tcp: bool, at: usize, end: usize) {
+        let d = self.d;
+        if at >= end {
+            return;
+        }
+        let p = &d[at..end];
+        let is = |n: u16| sp == n || dp == n;
+        if is(53) {
+            let msg = if tcp {
+                p.get(2..).unwrap_or_default()
+            } else {
+                p
+            };
+            let off = if tcp { at + 2 } else { at };
+            self.dns(msg, off);
+        } else if is(22) {
+            let line = p.split(|b| *b == b'\n').next().unwrap_or_default();
+            if line.starts_with(b"SSH-") {
+                let l = self.layer("ssh", "SSH Protocol".into(), at, p.len());
+                self.field(
+                    l,
+                    "ssh.protocol",
+                    String::from_utf8_lossy(line).trim_end().to_string(),
+                    at,
+                    line.len(),
+                );
+            } else {
+                self.layer("ssh", "SSH Protocol (encrypted packet)".into(), at, p.len());
+            }
+        } else if tcp
+            && p.iter().position(|b| *b == b'\n').is_some_and(|n| {
+                p[..n].ends_with(b" HTTP/1.1\r") || p[..n].ends_with(b" HTTP/1.0\r")
+            })
+        {
+            let text = String::from_utf8_lossy(p);
+            let mut lines = text.split("\r\n");
+            let request = lines.next().unwrap_or_default().to_string();
+            let l = self.layer(
+                "http",
+                format!("Hypertext Transfer Protocol: {request}"),
+                at,
+                p.len(),
+            );
+            self.field(l, "http.request.line", request.clone(), at, request.len());
+            if let Some(host) = lines.find_map(|h| h.strip_prefix("Host: ")) {
+                self.field(l, "http.host", host, at, p.len());
+            }
+        } else {
+            self.data(at);
+        }
+    }
+
+    fn dns(&mut self, msg: &[u8], at: usize) {
+        use hickory_proto::op::Message;
+        match Message::from_vec(msg) {
+            Ok(m) => {
+                let kind = if m.metadata.message_type == hickory_proto::op::MessageType::Response {
+                    "response"
+                } else {
+                    "query"
+                };
+                let l = self.layer(
+                    "dns",
+                    format!("Domain Name System ({kind}), id 0x{:04x}", m.metadata.id),
+                    at,
+                    msg.len(),
+                );
+                self.field(l, "dns.id", format!("0x{:04x}", m.metadata.id), at, 2);
+                self.field(
+                    l,
+                    "dns.flags.rcode",
+                    m.metadata.response_code.to_string(),
+                    at + 2,
+                    2,
+                );
+                for q in &m.queries {
+                    self.field(
+                        l,
+                        "dns.qry.name",
+                        q.name().to_string(),
+                        at + 12,
+                        msg.len().saturating_sub(12),
+                    );
+                    self.field(
+                        l,
+                        "dns.qry.type",
+                        q.query_type().to_string(),
+                        at + 12,
+                        msg.len().saturating_sub(12),
+                    );
+                }
+                for a in &m.answers {
+                    self.field(
+                        l,
+                        "dns.resp",
+                        format!("{} {} {}", a.name, a.record_type(), a.data),
+                        at + 12,
+                        msg.len().saturating_sub(12),
+                    );
+                }
+            }
+            Err(e) => {
+                let l = self.layer(
+                    "dns",
+                    "Domain Name System (malformed)".into(),
+                    at,
+                    msg.len(),
+                );
+                self.field(l, "_ws.malformed", e.to_string(), at, msg.len());
+                if self.malformed.is_none() {
+                    self.malformed = Some(format!("DNS at byte {at}: {e}"));
+                }
+            }
+        }
+    }
+
+    fn data(&mut self, at: usize) {
+        if at < self.d.len() {
+            let n = self.d.len() - at;
+            let l = self.layer("data", format!("Data ({n} bytes)"), at, n);
+            self.field(l, "data.len", n.to_string(), at, n);
+        }
+    }
+}
+
+/// Dissects one frame for the detail pane.
+pub fn detail(no: u64, ts_ns: i64, len: u32, linktype: u32, data: &[u8]) -> PacketDetail {
+    use crate::read::linktype as lt;
+    let mut w = Walk {
+        d: data,
+        layers: Vec::new(),
+        malformed: None,
+    };
+    match linktype {
+        lt::ETHERNET => w.ethernet(0),
+        lt::LINUX_SLL | lt::LINUX_SLL2 => {
+            let (hdr, proto_at) = if linktype == lt::LINUX_SLL {
+                (16, 14)
+            } else {
+                (20, 0)
+            };
+            match be16(data, proto_at) {
+                Some(t) if data.len() >= hdr => {
+                    let l = w.layer("sll", "Linux cooked capture".into(), 0, hdr);
+                    w.field(l, "sll.etype", format!("0x{t:04x}"), proto_at, 2);
+                    if t == 0x0004 {
+                        w.llc(hdr);
+                    } else {
+                        w.ethertype(t, hdr);
+                    }
+                }
+                _ => w.cut("Linux cooked header", 0),
+            }
+        }
+        lt::RAW | lt::RAW_12 | lt::RAW_14 | lt::IPV4 | lt::IPV6 => {
+            match data.first().map(|b| b >> 4) {
+                Some(4) => w.ipv4(0),
+                Some(6) => w.ipv6(0),
+                _ => w.cut("IP header", 0),
+            }
+        }
+        lt::NULL | lt::LOOP => match data.get(..4) {
+            Some(h) => {
+                let family = if linktype == lt::LOOP {
+                    u32::from_be_bytes([h[0], h[1], h[2], h[3]])
+                } else {
+                    u32::from_le_bytes([h[0], h[1], h[2], h[3]])
+                };
+                let l = w.layer("null", "Null/Loopback".into(), 0, 4);
+                w.field(l, "null.family", family.to_string(), 0, 4);
+                match family {
+                    2 => w.ipv4(4),
+                    10 | 24 | 28 | 30 => w.ipv6(4),
+                    _ => w.data(4),
+                }
+            }
+            None => w.cut("loopback header", 0),
+        },
+        _ => w.data(0),
+    }
+    PacketDetail {
+        no,
+        ts_ns,
+        len,
+        caplen: data.len(),
+        linktype,
+        hex: data.iter().map(|b| format!("{b:02x}")).collect(),
+        layers: w.layers,
+        malformed: w.malformed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dns_query_in_layers_with_byte_ranges() {
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
+        let mut dns = vec![0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        dns.extend_from_slice(b"\x02h1\x03lab\x04test\x00\x00\x01\x00\x01");
+        let udp_len = (8 + dns.len()) as u16;
+        let total = 20 + udp_len;
+        f.extend_from_slice(&[0x45, 0]);
+        f.extend_from_slice(&total.to_be_bytes());
+        f.extend_from_slice(&[0, 1, 0x40, 0, 64, 17, 0, 0, 198, 18, 0, 10, 198, 18, 0, 53]);
+        f.extend_from_slice(&40000u16.to_be_bytes());
+        f.extend_from_slice(&53u16.to_be_bytes());
+        f.extend_from_slice(&udp_len.to_be_bytes());
+        f.extend_from_slice(&[0, 0]);
+        f.extend_from_slice(&dns);
+        let d = detail(7, 0, f.len() as u32, 1, &f);
+        let protos: Vec<&str> = d.layers.iter().map(|l| l.protocol.as_str()).collect();
+        assert_eq!(protos, ["eth", "ip", "udp", "dns"]);
+        let field = |name: &str| {
+            d.layers
+                .iter()
+                .flat_map(|l| &l.fields)
+                .find(|f| f.name == name)
+                .unwrap_or_else(|| panic!("{name}"))
+                .clone()
+        };
+        assert_eq!(
+            (field("ip.src").value.as_str(), field("ip.src").offset),
+            ("198.18.0.10", 26)
+        );
+        assert_eq!(field("udp.dstport").value, "53");
+        assert_eq!(field("dns.qry.name").value, "h1.lab.test.");
+        assert_eq!(field("dns.qry.type").value, "A");
+        assert_eq!(field("ip.flags.df").value, "1");
+        assert!(d.malformed.is_none());
+        assert_eq!(d.hex.len(), f.len() * 2);
+    }
+
+    #[test]
+    fn every_cut_is_reported_never_a_panic() {
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
+        f.extend_from_slice(&[
+            0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ]);
+        f.extend_from_slice(&[
+            0, 22, 0xc0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x12, 0xff, 0xff, 0, 0, 0, 0,
+        ]);
+        for cut in 0..f.len() {
+            let d = detail(1, 0, cut as u32, 1, &f[..cut]);
+            assert!(d.malformed.is_some(), "cut at {cut}");
+        }
+        assert!(detail(1, 0, f.len() as u32, 1, &f).malformed.is_none());
+        let mut s = 3u64;
+        for n in 0..5000 {
+            let junk: Vec<u8> = (0..n % 300)
+                .map(|_| {
+                    s ^= s << 13;
+                    s ^= s >> 7;
+                    s ^= s << 17;
+                    s as u8
+                })
+                .collect();
+            for lt in [0, 1, 101, 113, 276] {
+                let _ = detail(1, 0, junk.len() as u32, lt, &junk);
+            }
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! A capture session as the dashboard sees it: frames come in (live, or from an uploaded file),
+//! are dissected and counted, and the newest `ring_size` are kept with their bytes for the packet
+//! list, the detail pane and pcapng export. Memory is bounded by the ring's size and the stats'
+//! table limits, never by the traffic.
+
+use crate::detail;
+use crate::dissect::{Dissector, PROTOCOLS, Summary};
+use crate::filter::{Filter, Frame};
+use crate::stats::{Report, Stats};
+use crate::write::PcapNgWriter;
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// One kept frame.
+#[derive(Debug, Clone)]
+struct Stored {
+    no: u64,
+    ts_ns: i64,
+    len: u32,
+    linktype: u32,
+    summary: Summary,
+    data: Box<[u8]>,
+}
+
+/// A row of the packet list.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PacketRow {
+    /// Frame number, from 1, over the whole session (the ring forgets the oldest).
+    pub no: u64,
+    pub ts_ns: i64,
+    pub src: Option<std::net::IpAddr>,
+    pub dst: Option<std::net::IpAddr>,
+    /// The innermost protocol found, by Wireshark filter name.
+    pub protocol: &'static str,
+    pub len: u32,
+    /// A Wireshark-like summary: ports, flags, what the application layer is.
+    pub info: String,
+}
+
+/// Limits of a session.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    /// Frames kept with their bytes.
+    pub ring_size: usize,
+    /// Flows kept by the statistics.
+    pub max_flows: usize,
+    /// Seconds of bandwidth kept.
+    pub window_s: usize,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            ring_size: 100_000,
+            max_flows: 100_000,
+            window_s: 300,
+        }
+    }
+}
+
+/// Frames, their statistics and the newest of their bytes.
+#[derive(Debug)]
+pub struct Session {
+    dissector: Dissector,
+    stats: Stats,
+    ring: VecDeque<Stored>,
+    limits: SessionLimits,
+    next_no: u64,
+}
+
+fn innermost(bits: u32) -> &'static str {
+    PROTOCOLS
+        .iter()
+        .rev()
+        .find(|(b, n)| bits & b != 0 && *n != "data")
+        .or_else(|| PROTOCOLS.iter().find(|(b, _)| bits & b != 0))
+        .map_or("frame", |(_, n)| *n)
+}
+
+fn info(s: &Summary) -> String {
+    let mut parts = Vec::new();
+    if s.l4 == 6 || s.l4 == 17 {
+        parts.push(format!("{} → {}", s.sport, s.dport));
+    }
+    if s.l4 == 6 {
+        let flags: String = [
+            (0x02, "SYN"),
+            (0x10, "ACK"),
+            (0x08, "PSH"),
+            (0x01, "FIN"),
+            (0x04, "RST"),
+        ]
+        .iter()
+        .filter(|(b, _)| s.tcp_flags & b != 0)
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join(",");
+        if !flags.is_empty() {
+            parts.push(format!("[{flags}]"));
+        }
+    }
+    if s.fragment {
+        parts.push("fragment".into());
+    }
+    if s.malformed {
+        parts.push("[malformed]".into());
+    }
+    parts.join(" ")
+}
+
+impl Session {
+    pub fn new(limits: SessionLimits) -> Self {
+        Session {
+            dissector: Dissector::new(),
+            stats: Stats::new(limits.max_flows, limits.window_s),
+            ring: VecDeque::with_capacity(limits.ring_size.min(1 << 16)),
+            limits,
+            next_no: 1,
+        }
+    }
+
+    /// Takes one frame in.
+    pub fn ingest(&mut self, linktype: u32, ts_ns: i64, len: u32, data: &[u8]) {
+        let summary = self.dissector.frame(linktype, data);
+        self.stats.add(ts_ns, len, &summary);
+        if self.limits.ring_size == 0 {
+            return;
+        }
+        if self.ring.len() >= self.limits.ring_size {
+            self.ring.pop_front();
+        }
+        self.ring.push_back(Stored {
+            no: self.next_no,
+            ts_ns,
+            len,
+            linktype,
+            summary,
+            data: data.into(),
+        });
+        self.next_no += 1;
+    }
+
+    /// Frames seen so far.
+    pub fn frames(&self) -> u64 {
+        self.stats.packets
+    }
+
+    /// Frames kept.
+    pub fn kept(&self) -> usize {
+        self.ring.len()
+    }
+
+    /// The statistics so far.
+    pub fn report(&self, top: usize) -> Report {
+        self.stats.report(top)
+    }
+
+    fn matching<'a>(&'a self, filter: Option<&'a Filter>) -> impl Iterator<Item = &'a Stored> + 'a {
+        self.ring.iter().filter(move |p| {
+            filter.is_none_or(|f| {
+                f.matches(&Frame {
+                    summary: &p.summary,
+                    len: p.len,
+                    caplen: p.data.len() as u32,
+                })
+            })
+        })
+    }
+
+    /// Up to `limit` rows of kept frames numbered `from` or more (the newest `limit` when `from`
+    /// is None) that `filter` matches.
+    pub fn packets(
+        &self,
+        from: Option<u64>,
+        limit: usize,
+        filter: Option<&Filter>,
+    ) -> Vec<PacketRow> {
+        let row = |p: &Stored| PacketRow {
+            no: p.no,
+            ts_ns: p.ts_ns,
+            src: p.summary.src.map(|a| a.ip()),
+            dst: p.summary.dst.map(|a| a.ip()),
+            protocol: innermost(p.summary.protos),
+            len: p.len,
+            info: info(&p.summary),
+        };
+        match from {
+            Some(from) => self
+                .matching(filter)
+                .filter(|p| p.no >= from)
+                .take(limit)
+                .map(row)
+                .collect(),
+            None => {
+                let mut newest: Vec<PacketRow> = self
+                    .matching(filter)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .take(limit)
+                    .map(row)
+                    .collect();
+                newest.reverse();
+                newest
+            }
+        }
+    }
+
+    /// One kept frame in detail: its layers and fields with byte ranges, and its bytes.
+    pub fn detail(&self, no: u64) -> Option<detail::PacketDetail> {
+        let first = self.ring.front()?.no;
+        let p = self
+            .ring
+            .get(usize::try_from(no.checked_sub(first)?).ok()?)?;
+        Some(detail::detail(p.no, p.ts_ns, p.len, p.linktype, &p.data))
+    }
+
+    /// The kept frames `filter` matches, as a pcapng file.
+    pub fn pcapng(&self, filter: Option<&Filter>) -> std::io::Result<Vec<u8>> {
+        let mut w = PcapNgWriter::new(Vec::new(), crate::read::MAX_CAPLEN)?;
+        for p in self.matching(filter) {
+            w.packet(p.linktype, p.ts_ns, p.len, &p.data)?;
+        }
+        w.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::linktype;
+
+    fn udp_frame(dport: u16) -> Vec<u8> {
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
+        f.extend_from_slice(&[
+            0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ]);
+        f.extend_from_slice(&5000u16.to_be_bytes());
+        f.extend_from_slice(&dport.to_be_bytes());
+        f.extend_from_slice(&[0, 12, 0, 0, 1, 2, 3, 4]);
+        f
+    }
+
+    #[test]
+    fn the_ring_keeps_the_newest_and_numbers_stay() {
+        let mut s = Session::new(SessionLimits {
+            ring_size: 3,
+            ..SessionLimits::default()
+        });
+        for i in 0..5u16 {
+            s.ingest(
+                linktype::ETHERNET,
+                i64::from(i) * 1_000_000_000,
+                46,
+                &udp_frame(50 + i),
+            );
+        }
+        assert_eq!((s.frames(), s.kept()), (5, 3));
+        let rows = s.packets(None, 10, None);
+        assert_eq!(rows.iter().map(|r| r.no).collect::<Vec<_>>(), [3, 4, 5]);
+        assert_eq!(
+            rows.iter().map(|r| r.protocol).collect::<Vec<_>>(),
+            ["udp", "dns", "udp"],
+            "ports 52, 53, 54"
+        );
+        assert_eq!(rows[0].info, "5000 → 52");
+        let f = Filter::parse("udp.port == 54").unwrap();
+        assert_eq!(
+            s.packets(None, 10, Some(&f))
+                .iter()
+                .map(|r| r.no)
+                .collect::<Vec<_>>(),
+            [5]
+        );
+        assert_eq!(s.packets(Some(4), 1, None)[0].no, 4);
+        assert!(s.detail(2).is_none(), "forgotten by the ring");
+        assert_eq!(s.detail(5).map(|d| d.no), Some(5));
+        let file = s.pcapng(Some(&f)).unwrap();
+        assert_eq!(crate::read::packets(&file).unwrap().count(), 1);
+        assert_eq!(s.report(10).packets, 5);
+    }
+}
