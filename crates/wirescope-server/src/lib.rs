@@ -13,6 +13,7 @@ mod export;
 mod openapi;
 mod runs;
 mod topology;
+mod traffic;
 mod ws;
 
 pub use error::ApiError;
@@ -61,6 +62,7 @@ impl Default for ServerConfig {
 pub struct AppState {
     pub store: Arc<Store>,
     pub runs: Arc<runs::Manager>,
+    pub captures: traffic::Captures,
     pub config: ServerConfig,
 }
 
@@ -83,15 +85,22 @@ pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
     let state = Arc::new(AppState {
         runs: Arc::new(runs::Manager::new(store.clone(), config.max_runs)),
         store,
+        captures: traffic::Captures::default(),
         config,
     });
-    let api = api::routes()
+    let limited = api::routes()
+        .merge(traffic::routes())
         .route("/ws", get(ws::upgrade))
         .route("/openapi.json", get(openapi::document))
-        .layer(middleware::from_fn_with_state(state.clone(), require_token))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             state.config.body_limit,
         ));
+    let uploads = traffic::upload_routes().layer(tower_http::limit::RequestBodyLimitLayer::new(
+        traffic::MAX_UPLOAD,
+    ));
+    let api = limited
+        .merge(uploads)
+        .layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .nest("/api", api)
         .fallback(assets::serve)

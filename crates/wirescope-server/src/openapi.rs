@@ -107,10 +107,50 @@ fn spec() -> Value {
                     "responses": {"204": {"description": "removed"}, "404": error, "503": error}
                 }
             },
+            "/api/interfaces": {"get": {"summary": "The server's network interfaces, and \"any\"", "responses": {"200": {"description": "`{\"interfaces\": [names]}`"}}}},
+            "/api/captures": {
+                "get": {"summary": "Capture sessions (live and uploaded)", "responses": {"200": {"description": "`{\"captures\": [CaptureInfo]}`"}}},
+                "post": {
+                    "summary": "Start a live capture",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "required": ["interfaces"], "properties": {
+                        "interfaces": {"type": "array", "items": {"type": "string"}, "description": "interface names, or \"any\""},
+                        "bpf": {"type": "string", "description": "BPF capture filter (tcpdump syntax)"},
+                        "promiscuous": {"type": "boolean", "default": false},
+                        "ring_size": {"type": "integer", "default": 100000, "minimum": 1, "maximum": 1000000, "description": "frames kept with their bytes"},
+                        "netns": {"type": "string", "description": "capture inside this network namespace"}}}}}},
+                    "responses": {"201": {"description": "`{\"id\"}`"}, "400": {"description": "`field`: interfaces (cannot open: the reason, e.g. no such device or no permission), bpf (libpcap's message), netns, ring_size", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+                }
+            },
+            "/api/captures/upload": {
+                "post": {
+                    "summary": "Analyze a capture file (pcap or pcapng, up to 512 MiB): it becomes a session of its own",
+                    "parameters": [{"name": "name", "in": "query", "schema": {"type": "string"}}, {"name": "ring_size", "in": "query", "schema": {"type": "integer"}}],
+                    "requestBody": {"required": true, "content": {"application/octet-stream": {}}},
+                    "responses": {"201": {"description": "`{\"id\", \"damage\": \"what, at byte offset N\" | null}`; a damaged file keeps what came before the damage"}, "400": error, "413": {"description": "larger than 512 MiB"}}
+                }
+            },
+            "/api/captures/{id}": {
+                "get": {"summary": "A capture's state: `capture` (info, running), `frames`, `kept`, `interfaces` (kernel counters: received, dropped, if_dropped), `damage`, `report` (as `wirescope analyze --json`)", "parameters": [id_param("id")], "responses": {"200": {"description": "the state"}, "404": error}},
+                "delete": {"summary": "Stop and forget a capture", "parameters": [id_param("id")], "responses": {"204": {"description": "gone"}, "404": error}}
+            },
+            "/api/captures/{id}/stop": {"post": {"summary": "Stop a live capture (its frames stay)", "parameters": [id_param("id")], "responses": {"200": {"description": "stopping"}, "404": error}}},
+            "/api/captures/{id}/packets": {
+                "get": {
+                    "summary": "The packet list: kept frames, newest `limit` (or from frame `from` on), matching a display filter",
+                    "parameters": [id_param("id"), {"name": "from", "in": "query", "schema": {"type": "integer"}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 1000, "maximum": 100000}}, {"name": "filter", "in": "query", "schema": {"type": "string"}, "description": "display filter, e.g. `ip.addr == 10.0.0.1 && tcp.port == 443`"}],
+                    "responses": {"200": {"description": "`{\"packets\": [{no, ts_ns, src, dst, protocol, len, info}]}`"}, "400": {"description": "`field: filter`, the error names the column", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}, "404": error}
+                }
+            },
+            "/api/captures/{id}/packets/{no}": {
+                "get": {"summary": "One frame in detail: `layers` [{protocol, title, offset, len, fields: [{name, value, offset, len}]}], `hex`, `malformed`", "parameters": [id_param("id"), id_param("no")], "responses": {"200": {"description": "the frame"}, "404": {"description": "no such frame in the ring (the oldest are forgotten)"}}}
+            },
+            "/api/captures/{id}/pcapng": {
+                "get": {"summary": "The kept frames (matching `filter`) as a pcapng file", "parameters": [id_param("id"), {"name": "filter", "in": "query", "schema": {"type": "string"}}], "responses": {"200": {"description": "pcapng", "content": {"application/x-pcapng": {}}}, "400": error, "404": error}}
+            },
             "/api/ws": {
                 "get": {
                     "summary": "WebSocket: live results",
-                    "description": "Send `{\"type\":\"subscribe\",\"run\":ID}` or `{\"type\":\"unsubscribe\",\"run\":ID}`. The server sends `{\"type\":\"result\",\"run\":ID,\"seq\":N,\"result\":RESULT}` (seq from 0, each exactly once, in order: a late subscriber first gets what is stored, then the live tail), `{\"type\":\"progress\",\"run\":ID,\"done\":N,\"total\":N}`, `{\"type\":\"status\",\"run\":ID,\"status\":STATUS,\"summary\":SUMMARY|null,\"error\":TEXT|null}` and `{\"type\":\"error\",\"message\":TEXT}`. Upgrades whose Origin is not this server are refused with 403.",
+                    "description": "Send `{\"type\":\"subscribe\",\"run\":ID}` or `{\"type\":\"unsubscribe\",\"run\":ID}`. The server sends `{\"type\":\"result\",\"run\":ID,\"seq\":N,\"result\":RESULT}` (seq from 0, each exactly once, in order: a late subscriber first gets what is stored, then the live tail), `{\"type\":\"progress\",\"run\":ID,\"done\":N,\"total\":N}`, `{\"type\":\"status\",\"run\":ID,\"status\":STATUS,\"summary\":SUMMARY|null,\"error\":TEXT|null}` and `{\"type\":\"error\",\"message\":TEXT}`. Captures: send `{\"type\":\"watch\",\"capture\":ID}` (or `unwatch`); the server sends `{\"type\":\"capture\",\"id\":ID, ...the state of GET /api/captures/{id}}` once a second while it runs, and once after it stops. Upgrades whose Origin is not this server are refused with 403.",
                     "responses": {"101": {"description": "switching protocols"}, "401": error, "403": error}
                 }
             },
@@ -205,6 +245,11 @@ mod tests {
             "/api/topology/layout",
             "/api/creds",
             "/api/creds/{name}",
+            "/api/captures",
+            "/api/captures/upload",
+            "/api/captures/{id}/packets",
+            "/api/captures/{id}/packets/{no}",
+            "/api/captures/{id}/pcapng",
         ] {
             assert!(spec["paths"][route].is_object(), "{route} is documented");
         }

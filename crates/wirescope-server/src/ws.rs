@@ -51,8 +51,19 @@ fn same_origin(headers: &HeaderMap) -> bool {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 enum ClientMsg {
-    Subscribe { run: i64 },
-    Unsubscribe { run: i64 },
+    Subscribe {
+        run: i64,
+    },
+    Unsubscribe {
+        run: i64,
+    },
+    /// A capture's statistics, once a second while it runs.
+    Watch {
+        capture: i64,
+    },
+    Unwatch {
+        capture: i64,
+    },
 }
 
 async fn session(state: Arc<AppState>, socket: WebSocket) {
@@ -66,6 +77,7 @@ async fn session(state: Arc<AppState>, socket: WebSocket) {
         }
     });
     let mut subs: HashMap<i64, JoinHandle<()>> = HashMap::new();
+    let mut watches: HashMap<i64, JoinHandle<()>> = HashMap::new();
     while let Some(Ok(msg)) = stream.next().await {
         let text = match msg {
             Message::Text(t) => t,
@@ -87,6 +99,24 @@ async fn session(state: Arc<AppState>, socket: WebSocket) {
                     old.abort();
                 }
             }
+            Ok(ClientMsg::Watch { capture }) => {
+                if let Some(old) = watches.remove(&capture) {
+                    old.abort();
+                }
+                watches.insert(
+                    capture,
+                    tokio::spawn(crate::traffic::watch(
+                        state.clone(),
+                        capture,
+                        out_tx.clone(),
+                    )),
+                );
+            }
+            Ok(ClientMsg::Unwatch { capture }) => {
+                if let Some(old) = watches.remove(&capture) {
+                    old.abort();
+                }
+            }
             Err(e) => {
                 let err =
                     json!({"type": "error", "message": format!("bad message: {e}")}).to_string();
@@ -96,7 +126,7 @@ async fn session(state: Arc<AppState>, socket: WebSocket) {
             }
         }
     }
-    for (_, task) in subs {
+    for (_, task) in subs.into_iter().chain(watches) {
         task.abort();
     }
     drop(out_tx);

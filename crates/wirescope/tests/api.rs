@@ -111,10 +111,20 @@ impl Server {
         body: Option<&str>,
         headers: &[(&str, &str)],
     ) -> (u16, String) {
+        self.request_bytes(method, path, body.unwrap_or("").as_bytes(), headers)
+    }
+
+    /// A request with any body (a capture file, say); the answer as text.
+    fn request_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        headers: &[(&str, &str)],
+    ) -> (u16, String) {
         let mut s =
             TcpStream::connect(("127.0.0.1", self.port)).unwrap_or_else(|e| panic!("connect: {e}"));
         s.set_read_timeout(Some(Duration::from_secs(30))).ok();
-        let body = body.unwrap_or("");
         let mut req = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
             self.port,
@@ -137,7 +147,7 @@ impl Server {
         s.write_all(req.as_bytes())
             .unwrap_or_else(|e| panic!("{e}"));
         // The server may answer (413) and close before a huge body is all sent: read the answer anyway.
-        let _ = s.write_all(body.as_bytes());
+        let _ = s.write_all(body);
         let mut raw = Vec::new();
         if let Err(e) = s.read_to_end(&mut raw) {
             assert!(!raw.is_empty(), "read: {e}");
@@ -984,5 +994,206 @@ fn credential_profiles_and_topology_maps_over_the_api() {
             .map(Vec::len),
         Some(2),
         "wrong and edge-ssh are left"
+    );
+}
+
+/// The first "capture" message a watcher gets with at least `frames` frames.
+async fn watch_capture(url: &str, capture: i64, frames: u64) -> Value {
+    use futures::{SinkExt, StreamExt};
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .unwrap_or_else(|e| panic!("ws: {e}"));
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(
+        json!({"type": "watch", "capture": capture})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("no capture message with {frames} frames"));
+        let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) = msg else {
+            continue;
+        };
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if v["type"] == "capture" && v["frames"].as_u64().unwrap_or(0) >= frames {
+            return v;
+        }
+    }
+}
+
+#[test]
+fn live_captures_and_uploaded_files_over_the_api() {
+    if !lab_up() {
+        return;
+    }
+    let server = Server::start("captures", &[]);
+    let (status, ifs) = server.json("GET", "/api/interfaces", None);
+    assert_eq!(status, 200);
+    assert!(
+        ifs["interfaces"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|i| i == "any"))
+    );
+    for (body, field) in [
+        (
+            json!({"interfaces": ["nope0"], "netns": "wsl-c"}),
+            "interfaces",
+        ),
+        (
+            json!({"interfaces": ["eth0"], "netns": "wsl-c", "bpf": "icmp and"}),
+            "bpf",
+        ),
+        (
+            json!({"interfaces": ["eth0"], "netns": "no-such-ns"}),
+            "netns",
+        ),
+        (json!({"interfaces": ["eth0"], "ring_size": 0}), "ring_size"),
+        (json!({"interfaces": []}), "interfaces"),
+        (json!({"interfaces": ["eth0"], "colour": "blue"}), "colour"),
+    ] {
+        let (status, err) = server.json("POST", "/api/captures", Some(body.clone()));
+        assert_eq!(
+            (status, err["field"].as_str()),
+            (400, Some(field)),
+            "{body}: {err}"
+        );
+    }
+    let target = "198.18.16.9";
+    let (status, created) = server.json(
+        "POST",
+        "/api/captures",
+        Some(json!({"interfaces": ["eth0"], "netns": "wsl-c", "bpf": format!("icmp and host {target}"), "ring_size": 1000})),
+    );
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{created}"));
+    std::thread::sleep(Duration::from_millis(500));
+    let ping = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            "wsl-c",
+            env!("CARGO_BIN_EXE_wirescope"),
+            "ping",
+            target,
+        ])
+        .args(["-c", "10", "-i", "20ms"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(ping.status.success());
+    // The WebSocket pushes the statistics once a second.
+    let pushed = runtime().block_on(watch_capture(&server.ws_url(), id, 20));
+    assert_eq!(pushed["frames"], 20, "10 echoes, 10 replies: {pushed}");
+    assert_eq!(pushed["report"]["protocols"]["icmp"]["packets"], 20);
+    assert_eq!(pushed["capture"]["running"], true);
+    let (_, shown) = server.json("GET", &format!("/api/captures/{id}"), None);
+    assert_eq!(
+        shown["report"]["protocols"]["icmp"]["packets"], 20,
+        "{shown}"
+    );
+    let (_, last5) = server.json("GET", &format!("/api/captures/{id}/packets?limit=5"), None);
+    let nos: Vec<u64> = last5["packets"]
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .filter_map(|p| p["no"].as_u64())
+        .collect();
+    assert_eq!(nos, [16, 17, 18, 19, 20]);
+    let (_, to) = server.json(
+        "GET",
+        &format!("/api/captures/{id}/packets?filter=ip.dst%20%3D%3D%20{target}"),
+        None,
+    );
+    assert_eq!(to["packets"].as_array().map(Vec::len), Some(10));
+    assert!(
+        to["packets"]
+            .as_array()
+            .is_some_and(|a| a.iter().all(|p| p["protocol"] == "icmp"))
+    );
+    let (status, err) = server.json(
+        "GET",
+        &format!("/api/captures/{id}/packets?filter=ip.dst%20%3D%3D"),
+        None,
+    );
+    assert_eq!((status, err["field"].as_str()), (400, Some("filter")));
+    assert!(
+        err["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("column "))
+    );
+    let (status, detail) = server.json("GET", &format!("/api/captures/{id}/packets/1"), None);
+    assert_eq!(status, 200);
+    let layers: Vec<String> = detail["layers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["protocol"].as_str().map(String::from))
+        .collect();
+    assert_eq!(layers, ["eth", "ip", "icmp", "data"]);
+    assert_eq!(detail["hex"].as_str().map(str::len), Some(98 * 2));
+    assert_eq!(
+        server
+            .json("GET", &format!("/api/captures/{id}/packets/999"), None)
+            .0,
+        404
+    );
+    // The ring as pcapng, read back by tshark.
+    let (status, _) = server.request("GET", &format!("/api/captures/{id}/pcapng"), None, &[]);
+    assert_eq!(status, 200);
+    let file = server.dir.join("ring.pcapng");
+    let mut raw = Vec::new();
+    {
+        let mut s =
+            TcpStream::connect(("127.0.0.1", server.port)).unwrap_or_else(|e| panic!("{e}"));
+        write!(
+            s,
+            "GET /api/captures/{id}/pcapng HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        s.read_to_end(&mut raw).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let at = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0) + 4;
+    let body = &raw[at..];
+    std::fs::write(&file, body).unwrap_or_else(|e| panic!("{e}"));
+    let tshark = Command::new("tshark")
+        .arg("-r")
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(String::from_utf8_lossy(&tshark.stdout).lines().count(), 20);
+    let (status, _) = server.json("POST", &format!("/api/captures/{id}/stop"), None);
+    assert_eq!(status, 200);
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(
+        server.json("GET", &format!("/api/captures/{id}"), None).1["capture"]["running"],
+        false
+    );
+    // The same file uploaded is a session of its own.
+    let (status, up) =
+        server.request_bytes("POST", "/api/captures/upload?name=ring.pcapng", body, &[]);
+    assert_eq!(status, 201, "{up}");
+    let up: Value = serde_json::from_str(&up).unwrap_or(Value::Null);
+    let uid = up["id"].as_i64().unwrap_or_else(|| panic!("{up}"));
+    let (_, file_session) = server.json("GET", &format!("/api/captures/{uid}"), None);
+    assert_eq!(file_session["frames"], 20);
+    assert_eq!(file_session["capture"]["source"], "file");
+    assert_eq!(file_session["report"]["protocols"]["icmp"]["packets"], 20);
+    let (status, err) = server.request_bytes("POST", "/api/captures/upload", b"not a capture", &[]);
+    assert_eq!(status, 400, "{err}");
+    assert!(err.contains("not a pcap or pcapng file"));
+    assert_eq!(
+        server
+            .json("DELETE", &format!("/api/captures/{uid}"), None)
+            .0,
+        204
+    );
+    assert_eq!(
+        server.json("GET", &format!("/api/captures/{uid}"), None).0,
+        404
     );
 }

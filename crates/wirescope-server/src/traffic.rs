@@ -1,0 +1,464 @@
+//! Traffic over REST and WebSocket: capture sessions started and stopped from the dashboard (live
+//! on the server's interfaces, or from an uploaded capture file), their statistics, the packet
+//! list with display filters, one packet's detail, and pcapng downloads. A session keeps a ring of
+//! the newest frames; memory is bounded by its size, not by the traffic.
+
+use crate::AppState;
+use crate::api::parse_id;
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+use wirescope_traffic::filter::Filter;
+use wirescope_traffic::live::{CaptureOptions, CaptureStats, LiveCapture};
+use wirescope_traffic::session::{Session, SessionLimits};
+
+/// Largest ring a client may ask for.
+const MAX_RING: usize = 1_000_000;
+/// Largest capture file accepted for upload.
+pub const MAX_UPLOAD: usize = 512 << 20;
+
+/// What a capture is, for lists.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaptureInfo {
+    pub id: i64,
+    /// "live" or "file".
+    pub source: &'static str,
+    pub interfaces: Vec<String>,
+    pub bpf: Option<String>,
+    /// The uploaded file's name.
+    pub file: Option<String>,
+    pub ring_size: usize,
+    pub started_at: i64,
+    pub running: bool,
+}
+
+/// One capture: its session, its readers' stop flag and kernel counters.
+#[derive(Debug)]
+struct Capture {
+    info: Mutex<CaptureInfo>,
+    session: Mutex<Session>,
+    stop: Arc<AtomicBool>,
+    counters: Mutex<BTreeMap<String, CaptureStats>>,
+    damage: Option<String>,
+}
+
+/// Every capture of this server.
+#[derive(Debug, Default)]
+pub struct Captures {
+    next: AtomicU64,
+    all: Mutex<BTreeMap<i64, Arc<Capture>>>,
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Captures {
+    fn insert(&self, make: impl FnOnce(i64) -> Capture) -> (i64, Arc<Capture>) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed) as i64 + 1;
+        let c = Arc::new(make(id));
+        locked(&self.all).insert(id, c.clone());
+        (id, c)
+    }
+
+    fn get(&self, id: i64) -> Result<Arc<Capture>, ApiError> {
+        locked(&self.all)
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found("capture"))
+    }
+}
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/interfaces", get(interfaces))
+        .route("/captures", get(list).post(start))
+        .route("/captures/{id}", get(show).delete(remove))
+        .route("/captures/{id}/stop", post(stop))
+        .route("/captures/{id}/packets", get(packets))
+        .route("/captures/{id}/packets/{no}", get(packet))
+        .route("/captures/{id}/pcapng", get(pcapng))
+}
+
+/// The upload route, which takes bodies up to `MAX_UPLOAD` (the others keep the server's limit).
+pub fn upload_routes() -> Router<Arc<AppState>> {
+    Router::new().route(
+        "/captures/upload",
+        post(upload).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)),
+    )
+}
+
+/// The server's network interfaces (its namespace), and "any".
+async fn interfaces() -> Result<Response, ApiError> {
+    let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .map_err(ApiError::internal)?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names.push("any".into());
+    Ok(Json(json!({"interfaces": names})).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartCapture {
+    interfaces: Vec<String>,
+    #[serde(default)]
+    bpf: Option<String>,
+    #[serde(default)]
+    promiscuous: bool,
+    #[serde(default)]
+    ring_size: Option<usize>,
+    /// Capture inside this network namespace (`/run/netns/NAME`) instead of the server's.
+    #[serde(default)]
+    netns: Option<String>,
+}
+
+fn ring_size(asked: Option<usize>) -> Result<usize, ApiError> {
+    match asked {
+        None => Ok(SessionLimits::default().ring_size),
+        Some(n) if (1..=MAX_RING).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::field(
+            "ring_size",
+            format!("between 1 and {MAX_RING} packets"),
+        )),
+    }
+}
+
+async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(&body);
+    let req: StartCapture = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::field(
+            if path == "." { "body".into() } else { path },
+            e.inner().to_string(),
+        )
+    })?;
+    if req.interfaces.is_empty() {
+        return Err(ApiError::field("interfaces", "name at least one interface"));
+    }
+    let ring = ring_size(req.ring_size)?;
+    let opts = CaptureOptions {
+        promiscuous: req.promiscuous,
+        bpf: req.bpf.clone().filter(|b| !b.trim().is_empty()),
+        ..CaptureOptions::default()
+    };
+    let netns = req.netns.clone().filter(|n| !n.is_empty());
+    if let Some(ns) = &netns {
+        wirescope_probe::net::netns::check(ns)
+            .map_err(|e| ApiError::field("netns", e.to_string()))?;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let (id, capture) = state.captures.insert(|id| Capture {
+        info: Mutex::new(CaptureInfo {
+            id,
+            source: "live",
+            interfaces: req.interfaces.clone(),
+            bpf: req.bpf.clone(),
+            file: None,
+            ring_size: ring,
+            started_at: wirescope_store::now_ms(),
+            running: true,
+        }),
+        session: Mutex::new(Session::new(SessionLimits {
+            ring_size: ring,
+            ..SessionLimits::default()
+        })),
+        stop: stop.clone(),
+        counters: Mutex::new(BTreeMap::new()),
+        damage: None,
+    });
+    // A reader thread per interface: it enters the namespace, opens its handle (reporting the
+    // outcome back), then reads until stopped.
+    let left = Arc::new(AtomicU64::new(req.interfaces.len() as u64));
+    let mut opened = Vec::new();
+    for name in req.interfaces.clone() {
+        let (capture, stop, left, opts, netns) = (
+            capture.clone(),
+            stop.clone(),
+            left.clone(),
+            opts.clone(),
+            netns.clone(),
+        );
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let finish = |capture: &Capture| {
+                if left.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    locked(&capture.info).running = false;
+                }
+            };
+            let open = netns
+                .as_deref()
+                .map_or(Ok(()), |ns| {
+                    wirescope_probe::net::netns::enter(ns)
+                        .map_err(|e| ApiError::field("netns", e.to_string()))
+                })
+                .and_then(|()| {
+                    LiveCapture::open(&name, &opts).map_err(|e| match e {
+                        wirescope_traffic::live::CaptureError::Filter { .. } => {
+                            ApiError::field("bpf", e.to_string())
+                        }
+                        other => ApiError::field("interfaces", other.to_string()),
+                    })
+                });
+            let mut cap = match open {
+                Ok(c) => {
+                    let _ = tx.send(Ok(()));
+                    c
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    finish(&capture);
+                    return;
+                }
+            };
+            let linktype = cap.linktype;
+            let mut since_counters = std::time::Instant::now();
+            while !stop.load(Ordering::Relaxed) {
+                match cap.read() {
+                    Ok(Some(p)) => {
+                        locked(&capture.session).ingest(linktype, p.ts_ns, p.len, p.data)
+                    }
+                    Ok(None) => {}
+                    Err(_) => break,
+                }
+                if since_counters.elapsed() >= std::time::Duration::from_millis(500) {
+                    since_counters = std::time::Instant::now();
+                    locked(&capture.counters).insert(cap.interface.clone(), cap.stats());
+                }
+            }
+            locked(&capture.counters).insert(cap.interface.clone(), cap.stats());
+            finish(&capture);
+        });
+        opened.push(rx);
+    }
+    let outcome = tokio::task::spawn_blocking(move || {
+        opened
+            .into_iter()
+            .map(|rx| {
+                rx.recv()
+                    .unwrap_or_else(|_| Err(ApiError::internal("capture thread gone")))
+            })
+            .collect::<Result<Vec<()>, ApiError>>()
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    if let Err(e) = outcome {
+        stop.store(true, Ordering::Relaxed);
+        locked(&state.captures.all).remove(&id);
+        return Err(e);
+    }
+    Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct UploadQuery {
+    name: Option<String>,
+    ring_size: Option<usize>,
+}
+
+/// A capture file sent as the body becomes a session of its own (source "file").
+async fn upload(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<UploadQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let ring = ring_size(q.ring_size)?;
+    let (session, damage) = tokio::task::spawn_blocking(move || {
+        let mut session = Session::new(SessionLimits {
+            ring_size: ring,
+            ..SessionLimits::default()
+        });
+        let mut packets = wirescope_traffic::read::packets(&body)
+            .map_err(|d| ApiError::field("body", d.to_string()))?;
+        for p in packets.by_ref() {
+            session.ingest(p.linktype, p.ts_ns, p.len, p.data);
+        }
+        Ok::<_, ApiError>((session, packets.damage().map(ToString::to_string)))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let (id, _) = state.captures.insert(|id| Capture {
+        info: Mutex::new(CaptureInfo {
+            id,
+            source: "file",
+            interfaces: Vec::new(),
+            bpf: None,
+            file: q.name.clone(),
+            ring_size: ring,
+            started_at: wirescope_store::now_ms(),
+            running: false,
+        }),
+        session: Mutex::new(session),
+        stop: Arc::new(AtomicBool::new(true)),
+        counters: Mutex::new(BTreeMap::new()),
+        damage: damage.clone(),
+    });
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "damage": damage})),
+    )
+        .into_response())
+}
+
+/// A capture's state as the API and the WebSocket give it.
+fn snapshot(c: &Capture, top: usize) -> serde_json::Value {
+    let info = locked(&c.info).clone();
+    let (report, frames, kept) = {
+        let s = locked(&c.session);
+        (s.report(top), s.frames(), s.kept())
+    };
+    let counters: Vec<serde_json::Value> = locked(&c.counters)
+        .iter()
+        .map(|(name, s)| {
+            json!({"interface": name, "received": s.received, "dropped": s.dropped, "if_dropped": s.if_dropped})
+        })
+        .collect();
+    json!({"capture": info, "frames": frames, "kept": kept, "interfaces": counters,
+        "damage": c.damage, "report": report})
+}
+
+async fn list(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let all: Vec<CaptureInfo> = locked(&state.captures.all)
+        .values()
+        .map(|c| locked(&c.info).clone())
+        .collect();
+    Ok(Json(json!({"captures": all})).into_response())
+}
+
+async fn show(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let c = state.captures.get(parse_id(&id)?)?;
+    Ok(Json(snapshot(&c, 20)).into_response())
+}
+
+async fn stop(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let c = state.captures.get(parse_id(&id)?)?;
+    c.stop.store(true, Ordering::Relaxed);
+    Ok(Json(json!({"stopped": true})).into_response())
+}
+
+async fn remove(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let c = locked(&state.captures.all)
+        .remove(&id)
+        .ok_or_else(|| ApiError::not_found("capture"))?;
+    c.stop.store(true, Ordering::Relaxed);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct PacketsQuery {
+    from: Option<u64>,
+    limit: Option<usize>,
+    filter: Option<String>,
+}
+
+fn parse_filter(text: Option<&str>) -> Result<Option<Filter>, ApiError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Filter::parse(t)
+            .map(Some)
+            .map_err(|e| ApiError::field("filter", e.to_string())),
+        None => Ok(None),
+    }
+}
+
+async fn packets(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<PacketsQuery>,
+) -> Result<Response, ApiError> {
+    let c = state.captures.get(parse_id(&id)?)?;
+    let filter = parse_filter(q.filter.as_deref())?;
+    let limit = q.limit.unwrap_or(1000).clamp(1, 100_000);
+    let rows = locked(&c.session).packets(q.from, limit, filter.as_ref());
+    Ok(Json(json!({"packets": rows})).into_response())
+}
+
+async fn packet(
+    State(state): State<Arc<AppState>>,
+    Path((id, no)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let c = state.captures.get(parse_id(&id)?)?;
+    let no: u64 = no
+        .parse()
+        .map_err(|_| ApiError::field("no", format!("'{no}' is not a frame number")))?;
+    let d = locked(&c.session)
+        .detail(no)
+        .ok_or_else(|| ApiError::not_found("packet (not in the ring)"))?;
+    Ok(Json(d).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct PcapngQuery {
+    filter: Option<String>,
+}
+
+async fn pcapng(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<PcapngQuery>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let c = state.captures.get(id)?;
+    let filter = parse_filter(q.filter.as_deref())?;
+    let bytes = locked(&c.session)
+        .pcapng(filter.as_ref())
+        .map_err(ApiError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-pcapng".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"wirescope-capture-{id}.pcapng\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Sends a capture's state to a WebSocket client once a second, and a last time after it stops.
+pub async fn watch(state: Arc<AppState>, id: i64, out: mpsc::Sender<String>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let Ok(c) = state.captures.get(id) else {
+            let _ = out
+                .send(
+                    json!({"type": "error", "capture": id, "message": "no such capture"})
+                        .to_string(),
+                )
+                .await;
+            return;
+        };
+        let running = locked(&c.info).running;
+        let mut msg = snapshot(&c, 20);
+        if let Some(o) = msg.as_object_mut() {
+            o.insert("type".into(), "capture".into());
+            o.insert("id".into(), id.into());
+        }
+        if out.send(msg.to_string()).await.is_err() || !running {
+            return;
+        }
+    }
+}
