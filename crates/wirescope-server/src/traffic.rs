@@ -226,9 +226,17 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
             let linktype = cap.linktype;
             let mut since_counters = std::time::Instant::now();
             while !stop.load(Ordering::Relaxed) {
+                // Wait for a frame, then take the burst behind it under one lock.
                 match cap.read() {
                     Ok(Some(p)) => {
-                        locked(&capture.session).ingest(linktype, p.ts_ns, p.len, p.data)
+                        let mut session = locked(&capture.session);
+                        session.ingest(linktype, p.ts_ns, p.len, p.data);
+                        for _ in 0..1023 {
+                            match cap.try_read() {
+                                Ok(Some(p)) => session.ingest(linktype, p.ts_ns, p.len, p.data),
+                                _ => break,
+                            }
+                        }
                     }
                     Ok(None) => {}
                     Err(_) => break,

@@ -300,11 +300,20 @@ impl LiveCapture {
 
     /// The next frame; `None` when the read timeout passed without one.
     pub fn read(&mut self) -> Result<Option<LivePacket<'_>>, CaptureError> {
+        self.next_frame(true)
+    }
+
+    /// The next frame if one is waiting, without waiting (to drain a burst in one go).
+    pub fn try_read(&mut self) -> Result<Option<LivePacket<'_>>, CaptureError> {
+        self.next_frame(false)
+    }
+
+    fn next_frame(&mut self, wait: bool) -> Result<Option<LivePacket<'_>>, CaptureError> {
         let mut hdr: *const PktHdr = std::ptr::null();
         let mut data: *const u8 = std::ptr::null();
         // SAFETY: an activated handle; libpcap sets both pointers when it returns 1.
         let mut rc = unsafe { (self.pcap.next_ex)(self.handle, &raw mut hdr, &raw mut data) };
-        if rc == 0 {
+        if rc == 0 && wait {
             let mut pfd = libc::pollfd {
                 fd: self.fd,
                 events: libc::POLLIN,

@@ -60,7 +60,8 @@ pub fn run(a: &CaptureArgs, stop: Arc<AtomicBool>) -> Result<Outcome, String> {
         }
         None => None,
     };
-    let (tx, rx) = mpsc::sync_channel::<Frame>(65_536);
+    // Readers hand over bursts (one channel message per burst, not per frame).
+    let (tx, rx) = mpsc::sync_channel::<Vec<Frame>>(1024);
     let mut readers = Vec::new();
     for mut cap in captures {
         let (tx, stop) = (tx.clone(), stop.clone());
@@ -68,25 +69,35 @@ pub fn run(a: &CaptureArgs, stop: Arc<AtomicBool>) -> Result<Outcome, String> {
             let mut failure = None;
             let mut read = 0u64;
             let linktype = cap.linktype;
+            let own = |p: wirescope_traffic::live::LivePacket<'_>| Frame {
+                linktype,
+                ts_ns: p.ts_ns,
+                len: p.len,
+                data: p.data.to_vec(),
+            };
             while !stop.load(Ordering::Relaxed) {
-                match cap.read() {
-                    Ok(Some(p)) => {
-                        read += 1;
-                        let frame = Frame {
-                            linktype,
-                            ts_ns: p.ts_ns,
-                            len: p.len,
-                            data: p.data.to_vec(),
-                        };
-                        if tx.send(frame).is_err() {
-                            break;
-                        }
-                    }
-                    Ok(None) => {}
+                let first = match cap.read() {
+                    Ok(Some(p)) => own(p),
+                    Ok(None) => continue,
                     Err(e) => {
                         failure = Some(e.to_string());
                         break;
                     }
+                };
+                let mut burst = vec![first];
+                while burst.len() < 1024 {
+                    match cap.try_read() {
+                        Ok(Some(p)) => burst.push(own(p)),
+                        Ok(None) => break,
+                        Err(e) => {
+                            failure = Some(e.to_string());
+                            break;
+                        }
+                    }
+                }
+                read += burst.len() as u64;
+                if tx.send(burst).is_err() || failure.is_some() {
+                    break;
                 }
             }
             (cap.interface.clone(), read, cap.stats(), failure)
@@ -105,16 +116,24 @@ pub fn run(a: &CaptureArgs, stop: Arc<AtomicBool>) -> Result<Outcome, String> {
             break;
         }
         match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(f) => {
-                let s = dissector.frame(f.linktype, &f.data);
-                stats.add(f.ts_ns, f.len, &s);
-                if let Some(w) = writer.as_mut()
-                    && let Err(e) = w.packet(f.linktype, f.ts_ns, f.len, &f.data)
-                {
-                    write_error = Some(e.to_string());
-                    break;
+            Ok(burst) => {
+                let mut done = false;
+                for f in burst {
+                    let s = dissector.frame(f.linktype, &f.data);
+                    stats.add(f.ts_ns, f.len, &s);
+                    if let Some(w) = writer.as_mut()
+                        && let Err(e) = w.packet(f.linktype, f.ts_ns, f.len, &f.data)
+                    {
+                        write_error = Some(e.to_string());
+                        done = true;
+                        break;
+                    }
+                    if a.count.is_some_and(|n| stats.packets >= n) {
+                        done = true;
+                        break;
+                    }
                 }
-                if a.count.is_some_and(|n| stats.packets >= n) {
+                if done {
                     break;
                 }
             }
