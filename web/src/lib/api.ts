@@ -15,6 +15,7 @@ import type {
   RunStatus,
   Topology,
 } from './types';
+import type { CaptureDetail, CaptureInfo, NewCapture, PacketDetail, PacketRow } from './capture';
 
 /** An HTTP error with the server's message and, for 400, the field it names ("options.timeout"). */
 export class ApiError extends Error {
@@ -69,17 +70,18 @@ export function onUnauthorized(fn: Listener): () => void {
   return () => unauthorizedListeners.delete(fn);
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function request<T>(method: string, path: string, body?: unknown, raw?: Blob | ArrayBuffer): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const t = token();
   if (t) headers.Authorization = `Bearer ${t}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (raw !== undefined) headers['Content-Type'] = 'application/octet-stream';
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(apiUrl(path), {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
     throw new ApiError(0, `cannot reach the server (${e instanceof Error ? e.message : String(e)})`);
@@ -204,4 +206,72 @@ export function formParams(run: RunInfo): Record<string, string> {
   add('', run.options);
   add('net.', run.net);
   return p;
+}
+
+// ---- traffic analyzer ----
+
+/** The interfaces a live capture can open ("any" last). */
+export async function listInterfaces(): Promise<string[]> {
+  const r = await request<{ interfaces: string[] }>('GET', 'api/interfaces');
+  return r.interfaces;
+}
+
+/** Starts a live capture; 400 names interfaces, bpf, netns or ring_size. */
+export function createCapture(c: NewCapture): Promise<{ id: number }> {
+  return request('POST', 'api/captures', c);
+}
+
+export async function listCaptures(): Promise<CaptureInfo[]> {
+  const r = await request<{ captures: CaptureInfo[] }>('GET', 'api/captures');
+  return r.captures;
+}
+
+export function getCapture(id: number): Promise<CaptureDetail> {
+  return request('GET', `api/captures/${id}`);
+}
+
+export async function stopCapture(id: number): Promise<void> {
+  await request('POST', `api/captures/${id}/stop`);
+}
+
+export async function deleteCapture(id: number): Promise<void> {
+  await request('DELETE', `api/captures/${id}`);
+}
+
+export interface PacketQuery {
+  /** Frames numbered ≥ from (oldest first); without it, the newest `limit`. */
+  from?: number;
+  limit?: number;
+  filter?: string;
+}
+
+export function packetsQuery(id: number, q: PacketQuery): string {
+  const p = new URLSearchParams();
+  if (q.from !== undefined) p.set('from', String(q.from));
+  if (q.limit !== undefined) p.set('limit', String(q.limit));
+  if (q.filter && q.filter.trim()) p.set('filter', q.filter.trim());
+  const qs = p.toString();
+  return `api/captures/${id}/packets${qs ? `?${qs}` : ''}`;
+}
+
+/** Packet-list rows; a bad display filter is a 400 with field "filter" ("column N: …"). */
+export async function listPackets(id: number, q: PacketQuery): Promise<PacketRow[]> {
+  const r = await request<{ packets: PacketRow[] }>('GET', packetsQuery(id, q));
+  return r.packets;
+}
+
+/** One frame dissected (404 once it has left the ring). */
+export function getPacket(id: number, no: number): Promise<PacketDetail> {
+  return request('GET', `api/captures/${id}/packets/${no}`);
+}
+
+/** The download link of a capture's frames as pcapng, only those the display filter matches. */
+export function pcapngUrl(id: number, filter = ''): string {
+  const f = filter.trim();
+  return withToken(apiUrl(`api/captures/${id}/pcapng${f ? `?filter=${encodeURIComponent(f)}` : ''}`));
+}
+
+/** Uploads a pcap or pcapng file as a file session. */
+export function uploadCapture(name: string, data: Blob | ArrayBuffer): Promise<{ id: number; damage: string | null }> {
+  return request('POST', `api/captures/upload?name=${encodeURIComponent(name)}`, undefined, data);
 }

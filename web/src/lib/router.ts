@@ -1,5 +1,6 @@
 // A tiny hash router: #/new[/KIND][?targets=…&op=…], #/runs/ID, #/runs/ID/map, #/history,
-// #/compare/A/B, #/creds.
+// #/compare/A/B, #/creds,
+// #/traffic, #/captures/ID.
 
 export type Route =
   | { name: 'new'; kind: string | null; params: Record<string, string> }
@@ -8,6 +9,8 @@ export type Route =
   | { name: 'history' }
   | { name: 'compare'; a: number; b: number }
   | { name: 'creds' }
+  | { name: 'traffic' }
+  | { name: 'capture'; id: number }
   | { name: 'notfound'; path: string };
 
 const id = (s: string | undefined): number | null => (s && /^\d+$/.test(s) ? Number(s) : null);
@@ -25,6 +28,8 @@ export function parseRoute(hash: string): Route {
   if (head === 'compare' && parts.length === 3 && id(x) !== null && id(y) !== null)
     return { name: 'compare', a: id(x) as number, b: id(y) as number };
   if (head === 'creds' && parts.length === 1) return { name: 'creds' };
+  if (head === 'traffic' && parts.length === 1) return { name: 'traffic' };
+  if (head === 'captures' && parts.length === 2 && id(x) !== null) return { name: 'capture', id: id(x) as number };
   return { name: 'notfound', path };
 }
 
@@ -38,6 +43,8 @@ export const href = {
   history: () => '#/history',
   compare: (a: number, b: number) => `#/compare/${a}/${b}`,
   creds: () => '#/creds',
+  traffic: () => '#/traffic',
+  capture: (id: number) => `#/captures/${id}`,
 };
 
 export function navigate(hash: string): void {

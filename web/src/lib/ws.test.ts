@@ -139,4 +139,31 @@ describe('LiveSocket', () => {
     expect(last().readyState).toBe(3);
     expect(timers).toHaveLength(0);
   });
+
+  it('watches captures beside run subscriptions, routes their messages, re-watches after a reconnect', () => {
+    const { live, timers, last } = harness();
+    const runMsgs: ServerMessage[] = [];
+    const caps: number[] = [];
+    live.subscribe(7, (m) => runMsgs.push(m));
+    const off = live.watch(3, (m) => caps.push(m.frames));
+    last().open();
+    expect(last().sent).toEqual([
+      { type: 'subscribe', run: 7 },
+      { type: 'watch', capture: 3 },
+    ]);
+    last().deliver({ type: 'capture', id: 3, frames: 40, kept: 40, interfaces: [], damage: null, report: null, capture: {} });
+    last().deliver({ type: 'capture', id: 4, frames: 1, kept: 1, interfaces: [], damage: null, report: null, capture: {} });
+    last().deliver({ type: 'progress', run: 7, done: 1, total: 2 });
+    expect(caps).toEqual([40]);
+    expect(runMsgs).toEqual([{ type: 'progress', run: 7, done: 1, total: 2 }]);
+    last().drop();
+    timers[0].cb();
+    last().open();
+    expect(last().sent).toEqual([
+      { type: 'subscribe', run: 7 },
+      { type: 'watch', capture: 3 },
+    ]);
+    off();
+    expect(last().sent[2]).toEqual({ type: 'unwatch', capture: 3 });
+  });
 });

@@ -5,6 +5,7 @@
 import { apiUrl } from './api';
 import { withToken } from './auth';
 import type { ServerMessage } from './types';
+import type { CaptureMessage } from './capture';
 
 export type LiveState = 'idle' | 'connecting' | 'open' | 'closed';
 
@@ -41,11 +42,13 @@ export interface LiveOptions {
 }
 
 type Handler = (msg: ServerMessage) => void;
+type CaptureHandler = (msg: CaptureMessage) => void;
 const OPEN = 1;
 
 export class LiveSocket {
   private socket: SocketLike | null = null;
   private handlers = new Map<number, Set<Handler>>();
+  private watchers = new Map<number, Set<CaptureHandler>>();
   private stateListeners = new Set<(s: LiveState) => void>();
   private attempt = 0;
   private timer: unknown = null;
@@ -82,6 +85,32 @@ export class LiveSocket {
       if (!s.size) {
         this.handlers.delete(run);
         this.send({ type: 'unsubscribe', run });
+      }
+    };
+  }
+
+  /**
+   * Receives a capture's statistics (once a second while it runs, once after it stops) until
+   * the returned function is called. Re-sent after a reconnect, as run subscriptions are.
+   */
+  watch(capture: number, handler: CaptureHandler): () => void {
+    let set = this.watchers.get(capture);
+    const first = !set;
+    if (!set) {
+      set = new Set();
+      this.watchers.set(capture, set);
+    }
+    set.add(handler);
+    this.stopped = false;
+    if (first) this.send({ type: 'watch', capture });
+    if (!this.socket && this.timer === null) this.connect();
+    return () => {
+      const s = this.watchers.get(capture);
+      if (!s) return;
+      s.delete(handler);
+      if (!s.size) {
+        this.watchers.delete(capture);
+        this.send({ type: 'unwatch', capture });
       }
     };
   }
@@ -131,6 +160,7 @@ export class LiveSocket {
       this.attempt = 0;
       this.setState('open');
       for (const run of this.handlers.keys()) this.send({ type: 'subscribe', run });
+      for (const capture of this.watchers.keys()) this.send({ type: 'watch', capture });
     };
     s.onmessage = (ev) => {
       if (typeof ev.data !== 'string') return;
@@ -138,6 +168,11 @@ export class LiveSocket {
       try {
         msg = JSON.parse(ev.data) as ServerMessage;
       } catch {
+        return;
+      }
+      if ((msg as { type?: string }).type === 'capture') {
+        const c = msg as unknown as CaptureMessage;
+        this.watchers.get(c.id)?.forEach((h) => h(c));
         return;
       }
       const run = (msg as { run?: number }).run;
