@@ -102,6 +102,8 @@ pub struct Summary {
     pub sport: u16,
     pub dport: u16,
     pub tcp_flags: u8,
+    /// Outer ICMP or ICMPv6 type and code.
+    pub icmp: Option<(u8, u8)>,
     pub fragment: bool,
     pub malformed: bool,
 }
@@ -478,6 +480,9 @@ impl Dissector {
                     s.malformed |= !quoted;
                     return;
                 };
+                if !quoted {
+                    s.icmp = Some((t, p.get(1).copied().unwrap_or(0)));
+                }
                 match t {
                     3 | 4 | 5 | 11 | 12 if !quoted && p.len() > 8 => self.ipv4(&p[8..], s, true),
                     0 | 8 | 13 | 14 if p.len() > 8 => s.protos |= proto::DATA,
@@ -486,6 +491,9 @@ impl Dissector {
             }
             58 if v6 => {
                 s.protos |= proto::ICMPV6;
+                if !quoted && let Some(&t) = p.first() {
+                    s.icmp = Some((t, p.get(1).copied().unwrap_or(0)));
+                }
                 match p.first() {
                     Some(1..=4) if !quoted && p.len() > 8 => self.ipv6(&p[8..], s, true),
                     Some(128 | 129) if p.len() > 8 => s.protos |= proto::DATA,

@@ -77,8 +77,33 @@ fn innermost(bits: u32) -> &'static str {
         .map_or("frame", |(_, n)| *n)
 }
 
+/// What an ICMP or ICMPv6 type means, as Wireshark's Info column says it.
+fn icmp_text(v6: bool, t: u8, code: u8) -> String {
+    let name = match (v6, t) {
+        (false, 0) | (true, 129) => "Echo (ping) reply",
+        (false, 8) | (true, 128) => "Echo (ping) request",
+        (false, 3) | (true, 1) => "Destination unreachable",
+        (false, 11) | (true, 3) => "Time-to-live exceeded",
+        (false, 5) => "Redirect",
+        (true, 2) => "Packet too big",
+        (true, 133) => "Router Solicitation",
+        (true, 134) => "Router Advertisement",
+        (true, 135) => "Neighbor Solicitation",
+        (true, 136) => "Neighbor Advertisement",
+        _ => return format!("type {t}, code {code}"),
+    };
+    if code == 0 || matches!(t, 0 | 8 | 128 | 129) {
+        name.to_string()
+    } else {
+        format!("{name} (code {code})")
+    }
+}
+
 fn info(s: &Summary) -> String {
     let mut parts = Vec::new();
+    if let Some((t, code)) = s.icmp {
+        parts.push(icmp_text(s.src.is_some_and(|a| a.v6), t, code));
+    }
     if s.l4 == 6 || s.l4 == 17 {
         parts.push(format!("{} → {}", s.sport, s.dport));
     }
@@ -264,6 +289,9 @@ mod tests {
             "ports 52, 53, 54"
         );
         assert_eq!(rows[0].info, "5000 → 52");
+        assert_eq!(icmp_text(false, 8, 0), "Echo (ping) request");
+        assert_eq!(icmp_text(false, 3, 3), "Destination unreachable (code 3)");
+        assert_eq!(icmp_text(true, 135, 0), "Neighbor Solicitation");
         let f = Filter::parse("udp.port == 54").unwrap();
         assert_eq!(
             s.packets(None, 10, Some(&f))
