@@ -124,3 +124,9 @@ pub fn analyze_file(
     writer.finish().map_err(werr)?;
     Ok(analysis)
 }
+
+/// Hex of some bytes, as the detail pane gives it (for tests).
+#[cfg(test)]
+pub(crate) fn tests_hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

@@ -1,7 +1,8 @@
 //! A capture session as the dashboard sees it: frames come in (live, or from an uploaded file),
-//! are dissected and counted, and the newest `ring_size` are kept with their bytes for the packet
-//! list, the detail pane and pcapng export. Memory is bounded by the ring's size and the stats'
-//! table limits, never by the traffic.
+//! are dissected and counted, and the newest are kept with their bytes for the packet list, the
+//! detail pane and pcapng export: at most `ring_size` frames, their bytes back to back in one
+//! circular buffer of `ring_bytes` (no allocation per frame). Memory is bounded by the ring and
+//! the stats' table limits, never by the traffic.
 
 use crate::detail;
 use crate::dissect::{Dissector, PROTOCOLS, Summary};
@@ -11,7 +12,8 @@ use crate::write::PcapNgWriter;
 use serde::Serialize;
 use std::collections::VecDeque;
 
-/// One kept frame.
+/// One kept frame; its bytes are in the session's circular buffer from `at` (an absolute
+/// position: the buffer index is `at % ring_bytes`).
 #[derive(Debug, Clone)]
 struct Stored {
     no: u64,
@@ -19,7 +21,8 @@ struct Stored {
     len: u32,
     linktype: u32,
     summary: Summary,
-    data: Box<[u8]>,
+    at: u64,
+    caplen: u32,
 }
 
 /// A row of the packet list.
@@ -42,6 +45,8 @@ pub struct PacketRow {
 pub struct SessionLimits {
     /// Frames kept with their bytes.
     pub ring_size: usize,
+    /// The buffer their bytes share (the oldest frames go when it is full).
+    pub ring_bytes: usize,
     /// Flows kept by the statistics.
     pub max_flows: usize,
     /// Seconds of bandwidth kept.
@@ -52,6 +57,7 @@ impl Default for SessionLimits {
     fn default() -> Self {
         SessionLimits {
             ring_size: 100_000,
+            ring_bytes: 64 << 20,
             max_flows: 100_000,
             window_s: 300,
         }
@@ -64,6 +70,9 @@ pub struct Session {
     dissector: Dissector,
     stats: Stats,
     ring: VecDeque<Stored>,
+    bytes: Vec<u8>,
+    /// Where the next frame's bytes go (absolute).
+    head: u64,
     limits: SessionLimits,
     next_no: u64,
 }
@@ -135,12 +144,40 @@ fn info(s: &Summary) -> String {
 
 impl Session {
     pub fn new(limits: SessionLimits) -> Self {
+        let limits = SessionLimits {
+            ring_bytes: limits.ring_bytes.max(crate::read::MAX_CAPLEN as usize),
+            ..limits
+        };
         Session {
             dissector: Dissector::new(),
             stats: Stats::new(limits.max_flows, limits.window_s),
             ring: VecDeque::with_capacity(limits.ring_size.min(1 << 16)),
+            // Zeroed lazily by the kernel: only the bytes written become resident.
+            bytes: vec![
+                0;
+                if limits.ring_size == 0 {
+                    0
+                } else {
+                    limits.ring_bytes
+                }
+            ],
+            head: 0,
             limits,
             next_no: 1,
+        }
+    }
+
+    /// A kept frame's bytes (copied only when they wrap around the end of the buffer).
+    fn data(&self, p: &Stored) -> std::borrow::Cow<'_, [u8]> {
+        let cap = self.bytes.len();
+        let start = (p.at % cap as u64) as usize;
+        let n = p.caplen as usize;
+        if start + n <= cap {
+            std::borrow::Cow::Borrowed(&self.bytes[start..start + n])
+        } else {
+            let mut v = self.bytes[start..].to_vec();
+            v.extend_from_slice(&self.bytes[..n - (cap - start)]);
+            std::borrow::Cow::Owned(v)
         }
     }
 
@@ -151,17 +188,32 @@ impl Session {
         if self.limits.ring_size == 0 {
             return;
         }
-        if self.ring.len() >= self.limits.ring_size {
-            self.ring.pop_front();
+        let cap = self.bytes.len();
+        let data = &data[..data.len().min(cap)];
+        let n = data.len() as u64;
+        // Forget the oldest frames whose bytes the new one would overwrite, and past the count.
+        while let Some(old) = self.ring.front() {
+            let overwritten = old.at < (self.head + n).saturating_sub(cap as u64);
+            if overwritten || self.ring.len() >= self.limits.ring_size {
+                self.ring.pop_front();
+            } else {
+                break;
+            }
         }
+        let start = (self.head % cap as u64) as usize;
+        let first = data.len().min(cap - start);
+        self.bytes[start..start + first].copy_from_slice(&data[..first]);
+        self.bytes[..data.len() - first].copy_from_slice(&data[first..]);
         self.ring.push_back(Stored {
             no: self.next_no,
             ts_ns,
             len,
             linktype,
             summary,
-            data: data.into(),
+            at: self.head,
+            caplen: data.len() as u32,
         });
+        self.head += n;
         self.next_no += 1;
     }
 
@@ -186,7 +238,7 @@ impl Session {
                 f.matches(&Frame {
                     summary: &p.summary,
                     len: p.len,
-                    caplen: p.data.len() as u32,
+                    caplen: p.caplen,
                 })
             })
         })
@@ -237,14 +289,20 @@ impl Session {
         let p = self
             .ring
             .get(usize::try_from(no.checked_sub(first)?).ok()?)?;
-        Some(detail::detail(p.no, p.ts_ns, p.len, p.linktype, &p.data))
+        Some(detail::detail(
+            p.no,
+            p.ts_ns,
+            p.len,
+            p.linktype,
+            &self.data(p),
+        ))
     }
 
     /// The kept frames `filter` matches, as a pcapng file.
     pub fn pcapng(&self, filter: Option<&Filter>) -> std::io::Result<Vec<u8>> {
         let mut w = PcapNgWriter::new(Vec::new(), crate::read::MAX_CAPLEN)?;
         for p in self.matching(filter) {
-            w.packet(p.linktype, p.ts_ns, p.len, &p.data)?;
+            w.packet(p.linktype, p.ts_ns, p.len, &self.data(p))?;
         }
         w.finish()
     }
@@ -264,6 +322,46 @@ mod tests {
         f.extend_from_slice(&dport.to_be_bytes());
         f.extend_from_slice(&[0, 12, 0, 0, 1, 2, 3, 4]);
         f
+    }
+
+    #[test]
+    fn the_byte_buffer_wraps_and_forgets_what_it_overwrites() {
+        let mut s = Session::new(SessionLimits {
+            ring_size: 1_000_000,
+            ring_bytes: 0,
+            ..SessionLimits::default()
+        });
+        // The buffer is at least MAX_CAPLEN (262,144) bytes: 100,000-byte frames, 2 fit whole.
+        let frame = |b: u8| {
+            let mut f = udp_frame(53);
+            f.resize(100_000, b);
+            f
+        };
+        for i in 0..5u8 {
+            s.ingest(linktype::ETHERNET, i64::from(i), 100_000, &frame(i));
+        }
+        assert_eq!(s.kept(), 2, "two 100,000-byte frames fit in 262,144 bytes");
+        for no in [4, 5] {
+            let d = s.detail(no).unwrap();
+            assert_eq!(d.caplen, 100_000);
+            let want = frame(no as u8 - 1);
+            assert_eq!(
+                d.hex[..20],
+                crate::tests_hex(&want[..10]),
+                "frame {no} starts right"
+            );
+            assert_eq!(
+                d.hex[d.hex.len() - 2..],
+                format!("{:02x}", no - 1),
+                "frame {no} ends right"
+            );
+        }
+        let file = s.pcapng(None).unwrap();
+        let back: Vec<Vec<u8>> = crate::read::packets(&file)
+            .unwrap()
+            .map(|p| p.data.to_vec())
+            .collect();
+        assert_eq!(back, [frame(3), frame(4)], "wrapped frames come out whole");
     }
 
     #[test]

@@ -11,12 +11,21 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use wirescope_traffic::live::{CaptureOptions, CaptureStats, LiveCapture};
 
-/// One frame handed from a reader to the collector.
-struct Frame {
-    linktype: u32,
-    ts_ns: i64,
-    len: u32,
-    data: Vec<u8>,
+/// Frames handed from a reader to the collector in one go: their bytes back to back (one
+/// allocation per burst, not per frame) and where each starts and ends.
+#[derive(Default)]
+struct Burst {
+    bytes: Vec<u8>,
+    /// (timestamp, length on the wire, start, end) of each frame.
+    frames: Vec<(i64, u32, usize, usize)>,
+}
+
+impl Burst {
+    fn push(&mut self, p: &wirescope_traffic::live::LivePacket<'_>) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(p.data);
+        self.frames.push((p.ts_ns, p.len, start, self.bytes.len()));
+    }
 }
 
 /// What the capture ended with.
@@ -61,7 +70,7 @@ pub fn run(a: &CaptureArgs, stop: Arc<AtomicBool>) -> Result<Outcome, String> {
         None => None,
     };
     // Readers hand over bursts (one channel message per burst, not per frame).
-    let (tx, rx) = mpsc::sync_channel::<Vec<Frame>>(1024);
+    let (tx, rx) = mpsc::sync_channel::<(u32, Burst)>(1024);
     let mut readers = Vec::new();
     for mut cap in captures {
         let (tx, stop) = (tx.clone(), stop.clone());
@@ -69,25 +78,19 @@ pub fn run(a: &CaptureArgs, stop: Arc<AtomicBool>) -> Result<Outcome, String> {
             let mut failure = None;
             let mut read = 0u64;
             let linktype = cap.linktype;
-            let own = |p: wirescope_traffic::live::LivePacket<'_>| Frame {
-                linktype,
-                ts_ns: p.ts_ns,
-                len: p.len,
-                data: p.data.to_vec(),
-            };
             while !stop.load(Ordering::Relaxed) {
-                let first = match cap.read() {
-                    Ok(Some(p)) => own(p),
+                let mut burst = Burst::default();
+                match cap.read() {
+                    Ok(Some(p)) => burst.push(&p),
                     Ok(None) => continue,
                     Err(e) => {
                         failure = Some(e.to_string());
                         break;
                     }
-                };
-                let mut burst = vec![first];
-                while burst.len() < 1024 {
+                }
+                while burst.frames.len() < 4096 {
                     match cap.try_read() {
-                        Ok(Some(p)) => burst.push(own(p)),
+                        Ok(Some(p)) => burst.push(&p),
                         Ok(None) => break,
                         Err(e) => {
                             failure = Some(e.to_string());
@@ -95,8 +98,8 @@ pub fn run(a: &CaptureArgs, stop: Arc<AtomicBool>) -> Result<Outcome, String> {
                         }
                     }
                 }
-                read += burst.len() as u64;
-                if tx.send(burst).is_err() || failure.is_some() {
+                read += burst.frames.len() as u64;
+                if tx.send((linktype, burst)).is_err() || failure.is_some() {
                     break;
                 }
             }
@@ -116,13 +119,14 @@ pub fn run(a: &CaptureArgs, stop: Arc<AtomicBool>) -> Result<Outcome, String> {
             break;
         }
         match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(burst) => {
+            Ok((linktype, burst)) => {
                 let mut done = false;
-                for f in burst {
-                    let s = dissector.frame(f.linktype, &f.data);
-                    stats.add(f.ts_ns, f.len, &s);
+                for &(ts_ns, len, start, end) in &burst.frames {
+                    let data = &burst.bytes[start..end];
+                    let s = dissector.frame(linktype, data);
+                    stats.add(ts_ns, len, &s);
                     if let Some(w) = writer.as_mut()
-                        && let Err(e) = w.packet(f.linktype, f.ts_ns, f.len, &f.data)
+                        && let Err(e) = w.packet(linktype, ts_ns, len, data)
                     {
                         write_error = Some(e.to_string());
                         done = true;
