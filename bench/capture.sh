@@ -64,7 +64,7 @@ python3 - "$TMP/state.json" "$COUNT" "$HWM" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1])); want = int(sys.argv[2]); hwm = int(sys.argv[3])
 c = d["interfaces"][0]
-ring = d["capture"]["ring_size"]
-print(f"   captured {d['frames']:,} of {want:,} frames; kept {d['kept']:,} (ring {ring:,}); kernel: dropped {c['dropped']:,}, by the interface {c['if_dropped']:,}")
-print(f"   server peak RSS {hwm / 1024:.1f} MB (ring of {ring:,} 64-byte frames)")
+ring = d["capture"]["ring_size"]; ring_mb = d["capture"]["ring_bytes"] / 2**20
+print(f"   captured {d['frames']:,} of {want:,} frames; kept {d['kept']:,} (ring {ring:,} frames in {ring_mb:.0f} MiB); kernel: dropped {c['dropped']:,}, by the interface {c['if_dropped']:,}")
+print(f"   server peak RSS {hwm / 1024:.1f} MB; goal: within the ring buffer's size plus 64 MB = {ring_mb * 1.048576 + 64:.0f} MB")
 PY

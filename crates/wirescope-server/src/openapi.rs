@@ -116,6 +116,7 @@ fn spec() -> Value {
                         "interfaces": {"type": "array", "items": {"type": "string"}, "description": "interface names, or \"any\""},
                         "bpf": {"type": "string", "description": "BPF capture filter (tcpdump syntax)"},
                         "promiscuous": {"type": "boolean", "default": false},
+                        "immediate": {"type": "boolean", "default": false, "description": "hand over each frame as it arrives (one wake-up per frame) instead of in kernel blocks at most 100 ms old"},
                         "ring_size": {"type": "integer", "default": 100000, "minimum": 1, "maximum": 1000000, "description": "frames kept with their bytes"},
                         "netns": {"type": "string", "description": "capture inside this network namespace"}}}}}},
                     "responses": {"201": {"description": "`{\"id\"}`"}, "400": {"description": "`field`: interfaces (cannot open: the reason, e.g. no such device or no permission), bpf (libpcap's message), netns, ring_size", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}

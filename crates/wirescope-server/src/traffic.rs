@@ -38,6 +38,8 @@ pub struct CaptureInfo {
     /// The uploaded file's name.
     pub file: Option<String>,
     pub ring_size: usize,
+    /// The buffer the kept frames' bytes share.
+    pub ring_bytes: usize,
     pub started_at: i64,
     pub running: bool,
 }
@@ -118,6 +120,9 @@ struct StartCapture {
     bpf: Option<String>,
     #[serde(default)]
     promiscuous: bool,
+    /// Each frame handed over as it arrives (one wake-up per frame), instead of in blocks.
+    #[serde(default)]
+    immediate: bool,
     #[serde(default)]
     ring_size: Option<usize>,
     /// Capture inside this network namespace (`/run/netns/NAME`) instead of the server's.
@@ -151,6 +156,7 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
     let ring = ring_size(req.ring_size)?;
     let opts = CaptureOptions {
         promiscuous: req.promiscuous,
+        immediate: req.immediate,
         bpf: req.bpf.clone().filter(|b| !b.trim().is_empty()),
         ..CaptureOptions::default()
     };
@@ -168,6 +174,7 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
             bpf: req.bpf.clone(),
             file: None,
             ring_size: ring,
+            ring_bytes: SessionLimits::default().ring_bytes,
             started_at: wirescope_store::now_ms(),
             running: true,
         }),
@@ -305,6 +312,7 @@ async fn upload(
             bpf: None,
             file: q.name.clone(),
             ring_size: ring,
+            ring_bytes: SessionLimits::default().ring_bytes,
             started_at: wirescope_store::now_ms(),
             running: false,
         }),

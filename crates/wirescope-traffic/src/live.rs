@@ -1,8 +1,8 @@
 //! Live capture through libpcap, loaded at run time (`libpcap.so.0.8`, Debian's libpcap0.8, which
 //! tcpdump also uses): building wirescope needs no libpcap headers, and a machine without the
 //! library gets a clear error instead of a binary that will not start. One handle per interface:
-//! immediate mode, a read timeout so stopping is prompt, BPF capture filters compiled by libpcap,
-//! nanosecond timestamps, and the kernel's drop counters.
+//! frames in kernel blocks handed over every read timeout (or immediately, on request), BPF
+//! capture filters compiled by libpcap, nanosecond timestamps, and the kernel's drop counters.
 
 use libloading::{Library, Symbol};
 use std::ffi::{CStr, CString, c_char, c_int, c_uint, c_void};
@@ -129,8 +129,12 @@ pub struct CaptureOptions {
     pub snaplen: u32,
     /// Kernel buffer, bytes.
     pub buffer_bytes: u32,
-    /// How long a read waits for a packet before returning, so a stop is seen.
+    /// How long a read waits for a packet before returning, so a stop is seen; also how long
+    /// the kernel may hold frames to hand them over in blocks (unless `immediate`).
     pub read_timeout_ms: u32,
+    /// Hand over every frame as it arrives (lowest latency, one wake-up per frame) instead of
+    /// in blocks every `read_timeout_ms` at most (what keeps up with floods).
+    pub immediate: bool,
     /// BPF capture filter (tcpdump syntax).
     pub bpf: Option<String>,
 }
@@ -142,6 +146,7 @@ impl Default for CaptureOptions {
             snaplen: crate::read::MAX_CAPLEN,
             buffer_bytes: 32 << 20,
             read_timeout_ms: 100,
+            immediate: false,
             bpf: None,
         }
     }
@@ -229,7 +234,7 @@ impl LiveCapture {
             (pcap.set_snaplen)(handle, opts.snaplen.min(i32::MAX as u32) as c_int);
             (pcap.set_promisc)(handle, c_int::from(opts.promiscuous));
             (pcap.set_timeout)(handle, opts.read_timeout_ms.min(i32::MAX as u32) as c_int);
-            (pcap.set_immediate_mode)(handle, 1);
+            (pcap.set_immediate_mode)(handle, c_int::from(opts.immediate));
             (pcap.set_buffer_size)(handle, opts.buffer_bytes.min(i32::MAX as u32) as c_int);
             cap.nanos = (pcap.set_tstamp_precision)(handle, TSTAMP_PRECISION_NANO) == 0;
         }

@@ -43,6 +43,7 @@ pub fn run(a: &CaptureArgs, stop: Arc<AtomicBool>) -> Result<Outcome, String> {
         snaplen: a.snaplen,
         buffer_bytes: a.buffer_mb.saturating_mul(1 << 20),
         read_timeout_ms: 100,
+        immediate: a.immediate,
         bpf: a.bpf.clone(),
     };
     let names: Vec<String> = a

@@ -371,6 +371,11 @@ pub struct CaptureArgs {
     #[arg(long)]
     pub promisc: bool,
 
+    /// Immediate mode: each frame handed over as it arrives (lowest latency, but one wake-up
+    /// per frame: floods drop). Default: kernel blocks at most 100 ms old.
+    #[arg(long)]
+    pub immediate: bool,
+
     /// Bytes kept of each packet.
     #[arg(short = 's', long, value_name = "BYTES", default_value_t = 262_144, value_parser = clap::value_parser!(u32).range(64..=262_144))]
     pub snaplen: u32,
