@@ -145,6 +145,9 @@ fn spec() -> Value {
             "/api/captures/{id}/packets/{no}": {
                 "get": {"summary": "One frame in detail: `layers` [{protocol, title, offset, len, fields: [{name, value, offset, len}]}], `hex`, `malformed`", "parameters": [id_param("id"), id_param("no")], "responses": {"200": {"description": "the frame"}, "404": {"description": "no such frame in the ring (the oldest are forgotten)"}}}
             },
+            "/api/captures/{id}/csv": {
+                "get": {"summary": "One table of a capture's statistics as CSV (all rows)", "parameters": [id_param("id"), {"name": "table", "in": "query", "schema": {"enum": ["protocols", "talkers", "conversations", "flows", "bandwidth"], "default": "protocols"}}], "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}, "400": error, "404": error}}
+            },
             "/api/captures/{id}/pcapng": {
                 "get": {"summary": "The kept frames (matching `filter`) as a pcapng file", "parameters": [id_param("id"), {"name": "filter", "in": "query", "schema": {"type": "string"}}], "responses": {"200": {"description": "pcapng", "content": {"application/x-pcapng": {}}}, "400": error, "404": error}}
             },

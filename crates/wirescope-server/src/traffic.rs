@@ -90,6 +90,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/captures/{id}/packets", get(packets))
         .route("/captures/{id}/packets/{no}", get(packet))
         .route("/captures/{id}/pcapng", get(pcapng))
+        .route("/captures/{id}/csv", get(stats_csv))
 }
 
 /// The upload route, which takes bodies up to `MAX_UPLOAD` (the others keep the server's limit).
@@ -449,6 +450,36 @@ async fn pcapng(
             ),
         ],
         bytes,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct CsvQuery {
+    table: Option<String>,
+}
+
+/// One table of a capture's statistics as CSV (every row, not just the top 20).
+async fn stats_csv(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<CsvQuery>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let c = state.captures.get(id)?;
+    let table = q.table.unwrap_or_else(|| "protocols".into());
+    let report = locked(&c.session).report(usize::MAX);
+    let body =
+        wirescope_traffic::stats::csv(&report, &table).map_err(|e| ApiError::field("table", e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"wirescope-capture-{id}-{table}.csv\""),
+            ),
+        ],
+        body,
     )
         .into_response())
 }

@@ -450,6 +450,153 @@ pub struct Report {
     pub overflow: u64,
 }
 
+/// The tables `csv` can write.
+pub const CSV_TABLES: [&str; 5] = [
+    "protocols",
+    "talkers",
+    "conversations",
+    "flows",
+    "bandwidth",
+];
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// One table of a report as CSV (header line first); an error names the tables there are.
+pub fn csv(r: &Report, table: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut line = |cells: &[String]| {
+        out.push_str(
+            &cells
+                .iter()
+                .map(|c| csv_field(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    };
+    let s = |v: &dyn ToString| v.to_string();
+    match table {
+        "protocols" => {
+            line(&["protocol".into(), "packets".into(), "bytes".into()]);
+            for (name, c) in &r.protocols {
+                line(&[name.clone(), s(&c.packets), s(&c.bytes)]);
+            }
+        }
+        "talkers" => {
+            line(
+                &[
+                    "addr",
+                    "packets",
+                    "bytes",
+                    "tx_packets",
+                    "tx_bytes",
+                    "rx_packets",
+                    "rx_bytes",
+                ]
+                .map(String::from),
+            );
+            for t in &r.top_talkers {
+                line(&[
+                    s(&t.addr),
+                    s(&t.packets),
+                    s(&t.bytes),
+                    s(&t.tx_packets),
+                    s(&t.tx_bytes),
+                    s(&t.rx_packets),
+                    s(&t.rx_bytes),
+                ]);
+            }
+        }
+        "conversations" => {
+            line(
+                &[
+                    "a",
+                    "b",
+                    "packets",
+                    "bytes",
+                    "a_to_b_packets",
+                    "a_to_b_bytes",
+                    "b_to_a_packets",
+                    "b_to_a_bytes",
+                    "start_s",
+                    "duration_s",
+                ]
+                .map(String::from),
+            );
+            for c in &r.conversations {
+                line(&[
+                    s(&c.a),
+                    s(&c.b),
+                    s(&c.packets),
+                    s(&c.bytes),
+                    s(&c.a_to_b.packets),
+                    s(&c.a_to_b.bytes),
+                    s(&c.b_to_a.packets),
+                    s(&c.b_to_a.bytes),
+                    format!("{:.6}", c.start_s),
+                    format!("{:.6}", c.duration_s),
+                ]);
+            }
+        }
+        "flows" => {
+            line(
+                &[
+                    "protocol",
+                    "a",
+                    "a_port",
+                    "b",
+                    "b_port",
+                    "packets",
+                    "bytes",
+                    "a_to_b_packets",
+                    "b_to_a_packets",
+                    "start_s",
+                    "duration_s",
+                    "tcp_flags",
+                    "resets",
+                ]
+                .map(String::from),
+            );
+            for f in &r.flows {
+                line(&[
+                    f.protocol.clone(),
+                    s(&f.a),
+                    s(&f.a_port),
+                    s(&f.b),
+                    s(&f.b_port),
+                    s(&f.packets),
+                    s(&f.bytes),
+                    s(&f.a_to_b.packets),
+                    s(&f.b_to_a.packets),
+                    format!("{:.6}", f.start_s),
+                    format!("{:.6}", f.duration_s),
+                    f.tcp_flags.clone(),
+                    s(&f.resets),
+                ]);
+            }
+        }
+        "bandwidth" => {
+            line(&["t", "packets", "bytes"].map(String::from));
+            for b in &r.bandwidth {
+                line(&[s(&b.t), s(&b.packets), s(&b.bytes)]);
+            }
+        }
+        other => {
+            return Err(format!(
+                "unknown table '{other}' ({})",
+                CSV_TABLES.join(", ")
+            ));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,6 +687,43 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn csv_tables() {
+        use crate::dissect::proto;
+        let mut st = Stats::new(100, 100);
+        let p = proto::ETH | proto::IP | proto::TCP;
+        st.add(
+            1_000_000_000,
+            100,
+            &summary([10, 0, 0, 2], [10, 0, 0, 1], 5000, 22, p),
+        );
+        let r = st.report(10);
+        assert_eq!(
+            csv(&r, "protocols").unwrap(),
+            "protocol,packets,bytes\r\neth,1,100\r\nip,1,100\r\ntcp,1,100\r\n"
+        );
+        assert!(
+            csv(&r, "talkers")
+                .unwrap()
+                .starts_with("addr,packets,bytes,tx_packets")
+        );
+        assert_eq!(csv(&r, "flows").unwrap().lines().count(), 2);
+        assert_eq!(
+            csv(&r, "conversations")
+                .unwrap()
+                .lines()
+                .nth(1)
+                .map(|l| l.split(',').count()),
+            Some(10)
+        );
+        assert!(
+            csv(&r, "nope")
+                .unwrap_err()
+                .contains("protocols, talkers, conversations, flows, bandwidth")
+        );
+        assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
     }
 
     #[test]

@@ -331,6 +331,10 @@ pub struct AnalyzeArgs {
     /// Write the frames that match --filter (all without one) to this pcapng file.
     #[arg(short = 'w', long, value_name = "OUT.pcapng")]
     pub write: Option<std::path::PathBuf>,
+
+    /// Print one table as CSV instead: protocols, talkers, conversations, flows or bandwidth.
+    #[arg(long, value_name = "TABLE", conflicts_with = "json")]
+    pub csv: Option<String>,
 }
 
 const CAPTURE_HELP: &str = "\

@@ -217,7 +217,12 @@ fn analyze(a: cli::AnalyzeArgs) -> Result<ExitCode, Failure> {
         wirescope_traffic::analyze_file(&a.file, limits, filter.as_ref(), a.write.as_deref())
             .map_err(|e| Failure::Runtime(e.to_string()))?;
     let mut out = std::io::stdout().lock();
-    let text = if a.json {
+    let text = if let Some(table) = &a.csv {
+        wirescope_traffic::stats::csv(&analysis.report, table)
+            .map_err(|e| Failure::Usage(format!("--csv: {e}")))?
+            .trim_end()
+            .to_string()
+    } else if a.json {
         let mut doc = serde_json::to_value(&analysis.report).unwrap_or_default();
         if let Some(o) = doc.as_object_mut() {
             o.insert("file".into(), a.file.display().to_string().into());

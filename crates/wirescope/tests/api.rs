@@ -1166,6 +1166,16 @@ fn live_captures_and_uploaded_files_over_the_api() {
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(String::from_utf8_lossy(&tshark.stdout).lines().count(), 20);
+    let (status, csv) = server.request(
+        "GET",
+        &format!("/api/captures/{id}/csv?table=protocols"),
+        None,
+        &[],
+    );
+    assert_eq!(status, 200);
+    assert!(csv.lines().any(|l| l.starts_with("icmp,20,")), "{csv}");
+    let (status, err) = server.json("GET", &format!("/api/captures/{id}/csv?table=nope"), None);
+    assert_eq!((status, err["field"].as_str()), (400, Some("table")));
     let (status, _) = server.json("POST", &format!("/api/captures/{id}/stop"), None);
     assert_eq!(status, 200);
     std::thread::sleep(Duration::from_millis(600));

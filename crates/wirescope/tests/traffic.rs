@@ -240,6 +240,28 @@ fn lab_captures_match_tshark() {
     stop(switch);
 
     let report = compare_with_tshark(&client_pcap);
+    // The same statistics as CSV tables.
+    let csv = |table: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+            .arg("analyze")
+            .arg(&client_pcap)
+            .args(["--top", "1000", "--csv", table])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        ok(&out);
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let convs = csv("conversations");
+    assert_eq!(
+        convs.lines().count() - 1,
+        report["conversations"].as_array().map_or(0, Vec::len)
+    );
+    let snmp = report["protocols"]["snmp"]["packets"].as_u64().unwrap_or(0);
+    assert!(
+        csv("protocols")
+            .lines()
+            .any(|l| l.starts_with(&format!("snmp,{snmp},")))
+    );
     for p in ["icmp", "icmpv6", "dns", "snmp", "ssh", "udp", "tcp", "data"] {
         assert!(
             report["protocols"][p]["packets"].as_u64().unwrap_or(0) > 0,
