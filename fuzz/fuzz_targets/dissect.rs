@@ -1,4 +1,5 @@
-//! Hostile frames through the dissector and the display filters, under every link type.
+//! Hostile frames through the fast dissector, the display filters and the detail dissector,
+//! under every link type.
 #![no_main]
 
 use wirescope_traffic::dissect::Dissector;
@@ -10,6 +11,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     };
     let linktype = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276][usize::from(which) % 10];
     let summary = Dissector::new().frame(linktype, frame);
+    let _ = wirescope_traffic::detail::detail(1, 0, frame.len() as u32, linktype, frame);
     if let Ok(f) =
         Filter::parse("ip.addr == 10.0.0.0/8 || tcp.port == 443 || dns || frame.len > 100")
     {

@@ -1,5 +1,6 @@
 //! One frame in detail, for the packet pane: its layers (Ethernet, 802.1Q, LLC, ARP, IPv4, IPv6,
-//! ICMP, ICMPv6, TCP, UDP, and DNS, HTTP request lines, SSH banners, LLDP) with fields named as
+//! ICMP, ICMPv6, TCP, UDP, and DNS, DHCP, SNMP, NTP, the TLS ClientHello's server name, HTTP
+//! request lines, SSH banners, LLDP, CDP) with fields named as
 //! Wireshark names them and the byte range each covers, so the hex pane can highlight it. Slower
 //! and thorough where `dissect` is fast and terse; like it, every read is checked and what is cut
 //! short says so.
@@ -558,7 +559,15 @@ impl<'a> Walk<'a> {
         }
         let p = &d[at..end];
         let is = |n: u16| sp == n || dp == n;
-        if is(53) {
+        if !tcp && (is(67) || is(68)) {
+            self.dhcp(p, at);
+        } else if !tcp && (is(161) || is(162)) {
+            self.snmp(p, at);
+        } else if !tcp && is(123) {
+            self.ntp(p, at);
+        } else if tcp && is(443) {
+            self.tls(p, at);
+        } else if is(53) {
             let msg = if tcp {
                 p.get(2..).unwrap_or_default()
             } else {
@@ -664,6 +673,276 @@ impl<'a> Walk<'a> {
                     self.malformed = Some(format!("DNS at byte {at}: {e}"));
                 }
             }
+        }
+    }
+
+    fn dhcp(&mut self, p: &[u8], at: usize) {
+        let (Some(&op), Some(xid), Some(yi), Some(ch)) =
+            (p.first(), be32(p, 4), p.get(16..20), p.get(28..34))
+        else {
+            self.cut("DHCP message", at);
+            return;
+        };
+        let mut kind = None;
+        let mut fields = Vec::new();
+        if p.get(236..240) == Some(&[99, 130, 83, 99][..]) {
+            let mut o = 240;
+            while let Some(&code) = p.get(o) {
+                if code == 255 {
+                    break;
+                }
+                if code == 0 {
+                    o += 1;
+                    continue;
+                }
+                let Some(&len) = p.get(o + 1) else { break };
+                let Some(v) = p.get(o + 2..o + 2 + usize::from(len)) else {
+                    break;
+                };
+                match code {
+                    53 => {
+                        let names = [
+                            "", "Discover", "Offer", "Request", "Decline", "ACK", "NAK", "Release",
+                            "Inform",
+                        ];
+                        kind = v.first().map(|t| {
+                            names
+                                .get(usize::from(*t))
+                                .copied()
+                                .unwrap_or("?")
+                                .to_string()
+                        });
+                    }
+                    12 => fields.push((
+                        "dhcp.option.hostname",
+                        String::from_utf8_lossy(v).into_owned(),
+                        o,
+                    )),
+                    50 if len == 4 => fields.push((
+                        "dhcp.option.requested_ip_address",
+                        format!("{}.{}.{}.{}", v[0], v[1], v[2], v[3]),
+                        o,
+                    )),
+                    _ => {}
+                }
+                o += 2 + usize::from(len);
+            }
+        }
+        let title = format!(
+            "Dynamic Host Configuration Protocol ({})",
+            kind.clone().unwrap_or_else(|| if op == 1 {
+                "request".into()
+            } else {
+                "reply".into()
+            })
+        );
+        let l = self.layer("dhcp", title, at, p.len());
+        self.field(
+            l,
+            "dhcp.type",
+            if op == 1 {
+                "Boot Request"
+            } else {
+                "Boot Reply"
+            },
+            at,
+            1,
+        );
+        self.field(l, "dhcp.id", format!("0x{xid:08x}"), at + 4, 4);
+        self.field(
+            l,
+            "dhcp.ip.your",
+            format!("{}.{}.{}.{}", yi[0], yi[1], yi[2], yi[3]),
+            at + 16,
+            4,
+        );
+        self.field(l, "dhcp.hw.mac_addr", mac(ch), at + 28, 6);
+        if let Some(k) = kind {
+            self.field(l, "dhcp.option.dhcp", k, at + 240, 3);
+        }
+        for (name, value, o) in fields {
+            self.field(l, name, value, at + o, 2);
+        }
+    }
+
+    /// SNMP: version and PDU type from the outer BER (the community is shown as Wireshark shows
+    /// it, since it crossed the wire in clear; v3 messages are named, not decrypted).
+    fn snmp(&mut self, p: &[u8], at: usize) {
+        // A BER length: short form, or long form of up to 4 bytes; returns (length, header size).
+        fn len(p: &[u8], i: usize) -> Option<(usize, usize)> {
+            let b = *p.get(i)?;
+            if b < 0x80 {
+                return Some((usize::from(b), 1));
+            }
+            let n = usize::from(b & 0x7f);
+            if n == 0 || n > 4 {
+                return None;
+            }
+            let v = p
+                .get(i + 1..i + 1 + n)?
+                .iter()
+                .fold(0usize, |a, x| (a << 8) | usize::from(*x));
+            Some((v, 1 + n))
+        }
+        let parsed = (|| {
+            if *p.first()? != 0x30 {
+                return None;
+            }
+            let (_, h) = len(p, 1)?;
+            let mut i = 1 + h;
+            if *p.get(i)? != 0x02 {
+                return None;
+            }
+            let (vl, vh) = len(p, i + 1)?;
+            let version = *p.get(i + 1 + vh + vl - 1)?;
+            i += 1 + vh + vl;
+            if version == 3 {
+                return Some((version, None, None));
+            }
+            if *p.get(i)? != 0x04 {
+                return None;
+            }
+            let (cl, ch) = len(p, i + 1)?;
+            let community =
+                String::from_utf8_lossy(p.get(i + 1 + ch..i + 1 + ch + cl)?).into_owned();
+            i += 1 + ch + cl;
+            Some((version, Some(community), Some((*p.get(i)?, i))))
+        })();
+        let Some((version, community, pdu)) = parsed else {
+            let l = self.layer(
+                "snmp",
+                "Simple Network Management Protocol (malformed)".into(),
+                at,
+                p.len(),
+            );
+            self.field(l, "_ws.malformed", "not a BER SNMP message", at, p.len());
+            if self.malformed.is_none() {
+                self.malformed = Some(format!("SNMP at byte {at}: not a BER message"));
+            }
+            return;
+        };
+        let vname = match version {
+            0 => "v1",
+            1 => "v2c",
+            3 => "v3",
+            _ => "?",
+        };
+        let pdu_name = pdu.map(|(t, _)| match t {
+            0xa0 => "get-request",
+            0xa1 => "get-next-request",
+            0xa2 => "get-response",
+            0xa3 => "set-request",
+            0xa4 => "trap",
+            0xa5 => "getBulkRequest",
+            0xa6 => "informRequest",
+            0xa7 => "snmpV2-trap",
+            0xa8 => "report",
+            _ => "unknown PDU",
+        });
+        let l = self.layer(
+            "snmp",
+            format!(
+                "Simple Network Management Protocol, {vname}{}",
+                pdu_name.map(|n| format!(", {n}")).unwrap_or_default()
+            ),
+            at,
+            p.len(),
+        );
+        self.field(l, "snmp.version", vname, at, p.len().min(5));
+        if let Some(c) = community {
+            self.field(l, "snmp.community", c, at, p.len());
+        }
+        if let (Some(n), Some((_, i))) = (pdu_name, pdu) {
+            self.field(l, "snmp.data", n, at + i, p.len() - i);
+        }
+    }
+
+    fn ntp(&mut self, p: &[u8], at: usize) {
+        let (Some(&b0), Some(&stratum)) = (p.first(), p.get(1)) else {
+            self.cut("NTP message", at);
+            return;
+        };
+        let mode = match b0 & 7 {
+            1 => "symmetric active",
+            2 => "symmetric passive",
+            3 => "client",
+            4 => "server",
+            5 => "broadcast",
+            6 => "control",
+            _ => "reserved",
+        };
+        let l = self.layer(
+            "ntp",
+            format!(
+                "Network Time Protocol (NTP Version {}, {mode})",
+                (b0 >> 3) & 7
+            ),
+            at,
+            p.len(),
+        );
+        self.field(l, "ntp.flags.vn", ((b0 >> 3) & 7).to_string(), at, 1);
+        self.field(l, "ntp.flags.mode", mode, at, 1);
+        self.field(l, "ntp.stratum", stratum.to_string(), at + 1, 1);
+    }
+
+    /// TLS: the record, and a ClientHello's server name (SNI).
+    fn tls(&mut self, p: &[u8], at: usize) {
+        let (Some(&ct), Some(ver), Some(rlen)) = (p.first(), be16(p, 1), be16(p, 3)) else {
+            self.cut("TLS record", at);
+            return;
+        };
+        if !(20..=23).contains(&ct) || ver >> 8 != 3 {
+            self.layers.push(Layer {
+                protocol: "tls".into(),
+                title: "Transport Layer Security (continuation data)".into(),
+                offset: at,
+                len: p.len(),
+                fields: Vec::new(),
+            });
+            return;
+        }
+        let kind = match ct {
+            20 => "Change Cipher Spec",
+            21 => "Alert",
+            22 => "Handshake",
+            _ => "Application Data",
+        };
+        let l = self.layer(
+            "tls",
+            format!("Transport Layer Security, {kind}"),
+            at,
+            p.len(),
+        );
+        self.field(l, "tls.record.content_type", ct.to_string(), at, 1);
+        self.field(l, "tls.record.version", format!("0x{ver:04x}"), at + 1, 2);
+        self.field(l, "tls.record.length", rlen.to_string(), at + 3, 2);
+        if ct != 22 || p.get(5) != Some(&1) {
+            return;
+        }
+        self.field(l, "tls.handshake.type", "Client Hello (1)", at + 5, 1);
+        // ClientHello: version(2) random(32) session id, cipher suites, compression, extensions.
+        let sni = (|| {
+            let mut i = 5 + 4 + 2 + 32;
+            i += 1 + usize::from(*p.get(i)?);
+            i += 2 + usize::from(be16(p, i)?);
+            i += 1 + usize::from(*p.get(i)?);
+            let end = (i + 2 + usize::from(be16(p, i)?)).min(p.len());
+            i += 2;
+            while i + 4 <= end {
+                let (t, l) = (be16(p, i)?, usize::from(be16(p, i + 2)?));
+                if t == 0 {
+                    // server_name_list: length(2), type(1), name length(2), name
+                    let n = usize::from(be16(p, i + 7)?);
+                    let name = p.get(i + 9..i + 9 + n)?;
+                    return Some((String::from_utf8_lossy(name).into_owned(), i + 9, n));
+                }
+                i += 4 + l;
+            }
+            None
+        })();
+        if let Some((name, off, n)) = sni {
+            self.layers[l].title = format!("Transport Layer Security, Client Hello (SNI={name})");
+            self.field(l, "tls.handshake.extensions_server_name", name, at + off, n);
         }
     }
 
@@ -783,6 +1062,100 @@ mod tests {
         assert_eq!(field("ip.flags.df").value, "1");
         assert!(d.malformed.is_none());
         assert_eq!(d.hex.len(), f.len() * 2);
+    }
+
+    fn udp_to(dport: u16, payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
+        let ulen = (8 + payload.len()) as u16;
+        f.extend_from_slice(&[0x45, 0]);
+        f.extend_from_slice(&(20 + ulen).to_be_bytes());
+        f.extend_from_slice(&[0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        f.extend_from_slice(&50000u16.to_be_bytes());
+        f.extend_from_slice(&dport.to_be_bytes());
+        f.extend_from_slice(&ulen.to_be_bytes());
+        f.extend_from_slice(&[0, 0]);
+        f.extend_from_slice(payload);
+        f
+    }
+
+    fn field_of(d: &PacketDetail, name: &str) -> Option<String> {
+        d.layers
+            .iter()
+            .flat_map(|l| &l.fields)
+            .find(|f| f.name == name)
+            .map(|f| f.value.clone())
+    }
+
+    #[test]
+    fn snmp_ntp_dhcp_and_tls_server_names() {
+        // SNMPv2c get-request, community "lab".
+        let snmp = [
+            0x30, 0x1a, 0x02, 0x01, 0x01, 0x04, 0x03, b'l', b'a', b'b', 0xa0, 0x10, 0x02, 0x01,
+            0x01, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x05, 0x30, 0x03, 0x06, 0x01, 0x00,
+        ];
+        let d = detail(1, 0, 0, 1, &udp_to(161, &snmp));
+        assert_eq!(
+            d.layers.last().map(|l| l.title.as_str()),
+            Some("Simple Network Management Protocol, v2c, get-request")
+        );
+        assert_eq!(field_of(&d, "snmp.community").as_deref(), Some("lab"));
+        let mut ntp = vec![0x23, 2];
+        ntp.resize(48, 0);
+        let d = detail(1, 0, 0, 1, &udp_to(123, &ntp));
+        assert_eq!(
+            (
+                field_of(&d, "ntp.flags.mode").as_deref(),
+                field_of(&d, "ntp.stratum").as_deref()
+            ),
+            (Some("client"), Some("2"))
+        );
+        let mut dhcp = vec![1, 1, 6, 0, 0xde, 0xad, 0xbe, 0xef];
+        dhcp.resize(236, 0);
+        dhcp[28..34].copy_from_slice(&[2, 0x57, 0x53, 0, 0, 9]);
+        dhcp.extend_from_slice(&[99, 130, 83, 99, 53, 1, 1, 12, 3, b'h', b'o', b'p', 255]);
+        let d = detail(1, 0, 0, 1, &udp_to(67, &dhcp));
+        assert_eq!(
+            d.layers.last().map(|l| l.title.as_str()),
+            Some("Dynamic Host Configuration Protocol (Discover)")
+        );
+        assert_eq!(
+            field_of(&d, "dhcp.hw.mac_addr").as_deref(),
+            Some("02:57:53:00:00:09")
+        );
+        assert_eq!(field_of(&d, "dhcp.option.hostname").as_deref(), Some("hop"));
+        // A TLS ClientHello with SNI "lab.test".
+        let name = b"lab.test";
+        let mut ext = vec![0, 0];
+        ext.extend_from_slice(&((name.len() + 5) as u16).to_be_bytes());
+        ext.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes());
+        ext.push(0);
+        ext.extend_from_slice(&(name.len() as u16).to_be_bytes());
+        ext.extend_from_slice(name);
+        let mut hello = vec![3, 3];
+        hello.extend_from_slice(&[0; 32]);
+        hello.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);
+        hello.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+        hello.extend_from_slice(&ext);
+        let mut hs = vec![1, 0];
+        hs.extend_from_slice(&(hello.len() as u16).to_be_bytes());
+        hs.extend_from_slice(&hello);
+        let mut rec = vec![22, 3, 1];
+        rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+        rec.extend_from_slice(&hs);
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
+        f.extend_from_slice(&[0x45, 0]);
+        f.extend_from_slice(&((40 + rec.len()) as u16).to_be_bytes());
+        f.extend_from_slice(&[0, 1, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        f.extend_from_slice(&[
+            0xc3, 0x50, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0,
+        ]);
+        f.extend_from_slice(&rec);
+        let d = detail(1, 0, 0, 1, &f);
+        assert_eq!(
+            field_of(&d, "tls.handshake.extensions_server_name").as_deref(),
+            Some("lab.test")
+        );
+        assert!(d.malformed.is_none());
     }
 
     #[test]
