@@ -496,6 +496,7 @@ impl<'a> Walk<'a> {
                         at + 20,
                         hlen - 20,
                     );
+                    self.tcp_options(l, at + 20, at + hlen);
                 }
                 if hlen < 20 || at + hlen > end {
                     self.cut("TCP header", at);
@@ -525,6 +526,70 @@ impl<'a> Walk<'a> {
             1 if !v6 => self.icmp("icmp", "Internet Control Message Protocol", at, end),
             58 if v6 => self.icmp("icmpv6", "Internet Control Message Protocol v6", at, end),
             _ => self.data(at),
+        }
+    }
+
+    /// TCP options as Wireshark names them: MSS, window scale, SACK, timestamps.
+    fn tcp_options(&mut self, l: usize, mut at: usize, end: usize) {
+        let d = self.d;
+        while at < end {
+            let Some(&kind) = d.get(at) else { return };
+            match kind {
+                0 => return,
+                1 => {
+                    at += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let Some(&len) = d.get(at + 1) else { return };
+            let len = usize::from(len);
+            if len < 2 || at + len > end {
+                self.field(
+                    l,
+                    "_ws.malformed",
+                    format!("TCP option {kind} with length {len}"),
+                    at,
+                    end - at,
+                );
+                if self.malformed.is_none() {
+                    self.malformed = Some(format!("TCP option at byte {at}: bad length {len}"));
+                }
+                return;
+            }
+            let v = &d[at + 2..at + len];
+            match (kind, v.len()) {
+                (2, 2) => self.field(
+                    l,
+                    "tcp.options.mss_val",
+                    u16::from_be_bytes([v[0], v[1]]).to_string(),
+                    at,
+                    len,
+                ),
+                (3, 1) => self.field(l, "tcp.options.wscale.shift", v[0].to_string(), at, len),
+                (4, 0) => self.field(l, "tcp.options.sack_perm", "1", at, len),
+                (5, n) if n % 8 == 0 => {
+                    let blocks: Vec<String> = v
+                        .chunks_exact(8)
+                        .map(|c| {
+                            format!(
+                                "{}-{}",
+                                u32::from_be_bytes([c[0], c[1], c[2], c[3]]),
+                                u32::from_be_bytes([c[4], c[5], c[6], c[7]])
+                            )
+                        })
+                        .collect();
+                    self.field(l, "tcp.options.sack", blocks.join(" "), at, len);
+                }
+                (8, 8) => {
+                    let tsval = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+                    let tsecr = u32::from_be_bytes([v[4], v[5], v[6], v[7]]);
+                    self.field(l, "tcp.options.timestamp.tsval", tsval.to_string(), at, len);
+                    self.field(l, "tcp.options.timestamp.tsecr", tsecr.to_string(), at, len);
+                }
+                _ => self.field(l, "tcp.option_kind", kind.to_string(), at, len),
+            }
+            at += len;
         }
     }
 
@@ -1084,6 +1149,39 @@ mod tests {
             .flat_map(|l| &l.fields)
             .find(|f| f.name == name)
             .map(|f| f.value.clone())
+    }
+
+    #[test]
+    fn tcp_options_as_wireshark_names_them() {
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
+        f.extend_from_slice(&[
+            0x45, 0, 0, 60, 0, 1, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ]);
+        // SYN with MSS 1460, SACK permitted, timestamps, NOP, window scale 7.
+        f.extend_from_slice(&[
+            0x9c, 0x40, 0, 22, 0, 0, 0, 1, 0, 0, 0, 0, 0xa0, 0x02, 0xff, 0xff, 0, 0, 0, 0,
+        ]);
+        f.extend_from_slice(&[
+            2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 9, 0, 0, 0, 0, 1, 3, 3, 7,
+        ]);
+        let d = detail(1, 0, 0, 1, &f);
+        assert_eq!(field_of(&d, "tcp.options.mss_val").as_deref(), Some("1460"));
+        assert_eq!(field_of(&d, "tcp.options.sack_perm").as_deref(), Some("1"));
+        assert_eq!(
+            field_of(&d, "tcp.options.timestamp.tsval").as_deref(),
+            Some("9")
+        );
+        assert_eq!(
+            field_of(&d, "tcp.options.wscale.shift").as_deref(),
+            Some("7")
+        );
+        assert!(d.malformed.is_none());
+        let mut bad = f.clone();
+        bad[54 + 1] = 40;
+        assert!(
+            detail(1, 0, 0, 1, &bad).malformed.is_some(),
+            "an option longer than the header"
+        );
     }
 
     #[test]
