@@ -308,18 +308,35 @@ impl Creds {
                 profile.version
             )));
         }
-        for (field, value) in FIELDS.iter().zip([
-            &secrets.community,
-            &secrets.auth_password,
-            &secrets.priv_password,
-        ]) {
-            if let Some(v) = value {
-                self.secrets.set(&format!("{name}/snmp/{field}"), v)?;
-            }
-        }
+        self.store_secrets(
+            name,
+            "snmp",
+            &FIELDS,
+            [
+                &secrets.community,
+                &secrets.auth_password,
+                &secrets.priv_password,
+            ],
+        )?;
         let mut all = self.load()?;
         all.snmp.insert(name.to_string(), profile);
         self.save(&all)
+    }
+
+    /// Stores the secrets given (as `NAME/KIND/FIELD`); those not given stay as they are.
+    fn store_secrets(
+        &self,
+        name: &str,
+        kind: &str,
+        fields: &[&str; 3],
+        values: [&Option<Zeroizing<String>>; 3],
+    ) -> Result<(), CredsError> {
+        for (field, value) in fields.iter().zip(values) {
+            if let Some(v) = value {
+                self.secrets.set(&format!("{name}/{kind}/{field}"), v)?;
+            }
+        }
+        Ok(())
     }
 
     /// Removes a profile and its secrets; false when there was none.
@@ -334,20 +351,15 @@ impl Creds {
     /// Every profile with which secrets are set.
     pub fn list(&self) -> Result<Vec<ProfileInfo>, CredsError> {
         let keys = self.secrets.keys()?;
-        let set = |name: &str, field: &str| {
-            if keys.iter().any(|k| *k == format!("{name}/snmp/{field}")) {
+        let stored = |name: &str, kind: &str, field: &str| {
+            if keys.iter().any(|k| *k == format!("{name}/{kind}/{field}")) {
                 "set"
             } else {
                 "not set"
             }
         };
-        let ssh_set = |name: &str, field: &str| {
-            if keys.iter().any(|k| *k == format!("{name}/ssh/{field}")) {
-                "set"
-            } else {
-                "not set"
-            }
-        };
+        let set = |name: &str, field: &str| stored(name, "snmp", field);
+        let ssh_set = |name: &str, field: &str| stored(name, "ssh", field);
         let all = self.load()?;
         Ok(all
             .snmp
@@ -387,15 +399,16 @@ impl Creds {
                 "the SSH private key is not a PEM or OpenSSH private key".into(),
             ));
         }
-        for (field, value) in SSH_FIELDS.iter().zip([
-            &secrets.password,
-            &secrets.private_key,
-            &secrets.key_passphrase,
-        ]) {
-            if let Some(v) = value {
-                self.secrets.set(&format!("{name}/ssh/{field}"), v)?;
-            }
-        }
+        self.store_secrets(
+            name,
+            "ssh",
+            &SSH_FIELDS,
+            [
+                &secrets.password,
+                &secrets.private_key,
+                &secrets.key_passphrase,
+            ],
+        )?;
         let mut all = self.load()?;
         all.snmp
             .entry(name.to_string())
