@@ -69,8 +69,8 @@ pub enum Command {
     /// Map the network: crawl from seed devices through their LLDP/CDP neighbours, by SNMP.
     #[command(after_long_help = TOPOLOGY_EXAMPLES)]
     Topology(TopologyArgs),
-    /// Credential profiles: named SNMP credentials whose secrets live in the OS secret store or an
-    /// encrypted file, used with --profile NAME.
+    /// Credential profiles: named SNMP credentials (and SSH logins) whose secrets live in the OS
+    /// secret store or an encrypted file, used with --profile NAME.
     #[command(subcommand, after_long_help = CREDS_HELP)]
     Creds(CredsCmd),
     /// Serve the dashboard and the REST/WebSocket API (the main job), with run history in SQLite.
