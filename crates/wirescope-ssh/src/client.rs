@@ -1,0 +1,823 @@
+//! Connecting to a device: the first TCP hop (the target, or the jump host), the key exchange
+//! with the host key checked against the known_hosts store, the login (public key, password,
+//! keyboard-interactive), and what runs on the connection: a command, or a shell on a PTY.
+
+use crate::known_hosts::{KnownHosts, KnownKey, Verdict, fingerprint};
+use russh::client::{self, Handle, KeyboardInteractiveAuthResponse};
+use russh::keys::ssh_key::Algorithm;
+use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
+use russh::{ChannelMsg, MethodKind, Preferred};
+use serde::Serialize;
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use zeroize::Zeroizing;
+
+/// Where to connect: the host as the user wrote it (the name host keys are filed under) and the
+/// port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+}
+
+impl Endpoint {
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        Endpoint {
+            host: host.into(),
+            port,
+        }
+    }
+
+    /// `host:port`, with brackets around an IPv6 literal.
+    pub fn display(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// Parses `[user@]host[:port]` (IPv6 in brackets when a port follows); returns the user too.
+    pub fn parse(text: &str, default_port: u16) -> Result<(Option<String>, Endpoint), String> {
+        let text = text.trim();
+        let (user, rest) = match text.rsplit_once('@') {
+            Some((u, r)) if !u.is_empty() => (Some(u.to_string()), r),
+            Some(_) => return Err(format!("'{text}': empty user before '@'")),
+            None => (None, text),
+        };
+        let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
+            let (h, after) = inner
+                .split_once(']')
+                .ok_or_else(|| format!("'{text}': '[' without ']'"))?;
+            match after.strip_prefix(':') {
+                Some(p) => (h, Some(p)),
+                None if after.is_empty() => (h, None),
+                None => return Err(format!("'{text}': junk after ']'")),
+            }
+        } else if rest.matches(':').count() == 1 {
+            let (h, p) = rest.split_once(':').unwrap_or((rest, ""));
+            (h, Some(p))
+        } else {
+            (rest, None)
+        };
+        if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!("'{text}': not a host"));
+        }
+        let port = match port {
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|&p| p != 0)
+                .ok_or_else(|| format!("'{text}': port '{p}' is not 1-65535"))?,
+            None => default_port,
+        };
+        Ok((user, Endpoint::new(host, port)))
+    }
+}
+
+/// Who to log in as, and with what. Every secret is wiped from memory when dropped.
+#[derive(Clone, Default)]
+pub struct Login {
+    pub user: String,
+    pub password: Option<Zeroizing<String>>,
+    /// A private key in OpenSSH or PEM text.
+    pub key: Option<Zeroizing<String>>,
+    pub passphrase: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |s: &Option<Zeroizing<String>>| s.as_ref().map(|_| "<secret>");
+        f.debug_struct("Login")
+            .field("user", &self.user)
+            .field("password", &shown(&self.password))
+            .field("key", &shown(&self.key))
+            .field("passphrase", &shown(&self.passphrase))
+            .finish()
+    }
+}
+
+/// What to do with a host key nobody has seen yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FirstContact {
+    /// Refuse, reporting the key so a person can check and accept it.
+    #[default]
+    Ask,
+    /// Record it and go on (OpenSSH's `StrictHostKeyChecking=accept-new`).
+    AcceptNew,
+}
+
+/// The host-key rules of a connection.
+#[derive(Debug, Clone)]
+pub struct HostKeyPolicy {
+    pub store: KnownHosts,
+    pub first_contact: FirstContact,
+    /// A fingerprint (`SHA256:…`) a person confirmed for an unknown host: that key, and only
+    /// that key, is recorded and accepted.
+    pub accept: Option<String>,
+}
+
+/// Everything a connection needs besides the target.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub login: Login,
+    /// One jump host (ProxyJump) and its own login.
+    pub jump: Option<(Endpoint, Login)>,
+    /// Limit for the TCP connect, and again for the key exchange and login.
+    pub timeout: Duration,
+    pub keepalive: Option<Duration>,
+}
+
+/// The host key a connection ended up trusting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostKeyInfo {
+    pub algorithm: String,
+    pub fingerprint: String,
+    /// Whether this connection recorded it (first contact accepted).
+    pub added: bool,
+}
+
+/// Why a connection or a command failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SshError {
+    #[error("{host}: cannot connect: {reason}")]
+    Connect { host: String, reason: String },
+    #[error("{host}: timed out after {secs} s {stage}")]
+    Timeout {
+        host: String,
+        stage: &'static str,
+        secs: u64,
+    },
+    #[error(
+        "{host}: unknown host key {algorithm} {fingerprint}: check it and accept it (--accept-new-host-keys on the CLI, the prompt in the dashboard)"
+    )]
+    HostKeyUnknown {
+        host: String,
+        algorithm: String,
+        fingerprint: String,
+    },
+    #[error(
+        "{host}: HOST KEY CHANGED, refused: it now presents {algorithm} {fingerprint}, but {known_text} is on record. Someone may be intercepting the connection, or the device was reinstalled or rekeyed; once you know the new key is right, remove the old entry (wirescope ssh known-hosts rm)"
+    )]
+    HostKeyChanged {
+        host: String,
+        algorithm: String,
+        fingerprint: String,
+        known: Vec<KnownKey>,
+        known_text: String,
+    },
+    #[error("{host}: host key {fingerprint} is revoked ({file}:{line}), refused")]
+    HostKeyRevoked {
+        host: String,
+        fingerprint: String,
+        file: String,
+        line: usize,
+    },
+    #[error("{host}: {reason}")]
+    HostKey { host: String, reason: String },
+    #[error("{user}@{host}: authentication failed (tried {tried}; the server accepts {allowed})")]
+    Auth {
+        user: String,
+        host: String,
+        tried: String,
+        allowed: String,
+    },
+    #[error("{0}")]
+    Key(String),
+    #[error("{host}: {reason}")]
+    Protocol { host: String, reason: String },
+    #[error("via jump host {jump}: {source}")]
+    Jump { jump: String, source: Box<SshError> },
+}
+
+impl SshError {
+    /// A short machine-readable kind: `connect`, `timeout`, `host_key_unknown`,
+    /// `host_key_changed`, `host_key_revoked`, `host_key`, `auth`, `key`, `protocol`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SshError::Connect { .. } => "connect",
+            SshError::Timeout { .. } => "timeout",
+            SshError::HostKeyUnknown { .. } => "host_key_unknown",
+            SshError::HostKeyChanged { .. } => "host_key_changed",
+            SshError::HostKeyRevoked { .. } => "host_key_revoked",
+            SshError::HostKey { .. } => "host_key",
+            SshError::Auth { .. } => "auth",
+            SshError::Key(_) => "key",
+            SshError::Protocol { .. } => "protocol",
+            SshError::Jump { source, .. } => source.code(),
+        }
+    }
+
+    /// The error at the end of a jump chain.
+    pub fn innermost(&self) -> &SshError {
+        match self {
+            SshError::Jump { source, .. } => source.innermost(),
+            e => e,
+        }
+    }
+}
+
+fn protocol(host: &str, e: impl std::fmt::Display) -> SshError {
+    SshError::Protocol {
+        host: host.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// The russh event handler: checks the host key and keeps what it decided.
+struct Client {
+    endpoint: Endpoint,
+    policy: Arc<HostKeyPolicy>,
+    outcome: Arc<Mutex<Option<Result<HostKeyInfo, SshError>>>>,
+}
+
+impl Client {
+    fn decide(&self, key: &PublicKeyOrCertificate) -> Result<HostKeyInfo, SshError> {
+        let host = self.endpoint.display();
+        let key = match key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => key,
+            PublicKeyOrCertificate::Certificate(_) => {
+                return Err(SshError::HostKey {
+                    host,
+                    reason: "presented a host certificate; only plain host keys are checked".into(),
+                });
+            }
+        };
+        let (name, port) = (&self.endpoint.host, self.endpoint.port);
+        let algorithm = key.algorithm().to_string();
+        let fp = fingerprint(key);
+        let store_err = |e: crate::known_hosts::KnownHostsError| SshError::HostKey {
+            host: host.clone(),
+            reason: e.to_string(),
+        };
+        match self
+            .policy
+            .store
+            .check(name, port, key)
+            .map_err(store_err)?
+        {
+            Verdict::Known(_) => Ok(HostKeyInfo {
+                algorithm,
+                fingerprint: fp,
+                added: false,
+            }),
+            Verdict::Unknown => {
+                let confirmed = self.policy.accept.as_deref() == Some(fp.as_str());
+                if self.policy.first_contact == FirstContact::AcceptNew || confirmed {
+                    self.policy.store.add(name, port, key).map_err(store_err)?;
+                    Ok(HostKeyInfo {
+                        algorithm,
+                        fingerprint: fp,
+                        added: true,
+                    })
+                } else {
+                    Err(SshError::HostKeyUnknown {
+                        host,
+                        algorithm,
+                        fingerprint: fp,
+                    })
+                }
+            }
+            Verdict::Changed { known } => {
+                let known_text = known
+                    .iter()
+                    .map(|k| {
+                        format!(
+                            "{} {} ({}:{})",
+                            k.algorithm,
+                            k.fingerprint,
+                            k.file.display(),
+                            k.line
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Err(SshError::HostKeyChanged {
+                    host,
+                    algorithm,
+                    fingerprint: fp,
+                    known,
+                    known_text,
+                })
+            }
+            Verdict::Revoked(k) => Err(SshError::HostKeyRevoked {
+                host,
+                fingerprint: fp,
+                file: k.file.display().to_string(),
+                line: k.line,
+            }),
+        }
+    }
+}
+
+impl client::Handler for Client {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        let verdict = self.decide(key);
+        let ok = verdict.is_ok();
+        if let Ok(mut slot) = self.outcome.lock() {
+            *slot = Some(verdict);
+        }
+        Ok(ok)
+    }
+}
+
+/// A logged-in connection (and the jump connection it runs through, if any).
+pub struct Session {
+    handle: Handle<Client>,
+    jump: Option<Handle<Client>>,
+    pub endpoint: Endpoint,
+    pub host_key: HostKeyInfo,
+    /// The method that logged in: `publickey`, `password` or `keyboard-interactive`.
+    pub auth_method: &'static str,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("endpoint", &self.endpoint)
+            .field("host_key", &self.host_key)
+            .field("auth_method", &self.auth_method)
+            .field("jump", &self.jump.is_some())
+            .finish()
+    }
+}
+
+/// A command's outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecOutput {
+    /// `None` when the remote reported no status (it died on a signal, or closed early).
+    pub exit_status: Option<u32>,
+    pub exit_signal: Option<String>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// Output past the limit was dropped.
+    pub truncated: bool,
+}
+
+/// Opens the first TCP hop: the jump host when there is one, else the target.
+pub fn first_hop<'a>(target: &'a Endpoint, opts: &'a ConnectOptions) -> &'a Endpoint {
+    opts.jump.as_ref().map_or(target, |(j, _)| j)
+}
+
+/// A TCP connection to `addr`, within `timeout`, with Nagle off (keystrokes go out at once).
+pub async fn dial(
+    endpoint: &Endpoint,
+    addr: std::net::SocketAddr,
+    timeout: Duration,
+) -> Result<TcpStream, SshError> {
+    let host = endpoint.display();
+    let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+        .await
+        .map_err(|_| SshError::Timeout {
+            host: host.clone(),
+            stage: "connecting",
+            secs: timeout.as_secs().max(1),
+        })?
+        .map_err(|e| SshError::Connect {
+            host: host.clone(),
+            reason: e.to_string(),
+        })?;
+    stream.set_nodelay(true).map_err(|e| SshError::Connect {
+        host,
+        reason: e.to_string(),
+    })?;
+    Ok(stream)
+}
+
+fn config(
+    policy: &HostKeyPolicy,
+    endpoint: &Endpoint,
+    keepalive: Option<Duration>,
+) -> Arc<client::Config> {
+    // Ask first for the key types on record for this host, as OpenSSH does, so a host with
+    // several keys is not taken for one whose key changed.
+    let mut keys: Vec<Algorithm> = policy.store.algorithms(&endpoint.host, endpoint.port);
+    for a in Preferred::DEFAULT.key.iter() {
+        if !keys.contains(a) {
+            keys.push(a.clone());
+        }
+    }
+    Arc::new(client::Config {
+        preferred: Preferred {
+            key: Cow::Owned(keys),
+            ..Preferred::DEFAULT
+        },
+        keepalive_interval: keepalive,
+        keepalive_max: 3,
+        nodelay: true,
+        ..client::Config::default()
+    })
+}
+
+async fn handshake<S>(
+    endpoint: &Endpoint,
+    stream: S,
+    login: &Login,
+    policy: &Arc<HostKeyPolicy>,
+    timeout: Duration,
+    keepalive: Option<Duration>,
+) -> Result<(Handle<Client>, HostKeyInfo, &'static str), SshError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let outcome = Arc::new(Mutex::new(None));
+    let handler = Client {
+        endpoint: endpoint.clone(),
+        policy: policy.clone(),
+        outcome: outcome.clone(),
+    };
+    let host = endpoint.display();
+    let work = async {
+        let connected =
+            client::connect_stream(config(policy, endpoint, keepalive), stream, handler).await;
+        let decided = outcome.lock().ok().and_then(|mut s| s.take());
+        let (mut handle, info) = match (connected, decided) {
+            (Ok(h), Some(Ok(info))) => (h, info),
+            (_, Some(Err(e))) => return Err(e),
+            (Err(e), _) => return Err(protocol(&host, e)),
+            (Ok(_), None) => return Err(protocol(&host, "no host key was checked")),
+        };
+        let method = authenticate(&mut handle, login, &host).await?;
+        Ok((handle, info, method))
+    };
+    tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| SshError::Timeout {
+            host: host.clone(),
+            stage: "in the key exchange or login",
+            secs: timeout.as_secs().max(1),
+        })?
+}
+
+/// Connects over `stream` (from [`dial`] to [`first_hop`]), through the jump host if the options
+/// name one, and logs in.
+pub async fn connect<S>(
+    target: &Endpoint,
+    stream: S,
+    opts: &ConnectOptions,
+    policy: &Arc<HostKeyPolicy>,
+) -> Result<Session, SshError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    match &opts.jump {
+        None => {
+            let (handle, host_key, auth_method) = handshake(
+                target,
+                stream,
+                &opts.login,
+                policy,
+                opts.timeout,
+                opts.keepalive,
+            )
+            .await?;
+            Ok(Session {
+                handle,
+                jump: None,
+                endpoint: target.clone(),
+                host_key,
+                auth_method,
+            })
+        }
+        Some((jump, jump_login)) => {
+            let wrap = |e: SshError| SshError::Jump {
+                jump: jump.display(),
+                source: Box::new(e),
+            };
+            let (jh, _, _) = handshake(
+                jump,
+                stream,
+                jump_login,
+                policy,
+                opts.timeout,
+                opts.keepalive,
+            )
+            .await
+            .map_err(wrap)?;
+            let channel = tokio::time::timeout(
+                opts.timeout,
+                jh.channel_open_direct_tcpip(
+                    target.host.clone(),
+                    u32::from(target.port),
+                    "127.0.0.1",
+                    0,
+                ),
+            )
+            .await
+            .map_err(|_| {
+                wrap(SshError::Timeout {
+                    host: target.display(),
+                    stage: "opening the forwarded connection",
+                    secs: opts.timeout.as_secs().max(1),
+                })
+            })?
+            .map_err(|e| {
+                wrap(SshError::Connect {
+                    host: target.display(),
+                    reason: format!("the jump host could not open it: {e}"),
+                })
+            })?;
+            let (handle, host_key, auth_method) = handshake(
+                target,
+                channel.into_stream(),
+                &opts.login,
+                policy,
+                opts.timeout,
+                opts.keepalive,
+            )
+            .await?;
+            Ok(Session {
+                handle,
+                jump: Some(jh),
+                endpoint: target.clone(),
+                host_key,
+                auth_method,
+            })
+        }
+    }
+}
+
+fn method_names(m: &[MethodKind]) -> String {
+    if m.is_empty() {
+        return "nothing more".into();
+    }
+    m.iter()
+        .map(<&'static str>::from)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn authenticate(
+    handle: &mut Handle<Client>,
+    login: &Login,
+    host: &str,
+) -> Result<&'static str, SshError> {
+    let user = login.user.clone();
+    let mut tried: Vec<&str> = Vec::new();
+    let mut allowed: Option<Vec<MethodKind>> = None;
+    let permits = |allowed: &Option<Vec<MethodKind>>, k: MethodKind| {
+        allowed.as_ref().is_none_or(|a| a.contains(&k))
+    };
+    if let Some(pem) = &login.key {
+        let key =
+            russh::keys::decode_secret_key(pem, login.passphrase.as_ref().map(|p| p.as_str()))
+                .map_err(|e| match e {
+                    russh::keys::Error::KeyIsEncrypted => {
+                        SshError::Key("the private key is encrypted: give its passphrase".into())
+                    }
+                    e if login.passphrase.is_some() => SshError::Key(format!(
+                        "the private key cannot be read (is the passphrase right?): {e}"
+                    )),
+                    e => SshError::Key(format!("the private key cannot be read: {e}")),
+                })?;
+        let hash = if key.algorithm().is_rsa() {
+            handle
+                .best_supported_rsa_hash()
+                .await
+                .map_err(|e| protocol(host, e))?
+                .flatten()
+        } else {
+            None
+        };
+        let res = handle
+            .authenticate_publickey(
+                user.clone(),
+                PrivateKeyWithHashAlg::new(Arc::new(key), hash),
+            )
+            .await
+            .map_err(|e| protocol(host, e))?;
+        tried.push("publickey");
+        match res {
+            client::AuthResult::Success => return Ok("publickey"),
+            client::AuthResult::Failure {
+                remaining_methods, ..
+            } => {
+                allowed = Some(remaining_methods.to_vec());
+            }
+        }
+    }
+    if let Some(password) = &login.password {
+        if permits(&allowed, MethodKind::Password) {
+            let res = handle
+                .authenticate_password(user.clone(), password.as_str())
+                .await
+                .map_err(|e| protocol(host, e))?;
+            tried.push("password");
+            match res {
+                client::AuthResult::Success => return Ok("password"),
+                client::AuthResult::Failure {
+                    remaining_methods, ..
+                } => {
+                    allowed = Some(remaining_methods.to_vec());
+                }
+            }
+        }
+        if permits(&allowed, MethodKind::KeyboardInteractive) {
+            tried.push("keyboard-interactive");
+            let mut reply = handle
+                .authenticate_keyboard_interactive_start(user.clone(), None)
+                .await
+                .map_err(|e| protocol(host, e))?;
+            // Answer hidden prompts with the password; a server that keeps asking is cut off.
+            for _ in 0..8 {
+                match reply {
+                    KeyboardInteractiveAuthResponse::Success => return Ok("keyboard-interactive"),
+                    KeyboardInteractiveAuthResponse::Failure {
+                        remaining_methods, ..
+                    } => {
+                        allowed = Some(remaining_methods.to_vec());
+                        break;
+                    }
+                    KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
+                        let answers = prompts
+                            .iter()
+                            .map(|p| {
+                                if p.echo {
+                                    user.clone()
+                                } else {
+                                    password.to_string()
+                                }
+                            })
+                            .collect();
+                        reply = handle
+                            .authenticate_keyboard_interactive_respond(answers)
+                            .await
+                            .map_err(|e| protocol(host, e))?;
+                    }
+                }
+            }
+        }
+    }
+    if tried.is_empty() {
+        return Err(SshError::Auth {
+            user,
+            host: host.to_string(),
+            tried: "nothing: no password or key was given".into(),
+            allowed: allowed.map_or("(not asked)".into(), |a| method_names(&a)),
+        });
+    }
+    Err(SshError::Auth {
+        user,
+        host: host.to_string(),
+        tried: tried.join(", "),
+        allowed: allowed.map_or("(not said)".into(), |a| method_names(&a)),
+    })
+}
+
+impl Session {
+    /// Runs a command and collects its output, each stream up to `limit` bytes.
+    pub async fn exec(&self, command: &str, limit: usize) -> Result<ExecOutput, SshError> {
+        let host = self.endpoint.display();
+        let mut ch = self
+            .handle
+            .channel_open_session()
+            .await
+            .map_err(|e| protocol(&host, format!("cannot open a session: {e}")))?;
+        ch.exec(true, command)
+            .await
+            .map_err(|e| protocol(&host, format!("cannot run the command: {e}")))?;
+        let mut out = ExecOutput::default();
+        let keep = |buf: &mut Vec<u8>, data: &[u8], truncated: &mut bool| {
+            let room = limit.saturating_sub(buf.len());
+            if data.len() > room {
+                *truncated = true;
+            }
+            buf.extend_from_slice(&data[..data.len().min(room)]);
+        };
+        while let Some(msg) = ch.wait().await {
+            match msg {
+                ChannelMsg::Data { data } => keep(&mut out.stdout, &data, &mut out.truncated),
+                ChannelMsg::ExtendedData { data, ext: 1 } => {
+                    keep(&mut out.stderr, &data, &mut out.truncated);
+                }
+                ChannelMsg::ExitStatus { exit_status } => out.exit_status = Some(exit_status),
+                ChannelMsg::ExitSignal { signal_name, .. } => {
+                    out.exit_signal = Some(format!("{signal_name:?}"));
+                }
+                ChannelMsg::Failure => {
+                    return Err(protocol(&host, "the server refused to run the command"));
+                }
+                ChannelMsg::Close => break,
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// Opens a shell on a PTY (`xterm-256color`, UTF-8) of `cols`×`rows`.
+    pub async fn shell(
+        &self,
+        cols: u16,
+        rows: u16,
+    ) -> Result<russh::Channel<client::Msg>, SshError> {
+        let host = self.endpoint.display();
+        let ch = self
+            .handle
+            .channel_open_session()
+            .await
+            .map_err(|e| protocol(&host, format!("cannot open a session: {e}")))?;
+        ch.set_env(false, "LANG", "C.UTF-8")
+            .await
+            .map_err(|e| protocol(&host, e))?;
+        ch.request_pty(
+            true,
+            "xterm-256color",
+            u32::from(cols),
+            u32::from(rows),
+            0,
+            0,
+            &[],
+        )
+        .await
+        .map_err(|e| protocol(&host, format!("cannot get a terminal: {e}")))?;
+        ch.request_shell(true)
+            .await
+            .map_err(|e| protocol(&host, format!("cannot start a shell: {e}")))?;
+        Ok(ch)
+    }
+
+    /// Ends the connection (and the jump connection).
+    pub async fn close(self) {
+        let _ = self
+            .handle
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+        if let Some(j) = self.jump {
+            let _ = j
+                .disconnect(russh::Disconnect::ByApplication, "", "en")
+                .await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_parse() {
+        let p = |s| Endpoint::parse(s, 22);
+        assert_eq!(
+            p("r1").map(|(u, e)| (u, e.host, e.port)),
+            Ok((None, "r1".into(), 22))
+        );
+        assert_eq!(
+            p("admin@198.18.0.122:2222").map(|(u, e)| (u, e.host, e.port)),
+            Ok((Some("admin".into()), "198.18.0.122".into(), 2222))
+        );
+        assert_eq!(
+            p("2001:db8::1").map(|(_, e)| (e.host, e.port)),
+            Ok(("2001:db8::1".into(), 22))
+        );
+        assert_eq!(
+            p("[2001:db8::1]:2200").map(|(_, e)| (e.host, e.port)),
+            Ok(("2001:db8::1".into(), 2200))
+        );
+        assert_eq!(
+            Endpoint::new("2001:db8::1", 22).display(),
+            "[2001:db8::1]:22"
+        );
+        for bad in ["", "@h", "h:0", "h:99999", "h:x", "[::1", "[::1]x", "a b"] {
+            assert!(p(bad).is_err(), "{bad} should fail");
+        }
+    }
+
+    #[test]
+    fn error_codes_and_jump_wrapping() {
+        let inner = SshError::Auth {
+            user: "u".into(),
+            host: "h:22".into(),
+            tried: "password".into(),
+            allowed: "publickey".into(),
+        };
+        let e = SshError::Jump {
+            jump: "b:22".into(),
+            source: Box::new(inner),
+        };
+        assert_eq!(e.code(), "auth");
+        assert!(
+            e.to_string()
+                .starts_with("via jump host b:22: u@h:22: authentication failed")
+        );
+        assert!(matches!(e.innermost(), SshError::Auth { .. }));
+    }
+
+    #[test]
+    fn login_debug_hides_secrets() {
+        let l = Login {
+            user: "wsl".into(),
+            password: Some(Zeroizing::new("hunter2".into())),
+            key: Some(Zeroizing::new("-----BEGIN OPENSSH PRIVATE KEY-----".into())),
+            passphrase: None,
+        };
+        let d = format!("{l:?}");
+        assert!(!d.contains("hunter2") && !d.contains("BEGIN"), "{d}");
+    }
+}

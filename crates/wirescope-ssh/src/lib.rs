@@ -1,0 +1,13 @@
+//! wirescope's SSH side: a client (russh) that logs in by key, password or keyboard-interactive,
+//! optionally through one jump host, with host keys checked against a known_hosts store;
+//! commands and PTY shells on the connection; asciicast v2 recordings of terminal sessions.
+
+pub mod cast;
+pub mod client;
+pub mod known_hosts;
+
+pub use client::{
+    ConnectOptions, Endpoint, ExecOutput, FirstContact, HostKeyInfo, HostKeyPolicy, Login, Session,
+    SshError, connect, dial, first_hop,
+};
+pub use known_hosts::KnownHosts;
