@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use wirescope_probe::snmp::{Credential, SnmpOp, SnmpOptions, SnmpVersion};
+use wirescope_probe::ssh::SshOptions;
 use zeroize::Zeroizing;
 
 /// What went wrong with profiles or the secret store.
@@ -489,6 +490,29 @@ impl Creds {
                 "one profile per run (only topology tries several in order)".into(),
             )),
         }
+    }
+
+    /// Fills an SSH run's login from its profile, if it names one: the profile's user unless
+    /// the options give one, and each secret the options do not give.
+    pub fn apply_ssh(&self, o: &mut SshOptions) -> Result<(), CredsError> {
+        let Some(name) = o.profile.clone() else {
+            return Ok(());
+        };
+        let (profile, secrets) = self.ssh(&name)?;
+        if o.user.trim().is_empty() {
+            o.user = profile.user;
+        }
+        let take = |s: Option<Zeroizing<String>>| s.map(|v| v.as_str().to_owned());
+        if o.password.is_none() {
+            o.password = take(secrets.password);
+        }
+        if o.private_key.is_none() {
+            o.private_key = take(secrets.private_key);
+            if o.key_passphrase.is_none() {
+                o.key_passphrase = take(secrets.key_passphrase);
+            }
+        }
+        Ok(())
     }
 
     /// A profile's settings and secrets, to use them.

@@ -6,7 +6,7 @@ use crate::error::ProbeError;
 use crate::net::NetOptions;
 use crate::result::{ProbeKind, ProbeResult, Summary};
 use crate::targets::Target;
-use crate::{dns, ping, scan, snmp, trace};
+use crate::{dns, ping, scan, snmp, ssh, trace};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
@@ -23,6 +23,7 @@ pub enum ProbeOptions {
     Dns(dns::DnsOptions),
     Scan(scan::ScanOptions),
     Snmp(snmp::SnmpOptions),
+    Ssh(ssh::SshOptions),
 }
 
 impl ProbeOptions {
@@ -34,6 +35,7 @@ impl ProbeOptions {
             ProbeOptions::Dns(o) => serde_json::to_string(o),
             ProbeOptions::Scan(o) => serde_json::to_string(o),
             ProbeOptions::Snmp(o) => serde_json::to_string(o),
+            ProbeOptions::Ssh(o) => serde_json::to_string(o),
         };
         json.unwrap_or_else(|_| "{}".into())
     }
@@ -46,6 +48,7 @@ impl ProbeOptions {
             ProbeOptions::Dns(o) => o.validate(),
             ProbeOptions::Scan(o) => o.validate(),
             ProbeOptions::Snmp(o) => o.validate(),
+            ProbeOptions::Ssh(o) => o.validate(),
         }
     }
 
@@ -56,6 +59,7 @@ impl ProbeOptions {
             ProbeOptions::Dns(_) => ProbeKind::Dns,
             ProbeOptions::Scan(_) => ProbeKind::Scan,
             ProbeOptions::Snmp(_) => ProbeKind::Snmp,
+            ProbeOptions::Ssh(_) => ProbeKind::Ssh,
         }
     }
 }
@@ -245,6 +249,7 @@ fn run_thread(
             ProbeOptions::Dns(o) => dns::run(req.targets, o, &ctx, &mut ready).await,
             ProbeOptions::Scan(o) => scan::run(req.targets, o, &ctx, &mut ready).await,
             ProbeOptions::Snmp(o) => snmp::run(req.targets, o, &ctx, &mut ready).await,
+            ProbeOptions::Ssh(o) => ssh::run(req.targets, o, &ctx, &mut ready).await,
         }
     })
 }

@@ -12,6 +12,7 @@ pub mod ping;
 pub mod result;
 pub mod scan;
 pub mod snmp;
+pub mod ssh;
 pub mod stats;
 pub mod targets;
 pub mod trace;

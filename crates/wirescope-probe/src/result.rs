@@ -14,6 +14,7 @@ pub enum ProbeKind {
     Dns,
     Scan,
     Snmp,
+    Ssh,
 }
 
 impl ProbeKind {
@@ -24,6 +25,7 @@ impl ProbeKind {
             ProbeKind::Dns => "dns",
             ProbeKind::Scan => "scan",
             ProbeKind::Snmp => "snmp",
+            ProbeKind::Ssh => "ssh",
         }
     }
 }
@@ -37,6 +39,7 @@ pub enum ProbeResult {
     Dns(DnsResult),
     Scan(ScanResult),
     Snmp(SnmpResult),
+    Ssh(SshResult),
 }
 
 impl ProbeResult {
@@ -47,6 +50,7 @@ impl ProbeResult {
             ProbeResult::Dns(r) => &r.target,
             ProbeResult::Scan(r) => &r.target,
             ProbeResult::Snmp(r) => &r.target,
+            ProbeResult::Ssh(r) => &r.target,
         }
     }
 
@@ -57,6 +61,7 @@ impl ProbeResult {
             ProbeResult::Dns(_) => ProbeKind::Dns,
             ProbeResult::Scan(_) => ProbeKind::Scan,
             ProbeResult::Snmp(_) => ProbeKind::Snmp,
+            ProbeResult::Ssh(_) => ProbeKind::Ssh,
         }
     }
 }
@@ -172,6 +177,41 @@ pub struct SnmpResult {
     pub error: Option<String>,
 }
 
+/// One device's answer to an SSH command.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SshResult {
+    pub target: String,
+    /// The address connected to; `null` through a jump host (which resolves the target).
+    pub addr: Option<IpAddr>,
+    pub port: u16,
+    pub user: String,
+    pub command: String,
+    /// The command's exit status; `null` when it never ran or reported none.
+    pub exit_status: Option<u32>,
+    /// The signal that ended the command, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_signal: Option<String>,
+    /// Output as text (bytes that are not UTF-8 become U+FFFD).
+    pub stdout: String,
+    pub stderr: String,
+    /// Output past the run's max-output was dropped.
+    #[serde(default)]
+    pub truncated: bool,
+    pub elapsed_ms: f64,
+    /// The login method that worked: publickey, password or keyboard-interactive.
+    #[serde(default)]
+    pub auth: Option<String>,
+    /// The host key trusted, and whether this run recorded it.
+    #[serde(default)]
+    pub host_key: Option<wirescope_ssh::HostKeyInfo>,
+    /// Why the command did not run or finish: authentication, host-key refusal, timeout, ...
+    pub error: Option<String>,
+    /// The error's kind: connect, timeout, host_key_unknown, host_key_changed,
+    /// host_key_revoked, host_key, auth, key, protocol.
+    #[serde(default)]
+    pub error_kind: Option<String>,
+}
+
 /// A device met in a topology crawl, as it describes itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Device {
@@ -267,7 +307,8 @@ pub struct Summary {
     pub elapsed_ms: f64,
     pub cancelled: bool,
     /// Per-kind counts: ping `alive`/`dead`; trace `reached`/`unreached`; dns `answered`/`nxdomain`/`failed`;
-    /// scan `hosts_up`/`open_ports`/`filtered_ports`; snmp `answered`/`failed`/`varbinds`.
+    /// scan `hosts_up`/`open_ports`/`filtered_ports`; snmp `answered`/`failed`/`varbinds`;
+    /// ssh `succeeded` (exit 0)/`nonzero`/`failed` (never ran or did not finish).
     #[serde(flatten)]
     pub counts: BTreeMap<&'static str, u64>,
 }
@@ -281,6 +322,7 @@ impl Summary {
             ProbeKind::Dns => &["answered", "nxdomain", "failed"],
             ProbeKind::Scan => &["hosts_up", "open_ports", "filtered_ports"],
             ProbeKind::Snmp => &["answered", "failed", "varbinds"],
+            ProbeKind::Ssh => &["succeeded", "nonzero", "failed"],
         };
         Summary {
             kind: "summary",
@@ -323,6 +365,14 @@ impl Summary {
                 );
                 bump("varbinds", r.varbinds.len() as u64);
             }
+            ProbeResult::Ssh(r) => bump(
+                match (&r.error, r.exit_status) {
+                    (None, Some(0)) => "succeeded",
+                    (None, _) => "nonzero",
+                    (Some(_), _) => "failed",
+                },
+                1,
+            ),
         }
     }
 

@@ -105,9 +105,13 @@ pub(crate) fn parse_create(
         ProbeKind::Dns => ProbeOptions::Dns(options_of(options)?),
         ProbeKind::Scan => ProbeOptions::Scan(options_of(options)?),
         ProbeKind::Snmp => ProbeOptions::Snmp(options_of(options)?),
+        ProbeKind::Ssh => ProbeOptions::Ssh(options_of(options)?),
     };
-    let valid = probe.validate();
-    valid.map_err(|e| ApiError::field("options", e.to_string()))?;
+    // An SSH login from a profile is checked once the profile has filled it in.
+    if !matches!(&probe, ProbeOptions::Ssh(o) if o.profile.is_some()) {
+        let valid = probe.validate();
+        valid.map_err(|e| ApiError::field("options", e.to_string()))?;
+    }
     let net_value = if req.net.is_null() {
         json!({})
     } else {
@@ -148,6 +152,15 @@ async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respo
             .map_err(|e| ApiError::field("options.profiles", e.to_string()))?;
         *o = resolved;
     }
+    if let ProbeOptions::Ssh(o) = &mut req.probe
+        && o.profile.is_some()
+    {
+        let resolved = crate::creds::resolve_ssh(std::mem::take(o)).await?;
+        resolved
+            .validate()
+            .map_err(|e| ApiError::field("options", e.to_string()))?;
+        *o = resolved;
+    }
     let total = req.total();
     let id = state.runs.start(req, &text)?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "total": total}))).into_response())
@@ -166,11 +179,11 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
     if let Some(k) = &q.kind
-        && !["ping", "trace", "dns", "scan", "snmp"].contains(&k.as_str())
+        && !["ping", "trace", "dns", "scan", "snmp", "ssh"].contains(&k.as_str())
     {
         return Err(ApiError::field(
             "kind",
-            format!("unknown kind '{k}' (ping, trace, dns, scan, snmp)"),
+            format!("unknown kind '{k}' (ping, trace, dns, scan, snmp, ssh)"),
         ));
     }
     if let Some(s) = &q.status

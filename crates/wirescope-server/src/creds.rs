@@ -16,6 +16,7 @@ use serde_json::json;
 use std::sync::Arc;
 use wirescope_creds::{Creds, CredsError, SnmpProfile, SnmpSecrets, SshProfile, SshSecrets};
 use wirescope_probe::snmp::SnmpOptions;
+use wirescope_probe::ssh::SshOptions;
 use zeroize::Zeroizing;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -152,5 +153,21 @@ pub(crate) async fn resolve(mut o: SnmpOptions, keep_own: bool) -> Result<SnmpOp
     .map_err(|e| match e {
         CredsError::Store(_) => store_error(e),
         other => ApiError::field("options.profiles", other.to_string()),
+    })
+}
+
+/// Fills an SSH run's login from the profile it names (off the async workers: the secret store
+/// may block).
+pub(crate) async fn resolve_ssh(mut o: SshOptions) -> Result<SshOptions, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        Creds::open_default(false)
+            .and_then(|c| c.apply_ssh(&mut o))
+            .map(|()| o)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| match e {
+        CredsError::Store(_) => store_error(e),
+        other => ApiError::field("options.profile", other.to_string()),
     })
 }

@@ -131,7 +131,7 @@ pub struct ConnectOptions {
 }
 
 /// The host key a connection ended up trusting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct HostKeyInfo {
     pub algorithm: String,
     pub fingerprint: String,
@@ -554,6 +554,24 @@ fn method_names(m: &[MethodKind]) -> String {
         .join(", ")
 }
 
+fn decode_key(pem: &str, passphrase: Option<&str>) -> Result<russh::keys::PrivateKey, SshError> {
+    russh::keys::decode_secret_key(pem, passphrase).map_err(|e| match e {
+        russh::keys::Error::KeyIsEncrypted => {
+            SshError::Key("the private key is encrypted: give its passphrase".into())
+        }
+        e if passphrase.is_some() => SshError::Key(format!(
+            "the private key cannot be read (is the passphrase right?): {e}"
+        )),
+        e => SshError::Key(format!("the private key cannot be read: {e}")),
+    })
+}
+
+/// Checks that a private key (OpenSSH or PEM text) can be read, with its passphrase if it is
+/// encrypted, so a batch fails once up front rather than once per device.
+pub fn check_key(pem: &str, passphrase: Option<&str>) -> Result<(), SshError> {
+    decode_key(pem, passphrase).map(|_| ())
+}
+
 async fn authenticate(
     handle: &mut Handle<Client>,
     login: &Login,
@@ -566,17 +584,7 @@ async fn authenticate(
         allowed.as_ref().is_none_or(|a| a.contains(&k))
     };
     if let Some(pem) = &login.key {
-        let key =
-            russh::keys::decode_secret_key(pem, login.passphrase.as_ref().map(|p| p.as_str()))
-                .map_err(|e| match e {
-                    russh::keys::Error::KeyIsEncrypted => {
-                        SshError::Key("the private key is encrypted: give its passphrase".into())
-                    }
-                    e if login.passphrase.is_some() => SshError::Key(format!(
-                        "the private key cannot be read (is the passphrase right?): {e}"
-                    )),
-                    e => SshError::Key(format!("the private key cannot be read: {e}")),
-                })?;
+        let key = decode_key(pem, login.passphrase.as_ref().map(|p| p.as_str()))?;
         let hash = if key.algorithm().is_rsa() {
             handle
                 .best_supported_rsa_hash()

@@ -73,6 +73,9 @@ pub enum Command {
     /// secret store or an encrypted file, used with --profile NAME.
     #[command(subcommand, after_long_help = CREDS_HELP)]
     Creds(CredsCmd),
+    /// SSH: run a command on many devices at once (`ssh exec`), manage known host keys.
+    #[command(subcommand)]
+    Ssh(SshCmd),
     /// Serve the dashboard and the REST/WebSocket API (the main job), with run history in SQLite.
     Serve(ServeArgs),
     /// Analyze a capture file (pcap or pcapng): protocol hierarchy, top talkers, conversations.
@@ -444,6 +447,127 @@ pub struct TopologyArgs {
     /// Also write the map to FILE: DOT for .dot/.gv, JSON otherwise.
     #[arg(short = 'o', long = "write", value_name = "FILE")]
     pub write: Option<std::path::PathBuf>,
+}
+
+const SSH_EXEC_HELP: &str = "\
+Examples:
+  wirescope ssh exec 10.0.0.1-40 --user ops --identity ~/.ssh/id_ed25519 -- show version
+  wirescope ssh exec -f routers.txt --profile noc --json -- 'show running-config' > configs.ndjson
+  wirescope ssh exec core1 --user ops --password-env OPS_PW -J ops@bastion -- uptime
+
+Host keys: checked against wirescope's known_hosts (--known-hosts, default
+$XDG_DATA_HOME/wirescope/known_hosts) and, read only, ~/.ssh/known_hosts. A host seen for the
+first time is refused unless --accept-new-host-keys records its key (OpenSSH's accept-new). A
+changed key is always refused, with the old and new fingerprints; `wirescope ssh known-hosts rm
+HOST` removes the old entry once you know the new key is right.
+
+Logins: a key (--identity, with --identity-passphrase-env for an encrypted one), a password
+(--password-env VAR names the variable holding it: passwords stay out of shell history and the
+process list) tried as password and keyboard-interactive, or a credential profile (--profile).
+
+With --json: NDJSON, one \"ssh\" row per device as its command ends (target, exit_status, stdout,
+stderr, elapsed_ms, error, error_kind), then the summary. Exit status 0 once every device was
+tried, whatever the commands answered.";
+
+#[derive(Debug, Subcommand)]
+pub enum SshCmd {
+    /// Run one command on every target at once; each device's output as its command ends.
+    #[command(after_long_help = SSH_EXEC_HELP)]
+    Exec(SshExecArgs),
+    /// The known host keys: list them, or remove a host's entries (after a key changed).
+    #[command(subcommand, name = "known-hosts")]
+    KnownHosts(KnownHostsCmd),
+}
+
+#[derive(Debug, Args)]
+pub struct SshExecArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+
+    /// The command line to run, after `--` (joined with spaces, run by the login shell).
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+
+    /// Login user (default: the profile's).
+    #[arg(short = 'l', long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Read the password from this environment variable (tried as password, then as
+    /// keyboard-interactive answer).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+
+    /// Private key file (OpenSSH or PEM: ed25519, ECDSA, RSA).
+    #[arg(short = 'i', long, value_name = "KEYFILE")]
+    pub identity: Option<std::path::PathBuf>,
+
+    /// Read the private key's passphrase from this environment variable.
+    #[arg(long, value_name = "VAR", requires = "identity")]
+    pub identity_passphrase_env: Option<String>,
+
+    /// Credential profile with an SSH login (`wirescope creds add NAME --ssh-user ...`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// SSH port.
+    #[arg(short = 'p', long, default_value_t = 22, value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: u16,
+
+    /// Connect through this jump host, `[user@]host[:port]` (OpenSSH's -J), with the same
+    /// credentials.
+    #[arg(short = 'J', long, value_name = "HOST")]
+    pub jump: Option<String>,
+
+    /// known_hosts file to check and record keys in (default: wirescope's own).
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<std::path::PathBuf>,
+
+    /// Record and trust the keys of hosts seen for the first time (never a changed key).
+    #[arg(long)]
+    pub accept_new_host_keys: bool,
+
+    /// Limit for connecting, and again for the key exchange and login.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Limit for the command once it runs.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub command_timeout: Duration,
+
+    /// Devices worked on at once.
+    #[arg(short = 'c', long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10000))]
+    pub concurrency: u64,
+
+    /// Bytes kept of each device's stdout and of its stderr.
+    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20, value_parser = clap::value_parser!(u64).range(1..=(1 << 30)))]
+    pub max_output: u64,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KnownHostsCmd {
+    /// List the entries of wirescope's known_hosts.
+    List {
+        #[arg(long, value_name = "FILE")]
+        known_hosts: Option<std::path::PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove every entry of HOST (on --port) from wirescope's known_hosts.
+    Rm {
+        #[arg(value_name = "HOST")]
+        host: String,
+        #[arg(short = 'p', long, default_value_t = 22, value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
+        #[arg(long, value_name = "FILE")]
+        known_hosts: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,9 @@
 //! Both consume the same `ProbeResult`s; the engine never prints.
 
 use std::fmt::Write as _;
-use wirescope_probe::result::{DnsResult, PingResult, ScanResult, SnmpResult, TraceResult};
+use wirescope_probe::result::{
+    DnsResult, PingResult, ScanResult, SnmpResult, SshResult, TraceResult,
+};
 use wirescope_probe::{ProbeKind, ProbeResult, Summary};
 
 /// Terminal colours used by the human printer.
@@ -98,7 +100,7 @@ impl Printer {
                     "TARGET", "ADDRESS", "OPEN", "CLOSED", "FILTERED"
                 )
             }
-            ProbeKind::Trace | ProbeKind::Snmp => return None,
+            ProbeKind::Trace | ProbeKind::Snmp | ProbeKind::Ssh => return None,
         };
         Some(self.palette.bold(&line))
     }
@@ -117,7 +119,42 @@ impl Printer {
             ProbeResult::Dns(d) => self.dns(d),
             ProbeResult::Scan(s) => self.scan(s),
             ProbeResult::Snmp(r) => self.snmp(r),
+            ProbeResult::Ssh(r) => self.ssh(r),
         }
+    }
+
+    /// A device's header line (target, exit status or error, time), then its output as it came,
+    /// stderr lines marked.
+    fn ssh(&self, r: &SshResult) -> String {
+        let took = format!("{:.0} ms", r.elapsed_ms);
+        let mut out = match (&r.error, r.exit_status) {
+            (Some(e), _) => {
+                return self.palette.bad(&format!("── {}  FAILED ({took}): {e}", r.target));
+            }
+            (None, Some(0)) => self.palette.good(&format!("── {}  exit 0  {took}", r.target)),
+            (None, Some(n)) => self.palette.warn(&format!("── {}  exit {n}  {took}", r.target)),
+            (None, None) => self.palette.warn(&format!(
+                "── {}  no exit status{}  {took}",
+                r.target,
+                r.exit_signal
+                    .as_ref()
+                    .map(|s| format!(" (signal {s})"))
+                    .unwrap_or_default()
+            )),
+        };
+        for line in r.stdout.lines() {
+            out.push('\n');
+            out.push_str(line);
+        }
+        for line in r.stderr.lines() {
+            out.push('\n');
+            out.push_str(&self.palette.warn(&format!("stderr: {line}")));
+        }
+        if r.truncated {
+            out.push('\n');
+            out.push_str(&self.palette.warn("(output truncated at --max-output)"));
+        }
+        out
     }
 
     /// NDJSON for SNMP: one line per variable binding (or neighbour, ARP entry, interface), and a
@@ -441,10 +478,17 @@ impl Printer {
                 s.count("failed"),
                 s.count("varbinds")
             ),
+            ProbeKind::Ssh => format!(
+                "{} exit 0, {} other exit, {} failed",
+                s.count("succeeded"),
+                s.count("nonzero"),
+                s.count("failed")
+            ),
         };
         let what = match s.probe {
             ProbeKind::Dns => "questions",
             ProbeKind::Snmp => "agents",
+            ProbeKind::Ssh => "devices",
             _ => "targets",
         };
         let cancelled = if s.cancelled {

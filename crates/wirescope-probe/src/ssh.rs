@@ -1,0 +1,357 @@
+//! The `ssh` run kind: one command on many devices at once over SSH, each device's output
+//! reported the moment its command ends. Host keys are checked against the known_hosts store;
+//! secrets come from the options (filled from a credential profile) and are never written out.
+
+use crate::duration::serde_human;
+use crate::engine::{Ctx, Ready, resolve_targets};
+use crate::error::ProbeError;
+use crate::result::{ProbeResult, SshResult};
+use crate::targets::{Host, Target};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wirescope_ssh::{
+    ConnectOptions, Endpoint, FirstContact, HostKeyPolicy, KnownHosts, Login, SshError,
+};
+use zeroize::Zeroizing;
+
+/// Options of an SSH run. Secrets are read but never written back out.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SshOptions {
+    /// The command line run on every device (by the login shell of the user).
+    pub command: String,
+    pub user: String,
+    pub port: u16,
+    #[serde(skip_serializing)]
+    pub password: Option<String>,
+    /// A private key in OpenSSH or PEM text.
+    #[serde(skip_serializing)]
+    pub private_key: Option<String>,
+    #[serde(skip_serializing)]
+    pub key_passphrase: Option<String>,
+    /// A credential profile with an SSH login (name; the caller fills user and secrets from it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// One jump host, `[user@]host[:port]`, logged into with the same credentials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jump: Option<String>,
+    /// Record and trust keys of hosts seen for the first time (OpenSSH's accept-new).
+    pub accept_new_host_keys: bool,
+    /// Limit for the TCP connect, and again for the key exchange and login.
+    #[serde(with = "serde_human")]
+    pub timeout: Duration,
+    /// Limit for the command once it runs.
+    #[serde(with = "serde_human")]
+    pub command_timeout: Duration,
+    /// Devices worked on at once.
+    pub concurrency: usize,
+    /// Bytes kept of each of stdout and stderr.
+    pub max_output: usize,
+    /// The known_hosts file written (CLI only; the server uses its own store).
+    #[serde(skip)]
+    pub known_hosts: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SshOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |s: &Option<String>| s.as_ref().map(|_| "<secret>");
+        f.debug_struct("SshOptions")
+            .field("command", &self.command)
+            .field("user", &self.user)
+            .field("port", &self.port)
+            .field("password", &shown(&self.password))
+            .field("private_key", &shown(&self.private_key))
+            .field("key_passphrase", &shown(&self.key_passphrase))
+            .field("profile", &self.profile)
+            .field("jump", &self.jump)
+            .field("accept_new_host_keys", &self.accept_new_host_keys)
+            .field("timeout", &self.timeout)
+            .field("command_timeout", &self.command_timeout)
+            .field("concurrency", &self.concurrency)
+            .field("max_output", &self.max_output)
+            .field("known_hosts", &self.known_hosts)
+            .finish()
+    }
+}
+
+impl Default for SshOptions {
+    fn default() -> Self {
+        SshOptions {
+            command: String::new(),
+            user: String::new(),
+            port: 22,
+            password: None,
+            private_key: None,
+            key_passphrase: None,
+            profile: None,
+            jump: None,
+            accept_new_host_keys: false,
+            timeout: Duration::from_secs(10),
+            command_timeout: Duration::from_secs(60),
+            concurrency: 100,
+            max_output: 4 << 20,
+            known_hosts: None,
+        }
+    }
+}
+
+fn bad(msg: impl Into<String>) -> ProbeError {
+    ProbeError::Options(msg.into())
+}
+
+/// wirescope's own known_hosts: `WIRESCOPE_KNOWN_HOSTS`, else `$XDG_DATA_HOME/wirescope/known_hosts`
+/// (`~/.local/share/wirescope/known_hosts`); `~/.ssh/known_hosts` is also read, never written.
+pub fn default_known_hosts(own: Option<PathBuf>) -> KnownHosts {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let own = own
+        .or_else(|| std::env::var_os("WIRESCOPE_KNOWN_HOSTS").map(PathBuf::from))
+        .or_else(|| {
+            std::env::var_os("XDG_DATA_HOME")
+                .map(PathBuf::from)
+                .or_else(|| home.as_ref().map(|h| h.join(".local/share")))
+                .map(|d| d.join("wirescope/known_hosts"))
+        })
+        .unwrap_or_else(|| PathBuf::from("wirescope-known_hosts"));
+    let extra = home
+        .map(|h| h.join(".ssh/known_hosts"))
+        .into_iter()
+        .filter(|p| p != &own)
+        .collect();
+    KnownHosts::new(own, extra)
+}
+
+impl SshOptions {
+    /// Checks the options, and that a private key given can be read with its passphrase.
+    pub fn validate(&self) -> Result<(), ProbeError> {
+        if self.command.trim().is_empty() {
+            return Err(bad("a command to run is needed (after --)"));
+        }
+        if self.user.trim().is_empty() {
+            return Err(bad("a user is needed (--user, or a profile with an SSH login)"));
+        }
+        if self.password.is_none() && self.private_key.is_none() {
+            return Err(bad(
+                "no credentials: give --password-env VAR, --identity KEYFILE or --profile P",
+            ));
+        }
+        if self.port == 0 {
+            return Err(bad("port must be 1-65535"));
+        }
+        if self.timeout.is_zero() || self.command_timeout.is_zero() {
+            return Err(bad("timeouts must be above zero"));
+        }
+        if self.concurrency == 0 {
+            return Err(bad("concurrency must be at least 1"));
+        }
+        if self.max_output == 0 {
+            return Err(bad("max-output must be at least 1 byte"));
+        }
+        if let Some(j) = &self.jump {
+            Endpoint::parse(j, 22).map_err(|e| bad(format!("jump host {e}")))?;
+        }
+        if let Some(pem) = &self.private_key {
+            russh_key_check(pem, self.key_passphrase.as_deref())?;
+        }
+        Ok(())
+    }
+
+    fn login(&self, user: Option<String>) -> Login {
+        Login {
+            user: user.unwrap_or_else(|| self.user.clone()),
+            password: self.password.clone().map(Zeroizing::new),
+            key: self.private_key.clone().map(Zeroizing::new),
+            passphrase: self.key_passphrase.clone().map(Zeroizing::new),
+        }
+    }
+}
+
+fn russh_key_check(pem: &str, passphrase: Option<&str>) -> Result<(), ProbeError> {
+    wirescope_ssh::client::check_key(pem, passphrase).map_err(|e| bad(e.to_string()))
+}
+
+fn failure(target: &Target, addr: Option<IpAddr>, opts: &SshOptions, e: &SshError, started: Instant) -> SshResult {
+    SshResult {
+        target: target.spec.clone(),
+        addr,
+        port: opts.port,
+        user: opts.user.clone(),
+        command: opts.command.clone(),
+        exit_status: None,
+        exit_signal: None,
+        stdout: String::new(),
+        stderr: String::new(),
+        truncated: false,
+        elapsed_ms: crate::stats::ms(started.elapsed()),
+        auth: None,
+        host_key: None,
+        error: Some(e.to_string()),
+        error_kind: Some(e.code().to_string()),
+    }
+}
+
+async fn one(
+    target: &Target,
+    addr: Option<IpAddr>,
+    jump_addr: Option<SocketAddr>,
+    opts: &SshOptions,
+    conn: &ConnectOptions,
+    policy: &Arc<HostKeyPolicy>,
+) -> SshResult {
+    let started = Instant::now();
+    let endpoint = Endpoint::new(target.spec.clone(), opts.port);
+    let first = wirescope_ssh::first_hop(&endpoint, conn).clone();
+    let Some(sock) = jump_addr.or(addr.map(|a| SocketAddr::new(a, opts.port))) else {
+        let e = SshError::Connect {
+            host: endpoint.display(),
+            reason: "no address".into(),
+        };
+        return failure(target, addr, opts, &e, started);
+    };
+    let session = match wirescope_ssh::dial(&first, sock, conn.timeout).await {
+        Ok(tcp) => wirescope_ssh::connect(&endpoint, tcp, conn, policy).await,
+        Err(e) if conn.jump.is_some() => Err(SshError::Jump {
+            jump: first.display(),
+            source: Box::new(e),
+        }),
+        Err(e) => Err(e),
+    };
+    let session = match session {
+        Ok(s) => s,
+        Err(e) => return failure(target, addr, opts, &e, started),
+    };
+    let ran = tokio::time::timeout(opts.command_timeout, session.exec(&opts.command, opts.max_output)).await;
+    let host_key = session.host_key.clone();
+    let auth = session.auth_method.to_string();
+    session.close().await;
+    let mut r = match ran {
+        Ok(Ok(out)) => SshResult {
+            target: target.spec.clone(),
+            addr,
+            port: opts.port,
+            user: conn.login.user.clone(),
+            command: opts.command.clone(),
+            exit_status: out.exit_status,
+            exit_signal: out.exit_signal,
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            truncated: out.truncated,
+            elapsed_ms: 0.0,
+            auth: None,
+            host_key: None,
+            error: None,
+            error_kind: None,
+        },
+        Ok(Err(e)) => failure(target, addr, opts, &e, started),
+        Err(_) => failure(
+            target,
+            addr,
+            opts,
+            &SshError::Timeout {
+                host: endpoint.display(),
+                stage: "waiting for the command to end",
+                secs: opts.command_timeout.as_secs().max(1),
+            },
+            started,
+        ),
+    };
+    r.auth = Some(auth);
+    r.host_key = Some(host_key);
+    r.elapsed_ms = crate::stats::ms(started.elapsed());
+    r
+}
+
+/// Runs the command on every target, `concurrency` at a time, emitting each result as it ends.
+pub async fn run(
+    targets: Vec<Target>,
+    opts: SshOptions,
+    ctx: &Ctx,
+    ready: &mut Ready,
+) -> Result<(), ProbeError> {
+    ready.check(opts.validate())?;
+    let policy = Arc::new(HostKeyPolicy {
+        store: default_known_hosts(opts.known_hosts.clone()),
+        first_contact: if opts.accept_new_host_keys {
+            FirstContact::AcceptNew
+        } else {
+            FirstContact::Ask
+        },
+        accept: None,
+    });
+    let jump = match &opts.jump {
+        Some(text) => {
+            let (user, ep) = Endpoint::parse(text, 22).map_err(bad)?;
+            Some((ep, opts.login(user)))
+        }
+        None => None,
+    };
+    let conn = ConnectOptions {
+        login: opts.login(None),
+        jump,
+        timeout: opts.timeout,
+        keepalive: None,
+    };
+    ready.go();
+
+    // Through a jump host the targets are resolved by the jump host; here only the jump host is.
+    let (work, jump_addr): (Vec<(Target, Option<IpAddr>)>, Option<SocketAddr>) = match &conn.jump {
+        Some((ep, _)) => {
+            let host = match ep.host.parse::<IpAddr>() {
+                Ok(ip) => Host::Ip(ip),
+                Err(_) => Host::Name(ep.host.clone()),
+            };
+            let jt = Target {
+                spec: ep.host.clone(),
+                host,
+            };
+            let (ok, failed) = resolve_targets(vec![jt], ctx).await;
+            let Some(r) = ok.into_iter().next() else {
+                let why = failed.into_iter().next().map_or("not resolved".into(), |(_, w)| w);
+                let e = SshError::Jump {
+                    jump: ep.display(),
+                    source: Box::new(SshError::Connect {
+                        host: ep.display(),
+                        reason: format!("cannot resolve: {why}"),
+                    }),
+                };
+                for t in &targets {
+                    ctx.emit(ProbeResult::Ssh(failure(t, None, &opts, &e, Instant::now())));
+                }
+                return Ok(());
+            };
+            (
+                targets.into_iter().map(|t| (t, None)).collect(),
+                Some(SocketAddr::new(r.addr, ep.port)),
+            )
+        }
+        None => {
+            let (resolved, failed) = resolve_targets(targets, ctx).await;
+            for (t, why) in failed {
+                let e = SshError::Connect {
+                    host: t.spec.clone(),
+                    reason: format!("cannot resolve: {why}"),
+                };
+                ctx.emit(ProbeResult::Ssh(failure(&t, None, &opts, &e, Instant::now())));
+            }
+            (resolved.into_iter().map(|r| (r.target, Some(r.addr))).collect(), None)
+        }
+    };
+    let (opts, conn) = (&opts, &conn);
+    futures::stream::iter(work)
+        .take_while(|_| futures::future::ready(!ctx.cancel.is_cancelled()))
+        .for_each_concurrent(opts.concurrency, |(t, addr)| {
+            let policy = policy.clone();
+            async move {
+                let r = tokio::select! {
+                    r = one(&t, addr, jump_addr, opts, conn, &policy) => r,
+                    () = ctx.cancel.cancelled() => return,
+                };
+                ctx.emit(ProbeResult::Ssh(r));
+            }
+        })
+        .await;
+    Ok(())
+}
