@@ -131,7 +131,9 @@ impl SshOptions {
             return Err(bad("a command to run is needed (after --)"));
         }
         if self.user.trim().is_empty() {
-            return Err(bad("a user is needed (--user, or a profile with an SSH login)"));
+            return Err(bad(
+                "a user is needed (--user, or a profile with an SSH login)",
+            ));
         }
         if self.password.is_none() && self.private_key.is_none() {
             return Err(bad(
@@ -173,7 +175,13 @@ fn russh_key_check(pem: &str, passphrase: Option<&str>) -> Result<(), ProbeError
     wirescope_ssh::client::check_key(pem, passphrase).map_err(|e| bad(e.to_string()))
 }
 
-fn failure(target: &Target, addr: Option<IpAddr>, opts: &SshOptions, e: &SshError, started: Instant) -> SshResult {
+fn failure(
+    target: &Target,
+    addr: Option<IpAddr>,
+    opts: &SshOptions,
+    e: &SshError,
+    started: Instant,
+) -> SshResult {
     SshResult {
         target: target.spec.clone(),
         addr,
@@ -223,7 +231,11 @@ async fn one(
         Ok(s) => s,
         Err(e) => return failure(target, addr, opts, &e, started),
     };
-    let ran = tokio::time::timeout(opts.command_timeout, session.exec(&opts.command, opts.max_output)).await;
+    let ran = tokio::time::timeout(
+        opts.command_timeout,
+        session.exec(&opts.command, opts.max_output),
+    )
+    .await;
     let host_key = session.host_key.clone();
     let auth = session.auth_method.to_string();
     session.close().await;
@@ -309,7 +321,10 @@ pub async fn run(
             };
             let (ok, failed) = resolve_targets(vec![jt], ctx).await;
             let Some(r) = ok.into_iter().next() else {
-                let why = failed.into_iter().next().map_or("not resolved".into(), |(_, w)| w);
+                let why = failed
+                    .into_iter()
+                    .next()
+                    .map_or("not resolved".into(), |(_, w)| w);
                 let e = SshError::Jump {
                     jump: ep.display(),
                     source: Box::new(SshError::Connect {
@@ -318,7 +333,13 @@ pub async fn run(
                     }),
                 };
                 for t in &targets {
-                    ctx.emit(ProbeResult::Ssh(failure(t, None, &opts, &e, Instant::now())));
+                    ctx.emit(ProbeResult::Ssh(failure(
+                        t,
+                        None,
+                        &opts,
+                        &e,
+                        Instant::now(),
+                    )));
                 }
                 return Ok(());
             };
@@ -334,9 +355,21 @@ pub async fn run(
                     host: t.spec.clone(),
                     reason: format!("cannot resolve: {why}"),
                 };
-                ctx.emit(ProbeResult::Ssh(failure(&t, None, &opts, &e, Instant::now())));
+                ctx.emit(ProbeResult::Ssh(failure(
+                    &t,
+                    None,
+                    &opts,
+                    &e,
+                    Instant::now(),
+                )));
             }
-            (resolved.into_iter().map(|r| (r.target, Some(r.addr))).collect(), None)
+            (
+                resolved
+                    .into_iter()
+                    .map(|r| (r.target, Some(r.addr)))
+                    .collect(),
+                None,
+            )
         }
     };
     let (opts, conn) = (&opts, &conn);

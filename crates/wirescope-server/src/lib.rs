@@ -12,6 +12,7 @@ mod error;
 mod export;
 mod openapi;
 mod runs;
+mod ssh;
 mod topology;
 mod traffic;
 mod ws;
@@ -42,6 +43,8 @@ pub struct ServerConfig {
     pub max_targets: u64,
     /// Largest request body, in bytes.
     pub body_limit: usize,
+    /// A terminal session with neither input nor output for this long is closed.
+    pub ssh_idle_timeout: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -53,6 +56,7 @@ impl Default for ServerConfig {
             max_runs: 4,
             max_targets: wirescope_probe::targets::DEFAULT_MAX_TARGETS,
             body_limit: 4 << 20,
+            ssh_idle_timeout: std::time::Duration::from_secs(15 * 60),
         }
     }
 }
@@ -90,6 +94,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
     });
     let limited = api::routes()
         .merge(traffic::routes())
+        .merge(ssh::routes())
         .route("/ws", get(ws::upgrade))
         .route("/openapi.json", get(openapi::document))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(

@@ -33,7 +33,7 @@ pub async fn upgrade(
 }
 
 /// A browser always sends Origin; it must name the host the page was served from.
-fn same_origin(headers: &HeaderMap) -> bool {
+pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };

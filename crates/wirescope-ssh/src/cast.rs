@@ -121,6 +121,11 @@ impl Recorder {
             .any(|&b| b == b'\n')
     }
 
+    /// A copy of the recording so far (a sequence cut at a chunk boundary left out).
+    pub fn snapshot(&self) -> Vec<u8> {
+        self.out.clone()
+    }
+
     /// The recording so far, as asciicast v2 text.
     pub fn finish(mut self) -> Vec<u8> {
         if !self.pending.is_empty() {

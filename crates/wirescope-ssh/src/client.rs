@@ -333,6 +333,8 @@ pub struct Session {
     handle: Handle<Client>,
     jump: Option<Handle<Client>>,
     pub endpoint: Endpoint,
+    /// The user logged in as.
+    pub user: String,
     pub host_key: HostKeyInfo,
     /// The method that logged in: `publickey`, `password` or `keyboard-interactive`.
     pub auth_method: &'static str,
@@ -482,6 +484,7 @@ where
                 handle,
                 jump: None,
                 endpoint: target.clone(),
+                user: opts.login.user.clone(),
                 host_key,
                 auth_method,
             })
@@ -537,6 +540,7 @@ where
                 handle,
                 jump: Some(jh),
                 endpoint: target.clone(),
+                user: opts.login.user.clone(),
                 host_key,
                 auth_method,
             })

@@ -125,7 +125,81 @@ const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL
     ) WITHOUT ROWID;
 ",
+    "
+    CREATE TABLE ssh_recordings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        target TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        user TEXT NOT NULL,
+        netns TEXT,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        cols INTEGER NOT NULL,
+        rows INTEGER NOT NULL,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        truncated INTEGER NOT NULL DEFAULT 0,
+        end_reason TEXT,
+        asciicast BLOB NOT NULL DEFAULT x''
+    );
+",
 ];
+
+/// A terminal session's recording, without its asciicast text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recording {
+    pub id: i64,
+    pub target: String,
+    pub port: u16,
+    pub user: String,
+    pub netns: Option<String>,
+    /// Milliseconds since the epoch.
+    pub started_at: i64,
+    /// `null` while the session is open (or when the server died during it).
+    pub ended_at: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub cols: u16,
+    pub rows: u16,
+    /// Size of the asciicast text.
+    pub bytes: i64,
+    /// Output past the recording limit was not kept.
+    pub truncated: bool,
+    /// exit, remote, client, idle or server.
+    pub end_reason: Option<String>,
+}
+
+/// What a new recording starts with.
+#[derive(Debug, Clone)]
+pub struct NewRecording<'a> {
+    pub target: &'a str,
+    pub port: u16,
+    pub user: &'a str,
+    pub netns: Option<&'a str>,
+    pub cols: u16,
+    pub rows: u16,
+}
+
+const SELECT_RECORDING: &str = "SELECT id, target, port, user, netns, started_at, ended_at, cols,
+    rows, bytes, truncated, end_reason FROM ssh_recordings";
+
+fn read_recording(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recording> {
+    let started_at: i64 = r.get(5)?;
+    let ended_at: Option<i64> = r.get(6)?;
+    Ok(Recording {
+        id: r.get(0)?,
+        target: r.get(1)?,
+        port: r.get(2)?,
+        user: r.get(3)?,
+        netns: r.get(4)?,
+        started_at,
+        ended_at,
+        duration_ms: ended_at.map(|e| e - started_at),
+        cols: r.get(7)?,
+        rows: r.get(8)?,
+        bytes: r.get(9)?,
+        truncated: r.get(10)?,
+        end_reason: r.get(11)?,
+    })
+}
 
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> i64 {
@@ -369,6 +443,80 @@ impl Store {
         Ok(())
     }
 
+    /// Starts a terminal recording; its text comes with [`Store::finish_recording`].
+    pub fn start_recording(&self, n: &NewRecording<'_>) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO ssh_recordings (target, port, user, netns, started_at, cols, rows)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![n.target, n.port, n.user, n.netns, now_ms(), n.cols, n.rows],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Stores a recording's asciicast text (again, as it grows, and at the end with `ended`).
+    pub fn save_recording(
+        &self,
+        id: i64,
+        cast: &[u8],
+        truncated: bool,
+        ended: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let ended_at = ended.map(|_| now_ms());
+        self.conn().execute(
+            "UPDATE ssh_recordings SET asciicast = ?2, bytes = ?3, truncated = ?4,
+                ended_at = COALESCE(?5, ended_at), end_reason = COALESCE(?6, end_reason)
+             WHERE id = ?1",
+            params![id, cast, cast.len() as i64, truncated, ended_at, ended],
+        )?;
+        Ok(())
+    }
+
+    /// Recordings, newest first, and how many there are.
+    pub fn recordings(&self, limit: i64, offset: i64) -> Result<(Vec<Recording>, i64), StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(&format!(
+            "{SELECT_RECORDING} ORDER BY id DESC LIMIT ?1 OFFSET ?2"
+        ))?;
+        let list = stmt
+            .query_map(params![limit, offset], read_recording)?
+            .collect::<Result<Vec<_>, _>>()?;
+        let total = conn.query_row("SELECT COUNT(*) FROM ssh_recordings", [], |r| r.get(0))?;
+        Ok((list, total))
+    }
+
+    /// One recording's details.
+    pub fn recording(&self, id: i64) -> Result<Option<Recording>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                &format!("{SELECT_RECORDING} WHERE id = ?1"),
+                params![id],
+                read_recording,
+            )
+            .optional()?)
+    }
+
+    /// One recording's asciicast text.
+    pub fn recording_cast(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT asciicast FROM ssh_recordings WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Deletes a recording; false when there was none.
+    pub fn delete_recording(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM ssh_recordings WHERE id = ?1", params![id])?
+            > 0)
+    }
+
     /// Deletes a run and its results; false when there was no such run.
     pub fn delete(&self, id: i64) -> Result<bool, StoreError> {
         Ok(self
@@ -456,6 +604,54 @@ mod tests {
             store.setting("topology.layout").unwrap().as_deref(),
             Some("{\"a\":2}")
         );
+    }
+
+    #[test]
+    fn recordings_keep_their_text_and_end() {
+        let path = temp_db("recordings");
+        let store = Store::open(&path).unwrap();
+        let id = store
+            .start_recording(&NewRecording {
+                target: "198.18.0.122",
+                port: 22,
+                user: "wsl-key",
+                netns: Some("wsl-c"),
+                cols: 80,
+                rows: 24,
+            })
+            .unwrap();
+        let open = store.recording(id).unwrap().unwrap();
+        assert_eq!(
+            (open.ended_at, open.bytes, open.end_reason.as_deref()),
+            (None, 0, None)
+        );
+        store
+            .save_recording(id, b"{\"version\":2}\n", false, None)
+            .unwrap();
+        store
+            .save_recording(
+                id,
+                b"{\"version\":2}\n[0.1,\"o\",\"hi\"]\n",
+                true,
+                Some("exit"),
+            )
+            .unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        let done = store.recording(id).unwrap().unwrap();
+        assert_eq!(done.end_reason.as_deref(), Some("exit"));
+        assert!(done.truncated && done.ended_at.is_some() && done.duration_ms >= Some(0));
+        assert_eq!(done.bytes, 29);
+        assert!(
+            String::from_utf8(store.recording_cast(id).unwrap().unwrap())
+                .unwrap()
+                .ends_with("\"hi\"]\n")
+        );
+        let (list, total) = store.recordings(10, 0).unwrap();
+        assert_eq!((list.len(), total), (1, 1));
+        assert!(store.delete_recording(id).unwrap());
+        assert!(!store.delete_recording(id).unwrap());
+        assert_eq!(store.recording_cast(id).unwrap(), None);
     }
 
     fn new_run() -> NewRun<'static> {

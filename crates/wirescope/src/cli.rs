@@ -647,6 +647,10 @@ pub struct ServeArgs {
     /// Largest target expansion one run may have.
     #[arg(long, value_name = "N", default_value_t = wirescope_probe::targets::DEFAULT_MAX_TARGETS)]
     pub max_targets: u64,
+
+    /// Close a browser terminal after this long without input or output.
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = duration)]
+    pub ssh_idle_timeout: Duration,
 }
 
 fn duration(s: &str) -> Result<Duration, String> {

@@ -370,9 +370,8 @@ type Job = (TargetArgs, NetArgs, OutputArgs, ProbeOptions);
 fn ssh_exec_command(a: cli::SshExecArgs) -> Result<Job, Failure> {
     use wirescope_probe::ssh::SshOptions;
     let env = |flag: &str, var: &str| {
-        std::env::var(var).map_err(|_| {
-            Failure::Usage(format!("{flag}: environment variable {var} is not set"))
-        })
+        std::env::var(var)
+            .map_err(|_| Failure::Usage(format!("{flag}: environment variable {var} is not set")))
     };
     let mut o = SshOptions {
         command: a.command.join(" "),
@@ -420,13 +419,19 @@ fn known_hosts_command(cmd: cli::KnownHostsCmd) -> Result<ExitCode, Failure> {
             let store = default_known_hosts(known_hosts);
             let entries = store.list().map_err(runtime)?;
             if json {
-                println!("{}", serde_json::json!({"file": store.path(), "entries": entries}));
+                println!(
+                    "{}",
+                    serde_json::json!({"file": store.path(), "entries": entries})
+                );
             } else if entries.is_empty() {
                 println!("{}: no entries", store.path().display());
             } else {
                 for e in entries {
                     let mark = e.marker.map(|m| format!("@{m} ")).unwrap_or_default();
-                    println!("{mark}{:<32} {:<20} {}", e.hosts, e.algorithm, e.fingerprint);
+                    println!(
+                        "{mark}{:<32} {:<20} {}",
+                        e.hosts, e.algorithm, e.fingerprint
+                    );
                 }
             }
         }
@@ -444,7 +449,11 @@ fn known_hosts_command(cmd: cli::KnownHostsCmd) -> Result<ExitCode, Failure> {
                     store.path().display()
                 )));
             }
-            println!("removed {n} entr{} for {pattern} from {}", if n == 1 { "y" } else { "ies" }, store.path().display());
+            println!(
+                "removed {n} entr{} for {pattern} from {}",
+                if n == 1 { "y" } else { "ies" },
+                store.path().display()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -605,6 +614,7 @@ async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
         token: token.clone(),
         max_runs: a.max_runs.max(1),
         max_targets: a.max_targets,
+        ssh_idle_timeout: a.ssh_idle_timeout,
         ..Default::default()
     };
     let db = config.db.clone();

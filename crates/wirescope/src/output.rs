@@ -129,10 +129,16 @@ impl Printer {
         let took = format!("{:.0} ms", r.elapsed_ms);
         let mut out = match (&r.error, r.exit_status) {
             (Some(e), _) => {
-                return self.palette.bad(&format!("── {}  FAILED ({took}): {e}", r.target));
+                return self
+                    .palette
+                    .bad(&format!("── {}  FAILED ({took}): {e}", r.target));
             }
-            (None, Some(0)) => self.palette.good(&format!("── {}  exit 0  {took}", r.target)),
-            (None, Some(n)) => self.palette.warn(&format!("── {}  exit {n}  {took}", r.target)),
+            (None, Some(0)) => self
+                .palette
+                .good(&format!("── {}  exit 0  {took}", r.target)),
+            (None, Some(n)) => self
+                .palette
+                .warn(&format!("── {}  exit {n}  {took}", r.target)),
             (None, None) => self.palette.warn(&format!(
                 "── {}  no exit status{}  {took}",
                 r.target,

@@ -4,11 +4,14 @@ import { token, withToken } from './auth';
 import type {
   Comparison,
   Kind,
+  KnownHosts,
   MapLayout,
   NewRun,
   Profile,
   ProfileBody,
   ProfileList,
+  Recording,
+  RecordingList,
   RunDetail,
   RunInfo,
   RunList,
@@ -70,8 +73,9 @@ export function onUnauthorized(fn: Listener): () => void {
   return () => unauthorizedListeners.delete(fn);
 }
 
-async function request<T>(method: string, path: string, body?: unknown, raw?: Blob | ArrayBuffer): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+/** Sends a request with the token; a failed response becomes an ApiError (listeners hear a 401). */
+async function send(method: string, path: string, accept: string, body?: unknown, raw?: Blob | ArrayBuffer): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept };
   const t = token();
   if (t) headers.Authorization = `Bearer ${t}`;
   if (raw !== undefined) headers['Content-Type'] = 'application/octet-stream';
@@ -92,6 +96,11 @@ async function request<T>(method: string, path: string, body?: unknown, raw?: Bl
     if (err.unauthorized) unauthorizedListeners.forEach((fn) => fn());
     throw err;
   }
+  return res;
+}
+
+async function request<T>(method: string, path: string, body?: unknown, raw?: Blob | ArrayBuffer): Promise<T> {
+  const res = await send(method, path, 'application/json', body, raw);
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;
@@ -185,10 +194,11 @@ export function rerunRequest(run: RunInfo): NewRun {
 }
 
 /**
- * An SNMP run that used its own credentials cannot simply run again: the server never keeps
- * them. Such a re-run goes through the form, filled from the run, for the secrets to be typed.
+ * An SNMP or SSH run that used its own credentials cannot simply run again: the server never
+ * keeps them. Such a re-run goes through the form, filled from the run, for the secrets to be typed.
  */
 export function rerunNeedsSecrets(run: RunInfo): boolean {
+  if (run.kind === 'ssh') return !(typeof run.options?.profile === 'string' && run.options.profile);
   const profiles = run.options?.profiles;
   return run.kind === 'snmp' && !(Array.isArray(profiles) && profiles.length);
 }
@@ -274,4 +284,55 @@ export function pcapngUrl(id: number, filter = ''): string {
 /** Uploads a pcap or pcapng file as a file session. */
 export function uploadCapture(name: string, data: Blob | ArrayBuffer): Promise<{ id: number; damage: string | null }> {
   return request('POST', `api/captures/upload?name=${encodeURIComponent(name)}`, undefined, data);
+}
+
+// ---- SSH: terminal recordings and known host keys ----
+
+export interface RecordingQuery {
+  limit?: number;
+  offset?: number;
+}
+
+export function recordingsQuery(q: RecordingQuery): string {
+  const p = new URLSearchParams();
+  p.set('limit', String(q.limit ?? 50));
+  p.set('offset', String(q.offset ?? 0));
+  return `api/ssh/recordings?${p.toString()}`;
+}
+
+export function listRecordings(q: RecordingQuery = {}): Promise<RecordingList> {
+  return request('GET', recordingsQuery(q));
+}
+
+export function getRecording(id: number): Promise<Recording> {
+  return request('GET', `api/ssh/recordings/${id}`);
+}
+
+/** A recording's asciicast v2 text. */
+export async function getCast(id: number): Promise<string> {
+  const res = await send('GET', `api/ssh/recordings/${id}/cast`, 'application/x-asciicast, text/plain, */*');
+  return res.text();
+}
+
+/** The download link of a recording as a .cast file. */
+export function castUrl(id: number): string {
+  return withToken(apiUrl(`api/ssh/recordings/${id}/cast?download=1`));
+}
+
+export async function deleteRecording(id: number): Promise<void> {
+  await request('DELETE', `api/ssh/recordings/${id}`);
+}
+
+/** The server's known_hosts file and its entries. */
+export function listKnownHosts(): Promise<KnownHosts> {
+  return request('GET', 'api/ssh/known-hosts');
+}
+
+/** Removes every key recorded for host:port; answers how many lines went. */
+export async function removeKnownHost(host: string, port = 22): Promise<number> {
+  const r = await request<{ removed?: number } | undefined>(
+    'DELETE',
+    `api/ssh/known-hosts/${encodeURIComponent(host)}?port=${port}`,
+  );
+  return r?.removed ?? 0;
 }

@@ -1,16 +1,21 @@
-// A tiny hash router: #/new[/KIND][?targets=…&op=…], #/runs/ID, #/runs/ID/map, #/history,
-// #/compare/A/B, #/creds,
-// #/traffic, #/captures/ID.
+// A tiny hash router: #/new[/KIND][?targets=…&op=…], #/runs/ID, #/runs/ID/map, #/runs/ID/diff,
+// #/history, #/compare/A/B, #/creds, #/traffic, #/captures/ID, #/terminal[?target=…&netns=…],
+// #/recordings, #/recordings/ID, #/hostkeys[?host=…].
 
 export type Route =
   | { name: 'new'; kind: string | null; params: Record<string, string> }
   | { name: 'run'; id: number }
   | { name: 'map'; id: number }
+  | { name: 'diff'; id: number }
   | { name: 'history' }
   | { name: 'compare'; a: number; b: number }
   | { name: 'creds' }
   | { name: 'traffic' }
   | { name: 'capture'; id: number }
+  | { name: 'terminal'; params: Record<string, string> }
+  | { name: 'recordings' }
+  | { name: 'recording'; id: number }
+  | { name: 'hostkeys'; params: Record<string, string> }
   | { name: 'notfound'; path: string };
 
 const id = (s: string | undefined): number | null => (s && /^\d+$/.test(s) ? Number(s) : null);
@@ -18,33 +23,46 @@ const id = (s: string | undefined): number | null => (s && /^\d+$/.test(s) ? Num
 export function parseRoute(hash: string): Route {
   const [path, query = ''] = hash.replace(/^#/, '').split('?');
   const parts = path.split('/').filter(Boolean);
+  const params = () => Object.fromEntries(new URLSearchParams(query));
   if (parts.length === 0) return { name: 'new', kind: null, params: {} };
   const [head, x, y] = parts;
-  if (head === 'new' && parts.length <= 2)
-    return { name: 'new', kind: x ?? null, params: Object.fromEntries(new URLSearchParams(query)) };
+  if (head === 'new' && parts.length <= 2) return { name: 'new', kind: x ?? null, params: params() };
   if (head === 'runs' && parts.length === 2 && id(x) !== null) return { name: 'run', id: id(x) as number };
   if (head === 'runs' && parts.length === 3 && id(x) !== null && y === 'map') return { name: 'map', id: id(x) as number };
+  if (head === 'runs' && parts.length === 3 && id(x) !== null && y === 'diff') return { name: 'diff', id: id(x) as number };
   if (head === 'history' && parts.length === 1) return { name: 'history' };
   if (head === 'compare' && parts.length === 3 && id(x) !== null && id(y) !== null)
     return { name: 'compare', a: id(x) as number, b: id(y) as number };
   if (head === 'creds' && parts.length === 1) return { name: 'creds' };
   if (head === 'traffic' && parts.length === 1) return { name: 'traffic' };
   if (head === 'captures' && parts.length === 2 && id(x) !== null) return { name: 'capture', id: id(x) as number };
+  if (head === 'terminal' && parts.length === 1) return { name: 'terminal', params: params() };
+  if (head === 'recordings' && parts.length === 1) return { name: 'recordings' };
+  if (head === 'recordings' && parts.length === 2 && id(x) !== null) return { name: 'recording', id: id(x) as number };
+  if (head === 'hostkeys' && parts.length === 1) return { name: 'hostkeys', params: params() };
   return { name: 'notfound', path };
 }
 
+const query = (params?: Record<string, string>) => {
+  const set = Object.fromEntries(Object.entries(params ?? {}).filter(([, v]) => v !== ''));
+  return Object.keys(set).length ? `?${new URLSearchParams(set).toString()}` : '';
+};
+
 export const href = {
-  new: (kind?: string, params?: Record<string, string>) => {
-    const q = params && Object.keys(params).length ? `?${new URLSearchParams(params).toString()}` : '';
-    return `${kind ? `#/new/${kind}` : '#/new'}${q}`;
-  },
+  new: (kind?: string, params?: Record<string, string>) => `${kind ? `#/new/${kind}` : '#/new'}${query(params)}`,
   run: (id: number) => `#/runs/${id}`,
   map: (id: number) => `#/runs/${id}/map`,
+  diff: (id: number) => `#/runs/${id}/diff`,
   history: () => '#/history',
   compare: (a: number, b: number) => `#/compare/${a}/${b}`,
   creds: () => '#/creds',
   traffic: () => '#/traffic',
   capture: (id: number) => `#/captures/${id}`,
+  /** The terminal view, its connect form filled from `params` (target, port, user, profile, jump, netns). */
+  terminal: (params?: Record<string, string>) => `#/terminal${query(params)}`,
+  recordings: () => '#/recordings',
+  recording: (id: number) => `#/recordings/${id}`,
+  hostkeys: (host?: string) => `#/hostkeys${query(host ? { host } : undefined)}`,
 };
 
 export function navigate(hash: string): void {

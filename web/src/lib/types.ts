@@ -1,8 +1,8 @@
 // The API's shapes (see the server's contract): runs, results, live messages, comparisons,
-// topology maps and credential profiles.
+// topology maps, credential profiles, SSH recordings and known host keys.
 
-export type Kind = 'ping' | 'trace' | 'dns' | 'scan' | 'snmp';
-export const KINDS: readonly Kind[] = ['ping', 'trace', 'dns', 'scan', 'snmp'];
+export type Kind = 'ping' | 'trace' | 'dns' | 'scan' | 'snmp' | 'ssh';
+export const KINDS: readonly Kind[] = ['ping', 'trace', 'dns', 'scan', 'snmp', 'ssh'];
 
 export type RunStatus = 'queued' | 'running' | 'finished' | 'cancelled' | 'interrupted' | 'failed';
 export const STATUSES: readonly RunStatus[] = [
@@ -178,7 +178,50 @@ export interface SnmpResult {
   error: string | null;
 }
 
-export type ProbeResult = PingResult | TraceResult | DnsResult | ScanResult | SnmpResult;
+/** Why an SSH command did not run or finish. */
+export type SshErrorKind =
+  | 'connect'
+  | 'timeout'
+  | 'host_key_unknown'
+  | 'host_key_changed'
+  | 'host_key_revoked'
+  | 'host_key'
+  | 'auth'
+  | 'key'
+  | 'protocol';
+
+/** A host key as a connection saw it; `added`: this connection recorded it (first contact accepted). */
+export interface HostKeyInfo {
+  algorithm: string;
+  fingerprint: string;
+  added: boolean;
+}
+
+/** One device of an ssh run: its command's exit and output, or why it never ran. */
+export interface SshResult {
+  kind: 'ssh';
+  target: string;
+  /** null through a jump host (the jump host resolves the target). */
+  addr: string | null;
+  port: number;
+  user: string;
+  command: string;
+  /** null when the command never ran (or reported no status). */
+  exit_status: number | null;
+  exit_signal?: string | null;
+  stdout: string;
+  stderr: string;
+  /** Output past the run's max_output was dropped. */
+  truncated: boolean;
+  elapsed_ms: number;
+  /** The login method that worked. */
+  auth: 'publickey' | 'password' | 'keyboard-interactive' | null;
+  host_key: HostKeyInfo | null;
+  error: string | null;
+  error_kind: SshErrorKind | null;
+}
+
+export type ProbeResult = PingResult | TraceResult | DnsResult | ScanResult | SnmpResult | SshResult;
 
 /** The closing line of a run: fixed fields plus per-kind counts (alive/dead, reached/unreached, ...). */
 export interface Summary {
@@ -337,6 +380,45 @@ export interface ProfileBody {
   ssh_password?: string;
   ssh_private_key?: string;
   ssh_key_passphrase?: string;
+}
+
+/** A stored terminal session (GET /api/ssh/recordings). */
+export interface Recording {
+  id: number;
+  target: string;
+  port: number;
+  user: string;
+  netns: string | null;
+  /** RFC 3339. */
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number;
+  bytes: number;
+  cols: number;
+  rows: number;
+  truncated: boolean;
+  end_reason: string | null;
+}
+
+export interface RecordingList {
+  recordings: Recording[];
+  total: number;
+}
+
+/** One line of the server's known_hosts file. */
+export interface KnownHostEntry {
+  /** The line's host patterns as written: "198.18.0.122", "[h]:2222,h2", or a hashed "|1|…". */
+  hosts: string;
+  algorithm: string;
+  fingerprint: string;
+  /** "@revoked" or "@cert-authority". */
+  marker?: string | null;
+  line: number;
+}
+
+export interface KnownHosts {
+  file: string;
+  entries: KnownHostEntry[];
 }
 
 export type ServerMessage =

@@ -1,0 +1,491 @@
+//! `wirescope ssh exec` against the lab's real OpenSSH servers: password, public-key (ed25519,
+//! ECDSA, RSA, passphrase-protected) and keyboard-interactive logins, a wrong password, unknown
+//! and rotated host keys, the jump host, and a batch over 50 addresses.
+//! Needs root and the lab; under CI=true a missing lab fails instead of skipping.
+
+mod common;
+
+use common::{by_target, client, lab, ndjson, repo, var};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Output;
+
+fn known_hosts(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wirescope-ssh-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    dir.join("known_hosts")
+}
+
+/// `ssh exec --json` from the client namespace with a private known_hosts file.
+fn exec(
+    lab: &HashMap<String, String>,
+    kh: &PathBuf,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    let mut cmd = std::process::Command::new("ip");
+    cmd.args([
+        "netns",
+        "exec",
+        var(lab, "LAB_CLIENT_NS"),
+        env!("CARGO_BIN_EXE_wirescope"),
+    ])
+    .args(["ssh", "exec", "--json", "--known-hosts"])
+    .arg(kh)
+    .args(args)
+    .envs(env.iter().copied());
+    cmd.output()
+        .unwrap_or_else(|e| panic!("run wirescope: {e}"))
+}
+
+fn key(lab: &HashMap<String, String>, name: &str) -> String {
+    format!("{}/{name}", var(lab, "LAB_SSH_KEY_DIR"))
+}
+
+fn one(out: &Output) -> Value {
+    let (rows, summary) = ndjson(out);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(summary["probe"], "ssh");
+    rows[0].clone()
+}
+
+#[test]
+fn logins_by_password_key_and_keyboard_interactive() {
+    let Some(lab) = lab() else { return };
+    let kh = known_hosts("logins");
+    let host = var(lab, "LAB_SSH_V4");
+    let pw_user = var(lab, "LAB_SSH_PW_USER");
+    let out = exec(
+        lab,
+        &kh,
+        &[
+            host,
+            "-l",
+            pw_user,
+            "--password-env",
+            "WS_PW",
+            "--accept-new-host-keys",
+            "--",
+            "id",
+            "-un",
+        ],
+        &[("WS_PW", var(lab, "LAB_SSH_PW_PASSWORD"))],
+    );
+    let r = one(&out);
+    assert_eq!(r["kind"], "ssh");
+    assert_eq!(r["exit_status"], 0, "{r}");
+    assert_eq!(r["stdout"], format!("{pw_user}\n"));
+    assert_eq!(r["auth"], "password");
+    assert_eq!(r["error"], Value::Null);
+    assert!(r["elapsed_ms"].as_f64().is_some_and(|ms| ms > 0.0));
+    assert_eq!(r["host_key"]["added"], true);
+    // recorded in the known_hosts given, in OpenSSH's format
+    let text = std::fs::read_to_string(&kh).unwrap_or_default();
+    assert!(
+        text.starts_with(&format!("{host} ssh-ed25519 AAAA")),
+        "{text}"
+    );
+
+    let kbd_user = var(lab, "LAB_SSH_KBD_USER");
+    let r = one(&exec(
+        lab,
+        &kh,
+        &[
+            host,
+            "-l",
+            kbd_user,
+            "--password-env",
+            "WS_PW",
+            "--",
+            "id",
+            "-un",
+        ],
+        &[("WS_PW", var(lab, "LAB_SSH_KBD_PASSWORD"))],
+    ));
+    assert_eq!(
+        (r["exit_status"].clone(), r["auth"].clone()),
+        (0.into(), "keyboard-interactive".into()),
+        "{r}"
+    );
+    assert_eq!(r["stdout"], format!("{kbd_user}\n"));
+    assert_eq!(r["host_key"]["added"], false, "known from the first login");
+
+    let key_user = var(lab, "LAB_SSH_KEY_USER");
+    for k in ["id_ed25519", "id_ecdsa", "id_rsa"] {
+        let r = one(&exec(
+            lab,
+            &kh,
+            &[host, "-l", key_user, "-i", &key(lab, k), "--", "id", "-un"],
+            &[],
+        ));
+        assert_eq!(
+            (r["exit_status"].clone(), r["auth"].clone()),
+            (0.into(), "publickey".into()),
+            "{k}: {r}"
+        );
+        assert_eq!(r["stdout"], format!("{key_user}\n"));
+    }
+    let pass = key(lab, "id_ed25519_pass");
+    let r = one(&exec(
+        lab,
+        &kh,
+        &[
+            host,
+            "-l",
+            key_user,
+            "-i",
+            &pass,
+            "--identity-passphrase-env",
+            "WS_PP",
+            "--",
+            "true",
+        ],
+        &[("WS_PP", var(lab, "LAB_SSH_KEY_PASSPHRASE"))],
+    ));
+    assert_eq!(r["exit_status"], 0, "{r}");
+    // an encrypted key without its passphrase fails once, up front, as a usage error
+    let out = exec(
+        lab,
+        &kh,
+        &[host, "-l", key_user, "-i", &pass, "--", "true"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("encrypted: give its passphrase"));
+    // exit status, stdout and stderr of a failing command
+    let r = one(&exec(
+        lab,
+        &kh,
+        &[
+            host,
+            "-l",
+            key_user,
+            "-i",
+            &key(lab, "id_ed25519"),
+            "--",
+            "echo out; echo err >&2; exit 7",
+        ],
+        &[],
+    ));
+    assert_eq!(
+        (
+            r["exit_status"].clone(),
+            r["stdout"].clone(),
+            r["stderr"].clone()
+        ),
+        (7.into(), "out\n".into(), "err\n".into())
+    );
+}
+
+#[test]
+fn a_wrong_password_is_an_authentication_error() {
+    let Some(lab) = lab() else { return };
+    let kh = known_hosts("wrongpw");
+    let user = var(lab, "LAB_SSH_PW_USER");
+    let r = one(&exec(
+        lab,
+        &kh,
+        &[
+            var(lab, "LAB_SSH_V6"),
+            "-l",
+            user,
+            "--password-env",
+            "WS_PW",
+            "--accept-new-host-keys",
+            "--",
+            "true",
+        ],
+        &[("WS_PW", "not-the-password")],
+    ));
+    assert_eq!(r["exit_status"], Value::Null, "never ran");
+    assert_eq!(r["error_kind"], "auth", "{r}");
+    let e = r["error"].as_str().unwrap_or_default();
+    assert!(
+        e.contains(&format!("{user}@")) && e.contains("authentication failed"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_and_rotated_host_keys_are_refused() {
+    let Some(lab) = lab() else { return };
+    let kh = known_hosts("rotate");
+    let host = var(lab, "LAB_SSH_V4");
+    let port = var(lab, "LAB_SSH_ROTATE_PORT");
+    let args = |accept: bool| {
+        let mut a = vec![
+            host,
+            "-p",
+            port,
+            "-l",
+            var(lab, "LAB_SSH_KEY_USER"),
+            "--",
+            "true",
+        ];
+        if accept {
+            a.insert(0, "--accept-new-host-keys");
+        }
+        a
+    };
+    let id = key(lab, "id_ed25519");
+    let with_key = |accept: bool| {
+        let mut a = args(accept);
+        a.splice(0..0, ["-i", id.as_str()]);
+        one(&exec(lab, &kh, &a, &[]))
+    };
+    // first contact without consent: refused, the fingerprint shown, nothing recorded
+    let r = with_key(false);
+    assert_eq!(r["error_kind"], "host_key_unknown", "{r}");
+    assert!(r["error"].as_str().unwrap_or_default().contains("SHA256:"));
+    assert!(!kh.exists() || std::fs::read_to_string(&kh).unwrap_or_default().is_empty());
+    let r = with_key(true);
+    assert_eq!(r["exit_status"], 0, "{r}");
+    let old = r["host_key"]["fingerprint"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let recorded = std::fs::read_to_string(&kh).unwrap_or_default();
+    assert!(
+        recorded.starts_with(&format!("[{host}]:{port} ssh-ed25519 ")),
+        "{recorded}"
+    );
+
+    let rotated = std::process::Command::new("bash")
+        .arg(repo().join("lab/lab.sh"))
+        .arg("ssh-rotate")
+        .output()
+        .unwrap_or_else(|e| panic!("lab.sh ssh-rotate: {e}"));
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let new = String::from_utf8_lossy(&rotated.stdout).trim().to_string();
+    assert!(new.starts_with("SHA256:") && new != old);
+
+    // even with --accept-new-host-keys a changed key is refused, both fingerprints shown
+    let r = with_key(true);
+    assert_eq!(r["error_kind"], "host_key_changed", "{r}");
+    assert_eq!(r["exit_status"], Value::Null);
+    let e = r["error"].as_str().unwrap_or_default();
+    assert!(
+        e.contains("HOST KEY CHANGED") && e.contains(&old) && e.contains(&new),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&kh).unwrap_or_default(),
+        recorded,
+        "the store is untouched"
+    );
+
+    // removing the old entry on purpose lets the new key be accepted
+    let out = client(
+        lab,
+        &[
+            "ssh",
+            "known-hosts",
+            "rm",
+            host,
+            "-p",
+            port,
+            "--known-hosts",
+            kh.to_str().unwrap_or_default(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = with_key(true);
+    assert_eq!(
+        (
+            r["exit_status"].clone(),
+            r["host_key"]["fingerprint"].clone()
+        ),
+        (0.into(), new.into())
+    );
+}
+
+#[test]
+fn the_jump_host_reaches_the_inner_host() {
+    let Some(lab) = lab() else { return };
+    let kh = known_hosts("jump");
+    let inner = var(lab, "LAB_SSH_INNER_V4");
+    let bastion = var(lab, "LAB_SSH_BASTION_V4");
+    let user = var(lab, "LAB_SSH_KEY_USER");
+    let id = key(lab, "id_ed25519");
+    // not reachable directly from the client
+    let direct = one(&exec(
+        lab,
+        &kh,
+        &[
+            inner,
+            "-l",
+            user,
+            "-i",
+            &id,
+            "--timeout",
+            "1s",
+            "--accept-new-host-keys",
+            "--",
+            "true",
+        ],
+        &[],
+    ));
+    assert_eq!(direct["exit_status"], Value::Null, "{direct}");
+    let jump = format!("{user}@{bastion}");
+    let r = one(&exec(
+        lab,
+        &kh,
+        &[
+            inner,
+            "-l",
+            user,
+            "-i",
+            &id,
+            "-J",
+            &jump,
+            "--accept-new-host-keys",
+            "--",
+            "echo $SSH_CONNECTION",
+        ],
+        &[],
+    ));
+    assert_eq!(r["exit_status"], 0, "{r}");
+    // the inner host saw the connection come from the bastion's private link
+    let seen = r["stdout"].as_str().unwrap_or_default();
+    assert!(
+        seen.starts_with(&format!("{} ", var(lab, "LAB_SSH_INNER_LINK_V4_A"))),
+        "{seen}"
+    );
+    assert!(seen.trim_end().ends_with(&format!("{inner} 22")), "{seen}");
+    // both host keys were checked and recorded: the bastion's ECDSA key and the inner RSA key
+    let text = std::fs::read_to_string(&kh).unwrap_or_default();
+    assert!(
+        text.contains(&format!("{bastion} ecdsa-sha2-nistp256 ")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("{inner} ssh-rsa ")), "{text}");
+}
+
+#[test]
+fn batch_exec_over_fifty_addresses() {
+    let Some(lab) = lab() else { return };
+    let kh = known_hosts("batch");
+    let first = var(lab, "LAB_SSH_MANY_FIRST");
+    let (prefix, last) = first.rsplit_once('.').unwrap_or_default();
+    let start: u32 = last.parse().unwrap_or(1);
+    let range = format!("{first}-{}", start + 49);
+    let out = exec(
+        lab,
+        &kh,
+        &[
+            &range,
+            "-l",
+            var(lab, "LAB_SSH_KEY_USER"),
+            "-i",
+            &key(lab, "id_ed25519"),
+            "--accept-new-host-keys",
+            "--",
+            "echo $SSH_CONNECTION",
+        ],
+        &[],
+    );
+    let (rows, summary) = ndjson(&out);
+    assert_eq!(rows.len(), 50);
+    assert_eq!(
+        (summary["succeeded"].clone(), summary["failed"].clone()),
+        (50.into(), 0.into()),
+        "{summary}"
+    );
+    let by = by_target(&rows);
+    for i in 0..50 {
+        let addr = format!("{prefix}.{}", start + i);
+        let r = &by[&addr];
+        assert_eq!(r["exit_status"], 0);
+        // each answer came from the address asked
+        assert!(
+            r["stdout"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_end()
+                .ends_with(&format!(" {addr} 22")),
+            "{r}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&kh)
+            .unwrap_or_default()
+            .lines()
+            .count(),
+        50
+    );
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let Some(lab) = lab() else { return };
+    let host = var(lab, "LAB_SSH_V4");
+    for (args, want) in [
+        (
+            vec![
+                "ssh",
+                "exec",
+                host,
+                "-l",
+                "u",
+                "--password-env",
+                "WS_NOPE_UNSET",
+                "--",
+                "true",
+            ],
+            "WS_NOPE_UNSET",
+        ),
+        (
+            vec!["ssh", "exec", host, "-l", "u", "--", "true"],
+            "no credentials",
+        ),
+        (
+            vec![
+                "ssh",
+                "exec",
+                host,
+                "-l",
+                "u",
+                "-i",
+                "/nonexistent/key",
+                "--",
+                "true",
+            ],
+            "/nonexistent/key",
+        ),
+        (
+            vec![
+                "ssh",
+                "exec",
+                host,
+                "-l",
+                "u",
+                "--password-env",
+                "HOME",
+                "-J",
+                "h:0",
+                "--",
+                "true",
+            ],
+            "jump host",
+        ),
+        (
+            vec!["ssh", "exec", host, "-l", "u", "--password-env", "HOME"],
+            "COMMAND",
+        ),
+    ] {
+        let out = client(lab, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
