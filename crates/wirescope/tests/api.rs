@@ -1209,3 +1209,322 @@ fn live_captures_and_uploaded_files_over_the_api() {
         404
     );
 }
+
+/// The terminal WebSocket: messages as they come, binary output gathered.
+struct Term {
+    ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    screen: String,
+}
+
+impl Term {
+    async fn open(server: &Server, open: Value) -> Term {
+        use futures::SinkExt;
+        let url = format!("ws://127.0.0.1:{}/api/ssh/terminal", server.port);
+        let (mut ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .unwrap_or_else(|e| panic!("terminal ws: {e}"));
+        ws.send(tokio_tungstenite::tungstenite::Message::Text(
+            open.to_string().into(),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        Term {
+            ws,
+            screen: String::new(),
+        }
+    }
+
+    async fn text(&mut self, v: Value) {
+        use futures::SinkExt;
+        self.ws
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                v.to_string().into(),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    async fn keys(&mut self, s: &str) {
+        use futures::SinkExt;
+        self.ws
+            .send(tokio_tungstenite::tungstenite::Message::Binary(
+                s.as_bytes().to_vec().into(),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// The next JSON message (output arriving meanwhile is gathered).
+    async fn message(&mut self) -> Value {
+        use futures::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            let m = tokio::time::timeout(Duration::from_secs(20), self.ws.next())
+                .await
+                .unwrap_or_else(|_| panic!("no message; screen so far: {:?}", self.screen));
+            match m {
+                Some(Ok(Message::Text(t))) => {
+                    return serde_json::from_str(&t).unwrap_or_else(|e| panic!("{e}: {t}"));
+                }
+                Some(Ok(Message::Binary(b))) => self.screen.push_str(&String::from_utf8_lossy(&b)),
+                Some(Ok(_)) => {}
+                other => panic!("socket ended: {other:?}; screen: {:?}", self.screen),
+            }
+        }
+    }
+
+    /// Waits until the output gathered since the last call contains `want`; returns it.
+    async fn until(&mut self, want: &str) -> String {
+        use futures::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !self.screen.contains(want) {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Ok(Some(Ok(Message::Binary(b)))) => {
+                    self.screen.push_str(&String::from_utf8_lossy(&b))
+                }
+                Ok(Some(Ok(Message::Text(t)))) => panic!("unexpected {t} waiting for {want:?}"),
+                Ok(Some(Ok(_))) => {}
+                other => panic!("waiting for {want:?}: {other:?}; screen: {:?}", self.screen),
+            }
+        }
+        std::mem::take(&mut self.screen)
+    }
+}
+
+#[test]
+fn ssh_terminal_recordings_and_host_keys_over_the_api() {
+    if !lab_up() {
+        return;
+    }
+    let env = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../lab/lab.env"),
+    )
+    .unwrap_or_default();
+    let var = |k: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("lab.env has no {k}"))
+            .to_string()
+    };
+    let server = Server::start_env("ssh", &["--ssh-idle-timeout", "2s"], &[]);
+    let host = var("LAB_SSH_V4");
+    let open = json!({"type": "open", "target": host, "user": var("LAB_SSH_PW_USER"),
+        "password": var("LAB_SSH_PW_PASSWORD"), "netns": "wsl-c", "cols": 80, "rows": 24});
+    runtime().block_on(async {
+        // first contact: the key is shown and accepted explicitly
+        let mut t = Term::open(&server, open.clone()).await;
+        let prompt = t.message().await;
+        assert_eq!(
+            (prompt["type"].as_str(), prompt["status"].as_str()),
+            (Some("host_key"), Some("unknown")),
+            "{prompt}"
+        );
+        let fp = prompt["fingerprint"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(fp.starts_with("SHA256:"));
+        t.text(json!({"type": "accept_host_key", "fingerprint": fp}))
+            .await;
+        let ready = t.message().await;
+        assert_eq!(ready["type"], "ready", "{ready}");
+        assert_eq!(
+            (ready["auth"].as_str(), ready["host_key"]["added"].as_bool()),
+            (Some("password"), Some(true))
+        );
+        let rec = ready["recording"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no recording id"));
+
+        // the PTY's size, a resize reaching the remote, UTF-8 and 256 colours, Ctrl-C
+        t.keys("stty size\n").await;
+        t.until("24 80").await;
+        t.text(json!({"type": "resize", "cols": 120, "rows": 40}))
+            .await;
+        t.keys("stty size\n").await;
+        t.until("40 120").await;
+        t.keys("printf '\\342\\230\\203 \\033[38;5;196mred\\033[0m\\n'\n")
+            .await;
+        t.until("\u{2603} \x1b[38;5;196mred").await;
+        t.keys("sleep 30\n").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let t0 = Instant::now();
+        t.keys("\x03echo after''ctrlc\n").await;
+        t.until("afterctrlc").await;
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "Ctrl-C interrupted the sleep"
+        );
+        t.keys("echo hel''lo\n").await;
+        t.until("hello").await;
+        t.keys("exit\n").await;
+        let closed = t.message().await;
+        assert_eq!(
+            (
+                closed["type"].as_str(),
+                closed["reason"].as_str(),
+                closed["status"].as_i64()
+            ),
+            (Some("closed"), Some("exit"), Some(0)),
+            "{closed}"
+        );
+
+        // the recording: listed, and its asciicast holds the output and the resize
+        let (code, list) = server.json("GET", "/api/ssh/recordings", None);
+        assert_eq!(code, 200);
+        let r = &list["recordings"][0];
+        assert_eq!(
+            (
+                r["id"].as_i64(),
+                r["end_reason"].as_str(),
+                r["cols"].as_i64()
+            ),
+            (Some(rec), Some("exit"), Some(80)),
+            "{list}"
+        );
+        let (code, cast) =
+            server.request("GET", &format!("/api/ssh/recordings/{rec}/cast"), None, &[]);
+        assert_eq!(code, 200);
+        let mut lines = cast.lines();
+        let header: Value =
+            serde_json::from_str(lines.next().unwrap_or_default()).unwrap_or_default();
+        assert_eq!(
+            (
+                header["version"].as_i64(),
+                header["width"].as_i64(),
+                header["height"].as_i64()
+            ),
+            (Some(2), Some(80), Some(24)),
+            "{cast}"
+        );
+        let events: Vec<Value> = lines.filter_map(|l| serde_json::from_str(l).ok()).collect();
+        let output: String = events
+            .iter()
+            .filter(|e| e[1] == "o")
+            .filter_map(|e| e[2].as_str())
+            .collect();
+        assert!(
+            output.contains("hello") && output.contains("40 120"),
+            "{output}"
+        );
+        assert!(events.iter().any(|e| e[1] == "r" && e[2] == "120x40"));
+        assert!(
+            events
+                .windows(2)
+                .all(|w| w[0][0].as_f64() <= w[1][0].as_f64())
+        );
+        assert!(
+            !cast.contains(&var("LAB_SSH_PW_PASSWORD")),
+            "keystrokes and secrets are not recorded"
+        );
+
+        // the host is known now: no prompt; an idle session is closed
+        let mut t = Term::open(&server, open.clone()).await;
+        let ready = t.message().await;
+        assert_eq!(
+            (ready["type"].as_str(), ready["host_key"]["added"].as_bool()),
+            (Some("ready"), Some(false)),
+            "{ready}"
+        );
+        let closed = t.message().await;
+        assert_eq!(
+            (closed["type"].as_str(), closed["reason"].as_str()),
+            (Some("closed"), Some("idle")),
+            "{closed}"
+        );
+
+        // a key on record that differs from the one served: refused, both fingerprints given
+        let kh = server.dir.join("data/wirescope/known_hosts");
+        let fake = std::fs::read_to_string(format!("{}/id_ed25519.pub", var("LAB_SSH_KEY_DIR")))
+            .unwrap_or_default();
+        let port = var("LAB_SSH_ROTATE_PORT");
+        let mut text = std::fs::read_to_string(&kh).unwrap_or_default();
+        text.push_str(&format!(
+            "[{host}]:{port} {}\n",
+            fake.split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+        std::fs::write(&kh, &text).unwrap_or_else(|e| panic!("{e}"));
+        let mut other = open.clone();
+        other["port"] = json!(port.parse::<u16>().unwrap_or(0));
+        let mut t = Term::open(&server, other).await;
+        let err = t.message().await;
+        assert_eq!(
+            (err["type"].as_str(), err["code"].as_str()),
+            (Some("error"), Some("host_key_changed")),
+            "{err}"
+        );
+        assert!(
+            err["known"][0]["fingerprint"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("SHA256:"))
+        );
+        assert!(err["fingerprint"].as_str() != err["known"][0]["fingerprint"].as_str());
+        assert_eq!(
+            std::fs::read_to_string(&kh).unwrap_or_default(),
+            text,
+            "never written over"
+        );
+
+        // a wrong password is an authentication error
+        let mut bad = open.clone();
+        bad["password"] = json!("wrong");
+        let mut t = Term::open(&server, bad).await;
+        let err = t.message().await;
+        assert_eq!(err["code"], "auth", "{err}");
+    });
+
+    // the known hosts over the API, and removing an entry
+    let (code, kh) = server.json("GET", "/api/ssh/known-hosts", None);
+    assert_eq!(code, 200);
+    let hosts: Vec<&str> = kh["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["hosts"].as_str())
+        .collect();
+    assert!(hosts.contains(&host.as_str()), "{kh}");
+    let port = var("LAB_SSH_ROTATE_PORT");
+    let (code, v) = server.json(
+        "DELETE",
+        &format!("/api/ssh/known-hosts/{host}?port={port}"),
+        None,
+    );
+    assert_eq!((code, v["removed"].as_i64()), (200, Some(1)), "{v}");
+    let (code, _) = server.json(
+        "DELETE",
+        &format!("/api/ssh/known-hosts/{host}?port={port}"),
+        None,
+    );
+    assert_eq!(code, 404);
+    let (code, _) = server.json("GET", "/api/ssh/recordings/999999/cast", None);
+    assert_eq!(code, 404);
+
+    // a foreign Origin cannot open a terminal
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://127.0.0.1:{}/api/ssh/terminal", server.port)
+        .into_client_request()
+        .unwrap_or_else(|e| panic!("{e}"));
+    req.headers_mut().insert(
+        "Origin",
+        "http://evil.example"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    runtime().block_on(async {
+        match tokio_tungstenite::connect_async(req).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+                assert_eq!(resp.status(), 403)
+            }
+            other => panic!(
+                "a foreign origin must be refused, got {:?}",
+                other.map(|_| ())
+            ),
+        }
+    });
+}

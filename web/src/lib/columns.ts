@@ -1,8 +1,9 @@
 // Result -> table row, per kind: the columns, each cell's text, sort key and status tone, and the
 // text the filter box searches.
 
-import { fmtMs, fmtPct } from './format';
-import type { DnsResult, Kind, PingResult, ProbeResult, ScanResult, SnmpResult, TraceResult, Varbind } from './types';
+import { fmtDuration, fmtMs, fmtPct } from './format';
+import { exitText, outputPreview, sshStatus } from './ssh';
+import type { DnsResult, Kind, PingResult, ProbeResult, ScanResult, SnmpResult, SshResult, TraceResult, Varbind } from './types';
 
 export type Tone = 'ok' | 'warn' | 'bad' | '';
 export type SortValue = number | string | null;
@@ -11,6 +12,8 @@ export interface Cell {
   text: string;
   sort: SortValue;
   tone?: Tone;
+  /** Shown as a badge before the text (an SSH error's kind). */
+  badge?: string;
 }
 
 export interface Row {
@@ -81,6 +84,13 @@ export const COLUMNS: Record<Kind, Column[]> = {
     { label: 'device', width: 'minmax(7rem, 14rem)', mono: true, title: 'sysName, or the name a topology crawl found' },
     { label: 'time ms', width: MS, align: 'right', mono: true },
     { label: 'values / error', width: 'minmax(12rem, 3fr)', mono: true },
+  ],
+  ssh: [
+    { label: 'target', width: ADDR, mono: true },
+    { label: 'addr', width: ADDR, mono: true },
+    { label: 'exit', width: 'minmax(4.5rem, 9rem)', title: 'exit status; an error says why the command did not run' },
+    { label: 'time', width: MS, align: 'right', mono: true },
+    { label: 'output / error', width: 'minmax(12rem, 3fr)', mono: true, title: 'first line of stdout (of stderr when stdout is empty)' },
   ],
 };
 
@@ -274,6 +284,35 @@ function snmpRow(r: SnmpResult): { cells: Cell[]; status: Row['status']; extra: 
   };
 }
 
+/** Output searched by the filter box, per stream (a 4 MB config need not be copied whole). */
+const SSH_HAY_CHARS = 100_000;
+
+function sshRow(r: SshResult): { cells: Cell[]; status: Row['status']; extra: string } {
+  const status = sshStatus(r);
+  const preview = outputPreview(r);
+  const exit: Cell = r.error
+    ? { text: '', sort: r.error_kind ?? 'error', tone: 'bad', badge: exitText(r) }
+    : { text: exitText(r), sort: r.exit_status ?? exitText(r), tone: status };
+  return {
+    status,
+    cells: [
+      text(r.target),
+      text(r.addr),
+      exit,
+      { text: fmtDuration(r.elapsed_ms), sort: Number.isFinite(r.elapsed_ms) ? r.elapsed_ms : null },
+      { text: preview, sort: preview || null, tone: r.error ? 'bad' : '' },
+    ],
+    extra: [
+      r.user,
+      r.command,
+      r.auth ?? '',
+      r.host_key?.fingerprint ?? '',
+      r.stdout.slice(0, SSH_HAY_CHARS),
+      r.stderr.slice(0, SSH_HAY_CHARS),
+    ].join(' '),
+  };
+}
+
 export function rowFor(result: ProbeResult, seq: number): Row {
   let m: { cells: Cell[]; status: Row['status']; extra: string };
   switch (result.kind) {
@@ -291,6 +330,9 @@ export function rowFor(result: ProbeResult, seq: number): Row {
       break;
     case 'snmp':
       m = snmpRow(result);
+      break;
+    case 'ssh':
+      m = sshRow(result);
       break;
     default: {
       const r = result as { target?: string; error?: string };

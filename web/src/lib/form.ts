@@ -7,7 +7,8 @@ import { SNMP_OPS, type Kind, type NetOptions, type Options } from './types';
 /**
  * `list`: words separated by spaces or commas, sent as an array (OIDs); `secret`: a password
  * input, sent as typed, never kept; `secret-text`: the same over several lines (a private key);
- * `profiles`: credential profile names, in the order picked.
+ * `profiles`: credential profile names, in the order picked; `profile`: at most one, sent as a
+ * name.
  */
 export type FieldType =
   | 'int'
@@ -19,7 +20,8 @@ export type FieldType =
   | 'list'
   | 'secret'
   | 'secret-text'
-  | 'profiles';
+  | 'profiles'
+  | 'profile';
 
 /** True for the fields whose values are secrets (never kept, never prefilled). */
 export const isSecretField = (f: FieldDef): boolean => f.type === 'secret' || f.type === 'secret-text';
@@ -85,6 +87,11 @@ const inlineCredentials = (v: FormValues) => snmpOp(v) === 'topology' || picked(
 
 export const SNMP_GROUPS = { read: 'what to read', creds: 'credentials', timing: 'timing' } as const;
 
+/** The run's own login: when no profile is picked. */
+const sshOwnLogin = (v: FormValues) => picked(v, 'profile').length === 0;
+
+export const SSH_GROUPS = { command: 'command', login: 'login', connection: 'connection', timing: 'timing' } as const;
+
 export const OPTION_FIELDS: Record<Kind, FieldDef[]> = {
   ping: [
     { key: 'count', label: 'count', type: 'int', default: 1, min: 1, title: 'echo requests per target (-c)' },
@@ -147,6 +154,44 @@ export const OPTION_FIELDS: Record<Kind, FieldDef[]> = {
     { key: 'max_repetitions', label: 'max repetitions', type: 'int', default: 25, min: 1, max: 1000, group: SNMP_GROUPS.timing, title: 'GETBULK max-repetitions to start with (halved on tooBig or timeout)' },
     { key: 'concurrency', label: 'concurrency', type: 'int', default: 100, min: 1, group: SNMP_GROUPS.timing, title: 'agents polled at once' },
   ],
+  ssh: [
+    {
+      key: 'command',
+      label: 'command',
+      type: 'text',
+      wide: true,
+      placeholder: 'show running-config',
+      group: SSH_GROUPS.command,
+      title: 'the command line run on every device (by the login shell of the user)',
+    },
+    { key: 'profile', label: 'profile', type: 'profile', wide: true, group: SSH_GROUPS.login, title: 'a stored credential profile with an SSH login: its user and secrets' },
+    { key: 'user', label: 'user', type: 'text', group: SSH_GROUPS.login, title: 'the login (a profile picked gives its own when this is blank)' },
+    { key: 'password', label: 'password', type: 'secret', when: sshOwnLogin, group: SSH_GROUPS.login, title: 'password or keyboard-interactive login' },
+    { key: 'key_passphrase', label: 'key passphrase', type: 'secret', when: sshOwnLogin, group: SSH_GROUPS.login, title: 'passphrase of the private key, if it has one' },
+    {
+      key: 'private_key',
+      label: 'private key',
+      type: 'secret-text',
+      when: sshOwnLogin,
+      group: SSH_GROUPS.login,
+      placeholder: '-----BEGIN OPENSSH PRIVATE KEY-----',
+      title: 'ed25519, ECDSA or RSA private key (PEM or OpenSSH text)',
+    },
+    { key: 'jump', label: 'jump host', type: 'text', placeholder: '[user@]host[:port]', group: SSH_GROUPS.connection, title: 'one jump host (ProxyJump), logged into with the same credentials' },
+    { key: 'port', label: 'port', type: 'int', default: 22, min: 1, max: 65535, group: SSH_GROUPS.connection },
+    {
+      key: 'accept_new_host_keys',
+      label: 'accept new host keys',
+      type: 'bool',
+      default: false,
+      group: SSH_GROUPS.connection,
+      title: "record and trust the keys of hosts seen for the first time (OpenSSH's accept-new); a changed key is always refused",
+    },
+    { key: 'timeout', label: 'timeout', type: 'duration', default: '10s', group: SSH_GROUPS.timing, title: 'for the TCP connect, and again for the key exchange and login' },
+    { key: 'command_timeout', label: 'command timeout', type: 'duration', default: '60s', group: SSH_GROUPS.timing, title: 'for the command once it runs' },
+    { key: 'concurrency', label: 'concurrency', type: 'int', default: 100, min: 1, group: SSH_GROUPS.timing, title: 'devices worked on at once' },
+    { key: 'max_output', label: 'max output', type: 'int', default: 4194304, min: 1, group: SSH_GROUPS.timing, title: 'bytes kept of each of stdout and stderr' },
+  ],
 };
 
 export const NET_FIELDS: FieldDef[] = [
@@ -163,7 +208,7 @@ export function emptyValues(fields: FieldDef[]): FormValues {
   const v: FormValues = {};
   for (const f of fields) {
     if (f.type === 'bool') v[f.key] = false;
-    else if (f.type === 'types' || f.type === 'profiles') v[f.key] = [];
+    else if (f.type === 'types' || f.type === 'profiles' || f.type === 'profile') v[f.key] = [];
     else if (f.type === 'select') v[f.key] = String(f.default ?? f.choices?.[0] ?? '');
     else v[f.key] = '';
   }
@@ -211,6 +256,7 @@ export function prefill(fields: FieldDef[], values: FormValues, params: Record<s
     if (f.type === 'select') {
       if (f.choices?.includes(raw)) out[f.key] = raw;
     } else if (f.type === 'types' || f.type === 'profiles') out[f.key] = splitList(raw);
+    else if (f.type === 'profile') out[f.key] = splitList(raw).slice(0, 1);
     else if (f.type === 'bool') out[f.key] = raw === 'true' || raw === '1';
     else out[f.key] = raw;
   }
@@ -240,6 +286,9 @@ export function buildFields(
       case 'types':
       case 'profiles':
         if (Array.isArray(raw) && raw.length) value[f.key] = [...raw];
+        break;
+      case 'profile':
+        if (Array.isArray(raw) && raw.length) value[f.key] = raw[0];
         break;
       case 'list': {
         const items = typeof raw === 'string' ? splitList(raw) : [];
@@ -291,6 +340,16 @@ export function buildOptions(kind: Kind, values: FormValues): { options: Options
     if (op !== 'topology' && profiles.length > 1)
       errors['options.profiles'] = `${op} takes one profile (only topology tries several in turn)`;
     if (!profiles.length && value.version === '3' && !value.user) errors['options.user'] = 'SNMPv3 needs a user (or pick a profile)';
+  }
+  if (kind === 'ssh') {
+    if (!value.command) errors['options.command'] = 'a command to run on every device';
+    if (!value.profile) {
+      if (!value.user) errors['options.user'] = 'a user (or pick a profile with an SSH login)';
+      if (!value.password && !value.private_key) errors['options.password'] = 'a password or a private key (or pick a profile)';
+    }
+    const key = value.private_key;
+    if (typeof key === 'string' && !(key.includes('-----BEGIN') && key.includes('PRIVATE KEY-----')))
+      errors['options.private_key'] = 'not a PEM or OpenSSH private key (-----BEGIN … PRIVATE KEY-----)';
   }
   return { options: value, errors };
 }

@@ -49,14 +49,14 @@ export function summaryCounts(s: Summary): [string, number][] {
   return out;
 }
 
-const GOOD = new Set(['alive', 'reached', 'answered', 'hosts up', 'open ports']);
+const GOOD = new Set(['alive', 'reached', 'answered', 'hosts up', 'open ports', 'succeeded']);
 const BAD = new Set(['dead', 'unreached', 'failed', 'filtered ports']);
-/** The colour of a summary count: alive green, dead red, NXDOMAIN amber (only when non-zero). */
+/** The colour of a summary count: alive green, dead red, NXDOMAIN or a non-zero exit amber (only when non-zero). */
 export function countTone(key: string, value: number): 'ok' | 'bad' | 'warn' | '' {
   if (!value) return '';
   if (GOOD.has(key)) return 'ok';
   if (BAD.has(key)) return 'bad';
-  if (key === 'nxdomain') return 'warn';
+  if (key === 'nxdomain' || key === 'nonzero') return 'warn';
   return '';
 }
 
