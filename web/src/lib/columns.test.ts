@@ -12,14 +12,14 @@ import {
   snmpStatus,
   varbindName,
 } from './columns';
-import { deadPing, dns, ping, scan, snmp, snmpDevice, trace } from '../test/results';
+import { deadPing, dns, ping, scan, snmp, snmpDevice, ssh, trace } from '../test/results';
 import { KINDS } from './types';
 
 const texts = (r: ReturnType<typeof rowFor>) => r.cells.map((c) => c.text);
 
 describe('rowFor', () => {
   it('has one cell per column for every kind', () => {
-    const samples = { ping: ping('a'), trace: trace('a'), dns: dns('a'), scan: scan('a'), snmp: snmp('a') };
+    const samples = { ping: ping('a'), trace: trace('a'), dns: dns('a'), scan: scan('a'), snmp: snmp('a'), ssh: ssh('a') };
     for (const k of KINDS) expect(rowFor(samples[k], 0).cells).toHaveLength(COLUMNS[k].length);
   });
 

@@ -191,7 +191,7 @@ describe('the snmp form', () => {
 
 describe('buildOptions', () => {
   it('sends nothing for an untouched form', () => {
-    for (const k of KINDS.filter((k) => k !== 'snmp'))
+    for (const k of KINDS.filter((k) => k !== 'snmp' && k !== 'ssh'))
       expect(buildOptions(k, emptyValues(OPTION_FIELDS[k]))).toEqual({ options: {}, errors: {} });
     // an SNMP get has nothing to ask without an OID
     expect(buildOptions('snmp', emptyValues(OPTION_FIELDS.snmp))).toEqual({ options: {}, errors: { 'options.oids': 'at least one OID to get' } });

@@ -296,6 +296,7 @@ export function buildFields(
         break;
       }
       case 'secret':
+      case 'secret-text':
         if (typeof raw === 'string' && raw) value[f.key] = raw;
         break;
       case 'select':

@@ -97,3 +97,15 @@ export function unknownKeyTargets(results: ProbeResult[]): string[] {
 export function acceptNewKeysHref(run: RunInfo, targets: string[]): string {
   return href.new('ssh', { ...formParams(run), targets: targets.join('\n'), accept_new_host_keys: 'true' });
 }
+
+/**
+ * The host and port a known_hosts line is for, from its first host pattern ("h", "[h]:2222"), to
+ * remove it by name; null for a hashed line ("|1|…") or a wildcard pattern.
+ */
+export function knownHostTarget(hosts: string): { host: string; port: number } | null {
+  const first = hosts.split(',')[0]?.trim() ?? '';
+  if (!first || first.startsWith('|') || /[*?!]/.test(first)) return null;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(first);
+  if (bracket) return { host: bracket[1], port: bracket[2] ? Number(bracket[2]) : 22 };
+  return { host: first, port: 22 };
+}

@@ -137,7 +137,7 @@ describe('the device panel', () => {
   it('offers new runs at the device, SNMP with the profile that answered it', () => {
     const [s1, s2] = topology().nodes;
     const runs = deviceRuns(s1);
-    expect(runs.map((r) => r.label)).toEqual(['ping', 'trace', 'interfaces', 'neighbours', 'ARP', 'system']);
+    expect(runs.map((r) => r.label)).toEqual(['ping', 'trace', 'interfaces', 'neighbours', 'ARP', 'system', 'SSH']);
     expect(parseRoute(runs[0].href)).toEqual({ name: 'new', kind: 'ping', params: { targets: '198.18.0.161' } });
     expect(parseRoute(runs[2].href)).toEqual({
       name: 'new',
@@ -147,5 +147,12 @@ describe('the device panel', () => {
     expect(parseRoute(deviceRuns(s2)[3].href)).toEqual({ name: 'new', kind: 'snmp', params: { targets: '198.18.0.162', op: 'neighbors' } });
     expect(deviceRuns({ ...s2, credential: 'options' })[3].href).not.toContain('profiles');
     expect(deviceRuns({ ...s2, addr: null })).toEqual([]);
+  });
+
+  it('opens an SSH terminal at the device, in the crawl\'s namespace', () => {
+    const [s1, s2] = topology().nodes;
+    const ssh = (n: typeof s1, netns?: string) => deviceRuns(n, netns).find((r) => r.label === 'SSH')?.href ?? '';
+    expect(parseRoute(ssh(s1, 'wsl-c'))).toEqual({ name: 'terminal', params: { target: '198.18.0.161', netns: 'wsl-c', profile: 'lab' } });
+    expect(parseRoute(ssh(s2))).toEqual({ name: 'terminal', params: { target: '198.18.0.162' } });
   });
 });

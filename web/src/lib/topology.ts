@@ -1,6 +1,6 @@
 // The topology map's plain logic: a run's map as cytoscape elements, the map's style in the
 // theme's colours, where nodes go (on screen, saved, beside their neighbours), what is saved,
-// and what the node panel offers (its links, new runs at the device).
+// and what the node panel offers (its links, new runs and an SSH terminal at the device).
 
 import type cytoscape from 'cytoscape';
 import { href } from './router';
@@ -208,8 +208,11 @@ export function attachments(id: string, links: TopologyLink[]): Attachment[] {
   return out.sort((a, b) => a.port.localeCompare(b.port, undefined, { numeric: true }));
 }
 
-/** New runs at a device, prefilled in the New-run form (SNMP with the profile that answered it). */
-export function deviceRuns(n: TopologyNode): { label: string; href: string; title: string }[] {
+/**
+ * New runs at a device, prefilled in the New-run form (SNMP with the profile that answered it),
+ * and an SSH terminal at it in the crawl's namespace.
+ */
+export function deviceRuns(n: TopologyNode, netns = ''): { label: string; href: string; title: string }[] {
   if (!n.addr) return [];
   const targets = n.addr;
   const snmp = (op: string, extra: Record<string, string> = {}) => {
@@ -224,6 +227,11 @@ export function deviceRuns(n: TopologyNode): { label: string; href: string; titl
     { label: 'neighbours', href: snmp('neighbors'), title: 'SNMP: LLDP/CDP neighbours' },
     { label: 'ARP', href: snmp('arp'), title: 'SNMP: the ARP table' },
     { label: 'system', href: snmp('walk', { oids: 'system' }), title: 'SNMP: walk the system group' },
+    {
+      label: 'SSH',
+      href: href.terminal({ target: targets, netns, profile: n.credential && n.credential !== 'options' ? n.credential : '' }),
+      title: `open an SSH terminal at ${targets}`,
+    },
   ];
 }
 

@@ -1,6 +1,6 @@
 // Result objects shaped as the CLI's NDJSON (README examples), for the unit tests.
 
-import type { DnsResult, PingResult, ScanResult, SnmpResult, Topology, TraceResult } from '../lib/types';
+import type { DnsResult, PingResult, ScanResult, SnmpResult, SshResult, Topology, TraceResult } from '../lib/types';
 
 export function ping(target: string, over: Partial<PingResult> = {}): PingResult {
   return {
@@ -73,6 +73,40 @@ export function scan(target: string, over: Partial<ScanResult> = {}): ScanResult
     error: null,
     ...over,
   };
+}
+
+/** `echo $SSH_CONNECTION` run on a lab address as wsl-pw: exit 0. */
+export function ssh(target: string, over: Partial<SshResult> = {}): SshResult {
+  return {
+    kind: 'ssh',
+    target,
+    addr: target,
+    port: 22,
+    user: 'wsl-pw',
+    command: 'echo $SSH_CONNECTION',
+    exit_status: 0,
+    stdout: `198.18.0.10 40022 ${target} 22\n`,
+    stderr: '',
+    truncated: false,
+    elapsed_ms: 61.2,
+    auth: 'password',
+    host_key: { algorithm: 'ssh-ed25519', fingerprint: 'SHA256:VmS1Qm0k2vC9zJbq3Yb3m4x0oQ4lWw3v6kq0m8s2zrE', added: false },
+    error: null,
+    error_kind: null,
+    ...over,
+  };
+}
+
+/** A device whose host key is not on record (the run did not accept new keys). */
+export function sshUnknownKey(target: string): SshResult {
+  return ssh(target, {
+    exit_status: null,
+    stdout: '',
+    auth: null,
+    host_key: null,
+    error: `${target}:22: unknown host key ssh-ed25519 SHA256:VmS1Qm0k2vC9zJbq3Yb3m4x0oQ4lWw3v6kq0m8s2zrE: check it and accept it (--accept-new-host-keys on the CLI, the prompt in the dashboard)`,
+    error_kind: 'host_key_unknown',
+  });
 }
 
 /** An SNMP get of sysName.0 and sysDescr.0 from the lab's switch s1. */

@@ -1,0 +1,264 @@
+import { describe, expect, it } from 'vitest';
+import {
+  closedLine,
+  connectErrors,
+  connectFormFrom,
+  emptyConnectForm,
+  openMessage,
+  parseTerminalMessage,
+  sessionTitle,
+  TerminalSession,
+  type TerminalSocket,
+} from './terminal';
+
+const FP = 'SHA256:VmS1Qm0k2vC9zJbq3Yb3m4x0oQ4lWw3v6kq0m8s2zrE';
+
+/** A WebSocket the test drives: what the page sent, and server frames pushed by hand. */
+class FakeSocket implements TerminalSocket {
+  readyState = 0;
+  binaryType = 'blob';
+  onopen: ((ev: unknown) => void) | null = null;
+  onclose: ((ev: unknown) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  sent: (string | Uint8Array)[] = [];
+  closed = false;
+  url = '';
+  send(data: string | Uint8Array) {
+    this.sent.push(data);
+  }
+  close() {
+    this.closed = true;
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  text(msg: object) {
+    this.onmessage?.({ data: JSON.stringify(msg) });
+  }
+  binary(text: string) {
+    this.onmessage?.({ data: new TextEncoder().encode(text).buffer });
+  }
+  serverClose() {
+    this.readyState = 3;
+    this.onclose?.({});
+  }
+  json(i: number) {
+    return JSON.parse(String(this.sent[i]));
+  }
+}
+
+function start(form = { ...emptyConnectForm(), target: '198.18.0.122', user: 'wsl-pw', password: 'pw', netns: 'wsl-c' }) {
+  const sock = new FakeSocket();
+  const out: string[] = [];
+  let changes = 0;
+  const s = new TerminalSession(openMessage(form, 80, 24), {
+    url: 'ws://x/api/ssh/terminal',
+    create: (url) => {
+      sock.url = url;
+      return sock;
+    },
+    output: (b) => out.push(new TextDecoder().decode(b)),
+    change: () => changes++,
+  });
+  return { s, sock, out, changes: () => changes };
+}
+
+describe('the connect form', () => {
+  it('builds the open message, the password only without a profile', () => {
+    const f = { ...emptyConnectForm(), target: ' 198.18.0.122 ', port: '', user: 'wsl-pw', password: 'pw', jump: '', netns: 'wsl-c' };
+    expect(openMessage(f, 80, 24)).toEqual({ type: 'open', target: '198.18.0.122', port: 22, user: 'wsl-pw', password: 'pw', netns: 'wsl-c', cols: 80, rows: 24 });
+    const p = { ...f, profile: 'lab', password: 'left over', user: '', port: '2222', jump: 'admin@198.18.0.123:22' };
+    expect(openMessage(p, 120, 40)).toEqual({
+      type: 'open',
+      target: '198.18.0.122',
+      port: 2222,
+      user: '',
+      profile: 'lab',
+      jump: 'admin@198.18.0.123:22',
+      netns: 'wsl-c',
+      cols: 120,
+      rows: 40,
+    });
+  });
+
+  it('says what is missing', () => {
+    expect(connectErrors(emptyConnectForm())).toEqual({ target: 'an address or a name', user: 'a user (or pick a profile)', password: 'a password (or pick a profile)' });
+    expect(connectErrors({ ...emptyConnectForm(), target: 'h', profile: 'lab' })).toEqual({});
+    expect(connectErrors({ ...emptyConnectForm(), target: 'a b', profile: 'lab', port: '70000', jump: 'x y' })).toEqual({
+      target: 'one host',
+      port: '1-65535',
+      jump: '[user@]host[:port]',
+    });
+  });
+
+  it('fills from the address, never a password', () => {
+    const f = connectFormFrom({ target: '198.18.0.161', netns: 'wsl-c', password: 'nope', user: 'admin', other: 'x' });
+    expect(f).toEqual({ ...emptyConnectForm(), target: '198.18.0.161', netns: 'wsl-c', user: 'admin' });
+    expect(connectFormFrom({ target: 'b' }, { ...emptyConnectForm(), target: 'a', password: 'typed', user: 'u' })).toEqual({
+      ...emptyConnectForm(),
+      target: 'b',
+      user: 'u',
+    });
+  });
+
+  it('titles a tab user@target', () => {
+    expect(sessionTitle({ user: 'wsl-key', target: '198.18.0.122', port: 22 })).toBe('wsl-key@198.18.0.122');
+    expect(sessionTitle({ user: '', profile: 'lab', target: 'h', port: 2222 })).toBe('[lab]@h:2222');
+    expect(closedLine('exit')).toBe('[session closed: exit]');
+  });
+});
+
+describe('server messages', () => {
+  it('are checked', () => {
+    expect(parseTerminalMessage(JSON.stringify({ type: 'host_key', status: 'unknown', host: 'h:22', algorithm: 'ssh-ed25519', fingerprint: FP }))).toEqual({
+      type: 'host_key',
+      status: 'unknown',
+      host: 'h:22',
+      algorithm: 'ssh-ed25519',
+      fingerprint: FP,
+    });
+    expect(parseTerminalMessage('{"type":"host_key","host":"h"}')).toBeNull();
+    expect(parseTerminalMessage('nope')).toBeNull();
+    expect(parseTerminalMessage('{"type":"other"}')).toBeNull();
+    expect(parseTerminalMessage('{"type":"ready","recording":7,"host_key":{"algorithm":"ssh-ed25519","fingerprint":"' + FP + '","added":true},"auth":"password","idle_timeout_s":900}')).toEqual({
+      type: 'ready',
+      recording: 7,
+      host_key: { algorithm: 'ssh-ed25519', fingerprint: FP, added: true },
+      auth: 'password',
+      idle_timeout_s: 900,
+    });
+    expect(parseTerminalMessage('{"type":"closed","reason":"exit","status":0}')).toEqual({ type: 'closed', reason: 'exit', status: 0 });
+  });
+
+  it('keep the old and new keys of a changed host key', () => {
+    const m = parseTerminalMessage(
+      JSON.stringify({
+        type: 'error',
+        code: 'host_key_changed',
+        message: 'HOST KEY CHANGED',
+        algorithm: 'ssh-ed25519',
+        fingerprint: 'SHA256:new',
+        known: [{ algorithm: 'ssh-ed25519', fingerprint: 'SHA256:old', file: '/k', line: 3 }],
+      }),
+    );
+    expect(m).toEqual({
+      type: 'error',
+      code: 'host_key_changed',
+      message: 'HOST KEY CHANGED',
+      algorithm: 'ssh-ed25519',
+      fingerprint: 'SHA256:new',
+      known: [{ algorithm: 'ssh-ed25519', fingerprint: 'SHA256:old', file: '/k', line: 3 }],
+    });
+  });
+});
+
+describe('TerminalSession', () => {
+  it('goes connecting → host-key prompt → ready → closed', () => {
+    const { s, sock, out } = start();
+    expect(sock.url).toBe('ws://x/api/ssh/terminal');
+    expect(sock.binaryType).toBe('arraybuffer');
+    expect(s.phase).toBe('connecting');
+    sock.open();
+    expect(sock.json(0)).toEqual({ type: 'open', target: '198.18.0.122', port: 22, user: 'wsl-pw', password: 'pw', netns: 'wsl-c', cols: 80, rows: 24 });
+
+    sock.text({ type: 'host_key', status: 'unknown', host: '198.18.0.122:22', algorithm: 'ssh-ed25519', fingerprint: FP });
+    expect(s.phase).toBe('host_key');
+    expect(s.prompt?.fingerprint).toBe(FP);
+    s.input('typed too early');
+    expect(sock.sent).toHaveLength(1);
+    s.acceptHostKey();
+    expect(sock.json(1)).toEqual({ type: 'accept_host_key', fingerprint: FP });
+    expect(s.phase).toBe('connecting');
+    expect(s.accepted).toBe(FP);
+
+    sock.text({ type: 'ready', recording: 12, host_key: { algorithm: 'ssh-ed25519', fingerprint: FP, added: true }, auth: 'password', idle_timeout_s: 900 });
+    expect(s.phase).toBe('ready');
+    expect(s.ready?.recording).toBe(12);
+    sock.binary('$ ');
+    expect(out).toEqual(['$ ']);
+    s.input('echo héllo\r');
+    const bytes = sock.sent[2];
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect(new TextDecoder().decode(bytes as Uint8Array)).toBe('echo héllo\r');
+    s.input('\x03');
+    expect(Array.from(sock.sent[3] as Uint8Array)).toEqual([3]);
+
+    sock.text({ type: 'closed', reason: 'exit', status: 0 });
+    expect(s.phase).toBe('closed');
+    expect(s.closed).toEqual({ type: 'closed', reason: 'exit', status: 0 });
+    sock.serverClose();
+    expect(s.phase).toBe('closed');
+    s.input('x');
+    expect(sock.sent).toHaveLength(4);
+  });
+
+  it('sends a resize only when ready and the size changed, and the latest size with open', () => {
+    const { s, sock } = start();
+    s.resize(100, 30);
+    sock.open();
+    expect(sock.json(0)).toMatchObject({ cols: 100, rows: 30 });
+    s.resize(120, 40);
+    expect(sock.sent).toHaveLength(1);
+    sock.text({ type: 'ready', recording: 1, host_key: null, auth: 'publickey', idle_timeout_s: 900 });
+    // the size changed while connecting: sent as soon as the session is ready
+    expect(sock.json(1)).toEqual({ type: 'resize', cols: 120, rows: 40 });
+    s.resize(120, 40);
+    expect(sock.sent).toHaveLength(2);
+    s.resize(90, 20);
+    expect(sock.json(2)).toEqual({ type: 'resize', cols: 90, rows: 20 });
+    s.resize(0, 0);
+    expect(sock.sent).toHaveLength(3);
+  });
+
+  it('closes the socket when the prompt is cancelled', () => {
+    const { s, sock } = start();
+    sock.open();
+    sock.text({ type: 'host_key', status: 'unknown', host: 'h:22', algorithm: 'ssh-ed25519', fingerprint: FP });
+    s.cancelHostKey();
+    expect(sock.closed).toBe(true);
+    expect(s.phase).toBe('closed');
+    expect(s.prompt).toBeNull();
+    expect(sock.sent).toHaveLength(1);
+  });
+
+  it('fails on an error message, keeping it to show', () => {
+    const { s, sock } = start();
+    sock.open();
+    sock.text({ type: 'error', code: 'host_key_changed', message: 'refused', algorithm: 'ssh-ed25519', fingerprint: 'SHA256:new', known: [] });
+    expect(s.phase).toBe('failed');
+    expect(s.error?.code).toBe('host_key_changed');
+    sock.serverClose();
+    expect(s.phase).toBe('failed');
+    expect(s.error?.code).toBe('host_key_changed');
+  });
+
+  it('fails when the socket closes before the session is ready, and closes when it drops after', () => {
+    const a = start();
+    a.sock.open();
+    a.sock.serverClose();
+    expect(a.s.phase).toBe('failed');
+    expect(a.s.error?.code).toBe('disconnected');
+
+    const b = start();
+    b.sock.open();
+    b.sock.text({ type: 'ready', recording: null, host_key: null, auth: null, idle_timeout_s: null });
+    b.sock.serverClose();
+    expect(b.s.phase).toBe('closed');
+    expect(b.s.closed?.reason).toBe('disconnected');
+  });
+
+  it('closes from this side', () => {
+    const { s, sock, changes } = start();
+    sock.open();
+    sock.text({ type: 'ready', recording: 1, host_key: null, auth: null, idle_timeout_s: 900 });
+    const before = changes();
+    s.close();
+    expect(sock.closed).toBe(true);
+    expect(s.phase).toBe('closed');
+    expect(s.closed?.reason).toBe('closed here');
+    expect(changes()).toBe(before + 1);
+  });
+});

@@ -1,0 +1,368 @@
+// The SSH terminal's WebSocket protocol (/api/ssh/terminal): the connect form and the "open"
+// message built from it, the server's messages checked, and one session as a state machine:
+// connecting → (host-key prompt → connecting) → ready → closed, or failed; terminal bytes go
+// both ways as binary frames, window sizes as "resize" messages.
+
+import { apiUrl } from './api';
+import type { HostKeyInfo } from './types';
+import { wsUrl } from './ws';
+
+/** The connect form as typed (the password is kept only by the session that uses it). */
+export interface ConnectForm {
+  target: string;
+  port: string;
+  user: string;
+  profile: string;
+  password: string;
+  jump: string;
+  netns: string;
+}
+
+export function emptyConnectForm(): ConnectForm {
+  return { target: '', port: '', user: '', profile: '', password: '', jump: '', netns: '' };
+}
+
+const FORM_KEYS = ['target', 'port', 'user', 'profile', 'jump', 'netns'] as const;
+
+/** The form filled from the address (#/terminal?target=…&netns=…); a password never comes from there. */
+export function connectFormFrom(params: Record<string, string>, base: ConnectForm = emptyConnectForm()): ConnectForm {
+  const f = { ...base, password: '' };
+  for (const k of FORM_KEYS) if (typeof params[k] === 'string') f[k] = params[k].trim();
+  return f;
+}
+
+/** What is missing or wrong in the form, by field. */
+export function connectErrors(f: ConnectForm): Record<string, string> {
+  const e: Record<string, string> = {};
+  if (!f.target.trim()) e.target = 'an address or a name';
+  else if (/\s/.test(f.target.trim())) e.target = 'one host';
+  const port = f.port.trim();
+  if (port && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) e.port = '1-65535';
+  if (!f.profile) {
+    if (!f.user.trim()) e.user = 'a user (or pick a profile)';
+    if (!f.password) e.password = 'a password (or pick a profile)';
+  }
+  if (f.jump.trim() && /\s/.test(f.jump.trim())) e.jump = '[user@]host[:port]';
+  return e;
+}
+
+export interface OpenMessage {
+  type: 'open';
+  target: string;
+  port: number;
+  user: string;
+  profile?: string;
+  password?: string;
+  jump?: string;
+  netns?: string;
+  cols: number;
+  rows: number;
+}
+
+/** The first message of a session: where to, as whom, and the terminal's size. */
+export function openMessage(f: ConnectForm, cols: number, rows: number): OpenMessage {
+  const m: OpenMessage = {
+    type: 'open',
+    target: f.target.trim(),
+    port: f.port.trim() ? Number(f.port.trim()) : 22,
+    user: f.user.trim(),
+    cols,
+    rows,
+  };
+  if (f.profile) m.profile = f.profile;
+  if (!f.profile && f.password) m.password = f.password;
+  if (f.jump.trim()) m.jump = f.jump.trim();
+  if (f.netns.trim()) m.netns = f.netns.trim();
+  return m;
+}
+
+/** A tab's title: user@target (the profile's name when it gives the user). */
+export function sessionTitle(m: Pick<OpenMessage, 'user' | 'profile' | 'target' | 'port'>): string {
+  const who = m.user || (m.profile ? `[${m.profile}]` : '');
+  const where = m.port && m.port !== 22 ? `${m.target}:${m.port}` : m.target;
+  return who ? `${who}@${where}` : where;
+}
+
+export interface HostKeyPrompt {
+  type: 'host_key';
+  status: 'unknown';
+  host: string;
+  algorithm: string;
+  fingerprint: string;
+}
+
+export interface KnownKey {
+  algorithm: string;
+  fingerprint: string;
+  file: string;
+  line: number;
+}
+
+/** A refusal: host_key_changed (with the key presented and those on record), auth, connect, timeout, … */
+export interface TerminalError {
+  type: 'error';
+  code: string;
+  message: string;
+  algorithm?: string;
+  fingerprint?: string;
+  known?: KnownKey[];
+}
+
+export interface ReadyMessage {
+  type: 'ready';
+  recording: number | null;
+  host_key: HostKeyInfo | null;
+  auth: string | null;
+  idle_timeout_s: number | null;
+}
+
+export interface ClosedMessage {
+  type: 'closed';
+  reason: string;
+  status: number | null;
+}
+
+export type TerminalMessage = HostKeyPrompt | TerminalError | ReadyMessage | ClosedMessage;
+
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** A server text message, checked; null for anything that is not one of the protocol's. */
+export function parseTerminalMessage(text: string): TerminalMessage | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!v || typeof v !== 'object') return null;
+  const o = v as Record<string, unknown>;
+  switch (o.type) {
+    case 'host_key':
+      if (!isStr(o.host) || !isStr(o.algorithm) || !isStr(o.fingerprint)) return null;
+      return { type: 'host_key', status: 'unknown', host: o.host, algorithm: o.algorithm, fingerprint: o.fingerprint };
+    case 'error': {
+      const e: TerminalError = {
+        type: 'error',
+        code: isStr(o.code) ? o.code : 'error',
+        message: isStr(o.message) ? o.message : isStr(o.error) ? o.error : 'the server refused the session',
+      };
+      if (isStr(o.algorithm)) e.algorithm = o.algorithm;
+      if (isStr(o.fingerprint)) e.fingerprint = o.fingerprint;
+      if (Array.isArray(o.known))
+        e.known = o.known
+          .filter((k): k is Record<string, unknown> => !!k && typeof k === 'object')
+          .map((k) => ({
+            algorithm: isStr(k.algorithm) ? k.algorithm : '?',
+            fingerprint: isStr(k.fingerprint) ? k.fingerprint : '?',
+            file: isStr(k.file) ? k.file : '',
+            line: numOrNull(k.line) ?? 0,
+          }));
+      return e;
+    }
+    case 'ready': {
+      const hk = o.host_key as Record<string, unknown> | null | undefined;
+      return {
+        type: 'ready',
+        recording: numOrNull(o.recording),
+        host_key:
+          hk && typeof hk === 'object' && isStr(hk.algorithm) && isStr(hk.fingerprint)
+            ? { algorithm: hk.algorithm, fingerprint: hk.fingerprint, added: hk.added === true }
+            : null,
+        auth: isStr(o.auth) ? o.auth : null,
+        idle_timeout_s: numOrNull(o.idle_timeout_s),
+      };
+    }
+    case 'closed':
+      return { type: 'closed', reason: isStr(o.reason) ? o.reason : 'server', status: numOrNull(o.status) };
+    default:
+      return null;
+  }
+}
+
+/** The line written into the terminal when a session ends. */
+export function closedLine(reason: string): string {
+  return `[session closed: ${reason}]`;
+}
+
+/** The terminal WebSocket's address (same origin, the token in the query as for /api/ws). */
+export function terminalUrl(): string {
+  return wsUrl(apiUrl('api/ssh/terminal'));
+}
+
+export type Phase = 'connecting' | 'host_key' | 'ready' | 'closed' | 'failed';
+
+/** The part of a WebSocket a session uses (a fake one in tests). */
+export interface TerminalSocket {
+  readyState: number;
+  binaryType: string;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: unknown) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  send(data: string | Uint8Array): void;
+  close(): void;
+}
+
+export interface SessionOptions {
+  url?: string;
+  create?: (url: string) => TerminalSocket;
+  /** Terminal bytes from the remote. */
+  output: (bytes: Uint8Array) => void;
+  /** The phase or what the view shows changed. */
+  change: () => void;
+}
+
+const OPEN = 1;
+const encoder = new TextEncoder();
+
+/**
+ * One terminal session over its own WebSocket. Keystrokes are sent only once the session is
+ * ready; the latest window size goes with "open" and, when it changes, as "resize".
+ */
+export class TerminalSession {
+  phase: Phase = 'connecting';
+  /** The unknown host key waiting for Accept or Cancel. */
+  prompt: HostKeyPrompt | null = null;
+  /** The key accepted at the prompt (the server confirms it with "ready"). */
+  accepted: string | null = null;
+  error: TerminalError | null = null;
+  ready: ReadyMessage | null = null;
+  closed: ClosedMessage | null = null;
+  private readonly socket: TerminalSocket;
+  private readonly opts: SessionOptions;
+  private readonly open: OpenMessage;
+  private size: { cols: number; rows: number };
+  private sent: { cols: number; rows: number };
+
+  constructor(open: OpenMessage, opts: SessionOptions) {
+    this.open = open;
+    this.opts = opts;
+    this.size = { cols: open.cols, rows: open.rows };
+    this.sent = { ...this.size };
+    const create = opts.create ?? ((url: string) => new WebSocket(url) as unknown as TerminalSocket);
+    const s = create(opts.url ?? terminalUrl());
+    s.binaryType = 'arraybuffer';
+    s.onopen = () => {
+      this.sent = { ...this.size };
+      this.sendText({ ...this.open, cols: this.size.cols, rows: this.size.rows });
+    };
+    s.onmessage = (ev) => this.receive(ev.data);
+    s.onerror = () => {
+      // a close event follows
+    };
+    s.onclose = () => this.socketClosed();
+    this.socket = s;
+  }
+
+  /** Trusts the key shown at the prompt: the server records it and goes on. */
+  acceptHostKey(): void {
+    if (this.phase !== 'host_key' || !this.prompt) return;
+    this.accepted = this.prompt.fingerprint;
+    this.sendText({ type: 'accept_host_key', fingerprint: this.prompt.fingerprint });
+    this.prompt = null;
+    this.phase = 'connecting';
+    this.opts.change();
+  }
+
+  /** Refuses the key shown at the prompt: the socket closes. */
+  cancelHostKey(): void {
+    if (this.phase !== 'host_key') return;
+    this.prompt = null;
+    this.end('closed', { type: 'closed', reason: 'host key not accepted', status: null });
+  }
+
+  /** Keystrokes (and pastes) as xterm gives them. */
+  input(data: string): void {
+    if (this.phase === 'ready' && this.socket.readyState === OPEN) this.socket.send(encoder.encode(data));
+  }
+
+  /** The terminal's size now; sent when ready and different from what the server has. */
+  resize(cols: number, rows: number): void {
+    if (!(cols > 0 && rows > 0)) return;
+    this.size = { cols, rows };
+    this.syncSize();
+  }
+
+  /** Ends the session from this side (the tab closes, or the user cancels a connect). */
+  close(): void {
+    if (this.phase === 'closed' || this.phase === 'failed') {
+      this.socket.close();
+      return;
+    }
+    this.end('closed', { type: 'closed', reason: 'closed here', status: null });
+  }
+
+  private end(phase: 'closed' | 'failed', closed: ClosedMessage | null): void {
+    if (closed) this.closed = closed;
+    this.phase = phase;
+    this.socket.onclose = null;
+    this.socket.close();
+    this.opts.change();
+  }
+
+  private syncSize(): void {
+    if (this.phase !== 'ready' || this.socket.readyState !== OPEN) return;
+    if (this.size.cols === this.sent.cols && this.size.rows === this.sent.rows) return;
+    this.sent = { ...this.size };
+    this.sendText({ type: 'resize', cols: this.size.cols, rows: this.size.rows });
+  }
+
+  private sendText(msg: object): void {
+    if (this.socket.readyState === OPEN) this.socket.send(JSON.stringify(msg));
+  }
+
+  private receive(data: unknown): void {
+    if (data instanceof ArrayBuffer) {
+      this.opts.output(new Uint8Array(data));
+      return;
+    }
+    if (ArrayBuffer.isView(data)) {
+      this.opts.output(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      return;
+    }
+    if (typeof data !== 'string') return;
+    const m = parseTerminalMessage(data);
+    if (!m) return;
+    switch (m.type) {
+      case 'host_key':
+        this.prompt = m;
+        this.phase = 'host_key';
+        break;
+      case 'ready':
+        this.ready = m;
+        this.phase = 'ready';
+        this.syncSize();
+        break;
+      case 'error':
+        this.error = m;
+        this.prompt = null;
+        this.phase = 'failed';
+        break;
+      case 'closed':
+        this.closed = m;
+        this.phase = 'closed';
+        break;
+    }
+    this.opts.change();
+  }
+
+  private socketClosed(): void {
+    this.socket.onclose = null;
+    if (this.phase === 'ready') {
+      this.closed = { type: 'closed', reason: 'disconnected', status: null };
+      this.phase = 'closed';
+    } else if (this.phase === 'connecting' || this.phase === 'host_key') {
+      this.prompt = null;
+      this.error = {
+        type: 'error',
+        code: 'disconnected',
+        message: 'the connection to the server closed before the session was ready',
+      };
+      this.phase = 'failed';
+    } else {
+      return;
+    }
+    this.opts.change();
+  }
+}
