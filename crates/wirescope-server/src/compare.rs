@@ -1,5 +1,6 @@
 //! Comparing two runs of one kind target by target: who became dead or alive, RTT shifts, ports
-//! opened or closed, DNS answers or codes that changed, paths that changed.
+//! opened or closed, DNS answers or codes that changed, paths that changed, SSH command outputs
+//! and exit statuses that changed.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -90,8 +91,39 @@ fn describe(kind: &str, r: &Value) -> String {
         ),
         "dns" => format!("{} {}", text(&r["rcode"]), answers(r).join(", ")),
         "trace" => path(r).join(" > "),
+        "ssh" => match (&r["error"], r["exit_status"].as_u64()) {
+            (Value::String(e), _) => format!("failed: {e}"),
+            (_, Some(n)) => format!(
+                "exit {n}, {} lines",
+                r["stdout"].as_str().unwrap_or_default().lines().count()
+            ),
+            _ => "no exit status".into(),
+        },
         _ => r.to_string(),
     }
+}
+
+/// Lines only in `after` and lines only in `before`, counted as multisets (the dashboard
+/// shows the ordered diff).
+fn line_changes(before: &str, after: &str) -> (usize, usize) {
+    let mut count: HashMap<&str, i64> = HashMap::new();
+    for l in after.lines() {
+        *count.entry(l).or_insert(0) += 1;
+    }
+    for l in before.lines() {
+        *count.entry(l).or_insert(0) -= 1;
+    }
+    let added = count
+        .values()
+        .filter(|&&n| n > 0)
+        .map(|&n| n as usize)
+        .sum();
+    let removed = count
+        .values()
+        .filter(|&&n| n < 0)
+        .map(|&n| (-n) as usize)
+        .sum();
+    (added, removed)
 }
 
 fn ports(r: &Value) -> BTreeSet<u64> {
@@ -137,6 +169,29 @@ fn diff(kind: &str, target: &str, old: &Value, new: &Value) -> Vec<Change> {
     };
     let mut out = Vec::new();
     match kind {
+        "ssh" => {
+            if old["exit_status"] != new["exit_status"] || old["error_kind"] != new["error_kind"] {
+                out.push(mk(
+                    "exit_changed",
+                    describe(kind, old),
+                    describe(kind, new),
+                    text(&new["error"]),
+                ));
+            }
+            let (x, y) = (
+                old["stdout"].as_str().unwrap_or_default(),
+                new["stdout"].as_str().unwrap_or_default(),
+            );
+            if x != y {
+                let (added, removed) = line_changes(x, y);
+                out.push(mk(
+                    "output_changed",
+                    describe(kind, old),
+                    describe(kind, new),
+                    format!("+{added} -{removed} lines"),
+                ));
+            }
+        }
         "ping" => match (old["alive"] == true, new["alive"] == true) {
             (true, false) => out.push(mk(
                 "became_dead",
@@ -231,6 +286,37 @@ fn diff(kind: &str, target: &str, old: &Value, new: &Value) -> Vec<Change> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn ssh_outputs_and_exit_statuses() {
+        let r = |t: &str, exit: Value, out: &str, err: Value| json!({"kind":"ssh","target":t,"exit_status":exit,"stdout":out,"error":err,"error_kind": if err.is_null() { Value::Null } else { json!("auth") }});
+        let a = [
+            r("r1", json!(0), "hostname r1\nntp server 1\n", Value::Null),
+            r("r2", json!(0), "same\n", Value::Null),
+            r("r3", json!(0), "x\n", Value::Null),
+        ];
+        let b = [
+            r(
+                "r1",
+                json!(0),
+                "hostname r1\nntp server 2\nlogging on\n",
+                Value::Null,
+            ),
+            r("r2", json!(0), "same\n", Value::Null),
+            r("r3", Value::Null, "", json!("authentication failed")),
+        ];
+        let rep = compare("ssh", &a, &b);
+        assert_eq!(rep.unchanged, 1);
+        let r1: Vec<_> = rep.changes.iter().filter(|c| c.target == "r1").collect();
+        assert_eq!(r1.len(), 1);
+        assert_eq!(
+            (r1[0].change, r1[0].detail.as_str()),
+            ("output_changed", "+2 -1 lines")
+        );
+        assert!(rep.changes.iter().any(|c| c.target == "r3"
+            && c.change == "exit_changed"
+            && c.after.starts_with("failed")));
+    }
 
     fn ping(t: &str, alive: bool, avg: f64) -> Value {
         json!({"kind":"ping","target":t,"alive":alive,"rtt_ms": if alive { json!({"avg": avg}) } else { Value::Null },"error": if alive { Value::Null } else { json!("host unreachable") }})

@@ -32,7 +32,7 @@ fn spec() -> Value {
                 "get": {
                     "summary": "List runs, newest first",
                     "parameters": [
-                        {"name": "kind", "in": "query", "schema": {"enum": ["ping", "trace", "dns", "scan", "snmp"]}},
+                        {"name": "kind", "in": "query", "schema": {"enum": ["ping", "trace", "dns", "scan", "snmp", "ssh"]}},
                         {"name": "status", "in": "query", "schema": {"$ref": "#/components/schemas/Status"}},
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50, "minimum": 1, "maximum": 500}},
                         {"name": "offset", "in": "query", "schema": {"type": "integer", "default": 0}}
@@ -158,6 +158,29 @@ fn spec() -> Value {
                     "responses": {"101": {"description": "switching protocols"}, "401": error, "403": error}
                 }
             },
+            "/api/ssh/terminal": {
+                "get": {
+                    "summary": "WebSocket: an SSH terminal (shell on a PTY), recorded",
+                    "description": "First send `{\"type\":\"open\",\"target\":HOST,\"port\":22,\"user\":USER,\"password\":PW?,\"profile\":NAME?,\"jump\":\"[user@]host[:port]\"?,\"netns\":NS?,\"cols\":80,\"rows\":24}` (a profile with an SSH login gives user and secrets; the jump host is logged into with the same credentials). A host seen for the first time gets `{\"type\":\"host_key\",\"status\":\"unknown\",\"host\",\"algorithm\",\"fingerprint\"}`: answer `{\"type\":\"accept_host_key\",\"fingerprint\":FP}` to record it and go on, or close. A key that differs from the one on record is refused: `{\"type\":\"error\",\"code\":\"host_key_changed\",\"message\",\"host\",\"algorithm\",\"fingerprint\":NEW,\"known\":[{\"algorithm\",\"fingerprint\",\"file\",\"line\"}]}`; other failures are `{\"type\":\"error\",\"code\":\"auth|connect|timeout|host_key|key|protocol|bad_request|cancelled\",\"message\"}`, then the socket closes. Once logged in: `{\"type\":\"ready\",\"recording\":ID,\"host_key\":{\"algorithm\",\"fingerprint\",\"added\"},\"auth\",\"idle_timeout_s\"}`; then binary frames both ways are terminal bytes (keystrokes in, output out), `{\"type\":\"resize\",\"cols\",\"rows\"}` resizes the PTY, and the end is `{\"type\":\"closed\",\"reason\":\"exit|remote|client|idle\",\"status\":N|null}`. Every session's output and resizes are recorded as asciicast v2 (keystrokes are not). Upgrades whose Origin is not this server are refused with 403.",
+                    "responses": {"101": {"description": "switching protocols"}, "401": error, "403": error}
+                }
+            },
+            "/api/ssh/recordings": {
+                "get": {"summary": "Terminal recordings, newest first", "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50}}, {"name": "offset", "in": "query", "schema": {"type": "integer", "default": 0}}], "responses": {"200": {"description": "`{\"recordings\": [Recording], \"total\": N}`"}}}
+            },
+            "/api/ssh/recordings/{id}": {
+                "get": {"summary": "One recording's details", "parameters": [id_param("id")], "responses": {"200": {"description": "a Recording", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Recording"}}}}, "404": error}},
+                "delete": {"summary": "Delete a recording", "parameters": [id_param("id")], "responses": {"204": {"description": "deleted"}, "404": error}}
+            },
+            "/api/ssh/recordings/{id}/cast": {
+                "get": {"summary": "The recording as asciicast v2 (plays in asciinema)", "parameters": [id_param("id"), {"name": "download", "in": "query", "schema": {"type": "string"}, "description": "any value but 0: as an attachment"}], "responses": {"200": {"description": "asciicast v2", "content": {"application/x-asciicast": {}}}, "404": error}}
+            },
+            "/api/ssh/known-hosts": {
+                "get": {"summary": "The server's known_hosts entries (its own file; ~/.ssh/known_hosts is read, never listed or written)", "responses": {"200": {"description": "`{\"file\": PATH, \"entries\": [{\"hosts\", \"algorithm\", \"fingerprint\", \"marker\"?, \"line\"}]}`"}}}
+            },
+            "/api/ssh/known-hosts/{host}": {
+                "delete": {"summary": "Remove every entry of a host (how a changed key gets accepted again, on purpose)", "parameters": [{"name": "host", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "port", "in": "query", "schema": {"type": "integer", "default": 22}}], "responses": {"200": {"description": "`{\"removed\": N}`"}, "400": error, "404": error}}
+            },
             "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}}
         },
         "components": {
@@ -169,10 +192,10 @@ fn spec() -> Value {
                     "required": ["kind"],
                     "additionalProperties": false,
                     "properties": {
-                        "kind": {"enum": ["ping", "trace", "dns", "scan", "snmp"]},
+                        "kind": {"enum": ["ping", "trace", "dns", "scan", "snmp", "ssh"]},
                         "targets": {"type": "array", "items": {"type": "string"}, "description": "target expressions: addresses, names, CIDR, ranges"},
                         "targets_text": {"type": "string", "description": "the same as text: commas, spaces, newlines, # comments (give targets or targets_text)"},
-                        "options": {"oneOf": [{"$ref": "#/components/schemas/PingOptions"}, {"$ref": "#/components/schemas/TraceOptions"}, {"$ref": "#/components/schemas/DnsOptions"}, {"$ref": "#/components/schemas/ScanOptions"}, {"$ref": "#/components/schemas/SnmpOptions"}]},
+                        "options": {"oneOf": [{"$ref": "#/components/schemas/PingOptions"}, {"$ref": "#/components/schemas/TraceOptions"}, {"$ref": "#/components/schemas/DnsOptions"}, {"$ref": "#/components/schemas/ScanOptions"}, {"$ref": "#/components/schemas/SnmpOptions"}, {"$ref": "#/components/schemas/SshOptions"}]},
                         "net": {"$ref": "#/components/schemas/NetOptions"}
                     }
                 },
@@ -194,6 +217,23 @@ fn spec() -> Value {
                     "max_repetitions": {"type": "integer", "default": 25}, "concurrency": {"type": "integer", "default": 100},
                     "rate": {"$ref": "#/components/schemas/Duration", "description": "interfaces: poll twice this far apart for bit rates"},
                     "depth": {"type": "integer", "default": 2, "maximum": 16, "description": "topology: hops from the seeds"}
+                }},
+                "SshOptions": {"type": "object", "additionalProperties": false, "required": ["command"], "description": "One command on every target. Secrets (password, private_key, key_passphrase) are used, never stored or returned; better, name a credential profile with an SSH login. Host keys are checked against the server's known_hosts: an unknown key fails the device (error_kind host_key_unknown) unless accept_new_host_keys; a changed key always fails it (host_key_changed).", "properties": {
+                    "command": {"type": "string", "examples": ["show running-config"]}, "user": {"type": "string"}, "port": {"type": "integer", "default": 22},
+                    "password": {"type": "string", "writeOnly": true, "description": "tried as password, then as keyboard-interactive answer"},
+                    "private_key": {"type": "string", "writeOnly": true, "description": "OpenSSH or PEM private key text (ed25519, ECDSA, RSA)"}, "key_passphrase": {"type": "string", "writeOnly": true},
+                    "profile": {"type": "string", "description": "credential profile with an SSH login (fills user and secrets not given)"},
+                    "jump": {"type": "string", "description": "one jump host, [user@]host[:port], logged into with the same credentials"},
+                    "accept_new_host_keys": {"type": "boolean", "default": false},
+                    "timeout": {"$ref": "#/components/schemas/Duration", "description": "connect, and again key exchange + login (default 10s)"},
+                    "command_timeout": {"$ref": "#/components/schemas/Duration", "description": "default 60s"},
+                    "concurrency": {"type": "integer", "default": 100}, "max_output": {"type": "integer", "default": 4194304, "description": "bytes kept of each of stdout and stderr"}
+                }},
+                "Recording": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "target": {"type": "string"}, "port": {"type": "integer"}, "user": {"type": "string"}, "netns": {"type": ["string", "null"]},
+                    "started_at": {"type": "integer", "description": "ms since the epoch"}, "ended_at": {"type": ["integer", "null"], "description": "null while open"}, "duration_ms": {"type": ["integer", "null"]},
+                    "cols": {"type": "integer"}, "rows": {"type": "integer"}, "bytes": {"type": "integer"}, "truncated": {"type": "boolean", "description": "output past 64 MiB was not kept"},
+                    "end_reason": {"type": ["string", "null"], "enum": ["exit", "remote", "client", "idle", null]}
                 }},
                 "Profile": {"type": "object", "description": "a credential profile as listed: its settings and which secrets are set, never the secrets", "properties": {
                     "name": {"type": "string"},
@@ -221,13 +261,13 @@ fn spec() -> Value {
                 "Layout": {"type": "object", "additionalProperties": false, "required": ["positions"], "properties": {"positions": {"type": "object", "additionalProperties": {"type": "object", "required": ["x", "y"], "properties": {"x": {"type": "number"}, "y": {"type": "number"}}}, "description": "node positions by device id"}}},
                 "NetOptions": {"type": "object", "additionalProperties": false, "properties": {"netns": {"type": "string"}, "interface": {"type": "string"}, "source": {"type": "string"}, "family": {"enum": ["any", "v4", "v6"]}, "resolvers": {"type": "array", "items": {"type": "string", "examples": ["192.0.2.53:53"]}}}},
                 "Run": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "kind": {"enum": ["ping", "trace", "dns", "scan", "snmp"]}, "status": {"$ref": "#/components/schemas/Status"},
+                    "id": {"type": "integer"}, "kind": {"enum": ["ping", "trace", "dns", "scan", "snmp", "ssh"]}, "status": {"$ref": "#/components/schemas/Status"},
                     "created_at": {"type": "integer", "description": "ms since the epoch"}, "started_at": {"type": ["integer", "null"]}, "finished_at": {"type": ["integer", "null"]},
                     "targets_text": {"type": "string"}, "options": {"type": "object"}, "net": {"type": "object"}, "total": {"type": "integer"}, "done": {"type": "integer"},
                     "summary": {"type": ["object", "null"], "description": "the closing summary, as the CLI's summary line"}, "error": {"type": ["string", "null"]}, "source": {"enum": ["api", "cli"]}
                 }},
-                "Result": {"type": "object", "description": "exactly the CLI's NDJSON result objects (see README: kind, target, addr, error and the per-kind fields)", "required": ["kind", "target"], "properties": {"kind": {"enum": ["ping", "trace", "dns", "scan", "snmp"]}, "target": {"type": "string"}, "addr": {"type": ["string", "null"]}, "error": {"type": ["string", "null"]}}},
-                "Comparison": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}, "kind": {"type": "string"}, "unchanged": {"type": "integer"}, "changes": {"type": "array", "items": {"type": "object", "properties": {"target": {"type": "string"}, "change": {"enum": ["became_dead", "became_alive", "rtt_changed", "ports_opened", "ports_closed", "answers_changed", "rcode_changed", "path_changed", "reached_changed", "added", "removed"]}, "before": {"type": "string"}, "after": {"type": "string"}, "detail": {"type": "string"}}}}}}
+                "Result": {"type": "object", "description": "exactly the CLI's NDJSON result objects (see README: kind, target, addr, error and the per-kind fields)", "required": ["kind", "target"], "properties": {"kind": {"enum": ["ping", "trace", "dns", "scan", "snmp", "ssh"]}, "target": {"type": "string"}, "addr": {"type": ["string", "null"]}, "error": {"type": ["string", "null"]}}},
+                "Comparison": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}, "kind": {"type": "string"}, "unchanged": {"type": "integer"}, "changes": {"type": "array", "items": {"type": "object", "properties": {"target": {"type": "string"}, "change": {"enum": ["became_dead", "became_alive", "rtt_changed", "ports_opened", "ports_closed", "answers_changed", "rcode_changed", "path_changed", "reached_changed", "exit_changed", "output_changed", "added", "removed"]}, "before": {"type": "string"}, "after": {"type": "string"}, "detail": {"type": "string"}}}}}}
             }
         }
     })
@@ -254,6 +294,12 @@ mod tests {
             "/api/captures/{id}/packets",
             "/api/captures/{id}/packets/{no}",
             "/api/captures/{id}/pcapng",
+            "/api/ssh/terminal",
+            "/api/ssh/recordings",
+            "/api/ssh/recordings/{id}",
+            "/api/ssh/recordings/{id}/cast",
+            "/api/ssh/known-hosts",
+            "/api/ssh/known-hosts/{host}",
         ] {
             assert!(spec["paths"][route].is_object(), "{route} is documented");
         }

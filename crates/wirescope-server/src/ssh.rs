@@ -608,12 +608,12 @@ async fn recording_cast(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("application/x-asciicast"),
     );
-    if q.download.is_some_and(|d| d != "0") {
-        if let Ok(v) = header::HeaderValue::from_str(&format!(
+    if q.download.is_some_and(|d| d != "0")
+        && let Ok(v) = header::HeaderValue::from_str(&format!(
             "attachment; filename=\"wirescope-ssh-{id}.cast\""
-        )) {
-            h.insert(header::CONTENT_DISPOSITION, v);
-        }
+        ))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
 }

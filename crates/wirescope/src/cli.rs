@@ -473,7 +473,7 @@ tried, whatever the commands answered.";
 pub enum SshCmd {
     /// Run one command on every target at once; each device's output as its command ends.
     #[command(after_long_help = SSH_EXEC_HELP)]
-    Exec(SshExecArgs),
+    Exec(Box<SshExecArgs>),
     /// The known host keys: list them, or remove a host's entries (after a key changed).
     #[command(subcommand, name = "known-hosts")]
     KnownHosts(KnownHostsCmd),

@@ -367,7 +367,8 @@ fn snmp_version(v: &str) -> wirescope_probe::snmp::SnmpVersion {
 type Job = (TargetArgs, NetArgs, OutputArgs, ProbeOptions);
 
 /// `wirescope ssh exec`: the options of an SSH run, with the login from the flags or a profile.
-fn ssh_exec_command(a: cli::SshExecArgs) -> Result<Job, Failure> {
+fn ssh_exec_command(a: Box<cli::SshExecArgs>) -> Result<Job, Failure> {
+    let a = *a;
     use wirescope_probe::ssh::SshOptions;
     let env = |flag: &str, var: &str| {
         std::env::var(var)
