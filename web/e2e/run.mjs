@@ -5,9 +5,11 @@
 //
 // Env: WIRESCOPE_URL (dashboard, default http://127.0.0.1:7878), WIRESCOPE_TOKEN (access token,
 // optional), SCREENSHOT_DIR (default web/e2e/screenshots), CHROMIUM (default /usr/bin/chromium),
-// E2E_ONLY=traffic (only the traffic analyzer step), E2E_TIMEOUT_MS (whole run, default 120000), E2E_PING_RATE (packets/s of the ping run, default
+// E2E_ONLY=traffic or E2E_ONLY=ssh (only that step), E2E_TIMEOUT_MS (whole run, default 180000), E2E_PING_RATE (packets/s of the ping run, default
 // 200: 400 targets then take about 2 s, so rows can be seen arriving).
 // LAB_SNMP_COMMUNITY (the lab agents' community, default wslpublic as lab/lab.env sets it).
+// E2E_SSH_PASSWORD (the SSH step: the password of the lab's user wsl-pw, LAB_SSH_PW_PASSWORD in
+// lab/lab.env), E2E_SSH_NETNS (the namespace the SSH sessions go from, default wsl-c).
 // The SNMP steps need the server to have a credential store (WIRESCOPE_SECRET_STORE=file and
 // WIRESCOPE_SECRETS_PASSPHRASE, as scripts/e2e.sh gives it) and the lab's switches s1-s3.
 // Uses Debian's chromium through playwright-core; never downloads a browser.
@@ -23,10 +25,14 @@ const BASE = (process.env.WIRESCOPE_URL || 'http://127.0.0.1:7878').replace(/\/+
 const TOKEN = process.env.WIRESCOPE_TOKEN || '';
 const SHOTS = path.resolve(process.env.SCREENSHOT_DIR || path.join(here, 'screenshots'));
 const BROWSER = process.env.CHROMIUM || '/usr/bin/chromium';
-const TOTAL_MS = Number(process.env.E2E_TIMEOUT_MS || 120_000);
+const TOTAL_MS = Number(process.env.E2E_TIMEOUT_MS || 180_000);
 const PING_RATE = process.env.E2E_PING_RATE ?? '200';
-// E2E_ONLY=traffic runs only the traffic analyzer step (quick iteration on it)
+// E2E_ONLY=traffic or E2E_ONLY=ssh runs only that step (quick iteration on it)
 const ONLY = process.env.E2E_ONLY || '';
+if (ONLY && ONLY !== 'traffic' && ONLY !== 'ssh') {
+  console.error(`e2e: E2E_ONLY=${ONLY}: only "traffic" or "ssh"`);
+  process.exit(2);
+}
 
 const PING_TARGETS = '198.18.16.1-198.18.17.144';
 const PING_COUNT = 400;
@@ -42,6 +48,14 @@ const DRAG = { dx: 90, dy: 60 };
 // the traffic step: 20 pings to one lab host captured on eth0 with BPF icmp
 const CAPTURE_TARGET = '198.18.16.9';
 const CAPTURE_PINGS = 20;
+// the SSH step: the lab's sshd (wsl-ssh) as the password user, and three of its 200 addresses
+const SSH_HOST = '198.18.0.122';
+const SSH_USER = 'wsl-pw';
+const SSH_PASSWORD = process.env.E2E_SSH_PASSWORD || '';
+const SSH_NETNS = process.env.E2E_SSH_NETNS || 'wsl-c';
+const SSH_RUN_TARGETS = '198.18.40.1-3';
+const SSH_RUN_ADDRS = ['198.18.40.1', '198.18.40.2', '198.18.40.3'];
+const SSH_RUN_COMMAND = 'echo $SSH_CONNECTION';
 
 const started = Date.now();
 const log = (msg) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
@@ -130,17 +144,23 @@ async function pickProfiles(names) {
 /**
  * Fills the New-run form and submits; returns the new run's id once its page shows. Options are
  * set in order (an SNMP operation first: it decides which fields show); selects are selected,
- * `profiles` are picked.
+ * `profiles` are picked, `true` ticks a checkbox; `net` options go in the network section.
  */
-async function startRun(kind, targets, options = {}) {
+async function startRun(kind, targets, options = {}, net = {}) {
   await page.goto(url('#/new'));
   await page.click(`[data-testid="kind-${kind}"]`);
   await page.fill('[data-testid="targets"]', targets);
   for (const [name, value] of Object.entries(options)) {
     const field = `[data-field="options.${name}"]`;
     if (name === 'profiles') await pickProfiles(value);
+    else if (value === true) await page.check(`${field} input[type="checkbox"]`);
     else if (await page.locator(`${field} select`).count()) await page.selectOption(`${field} select`, String(value));
     else await page.fill(`${field} input`, String(value));
+  }
+  for (const [name, value] of Object.entries(net)) {
+    const field = `[data-field="net.${name}"] input`;
+    if (!(await page.locator(field).count())) await page.click('button[aria-expanded="false"]:has-text("network")');
+    await page.fill(field, String(value));
   }
   if (kind === 'ping') await shot('new-run.png');
   await page.click('[data-testid="submit"]');
@@ -414,6 +434,189 @@ async function trafficStep() {
   log(`uploaded ${file.length} bytes: file session #${up.id} with ${up.frames} frames, ${up.count} rows`);
 }
 
+/** The text of the terminal in `scope` as its rows show it (xterm's DOM renderer), one line per row. */
+function screenLines(scope) {
+  const rows = document.querySelector(`${scope} .xterm-rows`);
+  if (!rows) return null;
+  return [...rows.children].map((r) => (r.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd());
+}
+
+/** Polls the screen of the terminal in `scope` until pred(lines) gives a value; fails with the screen. */
+async function waitScreen(scope, what, pred, timeout = 15_000) {
+  const until = Date.now() + timeout;
+  let lines = null;
+  for (;;) {
+    lines = await page.evaluate(screenLines, scope);
+    const v = lines && pred(lines);
+    if (v) return v;
+    const err = await page.evaluate(() => document.querySelector('[data-testid="terminal-error"], [data-testid="hostkey-changed"]')?.textContent?.trim() ?? null);
+    if (err && scope.includes('terminal')) fail(`${what}: the terminal shows an error: ${err}`);
+    if (Date.now() > until) fail(`timed out after ${timeout / 1000} s waiting for ${what}; the screen:\n${(lines ?? []).filter(Boolean).join('\n')}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+const TERM = '[data-testid="terminal-tab"]';
+const SIZE_LINE = /^(\d+) (\d+)$/;
+
+/** Types a command line into the terminal (real key presses; Enter sends a carriage return). */
+async function typeLine(text) {
+  await page.keyboard.type(text, { delay: 10 });
+  await page.keyboard.press('Enter');
+}
+
+/** Runs `stty size` in the terminal; answers [rows, cols] as the remote tty sees them. */
+async function sttySize() {
+  const before = await page.evaluate(screenLines, TERM);
+  const seen = before.filter((l) => SIZE_LINE.test(l)).length;
+  await typeLine('stty size');
+  const line = await waitScreen(TERM, 'the answer of stty size', (lines) => {
+    const sizes = lines.filter((l) => SIZE_LINE.test(l));
+    return sizes.length > seen ? sizes[sizes.length - 1] : null;
+  });
+  const [, rows, cols] = SIZE_LINE.exec(line);
+  return [Number(rows), Number(cols)];
+}
+
+/**
+ * SSH: a terminal to the lab's sshd with a password (the host-key prompt accepted, `echo
+ * hello`, `stty size` before and after the window shrinks, `exit`), its recording replayed at
+ * once; then an ssh run on three addresses from the New-run form (three rows, exit 0) and its
+ * Diff tab (the outputs differ by address).
+ */
+async function sshStep() {
+  if (!SSH_PASSWORD) fail('E2E_SSH_PASSWORD is not set: give it the password of the lab user wsl-pw (LAB_SSH_PW_PASSWORD in lab/lab.env)');
+  const viewport = page.viewportSize();
+
+  // a terminal, with the password
+  await page.goto(url('#/terminal'));
+  await page.waitForSelector('[data-testid="connect-form"]');
+  await page.fill('[data-testid="t-target"]', SSH_HOST);
+  await page.fill('[data-testid="t-user"]', SSH_USER);
+  await page.fill('[data-testid="t-password"]', SSH_PASSWORD);
+  await page.fill('[data-testid="t-netns"]', SSH_NETNS);
+  await page.click('[data-testid="t-connect"]');
+  const first = await waitFor(
+    'the host-key prompt',
+    (sel) => {
+      const tab = document.querySelector(sel);
+      const err = document.querySelector('[data-testid="terminal-error"], [data-testid="hostkey-changed"]');
+      if (err) return { error: err.textContent.replace(/\s+/g, ' ').trim() };
+      const fp = document.querySelector('[data-testid="hostkey-prompt"] [data-testid="hostkey-fingerprint"]');
+      if (fp) return { fingerprint: fp.textContent.trim(), text: document.querySelector('[data-testid="hostkey-prompt"]').textContent.replace(/\s+/g, ' ') };
+      return tab?.getAttribute('data-phase') === 'ready' ? { ready: true } : null;
+    },
+    TERM,
+    20_000,
+  );
+  if (first.error) fail(`the terminal did not connect: ${first.error}`);
+  if (first.ready) fail(`the session was ready without a host-key prompt: the key of ${SSH_HOST} was already trusted (the server's known_hosts should start empty)`);
+  if (!/^SHA256:[A-Za-z0-9+/]{43}$/.test(first.fingerprint)) fail(`the prompt shows "${first.fingerprint}", not a SHA256 fingerprint`);
+  if (!first.text.includes(SSH_HOST) || !/can't be established/.test(first.text)) fail(`the prompt reads: ${first.text}`);
+  log(`host-key prompt for ${SSH_HOST}: ${first.fingerprint}`);
+  await shot('ssh-hostkey.png');
+  await page.click('[data-testid="hostkey-accept"]');
+  await page.waitForSelector(`${TERM}[data-phase="ready"]`, { timeout: 20_000 });
+  await waitScreen(TERM, 'a shell prompt', (lines) => lines.some((l) => /[$#]$/.test(l)));
+  await assertNoSecret(SSH_PASSWORD, 'the terminal view');
+  log('session ready, shell prompt shown');
+
+  // echo hello: "hello" on its own output line
+  await page.click('[data-testid="terminal-screen"]');
+  await typeLine('echo hello');
+  await waitScreen(TERM, '"hello" on its own line', (lines) => lines.some((l) => l.trim() === 'hello'));
+  log('echo hello answered hello');
+
+  // stty size, then a smaller window, then stty size again: the remote tty follows the window
+  const [rows1, cols1] = await sttySize();
+  const shown1 = await page.$$eval(`${TERM} .xterm-rows > div`, (d) => d.length);
+  if (rows1 !== shown1) fail(`stty size says ${rows1} rows, the terminal shows ${shown1}`);
+  await page.setViewportSize({ width: 960, height: 600 });
+  await waitFor(
+    'the terminal to fit the smaller window',
+    ([sel, n]) => document.querySelectorAll(`${sel} .xterm-rows > div`).length !== n,
+    [TERM, shown1],
+    10_000,
+  );
+  await page.waitForTimeout(300);
+  const [rows2, cols2] = await sttySize();
+  const shown2 = await page.$$eval(`${TERM} .xterm-rows > div`, (d) => d.length);
+  if (rows2 === rows1 || cols2 === cols1) fail(`stty size gave ${rows1} ${cols1} before and ${rows2} ${cols2} after the window shrank`);
+  if (rows2 !== shown2) fail(`after the resize stty size says ${rows2} rows, the terminal shows ${shown2}`);
+  log(`stty size: ${rows1}x${cols1} at ${viewport.width}x${viewport.height}, ${rows2}x${cols2} at 960x600`);
+  await shot('ssh-terminal.png');
+  await page.setViewportSize(viewport);
+
+  // exit: the session closes, the tab stays (read-only) with Reconnect
+  await typeLine('exit');
+  await page.waitForSelector(`${TERM}[data-phase="closed"]`, { timeout: 15_000 });
+  await waitScreen(TERM, 'the closed message', (lines) => lines.some((l) => l.includes('[session closed: exit]')));
+  if (!(await page.locator('[data-testid="terminal-reconnect"]').count())) fail('the closed session offers no Reconnect');
+  const recording = Number(await page.getAttribute(TERM, 'data-recording'));
+  log(`session closed (exit); recording #${recording}`);
+
+  // the recording, newest first, played at once
+  await page.goto(url('#/recordings'));
+  await page.waitForSelector('[data-testid="recording-row"]');
+  const newest = Number(await page.getAttribute('[data-testid="recording-row"] >> nth=0', 'data-id'));
+  if (recording && newest !== recording) fail(`the newest recording is #${newest}, the session's was #${recording}`);
+  await page.click('[data-testid="recording-row"] >> nth=0 >> [data-testid="recording-play"]');
+  await page.waitForSelector('[data-testid="player"][data-state="paused"]', { timeout: 15_000 });
+  await page.selectOption('[data-testid="player-speed"]', 'instant');
+  await page.click('[data-testid="player-play"]');
+  await page.waitForSelector('[data-testid="player"][data-state="ended"]', { timeout: 10_000 });
+  await waitScreen('[data-testid="player-screen"]', '"hello" in the replay', (lines) => lines.some((l) => l.trim() === 'hello'), 5_000);
+  log(`recording #${newest} replayed: hello`);
+  await shot('ssh-recording.png');
+
+  // an ssh run from the form: three devices, exit 0, their outputs diffed
+  const runId = await startRun(
+    'ssh',
+    SSH_RUN_TARGETS,
+    { command: SSH_RUN_COMMAND, user: SSH_USER, password: SSH_PASSWORD, accept_new_host_keys: true },
+    { netns: SSH_NETNS },
+  );
+  await waitFinished(`ssh run #${runId}`, SSH_RUN_ADDRS.length);
+  const rows = await page.$$eval('[data-testid="result-row"]', (rs) =>
+    rs.map((r) => [...r.querySelectorAll('[role="gridcell"]')].map((c) => c.textContent.trim())),
+  );
+  if (rows.length !== SSH_RUN_ADDRS.length) fail(`the ssh run shows ${rows.length} rows, expected ${SSH_RUN_ADDRS.length}`);
+  for (const r of rows) {
+    if (r[2] !== '0') fail(`${r[0]} exited "${r[2]}" (${r[4]}), expected 0`);
+    if (!r[4].includes(` ${r[0]} 22`)) fail(`${r[0]}: SSH_CONNECTION reads "${r[4]}", expected the device's own address and port`);
+  }
+  await assertNoSecret(SSH_PASSWORD, 'the ssh run page');
+  log(`ssh run #${runId}: ${rows.map((r) => `${r[0]} exit ${r[2]}`).join(', ')}`);
+  await shot('ssh-run.png');
+
+  await page.click('[data-testid="tab-diff"]');
+  const diff = await waitFor(
+    'the diff across devices',
+    () => {
+      const d = document.querySelector('[data-testid="ssh-diff"]');
+      if (!d || !d.getAttribute('data-base')) return null;
+      return {
+        hash: location.hash,
+        base: d.getAttribute('data-base'),
+        groups: Number(d.getAttribute('data-groups')),
+        same: Number(document.querySelector('[data-testid="diff-same"]')?.getAttribute('data-count')),
+        removed: [...document.querySelectorAll('[data-testid="unified-diff"] .line.del')].map((l) => l.textContent),
+        added: [...document.querySelectorAll('[data-testid="unified-diff"] .line.add')].map((l) => l.textContent),
+      };
+    },
+    undefined,
+    10_000,
+  );
+  if (diff.hash !== `#/runs/${runId}/diff`) fail(`the Diff tab opened ${diff.hash}`);
+  if (diff.groups !== SSH_RUN_ADDRS.length - 1 || diff.same !== 0)
+    fail(`the diff shows ${diff.groups} other outputs and ${diff.same} devices like the base, expected ${SSH_RUN_ADDRS.length - 1} and 0`);
+  const others = SSH_RUN_ADDRS.filter((a) => a !== diff.base);
+  if (!diff.removed.some((l) => l.includes(` ${diff.base} 22`)) || !others.every((a) => diff.added.some((l) => l.includes(` ${a} 22`))))
+    fail(`the diff against ${diff.base} does not show the addresses changing: -${diff.removed.join(' | ')} +${diff.added.join(' | ')}`);
+  log(`diff across devices: base ${diff.base}, ${diff.groups} other outputs`);
+  await shot('ssh-diff.png');
+}
+
 async function main() {
   mkdirSync(SHOTS, { recursive: true });
   log(`dashboard ${BASE}, browser ${BROWSER}, screenshots in ${SHOTS}`);
@@ -446,8 +649,8 @@ async function main() {
   if (!res || !res.ok()) fail(`GET ${BASE}/ answered ${res ? res.status() : 'nothing'}`);
   await page.waitForSelector('[data-testid="new-run"]');
 
-  if (ONLY === 'traffic') {
-    await trafficStep();
+  if (ONLY) {
+    await (ONLY === 'ssh' ? sshStep() : trafficStep());
     if (pageErrors.length) fail(`the page threw ${pageErrors.length} error(s): ${pageErrors.join(' | ')}`);
     return;
   }
@@ -651,7 +854,10 @@ async function main() {
   // 7. traffic analyzer: capture, packet list, filters, a frame's detail, upload
   await trafficStep();
 
-  // 8. theme: dark by the system preference, toggled to light, remembered after a reload
+  // 8. SSH: a terminal (host key, echo, resize, exit), its recording, an ssh run and its diff
+  await sshStep();
+
+  // 9. theme: dark by the system preference, toggled to light, remembered after a reload
   const theme = () => document.documentElement.dataset.theme;
   const before = await page.evaluate(theme);
   if (before !== 'dark') fail(`the page should follow the dark system preference, theme is "${before}"`);
@@ -673,8 +879,8 @@ main()
   .then(async () => {
     clearTimeout(watchdog);
     await cleanup();
-    log(ONLY ? `e2e passed: ${ONLY} only` : 'e2e passed: 8 steps, 13 screenshots');
-    console.log(ONLY ? '1 passed, 0 failed' : '8 passed, 0 failed');
+    log(ONLY ? `e2e passed: ${ONLY} only` : 'e2e passed: 9 steps, 18 screenshots');
+    console.log(ONLY ? '1 passed, 0 failed' : '9 passed, 0 failed');
     process.exit(0);
   })
   .catch(async (e) => {
