@@ -511,7 +511,11 @@ impl Printer {
         } else {
             s.targets
         };
-        let what = if n == 1 { what.trim_end_matches('s') } else { what };
+        let what = if n == 1 {
+            what.trim_end_matches('s')
+        } else {
+            what
+        };
         format!("{n} {what}: {counts} in {took}{cancelled}")
     }
 

@@ -1528,3 +1528,114 @@ fn ssh_terminal_recordings_and_host_keys_over_the_api() {
         }
     });
 }
+
+#[test]
+fn ssh_runs_with_a_profile_and_with_inline_secrets() {
+    if !lab_up() {
+        return;
+    }
+    let env = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../lab/lab.env"),
+    )
+    .unwrap_or_default();
+    let var = |k: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("lab.env has no {k}"))
+            .to_string()
+    };
+    let server = Server::start_env(
+        "sshruns",
+        &[],
+        &[
+            ("WIRESCOPE_SECRET_STORE", "file"),
+            ("WIRESCOPE_SECRETS_PASSPHRASE", "api ssh passphrase"),
+        ],
+    );
+    let key = std::fs::read_to_string(format!("{}/id_ed25519", var("LAB_SSH_KEY_DIR")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, saved) = server.json(
+        "PUT",
+        "/api/creds/lab-ssh",
+        Some(json!({"ssh_user": var("LAB_SSH_KEY_USER"), "ssh_private_key": key})),
+    );
+    assert_eq!(status, 200, "{saved}");
+    // bad bodies name their field
+    for (options, field) in [
+        (json!({"user": "u", "password": "p"}), "options"),
+        (
+            json!({"command": "true", "profile": "no-such"}),
+            "options.profile",
+        ),
+        (
+            json!({"command": "true", "user": "u", "password": "p", "jump": "h:0"}),
+            "options",
+        ),
+        (json!({"command": "true", "bogus": 1}), "options.bogus"),
+    ] {
+        let body = json!({"kind": "ssh", "targets_text": var("LAB_SSH_V4"), "options": options, "net": {"netns": "wsl-c"}});
+        let (status, err) = server.json("POST", "/api/runs", Some(body));
+        assert_eq!((status, err["field"].as_str()), (400, Some(field)), "{err}");
+    }
+    // ten addresses no other test uses, the login from the profile
+    let body = json!({"kind": "ssh", "targets_text": "198.18.40.151-198.18.40.160",
+        "options": {"command": "echo $SSH_CONNECTION", "profile": "lab-ssh", "accept_new_host_keys": true},
+        "net": {"netns": "wsl-c"}});
+    let (status, created) = server.json("POST", "/api/runs", Some(body));
+    assert_eq!(status, 201, "{created}");
+    let run = server.wait(created["id"].as_i64().unwrap_or(-1), 60);
+    assert_eq!(run["status"], "finished", "{run}");
+    assert_eq!(run["summary"]["succeeded"], 10, "{run}");
+    for r in run["results"].as_array().into_iter().flatten() {
+        assert_eq!(
+            (r["kind"].as_str(), r["auth"].as_str()),
+            (Some("ssh"), Some("publickey"))
+        );
+        let t = r["target"].as_str().unwrap_or_default();
+        assert!(
+            r["stdout"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_end()
+                .ends_with(&format!("{t} 22")),
+            "{r}"
+        );
+    }
+    assert_eq!(run["options"]["profile"], "lab-ssh");
+
+    // inline password: used, never stored or returned; a wrong one fails each device as auth
+    let pw = var("LAB_SSH_PW_PASSWORD");
+    let run_with = |password: &str| {
+        let body = json!({"kind": "ssh", "targets_text": var("LAB_SSH_V4"),
+            "options": {"command": "id -un", "user": var("LAB_SSH_PW_USER"), "password": password, "accept_new_host_keys": true},
+            "net": {"netns": "wsl-c"}});
+        let (status, created) = server.json("POST", "/api/runs", Some(body));
+        assert_eq!(status, 201, "{created}");
+        server.wait(created["id"].as_i64().unwrap_or(-1), 60)
+    };
+    let good = run_with(&pw);
+    assert_eq!(
+        good["results"][0]["stdout"],
+        format!("{}\n", var("LAB_SSH_PW_USER")),
+        "{good}"
+    );
+    assert!(good["options"].get("password").is_none(), "{good}");
+    let bad = run_with("wrong-password");
+    assert_eq!(bad["results"][0]["error_kind"], "auth", "{bad}");
+    // comparing the two: the device's exit changed
+    let (a, b) = (
+        good["id"].as_i64().unwrap_or(-1),
+        bad["id"].as_i64().unwrap_or(-1),
+    );
+    let (status, cmp) = server.json("GET", &format!("/api/runs/{a}/compare/{b}"), None);
+    assert_eq!(status, 200, "{cmp}");
+    assert_eq!(cmp["changes"][0]["change"], "exit_changed", "{cmp}");
+    // no secret in anything the server wrote
+    let written = everything_under(&server.dir);
+    let key_body = key.lines().nth(1).unwrap_or_default();
+    assert!(
+        !key_body.is_empty() && !written.contains(key_body),
+        "the private key leaked"
+    );
+    assert!(!written.contains(&pw), "the password leaked");
+}
