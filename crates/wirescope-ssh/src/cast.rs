@@ -227,6 +227,51 @@ mod tests {
     }
 
     #[test]
+    fn junk_recordings_are_errors_not_panics() {
+        let mut x: u64 = 0x0a5c_11ca_57;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let pieces = [
+            "{\"version\":2,\"width\":80,\"height\":24,\"timestamp\":0}",
+            "\n",
+            "[",
+            "]",
+            "0.5",
+            ",",
+            "\"o\"",
+            "\"r\"",
+            "\"80x24\"",
+            "null",
+            "-1",
+            "1e999",
+            "{",
+            "}",
+            "\"",
+            "\\u0000",
+        ];
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(next() % 16) {
+                text.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            }
+            if let Ok((_, ev)) = parse(&text) {
+                let _ = output_text(&ev);
+            }
+        }
+        let mut r = Recorder::new(80, 24, None, 1 << 16);
+        for _ in 0..2_000 {
+            let chunk: Vec<u8> = (0..(next() % 9)).map(|_| (next() % 256) as u8).collect();
+            r.output(&chunk);
+        }
+        let text = String::from_utf8(r.finish()).expect("always UTF-8");
+        assert!(parse(&text).is_ok());
+    }
+
+    #[test]
     fn bad_recordings_name_the_line() {
         assert_eq!(parse("").expect_err("empty").line, 1);
         let e = parse("{\"version\":1,\"width\":1,\"height\":1,\"timestamp\":0}").expect_err("v1");

@@ -500,6 +500,54 @@ mod tests {
     }
 
     #[test]
+    fn deterministic_junk_never_panics() {
+        // xorshift bytes shaped like known_hosts lines: fields, markers, hashes, base64
+        let mut x: u64 = 0x5753_5753_1234_5678;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let pieces = [
+            "|1|",
+            "@revoked",
+            "@cert-authority",
+            "ssh-ed25519",
+            "AAAAC3NzaC1lZDI1NTE5",
+            "*",
+            "!",
+            ",",
+            "[",
+            "]:",
+            " ",
+            "\t",
+            "=",
+            "h",
+            "\u{0}",
+            "é",
+        ];
+        let key = key(K1);
+        for _ in 0..20_000 {
+            let mut line = String::new();
+            for _ in 0..(next() % 12) {
+                line.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            }
+            if let Some(l) = parse_line(&line) {
+                let _ = hosts_match(l.hosts, "h");
+            }
+            let _ = hosts_match(&line, "[h]:22");
+            let _ = glob(&line, "host.lab.test");
+        }
+        let kh = store(
+            "junkfile",
+            &String::from_utf8_lossy(&(0..4096).map(|_| (next() % 256) as u8).collect::<Vec<_>>()),
+            None,
+        );
+        assert!(kh.check("h", 22, &key).is_ok());
+    }
+
+    #[test]
     fn junk_lines_are_skipped() {
         let kh = store(
             "junk",
