@@ -525,7 +525,24 @@ fn token_is_required_when_set() {
             tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/api/ws?token=s3cret"))
                 .await;
         assert!(ok.is_ok());
+        // the SSH terminal and recordings follow the same rule
+        let denied =
+            tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/api/ssh/terminal"))
+                .await;
+        assert!(denied.is_err(), "a terminal without the token is refused");
+        let ok = tokio_tungstenite::connect_async(format!(
+            "ws://127.0.0.1:{port}/api/ssh/terminal?token=s3cret"
+        ))
+        .await;
+        assert!(ok.is_ok());
     });
+    let (status, _) = server.request(
+        "GET",
+        "/api/ssh/recordings",
+        None,
+        &[("Authorization", "Bearer wrong")],
+    );
+    assert_eq!(status, 401);
 }
 
 #[test]
