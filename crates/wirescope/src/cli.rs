@@ -24,7 +24,7 @@ Examples:
 Exit status: 0 when the run completed (dead targets included), 1 on a runtime failure,
 2 on a usage error, 130 when interrupted (what finished is printed, then the summary).";
 
-/// wirescope: ping, traceroute, DNS and port scans over thousands of targets, streamed as they finish.
+/// wirescope: ping, traceroute, DNS, port scans, SNMP and SSH over thousands of targets, streamed as they finish.
 #[derive(Debug, Parser)]
 #[command(name = "wirescope", version, about, after_long_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
