@@ -434,6 +434,9 @@ async function trafficStep() {
   log(`uploaded ${file.length} bytes: file session #${up.id} with ${up.frames} frames, ${up.count} rows`);
 }
 
+const TERM = '[data-testid="terminal-tab"]';
+const SIZE_LINE = /^(\d+) (\d+)$/;
+
 /** The text of the terminal in `scope` as its rows show it (xterm's DOM renderer), one line per row. */
 function screenLines(scope) {
   const rows = document.querySelector(`${scope} .xterm-rows`);
@@ -449,15 +452,14 @@ async function waitScreen(scope, what, pred, timeout = 15_000) {
     lines = await page.evaluate(screenLines, scope);
     const v = lines && pred(lines);
     if (v) return v;
-    const err = await page.evaluate(() => document.querySelector('[data-testid="terminal-error"], [data-testid="hostkey-changed"]')?.textContent?.trim() ?? null);
-    if (err && scope.includes('terminal')) fail(`${what}: the terminal shows an error: ${err}`);
+    if (scope === TERM) {
+      const err = await page.evaluate(() => document.querySelector('[data-testid="terminal-error"], [data-testid="hostkey-changed"]')?.textContent?.trim() ?? null);
+      if (err) fail(`${what}: the terminal shows an error: ${err}`);
+    }
     if (Date.now() > until) fail(`timed out after ${timeout / 1000} s waiting for ${what}; the screen:\n${(lines ?? []).filter(Boolean).join('\n')}`);
     await page.waitForTimeout(50);
   }
 }
-
-const TERM = '[data-testid="terminal-tab"]';
-const SIZE_LINE = /^(\d+) (\d+)$/;
 
 /** Types a command line into the terminal (real key presses; Enter sends a carriage return). */
 async function typeLine(text) {

@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn junk_recordings_are_errors_not_panics() {
-        let mut x: u64 = 0x0a5c_11ca_57;
+        let mut x: u64 = 0x000a_5c11_ca57;
         let mut next = || {
             x ^= x << 13;
             x ^= x >> 7;

@@ -5,16 +5,79 @@
 use hmac::{Hmac, KeyInit, Mac};
 use russh::keys::ssh_key::{Algorithm, HashAlg, PublicKey};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The host-key files to consult: `own` is written when a key is accepted; `extra` files are
-/// only read.
+/// only read. The files are parsed once and indexed by host; they are read again when one
+/// changes on disk, and keys this store adds go straight into the index, so a batch over
+/// thousands of devices does not re-read a growing file per device.
 #[derive(Debug, Clone)]
 pub struct KnownHosts {
     own: PathBuf,
     extra: Vec<PathBuf>,
+    cache: Arc<Mutex<Option<Index>>>,
+}
+
+/// A parsed entry with where it came from.
+#[derive(Debug, Clone)]
+struct Parsed {
+    marker: Option<Marker>,
+    hosts: String,
+    key: PublicKey,
+    file: PathBuf,
+    line: usize,
+}
+
+/// Every entry of the files: plain host names indexed, patterns and hashed names scanned.
+#[derive(Debug, Default)]
+struct Index {
+    /// Size and modification time of each file (own first) when it was read; `None`: missing.
+    stamps: Vec<Option<(u64, std::time::SystemTime)>>,
+    entries: Vec<Parsed>,
+    exact: HashMap<String, Vec<usize>>,
+    scanned: Vec<usize>,
+    /// Lines in the own file, for the line numbers of entries added here.
+    own_lines: usize,
+}
+
+impl Index {
+    fn push(&mut self, p: Parsed) {
+        let i = self.entries.len();
+        let plain = !p.hosts.starts_with('|') && !p.hosts.contains(['*', '?', '!']);
+        if plain {
+            for h in p.hosts.split(',') {
+                self.exact
+                    .entry(h.to_ascii_lowercase())
+                    .or_default()
+                    .push(i);
+            }
+        } else {
+            self.scanned.push(i);
+        }
+        self.entries.push(p);
+    }
+
+    fn matching(&self, pattern: &str) -> Vec<&Parsed> {
+        let mut idx: Vec<usize> = self.exact.get(pattern).cloned().unwrap_or_default();
+        idx.extend(
+            self.scanned
+                .iter()
+                .copied()
+                .filter(|&i| hosts_match(&self.entries[i].hosts, pattern)),
+        );
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter().map(|i| &self.entries[i]).collect()
+    }
+}
+
+fn stamp(path: &Path) -> Option<(u64, std::time::SystemTime)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()?))
 }
 
 /// One entry that matched a host.
@@ -201,6 +264,72 @@ impl KnownHosts {
         KnownHosts {
             own: own.into(),
             extra,
+            cache: Arc::default(),
+        }
+    }
+
+    fn files(&self) -> impl Iterator<Item = &PathBuf> {
+        std::iter::once(&self.own).chain(self.extra.iter())
+    }
+
+    /// The index, read again if a file changed since.
+    fn index(&self) -> Result<std::sync::MutexGuard<'_, Option<Index>>, KnownHostsError> {
+        let mut guard = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let stamps: Vec<_> = self.files().map(|p| stamp(p)).collect();
+        if guard.as_ref().is_none_or(|ix| ix.stamps != stamps) {
+            let mut ix = Index {
+                stamps,
+                ..Index::default()
+            };
+            for (n, path) in self.files().enumerate() {
+                let text = self.read(path)?;
+                if n == 0 {
+                    ix.own_lines = text.lines().count();
+                }
+                for (i, raw) in text.lines().enumerate() {
+                    if let Some(l) = parse_line(raw) {
+                        ix.push(Parsed {
+                            marker: l.marker,
+                            hosts: l.hosts.to_string(),
+                            key: l.key,
+                            file: path.clone(),
+                            line: i + 1,
+                        });
+                    }
+                }
+            }
+            *guard = Some(ix);
+        }
+        Ok(guard)
+    }
+
+    fn verdict(ix: &Index, pattern: &str, key: &PublicKey) -> Verdict {
+        let mut others = Vec::new();
+        let mut known = None;
+        for p in ix.matching(pattern) {
+            if p.marker == Some(Marker::CertAuthority) {
+                continue;
+            }
+            let entry = KnownKey {
+                algorithm: p.key.algorithm().to_string(),
+                fingerprint: fingerprint(&p.key),
+                file: p.file.clone(),
+                line: p.line,
+            };
+            match (p.marker, same_key(&p.key, key)) {
+                (Some(Marker::Revoked), true) => return Verdict::Revoked(entry),
+                (Some(_), _) => {}
+                (None, true) => known = known.or(Some(entry)),
+                (None, false) => others.push(entry),
+            }
+        }
+        match known {
+            Some(k) => Verdict::Known(k),
+            None if others.is_empty() => Verdict::Unknown,
+            None => Verdict::Changed { known: others },
         }
     }
 
@@ -231,51 +360,28 @@ impl KnownHosts {
         port: u16,
         key: &PublicKey,
     ) -> Result<Verdict, KnownHostsError> {
-        let pattern = host_pattern(host, port);
-        let mut others = Vec::new();
-        let mut known = None;
-        for path in std::iter::once(&self.own).chain(self.extra.iter()) {
-            let text = self.read(path)?;
-            for (i, raw) in text.lines().enumerate() {
-                let Some(l) = parse_line(raw) else { continue };
-                if l.marker == Some(Marker::CertAuthority) || !hosts_match(l.hosts, &pattern) {
-                    continue;
-                }
-                let entry = KnownKey {
-                    algorithm: l.key.algorithm().to_string(),
-                    fingerprint: fingerprint(&l.key),
-                    file: path.clone(),
-                    line: i + 1,
-                };
-                match (l.marker, same_key(&l.key, key)) {
-                    (Some(Marker::Revoked), true) => return Ok(Verdict::Revoked(entry)),
-                    (Some(_), _) => {}
-                    (None, true) => known = known.or(Some(entry)),
-                    (None, false) => others.push(entry),
-                }
-            }
-        }
-        Ok(match known {
-            Some(k) => Verdict::Known(k),
-            None if others.is_empty() => Verdict::Unknown,
-            None => Verdict::Changed { known: others },
-        })
+        let guard = self.index()?;
+        let ix = guard
+            .as_ref()
+            .ok_or_else(|| self.io(&self.own, std::io::Error::other("no index")))?;
+        Ok(Self::verdict(ix, &host_pattern(host, port), key))
     }
 
     /// The key algorithms the files know for a host, so the connection can ask for those first
     /// (as OpenSSH does) and a host holding several keys is not taken for a changed one.
     pub fn algorithms(&self, host: &str, port: u16) -> Vec<Algorithm> {
-        let pattern = host_pattern(host, port);
+        let Ok(guard) = self.index() else {
+            return Vec::new();
+        };
         let mut out: Vec<Algorithm> = Vec::new();
-        for path in std::iter::once(&self.own).chain(self.extra.iter()) {
-            let Ok(text) = self.read(path) else { continue };
-            for l in text.lines().filter_map(parse_line) {
-                if l.marker.is_none() && hosts_match(l.hosts, &pattern) {
-                    let a = l.key.algorithm();
-                    if !out.contains(&a) {
-                        out.push(a);
-                    }
-                }
+        for p in guard
+            .as_ref()
+            .map(|ix| ix.matching(&host_pattern(host, port)))
+            .unwrap_or_default()
+        {
+            let a = p.key.algorithm();
+            if p.marker.is_none() && !out.contains(&a) {
+                out.push(a);
             }
         }
         out
@@ -284,7 +390,13 @@ impl KnownHosts {
     /// Records a key for a host in the own file. Refused when the files know the host with a
     /// different key: a changed key is never written over.
     pub fn add(&self, host: &str, port: u16, key: &PublicKey) -> Result<(), KnownHostsError> {
-        match self.check(host, port, key)? {
+        // The index stays locked from the check to the write: one process never appends a host twice.
+        let mut guard = self.index()?;
+        let verdict = match guard.as_ref() {
+            Some(ix) => Self::verdict(ix, &host_pattern(host, port), key),
+            None => Verdict::Unknown,
+        };
+        match verdict {
             Verdict::Known(_) => return Ok(()),
             Verdict::Unknown => {}
             Verdict::Changed { known } => {
@@ -316,17 +428,60 @@ impl KnownHosts {
         }
         let mut f = std::fs::OpenOptions::new()
             .create(true)
+            .read(true)
             .append(true)
             .open(&self.own)
             .map_err(|e| self.io(&self.own, e))?;
         lock(&f, &self.own)?;
+        // A file whose last line has no newline (edited by hand) gets one first.
+        let len = f.metadata().map_err(|e| self.io(&self.own, e))?.len();
+        let mut sep = "";
+        if len > 0 {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut last = [0u8; 1];
+            f.seek(SeekFrom::Start(len - 1))
+                .and_then(|_| f.read_exact(&mut last))
+                .map_err(|e| self.io(&self.own, e))?;
+            if last[0] != b'\n' {
+                sep = "\n";
+            }
+        }
         let bare = PublicKey::new(key.key_data().clone(), "");
         let text = bare
             .to_openssh()
             .map_err(|e| self.io(&self.own, std::io::Error::other(e.to_string())))?;
-        writeln!(f, "{} {}", host_pattern(host, port), text.trim())
+        writeln!(f, "{sep}{} {}", host_pattern(host, port), text.trim())
             .and_then(|()| f.sync_data())
-            .map_err(|e| self.io(&self.own, e))
+            .map_err(|e| self.io(&self.own, e))?;
+        // Our own line goes into the index; a file changed by anyone else is read again next time.
+        if let Some(ix) = guard.as_mut() {
+            let before = ix
+                .stamps
+                .first()
+                .copied()
+                .flatten()
+                .map_or(0, |(len, _)| len);
+            let now = stamp(&self.own);
+            let written = now.map_or(0, |(len, _)| len);
+            let ours = (sep.len() + text.trim().len() + host_pattern(host, port).len() + 2) as u64;
+            if written == before + ours && sep.is_empty() {
+                ix.own_lines += 1;
+                let line = ix.own_lines;
+                ix.push(Parsed {
+                    marker: None,
+                    hosts: host_pattern(host, port),
+                    key: bare,
+                    file: self.own.clone(),
+                    line,
+                });
+                if let Some(s) = ix.stamps.first_mut() {
+                    *s = now;
+                }
+            } else {
+                *guard = None;
+            }
+        }
+        Ok(())
     }
 
     /// Removes every entry of the own file that names the host (plain or hashed); returns how
@@ -545,6 +700,39 @@ mod tests {
             None,
         );
         assert!(kh.check("h", 22, &key).is_ok());
+    }
+
+    #[test]
+    fn the_index_follows_changes_on_disk() {
+        let kh = store("index", &format!("r1 {K1}"), None);
+        assert!(matches!(
+            kh.check("r1", 22, &key(K1)),
+            Ok(Verdict::Known(_))
+        ));
+        // appended after a last line without a newline: both lines stay whole
+        kh.add("r2", 22, &key(K2)).expect("add");
+        let text = std::fs::read_to_string(kh.path()).expect("read");
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(matches!(kh.check("r2", 22, &key(K2)), Ok(Verdict::Known(k)) if k.line == 2));
+        // many adds, each seen at once with its line number
+        for i in 0..300 {
+            kh.add(&format!("10.0.{}.{}", i / 250, i % 250), 22, &key(K1))
+                .expect("add");
+        }
+        assert!(
+            matches!(kh.check("10.0.1.49", 22, &key(K1)), Ok(Verdict::Known(k)) if k.line == 302)
+        );
+        assert!(matches!(
+            kh.check("10.0.1.49", 22, &key(K2)),
+            Ok(Verdict::Changed { .. })
+        ));
+        // someone else rewrites the file: the next check reads it again
+        std::fs::write(kh.path(), format!("r1 {K2}\n")).expect("rewrite");
+        assert!(matches!(
+            kh.check("r1", 22, &key(K1)),
+            Ok(Verdict::Changed { .. })
+        ));
+        assert_eq!(kh.check("r2", 22, &key(K2)).ok(), Some(Verdict::Unknown));
     }
 
     #[test]

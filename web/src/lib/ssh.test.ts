@@ -60,7 +60,7 @@ describe('ssh results', () => {
     expect(unknownHostKey(ssh('a'))).toBeNull();
     expect(unknownHostKey({ error: `h: key ${FP} unknown`, error_kind: 'host_key_unknown' })).toEqual({ algorithm: null, fingerprint: FP });
     expect(outputPreview(sshUnknownKey('198.18.40.1'))).toBe(
-      `unknown host key ssh-ed25519 ${FP}: check it, then re-run with "accept new host keys" or accept it in a terminal`,
+      `${FP} (ssh-ed25519) is not on record: check it, then re-run with "accept new host keys" or accept it in a terminal`,
     );
     expect(unknownKeyTargets([ssh('a'), sshUnknownKey('b'), ping('c'), sshUnknownKey('d')])).toEqual(['b', 'd']);
   });

@@ -51,7 +51,7 @@ export function unknownHostKey(r: Pick<SshResult, 'error' | 'error_kind'>): { al
 export function outputPreview(r: SshResult): string {
   const key = unknownHostKey(r);
   if (key)
-    return `unknown host key ${key.algorithm ? `${key.algorithm} ` : ''}${key.fingerprint}: check it, then re-run with "accept new host keys" or accept it in a terminal`;
+    return `${key.fingerprint}${key.algorithm ? ` (${key.algorithm})` : ''} is not on record: check it, then re-run with "accept new host keys" or accept it in a terminal`;
   if (r.error) return r.error;
   return firstLine(r.stdout) || firstLine(r.stderr);
 }
