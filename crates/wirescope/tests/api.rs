@@ -1453,6 +1453,23 @@ fn ssh_terminal_recordings_and_host_keys_over_the_api() {
             "{closed}"
         );
 
+        // the browser going away ends the SSH session, and its recording says so
+        let mut t = Term::open(&server, open.clone()).await;
+        let ready = t.message().await;
+        let rec2 = ready["recording"].as_i64().unwrap_or(-1);
+        t.keys("echo bye''bye\n").await;
+        t.until("byebye").await;
+        drop(t);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (_, r) = server.json("GET", &format!("/api/ssh/recordings/{rec2}"), None);
+            if r["end_reason"] == "client" {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the session did not end: {r}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+
         // a key on record that differs from the one served: refused, both fingerprints given
         let kh = server.dir.join("data/wirescope/known_hosts");
         let fake = std::fs::read_to_string(format!("{}/id_ed25519.pub", var("LAB_SSH_KEY_DIR")))
