@@ -5,7 +5,7 @@
 //
 // Env: WIRESCOPE_URL (dashboard, default http://127.0.0.1:7878), WIRESCOPE_TOKEN (access token,
 // optional), SCREENSHOT_DIR (default web/e2e/screenshots), CHROMIUM (default /usr/bin/chromium),
-// E2E_ONLY=traffic or E2E_ONLY=ssh (only that step), E2E_TIMEOUT_MS (whole run, default 180000), E2E_PING_RATE (packets/s of the ping run, default
+// E2E_ONLY=traffic or E2E_ONLY=ssh (only that step), E2E_TIMEOUT_MS (whole run, default 120000), E2E_PING_RATE (packets/s of the ping run, default
 // 200: 400 targets then take about 2 s, so rows can be seen arriving).
 // LAB_SNMP_COMMUNITY (the lab agents' community, default wslpublic as lab/lab.env sets it).
 // E2E_SSH_PASSWORD (the SSH step: the password of the lab's user wsl-pw, LAB_SSH_PW_PASSWORD in
@@ -25,7 +25,7 @@ const BASE = (process.env.WIRESCOPE_URL || 'http://127.0.0.1:7878').replace(/\/+
 const TOKEN = process.env.WIRESCOPE_TOKEN || '';
 const SHOTS = path.resolve(process.env.SCREENSHOT_DIR || path.join(here, 'screenshots'));
 const BROWSER = process.env.CHROMIUM || '/usr/bin/chromium';
-const TOTAL_MS = Number(process.env.E2E_TIMEOUT_MS || 180_000);
+const TOTAL_MS = Number(process.env.E2E_TIMEOUT_MS || 120_000);
 const PING_RATE = process.env.E2E_PING_RATE ?? '200';
 // E2E_ONLY=traffic or E2E_ONLY=ssh runs only that step (quick iteration on it)
 const ONLY = process.env.E2E_ONLY || '';

@@ -328,11 +328,16 @@ export function listKnownHosts(): Promise<KnownHosts> {
   return request('GET', 'api/ssh/known-hosts');
 }
 
-/** Removes every key recorded for host:port; answers how many lines went. */
+/** Removes every key recorded for host:port; answers how many lines went (0: none was on record, a 404). */
 export async function removeKnownHost(host: string, port = 22): Promise<number> {
-  const r = await request<{ removed?: number } | undefined>(
-    'DELETE',
-    `api/ssh/known-hosts/${encodeURIComponent(host)}?port=${port}`,
-  );
-  return r?.removed ?? 0;
+  try {
+    const r = await request<{ removed?: number } | undefined>(
+      'DELETE',
+      `api/ssh/known-hosts/${encodeURIComponent(host)}?port=${port}`,
+    );
+    return r?.removed ?? 0;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return 0;
+    throw e;
+  }
 }

@@ -88,7 +88,7 @@ export const COLUMNS: Record<Kind, Column[]> = {
   ssh: [
     { label: 'target', width: ADDR, mono: true },
     { label: 'addr', width: ADDR, mono: true },
-    { label: 'exit', width: '8.5rem', title: 'exit status; an error says why the command did not run' },
+    { label: 'exit', width: '10rem', title: 'exit status; an error says why the command did not run' },
     { label: 'time', width: MS, align: 'right', mono: true },
     { label: 'output / error', width: 'minmax(12rem, 3fr)', mono: true, title: 'first line of stdout (of stderr when stdout is empty)' },
   ],

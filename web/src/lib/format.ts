@@ -38,6 +38,14 @@ export function fmtTime(epochMs: number | null | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/** A time as epoch milliseconds, from a number of them or an RFC 3339 text; null when neither. */
+export function epochMs(v: number | string | null | undefined): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v !== 'string' || !v) return null;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? null : t;
+}
+
 const FIXED = new Set(['kind', 'probe', 'targets', 'completed', 'elapsed_ms', 'cancelled']);
 
 /** The per-kind counts of a summary, in the server's order. */

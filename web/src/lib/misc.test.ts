@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { changeCounts, changeLabel, changeTone, filterChanges } from './compare';
 import {
   countTone,
+  epochMs,
   fmtBps,
   fmtBytes,
   fmtDuration,
@@ -61,6 +62,14 @@ describe('format', () => {
     expect(fmtPct(0)).toBe('0%');
     expect(fmtPct(33.33333)).toBe('33.3%');
     expect(fmtPct(100)).toBe('100%');
+  });
+  it('reads times given as epoch milliseconds or RFC 3339', () => {
+    expect(epochMs(1732190000123)).toBe(1732190000123);
+    expect(epochMs('2024-11-21T12:00:00Z')).toBe(Date.UTC(2024, 10, 21, 12));
+    expect(epochMs('2024-11-21T13:00:00.5+01:00')).toBe(Date.UTC(2024, 10, 21, 12, 0, 0, 500));
+    expect(epochMs('yesterday')).toBeNull();
+    expect(epochMs(null)).toBeNull();
+    expect(epochMs(Number.NaN)).toBeNull();
   });
   it('formats durations for people', () => {
     expect(fmtDuration(0.418)).toBe('0.4 ms');

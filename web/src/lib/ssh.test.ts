@@ -252,6 +252,10 @@ describe('recordings and host keys API', () => {
     reply = () => json(200, { removed: 2 });
     expect(await removeKnownHost('2001:db8::1', 2222)).toBe(2);
     expect([calls[1].init.method, calls[1].url]).toEqual(['DELETE', '/api/ssh/known-hosts/2001%3Adb8%3A%3A1?port=2222']);
+    reply = () => json(404, { error: 'no entry for [h]:2222' });
+    expect(await removeKnownHost('h', 2222)).toBe(0);
+    reply = () => json(500, { error: 'disk full' });
+    await expect(removeKnownHost('h')).rejects.toThrow('disk full');
   });
 });
 

@@ -389,14 +389,16 @@ export interface Recording {
   port: number;
   user: string;
   netns: string | null;
-  /** RFC 3339. */
-  started_at: string;
-  ended_at: string | null;
-  duration_ms: number;
+  /** Milliseconds since the epoch (an RFC 3339 text is read too: see epochMs). */
+  started_at: number | string;
+  /** null while the session is open (or when the server died during it). */
+  ended_at: number | string | null;
+  duration_ms: number | null;
   bytes: number;
   cols: number;
   rows: number;
   truncated: boolean;
+  /** exit, remote, client, idle or server. */
   end_reason: string | null;
 }
 
@@ -411,7 +413,7 @@ export interface KnownHostEntry {
   hosts: string;
   algorithm: string;
   fingerprint: string;
-  /** "@revoked" or "@cert-authority". */
+  /** "revoked" or "cert-authority" for a marked line. */
   marker?: string | null;
   line: number;
 }
