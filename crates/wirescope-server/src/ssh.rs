@@ -201,7 +201,9 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
         timeout: Duration::from_secs(15),
         keepalive: Some(Duration::from_secs(30)),
     };
+    // Through a jump host two hosts may be new: each gets its own prompt, in the order met.
     let mut accept: Option<String> = None;
+    let mut prompts = 0;
     let session = loop {
         let policy = Arc::new(HostKeyPolicy {
             store: default_known_hosts(None),
@@ -219,7 +221,8 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
                     host,
                     algorithm,
                     fingerprint,
-                } if accept.is_none() => {
+                } if prompts < 2 && accept.as_deref() != Some(fingerprint.as_str()) => {
+                    prompts += 1;
                     let prompt = json!({"type": "host_key", "status": "unknown", "host": host,
                         "algorithm": algorithm, "fingerprint": fingerprint});
                     if !bridge.send(prompt).await {

@@ -1505,6 +1505,38 @@ fn ssh_terminal_recordings_and_host_keys_over_the_api() {
             "never written over"
         );
 
+        // through the bastion: one prompt per new host key, the bastion's first
+        let mut via = open.clone();
+        via["target"] = json!(var("LAB_SSH_INNER_V4"));
+        via["jump"] = json!(var("LAB_SSH_BASTION_V4"));
+        let mut t = Term::open(&server, via).await;
+        for (want, algorithm) in [
+            (
+                format!("{}:22", var("LAB_SSH_BASTION_V4")),
+                "ecdsa-sha2-nistp256",
+            ),
+            (format!("{}:22", var("LAB_SSH_INNER_V4")), "ssh-rsa"),
+        ] {
+            let p = t.message().await;
+            assert_eq!(
+                (
+                    p["type"].as_str(),
+                    p["host"].as_str(),
+                    p["algorithm"].as_str()
+                ),
+                (Some("host_key"), Some(want.as_str()), Some(algorithm)),
+                "{p}"
+            );
+            t.text(json!({"type": "accept_host_key", "fingerprint": p["fingerprint"]}))
+                .await;
+        }
+        let ready = t.message().await;
+        assert_eq!(ready["type"], "ready", "{ready}");
+        t.keys("echo $SSH_CONNECTION\n").await;
+        t.until(&format!("{} 22", var("LAB_SSH_INNER_V4"))).await;
+        t.keys("exit\n").await;
+        assert_eq!(t.message().await["reason"], "exit");
+
         // a wrong password is an authentication error
         let mut bad = open.clone();
         bad["password"] = json!("wrong");
@@ -1636,6 +1668,23 @@ fn ssh_runs_with_a_profile_and_with_inline_secrets() {
         );
     }
     assert_eq!(run["options"]["profile"], "lab-ssh");
+
+    // a terminal with the profile's key: the same login, from the secret store
+    runtime().block_on(async {
+        let open = json!({"type": "open", "target": var("LAB_SSH_V4"), "profile": "lab-ssh", "netns": "wsl-c"});
+        let mut t = Term::open(&server, open).await;
+        let prompt = t.message().await;
+        assert_eq!(prompt["type"], "host_key", "{prompt}");
+        t.text(json!({"type": "accept_host_key", "fingerprint": prompt["fingerprint"]})).await;
+        let ready = t.message().await;
+        assert_eq!((ready["type"].as_str(), ready["auth"].as_str()), (Some("ready"), Some("publickey")), "{ready}");
+        t.keys("id -un\n").await;
+        t.until(&format!("{}\r\n", var("LAB_SSH_KEY_USER"))).await;
+        let mut t = Term::open(&server, json!({"type": "open", "target": var("LAB_SSH_V4"), "profile": "nope", "netns": "wsl-c"})).await;
+        let err = t.message().await;
+        assert_eq!(err["code"], "bad_request", "{err}");
+        assert!(err["message"].as_str().unwrap_or_default().contains("nope"), "{err}");
+    });
 
     // inline password: used, never stored or returned; a wrong one fails each device as auth
     let pw = var("LAB_SSH_PW_PASSWORD");
