@@ -516,25 +516,34 @@ impl KnownHosts {
 
     /// Every entry of the own file.
     pub fn list(&self) -> Result<Vec<Entry>, KnownHostsError> {
-        let text = self.read(&self.own)?;
-        Ok(text
-            .lines()
-            .enumerate()
-            .filter_map(|(i, raw)| {
-                let l = parse_line(raw)?;
-                Some(Entry {
-                    hosts: l.hosts.to_string(),
-                    algorithm: l.key.algorithm().to_string(),
-                    fingerprint: fingerprint(&l.key),
-                    marker: l.marker.map(|m| match m {
-                        Marker::Revoked => "revoked".to_string(),
-                        Marker::CertAuthority => "cert-authority".to_string(),
-                    }),
-                    line: i + 1,
-                })
-            })
-            .collect())
+        Ok(parse_entries(&self.read(&self.own)?))
     }
+}
+
+/// The entries of known_hosts text; lines that are not entries are skipped.
+pub fn parse_entries(text: &str) -> Vec<Entry> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, raw)| {
+            let l = parse_line(raw)?;
+            Some(Entry {
+                hosts: l.hosts.to_string(),
+                algorithm: l.key.algorithm().to_string(),
+                fingerprint: fingerprint(&l.key),
+                marker: l.marker.map(|m| match m {
+                    Marker::Revoked => "revoked".to_string(),
+                    Marker::CertAuthority => "cert-authority".to_string(),
+                }),
+                line: i + 1,
+            })
+        })
+        .collect()
+}
+
+/// Whether a known_hosts host field (names, patterns, negations, a hashed name) names `host`
+/// on `port`.
+pub fn field_matches(field: &str, host: &str, port: u16) -> bool {
+    hosts_match(field, &host_pattern(host, port))
 }
 
 #[cfg(test)]
