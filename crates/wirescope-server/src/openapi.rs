@@ -233,7 +233,7 @@ fn spec() -> Value {
                     "id": {"type": "integer"}, "target": {"type": "string"}, "port": {"type": "integer"}, "user": {"type": "string"}, "netns": {"type": ["string", "null"]},
                     "started_at": {"type": "integer", "description": "ms since the epoch"}, "ended_at": {"type": ["integer", "null"], "description": "null while open"}, "duration_ms": {"type": ["integer", "null"]},
                     "cols": {"type": "integer"}, "rows": {"type": "integer"}, "bytes": {"type": "integer"}, "truncated": {"type": "boolean", "description": "output past 64 MiB was not kept"},
-                    "end_reason": {"type": ["string", "null"], "enum": ["exit", "remote", "client", "idle", null]}
+                    "end_reason": {"type": ["string", "null"], "enum": ["exit", "remote", "client", "idle", "interrupted", null], "description": "interrupted: the server stopped during the session (what was flushed, every 10 s, is kept)"}
                 }},
                 "Profile": {"type": "object", "description": "a credential profile as listed: its settings and which secrets are set, never the secrets", "properties": {
                     "name": {"type": "string"},

@@ -451,6 +451,7 @@ async fn run_shell(
     let (mut ws_tx, mut ws_rx) = bridge.ws.split();
     let mut last_activity = Instant::now();
     let mut flush_at = Instant::now() + RECORDING_FLUSH;
+    let mut flushed = 0;
     let mut status: Option<u32> = None;
     let reason = loop {
         let idle_at = last_activity + idle;
@@ -489,7 +490,8 @@ async fn run_shell(
             () = tokio::time::sleep_until(idle_at) => break "idle",
             () = tokio::time::sleep_until(flush_at) => {
                 flush_at = Instant::now() + RECORDING_FLUSH;
-                if let Some(id) = id {
+                if let Some(id) = id && rec.len() != flushed {
+                    flushed = rec.len();
                     save(&store, id, rec.snapshot(), rec.truncated(), None).await;
                 }
             }

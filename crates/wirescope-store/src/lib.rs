@@ -163,7 +163,7 @@ pub struct Recording {
     pub bytes: i64,
     /// Output past the recording limit was not kept.
     pub truncated: bool,
-    /// exit, remote, client, idle or server.
+    /// exit, remote, client, idle, or interrupted (the server stopped during the session).
     pub end_reason: Option<String>,
 }
 
@@ -261,6 +261,13 @@ impl Store {
             "UPDATE runs SET status = 'interrupted', finished_at = COALESCE(finished_at, ?1)
              WHERE status IN ('queued', 'running')",
             params![now_ms()],
+        )
+        .map_err(open_err)?;
+        // A terminal open when the last process died keeps what was flushed, marked as cut short.
+        conn.execute(
+            "UPDATE ssh_recordings SET end_reason = 'interrupted'
+             WHERE ended_at IS NULL AND end_reason IS NULL",
+            [],
         )
         .map_err(open_err)?;
         let reader = Connection::open(path).map_err(open_err)?;
@@ -625,6 +632,16 @@ mod tests {
             (open.ended_at, open.bytes, open.end_reason.as_deref()),
             (None, 0, None)
         );
+        let cut = store
+            .start_recording(&NewRecording {
+                target: "198.18.0.123",
+                port: 22,
+                user: "wsl-pw",
+                netns: None,
+                cols: 80,
+                rows: 24,
+            })
+            .unwrap();
         store
             .save_recording(id, b"{\"version\":2}\n", false, None)
             .unwrap();
@@ -640,6 +657,12 @@ mod tests {
         let store = Store::open(&path).unwrap();
         let done = store.recording(id).unwrap().unwrap();
         assert_eq!(done.end_reason.as_deref(), Some("exit"));
+        // the one still open when the store was closed is marked as cut short
+        let cut = store.recording(cut).unwrap().unwrap();
+        assert_eq!(
+            (cut.end_reason.as_deref(), cut.ended_at),
+            (Some("interrupted"), None)
+        );
         assert!(done.truncated && done.ended_at.is_some() && done.duration_ms >= Some(0));
         assert_eq!(done.bytes, 29);
         assert!(
@@ -648,7 +671,7 @@ mod tests {
                 .ends_with("\"hi\"]\n")
         );
         let (list, total) = store.recordings(10, 0).unwrap();
-        assert_eq!((list.len(), total), (1, 1));
+        assert_eq!((list.len(), total), (2, 2));
         assert!(store.delete_recording(id).unwrap());
         assert!(!store.delete_recording(id).unwrap());
         assert_eq!(store.recording_cast(id).unwrap(), None);
