@@ -105,7 +105,8 @@ pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
     ));
     let api = limited
         .merge(uploads)
-        .layer(middleware::from_fn_with_state(state.clone(), require_token));
+        .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .layer(middleware::from_fn_with_state(state.clone(), guard_origin));
     Router::new()
         .nest("/api", api)
         .fallback(assets::serve)
@@ -136,6 +137,49 @@ pub async fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Resu
         })
         .await
         .map_err(|source| ServeError::Listen { addr, source })
+}
+
+/// Refuses what a web page elsewhere could make a browser send: any request whose Origin is not
+/// this server (cross-site request forgery: a page posting an ssh run to 127.0.0.1), and,
+/// without an access token, any Host that is not a loopback name or the listen address (DNS
+/// rebinding: a name of the attacker's that resolves to 127.0.0.1 makes the Origin match).
+async fn guard_origin(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    if !ws::same_origin(headers) {
+        return ApiError::new(StatusCode::FORBIDDEN, "cross-origin request refused")
+            .into_response();
+    }
+    if state.config.token.is_none() {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !host_is_local(host, state.config.listen) {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "Host '{host}' refused: without an access token the server answers only to \
+                     localhost, loopback addresses and its listen address"
+                ),
+            )
+            .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Whether a Host header names this machine's loopback or the address the server listens on.
+fn host_is_local(host: &str, listen: SocketAddr) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split_once(']').map_or("", |(h, _)| h)
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    };
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    name.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback() || ip == listen.ip())
 }
 
 /// Checks the access token (header `Authorization: Bearer T` or query `token=T`) when one is set.
@@ -180,6 +224,33 @@ pub fn generate_token() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_local_hosts_without_a_token() {
+        let listen = SocketAddr::from(([127, 0, 0, 1], 7878));
+        for ok in [
+            "127.0.0.1:7878",
+            "localhost:7878",
+            "LOCALHOST",
+            "[::1]:7878",
+            "127.1.2.3",
+        ] {
+            assert!(host_is_local(ok, listen), "{ok}");
+        }
+        for bad in [
+            "attacker.example:7878",
+            "127.0.0.1.nip.io:7878",
+            "",
+            "[::1",
+            "10.0.0.1:7878",
+        ] {
+            assert!(!host_is_local(bad, listen), "{bad}");
+        }
+        assert!(host_is_local(
+            "198.18.0.10:7878",
+            SocketAddr::from(([198, 18, 0, 10], 7878))
+        ));
+    }
 
     #[test]
     fn token_from_header_or_query() {

@@ -1722,3 +1722,46 @@ fn ssh_runs_with_a_profile_and_with_inline_secrets() {
     );
     assert!(!written.contains(&pw), "the password leaked");
 }
+
+#[test]
+fn cross_site_requests_and_foreign_hosts_are_refused() {
+    let server = Server::start("csrf", &[]);
+    let body = ping_body("127.0.0.1", json!({}));
+    // a page elsewhere posting to the dashboard: its Origin gives it away
+    let (status, v) = server.request(
+        "POST",
+        "/api/runs",
+        Some(&body.to_string()),
+        &[("Origin", "http://evil.example")],
+    );
+    assert_eq!(status, 403, "{v}");
+    let (status, _) = server.request(
+        "GET",
+        "/api/ssh/known-hosts",
+        None,
+        &[("Origin", "http://evil.example")],
+    );
+    assert_eq!(status, 403);
+    // the page's own origin, and tools that send none, are welcome
+    let own = format!("http://127.0.0.1:{}", server.port);
+    assert_eq!(
+        server
+            .request("GET", "/api/runs", None, &[("Origin", &own)])
+            .0,
+        200
+    );
+    assert_eq!(server.json("GET", "/api/runs", None).0, 200);
+    // DNS rebinding: a name of the attacker's resolving to 127.0.0.1 (Origin and Host agree)
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap_or_else(|e| panic!("{e}"));
+    write!(
+        s,
+        "GET /api/runs HTTP/1.1\r\nHost: rebind.example:{p}\r\nOrigin: http://rebind.example:{p}\r\nConnection: close\r\n\r\n",
+        p = server.port
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut answer = String::new();
+    s.read_to_string(&mut answer)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(answer.contains("rebind.example"), "{answer}");
+}
