@@ -683,7 +683,7 @@ fn websocket_subscribers_early_and_late_get_every_result_once() {
                             .unwrap_or_else(|e| panic!("{e}"));
                         let _ = write!(
                             s,
-                            "GET /api/runs/{id} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                            "GET /api/runs/{id} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
                         );
                         let mut out = String::new();
                         let _ = s.read_to_string(&mut out);
