@@ -29,6 +29,9 @@ const RECORDING_LIMIT: usize = 64 << 20;
 const RECORDING_FLUSH: Duration = Duration::from_secs(10);
 /// How long the browser has to send `open`, and to answer a host-key prompt.
 const PROMPT_WAIT: Duration = Duration::from_secs(300);
+/// Limit for one step that should be quick: the device opening a shell, a message reaching the
+/// browser, the goodbyes.
+const STEP_WAIT: Duration = Duration::from_secs(15);
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -407,16 +410,26 @@ async fn run_shell(
     cols: u16,
     rows: u16,
 ) {
-    let channel = match session.shell(cols, rows).await {
-        Ok(c) => c,
-        Err(e) => {
+    let channel = match tokio::time::timeout(STEP_WAIT, session.shell(cols, rows)).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => {
             session.close().await;
             return bridge.fail(e.code(), &e.to_string(), json!({})).await;
+        }
+        Err(_) => {
+            session.close().await;
+            return bridge
+                .fail(
+                    "timeout",
+                    "the device did not open a shell within 15 s",
+                    json!({}),
+                )
+                .await;
         }
     };
     let user = session.user.clone();
     let store = state.store.clone();
-    let id = {
+    let started = {
         let store = store.clone();
         let (target, user, netns) = (req.target.clone(), user.clone(), req.netns.clone());
         let port = req.port;
@@ -431,86 +444,129 @@ async fn run_shell(
             })
         })
         .await
-        .ok()
-        .and_then(Result::ok)
+    };
+    // Every session is recorded: one that cannot be is not opened.
+    let id = match started {
+        Ok(Ok(id)) => id,
+        Ok(Err(e)) => {
+            session.close().await;
+            let msg = format!("cannot start the recording: {e}");
+            return bridge.fail("recording", &msg, json!({})).await;
+        }
+        Err(e) => {
+            session.close().await;
+            let msg = format!("cannot start the recording: {e}");
+            return bridge.fail("recording", &msg, json!({})).await;
+        }
     };
     let idle = state.config.ssh_idle_timeout;
-    let ready = json!({"type": "ready", "recording": id, "host_key": session.host_key,
-        "auth": session.auth_method, "idle_timeout_s": idle.as_secs()});
-    if !bridge.send(ready).await {
-        session.close().await;
-        return;
-    }
     let mut rec = Recorder::new(
         cols,
         rows,
         Some(format!("{user}@{}", req.target)),
         RECORDING_LIMIT,
     );
+    let ready = json!({"type": "ready", "recording": id, "host_key": session.host_key,
+        "auth": session.auth_method, "idle_timeout_s": idle.as_secs()});
+    if !matches!(
+        tokio::time::timeout(STEP_WAIT, bridge.send(ready)).await,
+        Ok(true)
+    ) {
+        session.close().await;
+        save(&store, id, rec.finish(), false, Some("client")).await;
+        return;
+    }
     let (mut reader, writer) = channel.split();
     let (mut ws_tx, mut ws_rx) = bridge.ws.split();
-    let mut last_activity = Instant::now();
-    let mut flush_at = Instant::now() + RECORDING_FLUSH;
-    let mut flushed = 0;
-    let mut status: Option<u32> = None;
-    let reason = loop {
-        let idle_at = last_activity + idle;
-        tokio::select! {
-            m = ws_rx.next() => match m {
+    let started_at = Instant::now();
+    let activity = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let touch = move |a: &std::sync::atomic::AtomicU64| {
+        a.store(
+            started_at.elapsed().as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    };
+    // Keystrokes go to the device from a task of their own: a write waiting for the device's
+    // window must never stop the output (and the window updates that come with it) from
+    // being read below.
+    let (resize_tx, mut resize_rx) = tokio::sync::mpsc::unbounded_channel::<(u16, u16)>();
+    let input_activity = activity.clone();
+    let mut input = tokio::spawn(async move {
+        loop {
+            match ws_rx.next().await {
                 Some(Ok(Message::Binary(data))) => {
-                    last_activity = Instant::now();
+                    touch(&input_activity);
                     if writer.data(&data[..]).await.is_err() {
-                        break "remote";
+                        return "remote";
                     }
                 }
                 Some(Ok(Message::Text(t))) => {
-                    last_activity = Instant::now();
+                    touch(&input_activity);
                     if let Ok(ClientMsg::Resize { cols, rows }) = serde_json::from_str(t.as_str()) {
                         let (c, r) = clamp_size(cols, rows);
-                        rec.resize(c, r);
+                        let _ = resize_tx.send((c, r));
                         let _ = writer.window_change(u32::from(c), u32::from(r), 0, 0).await;
                     }
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break "client",
-            },
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return "client",
+            }
+        }
+    });
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut flush_at = Instant::now() + RECORDING_FLUSH;
+    let mut flushed = 0;
+    let mut status: Option<u32> = None;
+    let reason = loop {
+        tokio::select! {
+            r = &mut input => break r.unwrap_or("server"),
+            Some((c, r)) = resize_rx.recv() => rec.resize(c, r),
             m = reader.wait() => match m {
                 Some(russh::ChannelMsg::Data { data }) | Some(russh::ChannelMsg::ExtendedData { data, .. }) => {
-                    last_activity = Instant::now();
+                    touch(&activity);
                     rec.output(&data);
-                    if ws_tx.send(Message::Binary(data.to_vec().into())).await.is_err() {
-                        break "client";
+                    // A browser that stops reading for this long is gone.
+                    match tokio::time::timeout(STEP_WAIT, ws_tx.send(Message::Binary(data.to_vec().into()))).await {
+                        // time spent waiting for a slow browser is not idle time
+                        Ok(Ok(())) => touch(&activity),
+                        _ => break "client",
                     }
                 }
                 Some(russh::ChannelMsg::ExitStatus { exit_status }) => status = Some(exit_status),
-                Some(russh::ChannelMsg::Eof) => {}
                 Some(russh::ChannelMsg::Close) | None => break if status.is_some() { "exit" } else { "remote" },
                 Some(_) => {}
             },
-            () = tokio::time::sleep_until(idle_at) => break "idle",
-            () = tokio::time::sleep_until(flush_at) => {
-                flush_at = Instant::now() + RECORDING_FLUSH;
-                if let Some(id) = id && rec.len() != flushed {
-                    flushed = rec.len();
-                    save(&store, id, rec.snapshot(), rec.truncated(), None).await;
+            _ = tick.tick() => {
+                let last = Duration::from_millis(activity.load(std::sync::atomic::Ordering::Relaxed));
+                if started_at.elapsed().saturating_sub(last) >= idle {
+                    break "idle";
+                }
+                if Instant::now() >= flush_at {
+                    flush_at = Instant::now() + RECORDING_FLUSH;
+                    if rec.len() != flushed {
+                        flushed = rec.len();
+                        save(&store, id, rec.snapshot(), rec.truncated(), None).await;
+                    }
                 }
             }
         }
     };
+    input.abort();
+    // The device first, then the recording, then the browser (which may be gone).
+    let _ = tokio::time::timeout(STEP_WAIT, session.close()).await;
+    let truncated = rec.truncated();
+    save(&store, id, rec.finish(), truncated, Some(reason)).await;
     let closed = json!({"type": "closed", "reason": reason, "status": status});
-    let _ = ws_tx.send(Message::Text(closed.to_string().into())).await;
-    let _ = ws_tx
-        .send(Message::Close(Some(CloseFrame {
-            code: 1000,
-            reason: reason.into(),
-        })))
-        .await;
-    let _ = writer.close().await;
-    session.close().await;
-    if let Some(id) = id {
-        let truncated = rec.truncated();
-        save(&store, id, rec.finish(), truncated, Some(reason)).await;
-    }
+    let _ = tokio::time::timeout(STEP_WAIT, async {
+        let _ = ws_tx.send(Message::Text(closed.to_string().into())).await;
+        let _ = ws_tx
+            .send(Message::Close(Some(CloseFrame {
+                code: 1000,
+                reason: reason.into(),
+            })))
+            .await;
+    })
+    .await;
 }
 
 async fn save(

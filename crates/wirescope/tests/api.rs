@@ -1297,7 +1297,16 @@ impl Term {
         use futures::StreamExt;
         use tokio_tungstenite::tungstenite::Message;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while !self.screen.contains(want) {
+        // only the part not searched yet (plus an overlap) is searched: big outputs stay linear
+        let mut from = 0;
+        loop {
+            if self.screen[from..].contains(want) {
+                break;
+            }
+            from = self.screen.len().saturating_sub(want.len());
+            while !self.screen.is_char_boundary(from) {
+                from -= 1;
+            }
             match tokio::time::timeout_at(deadline, self.ws.next()).await {
                 Ok(Some(Ok(Message::Binary(b)))) => {
                     self.screen.push_str(&String::from_utf8_lossy(&b))
@@ -1375,6 +1384,14 @@ fn ssh_terminal_recordings_and_host_keys_over_the_api() {
             t0.elapsed() < Duration::from_secs(5),
             "Ctrl-C interrupted the sleep"
         );
+        // a big paste into a program that echoes it: input and output both keep flowing
+        t.keys("cat > /dev/null\n").await;
+        let line = format!("{}\n", "0123456789abcdef".repeat(4));
+        // 3 MiB: more than sshd's 2 MiB channel window, so the paste waits for window updates
+        t.keys(&line.repeat(48 * 1024)).await;
+        t.keys("\x04").await;
+        t.keys("echo pas''ted\n").await;
+        t.until("pasted").await;
         t.keys("echo hel''lo\n").await;
         t.until("hello").await;
         t.keys("exit\n").await;
