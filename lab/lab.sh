@@ -611,6 +611,8 @@ build_ssh() {
     p2p "$LAB_SSH_BASTION_NS" eth1 "$LAB_SSH_INNER_NS" eth0
     addr4 "$LAB_SSH_BASTION_NS" eth1 "$LAB_SSH_INNER_LINK_V4_A/30"
     addr4 "$LAB_SSH_INNER_NS" eth0 "$LAB_SSH_INNER_V4/30"
+    # the bastion also reaches wsl-ssh's 200 addresses (batches through a jump host)
+    nip "$LAB_SSH_BASTION_NS" route add "$LAB_SSH_MANY_NET" via "$LAB_SSH_V4"
 }
 # ssh_users -- the lab's login accounts; refuses to touch an account it did not make
 ssh_users() {

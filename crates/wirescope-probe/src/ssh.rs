@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wirescope_ssh::{
-    ConnectOptions, Endpoint, FirstContact, HostKeyPolicy, KnownHosts, Login, SshError,
+    ConnectOptions, Endpoint, FirstContact, HostKeyPolicy, Jump, KnownHosts, Login, SshError,
 };
 use zeroize::Zeroizing;
 
@@ -161,12 +161,13 @@ impl SshOptions {
         Ok(())
     }
 
-    fn login(&self, user: Option<String>) -> Login {
+    fn login(&self) -> Login {
         Login {
-            user: user.unwrap_or_else(|| self.user.clone()),
+            user: self.user.clone(),
             password: self.password.clone().map(Zeroizing::new),
             key: self.private_key.clone().map(Zeroizing::new),
             passphrase: self.key_passphrase.clone().map(Zeroizing::new),
+            ..Login::default()
         }
     }
 }
@@ -201,74 +202,83 @@ fn failure(
     }
 }
 
+/// The host to connect to and file the key under: the address or name itself (a bracketed
+/// IPv6 target loses its brackets).
+fn endpoint_of(target: &Target, port: u16) -> Endpoint {
+    match &target.host {
+        Host::Ip(ip) => Endpoint::new(ip.to_string(), port),
+        Host::Name(n) => Endpoint::new(n.clone(), port),
+    }
+}
+
+/// A device to work on, with its address when it is reached directly.
+type Work = (Target, Option<IpAddr>);
+
+/// How a device is reached: directly at its address, or through the run's jump connection.
+enum Route<'a> {
+    Direct(IpAddr),
+    Through(&'a Arc<Jump>),
+}
+
 async fn one(
     target: &Target,
-    addr: Option<IpAddr>,
-    jump_addr: Option<SocketAddr>,
+    route: Route<'_>,
     opts: &SshOptions,
     conn: &ConnectOptions,
     policy: &Arc<HostKeyPolicy>,
 ) -> SshResult {
     let started = Instant::now();
-    let endpoint = Endpoint::new(target.spec.clone(), opts.port);
-    let first = wirescope_ssh::first_hop(&endpoint, conn).clone();
-    let Some(sock) = jump_addr.or(addr.map(|a| SocketAddr::new(a, opts.port))) else {
-        let e = SshError::Connect {
-            host: endpoint.display(),
-            reason: "no address".into(),
-        };
-        return failure(target, addr, opts, &e, started);
+    let endpoint = endpoint_of(target, opts.port);
+    let addr = match route {
+        Route::Direct(a) => Some(a),
+        Route::Through(_) => None,
     };
-    let session = match wirescope_ssh::dial(&first, sock, conn.timeout).await {
-        Ok(tcp) => wirescope_ssh::connect(&endpoint, tcp, conn, policy).await,
-        Err(e) if conn.jump.is_some() => Err(SshError::Jump {
-            jump: first.display(),
-            source: Box::new(e),
-        }),
-        Err(e) => Err(e),
+    let session = match route {
+        Route::Direct(a) => {
+            match wirescope_ssh::dial(&endpoint, SocketAddr::new(a, opts.port), conn.timeout).await
+            {
+                Ok(tcp) => wirescope_ssh::connect(&endpoint, tcp, conn, policy).await,
+                Err(e) => Err(e),
+            }
+        }
+        Route::Through(j) => wirescope_ssh::connect_through(j, &endpoint, conn, policy).await,
     };
     let session = match session {
         Ok(s) => s,
         Err(e) => return failure(target, addr, opts, &e, started),
     };
-    let ran = tokio::time::timeout(
-        opts.command_timeout,
-        session.exec(&opts.command, opts.max_output),
-    )
-    .await;
+    let ran = session
+        .exec(&opts.command, opts.max_output, opts.command_timeout)
+        .await;
     let host_key = session.host_key.clone();
     let auth = session.auth_method.to_string();
     session.close().await;
     let mut r = match ran {
-        Ok(Ok(out)) => SshResult {
-            target: target.spec.clone(),
-            addr,
-            port: opts.port,
-            user: conn.login.user.clone(),
-            command: opts.command.clone(),
-            exit_status: out.exit_status,
-            exit_signal: out.exit_signal,
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            truncated: out.truncated,
-            elapsed_ms: 0.0,
-            auth: None,
-            host_key: None,
-            error: None,
-            error_kind: None,
-        },
-        Ok(Err(e)) => failure(target, addr, opts, &e, started),
-        Err(_) => failure(
-            target,
-            addr,
-            opts,
-            &SshError::Timeout {
+        Ok(out) => {
+            let timed_out = out.timed_out.then(|| SshError::Timeout {
                 host: endpoint.display(),
-                stage: "waiting for the command to end",
+                stage: "waiting for the command to end (its output so far is kept)",
                 secs: opts.command_timeout.as_secs().max(1),
-            },
-            started,
-        ),
+            });
+            SshResult {
+                target: target.spec.clone(),
+                addr,
+                port: opts.port,
+                user: conn.login.user.clone(),
+                command: opts.command.clone(),
+                exit_status: out.exit_status,
+                exit_signal: out.exit_signal,
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                truncated: out.truncated,
+                elapsed_ms: 0.0,
+                auth: None,
+                host_key: None,
+                error: timed_out.as_ref().map(ToString::to_string),
+                error_kind: timed_out.as_ref().map(|e| e.code().to_string()),
+            }
+        }
+        Err(e) => failure(target, addr, opts, &e, started),
     };
     r.auth = Some(auth);
     r.host_key = Some(host_key);
@@ -293,23 +303,36 @@ pub async fn run(
         },
         accept: None,
     });
+    let login = opts.login();
+    // A key is decrypted once, before the first device (its passphrase checked up front).
+    ready.check(login.private_key().map_err(|e| bad(e.to_string())))?;
     let jump = match &opts.jump {
         Some(text) => {
             let (user, ep) = Endpoint::parse(text, 22).map_err(bad)?;
-            Some((ep, opts.login(user)))
+            let mut jl = login.clone();
+            if let Some(u) = user {
+                jl.user = u;
+            }
+            Some((ep, jl))
         }
         None => None,
     };
     let conn = ConnectOptions {
-        login: opts.login(None),
+        login,
         jump,
         timeout: opts.timeout,
         keepalive: None,
     };
     ready.go();
 
-    // Through a jump host the targets are resolved by the jump host; here only the jump host is.
-    let (work, jump_addr): (Vec<(Target, Option<IpAddr>)>, Option<SocketAddr>) = match &conn.jump {
+    // Through a jump host: one connection to it for the whole run, a forwarded channel per
+    // device; the jump host resolves the targets.
+    let fail_all = |targets: &[Target], e: &SshError| {
+        for t in targets {
+            ctx.emit(ProbeResult::Ssh(failure(t, None, &opts, e, Instant::now())));
+        }
+    };
+    let (work, jump): (Vec<Work>, Option<Arc<Jump>>) = match &conn.jump {
         Some((ep, _)) => {
             let host = match ep.host.parse::<IpAddr>() {
                 Ok(ip) => Host::Ip(ip),
@@ -332,21 +355,25 @@ pub async fn run(
                         reason: format!("cannot resolve: {why}"),
                     }),
                 };
-                for t in &targets {
-                    ctx.emit(ProbeResult::Ssh(failure(
-                        t,
-                        None,
-                        &opts,
-                        &e,
-                        Instant::now(),
-                    )));
-                }
+                fail_all(&targets, &e);
                 return Ok(());
             };
-            (
-                targets.into_iter().map(|t| (t, None)).collect(),
-                Some(SocketAddr::new(r.addr, ep.port)),
-            )
+            let jumped =
+                match wirescope_ssh::dial(ep, SocketAddr::new(r.addr, ep.port), conn.timeout).await
+                {
+                    Ok(tcp) => wirescope_ssh::connect_jump(tcp, &conn, &policy).await,
+                    Err(e) => Err(SshError::Jump {
+                        jump: ep.display(),
+                        source: Box::new(e),
+                    }),
+                };
+            match jumped {
+                Ok(j) => (targets.into_iter().map(|t| (t, None)).collect(), Some(j)),
+                Err(e) => {
+                    fail_all(&targets, &e);
+                    return Ok(());
+                }
+            }
         }
         None => {
             let (resolved, failed) = resolve_targets(targets, ctx).await;
@@ -372,19 +399,27 @@ pub async fn run(
             )
         }
     };
-    let (opts, conn) = (&opts, &conn);
+    let (opts, conn, jump_ref) = (&opts, &conn, &jump);
     futures::stream::iter(work)
         .take_while(|_| futures::future::ready(!ctx.cancel.is_cancelled()))
         .for_each_concurrent(opts.concurrency, |(t, addr)| {
             let policy = policy.clone();
             async move {
+                let route = match (jump_ref, addr) {
+                    (Some(j), _) => Route::Through(j),
+                    (None, Some(a)) => Route::Direct(a),
+                    (None, None) => return,
+                };
                 let r = tokio::select! {
-                    r = one(&t, addr, jump_addr, opts, conn, &policy) => r,
+                    r = one(&t, route, opts, conn, &policy) => r,
                     () = ctx.cancel.cancelled() => return,
                 };
                 ctx.emit(ProbeResult::Ssh(r));
             }
         })
         .await;
+    if let Some(j) = jump {
+        j.close().await;
+    }
     Ok(())
 }

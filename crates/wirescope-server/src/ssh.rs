@@ -205,7 +205,7 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
         keepalive: Some(Duration::from_secs(30)),
     };
     // Through a jump host two hosts may be new: each gets its own prompt, in the order met.
-    let mut accept: Option<String> = None;
+    let mut accept: Option<(String, String)> = None;
     let mut prompts = 0;
     let session = loop {
         let policy = Arc::new(HostKeyPolicy {
@@ -222,9 +222,10 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
             Err(e) => match e.innermost().clone() {
                 SshError::HostKeyUnknown {
                     host,
+                    pattern,
                     algorithm,
                     fingerprint,
-                } if prompts < 2 && accept.as_deref() != Some(fingerprint.as_str()) => {
+                } if prompts < 2 && accept.as_ref().map(|(_, f)| f) != Some(&fingerprint) => {
                     prompts += 1;
                     let prompt = json!({"type": "host_key", "status": "unknown", "host": host,
                         "algorithm": algorithm, "fingerprint": fingerprint});
@@ -236,7 +237,7 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
                             Ok(ClientMsg::AcceptHostKey { fingerprint: fp })
                                 if fp == fingerprint =>
                             {
-                                accept = Some(fp);
+                                accept = Some((pattern, fp));
                             }
                             Ok(ClientMsg::AcceptHostKey { .. }) => {
                                 return bridge
@@ -299,24 +300,31 @@ async fn login_of(req: &OpenRequest) -> Result<(Login, Option<(Endpoint, Login)>
     if o.password.is_none() && o.private_key.is_none() {
         return Err("no credentials: a password, or a profile with a password or key".into());
     }
-    if let Some(pem) = &o.private_key {
-        wirescope_ssh::client::check_key(pem, o.key_passphrase.as_deref())
-            .map_err(|e| e.to_string())?;
-    }
-    let login = |user: Option<String>| Login {
-        user: user.unwrap_or_else(|| o.user.clone()),
+    let login = Login {
+        user: o.user.clone(),
         password: o.password.clone().map(Zeroizing::new),
         key: o.private_key.clone().map(Zeroizing::new),
         passphrase: o.key_passphrase.clone().map(Zeroizing::new),
+        ..Login::default()
     };
+    // The key is decrypted once, off the async workers; the jump login shares it.
+    let decoding = login.clone();
+    tokio::task::spawn_blocking(move || decoding.private_key().map(|_| ()))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
     let jump = match req.jump.as_deref().map(str::trim).filter(|j| !j.is_empty()) {
         Some(j) => {
             let (user, ep) = Endpoint::parse(j, 22).map_err(|e| format!("jump: {e}"))?;
-            Some((ep, login(user)))
+            let mut jl = login.clone();
+            if let Some(u) = user {
+                jl.user = u;
+            }
+            Some((ep, jl))
         }
         None => None,
     };
-    Ok((login(None), jump))
+    Ok((login, jump))
 }
 
 /// The first TCP hop, opened inside the network namespace when one is named (name resolution

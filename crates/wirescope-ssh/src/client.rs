@@ -4,7 +4,7 @@
 
 use crate::known_hosts::{KnownHosts, KnownKey, Verdict, fingerprint};
 use russh::client::{self, Handle, KeyboardInteractiveAuthResponse};
-use russh::keys::ssh_key::Algorithm;
+use russh::keys::ssh_key::{Algorithm, HashAlg};
 use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh::{ChannelMsg, MethodKind, Preferred};
 use serde::Serialize;
@@ -85,6 +85,44 @@ pub struct Login {
     /// A private key in OpenSSH or PEM text.
     pub key: Option<Zeroizing<String>>,
     pub passphrase: Option<Zeroizing<String>>,
+    /// The key once decrypted, shared by every connection made with this login (and its
+    /// clones): a passphrase's key derivation runs once per run, not once per device.
+    pub decoded: KeyCache,
+}
+
+/// Where a [`Login`] keeps its decrypted key.
+#[derive(Clone, Default)]
+pub struct KeyCache(Arc<std::sync::OnceLock<Arc<russh::keys::PrivateKey>>>);
+
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "KeyCache(<decoded>)"
+        } else {
+            "KeyCache(<empty>)"
+        })
+    }
+}
+
+/// bcrypt rounds above this are refused: a key file should not cost minutes of CPU to open
+/// (OpenSSH's default is 16; `ssh-keygen -a 100` is already a hardened choice).
+pub const MAX_KDF_ROUNDS: u32 = 256;
+
+impl Login {
+    /// The private key, decrypted on first use; `None` without one.
+    pub fn private_key(&self) -> Result<Option<Arc<russh::keys::PrivateKey>>, SshError> {
+        let Some(pem) = &self.key else {
+            return Ok(None);
+        };
+        if let Some(k) = self.decoded.0.get() {
+            return Ok(Some(k.clone()));
+        }
+        let k = Arc::new(decode_key(
+            pem,
+            self.passphrase.as_ref().map(|p| p.as_str()),
+        )?);
+        Ok(Some(self.decoded.0.get_or_init(|| k).clone()))
+    }
 }
 
 impl std::fmt::Debug for Login {
@@ -114,9 +152,10 @@ pub enum FirstContact {
 pub struct HostKeyPolicy {
     pub store: KnownHosts,
     pub first_contact: FirstContact,
-    /// A fingerprint (`SHA256:…`) a person confirmed for an unknown host: that key, and only
-    /// that key, is recorded and accepted.
-    pub accept: Option<String>,
+    /// A host (as `known_hosts::host_pattern` writes it) and the fingerprint (`SHA256:…`) a
+    /// person confirmed for it: that key on that host, and nothing else, is recorded and
+    /// accepted.
+    pub accept: Option<(String, String)>,
 }
 
 /// Everything a connection needs besides the target.
@@ -155,6 +194,8 @@ pub enum SshError {
     )]
     HostKeyUnknown {
         host: String,
+        /// The host as known_hosts files it (`host` or `[host]:port`).
+        pattern: String,
         algorithm: String,
         fingerprint: String,
     },
@@ -264,7 +305,9 @@ impl Client {
                 added: false,
             }),
             Verdict::Unknown => {
-                let confirmed = self.policy.accept.as_deref() == Some(fp.as_str());
+                let confirmed = self.policy.accept.as_ref().is_some_and(|(h, f)| {
+                    *h == crate::known_hosts::host_pattern(name, port) && *f == fp
+                });
                 if self.policy.first_contact == FirstContact::AcceptNew || confirmed {
                     self.policy.store.add(name, port, key).map_err(store_err)?;
                     Ok(HostKeyInfo {
@@ -275,6 +318,7 @@ impl Client {
                 } else {
                     Err(SshError::HostKeyUnknown {
                         host,
+                        pattern: crate::known_hosts::host_pattern(name, port),
                         algorithm,
                         fingerprint: fp,
                     })
@@ -331,7 +375,7 @@ impl client::Handler for Client {
 /// A logged-in connection (and the jump connection it runs through, if any).
 pub struct Session {
     handle: Handle<Client>,
-    jump: Option<Handle<Client>>,
+    jump: Option<Arc<Jump>>,
     pub endpoint: Endpoint,
     /// The user logged in as.
     pub user: String,
@@ -361,7 +405,12 @@ pub struct ExecOutput {
     pub stderr: Vec<u8>,
     /// Output past the limit was dropped.
     pub truncated: bool,
+    /// The command was still running at the time limit (the output is what came before).
+    pub timed_out: bool,
 }
+
+/// How long a command that has reported its exit status may take to close its channel.
+const EXIT_GRACE: Duration = Duration::from_secs(2);
 
 /// Opens the first TCP hop: the jump host when there is one, else the target.
 pub fn first_hop<'a>(target: &'a Endpoint, opts: &'a ConnectOptions) -> &'a Endpoint {
@@ -397,22 +446,48 @@ fn config(
     policy: &HostKeyPolicy,
     endpoint: &Endpoint,
     keepalive: Option<Duration>,
+    timeout: Duration,
 ) -> Arc<client::Config> {
     // Ask first for the key types on record for this host, as OpenSSH does, so a host with
     // several keys is not taken for one whose key changed.
-    let mut keys: Vec<Algorithm> = policy.store.algorithms(&endpoint.host, endpoint.port);
+    // An RSA key on record stands for the SHA-2 signature algorithms first (OpenSSH 8.8 and
+    // later no longer offer ssh-rsa); anything russh does not offer by default stays out.
+    let mut keys: Vec<Algorithm> = Vec::new();
+    for a in policy.store.algorithms(&endpoint.host, endpoint.port) {
+        let wanted = match a {
+            Algorithm::Rsa { .. } => vec![
+                Algorithm::Rsa {
+                    hash: Some(HashAlg::Sha512),
+                },
+                Algorithm::Rsa {
+                    hash: Some(HashAlg::Sha256),
+                },
+                Algorithm::Rsa { hash: None },
+            ],
+            a => vec![a],
+        };
+        for w in wanted {
+            if Preferred::DEFAULT.key.contains(&w) && !keys.contains(&w) {
+                keys.push(w);
+            }
+        }
+    }
     for a in Preferred::DEFAULT.key.iter() {
         if !keys.contains(a) {
             keys.push(a.clone());
         }
     }
+    // Keepalives, and a limit on silence: a device that stalls in the key exchange or later
+    // ends its session task instead of leaving it (and its socket) behind.
+    let keepalive = keepalive.unwrap_or(timeout);
     Arc::new(client::Config {
         preferred: Preferred {
             key: Cow::Owned(keys),
             ..Preferred::DEFAULT
         },
-        keepalive_interval: keepalive,
+        keepalive_interval: Some(keepalive),
         keepalive_max: 3,
+        inactivity_timeout: Some(keepalive * 4),
         nodelay: true,
         ..client::Config::default()
     })
@@ -437,8 +512,12 @@ where
     };
     let host = endpoint.display();
     let work = async {
-        let connected =
-            client::connect_stream(config(policy, endpoint, keepalive), stream, handler).await;
+        let connected = client::connect_stream(
+            config(policy, endpoint, keepalive, timeout),
+            stream,
+            handler,
+        )
+        .await;
         let decided = outcome.lock().ok().and_then(|mut s| s.take());
         let (mut handle, info) = match (connected, decided) {
             (Ok(h), Some(Ok(info))) => (h, info),
@@ -458,6 +537,118 @@ where
         })?
 }
 
+/// A logged-in jump host. Connections made through it share it; it is closed when the last
+/// of them (and whoever else holds it) is done.
+pub struct Jump {
+    handle: Handle<Client>,
+    pub endpoint: Endpoint,
+}
+
+impl std::fmt::Debug for Jump {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jump")
+            .field("endpoint", &self.endpoint)
+            .finish()
+    }
+}
+
+impl Jump {
+    /// Ends the jump connection.
+    pub async fn close(&self) {
+        let _ = self
+            .handle
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+    }
+}
+
+fn jump_error(jump: &Endpoint, e: SshError) -> SshError {
+    SshError::Jump {
+        jump: jump.display(),
+        source: Box::new(e),
+    }
+}
+
+/// Logs into the jump host the options name, over `stream` (from [`dial`] to it).
+pub async fn connect_jump<S>(
+    stream: S,
+    opts: &ConnectOptions,
+    policy: &Arc<HostKeyPolicy>,
+) -> Result<Arc<Jump>, SshError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let Some((jump, login)) = &opts.jump else {
+        return Err(SshError::Protocol {
+            host: String::new(),
+            reason: "no jump host was given".into(),
+        });
+    };
+    let (handle, _, _) = handshake(jump, stream, login, policy, opts.timeout, opts.keepalive)
+        .await
+        .map_err(|e| jump_error(jump, e))?;
+    Ok(Arc::new(Jump {
+        handle,
+        endpoint: jump.clone(),
+    }))
+}
+
+/// Connects to `target` through a logged-in jump host (which resolves the target and opens
+/// the TCP connection onwards), and logs in.
+pub async fn connect_through(
+    jump: &Arc<Jump>,
+    target: &Endpoint,
+    opts: &ConnectOptions,
+    policy: &Arc<HostKeyPolicy>,
+) -> Result<Session, SshError> {
+    let channel = tokio::time::timeout(
+        opts.timeout,
+        jump.handle.channel_open_direct_tcpip(
+            target.host.clone(),
+            u32::from(target.port),
+            "127.0.0.1",
+            0,
+        ),
+    )
+    .await
+    .map_err(|_| {
+        jump_error(
+            &jump.endpoint,
+            SshError::Timeout {
+                host: target.display(),
+                stage: "opening the forwarded connection",
+                secs: opts.timeout.as_secs().max(1),
+            },
+        )
+    })?
+    .map_err(|e| {
+        jump_error(
+            &jump.endpoint,
+            SshError::Connect {
+                host: target.display(),
+                reason: format!("the jump host could not open it: {e}"),
+            },
+        )
+    })?;
+    let (handle, host_key, auth_method) = handshake(
+        target,
+        channel.into_stream(),
+        &opts.login,
+        policy,
+        opts.timeout,
+        opts.keepalive,
+    )
+    .await?;
+    Ok(Session {
+        handle,
+        jump: Some(jump.clone()),
+        endpoint: target.clone(),
+        user: opts.login.user.clone(),
+        host_key,
+        auth_method,
+    })
+}
+
 /// Connects over `stream` (from [`dial`] to [`first_hop`]), through the jump host if the options
 /// name one, and logs in.
 pub async fn connect<S>(
@@ -469,83 +660,27 @@ pub async fn connect<S>(
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    match &opts.jump {
-        None => {
-            let (handle, host_key, auth_method) = handshake(
-                target,
-                stream,
-                &opts.login,
-                policy,
-                opts.timeout,
-                opts.keepalive,
-            )
-            .await?;
-            Ok(Session {
-                handle,
-                jump: None,
-                endpoint: target.clone(),
-                user: opts.login.user.clone(),
-                host_key,
-                auth_method,
-            })
-        }
-        Some((jump, jump_login)) => {
-            let wrap = |e: SshError| SshError::Jump {
-                jump: jump.display(),
-                source: Box::new(e),
-            };
-            let (jh, _, _) = handshake(
-                jump,
-                stream,
-                jump_login,
-                policy,
-                opts.timeout,
-                opts.keepalive,
-            )
-            .await
-            .map_err(wrap)?;
-            let channel = tokio::time::timeout(
-                opts.timeout,
-                jh.channel_open_direct_tcpip(
-                    target.host.clone(),
-                    u32::from(target.port),
-                    "127.0.0.1",
-                    0,
-                ),
-            )
-            .await
-            .map_err(|_| {
-                wrap(SshError::Timeout {
-                    host: target.display(),
-                    stage: "opening the forwarded connection",
-                    secs: opts.timeout.as_secs().max(1),
-                })
-            })?
-            .map_err(|e| {
-                wrap(SshError::Connect {
-                    host: target.display(),
-                    reason: format!("the jump host could not open it: {e}"),
-                })
-            })?;
-            let (handle, host_key, auth_method) = handshake(
-                target,
-                channel.into_stream(),
-                &opts.login,
-                policy,
-                opts.timeout,
-                opts.keepalive,
-            )
-            .await?;
-            Ok(Session {
-                handle,
-                jump: Some(jh),
-                endpoint: target.clone(),
-                user: opts.login.user.clone(),
-                host_key,
-                auth_method,
-            })
-        }
+    if opts.jump.is_some() {
+        let jump = connect_jump(stream, opts, policy).await?;
+        return connect_through(&jump, target, opts, policy).await;
     }
+    let (handle, host_key, auth_method) = handshake(
+        target,
+        stream,
+        &opts.login,
+        policy,
+        opts.timeout,
+        opts.keepalive,
+    )
+    .await?;
+    Ok(Session {
+        handle,
+        jump: None,
+        endpoint: target.clone(),
+        user: opts.login.user.clone(),
+        host_key,
+        auth_method,
+    })
 }
 
 fn method_names(m: &[MethodKind]) -> String {
@@ -559,6 +694,14 @@ fn method_names(m: &[MethodKind]) -> String {
 }
 
 fn decode_key(pem: &str, passphrase: Option<&str>) -> Result<russh::keys::PrivateKey, SshError> {
+    if let Ok(k) = russh::keys::PrivateKey::from_openssh(pem.trim())
+        && let russh::keys::ssh_key::Kdf::Bcrypt { rounds, .. } = k.kdf()
+        && *rounds > MAX_KDF_ROUNDS
+    {
+        return Err(SshError::Key(format!(
+            "the private key asks for {rounds} bcrypt rounds (at most {MAX_KDF_ROUNDS} are accepted)"
+        )));
+    }
     russh::keys::decode_secret_key(pem, passphrase).map_err(|e| match e {
         russh::keys::Error::KeyIsEncrypted => {
             SshError::Key("the private key is encrypted: give its passphrase".into())
@@ -587,8 +730,7 @@ async fn authenticate(
     let permits = |allowed: &Option<Vec<MethodKind>>, k: MethodKind| {
         allowed.as_ref().is_none_or(|a| a.contains(&k))
     };
-    if let Some(pem) = &login.key {
-        let key = decode_key(pem, login.passphrase.as_ref().map(|p| p.as_str()))?;
+    if let Some(key) = login.private_key()? {
         let hash = if key.algorithm().is_rsa() {
             handle
                 .best_supported_rsa_hash()
@@ -599,10 +741,7 @@ async fn authenticate(
             None
         };
         let res = handle
-            .authenticate_publickey(
-                user.clone(),
-                PrivateKeyWithHashAlg::new(Arc::new(key), hash),
-            )
+            .authenticate_publickey(user.clone(), PrivateKeyWithHashAlg::new(key, hash))
             .await
             .map_err(|e| protocol(host, e))?;
         tried.push("publickey");
@@ -684,17 +823,32 @@ async fn authenticate(
 }
 
 impl Session {
-    /// Runs a command and collects its output, each stream up to `limit` bytes.
-    pub async fn exec(&self, command: &str, limit: usize) -> Result<ExecOutput, SshError> {
+    /// Runs a command with its stdin closed (as `ssh -n`) and collects its output, each
+    /// stream up to `limit` bytes, for at most `timeout` (what came before is kept, with
+    /// `timed_out`). A device that reports its exit status but never closes the channel is
+    /// given a moment, then taken at its word.
+    pub async fn exec(
+        &self,
+        command: &str,
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<ExecOutput, SshError> {
         let host = self.endpoint.display();
-        let mut ch = self
-            .handle
-            .channel_open_session()
+        let deadline = tokio::time::Instant::now() + timeout;
+        let step = |what: &'static str| SshError::Timeout {
+            host: host.clone(),
+            stage: what,
+            secs: timeout.as_secs().max(1),
+        };
+        let mut ch = tokio::time::timeout_at(deadline, self.handle.channel_open_session())
             .await
+            .map_err(|_| step("opening a session"))?
             .map_err(|e| protocol(&host, format!("cannot open a session: {e}")))?;
-        ch.exec(true, command)
+        tokio::time::timeout_at(deadline, ch.exec(true, command))
             .await
+            .map_err(|_| step("starting the command"))?
             .map_err(|e| protocol(&host, format!("cannot run the command: {e}")))?;
+        let _ = ch.eof().await;
         let mut out = ExecOutput::default();
         let keep = |buf: &mut Vec<u8>, data: &[u8], truncated: &mut bool| {
             let room = limit.saturating_sub(buf.len());
@@ -703,7 +857,21 @@ impl Session {
             }
             buf.extend_from_slice(&data[..data.len().min(room)]);
         };
-        while let Some(msg) = ch.wait().await {
+        loop {
+            let until = if out.exit_status.is_some() || out.exit_signal.is_some() {
+                deadline.min(tokio::time::Instant::now() + EXIT_GRACE)
+            } else {
+                deadline
+            };
+            let msg = match tokio::time::timeout_at(until, ch.wait()).await {
+                Ok(Some(m)) => m,
+                Ok(None) => break,
+                Err(_) if until < deadline => break,
+                Err(_) => {
+                    out.timed_out = true;
+                    break;
+                }
+            };
             match msg {
                 ChannelMsg::Data { data } => keep(&mut out.stdout, &data, &mut out.truncated),
                 ChannelMsg::ExtendedData { data, ext: 1 } => {
@@ -755,16 +923,16 @@ impl Session {
         Ok(ch)
     }
 
-    /// Ends the connection (and the jump connection).
+    /// Ends the connection, and the jump connection when nothing else shares it.
     pub async fn close(self) {
         let _ = self
             .handle
             .disconnect(russh::Disconnect::ByApplication, "", "en")
             .await;
-        if let Some(j) = self.jump {
-            let _ = j
-                .disconnect(russh::Disconnect::ByApplication, "", "en")
-                .await;
+        if let Some(j) = self.jump
+            && Arc::strong_count(&j) == 1
+        {
+            j.close().await;
         }
     }
 }
@@ -828,6 +996,7 @@ mod tests {
             password: Some(Zeroizing::new("hunter2".into())),
             key: Some(Zeroizing::new("-----BEGIN OPENSSH PRIVATE KEY-----".into())),
             passphrase: None,
+            decoded: KeyCache::default(),
         };
         let d = format!("{l:?}");
         assert!(!d.contains("hunter2") && !d.contains("BEGIN"), "{d}");

@@ -126,6 +126,8 @@ pub enum KnownHostsError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{path}: refusing to record a key: {why}")]
+    BadHost { path: PathBuf, why: String },
     #[error("{path}: refusing to add a key for {host}: it is known with another key ({known})")]
     Conflict {
         path: PathBuf,
@@ -155,6 +157,24 @@ pub fn host_pattern(host: &str, port: u16) -> String {
     } else {
         format!("[{host}]:{port}")
     }
+}
+
+/// Why a host name cannot be filed in known_hosts (it would read as a pattern, a marker or a
+/// comment, or not as one field).
+fn check_host(host: &str) -> Result<(), String> {
+    if host.is_empty() {
+        return Err("an empty host name".into());
+    }
+    if host
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || ",*?![]".contains(c))
+    {
+        return Err(format!("'{host}' is not a host name or address"));
+    }
+    if host.starts_with(['|', '@', '#']) {
+        return Err(format!("'{host}' is not a host name or address"));
+    }
+    Ok(())
 }
 
 /// `SHA256:…` of a key, as `ssh-keygen -l` prints it.
@@ -278,32 +298,98 @@ impl KnownHosts {
             .cache
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.refresh(&mut guard)?;
+        Ok(guard)
+    }
+
+    /// Reads the files again if one changed since the index was made.
+    fn refresh(&self, slot: &mut Option<Index>) -> Result<(), KnownHostsError> {
         let stamps: Vec<_> = self.files().map(|p| stamp(p)).collect();
-        if guard.as_ref().is_none_or(|ix| ix.stamps != stamps) {
-            let mut ix = Index {
-                stamps,
-                ..Index::default()
-            };
-            for (n, path) in self.files().enumerate() {
-                let text = self.read(path)?;
-                if n == 0 {
-                    ix.own_lines = text.lines().count();
-                }
-                for (i, raw) in text.lines().enumerate() {
-                    if let Some(l) = parse_line(raw) {
-                        ix.push(Parsed {
-                            marker: l.marker,
-                            hosts: l.hosts.to_string(),
-                            key: l.key,
-                            file: path.clone(),
-                            line: i + 1,
-                        });
-                    }
+        if slot.as_ref().is_some_and(|ix| ix.stamps == stamps) {
+            return Ok(());
+        }
+        let mut ix = Index {
+            stamps,
+            ..Index::default()
+        };
+        for (n, path) in self.files().enumerate() {
+            let text = self.read(path)?;
+            if n == 0 {
+                ix.own_lines = text.lines().count();
+            }
+            for (i, raw) in text.lines().enumerate() {
+                if let Some(l) = parse_line(raw) {
+                    ix.push(Parsed {
+                        marker: l.marker,
+                        hosts: l.hosts.to_string(),
+                        key: l.key,
+                        file: path.clone(),
+                        line: i + 1,
+                    });
                 }
             }
-            *guard = Some(ix);
         }
-        Ok(guard)
+        *slot = Some(ix);
+        Ok(())
+    }
+
+    /// What the index says of a host's key, as a decision to add it: `Ok(true)` to write it,
+    /// `Ok(false)` when it is already known, an error when another key is on record.
+    fn may_add(
+        &self,
+        ix: Option<&Index>,
+        pattern: &str,
+        key: &PublicKey,
+    ) -> Result<bool, KnownHostsError> {
+        let verdict = ix.map_or(Verdict::Unknown, |ix| Self::verdict(ix, pattern, key));
+        match verdict {
+            Verdict::Known(_) => Ok(false),
+            Verdict::Unknown => Ok(true),
+            Verdict::Changed { known } => Err(KnownHostsError::Conflict {
+                path: self.own.clone(),
+                host: pattern.to_string(),
+                known: known
+                    .iter()
+                    .map(|k| format!("{} {}", k.algorithm, k.fingerprint))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+            Verdict::Revoked(k) => Err(KnownHostsError::Conflict {
+                path: self.own.clone(),
+                host: pattern.to_string(),
+                known: format!(
+                    "{} is revoked at {}:{}",
+                    k.fingerprint,
+                    k.file.display(),
+                    k.line
+                ),
+            }),
+        }
+    }
+
+    /// The own file opened for appending and locked; re-opened if it was replaced (by
+    /// `remove`) while waiting for the lock.
+    fn open_locked(&self) -> Result<std::fs::File, KnownHostsError> {
+        use std::os::unix::fs::MetadataExt;
+        for _ in 0..5 {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .read(true)
+                .append(true)
+                .open(&self.own)
+                .map_err(|e| self.io(&self.own, e))?;
+            lock(&f, &self.own)?;
+            let held = f.metadata().map_err(|e| self.io(&self.own, e))?;
+            if std::fs::metadata(&self.own)
+                .is_ok_and(|m| m.ino() == held.ino() && m.dev() == held.dev())
+            {
+                return Ok(f);
+            }
+        }
+        Err(self.io(
+            &self.own,
+            std::io::Error::other("the file keeps being replaced"),
+        ))
     }
 
     fn verdict(ix: &Index, pattern: &str, key: &PublicKey) -> Verdict {
@@ -345,9 +431,10 @@ impl KnownHosts {
         }
     }
 
+    /// A file's text; bytes that are not UTF-8 (a Latin-1 comment) do not make it unreadable.
     fn read(&self, path: &Path) -> Result<String, KnownHostsError> {
-        match std::fs::read_to_string(path) {
-            Ok(s) => Ok(s),
+        match std::fs::read(path) {
+            Ok(b) => Ok(String::from_utf8_lossy(&b).into_owned()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
             Err(e) => Err(self.io(path, e)),
         }
@@ -390,49 +477,33 @@ impl KnownHosts {
     /// Records a key for a host in the own file. Refused when the files know the host with a
     /// different key: a changed key is never written over.
     pub fn add(&self, host: &str, port: u16, key: &PublicKey) -> Result<(), KnownHostsError> {
-        // The index stays locked from the check to the write: one process never appends a host twice.
+        check_host(host).map_err(|why| KnownHostsError::BadHost {
+            path: self.own.clone(),
+            why,
+        })?;
+        let pattern = host_pattern(host, port);
+        // The index stays locked from the check to the write: one process never appends a host
+        // twice. Another process may have written since the index was read: under the file's
+        // lock, a file that grew is read again and the decision made again.
         let mut guard = self.index()?;
-        let verdict = match guard.as_ref() {
-            Some(ix) => Self::verdict(ix, &host_pattern(host, port), key),
-            None => Verdict::Unknown,
-        };
-        match verdict {
-            Verdict::Known(_) => return Ok(()),
-            Verdict::Unknown => {}
-            Verdict::Changed { known } => {
-                return Err(KnownHostsError::Conflict {
-                    path: self.own.clone(),
-                    host: host_pattern(host, port),
-                    known: known
-                        .iter()
-                        .map(|k| format!("{} {}", k.algorithm, k.fingerprint))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                });
-            }
-            Verdict::Revoked(k) => {
-                return Err(KnownHostsError::Conflict {
-                    path: self.own.clone(),
-                    host: host_pattern(host, port),
-                    known: format!(
-                        "{} is revoked at {}:{}",
-                        k.fingerprint,
-                        k.file.display(),
-                        k.line
-                    ),
-                });
-            }
+        if !self.may_add(guard.as_ref(), &pattern, key)? {
+            return Ok(());
         }
         if let Some(dir) = self.own.parent() {
             std::fs::create_dir_all(dir).map_err(|e| self.io(dir, e))?;
         }
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .open(&self.own)
-            .map_err(|e| self.io(&self.own, e))?;
-        lock(&f, &self.own)?;
+        let mut f = self.open_locked()?;
+        let seen = guard
+            .as_ref()
+            .and_then(|ix| ix.stamps.first().copied().flatten());
+        let held = f.metadata().map_err(|e| self.io(&self.own, e))?;
+        if seen.map_or(0, |(len, _)| len) != held.len() || seen.is_none() && held.len() > 0 {
+            *guard = None;
+            self.refresh(&mut guard)?;
+            if !self.may_add(guard.as_ref(), &pattern, key)? {
+                return Ok(());
+            }
+        }
         // A file whose last line has no newline (edited by hand) gets one first.
         let len = f.metadata().map_err(|e| self.io(&self.own, e))?.len();
         let mut sep = "";
@@ -450,7 +521,7 @@ impl KnownHosts {
         let text = bare
             .to_openssh()
             .map_err(|e| self.io(&self.own, std::io::Error::other(e.to_string())))?;
-        writeln!(f, "{sep}{} {}", host_pattern(host, port), text.trim())
+        writeln!(f, "{sep}{pattern} {}", text.trim())
             .and_then(|()| f.sync_data())
             .map_err(|e| self.io(&self.own, e))?;
         // Our own line goes into the index; a file changed by anyone else is read again next time.
@@ -463,13 +534,13 @@ impl KnownHosts {
                 .map_or(0, |(len, _)| len);
             let now = stamp(&self.own);
             let written = now.map_or(0, |(len, _)| len);
-            let ours = (sep.len() + text.trim().len() + host_pattern(host, port).len() + 2) as u64;
+            let ours = (sep.len() + text.trim().len() + pattern.len() + 2) as u64;
             if written == before + ours && sep.is_empty() {
                 ix.own_lines += 1;
                 let line = ix.own_lines;
                 ix.push(Parsed {
                     marker: None,
-                    hosts: host_pattern(host, port),
+                    hosts: pattern.clone(),
                     key: bare,
                     file: self.own.clone(),
                     line,
@@ -508,7 +579,10 @@ impl KnownHosts {
         }
         if removed > 0 {
             let tmp = self.own.with_extension("tmp");
-            std::fs::write(&tmp, kept).map_err(|e| self.io(&tmp, e))?;
+            let mut t = std::fs::File::create(&tmp).map_err(|e| self.io(&tmp, e))?;
+            t.write_all(kept.as_bytes())
+                .and_then(|()| t.sync_all())
+                .map_err(|e| self.io(&tmp, e))?;
             std::fs::rename(&tmp, &self.own).map_err(|e| self.io(&self.own, e))?;
         }
         Ok(removed)
@@ -742,6 +816,38 @@ mod tests {
             Ok(Verdict::Changed { .. })
         ));
         assert_eq!(kh.check("r2", 22, &key(K2)).ok(), Some(Verdict::Unknown));
+    }
+
+    #[test]
+    fn another_writer_is_seen_under_the_lock_and_odd_names_are_refused() {
+        let kh = store("writers", "", None);
+        kh.add("r9", 22, &key(K1)).expect("add");
+        assert!(kh.check("r9", 22, &key(K1)).is_ok());
+        // another process records r10 with K1 after our index was made...
+        let other = KnownHosts::new(kh.path().to_path_buf(), Vec::new());
+        other.add("r10", 22, &key(K1)).expect("other add");
+        // ...so our add of r10 with K2 must see it and refuse, whatever our index said
+        let err = kh.add("r10", 22, &key(K2)).expect_err("changed under us");
+        assert!(err.to_string().contains("known with another key"), "{err}");
+        let text = std::fs::read_to_string(kh.path()).expect("read");
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("r10 ")).count(),
+            1,
+            "{text}"
+        );
+        for bad in [
+            "", "*", "a b", "h,g", "|1|x", "@revoked", "#c", "[h]", "h\n",
+        ] {
+            assert!(kh.add(bad, 22, &key(K1)).is_err(), "{bad:?}");
+        }
+        // a file with bytes that are not UTF-8 stays readable
+        let mut raw = std::fs::read(kh.path()).expect("read");
+        raw.extend_from_slice(b"# caf\xe9\n");
+        std::fs::write(kh.path(), raw).expect("write");
+        assert!(matches!(
+            kh.check("r9", 22, &key(K1)),
+            Ok(Verdict::Known(_))
+        ));
     }
 
     #[test]

@@ -7,7 +7,7 @@ pub mod client;
 pub mod known_hosts;
 
 pub use client::{
-    ConnectOptions, Endpoint, ExecOutput, FirstContact, HostKeyInfo, HostKeyPolicy, Login, Session,
-    SshError, connect, dial, first_hop,
+    ConnectOptions, Endpoint, ExecOutput, FirstContact, HostKeyInfo, HostKeyPolicy, Jump, Login,
+    Session, SshError, connect, connect_jump, connect_through, dial, first_hop,
 };
 pub use known_hosts::KnownHosts;

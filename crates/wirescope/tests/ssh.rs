@@ -489,3 +489,115 @@ fn bad_flags_are_usage_errors() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_batch_through_the_jump_host_shares_one_connection() {
+    let Some(lab) = lab() else { return };
+    let kh = known_hosts("jumpbatch");
+    let first = var(lab, "LAB_SSH_MANY_FIRST");
+    let (prefix, _) = first.rsplit_once('.').unwrap_or_default();
+    // 40 addresses no other test uses, and the inner host, all through the bastion
+    let targets = format!("{prefix}.101-{prefix}.140,{}", var(lab, "LAB_SSH_INNER_V4"));
+    let jump = var(lab, "LAB_SSH_BASTION_V4");
+    // password logins at the bastion are this test's alone: count them in its log
+    let bastion_log = "/run/wirescope-lab/sshd-bastion.log";
+    let user = var(lab, "LAB_SSH_PW_USER");
+    let accepted = || {
+        std::fs::read_to_string(bastion_log)
+            .unwrap_or_default()
+            .matches(&format!("Accepted password for {user} "))
+            .count()
+    };
+    let before = accepted();
+    let out = exec(
+        lab,
+        &kh,
+        &[
+            &targets,
+            "-l",
+            user,
+            "--password-env",
+            "WS_PW",
+            "-J",
+            jump,
+            "--accept-new-host-keys",
+            "--",
+            "echo $SSH_CONNECTION",
+        ],
+        &[("WS_PW", var(lab, "LAB_SSH_PW_PASSWORD"))],
+    );
+    let (rows, summary) = ndjson(&out);
+    assert_eq!(rows.len(), 41);
+    assert_eq!(summary["succeeded"], 41, "{summary}");
+    for r in &rows {
+        // every device saw its connection come from the bastion, not from the client
+        let seen = r["stdout"].as_str().unwrap_or_default();
+        assert!(!seen.starts_with(var(lab, "LAB_CLIENT_V4")), "{r}");
+        assert_eq!(r["addr"], Value::Null, "the jump host resolved it");
+    }
+    // one login at the bastion for the whole batch (sshd logs it as it happens)
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(
+        accepted() - before,
+        1,
+        "one jump connection shared by 41 devices"
+    );
+}
+
+#[test]
+fn commands_get_no_stdin_and_a_timeout_keeps_what_came() {
+    let Some(lab) = lab() else { return };
+    let kh = known_hosts("stdin");
+    let base = [
+        var(lab, "LAB_SSH_V4"),
+        "-l",
+        var(lab, "LAB_SSH_KEY_USER"),
+        "--accept-new-host-keys",
+    ];
+    let id = key(lab, "id_ed25519");
+    let run = |extra: &[&str]| {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend(["-i", id.as_str()]);
+        a.extend(extra);
+        one(&exec(lab, &kh, &a, &[]))
+    };
+    // stdin is closed, as with ssh -n: cat ends at once
+    let r = run(&["--command-timeout", "5s", "--", "cat"]);
+    assert_eq!(
+        (r["exit_status"].clone(), r["error"].clone()),
+        (0.into(), Value::Null),
+        "{r}"
+    );
+    // a command still running at the limit: a timeout, with its output so far
+    let r = run(&["--command-timeout", "1s", "--", "echo partial; sleep 30"]);
+    assert_eq!(r["error_kind"], "timeout", "{r}");
+    assert_eq!(r["stdout"], "partial\n");
+    assert!(
+        r["elapsed_ms"].as_f64().is_some_and(|ms| ms < 5000.0),
+        "{r}"
+    );
+    // a bracketed IPv6 target is filed under the bare address, as OpenSSH files it
+    let v6 = format!("[{}]", var(lab, "LAB_SSH_V6"));
+    let r = one(&exec(
+        lab,
+        &kh,
+        &[
+            &v6,
+            "-l",
+            var(lab, "LAB_SSH_KEY_USER"),
+            "-i",
+            &id,
+            "--accept-new-host-keys",
+            "--",
+            "true",
+        ],
+        &[],
+    ));
+    assert_eq!(r["exit_status"], 0, "{r}");
+    let text = std::fs::read_to_string(&kh).unwrap_or_default();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(&format!("{} ssh-ed25519 ", var(lab, "LAB_SSH_V6")))),
+        "{text}"
+    );
+}
