@@ -99,6 +99,11 @@ impl Default for SshOptions {
     }
 }
 
+/// Devices worked on at once, at most.
+pub const MAX_CONCURRENCY: usize = 10_000;
+/// Bytes kept of one device's stdout (and of its stderr), at most.
+pub const MAX_OUTPUT: usize = 64 << 20;
+
 fn bad(msg: impl Into<String>) -> ProbeError {
     ProbeError::Options(msg.into())
 }
@@ -146,11 +151,13 @@ impl SshOptions {
         if self.timeout.is_zero() || self.command_timeout.is_zero() {
             return Err(bad("timeouts must be above zero"));
         }
-        if self.concurrency == 0 {
-            return Err(bad("concurrency must be at least 1"));
+        if self.concurrency == 0 || self.concurrency > MAX_CONCURRENCY {
+            return Err(bad(format!("concurrency must be 1 to {MAX_CONCURRENCY}")));
         }
-        if self.max_output == 0 {
-            return Err(bad("max-output must be at least 1 byte"));
+        if self.max_output == 0 || self.max_output > MAX_OUTPUT {
+            return Err(bad(format!(
+                "max-output must be 1 to {MAX_OUTPUT} bytes (64 MiB)"
+            )));
         }
         if let Some(j) = &self.jump {
             Endpoint::parse(j, 22).map_err(|e| bad(format!("jump host {e}")))?;

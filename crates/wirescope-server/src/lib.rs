@@ -119,6 +119,8 @@ pub async fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Resu
         return Err(ServeError::TokenRequired(config.listen));
     }
     let store = Arc::new(Store::open(&config.db)?);
+    // Terminals open when the last server died are over.
+    store.mark_interrupted_recordings()?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Listen {

@@ -40,8 +40,9 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts a recording of a `width`×`height` terminal; past `limit` bytes further output is
-    /// dropped and [`Recorder::truncated`] says so.
+    /// Starts a recording of a `width`×`height` terminal; once an event would take it past
+    /// `limit` bytes, that event and everything after it are dropped and
+    /// [`Recorder::truncated`] says so.
     pub fn new(width: u16, height: u16, title: Option<String>, limit: usize) -> Self {
         let timestamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -68,6 +69,10 @@ impl Recorder {
     }
 
     fn event(&mut self, code: &str, data: &str) {
+        // Once something was dropped, nothing later is kept: a recording has no holes.
+        if self.truncated {
+            return;
+        }
         let t = self.started.elapsed().as_secs_f64();
         let line = serde_json::json!([(t * 1e6).round() / 1e6, code, data]);
         let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
@@ -222,6 +227,10 @@ mod tests {
         }
         assert!(r.truncated());
         assert!(r.len() <= 400);
+        let kept = r.len();
+        r.output(b"x");
+        r.resize(1, 1);
+        assert_eq!(r.len(), kept, "nothing after the cut");
         let text = String::from_utf8(r.finish()).expect("utf-8");
         assert!(parse(&text).is_ok());
     }

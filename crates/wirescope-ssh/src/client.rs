@@ -200,7 +200,7 @@ pub enum SshError {
         fingerprint: String,
     },
     #[error(
-        "{host}: HOST KEY CHANGED, refused: it now presents {algorithm} {fingerprint}, but {known_text} is on record. Someone may be intercepting the connection, or the device was reinstalled or rekeyed; once you know the new key is right, remove the old entry (wirescope ssh known-hosts rm)"
+        "{host}: HOST KEY CHANGED, refused: it now presents {algorithm} {fingerprint}, but {known_text} is on record. Someone may be intercepting the connection, or the device was reinstalled or rekeyed; once you know the new key is right, remove the old entry (wirescope ssh known-hosts rm HOST; in ~/.ssh/known_hosts, ssh-keygen -R HOST)"
     )]
     HostKeyChanged {
         host: String,

@@ -263,13 +263,6 @@ impl Store {
             params![now_ms()],
         )
         .map_err(open_err)?;
-        // A terminal open when the last process died keeps what was flushed, marked as cut short.
-        conn.execute(
-            "UPDATE ssh_recordings SET end_reason = 'interrupted'
-             WHERE ended_at IS NULL AND end_reason IS NULL",
-            [],
-        )
-        .map_err(open_err)?;
         let reader = Connection::open(path).map_err(open_err)?;
         reader
             .busy_timeout(std::time::Duration::from_secs(5))
@@ -450,7 +443,18 @@ impl Store {
         Ok(())
     }
 
-    /// Starts a terminal recording; its text comes with [`Store::finish_recording`].
+    /// Marks recordings still open as `interrupted`: what a server that died during them had
+    /// flushed is kept. Called by the server as it starts (not by every opener of the store: a
+    /// CLI run with `--save` must not cut a running server's sessions short).
+    pub fn mark_interrupted_recordings(&self) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE ssh_recordings SET end_reason = 'interrupted'
+             WHERE ended_at IS NULL AND end_reason IS NULL",
+            [],
+        )?)
+    }
+
+    /// Starts a terminal recording; its text comes with [`Store::save_recording`].
     pub fn start_recording(&self, n: &NewRecording<'_>) -> Result<i64, StoreError> {
         let conn = self.conn();
         conn.execute(
@@ -655,6 +659,12 @@ mod tests {
             .unwrap();
         drop(store);
         let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.recording(cut).unwrap().unwrap().end_reason,
+            None,
+            "opening alone marks nothing"
+        );
+        assert_eq!(store.mark_interrupted_recordings().unwrap(), 1);
         let done = store.recording(id).unwrap().unwrap();
         assert_eq!(done.end_reason.as_deref(), Some("exit"));
         // the one still open when the store was closed is marked as cut short

@@ -539,7 +539,7 @@ pub struct SshExecArgs {
     pub concurrency: u64,
 
     /// Bytes kept of each device's stdout and of its stderr.
-    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20, value_parser = clap::value_parser!(u64).range(1..=(1 << 30)))]
+    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20, value_parser = clap::value_parser!(u64).range(1..=(64 << 20)))]
     pub max_output: u64,
 
     #[command(flatten)]
@@ -649,12 +649,19 @@ pub struct ServeArgs {
     pub max_targets: u64,
 
     /// Close a browser terminal after this long without input or output.
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = duration)]
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = positive_duration)]
     pub ssh_idle_timeout: Duration,
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
     parse_duration(s)
+}
+
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err("must be above zero".into()),
+        d => Ok(d),
+    }
 }
 
 fn ttl(s: &str) -> Result<u8, String> {

@@ -1655,6 +1655,10 @@ fn ssh_runs_with_a_profile_and_with_inline_secrets() {
             "options",
         ),
         (json!({"command": "true", "bogus": 1}), "options.bogus"),
+        (
+            json!({"command": "true", "user": "u", "password": "p", "concurrency": 20000}),
+            "options",
+        ),
     ] {
         let body = json!({"kind": "ssh", "targets_text": var("LAB_SSH_V4"), "options": options, "net": {"netns": "wsl-c"}});
         let (status, err) = server.json("POST", "/api/runs", Some(body));

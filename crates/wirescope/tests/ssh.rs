@@ -482,6 +482,39 @@ fn bad_flags_are_usage_errors() {
             vec!["ssh", "exec", host, "-l", "u", "--password-env", "HOME"],
             "COMMAND",
         ),
+        (
+            vec![
+                "ssh",
+                "exec",
+                host,
+                "-l",
+                "u",
+                "--password-env",
+                "HOME",
+                "--max-output",
+                "999999999",
+                "--",
+                "true",
+            ],
+            "max-output",
+        ),
+        (
+            vec![
+                "ssh",
+                "exec",
+                host,
+                "-l",
+                "u",
+                "--password-env",
+                "HOME",
+                "-c",
+                "0",
+                "--",
+                "true",
+            ],
+            "concurrency",
+        ),
+        (vec!["serve", "--ssh-idle-timeout", "0s"], "above zero"),
     ] {
         let out = client(lab, &args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
