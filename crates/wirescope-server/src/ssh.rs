@@ -25,7 +25,7 @@ use zeroize::Zeroizing;
 
 /// Bytes of asciicast text kept per session; output past it is dropped and marked.
 const RECORDING_LIMIT: usize = 64 << 20;
-/// How often an open session's recording is written to the history.
+/// How often what an open session recorded since is appended to the history.
 const RECORDING_FLUSH: Duration = Duration::from_secs(10);
 /// How long the browser has to send `open`, and to answer a host-key prompt.
 const PROMPT_WAIT: Duration = Duration::from_secs(300);
@@ -523,7 +523,6 @@ async fn run_shell(
     });
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut flush_at = Instant::now() + RECORDING_FLUSH;
-    let mut flushed = 0;
     let mut status: Option<u32> = None;
     let reason = loop {
         tokio::select! {
@@ -551,9 +550,9 @@ async fn run_shell(
                 }
                 if Instant::now() >= flush_at {
                     flush_at = Instant::now() + RECORDING_FLUSH;
-                    if rec.len() != flushed {
-                        flushed = rec.len();
-                        save(&store, id, rec.snapshot(), rec.truncated(), None).await;
+                    if !rec.is_empty() {
+                        let piece = rec.take();
+                        save(&store, id, piece, rec.truncated(), None).await;
                     }
                 }
             }

@@ -28,11 +28,16 @@ pub struct Event {
     pub data: String,
 }
 
-/// Builds a recording in memory as a session runs, up to a size limit.
+/// Builds a recording as a session runs, up to a size limit. What is recorded waits in memory
+/// until [`Recorder::take`] hands it over (to be appended to storage), so a long session does
+/// not hold its whole recording.
 #[derive(Debug)]
 pub struct Recorder {
     started: Instant,
+    /// Recorded and not yet taken.
     out: Vec<u8>,
+    /// Bytes recorded in all, taken or not.
+    len: usize,
     /// Bytes of a UTF-8 sequence cut by a chunk boundary, held for the next chunk.
     pending: Vec<u8>,
     limit: usize,
@@ -61,6 +66,7 @@ impl Recorder {
         out.push(b'\n');
         Recorder {
             started: Instant::now(),
+            len: out.len(),
             out,
             pending: Vec::new(),
             limit,
@@ -77,10 +83,11 @@ impl Recorder {
         let line = serde_json::json!([(t * 1e6).round() / 1e6, code, data]);
         let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
         bytes.push(b'\n');
-        if self.out.len() + bytes.len() > self.limit {
+        if self.len + bytes.len() > self.limit {
             self.truncated = true;
             return;
         }
+        self.len += bytes.len();
         self.out.extend_from_slice(&bytes);
     }
 
@@ -88,18 +95,36 @@ impl Recorder {
     /// are not UTF-8 become U+FFFD, as a terminal would show them.
     pub fn output(&mut self, bytes: &[u8]) {
         self.pending.extend_from_slice(bytes);
-        let cut = match std::str::from_utf8(&self.pending) {
-            Ok(_) => self.pending.len(),
-            Err(e) if e.error_len().is_none() => e.valid_up_to(),
-            Err(_) => self.pending.len(),
-        };
-        if cut == 0 {
-            return;
+        let mut text = String::new();
+        let mut rest: &[u8] = &self.pending;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(s) => {
+                    text.push_str(s);
+                    rest = &[];
+                    break;
+                }
+                Err(e) => {
+                    let (good, after) = rest.split_at(e.valid_up_to());
+                    text.push_str(std::str::from_utf8(good).unwrap_or_default());
+                    match e.error_len() {
+                        // a sequence cut at the end: wait for the rest of it
+                        None => {
+                            rest = after;
+                            break;
+                        }
+                        Some(n) => {
+                            text.push('\u{fffd}');
+                            rest = &after[n..];
+                        }
+                    }
+                }
+            }
         }
-        let rest = self.pending.split_off(cut);
-        let text = String::from_utf8_lossy(&self.pending).into_owned();
-        self.pending = rest;
-        self.event("o", &text);
+        self.pending = rest.to_vec();
+        if !text.is_empty() {
+            self.event("o", &text);
+        }
     }
 
     /// Records a terminal resize.
@@ -112,26 +137,23 @@ impl Recorder {
         self.truncated
     }
 
-    /// Bytes recorded so far.
+    /// Bytes recorded so far, taken or not.
     pub fn len(&self) -> usize {
-        self.out.len()
+        self.len
     }
 
-    /// Whether nothing but the header is recorded.
+    /// Whether anything waits to be taken.
     pub fn is_empty(&self) -> bool {
-        !self
-            .out
-            .iter()
-            .take(self.out.len().saturating_sub(1))
-            .any(|&b| b == b'\n')
+        self.out.is_empty()
     }
 
-    /// A copy of the recording so far (a sequence cut at a chunk boundary left out).
-    pub fn snapshot(&self) -> Vec<u8> {
-        self.out.clone()
+    /// What was recorded since the last take (the first take starts with the header); joined in
+    /// order, the takes and [`Recorder::finish`] are the asciicast v2 text.
+    pub fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
     }
 
-    /// The recording so far, as asciicast v2 text.
+    /// The rest of the recording (what no take handed over yet).
     pub fn finish(mut self) -> Vec<u8> {
         if !self.pending.is_empty() {
             let text = String::from_utf8_lossy(&std::mem::take(&mut self.pending)).into_owned();
@@ -203,7 +225,10 @@ mod tests {
         r.output(&snow[1..]);
         r.resize(120, 40);
         r.output(b"\x1b[38;5;196mred\x1b[0m\xff\r\n");
-        let text = String::from_utf8(r.finish()).expect("utf-8");
+        let mut text = String::from_utf8(r.take()).expect("utf-8");
+        assert!(r.is_empty());
+        r.output(b"!");
+        text.push_str(&String::from_utf8(r.finish()).expect("utf-8"));
         let (h, ev) = parse(&text).expect("parse");
         assert_eq!((h.version, h.width, h.height), (2, 80, 24));
         assert_eq!(h.env["TERM"], "xterm-256color");
@@ -214,9 +239,21 @@ mod tests {
         );
         assert_eq!(
             output_text(&ev),
-            "hello \u{2603}\x1b[38;5;196mred\x1b[0m\u{fffd}\r\n"
+            "hello \u{2603}\x1b[38;5;196mred\x1b[0m\u{fffd}\r\n!"
         );
         assert!(ev.windows(2).all(|w| w[0].time <= w[1].time));
+    }
+
+    #[test]
+    fn a_bad_byte_does_not_spoil_a_cut_sequence() {
+        let mut r = Recorder::new(80, 24, None, 1 << 20);
+        let snow = "\u{2603}".as_bytes();
+        let mut chunk = b"a\xffb".to_vec();
+        chunk.extend_from_slice(&snow[..2]);
+        r.output(&chunk);
+        r.output(&snow[2..]);
+        let (_, ev) = parse(&String::from_utf8(r.finish()).expect("utf-8")).expect("parse");
+        assert_eq!(output_text(&ev), "a\u{fffd}b\u{2603}");
     }
 
     #[test]

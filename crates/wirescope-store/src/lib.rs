@@ -138,9 +138,14 @@ const MIGRATIONS: &[&str] = &[
         rows INTEGER NOT NULL,
         bytes INTEGER NOT NULL DEFAULT 0,
         truncated INTEGER NOT NULL DEFAULT 0,
-        end_reason TEXT,
-        asciicast BLOB NOT NULL DEFAULT x''
+        end_reason TEXT
     );
+    CREATE TABLE ssh_recording_chunks (
+        recording_id INTEGER NOT NULL REFERENCES ssh_recordings (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (recording_id, seq)
+    ) WITHOUT ROWID;
 ",
 ];
 
@@ -465,21 +470,32 @@ impl Store {
         Ok(conn.last_insert_rowid())
     }
 
-    /// Stores a recording's asciicast text (again, as it grows, and at the end with `ended`).
+    /// Appends the next piece of a recording's asciicast text (as it grows, and at the end with
+    /// `ended`, the reason it ended).
     pub fn save_recording(
         &self,
         id: i64,
-        cast: &[u8],
+        chunk: &[u8],
         truncated: bool,
         ended: Option<&str>,
     ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if !chunk.is_empty() {
+            tx.execute(
+                "INSERT INTO ssh_recording_chunks (recording_id, seq, data)
+                 SELECT ?1, COALESCE(MAX(seq) + 1, 0), ?2 FROM ssh_recording_chunks WHERE recording_id = ?1",
+                params![id, chunk],
+            )?;
+        }
         let ended_at = ended.map(|_| now_ms());
-        self.conn().execute(
-            "UPDATE ssh_recordings SET asciicast = ?2, bytes = ?3, truncated = ?4,
-                ended_at = COALESCE(?5, ended_at), end_reason = COALESCE(?6, end_reason)
+        tx.execute(
+            "UPDATE ssh_recordings SET bytes = bytes + ?2, truncated = ?3,
+                ended_at = COALESCE(?4, ended_at), end_reason = COALESCE(?5, end_reason)
              WHERE id = ?1",
-            params![id, cast, cast.len() as i64, truncated, ended_at, ended],
+            params![id, chunk.len() as i64, truncated, ended_at, ended],
         )?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -508,16 +524,27 @@ impl Store {
             .optional()?)
     }
 
-    /// One recording's asciicast text.
+    /// One recording's asciicast text, its pieces joined.
     pub fn recording_cast(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .reader()
+        let conn = self.reader();
+        let exists: Option<i64> = conn
             .query_row(
-                "SELECT asciicast FROM ssh_recordings WHERE id = ?1",
+                "SELECT id FROM ssh_recordings WHERE id = ?1",
                 params![id],
                 |r| r.get(0),
             )
-            .optional()?)
+            .optional()?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        let mut stmt = conn.prepare(
+            "SELECT data FROM ssh_recording_chunks WHERE recording_id = ?1 ORDER BY seq",
+        )?;
+        let mut out = Vec::new();
+        for chunk in stmt.query_map(params![id], |r| r.get::<_, Vec<u8>>(0))? {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(Some(out))
     }
 
     /// Deletes a recording; false when there was none.
@@ -649,13 +676,9 @@ mod tests {
         store
             .save_recording(id, b"{\"version\":2}\n", false, None)
             .unwrap();
+        assert_eq!(store.recording(id).unwrap().unwrap().bytes, 14);
         store
-            .save_recording(
-                id,
-                b"{\"version\":2}\n[0.1,\"o\",\"hi\"]\n",
-                true,
-                Some("exit"),
-            )
+            .save_recording(id, b"[0.1,\"o\",\"hi\"]\n", true, Some("exit"))
             .unwrap();
         drop(store);
         let store = Store::open(&path).unwrap();
@@ -675,11 +698,12 @@ mod tests {
         );
         assert!(done.truncated && done.ended_at.is_some() && done.duration_ms >= Some(0));
         assert_eq!(done.bytes, 29);
-        assert!(
-            String::from_utf8(store.recording_cast(id).unwrap().unwrap())
-                .unwrap()
-                .ends_with("\"hi\"]\n")
+        // the pieces come back joined, in order
+        assert_eq!(
+            String::from_utf8(store.recording_cast(id).unwrap().unwrap()).unwrap(),
+            "{\"version\":2}\n[0.1,\"o\",\"hi\"]\n"
         );
+        assert_eq!(store.recording_cast(cut.id).unwrap(), Some(Vec::new()));
         let (list, total) = store.recordings(10, 0).unwrap();
         assert_eq!((list.len(), total), (2, 2));
         assert!(store.delete_recording(id).unwrap());
