@@ -69,8 +69,48 @@ async fn upgrade(
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum ClientMsg {
     Open(Box<OpenRequest>),
-    AcceptHostKey { fingerprint: String },
-    Resize { cols: u16, rows: u16 },
+    AcceptHostKey {
+        fingerprint: String,
+    },
+    /// Answers to a keyboard-interactive round, one per prompt; `null` gives up.
+    AuthResponse {
+        responses: Option<Vec<String>>,
+    },
+    Resize {
+        cols: u16,
+        rows: u16,
+    },
+}
+
+/// A keyboard-interactive round on its way to the browser, and where its answer goes.
+type PromptRequest = (
+    serde_json::Value,
+    tokio::sync::oneshot::Sender<Option<Vec<String>>>,
+);
+
+/// Relays keyboard-interactive prompts to the person at the terminal.
+struct BrowserPrompter(tokio::sync::mpsc::Sender<PromptRequest>);
+
+impl wirescope_ssh::Prompter for BrowserPrompter {
+    fn answer(
+        &self,
+        name: String,
+        instructions: String,
+        prompts: Vec<(String, bool)>,
+    ) -> futures::future::BoxFuture<'static, Option<Vec<String>>> {
+        let tx = self.0.clone();
+        Box::pin(async move {
+            let prompts: Vec<_> = prompts
+                .into_iter()
+                .map(|(prompt, echo)| json!({"prompt": prompt, "echo": echo}))
+                .collect();
+            let msg = json!({"type": "auth_prompt", "name": name, "instructions": instructions,
+                "prompts": prompts});
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            tx.send((msg, reply)).await.ok()?;
+            answer.await.ok().flatten()
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -193,10 +233,17 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
         Err(e) => return bridge.fail("bad_request", &e, json!({})).await,
     };
     let (cols, rows) = clamp_size(req.cols, req.rows);
-    let (login, jump) = match login_of(&req).await {
+    let (mut login, mut jump) = match login_of(&req).await {
         Ok(l) => l,
         Err(e) => return bridge.fail("bad_request", &e, json!({})).await,
     };
+    // Keyboard-interactive prompts the device sends during the login go to the browser.
+    let (prompt_tx, mut prompt_rx) = tokio::sync::mpsc::channel::<PromptRequest>(1);
+    let prompter: Arc<dyn wirescope_ssh::Prompter> = Arc::new(BrowserPrompter(prompt_tx));
+    login.prompter = Some(prompter.clone());
+    if let Some((_, jl)) = jump.as_mut() {
+        jl.prompter = Some(prompter);
+    }
     let endpoint = Endpoint::new(req.target.trim().to_string(), req.port);
     let conn = ConnectOptions {
         login,
@@ -213,9 +260,30 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
             first_contact: FirstContact::Ask,
             accept: accept.clone(),
         });
-        let res = match dial(&endpoint, &conn, req.netns.clone()).await {
-            Ok(tcp) => wirescope_ssh::connect(&endpoint, tcp, &conn, &policy).await,
-            Err(e) => Err(e),
+        let attempt = async {
+            match dial(&endpoint, &conn, req.netns.clone()).await {
+                Ok(tcp) => wirescope_ssh::connect(&endpoint, tcp, &conn, &policy).await,
+                Err(e) => Err(e),
+            }
+        };
+        tokio::pin!(attempt);
+        let res = loop {
+            tokio::select! {
+                r = &mut attempt => break r,
+                Some((msg, reply)) = prompt_rx.recv() => {
+                    if !bridge.send(msg).await {
+                        return;
+                    }
+                    let answer = match tokio::time::timeout(PROMPT_WAIT, bridge.next()).await {
+                        Ok(Some(m)) => match parse_msg(&m) {
+                            Ok(ClientMsg::AuthResponse { responses }) => responses,
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    let _ = reply.send(answer);
+                }
+            }
         };
         match res {
             Ok(s) => break s,
@@ -296,9 +364,6 @@ async fn login_of(req: &OpenRequest) -> Result<(Login, Option<(Endpoint, Login)>
     }
     if o.user.trim().is_empty() {
         return Err("user: needed (or a profile with an SSH login)".into());
-    }
-    if o.password.is_none() && o.private_key.is_none() {
-        return Err("no credentials: a password, or a profile with a password or key".into());
     }
     let login = Login {
         user: o.user.clone(),

@@ -88,6 +88,20 @@ pub struct Login {
     /// The key once decrypted, shared by every connection made with this login (and its
     /// clones): a passphrase's key derivation runs once per run, not once per device.
     pub decoded: KeyCache,
+    /// Someone to answer keyboard-interactive prompts (a person at a terminal); without one,
+    /// hidden prompts are answered with the password.
+    pub prompter: Option<Arc<dyn Prompter>>,
+}
+
+/// Answers keyboard-interactive prompts: the device's name, instructions and prompts (text,
+/// whether the answer may be shown) in; one answer per prompt out, or `None` to give up.
+pub trait Prompter: Send + Sync {
+    fn answer(
+        &self,
+        name: String,
+        instructions: String,
+        prompts: Vec<(String, bool)>,
+    ) -> futures::future::BoxFuture<'static, Option<Vec<String>>>;
 }
 
 /// Where a [`Login`] keeps its decrypted key.
@@ -133,6 +147,7 @@ impl std::fmt::Debug for Login {
             .field("password", &shown(&self.password))
             .field("key", &shown(&self.key))
             .field("passphrase", &shown(&self.passphrase))
+            .field("prompter", &self.prompter.as_ref().map(|_| "<set>"))
             .finish()
     }
 }
@@ -511,7 +526,7 @@ where
         outcome: outcome.clone(),
     };
     let host = endpoint.display();
-    let work = async {
+    let kex = async {
         let connected = client::connect_stream(
             config(policy, endpoint, keepalive, timeout),
             stream,
@@ -519,22 +534,23 @@ where
         )
         .await;
         let decided = outcome.lock().ok().and_then(|mut s| s.take());
-        let (mut handle, info) = match (connected, decided) {
-            (Ok(h), Some(Ok(info))) => (h, info),
-            (_, Some(Err(e))) => return Err(e),
-            (Err(e), _) => return Err(protocol(&host, e)),
-            (Ok(_), None) => return Err(protocol(&host, "no host key was checked")),
-        };
-        let method = authenticate(&mut handle, login, &host).await?;
-        Ok((handle, info, method))
+        match (connected, decided) {
+            (Ok(h), Some(Ok(info))) => Ok((h, info)),
+            (_, Some(Err(e))) => Err(e),
+            (Err(e), _) => Err(protocol(&host, e)),
+            (Ok(_), None) => Err(protocol(&host, "no host key was checked")),
+        }
     };
-    tokio::time::timeout(timeout, work)
-        .await
-        .map_err(|_| SshError::Timeout {
-            host: host.clone(),
-            stage: "in the key exchange or login",
-            secs: timeout.as_secs().max(1),
-        })?
+    let (mut handle, info) =
+        tokio::time::timeout(timeout, kex)
+            .await
+            .map_err(|_| SshError::Timeout {
+                host: host.clone(),
+                stage: "in the key exchange",
+                secs: timeout.as_secs().max(1),
+            })??;
+    let method = authenticate(&mut handle, login, &host, timeout).await?;
+    Ok((handle, info, method))
 }
 
 /// A logged-in jump host. Connections made through it share it; it is closed when the last
@@ -719,10 +735,32 @@ pub fn check_key(pem: &str, passphrase: Option<&str>) -> Result<(), SshError> {
     decode_key(pem, passphrase).map(|_| ())
 }
 
+/// One step of the login, within the time limit (a person answering a prompt is not timed here).
+async fn step<T>(
+    limit: Duration,
+    host: &str,
+    fut: impl std::future::Future<Output = Result<T, russh::Error>>,
+) -> Result<T, SshError> {
+    tokio::time::timeout(limit, fut)
+        .await
+        .map_err(|_| SshError::Timeout {
+            host: host.to_string(),
+            stage: "logging in",
+            secs: limit.as_secs().max(1),
+        })?
+        .map_err(|e| protocol(host, e))
+}
+
+/// Whether a keyboard-interactive round is the device asking for the password we hold.
+fn asks_password(prompts: &[russh::client::Prompt]) -> bool {
+    matches!(prompts, [p] if !p.echo && p.prompt.to_ascii_lowercase().contains("password"))
+}
+
 async fn authenticate(
     handle: &mut Handle<Client>,
     login: &Login,
     host: &str,
+    limit: Duration,
 ) -> Result<&'static str, SshError> {
     let user = login.user.clone();
     let mut tried: Vec<&str> = Vec::new();
@@ -732,18 +770,18 @@ async fn authenticate(
     };
     if let Some(key) = login.private_key()? {
         let hash = if key.algorithm().is_rsa() {
-            handle
-                .best_supported_rsa_hash()
-                .await
-                .map_err(|e| protocol(host, e))?
+            step(limit, host, handle.best_supported_rsa_hash())
+                .await?
                 .flatten()
         } else {
             None
         };
-        let res = handle
-            .authenticate_publickey(user.clone(), PrivateKeyWithHashAlg::new(key, hash))
-            .await
-            .map_err(|e| protocol(host, e))?;
+        let res = step(
+            limit,
+            host,
+            handle.authenticate_publickey(user.clone(), PrivateKeyWithHashAlg::new(key, hash)),
+        )
+        .await?;
         tried.push("publickey");
         match res {
             client::AuthResult::Success => return Ok("publickey"),
@@ -754,54 +792,92 @@ async fn authenticate(
             }
         }
     }
-    if let Some(password) = &login.password {
-        if permits(&allowed, MethodKind::Password) {
-            let res = handle
-                .authenticate_password(user.clone(), password.as_str())
-                .await
-                .map_err(|e| protocol(host, e))?;
-            tried.push("password");
-            match res {
-                client::AuthResult::Success => return Ok("password"),
-                client::AuthResult::Failure {
+    if let Some(password) = &login.password
+        && permits(&allowed, MethodKind::Password)
+    {
+        let res = step(
+            limit,
+            host,
+            handle.authenticate_password(user.clone(), password.as_str()),
+        )
+        .await?;
+        tried.push("password");
+        match res {
+            client::AuthResult::Success => return Ok("password"),
+            client::AuthResult::Failure {
+                remaining_methods, ..
+            } => {
+                allowed = Some(remaining_methods.to_vec());
+            }
+        }
+    }
+    let interactive = login.password.is_some() || login.prompter.is_some();
+    if interactive && permits(&allowed, MethodKind::KeyboardInteractive) {
+        tried.push("keyboard-interactive");
+        let mut reply = step(
+            limit,
+            host,
+            handle.authenticate_keyboard_interactive_start(user.clone(), None),
+        )
+        .await?;
+        // The password we hold answers the device's password prompt once; with a person at
+        // the terminal, every other prompt goes to them; without one, hidden prompts get the
+        // password. A device that keeps asking is cut off.
+        let mut password_used = false;
+        for _ in 0..8 {
+            match reply {
+                KeyboardInteractiveAuthResponse::Success => return Ok("keyboard-interactive"),
+                KeyboardInteractiveAuthResponse::Failure {
                     remaining_methods, ..
                 } => {
                     allowed = Some(remaining_methods.to_vec());
+                    break;
                 }
-            }
-        }
-        if permits(&allowed, MethodKind::KeyboardInteractive) {
-            tried.push("keyboard-interactive");
-            let mut reply = handle
-                .authenticate_keyboard_interactive_start(user.clone(), None)
-                .await
-                .map_err(|e| protocol(host, e))?;
-            // Answer hidden prompts with the password; a server that keeps asking is cut off.
-            for _ in 0..8 {
-                match reply {
-                    KeyboardInteractiveAuthResponse::Success => return Ok("keyboard-interactive"),
-                    KeyboardInteractiveAuthResponse::Failure {
-                        remaining_methods, ..
-                    } => {
-                        allowed = Some(remaining_methods.to_vec());
-                        break;
-                    }
-                    KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
-                        let answers = prompts
+                KeyboardInteractiveAuthResponse::InfoRequest {
+                    name,
+                    instructions,
+                    prompts,
+                } => {
+                    let answers = match (&login.prompter, &login.password) {
+                        (_, _) if prompts.is_empty() => Vec::new(),
+                        (Some(_), Some(pw)) if !password_used && asks_password(&prompts) => {
+                            password_used = true;
+                            vec![pw.to_string()]
+                        }
+                        (Some(p), _) => {
+                            let asked =
+                                prompts.iter().map(|q| (q.prompt.clone(), q.echo)).collect();
+                            match p.answer(name, instructions, asked).await {
+                                Some(a) if a.len() == prompts.len() => a,
+                                _ => {
+                                    return Err(SshError::Auth {
+                                        user,
+                                        host: host.to_string(),
+                                        tried:
+                                            "keyboard-interactive (the prompts were not answered)"
+                                                .into(),
+                                        allowed: "keyboard-interactive".into(),
+                                    });
+                                }
+                            }
+                        }
+                        (None, pw) => prompts
                             .iter()
-                            .map(|p| {
-                                if p.echo {
+                            .map(|q| {
+                                if q.echo {
                                     user.clone()
                                 } else {
-                                    password.to_string()
+                                    pw.as_ref().map(|p| p.to_string()).unwrap_or_default()
                                 }
                             })
-                            .collect();
-                        reply = handle
-                            .authenticate_keyboard_interactive_respond(answers)
-                            .await
-                            .map_err(|e| protocol(host, e))?;
-                    }
+                            .collect(),
+                    };
+                    reply = step(
+                        limit,
+                        host,
+                        handle.authenticate_keyboard_interactive_respond(answers),
+                    )
+                    .await?;
                 }
             }
         }

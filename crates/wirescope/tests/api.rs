@@ -1554,6 +1554,25 @@ fn ssh_terminal_recordings_and_host_keys_over_the_api() {
         t.keys("exit\n").await;
         assert_eq!(t.message().await["reason"], "exit");
 
+        // keyboard-interactive without a password: the device's prompt goes to the person
+        let kbd = json!({"type": "open", "target": host, "user": var("LAB_SSH_KBD_USER"), "netns": "wsl-c"});
+        let mut t = Term::open(&server, kbd.clone()).await;
+        let ask = t.message().await;
+        assert_eq!(ask["type"], "auth_prompt", "{ask}");
+        assert!(ask["prompts"][0]["prompt"].as_str().is_some_and(|p| p.contains("Password")), "{ask}");
+        assert_eq!(ask["prompts"][0]["echo"], false);
+        t.text(json!({"type": "auth_response", "responses": [var("LAB_SSH_KBD_PASSWORD")]})).await;
+        let ready = t.message().await;
+        assert_eq!((ready["type"].as_str(), ready["auth"].as_str()), (Some("ready"), Some("keyboard-interactive")), "{ready}");
+        t.keys("id -un\n").await;
+        t.until(&format!("{}\r\n", var("LAB_SSH_KBD_USER"))).await;
+        // giving up at the prompt is an authentication error
+        let mut t = Term::open(&server, kbd).await;
+        assert_eq!(t.message().await["type"], "auth_prompt");
+        t.text(json!({"type": "auth_response", "responses": null})).await;
+        let err = t.message().await;
+        assert_eq!(err["code"], "auth", "{err}");
+
         // a wrong password is an authentication error
         let mut bad = open.clone();
         bad["password"] = json!("wrong");

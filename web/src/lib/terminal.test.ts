@@ -85,7 +85,10 @@ describe('the connect form', () => {
   });
 
   it('says what is missing', () => {
-    expect(connectErrors(emptyConnectForm())).toEqual({ target: 'an address or a name', user: 'a user (or pick a profile)', password: 'a password (or pick a profile)' });
+    expect(connectErrors(emptyConnectForm())).toEqual({ target: 'an address or a name', user: 'a user (or pick a profile)' });
+    // no password and no profile: the device's own login prompts are relayed
+    expect(connectErrors({ ...emptyConnectForm(), target: 'h', user: 'wsl-kbd' })).toEqual({});
+    expect(openMessage({ ...emptyConnectForm(), target: 'h', user: 'wsl-kbd' }, 80, 24)).toEqual({ type: 'open', target: 'h', port: 22, user: 'wsl-kbd', cols: 80, rows: 24 });
     expect(connectErrors({ ...emptyConnectForm(), target: 'h', profile: 'lab' })).toEqual({});
     expect(connectErrors({ ...emptyConnectForm(), target: 'a b', profile: 'lab', port: '70000', jump: 'x y' })).toEqual({
       target: 'one host',
@@ -152,6 +155,37 @@ describe('server messages', () => {
       fingerprint: 'SHA256:new',
       known: [{ algorithm: 'ssh-ed25519', fingerprint: 'SHA256:old', file: '/k', line: 3 }],
     });
+  });
+});
+
+describe('login prompts', () => {
+  it('are parsed', () => {
+    const m = {
+      type: 'auth_prompt',
+      name: 'RADIUS',
+      instructions: 'Answer the challenge',
+      prompts: [
+        { prompt: 'Password: ', echo: false },
+        { prompt: 'Username hint: ', echo: true },
+      ],
+    };
+    expect(parseTerminalMessage(JSON.stringify(m))).toEqual(m);
+    expect(parseTerminalMessage('{"type":"auth_prompt","name":"","instructions":"","prompts":[]}')).toEqual({ type: 'auth_prompt', name: '', instructions: '', prompts: [] });
+  });
+
+  it('keep one question per entry, a malformed one as a blank secret', () => {
+    expect(parseTerminalMessage('{"type":"auth_prompt","prompts":[{"prompt":"Code: ","echo":"yes"},7,{"echo":true}]}')).toEqual({
+      type: 'auth_prompt',
+      name: '',
+      instructions: '',
+      prompts: [
+        { prompt: 'Code: ', echo: false },
+        { prompt: '', echo: false },
+        { prompt: '', echo: true },
+      ],
+    });
+    expect(parseTerminalMessage('{"type":"auth_prompt","name":"x"}')).toBeNull();
+    expect(parseTerminalMessage('{"type":"auth_prompt","prompts":{"prompt":"P"}}')).toBeNull();
   });
 });
 
@@ -260,5 +294,119 @@ describe('TerminalSession', () => {
     expect(s.phase).toBe('closed');
     expect(s.closed?.reason).toBe('closed here');
     expect(changes()).toBe(before + 1);
+  });
+
+  it('relays login prompts: a password, then a code, interleaved with the host-key prompt', () => {
+    const { s, sock, changes } = start({ ...emptyConnectForm(), target: '198.18.0.122', user: 'wsl-kbd', netns: 'wsl-c' });
+    sock.open();
+    expect(sock.json(0)).toEqual({ type: 'open', target: '198.18.0.122', port: 22, user: 'wsl-kbd', netns: 'wsl-c', cols: 80, rows: 24 });
+    sock.text({ type: 'host_key', status: 'unknown', host: '198.18.0.122:22', algorithm: 'ssh-ed25519', fingerprint: FP });
+    s.acceptHostKey();
+
+    sock.text({ type: 'auth_prompt', name: '', instructions: '', prompts: [{ prompt: 'Password: ', echo: false }] });
+    expect(s.phase).toBe('auth_prompt');
+    expect(s.authPrompt?.prompts).toEqual([{ prompt: 'Password: ', echo: false }]);
+    s.input('typed too early');
+    s.acceptHostKey();
+    s.cancelHostKey();
+    expect(sock.sent).toHaveLength(2);
+    expect(s.phase).toBe('auth_prompt');
+
+    const before = changes();
+    s.answerAuth(['wsl-kbd-Secret-9']);
+    expect(sock.sent[2]).toBe('{"type":"auth_response","responses":["wsl-kbd-Secret-9"]}');
+    expect(s.phase).toBe('connecting');
+    expect(s.authPrompt).toBeNull();
+    expect(s.authAnswered).toBe(1);
+    expect(changes()).toBe(before + 1);
+    // answered once only
+    s.answerAuth(['again']);
+    s.cancelAuth();
+    expect(sock.sent).toHaveLength(3);
+
+    sock.text({ type: 'auth_prompt', name: 'Two-factor', instructions: 'Enter the code from your token.', prompts: [{ prompt: 'Verification code: ', echo: true }] });
+    expect(s.phase).toBe('auth_prompt');
+    expect(s.authPrompt?.name).toBe('Two-factor');
+    s.answerAuth(['123456']);
+    expect(sock.json(3)).toEqual({ type: 'auth_response', responses: ['123456'] });
+    expect(s.authAnswered).toBe(2);
+
+    sock.text({ type: 'ready', recording: 3, host_key: { algorithm: 'ssh-ed25519', fingerprint: FP, added: true }, auth: 'keyboard-interactive', idle_timeout_s: 900 });
+    expect(s.phase).toBe('ready');
+    s.input('id -un\r');
+    expect(new TextDecoder().decode(sock.sent[4] as Uint8Array)).toBe('id -un\r');
+  });
+
+  it('answers one string per question, in order', () => {
+    const { s, sock } = start();
+    sock.open();
+    sock.text({
+      type: 'auth_prompt',
+      name: '',
+      instructions: '',
+      prompts: [
+        { prompt: 'A: ', echo: true },
+        { prompt: 'B: ', echo: false },
+      ],
+    });
+    s.answerAuth(['a', 'b', 'extra']);
+    expect(sock.json(1)).toEqual({ type: 'auth_response', responses: ['a', 'b'] });
+    sock.text({ type: 'auth_prompt', name: '', instructions: '', prompts: [{ prompt: 'A: ', echo: true }, { prompt: 'B: ', echo: false }] });
+    s.answerAuth(['only a']);
+    expect(sock.json(2)).toEqual({ type: 'auth_response', responses: ['only a', ''] });
+  });
+
+  it('answers an empty prompt list with an empty list', () => {
+    const { s, sock } = start();
+    sock.open();
+    sock.text({ type: 'auth_prompt', name: 'Banner', instructions: 'Welcome.', prompts: [] });
+    expect(s.phase).toBe('auth_prompt');
+    expect(s.authPrompt?.prompts).toEqual([]);
+    s.answerAuth([]);
+    expect(sock.sent[1]).toBe('{"type":"auth_response","responses":[]}');
+    expect(s.phase).toBe('connecting');
+  });
+
+  it('cancels a login prompt: responses null, then the socket closes', () => {
+    const { s, sock } = start();
+    sock.open();
+    sock.text({ type: 'auth_prompt', name: '', instructions: '', prompts: [{ prompt: 'Password: ', echo: false }] });
+    s.cancelAuth();
+    expect(sock.sent[1]).toBe('{"type":"auth_response","responses":null}');
+    expect(sock.sent).toHaveLength(2);
+    expect(sock.closed).toBe(true);
+    expect(s.phase).toBe('closed');
+    expect(s.closed?.reason).toBe('login cancelled');
+    expect(s.authPrompt).toBeNull();
+    s.answerAuth(['late']);
+    expect(sock.sent).toHaveLength(2);
+  });
+
+  it('tells the server when the tab closes at a login prompt', () => {
+    const { s, sock } = start();
+    sock.open();
+    sock.text({ type: 'auth_prompt', name: '', instructions: '', prompts: [{ prompt: 'Password: ', echo: false }] });
+    s.close();
+    expect(sock.json(1)).toEqual({ type: 'auth_response', responses: null });
+    expect(sock.closed).toBe(true);
+    expect(s.phase).toBe('closed');
+  });
+
+  it('fails with the server\'s auth error after a wrong answer, or when the socket drops at a prompt', () => {
+    const a = start();
+    a.sock.open();
+    a.sock.text({ type: 'auth_prompt', name: '', instructions: '', prompts: [{ prompt: 'Password: ', echo: false }] });
+    a.s.answerAuth(['wrong']);
+    a.sock.text({ type: 'error', code: 'auth', message: 'authentication failed' });
+    expect(a.s.phase).toBe('failed');
+    expect(a.s.error?.code).toBe('auth');
+
+    const b = start();
+    b.sock.open();
+    b.sock.text({ type: 'auth_prompt', name: '', instructions: '', prompts: [{ prompt: 'Password: ', echo: false }] });
+    b.sock.serverClose();
+    expect(b.s.phase).toBe('failed');
+    expect(b.s.error?.code).toBe('disconnected');
+    expect(b.s.authPrompt).toBeNull();
   });
 });

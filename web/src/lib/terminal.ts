@@ -1,13 +1,17 @@
 // The SSH terminal's WebSocket protocol (/api/ssh/terminal): the connect form and the "open"
 // message built from it, the server's messages checked, and one session as a state machine:
-// connecting → (host-key prompt → connecting) → ready → closed, or failed; terminal bytes go
-// both ways as binary frames, window sizes as "resize" messages.
+// connecting → (host-key prompt | login prompt → connecting)* → ready → closed, or failed;
+// terminal bytes go both ways as binary frames, window sizes as "resize" messages.
 
 import { apiUrl } from './api';
 import type { HostKeyInfo } from './types';
 import { wsUrl } from './ws';
 
-/** The connect form as typed (the password is kept only by the session that uses it). */
+/**
+ * The connect form as typed (the password is kept only by the session that uses it). Without a
+ * profile the password may be left empty: the server then relays the device's own login prompts
+ * (keyboard-interactive) to the page.
+ */
 export interface ConnectForm {
   target: string;
   port: string;
@@ -40,7 +44,6 @@ export function connectErrors(f: ConnectForm): Record<string, string> {
   if (port && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) e.port = '1-65535';
   if (!f.profile) {
     if (!f.user.trim()) e.user = 'a user (or pick a profile)';
-    if (!f.password) e.password = 'a password (or pick a profile)';
   }
   if (f.jump.trim() && /\s/.test(f.jump.trim())) e.jump = '[user@]host[:port]';
   return e;
@@ -122,7 +125,25 @@ export interface ClosedMessage {
   status: number | null;
 }
 
-export type TerminalMessage = HostKeyPrompt | TerminalError | ReadyMessage | ClosedMessage;
+/** One question of a login prompt; `echo` false means a secret (typed into a password field). */
+export interface AuthQuestion {
+  prompt: string;
+  echo: boolean;
+}
+
+/**
+ * The device asks the person at the terminal (keyboard-interactive: a password not typed in the
+ * form, a one-time code, a RADIUS/TACACS challenge). Answered with exactly one "auth_response";
+ * an empty list of questions is answered with an empty list.
+ */
+export interface AuthPrompt {
+  type: 'auth_prompt';
+  name: string;
+  instructions: string;
+  prompts: AuthQuestion[];
+}
+
+export type TerminalMessage = HostKeyPrompt | AuthPrompt | TerminalError | ReadyMessage | ClosedMessage;
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -141,6 +162,19 @@ export function parseTerminalMessage(text: string): TerminalMessage | null {
     case 'host_key':
       if (!isStr(o.host) || !isStr(o.algorithm) || !isStr(o.fingerprint)) return null;
       return { type: 'host_key', status: 'unknown', host: o.host, algorithm: o.algorithm, fingerprint: o.fingerprint };
+    case 'auth_prompt':
+      // the answer must have one entry per question, in order: a malformed entry is kept (as a
+      // blank secret question) rather than dropped, so the count still matches
+      if (!Array.isArray(o.prompts)) return null;
+      return {
+        type: 'auth_prompt',
+        name: isStr(o.name) ? o.name : '',
+        instructions: isStr(o.instructions) ? o.instructions : '',
+        prompts: o.prompts.map((p) => {
+          const q = p && typeof p === 'object' ? (p as Record<string, unknown>) : {};
+          return { prompt: isStr(q.prompt) ? q.prompt : '', echo: q.echo === true };
+        }),
+      };
     case 'error': {
       const e: TerminalError = {
         type: 'error',
@@ -190,7 +224,7 @@ export function terminalUrl(): string {
   return wsUrl(apiUrl('api/ssh/terminal'));
 }
 
-export type Phase = 'connecting' | 'host_key' | 'ready' | 'closed' | 'failed';
+export type Phase = 'connecting' | 'host_key' | 'auth_prompt' | 'ready' | 'closed' | 'failed';
 
 /** The part of a WebSocket a session uses (a fake one in tests). */
 export interface TerminalSocket {
@@ -226,6 +260,10 @@ export class TerminalSession {
   prompt: HostKeyPrompt | null = null;
   /** The key accepted at the prompt (the server confirms it with "ready"). */
   accepted: string | null = null;
+  /** The login questions waiting for answers (phase 'auth_prompt'); the answers are never kept. */
+  authPrompt: AuthPrompt | null = null;
+  /** How many login prompts were answered so far. */
+  authAnswered = 0;
   error: TerminalError | null = null;
   ready: ReadyMessage | null = null;
   closed: ClosedMessage | null = null;
@@ -272,6 +310,29 @@ export class TerminalSession {
     this.end('closed', { type: 'closed', reason: 'host key not accepted', status: null });
   }
 
+  /**
+   * Answers the login prompt shown: one string per question, in order (missing ones sent empty,
+   * extra ones dropped). The session waits for the server again: another prompt, ready or an error.
+   */
+  answerAuth(responses: string[]): void {
+    if (this.phase !== 'auth_prompt' || !this.authPrompt) return;
+    const n = this.authPrompt.prompts.length;
+    const answers = Array.from({ length: n }, (_, i) => (typeof responses[i] === 'string' ? responses[i] : ''));
+    this.sendText({ type: 'auth_response', responses: answers });
+    this.authPrompt = null;
+    this.authAnswered++;
+    this.phase = 'connecting';
+    this.opts.change();
+  }
+
+  /** Refuses to answer the login prompt: the server is told (it fails the login) and the socket closes. */
+  cancelAuth(): void {
+    if (this.phase !== 'auth_prompt') return;
+    this.sendText({ type: 'auth_response', responses: null });
+    this.authPrompt = null;
+    this.end('closed', { type: 'closed', reason: 'login cancelled', status: null });
+  }
+
   /** Keystrokes (and pastes) as xterm gives them. */
   input(data: string): void {
     if (this.phase === 'ready' && this.socket.readyState === OPEN) this.socket.send(encoder.encode(data));
@@ -289,6 +350,10 @@ export class TerminalSession {
     if (this.phase === 'closed' || this.phase === 'failed') {
       this.socket.close();
       return;
+    }
+    if (this.phase === 'auth_prompt') {
+      this.sendText({ type: 'auth_response', responses: null });
+      this.authPrompt = null;
     }
     this.end('closed', { type: 'closed', reason: 'closed here', status: null });
   }
@@ -329,18 +394,25 @@ export class TerminalSession {
         this.prompt = m;
         this.phase = 'host_key';
         break;
+      case 'auth_prompt':
+        this.authPrompt = m;
+        this.phase = 'auth_prompt';
+        break;
       case 'ready':
         this.ready = m;
+        this.authPrompt = null;
         this.phase = 'ready';
         this.syncSize();
         break;
       case 'error':
         this.error = m;
         this.prompt = null;
+        this.authPrompt = null;
         this.phase = 'failed';
         break;
       case 'closed':
         this.closed = m;
+        this.authPrompt = null;
         this.phase = 'closed';
         break;
     }
@@ -352,8 +424,9 @@ export class TerminalSession {
     if (this.phase === 'ready') {
       this.closed = { type: 'closed', reason: 'disconnected', status: null };
       this.phase = 'closed';
-    } else if (this.phase === 'connecting' || this.phase === 'host_key') {
+    } else if (this.phase === 'connecting' || this.phase === 'host_key' || this.phase === 'auth_prompt') {
       this.prompt = null;
+      this.authPrompt = null;
       this.error = {
         type: 'error',
         code: 'disconnected',
