@@ -1073,6 +1073,7 @@ mod tests {
             key: Some(Zeroizing::new("-----BEGIN OPENSSH PRIVATE KEY-----".into())),
             passphrase: None,
             decoded: KeyCache::default(),
+            prompter: None,
         };
         let d = format!("{l:?}");
         assert!(!d.contains("hunter2") && !d.contains("BEGIN"), "{d}");
