@@ -9,7 +9,9 @@
 // 200: 400 targets then take about 2 s, so rows can be seen arriving).
 // LAB_SNMP_COMMUNITY (the lab agents' community, default wslpublic as lab/lab.env sets it).
 // E2E_SSH_PASSWORD (the SSH step: the password of the lab's user wsl-pw, LAB_SSH_PW_PASSWORD in
-// lab/lab.env), E2E_SSH_NETNS (the namespace the SSH sessions go from, default wsl-c).
+// lab/lab.env), E2E_SSH_KBD_PASSWORD (the SSH step: the password of the keyboard-interactive-only
+// user wsl-kbd, LAB_SSH_KBD_PASSWORD in lab/lab.env, typed at the login prompt the page relays),
+// E2E_SSH_NETNS (the namespace the SSH sessions go from, default wsl-c).
 // The SNMP steps need the server to have a credential store (WIRESCOPE_SECRET_STORE=file and
 // WIRESCOPE_SECRETS_PASSPHRASE, as scripts/e2e.sh gives it) and the lab's switches s1-s3.
 // Uses Debian's chromium through playwright-core; never downloads a browser.
@@ -52,6 +54,9 @@ const CAPTURE_PINGS = 20;
 const SSH_HOST = '198.18.0.122';
 const SSH_USER = 'wsl-pw';
 const SSH_PASSWORD = process.env.E2E_SSH_PASSWORD || '';
+// the keyboard-interactive-only user: no password in the form, the device's prompt answered in the page
+const SSH_KBD_USER = 'wsl-kbd';
+const SSH_KBD_PASSWORD = process.env.E2E_SSH_KBD_PASSWORD || '';
 const SSH_NETNS = process.env.E2E_SSH_NETNS || 'wsl-c';
 const SSH_RUN_TARGETS = '198.18.40.1-3';
 const SSH_RUN_ADDRS = ['198.18.40.1', '198.18.40.2', '198.18.40.3'];
@@ -435,6 +440,8 @@ async function trafficStep() {
 }
 
 const TERM = '[data-testid="terminal-tab"]';
+/** The terminal tab shown (the keyboard-interactive session opens a second one). */
+const TERM_ACTIVE = '[data-testid="terminal-tab"][data-active="true"]';
 const SIZE_LINE = /^(\d+) (\d+)$/;
 
 /** The text of the terminal in `scope` as its rows show it (xterm's DOM renderer), one line per row. */
@@ -452,8 +459,11 @@ async function waitScreen(scope, what, pred, timeout = 15_000) {
     lines = await page.evaluate(screenLines, scope);
     const v = lines && pred(lines);
     if (v) return v;
-    if (scope === TERM) {
-      const err = await page.evaluate(() => document.querySelector('[data-testid="terminal-error"], [data-testid="hostkey-changed"]')?.textContent?.trim() ?? null);
+    if (scope.includes('"terminal-tab"')) {
+      const err = await page.evaluate(
+        (sc) => document.querySelector(`${sc} [data-testid="terminal-error"], ${sc} [data-testid="hostkey-changed"]`)?.textContent?.trim() ?? null,
+        scope,
+      );
       if (err) fail(`${what}: the terminal shows an error: ${err}`);
     }
     if (Date.now() > until) fail(`timed out after ${timeout / 1000} s waiting for ${what}; the screen:\n${(lines ?? []).filter(Boolean).join('\n')}`);
@@ -480,14 +490,119 @@ async function sttySize() {
   return [Number(rows), Number(cols)];
 }
 
+/** What the shown terminal tab waits for: a login prompt, a host-key prompt, an error, or ready. */
+function kbdState(sel) {
+  const tab = document.querySelector(sel);
+  if (!tab) return null;
+  const err = tab.querySelector('[data-testid="terminal-error"], [data-testid="hostkey-changed"]');
+  if (err) return { error: err.textContent.replace(/\s+/g, ' ').trim() };
+  const form = tab.querySelector('[data-testid="auth-prompt"]');
+  if (form) {
+    const inputs = [...form.querySelectorAll('[data-testid="auth-input"]')];
+    return {
+      auth: {
+        labels: [...form.querySelectorAll('[data-testid="auth-label"]')].map((l) => l.textContent.trim()),
+        types: inputs.map((i) => i.type),
+        autocomplete: inputs.map((i) => i.getAttribute('autocomplete')),
+        focused: inputs.length > 0 && document.activeElement === inputs[0],
+      },
+    };
+  }
+  if (tab.querySelector('[data-testid="hostkey-prompt"]')) return { hostkey: true };
+  const phase = tab.getAttribute('data-phase');
+  if (phase === 'ready') return { ready: tab.querySelector('[data-testid="terminal-status"]')?.textContent?.trim() ?? '' };
+  if (phase === 'closed' || phase === 'failed') return { error: `the session ${phase}: ${tab.querySelector('[data-testid="terminal-status"]')?.textContent?.trim()}` };
+  return null;
+}
+
+/**
+ * Keyboard-interactive: a second terminal tab as wsl-kbd with no password in the form; the
+ * device's Password: prompt shows in the tab (a password field, focused), the password typed
+ * there and sent with Enter, then `id -un` answers wsl-kbd; the tab is closed.
+ */
+async function kbdSession() {
+  await page.goto(url('#/terminal'));
+  await page.waitForSelector('[data-testid="terminal-view"]');
+  const tabsBefore = Number(await page.getAttribute('[data-testid="terminal-view"]', 'data-tabs'));
+  if (!(await page.locator('[data-testid="connect-form"]').count())) await page.click('[data-testid="terminal-new-session"]');
+  await page.waitForSelector('[data-testid="connect-form"]');
+  await page.fill('[data-testid="t-target"]', SSH_HOST);
+  await page.fill('[data-testid="t-port"]', '');
+  await page.fill('[data-testid="t-user"]', SSH_KBD_USER);
+  await page.fill('[data-testid="t-password"]', '');
+  await page.fill('[data-testid="t-jump"]', '');
+  await page.fill('[data-testid="t-netns"]', SSH_NETNS);
+  await page.click('[data-testid="t-connect"]');
+  await page.waitForSelector(`[data-testid="terminal-view"][data-tabs="${tabsBefore + 1}"]`, { timeout: 5_000 });
+
+  let st = await waitFor(`the login prompt of ${SSH_KBD_USER}`, kbdState, TERM_ACTIVE, 20_000);
+  if (st.hostkey) {
+    // the key was accepted by the first session; a fresh known_hosts asks again
+    log(`host-key prompt for ${SSH_HOST} again: accepted`);
+    await page.click(`${TERM_ACTIVE} [data-testid="hostkey-accept"]`);
+    await page.waitForSelector(`${TERM_ACTIVE} [data-testid="hostkey-prompt"]`, { state: 'detached', timeout: 5_000 });
+    st = await waitFor(`the login prompt of ${SSH_KBD_USER}`, kbdState, TERM_ACTIVE, 20_000);
+    if (st.hostkey) fail(`the host-key prompt for ${SSH_HOST} came back after Accept`);
+  }
+  if (st.error) fail(`the ${SSH_KBD_USER} terminal did not ask for a password: ${st.error}`);
+  if (st.ready !== undefined) fail(`the ${SSH_KBD_USER} session was ready without a login prompt (${st.ready})`);
+  const { labels, types, autocomplete, focused } = st.auth;
+  if (!labels.some((l) => /password/i.test(l))) fail(`the login prompt asks ${JSON.stringify(labels)}, no password`);
+  if (types[0] !== 'password') fail(`the login prompt's "${labels[0]}" field is type=${types[0]}, not a password field`);
+  if (autocomplete.some((a) => a !== 'off')) fail(`the login prompt's fields have autocomplete=${autocomplete.join(',')}`);
+  if (!focused) fail('the login prompt\'s first field does not have the focus');
+  log(`login prompt for ${SSH_KBD_USER}@${SSH_HOST}: ${labels.join(' | ')}`);
+  await shot('ssh-auth-prompt.png');
+
+  // the password typed at the prompt, Enter submits
+  const field = `${TERM_ACTIVE} [data-testid="auth-input"] >> nth=0`;
+  await page.fill(field, SSH_KBD_PASSWORD);
+  await page.press(field, 'Enter');
+  st = await waitFor(
+    `the ${SSH_KBD_USER} session to be ready`,
+    (sel) => {
+      const tab = document.querySelector(sel);
+      if (!tab) return null;
+      const err = tab.querySelector('[data-testid="terminal-error"]');
+      if (err) return { error: err.textContent.replace(/\s+/g, ' ').trim() };
+      const labels = [...tab.querySelectorAll('[data-testid="auth-prompt"] [data-testid="auth-label"]')].map((l) => l.textContent.trim());
+      const phase = tab.getAttribute('data-phase');
+      if (phase === 'auth_prompt' && labels.length) return { again: labels };
+      if (phase === 'ready') return { ready: tab.querySelector('[data-testid="terminal-status"]')?.textContent?.trim() ?? '' };
+      if (phase === 'closed' || phase === 'failed') return { error: `the session ${phase}` };
+      return null;
+    },
+    TERM_ACTIVE,
+    20_000,
+  );
+  if (st.error) fail(`the ${SSH_KBD_USER} login failed after the password: ${st.error}`);
+  if (st.again) fail(`the ${SSH_KBD_USER} login asked again after the password: ${st.again.join(' | ')}`);
+  if (!st.ready.includes('keyboard-interactive')) fail(`the ${SSH_KBD_USER} session reads "${st.ready}", expected a keyboard-interactive login`);
+  await waitScreen(TERM_ACTIVE, `a shell prompt for ${SSH_KBD_USER}`, (lines) => lines.some((l) => /[$#]$/.test(l)));
+  await assertNoSecret(SSH_KBD_PASSWORD, `the ${SSH_KBD_USER} terminal`);
+  log(`${SSH_KBD_USER} logged in: ${st.ready}`);
+
+  await page.click(`${TERM_ACTIVE} [data-testid="terminal-screen"]`);
+  await typeLine('id -un');
+  await waitScreen(TERM_ACTIVE, `"${SSH_KBD_USER}" from id -un`, (lines) => lines.some((l) => l.trim() === SSH_KBD_USER));
+  log(`id -un answered ${SSH_KBD_USER}`);
+
+  await page.click(`[data-testid="terminal-tab-close"] >> nth=${tabsBefore}`);
+  await page.waitForSelector(`[data-testid="terminal-view"][data-tabs="${tabsBefore}"]`, { timeout: 5_000 });
+  log(`${SSH_KBD_USER} tab closed`);
+}
+
 /**
  * SSH: a terminal to the lab's sshd with a password (the host-key prompt accepted, `echo
  * hello`, `stty size` before and after the window shrinks, `exit`), its recording replayed at
- * once; then an ssh run on three addresses from the New-run form (three rows, exit 0) and its
- * Diff tab (the outputs differ by address).
+ * once; a second tab as the keyboard-interactive user with no password (the device's Password:
+ * prompt relayed to the page and answered there, `id -un`); then an ssh run on three addresses
+ * from the New-run form (three rows, exit 0) and its Diff tab (the outputs differ by address).
  */
 async function sshStep() {
   if (!SSH_PASSWORD) fail('E2E_SSH_PASSWORD is not set: give it the password of the lab user wsl-pw (LAB_SSH_PW_PASSWORD in lab/lab.env)');
+  if (!SSH_KBD_PASSWORD)
+    fail('E2E_SSH_KBD_PASSWORD is not set: give it the password of the lab user wsl-kbd (LAB_SSH_KBD_PASSWORD in lab/lab.env)');
   const viewport = page.viewportSize();
 
   // a terminal, with the password
@@ -570,6 +685,8 @@ async function sshStep() {
   await waitScreen('[data-testid="player-screen"]', '"hello" in the replay', (lines) => lines.some((l) => l.trim() === 'hello'), 5_000);
   log(`recording #${newest} replayed: hello`);
   await shot('ssh-recording.png');
+
+  await kbdSession();
 
   // an ssh run from the form: three devices, exit 0, their outputs diffed
   const runId = await startRun(
@@ -856,7 +973,7 @@ async function main() {
   // 7. traffic analyzer: capture, packet list, filters, a frame's detail, upload
   await trafficStep();
 
-  // 8. SSH: a terminal (host key, echo, resize, exit), its recording, an ssh run and its diff
+  // 8. SSH: a terminal (host key, echo, resize, exit), its recording, a keyboard-interactive login, an ssh run and its diff
   await sshStep();
 
   // 9. theme: dark by the system preference, toggled to light, remembered after a reload
@@ -881,7 +998,7 @@ main()
   .then(async () => {
     clearTimeout(watchdog);
     await cleanup();
-    log(ONLY ? `e2e passed: ${ONLY} only` : 'e2e passed: 9 steps, 18 screenshots');
+    log(ONLY ? `e2e passed: ${ONLY} only` : 'e2e passed: 9 steps, 19 screenshots');
     console.log(ONLY ? '1 passed, 0 failed' : '9 passed, 0 failed');
     process.exit(0);
   })
