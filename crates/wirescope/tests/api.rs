@@ -673,7 +673,9 @@ fn websocket_subscribers_early_and_late_get_every_result_once() {
         let mid = follow(&url, id, Duration::from_millis(350));
         let late = async {
             // After the run ended: everything from the store, then the final status.
+            let deadline = Instant::now() + Duration::from_secs(60);
             loop {
+                assert!(Instant::now() < deadline, "the run did not finish within 60 s");
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 let url2 = url.clone();
                 let (status, v) = tokio::task::spawn_blocking({
