@@ -137,7 +137,14 @@ fn options_of<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Resul
 }
 
 async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
-    let (mut req, text) = parse_create(&body, state.config.max_targets)?;
+    // Checking a body can cost CPU (expanding big target blocks, opening an encrypted key):
+    // done off the async workers.
+    let max_targets = state.config.max_targets;
+    let parse_body = body.clone();
+    let (mut req, text) =
+        tokio::task::spawn_blocking(move || parse_create(&parse_body, max_targets))
+            .await
+            .map_err(ApiError::internal)??;
     if let ProbeOptions::Snmp(o) = &mut req.probe
         && !o.profiles.is_empty()
     {
