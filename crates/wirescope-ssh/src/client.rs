@@ -646,9 +646,30 @@ pub async fn connect_through(
             },
         )
     })?;
-    let (handle, host_key, auth_method) = handshake(
+    login_over(
         target,
         channel.into_stream(),
+        opts,
+        policy,
+        Some(jump.clone()),
+    )
+    .await
+}
+
+/// The key exchange and login to `target` over a stream, as a session.
+async fn login_over<S>(
+    target: &Endpoint,
+    stream: S,
+    opts: &ConnectOptions,
+    policy: &Arc<HostKeyPolicy>,
+    jump: Option<Arc<Jump>>,
+) -> Result<Session, SshError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (handle, host_key, auth_method) = handshake(
+        target,
+        stream,
         &opts.login,
         policy,
         opts.timeout,
@@ -657,7 +678,7 @@ pub async fn connect_through(
     .await?;
     Ok(Session {
         handle,
-        jump: Some(jump.clone()),
+        jump,
         endpoint: target.clone(),
         user: opts.login.user.clone(),
         host_key,
@@ -680,23 +701,7 @@ where
         let jump = connect_jump(stream, opts, policy).await?;
         return connect_through(&jump, target, opts, policy).await;
     }
-    let (handle, host_key, auth_method) = handshake(
-        target,
-        stream,
-        &opts.login,
-        policy,
-        opts.timeout,
-        opts.keepalive,
-    )
-    .await?;
-    Ok(Session {
-        handle,
-        jump: None,
-        endpoint: target.clone(),
-        user: opts.login.user.clone(),
-        host_key,
-        auth_method,
-    })
+    login_over(target, stream, opts, policy, None).await
 }
 
 fn method_names(m: &[MethodKind]) -> String {

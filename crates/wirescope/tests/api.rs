@@ -1229,6 +1229,18 @@ fn live_captures_and_uploaded_files_over_the_api() {
     );
 }
 
+/// A value of lab/lab.env.
+fn lab_var(key: &str) -> String {
+    let env = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../lab/lab.env"),
+    )
+    .unwrap_or_default();
+    env.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("lab.env has no {key}"))
+        .to_string()
+}
+
 /// The terminal WebSocket: messages as they come, binary output gathered.
 struct Term {
     ws: tokio_tungstenite::WebSocketStream<
@@ -1327,16 +1339,7 @@ fn ssh_terminal_recordings_and_host_keys_over_the_api() {
     if !lab_up() {
         return;
     }
-    let env = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../lab/lab.env"),
-    )
-    .unwrap_or_default();
-    let var = |k: &str| {
-        env.lines()
-            .find_map(|l| l.strip_prefix(&format!("{k}=")))
-            .unwrap_or_else(|| panic!("lab.env has no {k}"))
-            .to_string()
-    };
+    let var = lab_var;
     let server = Server::start_env("ssh", &["--ssh-idle-timeout", "2s"], &[]);
     let host = var("LAB_SSH_V4");
     let open = json!({"type": "open", "target": host, "user": var("LAB_SSH_PW_USER"),
@@ -1638,16 +1641,7 @@ fn ssh_runs_with_a_profile_and_with_inline_secrets() {
     if !lab_up() {
         return;
     }
-    let env = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../lab/lab.env"),
-    )
-    .unwrap_or_default();
-    let var = |k: &str| {
-        env.lines()
-            .find_map(|l| l.strip_prefix(&format!("{k}=")))
-            .unwrap_or_else(|| panic!("lab.env has no {k}"))
-            .to_string()
-    };
+    let var = lab_var;
     let server = Server::start_env(
         "sshruns",
         &[],
