@@ -536,9 +536,9 @@ impl Creds {
 mod tests {
     use super::*;
 
-    #[test]
-    fn profiles_keep_secrets_out_of_the_plain_file() {
-        let dir = std::env::temp_dir().join(format!("wirescope-profiles-{}", std::process::id()));
+    /// Profiles in a fresh directory, their secrets in the encrypted file.
+    fn temp_creds(name: &str) -> (PathBuf, Creds) {
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let store = file::FileStore::new(
             dir.join("secrets.enc"),
@@ -546,6 +546,12 @@ mod tests {
         )
         .unwrap();
         let creds = Creds::open(dir.join("profiles.json"), Secrets::File(store));
+        (dir, creds)
+    }
+
+    #[test]
+    fn profiles_keep_secrets_out_of_the_plain_file() {
+        let (dir, creds) = temp_creds("wirescope-profiles");
         let meta = SnmpProfile {
             version: "3".into(),
             user: Some("ops".into()),
@@ -597,14 +603,7 @@ mod tests {
 
     #[test]
     fn ssh_logins_live_beside_snmp_and_go_with_the_profile() {
-        let dir = std::env::temp_dir().join(format!("wirescope-ssh-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let store = file::FileStore::new(
-            dir.join("secrets.enc"),
-            Zeroizing::new("a long passphrase".into()),
-        )
-        .unwrap();
-        let creds = Creds::open(dir.join("profiles.json"), Secrets::File(store));
+        let (dir, creds) = temp_creds("wirescope-ssh");
         let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----\n";
         let secrets = SshSecrets {
             password: Some(Zeroizing::new("ssh-pass-3".into())),
