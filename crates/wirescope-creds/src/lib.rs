@@ -24,7 +24,9 @@ pub enum CredsError {
     Profiles(String),
     #[error("no profile named '{0}' (wirescope creds list shows them)")]
     Unknown(String),
-    #[error("'{0}' is not a profile name (letters, digits, '.', '_', '-'; at most 64)")]
+    #[error(
+        "'{0}' is not a profile name (letters, digits, '.', '_', '-'; at most 64; not only dots)"
+    )]
     BadName(String),
 }
 
@@ -247,6 +249,7 @@ pub(crate) fn write_private(path: &Path, body: &[u8]) -> Result<(), CredsError> 
 fn check_name(name: &str) -> Result<(), CredsError> {
     let ok = !name.is_empty()
         && name.len() <= 64
+        && !name.chars().all(|c| c == '.')
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
@@ -592,10 +595,15 @@ mod tests {
             );
         }
         assert!(matches!(creds.snmp("nope"), Err(CredsError::Unknown(_))));
-        assert!(matches!(
-            creds.add_snmp("bad name!", SnmpProfile::default(), &SnmpSecrets::default()),
-            Err(CredsError::BadName(_))
-        ));
+        for bad in ["bad name!", ".", "..", "...", ""] {
+            assert!(
+                matches!(
+                    creds.add_snmp(bad, SnmpProfile::default(), &SnmpSecrets::default()),
+                    Err(CredsError::BadName(_))
+                ),
+                "{bad}"
+            );
+        }
         assert!(creds.remove("core").unwrap());
         assert!(creds.list().unwrap().is_empty());
         assert!(!creds.remove("core").unwrap());

@@ -8,6 +8,27 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// Default ceiling on the number of targets one expansion may produce.
 pub const DEFAULT_MAX_TARGETS: u64 = 65_536;
 
+/// The most targets any expansion may produce, whatever `--max-targets` says (a /8).
+pub const HARD_MAX_TARGETS: u64 = 1 << 24;
+
+/// Memory one target costs a run at most, roughly: its expansion, the duplicate check, the
+/// probe's per-target state and its result on the way to the store.
+pub const BYTES_PER_TARGET: u64 = 512;
+
+/// The most targets this machine's memory holds now: half of what is available, at
+/// `BYTES_PER_TARGET` each, and never more than `HARD_MAX_TARGETS`.
+pub fn memory_ceiling() -> u64 {
+    let available = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemAvailable:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(u64::MAX, |kib| kib.saturating_mul(1024));
+    (available / 2 / BYTES_PER_TARGET).min(HARD_MAX_TARGETS)
+}
+
 /// One thing to probe, as the user wrote it (or as a member of a block the user wrote).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -40,14 +61,29 @@ pub enum TargetError {
         reason: String,
         origin: Option<Origin>,
     },
-    #[error(
-        "the targets expand to {count} addresses, above the limit of {limit}; raise it with --max-targets {count}"
-    )]
-    TooMany { count: u64, limit: u64 },
+    #[error("the targets expand to {count} addresses, above the limit of {limit}; {}", advice(*.count, *.ceiling))]
+    TooMany {
+        count: u64,
+        limit: u64,
+        /// The most this machine can hold (`memory_ceiling`).
+        ceiling: u64,
+    },
     #[error("cannot read target file '{file}': {reason}")]
     File { file: String, reason: String },
     #[error("no targets given")]
     Empty,
+}
+
+/// Raising the limit helps only up to what memory holds; past that the expression must shrink.
+fn advice(count: u64, ceiling: u64) -> String {
+    if count <= ceiling {
+        format!("raise it with --max-targets {count}")
+    } else {
+        format!(
+            "this machine's memory holds at most {ceiling} targets per run: split the \
+             expression into smaller blocks"
+        )
+    }
 }
 
 fn origin_prefix(origin: &Option<Origin>) -> String {
@@ -160,17 +196,30 @@ impl TargetList {
             .fold(0u64, |acc, p| acc.saturating_add(p.count()))
     }
 
-    /// Expands every piece in order, dropping repeats; refuses more than `max` targets.
+    /// Expands every piece in order, dropping repeats; refuses more than `max` targets, and more
+    /// than memory holds (`memory_ceiling`) whatever `max` is.
     pub fn expand(self, max: u64) -> Result<Vec<Target>, TargetError> {
+        self.expand_within(max, memory_ceiling())
+    }
+
+    fn expand_within(self, max: u64, ceiling: u64) -> Result<Vec<Target>, TargetError> {
         let count = self.count();
         if count == 0 {
             return Err(TargetError::Empty);
         }
-        if count > max {
-            return Err(TargetError::TooMany { count, limit: max });
+        let limit = max.min(ceiling);
+        if count > limit {
+            return Err(TargetError::TooMany {
+                count,
+                limit,
+                ceiling,
+            });
         }
-        let mut seen: HashSet<Host> = HashSet::with_capacity(count as usize);
-        let mut out = Vec::with_capacity(count as usize);
+        // Grown as targets come (duplicates shrink the total): nothing reserved up front for
+        // the worst case.
+        let first = count.min(1 << 16) as usize;
+        let mut seen: HashSet<Host> = HashSet::with_capacity(first);
+        let mut out = Vec::with_capacity(first);
         let mut push = |t: Target, out: &mut Vec<Target>| {
             if seen.insert(t.host.clone()) {
                 out.push(t);
@@ -502,5 +551,24 @@ mod tests {
         assert_eq!(ok, Ok(131_070));
         let huge = err(&["2001:db8::/64"]);
         assert!(huge.contains("above the limit"), "{huge}");
+        // A raised limit stops at what memory holds, and never advises going past it.
+        let list = |t: &str| {
+            let mut l = TargetList::new();
+            l.add_arg(t).expect("parses");
+            l
+        };
+        let e = list("0.0.0.0/0")
+            .expand_within(u64::MAX, 1000)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("above the limit of 1000"), "{e}");
+        assert!(e.contains("memory holds at most 1000 targets"), "{e}");
+        assert!(!e.contains("--max-targets"), "{e}");
+        let e = list("10.0.0.0/30")
+            .expand_within(1, 1000)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("raise it with --max-targets 2"), "{e}");
+        assert!(memory_ceiling() <= HARD_MAX_TARGETS && memory_ceiling() > 0);
     }
 }

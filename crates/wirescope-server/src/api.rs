@@ -3,8 +3,9 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::error::Query;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -49,16 +50,7 @@ pub(crate) fn parse_create(
     body: &[u8],
     max_targets: u64,
 ) -> Result<(RunRequest, String), ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let req: CreateRun = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." {
-            "body".to_string()
-        } else {
-            path
-        };
-        ApiError::field(field, e.inner().to_string())
-    })?;
+    let req: CreateRun = crate::error::json_body(body)?;
     let mut list = TargetList::new();
     let targets_text = match (&req.targets, &req.targets_text) {
         (Some(_), Some(_)) => {
@@ -117,10 +109,20 @@ pub(crate) fn parse_create(
     } else {
         req.net
     };
-    let net: NetOptions = serde_path_to_error::deserialize(net_value)
-        .map_err(|e| ApiError::field(format!("net.{}", e.path()), e.inner().to_string()))?;
-    net.check()
-        .map_err(|e| ApiError::field("net", e.to_string()))?;
+    let net: NetOptions = crate::error::json_value("net", net_value)?;
+    if let Some(ns) = &net.netns {
+        // Clients name namespaces; paths (another process's /proc/PID/ns/net, any file) are
+        // for the CLI, whose user already runs it.
+        wirescope_probe::net::netns::check_name(ns)
+            .map_err(|e| ApiError::field("net.netns", e.to_string()))?;
+    }
+    net.check().map_err(|e| {
+        let field = match e {
+            wirescope_probe::ProbeError::Netns { .. } => "net.netns",
+            _ => "net.interface",
+        };
+        ApiError::field(field, e.to_string())
+    })?;
     Ok((
         RunRequest {
             targets,
@@ -132,8 +134,7 @@ pub(crate) fn parse_create(
 }
 
 fn options_of<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value)
-        .map_err(|e| ApiError::field(format!("options.{}", e.path()), e.inner().to_string()))
+    crate::error::json_value("options", value)
 }
 
 async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
@@ -422,7 +423,7 @@ mod tests {
             err(r#"{"kind":"ping","targets":["a"],"net":{"netns":"no-such-ns-here"}}"#)
                 .0
                 .as_deref(),
-            Some("net")
+            Some("net.netns")
         );
         assert_eq!(
             err(r#"{"kind":"ping","targets":["a"],"net":{"source":"x"}}"#)

@@ -86,14 +86,7 @@ fn v2c() -> String {
 }
 
 async fn put(Path(name): Path<String>, body: Bytes) -> Result<Response, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(&body);
-    let p: PutProfile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        ApiError::field(
-            if path == "." { "body".into() } else { path },
-            e.inner().to_string(),
-        )
-    })?;
+    let p: PutProfile = crate::error::json_body(&body)?;
     let secret = |s: Option<String>| s.filter(|v| !v.is_empty()).map(Zeroizing::new);
     let secrets = SnmpSecrets {
         community: secret(p.community),

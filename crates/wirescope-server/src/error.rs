@@ -53,3 +53,122 @@ impl IntoResponse for ApiError {
         (self.status, Json(self)).into_response()
     }
 }
+
+/// Where a serde_path_to_error path broke, as a field name: the known segments before the first
+/// unknown one (`?`), or `body` when none is known.
+fn field_of_path(path: &serde_path_to_error::Path) -> String {
+    let text = path.to_string();
+    let known: Vec<&str> = text
+        .split('.')
+        .take_while(|s| !s.is_empty() && !s.starts_with('?'))
+        .collect();
+    if known.is_empty() {
+        "body".into()
+    } else {
+        known.join(".")
+    }
+}
+
+/// Parses a JSON request body; a 400 names the field where it broke, or `body` with the line and
+/// column when the text is not JSON at all.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::field("body", format!("malformed JSON: {inner}"))
+        } else {
+            ApiError::field(field_of_path(e.path()), inner.to_string())
+        }
+    })?;
+    de.end()
+        .map_err(|e| ApiError::field("body", format!("malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+/// Deserializes a JSON value taken out of a body; errors name `prefix.PATH`.
+pub fn json_value<T: serde::de::DeserializeOwned>(
+    prefix: &str,
+    value: serde_json::Value,
+) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = field_of_path(e.path());
+        let field = if path == "body" {
+            prefix.to_string()
+        } else {
+            format!("{prefix}.{path}")
+        };
+        ApiError::field(field, e.inner().to_string())
+    })
+}
+
+/// A query string, deserialized with the parameter at fault named in the 400 (`limit`, `from`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Query<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|e| {
+                let field = field_of_path(e.path());
+                let field = if field == "body" {
+                    "query".into()
+                } else {
+                    field
+                };
+                ApiError::field(field, e.inner().to_string())
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Body {
+        options: Inner,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Inner {
+        count: u32,
+    }
+
+    #[test]
+    fn malformed_json_names_where_it_broke() {
+        let ok: Body = json_body(br#"{"options":{"count":3}}"#).expect("valid");
+        assert_eq!(ok.options.count, 3);
+        for (text, field, part) in [
+            (
+                r#"{"options":{"count":"x"}}"#,
+                "options.count",
+                "invalid type",
+            ),
+            (r#"{"options":{"count":1}"#, "body", "malformed JSON: EOF"),
+            (
+                r#"{"options":{"count":1}} x"#,
+                "body",
+                "trailing characters",
+            ),
+            ("{\"options\":\n{\"count\": 1,,}}", "body", "line 2"),
+            (r#"{"options":7}"#, "options", "invalid type"),
+        ] {
+            let e = json_body::<Body>(text.as_bytes()).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some(field), "{text}: {e:?}");
+            assert!(e.error.contains(part), "{text}: {e:?}");
+        }
+    }
+}

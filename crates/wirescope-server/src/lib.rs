@@ -7,6 +7,7 @@
 mod api;
 mod assets;
 mod compare;
+mod conn;
 mod creds;
 mod error;
 mod export;
@@ -21,7 +22,7 @@ pub use error::ApiError;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -45,7 +46,22 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// A terminal session with neither input nor output for this long is closed.
     pub ssh_idle_timeout: std::time::Duration,
+    /// Connections open at once (WebSockets included); past it, new ones are closed at once.
+    pub max_connections: usize,
+    /// A request's headers must arrive within this.
+    pub header_timeout: std::time::Duration,
+    /// A kept-alive connection with nothing in progress is closed after this long.
+    pub idle_timeout: std::time::Duration,
+    /// Memory all capture sessions together may hold (rings, kernel buffers, statistics).
+    pub capture_memory: usize,
+    /// Live captures running at once.
+    pub max_captures: usize,
+    /// Capture file uploads in progress at once.
+    pub max_uploads: usize,
 }
+
+/// The shortest access token accepted.
+pub const MIN_TOKEN_LEN: usize = 16;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -57,6 +73,12 @@ impl Default for ServerConfig {
             max_targets: wirescope_probe::targets::DEFAULT_MAX_TARGETS,
             body_limit: 4 << 20,
             ssh_idle_timeout: std::time::Duration::from_secs(15 * 60),
+            max_connections: 512,
+            header_timeout: std::time::Duration::from_secs(10),
+            idle_timeout: std::time::Duration::from_secs(60),
+            capture_memory: 1 << 30,
+            max_captures: 4,
+            max_uploads: 2,
         }
     }
 }
@@ -82,6 +104,27 @@ pub enum ServeError {
     },
     #[error("listening on {0}, which is not loopback, needs an access token (--token)")]
     TokenRequired(SocketAddr),
+    #[error("{0}")]
+    BadToken(String),
+}
+
+/// Checks an access token: at least `MIN_TOKEN_LEN` characters, printable ASCII without spaces
+/// (so it survives headers, URLs and shells unchanged).
+pub fn check_token(token: &str) -> Result<(), String> {
+    if token.len() < MIN_TOKEN_LEN {
+        return Err(format!(
+            "an access token needs at least {MIN_TOKEN_LEN} characters (this one has {}); \
+             leave --token out on loopback, or let serve generate one",
+            token.chars().count()
+        ));
+    }
+    if let Some(c) = token.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(format!(
+            "an access token is printable ASCII without spaces ('{}' is not)",
+            c.escape_debug()
+        ));
+    }
+    Ok(())
 }
 
 /// Builds the application router over an opened store.
@@ -89,7 +132,11 @@ pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
     let state = Arc::new(AppState {
         runs: Arc::new(runs::Manager::new(store.clone(), config.max_runs)),
         store,
-        captures: traffic::Captures::default(),
+        captures: traffic::Captures::new(
+            config.capture_memory,
+            config.max_captures,
+            config.max_uploads,
+        ),
         config,
     });
     let limited = api::routes()
@@ -100,17 +147,123 @@ pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             state.config.body_limit,
         ));
-    let uploads = traffic::upload_routes().layer(tower_http::limit::RequestBodyLimitLayer::new(
-        traffic::MAX_UPLOAD,
-    ));
     let api = limited
-        .merge(uploads)
+        .merge(traffic::upload_routes())
+        .fallback(no_route)
+        .layer(middleware::from_fn(require_json))
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
-        .layer(middleware::from_fn_with_state(state.clone(), guard_origin));
+        .layer(middleware::from_fn_with_state(state.clone(), guard_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            errors_as_json,
+        ));
     Router::new()
         .nest("/api", api)
         .fallback(assets::serve)
+        .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+async fn no_route() -> ApiError {
+    ApiError::not_found("route")
+}
+
+/// Every API error is JSON `{"error", "field"}`, also those axum and the body limit answer in
+/// plain text (413, a path that does not decode): their text becomes the error.
+async fn errors_as_json(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let text = match axum::body::to_bytes(res.into_body(), 64 << 10).await {
+        Ok(b) => String::from_utf8_lossy(&b).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let error = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError {
+            status,
+            error: format!(
+                "the request body is larger than this route accepts ({} bytes; capture \
+                 uploads {} bytes)",
+                state.config.body_limit,
+                traffic::MAX_UPLOAD
+            ),
+            field: Some("body".into()),
+        },
+        _ if text.is_empty() => ApiError::new(
+            status,
+            status.canonical_reason().unwrap_or("request failed"),
+        ),
+        _ => ApiError::new(status, text),
+    };
+    error.into_response()
+}
+
+/// A body sent with POST, PUT or PATCH must say it is JSON (capture uploads excepted): a form
+/// a page elsewhere could post without asking is never taken as one.
+async fn require_json(req: Request, next: Next) -> Response {
+    let writes = matches!(
+        *req.method(),
+        axum::http::Method::POST | axum::http::Method::PUT | axum::http::Method::PATCH
+    );
+    let upload = req.uri().path().ends_with("/captures/upload");
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if writes && !upload && !json && !body_is_empty(&req) {
+        return ApiError {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            error: "send the body as JSON (Content-Type: application/json)".into(),
+            field: Some("content-type".into()),
+        }
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// Whether a request says it has no body (no length and no chunked transfer).
+fn body_is_empty(req: &Request) -> bool {
+    let length = req.headers().get(header::CONTENT_LENGTH);
+    let chunked = req.headers().get(header::TRANSFER_ENCODING).is_some();
+    !chunked && length.is_none_or(|v| v.to_str().is_ok_and(|v| v.trim() == "0"))
+}
+
+/// Headers that keep the dashboard out of frames (click-jacking a host-key accept or a delete)
+/// and limit what its pages may load and where they may connect.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| parse_host(h).is_some())
+        .map(str::to_string);
+    let mut res = next.run(req).await;
+    let connect = host.map_or_else(String::new, |h| format!(" ws://{h} wss://{h}"));
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'{connect}; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    let h = res.headers_mut();
+    let set = |h: &mut HeaderMap, name: header::HeaderName, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(name, v);
+        }
+    };
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::CONTENT_SECURITY_POLICY, &csp);
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    res
 }
 
 /// Opens the store, binds and serves until Ctrl-C. `ready` gets the bound address.
@@ -118,9 +271,13 @@ pub async fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Resu
     if !config.listen.ip().is_loopback() && config.token.is_none() {
         return Err(ServeError::TokenRequired(config.listen));
     }
+    if let Some(t) = &config.token {
+        check_token(t).map_err(ServeError::BadToken)?;
+    }
     let store = Arc::new(Store::open(&config.db)?);
-    // Terminals open when the last server died are over.
+    // Terminals open when the last server died are over; its half-written uploads are junk.
     store.mark_interrupted_recordings()?;
+    traffic::clean_uploads(&traffic::upload_dir(&config.db));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Listen {
@@ -132,13 +289,28 @@ pub async fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Resu
         source,
     })?;
     ready(addr);
+    // Runs of a CLI --save or another server that died while this one runs are marked once
+    // their owner is gone.
+    let sweeper = store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            let s = sweeper.clone();
+            let _ = tokio::task::spawn_blocking(move || s.sweep_orphans()).await;
+        }
+    });
+    let limits = conn::Limits {
+        max_connections: config.max_connections.max(1),
+        header_timeout: config.header_timeout,
+        idle_timeout: config.idle_timeout,
+    };
     let app = app(store, config);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|source| ServeError::Listen { addr, source })
+    conn::serve(listener, app, limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|source| ServeError::Listen { addr, source })
 }
 
 /// Refuses what a web page elsewhere could make a browser send: any request whose Origin is not
@@ -170,12 +342,40 @@ async fn guard_origin(State(state): State<Arc<AppState>>, req: Request, next: Ne
     next.run(req).await
 }
 
+/// A Host header split into its name and port: `NAME`, `NAME:PORT`, `[V6]` or `[V6]:PORT`, where
+/// the port is digits; anything else (`localhost:x@evil`, `[::1]evil`) is not a host.
+fn parse_host(host: &str) -> Option<(&str, Option<u16>)> {
+    let (name, port) = if let Some(rest) = host.strip_prefix('[') {
+        let (name, after) = rest.split_once(']')?;
+        name.parse::<std::net::Ipv6Addr>().ok()?;
+        match after {
+            "" => (name, None),
+            p => (name, Some(p.strip_prefix(':')?)),
+        }
+    } else {
+        match host.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        }
+    };
+    let name_ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'));
+    let port = match port {
+        None => None,
+        Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(p.parse::<u16>().ok()?)
+        }
+        Some(_) => return None,
+    };
+    name_ok.then_some((name, port))
+}
+
 /// Whether a Host header names this machine's loopback or the address the server listens on.
 fn host_is_local(host: &str, listen: SocketAddr) -> bool {
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        rest.split_once(']').map_or("", |(h, _)| h)
-    } else {
-        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    let Some((name, _)) = parse_host(host) else {
+        return false;
     };
     if name.eq_ignore_ascii_case("localhost") {
         return true;
@@ -201,15 +401,19 @@ async fn require_token(State(state): State<Arc<AppState>>, req: Request, next: N
     .into_response()
 }
 
-fn token_of<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option<&'a str> {
+/// The token a request carries: `Authorization: Bearer T`, or `token=T` in the query
+/// (percent-decoded, as a browser encodes it).
+fn token_of(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
     if let Some(t) = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     {
-        return Some(t.trim());
+        return Some(t.trim().to_string());
     }
-    query?.split('&').find_map(|kv| kv.strip_prefix("token="))
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -245,6 +449,13 @@ mod tests {
             "",
             "[::1",
             "10.0.0.1:7878",
+            "localhost:x@evil",
+            "localhost:7878@evil",
+            "[::1]evil",
+            "[::1]:7878x",
+            "localhost:",
+            "localhost:99999",
+            "local host",
         ] {
             assert!(!host_is_local(bad, listen), "{bad}");
         }
@@ -257,13 +468,22 @@ mod tests {
     #[test]
     fn token_from_header_or_query() {
         let mut h = HeaderMap::new();
-        assert_eq!(token_of(&h, Some("a=1&token=abc")), Some("abc"));
+        assert_eq!(token_of(&h, Some("a=1&token=abc")).as_deref(), Some("abc"));
+        assert_eq!(
+            token_of(&h, Some("token=a%2Fb%26c%3D%25")).as_deref(),
+            Some("a/b&c=%")
+        );
         h.insert(
             axum::http::header::AUTHORIZATION,
             "Bearer xyz".parse().unwrap(),
         );
-        assert_eq!(token_of(&h, None), Some("xyz"));
+        assert_eq!(token_of(&h, None).as_deref(), Some("xyz"));
         assert_eq!(token_of(&HeaderMap::new(), Some("tokens=1")), None);
+        assert!(check_token("").is_err());
+        assert!(check_token("short").is_err());
+        assert!(check_token("sixteen chars ok").is_err(), "a space");
+        assert!(check_token("0123456789abcdef").is_ok());
+        assert!(check_token(&generate_token()).is_ok());
         assert!(
             constant_time_eq(b"abc", b"abc")
                 && !constant_time_eq(b"abc", b"abd")

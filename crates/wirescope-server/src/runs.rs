@@ -36,6 +36,35 @@ pub struct Manager {
 /// Results stored and published together at most.
 const BATCH: usize = 256;
 
+/// A run whose probe has not opened its sockets by then has failed (and frees its slot).
+const START_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Why a run never started.
+#[derive(Debug, PartialEq, Eq)]
+enum Stopped {
+    Cancelled,
+    Failed(String),
+}
+
+/// Waits for a run's start, giving up at once when it is cancelled and at the deadline: a start
+/// that blocks must not hold a run slot forever.
+async fn start_within<T, E: std::fmt::Display>(
+    start: impl std::future::Future<Output = Result<T, E>>,
+    cancel: &CancellationToken,
+    deadline: std::time::Duration,
+) -> Result<T, Stopped> {
+    tokio::select! {
+        biased;
+        r = start => r.map_err(|e| Stopped::Failed(e.to_string())),
+        () = cancel.cancelled() => Err(Stopped::Cancelled),
+        () = tokio::time::sleep(deadline) => Err(Stopped::Failed(format!(
+            "the run did not start within {} s (its namespace, interface or sockets did not \
+             open)",
+            deadline.as_secs()
+        ))),
+    }
+}
+
 impl Manager {
     pub fn new(store: Arc<Store>, max_runs: usize) -> Self {
         Manager {
@@ -123,13 +152,17 @@ impl Manager {
                 .unwrap_or(serde_json::Value::Null);
             json!({"type": "status", "run": id, "status": status, "summary": summary, "error": error}).to_string()
         };
-        let mut run = match wirescope_probe::start(req, cancel.clone()).await {
+        let start = wirescope_probe::start(req, cancel.clone());
+        let mut run = match start_within(start, &cancel, START_DEADLINE).await {
             Ok(run) => run,
-            Err(e) => {
-                let msg = e.to_string();
-                let _ = self.store.set_finished(id, "failed", None, Some(&msg));
-                publish(status("failed", None, Some(&msg)), None);
+            Err(stopped) => {
+                let (state, msg) = match stopped {
+                    Stopped::Cancelled => ("cancelled", None),
+                    Stopped::Failed(msg) => ("failed", Some(msg)),
+                };
+                let _ = self.store.set_finished(id, state, None, msg.as_deref());
                 self.live().remove(&id);
+                publish(status(state, None, msg.as_deref()), None);
                 return;
             }
         };
@@ -195,4 +228,45 @@ impl Manager {
 fn to_json(r: &ProbeResult) -> String {
     serde_json::to_string(r)
         .unwrap_or_else(|e| json!({"kind": "error", "error": e.to_string()}).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_start_that_blocks_gives_way_to_cancel_and_to_the_deadline() {
+        let never = std::future::pending::<Result<(), String>>;
+        let cancel = CancellationToken::new();
+        let c = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            c.cancel();
+        });
+        let t = std::time::Instant::now();
+        let r = start_within(never(), &cancel, Duration::from_secs(30)).await;
+        assert_eq!(r, Err(Stopped::Cancelled));
+        assert!(t.elapsed() < Duration::from_secs(5));
+        let r = start_within(
+            never(),
+            &CancellationToken::new(),
+            Duration::from_millis(30),
+        )
+        .await;
+        assert!(
+            matches!(&r, Err(Stopped::Failed(m)) if m.contains("did not start within")),
+            "{r:?}"
+        );
+        let ok = start_within(
+            async { Ok::<_, String>(7) },
+            &cancel,
+            Duration::from_secs(1),
+        );
+        assert_eq!(
+            ok.await,
+            Ok(7),
+            "a start already cancelled still takes a ready result"
+        );
+    }
 }

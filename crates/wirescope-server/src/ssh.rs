@@ -4,9 +4,10 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::error::Query;
 use axum::body::Body;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -261,7 +262,13 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
             accept: accept.clone(),
         });
         let attempt = async {
-            match dial(&endpoint, &conn, req.netns.clone()).await {
+            match dial(
+                &endpoint,
+                &conn,
+                req.netns.clone().filter(|n| !n.is_empty()),
+            )
+            .await
+            {
                 Ok(tcp) => wirescope_ssh::connect(&endpoint, tcp, &conn, &policy).await,
                 Err(e) => Err(e),
             }
@@ -345,8 +352,12 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
 
 /// The login of an open request: its own user and password, or a profile's SSH login.
 async fn login_of(req: &OpenRequest) -> Result<(Login, Option<(Endpoint, Login)>), String> {
-    if req.target.trim().is_empty() {
-        return Err("target: empty".into());
+    wirescope_ssh::check_host(req.target.trim())
+        .map_err(|e| format!("target: '{}': {e}", req.target.escape_debug()))?;
+    if let Some(ns) = req.netns.as_deref().filter(|n| !n.is_empty()) {
+        wirescope_probe::net::netns::check_name(ns)
+            .and_then(|()| wirescope_probe::net::netns::check(ns))
+            .map_err(|e| format!("netns: {e}"))?;
     }
     if req.port == 0 {
         return Err("port: must be 1-65535".into());
@@ -564,9 +575,15 @@ async fn run_shell(
     // being read below.
     let (resize_tx, mut resize_rx) = tokio::sync::mpsc::unbounded_channel::<(u16, u16)>();
     let input_activity = activity.clone();
+    // When the browser last said anything, pongs included: a browser that vanished without
+    // closing its socket stops answering the pings below.
+    let heard = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let input_heard = heard.clone();
     let mut input = tokio::spawn(async move {
         loop {
-            match ws_rx.next().await {
+            let m = ws_rx.next().await;
+            touch(&input_heard);
+            match m {
                 Some(Ok(Message::Binary(data))) => {
                     touch(&input_activity);
                     if writer.data(&data[..]).await.is_err() {
@@ -588,6 +605,7 @@ async fn run_shell(
     });
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut flush_at = Instant::now() + RECORDING_FLUSH;
+    let mut ping_at = Instant::now() + crate::ws::PING_EVERY;
     let mut status: Option<u32> = None;
     let reason = loop {
         tokio::select! {
@@ -612,6 +630,17 @@ async fn run_shell(
                 let last = Duration::from_millis(activity.load(std::sync::atomic::Ordering::Relaxed));
                 if started_at.elapsed().saturating_sub(last) >= idle {
                     break "idle";
+                }
+                let said = Duration::from_millis(heard.load(std::sync::atomic::Ordering::Relaxed));
+                if started_at.elapsed().saturating_sub(said) >= crate::ws::SILENCE_LIMIT {
+                    break "client";
+                }
+                if Instant::now() >= ping_at {
+                    ping_at = Instant::now() + crate::ws::PING_EVERY;
+                    let ping = ws_tx.send(Message::Ping(Vec::new().into()));
+                    if !matches!(tokio::time::timeout(STEP_WAIT, ping).await, Ok(Ok(()))) {
+                        break "client";
+                    }
                 }
                 if Instant::now() >= flush_at {
                     flush_at = Instant::now() + RECORDING_FLUSH;

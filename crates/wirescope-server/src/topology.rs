@@ -5,9 +5,10 @@
 use crate::AppState;
 use crate::api::parse_id;
 use crate::error::ApiError;
+use crate::error::Query;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -97,14 +98,7 @@ pub(crate) async fn save_layout(
     State(state): State<Arc<AppState>>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(&body);
-    let layout: Layout = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        ApiError::field(
-            if path == "." { "body".into() } else { path },
-            e.inner().to_string(),
-        )
-    })?;
+    let layout: Layout = crate::error::json_body(&body)?;
     if layout.positions.len() > MAX_LAYOUT_NODES {
         return Err(ApiError::field(
             "positions",

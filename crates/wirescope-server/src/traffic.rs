@@ -6,8 +6,9 @@
 use crate::AppState;
 use crate::api::parse_id;
 use crate::error::ApiError;
+use crate::error::Query;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,7 +16,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use wirescope_traffic::filter::Filter;
@@ -26,6 +27,10 @@ use wirescope_traffic::session::{Session, SessionLimits};
 const MAX_RING: usize = 1_000_000;
 /// Largest capture file accepted for upload.
 pub const MAX_UPLOAD: usize = 512 << 20;
+/// Interfaces one live capture may read at once.
+pub const MAX_INTERFACES: usize = 16;
+/// Evicted captures remembered, so a client asking for one learns why it is gone.
+const EVICTED_KEPT: usize = 1024;
 
 /// What a capture is, for lists.
 #[derive(Debug, Clone, Serialize)]
@@ -40,6 +45,8 @@ pub struct CaptureInfo {
     pub ring_size: usize,
     /// The buffer the kept frames' bytes share.
     pub ring_bytes: usize,
+    /// The most memory the session can hold (counted against `--capture-memory`).
+    pub memory_bytes: usize,
     pub started_at: i64,
     pub running: bool,
 }
@@ -52,32 +59,138 @@ struct Capture {
     stop: Arc<AtomicBool>,
     counters: Mutex<BTreeMap<String, CaptureStats>>,
     damage: Option<String>,
+    /// When a client last asked for it (ms since the epoch): the least recently used capture
+    /// file goes first when memory runs short.
+    used: AtomicI64,
 }
 
-/// Every capture of this server.
-#[derive(Debug, Default)]
+/// Every capture of this server, within one memory budget.
+#[derive(Debug)]
 pub struct Captures {
     next: AtomicU64,
     all: Mutex<BTreeMap<i64, Arc<Capture>>>,
+    /// Captures evicted for memory, and why.
+    evicted: Mutex<BTreeMap<i64, String>>,
+    /// Bytes all sessions together may hold.
+    budget: usize,
+    max_live: usize,
+    uploads: Arc<tokio::sync::Semaphore>,
+    max_uploads: usize,
 }
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+fn mib(bytes: usize) -> usize {
+    bytes.div_ceil(1 << 20)
+}
+
 impl Captures {
-    fn insert(&self, make: impl FnOnce(i64) -> Capture) -> (i64, Arc<Capture>) {
+    pub fn new(budget: usize, max_live: usize, max_uploads: usize) -> Self {
+        Captures {
+            next: AtomicU64::new(0),
+            all: Mutex::new(BTreeMap::new()),
+            evicted: Mutex::new(BTreeMap::new()),
+            budget,
+            max_live: max_live.max(1),
+            uploads: Arc::new(tokio::sync::Semaphore::new(max_uploads.max(1))),
+            max_uploads: max_uploads.max(1),
+        }
+    }
+
+    /// Admits a capture that may hold `cost` bytes: refused past the live-capture cap, or when
+    /// running captures hold the budget; otherwise the least recently used stopped captures
+    /// (files first in age) are evicted until it fits.
+    fn admit(
+        &self,
+        cost: usize,
+        live: bool,
+        make: impl FnOnce(i64) -> Capture,
+    ) -> Result<(i64, Arc<Capture>), ApiError> {
+        if cost > self.budget {
+            return Err(ApiError::field(
+                "ring_size",
+                format!(
+                    "this capture needs up to {} MiB, more than the whole capture memory \
+                     budget of {} MiB (--capture-memory): ask for a smaller ring",
+                    mib(cost),
+                    mib(self.budget)
+                ),
+            ));
+        }
+        let mut all = locked(&self.all);
+        let running = |c: &Capture| locked(&c.info).running;
+        if live && all.values().filter(|c| running(c)).count() >= self.max_live {
+            return Err(ApiError {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                error: format!(
+                    "{} live captures are running (--max-captures {}): stop one first",
+                    self.max_live, self.max_live
+                ),
+                field: Some("interfaces".into()),
+            });
+        }
+        loop {
+            let held: usize = all.values().map(|c| locked(&c.info).memory_bytes).sum();
+            if held + cost <= self.budget {
+                break;
+            }
+            let oldest = all
+                .iter()
+                .filter(|(_, c)| !running(c))
+                .min_by_key(|(_, c)| c.used.load(Ordering::Relaxed))
+                .map(|(id, _)| *id);
+            let Some(id) = oldest else {
+                return Err(ApiError {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    error: format!(
+                        "running captures hold {} MiB of the {} MiB capture memory budget \
+                         (--capture-memory) and this one needs up to {} MiB: stop a capture \
+                         or ask for a smaller ring",
+                        mib(held),
+                        mib(self.budget),
+                        mib(cost)
+                    ),
+                    field: Some("ring_size".into()),
+                });
+            };
+            if let Some(gone) = all.remove(&id) {
+                gone.stop.store(true, Ordering::Relaxed);
+                let what = match &locked(&gone.info).file {
+                    Some(f) => format!("the capture file '{f}'"),
+                    None => "the stopped capture".into(),
+                };
+                let mut evicted = locked(&self.evicted);
+                evicted.insert(
+                    id,
+                    format!(
+                        "capture {id} ({what}) was closed to make room for a newer one within \
+                         the capture memory budget (--capture-memory, {} MiB); open it again",
+                        mib(self.budget)
+                    ),
+                );
+                while evicted.len() > EVICTED_KEPT {
+                    evicted.pop_first();
+                }
+            }
+        }
         let id = self.next.fetch_add(1, Ordering::Relaxed) as i64 + 1;
         let c = Arc::new(make(id));
-        locked(&self.all).insert(id, c.clone());
-        (id, c)
+        c.used.store(wirescope_store::now_ms(), Ordering::Relaxed);
+        all.insert(id, c.clone());
+        Ok((id, c))
     }
 
     fn get(&self, id: i64) -> Result<Arc<Capture>, ApiError> {
-        locked(&self.all)
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| ApiError::not_found("capture"))
+        if let Some(c) = locked(&self.all).get(&id).cloned() {
+            c.used.store(wirescope_store::now_ms(), Ordering::Relaxed);
+            return Ok(c);
+        }
+        match locked(&self.evicted).get(&id) {
+            Some(why) => Err(ApiError::new(StatusCode::GONE, why.clone())),
+            None => Err(ApiError::not_found("capture")),
+        }
     }
 }
 
@@ -93,12 +206,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/captures/{id}/csv", get(stats_csv))
 }
 
-/// The upload route, which takes bodies up to `MAX_UPLOAD` (the others keep the server's limit).
+/// The upload route, which streams bodies up to `MAX_UPLOAD` to a file (the others keep the
+/// server's limit).
 pub fn upload_routes() -> Router<Arc<AppState>> {
-    Router::new().route(
-        "/captures/upload",
-        post(upload).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)),
-    )
+    Router::new().route("/captures/upload", post(upload))
 }
 
 /// The server's network interfaces (its namespace), and "any".
@@ -131,6 +242,41 @@ struct StartCapture {
     netns: Option<String>,
 }
 
+/// The interfaces a capture names, each once, in order; at most `MAX_INTERFACES`.
+fn interface_list(asked: &[String]) -> Result<Vec<String>, ApiError> {
+    let mut out: Vec<String> = Vec::new();
+    for name in asked {
+        let name = name.trim();
+        if name.is_empty()
+            || name.len() >= 16
+            || name
+                .chars()
+                .any(|c| c == '/' || c.is_whitespace() || c.is_control())
+        {
+            return Err(ApiError::field(
+                "interfaces",
+                format!("'{}' is not an interface name", name.escape_debug()),
+            ));
+        }
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    }
+    if out.is_empty() {
+        return Err(ApiError::field("interfaces", "name at least one interface"));
+    }
+    if out.len() > MAX_INTERFACES {
+        return Err(ApiError::field(
+            "interfaces",
+            format!(
+                "{} interfaces named; one capture reads at most {MAX_INTERFACES} (or use \"any\")",
+                out.len()
+            ),
+        ));
+    }
+    Ok(out)
+}
+
 fn ring_size(asked: Option<usize>) -> Result<usize, ApiError> {
     match asked {
         None => Ok(SessionLimits::default().ring_size),
@@ -143,17 +289,8 @@ fn ring_size(asked: Option<usize>) -> Result<usize, ApiError> {
 }
 
 async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(&body);
-    let req: StartCapture = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        ApiError::field(
-            if path == "." { "body".into() } else { path },
-            e.inner().to_string(),
-        )
-    })?;
-    if req.interfaces.is_empty() {
-        return Err(ApiError::field("interfaces", "name at least one interface"));
-    }
+    let req: StartCapture = crate::error::json_body(&body)?;
+    let interfaces = interface_list(&req.interfaces)?;
     let ring = ring_size(req.ring_size)?;
     let opts = CaptureOptions {
         promiscuous: req.promiscuous,
@@ -163,35 +300,43 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
     };
     let netns = req.netns.clone().filter(|n| !n.is_empty());
     if let Some(ns) = &netns {
-        wirescope_probe::net::netns::check(ns)
+        wirescope_probe::net::netns::check_name(ns)
+            .and_then(|()| wirescope_probe::net::netns::check(ns))
             .map_err(|e| ApiError::field("netns", e.to_string()))?;
     }
+    let limits = SessionLimits {
+        ring_size: ring,
+        ..SessionLimits::default()
+    };
+    // The session, plus the kernel's buffer for each interface.
+    let cost = limits
+        .memory_bound()
+        .saturating_add(interfaces.len() * opts.buffer_bytes as usize);
     let stop = Arc::new(AtomicBool::new(false));
-    let (id, capture) = state.captures.insert(|id| Capture {
+    let (id, capture) = state.captures.admit(cost, true, |id| Capture {
         info: Mutex::new(CaptureInfo {
             id,
             source: "live",
-            interfaces: req.interfaces.clone(),
+            interfaces: interfaces.clone(),
             bpf: req.bpf.clone(),
             file: None,
             ring_size: ring,
-            ring_bytes: SessionLimits::default().ring_bytes,
+            ring_bytes: limits.ring_bytes,
+            memory_bytes: cost,
             started_at: wirescope_store::now_ms(),
             running: true,
         }),
-        session: Mutex::new(Session::new(SessionLimits {
-            ring_size: ring,
-            ..SessionLimits::default()
-        })),
+        session: Mutex::new(Session::new(limits)),
         stop: stop.clone(),
         counters: Mutex::new(BTreeMap::new()),
         damage: None,
-    });
+        used: AtomicI64::new(0),
+    })?;
     // A reader thread per interface: it enters the namespace, opens its handle (reporting the
     // outcome back), then reads until stopped.
-    let left = Arc::new(AtomicU64::new(req.interfaces.len() as u64));
+    let left = Arc::new(AtomicU64::new(interfaces.len() as u64));
     let mut opened = Vec::new();
-    for name in req.interfaces.clone() {
+    for name in interfaces {
         let (capture, stop, left, opts, netns) = (
             capture.clone(),
             stop.clone(),
@@ -284,36 +429,135 @@ struct UploadQuery {
     ring_size: Option<usize>,
 }
 
-/// A capture file sent as the body becomes a session of its own (source "file").
+/// Where uploads are written while they arrive: beside the history database.
+pub fn upload_dir(db: &std::path::Path) -> std::path::PathBuf {
+    db.parent()
+        .unwrap_or_else(|| std::path::Path::new("."))
+        .join("uploads")
+}
+
+/// Removes upload files a server that died left behind.
+pub fn clean_uploads(dir: &std::path::Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().ends_with(".part") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// An upload's file, removed when the upload ends whichever way (done, refused, or the client
+/// gone mid-body).
+struct PartFile(std::path::PathBuf);
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+static UPLOADS: AtomicU64 = AtomicU64::new(0);
+
+/// A capture file sent as the body becomes a session of its own (source "file"). The body is
+/// streamed to a file in the data directory and read from a map of it, a page at a time, so an
+/// upload costs the session's ring, not the file's size; `--max-uploads` run at once.
 async fn upload(
     State(state): State<Arc<AppState>>,
     Query(q): Query<UploadQuery>,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     let ring = ring_size(q.ring_size)?;
+    let name = match q.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) if n.len() > 255 || n.chars().any(char::is_control) => {
+            return Err(ApiError::field(
+                "name",
+                "a file name is at most 255 bytes, without control characters",
+            ));
+        }
+        other => other.map(str::to_string),
+    };
+    let _slot = state
+        .captures
+        .uploads
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            error: format!(
+                "{} uploads are in progress (--max-uploads {}): wait for one to finish",
+                state.captures.max_uploads, state.captures.max_uploads
+            ),
+            field: Some("body".into()),
+        })?;
+    let dir = upload_dir(&state.config.db);
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| ApiError::internal(format!("cannot create {}: {e}", dir.display())))?;
+    let n = UPLOADS.fetch_add(1, Ordering::Relaxed);
+    let part = PartFile(dir.join(format!("upload-{}-{n}.part", std::process::id())));
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&part.0)
+        .await
+        .map_err(|e| ApiError::internal(format!("cannot write {}: {e}", part.0.display())))?;
+    let mut stream = body.into_data_stream();
+    let mut size = 0usize;
+    while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+        let chunk = chunk.map_err(|e| ApiError::field("body", format!("upload broke off: {e}")))?;
+        size += chunk.len();
+        if size > MAX_UPLOAD {
+            return Err(ApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                error: format!("a capture upload is at most {} MiB", MAX_UPLOAD >> 20),
+                field: Some("body".into()),
+            });
+        }
+        tokio::io::AsyncWriteExt::write_all(&mut file, &chunk)
+            .await
+            .map_err(|e| ApiError::internal(format!("cannot write the upload: {e}")))?;
+    }
+    tokio::io::AsyncWriteExt::flush(&mut file)
+        .await
+        .map_err(|e| ApiError::internal(format!("cannot write the upload: {e}")))?;
+    drop(file);
+    let limits = SessionLimits {
+        ring_size: ring,
+        ..SessionLimits::default()
+    };
+    let path = part.0.clone();
     let (session, damage) = tokio::task::spawn_blocking(move || {
-        let mut session = Session::new(SessionLimits {
-            ring_size: ring,
-            ..SessionLimits::default()
-        });
-        let mut packets = wirescope_traffic::read::packets(&body)
+        let map = wirescope_traffic::read::CaptureFile::open_streaming(&path)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let mut session = Session::new(limits);
+        let mut packets = wirescope_traffic::read::packets(map.bytes())
             .map_err(|d| ApiError::field("body", d.to_string()))?;
-        for p in packets.by_ref() {
+        let mut released = 0u64;
+        while let Some(p) = packets.next() {
             session.ingest(p.linktype, p.ts_ns, p.len, p.data);
+            // Read pages go back to the kernel every 16 MiB.
+            if packets.position() >= released + (16 << 20) {
+                released = packets.position();
+                map.release(released as usize);
+            }
         }
         Ok::<_, ApiError>((session, packets.damage().map(ToString::to_string)))
     })
     .await
     .map_err(ApiError::internal)??;
-    let (id, _) = state.captures.insert(|id| Capture {
+    drop(part);
+    let cost = limits.memory_bound();
+    let (id, _) = state.captures.admit(cost, false, |id| Capture {
         info: Mutex::new(CaptureInfo {
             id,
             source: "file",
             interfaces: Vec::new(),
             bpf: None,
-            file: q.name.clone(),
+            file: name.clone(),
             ring_size: ring,
-            ring_bytes: SessionLimits::default().ring_bytes,
+            ring_bytes: limits.ring_bytes,
+            memory_bytes: cost,
             started_at: wirescope_store::now_ms(),
             running: false,
         }),
@@ -321,10 +565,11 @@ async fn upload(
         stop: Arc::new(AtomicBool::new(true)),
         counters: Mutex::new(BTreeMap::new()),
         damage: damage.clone(),
-    });
+        used: AtomicI64::new(0),
+    })?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": id, "damage": damage})),
+        Json(json!({"id": id, "damage": damage, "bytes": size})),
     )
         .into_response())
 }

@@ -32,19 +32,26 @@ pub async fn upgrade(
     ws.on_upgrade(move |socket| session(state, socket))
 }
 
-/// A browser always sends Origin; it must name the host the page was served from.
+/// A browser always sends Origin; it must be this server exactly: `http://` and the Host the
+/// request was sent to (an `https://` page, `null`, or another port is another origin).
 pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
     };
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let origin_host = origin
-        .split_once("://")
-        .map_or(origin, |(_, rest)| rest)
-        .trim_end_matches('/');
+    let Some(origin_host) = origin
+        .get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("http://"))
+        .map(|_| &origin[7..])
+    else {
+        return false;
+    };
     !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
 }
 
@@ -66,25 +73,70 @@ enum ClientMsg {
     },
 }
 
+/// How often the server pings a WebSocket client.
+pub(crate) const PING_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
+/// A client that sends nothing, not even a pong, for this long is gone: its socket is closed.
+pub(crate) const SILENCE_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+/// Runs and captures one socket may follow at once.
+const MAX_FOLLOWS: usize = 64;
+
 async fn session(state: Arc<AppState>, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::channel::<String>(1024);
     let writer = tokio::spawn(async move {
-        while let Some(text) = out_rx.recv().await {
-            if sink.send(Message::Text(text.into())).await.is_err() {
-                break;
+        let mut ping = tokio::time::interval(PING_EVERY);
+        loop {
+            let msg = tokio::select! {
+                text = out_rx.recv() => match text {
+                    Some(t) => Message::Text(t.into()),
+                    None => break,
+                },
+                _ = ping.tick() => Message::Ping(Vec::new().into()),
+            };
+            // A client that stops reading holds the send: bounded like its silence.
+            match tokio::time::timeout(SILENCE_LIMIT, sink.send(msg)).await {
+                Ok(Ok(())) => {}
+                _ => break,
             }
         }
     });
     let mut subs: HashMap<i64, JoinHandle<()>> = HashMap::new();
     let mut watches: HashMap<i64, JoinHandle<()>> = HashMap::new();
-    while let Some(Ok(msg)) = stream.next().await {
+    loop {
+        let msg = match tokio::time::timeout(SILENCE_LIMIT, stream.next()).await {
+            Ok(Some(Ok(m))) => m,
+            // Closed, broken, or silent past the limit (pongs count as speech).
+            _ => break,
+        };
+        if writer.is_finished() {
+            break;
+        }
         let text = match msg {
             Message::Text(t) => t,
             Message::Close(_) => break,
             _ => continue,
         };
-        match serde_json::from_str::<ClientMsg>(&text) {
+        let parsed = serde_json::from_str::<ClientMsg>(&text);
+        let adds = matches!(
+            &parsed,
+            Ok(ClientMsg::Subscribe { run }) if !subs.contains_key(run)
+        ) || matches!(
+            &parsed,
+            Ok(ClientMsg::Watch { capture }) if !watches.contains_key(capture)
+        );
+        subs.retain(|_, t| !t.is_finished());
+        watches.retain(|_, t| !t.is_finished());
+        if adds && subs.len() + watches.len() >= MAX_FOLLOWS {
+            let err = json!({"type": "error", "message": format!(
+                "this socket follows {MAX_FOLLOWS} runs and captures already; unsubscribe first"
+            )})
+            .to_string();
+            if out_tx.send(err).await.is_err() {
+                break;
+            }
+            continue;
+        }
+        match parsed {
             Ok(ClientMsg::Subscribe { run }) => {
                 if let Some(old) = subs.remove(&run) {
                     old.abort();
@@ -244,9 +296,22 @@ mod tests {
             Some("http://evil.example"),
             "127.0.0.1:7878"
         )));
-        assert!(!same_origin(&headers(
-            Some("http://127.0.0.1:9999"),
-            "127.0.0.1:7878"
+        for foreign in [
+            "http://127.0.0.1:9999",
+            "https://127.0.0.1:7878",
+            "ws://127.0.0.1:7878",
+            "127.0.0.1:7878",
+            "null",
+            "http://127.0.0.1:7878/",
+        ] {
+            assert!(
+                !same_origin(&headers(Some(foreign), "127.0.0.1:7878")),
+                "{foreign}"
+            );
+        }
+        assert!(same_origin(&headers(
+            Some("HTTP://LOCALHOST:7878"),
+            "localhost:7878"
         )));
     }
 }

@@ -62,9 +62,7 @@ impl Endpoint {
         } else {
             (rest, None)
         };
-        if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(format!("'{text}': not a host"));
-        }
+        check_host(host).map_err(|e| format!("'{}': {e}", text.escape_debug()))?;
         let port = match port {
             Some(p) => p
                 .parse::<u16>()
@@ -74,6 +72,37 @@ impl Endpoint {
             None => default_port,
         };
         Ok((user, Endpoint::new(host, port)))
+    }
+}
+
+/// Checks that `host` is an IP address or a DNS name (letters, digits, `-`, `_`, `.`; at most 253
+/// bytes), so nothing else (newlines, control characters, a stray port) reaches a resolver.
+pub fn check_host(host: &str) -> Result<(), String> {
+    if host.is_empty() {
+        return Err("no host".into());
+    }
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    if host.contains(':') {
+        return Err(
+            "not an IPv6 address, and a name has no ':' (an IPv6 address with a port is \
+             written [ADDRESS]:PORT)"
+                .into(),
+        );
+    }
+    if host.len() > 253 {
+        return Err("a host name is at most 253 bytes".into());
+    }
+    match host
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        Some(c) => Err(format!(
+            "'{}' cannot be part of a host name",
+            c.escape_debug()
+        )),
+        None => Ok(()),
     }
 }
 
@@ -1045,9 +1074,28 @@ mod tests {
             Endpoint::new("2001:db8::1", 22).display(),
             "[2001:db8::1]:22"
         );
-        for bad in ["", "@h", "h:0", "h:99999", "h:x", "[::1", "[::1]x", "a b"] {
-            assert!(p(bad).is_err(), "{bad} should fail");
+        for bad in [
+            "",
+            "@h",
+            "h:0",
+            "h:99999",
+            "h:x",
+            "[::1",
+            "[::1]x",
+            "a b",
+            "host:22:33",
+            "r1\nr2",
+            "r1\u{7}",
+            "[r1:22]:22",
+        ] {
+            assert!(p(bad).is_err(), "{bad:?} should fail");
         }
+        assert!(
+            p("host:22:33")
+                .unwrap_err()
+                .contains("an IPv6 address with a port is written [ADDRESS]:PORT")
+        );
+        assert!(check_host(&"a".repeat(254)).is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod known_hosts;
 
 pub use client::{
     ConnectOptions, Endpoint, ExecOutput, FirstContact, HostKeyInfo, HostKeyPolicy, Jump, Login,
-    Prompter, Session, SshError, connect, connect_jump, connect_through, dial, first_hop,
+    Prompter, Session, SshError, check_host, connect, connect_jump, connect_through, dial,
+    first_hop,
 };
 pub use known_hosts::KnownHosts;

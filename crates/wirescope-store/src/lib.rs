@@ -1,6 +1,8 @@
 //! Run history: every run and every result, stored the moment it arrives, in an embedded SQLite
-//! database (WAL mode). A run cut short by a crash is marked `interrupted` when the store is
-//! opened again, with every result it had.
+//! database (WAL mode). A run cut short by a crash is marked `interrupted`, with every result it
+//! had, once its owner process is gone (`owner`): when the store is opened again, or swept.
+
+mod owner;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -88,6 +90,8 @@ pub struct Store {
     conn: Mutex<Connection>,
     /// Reads use their own connection: in WAL mode they never wait for a run's writes.
     reader: Mutex<Connection>,
+    /// This process's claim on the runs it creates.
+    owner: owner::Owner,
     path: PathBuf,
 }
 
@@ -146,6 +150,9 @@ const MIGRATIONS: &[&str] = &[
         data BLOB NOT NULL,
         PRIMARY KEY (recording_id, seq)
     ) WITHOUT ROWID;
+",
+    "
+    ALTER TABLE runs ADD COLUMN owner TEXT;
 ",
 ];
 
@@ -262,21 +269,50 @@ impl Store {
                 .map_err(open_err)?;
             tx.commit().map_err(open_err)?;
         }
-        conn.execute(
-            "UPDATE runs SET status = 'interrupted', finished_at = COALESCE(finished_at, ?1)
-             WHERE status IN ('queued', 'running')",
-            params![now_ms()],
-        )
-        .map_err(open_err)?;
         let reader = Connection::open(path).map_err(open_err)?;
         reader
             .busy_timeout(std::time::Duration::from_secs(5))
             .map_err(open_err)?;
-        Ok(Store {
+        let owner = owner::Owner::claim(path).map_err(|source| StoreError::Dir {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let store = Store {
             conn: Mutex::new(conn),
             reader: Mutex::new(reader),
             path: path.to_path_buf(),
-        })
+            owner,
+        };
+        store.sweep_orphans()?;
+        Ok(store)
+    }
+
+    /// Marks as interrupted the runs still queued or running whose owner is gone (a process
+    /// that died, or one from before owners were recorded); live owners' runs are left alone.
+    /// Returns how many runs were marked.
+    pub fn sweep_orphans(&self) -> Result<usize, StoreError> {
+        let owners: Vec<Option<String>> = {
+            let conn = self.reader();
+            let mut stmt = conn.prepare_cached(
+                "SELECT DISTINCT owner FROM runs WHERE status IN ('queued', 'running')",
+            )?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        let mut marked = 0;
+        for owner in owners {
+            if let Some(o) = &owner
+                && (o == &self.owner.id || owner::Owner::is_alive(&self.path, o))
+            {
+                continue;
+            }
+            marked += self.conn().execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = COALESCE(finished_at, ?1)
+                 WHERE status IN ('queued', 'running') AND owner IS ?2",
+                params![now_ms(), owner],
+            )?;
+        }
+        Ok(marked)
     }
 
     pub fn path(&self) -> &Path {
@@ -319,8 +355,9 @@ impl Store {
     pub fn create_run(&self, run: &NewRun<'_>) -> Result<i64, StoreError> {
         let conn = self.conn();
         conn.execute(
-            "INSERT INTO runs (kind, status, created_at, targets_text, options, net, total, source)
-             VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO runs (kind, status, created_at, targets_text, options, net, total, source,
+                 owner)
+             VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 run.kind,
                 now_ms(),
@@ -328,7 +365,8 @@ impl Store {
                 run.options,
                 run.net,
                 run.total,
-                run.source
+                run.source,
+                self.owner.id
             ],
         )?;
         Ok(conn.last_insert_rowid())
@@ -782,6 +820,29 @@ mod tests {
         assert!(run.finished_at.is_some());
         assert_eq!(store.results(id, 0).unwrap().len(), 1);
         assert_eq!(store.run(id + 1).unwrap().unwrap().status, "finished");
+    }
+
+    #[test]
+    fn a_live_owners_runs_are_never_marked_by_another_process() {
+        let path = temp_db("owners");
+        let server = Store::open(&path).unwrap();
+        let id = server.create_run(&new_run()).unwrap();
+        server.set_running(id).unwrap();
+        // A second opener (a CLI --save, another server) leaves the live owner's run alone.
+        let cli = Store::open(&path).unwrap();
+        assert_eq!(cli.run(id).unwrap().unwrap().status, "running");
+        assert_eq!(cli.sweep_orphans().unwrap(), 0);
+        // The owner gone (its lock released), the run is marked at the next sweep.
+        drop(server);
+        assert_eq!(cli.sweep_orphans().unwrap(), 1);
+        assert_eq!(cli.run(id).unwrap().unwrap().status, "interrupted");
+        // A lock file left by a process killed with its lock released by the kernel counts as
+        // gone too.
+        let dir = path.with_file_name("wirescope.db.owners");
+        std::fs::write(dir.join("999999-0.lock"), b"").unwrap();
+        assert!(!owner::Owner::is_alive(&path, "999999-0"));
+        assert!(!dir.join("999999-0.lock").exists());
+        assert!(!owner::Owner::is_alive(&path, "../x"));
     }
 
     #[test]

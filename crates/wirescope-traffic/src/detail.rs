@@ -188,25 +188,28 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn ethertype(&mut self, t: u16, at: usize) {
+    fn ethertype(&mut self, mut t: u16, mut at: usize) {
         let d = self.d;
+        // Stacked tags are walked in a loop, not by recursion: a hostile frame can hold tens of
+        // thousands of them.
+        while matches!(t, 0x8100 | 0x88a8 | 0x9100) {
+            let (Some(tci), Some(next)) = (be16(d, at), be16(d, at + 2)) else {
+                self.cut("802.1Q tag", at);
+                return;
+            };
+            let l = self.layer(
+                "vlan",
+                format!("802.1Q Virtual LAN, ID: {}", tci & 0x0fff),
+                at,
+                4,
+            );
+            self.field(l, "vlan.id", (tci & 0x0fff).to_string(), at, 2);
+            self.field(l, "vlan.priority", (tci >> 13).to_string(), at, 2);
+            self.field(l, "vlan.etype", format!("0x{next:04x}"), at + 2, 2);
+            t = next;
+            at += 4;
+        }
         match t {
-            0x8100 | 0x88a8 | 0x9100 => {
-                let (Some(tci), Some(next)) = (be16(d, at), be16(d, at + 2)) else {
-                    self.cut("802.1Q tag", at);
-                    return;
-                };
-                let l = self.layer(
-                    "vlan",
-                    format!("802.1Q Virtual LAN, ID: {}", tci & 0x0fff),
-                    at,
-                    4,
-                );
-                self.field(l, "vlan.id", (tci & 0x0fff).to_string(), at, 2);
-                self.field(l, "vlan.priority", (tci >> 13).to_string(), at, 2);
-                self.field(l, "vlan.etype", format!("0x{next:04x}"), at + 2, 2);
-                self.ethertype(next, at + 4);
-            }
             0x0800 => self.ipv4(at),
             0x86dd => self.ipv6(at),
             0x0806 => self.arp(at),
@@ -1254,6 +1257,20 @@ mod tests {
             Some("lab.test")
         );
         assert!(d.malformed.is_none());
+    }
+
+    #[test]
+    fn a_frame_of_stacked_vlan_tags_is_walked_without_recursion() {
+        // A maximum-size frame holding nothing but 802.1Q tags: once a recursion per tag, which
+        // overflowed the stack of the thread showing it.
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
+        while f.len() + 4 <= crate::read::MAX_CAPLEN as usize {
+            f.extend_from_slice(&[0x81, 0x00, 0x00, 0x07]);
+        }
+        let d = detail(1, 0, f.len() as u32, 1, &f);
+        let tags = d.layers.iter().filter(|l| l.protocol == "vlan").count();
+        assert_eq!(tags, (f.len() - 12) / 4 - 1);
+        assert_eq!(field_of(&d, "vlan.id").as_deref(), Some("7"));
     }
 
     #[test]

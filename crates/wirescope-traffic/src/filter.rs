@@ -143,9 +143,17 @@ enum Node {
     Present(Field),
     Compare(Field, Op, Value),
     Not(Box<Node>),
-    And(Box<Node>, Box<Node>),
-    Or(Box<Node>, Box<Node>),
+    /// A chain `a && b && ...` is one node, so a long chain is wide, not deep.
+    And(Vec<Node>),
+    Or(Vec<Node>),
 }
+
+/// Deepest nesting of `!` and `(` a filter may have. The parser and the evaluator recurse once
+/// per level, so this bounds their stack use whatever a client sends.
+pub const MAX_DEPTH: usize = 256;
+
+/// Longest filter text accepted, in bytes.
+pub const MAX_LEN: usize = 64 << 10;
 
 /// A compiled display filter.
 #[derive(Debug, Clone, PartialEq)]
@@ -258,6 +266,8 @@ struct Parser {
     toks: Vec<(usize, Tok)>,
     pos: usize,
     end: usize,
+    /// Current nesting of `!` and `(`.
+    depth: usize,
 }
 
 impl Parser {
@@ -277,29 +287,49 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Node, FilterError> {
-        let mut left = self.and()?;
+        let mut terms = vec![self.and()?];
         while self.peek() == Some(&Tok::Or) {
             self.pos += 1;
-            let right = self.and()?;
-            left = Node::Or(Box::new(left), Box::new(right));
+            terms.push(self.and()?);
         }
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.swap_remove(0)
+        } else {
+            Node::Or(terms)
+        })
     }
 
     fn and(&mut self) -> Result<Node, FilterError> {
-        let mut left = self.not()?;
+        let mut terms = vec![self.not()?];
         while self.peek() == Some(&Tok::And) {
             self.pos += 1;
-            let right = self.not()?;
-            left = Node::And(Box::new(left), Box::new(right));
+            terms.push(self.not()?);
         }
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.swap_remove(0)
+        } else {
+            Node::And(terms)
+        })
+    }
+
+    /// One level deeper into `!` or `(`; refused past `MAX_DEPTH`.
+    fn descend(&mut self) -> Result<(), FilterError> {
+        if self.depth >= MAX_DEPTH {
+            return self.fail(format!(
+                "nested deeper than {MAX_DEPTH} levels of '!' and '('"
+            ));
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     fn not(&mut self) -> Result<Node, FilterError> {
         if self.peek() == Some(&Tok::Not) {
+            self.descend()?;
             self.pos += 1;
-            return Ok(Node::Not(Box::new(self.not()?)));
+            let inner = self.not()?;
+            self.depth -= 1;
+            return Ok(Node::Not(Box::new(inner)));
         }
         self.primary()
     }
@@ -307,12 +337,14 @@ impl Parser {
     fn primary(&mut self) -> Result<Node, FilterError> {
         match self.peek().cloned() {
             Some(Tok::Open) => {
+                self.descend()?;
                 self.pos += 1;
                 let inner = self.or()?;
                 if self.peek() != Some(&Tok::Close) {
                     return self.fail("expected ')'");
                 }
                 self.pos += 1;
+                self.depth -= 1;
                 Ok(inner)
             }
             Some(Tok::Word(name)) => {
@@ -397,11 +429,21 @@ impl Parser {
 impl Filter {
     /// Compiles a filter; an error names the column of what could not be read.
     pub fn parse(text: &str) -> Result<Filter, FilterError> {
+        if text.len() > MAX_LEN {
+            return Err(FilterError {
+                column: 1,
+                message: format!(
+                    "the filter is {} bytes long; at most {MAX_LEN} are accepted",
+                    text.len()
+                ),
+            });
+        }
         let toks = lex(text)?;
         let mut p = Parser {
             toks,
             pos: 0,
             end: text.chars().count(),
+            depth: 0,
         };
         let root = p.or()?;
         if p.pos < p.toks.len() {
@@ -462,8 +504,8 @@ fn addresses(field: Field, s: &Summary) -> ([Option<Addr>; 2], bool) {
 fn eval(n: &Node, f: &Frame<'_>) -> bool {
     match n {
         Node::Not(inner) => !eval(inner, f),
-        Node::And(a, b) => eval(a, f) && eval(b, f),
-        Node::Or(a, b) => eval(a, f) || eval(b, f),
+        Node::And(terms) => terms.iter().all(|t| eval(t, f)),
+        Node::Or(terms) => terms.iter().any(|t| eval(t, f)),
         Node::Present(Field::Proto(bit)) => f.summary.protos & bit != 0,
         Node::Present(field) if field.is_address() => {
             addresses(*field, f.summary).0.iter().any(Option::is_some)
@@ -589,6 +631,42 @@ mod tests {
             assert_eq!(e.column, column, "{text}: {e}");
             assert!(e.message.contains(part), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn nesting_is_capped_and_long_chains_stay_flat() {
+        let syn = frame(6, 40000, 443, 0x02);
+        // At the cap: parses and evaluates (each '!' flips; 256 of them leave "tcp" as it is).
+        assert!(check(&format!("{}tcp", "!".repeat(MAX_DEPTH)), &syn));
+        let parens = format!("{}tcp{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert!(check(&parens, &syn));
+        // One past it, and far past it (what used to overflow a worker's stack), are refused.
+        for text in [
+            format!("{}tcp", "!".repeat(MAX_DEPTH + 1)),
+            format!("{}tcp", "!".repeat(60_000)),
+            format!("{}tcp", "(".repeat(5_000)),
+            format!("{}tcp", "not ".repeat(8_000)),
+        ] {
+            let e = Filter::parse(&text).unwrap_err();
+            assert!(e.message.contains("nested deeper than 256"), "{e}");
+            assert_eq!(
+                e.column,
+                MAX_DEPTH
+                    + 1
+                    + if text.starts_with('n') {
+                        3 * MAX_DEPTH
+                    } else {
+                        0
+                    }
+            );
+        }
+        // A chain of 8,000 terms is wide, not deep: no recursion per term.
+        let chain = vec!["tcp"; 8_000].join(" && ");
+        assert!(check(&chain, &syn));
+        let chain = vec!["udp"; 8_000].join(" || ");
+        assert!(!check(&chain, &syn));
+        let e = Filter::parse(&"tcp && ".repeat(20_000)).unwrap_err();
+        assert!(e.message.contains("at most 65536"), "{e}");
     }
 
     #[test]

@@ -83,8 +83,44 @@ impl CaptureFile {
         Ok(CaptureFile { map: Some(map) })
     }
 
+    /// Maps a file for one pass that keeps little of it resident: pages are read as they are
+    /// reached (nothing populated up front) and given back with `release` once read.
+    pub fn open_streaming(path: &Path) -> Result<Self, OpenError> {
+        let io = |source| OpenError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        if file.metadata().map_err(io)?.len() == 0 {
+            return Ok(CaptureFile { map: None });
+        }
+        // SAFETY: as in `open`; the file is the caller's own (an upload it wrote).
+        let map = unsafe { memmap2::MmapOptions::new().map(&file) }.map_err(io)?;
+        #[cfg(unix)]
+        let _ = map.advise(memmap2::Advice::Sequential);
+        Ok(CaptureFile { map: Some(map) })
+    }
+
     pub fn bytes(&self) -> &[u8] {
         self.map.as_deref().unwrap_or(&[])
+    }
+
+    /// Gives the pages of the first `upto` bytes back to the kernel (they stay in the page cache
+    /// and are read again if touched), so a pass over a large file does not keep all of it in
+    /// the process's memory.
+    pub fn release(&self, upto: usize) {
+        #[cfg(unix)]
+        if let Some(map) = &self.map {
+            let page = 4096;
+            let upto = upto.min(map.len()) / page * page;
+            if upto > 0 {
+                // SAFETY: a shared, read-only file mapping: dropped pages are read back from the
+                // file on the next access, so the bytes any slice sees do not change.
+                let _ = unsafe {
+                    map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, upto)
+                };
+            }
+        }
     }
 }
 

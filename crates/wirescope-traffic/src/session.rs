@@ -64,6 +64,28 @@ impl Default for SessionLimits {
     }
 }
 
+impl SessionLimits {
+    /// The most memory a session with these limits can hold: the byte buffer, a ring entry per
+    /// kept frame, the flow table (doubled: a vector and its index, grown by doubling) and the
+    /// bandwidth window.
+    pub fn memory_bound(&self) -> usize {
+        let bytes = if self.ring_size == 0 {
+            0
+        } else {
+            self.ring_bytes.max(crate::read::MAX_CAPLEN as usize)
+        };
+        let ring = self
+            .ring_size
+            .saturating_mul(std::mem::size_of::<Stored>() * 2);
+        let flows = self.max_flows.saturating_mul(crate::stats::FLOW_BYTES * 2);
+        let window = self.window_s.saturating_mul(64);
+        bytes
+            .saturating_add(ring)
+            .saturating_add(flows)
+            .saturating_add(window)
+    }
+}
+
 /// Frames, their statistics and the newest of their bytes.
 #[derive(Debug)]
 pub struct Session {

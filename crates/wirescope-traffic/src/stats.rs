@@ -88,6 +88,10 @@ impl Hash for FlowKey {
     }
 }
 
+/// Memory one entry of the flow table takes (key, counters, and its index slot).
+pub const FLOW_BYTES: usize =
+    std::mem::size_of::<(FlowKey, Flow)>() + std::mem::size_of::<(FlowKey, u32)>() + 8;
+
 #[derive(Debug, Clone, Copy, Default)]
 struct Flow {
     ab: Count,

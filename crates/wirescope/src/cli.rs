@@ -99,8 +99,8 @@ pub struct TargetArgs {
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<String>,
 
-    /// Refuse expansions larger than this.
-    #[arg(long, value_name = "N", default_value_t = wirescope_probe::targets::DEFAULT_MAX_TARGETS)]
+    /// Refuse expansions larger than this (at most 16777216, and what memory holds).
+    #[arg(long, value_name = "N", default_value_t = wirescope_probe::targets::DEFAULT_MAX_TARGETS, value_parser = max_targets)]
     pub max_targets: u64,
 }
 
@@ -182,8 +182,8 @@ pub struct SnmpArgs {
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<String>,
 
-    /// Refuse expansions larger than this.
-    #[arg(long, value_name = "N", default_value_t = wirescope_probe::targets::DEFAULT_MAX_TARGETS)]
+    /// Refuse expansions larger than this (at most 16777216, and what memory holds).
+    #[arg(long, value_name = "N", default_value_t = wirescope_probe::targets::DEFAULT_MAX_TARGETS, value_parser = max_targets)]
     pub max_targets: u64,
 
     #[command(flatten)]
@@ -635,22 +635,85 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PATH")]
     pub db: Option<std::path::PathBuf>,
 
-    /// Access token required on every API and WebSocket request (generated and printed when
-    /// listening off loopback without one; note that a flag is visible to other local users).
-    #[arg(long, value_name = "TOKEN")]
+    /// Access token required on every API and WebSocket request: at least 16 printable ASCII
+    /// characters, no spaces (generated and printed when listening off loopback without one;
+    /// note that a flag is visible to other local users).
+    #[arg(long, value_name = "TOKEN", value_parser = access_token)]
     pub token: Option<String>,
 
     /// Runs allowed in progress at once (more get 429).
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub max_runs: usize,
 
-    /// Largest target expansion one run may have.
-    #[arg(long, value_name = "N", default_value_t = wirescope_probe::targets::DEFAULT_MAX_TARGETS)]
+    /// Largest target expansion one run may have (at most 16777216, and what memory holds).
+    #[arg(long, value_name = "N", default_value_t = wirescope_probe::targets::DEFAULT_MAX_TARGETS, value_parser = max_targets)]
     pub max_targets: u64,
 
     /// Close a browser terminal after this long without input or output.
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = positive_duration)]
     pub ssh_idle_timeout: Duration,
+
+    /// Connections open at once, WebSockets included; past it, new ones are closed at once.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub max_connections: u32,
+
+    /// A request's headers must arrive within this, or the connection is closed.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = positive_duration)]
+    pub header_timeout: Duration,
+
+    /// Close a kept-alive connection after this long with no request and no traffic.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = positive_duration)]
+    pub idle_timeout: Duration,
+
+    /// Memory all capture sessions together may hold (rings, kernel buffers, statistics); past
+    /// it a live capture gets 429 and the least recently used capture files are evicted.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = byte_size)]
+    pub capture_memory: u64,
+
+    /// Live captures running at once (more get 429).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub max_captures: u32,
+
+    /// Capture file uploads in progress at once (more get 429).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub max_uploads: u32,
+}
+
+fn max_targets(s: &str) -> Result<u64, String> {
+    let hard = wirescope_probe::targets::HARD_MAX_TARGETS;
+    match s.parse::<u64>() {
+        Ok(n) if (1..=hard).contains(&n) => Ok(n),
+        _ => Err(format!("'{s}' is not a target limit (1 to {hard})")),
+    }
+}
+
+fn access_token(s: &str) -> Result<String, String> {
+    wirescope_server::check_token(s).map(|()| s.to_string())
+}
+
+/// A size in bytes: a number with an optional unit (B, KiB, MiB, GiB, or K, M, G as powers of 1024).
+pub fn byte_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 512MiB, 2GiB)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kib" | "kb" => 10,
+        "m" | "mib" | "mb" => 20,
+        "g" | "gib" | "gb" => 30,
+        "t" | "tib" | "tb" => 40,
+        u => return Err(format!("'{u}' is not a size unit (B, KiB, MiB, GiB, TiB)")),
+    };
+    let v = n
+        .checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("'{s}' is too large"))?;
+    if v < 1 << 20 {
+        return Err(format!("'{s}' is below 1 MiB"));
+    }
+    Ok(v)
 }
 
 fn duration(s: &str) -> Result<Duration, String> {

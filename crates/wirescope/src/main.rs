@@ -616,6 +616,12 @@ async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
         max_runs: a.max_runs.max(1),
         max_targets: a.max_targets,
         ssh_idle_timeout: a.ssh_idle_timeout,
+        max_connections: a.max_connections as usize,
+        header_timeout: a.header_timeout,
+        idle_timeout: a.idle_timeout,
+        capture_memory: usize::try_from(a.capture_memory).unwrap_or(usize::MAX),
+        max_captures: a.max_captures as usize,
+        max_uploads: a.max_uploads as usize,
         ..Default::default()
     };
     let db = config.db.clone();
@@ -632,7 +638,10 @@ async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
         };
         let query = token
             .as_deref()
-            .map(|t| format!("/?token={t}"))
+            .map(|t| {
+                let encoded: String = form_urlencoded::byte_serialize(t.as_bytes()).collect();
+                format!("/?token={encoded}")
+            })
             .unwrap_or_else(|| "/".into());
         // A closed standard output (a supervisor, a test that read the first line) must not stop the server.
         let mut out = std::io::stdout().lock();

@@ -46,10 +46,19 @@ impl NetOptions {
             crate::net::netns::check(ns)?;
         }
         if let Some(dev) = &self.interface
-            && (dev.is_empty() || dev.len() >= libc::IFNAMSIZ || dev.contains('/'))
+            && (dev.is_empty()
+                || dev.len() >= libc::IFNAMSIZ
+                || dev == "."
+                || dev == ".."
+                || dev
+                    .chars()
+                    .any(|c| c == '/' || c == ':' || c.is_whitespace() || c.is_control()))
         {
             return Err(ProbeError::Options(format!(
-                "'{dev}' is not a valid interface name"
+                "'{}' is not a valid interface name (1 to {} bytes; no '/', ':', spaces or \
+                 control characters)",
+                dev.escape_debug(),
+                libc::IFNAMSIZ - 1
             )));
         }
         Ok(())
