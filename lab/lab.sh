@@ -378,6 +378,10 @@ build_r3() {
 }
 build_d() {
     local ns=$LAB_FAR_NS
+    # The far host keeps the kernel's default ICMP rate limits (one error per second per peer
+    # after a small burst), as real hosts do: back-to-back UDP traces lose probes at its TTL.
+    ns_sysctl "$ns" net.ipv4.icmp_ratelimit=1000 net.ipv6.icmp.ratelimit=1000 \
+        net.ipv4.icmp_msgs_per_sec=1000 net.ipv4.icmp_msgs_burst=50
     addr4 "$ns" to-r3 "$LAB_R3_D_V4_B/30"; addr6 "$ns" to-r3 "$LAB_R3_D_V6_B/64"
     nip "$ns" addr add "$LAB_FAR_V4/32" dev lo
     nip "$ns" -6 addr add "$LAB_FAR_V6/128" dev lo nodad

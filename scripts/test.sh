@@ -4,8 +4,8 @@
 # and lints, builds, brings the lab of network namespaces up, runs every test (Rust unit, CLI, lab
 # and API tests; the dashboard's vitest tests and type check; browser tests in Debian's chromium),
 # and tears the lab down again, also on failure. Browser screenshots: artifacts/screenshots/.
-# Needs root for apt-get and the lab (run with sudo otherwise). With CI=true the lab tests are
-# mandatory: a missing lab fails them instead of skipping them.
+# Needs root for apt-get and the lab (run with sudo otherwise). Every lab test runs here: a
+# missing lab fails them, with or without CI=true.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,12 +36,13 @@ $SUDO bash lab/lab.sh up
 trap '$SUDO bash lab/lab.sh down >/dev/null 2>&1 || true' EXIT
 
 echo "== tests"
-# The lab tests run the binary inside namespaces, which needs root.
+# The lab tests are marked #[ignore = "needs the lab: ..."] (a plain `cargo test` lists them as
+# ignored); with the lab up they all run here. They run the binary inside namespaces: root.
 if [[ $EUID -eq 0 ]]; then
-    cargo test --locked --workspace
+    cargo test --locked --workspace -- --include-ignored
 else
     cargo test --locked --workspace --no-run
-    $SUDO env CI="${CI:-}" PATH="$PATH" cargo test --locked --workspace
+    $SUDO env CI="${CI:-}" PATH="$PATH" cargo test --locked --workspace -- --include-ignored
 fi
 
 echo "== browser tests (Debian chromium, playwright-core)"

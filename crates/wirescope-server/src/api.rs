@@ -109,7 +109,9 @@ pub(crate) fn parse_create(
     } else {
         req.net
     };
-    let net: NetOptions = crate::error::json_value("net", net_value)?;
+    let mut net: NetOptions = crate::error::json_value("net", net_value)?;
+    // An empty name means the server's own namespace, as for captures and terminals.
+    net.netns = net.netns.filter(|n| !n.is_empty());
     if let Some(ns) = &net.netns {
         // Clients name namespaces; paths (another process's /proc/PID/ns/net, any file) are
         // for the CLI, whose user already runs it.

@@ -605,7 +605,8 @@ async fn run_shell(
     });
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut flush_at = Instant::now() + RECORDING_FLUSH;
-    let mut ping_at = Instant::now() + crate::ws::PING_EVERY;
+    let (ping_every, silence_limit) = crate::ws::keepalive(&state.config);
+    let mut ping_at = Instant::now() + ping_every;
     let mut status: Option<u32> = None;
     let reason = loop {
         tokio::select! {
@@ -632,11 +633,11 @@ async fn run_shell(
                     break "idle";
                 }
                 let said = Duration::from_millis(heard.load(std::sync::atomic::Ordering::Relaxed));
-                if started_at.elapsed().saturating_sub(said) >= crate::ws::SILENCE_LIMIT {
+                if started_at.elapsed().saturating_sub(said) >= silence_limit {
                     break "client";
                 }
                 if Instant::now() >= ping_at {
-                    ping_at = Instant::now() + crate::ws::PING_EVERY;
+                    ping_at = Instant::now() + ping_every;
                     let ping = ws_tx.send(Message::Ping(Vec::new().into()));
                     if !matches!(tokio::time::timeout(STEP_WAIT, ping).await, Ok(Ok(()))) {
                         break "client";

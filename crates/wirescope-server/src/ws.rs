@@ -73,18 +73,23 @@ enum ClientMsg {
     },
 }
 
-/// How often the server pings a WebSocket client.
-pub(crate) const PING_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
-/// A client that sends nothing, not even a pong, for this long is gone: its socket is closed.
-pub(crate) const SILENCE_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How often the server pings a WebSocket client, and how long a client may stay silent (no
+/// message, not even a pong) before it is taken for gone: three pings per `--idle-timeout`.
+pub(crate) fn keepalive(
+    config: &crate::ServerConfig,
+) -> (std::time::Duration, std::time::Duration) {
+    let silence = config.idle_timeout.max(std::time::Duration::from_secs(1));
+    (silence / 3, silence)
+}
 /// Runs and captures one socket may follow at once.
 const MAX_FOLLOWS: usize = 64;
 
 async fn session(state: Arc<AppState>, socket: WebSocket) {
+    let (ping_every, silence_limit) = keepalive(&state.config);
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::channel::<String>(1024);
     let writer = tokio::spawn(async move {
-        let mut ping = tokio::time::interval(PING_EVERY);
+        let mut ping = tokio::time::interval(ping_every);
         loop {
             let msg = tokio::select! {
                 text = out_rx.recv() => match text {
@@ -94,7 +99,7 @@ async fn session(state: Arc<AppState>, socket: WebSocket) {
                 _ = ping.tick() => Message::Ping(Vec::new().into()),
             };
             // A client that stops reading holds the send: bounded like its silence.
-            match tokio::time::timeout(SILENCE_LIMIT, sink.send(msg)).await {
+            match tokio::time::timeout(silence_limit, sink.send(msg)).await {
                 Ok(Ok(())) => {}
                 _ => break,
             }
@@ -103,7 +108,7 @@ async fn session(state: Arc<AppState>, socket: WebSocket) {
     let mut subs: HashMap<i64, JoinHandle<()>> = HashMap::new();
     let mut watches: HashMap<i64, JoinHandle<()>> = HashMap::new();
     loop {
-        let msg = match tokio::time::timeout(SILENCE_LIMIT, stream.next()).await {
+        let msg = match tokio::time::timeout(silence_limit, stream.next()).await {
             Ok(Some(Ok(m))) => m,
             // Closed, broken, or silent past the limit (pongs count as speech).
             _ => break,

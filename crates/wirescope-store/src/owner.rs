@@ -16,8 +16,10 @@ pub struct Owner {
     _lock: File,
 }
 
-/// The folder of owners' lock files for a database.
+/// The folder of owners' lock files for a database: beside the file itself, whatever link or
+/// relative path names it, so every process that opens it finds the same folder.
 fn dir_of(db: &Path) -> PathBuf {
+    let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
     let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".owners");
     db.with_file_name(name)

@@ -799,9 +799,23 @@ pub struct TraceArgs {
     #[arg(short = 'q', long, value_name = "N", default_value_t = 3)]
     pub queries: u8,
 
-    /// How long to wait for answers after a target's last probe.
+    /// The longest a probe is waited for (the whole wait while nothing has answered).
     #[arg(short = 't', long, value_name = "DURATION", default_value = "2s", value_parser = duration)]
     pub timeout: Duration,
+
+    /// Once the path answers, wait for a probe this many times the slowest answer at its own
+    /// TTL (traceroute's HERE; 0: the timeout).
+    #[arg(long, value_name = "N", default_value_t = 3.0)]
+    pub wait_here: f64,
+
+    /// ...or, when its TTL has not answered, this many times the slowest answer at any TTL
+    /// (traceroute's NEAR; 0: the timeout).
+    #[arg(long, value_name = "N", default_value_t = 10.0)]
+    pub wait_near: f64,
+
+    /// The shortest adaptive wait.
+    #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = duration)]
+    pub wait_min: Duration,
 
     /// Probes per second over the whole run (0: unlimited).
     #[arg(long, value_name = "PPS", default_value_t = 10_000)]

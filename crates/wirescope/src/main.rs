@@ -116,6 +116,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 port: a.port,
                 queries: a.queries,
                 timeout: a.timeout,
+                wait_here: a.wait_here,
+                wait_near: a.wait_near,
+                wait_min: a.wait_min,
                 rate: a.rate,
                 resolve: a.resolve,
             }),
@@ -202,19 +205,35 @@ async fn live_capture(a: cli::CaptureArgs) -> Result<ExitCode, Failure> {
     ))
 }
 
+/// The filter text around a 1-based column, with a caret under it: at most 60 characters
+/// either side, so a hostile 60,000-character filter still gives a readable error.
+fn pointer(text: &str, column: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let at = column.saturating_sub(1).min(chars.len());
+    let from = at.saturating_sub(60);
+    let to = (at + 60).min(chars.len());
+    let (lead, tail) = (
+        if from > 0 { "..." } else { "" },
+        if to < chars.len() { "..." } else { "" },
+    );
+    let shown: String = chars[from..to].iter().collect();
+    let caret = " ".repeat(lead.len() + at - from);
+    format!("    {lead}{shown}{tail}\n    {caret}^")
+}
+
 /// `wirescope analyze FILE`: the report of a capture file, and its damage if any.
 fn analyze(a: cli::AnalyzeArgs) -> Result<ExitCode, Failure> {
     let limits = wirescope_traffic::Limits {
         top: a.top,
         ..Default::default()
     };
-    let filter = match &a.filter {
-        Some(text) => Some(wirescope_traffic::filter::Filter::parse(text).map_err(|e| {
-            let caret = format!("{}^", " ".repeat(e.column.saturating_sub(1)));
-            Failure::Usage(format!("--filter: {e}\n    {text}\n    {caret}"))
-        })?),
-        None => None,
-    };
+    let filter =
+        match &a.filter {
+            Some(text) => Some(wirescope_traffic::filter::Filter::parse(text).map_err(|e| {
+                Failure::Usage(format!("--filter: {e}\n{}", pointer(text, e.column)))
+            })?),
+            None => None,
+        };
     let analysis =
         wirescope_traffic::analyze_file(&a.file, limits, filter.as_ref(), a.write.as_deref())
             .map_err(|e| Failure::Runtime(e.to_string()))?;

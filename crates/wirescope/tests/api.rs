@@ -3,230 +3,14 @@
 //! subscription without gaps or duplicates, foreign Origin, tokens, run cap, body limit.
 //! Needs root and the lab; under CI=true a missing lab fails instead of skipping.
 
+mod common;
+
+use common::server::Server;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn lab_up() -> bool {
-    let up = Command::new("bash")
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../lab/lab.sh"))
-        .arg("status")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !up {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "CI=true: the lab must be up for the API tests"
-        );
-        eprintln!(
-            "SKIPPED: the lab is not up (as root: bash lab/lab.sh up); API tests did not run"
-        );
-    }
-    up
-}
-
-/// A `wirescope serve` process on a fresh database; killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-    token: Option<String>,
-}
-
-impl Server {
-    fn start(name: &str, extra: &[&str]) -> Server {
-        let dir = std::env::temp_dir().join(format!("wirescope-api-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Server::start_in(dir, extra)
-    }
-
-    fn start_in(dir: PathBuf, extra: &[&str]) -> Server {
-        Server::spawn(dir, extra, &[], Stdio::inherit())
-    }
-
-    /// A server with its own environment (profiles and secrets under its directory), writing
-    /// its log to `server.log` there.
-    fn start_env(name: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let dir = std::env::temp_dir().join(format!("wirescope-api-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        let log = std::fs::File::create(dir.join("server.log")).unwrap_or_else(|e| panic!("{e}"));
-        let mut vars: Vec<(&str, String)> = vec![
-            ("XDG_CONFIG_HOME", dir.join("config").display().to_string()),
-            ("XDG_DATA_HOME", dir.join("data").display().to_string()),
-        ];
-        vars.extend(env.iter().map(|(k, v)| (*k, v.to_string())));
-        Server::spawn(dir, extra, &vars, Stdio::from(log))
-    }
-
-    fn spawn(dir: PathBuf, extra: &[&str], env: &[(&str, String)], stderr: Stdio) -> Server {
-        let db = dir.join("wirescope.db");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wirescope"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-            .arg(&db)
-            .args(extra)
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .unwrap_or_else(|e| panic!("start wirescope serve: {e}"));
-        let mut line = String::new();
-        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let url = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        let port = url
-            .split(':')
-            .nth(2)
-            .and_then(|p| p.split('/').next())
-            .and_then(|p| p.parse().ok());
-        let port = port.unwrap_or_else(|| panic!("no port in {line:?}"));
-        let token = extra
-            .windows(2)
-            .find(|w| w[0] == "--token")
-            .map(|w| w[1].to_string());
-        Server {
-            child,
-            port,
-            dir,
-            token,
-        }
-    }
-
-    fn request(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<&str>,
-        headers: &[(&str, &str)],
-    ) -> (u16, String) {
-        self.request_bytes(method, path, body.unwrap_or("").as_bytes(), headers)
-    }
-
-    /// A request with any body (a capture file, say); the answer as text.
-    fn request_bytes(
-        &self,
-        method: &str,
-        path: &str,
-        body: &[u8],
-        headers: &[(&str, &str)],
-    ) -> (u16, String) {
-        let mut s =
-            TcpStream::connect(("127.0.0.1", self.port)).unwrap_or_else(|e| panic!("connect: {e}"));
-        s.set_read_timeout(Some(Duration::from_secs(30))).ok();
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-            self.port,
-            body.len()
-        );
-        let auth;
-        if let Some(t) = &self.token {
-            auth = format!("Bearer {t}");
-            if !headers
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-            {
-                req.push_str(&format!("Authorization: {auth}\r\n"));
-            }
-        }
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        req.push_str("\r\n");
-        s.write_all(req.as_bytes())
-            .unwrap_or_else(|e| panic!("{e}"));
-        // The server may answer (413) and close before a huge body is all sent: read the answer anyway.
-        let _ = s.write_all(body);
-        let mut raw = Vec::new();
-        if let Err(e) = s.read_to_end(&mut raw) {
-            assert!(!raw.is_empty(), "read: {e}");
-        }
-        let text = String::from_utf8_lossy(&raw).to_string();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let body = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(body)
-        } else {
-            body.to_string()
-        };
-        (status, body)
-    }
-
-    fn json(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let text = body.map(|b| b.to_string());
-        let (status, out) = self.request(method, path, text.as_deref(), &[]);
-        (status, serde_json::from_str(&out).unwrap_or(Value::Null))
-    }
-
-    fn create(&self, body: Value) -> i64 {
-        let (status, v) = self.json("POST", "/api/runs", Some(body));
-        assert_eq!(status, 201, "{v}");
-        v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"))
-    }
-
-    fn wait(&self, id: i64, secs: u64) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let (_, run) = self.json("GET", &format!("/api/runs/{id}"), None);
-            if !["queued", "running"].contains(&run["status"].as_str().unwrap_or("")) {
-                return run;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "run {id} did not end: {}",
-                run["status"]
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn ws_url(&self) -> String {
-        match &self.token {
-            Some(t) => format!("ws://127.0.0.1:{}/api/ws?token={t}", self.port),
-            None => format!("ws://127.0.0.1:{}/api/ws", self.port),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || after.len() < n {
-            break;
-        }
-        out.push_str(&after[..n]);
-        rest = after[n..].trim_start_matches("\r\n");
-    }
-    out
-}
 
 fn ping_body(targets: &str, options: Value) -> Value {
     json!({"kind": "ping", "targets_text": targets, "options": options, "net": {"netns": "wsl-c"}})
@@ -268,7 +52,7 @@ fn validation_errors_name_the_field() {
         ),
         (
             json!({"kind": "ping", "targets": ["198.18.16.1"], "net": {"netns": "wsl-nonexistent"}}),
-            "net",
+            "net.netns",
             "not found",
         ),
         (
@@ -308,10 +92,9 @@ fn validation_errors_name_the_field() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn run_export_compare_and_delete() {
-    if !lab_up() {
-        return;
-    }
+    common::lab();
     let server = Server::start("export", &[]);
     let a = server.create(ping_body(
         "198.18.16.1-10, 198.18.128.1",
@@ -401,10 +184,9 @@ fn run_export_compare_and_delete() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn cancel_keeps_what_finished() {
-    if !lab_up() {
-        return;
-    }
+    common::lab();
     let server = Server::start("cancel", &[]);
     let id = server.create(ping_body(
         "198.18.16.1-20 198.18.128.1-30",
@@ -438,10 +220,9 @@ fn cancel_keeps_what_finished() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn kill_9_and_restart_keeps_the_run_as_interrupted() {
-    if !lab_up() {
-        return;
-    }
+    common::lab();
     let mut server = Server::start("kill", &[]);
     let id = server.create(ping_body(
         "198.18.16.1-25 198.18.128.1-10",
@@ -479,10 +260,9 @@ fn kill_9_and_restart_keeps_the_run_as_interrupted() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn run_cap_gives_429() {
-    if !lab_up() {
-        return;
-    }
+    common::lab();
     let server = Server::start("cap", &["--max-runs", "1"]);
     let first = server.create(ping_body("198.18.128.1-5", json!({"timeout": "10s"})));
     let (status, v) = server.json(
@@ -499,7 +279,7 @@ fn run_cap_gives_429() {
 
 #[test]
 fn token_is_required_when_set() {
-    let server = Server::start("token", &["--token", "s3cret"]);
+    let server = Server::start("token", &["--token", "s3cret-token-0123"]);
     let (status, v) = server.request(
         "GET",
         "/api/runs",
@@ -510,7 +290,7 @@ fn token_is_required_when_set() {
     assert_eq!(server.json("GET", "/api/runs", None).0, 200);
     let (status, _) = server.request(
         "GET",
-        "/api/runs?token=s3cret",
+        "/api/runs?token=s3cret-token-0123",
         None,
         &[("Authorization", "Bearer nope")],
     );
@@ -521,9 +301,10 @@ fn token_is_required_when_set() {
         let denied =
             tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/api/ws")).await;
         assert!(denied.is_err(), "WebSocket without the token is refused");
-        let ok =
-            tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/api/ws?token=s3cret"))
-                .await;
+        let ok = tokio_tungstenite::connect_async(format!(
+            "ws://127.0.0.1:{port}/api/ws?token=s3cret-token-0123"
+        ))
+        .await;
         assert!(ok.is_ok());
         // the SSH terminal and recordings follow the same rule
         let denied =
@@ -531,7 +312,7 @@ fn token_is_required_when_set() {
                 .await;
         assert!(denied.is_err(), "a terminal without the token is refused");
         let ok = tokio_tungstenite::connect_async(format!(
-            "ws://127.0.0.1:{port}/api/ssh/terminal?token=s3cret"
+            "ws://127.0.0.1:{port}/api/ssh/terminal?token=s3cret-token-0123"
         ))
         .await;
         assert!(ok.is_ok());
@@ -546,10 +327,9 @@ fn token_is_required_when_set() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn non_loopback_listen_generates_a_token() {
-    if !lab_up() {
-        return;
-    }
+    common::lab();
     // Inside the lab namespace, on its LAN address: a token must be made and demanded.
     let mut child = Command::new("ip")
         .args([
@@ -656,10 +436,9 @@ async fn follow(url: &str, run: i64, delay: Duration) -> (Vec<i64>, Value) {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn websocket_subscribers_early_and_late_get_every_result_once() {
-    if !lab_up() {
-        return;
-    }
+    common::lab();
     let server = Server::start("ws", &[]);
     // 400 targets, three echoes 150 ms apart: results trickle in for about half a second.
     let id = server.create(ping_body(
@@ -725,10 +504,9 @@ fn websocket_subscribers_early_and_late_get_every_result_once() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn cli_runs_saved_with_save_appear_in_the_history() {
-    if !lab_up() {
-        return;
-    }
+    common::lab();
     let dir = std::env::temp_dir().join(format!("wirescope-api-{}-save", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let db = dir.join("wirescope.db");
@@ -797,10 +575,9 @@ fn everything_under(dir: &std::path::Path) -> String {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn credential_profiles_and_topology_maps_over_the_api() {
-    if !lab_up() {
-        return;
-    }
+    common::lab();
     // Secrets of the lab's v3 user (lab/lab.env), set through the API only.
     let (auth, privacy) = ("wsl-auth-sha-aes", "wsl-priv-sha-aes");
     let server = Server::start_env(
@@ -1045,10 +822,9 @@ async fn watch_capture(url: &str, capture: i64, frames: u64) -> Value {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn live_captures_and_uploaded_files_over_the_api() {
-    if !lab_up() {
-        return;
-    }
+    common::lab();
     let server = Server::start("captures", &[]);
     let (status, ifs) = server.json("GET", "/api/interfaces", None);
     assert_eq!(status, 200);
@@ -1231,14 +1007,7 @@ fn live_captures_and_uploaded_files_over_the_api() {
 
 /// A value of lab/lab.env.
 fn lab_var(key: &str) -> String {
-    let env = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../lab/lab.env"),
-    )
-    .unwrap_or_default();
-    env.lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}=")))
-        .unwrap_or_else(|| panic!("lab.env has no {key}"))
-        .to_string()
+    common::var(common::lab(), key).to_string()
 }
 
 /// The terminal WebSocket: messages as they come, binary output gathered.
@@ -1335,10 +1104,9 @@ impl Term {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn ssh_terminal_recordings_and_host_keys_over_the_api() {
-    if !lab_up() {
-        return;
-    }
+    common::lab();
     let var = lab_var;
     let server = Server::start_env("ssh", &["--ssh-idle-timeout", "2s"], &[]);
     let host = var("LAB_SSH_V4");
@@ -1637,10 +1405,9 @@ fn ssh_terminal_recordings_and_host_keys_over_the_api() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn ssh_runs_with_a_profile_and_with_inline_secrets() {
-    if !lab_up() {
-        return;
-    }
+    common::lab();
     let var = lab_var;
     let server = Server::start_env(
         "sshruns",

@@ -52,8 +52,9 @@ fn one(out: &Output) -> Value {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn logins_by_password_key_and_keyboard_interactive() {
-    let Some(lab) = lab() else { return };
+    let lab = lab();
     let kh = known_hosts("logins");
     let host = var(lab, "LAB_SSH_V4");
     let pw_user = var(lab, "LAB_SSH_PW_USER");
@@ -180,8 +181,9 @@ fn logins_by_password_key_and_keyboard_interactive() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn a_wrong_password_is_an_authentication_error() {
-    let Some(lab) = lab() else { return };
+    let lab = lab();
     let kh = known_hosts("wrongpw");
     let user = var(lab, "LAB_SSH_PW_USER");
     let r = one(&exec(
@@ -209,8 +211,9 @@ fn a_wrong_password_is_an_authentication_error() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn unknown_and_rotated_host_keys_are_refused() {
-    let Some(lab) = lab() else { return };
+    let lab = lab();
     let kh = known_hosts("rotate");
     let host = var(lab, "LAB_SSH_V4");
     let port = var(lab, "LAB_SSH_ROTATE_PORT");
@@ -310,8 +313,9 @@ fn unknown_and_rotated_host_keys_are_refused() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn the_jump_host_reaches_the_inner_host() {
-    let Some(lab) = lab() else { return };
+    let lab = lab();
     let kh = known_hosts("jump");
     let inner = var(lab, "LAB_SSH_INNER_V4");
     let bastion = var(lab, "LAB_SSH_BASTION_V4");
@@ -372,8 +376,9 @@ fn the_jump_host_reaches_the_inner_host() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn batch_exec_over_fifty_addresses() {
-    let Some(lab) = lab() else { return };
+    let lab = lab();
     let kh = known_hosts("batch");
     let first = var(lab, "LAB_SSH_MANY_FIRST");
     let (prefix, last) = first.rsplit_once('.').unwrap_or_default();
@@ -426,8 +431,9 @@ fn batch_exec_over_fifty_addresses() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn bad_flags_are_usage_errors() {
-    let Some(lab) = lab() else { return };
+    let lab = lab();
     let host = var(lab, "LAB_SSH_V4");
     for (args, want) in [
         (
@@ -524,8 +530,9 @@ fn bad_flags_are_usage_errors() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn a_batch_through_the_jump_host_shares_one_connection() {
-    let Some(lab) = lab() else { return };
+    let lab = lab();
     let kh = known_hosts("jumpbatch");
     let first = var(lab, "LAB_SSH_MANY_FIRST");
     let (prefix, _) = first.rsplit_once('.').unwrap_or_default();
@@ -578,8 +585,9 @@ fn a_batch_through_the_jump_host_shares_one_connection() {
 }
 
 #[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn commands_get_no_stdin_and_a_timeout_keeps_what_came() {
-    let Some(lab) = lab() else { return };
+    let lab = lab();
     let kh = known_hosts("stdin");
     let base = [
         var(lab, "LAB_SSH_V4"),

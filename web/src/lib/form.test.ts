@@ -22,7 +22,19 @@ describe('option fields', () => {
   it('expose every CLI option of each kind', () => {
     const keys = (k: keyof typeof OPTION_FIELDS) => OPTION_FIELDS[k].map((f) => f.key).sort();
     expect(keys('ping')).toEqual(['count', 'interval', 'rate', 'size', 'timeout', 'ttl', 'unprivileged']);
-    expect(keys('trace')).toEqual(['first_hop', 'max_hops', 'port', 'protocol', 'queries', 'rate', 'resolve', 'timeout']);
+    expect(keys('trace')).toEqual([
+      'first_hop',
+      'max_hops',
+      'port',
+      'protocol',
+      'queries',
+      'rate',
+      'resolve',
+      'timeout',
+      'wait_here',
+      'wait_min',
+      'wait_near',
+    ]);
     expect(keys('dns')).toEqual(['concurrency', 'rate', 'retries', 'server', 'tcp', 'timeout', 'types']);
     expect(keys('scan')).toEqual(['banner_timeout', 'banners', 'concurrency', 'method', 'ports', 'rate', 'retries', 'timeout', 'top']);
     expect(NET_FIELDS.map((f) => f.key)).toEqual(['netns', 'interface', 'source']);

@@ -17,9 +17,10 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use serde::{Deserialize, Serialize};
 use socket2::{Protocol, Type};
-use state::{Answer, TraceState};
+use state::{Answer, TraceState, Waits};
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::future::Future;
 use std::io::ErrorKind as IoKind;
 use std::net::{IpAddr, SocketAddr};
@@ -60,9 +61,18 @@ pub struct TraceOptions {
     pub port: Option<u16>,
     /// Probes per hop.
     pub queries: u8,
-    /// How long to wait for answers after a target's last probe.
+    /// The longest a probe is waited for (and the whole wait while nothing has answered).
     #[serde(with = "serde_human")]
     pub timeout: Duration,
+    /// Once the path answers, a probe is waited for this many times the slowest answer at its
+    /// own TTL (0: the timeout).
+    pub wait_here: f64,
+    /// ...or, when its TTL has not answered, this many times the slowest answer at any TTL
+    /// (0: the timeout).
+    pub wait_near: f64,
+    /// The shortest adaptive wait.
+    #[serde(with = "serde_human")]
+    pub wait_min: Duration,
     /// Probes per second over the whole run (0: unlimited).
     pub rate: u32,
     /// Look up the reverse names of the hops.
@@ -78,6 +88,9 @@ impl Default for TraceOptions {
             port: None,
             queries: 3,
             timeout: Duration::from_secs(2),
+            wait_here: 3.0,
+            wait_near: 10.0,
+            wait_min: Duration::from_millis(50),
             rate: 10_000,
             resolve: false,
         }
@@ -99,10 +112,30 @@ impl TraceOptions {
         if self.timeout.is_zero() {
             return bad("timeout must be above zero");
         }
+        for (name, f) in [("wait-here", self.wait_here), ("wait-near", self.wait_near)] {
+            if !(0.0..=1000.0).contains(&f) {
+                return Err(ProbeError::Options(format!(
+                    "{name} must be between 0 (off: the timeout) and 1000 (times the RTT)"
+                )));
+            }
+        }
+        if self.wait_min > self.timeout {
+            return bad("wait-min cannot be above the timeout");
+        }
         if self.port == Some(0) {
             return bad("port must be between 1 and 65535");
         }
         Ok(())
+    }
+
+    /// The wait rules the state machine applies.
+    pub fn waits(&self) -> Waits {
+        Waits {
+            timeout: self.timeout,
+            here: self.wait_here,
+            near: self.wait_near,
+            min: self.wait_min,
+        }
     }
 
     fn dport(&self) -> u16 {
@@ -203,7 +236,6 @@ struct TargetTrace {
     state: TraceState,
     src: IpAddr,
     sport: u16,
-    last_sent: Option<Instant>,
     done: bool,
 }
 
@@ -219,10 +251,12 @@ struct Family<'a> {
     /// Send order: round by round (query), TTL by TTL, target by target; a linear position.
     cursor: usize,
     hops: usize,
-    deadlines: VecDeque<(Instant, usize)>,
+    /// When to look at a target again (the earliest first; stale entries are skipped).
+    deadlines: BinaryHeap<Reverse<(Instant, usize)>>,
     ident: u16,
     cookie: u16,
     remaining: usize,
+    waits: Waits,
 }
 
 impl<'a> Family<'a> {
@@ -247,7 +281,6 @@ impl<'a> Family<'a> {
                 state: TraceState::new(opts.first_hop, opts.max_hops, opts.queries),
                 src,
                 sport: base.wrapping_add((i % 24_000) as u16),
-                last_sent: None,
                 done: false,
             });
         }
@@ -259,9 +292,10 @@ impl<'a> Family<'a> {
             by_addr,
             cursor: 0,
             hops: usize::from(opts.max_hops - opts.first_hop) + 1,
-            deadlines: VecDeque::new(),
+            deadlines: BinaryHeap::new(),
             ident: rand::random(),
             cookie: rand::random(),
+            waits: opts.waits(),
         })
     }
 
@@ -291,18 +325,22 @@ impl<'a> Family<'a> {
             let now = Instant::now();
             let mut wake = self.send_due(now, pacer);
             let now = Instant::now();
-            while let Some(&(deadline, t)) = self.deadlines.front() {
+            let wall = SystemTime::now();
+            while let Some(&Reverse((deadline, t))) = self.deadlines.peek() {
                 if deadline > now {
                     break;
                 }
-                self.deadlines.pop_front();
+                self.deadlines.pop();
                 let tt = &self.targets[t];
-                let quiet = tt.last_sent.is_none_or(|l| l + self.opts.timeout <= now);
-                if !tt.done && quiet && self.sending_finished(t) {
+                let settled = tt
+                    .state
+                    .awaited_until(&self.waits)
+                    .is_none_or(|until| until <= wall);
+                if !tt.done && settled && self.sending_finished(t) {
                     self.finish(t, ctx, &mut naming);
                 }
             }
-            if let Some(&(d, _)) = self.deadlines.front() {
+            if let Some(&Reverse((d, _))) = self.deadlines.peek() {
                 wake = Some(wake.map_or(d, |w| w.min(d)));
             }
             if self.remaining == 0 && naming.is_empty() {
@@ -349,8 +387,7 @@ impl<'a> Family<'a> {
                 Ok(()) => {
                     let at = Instant::now();
                     self.targets[t].state.on_sent(ttl, q, wall);
-                    self.targets[t].last_sent = Some(at);
-                    self.deadlines.push_back((at + self.opts.timeout, t));
+                    self.deadlines.push(Reverse((at + self.opts.timeout, t)));
                     self.cursor += 1;
                 }
                 Err(e)
@@ -455,6 +492,12 @@ impl<'a> Family<'a> {
             }
             if self.targets[t].state.answered_to_end() && self.sending_finished(t) {
                 self.finish(t, ctx, naming);
+            } else if let Some(until) = self.targets[t].state.awaited_until(&self.waits) {
+                // An answer shortens the waits: look again when the new ones run out.
+                let left = until
+                    .duration_since(SystemTime::now())
+                    .unwrap_or(Duration::ZERO);
+                self.deadlines.push(Reverse((Instant::now() + left, t)));
             }
         }
     }

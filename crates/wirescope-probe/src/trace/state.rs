@@ -23,6 +23,20 @@ struct Reply {
     rtt: Duration,
 }
 
+/// How long a probe is waited for. A fixed timeout alone makes every lost probe cost the whole
+/// timeout (a destination that rate-limits its ICMP errors loses two of three at its TTL, every
+/// time). So, as traceroute's `-w MAX,HERE,NEAR` but over all TTLs in flight at once: once the
+/// path has answered, a probe is waited for `here` times the slowest answer at its own TTL, or,
+/// when its TTL has none, `near` times the slowest answer at any TTL of the target; at least
+/// `min`, at most `timeout`. A factor of 0 turns that rule off (the timeout applies).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Waits {
+    pub timeout: Duration,
+    pub here: f64,
+    pub near: f64,
+    pub min: Duration,
+}
+
 /// One target's trace.
 #[derive(Debug)]
 pub struct TraceState {
@@ -131,6 +145,46 @@ impl TraceState {
                     .is_some_and(|i| self.sent[i].is_none() || self.replies[i].is_some())
             })
         })
+    }
+
+    /// The slowest answer at one TTL, or at every TTL when `ttl` is None.
+    fn slowest(&self, ttl: Option<u8>) -> Option<Duration> {
+        let ttls = match ttl {
+            Some(t) => t..=t,
+            None => self.first_ttl..=self.max_ttl,
+        };
+        ttls.flat_map(|t| (0..self.queries).filter_map(move |q| self.index(t, q)))
+            .filter_map(|i| self.replies[i].map(|r| r.rtt))
+            .max()
+    }
+
+    /// How long a probe at `ttl` is waited for, given the answers so far (`Waits`).
+    pub fn wait_for(&self, ttl: u8, w: &Waits) -> Duration {
+        let scaled = |rtt: Duration, factor: f64| {
+            (factor > 0.0).then(|| rtt.mul_f64(factor).max(w.min).min(w.timeout))
+        };
+        let here = self.slowest(Some(ttl)).and_then(|r| scaled(r, w.here));
+        here.or_else(|| self.slowest(None).and_then(|r| scaled(r, w.near)))
+            .unwrap_or(w.timeout)
+    }
+
+    /// Until when an answer is still awaited: the latest send time plus wait over the probes
+    /// sent and unanswered up to the end of the path (all TTLs while it is not known); None when
+    /// none is awaited.
+    pub fn awaited_until(&self, w: &Waits) -> Option<SystemTime> {
+        let end = self.end_ttl.unwrap_or(self.max_ttl);
+        (self.first_ttl..=end)
+            .flat_map(|ttl| {
+                let wait = self.wait_for(ttl, w);
+                (0..self.queries).filter_map(move |q| {
+                    let i = self.index(ttl, q)?;
+                    match (self.sent[i], self.replies[i]) {
+                        (Some(at), None) => Some(at + wait),
+                        _ => None,
+                    }
+                })
+            })
+            .max()
     }
 
     /// The TTL at which the path ends, once known.
@@ -291,6 +345,68 @@ mod tests {
             Some("host unreachable at hop 2 (198.18.2.2)")
         );
         assert_eq!(s.hops().len(), 2);
+    }
+
+    const WAITS: Waits = Waits {
+        timeout: Duration::from_secs(2),
+        here: 3.0,
+        near: 10.0,
+        min: Duration::from_millis(50),
+    };
+
+    #[test]
+    fn a_rate_limited_destination_costs_a_few_rtts_not_the_timeout() {
+        let t0 = SystemTime::now();
+        let mut s = TraceState::new(1, 30, 3);
+        send_all(&mut s, t0);
+        // Nothing answered yet: every probe is waited for the whole timeout.
+        assert_eq!(s.awaited_until(&WAITS), Some(t0 + WAITS.timeout));
+        let ms = Duration::from_millis;
+        for q in 0..3 {
+            s.on_answer(1, q, ip(1), Answer::Hop, t0 + ms(10));
+            s.on_answer(2, q, ip(2), Answer::Hop, t0 + ms(20));
+            s.on_answer(3, q, ip(3), Answer::Hop, t0 + ms(30));
+        }
+        // The destination answers one probe of three (it rate-limits its ICMP errors).
+        s.on_answer(4, 0, ip(4), Answer::Destination, t0 + ms(40));
+        assert!(!s.answered_to_end());
+        // Its two lost probes are waited for 3 x 40 ms, not 2 s.
+        assert_eq!(s.wait_for(4, &WAITS), ms(120));
+        assert_eq!(s.awaited_until(&WAITS), Some(t0 + ms(120)));
+        assert_eq!(s.hops().len(), 4);
+        assert_eq!(s.hops()[3].loss_pct, 66.7);
+    }
+
+    #[test]
+    fn silent_ttls_wait_near_times_the_slowest_answer_and_the_bounds_hold() {
+        let t0 = SystemTime::now();
+        let ms = Duration::from_millis;
+        let mut s = TraceState::new(1, 8, 1);
+        send_all(&mut s, t0);
+        s.on_answer(1, 0, ip(1), Answer::Hop, t0 + ms(1));
+        s.on_answer(2, 0, ip(2), Answer::Hop, t0 + ms(2));
+        // TTLs 3..8 never answer (a firewall): 10 x 2 ms = 20 ms, raised to the 50 ms floor.
+        assert_eq!(s.wait_for(5, &WAITS), ms(50));
+        assert_eq!(s.awaited_until(&WAITS), Some(t0 + ms(50)));
+        // A slow path stops at the timeout.
+        let mut slow = TraceState::new(1, 3, 1);
+        send_all(&mut slow, t0);
+        slow.on_answer(1, 0, ip(1), Answer::Hop, t0 + ms(900));
+        assert_eq!(slow.wait_for(2, &WAITS), WAITS.timeout);
+        // Factors of 0: the fixed timeout, as before.
+        let fixed = Waits {
+            here: 0.0,
+            near: 0.0,
+            ..WAITS
+        };
+        assert_eq!(s.wait_for(1, &fixed), fixed.timeout);
+        assert_eq!(s.awaited_until(&fixed), Some(t0 + fixed.timeout));
+        // Everything answered: nothing awaited.
+        let mut done = TraceState::new(1, 1, 2);
+        send_all(&mut done, t0);
+        done.on_answer(1, 0, ip(1), Answer::Destination, t0 + ms(1));
+        done.on_answer(1, 1, ip(1), Answer::Destination, t0 + ms(1));
+        assert_eq!(done.awaited_until(&WAITS), None);
     }
 
     #[test]
