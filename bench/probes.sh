@@ -99,6 +99,26 @@ echo "  traceroute ${T1} s, wirescope ${W1} s (reached: ${reached}); 100 targets
 check "trace 4 hops, wirescope s" "$W1" "<=" 0.5
 check "trace 100 targets, wirescope s" "$W100" "<=" 3
 
+echo "== traceroute: the second of two back-to-back traces to the rate-limiting far host"
+# The far host keeps the kernel's ICMP rate limit (a burst of 6, then 1 error per second per
+# peer): a second trace right after a first loses probes at its TTL. Each pair starts after
+# 7 s of rest so both tools meet the same limiter.
+pair() { # label -- command...: times the second of two back-to-back runs into SECOND, output in $TMP/out
+    sleep 7
+    IN "$@" >/dev/null 2>&1 || true
+    measure "$@"; SECOND=$WALL
+}
+for proto in udp tcp icmp; do
+    case $proto in udp) tflag="" ;; tcp) tflag="-T -p 80" ;; icmp) tflag="-I" ;; esac
+    # shellcheck disable=SC2086
+    pair traceroute -n $tflag "$LAB_FAR_V4"; TR=$SECOND
+    tr_hops=$(grep -cE '^ ?[0-9]+ ' "$TMP/out" || true)
+    pair "$WS" trace "$LAB_FAR_V4" -P "$proto" --json; WT=$SECOND
+    whops=$(python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print(len(r["hops"]), r["reached"], r["hops"][-1]["addr"])' "$TMP/out")
+    echo "  $proto: wirescope ${WT} s (hops, reached, last: ${whops}); traceroute -n ${tflag:-(udp)} ${TR} s (${tr_hops} hops); ratio $(ratio "$WT" "$TR")"
+    check "second trace over $proto, wirescope s" "$WT" "<=" 0.5
+done
+
 echo "== DNS: 2,000 names against the lab's dnsmasq"
 measure dig +tries=1 +time=2 @"$LAB_DNS_V4" -f "$LAB_BENCH_NAMES_FILE"; DIG=$WALL
 dig_answers=$(grep -c "IN	A	" "$TMP/out" || true)

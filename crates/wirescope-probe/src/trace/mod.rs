@@ -146,6 +146,9 @@ impl TraceOptions {
     }
 }
 
+/// Probes sent between two reads of the answers.
+const SEND_BATCH: usize = 8;
+
 /// The raw sockets of one address family.
 #[derive(Debug)]
 struct Sockets {
@@ -336,8 +339,15 @@ impl<'a> Family<'a> {
                     .state
                     .awaited_until(&self.waits)
                     .is_none_or(|until| until <= wall);
-                if !tt.done && settled && self.sending_finished(t) {
+                if tt.done || !self.sending_finished(t) {
+                    continue;
+                }
+                if settled {
                     self.finish(t, ctx, &mut naming);
+                } else if let Some(until) = tt.state.awaited_until(&self.waits) {
+                    // Still awaited (a slower answer lengthened the waits): look again then.
+                    let left = until.duration_since(wall).unwrap_or(Duration::ZERO);
+                    self.deadlines.push(Reverse((now + left, t)));
                 }
             }
             if let Some(&Reverse((d, _))) = self.deadlines.peek() {
@@ -366,11 +376,17 @@ impl<'a> Family<'a> {
         Ok(())
     }
 
-    /// Sends what the budget allows; returns when to come back for more.
+    /// Sends what the budget allows, at most `SEND_BATCH` probes before the answers waiting
+    /// are read (so a path's end, once answered, stops the probes beyond it: fewer probes spend
+    /// the destination's ICMP rate limit); returns when to come back for more.
     fn send_due(&mut self, now: Instant, pacer: &RefCell<Pacer>) -> Option<Instant> {
         let total = self.total_positions();
         let n = self.targets.len();
+        let mut sent = 0;
         while self.cursor < total {
+            if sent == SEND_BATCH {
+                return Some(now);
+            }
             let pos = self.cursor;
             let t = pos % n;
             let ttl = ((pos / n) % self.hops) as u8 + self.opts.first_hop;
@@ -385,9 +401,11 @@ impl<'a> Family<'a> {
             let wall = SystemTime::now();
             match self.send(t, ttl, q) {
                 Ok(()) => {
+                    sent += 1;
                     let at = Instant::now();
                     self.targets[t].state.on_sent(ttl, q, wall);
-                    self.deadlines.push(Reverse((at + self.opts.timeout, t)));
+                    let wait = self.targets[t].state.wait_for(ttl, &self.waits);
+                    self.deadlines.push(Reverse((at + wait, t)));
                     self.cursor += 1;
                 }
                 Err(e)
