@@ -113,25 +113,25 @@ fn spec() -> Value {
                 "post": {
                     "summary": "Start a live capture",
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "required": ["interfaces"], "properties": {
-                        "interfaces": {"type": "array", "items": {"type": "string"}, "description": "interface names, or \"any\""},
+                        "interfaces": {"type": "array", "items": {"type": "string"}, "description": "interface names, or \"any\"; duplicates are dropped; at most 16"},
                         "bpf": {"type": "string", "description": "BPF capture filter (tcpdump syntax)"},
                         "promiscuous": {"type": "boolean", "default": false},
                         "immediate": {"type": "boolean", "default": false, "description": "hand over each frame as it arrives (one wake-up per frame) instead of in kernel blocks at most 100 ms old"},
                         "ring_size": {"type": "integer", "default": 100000, "minimum": 1, "maximum": 1000000, "description": "frames kept with their bytes"},
-                        "netns": {"type": "string", "description": "capture inside this network namespace"}}}}}},
-                    "responses": {"201": {"description": "`{\"id\"}`"}, "400": {"description": "`field`: interfaces (cannot open: the reason, e.g. no such device or no permission), bpf (libpcap's message), netns, ring_size", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+                        "netns": {"type": "string", "description": "capture inside this network namespace: a name under /run/netns, not a path"}}}}}},
+                    "responses": {"201": {"description": "`{\"id\"}`"}, "400": {"description": "`field`: interfaces (cannot open: the reason, e.g. no such device or no permission; more than 16), bpf (libpcap's message), netns, ring_size (more than the whole --capture-memory)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}, "429": {"description": "`field` interfaces: --max-captures live captures run already; ring_size: running captures hold the --capture-memory budget", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
                 }
             },
             "/api/captures/upload": {
                 "post": {
-                    "summary": "Analyze a capture file (pcap or pcapng, up to 512 MiB): it becomes a session of its own",
+                    "summary": "Analyze a capture file (pcap or pcapng, up to 512 MiB, streamed to a file in the data directory): it becomes a session of its own; the least recently used stopped sessions are closed to keep --capture-memory",
                     "parameters": [{"name": "name", "in": "query", "schema": {"type": "string"}}, {"name": "ring_size", "in": "query", "schema": {"type": "integer"}}],
                     "requestBody": {"required": true, "content": {"application/octet-stream": {}}},
-                    "responses": {"201": {"description": "`{\"id\", \"damage\": \"what, at byte offset N\" | null}`; a damaged file keeps what came before the damage"}, "400": error, "413": {"description": "larger than 512 MiB"}}
+                    "responses": {"201": {"description": "`{\"id\", \"damage\": \"what, at byte offset N\" | null, \"bytes\"}`; a damaged file keeps what came before the damage"}, "400": error, "413": {"description": "larger than 512 MiB"}, "429": {"description": "--max-uploads uploads are in progress"}}
                 }
             },
             "/api/captures/{id}": {
-                "get": {"summary": "A capture's state: `capture` (info, running), `frames`, `kept`, `interfaces` (kernel counters: received, dropped, if_dropped), `damage`, `report` (as `wirescope analyze --json`)", "parameters": [id_param("id")], "responses": {"200": {"description": "the state"}, "404": error}},
+                "get": {"summary": "A capture's state: `capture` (info, running), `frames`, `kept`, `interfaces` (kernel counters: received, dropped, if_dropped), `damage`, `report` (as `wirescope analyze --json`)", "parameters": [id_param("id")], "responses": {"200": {"description": "the state"}, "404": error, "410": {"description": "closed to make room within --capture-memory; `error` says which and why"}}},
                 "delete": {"summary": "Stop and forget a capture", "parameters": [id_param("id")], "responses": {"204": {"description": "gone"}, "404": error}}
             },
             "/api/captures/{id}/stop": {"post": {"summary": "Stop a live capture (its frames stay)", "parameters": [id_param("id")], "responses": {"200": {"description": "stopping"}, "404": error}}},
@@ -201,7 +201,7 @@ fn spec() -> Value {
                 },
                 "Duration": {"oneOf": [{"type": "string", "examples": ["500ms", "3s"]}, {"type": "integer", "description": "milliseconds"}]},
                 "PingOptions": {"type": "object", "additionalProperties": false, "properties": {"count": {"type": "integer", "default": 1}, "interval": {"$ref": "#/components/schemas/Duration"}, "timeout": {"$ref": "#/components/schemas/Duration"}, "size": {"type": "integer", "default": 56}, "ttl": {"type": "integer"}, "rate": {"type": "integer", "default": 10000}, "unprivileged": {"type": "boolean"}}},
-                "TraceOptions": {"type": "object", "additionalProperties": false, "properties": {"protocol": {"enum": ["icmp", "udp", "tcp"]}, "max_hops": {"type": "integer", "default": 30}, "first_hop": {"type": "integer", "default": 1}, "port": {"type": "integer"}, "queries": {"type": "integer", "default": 3}, "timeout": {"$ref": "#/components/schemas/Duration"}, "rate": {"type": "integer", "default": 10000}, "resolve": {"type": "boolean"}}},
+                "TraceOptions": {"type": "object", "additionalProperties": false, "properties": {"protocol": {"enum": ["icmp", "udp", "tcp"]}, "max_hops": {"type": "integer", "default": 30}, "first_hop": {"type": "integer", "default": 1}, "port": {"type": "integer"}, "queries": {"type": "integer", "default": 3}, "timeout": {"$ref": "#/components/schemas/Duration"}, "wait_here": {"type": "number", "default": 3, "minimum": 0, "maximum": 1000, "description": "once a TTL answered, its probes are waited for this many times its slowest RTT (0: the timeout)"}, "wait_near": {"type": "number", "default": 10, "minimum": 0, "maximum": 1000, "description": "else, once any TTL answered, this many times the slowest RTT (0: the timeout)"}, "wait_min": {"$ref": "#/components/schemas/Duration"}, "rate": {"type": "integer", "default": 10000}, "resolve": {"type": "boolean"}}},
                 "DnsOptions": {"type": "object", "additionalProperties": false, "properties": {"types": {"type": "array", "items": {"enum": ["A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "PTR", "SRV", "CAA", "ANY"]}}, "server": {"type": "string", "description": "IP or IP:PORT"}, "timeout": {"$ref": "#/components/schemas/Duration"}, "retries": {"type": "integer", "default": 2}, "tcp": {"type": "boolean"}, "concurrency": {"type": "integer", "default": 100}, "rate": {"type": "integer", "default": 0}}},
                 "ScanOptions": {"type": "object", "additionalProperties": false, "properties": {"ports": {"type": "string", "examples": ["22,80,8000-8100"]}, "top": {"type": "integer", "default": 1000}, "timeout": {"$ref": "#/components/schemas/Duration"}, "banners": {"type": "boolean"}, "banner_timeout": {"$ref": "#/components/schemas/Duration"}, "concurrency": {"type": "integer", "default": 0}, "rate": {"type": "integer", "default": 0}, "method": {"enum": ["auto", "syn", "connect"]}, "retries": {"type": "integer", "default": 1}}},
                 "SnmpOptions": {"type": "object", "additionalProperties": false, "description": "Secrets (community, auth_password, priv_password) are used, never stored or returned; better, name credential profiles in `profiles`.", "properties": {
@@ -259,7 +259,7 @@ fn spec() -> Value {
                     "components": {"type": "integer", "description": "connected groups of devices"}
                 }},
                 "Layout": {"type": "object", "additionalProperties": false, "required": ["positions"], "properties": {"positions": {"type": "object", "additionalProperties": {"type": "object", "required": ["x", "y"], "properties": {"x": {"type": "number"}, "y": {"type": "number"}}}, "description": "node positions by device id"}}},
-                "NetOptions": {"type": "object", "additionalProperties": false, "properties": {"netns": {"type": "string"}, "interface": {"type": "string"}, "source": {"type": "string"}, "family": {"enum": ["any", "v4", "v6"]}, "resolvers": {"type": "array", "items": {"type": "string", "examples": ["192.0.2.53:53"]}}}},
+                "NetOptions": {"type": "object", "additionalProperties": false, "properties": {"netns": {"type": "string", "description": "a network namespace name under /run/netns (not a path); empty: the server's own"}, "interface": {"type": "string"}, "source": {"type": "string"}, "family": {"enum": ["any", "v4", "v6"]}, "resolvers": {"type": "array", "items": {"type": "string", "examples": ["192.0.2.53:53"]}}}},
                 "Run": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "kind": {"enum": ["ping", "trace", "dns", "scan", "snmp", "ssh"]}, "status": {"$ref": "#/components/schemas/Status"},
                     "created_at": {"type": "integer", "description": "ms since the epoch"}, "started_at": {"type": ["integer", "null"]}, "finished_at": {"type": ["integer", "null"]},
