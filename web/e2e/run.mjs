@@ -761,6 +761,8 @@ async function main() {
   });
   page.on('console', (m) => {
     if (m.type() === 'error') console.error(`browser console: ${m.text()}`);
+    // The server's Content-Security-Policy must not block anything the dashboard does.
+    if (/Content Security Policy/i.test(m.text())) pageErrors.push(`CSP: ${m.text()}`);
   });
 
   // 0. the page loads
