@@ -270,8 +270,11 @@ def terminals():
         time.sleep(2)
 
 
+HELD = []
+
+
 def slow_clients():
-    held = []
+    held = HELD
     while running():
         for _ in range(10):
             try:
@@ -290,11 +293,10 @@ def slow_clients():
         except OSError as e:
             error(f"stalled reader: {e}")
         time.sleep(3)
-        # Keep the last 100 open (on our side), so the server is the one that must let go.
+        # Keep the last 100 open (on our side) to the very end: the server is the one that must
+        # let go of them.
         while len(held) > 100:
             held.pop(0).close()
-    for s in held:
-        s.close()
 
 
 def sample():
@@ -324,13 +326,16 @@ def main():
               f"errors={COUNTS.get('errors', 0)}", flush=True)
     for t in threads:
         t.join(timeout=60)
-    # Idle: what clients left open must be let go (header and idle deadlines).
+    # Idle, with the slow clients' last 100 connections still open on our side: the server must
+    # let go of them by itself (header and idle deadlines).
     time.sleep(float(os.environ.get("SOAK_SETTLE_S", "75")))
     try:
         end_rss, end_fds = sample()
     except (OSError, StopIteration):
         end_rss, end_fds = 0, -1
         error("the server is gone")
+    for s in HELD:
+        s.close()
     third = max(1, len(samples) // 3)
     middle = max(r for _, r, _ in samples[third:2 * third]) if len(samples) >= 3 else 0
     last = max(r for _, r, _ in samples[2 * third:]) if samples else 0
