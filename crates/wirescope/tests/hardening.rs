@@ -679,8 +679,13 @@ fn every_error_is_json_naming_the_field() {
         assert_eq!(status, 400, "{path}: {v}");
         assert_eq!(v["field"], field, "{path}: {v}");
     }
-    for path in ["/api/ssh/known-hosts/%ff%fe", "/api/no/such/route"] {
-        let (status, text) = server.request("DELETE", path, None, &[]);
+    for (method, path) in [
+        ("DELETE", "/api/ssh/known-hosts/%ff%fe"),
+        ("DELETE", "/api/no/such/route"),
+        ("GET", "/api/ssh/terminal"),
+        ("GET", "/api/ws"),
+    ] {
+        let (status, text) = server.request(method, path, None, &[]);
         let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         assert!(status >= 400, "{path}");
         assert!(v["error"].is_string(), "{path}: {status} {text}");
@@ -743,15 +748,9 @@ fn validation_gaps_are_closed() {
         "[::1]evil",
         "localhost:7878@evil.example",
     ] {
-        let mut s =
-            TcpStream::connect(("127.0.0.1", server.port)).unwrap_or_else(|e| panic!("{e}"));
-        write!(
-            s,
+        let answer = server.raw(&format!(
             "GET /api/runs HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let mut answer = String::new();
-        let _ = s.read_to_string(&mut answer);
+        ));
         assert!(
             answer.starts_with("HTTP/1.1 403") || answer.starts_with("HTTP/1.1 400"),
             "{host}: {answer}"
@@ -777,16 +776,10 @@ fn validation_gaps_are_closed() {
 fn pages_and_answers_carry_the_security_headers() {
     let server = Server::start("headers", &[]);
     for path in ["/", "/api/runs", "/api/no-such"] {
-        let mut s =
-            TcpStream::connect(("127.0.0.1", server.port)).unwrap_or_else(|e| panic!("{e}"));
-        write!(
-            s,
+        let answer = server.raw(&format!(
             "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
             server.port
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let mut answer = String::new();
-        let _ = s.read_to_string(&mut answer);
+        ));
         let head = answer
             .split("\r\n\r\n")
             .next()

@@ -101,6 +101,19 @@ impl Server {
         self.request_bytes(method, path, body.unwrap_or("").as_bytes(), headers)
     }
 
+    /// Sends `request` exactly as written (headers of one's own making: a hostile Host, an
+    /// Origin) and returns the whole answer, head and body, as text.
+    pub fn raw(&self, request: &str) -> String {
+        let mut s =
+            TcpStream::connect(("127.0.0.1", self.port)).unwrap_or_else(|e| panic!("connect: {e}"));
+        s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+        s.write_all(request.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut raw = Vec::new();
+        let _ = s.read_to_end(&mut raw);
+        String::from_utf8_lossy(&raw).into_owned()
+    }
+
     /// A request with any body (a capture file, say); the answer as text.
     pub fn request_bytes(
         &self,
