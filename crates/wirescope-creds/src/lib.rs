@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use wirescope_probe::snmp::{Credential, SnmpOp, SnmpOptions, SnmpVersion};
+use wirescope_probe::snmp::{
+    AuthProtocol, Credential, PrivProtocol, SecurityLevel, SnmpOp, SnmpOptions, SnmpVersion,
+};
 use wirescope_probe::ssh::SshOptions;
 use zeroize::Zeroizing;
 
@@ -34,12 +36,11 @@ pub enum CredsError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SnmpProfile {
-    /// "1", "2c" or "3".
-    pub version: String,
+    pub version: SnmpVersion,
     pub user: Option<String>,
-    pub level: Option<String>,
-    pub auth_protocol: Option<String>,
-    pub priv_protocol: Option<String>,
+    pub level: Option<SecurityLevel>,
+    pub auth_protocol: Option<AuthProtocol>,
+    pub priv_protocol: Option<PrivProtocol>,
 }
 
 /// The secrets of an SNMP profile.
@@ -306,12 +307,6 @@ impl Creds {
         secrets: &SnmpSecrets,
     ) -> Result<(), CredsError> {
         check_name(name)?;
-        if !["1", "2c", "3"].contains(&profile.version.as_str()) {
-            return Err(CredsError::Profiles(format!(
-                "version '{}' is not 1, 2c or 3",
-                profile.version
-            )));
-        }
         self.store_secrets(
             name,
             "snmp",
@@ -414,12 +409,7 @@ impl Creds {
             ],
         )?;
         let mut all = self.load()?;
-        all.snmp
-            .entry(name.to_string())
-            .or_insert_with(|| SnmpProfile {
-                version: "2c".into(),
-                ..SnmpProfile::default()
-            });
+        all.snmp.entry(name.to_string()).or_default();
         all.ssh.insert(name.to_string(), profile);
         self.save(&all)
     }
@@ -451,11 +441,7 @@ impl Creds {
         let reveal = |s: Option<Zeroizing<String>>| s.map(|v| v.to_string());
         Ok(Credential {
             label: name.to_string(),
-            version: match p.version.as_str() {
-                "1" => SnmpVersion::V1,
-                "3" => SnmpVersion::V3,
-                _ => SnmpVersion::V2c,
-            },
+            version: p.version,
             community: reveal(secrets.community).unwrap_or_else(|| "public".into()),
             user: p.user,
             level: p.level,
@@ -556,10 +542,10 @@ mod tests {
     fn profiles_keep_secrets_out_of_the_plain_file() {
         let (dir, creds) = temp_creds("wirescope-profiles");
         let meta = SnmpProfile {
-            version: "3".into(),
+            version: SnmpVersion::V3,
             user: Some("ops".into()),
-            auth_protocol: Some("SHA".into()),
-            priv_protocol: Some("AES".into()),
+            auth_protocol: Some(AuthProtocol::Sha1),
+            priv_protocol: Some(PrivProtocol::Aes128),
             level: None,
         };
         let secrets = SnmpSecrets {
@@ -626,13 +612,13 @@ mod tests {
         let ssh = listed[0].ssh.as_ref().unwrap();
         assert_eq!(
             (
-                listed[0].snmp.version.as_str(),
+                listed[0].snmp.version,
                 ssh.user.as_str(),
                 ssh.password,
                 ssh.private_key,
                 ssh.key_passphrase
             ),
-            ("2c", "netops", "set", "set", "not set")
+            (SnmpVersion::V2c, "netops", "set", "set", "not set")
         );
         let (p, s) = creds.ssh("edge").unwrap();
         assert_eq!(p, user);
@@ -653,14 +639,7 @@ mod tests {
             Err(CredsError::Profiles(_))
         ));
         creds
-            .add_snmp(
-                "snmp-only",
-                SnmpProfile {
-                    version: "2c".into(),
-                    ..SnmpProfile::default()
-                },
-                &SnmpSecrets::default(),
-            )
+            .add_snmp("snmp-only", SnmpProfile::default(), &SnmpSecrets::default())
             .unwrap();
         assert!(matches!(
             creds.ssh("snmp-only"),

@@ -37,6 +37,38 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// The API schema of a duration field (`value_type` of options' durations): a string with a unit
+/// (us, ms, s, m), or a whole number of milliseconds.
+#[derive(Debug)]
+pub struct DurationSchema;
+
+impl utoipa::PartialSchema for DurationSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some("with a unit: us, ms, s or m"))
+                    .examples(["500ms", "1.5s", "2m"]),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(0))
+                    .description(Some("milliseconds")),
+            )
+            .description(Some("a duration, at most a day"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for DurationSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 /// The probe to run and its options.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "options", rename_all = "lowercase")]
 // One value per run, built once: boxing the large SNMP variant would buy nothing.
 #[allow(clippy::large_enum_variant)]

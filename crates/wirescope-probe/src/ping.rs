@@ -21,16 +21,18 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::net::UdpSocket;
 
 /// Options of a ping run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PingOptions {
     /// Echo requests per target.
     pub count: u32,
     /// Time between two requests to the same target.
     #[serde(with = "serde_human")]
+    #[schema(value_type = crate::duration::DurationSchema)]
     pub interval: Duration,
     /// How long to wait for each reply.
     #[serde(with = "serde_human")]
+    #[schema(value_type = crate::duration::DurationSchema)]
     pub timeout: Duration,
     /// Payload bytes per request.
     pub size: usize,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// Which probe a run uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ProbeKind {
     Ping,
@@ -31,7 +31,7 @@ impl ProbeKind {
 }
 
 /// One target's finished result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum ProbeResult {
     Ping(PingResult),
@@ -67,9 +67,10 @@ impl ProbeResult {
 }
 
 /// Echo statistics for one target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PingResult {
     pub target: String,
+    #[schema(value_type = Option<String>)]
     pub addr: Option<IpAddr>,
     pub alive: bool,
     pub sent: u32,
@@ -83,9 +84,10 @@ pub struct PingResult {
 }
 
 /// The path to one target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TraceResult {
     pub target: String,
+    #[schema(value_type = Option<String>)]
     pub addr: Option<IpAddr>,
     pub protocol: String,
     pub reached: bool,
@@ -94,15 +96,17 @@ pub struct TraceResult {
 }
 
 /// One TTL of a trace.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Hop {
     pub ttl: u8,
     /// The address that answered most probes at this TTL, `null` when none did.
+    #[schema(value_type = Option<String>)]
     pub addr: Option<IpAddr>,
     /// Its reverse name, when asked for and found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Every distinct address that answered at this TTL (more than one means the path changed).
+    #[schema(value_type = Vec<String>)]
     pub addrs: Vec<IpAddr>,
     /// Each probe's round-trip time in order, `null` for a lost probe.
     pub rtt_ms: Vec<Option<f64>>,
@@ -110,10 +114,11 @@ pub struct Hop {
 }
 
 /// One DNS question and its answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DnsResult {
     pub target: String,
     /// The server asked.
+    #[schema(value_type = Option<String>)]
     pub addr: Option<IpAddr>,
     pub name: String,
     #[serde(rename = "type")]
@@ -130,7 +135,7 @@ pub struct DnsResult {
 }
 
 /// One resource record of an answer section.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DnsRecord {
     pub name: String,
     #[serde(rename = "type")]
@@ -140,9 +145,10 @@ pub struct DnsRecord {
 }
 
 /// The TCP port states of one target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ScanResult {
     pub target: String,
+    #[schema(value_type = Option<String>)]
     pub addr: Option<IpAddr>,
     pub open: Vec<u16>,
     pub closed: u32,
@@ -158,9 +164,10 @@ pub struct ScanResult {
 }
 
 /// What one agent answered.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SnmpResult {
     pub target: String,
+    #[schema(value_type = Option<String>)]
     pub addr: Option<IpAddr>,
     /// The bindings read, in order (on an error, those read before it).
     pub varbinds: Vec<SnmpVarbind>,
@@ -178,10 +185,11 @@ pub struct SnmpResult {
 }
 
 /// One device's answer to an SSH command.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SshResult {
     pub target: String,
     /// The address connected to; `null` through a jump host (which resolves the target).
+    #[schema(value_type = Option<String>)]
     pub addr: Option<IpAddr>,
     pub port: u16,
     pub user: String,
@@ -213,7 +221,7 @@ pub struct SshResult {
 }
 
 /// A device met in a topology crawl, as it describes itself.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Device {
     /// sysName.0.
     pub name: Option<String>,
@@ -232,7 +240,7 @@ pub struct Device {
 }
 
 /// One LLDP or CDP neighbour of a device.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Neighbor {
     /// "lldp" or "cdp".
     pub protocol: String,
@@ -241,6 +249,7 @@ pub struct Neighbor {
     pub remote_port: Option<String>,
     pub remote_port_desc: Option<String>,
     pub chassis_id: Option<String>,
+    #[schema(value_type = Option<String>)]
     pub mgmt_addr: Option<IpAddr>,
     /// LLDP system description or CDP platform.
     pub platform: Option<String>,
@@ -248,8 +257,9 @@ pub struct Neighbor {
 }
 
 /// One entry of a device's ARP / neighbour table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ArpEntry {
+    #[schema(value_type = String)]
     pub ip: IpAddr,
     pub mac: String,
     pub vendor: Option<String>,
@@ -260,7 +270,7 @@ pub struct ArpEntry {
 }
 
 /// One interface of a device.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Interface {
     pub index: i64,
     pub name: String,
@@ -283,7 +293,7 @@ pub struct Interface {
 }
 
 /// One variable binding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SnmpVarbind {
     /// Numeric, dotted, with a leading dot (as `snmpwalk -On`).
     pub oid: String,
@@ -296,7 +306,7 @@ pub struct SnmpVarbind {
 }
 
 /// The closing line of a run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Summary {
     pub kind: &'static str,
     pub probe: ProbeKind,

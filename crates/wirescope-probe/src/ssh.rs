@@ -19,7 +19,7 @@ use wirescope_ssh::{
 use zeroize::Zeroizing;
 
 /// Options of an SSH run. Secrets are read but never written back out.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct SshOptions {
     /// The command line run on every device (by the login shell of the user).
@@ -27,11 +27,14 @@ pub struct SshOptions {
     pub user: String,
     pub port: u16,
     #[serde(skip_serializing)]
+    #[schema(write_only)]
     pub password: Option<String>,
     /// A private key in OpenSSH or PEM text.
     #[serde(skip_serializing)]
+    #[schema(write_only)]
     pub private_key: Option<String>,
     #[serde(skip_serializing)]
+    #[schema(write_only)]
     pub key_passphrase: Option<String>,
     /// A credential profile with an SSH login (name; the caller fills user and secrets from it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,9 +46,11 @@ pub struct SshOptions {
     pub accept_new_host_keys: bool,
     /// Limit for the TCP connect, and again for the key exchange and login.
     #[serde(with = "serde_human")]
+    #[schema(value_type = crate::duration::DurationSchema)]
     pub timeout: Duration,
     /// Limit for the command once it runs.
     #[serde(with = "serde_human")]
+    #[schema(value_type = crate::duration::DurationSchema)]
     pub command_timeout: Duration,
     /// Devices worked on at once.
     pub concurrency: usize,

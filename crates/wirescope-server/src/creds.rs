@@ -15,7 +15,8 @@ use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 use wirescope_creds::{Creds, CredsError, SnmpProfile, SnmpSecrets, SshProfile, SshSecrets};
-use wirescope_probe::snmp::SnmpOptions;
+use wirescope_probe::snmp::security::empty_as_none;
+use wirescope_probe::snmp::{AuthProtocol, PrivProtocol, SecurityLevel, SnmpOptions, SnmpVersion};
 use wirescope_probe::ssh::SshOptions;
 use zeroize::Zeroizing;
 
@@ -54,16 +55,16 @@ async fn list() -> Result<Response, ApiError> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PutProfile {
-    #[serde(default = "v2c")]
-    version: String,
+    #[serde(default)]
+    version: SnmpVersion,
     #[serde(default)]
     user: Option<String>,
-    #[serde(default)]
-    level: Option<String>,
-    #[serde(default)]
-    auth_protocol: Option<String>,
-    #[serde(default)]
-    priv_protocol: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    level: Option<SecurityLevel>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    auth_protocol: Option<AuthProtocol>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    priv_protocol: Option<PrivProtocol>,
     #[serde(default)]
     community: Option<String>,
     #[serde(default)]
@@ -81,10 +82,6 @@ struct PutProfile {
     ssh_key_passphrase: Option<String>,
 }
 
-fn v2c() -> String {
-    "2c".into()
-}
-
 async fn put(Path(name): Path<String>, body: Bytes) -> Result<Response, ApiError> {
     let p: PutProfile = crate::error::json_body(&body)?;
     let secret = |s: Option<String>| s.filter(|v| !v.is_empty()).map(Zeroizing::new);
@@ -96,9 +93,9 @@ async fn put(Path(name): Path<String>, body: Bytes) -> Result<Response, ApiError
     let profile = SnmpProfile {
         version: p.version,
         user: p.user.filter(|u| !u.is_empty()),
-        level: p.level.filter(|u| !u.is_empty()),
-        auth_protocol: p.auth_protocol.filter(|u| !u.is_empty()),
-        priv_protocol: p.priv_protocol.filter(|u| !u.is_empty()),
+        level: p.level,
+        auth_protocol: p.auth_protocol,
+        priv_protocol: p.priv_protocol,
     };
     let ssh = p.ssh_user.filter(|u| !u.trim().is_empty()).map(|user| {
         (

@@ -214,7 +214,7 @@ pub struct ConnectOptions {
 }
 
 /// The host key a connection ended up trusting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct HostKeyInfo {
     pub algorithm: String,
     pub fingerprint: String,

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 use wirescope_probe::duration::parse_duration;
 use wirescope_probe::scan::ScanMethod;
+use wirescope_probe::snmp::{AuthProtocol, PrivProtocol, SecurityLevel, SnmpVersion};
 use wirescope_probe::trace::TraceProtocol;
 
 const EXAMPLES: &str = "\
@@ -200,8 +201,8 @@ pub struct SnmpArgs {
 #[derive(Debug, Args)]
 pub struct SnmpCredentialArgs {
     /// SNMP version.
-    #[arg(short = 'v', long = "snmp-version", value_name = "1|2c|3", default_value = "2c", value_parser = ["1", "2c", "3"])]
-    pub snmp_version: String,
+    #[arg(short = 'v', long = "snmp-version", value_enum, ignore_case = true, default_value_t = SnmpVersion::default())]
+    pub snmp_version: SnmpVersion,
 
     /// Community (v1, v2c) [default: public].
     #[arg(short = 'c', long, value_name = "COMMUNITY")]
@@ -211,21 +212,22 @@ pub struct SnmpCredentialArgs {
     #[arg(short = 'u', long, value_name = "USER")]
     pub user: Option<String>,
 
-    /// SNMPv3 security level: noAuthNoPriv, authNoPriv, authPriv (default: from the passwords given).
-    #[arg(short = 'l', long, value_name = "LEVEL")]
-    pub level: Option<String>,
+    /// SNMPv3 security level (default: authPriv with -X, authNoPriv with -A, else noAuthNoPriv).
+    #[arg(short = 'l', long, value_enum, ignore_case = true)]
+    pub level: Option<SecurityLevel>,
 
-    /// SNMPv3 authentication protocol: MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512.
-    #[arg(short = 'a', long, value_name = "PROTO")]
-    pub auth_protocol: Option<String>,
+    /// SNMPv3 authentication protocol [default: SHA].
+    #[arg(short = 'a', long, value_enum, ignore_case = true)]
+    pub auth_protocol: Option<AuthProtocol>,
 
     /// SNMPv3 authentication password (at least 8 characters).
     #[arg(short = 'A', long, value_name = "PASS")]
     pub auth_password: Option<String>,
 
-    /// SNMPv3 privacy protocol: DES, AES (128), AES-192, AES-256 (AES-192-C/AES-256-C: Cisco key extension).
-    #[arg(short = 'x', long, value_name = "PROTO")]
-    pub priv_protocol: Option<String>,
+    /// SNMPv3 privacy protocol: AES is AES-128; AES-192/AES-256 use the Blumenthal key
+    /// extension, AES-192-C/AES-256-C the Reeder one Cisco uses [default: AES].
+    #[arg(short = 'x', long, value_enum, ignore_case = true)]
+    pub priv_protocol: Option<PrivProtocol>,
 
     /// SNMPv3 privacy password (at least 8 characters).
     #[arg(short = 'X', long, value_name = "PASS")]

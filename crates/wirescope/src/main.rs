@@ -345,7 +345,7 @@ fn snmp_options(
     let mut o = wirescope_probe::snmp::SnmpOptions {
         op,
         oids,
-        version: snmp_version(&a.cred.snmp_version),
+        version: a.cred.snmp_version,
         community: a.cred.community.unwrap_or_else(|| "public".into()),
         user: a.cred.user,
         level: a.cred.level,
@@ -371,15 +371,6 @@ fn snmp_options(
         })?;
     }
     Ok(o)
-}
-
-fn snmp_version(v: &str) -> wirescope_probe::snmp::SnmpVersion {
-    use wirescope_probe::snmp::SnmpVersion;
-    match v {
-        "1" => SnmpVersion::V1,
-        "3" => SnmpVersion::V3,
-        _ => SnmpVersion::V2c,
-    }
 }
 
 /// A probe run described by the command line: targets, network, output, probe.
@@ -557,7 +548,9 @@ fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure> {
                     "PROFILE", "SNMP", "USER", "LEVEL", "AUTH", "PRIV", "COMMUNITY", "PASSWORDS"
                 );
                 for p in list {
-                    let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+                    fn dash(o: &Option<impl ToString>) -> String {
+                        o.as_ref().map_or_else(|| "-".into(), ToString::to_string)
+                    }
                     let ssh = p.ssh.as_ref().map_or_else(
                         || "-".to_string(),
                         |s| {

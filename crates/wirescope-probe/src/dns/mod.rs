@@ -23,7 +23,7 @@ pub const TYPES: &[&str] = &[
 ];
 
 /// Options of a DNS run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DnsOptions {
     /// Record types to ask for each name (empty: A for names, PTR for addresses).
@@ -32,6 +32,7 @@ pub struct DnsOptions {
     pub server: Option<String>,
     /// How long to wait for each attempt.
     #[serde(with = "serde_human")]
+    #[schema(value_type = crate::duration::DurationSchema)]
     pub timeout: Duration,
     /// Attempts after the first one timed out.
     pub retries: u32,

@@ -8,7 +8,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 
 /// Address family preference when a name resolves to both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Family {
     /// IPv4 first, IPv6 when the name has no IPv4 address.
@@ -19,10 +19,11 @@ pub enum Family {
 }
 
 /// Where a run's probes leave from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetOptions {
-    /// Network namespace to run in (a name under /run/netns, or a path).
+    /// Network namespace to run in: a name under /run/netns (the CLI also takes a path; the API
+    /// only names); empty or absent: the caller's own.
     #[serde(default)]
     pub netns: Option<String>,
     /// Interface or VRF device to bind every socket to.
@@ -30,12 +31,14 @@ pub struct NetOptions {
     pub interface: Option<String>,
     /// Source address to send from.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub source: Option<IpAddr>,
     /// Family used for hostname targets.
     #[serde(default)]
     pub family: Family,
-    /// DNS servers used to resolve hostname targets (empty: the system's).
+    /// DNS servers used to resolve hostname targets, as `IP:PORT` (empty: the system's).
     #[serde(default)]
+    #[schema(value_type = Vec<String>, examples(json!(["192.0.2.53:53"])))]
     pub resolvers: Vec<SocketAddr>,
 }
 

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Options of a scan run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScanOptions {
     /// Port list (`22,80,8000-8100`); when absent, the `top` most frequent ports.
@@ -32,11 +32,13 @@ pub struct ScanOptions {
     pub top: usize,
     /// How long a connection attempt may take before the port counts as filtered.
     #[serde(with = "serde_human")]
+    #[schema(value_type = crate::duration::DurationSchema)]
     pub timeout: Duration,
     /// Read what open ports say (sending an HTTP HEAD to web ports that stay silent).
     pub banners: bool,
     /// How long to wait for a banner.
     #[serde(with = "serde_human")]
+    #[schema(value_type = crate::duration::DurationSchema)]
     pub banner_timeout: Duration,
     /// Connection attempts in flight (0: as many as the file-descriptor limit allows, up to 4096).
     pub concurrency: usize,
@@ -49,7 +51,7 @@ pub struct ScanOptions {
 }
 
 /// How a scan probes ports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ScanMethod {
     /// SYN scan when raw sockets are allowed (CAP_NET_RAW), connect scan otherwise (as nmap).

@@ -5,6 +5,7 @@
 pub mod des;
 pub mod device;
 pub mod mib;
+pub mod security;
 pub mod topology;
 pub mod value;
 
@@ -15,18 +16,19 @@ use crate::result::{ProbeResult, SnmpResult, SnmpVarbind};
 use crate::stats::ms;
 use crate::targets::Target;
 use async_snmp::{
-    Auth, AuthProtocol, Client, DesSaltState, EngineCache, Error as SnmpError, ErrorStatus,
-    MasterKeys, Oid, PrivProtocol, Retry, UdpHandle, UdpTransport, UsmConfig, Value, VarBind,
+    Auth, Client, DesSaltState, EngineCache, Error as SnmpError, ErrorStatus, MasterKeys, Oid,
+    Retry, UdpHandle, UdpTransport, UsmConfig, Value, VarBind,
 };
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
+pub use security::{AuthProtocol, PrivProtocol, SecurityLevel, SnmpVersion};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What to ask each agent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SnmpOp {
     /// GET of each OID.
@@ -44,20 +46,9 @@ pub enum SnmpOp {
     Topology,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum SnmpVersion {
-    #[serde(rename = "1")]
-    V1,
-    #[default]
-    #[serde(rename = "2c")]
-    V2c,
-    #[serde(rename = "3")]
-    V3,
-}
-
 /// Options of an SNMP run. Secrets are read but never written back out (not in the history,
 /// not in API responses, not in `Debug` output).
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct SnmpOptions {
     pub op: SnmpOp,
@@ -65,22 +56,27 @@ pub struct SnmpOptions {
     pub oids: Vec<String>,
     pub version: SnmpVersion,
     #[serde(skip_serializing)]
+    #[schema(write_only)]
     pub community: String,
     /// SNMPv3 user.
     pub user: Option<String>,
-    /// noAuthNoPriv, authNoPriv or authPriv (default: from the protocols given).
-    pub level: Option<String>,
-    /// MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512.
-    pub auth_protocol: Option<String>,
+    /// Default: authPriv when a privacy password is given, else authNoPriv when an
+    /// authentication password is, else noAuthNoPriv.
+    pub level: Option<SecurityLevel>,
+    /// Default: SHA.
+    pub auth_protocol: Option<AuthProtocol>,
     #[serde(skip_serializing)]
+    #[schema(write_only)]
     pub auth_password: Option<String>,
-    /// AES (AES-128), AES-192, AES-256 (Blumenthal key extension), AES-192-C, AES-256-C (Cisco/Reeder).
-    pub priv_protocol: Option<String>,
+    /// Default: AES.
+    pub priv_protocol: Option<PrivProtocol>,
     #[serde(skip_serializing)]
+    #[schema(write_only)]
     pub priv_password: Option<String>,
     pub port: u16,
     /// How long to wait for each answer.
     #[serde(with = "serde_human")]
+    #[schema(value_type = crate::duration::DurationSchema)]
     pub timeout: Duration,
     /// Retransmissions after a timeout.
     pub retries: u32,
@@ -90,6 +86,7 @@ pub struct SnmpOptions {
     pub concurrency: usize,
     /// Interfaces: poll twice this far apart and report bit rates.
     #[serde(default, with = "serde_human::option")]
+    #[schema(value_type = Option<crate::duration::DurationSchema>)]
     pub rate: Option<Duration>,
     /// Topology: how many hops from the seeds to follow neighbours (0 polls the seeds only).
     pub depth: u32,
@@ -110,10 +107,10 @@ pub struct Credential {
     pub version: SnmpVersion,
     pub community: String,
     pub user: Option<String>,
-    pub level: Option<String>,
-    pub auth_protocol: Option<String>,
+    pub level: Option<SecurityLevel>,
+    pub auth_protocol: Option<AuthProtocol>,
     pub auth_password: Option<String>,
-    pub priv_protocol: Option<String>,
+    pub priv_protocol: Option<PrivProtocol>,
     pub priv_password: Option<String>,
 }
 
@@ -187,49 +184,8 @@ impl Default for SnmpOptions {
     }
 }
 
-/// The security level of a v3 request, named as RFC 3414 and every SNMP tool names them.
-#[allow(clippy::enum_variant_names)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
-    NoAuthNoPriv,
-    AuthNoPriv,
-    AuthPriv,
-}
-
 fn bad(m: impl Into<String>) -> ProbeError {
     ProbeError::Options(m.into())
-}
-
-fn auth_protocol(name: &str) -> Result<AuthProtocol, ProbeError> {
-    Ok(match name.to_ascii_uppercase().replace('_', "-").as_str() {
-        "MD5" => AuthProtocol::Md5,
-        "SHA" | "SHA1" | "SHA-1" => AuthProtocol::Sha1,
-        "SHA-224" | "SHA224" => AuthProtocol::Sha224,
-        "SHA-256" | "SHA256" => AuthProtocol::Sha256,
-        "SHA-384" | "SHA384" => AuthProtocol::Sha384,
-        "SHA-512" | "SHA512" => AuthProtocol::Sha512,
-        _ => {
-            return Err(bad(format!(
-                "unknown auth protocol '{name}' (MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512)"
-            )));
-        }
-    })
-}
-
-fn priv_protocol(name: &str) -> Result<PrivProtocol, ProbeError> {
-    Ok(match name.to_ascii_uppercase().replace('_', "-").as_str() {
-        "DES" => PrivProtocol::Des,
-        "AES" | "AES-128" | "AES128" => PrivProtocol::Aes128,
-        "AES-192" | "AES192" => PrivProtocol::Aes192Blumenthal,
-        "AES-256" | "AES256" => PrivProtocol::Aes256Blumenthal,
-        "AES-192-C" | "AES192C" => PrivProtocol::Aes192Reeder,
-        "AES-256-C" | "AES256C" => PrivProtocol::Aes256Reeder,
-        _ => {
-            return Err(bad(format!(
-                "unknown privacy protocol '{name}' (DES, AES, AES-192, AES-256, AES-192-C, AES-256-C)"
-            )));
-        }
-    })
 }
 
 impl SnmpOptions {
@@ -240,10 +196,10 @@ impl SnmpOptions {
             version: self.version,
             community: self.community.clone(),
             user: self.user.clone(),
-            level: self.level.clone(),
-            auth_protocol: self.auth_protocol.clone(),
+            level: self.level,
+            auth_protocol: self.auth_protocol,
             auth_password: self.auth_password.clone(),
-            priv_protocol: self.priv_protocol.clone(),
+            priv_protocol: self.priv_protocol,
             priv_password: self.priv_password.clone(),
         }
     }
@@ -254,10 +210,10 @@ impl SnmpOptions {
             version: c.version,
             community: c.community.clone(),
             user: c.user.clone(),
-            level: c.level.clone(),
-            auth_protocol: c.auth_protocol.clone(),
+            level: c.level,
+            auth_protocol: c.auth_protocol,
             auth_password: c.auth_password.clone(),
-            priv_protocol: c.priv_protocol.clone(),
+            priv_protocol: c.priv_protocol,
             priv_password: c.priv_password.clone(),
             credentials: Vec::new(),
             ..self.clone()
@@ -269,11 +225,8 @@ impl SnmpOptions {
         self.credential_list().iter().any(|c| {
             let o = self.with_credential(c);
             o.version == SnmpVersion::V3
-                && o.level().ok() == Some(Level::AuthPriv)
-                && o.priv_protocol
-                    .as_deref()
-                    .and_then(|p| priv_protocol(p).ok())
-                    .is_some_and(|p| p.is_des_family())
+                && o.level_in_use() == SecurityLevel::AuthPriv
+                && o.priv_in_use().usm().is_des_family()
         })
     }
 
@@ -300,18 +253,22 @@ impl SnmpOptions {
             .collect()
     }
 
-    fn level(&self) -> Result<Level, ProbeError> {
-        match self.level.as_deref() {
-            Some(l) if l.eq_ignore_ascii_case("noAuthNoPriv") => Ok(Level::NoAuthNoPriv),
-            Some(l) if l.eq_ignore_ascii_case("authNoPriv") => Ok(Level::AuthNoPriv),
-            Some(l) if l.eq_ignore_ascii_case("authPriv") => Ok(Level::AuthPriv),
-            Some(l) => Err(bad(format!(
-                "unknown security level '{l}' (noAuthNoPriv, authNoPriv, authPriv)"
-            ))),
-            None if self.priv_password.is_some() => Ok(Level::AuthPriv),
-            None if self.auth_password.is_some() => Ok(Level::AuthNoPriv),
-            None => Ok(Level::NoAuthNoPriv),
+    /// The security level asked for, or the one the passwords given imply.
+    fn level_in_use(&self) -> SecurityLevel {
+        match self.level {
+            Some(l) => l,
+            None if self.priv_password.is_some() => SecurityLevel::AuthPriv,
+            None if self.auth_password.is_some() => SecurityLevel::AuthNoPriv,
+            None => SecurityLevel::NoAuthNoPriv,
         }
+    }
+
+    fn auth_in_use(&self) -> AuthProtocol {
+        self.auth_protocol.unwrap_or(AuthProtocol::Sha1)
+    }
+
+    fn priv_in_use(&self) -> PrivProtocol {
+        self.priv_protocol.unwrap_or(PrivProtocol::Aes128)
     }
 
     pub fn validate(&self) -> Result<(), ProbeError> {
@@ -353,7 +310,7 @@ impl SnmpOptions {
                     .as_deref()
                     .filter(|u| !u.is_empty())
                     .ok_or_else(|| bad("SNMPv3 needs a user (-u)"))?;
-                let level = self.level()?;
+                let level = self.level_in_use();
                 fn need<'a>(p: &'a Option<String>, what: &str) -> Result<&'a str, ProbeError> {
                     p.as_deref()
                         .filter(|s| !s.is_empty())
@@ -361,13 +318,13 @@ impl SnmpOptions {
                 }
                 let crypto = |e: async_snmp::v3::CryptoError| bad(format!("SNMPv3 keys: {e}"));
                 let config = match level {
-                    Level::NoAuthNoPriv => UsmConfig::new(user.to_string()),
-                    Level::AuthNoPriv | Level::AuthPriv => {
-                        let ap = auth_protocol(self.auth_protocol.as_deref().unwrap_or("SHA"))?;
+                    SecurityLevel::NoAuthNoPriv => UsmConfig::new(user.to_string()),
+                    SecurityLevel::AuthNoPriv | SecurityLevel::AuthPriv => {
+                        let ap = self.auth_in_use().usm();
                         let apass = need(&self.auth_password, "an authentication password (-A)")?;
                         let mut keys = MasterKeys::new(ap, apass.as_bytes()).map_err(crypto)?;
-                        if level == Level::AuthPriv {
-                            let pp = priv_protocol(self.priv_protocol.as_deref().unwrap_or("AES"))?;
+                        if level == SecurityLevel::AuthPriv {
+                            let pp = self.priv_in_use().usm();
                             let ppass = need(&self.priv_password, "a privacy password (-X)")?;
                             keys = keys.with_privacy(pp, ppass.as_bytes()).map_err(crypto)?;
                         }
@@ -627,7 +584,7 @@ async fn poll(
         Err(e)
             if e.starts_with(NO_RESPONSE)
                 && opts.version == SnmpVersion::V3
-                && opts.level().ok() != Some(Level::NoAuthNoPriv) =>
+                && opts.level_in_use() != SecurityLevel::NoAuthNoPriv =>
         {
             Err((got, diagnose_v3(transport, target, opts).await.unwrap_or(e)))
         }
@@ -845,19 +802,19 @@ mod tests {
         assert!(
             v3(|o| {
                 o.user = Some("u".into());
-                o.level = Some("authPriv".into());
+                o.level = Some(SecurityLevel::AuthPriv);
             })
             .unwrap_err()
             .contains("authentication password")
         );
+        let unknown = serde_json::from_str::<SnmpOptions>(
+            r#"{"version": "3", "user": "u", "auth_protocol": "SHA-999"}"#,
+        );
         assert!(
-            v3(|o| {
-                o.user = Some("u".into());
-                o.auth_protocol = Some("SHA-999".into());
-                o.auth_password = Some("12345678".into());
-            })
-            .unwrap_err()
-            .contains("unknown auth protocol 'SHA-999'")
+            unknown
+                .unwrap_err()
+                .to_string()
+                .contains("unknown auth protocol 'SHA-999'")
         );
         assert!(
             v3(|o| {
@@ -870,9 +827,9 @@ mod tests {
         assert!(
             v3(|o| {
                 o.user = Some("u".into());
-                o.auth_protocol = Some("sha-256".into());
+                o.auth_protocol = Some(AuthProtocol::Sha256);
                 o.auth_password = Some("12345678".into());
-                o.priv_protocol = Some("AES-256".into());
+                o.priv_protocol = Some(PrivProtocol::Aes256);
                 o.priv_password = Some("abcdefgh".into());
             })
             .is_ok()

@@ -3,7 +3,9 @@
 //! those answers make: devices as nodes, links between ports as edges, exported as JSON or
 //! Graphviz DOT. The graph is built from the crawl's results alone, so a stored run redraws it.
 
-use super::{Level, NEIGHBOR_TABLES, Shared, SnmpOptions, SnmpVersion, describe, device, walk_all};
+use super::{
+    NEIGHBOR_TABLES, SecurityLevel, Shared, SnmpOptions, SnmpVersion, describe, device, walk_all,
+};
 use crate::engine::{Ctx, Ready, resolve_targets};
 use crate::error::ProbeError;
 use crate::result::{Device, Neighbor, ProbeResult, SnmpResult};
@@ -224,7 +226,7 @@ async fn poll_device(
                 let mut why = describe(&e, &a.opts);
                 if why.starts_with(super::NO_RESPONSE)
                     && a.opts.version == SnmpVersion::V3
-                    && a.opts.level().ok() != Some(Level::NoAuthNoPriv)
+                    && a.opts.level_in_use() != SecurityLevel::NoAuthNoPriv
                     && let Some(d) =
                         super::diagnose_v3(transport, SocketAddr::new(visit.addr, port), &a.opts)
                             .await
@@ -268,13 +270,14 @@ async fn poll_device(
 }
 
 /// A device of the map.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Node {
     /// Stable id: the device's LLDP name, sysName, chassis id or address.
     pub id: String,
     /// What to show: the sysName, or what neighbours call it.
     pub label: String,
     /// Where it was polled, or the management address its neighbours announce.
+    #[schema(value_type = Option<String>)]
     pub addr: Option<IpAddr>,
     /// True when it answered SNMP; false for neighbours seen but not read (past the depth
     /// limit, no management address, no credential answered).
@@ -293,7 +296,7 @@ pub struct Node {
 }
 
 /// A link between two ports, seen from one end or both.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Link {
     pub source: String,
     pub source_port: String,
@@ -306,7 +309,7 @@ pub struct Link {
 }
 
 /// The map: devices and links, ordered by id.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Topology {
     pub nodes: Vec<Node>,
     pub links: Vec<Link>,

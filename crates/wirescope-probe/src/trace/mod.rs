@@ -29,7 +29,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::net::UdpSocket;
 
 /// The kind of packet a trace sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TraceProtocol {
     #[default]
@@ -49,7 +49,7 @@ impl TraceProtocol {
 }
 
 /// Options of a trace run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct TraceOptions {
     pub protocol: TraceProtocol,
@@ -63,6 +63,7 @@ pub struct TraceOptions {
     pub queries: u8,
     /// The longest a probe is waited for (and the whole wait while nothing has answered).
     #[serde(with = "serde_human")]
+    #[schema(value_type = crate::duration::DurationSchema)]
     pub timeout: Duration,
     /// Once the path answers, a probe is waited for this many times the slowest answer at its
     /// own TTL (0: the timeout).
@@ -72,6 +73,7 @@ pub struct TraceOptions {
     pub wait_near: f64,
     /// The shortest adaptive wait.
     #[serde(with = "serde_human")]
+    #[schema(value_type = crate::duration::DurationSchema)]
     pub wait_min: Duration,
     /// Probes per second over the whole run (0: unlimited).
     pub rate: u32,
