@@ -17,7 +17,32 @@ pub enum ProbeKind {
     Ssh,
 }
 
+impl std::fmt::Display for ProbeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ProbeKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        ProbeKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown kind '{s}' (ping, trace, dns, scan, snmp, ssh)"))
+    }
+}
+
 impl ProbeKind {
+    pub const ALL: [ProbeKind; 6] = [
+        ProbeKind::Ping,
+        ProbeKind::Trace,
+        ProbeKind::Dns,
+        ProbeKind::Scan,
+        ProbeKind::Snmp,
+        ProbeKind::Ssh,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ProbeKind::Ping => "ping",

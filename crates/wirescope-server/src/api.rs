@@ -15,6 +15,7 @@ use serde_json::json;
 use std::sync::Arc;
 use wirescope_probe::net::NetOptions;
 use wirescope_probe::{ProbeKind, ProbeOptions, RunRequest, TargetList};
+use wirescope_store::RunStatus;
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -178,8 +179,8 @@ async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respo
 
 #[derive(Debug, Deserialize)]
 struct ListQuery {
-    kind: Option<String>,
-    status: Option<String>,
+    kind: Option<ProbeKind>,
+    status: Option<RunStatus>,
     limit: Option<i64>,
     offset: Option<i64>,
 }
@@ -188,25 +189,6 @@ async fn list(
     State(state): State<Arc<AppState>>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    if let Some(k) = &q.kind
-        && !["ping", "trace", "dns", "scan", "snmp", "ssh"].contains(&k.as_str())
-    {
-        return Err(ApiError::field(
-            "kind",
-            format!("unknown kind '{k}' (ping, trace, dns, scan, snmp, ssh)"),
-        ));
-    }
-    if let Some(s) = &q.status
-        && !wirescope_store::STATUSES.contains(&s.as_str())
-    {
-        return Err(ApiError::field(
-            "status",
-            format!(
-                "unknown status '{s}' ({})",
-                wirescope_store::STATUSES.join(", ")
-            ),
-        ));
-    }
     let filter = wirescope_store::RunFilter {
         kind: q.kind,
         status: q.status,
@@ -320,7 +302,7 @@ async fn export(
                     format!("attachment; filename=\"{name}.csv\""),
                 ),
             ],
-            crate::export::csv(&run.kind, &values),
+            crate::export::csv(run.kind.as_str(), &values),
         )
             .into_response()),
         other => Err(ApiError::field(
@@ -360,7 +342,7 @@ async fn compare(
             .filter_map(|(_, r)| serde_json::from_str(r.get()).ok())
             .collect())
     };
-    let report = crate::compare::compare(&run_a.kind, &load(a)?, &load(b)?);
+    let report = crate::compare::compare(run_a.kind.as_str(), &load(a)?, &load(b)?);
     Ok(Json(json!({"a": a, "b": b, "kind": run_a.kind, "changes": report.changes, "unchanged": report.unchanged}))
         .into_response())
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use wirescope_probe::{ProbeResult, RunRequest};
-use wirescope_store::{NewRun, Store};
+use wirescope_store::{NewRun, RunStatus, Source, Store};
 
 /// A message for subscribers of one run: the JSON text sent as is, and for results their sequence number.
 #[derive(Debug, Clone)]
@@ -95,12 +95,12 @@ impl Manager {
         let kind = req.probe.kind();
         let total = req.total();
         let id = self.store.create_run(&NewRun {
-            kind: kind.as_str(),
+            kind,
             targets_text,
             options: &options,
             net: &net,
             total: total as i64,
-            source: "api",
+            source: Source::Api,
         })?;
         let (events, _) = broadcast::channel(4096);
         let cancel = CancellationToken::new();
@@ -146,7 +146,7 @@ impl Manager {
                 text: text.into(),
             });
         };
-        let status = |status: &str, summary: Option<&str>, error: Option<&str>| {
+        let status = |status: RunStatus, summary: Option<&str>, error: Option<&str>| {
             let summary: serde_json::Value = summary
                 .and_then(|s| serde_json::from_str(s).ok())
                 .unwrap_or(serde_json::Value::Null);
@@ -157,8 +157,8 @@ impl Manager {
             Ok(run) => run,
             Err(stopped) => {
                 let (state, msg) = match stopped {
-                    Stopped::Cancelled => ("cancelled", None),
-                    Stopped::Failed(msg) => ("failed", Some(msg)),
+                    Stopped::Cancelled => (RunStatus::Cancelled, None),
+                    Stopped::Failed(msg) => (RunStatus::Failed, Some(msg)),
                 };
                 let _ = self.store.set_finished(id, state, None, msg.as_deref());
                 self.live().remove(&id);
@@ -167,7 +167,7 @@ impl Manager {
             }
         };
         if self.store.set_running(id).is_ok() {
-            publish(status("running", None, None), None);
+            publish(status(RunStatus::Running, None, None), None);
         }
         let mut seq = 0i64;
         let mut failure = None;
@@ -207,10 +207,14 @@ impl Manager {
         }
         let outcome = run.finish().await;
         let (state, summary, error) = match (outcome, failure) {
-            (_, Some(f)) => ("failed", None, Some(f)),
-            (Err(e), None) => ("failed", None, Some(e.to_string())),
+            (_, Some(f)) => (RunStatus::Failed, None, Some(f)),
+            (Err(e), None) => (RunStatus::Failed, None, Some(e.to_string())),
             (Ok(s), None) => (
-                if s.cancelled { "cancelled" } else { "finished" },
+                if s.cancelled {
+                    RunStatus::Cancelled
+                } else {
+                    RunStatus::Finished
+                },
                 serde_json::to_string(&s).ok(),
                 None,
             ),

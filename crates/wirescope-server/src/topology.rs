@@ -36,7 +36,7 @@ pub(crate) async fn map(
         .store
         .run(id)?
         .ok_or_else(|| ApiError::not_found("run"))?;
-    if run.kind != "snmp" {
+    if run.kind != wirescope_probe::ProbeKind::Snmp {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             format!("run {id} is a {} run; maps come from SNMP runs", run.kind),

@@ -5,11 +5,12 @@
 mod owner;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
+use wirescope_probe::ProbeKind;
 
 /// What went wrong with the store.
 #[derive(Debug, thiserror::Error)]
@@ -30,55 +31,162 @@ pub enum StoreError {
     Json(#[from] serde_json::Error),
 }
 
-/// Lifecycle of a run.
-pub const STATUSES: &[&str] = &[
-    "queued",
-    "running",
-    "finished",
-    "cancelled",
-    "interrupted",
-    "failed",
-];
+/// Where a run is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Stored, not yet started.
+    Queued,
+    Running,
+    /// Every target has its result.
+    Finished,
+    /// Stopped on request; what finished is kept.
+    Cancelled,
+    /// Its process died while it ran (found when the store is opened or swept).
+    Interrupted,
+    /// It could not start or the engine failed; `error` says why.
+    Failed,
+}
+
+impl RunStatus {
+    pub const ALL: [RunStatus; 6] = [
+        RunStatus::Queued,
+        RunStatus::Running,
+        RunStatus::Finished,
+        RunStatus::Cancelled,
+        RunStatus::Interrupted,
+        RunStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Finished => "finished",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Failed => "failed",
+        }
+    }
+
+    /// Queued or running.
+    pub fn in_progress(self) -> bool {
+        matches!(self, RunStatus::Queued | RunStatus::Running)
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for RunStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| {
+                let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                format!("unknown status '{s}' ({})", all.join(", "))
+            })
+    }
+}
+
+/// Who started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The REST API (the dashboard).
+    Api,
+    /// `wirescope ... --save`.
+    Cli,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Api => "api",
+            Source::Cli => "cli",
+        }
+    }
+}
+
+/// Stored as text; read back with an error naming a value this version does not know.
+macro_rules! sql_text {
+    ($ty:ty, $parse:expr) => {
+        impl rusqlite::ToSql for $ty {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $ty {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let text = v.as_str()?;
+                let parse: fn(&str) -> Result<$ty, String> = $parse;
+                parse(text).map_err(|m| rusqlite::types::FromSqlError::Other(m.into()))
+            }
+        }
+    };
+}
+
+sql_text!(RunStatus, |s| s.parse());
+sql_text!(Source, |s| match s {
+    "api" => Ok(Source::Api),
+    "cli" => Ok(Source::Cli),
+    other => Err(format!("unknown source '{other}' (api, cli)")),
+});
 
 /// A run as listed and returned by the API (without its results).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RunInfo {
     pub id: i64,
-    pub kind: String,
-    pub status: String,
+    pub kind: ProbeKind,
+    pub status: RunStatus,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    /// The targets as given (expressions, one per line).
     pub targets_text: String,
+    /// The options of the run's kind, secrets left out.
+    #[schema(value_type = Object)]
     pub options: Box<RawValue>,
+    #[schema(value_type = wirescope_probe::net::NetOptions)]
     pub net: Box<RawValue>,
+    /// Targets in the run.
     pub total: i64,
+    /// Results stored so far.
     pub done: i64,
+    /// The closing summary (as the CLI's summary line); `null` until the run ends.
+    #[schema(value_type = Option<wirescope_probe::Summary>)]
     pub summary: Option<Box<RawValue>>,
     pub error: Option<String>,
-    /// "api" or "cli".
-    pub source: String,
+    pub source: Source,
 }
 
 /// A run about to be stored.
 #[derive(Debug, Clone)]
 pub struct NewRun<'a> {
-    pub kind: &'a str,
+    pub kind: ProbeKind,
     pub targets_text: &'a str,
     /// JSON of the probe options.
     pub options: &'a str,
     /// JSON of the network options.
     pub net: &'a str,
     pub total: i64,
-    pub source: &'a str,
+    pub source: Source,
 }
 
 /// Filters and paging for listing runs.
 #[derive(Debug, Clone, Default)]
 pub struct RunFilter {
-    pub kind: Option<String>,
-    pub status: Option<String>,
+    pub kind: Option<ProbeKind>,
+    pub status: Option<RunStatus>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -359,7 +467,7 @@ impl Store {
                  owner)
              VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
-                run.kind,
+                run.kind.as_str(),
                 now_ms(),
                 run.targets_text,
                 run.options,
@@ -384,7 +492,7 @@ impl Store {
     pub fn set_finished(
         &self,
         id: i64,
-        status: &str,
+        status: RunStatus,
         summary: Option<&str>,
         error: Option<&str>,
     ) -> Result<(), StoreError> {
@@ -434,14 +542,17 @@ impl Store {
         let cond = "WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR status = ?2)";
         let total: i64 = conn.query_row(
             &format!("SELECT COUNT(*) FROM runs {cond}"),
-            params![f.kind, f.status],
+            params![f.kind.map(ProbeKind::as_str), f.status],
             |r| r.get(0),
         )?;
         let mut stmt = conn.prepare_cached(&format!(
             "{SELECT_RUN} {cond} ORDER BY id DESC LIMIT ?3 OFFSET ?4"
         ))?;
         let runs = stmt
-            .query_map(params![f.kind, f.status, f.limit, f.offset], read_run)?
+            .query_map(
+                params![f.kind.map(ProbeKind::as_str), f.status, f.limit, f.offset],
+                read_run,
+            )?
             .collect::<Result<Vec<_>, _>>()?
             .into_iter()
             .collect::<Result<Vec<_>, _>>()?;
@@ -607,12 +718,15 @@ const SELECT_RUN: &str =
     total, done, summary, error, source FROM runs";
 
 fn read_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RunInfo, StoreError>> {
+    let kind: String = r.get(1)?;
+    let kind: ProbeKind = kind.parse().map_err(|m: String| {
+        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, m.into())
+    })?;
     let options: String = r.get(7)?;
     let net: String = r.get(8)?;
     let summary: Option<String> = r.get(11)?;
     let base = (
         r.get(0)?,
-        r.get(1)?,
         r.get(2)?,
         r.get(3)?,
         r.get(4)?,
@@ -626,7 +740,6 @@ fn read_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RunInfo, StoreErro
     Ok((|| {
         let (
             id,
-            kind,
             status,
             created_at,
             started_at,
@@ -751,12 +864,12 @@ mod tests {
 
     fn new_run() -> NewRun<'static> {
         NewRun {
-            kind: "ping",
+            kind: ProbeKind::Ping,
             targets_text: "10.0.0.1-2",
             options: "{\"count\":1}",
             net: "{}",
             total: 2,
-            source: "api",
+            source: Source::Api,
         }
     }
 
@@ -773,12 +886,12 @@ mod tests {
             .append_results(id, 1, &[("10.0.0.2", r#"{"kind":"ping","alive":false}"#)])
             .unwrap();
         store
-            .set_finished(id, "finished", Some(r#"{"alive":1}"#), None)
+            .set_finished(id, RunStatus::Finished, Some(r#"{"alive":1}"#), None)
             .unwrap();
         let run = store.run(id).unwrap().unwrap();
         assert_eq!(
-            (run.status.as_str(), run.done, run.total),
-            ("finished", 2, 2)
+            (run.status, run.done, run.total),
+            (RunStatus::Finished, 2, 2)
         );
         assert_eq!(
             run.summary.map(|s| s.get().to_string()),
@@ -811,15 +924,20 @@ mod tests {
             store.set_running(id).unwrap();
             store.append_results(id, 0, &[("10.0.0.1", "{}")]).unwrap();
             let done = store.create_run(&new_run()).unwrap();
-            store.set_finished(done, "finished", None, None).unwrap();
+            store
+                .set_finished(done, RunStatus::Finished, None, None)
+                .unwrap();
             id
         };
         let store = Store::open(&path).unwrap();
         let run = store.run(id).unwrap().unwrap();
-        assert_eq!(run.status, "interrupted");
+        assert_eq!(run.status, RunStatus::Interrupted);
         assert!(run.finished_at.is_some());
         assert_eq!(store.results(id, 0).unwrap().len(), 1);
-        assert_eq!(store.run(id + 1).unwrap().unwrap().status, "finished");
+        assert_eq!(
+            store.run(id + 1).unwrap().unwrap().status,
+            RunStatus::Finished
+        );
     }
 
     #[test]
@@ -830,12 +948,12 @@ mod tests {
         server.set_running(id).unwrap();
         // A second opener (a CLI --save, another server) leaves the live owner's run alone.
         let cli = Store::open(&path).unwrap();
-        assert_eq!(cli.run(id).unwrap().unwrap().status, "running");
+        assert_eq!(cli.run(id).unwrap().unwrap().status, RunStatus::Running);
         assert_eq!(cli.sweep_orphans().unwrap(), 0);
         // The owner gone (its lock released), the run is marked at the next sweep.
         drop(server);
         assert_eq!(cli.sweep_orphans().unwrap(), 1);
-        assert_eq!(cli.run(id).unwrap().unwrap().status, "interrupted");
+        assert_eq!(cli.run(id).unwrap().unwrap().status, RunStatus::Interrupted);
         // A lock file left by a process killed with its lock released by the kernel counts as
         // gone too.
         let dir = path.with_file_name("wirescope.db.owners");
@@ -848,7 +966,8 @@ mod tests {
     #[test]
     fn listing_filters_and_pages_newest_first() {
         let store = Store::open(&temp_db("list")).unwrap();
-        for kind in ["ping", "dns", "ping", "scan", "ping"] {
+        use ProbeKind::{Dns, Ping, Scan};
+        for kind in [Ping, Dns, Ping, Scan, Ping] {
             store.create_run(&NewRun { kind, ..new_run() }).unwrap();
         }
         let all = RunFilter {
@@ -859,7 +978,7 @@ mod tests {
         assert_eq!(total, 5);
         assert!(runs.windows(2).all(|w| w[0].id > w[1].id));
         let pings = RunFilter {
-            kind: Some("ping".into()),
+            kind: Some(Ping),
             limit: 2,
             offset: 1,
             ..Default::default()
@@ -867,7 +986,7 @@ mod tests {
         let (runs, total) = store.list(&pings).unwrap();
         assert_eq!((total, runs.len()), (3, 2));
         let none = RunFilter {
-            status: Some("finished".into()),
+            status: Some(RunStatus::Finished),
             limit: 10,
             ..Default::default()
         };

@@ -690,12 +690,12 @@ impl Recorder {
         let net = serde_json::to_string(&req.net).unwrap_or_else(|_| "{}".into());
         let total = req.total();
         let new = wirescope_store::NewRun {
-            kind: req.probe.kind().as_str(),
+            kind: req.probe.kind(),
             targets_text,
             options: &options,
             net: &net,
             total: total as i64,
-            source: "cli",
+            source: wirescope_store::Source::Cli,
         };
         let fail = |e: wirescope_store::StoreError| Failure::Runtime(format!("--save: {e}"));
         let id = store.create_run(&new).map_err(fail)?;
@@ -846,13 +846,18 @@ async fn execute(
     bar.finish_and_clear();
     let finished = run.finish().await;
     if let Some(rec) = &recorder {
+        use wirescope_store::RunStatus;
         let (status, summary, error) = match &finished {
             Ok(s) => (
-                if s.cancelled { "cancelled" } else { "finished" },
+                if s.cancelled {
+                    RunStatus::Cancelled
+                } else {
+                    RunStatus::Finished
+                },
                 serde_json::to_string(s).ok(),
                 None,
             ),
-            Err(e) => ("failed", None, Some(e.to_string())),
+            Err(e) => (RunStatus::Failed, None, Some(e.to_string())),
         };
         if let Err(e) = rec
             .store
