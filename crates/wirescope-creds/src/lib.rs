@@ -33,7 +33,7 @@ pub enum CredsError {
 }
 
 /// The non-secret part of an SNMP profile.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SnmpProfile {
     pub version: SnmpVersion,
@@ -94,13 +94,31 @@ impl std::fmt::Debug for SshSecrets {
     }
 }
 
+/// Whether a secret is in the store (listings never show more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub enum SecretState {
+    #[serde(rename = "set")]
+    Set,
+    #[serde(rename = "not set")]
+    NotSet,
+}
+
+impl std::fmt::Display for SecretState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SecretState::Set => "set",
+            SecretState::NotSet => "not set",
+        })
+    }
+}
+
 /// A profile's SSH login as listed: the user and which secrets are set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SshInfo {
     pub user: String,
-    pub password: &'static str,
-    pub private_key: &'static str,
-    pub key_passphrase: &'static str,
+    pub password: SecretState,
+    pub private_key: SecretState,
+    pub key_passphrase: SecretState,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -112,13 +130,13 @@ struct Profiles {
 }
 
 /// A profile as listed: its settings and which secrets are set, never the secrets.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProfileInfo {
     pub name: String,
     pub snmp: SnmpProfile,
-    pub community: &'static str,
-    pub auth_password: &'static str,
-    pub priv_password: &'static str,
+    pub community: SecretState,
+    pub auth_password: SecretState,
+    pub priv_password: SecretState,
     /// The SSH login, when the profile has one.
     pub ssh: Option<SshInfo>,
 }
@@ -352,9 +370,9 @@ impl Creds {
         let keys = self.secrets.keys()?;
         let stored = |name: &str, kind: &str, field: &str| {
             if keys.iter().any(|k| *k == format!("{name}/{kind}/{field}")) {
-                "set"
+                SecretState::Set
             } else {
-                "not set"
+                SecretState::NotSet
             }
         };
         let set = |name: &str, field: &str| stored(name, "snmp", field);
@@ -561,7 +579,7 @@ mod tests {
                 listed[0].auth_password,
                 listed[0].community
             ),
-            ("core", "set", "not set")
+            ("core", SecretState::Set, SecretState::NotSet)
         );
         let (m, s) = creds.snmp("core").unwrap();
         assert_eq!(m, meta);
@@ -618,7 +636,13 @@ mod tests {
                 ssh.private_key,
                 ssh.key_passphrase
             ),
-            (SnmpVersion::V2c, "netops", "set", "set", "not set")
+            (
+                SnmpVersion::V2c,
+                "netops",
+                SecretState::Set,
+                SecretState::Set,
+                SecretState::NotSet
+            )
         );
         let (p, s) = creds.ssh("edge").unwrap();
         assert_eq!(p, user);

@@ -2,48 +2,99 @@
 //! one call on the run manager or the store; bad bodies get a 400 naming the field.
 
 use crate::AppState;
+use crate::compare::Comparison;
 use crate::error::ApiError;
 use crate::error::Query;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wirescope_probe::net::NetOptions;
-use wirescope_probe::{ProbeKind, ProbeOptions, RunRequest, TargetList};
-use wirescope_store::RunStatus;
+use wirescope_probe::{ProbeKind, ProbeOptions, ProbeResult, RunRequest, TargetList};
+use wirescope_store::{RunInfo, RunStatus};
 
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/runs", get(list).post(create))
-        .route("/runs/{id}", get(show).delete(remove))
-        .route("/runs/{id}/export", get(export))
-        .route("/runs/{id}/cancel", axum::routing::post(cancel))
-        .route("/runs/{a}/compare/{b}", get(compare))
-        .route("/runs/{id}/topology", get(crate::topology::map))
-        .route(
-            "/topology/layout",
-            get(crate::topology::layout).put(crate::topology::save_layout),
-        )
+pub fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, remove))
+        .routes(routes!(export))
+        .routes(routes!(cancel))
+        .routes(routes!(compare))
+        .routes(routes!(crate::topology::map))
+        .routes(routes!(
+            crate::topology::layout,
+            crate::topology::save_layout
+        ))
         .merge(crate::creds::routes())
 }
 
-#[derive(Debug, Deserialize)]
+/// A run to start.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateRun {
+pub struct CreateRun {
     kind: ProbeKind,
+    /// Target expressions: addresses, names, CIDR blocks, ranges (give this or `targets_text`).
     #[serde(default)]
     targets: Option<Vec<String>>,
+    /// The same as text: commas, spaces, newlines, `#` comments.
     #[serde(default)]
     targets_text: Option<String>,
+    /// The options of `kind` (every field has a default).
     #[serde(default)]
+    #[schema(schema_with = run_options)]
     options: serde_json::Value,
     #[serde(default)]
+    #[schema(value_type = Option<NetOptions>)]
     net: serde_json::Value,
+}
+
+/// The schema of `CreateRun.options`: one of the kinds' options (registered in `openapi.rs`).
+fn run_options() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::{OneOfBuilder, Ref};
+    let mut one_of = OneOfBuilder::new();
+    for name in crate::openapi::OPTIONS_SCHEMAS {
+        one_of = one_of.item(Ref::from_schema_name(name));
+    }
+    utoipa::openapi::schema::Schema::OneOf(one_of.build())
+}
+
+/// A run just started.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+    /// Targets after expansion (results to expect).
+    pub total: usize,
+}
+
+/// A page of runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunPage {
+    pub runs: Vec<RunInfo>,
+    /// Runs matching the filter, on every page.
+    pub total: i64,
+}
+
+/// A run with every result stored so far.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunDetail {
+    #[serde(flatten)]
+    pub run: RunInfo,
+    /// In the order they finished: exactly the CLI's NDJSON lines.
+    pub results: Vec<ProbeResult>,
+}
+
+/// A cancellation under way.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Cancelling {
+    /// Always `cancelled`: the run ends so, with what finished.
+    pub status: RunStatus,
 }
 
 /// Turns a request body into a run request, or a 400 naming the field at fault.
@@ -140,6 +191,13 @@ fn options_of<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Resul
     crate::error::json_value("options", value)
 }
 
+/// Start a run.
+#[utoipa::path(post, path = "/runs", tag = "runs", request_body = CreateRun, responses(
+    (status = 201, body = Created, description = "started"),
+    (status = 400, body = ApiError, description = "invalid body; `field` names the offending field (body, kind, targets, targets_text, options, options.NAME, net, net.NAME)"),
+    (status = 413, body = ApiError, description = "body larger than --body-limit (4 MiB by default)"),
+    (status = 429, body = ApiError, description = "--max-runs runs are in progress"),
+))]
 async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
     // Checking a body can cost CPU (expanding big target blocks, opening an encrypted key):
     // done off the async workers.
@@ -174,17 +232,26 @@ async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respo
     }
     let total = req.total();
     let id = state.runs.start(req, &text)?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id, "total": total}))).into_response())
+    Ok((StatusCode::CREATED, Json(Created { id, total })).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     kind: Option<ProbeKind>,
     status: Option<RunStatus>,
+    /// Runs per page (1 to 500).
+    #[param(default = 50, minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    #[param(default = 0, minimum = 0)]
     offset: Option<i64>,
 }
 
+/// List runs, newest first.
+#[utoipa::path(get, path = "/runs", tag = "runs", params(ListQuery), responses(
+    (status = 200, body = RunPage, description = "a page of runs"),
+    (status = 400, body = ApiError, description = "`field` names the bad parameter"),
+))]
 async fn list(
     State(state): State<Arc<AppState>>,
     Query(q): Query<ListQuery>,
@@ -196,7 +263,7 @@ async fn list(
         offset: q.offset.unwrap_or(0).max(0),
     };
     let (runs, total) = state.store.list(&filter)?;
-    Ok(Json(json!({"runs": runs, "total": total})).into_response())
+    Ok(Json(RunPage { runs, total }).into_response())
 }
 
 pub(crate) fn parse_id(raw: &str) -> Result<i64, ApiError> {
@@ -204,6 +271,11 @@ pub(crate) fn parse_id(raw: &str) -> Result<i64, ApiError> {
         .map_err(|_| ApiError::field("id", format!("'{raw}' is not a run id")))
 }
 
+/// A run with all its results so far.
+#[utoipa::path(get, path = "/runs/{id}", tag = "runs", params(("id" = i64, Path)), responses(
+    (status = 200, body = RunDetail, description = "the run"),
+    (status = 404, body = ApiError),
+))]
 async fn show(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -223,13 +295,19 @@ async fn show(
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
+/// Cancel a run in progress, or delete a finished one.
+#[utoipa::path(delete, path = "/runs/{id}", tag = "runs", params(("id" = i64, Path)), responses(
+    (status = 202, body = Cancelling, description = "cancellation requested; the run ends as `cancelled` with what finished"),
+    (status = 204, description = "deleted"),
+    (status = 404, body = ApiError),
+))]
 async fn remove(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     if state.runs.cancel(id) {
-        return Ok((StatusCode::ACCEPTED, Json(json!({"status": "cancelled"}))).into_response());
+        return Ok(cancelling());
     }
     if state.store.delete(id)? {
         Ok(StatusCode::NO_CONTENT.into_response())
@@ -238,14 +316,19 @@ async fn remove(
     }
 }
 
-/// Cancels a run in progress; unlike DELETE it never deletes a run that has just finished.
+/// Cancel a run in progress (never deletes: safe against a run that just finished).
+#[utoipa::path(post, path = "/runs/{id}/cancel", tag = "runs", params(("id" = i64, Path)), responses(
+    (status = 202, body = Cancelling, description = "cancellation requested"),
+    (status = 404, body = ApiError),
+    (status = 409, body = ApiError, description = "the run is not in progress"),
+))]
 async fn cancel(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     if state.runs.cancel(id) {
-        return Ok((StatusCode::ACCEPTED, Json(json!({"status": "cancelled"}))).into_response());
+        return Ok(cancelling());
     }
     let run = state
         .store
@@ -257,11 +340,47 @@ async fn cancel(
     ))
 }
 
-#[derive(Debug, Deserialize)]
-struct ExportQuery {
-    format: Option<String>,
+fn cancelling() -> Response {
+    let body = Cancelling {
+        status: RunStatus::Cancelled,
+    };
+    (StatusCode::ACCEPTED, Json(body)).into_response()
 }
 
+/// How a run is downloaded.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum ExportFormat {
+    /// `{run, results}`.
+    #[default]
+    Json,
+    /// One row per result (RFC 4180).
+    Csv,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ExportQuery {
+    #[param(inline)]
+    format: Option<ExportFormat>,
+}
+
+/// A run and its results, as a download.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Export {
+    pub run: RunInfo,
+    pub results: Vec<ProbeResult>,
+}
+
+/// Download a run's results.
+#[utoipa::path(get, path = "/runs/{id}/export", tag = "runs", params(("id" = i64, Path), ExportQuery), responses(
+    (status = 200, description = "JSON `{run, results}`, or CSV with one row per result", content(
+        (Export = "application/json"),
+        (String = "text/csv"),
+    )),
+    (status = 400, body = ApiError),
+    (status = 404, body = ApiError),
+))]
 async fn export(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -278,8 +397,8 @@ async fn export(
         .filter_map(|(_, r)| serde_json::from_str(r.get()).ok())
         .collect();
     let name = format!("wirescope-run-{id}-{}", run.kind);
-    match q.format.as_deref().unwrap_or("json") {
-        "json" => {
+    match q.format.unwrap_or_default() {
+        ExportFormat::Json => {
             let body = serde_json::to_string_pretty(&json!({"run": run, "results": values}))
                 .map_err(ApiError::internal)?;
             Ok((
@@ -294,7 +413,7 @@ async fn export(
             )
                 .into_response())
         }
-        "csv" => Ok((
+        ExportFormat::Csv => Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                 (
@@ -305,13 +424,15 @@ async fn export(
             crate::export::csv(run.kind.as_str(), &values),
         )
             .into_response()),
-        other => Err(ApiError::field(
-            "format",
-            format!("unknown format '{other}' (csv or json)"),
-        )),
     }
 }
 
+/// Per-target differences from run a (before) to run b (after); both of one kind.
+#[utoipa::path(get, path = "/runs/{a}/compare/{b}", tag = "runs", params(("a" = i64, Path), ("b" = i64, Path)), responses(
+    (status = 200, body = Comparison, description = "the differences"),
+    (status = 400, body = ApiError, description = "`field` b: the runs are of different kinds"),
+    (status = 404, body = ApiError),
+))]
 async fn compare(
     State(state): State<Arc<AppState>>,
     Path((a, b)): Path<(String, String)>,
@@ -343,8 +464,14 @@ async fn compare(
             .collect())
     };
     let report = crate::compare::compare(run_a.kind.as_str(), &load(a)?, &load(b)?);
-    Ok(Json(json!({"a": a, "b": b, "kind": run_a.kind, "changes": report.changes, "unchanged": report.unchanged}))
-        .into_response())
+    Ok(Json(Comparison {
+        a,
+        b,
+        kind: run_a.kind,
+        changes: report.changes,
+        unchanged: report.unchanged,
+    })
+    .into_response())
 }
 
 #[cfg(test)]

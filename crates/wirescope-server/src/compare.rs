@@ -6,11 +6,37 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
+/// What changed for one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeType {
+    /// ping: answered before, not after.
+    BecameDead,
+    BecameAlive,
+    /// ping: average RTT moved by more than 1 ms and half its earlier value.
+    RttChanged,
+    PortsOpened,
+    PortsClosed,
+    AnswersChanged,
+    RcodeChanged,
+    /// trace: a hop's address differs.
+    PathChanged,
+    ReachedChanged,
+    /// ssh: exit status (or failure) differs.
+    ExitChanged,
+    OutputChanged,
+    /// Only in the second run.
+    Added,
+    /// Only in the first run.
+    Removed,
+}
+
 /// One target's difference between run A (before) and run B (after).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Change {
+    /// The target (with the question type for DNS: `name TYPE`).
     pub target: String,
-    pub change: &'static str,
+    pub change: ChangeType,
     pub before: String,
     pub after: String,
     pub detail: String,
@@ -19,6 +45,20 @@ pub struct Change {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub changes: Vec<Change>,
+    pub unchanged: usize,
+}
+
+/// Two runs of one kind compared target by target.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Comparison {
+    /// The earlier run.
+    pub a: i64,
+    /// The later run.
+    pub b: i64,
+    pub kind: wirescope_probe::ProbeKind,
+    /// In run b's order, then targets only in a.
+    pub changes: Vec<Change>,
+    /// Targets present in both with no change.
     pub unchanged: usize,
 }
 
@@ -49,7 +89,7 @@ pub fn compare(kind: &str, a: &[Value], b: &[Value]) -> Report {
         let Some(old) = before.get(&k) else {
             changes.push(Change {
                 target: k,
-                change: "added",
+                change: ChangeType::Added,
                 before: String::new(),
                 after: describe(kind, new),
                 detail: "only in the second run".into(),
@@ -67,7 +107,7 @@ pub fn compare(kind: &str, a: &[Value], b: &[Value]) -> Report {
         if !after_keys.contains(&k) {
             changes.push(Change {
                 target: k,
-                change: "removed",
+                change: ChangeType::Removed,
                 before: describe(kind, old),
                 after: String::new(),
                 detail: "only in the first run".into(),
@@ -160,7 +200,7 @@ fn path(r: &Value) -> Vec<String> {
 }
 
 fn diff(kind: &str, target: &str, old: &Value, new: &Value) -> Vec<Change> {
-    let mk = |change: &'static str, before: String, after: String, detail: String| Change {
+    let mk = |change: ChangeType, before: String, after: String, detail: String| Change {
         target: target.to_string(),
         change,
         before,
@@ -172,7 +212,7 @@ fn diff(kind: &str, target: &str, old: &Value, new: &Value) -> Vec<Change> {
         "ssh" => {
             if old["exit_status"] != new["exit_status"] || old["error_kind"] != new["error_kind"] {
                 out.push(mk(
-                    "exit_changed",
+                    ChangeType::ExitChanged,
                     describe(kind, old),
                     describe(kind, new),
                     text(&new["error"]),
@@ -185,7 +225,7 @@ fn diff(kind: &str, target: &str, old: &Value, new: &Value) -> Vec<Change> {
             if x != y {
                 let (added, removed) = line_changes(x, y);
                 out.push(mk(
-                    "output_changed",
+                    ChangeType::OutputChanged,
                     describe(kind, old),
                     describe(kind, new),
                     format!("+{added} -{removed} lines"),
@@ -194,13 +234,13 @@ fn diff(kind: &str, target: &str, old: &Value, new: &Value) -> Vec<Change> {
         }
         "ping" => match (old["alive"] == true, new["alive"] == true) {
             (true, false) => out.push(mk(
-                "became_dead",
+                ChangeType::BecameDead,
                 describe(kind, old),
                 describe(kind, new),
                 text(&new["error"]),
             )),
             (false, true) => out.push(mk(
-                "became_alive",
+                ChangeType::BecameAlive,
                 describe(kind, old),
                 describe(kind, new),
                 String::new(),
@@ -212,7 +252,7 @@ fn diff(kind: &str, target: &str, old: &Value, new: &Value) -> Vec<Change> {
                 );
                 if (y - x).abs() > RTT_ABS_MS && (y - x).abs() > x * RTT_REL {
                     out.push(mk(
-                        "rtt_changed",
+                        ChangeType::RttChanged,
                         format!("{x:.3} ms"),
                         format!("{y:.3} ms"),
                         format!("{:+.3} ms", y - x),
@@ -227,7 +267,7 @@ fn diff(kind: &str, target: &str, old: &Value, new: &Value) -> Vec<Change> {
             let closed: Vec<String> = x.difference(&y).map(u64::to_string).collect();
             if !opened.is_empty() {
                 out.push(mk(
-                    "ports_opened",
+                    ChangeType::PortsOpened,
                     describe(kind, old),
                     describe(kind, new),
                     opened.join(","),
@@ -235,7 +275,7 @@ fn diff(kind: &str, target: &str, old: &Value, new: &Value) -> Vec<Change> {
             }
             if !closed.is_empty() {
                 out.push(mk(
-                    "ports_closed",
+                    ChangeType::PortsClosed,
                     describe(kind, old),
                     describe(kind, new),
                     closed.join(","),
@@ -245,14 +285,14 @@ fn diff(kind: &str, target: &str, old: &Value, new: &Value) -> Vec<Change> {
         "dns" => {
             if old["rcode"] != new["rcode"] {
                 out.push(mk(
-                    "rcode_changed",
+                    ChangeType::RcodeChanged,
                     text(&old["rcode"]),
                     text(&new["rcode"]),
                     String::new(),
                 ));
             } else if answers(old) != answers(new) {
                 out.push(mk(
-                    "answers_changed",
+                    ChangeType::AnswersChanged,
                     answers(old).join(", "),
                     answers(new).join(", "),
                     String::new(),
@@ -262,7 +302,7 @@ fn diff(kind: &str, target: &str, old: &Value, new: &Value) -> Vec<Change> {
         "trace" => {
             if old["reached"] != new["reached"] {
                 out.push(mk(
-                    "reached_changed",
+                    ChangeType::ReachedChanged,
                     text(&old["reached"]),
                     text(&new["reached"]),
                     String::new(),
@@ -270,7 +310,7 @@ fn diff(kind: &str, target: &str, old: &Value, new: &Value) -> Vec<Change> {
             }
             if path(old) != path(new) {
                 out.push(mk(
-                    "path_changed",
+                    ChangeType::PathChanged,
                     describe(kind, old),
                     describe(kind, new),
                     String::new(),
@@ -311,10 +351,10 @@ mod tests {
         assert_eq!(r1.len(), 1);
         assert_eq!(
             (r1[0].change, r1[0].detail.as_str()),
-            ("output_changed", "+2 -1 lines")
+            (ChangeType::OutputChanged, "+2 -1 lines")
         );
         assert!(rep.changes.iter().any(|c| c.target == "r3"
-            && c.change == "exit_changed"
+            && c.change == ChangeType::ExitChanged
             && c.after.starts_with("failed")));
     }
 
@@ -339,7 +379,7 @@ mod tests {
             ping("new", true, 1.0),
         ];
         let r = compare("ping", &a, &b);
-        let kinds: Vec<(&str, &str)> = r
+        let kinds: Vec<(&str, ChangeType)> = r
             .changes
             .iter()
             .map(|c| (c.target.as_str(), c.change))
@@ -347,11 +387,11 @@ mod tests {
         assert_eq!(
             kinds,
             [
-                ("x", "became_dead"),
-                ("y", "became_alive"),
-                ("w", "rtt_changed"),
-                ("new", "added"),
-                ("gone", "removed")
+                ("x", ChangeType::BecameDead),
+                ("y", ChangeType::BecameAlive),
+                ("w", ChangeType::RttChanged),
+                ("new", ChangeType::Added),
+                ("gone", ChangeType::Removed)
             ]
         );
         assert_eq!(r.unchanged, 1, "z moved by 0.2 ms: not a change");
@@ -363,12 +403,18 @@ mod tests {
     fn scan_dns_and_trace_changes() {
         let s = |open: &[u64]| json!({"target":"h","open":open});
         let r = compare("scan", &[s(&[22, 80])], &[s(&[22, 443])]);
-        let got: Vec<(&str, &str)> = r
+        let got: Vec<(ChangeType, &str)> = r
             .changes
             .iter()
             .map(|c| (c.change, c.detail.as_str()))
             .collect();
-        assert_eq!(got, [("ports_opened", "443"), ("ports_closed", "80")]);
+        assert_eq!(
+            got,
+            [
+                (ChangeType::PortsOpened, "443"),
+                (ChangeType::PortsClosed, "80")
+            ]
+        );
         let d = |rcode: &str, ans: &[&str]| json!({"target":"n","type":"A","rcode":rcode,"answers":ans});
         assert_eq!(
             compare(
@@ -387,21 +433,21 @@ mod tests {
             )
             .changes[0]
                 .change,
-            "answers_changed"
+            ChangeType::AnswersChanged
         );
         assert_eq!(
             compare("dns", &[d("NOERROR", &["1.1.1.1"])], &[d("NXDOMAIN", &[])]).changes[0].change,
-            "rcode_changed"
+            ChangeType::RcodeChanged
         );
         let t = |hop2: &str, reached: bool| json!({"target":"d","reached":reached,"hops":[{"addr":"r1"},{"addr":hop2}]});
         let r = compare("trace", &[t("r2a", true)], &[t("r2b", true)]);
         assert_eq!(
             (r.changes[0].change, r.changes[0].after.as_str()),
-            ("path_changed", "r1 > r2b")
+            (ChangeType::PathChanged, "r1 > r2b")
         );
         assert_eq!(
             compare("trace", &[t("r2a", true)], &[t("r2a", false)]).changes[0].change,
-            "reached_changed"
+            ChangeType::ReachedChanged
         );
     }
 }

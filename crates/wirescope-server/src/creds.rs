@@ -5,25 +5,36 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use wirescope_creds::{Creds, CredsError, SnmpProfile, SnmpSecrets, SshProfile, SshSecrets};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use wirescope_creds::{
+    Creds, CredsError, ProfileInfo, SnmpProfile, SnmpSecrets, SshProfile, SshSecrets,
+};
 use wirescope_probe::snmp::security::empty_as_none;
 use wirescope_probe::snmp::{AuthProtocol, PrivProtocol, SecurityLevel, SnmpOptions, SnmpVersion};
 use wirescope_probe::ssh::SshOptions;
 use zeroize::Zeroizing;
 
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/creds", get(list))
-        .route("/creds/{name}", axum::routing::put(put).delete(remove))
+pub fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(put, remove))
+}
+
+/// The profiles, and where their secrets are kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileList {
+    /// Where secrets are kept, e.g. "the OS secret store (Secret Service)".
+    pub store: String,
+    pub profiles: Vec<ProfileInfo>,
 }
 
 fn store_error(e: CredsError) -> ApiError {
@@ -46,15 +57,22 @@ async fn with_creds<T: Send + 'static>(
         .map_err(store_error)
 }
 
+/// Credential profiles and where their secrets are kept (never the secrets).
+#[utoipa::path(get, path = "/creds", tag = "creds", responses(
+    (status = 200, body = ProfileList),
+    (status = 503, body = ApiError, description = "no secret store: no Secret Service on the session bus and no WIRESCOPE_SECRETS_PASSPHRASE for the encrypted file"),
+))]
 async fn list() -> Result<Response, ApiError> {
     let (store, profiles) = with_creds(|c| Ok((c.store(), c.list()?))).await?;
-    Ok(Json(json!({"store": store, "profiles": profiles})).into_response())
+    Ok(Json(ProfileList { store, profiles }).into_response())
 }
 
-/// A profile as the dashboard sends it: settings, and the secrets to set or replace.
-#[derive(Deserialize)]
+/// A profile as the dashboard sends it: settings, and the secrets to set or replace. Secrets
+/// given (non-empty) set or replace the stored ones; secrets left out stay. Empty strings of the
+/// choices mean unset.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PutProfile {
+pub struct PutProfile {
     #[serde(default)]
     version: SnmpVersion,
     #[serde(default)]
@@ -66,22 +84,37 @@ struct PutProfile {
     #[serde(default, deserialize_with = "empty_as_none")]
     priv_protocol: Option<PrivProtocol>,
     #[serde(default)]
+    #[schema(write_only)]
     community: Option<String>,
     #[serde(default)]
+    #[schema(write_only)]
     auth_password: Option<String>,
     #[serde(default)]
+    #[schema(write_only)]
     priv_password: Option<String>,
-    /// An SSH login for this profile: its user, and secrets to set or replace.
+    /// Gives the profile an SSH login: its user (secrets below set or replace its own).
     #[serde(default)]
     ssh_user: Option<String>,
     #[serde(default)]
+    #[schema(write_only)]
     ssh_password: Option<String>,
+    /// PEM or OpenSSH private key text.
     #[serde(default)]
+    #[schema(write_only)]
     ssh_private_key: Option<String>,
     #[serde(default)]
+    #[schema(write_only)]
     ssh_key_passphrase: Option<String>,
 }
 
+/// Add or replace a profile; set or replace its secrets.
+#[utoipa::path(put, path = "/creds/{name}", tag = "creds", request_body = PutProfile,
+    params(("name" = String, Path, description = "letters, digits, '.', '_', '-'; at most 64", pattern = r"^[A-Za-z0-9._-]{1,64}$")),
+    responses(
+        (status = 200, body = ProfileInfo, description = "the profile as listed"),
+        (status = 400, body = ApiError),
+        (status = 503, body = ApiError),
+    ))]
 async fn put(Path(name): Path<String>, body: Bytes) -> Result<Response, ApiError> {
     let p: PutProfile = crate::error::json_body(&body)?;
     let secret = |s: Option<String>| s.filter(|v| !v.is_empty()).map(Zeroizing::new);
@@ -121,6 +154,12 @@ async fn put(Path(name): Path<String>, body: Bytes) -> Result<Response, ApiError
     Ok(Json(saved).into_response())
 }
 
+/// Remove a profile and its secrets.
+#[utoipa::path(delete, path = "/creds/{name}", tag = "creds", params(("name" = String, Path)), responses(
+    (status = 204, description = "removed"),
+    (status = 404, body = ApiError),
+    (status = 503, body = ApiError),
+))]
 async fn remove(Path(name): Path<String>) -> Result<Response, ApiError> {
     let shown = name.clone();
     if with_creds(move |c| c.remove(&name)).await? {

@@ -1,9 +1,6 @@
 //! The dashboard server: a thin axum layer over the probe engine and the run store. REST for
 //! runs, a WebSocket that streams results live, the OpenAPI document, and the embedded UI.
 
-// The OpenAPI document is one json! literal, deeper than the default macro recursion limit.
-#![recursion_limit = "512"]
-
 mod api;
 mod assets;
 mod compare;
@@ -11,12 +8,12 @@ mod conn;
 mod creds;
 mod error;
 mod export;
-mod openapi;
+pub mod openapi;
 mod runs;
 mod ssh;
 mod topology;
 mod traffic;
-mod ws;
+pub mod ws;
 
 pub use error::ApiError;
 
@@ -25,10 +22,11 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use wirescope_store::Store;
 
 /// How the server runs.
@@ -90,6 +88,8 @@ pub struct AppState {
     pub runs: Arc<runs::Manager>,
     pub captures: traffic::Captures,
     pub config: ServerConfig,
+    /// The OpenAPI document, serialized once.
+    pub openapi: String,
 }
 
 /// Why the server could not start.
@@ -138,17 +138,10 @@ pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
             config.max_uploads,
         ),
         config,
+        openapi: openapi::document().to_pretty_json().unwrap_or_default(),
     });
-    let limited = api::routes()
-        .merge(traffic::routes())
-        .merge(ssh::routes())
-        .route("/ws", get(ws::upgrade))
-        .route("/openapi.json", get(openapi::document))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            state.config.body_limit,
-        ));
-    let api = limited
-        .merge(traffic::upload_routes())
+    let (api, _) = api_routes(state.config.body_limit).split_for_parts();
+    let api = api
         .fallback(no_route)
         .layer(middleware::from_fn(require_json))
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
@@ -162,6 +155,19 @@ pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
         .fallback(assets::serve)
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// Every API route, under `/api`'s prefix, with its part of the OpenAPI document. Bodies are
+/// capped at `body_limit`, but for capture uploads (streamed to a file, up to 512 MiB).
+pub(crate) fn api_routes(body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .merge(api::routes())
+        .merge(traffic::routes())
+        .merge(ssh::routes())
+        .routes(routes!(ws::upgrade))
+        .routes(routes!(openapi::serve))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .merge(traffic::upload_routes())
 }
 
 async fn no_route() -> ApiError {

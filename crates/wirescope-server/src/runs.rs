@@ -3,8 +3,10 @@
 //! slow subscriber lags and catches up from the store; it never slows the run).
 
 use crate::error::ApiError;
+use crate::ws::{ServerMessage, result_text};
 use axum::http::StatusCode;
 use serde_json::json;
+use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
@@ -147,10 +149,13 @@ impl Manager {
             });
         };
         let status = |status: RunStatus, summary: Option<&str>, error: Option<&str>| {
-            let summary: serde_json::Value = summary
-                .and_then(|s| serde_json::from_str(s).ok())
-                .unwrap_or(serde_json::Value::Null);
-            json!({"type": "status", "run": id, "status": status, "summary": summary, "error": error}).to_string()
+            ServerMessage::Status {
+                run: id,
+                status,
+                summary: summary.and_then(|s| RawValue::from_string(s.into()).ok()),
+                error: error.map(str::to_string),
+            }
+            .text()
         };
         let start = wirescope_probe::start(req, cancel.clone());
         let mut run = match start_within(start, &cancel, START_DEADLINE).await {
@@ -194,14 +199,16 @@ impl Manager {
                 break;
             }
             for (_, data) in &texts {
-                publish(
-                    format!(r#"{{"type":"result","run":{id},"seq":{seq},"result":{data}}}"#),
-                    Some(seq),
-                );
+                publish(result_text(id, seq, data), Some(seq));
                 seq += 1;
             }
             publish(
-                json!({"type": "progress", "run": id, "done": seq, "total": total}).to_string(),
+                ServerMessage::Progress {
+                    run: id,
+                    done: seq,
+                    total,
+                }
+                .text(),
                 None,
             );
         }

@@ -14,18 +14,42 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
 use wirescope_probe::result::SnmpResult;
 use wirescope_probe::snmp::topology;
+use wirescope_probe::snmp::topology::Topology;
 
 const LAYOUT_KEY: &str = "topology.layout";
 /// More devices than any map the dashboard draws well.
 const MAX_LAYOUT_NODES: usize = 20_000;
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct MapQuery {
-    format: Option<String>,
+/// How a map is given.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum MapFormat {
+    #[default]
+    Json,
+    /// Graphviz DOT, as a download.
+    Dot,
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct MapQuery {
+    #[param(inline)]
+    format: Option<MapFormat>,
+}
+
+/// The map of an SNMP run (a topology crawl: devices, links between ports).
+#[utoipa::path(get, path = "/runs/{id}/topology", tag = "runs", params(("id" = i64, Path), MapQuery), responses(
+    (status = 200, description = "the map (JSON), or Graphviz DOT as a download", content(
+        (Topology = "application/json"),
+        (String = "text/vnd.graphviz"),
+    )),
+    (status = 400, body = ApiError),
+    (status = 404, body = ApiError),
+    (status = 409, body = ApiError, description = "not an SNMP run"),
+))]
 pub(crate) async fn map(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -49,9 +73,9 @@ pub(crate) async fn map(
         .filter_map(|(_, raw)| serde_json::from_str(raw.get()).ok())
         .collect();
     let map = topology::graph(&results);
-    match q.format.as_deref().unwrap_or("json") {
-        "json" => Ok(Json(map).into_response()),
-        "dot" => Ok((
+    match q.format.unwrap_or_default() {
+        MapFormat::Json => Ok(Json(map).into_response()),
+        MapFormat::Dot => Ok((
             [
                 (
                     header::CONTENT_TYPE,
@@ -65,27 +89,27 @@ pub(crate) async fn map(
             map.to_dot(),
         )
             .into_response()),
-        other => Err(ApiError::field(
-            "format",
-            format!("unknown format '{other}' (json or dot)"),
-        )),
     }
 }
 
 /// Where a node sits on the map.
-#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Position {
+pub struct Position {
     x: f64,
     y: f64,
 }
 
-#[derive(Debug, Deserialize, serde::Serialize)]
+/// The saved positions of map nodes.
+#[derive(Debug, Deserialize, serde::Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Layout {
+pub struct Layout {
+    /// Node positions by device id (at most 20000).
     positions: BTreeMap<String, Position>,
 }
 
+/// The saved positions of map nodes.
+#[utoipa::path(get, path = "/topology/layout", tag = "runs", responses((status = 200, body = Layout)))]
 pub(crate) async fn layout(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let body = state
         .store
@@ -94,6 +118,11 @@ pub(crate) async fn layout(State(state): State<Arc<AppState>>) -> Result<Respons
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
+/// Save the positions of map nodes (replaces the saved layout).
+#[utoipa::path(put, path = "/topology/layout", tag = "runs", request_body = Layout, responses(
+    (status = 204, description = "saved"),
+    (status = 400, body = ApiError),
+))]
 pub(crate) async fn save_layout(
     State(state): State<Arc<AppState>>,
     body: Bytes,

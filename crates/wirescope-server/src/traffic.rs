@@ -7,21 +7,26 @@ use crate::AppState;
 use crate::api::parse_id;
 use crate::error::ApiError;
 use crate::error::Query;
+use crate::ws::ServerMessage;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use wirescope_traffic::detail::PacketDetail;
 use wirescope_traffic::filter::Filter;
 use wirescope_traffic::live::{CaptureOptions, CaptureStats, LiveCapture};
+use wirescope_traffic::session::PacketRow;
 use wirescope_traffic::session::{Session, SessionLimits};
+use wirescope_traffic::stats::Report;
 
 /// Largest ring a client may ask for.
 const MAX_RING: usize = 1_000_000;
@@ -32,12 +37,21 @@ pub const MAX_INTERFACES: usize = 16;
 /// Evicted captures remembered, so a client asking for one learns why it is gone.
 const EVICTED_KEPT: usize = 1024;
 
+/// Where a capture's frames come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CaptureSource {
+    /// The server's interfaces.
+    Live,
+    /// An uploaded capture file.
+    File,
+}
+
 /// What a capture is, for lists.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaptureInfo {
     pub id: i64,
-    /// "live" or "file".
-    pub source: &'static str,
+    pub source: CaptureSource,
     pub interfaces: Vec<String>,
     pub bpf: Option<String>,
     /// The uploaded file's name.
@@ -47,8 +61,73 @@ pub struct CaptureInfo {
     pub ring_bytes: usize,
     /// The most memory the session can hold (counted against `--capture-memory`).
     pub memory_bytes: usize,
+    /// Milliseconds since the epoch.
     pub started_at: i64,
     pub running: bool,
+}
+
+/// The server's network interfaces.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Interfaces {
+    /// Names in the server's namespace, then "any".
+    pub interfaces: Vec<String>,
+}
+
+/// Capture sessions, live and uploaded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaptureList {
+    pub captures: Vec<CaptureInfo>,
+}
+
+/// One interface's kernel counters.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InterfaceCounters {
+    pub interface: String,
+    #[serde(flatten)]
+    pub stats: CaptureStats,
+}
+
+/// A capture's state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaptureState {
+    pub capture: CaptureInfo,
+    /// Frames seen.
+    pub frames: u64,
+    /// Frames kept in the ring with their bytes.
+    pub kept: usize,
+    pub interfaces: Vec<InterfaceCounters>,
+    /// Where an uploaded file is damaged ("what, at byte offset N"); what came before is kept.
+    pub damage: Option<String>,
+    /// The statistics, as `wirescope analyze --json` prints them (top 20 rows per table).
+    pub report: Report,
+}
+
+/// A capture started.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Started {
+    pub id: i64,
+}
+
+/// A capture file taken in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Uploaded {
+    pub id: i64,
+    /// Where the file is damaged ("what, at byte offset N"); what came before it is kept.
+    pub damage: Option<String>,
+    /// Bytes received.
+    pub bytes: usize,
+}
+
+/// A stop requested.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Stopping {
+    pub stopped: bool,
+}
+
+/// The packet list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PacketList {
+    pub packets: Vec<PacketRow>,
 }
 
 /// One capture: its session, its readers' stop flag and kernel counters.
@@ -194,25 +273,26 @@ impl Captures {
     }
 }
 
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/interfaces", get(interfaces))
-        .route("/captures", get(list).post(start))
-        .route("/captures/{id}", get(show).delete(remove))
-        .route("/captures/{id}/stop", post(stop))
-        .route("/captures/{id}/packets", get(packets))
-        .route("/captures/{id}/packets/{no}", get(packet))
-        .route("/captures/{id}/pcapng", get(pcapng))
-        .route("/captures/{id}/csv", get(stats_csv))
+pub fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(interfaces))
+        .routes(routes!(list, start))
+        .routes(routes!(show, remove))
+        .routes(routes!(stop))
+        .routes(routes!(packets))
+        .routes(routes!(packet))
+        .routes(routes!(pcapng))
+        .routes(routes!(stats_csv))
 }
 
 /// The upload route, which streams bodies up to `MAX_UPLOAD` to a file (the others keep the
 /// server's limit).
-pub fn upload_routes() -> Router<Arc<AppState>> {
-    Router::new().route("/captures/upload", post(upload))
+pub fn upload_routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new().routes(routes!(upload))
 }
 
 /// The server's network interfaces (its namespace), and "any".
+#[utoipa::path(get, path = "/interfaces", tag = "traffic", responses((status = 200, body = Interfaces)))]
 async fn interfaces() -> Result<Response, ApiError> {
     let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
         .map_err(ApiError::internal)?
@@ -221,23 +301,29 @@ async fn interfaces() -> Result<Response, ApiError> {
         .collect();
     names.sort();
     names.push("any".into());
-    Ok(Json(json!({"interfaces": names})).into_response())
+    Ok(Json(Interfaces { interfaces: names }).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+/// A live capture to start.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct StartCapture {
+pub struct StartCapture {
+    /// Interface names, or "any"; duplicates are dropped; at most 16.
     interfaces: Vec<String>,
+    /// BPF capture filter (tcpdump syntax).
     #[serde(default)]
     bpf: Option<String>,
     #[serde(default)]
     promiscuous: bool,
-    /// Each frame handed over as it arrives (one wake-up per frame), instead of in blocks.
+    /// Each frame handed over as it arrives (one wake-up per frame), instead of in kernel blocks
+    /// at most 100 ms old.
     #[serde(default)]
     immediate: bool,
+    /// Frames kept with their bytes (default 100000).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 1_000_000)]
     ring_size: Option<usize>,
-    /// Capture inside this network namespace (`/run/netns/NAME`) instead of the server's.
+    /// Capture inside this network namespace: a name under /run/netns, not a path.
     #[serde(default)]
     netns: Option<String>,
 }
@@ -288,6 +374,12 @@ fn ring_size(asked: Option<usize>) -> Result<usize, ApiError> {
     }
 }
 
+/// Start a live capture.
+#[utoipa::path(post, path = "/captures", tag = "traffic", request_body = StartCapture, responses(
+    (status = 201, body = Started),
+    (status = 400, body = ApiError, description = "`field`: interfaces (cannot open: the reason, e.g. no such device or no permission; more than 16), bpf (libpcap's message), netns, ring_size (more than the whole --capture-memory)"),
+    (status = 429, body = ApiError, description = "`field` interfaces: --max-captures live captures run already; ring_size: running captures hold the --capture-memory budget"),
+))]
 async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
     let req: StartCapture = crate::error::json_body(&body)?;
     let interfaces = interface_list(&req.interfaces)?;
@@ -316,7 +408,7 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
     let (id, capture) = state.captures.admit(cost, true, |id| Capture {
         info: Mutex::new(CaptureInfo {
             id,
-            source: "live",
+            source: CaptureSource::Live,
             interfaces: interfaces.clone(),
             bpf: req.bpf.clone(),
             file: None,
@@ -420,12 +512,15 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
         locked(&state.captures.all).remove(&id);
         return Err(e);
     }
-    Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
+    Ok((StatusCode::CREATED, Json(Started { id })).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UploadQuery {
+    /// The file's name, shown in lists.
     name: Option<String>,
+    /// Frames kept with their bytes (default 100000).
     ring_size: Option<usize>,
 }
 
@@ -462,6 +557,14 @@ static UPLOADS: AtomicU64 = AtomicU64::new(0);
 /// A capture file sent as the body becomes a session of its own (source "file"). The body is
 /// streamed to a file in the data directory and read from a map of it, a page at a time, so an
 /// upload costs the session's ring, not the file's size; `--max-uploads` run at once.
+#[utoipa::path(post, path = "/captures/upload", tag = "traffic", params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "a pcap or pcapng file, up to 512 MiB"),
+    responses(
+        (status = 201, body = Uploaded, description = "a damaged file keeps what came before the damage"),
+        (status = 400, body = ApiError),
+        (status = 413, body = ApiError, description = "larger than 512 MiB"),
+        (status = 429, body = ApiError, description = "--max-uploads uploads are in progress"),
+    ))]
 async fn upload(
     State(state): State<Arc<AppState>>,
     Query(q): Query<UploadQuery>,
@@ -551,7 +654,7 @@ async fn upload(
     let (id, _) = state.captures.admit(cost, false, |id| Capture {
         info: Mutex::new(CaptureInfo {
             id,
-            source: "file",
+            source: CaptureSource::File,
             interfaces: Vec::new(),
             bpf: None,
             file: name.clone(),
@@ -569,36 +672,55 @@ async fn upload(
     })?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": id, "damage": damage, "bytes": size})),
+        Json(Uploaded {
+            id,
+            damage,
+            bytes: size,
+        }),
     )
         .into_response())
 }
 
 /// A capture's state as the API and the WebSocket give it.
-fn snapshot(c: &Capture, top: usize) -> serde_json::Value {
-    let info = locked(&c.info).clone();
+fn snapshot(c: &Capture, top: usize) -> CaptureState {
+    let capture = locked(&c.info).clone();
     let (report, frames, kept) = {
         let s = locked(&c.session);
         (s.report(top), s.frames(), s.kept())
     };
-    let counters: Vec<serde_json::Value> = locked(&c.counters)
+    let interfaces = locked(&c.counters)
         .iter()
-        .map(|(name, s)| {
-            json!({"interface": name, "received": s.received, "dropped": s.dropped, "if_dropped": s.if_dropped})
+        .map(|(name, stats)| InterfaceCounters {
+            interface: name.clone(),
+            stats: *stats,
         })
         .collect();
-    json!({"capture": info, "frames": frames, "kept": kept, "interfaces": counters,
-        "damage": c.damage, "report": report})
+    CaptureState {
+        capture,
+        frames,
+        kept,
+        interfaces,
+        damage: c.damage.clone(),
+        report,
+    }
 }
 
+/// Capture sessions (live and uploaded).
+#[utoipa::path(get, path = "/captures", tag = "traffic", responses((status = 200, body = CaptureList)))]
 async fn list(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
-    let all: Vec<CaptureInfo> = locked(&state.captures.all)
+    let captures: Vec<CaptureInfo> = locked(&state.captures.all)
         .values()
         .map(|c| locked(&c.info).clone())
         .collect();
-    Ok(Json(json!({"captures": all})).into_response())
+    Ok(Json(CaptureList { captures }).into_response())
 }
 
+/// A capture's state: info, frames, kernel counters, damage, statistics.
+#[utoipa::path(get, path = "/captures/{id}", tag = "traffic", params(("id" = i64, Path)), responses(
+    (status = 200, body = CaptureState),
+    (status = 404, body = ApiError),
+    (status = 410, body = ApiError, description = "closed to make room within --capture-memory; `error` says which and why"),
+))]
 async fn show(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -607,15 +729,26 @@ async fn show(
     Ok(Json(snapshot(&c, 20)).into_response())
 }
 
+/// Stop a live capture (its frames stay).
+#[utoipa::path(post, path = "/captures/{id}/stop", tag = "traffic", params(("id" = i64, Path)), responses(
+    (status = 200, body = Stopping),
+    (status = 404, body = ApiError),
+    (status = 410, body = ApiError),
+))]
 async fn stop(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let c = state.captures.get(parse_id(&id)?)?;
     c.stop.store(true, Ordering::Relaxed);
-    Ok(Json(json!({"stopped": true})).into_response())
+    Ok(Json(Stopping { stopped: true }).into_response())
 }
 
+/// Stop and forget a capture.
+#[utoipa::path(delete, path = "/captures/{id}", tag = "traffic", params(("id" = i64, Path)), responses(
+    (status = 204, description = "gone"),
+    (status = 404, body = ApiError),
+))]
 async fn remove(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -628,10 +761,14 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PacketsQuery {
+    /// The first frame number wanted (else the newest `limit`).
     from: Option<u64>,
+    #[param(default = 1000, minimum = 1, maximum = 100_000)]
     limit: Option<usize>,
+    /// A display filter, e.g. `ip.addr == 10.0.0.1 && tcp.port == 443`.
     filter: Option<String>,
 }
 
@@ -644,6 +781,12 @@ fn parse_filter(text: Option<&str>) -> Result<Option<Filter>, ApiError> {
     }
 }
 
+/// The packet list: kept frames, newest `limit` (or from frame `from` on), matching a display filter.
+#[utoipa::path(get, path = "/captures/{id}/packets", tag = "traffic", params(("id" = i64, Path), PacketsQuery), responses(
+    (status = 200, body = PacketList),
+    (status = 400, body = ApiError, description = "`field: filter`, the error names the column"),
+    (status = 404, body = ApiError),
+))]
 async fn packets(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -653,9 +796,14 @@ async fn packets(
     let filter = parse_filter(q.filter.as_deref())?;
     let limit = q.limit.unwrap_or(1000).clamp(1, 100_000);
     let rows = locked(&c.session).packets(q.from, limit, filter.as_ref());
-    Ok(Json(json!({"packets": rows})).into_response())
+    Ok(Json(PacketList { packets: rows }).into_response())
 }
 
+/// One frame in detail: its layers and fields with byte ranges, and its bytes.
+#[utoipa::path(get, path = "/captures/{id}/packets/{no}", tag = "traffic", params(("id" = i64, Path), ("no" = u64, Path)), responses(
+    (status = 200, body = PacketDetail),
+    (status = 404, body = ApiError, description = "no such frame in the ring (the oldest are forgotten)"),
+))]
 async fn packet(
     State(state): State<Arc<AppState>>,
     Path((id, no)): Path<(String, String)>,
@@ -670,11 +818,19 @@ async fn packet(
     Ok(Json(d).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PcapngQuery {
+    /// Only the kept frames this display filter matches.
     filter: Option<String>,
 }
 
+/// The kept frames as a pcapng file.
+#[utoipa::path(get, path = "/captures/{id}/pcapng", tag = "traffic", params(("id" = i64, Path), PcapngQuery), responses(
+    (status = 200, content_type = "application/x-pcapng", body = Vec<u8>),
+    (status = 400, body = ApiError),
+    (status = 404, body = ApiError),
+))]
 async fn pcapng(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -699,12 +855,28 @@ async fn pcapng(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CsvQuery {
+    /// Which table (default protocols).
+    #[param(schema_with = csv_tables)]
     table: Option<String>,
 }
 
+fn csv_tables() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(wirescope_traffic::stats::CSV_TABLES))
+        .default(Some("protocols".into()))
+        .build()
+}
+
 /// One table of a capture's statistics as CSV (every row, not just the top 20).
+#[utoipa::path(get, path = "/captures/{id}/csv", tag = "traffic", params(("id" = i64, Path), CsvQuery), responses(
+    (status = 200, content_type = "text/csv", body = String),
+    (status = 400, body = ApiError),
+    (status = 404, body = ApiError),
+))]
 async fn stats_csv(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -735,21 +907,20 @@ pub async fn watch(state: Arc<AppState>, id: i64, out: mpsc::Sender<String>) {
     loop {
         tick.tick().await;
         let Ok(c) = state.captures.get(id) else {
-            let _ = out
-                .send(
-                    json!({"type": "error", "capture": id, "message": "no such capture"})
-                        .to_string(),
-                )
-                .await;
+            let gone = ServerMessage::Error {
+                run: None,
+                capture: Some(id),
+                message: "no such capture".into(),
+            };
+            let _ = out.send(gone.text()).await;
             return;
         };
         let running = locked(&c.info).running;
-        let mut msg = snapshot(&c, 20);
-        if let Some(o) = msg.as_object_mut() {
-            o.insert("type".into(), "capture".into());
-            o.insert("id".into(), id.into());
-        }
-        if out.send(msg.to_string()).await.is_err() || !running {
+        let msg = ServerMessage::Capture {
+            id,
+            state: Box::new(snapshot(&c, 20)),
+        };
+        if out.send(msg.text()).await.is_err() || !running {
             return;
         }
     }

@@ -9,14 +9,27 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
+use utoipa::ToSchema;
+use wirescope_probe::{ProbeResult, Summary};
+use wirescope_store::RunStatus;
 
-/// Accepts the upgrade when the Origin (if any) is this server.
+/// WebSocket: live results of runs and statistics of captures.
+///
+/// The client sends `ClientMessage`s, the server `ServerMessage`s (JSON text). A subscriber gets
+/// each result of a run exactly once and in order (`seq` from 0): what is stored first, then the
+/// live tail. A watched capture's state comes once a second while it runs, and once after it
+/// stops. An upgrade whose Origin is not this server is refused with 403.
+#[utoipa::path(get, path = "/ws", tag = "runs", responses(
+    (status = 101, description = "switching protocols"),
+    (status = 401, body = ApiError),
+    (status = 403, body = ApiError, description = "a foreign Origin"),
+))]
 pub async fn upgrade(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -55,22 +68,83 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
     !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
 }
 
-#[derive(Debug, Deserialize)]
+/// What a client sends on /api/ws.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "lowercase")]
-enum ClientMsg {
+pub enum ClientMessage {
+    /// A run's results (stored, then live), progress and status.
     Subscribe {
         run: i64,
     },
     Unsubscribe {
         run: i64,
     },
-    /// A capture's statistics, once a second while it runs.
+    /// A capture's state, once a second while it runs.
     Watch {
         capture: i64,
     },
     Unwatch {
         capture: i64,
     },
+}
+
+/// What the server sends on /api/ws.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ServerMessage {
+    /// One result of a run; `seq` counts from 0, each sent once, in order.
+    Result {
+        run: i64,
+        seq: i64,
+        #[schema(value_type = ProbeResult)]
+        result: Box<RawValue>,
+    },
+    /// Results stored so far.
+    Progress { run: i64, done: i64, total: i64 },
+    /// The run's status changed (`summary` once it ended).
+    Status {
+        run: i64,
+        status: RunStatus,
+        #[schema(value_type = Option<Summary>)]
+        summary: Option<Box<RawValue>>,
+        error: Option<String>,
+    },
+    /// A watched capture's state.
+    Capture {
+        id: i64,
+        #[serde(flatten)]
+        state: Box<crate::traffic::CaptureState>,
+    },
+    /// A message that could not be followed: bad JSON, an unknown run or capture, too many
+    /// followed.
+    Error {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        run: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        capture: Option<i64>,
+        message: String,
+    },
+}
+
+impl ServerMessage {
+    /// The message as sent.
+    pub fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    fn error(message: String) -> Self {
+        ServerMessage::Error {
+            run: None,
+            capture: None,
+            message,
+        }
+    }
+}
+
+/// A result message written straight from the stored JSON (the hot path: no re-parse); the same
+/// text as `ServerMessage::Result` serialized.
+pub(crate) fn result_text(run: i64, seq: i64, result: &str) -> String {
+    format!(r#"{{"type":"result","run":{run},"seq":{seq},"result":{result}}}"#)
 }
 
 /// How often the server pings a WebSocket client, and how long a client may stay silent (no
@@ -121,28 +195,28 @@ async fn session(state: Arc<AppState>, socket: WebSocket) {
             Message::Close(_) => break,
             _ => continue,
         };
-        let parsed = serde_json::from_str::<ClientMsg>(&text);
+        let parsed = serde_json::from_str::<ClientMessage>(&text);
         let adds = matches!(
             &parsed,
-            Ok(ClientMsg::Subscribe { run }) if !subs.contains_key(run)
+            Ok(ClientMessage::Subscribe { run }) if !subs.contains_key(run)
         ) || matches!(
             &parsed,
-            Ok(ClientMsg::Watch { capture }) if !watches.contains_key(capture)
+            Ok(ClientMessage::Watch { capture }) if !watches.contains_key(capture)
         );
         subs.retain(|_, t| !t.is_finished());
         watches.retain(|_, t| !t.is_finished());
         if adds && subs.len() + watches.len() >= MAX_FOLLOWS {
-            let err = json!({"type": "error", "message": format!(
+            let err = ServerMessage::error(format!(
                 "this socket follows {MAX_FOLLOWS} runs and captures already; unsubscribe first"
-            )})
-            .to_string();
+            ))
+            .text();
             if out_tx.send(err).await.is_err() {
                 break;
             }
             continue;
         }
         match parsed {
-            Ok(ClientMsg::Subscribe { run }) => {
+            Ok(ClientMessage::Subscribe { run }) => {
                 if let Some(old) = subs.remove(&run) {
                     old.abort();
                 }
@@ -151,12 +225,12 @@ async fn session(state: Arc<AppState>, socket: WebSocket) {
                     tokio::spawn(follow(state.clone(), run, out_tx.clone())),
                 );
             }
-            Ok(ClientMsg::Unsubscribe { run }) => {
+            Ok(ClientMessage::Unsubscribe { run }) => {
                 if let Some(old) = subs.remove(&run) {
                     old.abort();
                 }
             }
-            Ok(ClientMsg::Watch { capture }) => {
+            Ok(ClientMessage::Watch { capture }) => {
                 if let Some(old) = watches.remove(&capture) {
                     old.abort();
                 }
@@ -169,14 +243,13 @@ async fn session(state: Arc<AppState>, socket: WebSocket) {
                     )),
                 );
             }
-            Ok(ClientMsg::Unwatch { capture }) => {
+            Ok(ClientMessage::Unwatch { capture }) => {
                 if let Some(old) = watches.remove(&capture) {
                     old.abort();
                 }
             }
             Err(e) => {
-                let err =
-                    json!({"type": "error", "message": format!("bad message: {e}")}).to_string();
+                let err = ServerMessage::error(format!("bad message: {e}")).text();
                 if out_tx.send(err).await.is_err() {
                     break;
                 }
@@ -244,39 +317,59 @@ async fn catch_up(
 ) -> Result<(), ()> {
     let Ok(Some(info)) = state.store.run(run) else {
         let _ = out
-            .send(json!({"type": "error", "run": run, "message": "run not found"}).to_string())
+            .send(
+                ServerMessage::Error {
+                    run: Some(run),
+                    capture: None,
+                    message: "run not found".into(),
+                }
+                .text(),
+            )
             .await;
         return Err(());
     };
     let rows = state.store.results(run, *next_seq).map_err(|_| ())?;
     for (seq, data) in rows {
-        let text = format!(
-            r#"{{"type":"result","run":{run},"seq":{seq},"result":{}}}"#,
-            data.get()
-        );
-        out.send(text).await.map_err(|_| ())?;
+        out.send(result_text(run, seq, data.get()))
+            .await
+            .map_err(|_| ())?;
         *next_seq = seq + 1;
     }
-    let progress = json!({"type": "progress", "run": run, "done": *next_seq, "total": info.total});
-    out.send(progress.to_string()).await.map_err(|_| ())
+    let progress = ServerMessage::Progress {
+        run,
+        done: *next_seq,
+        total: info.total,
+    };
+    out.send(progress.text()).await.map_err(|_| ())
 }
 
 async fn send_final(state: &AppState, run: i64, out: &mpsc::Sender<String>) -> Result<(), ()> {
     let Ok(Some(info)) = state.store.run(run) else {
         return Err(());
     };
-    let summary: serde_json::Value = info
-        .summary
-        .as_ref()
-        .and_then(|s| serde_json::from_str(s.get()).ok())
-        .unwrap_or(serde_json::Value::Null);
-    let msg = json!({"type": "status", "run": run, "status": info.status, "summary": summary, "error": info.error});
-    out.send(msg.to_string()).await.map_err(|_| ())
+    let msg = ServerMessage::Status {
+        run,
+        status: info.status,
+        summary: info.summary,
+        error: info.error,
+    };
+    out.send(msg.text()).await.map_err(|_| ())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn result_text_is_the_result_message() {
+        let result = r#"{"kind":"ping","target":"a"}"#;
+        let typed = ServerMessage::Result {
+            run: 7,
+            seq: 3,
+            result: RawValue::from_string(result.into()).unwrap(),
+        };
+        assert_eq!(result_text(7, 3, result), typed.text());
+    }
 
     fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -81,12 +81,13 @@ fn stamp(path: &Path) -> Option<(u64, std::time::SystemTime)> {
 }
 
 /// One entry that matched a host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct KnownKey {
     /// The key's algorithm as OpenSSH names it (`ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`).
     pub algorithm: String,
     /// `SHA256:` and the unpadded base64 digest, as `ssh-keygen -l` prints it.
     pub fingerprint: String,
+    #[schema(value_type = String)]
     pub file: PathBuf,
     pub line: usize,
 }
@@ -106,7 +107,7 @@ pub enum Verdict {
 }
 
 /// One line of the own file, for listings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Entry {
     /// The host field as written (`host`, `[host]:port`, or a hashed `|1|…`).
     pub hosts: String,

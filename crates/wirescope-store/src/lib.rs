@@ -265,7 +265,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// A terminal session's recording, without its asciicast text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Recording {
     pub id: i64,
     pub target: String,

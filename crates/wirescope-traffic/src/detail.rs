@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 /// A field: its Wireshark name, the value shown, and where it sits in the frame.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Field {
     pub name: String,
     pub value: String,
@@ -17,7 +17,7 @@ pub struct Field {
 }
 
 /// A protocol layer of the frame.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Layer {
     /// The Wireshark filter name: eth, ip, tcp, dns, ...
     pub protocol: String,
@@ -29,7 +29,7 @@ pub struct Layer {
 }
 
 /// A frame in detail.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct PacketDetail {
     pub no: u64,
     pub ts_ns: i64,

@@ -161,7 +161,7 @@ pub struct LivePacket<'a> {
 }
 
 /// The kernel's counters for a handle.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct CaptureStats {
     /// Packets the filter passed.
     pub received: u64,

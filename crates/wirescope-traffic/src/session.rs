@@ -26,12 +26,14 @@ struct Stored {
 }
 
 /// A row of the packet list.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct PacketRow {
     /// Frame number, from 1, over the whole session (the ring forgets the oldest).
     pub no: u64,
     pub ts_ns: i64,
+    #[schema(value_type = Option<String>)]
     pub src: Option<std::net::IpAddr>,
+    #[schema(value_type = Option<String>)]
     pub dst: Option<std::net::IpAddr>,
     /// The innermost protocol found, by Wireshark filter name.
     pub protocol: &'static str,

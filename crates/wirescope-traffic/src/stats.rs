@@ -45,7 +45,7 @@ impl Hasher for WordHasher {
 }
 
 /// Packets and bytes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Count {
     pub packets: u64,
     pub bytes: u64,
@@ -383,7 +383,7 @@ fn tcp_flags(f: u8) -> String {
 }
 
 /// One second of traffic.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Bucket {
     /// Seconds since the epoch.
     pub t: i64,
@@ -391,8 +391,9 @@ pub struct Bucket {
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TalkerRow {
+    #[schema(value_type = String)]
     pub addr: std::net::IpAddr,
     pub packets: u64,
     pub bytes: u64,
@@ -402,9 +403,11 @@ pub struct TalkerRow {
     pub rx_bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ConvRow {
+    #[schema(value_type = String)]
     pub a: std::net::IpAddr,
+    #[schema(value_type = String)]
     pub b: std::net::IpAddr,
     pub packets: u64,
     pub bytes: u64,
@@ -415,11 +418,13 @@ pub struct ConvRow {
     pub duration_s: f64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct FlowRow {
     pub protocol: String,
+    #[schema(value_type = String)]
     pub a: std::net::IpAddr,
     pub a_port: u16,
+    #[schema(value_type = String)]
     pub b: std::net::IpAddr,
     pub b_port: u16,
     pub packets: u64,
@@ -434,7 +439,7 @@ pub struct FlowRow {
 }
 
 /// What a capture holds, as `wirescope analyze --json` prints it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Report {
     pub packets: u64,
     pub bytes: u64,

@@ -1,24 +1,20 @@
-//! SSH in the dashboard: the terminal WebSocket that bridges a browser's xterm.js to a shell on
-//! a PTY (host key prompt on first contact, refusal of a changed key, resize, idle timeout, an
-//! asciicast recording of every session), the recordings, and the known host keys.
+//! The terminal WebSocket: bridges a browser's xterm.js to a shell on a PTY (host key prompt on
+//! first contact, refusal of a changed key, keyboard-interactive prompts, resize, idle timeout)
+//! and records every session's output as asciicast v2.
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::error::Query;
-use axum::body::Body;
+use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use futures::{SinkExt, StreamExt};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
+use utoipa::ToSchema;
 use wirescope_probe::ssh::default_known_hosts;
 use wirescope_ssh::cast::Recorder;
 use wirescope_ssh::{ConnectOptions, Endpoint, FirstContact, HostKeyPolicy, Login, SshError};
@@ -33,24 +29,18 @@ const PROMPT_WAIT: Duration = Duration::from_secs(300);
 /// Limit for one step that should be quick: the device opening a shell, a message reaching the
 /// browser, the goodbyes.
 const STEP_WAIT: Duration = Duration::from_secs(15);
-
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/ssh/terminal", get(upgrade))
-        .route("/ssh/known-hosts", get(known_hosts))
-        .route(
-            "/ssh/known-hosts/{host}",
-            axum::routing::delete(forget_host),
-        )
-        .route("/ssh/recordings", get(recordings))
-        .route(
-            "/ssh/recordings/{id}",
-            get(recording).delete(delete_recording),
-        )
-        .route("/ssh/recordings/{id}/cast", get(recording_cast))
-}
-
-async fn upgrade(
+/// WebSocket: an SSH terminal (a shell on a PTY), recorded.
+///
+/// Text messages are JSON: the browser sends `TerminalRequest`s (first `open`), the server
+/// `TerminalEvent`s; binary frames both ways are terminal bytes (keystrokes in, output out).
+/// Every session's output and resizes are recorded as asciicast v2 (keystrokes are not). An
+/// upgrade whose Origin is not this server is refused with 403.
+#[utoipa::path(get, path = "/ssh/terminal", tag = "ssh", responses(
+    (status = 101, description = "switching protocols"),
+    (status = 401, body = ApiError),
+    (status = 403, body = ApiError, description = "a foreign Origin"),
+))]
+pub(super) async fn upgrade(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
@@ -65,27 +55,133 @@ async fn upgrade(
     ws.on_upgrade(move |socket| terminal(state, socket))
 }
 
-/// What the browser sends.
-#[derive(Debug, Deserialize)]
+/// What the browser sends on /api/ssh/terminal as text (keystrokes go as binary frames).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-enum ClientMsg {
+pub enum TerminalRequest {
+    /// The first message: where to log in.
     Open(Box<OpenRequest>),
-    AcceptHostKey {
+    /// Trust the key a `host_key` message showed (this exact fingerprint) and go on.
+    AcceptHostKey { fingerprint: String },
+    /// Answers to a keyboard-interactive round, one per prompt; `null` gives up.
+    AuthResponse { responses: Option<Vec<String>> },
+    /// The terminal's new size.
+    Resize { cols: u16, rows: u16 },
+}
+
+/// What the server sends on /api/ssh/terminal as text (the shell's output goes as binary frames).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TerminalEvent {
+    /// A host seen for the first time: answer `accept_host_key` with this fingerprint, or close.
+    /// Through a jump host each new key is asked about in turn.
+    HostKey {
+        status: HostKeyStatus,
+        host: String,
+        algorithm: String,
         fingerprint: String,
     },
-    /// Answers to a keyboard-interactive round, one per prompt; `null` gives up.
-    AuthResponse {
-        responses: Option<Vec<String>>,
+    /// A keyboard-interactive round (a password not given in `open`, a one-time code): answer
+    /// `auth_response`.
+    AuthPrompt {
+        name: String,
+        instructions: String,
+        prompts: Vec<AuthPrompt>,
     },
-    Resize {
-        cols: u16,
-        rows: u16,
+    /// Logged in; binary frames follow.
+    Ready {
+        /// The recording of this session.
+        recording: i64,
+        host_key: wirescope_ssh::HostKeyInfo,
+        /// publickey, password or keyboard-interactive.
+        auth: String,
+        idle_timeout_s: u64,
     },
+    /// The session ended; the socket closes.
+    Closed {
+        reason: CloseReason,
+        /// The shell's exit status, when it sent one.
+        status: Option<u32>,
+    },
+    /// The session cannot go on; the socket closes.
+    Error {
+        /// host_key_changed, host_key_unknown, host_key_revoked, host_key, auth, connect,
+        /// timeout, key, protocol, bad_request, cancelled, recording.
+        code: String,
+        message: String,
+        /// host_key_changed: the host, and the key it presented.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        algorithm: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fingerprint: Option<String>,
+        /// host_key_changed: the keys on record for it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        known: Option<Vec<wirescope_ssh::known_hosts::KnownKey>>,
+    },
+}
+
+impl TerminalEvent {
+    fn error(code: &str, message: &str) -> Self {
+        TerminalEvent::Error {
+            code: code.into(),
+            message: message.into(),
+            host: None,
+            algorithm: None,
+            fingerprint: None,
+            known: None,
+        }
+    }
+}
+
+/// Why a host key is asked about.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HostKeyStatus {
+    /// Not in any known_hosts file.
+    Unknown,
+}
+
+/// One question of a keyboard-interactive round.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthPrompt {
+    pub prompt: String,
+    /// Whether the answer may be shown as it is typed.
+    pub echo: bool,
+}
+
+/// Why a terminal session ended (also its recording's `end_reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// The shell exited.
+    Exit,
+    /// The device closed the channel.
+    Remote,
+    /// The browser left, or stopped answering.
+    Client,
+    /// Neither input nor output for the idle timeout.
+    Idle,
+    /// The server failed.
+    Server,
+}
+
+impl CloseReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::Exit => "exit",
+            CloseReason::Remote => "remote",
+            CloseReason::Client => "client",
+            CloseReason::Idle => "idle",
+            CloseReason::Server => "server",
+        }
+    }
 }
 
 /// A keyboard-interactive round on its way to the browser, and where its answer goes.
 type PromptRequest = (
-    serde_json::Value,
+    TerminalEvent,
     tokio::sync::oneshot::Sender<Option<Vec<String>>>,
 );
 
@@ -101,12 +197,15 @@ impl wirescope_ssh::Prompter for BrowserPrompter {
     ) -> futures::future::BoxFuture<'static, Option<Vec<String>>> {
         let tx = self.0.clone();
         Box::pin(async move {
-            let prompts: Vec<_> = prompts
+            let prompts = prompts
                 .into_iter()
-                .map(|(prompt, echo)| json!({"prompt": prompt, "echo": echo}))
+                .map(|(prompt, echo)| AuthPrompt { prompt, echo })
                 .collect();
-            let msg = json!({"type": "auth_prompt", "name": name, "instructions": instructions,
-                "prompts": prompts});
+            let msg = TerminalEvent::AuthPrompt {
+                name,
+                instructions,
+                prompts,
+            };
             let (reply, answer) = tokio::sync::oneshot::channel();
             tx.send((msg, reply)).await.ok()?;
             answer.await.ok().flatten()
@@ -114,25 +213,35 @@ impl wirescope_ssh::Prompter for BrowserPrompter {
     }
 }
 
-#[derive(Deserialize)]
+/// Where a terminal logs in.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct OpenRequest {
+pub struct OpenRequest {
+    /// Host name or address.
     target: String,
     #[serde(default = "default_port")]
+    #[schema(default = 22)]
     port: u16,
     #[serde(default)]
     user: Option<String>,
+    /// A credential profile with an SSH login: gives the user and the secrets not given here.
     #[serde(default)]
     profile: Option<String>,
+    /// Answers the device's password prompt once by itself; used, never stored.
     #[serde(default)]
+    #[schema(write_only)]
     password: Option<String>,
+    /// One jump host, `[user@]host[:port]`, logged into with the same credentials.
     #[serde(default)]
     jump: Option<String>,
+    /// Dial from this network namespace: a name under /run/netns, not a path.
     #[serde(default)]
     netns: Option<String>,
     #[serde(default = "default_cols")]
+    #[schema(default = 80)]
     cols: u16,
     #[serde(default = "default_rows")]
+    #[schema(default = 24)]
     rows: u16,
 }
 
@@ -170,19 +279,19 @@ struct Bridge {
 }
 
 impl Bridge {
-    async fn send(&mut self, v: serde_json::Value) -> bool {
-        self.ws
-            .send(Message::Text(v.to_string().into()))
-            .await
-            .is_ok()
+    async fn send(&mut self, event: TerminalEvent) -> bool {
+        let Ok(text) = serde_json::to_string(&event) else {
+            return false;
+        };
+        self.ws.send(Message::Text(text.into())).await.is_ok()
     }
 
-    async fn fail(mut self, code: &str, message: &str, extra: serde_json::Value) {
-        let mut v = json!({"type": "error", "code": code, "message": message});
-        if let (Some(o), serde_json::Value::Object(x)) = (v.as_object_mut(), extra) {
-            o.extend(x);
-        }
-        let _ = self.send(v).await;
+    async fn fail(self, code: &str, message: &str) {
+        self.fail_with(TerminalEvent::error(code, message)).await;
+    }
+
+    async fn fail_with(mut self, event: TerminalEvent) {
+        let _ = self.send(event).await;
         let _ = self
             .ws
             .send(Message::Close(Some(CloseFrame {
@@ -205,7 +314,7 @@ impl Bridge {
     }
 }
 
-fn parse_msg(m: &Message) -> Result<ClientMsg, String> {
+fn parse_msg(m: &Message) -> Result<TerminalRequest, String> {
     match m {
         Message::Text(t) => {
             serde_json::from_str(t.as_str()).map_err(|e| format!("bad message: {e}"))
@@ -221,22 +330,18 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
         _ => return,
     };
     let req = match parse_msg(&first) {
-        Ok(ClientMsg::Open(r)) => r,
+        Ok(TerminalRequest::Open(r)) => r,
         Ok(_) => {
             return bridge
-                .fail(
-                    "bad_request",
-                    "the first message must be \"open\"",
-                    json!({}),
-                )
+                .fail("bad_request", "the first message must be \"open\"")
                 .await;
         }
-        Err(e) => return bridge.fail("bad_request", &e, json!({})).await,
+        Err(e) => return bridge.fail("bad_request", &e).await,
     };
     let (cols, rows) = clamp_size(req.cols, req.rows);
     let (mut login, mut jump) = match login_of(&req).await {
         Ok(l) => l,
-        Err(e) => return bridge.fail("bad_request", &e, json!({})).await,
+        Err(e) => return bridge.fail("bad_request", &e).await,
     };
     // Keyboard-interactive prompts the device sends during the login go to the browser.
     let (prompt_tx, mut prompt_rx) = tokio::sync::mpsc::channel::<PromptRequest>(1);
@@ -283,7 +388,7 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
                     }
                     let answer = match tokio::time::timeout(PROMPT_WAIT, bridge.next()).await {
                         Ok(Some(m)) => match parse_msg(&m) {
-                            Ok(ClientMsg::AuthResponse { responses }) => responses,
+                            Ok(TerminalRequest::AuthResponse { responses }) => responses,
                             _ => None,
                         },
                         _ => None,
@@ -302,31 +407,32 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
                     fingerprint,
                 } if prompts < 2 && accept.as_ref().map(|(_, f)| f) != Some(&fingerprint) => {
                     prompts += 1;
-                    let prompt = json!({"type": "host_key", "status": "unknown", "host": host,
-                        "algorithm": algorithm, "fingerprint": fingerprint});
+                    let prompt = TerminalEvent::HostKey {
+                        status: HostKeyStatus::Unknown,
+                        host,
+                        algorithm,
+                        fingerprint: fingerprint.clone(),
+                    };
                     if !bridge.send(prompt).await {
                         return;
                     }
                     match tokio::time::timeout(PROMPT_WAIT, bridge.next()).await {
                         Ok(Some(m)) => match parse_msg(&m) {
-                            Ok(ClientMsg::AcceptHostKey { fingerprint: fp })
+                            Ok(TerminalRequest::AcceptHostKey { fingerprint: fp })
                                 if fp == fingerprint =>
                             {
                                 accept = Some((pattern, fp));
                             }
-                            Ok(ClientMsg::AcceptHostKey { .. }) => {
+                            Ok(TerminalRequest::AcceptHostKey { .. }) => {
                                 return bridge
                                     .fail(
                                         "host_key",
                                         "the accepted fingerprint is not the one presented",
-                                        json!({}),
                                     )
                                     .await;
                             }
                             _ => {
-                                return bridge
-                                    .fail("cancelled", "host key not accepted", json!({}))
-                                    .await;
+                                return bridge.fail("cancelled", "host key not accepted").await;
                             }
                         },
                         _ => return,
@@ -339,11 +445,18 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
                     known,
                     ..
                 } => {
-                    let extra = json!({"host": host, "algorithm": algorithm,
-                        "fingerprint": fingerprint, "known": known});
-                    return bridge.fail(e.code(), &e.to_string(), extra).await;
+                    return bridge
+                        .fail_with(TerminalEvent::Error {
+                            code: e.code().into(),
+                            message: e.to_string(),
+                            host: Some(host),
+                            algorithm: Some(algorithm),
+                            fingerprint: Some(fingerprint),
+                            known: Some(known),
+                        })
+                        .await;
                 }
-                _ => return bridge.fail(e.code(), &e.to_string(), json!({})).await,
+                _ => return bridge.fail(e.code(), &e.to_string()).await,
             },
         }
     };
@@ -498,16 +611,12 @@ async fn run_shell(
         Ok(Ok(c)) => c,
         Ok(Err(e)) => {
             session.close().await;
-            return bridge.fail(e.code(), &e.to_string(), json!({})).await;
+            return bridge.fail(e.code(), &e.to_string()).await;
         }
         Err(_) => {
             session.close().await;
             return bridge
-                .fail(
-                    "timeout",
-                    "the device did not open a shell within 15 s",
-                    json!({}),
-                )
+                .fail("timeout", "the device did not open a shell within 15 s")
                 .await;
         }
     };
@@ -535,12 +644,12 @@ async fn run_shell(
         Ok(Err(e)) => {
             session.close().await;
             let msg = format!("cannot start the recording: {e}");
-            return bridge.fail("recording", &msg, json!({})).await;
+            return bridge.fail("recording", &msg).await;
         }
         Err(e) => {
             session.close().await;
             let msg = format!("cannot start the recording: {e}");
-            return bridge.fail("recording", &msg, json!({})).await;
+            return bridge.fail("recording", &msg).await;
         }
     };
     let idle = state.config.ssh_idle_timeout;
@@ -550,14 +659,25 @@ async fn run_shell(
         Some(format!("{user}@{}", req.target)),
         RECORDING_LIMIT,
     );
-    let ready = json!({"type": "ready", "recording": id, "host_key": session.host_key,
-        "auth": session.auth_method, "idle_timeout_s": idle.as_secs()});
+    let ready = TerminalEvent::Ready {
+        recording: id,
+        host_key: session.host_key.clone(),
+        auth: session.auth_method.into(),
+        idle_timeout_s: idle.as_secs(),
+    };
     if !matches!(
         tokio::time::timeout(STEP_WAIT, bridge.send(ready)).await,
         Ok(true)
     ) {
         session.close().await;
-        save(&store, id, rec.finish(), false, Some("client")).await;
+        save(
+            &store,
+            id,
+            rec.finish(),
+            false,
+            Some(CloseReason::Client.as_str()),
+        )
+        .await;
         return;
     }
     let (mut reader, writer) = channel.split();
@@ -587,19 +707,21 @@ async fn run_shell(
                 Some(Ok(Message::Binary(data))) => {
                     touch(&input_activity);
                     if writer.data(&data[..]).await.is_err() {
-                        return "remote";
+                        return CloseReason::Remote;
                     }
                 }
                 Some(Ok(Message::Text(t))) => {
                     touch(&input_activity);
-                    if let Ok(ClientMsg::Resize { cols, rows }) = serde_json::from_str(t.as_str()) {
+                    if let Ok(TerminalRequest::Resize { cols, rows }) =
+                        serde_json::from_str(t.as_str())
+                    {
                         let (c, r) = clamp_size(cols, rows);
                         let _ = resize_tx.send((c, r));
                         let _ = writer.window_change(u32::from(c), u32::from(r), 0, 0).await;
                     }
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                Some(Ok(Message::Close(_)) | Err(_)) | None => return "client",
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return CloseReason::Client,
             }
         }
     });
@@ -610,7 +732,7 @@ async fn run_shell(
     let mut status: Option<u32> = None;
     let reason = loop {
         tokio::select! {
-            r = &mut input => break r.unwrap_or("server"),
+            r = &mut input => break r.unwrap_or(CloseReason::Server),
             Some((c, r)) = resize_rx.recv() => rec.resize(c, r),
             m = reader.wait() => match m {
                 Some(russh::ChannelMsg::Data { data }) | Some(russh::ChannelMsg::ExtendedData { data, .. }) => {
@@ -620,27 +742,27 @@ async fn run_shell(
                     match tokio::time::timeout(STEP_WAIT, ws_tx.send(Message::Binary(data.to_vec().into()))).await {
                         // time spent waiting for a slow browser is not idle time
                         Ok(Ok(())) => touch(&activity),
-                        _ => break "client",
+                        _ => break CloseReason::Client,
                     }
                 }
                 Some(russh::ChannelMsg::ExitStatus { exit_status }) => status = Some(exit_status),
-                Some(russh::ChannelMsg::Close) | None => break if status.is_some() { "exit" } else { "remote" },
+                Some(russh::ChannelMsg::Close) | None => break if status.is_some() { CloseReason::Exit } else { CloseReason::Remote },
                 Some(_) => {}
             },
             _ = tick.tick() => {
                 let last = Duration::from_millis(activity.load(std::sync::atomic::Ordering::Relaxed));
                 if started_at.elapsed().saturating_sub(last) >= idle {
-                    break "idle";
+                    break CloseReason::Idle;
                 }
                 let said = Duration::from_millis(heard.load(std::sync::atomic::Ordering::Relaxed));
                 if started_at.elapsed().saturating_sub(said) >= silence_limit {
-                    break "client";
+                    break CloseReason::Client;
                 }
                 if Instant::now() >= ping_at {
                     ping_at = Instant::now() + ping_every;
                     let ping = ws_tx.send(Message::Ping(Vec::new().into()));
                     if !matches!(tokio::time::timeout(STEP_WAIT, ping).await, Ok(Ok(()))) {
-                        break "client";
+                        break CloseReason::Client;
                     }
                 }
                 if Instant::now() >= flush_at {
@@ -657,14 +779,15 @@ async fn run_shell(
     // The device first, then the recording, then the browser (which may be gone).
     let _ = tokio::time::timeout(STEP_WAIT, session.close()).await;
     let truncated = rec.truncated();
-    save(&store, id, rec.finish(), truncated, Some(reason)).await;
-    let closed = json!({"type": "closed", "reason": reason, "status": status});
+    save(&store, id, rec.finish(), truncated, Some(reason.as_str())).await;
+    let closed =
+        serde_json::to_string(&TerminalEvent::Closed { reason, status }).unwrap_or_default();
     let _ = tokio::time::timeout(STEP_WAIT, async {
-        let _ = ws_tx.send(Message::Text(closed.to_string().into())).await;
+        let _ = ws_tx.send(Message::Text(closed.into())).await;
         let _ = ws_tx
             .send(Message::Close(Some(CloseFrame {
                 code: 1000,
-                reason: reason.into(),
+                reason: reason.as_str().into(),
             })))
             .await;
     })
@@ -681,114 +804,4 @@ async fn save(
     let store = store.clone();
     let _ = tokio::task::spawn_blocking(move || store.save_recording(id, &cast, truncated, ended))
         .await;
-}
-
-async fn known_hosts() -> Result<Response, ApiError> {
-    let store = default_known_hosts(None);
-    let entries = store
-        .list()
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    Ok(Json(json!({"file": store.path(), "entries": entries})).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-struct PortQuery {
-    port: Option<u16>,
-}
-
-async fn forget_host(
-    Path(host): Path<String>,
-    Query(q): Query<PortQuery>,
-) -> Result<Response, ApiError> {
-    let port = q.port.unwrap_or(22);
-    if port == 0 {
-        return Err(ApiError::field("port", "must be 1-65535"));
-    }
-    let store = default_known_hosts(None);
-    let removed = store
-        .remove(&host, port)
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    if removed == 0 {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!(
-                "no entry for {}",
-                wirescope_ssh::known_hosts::host_pattern(&host, port)
-            ),
-        ));
-    }
-    Ok(Json(json!({"removed": removed})).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-struct Page {
-    limit: Option<i64>,
-    offset: Option<i64>,
-}
-
-async fn recordings(
-    State(state): State<Arc<AppState>>,
-    Query(p): Query<Page>,
-) -> Result<Response, ApiError> {
-    let (list, total) = state.store.recordings(
-        p.limit.unwrap_or(50).clamp(1, 500),
-        p.offset.unwrap_or(0).max(0),
-    )?;
-    Ok(Json(json!({"recordings": list, "total": total})).into_response())
-}
-
-fn not_found(id: i64) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, format!("no recording {id}"))
-}
-
-async fn recording(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = crate::api::parse_id(&id)?;
-    let r = state.store.recording(id)?.ok_or_else(|| not_found(id))?;
-    Ok(Json(r).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-struct CastQuery {
-    download: Option<String>,
-}
-
-async fn recording_cast(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    Query(q): Query<CastQuery>,
-) -> Result<Response, ApiError> {
-    let id = crate::api::parse_id(&id)?;
-    let cast = state
-        .store
-        .recording_cast(id)?
-        .ok_or_else(|| not_found(id))?;
-    let mut resp = Response::new(Body::from(cast));
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/x-asciicast"),
-    );
-    if q.download.is_some_and(|d| d != "0")
-        && let Ok(v) = header::HeaderValue::from_str(&format!(
-            "attachment; filename=\"wirescope-ssh-{id}.cast\""
-        ))
-    {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
-}
-
-async fn delete_recording(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = crate::api::parse_id(&id)?;
-    if state.store.delete_recording(id)? {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(not_found(id))
-    }
 }
