@@ -651,7 +651,7 @@ fn credential_profiles_and_topology_maps_over_the_api() {
     for (path, body, field) in [
         ("/api/creds/bad%20name", json!({}), "name"),
         ("/api/creds/x", json!({"secret": "x"}), "secret"),
-        ("/api/creds/x", json!({"version": "4"}), "body"),
+        ("/api/creds/x", json!({"version": "4"}), "version"),
     ] {
         let (status, err) = server.json("PUT", path, Some(body));
         assert_eq!(

@@ -1,0 +1,310 @@
+//! Running a probe command: targets expanded, network options checked, the run started on the
+//! engine, each result printed as it arrives (table or NDJSON) under a progress bar, recorded
+//! with --save, and the summary at the end.
+
+use crate::Failure;
+use crate::cli::{ColorWhen, NetArgs, OutputArgs, TargetArgs};
+use crate::output::{Palette, Printer};
+use crate::snmp::MapOutput;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use tokio_util::sync::CancellationToken;
+use wirescope_probe::dns::parse_server;
+use wirescope_probe::net::{Family, NetOptions};
+use wirescope_probe::{ProbeOptions, RunRequest, TargetList};
+
+/// A probe run described by the command line: targets, network, output, probe.
+pub(crate) type Job = (TargetArgs, NetArgs, OutputArgs, ProbeOptions);
+
+/// Checks a job's options, expands its targets and runs it.
+pub(crate) async fn job(
+    (targets, net, output, probe): Job,
+    color: ColorWhen,
+    map: Option<MapOutput>,
+) -> Result<ExitCode, Failure> {
+    probe
+        .validate()
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let targets_text = targets_text(&targets);
+    let targets = expand(targets)?;
+    let net = net_options(net)?;
+    let colour = match color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    execute(
+        RunRequest {
+            targets,
+            probe,
+            net,
+        },
+        output,
+        colour,
+        &targets_text,
+        map,
+    )
+    .await
+}
+
+/// The targets as given, for the history: arguments, then the file's name.
+fn targets_text(args: &TargetArgs) -> String {
+    let mut parts = args.targets.clone();
+    if let Some(f) = &args.file {
+        parts.push(format!("# from file {f}"));
+    }
+    parts.join("\n")
+}
+
+/// Records a CLI run in the history database (--save).
+struct Recorder {
+    store: wirescope_store::Store,
+    id: i64,
+    seq: i64,
+}
+
+impl Recorder {
+    fn open(
+        path: Option<std::path::PathBuf>,
+        req: &RunRequest,
+        targets_text: &str,
+    ) -> Result<Self, Failure> {
+        let path = path.unwrap_or_else(wirescope_store::default_path);
+        let store = wirescope_store::Store::open(&path)
+            .map_err(|e| Failure::Runtime(format!("--save: {e}")))?;
+        let options = req.probe.options_json();
+        let net = serde_json::to_string(&req.net).unwrap_or_else(|_| "{}".into());
+        let total = req.total();
+        let new = wirescope_store::NewRun {
+            kind: req.probe.kind(),
+            targets_text,
+            options: &options,
+            net: &net,
+            total: total as i64,
+            source: wirescope_store::Source::Cli,
+        };
+        let fail = |e: wirescope_store::StoreError| Failure::Runtime(format!("--save: {e}"));
+        let id = store.create_run(&new).map_err(fail)?;
+        store.set_running(id).map_err(fail)?;
+        Ok(Recorder { store, id, seq: 0 })
+    }
+
+    fn append(
+        &mut self,
+        batch: &[wirescope_probe::ProbeResult],
+    ) -> Result<(), wirescope_store::StoreError> {
+        let texts: Vec<(String, String)> = batch
+            .iter()
+            .map(|r| {
+                (
+                    r.target().to_string(),
+                    serde_json::to_string(r).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let rows: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(t, d)| (t.as_str(), d.as_str()))
+            .collect();
+        self.store.append_results(self.id, self.seq, &rows)?;
+        self.seq += batch.len() as i64;
+        Ok(())
+    }
+}
+
+fn expand(args: TargetArgs) -> Result<Vec<wirescope_probe::Target>, Failure> {
+    let mut list = TargetList::new();
+    let usage = |e: wirescope_probe::targets::TargetError| Failure::Usage(e.to_string());
+    for a in &args.targets {
+        list.add_arg(a).map_err(usage)?;
+    }
+    if let Some(f) = &args.file {
+        list.add_file(f).map_err(usage)?;
+    }
+    list.expand(args.max_targets).map_err(usage)
+}
+
+fn net_options(a: NetArgs) -> Result<NetOptions, Failure> {
+    let resolvers = a
+        .resolvers
+        .iter()
+        .map(|r| parse_server(r).map_err(|e| Failure::Usage(format!("--resolver: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let family = if a.ipv4 {
+        Family::V4
+    } else if a.ipv6 {
+        Family::V6
+    } else {
+        Family::Any
+    };
+    Ok(NetOptions {
+        netns: a.netns,
+        interface: a.interface,
+        source: a.source,
+        family,
+        resolvers,
+    })
+}
+
+async fn execute(
+    req: RunRequest,
+    output: OutputArgs,
+    colour: bool,
+    targets_text: &str,
+    mut map: Option<MapOutput>,
+) -> Result<ExitCode, Failure> {
+    let mut recorder = if output.save {
+        Some(Recorder::open(output.db.clone(), &req, targets_text)?)
+    } else {
+        None
+    };
+    // DNS rows show the name asked, which for an address is its (longer) reverse name.
+    let shown = |t: &wirescope_probe::Target| match (&req.probe, &t.host) {
+        (ProbeOptions::Dns(_), wirescope_probe::targets::Host::Ip(ip)) => {
+            if ip.is_ipv4() {
+                28
+            } else {
+                72
+            }
+        }
+        _ => t.spec.len(),
+    };
+    let width = req.targets.iter().map(shown).max().unwrap_or(8);
+    let kind = req.probe.kind();
+    let addr_width = req
+        .targets
+        .iter()
+        .filter_map(|t| match t.host {
+            wirescope_probe::targets::Host::Ip(ip) => Some(ip.to_string().len()),
+            wirescope_probe::targets::Host::Name(_) => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let printer = Printer::new(output.json, Palette::new(colour), width, addr_width);
+    let cancel = CancellationToken::new();
+    let mut run = wirescope_probe::start(req, cancel.clone())
+        .await
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+
+    let interrupted = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            interrupted.cancel();
+        }
+    });
+
+    let bar = progress_bar(run.total(), output.no_progress, map.is_some());
+    let mut stdout = std::io::stdout().lock();
+    let mut emit = |text: &str| {
+        bar.suspend(|| {
+            // A closed pipe (| head) ends the output quietly; the run is cancelled below.
+            let _ = writeln!(stdout, "{text}");
+        });
+    };
+    if let Some(h) = printer.header(kind) {
+        emit(&h);
+    }
+    let mut save_error = None;
+    while let Some(first) = run.next().await {
+        let mut batch = vec![first];
+        while let Some(more) = run.try_next() {
+            batch.push(more);
+        }
+        for result in &batch {
+            match (&mut map, result) {
+                (Some(m), wirescope_probe::ProbeResult::Snmp(r)) => {
+                    m.results.push(r.clone());
+                    if !m.dot {
+                        emit(&printer.result(result));
+                    }
+                }
+                _ => emit(&printer.result(result)),
+            }
+        }
+        bar.inc(batch.len() as u64);
+        if let Some(rec) = recorder.as_mut()
+            && let Err(e) = rec.append(&batch)
+        {
+            save_error = Some(format!("--save stopped: {e}"));
+            recorder = None;
+        }
+    }
+    bar.finish_and_clear();
+    let finished = run.finish().await;
+    if let Some(rec) = &recorder {
+        use wirescope_store::RunStatus;
+        let (status, summary, error) = match &finished {
+            Ok(s) => (
+                if s.cancelled {
+                    RunStatus::Cancelled
+                } else {
+                    RunStatus::Finished
+                },
+                serde_json::to_string(s).ok(),
+                None,
+            ),
+            Err(e) => (RunStatus::Failed, None, Some(e.to_string())),
+        };
+        if let Err(e) = rec
+            .store
+            .set_finished(rec.id, status, summary.as_deref(), error.as_deref())
+        {
+            save_error = Some(format!("--save: {e}"));
+        }
+    }
+    let summary = finished.map_err(|e| Failure::Runtime(e.to_string()))?;
+    if let Some(m) = &map {
+        let graph = wirescope_probe::snmp::topology::graph(&m.results);
+        m.write(&graph)?;
+        if m.dot {
+            emit(graph.to_dot().trim_end());
+            // stdout holds the DOT document alone; the summary goes to stderr.
+            eprintln!("{}", printer.summary(&summary));
+            return Ok(if summary.cancelled {
+                ExitCode::from(130)
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
+        emit(&printer.map(&graph));
+    }
+    emit(&printer.summary(&summary));
+    if let Some(e) = save_error {
+        return Err(Failure::Runtime(e));
+    }
+    Ok(if summary.cancelled {
+        ExitCode::from(130)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn progress_bar(total: usize, disabled: bool, crawl: bool) -> ProgressBar {
+    if disabled || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    if crawl {
+        // A crawl finds its devices as it goes: count them, no bar.
+        let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} {pos} devices read  {elapsed_precise}")
+        {
+            spinner.set_style(style);
+        }
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+        return spinner;
+    }
+    if total < 2 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:32.cyan/blue} {pos}/{len} done  {elapsed_precise}  {per_sec}",
+    ) {
+        bar.set_style(style.progress_chars("█▉▊▋▌▍▎▏ "));
+    }
+    bar
+}

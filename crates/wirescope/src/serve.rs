@@ -1,0 +1,61 @@
+//! `wirescope serve`: the dashboard server with its flags.
+
+use crate::{Failure, cli};
+use std::io::Write;
+use std::process::ExitCode;
+
+pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
+    let mut token = a.token;
+    if token.is_none() && !a.listen.ip().is_loopback() {
+        let t = wirescope_server::generate_token();
+        eprintln!("wirescope: listening off loopback: generated access token {t}");
+        token = Some(t);
+    }
+    let config = wirescope_server::ServerConfig {
+        listen: a.listen,
+        db: a.db.unwrap_or_else(wirescope_store::default_path),
+        token: token.clone(),
+        max_runs: a.max_runs.max(1),
+        max_targets: a.max_targets,
+        ssh_idle_timeout: a.ssh_idle_timeout,
+        max_connections: a.max_connections as usize,
+        header_timeout: a.header_timeout,
+        idle_timeout: a.idle_timeout,
+        capture_memory: usize::try_from(a.capture_memory).unwrap_or(usize::MAX),
+        max_captures: a.max_captures as usize,
+        max_uploads: a.max_uploads as usize,
+        ..Default::default()
+    };
+    let db = config.db.clone();
+    wirescope_server::serve(config, |addr| {
+        let host = if addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            addr.ip().to_string()
+        };
+        let host = if addr.is_ipv6() {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        let query = token
+            .as_deref()
+            .map(|t| {
+                let encoded: String = form_urlencoded::byte_serialize(t.as_bytes()).collect();
+                format!("/?token={encoded}")
+            })
+            .unwrap_or_else(|| "/".into());
+        // A closed standard output (a supervisor, a test that read the first line) must not stop the server.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "wirescope dashboard: open http://{host}:{}{query}",
+            addr.port()
+        );
+        let _ = writeln!(out, "history: {}", db.display());
+        let _ = out.flush();
+    })
+    .await
+    .map_err(|e| Failure::Runtime(e.to_string()))?;
+    Ok(ExitCode::SUCCESS)
+}

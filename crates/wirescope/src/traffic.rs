@@ -1,0 +1,98 @@
+//! The traffic commands: `analyze FILE` (a capture file's report) and `capture` (live).
+
+use crate::{Failure, capture, cli, output};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// `wirescope capture`: runs the capture off the runtime thread, so Ctrl-C is heard.
+pub(crate) async fn live_capture(a: cli::CaptureArgs) -> Result<ExitCode, Failure> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (s, i) = (stop.clone(), interrupted.clone());
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            i.store(true, std::sync::atomic::Ordering::Relaxed);
+            s.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    let a = std::sync::Arc::new(a);
+    let args = a.clone();
+    let outcome = tokio::task::spawn_blocking(move || capture::run(&args, stop))
+        .await
+        .map_err(|e| Failure::Runtime(e.to_string()))?
+        .map_err(Failure::Runtime)?;
+    Ok(capture::print(
+        &a,
+        &outcome,
+        interrupted.load(std::sync::atomic::Ordering::Relaxed),
+    ))
+}
+
+/// The filter text around a 1-based column, with a caret under it: at most 60 characters
+/// either side, so a hostile 60,000-character filter still gives a readable error.
+fn pointer(text: &str, column: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let at = column.saturating_sub(1).min(chars.len());
+    let from = at.saturating_sub(60);
+    let to = (at + 60).min(chars.len());
+    let (lead, tail) = (
+        if from > 0 { "..." } else { "" },
+        if to < chars.len() { "..." } else { "" },
+    );
+    let shown: String = chars[from..to].iter().collect();
+    let caret = " ".repeat(lead.len() + at - from);
+    format!("    {lead}{shown}{tail}\n    {caret}^")
+}
+
+/// `wirescope analyze FILE`: the report of a capture file, and its damage if any.
+pub(crate) fn analyze(a: cli::AnalyzeArgs) -> Result<ExitCode, Failure> {
+    let limits = wirescope_traffic::Limits {
+        top: a.top,
+        ..Default::default()
+    };
+    let filter =
+        match &a.filter {
+            Some(text) => Some(wirescope_traffic::filter::Filter::parse(text).map_err(|e| {
+                Failure::Usage(format!("--filter: {e}\n{}", pointer(text, e.column)))
+            })?),
+            None => None,
+        };
+    let analysis =
+        wirescope_traffic::analyze_file(&a.file, limits, filter.as_ref(), a.write.as_deref())
+            .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let mut out = std::io::stdout().lock();
+    let text = if let Some(table) = &a.csv {
+        wirescope_traffic::stats::csv(&analysis.report, table)
+            .map_err(|e| Failure::Usage(format!("--csv: {e}")))?
+            .trim_end()
+            .to_string()
+    } else if a.json {
+        let mut doc = serde_json::to_value(&analysis.report).unwrap_or_default();
+        if let Some(o) = doc.as_object_mut() {
+            o.insert("file".into(), a.file.display().to_string().into());
+            o.insert(
+                "filter".into(),
+                a.filter.clone().map_or(serde_json::Value::Null, Into::into),
+            );
+            o.insert(
+                "damage".into(),
+                analysis
+                    .damage
+                    .as_ref()
+                    .map(|d| serde_json::json!({"offset": d.offset, "what": d.what}))
+                    .unwrap_or(serde_json::Value::Null),
+            );
+        }
+        doc.to_string()
+    } else {
+        output::analysis(&analysis.report)
+    };
+    let _ = writeln!(out, "{text}");
+    match analysis.damage {
+        Some(d) => Err(Failure::Runtime(format!(
+            "{} is damaged: {d} (the report covers what came before)",
+            a.file.display()
+        ))),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
