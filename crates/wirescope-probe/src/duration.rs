@@ -83,6 +83,21 @@ mod tests {
     }
 
     #[test]
+    fn formatted_durations_read_back() {
+        for (d, text) in [
+            (Duration::from_secs(120), "2m"),
+            (Duration::from_secs(1), "1s"),
+            (Duration::from_millis(1500), "1500ms"),
+            (Duration::from_millis(50), "50ms"),
+            (Duration::from_micros(250), "250us"),
+            (Duration::ZERO, "0ms"),
+        ] {
+            assert_eq!(format_duration(d), text);
+            assert_eq!(parse_duration(text), Ok(d));
+        }
+    }
+
+    #[test]
     fn errors_name_the_problem() {
         assert_eq!(
             parse_duration("3000"),
@@ -108,6 +123,23 @@ mod tests {
                 .unwrap_err()
                 .contains("longer than a day")
         );
+    }
+}
+
+/// A duration as `parse_duration` reads it back, in the largest unit that keeps it whole
+/// (`2m`, `1s`, `50ms`, `250us`).
+pub fn format_duration(d: Duration) -> String {
+    let us = d.as_micros();
+    if us == 0 {
+        "0ms".into()
+    } else if us.is_multiple_of(60_000_000) {
+        format!("{}m", us / 60_000_000)
+    } else if us.is_multiple_of(1_000_000) {
+        format!("{}s", us / 1_000_000)
+    } else if us.is_multiple_of(1000) {
+        format!("{}ms", us / 1000)
+    } else {
+        format!("{us}us")
     }
 }
 

@@ -4,10 +4,14 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::IpAddr;
 use std::time::Duration;
-use wirescope_probe::duration::parse_duration;
-use wirescope_probe::scan::ScanMethod;
+use wirescope_probe::dns::DnsOptions;
+use wirescope_probe::duration::{format_duration, parse_duration};
+use wirescope_probe::ping::PingOptions;
+use wirescope_probe::scan::{ScanMethod, ScanOptions};
+use wirescope_probe::snmp::SnmpOptions;
 use wirescope_probe::snmp::{AuthProtocol, PrivProtocol, SecurityLevel, SnmpVersion};
-use wirescope_probe::trace::TraceProtocol;
+use wirescope_probe::ssh::SshOptions;
+use wirescope_probe::trace::{TraceOptions, TraceProtocol};
 
 const EXAMPLES: &str = "\
 Targets: addresses, hostnames, CIDR blocks (10.0.0.0/24, 2001:db8::/120), ranges
@@ -201,7 +205,7 @@ pub struct SnmpArgs {
 #[derive(Debug, Args)]
 pub struct SnmpCredentialArgs {
     /// SNMP version.
-    #[arg(short = 'v', long = "snmp-version", value_enum, ignore_case = true, default_value_t = SnmpVersion::default())]
+    #[arg(short = 'v', long = "snmp-version", value_enum, ignore_case = true, default_value_t = SnmpOptions::default().version)]
     pub snmp_version: SnmpVersion,
 
     /// Community (v1, v2c) [default: public].
@@ -246,23 +250,23 @@ pub struct SnmpAuthArgs {
     pub cred: SnmpCredentialArgs,
 
     /// How long to wait for each answer.
-    #[arg(short = 't', long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    #[arg(short = 't', long, value_name = "DURATION", default_value = format_duration(SnmpOptions::default().timeout), value_parser = duration)]
     pub timeout: Duration,
 
     /// Retransmissions after a timeout.
-    #[arg(short = 'r', long, value_name = "N", default_value_t = 2)]
+    #[arg(short = 'r', long, value_name = "N", default_value_t = SnmpOptions::default().retries)]
     pub retries: u32,
 
     /// GETBULK max-repetitions (halved automatically on tooBig or timeouts).
-    #[arg(long, value_name = "N", default_value_t = 25)]
+    #[arg(long, value_name = "N", default_value_t = SnmpOptions::default().max_repetitions)]
     pub max_repetitions: u32,
 
     /// UDP port of the agents.
-    #[arg(long, value_name = "PORT", default_value_t = 161)]
+    #[arg(long, value_name = "PORT", default_value_t = SnmpOptions::default().port)]
     pub port: u16,
 
     /// Agents polled at once.
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    #[arg(long, value_name = "N", default_value_t = SnmpOptions::default().concurrency)]
     pub concurrency: usize,
 }
 
@@ -439,7 +443,7 @@ pub struct TopologyArgs {
     pub device: DeviceArgs,
 
     /// Follow neighbours this many hops from the seeds (0: the seeds only).
-    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=16))]
+    #[arg(long, value_name = "N", default_value_t = SnmpOptions::default().depth, value_parser = clap::value_parser!(u32).range(0..=16))]
     pub depth: u32,
 
     /// Print the map as Graphviz DOT (instead of the device table).
@@ -512,7 +516,7 @@ pub struct SshExecArgs {
     pub profile: Option<String>,
 
     /// SSH port.
-    #[arg(short = 'p', long, default_value_t = 22, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(short = 'p', long, default_value_t = SshOptions::default().port, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
 
     /// Connect through this jump host, `[user@]host[:port]` (OpenSSH's -J), with the same
@@ -529,19 +533,19 @@ pub struct SshExecArgs {
     pub accept_new_host_keys: bool,
 
     /// Limit for connecting, and again for the key exchange and login.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = format_duration(SshOptions::default().timeout), value_parser = parse_duration)]
     pub timeout: Duration,
 
     /// Limit for the command once it runs.
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = format_duration(SshOptions::default().command_timeout), value_parser = parse_duration)]
     pub command_timeout: Duration,
 
     /// Devices worked on at once.
-    #[arg(short = 'c', long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10000))]
+    #[arg(short = 'c', long, value_name = "N", default_value_t = SshOptions::default().concurrency as u64, value_parser = clap::value_parser!(u64).range(1..=10000))]
     pub concurrency: u64,
 
     /// Bytes kept of each device's stdout and of its stderr.
-    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20, value_parser = clap::value_parser!(u64).range(1..=(64 << 20)))]
+    #[arg(long, value_name = "BYTES", default_value_t = SshOptions::default().max_output as u64, value_parser = clap::value_parser!(u64).range(1..=(64 << 20)))]
     pub max_output: u64,
 
     #[command(flatten)]
@@ -742,19 +746,19 @@ pub struct PingArgs {
     pub targets: TargetArgs,
 
     /// Echo requests per target.
-    #[arg(short = 'c', long, value_name = "N", default_value_t = 1)]
+    #[arg(short = 'c', long, value_name = "N", default_value_t = PingOptions::default().count)]
     pub count: u32,
 
     /// Time between requests to the same target.
-    #[arg(short = 'i', long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    #[arg(short = 'i', long, value_name = "DURATION", default_value = format_duration(PingOptions::default().interval), value_parser = duration)]
     pub interval: Duration,
 
     /// How long to wait for each reply (e.g. 500ms, 3s).
-    #[arg(short = 't', long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    #[arg(short = 't', long, value_name = "DURATION", default_value = format_duration(PingOptions::default().timeout), value_parser = duration)]
     pub timeout: Duration,
 
     /// Payload bytes per request.
-    #[arg(short = 's', long, value_name = "BYTES", default_value_t = 56)]
+    #[arg(short = 's', long, value_name = "BYTES", default_value_t = PingOptions::default().size)]
     pub size: usize,
 
     /// TTL (hop limit) of the requests.
@@ -762,7 +766,7 @@ pub struct PingArgs {
     pub ttl: Option<u8>,
 
     /// Packets per second over the whole run (0: unlimited).
-    #[arg(long, value_name = "PPS", default_value_t = 10_000)]
+    #[arg(long, value_name = "PPS", default_value_t = PingOptions::default().rate)]
     pub rate: u32,
 
     /// Use unprivileged ICMP sockets even when raw sockets are allowed.
@@ -782,45 +786,45 @@ pub struct TraceArgs {
     pub targets: TargetArgs,
 
     /// Probe packets.
-    #[arg(short = 'P', long, value_enum, default_value_t = ProtocolArg::Icmp)]
-    pub protocol: ProtocolArg,
+    #[arg(short = 'P', long, value_enum, default_value_t = TraceOptions::default().protocol)]
+    pub protocol: TraceProtocol,
 
     /// Destination port for UDP (default 33434) and TCP (default 80).
     #[arg(short = 'p', long, value_name = "PORT")]
     pub port: Option<u16>,
 
     /// Highest TTL probed.
-    #[arg(short = 'm', long, value_name = "N", default_value_t = 30, value_parser = ttl)]
+    #[arg(short = 'm', long, value_name = "N", default_value_t = TraceOptions::default().max_hops, value_parser = ttl)]
     pub max_hops: u8,
 
     /// First TTL probed.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = ttl)]
+    #[arg(long, value_name = "N", default_value_t = TraceOptions::default().first_hop, value_parser = ttl)]
     pub first_hop: u8,
 
     /// Probes per hop.
-    #[arg(short = 'q', long, value_name = "N", default_value_t = 3)]
+    #[arg(short = 'q', long, value_name = "N", default_value_t = TraceOptions::default().queries)]
     pub queries: u8,
 
     /// The longest a probe is waited for (the whole wait while nothing has answered).
-    #[arg(short = 't', long, value_name = "DURATION", default_value = "2s", value_parser = duration)]
+    #[arg(short = 't', long, value_name = "DURATION", default_value = format_duration(TraceOptions::default().timeout), value_parser = duration)]
     pub timeout: Duration,
 
     /// Once the path answers, wait for a probe this many times the slowest answer at its own
     /// TTL (traceroute's HERE; 0: the timeout).
-    #[arg(long, value_name = "N", default_value_t = 3.0)]
+    #[arg(long, value_name = "N", default_value_t = TraceOptions::default().wait_here)]
     pub wait_here: f64,
 
     /// ...or, when its TTL has not answered, this many times the slowest answer at any TTL
     /// (traceroute's NEAR; 0: the timeout).
-    #[arg(long, value_name = "N", default_value_t = 10.0)]
+    #[arg(long, value_name = "N", default_value_t = TraceOptions::default().wait_near)]
     pub wait_near: f64,
 
     /// The shortest adaptive wait.
-    #[arg(long, value_name = "DURATION", default_value = "50ms", value_parser = duration)]
+    #[arg(long, value_name = "DURATION", default_value = format_duration(TraceOptions::default().wait_min), value_parser = duration)]
     pub wait_min: Duration,
 
     /// Probes per second over the whole run (0: unlimited).
-    #[arg(long, value_name = "PPS", default_value_t = 10_000)]
+    #[arg(long, value_name = "PPS", default_value_t = TraceOptions::default().rate)]
     pub rate: u32,
 
     /// Look up the hops' reverse names.
@@ -832,40 +836,6 @@ pub struct TraceArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ProtocolArg {
-    Icmp,
-    Udp,
-    Tcp,
-}
-
-impl From<ProtocolArg> for TraceProtocol {
-    fn from(p: ProtocolArg) -> Self {
-        match p {
-            ProtocolArg::Icmp => TraceProtocol::Icmp,
-            ProtocolArg::Udp => TraceProtocol::Udp,
-            ProtocolArg::Tcp => TraceProtocol::Tcp,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MethodArg {
-    Auto,
-    Syn,
-    Connect,
-}
-
-impl From<MethodArg> for ScanMethod {
-    fn from(m: MethodArg) -> Self {
-        match m {
-            MethodArg::Auto => ScanMethod::Auto,
-            MethodArg::Syn => ScanMethod::Syn,
-            MethodArg::Connect => ScanMethod::Connect,
-        }
-    }
 }
 
 #[derive(Debug, Args)]
@@ -887,19 +857,19 @@ pub struct DnsArgs {
     pub tcp: bool,
 
     /// How long to wait for each attempt.
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = duration)]
+    #[arg(long, value_name = "DURATION", default_value = format_duration(DnsOptions::default().timeout), value_parser = duration)]
     pub timeout: Duration,
 
     /// Attempts after a timeout.
-    #[arg(long, value_name = "N", default_value_t = 2)]
+    #[arg(long, value_name = "N", default_value_t = DnsOptions::default().retries)]
     pub retries: u32,
 
     /// Queries in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    #[arg(long, value_name = "N", default_value_t = DnsOptions::default().concurrency)]
     pub concurrency: usize,
 
     /// Queries per second (0: unlimited).
-    #[arg(long, value_name = "QPS", default_value_t = 0)]
+    #[arg(long, value_name = "QPS", default_value_t = DnsOptions::default().rate)]
     pub rate: u32,
 
     #[command(flatten)]
@@ -919,11 +889,11 @@ pub struct ScanArgs {
     pub ports: Option<String>,
 
     /// The N most frequently open ports (nmap's order) when no -p is given.
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    #[arg(long, value_name = "N", default_value_t = ScanOptions::default().top)]
     pub top: usize,
 
     /// How long a connection attempt may take before the port counts as filtered.
-    #[arg(short = 't', long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    #[arg(short = 't', long, value_name = "DURATION", default_value = format_duration(ScanOptions::default().timeout), value_parser = duration)]
     pub timeout: Duration,
 
     /// Read what open ports say (HTTP ports get a HEAD request).
@@ -931,24 +901,24 @@ pub struct ScanArgs {
     pub banners: bool,
 
     /// How long to wait for a banner.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    #[arg(long, value_name = "DURATION", default_value = format_duration(ScanOptions::default().banner_timeout), value_parser = duration)]
     pub banner_timeout: Duration,
 
     /// How to probe: syn (half-open, raw sockets, like nmap -sS), connect (full handshake, no
     /// privilege, like nmap -sT), auto (syn when CAP_NET_RAW allows, else connect).
-    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
-    pub method: MethodArg,
+    #[arg(long, value_enum, default_value_t = ScanOptions::default().method)]
+    pub method: ScanMethod,
 
     /// SYN scan: retransmissions of an unanswered SYN before a port counts as filtered.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = ScanOptions::default().retries)]
     pub retries: u8,
 
     /// Probes in flight (default: 4096 for SYN; for connect what the open-files limit allows, up to 4096).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = ScanOptions::default().concurrency)]
     pub concurrency: usize,
 
     /// SYNs or connection attempts per second (0: unlimited).
-    #[arg(long, value_name = "PPS", default_value_t = 0)]
+    #[arg(long, value_name = "PPS", default_value_t = ScanOptions::default().rate)]
     pub rate: u32,
 
     #[command(flatten)]

@@ -79,3 +79,85 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     };
     execute::job(job, cli.color, map).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wirescope_probe::ProbeOptions;
+
+    /// The options a command line builds, with its flags all left at their defaults.
+    fn options_of(args: &[&str]) -> ProbeOptions {
+        let cli = Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        let job = match cli.command {
+            Command::Ping(a) => probes::ping(a),
+            Command::Trace(a) => probes::trace(a),
+            Command::Dns(a) => probes::dns(a),
+            Command::Scan(a) => probes::scan(a),
+            Command::Snmp(cmd) => snmp::snmp_command(cmd).unwrap_or_else(|_| panic!("{args:?}")),
+            Command::Ssh(cli::SshCmd::Exec(a)) => {
+                ssh::ssh_exec_command(a).unwrap_or_else(|_| panic!("{args:?}"))
+            }
+            _ => panic!("{args:?} is not a probe command"),
+        };
+        job.3
+    }
+
+    #[test]
+    fn flag_defaults_are_the_options_defaults() {
+        use wirescope_probe::snmp::SnmpOptions;
+        use wirescope_probe::ssh::SshOptions;
+        let cases = [
+            (
+                options_of(&["wirescope", "ping", "127.0.0.1"]),
+                ProbeOptions::Ping(Default::default()),
+            ),
+            (
+                options_of(&["wirescope", "trace", "127.0.0.1"]),
+                ProbeOptions::Trace(Default::default()),
+            ),
+            (
+                options_of(&["wirescope", "dns", "lab.test"]),
+                ProbeOptions::Dns(Default::default()),
+            ),
+            (
+                options_of(&["wirescope", "scan", "127.0.0.1"]),
+                ProbeOptions::Scan(Default::default()),
+            ),
+            (
+                options_of(&["wirescope", "snmp", "walk", "127.0.0.1"]),
+                ProbeOptions::Snmp(SnmpOptions {
+                    op: SnmpOp::Walk,
+                    ..Default::default()
+                }),
+            ),
+            (
+                // Any variable that is set serves: passwords are never serialized.
+                options_of(&[
+                    "wirescope",
+                    "ssh",
+                    "exec",
+                    "127.0.0.1",
+                    "--user",
+                    "u",
+                    "--password-env",
+                    "PATH",
+                    "--",
+                    "true",
+                ]),
+                ProbeOptions::Ssh(SshOptions {
+                    command: "true".into(),
+                    user: "u".into(),
+                    ..Default::default()
+                }),
+            ),
+        ];
+        for (parsed, default) in cases {
+            assert_eq!(
+                serde_json::to_value(&parsed).ok(),
+                serde_json::to_value(&default).ok(),
+                "{:?}: a flag's default differs from the options' Default",
+                parsed.kind()
+            );
+        }
+    }
+}

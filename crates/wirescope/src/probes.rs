@@ -31,7 +31,7 @@ pub(crate) fn trace(a: cli::TraceArgs) -> Job {
         a.net,
         a.output,
         ProbeOptions::Trace(TraceOptions {
-            protocol: a.protocol.into(),
+            protocol: a.protocol,
             max_hops: a.max_hops,
             first_hop: a.first_hop,
             port: a.port,
@@ -76,7 +76,7 @@ pub(crate) fn scan(a: cli::ScanArgs) -> Job {
             banner_timeout: a.banner_timeout,
             concurrency: a.concurrency,
             rate: a.rate,
-            method: a.method.into(),
+            method: a.method,
             retries: a.retries,
         }),
     )

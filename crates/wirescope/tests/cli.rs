@@ -103,6 +103,43 @@ fn bad_flags_are_usage_errors() {
     usage_error(&["trace", "127.0.0.1", "--ttl-typo"], "unexpected argument");
     usage_error(&["trace", "127.0.0.1", "-m", "0"], "is not a TTL");
     usage_error(&["ping", "127.0.0.1", "--resolver", "x"], "--resolver");
+    // SNMP settings are enums: a value no agent speaks is refused, never taken for a default.
+    usage_error(
+        &["snmp", "get", "127.0.0.1", "sysName.0", "-v", "4"],
+        "invalid value '4' for '--snmp-version",
+    );
+    usage_error(
+        &[
+            "snmp",
+            "get",
+            "127.0.0.1",
+            "sysName.0",
+            "-v3",
+            "-u",
+            "u",
+            "-a",
+            "SHA-999",
+        ],
+        "invalid value 'SHA-999' for '--auth-protocol",
+    );
+    usage_error(
+        &[
+            "snmp",
+            "get",
+            "127.0.0.1",
+            "sysName.0",
+            "-v3",
+            "-u",
+            "u",
+            "-x",
+            "3DES",
+        ],
+        "[possible values: DES, AES, AES-192, AES-256, AES-192-C, AES-256-C]",
+    );
+    usage_error(
+        &["neighbors", "127.0.0.1", "-v3", "-u", "u", "-l", "authOnly"],
+        "invalid value 'authOnly' for '--level",
+    );
 }
 
 #[test]

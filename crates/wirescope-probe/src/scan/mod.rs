@@ -53,6 +53,7 @@ pub struct ScanOptions {
 /// How a scan probes ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum ScanMethod {
     /// SYN scan when raw sockets are allowed (CAP_NET_RAW), connect scan otherwise (as nmap).
     #[default]

@@ -31,6 +31,7 @@ use tokio::net::UdpSocket;
 /// The kind of packet a trace sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum TraceProtocol {
     #[default]
     Icmp,
