@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wirescope_probe::net::NetOptions;
 use wirescope_probe::{ProbeKind, ProbeOptions, ProbeResult, RunRequest, TargetList};
-use wirescope_store::{RunInfo, RunStatus};
+use wirescope_store::{RunInfo, RunStatus, Source};
 
 pub fn routes() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
@@ -231,7 +231,7 @@ async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respo
         *o = resolved;
     }
     let total = req.total();
-    let id = state.runs.start(req, &text)?;
+    let id = state.runs.start(req, &text, Source::Api)?;
     Ok((StatusCode::CREATED, Json(Created { id, total })).into_response())
 }
 

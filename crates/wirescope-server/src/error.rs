@@ -51,6 +51,17 @@ impl From<wirescope_store::StoreError> for ApiError {
     }
 }
 
+impl From<wirescope_runs::RunError> for ApiError {
+    fn from(e: wirescope_runs::RunError) -> Self {
+        match e {
+            wirescope_runs::RunError::TooMany { .. } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, e.to_string())
+            }
+            wirescope_runs::RunError::Store(e) => ApiError::internal(e),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, Json(self)).into_response()

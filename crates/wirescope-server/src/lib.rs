@@ -9,7 +9,6 @@ mod creds;
 mod error;
 mod export;
 pub mod openapi;
-mod runs;
 mod ssh;
 mod topology;
 mod traffic;
@@ -85,7 +84,7 @@ impl Default for ServerConfig {
 #[derive(Debug)]
 pub struct AppState {
     pub store: Arc<Store>,
-    pub runs: Arc<runs::Manager>,
+    pub runs: Arc<wirescope_runs::Manager>,
     pub captures: traffic::Captures,
     pub config: ServerConfig,
     /// The OpenAPI document, serialized once.
@@ -130,7 +129,7 @@ pub fn check_token(token: &str) -> Result<(), String> {
 /// Builds the application router over an opened store.
 pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
     let state = Arc::new(AppState {
-        runs: Arc::new(runs::Manager::new(store.clone(), config.max_runs)),
+        runs: Arc::new(wirescope_runs::Manager::new(store.clone(), config.max_runs)),
         store,
         captures: traffic::Captures::new(
             config.capture_memory,

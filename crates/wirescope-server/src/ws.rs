@@ -17,6 +17,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 use utoipa::ToSchema;
 use wirescope_probe::{ProbeResult, Summary};
+use wirescope_runs::RunEvent;
 use wirescope_store::RunStatus;
 
 /// WebSocket: live results of runs and statistics of captures.
@@ -141,9 +142,35 @@ impl ServerMessage {
     }
 }
 
+/// A run's event as the message sent.
+fn event_text(run: i64, event: &RunEvent) -> String {
+    match event {
+        RunEvent::Result { seq, json } => result_text(run, *seq, json),
+        RunEvent::Progress { done, total } => ServerMessage::Progress {
+            run,
+            done: *done,
+            total: *total,
+        }
+        .text(),
+        RunEvent::Status {
+            status,
+            summary,
+            error,
+        } => ServerMessage::Status {
+            run,
+            status: *status,
+            summary: summary
+                .as_deref()
+                .and_then(|s| RawValue::from_string(s.into()).ok()),
+            error: error.clone(),
+        }
+        .text(),
+    }
+}
+
 /// A result message written straight from the stored JSON (the hot path: no re-parse); the same
 /// text as `ServerMessage::Result` serialized.
-pub(crate) fn result_text(run: i64, seq: i64, result: &str) -> String {
+fn result_text(run: i64, seq: i64, result: &str) -> String {
     format!(r#"{{"type":"result","run":{run},"seq":{seq},"result":{result}}}"#)
 }
 
@@ -278,7 +305,7 @@ async fn follow(state: Arc<AppState>, run: i64, out: mpsc::Sender<String>) {
     loop {
         match rx.recv().await {
             Ok(event) => {
-                if let Some(seq) = event.seq {
+                if let RunEvent::Result { seq, .. } = event {
                     if seq < next_seq {
                         continue;
                     }
@@ -291,7 +318,7 @@ async fn follow(state: Arc<AppState>, run: i64, out: mpsc::Sender<String>) {
                     }
                     next_seq = seq + 1;
                 }
-                if out.send(event.text.to_string()).await.is_err() {
+                if out.send(event_text(run, &event)).await.is_err() {
                     return;
                 }
             }

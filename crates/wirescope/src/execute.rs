@@ -9,10 +9,13 @@ use crate::snmp::MapOutput;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use wirescope_probe::dns::parse_server;
 use wirescope_probe::net::{Family, NetOptions};
 use wirescope_probe::{ProbeOptions, RunRequest, TargetList};
+use wirescope_runs::{OnStoreError, Pipeline, START_DEADLINE};
+use wirescope_store::Source;
 
 /// A probe run described by the command line: targets, network, output, probe.
 pub(crate) type Job = (TargetArgs, NetArgs, OutputArgs, ProbeOptions);
@@ -59,62 +62,6 @@ fn targets_text(args: &TargetArgs) -> String {
     parts.join("\n")
 }
 
-/// Records a CLI run in the history database (--save).
-struct Recorder {
-    store: wirescope_store::Store,
-    id: i64,
-    seq: i64,
-}
-
-impl Recorder {
-    fn open(
-        path: Option<std::path::PathBuf>,
-        req: &RunRequest,
-        targets_text: &str,
-    ) -> Result<Self, Failure> {
-        let path = path.unwrap_or_else(wirescope_store::default_path);
-        let store = wirescope_store::Store::open(&path)
-            .map_err(|e| Failure::Runtime(format!("--save: {e}")))?;
-        let options = req.probe.options_json();
-        let net = serde_json::to_string(&req.net).unwrap_or_else(|_| "{}".into());
-        let total = req.total();
-        let new = wirescope_store::NewRun {
-            kind: req.probe.kind(),
-            targets_text,
-            options: &options,
-            net: &net,
-            total: total as i64,
-            source: wirescope_store::Source::Cli,
-        };
-        let fail = |e: wirescope_store::StoreError| Failure::Runtime(format!("--save: {e}"));
-        let id = store.create_run(&new).map_err(fail)?;
-        store.set_running(id).map_err(fail)?;
-        Ok(Recorder { store, id, seq: 0 })
-    }
-
-    fn append(
-        &mut self,
-        batch: &[wirescope_probe::ProbeResult],
-    ) -> Result<(), wirescope_store::StoreError> {
-        let texts: Vec<(String, String)> = batch
-            .iter()
-            .map(|r| {
-                (
-                    r.target().to_string(),
-                    serde_json::to_string(r).unwrap_or_default(),
-                )
-            })
-            .collect();
-        let rows: Vec<(&str, &str)> = texts
-            .iter()
-            .map(|(t, d)| (t.as_str(), d.as_str()))
-            .collect();
-        self.store.append_results(self.id, self.seq, &rows)?;
-        self.seq += batch.len() as i64;
-        Ok(())
-    }
-}
-
 fn expand(args: TargetArgs) -> Result<Vec<wirescope_probe::Target>, Failure> {
     let mut list = TargetList::new();
     let usage = |e: wirescope_probe::targets::TargetError| Failure::Usage(e.to_string());
@@ -156,10 +103,24 @@ async fn execute(
     targets_text: &str,
     mut map: Option<MapOutput>,
 ) -> Result<ExitCode, Failure> {
-    let mut recorder = if output.save {
-        Some(Recorder::open(output.db.clone(), &req, targets_text)?)
+    let mut pipeline = if output.save {
+        let path = output
+            .db
+            .clone()
+            .unwrap_or_else(wirescope_store::default_path);
+        let store = wirescope_store::Store::open(&path)
+            .map_err(|e| Failure::Runtime(format!("--save: {e}")))?;
+        Pipeline::record(
+            Arc::new(store),
+            &req,
+            targets_text,
+            Source::Cli,
+            OnStoreError::StopSaving,
+        )
+        .map(|(pipeline, _)| pipeline)
+        .map_err(|e| Failure::Runtime(format!("--save: {e}")))?
     } else {
-        None
+        Pipeline::unrecorded(&req)
     };
     // DNS rows show the name asked, which for an address is its (longer) reverse name.
     let shown = |t: &wirescope_probe::Target| match (&req.probe, &t.host) {
@@ -185,9 +146,10 @@ async fn execute(
         .unwrap_or(0);
     let printer = Printer::new(output.json, Palette::new(colour), width, addr_width);
     let cancel = CancellationToken::new();
-    let mut run = wirescope_probe::start(req, cancel.clone())
+    let mut run = pipeline
+        .start(req, &cancel, START_DEADLINE)
         .await
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
+        .map_err(|ended| Failure::Runtime(ended.error.unwrap_or_else(|| "cancelled".into())))?;
 
     let interrupted = cancel.clone();
     tokio::spawn(async move {
@@ -207,55 +169,28 @@ async fn execute(
     if let Some(h) = printer.header(kind) {
         emit(&h);
     }
-    let mut save_error = None;
-    while let Some(first) = run.next().await {
-        let mut batch = vec![first];
-        while let Some(more) = run.try_next() {
-            batch.push(more);
-        }
-        for result in &batch {
-            match (&mut map, result) {
-                (Some(m), wirescope_probe::ProbeResult::Snmp(r)) => {
-                    m.results.push(r.clone());
-                    if !m.dot {
-                        emit(&printer.result(result));
+    pipeline
+        .drive(&mut run, &cancel, |batch| {
+            for result in batch {
+                match (&mut map, result) {
+                    (Some(m), wirescope_probe::ProbeResult::Snmp(r)) => {
+                        m.results.push(r.clone());
+                        if !m.dot {
+                            emit(&printer.result(result));
+                        }
                     }
+                    _ => emit(&printer.result(result)),
                 }
-                _ => emit(&printer.result(result)),
             }
-        }
-        bar.inc(batch.len() as u64);
-        if let Some(rec) = recorder.as_mut()
-            && let Err(e) = rec.append(&batch)
-        {
-            save_error = Some(format!("--save stopped: {e}"));
-            recorder = None;
-        }
-    }
+            bar.inc(batch.len() as u64);
+        })
+        .await;
     bar.finish_and_clear();
-    let finished = run.finish().await;
-    if let Some(rec) = &recorder {
-        use wirescope_store::RunStatus;
-        let (status, summary, error) = match &finished {
-            Ok(s) => (
-                if s.cancelled {
-                    RunStatus::Cancelled
-                } else {
-                    RunStatus::Finished
-                },
-                serde_json::to_string(s).ok(),
-                None,
-            ),
-            Err(e) => (RunStatus::Failed, None, Some(e.to_string())),
-        };
-        if let Err(e) = rec
-            .store
-            .set_finished(rec.id, status, summary.as_deref(), error.as_deref())
-        {
-            save_error = Some(format!("--save: {e}"));
-        }
-    }
-    let summary = finished.map_err(|e| Failure::Runtime(e.to_string()))?;
+    let ended = pipeline.finish(run).await;
+    let save_error = ended.store_error.map(|e| format!("--save: {e}"));
+    let summary = ended
+        .summary
+        .ok_or_else(|| Failure::Runtime(ended.error.unwrap_or_default()))?;
     if let Some(m) = &map {
         let graph = wirescope_probe::snmp::topology::graph(&m.results);
         m.write(&graph)?;

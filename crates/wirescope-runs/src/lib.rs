@@ -1,0 +1,11 @@
+//! Runs as one pipeline: a run's results go from the probe engine's stream to the store, in
+//! batches, and only then to whoever follows the run: the server's WebSocket subscribers, the
+//! CLI's printer. `Pipeline` is that path for one run (the CLI's `--save` and every server
+//! run); `Manager` keeps the runs a server has in progress, under a cap. Nothing here knows
+//! HTTP: callers turn `RunError` into their own answers.
+
+mod manager;
+mod pipeline;
+
+pub use manager::{Manager, RunError};
+pub use pipeline::{Ended, OnStoreError, Pipeline, RunEvent, START_DEADLINE};
