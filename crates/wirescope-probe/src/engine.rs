@@ -26,6 +26,27 @@ pub enum ProbeOptions {
     Ssh(ssh::SshOptions),
 }
 
+/// The API schema of a kind's options, as a run gives them: one of the kinds' options schemas
+/// (`PingOptions` ... `SshOptions`, registered by the API document).
+pub fn options_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::{OneOfBuilder, Ref};
+    let mut one_of = OneOfBuilder::new();
+    for name in OPTIONS_SCHEMAS {
+        one_of = one_of.item(Ref::from_schema_name(name));
+    }
+    utoipa::openapi::schema::Schema::OneOf(one_of.build())
+}
+
+/// The options schemas, one per kind.
+pub const OPTIONS_SCHEMAS: [&str; 6] = [
+    "PingOptions",
+    "TraceOptions",
+    "DnsOptions",
+    "ScanOptions",
+    "SnmpOptions",
+    "SshOptions",
+];
+
 impl ProbeOptions {
     /// The options alone as JSON (what the history stores and the API returns).
     pub fn options_json(&self) -> String {

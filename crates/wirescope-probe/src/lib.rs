@@ -11,6 +11,7 @@ pub mod net;
 pub mod ping;
 pub mod result;
 pub mod scan;
+pub mod secret;
 pub mod snmp;
 pub mod ssh;
 pub mod stats;

@@ -56,7 +56,7 @@ impl ProbeKind {
 }
 
 /// One target's finished result.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum ProbeResult {
     Ping(PingResult),
@@ -92,7 +92,7 @@ impl ProbeResult {
 }
 
 /// Echo statistics for one target.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PingResult {
     pub target: String,
     #[schema(value_type = Option<String>)]
@@ -109,7 +109,7 @@ pub struct PingResult {
 }
 
 /// The path to one target.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TraceResult {
     pub target: String,
     #[schema(value_type = Option<String>)]
@@ -121,7 +121,7 @@ pub struct TraceResult {
 }
 
 /// One TTL of a trace.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Hop {
     pub ttl: u8,
     /// The address that answered most probes at this TTL, `null` when none did.
@@ -139,7 +139,7 @@ pub struct Hop {
 }
 
 /// One DNS question and its answer.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DnsResult {
     pub target: String,
     /// The server asked.
@@ -160,7 +160,7 @@ pub struct DnsResult {
 }
 
 /// One resource record of an answer section.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DnsRecord {
     pub name: String,
     #[serde(rename = "type")]
@@ -170,7 +170,7 @@ pub struct DnsRecord {
 }
 
 /// The TCP port states of one target.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScanResult {
     pub target: String,
     #[schema(value_type = Option<String>)]
@@ -189,7 +189,7 @@ pub struct ScanResult {
 }
 
 /// What one agent answered.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SnmpResult {
     pub target: String,
     #[schema(value_type = Option<String>)]
@@ -210,7 +210,7 @@ pub struct SnmpResult {
 }
 
 /// One device's answer to an SSH command.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SshResult {
     pub target: String,
     /// The address connected to; `null` through a jump host (which resolves the target).
@@ -246,7 +246,7 @@ pub struct SshResult {
 }
 
 /// A device met in a topology crawl, as it describes itself.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Device {
     /// sysName.0.
     pub name: Option<String>,
@@ -265,7 +265,7 @@ pub struct Device {
 }
 
 /// One LLDP or CDP neighbour of a device.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Neighbor {
     /// "lldp" or "cdp".
     pub protocol: String,
@@ -295,7 +295,7 @@ pub struct ArpEntry {
 }
 
 /// One interface of a device.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Interface {
     pub index: i64,
     pub name: String,
@@ -318,7 +318,7 @@ pub struct Interface {
 }
 
 /// One variable binding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SnmpVarbind {
     /// Numeric, dotted, with a leading dot (as `snmpwalk -On`).
     pub oid: String,

@@ -26,14 +26,14 @@ pub struct SshOptions {
     pub command: String,
     pub user: String,
     pub port: u16,
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::secret::never_written")]
     #[schema(write_only)]
     pub password: Option<String>,
     /// A private key in OpenSSH or PEM text.
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::secret::never_written")]
     #[schema(write_only)]
     pub private_key: Option<String>,
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::secret::never_written")]
     #[schema(write_only)]
     pub key_passphrase: Option<String>,
     /// A credential profile with an SSH login (name; the caller fills user and secrets from it).

@@ -4,7 +4,9 @@ use serde::Serialize;
 use std::time::Duration;
 
 /// Summary of a set of round-trip times, all in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Default, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct RttStats {
     pub min: f64,
     pub avg: f64,

@@ -2,8 +2,11 @@
 //! batches, and only then to whoever follows the run: the server's WebSocket subscribers, the
 //! CLI's printer. `Pipeline` is that path for one run (the CLI's `--save` and every server
 //! run); `Manager` keeps the runs a server has in progress, under a cap. Nothing here knows
-//! HTTP: callers turn `RunError` into their own answers.
+//! HTTP: callers turn `RunError` into their own answers. `compare` and `export` work on stored
+//! runs, typed, for the CLI and the API alike.
 
+pub mod compare;
+pub mod export;
 mod manager;
 mod pipeline;
 

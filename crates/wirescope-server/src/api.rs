@@ -2,7 +2,6 @@
 //! one call on the run manager or the store; bad bodies get a 400 naming the field.
 
 use crate::AppState;
-use crate::compare::Comparison;
 use crate::error::ApiError;
 use crate::error::Query;
 use axum::Json;
@@ -18,6 +17,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wirescope_probe::net::NetOptions;
 use wirescope_probe::{ProbeKind, ProbeOptions, ProbeResult, RunRequest, TargetList};
+use wirescope_runs::compare::{self, Comparison};
+use wirescope_runs::export;
 use wirescope_store::{RunInfo, RunStatus, Source};
 
 pub fn routes() -> OpenApiRouter<Arc<AppState>> {
@@ -48,21 +49,11 @@ pub struct CreateRun {
     targets_text: Option<String>,
     /// The options of `kind` (every field has a default).
     #[serde(default)]
-    #[schema(schema_with = run_options)]
+    #[schema(schema_with = wirescope_probe::engine::options_schema)]
     options: serde_json::Value,
     #[serde(default)]
     #[schema(value_type = Option<NetOptions>)]
     net: serde_json::Value,
-}
-
-/// The schema of `CreateRun.options`: one of the kinds' options (registered in `openapi.rs`).
-fn run_options() -> utoipa::openapi::schema::Schema {
-    use utoipa::openapi::{OneOfBuilder, Ref};
-    let mut one_of = OneOfBuilder::new();
-    for name in crate::openapi::OPTIONS_SCHEMAS {
-        one_of = one_of.item(Ref::from_schema_name(name));
-    }
-    utoipa::openapi::schema::Schema::OneOf(one_of.build())
 }
 
 /// A run just started.
@@ -365,17 +356,10 @@ struct ExportQuery {
     format: Option<ExportFormat>,
 }
 
-/// A run and its results, as a download.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Export {
-    pub run: RunInfo,
-    pub results: Vec<ProbeResult>,
-}
-
 /// Download a run's results.
 #[utoipa::path(get, path = "/runs/{id}/export", tag = "runs", params(("id" = i64, Path), ExportQuery), responses(
     (status = 200, description = "JSON `{run, results}`, or CSV with one row per result", content(
-        (Export = "application/json"),
+        (wirescope_runs::export::Export = "application/json"),
         (String = "text/csv"),
     )),
     (status = 400, body = ApiError),
@@ -387,44 +371,43 @@ async fn export(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let run = state
-        .store
-        .run(id)?
-        .ok_or_else(|| ApiError::not_found("run"))?;
-    let results = state.store.results(id, 0)?;
-    let values: Vec<serde_json::Value> = results
-        .iter()
-        .filter_map(|(_, r)| serde_json::from_str(r.get()).ok())
-        .collect();
+    let (run, results) = load(&state, id, "run").await?;
     let name = format!("wirescope-run-{id}-{}", run.kind);
-    match q.format.unwrap_or_default() {
-        ExportFormat::Json => {
-            let body = serde_json::to_string_pretty(&json!({"run": run, "results": values}))
-                .map_err(ApiError::internal)?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "application/json".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}.json\""),
-                    ),
-                ],
-                body,
-            )
-                .into_response())
-        }
-        ExportFormat::Csv => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}.csv\""),
-                ),
-            ],
-            crate::export::csv(run.kind.as_str(), &values),
-        )
-            .into_response()),
-    }
+    let (content_type, extension, body) = match q.format.unwrap_or_default() {
+        ExportFormat::Json => ("application/json", "json", export::json(&run, &results)),
+        ExportFormat::Csv => (
+            "text/csv; charset=utf-8",
+            "csv",
+            export::csv(run.kind, &results),
+        ),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.{extension}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// A stored run with its typed results (read off the async workers); 404 naming `what`.
+async fn load(
+    state: &Arc<AppState>,
+    id: i64,
+    what: &'static str,
+) -> Result<(RunInfo, Vec<ProbeResult>), ApiError> {
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || export::load(&store, id))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            export::LoadError::NotFound(_) => ApiError::not_found(what),
+            other => ApiError::internal(other),
+        })
 }
 
 /// Per-target differences from run a (before) to run b (after); both of one kind.
@@ -438,14 +421,8 @@ async fn compare(
     Path((a, b)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let (a, b) = (parse_id(&a)?, parse_id(&b)?);
-    let run_a = state
-        .store
-        .run(a)?
-        .ok_or_else(|| ApiError::not_found("run a"))?;
-    let run_b = state
-        .store
-        .run(b)?
-        .ok_or_else(|| ApiError::not_found("run b"))?;
+    let (run_a, before) = load(&state, a, "run a").await?;
+    let (run_b, after) = load(&state, b, "run b").await?;
     if run_a.kind != run_b.kind {
         return Err(ApiError::field(
             "b",
@@ -455,23 +432,8 @@ async fn compare(
             ),
         ));
     }
-    let load = |id| -> Result<Vec<serde_json::Value>, ApiError> {
-        Ok(state
-            .store
-            .results(id, 0)?
-            .iter()
-            .filter_map(|(_, r)| serde_json::from_str(r.get()).ok())
-            .collect())
-    };
-    let report = crate::compare::compare(run_a.kind.as_str(), &load(a)?, &load(b)?);
-    Ok(Json(Comparison {
-        a,
-        b,
-        kind: run_a.kind,
-        changes: report.changes,
-        unchanged: report.unchanged,
-    })
-    .into_response())
+    let comparison = compare::compare((a, &before), (b, &after), run_a.kind);
+    Ok(Json(comparison).into_response())
 }
 
 #[cfg(test)]

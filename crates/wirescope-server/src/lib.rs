@@ -3,11 +3,9 @@
 
 mod api;
 mod assets;
-mod compare;
 mod conn;
 mod creds;
 mod error;
-mod export;
 pub mod openapi;
 mod ssh;
 mod topology;

@@ -45,16 +45,6 @@ or `?token=TOKEN` (401 otherwise). Errors are JSON: `{\"error\", \"field\"?}`.";
 )]
 struct Base;
 
-/// The options schemas, one per kind of run.
-pub(crate) const OPTIONS_SCHEMAS: [&str; 6] = [
-    "PingOptions",
-    "TraceOptions",
-    "DnsOptions",
-    "ScanOptions",
-    "SnmpOptions",
-    "SshOptions",
-];
-
 /// The document, as the code defines it.
 pub fn document() -> Document {
     let mut doc = Base::openapi();

@@ -154,7 +154,7 @@ pub struct RunInfo {
     /// The targets as given (expressions, one per line).
     pub targets_text: String,
     /// The options of the run's kind, secrets left out.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = wirescope_probe::engine::options_schema)]
     pub options: Box<RawValue>,
     #[schema(value_type = wirescope_probe::net::NetOptions)]
     pub net: Box<RawValue>,

@@ -468,26 +468,15 @@ pub const CSV_TABLES: [&str; 5] = [
     "bandwidth",
 ];
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// One table of a report as CSV (header line first); an error names the tables there are.
+/// One table of a report as CSV (RFC 4180: header line first, quoted where needed, CRLF line
+/// ends); an error names the tables there are.
 pub fn csv(r: &Report, table: &str) -> Result<String, String> {
-    let mut out = String::new();
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    // Writing to memory cannot fail.
     let mut line = |cells: &[String]| {
-        out.push_str(
-            &cells
-                .iter()
-                .map(|c| csv_field(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
+        let _ = w.write_record(cells);
     };
     let s = |v: &dyn ToString| v.to_string();
     match table {
@@ -603,7 +592,8 @@ pub fn csv(r: &Report, table: &str) -> Result<String, String> {
             ));
         }
     }
-    Ok(out)
+    let bytes = w.into_inner().unwrap_or_default();
+    Ok(String::from_utf8(bytes).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -732,7 +722,11 @@ mod tests {
                 .unwrap_err()
                 .contains("protocols, talkers, conversations, flows, bandwidth")
         );
-        assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
+        let text = csv(&r, "protocols").unwrap_or_default();
+        assert!(
+            !text.is_empty() && text.split_inclusive('\n').all(|l| l.ends_with("\r\n")),
+            "RFC 4180 line ends: {text:?}"
+        );
     }
 
     #[test]

@@ -92,6 +92,79 @@ pub enum Command {
     /// TCP port scan (SYN as root, like nmap -sS; connect otherwise): open, closed, filtered, banners.
     #[command(after_long_help = EXAMPLES)]
     Scan(ScanArgs),
+    /// Compare two saved runs of one kind, target by target: who went dead or alive, RTT shifts,
+    /// ports opened or closed, DNS answers, paths, SSH output and exit statuses.
+    #[command(after_long_help = HISTORY_HELP)]
+    Compare(CompareArgs),
+    /// Write a saved run's results as CSV (RFC 4180, one row per result) or JSON.
+    #[command(after_long_help = HISTORY_HELP)]
+    Export(ExportArgs),
+}
+
+const HISTORY_HELP: &str = "\
+Runs are saved by the dashboard and by probe commands given --save; run ids are the
+dashboard's (#12) and what --save prints in the summary.
+
+Examples:
+  wirescope ping -f core.txt --save                  save a baseline
+  wirescope ping -f core.txt --save                  ...and again after the change
+  wirescope compare 12 13                            what changed, one row per target
+  wirescope compare 12 13 --json | jq -c 'select(.change == \"became_dead\")'
+  wirescope export 13 --format csv > after.csv
+
+Exit status: 0 when the runs compare (changes or not), 1 when the history cannot be read,
+2 on a usage error (runs of different kinds, no such run).";
+
+/// Where saved runs are read from.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// History database (default: $XDG_DATA_HOME/wirescope/wirescope.db).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The earlier run.
+    #[arg(value_name = "RUN_A")]
+    pub a: i64,
+
+    /// The later run.
+    #[arg(value_name = "RUN_B")]
+    pub b: i64,
+
+    /// Print NDJSON: one object per change, then a summary object.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub history: HistoryArgs,
+}
+
+/// How `export` writes a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One row per result (SNMP: per variable binding), RFC 4180 with CRLF line ends.
+    Csv,
+    /// `{run, results}`, as the dashboard's download.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The run.
+    #[arg(value_name = "RUN")]
+    pub run: i64,
+
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
+
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub history: HistoryArgs,
 }
 
 #[derive(Debug, Args)]

@@ -32,13 +32,6 @@ pub(crate) async fn job(
     let targets_text = targets_text(&targets);
     let targets = expand(targets)?;
     let net = net_options(net)?;
-    let colour = match color {
-        ColorWhen::Always => true,
-        ColorWhen::Never => false,
-        ColorWhen::Auto => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
     execute(
         RunRequest {
             targets,
@@ -46,11 +39,22 @@ pub(crate) async fn job(
             net,
         },
         output,
-        colour,
+        colour(color),
         &targets_text,
         map,
     )
     .await
+}
+
+/// Whether to colour what goes to standard output.
+pub(crate) fn colour(when: ColorWhen) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
 }
 
 /// The targets as given, for the history: arguments, then the file's name.
@@ -103,24 +107,24 @@ async fn execute(
     targets_text: &str,
     mut map: Option<MapOutput>,
 ) -> Result<ExitCode, Failure> {
-    let mut pipeline = if output.save {
+    let (mut pipeline, saved) = if output.save {
         let path = output
             .db
             .clone()
             .unwrap_or_else(wirescope_store::default_path);
         let store = wirescope_store::Store::open(&path)
             .map_err(|e| Failure::Runtime(format!("--save: {e}")))?;
-        Pipeline::record(
+        let (pipeline, id) = Pipeline::record(
             Arc::new(store),
             &req,
             targets_text,
             Source::Cli,
             OnStoreError::StopSaving,
         )
-        .map(|(pipeline, _)| pipeline)
-        .map_err(|e| Failure::Runtime(format!("--save: {e}")))?
+        .map_err(|e| Failure::Runtime(format!("--save: {e}")))?;
+        (pipeline, Some((id, path)))
     } else {
-        Pipeline::unrecorded(&req)
+        (Pipeline::unrecorded(&req), None)
     };
     // DNS rows show the name asked, which for an address is its (longer) reverse name.
     let shown = |t: &wirescope_probe::Target| match (&req.probe, &t.host) {
@@ -209,6 +213,9 @@ async fn execute(
     emit(&printer.summary(&summary));
     if let Some(e) = save_error {
         return Err(Failure::Runtime(e));
+    }
+    if let Some((id, path)) = saved {
+        eprintln!("saved as run #{id} in {}", path.display());
     }
     Ok(if summary.cancelled {
         ExitCode::from(130)

@@ -5,6 +5,7 @@ mod capture;
 mod cli;
 mod creds;
 mod execute;
+mod history;
 mod output;
 mod probes;
 mod serve;
@@ -57,6 +58,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Serve(a) => return serve::serve(a).await,
         Command::Analyze(a) => return traffic::analyze(a),
         Command::Capture(a) => return traffic::live_capture(a).await,
+        Command::Compare(a) => return history::compare(a, execute::colour(cli.color)),
+        Command::Export(a) => return history::export(a),
         Command::Snmp(cmd) => snmp::snmp_command(cmd)?,
         Command::Ssh(cli::SshCmd::Exec(a)) => ssh::ssh_exec_command(a)?,
         Command::Ssh(cli::SshCmd::KnownHosts(cmd)) => return ssh::known_hosts_command(cmd),

@@ -558,6 +558,89 @@ fn cli_runs_saved_with_save_appear_in_the_history() {
     );
 }
 
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn compare_and_export_from_the_command_line_match_the_api() {
+    common::lab();
+    let dir = std::env::temp_dir().join(format!("wirescope-api-{}-history", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db = dir.join("wirescope.db");
+    let wirescope = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+    };
+    let save = |targets: &str| {
+        let args = [
+            "ping",
+            "--netns",
+            "wsl-c",
+            targets,
+            "--timeout",
+            "300ms",
+            "--no-progress",
+            "--save",
+        ];
+        wirescope(&args).1
+    };
+    // Before: .1-.3 answer, 198.18.128.1 does not; after: .3 is gone, .4 is new.
+    assert!(save("198.18.16.1-3,198.18.128.1").contains("saved as run #1"));
+    assert!(save("198.18.16.1-2,198.18.16.4,198.18.128.1").contains("saved as run #2"));
+    let (ndjson, _) = wirescope(&["compare", "1", "2", "--json"]);
+    let lines: Vec<Value> = ndjson
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let (table, _) = wirescope(&["compare", "1", "2", "--color", "never"]);
+    let (csv, _) = wirescope(&["export", "2", "--format", "csv"]);
+    let server = Server::start_in(dir, &[]);
+    let (status, api) = server.json("GET", "/api/runs/1/compare/2", None);
+    assert_eq!(status, 200);
+    let changes = api["changes"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        lines[..lines.len() - 1].to_vec(),
+        changes,
+        "the CLI and the API compare alike"
+    );
+    let kinds: Vec<(&str, &str)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c["target"].as_str().unwrap_or(""),
+                c["change"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [("198.18.16.4", "added"), ("198.18.16.3", "removed")],
+        "{table}"
+    );
+    assert_eq!(
+        (lines.last().map(|s| &s["unchanged"]), &api["unchanged"]),
+        (Some(&Value::from(3)), &Value::from(3))
+    );
+    assert!(
+        table.contains("198.18.16.4") && table.contains("2 changed, 3 unchanged"),
+        "{table}"
+    );
+    let (status, body) = server.request("GET", "/api/runs/2/export?format=csv", None, &[]);
+    assert_eq!(status, 200);
+    assert_eq!(csv, body, "one CSV writer for both");
+    assert!(csv.starts_with("target,addr,alive,") && csv.ends_with("\r\n"));
+    assert_eq!(
+        csv.matches("\r\n").count(),
+        5,
+        "a header and four rows: {csv}"
+    );
+}
+
 /// Every file under `dir`, as text.
 fn everything_under(dir: &std::path::Path) -> String {
     let mut out = String::new();

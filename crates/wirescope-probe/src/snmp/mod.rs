@@ -55,7 +55,7 @@ pub struct SnmpOptions {
     /// OIDs, numeric or by name (`sysName.0`, `IF-MIB::ifTable`); a walk of none walks mib-2.
     pub oids: Vec<String>,
     pub version: SnmpVersion,
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::secret::never_written")]
     #[schema(write_only)]
     pub community: String,
     /// SNMPv3 user.
@@ -65,12 +65,12 @@ pub struct SnmpOptions {
     pub level: Option<SecurityLevel>,
     /// Default: SHA.
     pub auth_protocol: Option<AuthProtocol>,
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::secret::never_written")]
     #[schema(write_only)]
     pub auth_password: Option<String>,
     /// Default: AES.
     pub priv_protocol: Option<PrivProtocol>,
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::secret::never_written")]
     #[schema(write_only)]
     pub priv_password: Option<String>,
     pub port: u16,
