@@ -1,3 +1,5 @@
+// The entry point: the token from the address, then the App mounted.
+
 import './app.css';
 import { mount } from 'svelte';
 import App from './App.svelte';

@@ -1,3 +1,5 @@
+// Tests of the REST client: error bodies, URLs and queries, re-runs, requests with the token.
+
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ApiError,

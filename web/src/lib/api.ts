@@ -1,24 +1,40 @@
 // The REST client: one fetch wrapper that adds the token and turns error bodies into ApiError.
 
 import { token, withToken } from './auth';
-import type {
-  Comparison,
-  Kind,
-  KnownHosts,
-  MapLayout,
-  NewRun,
-  Profile,
-  ProfileBody,
-  ProfileList,
-  Recording,
-  RecordingList,
-  RunDetail,
-  RunInfo,
-  RunList,
-  RunStatus,
-  Topology,
+import {
+  optionsOf,
+  runOptions,
+  type Cancelling,
+  type CaptureInfo,
+  type CaptureList,
+  type CaptureState,
+  type Comparison,
+  type CreateRun,
+  type Created,
+  type ErrorBody,
+  type Interfaces,
+  type KnownHosts,
+  type MapLayout,
+  type PacketDetail,
+  type PacketList,
+  type PacketRow,
+  type ProbeKind,
+  type ProfileInfo,
+  type ProfileList,
+  type PutProfile,
+  type Recording,
+  type RecordingPage,
+  type Removed,
+  type RunDetail,
+  type RunInfo,
+  type RunPage,
+  type RunStatus,
+  type StartCapture,
+  type Started,
+  type Stopping,
+  type Topology,
+  type Uploaded,
 } from './types';
-import type { CaptureDetail, CaptureInfo, NewCapture, PacketDetail, PacketRow } from './capture';
 
 /** An HTTP error with the server's message and, for 400, the field it names ("options.timeout"). */
 export class ApiError extends Error {
@@ -38,6 +54,11 @@ export class ApiError extends Error {
 export const AUTH_MESSAGE =
   'Access token required: open the dashboard with the URL that `wirescope serve` printed (…/?token=…).';
 
+/** An error body as the document has it: `{"error", "field"?}`. */
+function isErrorBody(v: unknown): v is ErrorBody {
+  return !!v && typeof v === 'object' && typeof (v as { error?: unknown }).error === 'string';
+}
+
 /** Builds the ApiError for a failed response from its status and (possibly non-JSON) body. */
 export function errorFromResponse(status: number, body: string, statusText = ''): ApiError {
   if (status === 401) return new ApiError(401, AUTH_MESSAGE);
@@ -45,11 +66,9 @@ export function errorFromResponse(status: number, body: string, statusText = '')
   let field: string | null = null;
   try {
     const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object') {
-      const o = parsed as Record<string, unknown>;
-      if (typeof o.error === 'string') message = o.error;
-      else if (typeof o.message === 'string') message = o.message;
-      if (typeof o.field === 'string' && o.field) field = o.field;
+    if (isErrorBody(parsed)) {
+      message = parsed.error;
+      field = parsed.field || null;
     }
   } catch {
     message = body.trim().slice(0, 300);
@@ -106,12 +125,12 @@ async function request<T>(method: string, path: string, body?: unknown, raw?: Bl
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-export function createRun(run: NewRun): Promise<{ id: number; total: number }> {
+export function createRun(run: CreateRun): Promise<Created> {
   return request('POST', 'api/runs', run);
 }
 
 export interface ListQuery {
-  kind?: Kind | '';
+  kind?: ProbeKind | '';
   status?: RunStatus | '';
   limit?: number;
   offset?: number;
@@ -126,7 +145,7 @@ export function runsQuery(q: ListQuery): string {
   return `api/runs?${p.toString()}`;
 }
 
-export function listRuns(q: ListQuery): Promise<RunList> {
+export function listRuns(q: ListQuery): Promise<RunPage> {
   return request('GET', runsQuery(q));
 }
 
@@ -136,8 +155,8 @@ export function getRun(id: number): Promise<RunDetail> {
 
 /** Cancels a queued/running run ("cancelled"), or deletes a finished one ("deleted"). */
 export async function deleteRun(id: number): Promise<'cancelled' | 'deleted'> {
-  const r = await request<{ status?: string } | undefined>('DELETE', `api/runs/${id}`);
-  return r && r.status === 'cancelled' ? 'cancelled' : 'deleted';
+  const r = await request<Cancelling | undefined>('DELETE', `api/runs/${id}`);
+  return r?.status === 'cancelled' ? 'cancelled' : 'deleted';
 }
 
 /** Cancels a queued/running run; a run that has already ended answers 409 and is left alone. */
@@ -180,7 +199,7 @@ export function listProfiles(): Promise<ProfileList> {
 }
 
 /** Adds or replaces a profile; secrets left out keep their stored values. */
-export function putProfile(name: string, body: ProfileBody): Promise<Profile> {
+export function putProfile(name: string, body: PutProfile): Promise<ProfileInfo> {
   return request('PUT', `api/creds/${encodeURIComponent(name)}`, body);
 }
 
@@ -189,8 +208,8 @@ export async function deleteProfile(name: string): Promise<void> {
 }
 
 /** The same run again: kind, targets, options and network options. */
-export function rerunRequest(run: RunInfo): NewRun {
-  return { kind: run.kind, targets_text: run.targets_text, options: run.options ?? {}, net: run.net ?? {} };
+export function rerunRequest(run: RunInfo): CreateRun {
+  return { kind: run.kind, targets_text: run.targets_text, options: runOptions(run), net: run.net };
 }
 
 /**
@@ -198,22 +217,23 @@ export function rerunRequest(run: RunInfo): NewRun {
  * keeps them. Such a re-run goes through the form, filled from the run, for the secrets to be typed.
  */
 export function rerunNeedsSecrets(run: RunInfo): boolean {
-  if (run.kind === 'ssh') return !(typeof run.options?.profile === 'string' && run.options.profile);
-  const profiles = run.options?.profiles;
-  return run.kind === 'snmp' && !(Array.isArray(profiles) && profiles.length);
+  const ssh = optionsOf(run, 'ssh');
+  if (ssh) return !ssh.profile;
+  const snmp = optionsOf(run, 'snmp');
+  return !!snmp && !snmp.profiles?.length;
 }
 
 /** A run as New-run form parameters: targets, options by name, network options as `net.NAME`. */
 export function formParams(run: RunInfo): Record<string, string> {
   const p: Record<string, string> = { targets: run.targets_text };
-  const add = (prefix: string, o: Record<string, unknown> | null | undefined) => {
-    for (const [k, v] of Object.entries(o ?? {})) {
+  const add = (prefix: string, o: object) => {
+    for (const [k, v] of Object.entries(o)) {
       if (Array.isArray(v)) {
         if (v.length) p[`${prefix}${k}`] = v.join(',');
       } else if (v !== null && v !== undefined && v !== '' && typeof v !== 'object') p[`${prefix}${k}`] = String(v);
     }
   };
-  add('', run.options);
+  add('', runOptions(run));
   add('net.', run.net);
   return p;
 }
@@ -222,26 +242,26 @@ export function formParams(run: RunInfo): Record<string, string> {
 
 /** The interfaces a live capture can open ("any" last). */
 export async function listInterfaces(): Promise<string[]> {
-  const r = await request<{ interfaces: string[] }>('GET', 'api/interfaces');
+  const r = await request<Interfaces>('GET', 'api/interfaces');
   return r.interfaces;
 }
 
 /** Starts a live capture; 400 names interfaces, bpf, netns or ring_size. */
-export function createCapture(c: NewCapture): Promise<{ id: number }> {
+export function createCapture(c: StartCapture): Promise<Started> {
   return request('POST', 'api/captures', c);
 }
 
 export async function listCaptures(): Promise<CaptureInfo[]> {
-  const r = await request<{ captures: CaptureInfo[] }>('GET', 'api/captures');
+  const r = await request<CaptureList>('GET', 'api/captures');
   return r.captures;
 }
 
-export function getCapture(id: number): Promise<CaptureDetail> {
+export function getCapture(id: number): Promise<CaptureState> {
   return request('GET', `api/captures/${id}`);
 }
 
-export async function stopCapture(id: number): Promise<void> {
-  await request('POST', `api/captures/${id}/stop`);
+export async function stopCapture(id: number): Promise<Stopping> {
+  return request('POST', `api/captures/${id}/stop`);
 }
 
 export async function deleteCapture(id: number): Promise<void> {
@@ -266,7 +286,7 @@ export function packetsQuery(id: number, q: PacketQuery): string {
 
 /** Packet-list rows; a bad display filter is a 400 with field "filter" ("column N: …"). */
 export async function listPackets(id: number, q: PacketQuery): Promise<PacketRow[]> {
-  const r = await request<{ packets: PacketRow[] }>('GET', packetsQuery(id, q));
+  const r = await request<PacketList>('GET', packetsQuery(id, q));
   return r.packets;
 }
 
@@ -282,7 +302,7 @@ export function pcapngUrl(id: number, filter = ''): string {
 }
 
 /** Uploads a pcap or pcapng file as a file session. */
-export function uploadCapture(name: string, data: Blob | ArrayBuffer): Promise<{ id: number; damage: string | null }> {
+export function uploadCapture(name: string, data: Blob | ArrayBuffer): Promise<Uploaded> {
   return request('POST', `api/captures/upload?name=${encodeURIComponent(name)}`, undefined, data);
 }
 
@@ -300,7 +320,7 @@ export function recordingsQuery(q: RecordingQuery): string {
   return `api/ssh/recordings?${p.toString()}`;
 }
 
-export function listRecordings(q: RecordingQuery = {}): Promise<RecordingList> {
+export function listRecordings(q: RecordingQuery = {}): Promise<RecordingPage> {
   return request('GET', recordingsQuery(q));
 }
 
@@ -331,11 +351,8 @@ export function listKnownHosts(): Promise<KnownHosts> {
 /** Removes every key recorded for host:port; answers how many lines went (0: none was on record, a 404). */
 export async function removeKnownHost(host: string, port = 22): Promise<number> {
   try {
-    const r = await request<{ removed?: number } | undefined>(
-      'DELETE',
-      `api/ssh/known-hosts/${encodeURIComponent(host)}?port=${port}`,
-    );
-    return r?.removed ?? 0;
+    const r = await request<Removed>('DELETE', `api/ssh/known-hosts/${encodeURIComponent(host)}?port=${port}`);
+    return r.removed;
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) return 0;
     throw e;

@@ -1,3 +1,5 @@
+// Tests of the access token: taken from the address, kept for the session, added to URLs.
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { initToken, setToken, token, withToken } from './auth';
 

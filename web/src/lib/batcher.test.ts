@@ -1,3 +1,5 @@
+// Tests of the frame batcher: messages applied once per animation frame.
+
 import { describe, expect, it } from 'vitest';
 import { FrameBatcher } from './batcher';
 

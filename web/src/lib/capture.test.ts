@@ -1,3 +1,5 @@
+// Tests of the traffic analyzer's logic: packet-list merging, times, colours, charts, hex, filter carets.
+
 import { describe, expect, it } from 'vitest';
 import {
   areaChart,
@@ -17,9 +19,8 @@ import {
   niceMax,
   protoBars,
   protoClass,
-  type PacketLayer,
-  type PacketRow,
 } from './capture';
+import type { PacketLayer, PacketRow } from './types';
 
 const row = (no: number): PacketRow => ({ no, ts_ns: no * 1000, src: 'a', dst: 'b', protocol: 'icmp', len: 98, info: '' });
 const nos = (rows: PacketRow[]) => rows.map((r) => r.no);

@@ -1,117 +1,7 @@
-// The traffic analyzer: capture shapes, and the pure logic of its views (packet list merging,
-// relative times, protocol colouring, chart scaling, hex rows and byte-range highlighting,
-// display-filter error carets).
+// The traffic analyzer's pure logic: packet list merging, relative times, protocol colouring,
+// chart scaling, hex rows and byte-range highlighting, display-filter error carets.
 
-export interface CaptureInfo {
-  id: number;
-  source: 'live' | 'file';
-  interfaces: string[];
-  bpf: string | null;
-  file: string | null;
-  ring_size: number;
-  started_at: number;
-  running: boolean;
-}
-
-export interface Counter {
-  packets: number;
-  bytes: number;
-}
-
-export interface Talker extends Counter {
-  addr: string;
-  tx_packets: number;
-  tx_bytes: number;
-  rx_packets: number;
-  rx_bytes: number;
-}
-
-export interface Conversation extends Counter {
-  a: string;
-  b: string;
-  a_to_b: Counter;
-  b_to_a: Counter;
-  start_s: number;
-  duration_s: number;
-}
-
-export interface Report {
-  packets: number;
-  bytes: number;
-  malformed: number;
-  start_ns: number | null;
-  duration_s: number;
-  protocols: Record<string, Counter>;
-  bandwidth: { t: number; packets: number; bytes: number }[];
-  top_talkers: Talker[];
-  conversations: Conversation[];
-  talkers_total: number;
-  conversations_total: number;
-  flows_total: number;
-  overflow: number;
-}
-
-export interface IfaceStats {
-  interface: string;
-  received: number;
-  dropped: number;
-  if_dropped: number;
-}
-
-export interface CaptureDetail {
-  capture: CaptureInfo;
-  frames: number;
-  kept: number;
-  interfaces: IfaceStats[];
-  damage: string | null;
-  report: Report | null;
-}
-
-export interface NewCapture {
-  interfaces: string[];
-  bpf?: string;
-  promiscuous?: boolean;
-  ring_size?: number;
-  netns?: string;
-}
-
-export interface PacketRow {
-  no: number;
-  ts_ns: number;
-  src: string;
-  dst: string;
-  protocol: string;
-  len: number;
-  info: string;
-}
-
-export interface PacketField {
-  name: string;
-  value: string;
-  offset: number;
-  len: number;
-}
-
-export interface PacketLayer {
-  protocol: string;
-  title: string;
-  offset: number;
-  len: number;
-  fields: PacketField[];
-}
-
-export interface PacketDetail {
-  no: number;
-  ts_ns: number;
-  len: number;
-  caplen: number;
-  linktype: number;
-  layers: PacketLayer[];
-  hex: string;
-  malformed: string | null;
-}
-
-export type CaptureMessage = { type: 'capture'; id: number } & CaptureDetail;
+import type { Bucket, CaptureInfo, Counter, PacketLayer, PacketRow } from './types';
 
 /** What a session's list row says: its interfaces, or the file it was read from. */
 export function captureSourceText(c: Pick<CaptureInfo, 'source' | 'interfaces' | 'file'>): string {
@@ -213,20 +103,14 @@ export function niceMax(v: number): number {
   return 10 * p;
 }
 
-export interface BwPoint {
-  t: number;
-  bytes: number;
-  packets: number;
-}
-
 /** 1 s buckets from the first to the last second, the silent ones as zero (at most `max`, newest). */
-export function fillSeconds(buckets: BwPoint[], max = 300): BwPoint[] {
+export function fillSeconds(buckets: Bucket[], max = 300): Bucket[] {
   if (!buckets.length) return [];
   const sorted = [...buckets].sort((a, b) => a.t - b.t);
   const last = sorted[sorted.length - 1].t;
   const first = Math.max(sorted[0].t, last - max + 1);
   const at = new Map(sorted.map((b) => [b.t, b]));
-  const out: BwPoint[] = [];
+  const out: Bucket[] = [];
   for (let t = first; t <= last; t++) out.push(at.get(t) ?? { t, bytes: 0, packets: 0 });
   return out;
 }
@@ -243,7 +127,7 @@ export interface AreaChart {
  * The paths of an area chart of bytes per second in a w × h plot area (y grows down), with
  * y ticks at 0, ½ and the rounded maximum and up to 5 x ticks on whole seconds.
  */
-export function areaChart(points: BwPoint[], w: number, h: number): AreaChart {
+export function areaChart(points: Bucket[], w: number, h: number): AreaChart {
   const peak = points.reduce((m, p) => Math.max(m, p.bytes), 0);
   const yMax = niceMax(peak);
   const yTicks = [0, yMax / 2, yMax].map((v) => ({ v, y: h - (v / yMax) * h }));

@@ -1,3 +1,5 @@
+// Tests of asciicast parsing, idle limiting and the player's scheduling.
+
 import { describe, expect, it } from 'vitest';
 import { CastError, CastPlayer, fmtPlayTime, limitIdle, parseCast, type Clock, type Screen } from './cast';
 

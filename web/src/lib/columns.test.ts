@@ -1,3 +1,5 @@
+// Tests of result rows: cells, sort keys, status tones and search text per kind.
+
 import { describe, expect, it } from 'vitest';
 import {
   COLUMNS,

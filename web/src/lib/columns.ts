@@ -3,7 +3,7 @@
 
 import { fmtDuration, fmtMs, fmtPct } from './format';
 import { exitText, outputPreview, sshStatus } from './ssh';
-import type { DnsResult, Kind, PingResult, ProbeResult, ScanResult, SnmpResult, SshResult, TraceResult, Varbind } from './types';
+import type { DnsResult, ProbeKind, PingResult, ProbeResult, ScanResult, SnmpResult, SshResult, TraceResult, SnmpVarbind } from './types';
 
 export type Tone = 'ok' | 'warn' | 'bad' | '';
 export type SortValue = number | string | null;
@@ -40,7 +40,7 @@ const ADDR = 'minmax(8rem, 17rem)';
 const NUM = '4.5rem';
 const MS = '5.5rem';
 
-export const COLUMNS: Record<Kind, Column[]> = {
+export const COLUMNS: Record<ProbeKind, Column[]> = {
   ping: [
     { label: 'target', width: ADDR, mono: true },
     { label: 'addr', width: ADDR, mono: true },
@@ -94,7 +94,7 @@ export const COLUMNS: Record<Kind, Column[]> = {
   ],
 };
 
-export function gridTemplate(kind: Kind): string {
+export function gridTemplate(kind: ProbeKind): string {
   return COLUMNS[kind].map((c) => c.width).join(' ');
 }
 
@@ -211,7 +211,7 @@ function scanRow(r: ScanResult): { cells: Cell[]; status: Row['status']; extra: 
 }
 
 /** "sysName.0" for "SNMPv2-MIB::sysName.0"; the numeric OID when it has no name. */
-export function varbindName(v: Varbind): string {
+export function varbindName(v: SnmpVarbind): string {
   return v.name ? v.name.replace(/^[\w-]+::/, '') : v.oid;
 }
 
@@ -250,8 +250,8 @@ export function snmpDevice(r: SnmpResult): string {
 /** A one-line preview of what was read: values, links, addresses or interface states. */
 export function snmpPreview(r: SnmpResult): string {
   const out: string[] = [];
-  for (const n of r.neighbors ?? []) out.push(`${n.local_port ?? '?'}→${n.remote_name ?? n.mgmt_addr ?? '?'}:${n.remote_port ?? '?'}`);
-  for (const i of r.interfaces ?? []) out.push(`${i.name ?? i.descr ?? i.index} ${i.oper ?? ''}`.trim());
+  for (const n of r.neighbors ?? []) out.push(`${n.local_port}→${n.remote_name ?? n.mgmt_addr ?? '?'}:${n.remote_port ?? '?'}`);
+  for (const i of r.interfaces ?? []) out.push(`${i.name || i.descr || i.index} ${i.oper}`.trim());
   for (const a of r.arp ?? []) out.push(a.mac ? `${a.ip} ${a.mac}` : a.ip);
   for (const v of r.varbinds) out.push(`${varbindName(v)}=${v.value}`);
   return out.join('  ').slice(0, 400);
@@ -266,7 +266,7 @@ function snmpRow(r: SnmpResult): { cells: Cell[]; status: Row['status']; extra: 
     r.device ? Object.values(r.device).join(' ') : '',
     ...(r.neighbors ?? []).map((n) => Object.values(n).join(' ')),
     ...(r.arp ?? []).map((a) => Object.values(a).join(' ')),
-    ...(r.interfaces ?? []).map((i) => `${i.name ?? ''} ${i.descr ?? ''} ${i.alias ?? ''} ${i.mac ?? ''}`),
+    ...(r.interfaces ?? []).map((i) => `${i.name} ${i.descr} ${i.alias} ${i.mac ?? ''}`),
     ...r.varbinds.map((v) => `${v.name ?? ''} ${v.oid} ${v.value}`),
   ].join(' ');
   return {

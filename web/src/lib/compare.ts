@@ -1,9 +1,9 @@
 // How a comparison's change types are shown.
 
-import type { Change } from './types';
+import type { Change, ChangeType } from './types';
 import type { Tone } from './columns';
 
-const TONES: Record<string, Tone> = {
+const TONES: Record<ChangeType, Tone> = {
   became_dead: 'bad',
   ports_closed: 'bad',
   removed: 'bad',
@@ -15,28 +15,30 @@ const TONES: Record<string, Tone> = {
   rcode_changed: 'warn',
   path_changed: 'warn',
   reached_changed: 'warn',
+  exit_changed: 'warn',
+  output_changed: 'warn',
 };
 
-export function changeTone(change: string): Tone {
-  return TONES[change] ?? '';
+export function changeTone(change: ChangeType): Tone {
+  return TONES[change];
 }
 
-export function changeLabel(change: string): string {
+export function changeLabel(change: ChangeType): string {
   return change.replace(/_/g, ' ');
 }
 
 /** Change types present, most frequent first, with counts. */
-export function changeCounts(changes: Change[]): [string, number][] {
-  const m = new Map<string, number>();
+export function changeCounts(changes: Change[]): [ChangeType, number][] {
+  const m = new Map<ChangeType, number>();
   for (const c of changes) m.set(c.change, (m.get(c.change) ?? 0) + 1);
   return [...m.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
-export function filterChanges(changes: Change[], type: string, text: string): Change[] {
+export function filterChanges(changes: Change[], type: ChangeType | '', text: string): Change[] {
   const t = text.trim().toLowerCase();
   return changes.filter(
     (c) =>
       (!type || c.change === type) &&
-      (!t || `${c.target} ${c.before ?? ''} ${c.after ?? ''} ${c.detail ?? ''}`.toLowerCase().includes(t)),
+      (!t || `${c.target} ${c.before} ${c.after} ${c.detail}`.toLowerCase().includes(t)),
   );
 }

@@ -1,16 +1,18 @@
+// Tests of the credential profile form: fields shown, the PUT body, how a profile reads.
+
 import { describe, expect, it } from 'vitest';
 import { PROFILE_FIELDS, describeProfile, emptyProfile, profileBody, profileSecrets, profileValues, sshSecrets } from './creds';
 import { visibleFields } from './form';
-import type { Profile } from './types';
+import type { ProfileInfo } from './types';
 
-const v2c: Profile = {
+const v2c: ProfileInfo = {
   name: 'lab',
   snmp: { version: '2c', user: null, level: null, auth_protocol: null, priv_protocol: null },
   community: 'set',
   auth_password: 'not set',
   priv_password: 'not set',
 };
-const v3: Profile = {
+const v3: ProfileInfo = {
   name: 'core-v3',
   snmp: { version: '3', user: 'wsl-sha-aes', level: 'authPriv', auth_protocol: 'SHA', priv_protocol: 'AES' },
   community: 'not set',
@@ -120,7 +122,7 @@ describe('SSH logins in profiles', () => {
   });
 
   it('lists the login and edits it without its secrets', () => {
-    const p: Profile = { ...v2c, ssh: { user: 'netops', password: 'set', private_key: 'not set', key_passphrase: 'not set' } };
+    const p: ProfileInfo = { ...v2c, ssh: { user: 'netops', password: 'set', private_key: 'not set', key_passphrase: 'not set' } };
     expect(sshSecrets(p)).toEqual({
       user: 'netops',
       secrets: [

@@ -2,8 +2,10 @@
 // optional SSH login), the body a save sends (secrets only when typed: a blank one keeps what is
 // stored), and how a profile reads.
 
+import { snmpVersionValues } from './api.gen';
+import { defaults } from './defaults.gen';
 import { credentialFields, emptyValues, isSecretField, visibleFields, type FieldDef, type FormValues } from './form';
-import type { Profile, ProfileBody, SnmpVersion } from './types';
+import type { ProfileInfo, PutProfile, SecretState, SecurityLevel, SnmpVersion } from './types';
 
 /** What the server accepts as a profile name. */
 export const PROFILE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -11,7 +13,7 @@ export const PROFILE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const sshUser = (v: FormValues) => typeof v.ssh_user === 'string' && v.ssh_user.trim() !== '';
 
 /** The SNMP credentials, then the SSH login (its secrets once a user is typed). */
-export const PROFILE_FIELDS: FieldDef[] = [
+export const PROFILE_FIELDS: FieldDef<keyof PutProfile>[] = [
   ...credentialFields(() => true),
   { key: 'ssh_user', label: 'SSH user', type: 'text', placeholder: 'none', title: 'an SSH login for the devices this profile reaches' },
   { key: 'ssh_password', label: 'SSH password', type: 'secret', when: sshUser },
@@ -31,7 +33,7 @@ export function emptyProfile(): FormValues {
 }
 
 /** A stored profile's settings in the form, to edit it; its secrets stay blank. */
-export function profileValues(p: Profile): FormValues {
+export function profileValues(p: ProfileInfo): FormValues {
   const v = emptyProfile();
   v.version = p.snmp.version;
   if (p.snmp.user) v.user = p.snmp.user;
@@ -58,14 +60,14 @@ const isSecret = (key: string): key is SecretKey => key in SECRET_LABEL;
 export function profileBody(
   name: string,
   values: FormValues,
-  existing: Profile | null,
-): { body: ProfileBody | null; errors: Record<string, string> } {
+  existing: ProfileInfo | null,
+): { body: PutProfile | null; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
   const n = name.trim();
   if (!n) errors.name = 'a name, e.g. core-v3';
   else if (!PROFILE_NAME.test(n)) errors.name = "letters, digits, '.', '_' and '-', at most 64";
-  const version = (typeof values.version === 'string' ? values.version : '2c') as SnmpVersion;
-  const set: Record<string, string> = {};
+  const version: SnmpVersion = snmpVersionValues.find((v) => v === values.version) ?? defaults.SnmpOptions.version;
+  const set: Partial<Record<keyof PutProfile, string>> = {};
   for (const f of visibleFields(PROFILE_FIELDS, values)) {
     const raw = values[f.key];
     if (f.key === 'version' || typeof raw !== 'string') continue;
@@ -78,14 +80,15 @@ export function profileBody(
   const key = set.ssh_private_key;
   if (key && !(key.includes('-----BEGIN') && key.includes('PRIVATE KEY-----')))
     errors.ssh_private_key = 'not a PEM or OpenSSH private key (-----BEGIN … PRIVATE KEY-----)';
-  return Object.keys(errors).length ? { body: null, errors } : { body: { version, ...set }, errors };
+  // the choices of the selects are the document's: what they set is of the option's type
+  return Object.keys(errors).length ? { body: null, errors } : { body: { version, ...set } as PutProfile, errors };
 }
 
 /** One line: "v2c community", "v3 wsl-sha-aes authPriv SHA/AES". */
-export function describeProfile(p: Profile): string {
+export function describeProfile(p: ProfileInfo): string {
   const s = p.snmp;
   if (s.version !== '3') return `v${s.version} community`;
-  const level = s.level ?? (p.priv_password === 'set' ? 'authPriv' : p.auth_password === 'set' ? 'authNoPriv' : 'noAuthNoPriv');
+  const level: SecurityLevel = s.level ?? (p.priv_password === 'set' ? 'authPriv' : p.auth_password === 'set' ? 'authNoPriv' : 'noAuthNoPriv');
   const protos =
     level === 'authPriv'
       ? `${s.auth_protocol ?? 'SHA'}/${s.priv_protocol ?? 'AES'}`
@@ -96,16 +99,16 @@ export function describeProfile(p: Profile): string {
 }
 
 /** The secrets a profile of its version and level uses, with whether each is stored. */
-export function profileSecrets(p: Profile): [string, Profile['community']][] {
+export function profileSecrets(p: ProfileInfo): [string, SecretState][] {
   if (p.snmp.version !== '3') return [['community', p.community]];
-  const out: [string, Profile['community']][] = [];
+  const out: [string, SecretState][] = [];
   if (p.snmp.level !== 'noAuthNoPriv') out.push(['auth password', p.auth_password]);
   if (p.snmp.level === 'authPriv' || (!p.snmp.level && p.priv_password === 'set')) out.push(['priv password', p.priv_password]);
   return out;
 }
 
 /** A profile's SSH login in words, with whether each of its secrets is stored; null without one. */
-export function sshSecrets(p: Profile): { user: string; secrets: [string, Profile['community']][] } | null {
+export function sshSecrets(p: ProfileInfo): { user: string; secrets: [string, SecretState][] } | null {
   if (!p.ssh) return null;
   return {
     user: p.ssh.user,

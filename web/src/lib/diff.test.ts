@@ -1,3 +1,5 @@
+// Tests of line diffs and of ssh outputs grouped and compared.
+
 import { describe, expect, it } from 'vitest';
 import { ssh } from '../test/results';
 import { compareRunsOutput, defaultBase, diffDevices, lineDiff, unifiedText } from './diff';

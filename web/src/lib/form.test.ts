@@ -1,3 +1,5 @@
+// Tests of the New-run form: fields shown, options and network options built, errors to fields.
+
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
 import {
@@ -147,6 +149,8 @@ describe('the snmp form', () => {
         version: '3',
         user: 'wsl-sha-aes',
         level: 'authPriv',
+        // preselected, and sent: the document gives the protocols no default
+        auth_protocol: 'SHA',
         auth_password: 'wsl-auth-sha-aes',
         priv_protocol: 'AES-256',
         priv_password: 'wsl-priv-sha-aes',

@@ -1,8 +1,11 @@
-// The New-run form: the options each probe exposes (as the CLI does), turning what was typed into
-// the request's `options`/`net` (only fields that were set and shown), and mapping errors to fields.
+// The New-run form: the options each probe exposes (as the CLI does) with the document's defaults,
+// turning what was typed into the request's `options`/`net` (only fields that were set and shown),
+// and mapping errors to fields.
 
+import { authProtocolValues, privProtocolValues, scanMethodValues, securityLevelValues, snmpVersionValues, traceProtocolValues } from './api.gen';
 import { ApiError } from './api';
-import { SNMP_OPS, type Kind, type NetOptions, type Options } from './types';
+import { defaults } from './defaults.gen';
+import { SNMP_OPS, type AuthProtocol, type NetOptions, type OptionsOf, type PrivProtocol, type ProbeKind, type SecurityLevel } from './types';
 
 /**
  * `list`: words separated by spaces or commas, sent as an array (OIDs); `secret`: a password
@@ -12,6 +15,7 @@ import { SNMP_OPS, type Kind, type NetOptions, type Options } from './types';
  */
 export type FieldType =
   | 'int'
+  | 'number'
   | 'duration'
   | 'text'
   | 'bool'
@@ -26,12 +30,20 @@ export type FieldType =
 /** True for the fields whose values are secrets (never kept, never prefilled). */
 export const isSecretField = (f: FieldDef): boolean => f.type === 'secret' || f.type === 'secret-text';
 
-export interface FieldDef {
-  key: string;
+/** A default as the document gives it. */
+export type FieldDefault = string | number | boolean | null | readonly string[];
+
+export interface FieldDef<K extends string = string> {
+  key: K;
   label: string;
   type: FieldType;
-  /** The server's default, shown as placeholder (or preselected for `select`). */
-  default?: string | number | boolean;
+  /**
+   * The server's default (the document's, see withDefaults): shown as placeholder, preselected
+   * for `select` (which sends only another choice).
+   */
+  default?: FieldDefault;
+  /** The choice a `select` starts at when the document gives no default (it is then sent). */
+  initial?: string;
   choices?: readonly string[];
   placeholder?: string;
   min?: number;
@@ -47,9 +59,32 @@ export interface FieldDef {
 
 export const DNS_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'TXT', 'SOA', 'PTR', 'SRV', 'CAA', 'ANY'] as const;
 
-export const AUTH_PROTOCOLS = ['MD5', 'SHA', 'SHA-224', 'SHA-256', 'SHA-384', 'SHA-512'] as const;
-export const PRIV_PROTOCOLS = ['AES', 'AES-192', 'AES-256', 'AES-192-C', 'AES-256-C'] as const;
-export const SECURITY_LEVELS = ['authPriv', 'authNoPriv', 'noAuthNoPriv'] as const;
+/** The option names of a kind (its secrets included). */
+type OptionKey<K extends ProbeKind> = keyof OptionsOf[K] & string;
+
+/** The document's default of each option that has one, by kind. */
+const OPTION_DEFAULTS: { [K in ProbeKind]: Partial<Record<OptionKey<K>, FieldDefault>> } = {
+  ping: defaults.PingOptions,
+  trace: defaults.TraceOptions,
+  dns: defaults.DnsOptions,
+  scan: defaults.ScanOptions,
+  snmp: defaults.SnmpOptions,
+  ssh: defaults.SshOptions,
+};
+
+/** The fields with the defaults the document gives their options. */
+function withDefaults<K extends string>(fields: FieldDef<K>[], given: Partial<Record<K, FieldDefault>>): FieldDef<K>[] {
+  return fields.map((f) => (given[f.key] === undefined ? f : { ...f, default: given[f.key] }));
+}
+
+/** A default as a placeholder: "1s" for "1000ms", lists joined, nothing for none. */
+export function defaultText(d: FieldDefault | undefined): string {
+  if (d === undefined || d === null) return '';
+  if (Array.isArray(d)) return d.join(', ');
+  const ms = typeof d === 'string' ? /^(\d+)ms$/.exec(d) : null;
+  if (ms && Number(ms[1]) >= 1000 && Number(ms[1]) % 1000 === 0) return `${Number(ms[1]) / 1000}s`;
+  return String(d);
+}
 
 const str = (v: FormValues, key: string): string => {
   const x = v[key];
@@ -60,25 +95,28 @@ const picked = (v: FormValues, key: string): string[] => {
   return Array.isArray(x) ? x : [];
 };
 
+/** The SNMP credential options (a profile has the same). */
+type CredentialKey = 'version' | 'community' | 'user' | 'level' | 'auth_protocol' | 'auth_password' | 'priv_protocol' | 'priv_password';
+
 /**
  * SNMP credentials as net-snmp takes them: a community for v1/v2c, a USM user for v3 with the
  * protocols and passwords its security level needs; every field only while `show` holds.
  */
-export function credentialFields(show: (v: FormValues) => boolean, group?: string): FieldDef[] {
+export function credentialFields(show: (v: FormValues) => boolean, group?: string): FieldDef<CredentialKey>[] {
   const v3 = (v: FormValues) => show(v) && str(v, 'version') === '3';
   const auth = (v: FormValues) => v3(v) && str(v, 'level') !== 'noAuthNoPriv';
   const priv = (v: FormValues) => v3(v) && str(v, 'level') === 'authPriv';
-  const fields: FieldDef[] = [
-    { key: 'version', label: 'version', type: 'select', choices: ['1', '2c', '3'], default: '2c', when: show, title: 'SNMP version (-v)' },
+  const fields: FieldDef<CredentialKey>[] = [
+    { key: 'version', label: 'version', type: 'select', choices: snmpVersionValues, when: show, title: 'SNMP version (-v)' },
     { key: 'community', label: 'community', type: 'secret', placeholder: 'public', when: (v) => show(v) && str(v, 'version') !== '3', title: 'community string (-c)' },
     { key: 'user', label: 'user', type: 'text', when: v3, title: 'SNMPv3 user (-u)' },
-    { key: 'level', label: 'level', type: 'select', choices: SECURITY_LEVELS, when: v3, title: 'security level (-l)' },
-    { key: 'auth_protocol', label: 'auth protocol', type: 'select', choices: AUTH_PROTOCOLS, default: 'SHA', when: auth, title: '-a' },
+    { key: 'level', label: 'level', type: 'select', choices: securityLevelValues, initial: 'authPriv' satisfies SecurityLevel, when: v3, title: 'security level (-l)' },
+    { key: 'auth_protocol', label: 'auth protocol', type: 'select', choices: authProtocolValues, initial: 'SHA' satisfies AuthProtocol, when: auth, title: '-a' },
     { key: 'auth_password', label: 'auth password', type: 'secret', when: auth, title: 'authentication passphrase (-A)' },
-    { key: 'priv_protocol', label: 'privacy protocol', type: 'select', choices: PRIV_PROTOCOLS, default: 'AES', when: priv, title: '-x' },
+    { key: 'priv_protocol', label: 'privacy protocol', type: 'select', choices: privProtocolValues, initial: 'AES' satisfies PrivProtocol, when: priv, title: '-x' },
     { key: 'priv_password', label: 'priv password', type: 'secret', when: priv, title: 'privacy passphrase (-X)' },
   ];
-  return fields.map((f) => ({ ...f, group }));
+  return withDefaults(fields, OPTION_DEFAULTS.snmp).map((f) => ({ ...f, group }));
 }
 
 const snmpOp = (v: FormValues) => str(v, 'op') || 'get';
@@ -92,51 +130,51 @@ const sshOwnLogin = (v: FormValues) => picked(v, 'profile').length === 0;
 
 export const SSH_GROUPS = { command: 'command', login: 'login', connection: 'connection', timing: 'timing' } as const;
 
-export const OPTION_FIELDS: Record<Kind, FieldDef[]> = {
+const FIELDS: { [K in ProbeKind]: FieldDef<OptionKey<K>>[] } = {
   ping: [
-    { key: 'count', label: 'count', type: 'int', default: 1, min: 1, title: 'echo requests per target (-c)' },
-    { key: 'interval', label: 'interval', type: 'duration', default: '1s', title: 'time between echoes to one target (-i)' },
-    { key: 'timeout', label: 'timeout', type: 'duration', default: '1s', title: 'how long to wait for each reply (-t)' },
-    { key: 'size', label: 'size', type: 'int', default: 56, min: 0, max: 65507, title: 'payload bytes (-s)' },
+    { key: 'count', label: 'count', type: 'int', min: 1, title: 'echo requests per target (-c)' },
+    { key: 'interval', label: 'interval', type: 'duration', title: 'time between echoes to one target (-i)' },
+    { key: 'timeout', label: 'timeout', type: 'duration', title: 'how long to wait for each reply (-t)' },
+    { key: 'size', label: 'size', type: 'int', min: 0, max: 65507, title: 'payload bytes (-s)' },
     { key: 'ttl', label: 'ttl', type: 'int', placeholder: 'system', min: 1, max: 255, title: 'IP TTL / hop limit (--ttl)' },
-    { key: 'rate', label: 'rate', type: 'int', default: 10000, min: 0, title: 'packets per second over the run, 0 = unlimited' },
-    { key: 'unprivileged', label: 'unprivileged', type: 'bool', default: false, title: 'use unprivileged ICMP sockets' },
+    { key: 'rate', label: 'rate', type: 'int', min: 0, title: 'packets per second over the run, 0 = unlimited' },
+    { key: 'unprivileged', label: 'unprivileged', type: 'bool', title: 'use unprivileged ICMP sockets' },
   ],
   trace: [
-    { key: 'protocol', label: 'protocol', type: 'select', choices: ['icmp', 'udp', 'tcp'], default: 'icmp', title: '-P' },
+    { key: 'protocol', label: 'protocol', type: 'select', choices: traceProtocolValues, title: '-P' },
     { key: 'port', label: 'port', type: 'int', placeholder: 'udp 33434 / tcp 80', min: 1, max: 65535, title: 'destination port (-p)' },
-    { key: 'max_hops', label: 'max hops', type: 'int', default: 30, min: 1, max: 255, title: '-m' },
-    { key: 'first_hop', label: 'first hop', type: 'int', default: 1, min: 1, max: 255, title: '--first-hop' },
-    { key: 'queries', label: 'queries', type: 'int', default: 3, min: 1, max: 255, title: 'probes per hop (-q)' },
-    { key: 'timeout', label: 'timeout', type: 'duration', default: '2s', title: 'the longest a probe is waited for (-t)' },
-    { key: 'wait_here', label: 'wait here', type: 'int', default: 3, min: 0, max: 1000, title: 'once its TTL answered, wait this many times its slowest RTT (0 = the timeout)' },
-    { key: 'wait_near', label: 'wait near', type: 'int', default: 10, min: 0, max: 1000, title: 'else, once any TTL answered, this many times the slowest RTT (0 = the timeout)' },
-    { key: 'wait_min', label: 'wait min', type: 'duration', default: '50ms', title: 'the shortest adaptive wait' },
-    { key: 'rate', label: 'rate', type: 'int', default: 10000, min: 0, title: 'probes per second, 0 = unlimited' },
-    { key: 'resolve', label: 'resolve names', type: 'bool', default: false, title: 'reverse names of the hops (-r)' },
+    { key: 'max_hops', label: 'max hops', type: 'int', min: 1, max: 255, title: '-m' },
+    { key: 'first_hop', label: 'first hop', type: 'int', min: 1, max: 255, title: '--first-hop' },
+    { key: 'queries', label: 'queries', type: 'int', min: 1, max: 255, title: 'probes per hop (-q)' },
+    { key: 'timeout', label: 'timeout', type: 'duration', title: 'the longest a probe is waited for (-t)' },
+    { key: 'wait_here', label: 'wait here', type: 'number', min: 0, max: 1000, title: 'once its TTL answered, wait this many times its slowest RTT (0 = the timeout)' },
+    { key: 'wait_near', label: 'wait near', type: 'number', min: 0, max: 1000, title: 'else, once any TTL answered, this many times the slowest RTT (0 = the timeout)' },
+    { key: 'wait_min', label: 'wait min', type: 'duration', title: 'the shortest adaptive wait' },
+    { key: 'rate', label: 'rate', type: 'int', min: 0, title: 'probes per second, 0 = unlimited' },
+    { key: 'resolve', label: 'resolve names', type: 'bool', title: 'reverse names of the hops (-r)' },
   ],
   dns: [
     { key: 'types', label: 'types', type: 'types', choices: DNS_TYPES, title: 'none selected: A for names, PTR for addresses' },
     { key: 'server', label: 'server', type: 'text', placeholder: 'system resolvers', title: 'IP or IP:PORT ([v6]:port)' },
-    { key: 'timeout', label: 'timeout', type: 'duration', default: '2s' },
-    { key: 'retries', label: 'retries', type: 'int', default: 2, min: 0 },
-    { key: 'concurrency', label: 'concurrency', type: 'int', default: 100, min: 1 },
-    { key: 'rate', label: 'rate', type: 'int', default: 0, min: 0, title: 'questions per second, 0 = unlimited' },
-    { key: 'tcp', label: 'tcp', type: 'bool', default: false, title: 'ask over TCP from the start' },
+    { key: 'timeout', label: 'timeout', type: 'duration' },
+    { key: 'retries', label: 'retries', type: 'int', min: 0 },
+    { key: 'concurrency', label: 'concurrency', type: 'int', min: 1 },
+    { key: 'rate', label: 'rate', type: 'int', min: 0, title: 'questions per second, 0 = unlimited' },
+    { key: 'tcp', label: 'tcp', type: 'bool', title: 'ask over TCP from the start' },
   ],
   scan: [
     { key: 'ports', label: 'ports', type: 'text', placeholder: 'top ports', title: '22,80,8000-8100 or - for all' },
-    { key: 'top', label: 'top', type: 'int', default: 1000, min: 1, title: 'most frequent ports when no list is given' },
-    { key: 'method', label: 'method', type: 'select', choices: ['auto', 'syn', 'connect'], default: 'auto' },
-    { key: 'timeout', label: 'timeout', type: 'duration', default: '1s' },
-    { key: 'retries', label: 'retries', type: 'int', default: 1, min: 0, max: 255, title: 'SYN retransmissions' },
-    { key: 'concurrency', label: 'concurrency', type: 'int', default: 0, min: 0, title: '0 = as the open-files limit allows' },
-    { key: 'rate', label: 'rate', type: 'int', default: 0, min: 0, title: '0 = unlimited' },
-    { key: 'banners', label: 'banners', type: 'bool', default: false, title: 'read what open ports say (-b)' },
-    { key: 'banner_timeout', label: 'banner timeout', type: 'duration', default: '1s' },
+    { key: 'top', label: 'top', type: 'int', min: 1, title: 'most frequent ports when no list is given' },
+    { key: 'method', label: 'method', type: 'select', choices: scanMethodValues },
+    { key: 'timeout', label: 'timeout', type: 'duration' },
+    { key: 'retries', label: 'retries', type: 'int', min: 0, max: 255, title: 'SYN retransmissions' },
+    { key: 'concurrency', label: 'concurrency', type: 'int', min: 0, title: '0 = as the open-files limit allows' },
+    { key: 'rate', label: 'rate', type: 'int', min: 0, title: '0 = unlimited' },
+    { key: 'banners', label: 'banners', type: 'bool', title: 'read what open ports say (-b)' },
+    { key: 'banner_timeout', label: 'banner timeout', type: 'duration' },
   ],
   snmp: [
-    { key: 'op', label: 'operation', type: 'select', choices: SNMP_OPS, default: 'get', group: SNMP_GROUPS.read, title: 'get OIDs, walk subtrees, LLDP/CDP neighbours, the ARP table, interfaces, or crawl the topology' },
+    { key: 'op', label: 'operation', type: 'select', choices: SNMP_OPS, group: SNMP_GROUPS.read, title: 'get OIDs, walk subtrees, LLDP/CDP neighbours, the ARP table, interfaces, or crawl the topology' },
     {
       key: 'oids',
       label: 'OIDs',
@@ -147,15 +185,15 @@ export const OPTION_FIELDS: Record<Kind, FieldDef[]> = {
       group: SNMP_GROUPS.read,
       title: 'names or numeric OIDs, separated by spaces or commas; a walk of none walks mib-2',
     },
-    { key: 'depth', label: 'depth', type: 'int', default: 2, min: 0, max: 16, when: (v) => snmpOp(v) === 'topology', group: SNMP_GROUPS.read, title: 'hops from the seeds to follow LLDP/CDP neighbours (0: the seeds only)' },
+    { key: 'depth', label: 'depth', type: 'int', min: 0, max: 16, when: (v) => snmpOp(v) === 'topology', group: SNMP_GROUPS.read, title: 'hops from the seeds to follow LLDP/CDP neighbours (0: the seeds only)' },
     { key: 'rate', label: 'rate interval', type: 'duration', placeholder: 'no rates', when: (v) => snmpOp(v) === 'interfaces', group: SNMP_GROUPS.read, title: 'poll twice this far apart and show bit rates (e.g. 5s)' },
     { key: 'profiles', label: 'profiles', type: 'profiles', wide: true, group: SNMP_GROUPS.creds, title: 'stored credential profiles; a topology crawl tries them in the order picked' },
     ...credentialFields(inlineCredentials, SNMP_GROUPS.creds),
-    { key: 'port', label: 'port', type: 'int', default: 161, min: 1, max: 65535, group: SNMP_GROUPS.timing },
-    { key: 'timeout', label: 'timeout', type: 'duration', default: '1s', group: SNMP_GROUPS.timing, title: 'for each answer (-t)' },
-    { key: 'retries', label: 'retries', type: 'int', default: 2, min: 0, group: SNMP_GROUPS.timing, title: '-r' },
-    { key: 'max_repetitions', label: 'max repetitions', type: 'int', default: 25, min: 1, max: 1000, group: SNMP_GROUPS.timing, title: 'GETBULK max-repetitions to start with (halved on tooBig or timeout)' },
-    { key: 'concurrency', label: 'concurrency', type: 'int', default: 100, min: 1, group: SNMP_GROUPS.timing, title: 'agents polled at once' },
+    { key: 'port', label: 'port', type: 'int', min: 1, max: 65535, group: SNMP_GROUPS.timing },
+    { key: 'timeout', label: 'timeout', type: 'duration', group: SNMP_GROUPS.timing, title: 'for each answer (-t)' },
+    { key: 'retries', label: 'retries', type: 'int', min: 0, group: SNMP_GROUPS.timing, title: '-r' },
+    { key: 'max_repetitions', label: 'max repetitions', type: 'int', min: 1, max: 1000, group: SNMP_GROUPS.timing, title: 'GETBULK max-repetitions to start with (halved on tooBig or timeout)' },
+    { key: 'concurrency', label: 'concurrency', type: 'int', min: 1, group: SNMP_GROUPS.timing, title: 'agents polled at once' },
   ],
   ssh: [
     {
@@ -181,23 +219,32 @@ export const OPTION_FIELDS: Record<Kind, FieldDef[]> = {
       title: 'ed25519, ECDSA or RSA private key (PEM or OpenSSH text)',
     },
     { key: 'jump', label: 'jump host', type: 'text', placeholder: '[user@]host[:port]', group: SSH_GROUPS.connection, title: 'one jump host (ProxyJump), logged into with the same credentials' },
-    { key: 'port', label: 'port', type: 'int', default: 22, min: 1, max: 65535, group: SSH_GROUPS.connection },
+    { key: 'port', label: 'port', type: 'int', min: 1, max: 65535, group: SSH_GROUPS.connection },
     {
       key: 'accept_new_host_keys',
       label: 'accept new host keys',
       type: 'bool',
-      default: false,
       group: SSH_GROUPS.connection,
       title: "record and trust the keys of hosts seen for the first time (OpenSSH's accept-new); a changed key is always refused",
     },
-    { key: 'timeout', label: 'timeout', type: 'duration', default: '10s', group: SSH_GROUPS.timing, title: 'for the TCP connect, and again for the key exchange and login' },
-    { key: 'command_timeout', label: 'command timeout', type: 'duration', default: '60s', group: SSH_GROUPS.timing, title: 'for the command once it runs' },
-    { key: 'concurrency', label: 'concurrency', type: 'int', default: 100, min: 1, group: SSH_GROUPS.timing, title: 'devices worked on at once' },
-    { key: 'max_output', label: 'max output', type: 'int', default: 4194304, min: 1, group: SSH_GROUPS.timing, title: 'bytes kept of each of stdout and stderr' },
+    { key: 'timeout', label: 'timeout', type: 'duration', group: SSH_GROUPS.timing, title: 'for the TCP connect, and again for the key exchange and login' },
+    { key: 'command_timeout', label: 'command timeout', type: 'duration', group: SSH_GROUPS.timing, title: 'for the command once it runs' },
+    { key: 'concurrency', label: 'concurrency', type: 'int', min: 1, group: SSH_GROUPS.timing, title: 'devices worked on at once' },
+    { key: 'max_output', label: 'max output', type: 'int', min: 1, group: SSH_GROUPS.timing, title: 'bytes kept of each of stdout and stderr' },
   ],
 };
 
-export const NET_FIELDS: FieldDef[] = [
+/** Each kind's fields, with the document's defaults. */
+export const OPTION_FIELDS: { [K in ProbeKind]: FieldDef<OptionKey<K>>[] } = {
+  ping: withDefaults(FIELDS.ping, OPTION_DEFAULTS.ping),
+  trace: withDefaults(FIELDS.trace, OPTION_DEFAULTS.trace),
+  dns: withDefaults(FIELDS.dns, OPTION_DEFAULTS.dns),
+  scan: withDefaults(FIELDS.scan, OPTION_DEFAULTS.scan),
+  snmp: withDefaults(FIELDS.snmp, OPTION_DEFAULTS.snmp),
+  ssh: withDefaults(FIELDS.ssh, OPTION_DEFAULTS.ssh),
+};
+
+export const NET_FIELDS: FieldDef<keyof NetOptions>[] = [
   { key: 'netns', label: 'netns', type: 'text', placeholder: 'current', title: 'network namespace (/run/netns/NAME)' },
   { key: 'interface', label: 'interface', type: 'text', placeholder: 'any', title: 'interface or VRF device (SO_BINDTODEVICE)' },
   { key: 'source', label: 'source', type: 'text', placeholder: 'auto', title: 'source address' },
@@ -212,14 +259,14 @@ export function emptyValues(fields: FieldDef[]): FormValues {
   for (const f of fields) {
     if (f.type === 'bool') v[f.key] = false;
     else if (f.type === 'types' || f.type === 'profiles' || f.type === 'profile') v[f.key] = [];
-    else if (f.type === 'select') v[f.key] = String(f.default ?? f.choices?.[0] ?? '');
+    else if (f.type === 'select') v[f.key] = String(f.default ?? f.initial ?? f.choices?.[0] ?? '');
     else v[f.key] = '';
   }
   return v;
 }
 
 /** The fields the form shows for these values. */
-export function visibleFields(fields: FieldDef[], values: FormValues): FieldDef[] {
+export function visibleFields<K extends string>(fields: FieldDef<K>[], values: FormValues): FieldDef<K>[] {
   return fields.filter((f) => !f.when || f.when(values));
 }
 
@@ -305,11 +352,12 @@ export function buildFields(
       case 'select':
         if (typeof raw === 'string' && raw && raw !== f.default) value[f.key] = raw;
         break;
-      case 'int': {
+      case 'int':
+      case 'number': {
         const s = typeof raw === 'string' ? raw.trim() : '';
         if (!s) break;
-        if (!/^\d+$/.test(s)) {
-          errors[name] = 'a whole number';
+        if (!(f.type === 'int' ? /^\d+$/ : BARE_NUMBER).test(s)) {
+          errors[name] = f.type === 'int' ? 'a whole number' : 'a number';
           break;
         }
         const n = Number(s);
@@ -335,7 +383,7 @@ export function buildFields(
   return { value, errors };
 }
 
-export function buildOptions(kind: Kind, values: FormValues): { options: Options; errors: Record<string, string> } {
+export function buildOptions<K extends ProbeKind>(kind: K, values: FormValues): { options: OptionsOf[K]; errors: Record<string, string> } {
   const { value, errors } = buildFields(OPTION_FIELDS[kind], values, 'options');
   if (kind === 'snmp') {
     const op = snmpOp(values);
@@ -355,12 +403,12 @@ export function buildOptions(kind: Kind, values: FormValues): { options: Options
     if (typeof key === 'string' && !(key.includes('-----BEGIN') && key.includes('PRIVATE KEY-----')))
       errors['options.private_key'] = 'not a PEM or OpenSSH private key (-----BEGIN … PRIVATE KEY-----)';
   }
-  return { options: value, errors };
+  return { options: value as OptionsOf[K], errors };
 }
 
 export function buildNet(values: FormValues): { net: NetOptions; errors: Record<string, string> } {
   const { value, errors } = buildFields(NET_FIELDS, values, 'net');
-  return { net: value, errors };
+  return { net: value as NetOptions, errors };
 }
 
 /** The form field a server error names: "targets_text" is the targets box, "options.types[1]" the types. */
@@ -402,7 +450,7 @@ export function formErrorsFromApi(err: unknown, known: ReadonlySet<string>): For
 }
 
 /** All field names a kind's form renders (with these values, when given), for formErrorsFromApi. */
-export function knownFields(kind: Kind, values?: FormValues): Set<string> {
+export function knownFields(kind: ProbeKind, values?: FormValues): Set<string> {
   const s = new Set<string>(['targets', 'kind']);
   for (const f of values ? visibleFields(OPTION_FIELDS[kind], values) : OPTION_FIELDS[kind]) s.add(`options.${f.key}`);
   for (const f of NET_FIELDS) s.add(`net.${f.key}`);

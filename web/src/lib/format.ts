@@ -1,6 +1,6 @@
 // Number, time and summary formatting shared by the views.
 
-import { isTopologyRun, type RunInfo, type Summary } from './types';
+import { isTopologyRun, optionsOf, type RunInfo, type Summary } from './types';
 
 /** Milliseconds with microsecond precision, as the CLI prints them ("0.053"). */
 export function fmtMs(v: number | null | undefined, digits = 3): string {
@@ -91,8 +91,8 @@ export function fmtSummary(s: Summary): string {
 
 /** A run's kind for lists and headings: "ping", "snmp walk", "snmp topology". */
 export function kindLabel(run: Pick<RunInfo, 'kind' | 'options'>): string {
-  const op = run.options?.op;
-  return run.kind === 'snmp' && typeof op === 'string' ? `snmp ${op}` : run.kind;
+  const op = optionsOf(run, 'snmp')?.op;
+  return op ? `snmp ${op}` : run.kind;
 }
 
 /** Progress as text: "12/400", or "3 devices" for a topology crawl (it has no known end). */
@@ -144,8 +144,7 @@ export function targetsPreview(text: string, max = 60): string {
 }
 
 /** Options as the CLI would show them: "count=3 timeout=500ms types=A,MX". */
-export function fmtOptions(o: Record<string, unknown> | null | undefined): string {
-  if (!o) return '';
+export function fmtOptions(o: object): string {
   return Object.entries(o)
     .filter(([, v]) => v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && !v.length))
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)

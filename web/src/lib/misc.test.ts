@@ -1,3 +1,5 @@
+// Tests of formatting, the router, the theme and comparisons.
+
 import { describe, expect, it } from 'vitest';
 import { changeCounts, changeLabel, changeTone, filterChanges } from './compare';
 import {
@@ -18,7 +20,8 @@ import {
 } from './format';
 import { href, parseRoute } from './router';
 import { resolveTheme, storedTheme } from './theme';
-import type { Change, Summary } from './types';
+import { summary } from '../test/results';
+import type { Change } from './types';
 
 describe('router', () => {
   it('parses every view', () => {
@@ -80,21 +83,22 @@ describe('format', () => {
     expect(fmtDuration(null)).toBe('');
   });
   it('writes the summary as the CLI does', () => {
-    const s: Summary = { kind: 'summary', probe: 'ping', targets: 7, completed: 7, elapsed_ms: 706, cancelled: false, alive: 6, dead: 1 };
+    const s = summary('ping', { targets: 7, completed: 7, elapsed_ms: 706, cancelled: false }, { alive: 6, dead: 1 });
     expect(summaryCounts(s)).toEqual([
       ['alive', 6],
       ['dead', 1],
     ]);
     expect(fmtSummary(s)).toBe('7 targets: 6 alive, 1 dead in 706 ms');
-    const d: Summary = { kind: 'summary', probe: 'dns', targets: 3, completed: 2, elapsed_ms: 1, cancelled: true, answered: 2, nxdomain: 0, failed: 0 };
+    const d = summary('dns', { targets: 3, completed: 2, elapsed_ms: 1, cancelled: true }, { answered: 2, nxdomain: 0, failed: 0 });
     expect(fmtSummary(d)).toBe('3 questions (2 completed): 2 answered, 0 nxdomain, 0 failed in 1.0 ms, cancelled');
   });
   it('writes an SNMP summary: agents, or seeds and devices for a crawl', () => {
-    const get: Summary = { kind: 'summary', probe: 'snmp', targets: 2, completed: 2, elapsed_ms: 302.5, cancelled: false, answered: 1, failed: 1, varbinds: 2 };
+    const get = summary('snmp', { targets: 2, completed: 2, elapsed_ms: 302.5, cancelled: false }, { answered: 1, failed: 1, varbinds: 2 });
     expect(fmtSummary(get)).toBe('2 agents: 1 answered, 1 failed, 2 varbinds in 303 ms');
-    const crawl: Summary = { ...get, targets: 1, completed: 3, answered: 3, failed: 0, varbinds: 0, elapsed_ms: 40 };
+    const crawl = summary('snmp', { targets: 1, completed: 3, elapsed_ms: 40, cancelled: false }, { answered: 3, failed: 0, varbinds: 0 });
     expect(fmtSummary(crawl)).toBe('1 seed, 3 devices: 3 answered, 0 failed, 0 varbinds in 40 ms');
-    expect(fmtSummary({ ...get, targets: 1, completed: 1 })).toMatch(/^1 agent: /);
+    const one = summary('snmp', { targets: 1, completed: 1, elapsed_ms: 302.5, cancelled: false }, { answered: 1, failed: 0, varbinds: 2 });
+    expect(fmtSummary(one)).toMatch(/^1 agent: /);
     expect(countTone('answered', 3)).toBe('ok');
     expect(countTone('failed', 1)).toBe('bad');
   });
@@ -137,16 +141,17 @@ describe('format', () => {
 
 describe('compare', () => {
   const changes: Change[] = [
-    { target: '10.0.0.1', change: 'became_dead', before: 'alive 0.31 ms', after: 'dead', detail: null },
+    { target: '10.0.0.1', change: 'became_dead', before: 'alive 0.31 ms', after: 'dead', detail: '' },
     { target: '10.0.0.2', change: 'rtt_changed', before: 'alive 0.3 ms', after: 'alive 9 ms', detail: '+8.7 ms' },
-    { target: '10.0.0.3', change: 'became_dead', before: 'alive', after: 'dead', detail: null },
+    { target: '10.0.0.3', change: 'became_dead', before: 'alive', after: 'dead', detail: '' },
   ];
   it('colours and names change types', () => {
     expect(changeTone('became_dead')).toBe('bad');
     expect(changeTone('became_alive')).toBe('ok');
     expect(changeTone('ports_opened')).toBe('ok');
     expect(changeTone('path_changed')).toBe('warn');
-    expect(changeTone('something_new')).toBe('');
+    expect(changeTone('exit_changed')).toBe('warn');
+    expect(changeTone('output_changed')).toBe('warn');
     expect(changeLabel('answers_changed')).toBe('answers changed');
   });
   it('counts and filters changes', () => {

@@ -1,3 +1,5 @@
+// Tests of the per-run seq buffer: ordering and de-duplication of streamed results.
+
 import { describe, expect, it } from 'vitest';
 import { SeqBuffer } from './seq';
 

@@ -1,7 +1,9 @@
+// Tests of a run on screen: stored results, then live messages applied per frame.
+
 import { describe, expect, it } from 'vitest';
 import { RunSession } from './session';
-import { deadPing, ping, snmpDevice } from '../test/results';
-import type { RunDetail, ServerMessage } from './types';
+import { deadPing, ping, snmpDevice, summary } from '../test/results';
+import type { RunDetail, RunMessage } from './types';
 
 function detail(over: Partial<RunDetail> = {}): RunDetail {
   return {
@@ -14,6 +16,7 @@ function detail(over: Partial<RunDetail> = {}): RunDetail {
     targets_text: '10.0.0.1-5',
     options: {},
     net: {},
+    source: 'api',
     total: 5,
     done: 2,
     summary: null,
@@ -34,7 +37,7 @@ function setup(d = detail()) {
   };
 }
 
-const result = (seq: number, target = `10.0.0.${seq + 1}`): ServerMessage => ({
+const result = (seq: number, target = `10.0.0.${seq + 1}`): RunMessage => ({
   type: 'result',
   run: 7,
   seq,
@@ -92,7 +95,7 @@ describe('RunSession', () => {
       type: 'status',
       run: 7,
       status: 'finished',
-      summary: { kind: 'summary', probe: 'ping', targets: 5, completed: 5, elapsed_ms: 1234.5, cancelled: false, alive: 4, dead: 1 },
+      summary: summary('ping', { targets: 5, completed: 5, elapsed_ms: 1234.5, cancelled: false }, { alive: 4, dead: 1 }),
     });
     tick();
     expect(s.info.status).toBe('finished');
@@ -115,6 +118,13 @@ describe('RunSession', () => {
     tick();
     expect(s.info.status).toBe('failed');
     expect(s.info.error).toMatch(/CAP_NET_RAW/);
+  });
+
+  it("shows the socket's error message", () => {
+    const { s, tick } = setup();
+    s.handle({ type: 'error', run: 7, message: 'run not found' });
+    tick();
+    expect(s.info.error).toBe('run not found');
   });
 
   it('streams 10,000 results in a handful of frames', () => {

@@ -5,14 +5,14 @@ import { FrameBatcher, frameScheduler, type Scheduler } from './batcher';
 import { rowFor } from './columns';
 import { SeqBuffer } from './seq';
 import { TableModel } from './table';
-import type { ProbeResult, RunDetail, RunInfo, ServerMessage } from './types';
+import type { ProbeResult, RunDetail, RunInfo, RunMessage } from './types';
 import { isActive, isTopologyRun } from './types';
 
 export class RunSession {
   info: RunInfo;
   readonly table = new TableModel();
   private readonly seq = new SeqBuffer<ProbeResult>();
-  private readonly batcher: FrameBatcher<ServerMessage>;
+  private readonly batcher: FrameBatcher<RunMessage>;
   private readonly onChange: () => void;
   /** Local time the run was seen to start, when the server gave no started_at. */
   private seenStart: number | null = null;
@@ -22,9 +22,8 @@ export class RunSession {
     this.info = info;
     this.onChange = onChange;
     this.batcher = new FrameBatcher((msgs) => this.apply(msgs), schedule);
-    const list = results ?? [];
-    this.table.append(list.map((r, i) => rowFor(r, i)));
-    this.seq.seed(list.length);
+    this.table.append(results.map((r, i) => rowFor(r, i)));
+    this.seq.seed(results.length);
   }
 
   /** Results held (the table's data-count). */
@@ -33,7 +32,7 @@ export class RunSession {
   }
 
   /** Queues a WebSocket message for the next frame. */
-  handle(msg: ServerMessage): void {
+  handle(msg: RunMessage): void {
     this.batcher.push(msg);
   }
 
@@ -57,7 +56,7 @@ export class RunSession {
     return null;
   }
 
-  private apply(msgs: ServerMessage[]): void {
+  private apply(msgs: RunMessage[]): void {
     const ready: [number, ProbeResult][] = [];
     let changed = false;
     for (const m of msgs) {
@@ -75,10 +74,10 @@ export class RunSession {
           const next: RunInfo = { ...this.info, status: m.status };
           if (m.summary) next.summary = m.summary;
           if (m.error) next.error = m.error;
-          if (m.status === 'running' && next.started_at === null) this.seenStart = Date.now();
+          if (m.status === 'running' && !next.started_at) this.seenStart = Date.now();
           if (!isActive(m.status)) {
             for (const x of this.seq.drain()) ready.push(x);
-            if (next.finished_at === null) next.finished_at = Date.now();
+            if (!next.finished_at) next.finished_at = Date.now();
             if (m.summary) next.done = Math.max(next.done, m.summary.completed);
           }
           this.info = next;
@@ -86,7 +85,7 @@ export class RunSession {
           break;
         }
         case 'error':
-          this.info = { ...this.info, error: m.error };
+          this.info = { ...this.info, error: m.message };
           changed = true;
           break;
       }

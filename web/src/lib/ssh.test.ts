@@ -1,3 +1,6 @@
+// Tests of ssh results in words and the links made from them, the ssh form, the SSH views'
+// routes and API, and known_hosts lines.
+
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ping, ssh, sshUnknownKey, dns } from '../test/results';
 import {

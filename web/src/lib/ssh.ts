@@ -4,7 +4,7 @@
 
 import { formParams } from './api';
 import { href } from './router';
-import type { ProbeResult, RunInfo, SshResult } from './types';
+import { optionsOf, type ProbeResult, type RunInfo, type SshResult } from './types';
 
 /** ok: exit 0; warn: another exit status (or a signal); bad: the command never ran or did not end. */
 export function sshStatus(r: SshResult): 'ok' | 'warn' | 'bad' {
@@ -68,14 +68,15 @@ export function sshTarget(r: ProbeResult): string {
  */
 export function terminalParams(r: ProbeResult, run: Pick<RunInfo, 'kind' | 'options' | 'net'> | null): Record<string, string> {
   const p: Record<string, string> = { target: sshTarget(r) };
-  const netns = run?.net?.netns;
-  if (typeof netns === 'string' && netns) p.netns = netns;
+  const netns = run?.net.netns;
+  if (netns) p.netns = netns;
   if (r.kind === 'ssh') {
     if (r.port && r.port !== 22) p.port = String(r.port);
     if (r.user) p.user = r.user;
+    const options = run ? optionsOf(run, 'ssh') : null;
     for (const k of ['profile', 'jump'] as const) {
-      const v = run?.options?.[k];
-      if (typeof v === 'string' && v) p[k] = v;
+      const v = options?.[k];
+      if (v) p[k] = v;
     }
   }
   return p;

@@ -1,3 +1,5 @@
+// Tests of the results table model: sorting, filtering, incremental merging.
+
 import { describe, expect, it } from 'vitest';
 import { rowFor, type Row } from './columns';
 import { TableModel, compareValues, matches, mergeSorted, nextSort, rowComparator, terms } from './table';

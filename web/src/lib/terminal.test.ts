@@ -1,3 +1,5 @@
+// Tests of the terminal's WebSocket protocol and session state machine.
+
 import { describe, expect, it } from 'vitest';
 import {
   closedLine,
@@ -12,6 +14,7 @@ import {
 } from './terminal';
 
 const FP = 'SHA256:VmS1Qm0k2vC9zJbq3Yb3m4x0oQ4lWw3v6kq0m8s2zrE';
+const KEY = { algorithm: 'ssh-ed25519', fingerprint: FP, added: false };
 
 /** A WebSocket the test drives: what the page sent, and server frames pushed by hand. */
 class FakeSocket implements TerminalSocket {
@@ -133,7 +136,9 @@ describe('server messages', () => {
       auth: 'password',
       idle_timeout_s: 900,
     });
+    expect(parseTerminalMessage('{"type":"ready","recording":7,"host_key":null,"auth":"password","idle_timeout_s":900}')).toBeNull();
     expect(parseTerminalMessage('{"type":"closed","reason":"exit","status":0}')).toEqual({ type: 'closed', reason: 'exit', status: 0 });
+    expect(parseTerminalMessage('{"type":"closed","reason":"gone"}')).toEqual({ type: 'closed', reason: 'server', status: null });
   });
 
   it('keep the old and new keys of a changed host key', () => {
@@ -236,7 +241,7 @@ describe('TerminalSession', () => {
     expect(sock.json(0)).toMatchObject({ cols: 100, rows: 30 });
     s.resize(120, 40);
     expect(sock.sent).toHaveLength(1);
-    sock.text({ type: 'ready', recording: 1, host_key: null, auth: 'publickey', idle_timeout_s: 900 });
+    sock.text({ type: 'ready', recording: 1, host_key: KEY, auth: 'publickey', idle_timeout_s: 900 });
     // the size changed while connecting: sent as soon as the session is ready
     expect(sock.json(1)).toEqual({ type: 'resize', cols: 120, rows: 40 });
     s.resize(120, 40);
@@ -278,7 +283,7 @@ describe('TerminalSession', () => {
 
     const b = start();
     b.sock.open();
-    b.sock.text({ type: 'ready', recording: null, host_key: null, auth: null, idle_timeout_s: null });
+    b.sock.text({ type: 'ready', recording: 2, host_key: KEY, auth: 'password', idle_timeout_s: 900 });
     b.sock.serverClose();
     expect(b.s.phase).toBe('closed');
     expect(b.s.closed?.reason).toBe('disconnected');
@@ -287,7 +292,7 @@ describe('TerminalSession', () => {
   it('closes from this side', () => {
     const { s, sock, changes } = start();
     sock.open();
-    sock.text({ type: 'ready', recording: 1, host_key: null, auth: null, idle_timeout_s: 900 });
+    sock.text({ type: 'ready', recording: 1, host_key: KEY, auth: 'password', idle_timeout_s: 900 });
     const before = changes();
     s.close();
     expect(sock.closed).toBe(true);

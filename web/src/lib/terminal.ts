@@ -3,8 +3,20 @@
 // connecting → (host-key prompt | login prompt → connecting)* → ready → closed, or failed;
 // terminal bytes go both ways as binary frames, window sizes as "resize" messages.
 
+import { closeReasonValues } from './api.gen';
 import { apiUrl } from './api';
-import type { HostKeyInfo } from './types';
+import { defaults } from './defaults.gen';
+import type {
+  AuthPromptEvent,
+  ClosedEvent,
+  CloseReason,
+  HostKeyEvent,
+  OpenRequest,
+  ReadyEvent,
+  TerminalErrorEvent,
+  TerminalEvent,
+  TerminalRequest,
+} from './types';
 import { wsUrl } from './ws';
 
 /**
@@ -49,25 +61,15 @@ export function connectErrors(f: ConnectForm): Record<string, string> {
   return e;
 }
 
-export interface OpenMessage {
-  type: 'open';
-  target: string;
-  port: number;
-  user: string;
-  profile?: string;
-  password?: string;
-  jump?: string;
-  netns?: string;
-  cols: number;
-  rows: number;
-}
+/** The "open" message as the page sends it: always with its port, user and size. */
+export type OpenMessage = Extract<TerminalRequest, { type: 'open' }> & Required<Pick<OpenRequest, 'port' | 'cols' | 'rows'>> & { user: string };
 
 /** The first message of a session: where to, as whom, and the terminal's size. */
 export function openMessage(f: ConnectForm, cols: number, rows: number): OpenMessage {
   const m: OpenMessage = {
     type: 'open',
     target: f.target.trim(),
-    port: f.port.trim() ? Number(f.port.trim()) : 22,
+    port: f.port.trim() ? Number(f.port.trim()) : defaults.OpenRequest.port,
     user: f.user.trim(),
     cols,
     rows,
@@ -82,74 +84,25 @@ export function openMessage(f: ConnectForm, cols: number, rows: number): OpenMes
 /** A tab's title: user@target (the profile's name when it gives the user). */
 export function sessionTitle(m: Pick<OpenMessage, 'user' | 'profile' | 'target' | 'port'>): string {
   const who = m.user || (m.profile ? `[${m.profile}]` : '');
-  const where = m.port && m.port !== 22 ? `${m.target}:${m.port}` : m.target;
+  const where = m.port && m.port !== defaults.OpenRequest.port ? `${m.target}:${m.port}` : m.target;
   return who ? `${who}@${where}` : where;
 }
 
-export interface HostKeyPrompt {
-  type: 'host_key';
-  status: 'unknown';
-  host: string;
-  algorithm: string;
-  fingerprint: string;
-}
-
-export interface KnownKey {
-  algorithm: string;
-  fingerprint: string;
-  file: string;
-  line: number;
-}
-
-/** A refusal: host_key_changed (with the key presented and those on record), auth, connect, timeout, … */
-export interface TerminalError {
-  type: 'error';
-  code: string;
-  message: string;
-  algorithm?: string;
-  fingerprint?: string;
-  known?: KnownKey[];
-}
-
-export interface ReadyMessage {
-  type: 'ready';
-  recording: number | null;
-  host_key: HostKeyInfo | null;
-  auth: string | null;
-  idle_timeout_s: number | null;
-}
-
-export interface ClosedMessage {
-  type: 'closed';
-  reason: string;
-  status: number | null;
-}
-
-/** One question of a login prompt; `echo` false means a secret (typed into a password field). */
-export interface AuthQuestion {
-  prompt: string;
-  echo: boolean;
-}
-
 /**
- * The device asks the person at the terminal (keyboard-interactive: a password not typed in the
- * form, a one-time code, a RADIUS/TACACS challenge). Answered with exactly one "auth_response";
- * an empty list of questions is answered with an empty list.
+ * How a session ended, as the tab shows it: the server's close reason, or what ended it on this
+ * side (a refused host key or login prompt, the tab closed, the connection lost).
  */
-export interface AuthPrompt {
-  type: 'auth_prompt';
-  name: string;
-  instructions: string;
-  prompts: AuthQuestion[];
-}
-
-export type TerminalMessage = HostKeyPrompt | AuthPrompt | TerminalError | ReadyMessage | ClosedMessage;
+export type SessionEnd = Omit<ClosedEvent, 'reason'> & {
+  reason: CloseReason | 'host key not accepted' | 'login cancelled' | 'closed here' | 'disconnected';
+};
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+const isCloseReason = (v: unknown): v is CloseReason => (closeReasonValues as readonly unknown[]).includes(v);
+
 /** A server text message, checked; null for anything that is not one of the protocol's. */
-export function parseTerminalMessage(text: string): TerminalMessage | null {
+export function parseTerminalMessage(text: string): TerminalEvent | null {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -176,11 +129,12 @@ export function parseTerminalMessage(text: string): TerminalMessage | null {
         }),
       };
     case 'error': {
-      const e: TerminalError = {
+      const e: TerminalErrorEvent = {
         type: 'error',
         code: isStr(o.code) ? o.code : 'error',
-        message: isStr(o.message) ? o.message : isStr(o.error) ? o.error : 'the server refused the session',
+        message: isStr(o.message) ? o.message : 'the server refused the session',
       };
+      if (isStr(o.host)) e.host = o.host;
       if (isStr(o.algorithm)) e.algorithm = o.algorithm;
       if (isStr(o.fingerprint)) e.fingerprint = o.fingerprint;
       if (Array.isArray(o.known))
@@ -195,20 +149,20 @@ export function parseTerminalMessage(text: string): TerminalMessage | null {
       return e;
     }
     case 'ready': {
-      const hk = o.host_key as Record<string, unknown> | null | undefined;
+      const hk = o.host_key && typeof o.host_key === 'object' ? (o.host_key as Record<string, unknown>) : null;
+      const recording = numOrNull(o.recording);
+      const idle = numOrNull(o.idle_timeout_s);
+      if (!hk || !isStr(hk.algorithm) || !isStr(hk.fingerprint) || recording === null || idle === null || !isStr(o.auth)) return null;
       return {
         type: 'ready',
-        recording: numOrNull(o.recording),
-        host_key:
-          hk && typeof hk === 'object' && isStr(hk.algorithm) && isStr(hk.fingerprint)
-            ? { algorithm: hk.algorithm, fingerprint: hk.fingerprint, added: hk.added === true }
-            : null,
-        auth: isStr(o.auth) ? o.auth : null,
-        idle_timeout_s: numOrNull(o.idle_timeout_s),
+        recording,
+        host_key: { algorithm: hk.algorithm, fingerprint: hk.fingerprint, added: hk.added === true },
+        auth: o.auth,
+        idle_timeout_s: idle,
       };
     }
     case 'closed':
-      return { type: 'closed', reason: isStr(o.reason) ? o.reason : 'server', status: numOrNull(o.status) };
+      return { type: 'closed', reason: isCloseReason(o.reason) ? o.reason : 'server', status: numOrNull(o.status) };
     default:
       return null;
   }
@@ -257,16 +211,16 @@ const encoder = new TextEncoder();
 export class TerminalSession {
   phase: Phase = 'connecting';
   /** The unknown host key waiting for Accept or Cancel. */
-  prompt: HostKeyPrompt | null = null;
+  prompt: HostKeyEvent | null = null;
   /** The key accepted at the prompt (the server confirms it with "ready"). */
   accepted: string | null = null;
   /** The login questions waiting for answers (phase 'auth_prompt'); the answers are never kept. */
-  authPrompt: AuthPrompt | null = null;
+  authPrompt: AuthPromptEvent | null = null;
   /** How many login prompts were answered so far. */
   authAnswered = 0;
-  error: TerminalError | null = null;
-  ready: ReadyMessage | null = null;
-  closed: ClosedMessage | null = null;
+  error: TerminalErrorEvent | null = null;
+  ready: ReadyEvent | null = null;
+  closed: SessionEnd | null = null;
   private readonly socket: TerminalSocket;
   private readonly opts: SessionOptions;
   private readonly open: OpenMessage;
@@ -358,7 +312,7 @@ export class TerminalSession {
     this.end('closed', { type: 'closed', reason: 'closed here', status: null });
   }
 
-  private end(phase: 'closed' | 'failed', closed: ClosedMessage | null): void {
+  private end(phase: 'closed' | 'failed', closed: SessionEnd | null): void {
     if (closed) this.closed = closed;
     this.phase = phase;
     this.socket.onclose = null;
@@ -373,7 +327,7 @@ export class TerminalSession {
     this.sendText({ type: 'resize', cols: this.size.cols, rows: this.size.rows });
   }
 
-  private sendText(msg: object): void {
+  private sendText(msg: TerminalRequest): void {
     if (this.socket.readyState === OPEN) this.socket.send(JSON.stringify(msg));
   }
 

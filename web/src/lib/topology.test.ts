@@ -1,3 +1,5 @@
+// Tests of a crawl's map: elements, node placement, the saved layout and the device panel.
+
 import { describe, expect, it } from 'vitest';
 import { topology } from '../test/results';
 import {

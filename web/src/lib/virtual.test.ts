@@ -1,3 +1,5 @@
+// Tests of the virtual list window math.
+
 import { describe, expect, it } from 'vitest';
 import { scrollToRow, windowFor } from './virtual';
 

@@ -1,3 +1,5 @@
+// Tests of the page's WebSocket: URLs, backoff, routing of messages, re-subscription.
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { setToken } from './auth';
 import { LiveSocket, backoff, wsUrl } from './ws';
@@ -94,6 +96,20 @@ describe('LiveSocket', () => {
     last().onmessage?.({ data: 'not json' });
     expect(got7).toEqual([{ type: 'progress', run: 7, done: 1, total: 5 }]);
     expect(got8).toEqual([{ type: 'status', run: 8, status: 'finished' }]);
+  });
+
+  it("routes a run's error to it, one of the socket to every run, one of a capture to none", () => {
+    const { live, last } = harness();
+    const got7: ServerMessage[] = [];
+    const got8: ServerMessage[] = [];
+    live.subscribe(7, (m) => got7.push(m));
+    live.subscribe(8, (m) => got8.push(m));
+    last().open();
+    last().deliver({ type: 'error', run: 7, capture: null, message: 'run not found' });
+    last().deliver({ type: 'error', run: null, capture: 3, message: 'capture not found' });
+    last().deliver({ type: 'error', run: null, capture: null, message: 'bad message' });
+    expect(got7.map((m) => m.type === 'error' && m.message)).toEqual(['run not found', 'bad message']);
+    expect(got8.map((m) => m.type === 'error' && m.message)).toEqual(['bad message']);
   });
 
   it('reconnects with growing backoff and subscribes again', () => {

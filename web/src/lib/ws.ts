@@ -4,8 +4,7 @@
 
 import { apiUrl } from './api';
 import { withToken } from './auth';
-import type { ServerMessage } from './types';
-import type { CaptureMessage } from './capture';
+import type { CaptureMessage, ClientMessage, RunMessage, ServerMessage } from './types';
 
 export type LiveState = 'idle' | 'connecting' | 'open' | 'closed';
 
@@ -41,7 +40,7 @@ export interface LiveOptions {
   random?: () => number;
 }
 
-type Handler = (msg: ServerMessage) => void;
+type Handler = (msg: RunMessage) => void;
 type CaptureHandler = (msg: CaptureMessage) => void;
 const OPEN = 1;
 
@@ -140,7 +139,7 @@ export class LiveSocket {
     this.stateListeners.forEach((fn) => fn(s));
   }
 
-  private send(msg: object): void {
+  private send(msg: ClientMessage): void {
     if (this.socket && this.socket.readyState === OPEN) this.socket.send(JSON.stringify(msg));
   }
 
@@ -170,16 +169,18 @@ export class LiveSocket {
       } catch {
         return;
       }
-      if ((msg as { type?: string }).type === 'capture') {
-        const c = msg as unknown as CaptureMessage;
+      if (msg.type === 'capture') {
+        const c = msg;
         this.watchers.get(c.id)?.forEach((h) => h(c));
         return;
       }
-      const run = (msg as { run?: number }).run;
-      if (typeof run === 'number') {
-        this.handlers.get(run)?.forEach((h) => h(msg));
+      const m = msg;
+      // a capture's error (an unknown capture) is nothing a run's page shows
+      if (m.type === 'error' && typeof m.capture === 'number') return;
+      if (typeof m.run === 'number') {
+        this.handlers.get(m.run)?.forEach((h) => h(m));
       } else {
-        this.handlers.forEach((set) => set.forEach((h) => h(msg)));
+        this.handlers.forEach((set) => set.forEach((h) => h(m)));
       }
     };
     s.onerror = () => {

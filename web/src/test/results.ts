@@ -1,6 +1,6 @@
 // Result objects shaped as the CLI's NDJSON (README examples), for the unit tests.
 
-import type { DnsResult, PingResult, ScanResult, SnmpResult, SshResult, Topology, TraceResult } from '../lib/types';
+import type { DnsResult, PingResult, ProbeKind, ScanResult, SnmpResult, SshResult, Summary, Topology, TraceResult } from '../lib/types';
 
 export function ping(target: string, over: Partial<PingResult> = {}): PingResult {
   return {
@@ -197,4 +197,16 @@ export function topology(): Topology {
     ],
     components: 2,
   };
+}
+
+/**
+ * A run's closing summary: its fixed fields and per-kind counts (typed by a cast: no object
+ * literal fits the document's Summary, whose counts' index signature also covers the fixed fields).
+ */
+export function summary(
+  probe: ProbeKind,
+  fixed: Pick<Summary, 'targets' | 'completed' | 'elapsed_ms' | 'cancelled'>,
+  counts: Record<string, number>,
+): Summary {
+  return { kind: 'summary', probe, ...fixed, ...counts } as Summary;
 }
