@@ -633,6 +633,65 @@ pub fn analysis(r: &wirescope_traffic::stats::Report) -> String {
     lines.join("\n")
 }
 
+/// A comparison as a table: one row per change (target, change, before, after, detail), then a
+/// line with the counts.
+pub fn comparison(c: &wirescope_runs::compare::Comparison, p: Palette) -> String {
+    use wirescope_runs::compare::ChangeType;
+    let width = c
+        .changes
+        .iter()
+        .map(|ch| ch.target.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let mut out = vec![p.dim(&format!(
+        "{:<width$}  {:<15}  {:<24}  {:<24}  DETAIL",
+        "TARGET", "CHANGE", "BEFORE", "AFTER"
+    ))];
+    for ch in &c.changes {
+        let name = format!("{:<15}", ch.change.as_str());
+        let name = match ch.change {
+            ChangeType::BecameDead | ChangeType::PortsClosed | ChangeType::Removed => p.bad(&name),
+            ChangeType::BecameAlive | ChangeType::Added => p.good(&name),
+            _ => p.warn(&name),
+        };
+        out.push(format!(
+            "{:<width$}  {name}  {:<24}  {:<24}  {}",
+            ch.target, ch.before, ch.after, ch.detail
+        ));
+    }
+    out.push(format!(
+        "# {} run #{} -> #{}: {} changed, {} unchanged",
+        c.kind,
+        c.a,
+        c.b,
+        c.changes.len(),
+        c.unchanged
+    ));
+    out.join("\n")
+}
+
+/// A comparison as NDJSON: one object per change, then a summary object.
+pub fn comparison_ndjson(c: &wirescope_runs::compare::Comparison) -> String {
+    let mut out: Vec<String> = c
+        .changes
+        .iter()
+        .map(|ch| serde_json::to_string(ch).unwrap_or_default())
+        .collect();
+    out.push(
+        serde_json::json!({
+            "kind": "summary",
+            "probe": c.kind,
+            "a": c.a,
+            "b": c.b,
+            "changed": c.changes.len(),
+            "unchanged": c.unchanged,
+        })
+        .to_string(),
+    );
+    out.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -709,63 +768,4 @@ mod tests {
         );
         assert_eq!(j["targets"], 2);
     }
-}
-
-/// A comparison as a table: one row per change (target, change, before, after, detail), then a
-/// line with the counts.
-pub fn comparison(c: &wirescope_runs::compare::Comparison, p: Palette) -> String {
-    use wirescope_runs::compare::ChangeType;
-    let width = c
-        .changes
-        .iter()
-        .map(|ch| ch.target.len())
-        .max()
-        .unwrap_or(6)
-        .max(6);
-    let mut out = vec![p.dim(&format!(
-        "{:<width$}  {:<15}  {:<24}  {:<24}  DETAIL",
-        "TARGET", "CHANGE", "BEFORE", "AFTER"
-    ))];
-    for ch in &c.changes {
-        let name = format!("{:<15}", ch.change.as_str());
-        let name = match ch.change {
-            ChangeType::BecameDead | ChangeType::PortsClosed | ChangeType::Removed => p.bad(&name),
-            ChangeType::BecameAlive | ChangeType::Added => p.good(&name),
-            _ => p.warn(&name),
-        };
-        out.push(format!(
-            "{:<width$}  {name}  {:<24}  {:<24}  {}",
-            ch.target, ch.before, ch.after, ch.detail
-        ));
-    }
-    out.push(format!(
-        "# {} run #{} -> #{}: {} changed, {} unchanged",
-        c.kind,
-        c.a,
-        c.b,
-        c.changes.len(),
-        c.unchanged
-    ));
-    out.join("\n")
-}
-
-/// A comparison as NDJSON: one object per change, then a summary object.
-pub fn comparison_ndjson(c: &wirescope_runs::compare::Comparison) -> String {
-    let mut out: Vec<String> = c
-        .changes
-        .iter()
-        .map(|ch| serde_json::to_string(ch).unwrap_or_default())
-        .collect();
-    out.push(
-        serde_json::json!({
-            "kind": "summary",
-            "probe": c.kind,
-            "a": c.a,
-            "b": c.b,
-            "changed": c.changes.len(),
-            "unchanged": c.unchanged,
-        })
-        .to_string(),
-    );
-    out.join("\n")
 }
