@@ -16,6 +16,7 @@ pub mod snmp;
 pub mod ssh;
 pub mod stats;
 pub mod targets;
+pub mod toolkit;
 pub mod trace;
 pub mod wire;
 

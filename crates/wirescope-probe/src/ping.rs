@@ -3,13 +3,13 @@
 //! Total time is about max(timeout, targets / rate), never targets x timeout.
 
 use crate::duration::serde_human;
-use crate::engine::{Ctx, Pacer, Ready, Resolved, by_family, open_families, resolve_targets};
 use crate::error::ProbeError;
 use crate::net::io;
 use crate::net::socket::{exe_path, is_permission};
 use crate::result::{PingResult, ProbeResult};
 use crate::stats::{RttStats, round_ms};
 use crate::targets::Target;
+use crate::toolkit::{Ctx, Pacer, Ready, Resolved, by_family, open_families, resolve_targets};
 use crate::wire::icmp::{self, Icmp};
 use serde::{Deserialize, Serialize};
 use socket2::{Protocol, Type};

@@ -3,10 +3,10 @@
 //! secrets come from the options (filled from a credential profile) and are never written out.
 
 use crate::duration::serde_human;
-use crate::engine::{Ctx, Ready, resolve_targets};
 use crate::error::ProbeError;
 use crate::result::{ProbeResult, SshResult};
 use crate::targets::{Host, Target};
+use crate::toolkit::{Ctx, Ready, resolve_targets};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};

@@ -1,9 +1,9 @@
 //! A multiplexing DNS client: many questions over one connected UDP socket, matched by ID and
 //! question, retried on timeout, and re-asked over TCP when an answer comes back truncated.
 
-use crate::engine::Pacer;
 use crate::error::ProbeError;
 use crate::net::NetOptions;
+use crate::toolkit::Pacer;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};

@@ -6,10 +6,10 @@ pub mod format;
 pub mod resolve;
 
 use crate::duration::serde_human;
-use crate::engine::{Ctx, Ready};
 use crate::error::ProbeError;
 use crate::result::{DnsRecord, DnsResult, ProbeResult};
 use crate::targets::{Host, Target};
+use crate::toolkit::{Ctx, Ready};
 use client::{Client, Outcome, Question};
 use hickory_proto::rr::{Name, RecordType};
 use serde::{Deserialize, Serialize};

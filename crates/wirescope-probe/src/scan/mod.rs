@@ -5,11 +5,11 @@ pub mod ports;
 mod syn;
 
 use crate::duration::serde_human;
-use crate::engine::{Ctx, Pacer, Ready, open_families, resolve_targets};
 use crate::error::ProbeError;
 use crate::result::{ProbeResult, ScanResult};
 use crate::stats::ms;
 use crate::targets::Target;
+use crate::toolkit::{Ctx, Pacer, Ready, open_families, resolve_targets};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use serde::{Deserialize, Serialize};

@@ -4,11 +4,11 @@
 //! port, which is what makes it several times cheaper than a connect() scan.
 
 use super::{HostState, PortState, ScanMethod, ScanOptions, attempt, finish};
-use crate::engine::{Ctx, Pacer};
 use crate::error::ProbeError;
 use crate::net::io;
 use crate::net::socket::needs_raw;
 use crate::result::ProbeResult;
+use crate::toolkit::{Ctx, Pacer};
 use crate::wire::icmp::ipv4_header_len;
 use crate::wire::l4::{TcpHeader, tcp_syn};
 use futures::StreamExt;

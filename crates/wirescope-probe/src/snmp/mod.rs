@@ -10,11 +10,11 @@ pub mod topology;
 pub mod value;
 
 use crate::duration::serde_human;
-use crate::engine::{Ctx, Ready, resolve_targets};
 use crate::error::ProbeError;
 use crate::result::{ProbeResult, SnmpResult, SnmpVarbind};
 use crate::stats::ms;
 use crate::targets::Target;
+use crate::toolkit::{Ctx, Ready, resolve_targets};
 use async_snmp::{
     Auth, Client, DesSaltState, EngineCache, Error as SnmpError, ErrorStatus, MasterKeys, Oid,
     Retry, UdpHandle, UdpTransport, UsmConfig, Value, VarBind,

@@ -6,11 +6,11 @@
 use super::{
     NEIGHBOR_TABLES, SecurityLevel, Shared, SnmpOptions, SnmpVersion, describe, device, walk_all,
 };
-use crate::engine::{Ctx, Ready, resolve_targets};
 use crate::error::ProbeError;
 use crate::result::{Device, Neighbor, ProbeResult, SnmpResult};
 use crate::stats::ms;
 use crate::targets::Target;
+use crate::toolkit::{Ctx, Ready, resolve_targets};
 use async_snmp::{Auth, Oid, UdpTransport};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;

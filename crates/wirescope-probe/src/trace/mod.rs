@@ -5,12 +5,12 @@
 pub mod state;
 
 use crate::duration::serde_human;
-use crate::engine::{Ctx, Pacer, Ready, Resolved, by_family, open_families, resolve_targets};
 use crate::error::ProbeError;
 use crate::net::io;
 use crate::net::socket::needs_raw;
 use crate::result::{ProbeResult, TraceResult};
 use crate::targets::Target;
+use crate::toolkit::{Ctx, Pacer, Ready, Resolved, by_family, open_families, resolve_targets};
 use crate::wire::icmp::{self, ErrorKind, Icmp};
 use crate::wire::l4::{self, TcpHeader};
 use futures::StreamExt;
