@@ -162,13 +162,15 @@ pub async fn start(req: RunRequest, cancel: CancellationToken) -> Result<Run, Pr
     let (done_tx, done_rx) = oneshot::channel();
     let ctx = Ctx::new(req.net.clone(), cancel.clone(), tx);
     let started = Instant::now();
-    std::thread::Builder::new()
-        .name(format!("wirescope-{}", kind.as_str()))
-        .spawn(move || {
-            let outcome = run_thread(req, ctx, ready_tx);
+    let netns = req.net.netns.clone();
+    crate::net::in_netns(
+        &format!("wirescope-{}", kind.as_str()),
+        netns,
+        move |entered| {
+            let outcome = run_thread(req, ctx, ready_tx, entered);
             let _ = done_tx.send(outcome);
-        })
-        .map_err(|e| ProbeError::io("start the probe thread", e))?;
+        },
+    )?;
     match ready_rx.await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Err(e),
@@ -190,24 +192,16 @@ pub async fn start(req: RunRequest, cancel: CancellationToken) -> Result<Run, Pr
     })
 }
 
+/// The probe's thread, inside the run's namespace once `entered` says so.
 fn run_thread(
     req: RunRequest,
     ctx: Ctx,
     ready_tx: oneshot::Sender<Result<(), ProbeError>>,
+    entered: Result<(), crate::net::NetError>,
 ) -> Result<(), ProbeError> {
     let mut ready = Ready::new(ready_tx);
-    if let Some(ns) = &req.net.netns
-        && let Err(e) = crate::net::netns::enter(ns)
-    {
-        return ready.check(Err(e));
-    }
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return ready.check(Err(ProbeError::io("start the probe runtime", e))),
-    };
+    ready.check(entered)?;
+    let rt = ready.check(crate::net::netns::runtime())?;
     rt.block_on(async move {
         match req.probe {
             ProbeOptions::Ping(o) => ping::run(req.targets, o, &ctx, &mut ready).await,

@@ -7,7 +7,6 @@ pub mod duration;
 pub mod engine;
 pub mod error;
 pub mod fuzz;
-pub mod net;
 pub mod ping;
 pub mod result;
 pub mod scan;
@@ -21,6 +20,8 @@ pub mod trace;
 pub mod wire;
 
 pub use engine::{ProbeOptions, Run, RunRequest, start};
+// The probes reach their sockets and namespaces through `crate::net`.
 pub use error::ProbeError;
 pub use result::{ProbeKind, ProbeResult, Summary};
 pub use targets::{Target, TargetList};
+use wirescope_net as net;

@@ -4,6 +4,7 @@
 
 use crate::duration::serde_human;
 use crate::error::ProbeError;
+use crate::net::NetError;
 use crate::net::io;
 use crate::net::socket::{exe_path, is_permission};
 use crate::result::{PingResult, ProbeResult};
@@ -118,7 +119,7 @@ fn open(v6: bool, opts: &PingOptions, ctx: &Ctx) -> Result<IcmpSocket, ProbeErro
                 .map_err(|e| privilege(e, v6))?,
             false,
         ),
-        Err(Some(e)) => return Err(e),
+        Err(Some(e)) => return Err(e.into()),
     };
     if let Some(ttl) = opts.ttl {
         let r = if v6 {
@@ -148,12 +149,12 @@ fn open(v6: bool, opts: &PingOptions, ctx: &Ctx) -> Result<IcmpSocket, ProbeErro
     })
 }
 
-fn privilege(e: ProbeError, v6: bool) -> ProbeError {
+fn privilege(e: NetError, v6: bool) -> NetError {
     if !is_permission(&e) {
         return e;
     }
     let range = std::fs::read_to_string("/proc/sys/net/ipv4/ping_group_range").unwrap_or_default();
-    ProbeError::Privilege {
+    NetError::Privilege {
         what: if v6 { "ping (ICMPv6)" } else { "ping" },
         detail: format!(
             "raw ICMP sockets are not permitted, and unprivileged ICMP is not allowed for this group: net.ipv4.ping_group_range = \"{}\"",

@@ -53,8 +53,8 @@ impl Ready {
     }
 
     /// Passes a setup step's value through; an error goes to `start`'s caller, which fails at once.
-    pub fn check<T>(&mut self, step: Result<T, ProbeError>) -> Result<T, ProbeError> {
-        match (step, self.0.take()) {
+    pub fn check<T, E: Into<ProbeError>>(&mut self, step: Result<T, E>) -> Result<T, ProbeError> {
+        match (step.map_err(Into::into), self.0.take()) {
             (Ok(v), tx) => {
                 self.0 = tx;
                 Ok(v)

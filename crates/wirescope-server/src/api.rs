@@ -15,7 +15,7 @@ use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use wirescope_probe::net::NetOptions;
+use wirescope_net::NetOptions;
 use wirescope_probe::{ProbeKind, ProbeOptions, ProbeResult, RunRequest, TargetList};
 use wirescope_runs::compare::{self, Comparison};
 use wirescope_runs::export;
@@ -158,12 +158,12 @@ pub(crate) fn parse_create(
     if let Some(ns) = &net.netns {
         // Clients name namespaces; paths (another process's /proc/PID/ns/net, any file) are
         // for the CLI, whose user already runs it.
-        wirescope_probe::net::netns::check_name(ns)
+        wirescope_net::netns::check_name(ns)
             .map_err(|e| ApiError::field("net.netns", e.to_string()))?;
     }
     net.check().map_err(|e| {
         let field = match e {
-            wirescope_probe::ProbeError::Netns { .. } => "net.netns",
+            wirescope_net::NetError::Netns { .. } => "net.netns",
             _ => "net.interface",
         };
         ApiError::field(field, e.to_string())

@@ -23,7 +23,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wirescope_traffic::detail::PacketDetail;
 use wirescope_traffic::filter::Filter;
-use wirescope_traffic::live::{CaptureOptions, CaptureStats, LiveCapture};
+use wirescope_traffic::live::{CaptureError, CaptureOptions, CaptureStats};
+use wirescope_traffic::reader::{self, Burst, OpenError, Sink};
 use wirescope_traffic::session::PacketRow;
 use wirescope_traffic::session::{Session, SessionLimits};
 use wirescope_traffic::stats::Report;
@@ -45,6 +46,36 @@ pub enum CaptureSource {
     Live,
     /// An uploaded capture file.
     File,
+}
+
+/// Where a live capture's readers put their frames: the session (one lock per burst) and the
+/// kernel's counters; the last reader to end marks the capture stopped.
+struct IntoSession {
+    capture: Arc<Capture>,
+    /// Readers of this capture still reading.
+    left: Arc<AtomicU64>,
+}
+
+impl Sink for IntoSession {
+    fn burst(&mut self, linktype: u32, burst: &mut Burst) -> bool {
+        let mut session = locked(&self.capture.session);
+        for (ts_ns, len, data) in burst.iter() {
+            session.ingest(linktype, ts_ns, len, data);
+        }
+        true
+    }
+
+    fn counters(&mut self, interface: &str, stats: CaptureStats) {
+        locked(&self.capture.counters).insert(interface.to_string(), stats);
+    }
+}
+
+impl Drop for IntoSession {
+    fn drop(&mut self) {
+        if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
+            locked(&self.capture.info).running = false;
+        }
+    }
 }
 
 /// What a capture is, for lists.
@@ -392,8 +423,8 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
     };
     let netns = req.netns.clone().filter(|n| !n.is_empty());
     if let Some(ns) = &netns {
-        wirescope_probe::net::netns::check_name(ns)
-            .and_then(|()| wirescope_probe::net::netns::check(ns))
+        wirescope_net::netns::check_name(ns)
+            .and_then(|()| wirescope_net::netns::check(ns))
             .map_err(|e| ApiError::field("netns", e.to_string()))?;
     }
     let limits = SessionLimits {
@@ -424,91 +455,31 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
         damage: None,
         used: AtomicI64::new(0),
     })?;
-    // A reader thread per interface: it enters the namespace, opens its handle (reporting the
-    // outcome back), then reads until stopped.
+    // A reader thread per interface (wirescope-traffic's, as `wirescope capture` uses): it
+    // enters the namespace, opens its handle, then feeds the session a burst at a time.
     let left = Arc::new(AtomicU64::new(interfaces.len() as u64));
-    let mut opened = Vec::new();
-    for name in interfaces {
-        let (capture, stop, left, opts, netns) = (
-            capture.clone(),
-            stop.clone(),
-            left.clone(),
-            opts.clone(),
-            netns.clone(),
-        );
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let finish = |capture: &Capture| {
-                if left.fetch_sub(1, Ordering::AcqRel) == 1 {
-                    locked(&capture.info).running = false;
-                }
+    let opened = tokio::task::spawn_blocking(move || {
+        for name in &interfaces {
+            let sink = IntoSession {
+                capture: capture.clone(),
+                left: left.clone(),
             };
-            let open = netns
-                .as_deref()
-                .map_or(Ok(()), |ns| {
-                    wirescope_probe::net::netns::enter(ns)
-                        .map_err(|e| ApiError::field("netns", e.to_string()))
-                })
-                .and_then(|()| {
-                    LiveCapture::open(&name, &opts).map_err(|e| match e {
-                        wirescope_traffic::live::CaptureError::Filter { .. } => {
-                            ApiError::field("bpf", e.to_string())
-                        }
-                        other => ApiError::field("interfaces", other.to_string()),
-                    })
-                });
-            let mut cap = match open {
-                Ok(c) => {
-                    let _ = tx.send(Ok(()));
-                    c
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    finish(&capture);
-                    return;
-                }
-            };
-            let linktype = cap.linktype;
-            let mut since_counters = std::time::Instant::now();
-            while !stop.load(Ordering::Relaxed) {
-                // Wait for a frame, then take the burst behind it under one lock.
-                match cap.read() {
-                    Ok(Some(p)) => {
-                        let mut session = locked(&capture.session);
-                        session.ingest(linktype, p.ts_ns, p.len, p.data);
-                        for _ in 0..1023 {
-                            match cap.try_read() {
-                                Ok(Some(p)) => session.ingest(linktype, p.ts_ns, p.len, p.data),
-                                _ => break,
-                            }
-                        }
+            reader::spawn(name, &opts, netns.clone(), stop.clone(), sink).map_err(|e| {
+                stop.store(true, Ordering::Relaxed);
+                match e {
+                    OpenError::Netns(e) => ApiError::field("netns", e.to_string()),
+                    OpenError::Capture(e @ CaptureError::Filter { .. }) => {
+                        ApiError::field("bpf", e.to_string())
                     }
-                    Ok(None) => {}
-                    Err(_) => break,
+                    OpenError::Capture(e) => ApiError::field("interfaces", e.to_string()),
                 }
-                if since_counters.elapsed() >= std::time::Duration::from_millis(500) {
-                    since_counters = std::time::Instant::now();
-                    locked(&capture.counters).insert(cap.interface.clone(), cap.stats());
-                }
-            }
-            locked(&capture.counters).insert(cap.interface.clone(), cap.stats());
-            finish(&capture);
-        });
-        opened.push(rx);
-    }
-    let outcome = tokio::task::spawn_blocking(move || {
-        opened
-            .into_iter()
-            .map(|rx| {
-                rx.recv()
-                    .unwrap_or_else(|_| Err(ApiError::internal("capture thread gone")))
-            })
-            .collect::<Result<Vec<()>, ApiError>>()
+            })?;
+        }
+        Ok::<_, ApiError>(())
     })
     .await
     .map_err(ApiError::internal)?;
-    if let Err(e) = outcome {
-        stop.store(true, Ordering::Relaxed);
+    if let Err(e) = opened {
         locked(&state.captures.all).remove(&id);
         return Err(e);
     }

@@ -156,7 +156,7 @@ pub struct RunInfo {
     /// The options of the run's kind, secrets left out.
     #[schema(schema_with = wirescope_probe::engine::options_schema)]
     pub options: Box<RawValue>,
-    #[schema(value_type = wirescope_probe::net::NetOptions)]
+    #[schema(value_type = wirescope_net::NetOptions)]
     pub net: Box<RawValue>,
     /// Targets in the run.
     pub total: i64,

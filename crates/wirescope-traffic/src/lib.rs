@@ -9,6 +9,7 @@ pub mod dissect;
 pub mod filter;
 pub mod live;
 pub mod read;
+pub mod reader;
 pub mod session;
 pub mod stats;
 pub mod write;

@@ -1,6 +1,6 @@
-//! `wirescope capture`: live capture on one or more interfaces (a reader thread each, libpcap
-//! through wirescope-traffic), one collector that dissects, counts and writes pcapng, a one-line
-//! summary on a terminal, and the analysis report at the end (as `analyze` prints it).
+//! `wirescope capture`: live capture on one or more interfaces (wirescope-traffic's reader
+//! threads, in a namespace with --netns), one collector that dissects, counts and writes pcapng,
+//! a one-line summary on a terminal, and the analysis report at the end (as `analyze` prints it).
 
 use crate::cli::CaptureArgs;
 use std::io::{IsTerminal, Write};
@@ -9,22 +9,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use wirescope_traffic::live::{CaptureOptions, CaptureStats, LiveCapture};
+use wirescope_traffic::live::{CaptureOptions, CaptureStats};
+use wirescope_traffic::reader::{self, Burst, Sink};
 
-/// Frames handed from a reader to the collector in one go: their bytes back to back (one
-/// allocation per burst, not per frame) and where each starts and ends.
-#[derive(Default)]
-struct Burst {
-    bytes: Vec<u8>,
-    /// (timestamp, length on the wire, start, end) of each frame.
-    frames: Vec<(i64, u32, usize, usize)>,
-}
+/// Hands each burst to the collector (one channel message per burst, not per frame).
+struct ToCollector(mpsc::SyncSender<(u32, Burst)>);
 
-impl Burst {
-    fn push(&mut self, p: &wirescope_traffic::live::LivePacket<'_>) {
-        let start = self.bytes.len();
-        self.bytes.extend_from_slice(p.data);
-        self.frames.push((p.ts_ns, p.len, start, self.bytes.len()));
+impl Sink for ToCollector {
+    fn burst(&mut self, linktype: u32, burst: &mut Burst) -> bool {
+        self.0.send((linktype, std::mem::take(burst))).is_ok()
     }
 }
 
@@ -56,57 +49,34 @@ pub fn run(a: &CaptureArgs, stop: Arc<AtomicBool>) -> Result<Outcome, String> {
     if names.is_empty() {
         return Err("give an interface (-i eth0, -i eth0,eth1, or -i any)".into());
     }
-    let mut captures = Vec::new();
+    let (tx, rx) = mpsc::sync_channel::<(u32, Burst)>(1024);
+    let mut readers = Vec::new();
     for n in &names {
-        captures.push(LiveCapture::open(n, &opts).map_err(|e| e.to_string())?);
+        let sink = ToCollector(tx.clone());
+        match reader::spawn(n, &opts, a.netns.clone(), stop.clone(), sink) {
+            Ok(r) => readers.push(r),
+            Err(e) => {
+                // The readers already open stop at their next wake-up.
+                stop.store(true, Ordering::Relaxed);
+                return Err(e.to_string());
+            }
+        }
     }
     let mut writer = match &a.write {
         Some(path) => {
-            let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            Some(
+            let created = std::fs::File::create(path).and_then(|f| {
                 wirescope_traffic::write::PcapNgWriter::new(std::io::BufWriter::new(f), a.snaplen)
-                    .map_err(|e| format!("{}: {e}", path.display()))?,
-            )
+            });
+            match created {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err(format!("{}: {e}", path.display()));
+                }
+            }
         }
         None => None,
     };
-    // Readers hand over bursts (one channel message per burst, not per frame).
-    let (tx, rx) = mpsc::sync_channel::<(u32, Burst)>(1024);
-    let mut readers = Vec::new();
-    for mut cap in captures {
-        let (tx, stop) = (tx.clone(), stop.clone());
-        readers.push(std::thread::spawn(move || {
-            let mut failure = None;
-            let mut read = 0u64;
-            let linktype = cap.linktype;
-            while !stop.load(Ordering::Relaxed) {
-                let mut burst = Burst::default();
-                match cap.read() {
-                    Ok(Some(p)) => burst.push(&p),
-                    Ok(None) => continue,
-                    Err(e) => {
-                        failure = Some(e.to_string());
-                        break;
-                    }
-                }
-                while burst.frames.len() < 4096 {
-                    match cap.try_read() {
-                        Ok(Some(p)) => burst.push(&p),
-                        Ok(None) => break,
-                        Err(e) => {
-                            failure = Some(e.to_string());
-                            break;
-                        }
-                    }
-                }
-                read += burst.frames.len() as u64;
-                if tx.send((linktype, burst)).is_err() || failure.is_some() {
-                    break;
-                }
-            }
-            (cap.interface.clone(), read, cap.stats(), failure)
-        }));
-    }
     drop(tx);
     let started = Instant::now();
     let deadline = a.duration.map(|d| started + d);
@@ -122,8 +92,7 @@ pub fn run(a: &CaptureArgs, stop: Arc<AtomicBool>) -> Result<Outcome, String> {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok((linktype, burst)) => {
                 let mut done = false;
-                for &(ts_ns, len, start, end) in &burst.frames {
-                    let data = &burst.bytes[start..end];
+                for (ts_ns, len, data) in burst.iter() {
                     let s = dissector.frame(linktype, data);
                     stats.add(ts_ns, len, &s);
                     if let Some(w) = writer.as_mut()
@@ -166,11 +135,11 @@ pub fn run(a: &CaptureArgs, stop: Arc<AtomicBool>) -> Result<Outcome, String> {
     let mut failures = Vec::new();
     for r in readers {
         match r.join() {
-            Ok((name, read, st, failure)) => {
-                if let Some(f) = failure {
-                    failures.push(format!("{name}: {f}"));
+            Ok(end) => {
+                if let Some(f) = end.error {
+                    failures.push(format!("{}: {f}", end.interface));
                 }
-                interfaces.push((name, read, st));
+                interfaces.push((end.interface, end.frames, end.stats));
             }
             Err(_) => failures.push("a capture thread failed".into()),
         }

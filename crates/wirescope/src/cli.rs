@@ -437,6 +437,11 @@ pub struct CaptureArgs {
     #[arg(short = 'i', long, value_name = "IFACE[,IFACE]")]
     pub interface: String,
 
+    /// Capture inside this network namespace (a name under /run/netns, or a path), as
+    /// `ip netns exec NS tcpdump` would.
+    #[arg(long, value_name = "NS")]
+    pub netns: Option<String>,
+
     /// BPF capture filter (tcpdump syntax), compiled by libpcap.
     #[arg(short = 'f', long = "filter", value_name = "BPF")]
     pub bpf: Option<String>,

@@ -464,10 +464,11 @@ fn live_capture_with_a_bpf_filter_sees_exactly_the_packets_generated() {
     let bin = env!("CARGO_BIN_EXE_wirescope");
     let target = var(lab, "LAB_MANY_LAST");
     let out_file = dir.join("live.pcapng");
-    // Two interfaces: the LAN (Ethernet) and loopback; only ICMP to/from two hosts passes.
+    // Two interfaces of the client's namespace (entered with --netns from this one): the LAN
+    // (Ethernet) and loopback; only ICMP to/from two hosts passes.
     let filter = format!("icmp and (host {target} or host 127.0.0.1)");
-    let capture = Command::new("ip")
-        .args(["netns", "exec", var(lab, "LAB_CLIENT_NS"), bin, "capture"])
+    let capture = Command::new(bin)
+        .args(["capture", "--netns", var(lab, "LAB_CLIENT_NS")])
         .args([
             "-i",
             "eth0,lo",
@@ -556,5 +557,15 @@ fn live_capture_with_a_bpf_filter_sees_exactly_the_packets_generated() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("wirescope-nope0"));
+    let no_ns = Command::new(bin)
+        .args(["capture", "--netns", "wsl-nope", "-i", "eth0", "-c", "1"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(no_ns.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&no_ns.stderr).contains("network namespace 'wsl-nope'"),
+        "{}",
+        String::from_utf8_lossy(&no_ns.stderr)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -178,7 +178,7 @@ pub async fn run(
         ScanMethod::Auto => {
             match open_families(&targets, &mut Ready::detached(), |v6| syn::open(ctx, v6)) {
                 Ok(socks) => Some(socks),
-                Err(ProbeError::Privilege { .. }) => None,
+                Err(ProbeError::Net(crate::net::NetError::Privilege { .. })) => None,
                 Err(e) => return ready.check(Err(e)),
             }
         }

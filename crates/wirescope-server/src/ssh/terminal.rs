@@ -468,8 +468,8 @@ async fn login_of(req: &OpenRequest) -> Result<(Login, Option<(Endpoint, Login)>
     wirescope_ssh::check_host(req.target.trim())
         .map_err(|e| format!("target: '{}': {e}", req.target.escape_debug()))?;
     if let Some(ns) = req.netns.as_deref().filter(|n| !n.is_empty()) {
-        wirescope_probe::net::netns::check_name(ns)
-            .and_then(|()| wirescope_probe::net::netns::check(ns))
+        wirescope_net::netns::check_name(ns)
+            .and_then(|()| wirescope_net::netns::check(ns))
             .map_err(|e| format!("netns: {e}"))?;
     }
     if req.port == 0 {
@@ -531,46 +531,40 @@ async fn dial(
     };
     let (tx, rx) = tokio::sync::oneshot::channel();
     let hop2 = hop.clone();
-    std::thread::Builder::new()
-        .name("wirescope-ssh-dial".into())
-        .spawn(move || {
-            let res = (|| {
-                if let Some(ns) = &netns {
-                    wirescope_probe::net::netns::enter(ns).map_err(|e| e.to_string())?;
-                }
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| e.to_string())?;
-                rt.block_on(async {
-                    let addr = match hop2.host.parse::<IpAddr>() {
-                        Ok(ip) => SocketAddr::new(ip, hop2.port),
-                        Err(_) => {
-                            let net = wirescope_probe::net::NetOptions {
-                                netns: netns.clone(),
-                                ..Default::default()
-                            };
-                            let answers = wirescope_probe::dns::resolve::resolve_all(
-                                std::slice::from_ref(&hop2.host),
-                                &net,
-                            )
-                            .await;
-                            match answers.get(&hop2.host) {
-                                Some(Ok(ip)) => SocketAddr::new(*ip, hop2.port),
-                                Some(Err(e)) => return Err(format!("cannot resolve: {e}")),
-                                None => return Err("cannot resolve".into()),
-                            }
+    let ns = netns.clone();
+    wirescope_net::in_netns("wirescope-ssh-dial", ns, move |entered| {
+        let res = (|| {
+            entered.map_err(|e| e.to_string())?;
+            let rt = wirescope_net::netns::runtime().map_err(|e| e.to_string())?;
+            rt.block_on(async {
+                let addr = match hop2.host.parse::<IpAddr>() {
+                    Ok(ip) => SocketAddr::new(ip, hop2.port),
+                    Err(_) => {
+                        let net = wirescope_net::NetOptions {
+                            netns: netns.clone(),
+                            ..Default::default()
+                        };
+                        let answers = wirescope_probe::dns::resolve::resolve_all(
+                            std::slice::from_ref(&hop2.host),
+                            &net,
+                        )
+                        .await;
+                        match answers.get(&hop2.host) {
+                            Some(Ok(ip)) => SocketAddr::new(*ip, hop2.port),
+                            Some(Err(e)) => return Err(format!("cannot resolve: {e}")),
+                            None => return Err("cannot resolve".into()),
                         }
-                    };
-                    let s = wirescope_ssh::dial(&hop2, addr, timeout)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    s.into_std().map_err(|e| e.to_string())
-                })
-            })();
-            let _ = tx.send(res);
-        })
-        .map_err(|e| err(e.to_string()))?;
+                    }
+                };
+                let s = wirescope_ssh::dial(&hop2, addr, timeout)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                s.into_std().map_err(|e| e.to_string())
+            })
+        })();
+        let _ = tx.send(res);
+    })
+    .map_err(|e| err(e.to_string()))?;
     let std_stream = rx
         .await
         .map_err(|_| err("the dial thread died".into()))?

@@ -1,7 +1,7 @@
 //! Socket creation with the run's interface binding (SO_BINDTODEVICE, which is also how a socket
 //! joins a Linux VRF) and source address applied, and raw-socket privilege errors explained.
 
-use crate::error::ProbeError;
+use crate::NetError;
 use serde::{Deserialize, Serialize};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io;
@@ -44,9 +44,9 @@ pub struct NetOptions {
 
 impl NetOptions {
     /// Checks the options before a run starts: the namespace exists, and the source, if given, is an address.
-    pub fn check(&self) -> Result<(), ProbeError> {
+    pub fn check(&self) -> Result<(), NetError> {
         if let Some(ns) = &self.netns {
-            crate::net::netns::check(ns)?;
+            crate::netns::check(ns)?;
         }
         if let Some(dev) = &self.interface
             && (dev.is_empty()
@@ -57,7 +57,7 @@ impl NetOptions {
                     .chars()
                     .any(|c| c == '/' || c == ':' || c.is_whitespace() || c.is_control()))
         {
-            return Err(ProbeError::Options(format!(
+            return Err(NetError::Options(format!(
                 "'{}' is not a valid interface name (1 to {} bytes; no '/', ':', spaces or \
                  control characters)",
                 dev.escape_debug(),
@@ -74,46 +74,46 @@ impl NetOptions {
         ty: Type,
         proto: Protocol,
         bind_source: bool,
-    ) -> Result<Socket, ProbeError> {
+    ) -> Result<Socket, NetError> {
         let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
         let sock = Socket::new(domain, ty.nonblocking().cloexec(), Some(proto))
-            .map_err(|e| ProbeError::io(format!("open {} socket", describe(v6, ty, proto)), e))?;
+            .map_err(|e| NetError::io(format!("open {} socket", describe(v6, ty, proto)), e))?;
         if let Some(dev) = &self.interface {
             sock.bind_device(Some(dev.as_bytes()))
-                .map_err(|source| ProbeError::Interface {
+                .map_err(|source| NetError::Interface {
                     name: dev.clone(),
                     source: explain_device(source),
                 })?;
         }
         if bind_source && let Some(src) = self.source {
             if src.is_ipv6() != v6 {
-                return Err(ProbeError::Options(format!(
+                return Err(NetError::Options(format!(
                     "source address {src} is {} but the target is {}",
                     if src.is_ipv6() { "IPv6" } else { "IPv4" },
                     if v6 { "IPv6" } else { "IPv4" }
                 )));
             }
             sock.bind(&SockAddr::from(SocketAddr::new(src, 0)))
-                .map_err(|source| ProbeError::Source { addr: src, source })?;
+                .map_err(|source| NetError::Source { addr: src, source })?;
         }
         Ok(sock)
     }
 
     /// The source address the kernel would use toward `dst` (honouring --source and --interface).
-    pub fn route_source(&self, dst: IpAddr) -> Result<IpAddr, ProbeError> {
+    pub fn route_source(&self, dst: IpAddr) -> Result<IpAddr, NetError> {
         if let Some(src) = self.source {
             return Ok(src);
         }
         let sock = self.socket(dst.is_ipv6(), Type::DGRAM, Protocol::UDP, false)?;
         sock.connect(&SockAddr::from(SocketAddr::new(dst, 9)))
-            .map_err(|e| ProbeError::io(format!("find a route to {dst}"), e))?;
+            .map_err(|e| NetError::io(format!("find a route to {dst}"), e))?;
         let local = sock
             .local_addr()
-            .map_err(|e| ProbeError::io("read the local address", e))?;
+            .map_err(|e| NetError::io("read the local address", e))?;
         local
             .as_socket()
             .map(|a| a.ip())
-            .ok_or_else(|| ProbeError::Options(format!("no source address toward {dst}")))
+            .ok_or_else(|| NetError::Options(format!("no source address toward {dst}")))
     }
 }
 
@@ -146,20 +146,15 @@ fn explain_device(e: io::Error) -> io::Error {
 }
 
 /// Whether an error from opening a raw socket means "not permitted".
-pub fn is_permission(e: &ProbeError) -> bool {
-    matches!(e, ProbeError::Io { source, .. } if matches!(source.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES)))
+pub fn is_permission(e: &NetError) -> bool {
+    matches!(e, NetError::Io { source, .. } if matches!(source.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES)))
 }
 
 /// Turns "not permitted" on a raw socket into the error that says which capability is missing
 /// and how to grant it; other errors pass through.
-pub fn needs_raw(
-    e: ProbeError,
-    what: &'static str,
-    detail: &str,
-    hint: &'static str,
-) -> ProbeError {
+pub fn needs_raw(e: NetError, what: &'static str, detail: &str, hint: &'static str) -> NetError {
     if is_permission(&e) {
-        ProbeError::Privilege {
+        NetError::Privilege {
             what,
             detail: detail.to_string(),
             exe: exe_path(),

@@ -2,7 +2,7 @@
 //! add` makes them) or, from the CLI, a path. The file is opened without blocking and checked to
 //! be a namespace (nsfs) before `setns`, so a FIFO or an ordinary file is refused at once.
 
-use crate::error::ProbeError;
+use crate::NetError;
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
@@ -22,8 +22,8 @@ pub fn path(name: &str) -> PathBuf {
 
 /// Checks that `name` is a namespace *name* (as `ip netns` makes them), not a path: what the
 /// server accepts from clients, so they cannot point it at `/proc/PID/ns/net` or any other file.
-pub fn check_name(name: &str) -> Result<(), ProbeError> {
-    let bad = |reason: &str| ProbeError::Netns {
+pub fn check_name(name: &str) -> Result<(), NetError> {
+    let bad = |reason: &str| NetError::Netns {
         name: name.escape_debug().to_string(),
         reason: reason.to_string(),
     };
@@ -46,8 +46,8 @@ pub fn check_name(name: &str) -> Result<(), ProbeError> {
 
 /// Opens the namespace file without blocking (a FIFO in its place cannot stall the caller) and
 /// checks that it is a network namespace.
-fn open(name: &str) -> Result<File, ProbeError> {
-    let fail = |reason: String| ProbeError::Netns {
+fn open(name: &str) -> Result<File, NetError> {
+    let fail = |reason: String| NetError::Netns {
         name: name.escape_debug().to_string(),
         reason,
     };
@@ -92,13 +92,13 @@ fn open(name: &str) -> Result<File, ProbeError> {
 }
 
 /// Checks that the namespace exists and is one, so a bad name fails before any thread starts.
-pub fn check(name: &str) -> Result<(), ProbeError> {
+pub fn check(name: &str) -> Result<(), NetError> {
     open(name).map(drop)
 }
 
 /// Moves the calling thread into the namespace. Sockets the thread creates afterwards live there,
 /// and threads it spawns start there.
-pub fn enter(name: &str) -> Result<(), ProbeError> {
+pub fn enter(name: &str) -> Result<(), NetError> {
     let file = open(name)?;
     // SAFETY: setns takes a valid open descriptor of a namespace file and a namespace type flag.
     let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
@@ -111,12 +111,43 @@ pub fn enter(name: &str) -> Result<(), ProbeError> {
             Some(libc::EINVAL) => "not a network namespace".to_string(),
             _ => format!("setns failed: {e}"),
         };
-        return Err(ProbeError::Netns {
+        return Err(NetError::Netns {
             name: name.into(),
             reason,
         });
     }
     Ok(())
+}
+
+/// Runs `f` on a new thread named `thread` inside network namespace `ns` (the caller's own when
+/// `None`): every socket it opens lives there. `f` is told whether entering worked, so it can
+/// report the failure its own way (a run's start handshake, a capture's open result, a dial's
+/// error). `setns` changes only that thread, never the caller's.
+pub fn in_netns<T, F>(
+    thread: &str,
+    ns: Option<String>,
+    f: F,
+) -> Result<std::thread::JoinHandle<T>, NetError>
+where
+    F: FnOnce(Result<(), NetError>) -> T + Send + 'static,
+    T: Send + 'static,
+{
+    std::thread::Builder::new()
+        .name(thread.into())
+        .spawn(move || {
+            let entered = ns.as_deref().map_or(Ok(()), enter);
+            f(entered)
+        })
+        .map_err(|e| NetError::io(format!("start the {thread} thread"), e))
+}
+
+/// A runtime for the async work of a thread `in_netns` started (its sockets then live in the
+/// namespace too).
+pub fn runtime() -> Result<tokio::runtime::Runtime, NetError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| NetError::io("start a runtime", e))
 }
 
 /// The resolv.conf that `ip netns exec NAME` would show inside the namespace, if the namespace has one.
