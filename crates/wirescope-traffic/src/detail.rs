@@ -5,6 +5,7 @@
 //! and thorough where `dissect` is fast and terse; like it, every read is checked and what is cut
 //! short says so.
 
+use crate::classify::{self, App};
 use serde::Serialize;
 
 /// A field: its Wireshark name, the value shown, and where it sits in the frame.
@@ -626,62 +627,73 @@ impl<'a> Walk<'a> {
             return;
         }
         let p = &d[at..end];
-        let is = |n: u16| sp == n || dp == n;
-        if !tcp && (is(67) || is(68)) {
-            self.dhcp(p, at);
-        } else if !tcp && (is(161) || is(162)) {
-            self.snmp(p, at);
-        } else if !tcp && is(123) {
-            self.ntp(p, at);
-        } else if tcp && is(443) {
-            self.tls(p, at);
-        } else if is(53) {
-            let msg = if tcp {
-                p.get(2..).unwrap_or_default()
-            } else {
-                p
-            };
-            let off = if tcp { at + 2 } else { at };
-            self.dns(msg, off);
-        } else if is(22) {
-            let line = p.split(|b| *b == b'\n').next().unwrap_or_default();
-            if line.starts_with(b"SSH-") {
-                let l = self.layer("ssh", "SSH Protocol".into(), at, p.len());
-                self.field(
-                    l,
-                    "ssh.protocol",
-                    String::from_utf8_lossy(line).trim_end().to_string(),
-                    at,
-                    line.len(),
-                );
-            } else {
-                self.layer("ssh", "SSH Protocol (encrypted packet)".into(), at, p.len());
-            }
-        } else if tcp
-            && p.iter().position(|b| *b == b'\n').is_some_and(|n| {
-                p[..n].ends_with(b" HTTP/1.1\r") || p[..n].ends_with(b" HTTP/1.0\r")
-            })
-        {
-            let text = String::from_utf8_lossy(p);
-            let mut lines = text.split("\r\n");
-            let request = lines.next().unwrap_or_default().to_string();
-            let l = self.layer(
-                "http",
-                format!("Hypertext Transfer Protocol: {request}"),
-                at,
-                p.len(),
-            );
-            self.field(l, "http.request.line", request.clone(), at, request.len());
-            if let Some(host) = lines.find_map(|h| h.strip_prefix("Host: ")) {
-                self.field(l, "http.host", host, at, p.len());
-            }
+        let app = if tcp {
+            classify::tcp(sp, dp, p)
         } else {
-            self.data(at);
+            classify::udp(sp, dp)
+        };
+        match app {
+            Some(App::Dhcp) => self.dhcp(p, at),
+            Some(App::Snmp) => self.snmp(p, at),
+            Some(App::Ntp) => self.ntp(p, at),
+            Some(App::Tls) => self.tls(p, at),
+            Some(app @ (App::Dns | App::Mdns)) => {
+                // DNS over TCP has a two-byte length first.
+                let (msg, off) = if tcp {
+                    (p.get(2..).unwrap_or_default(), at + 2)
+                } else {
+                    (p, at)
+                };
+                self.dns(msg, off, app == App::Mdns);
+            }
+            Some(App::Ssh) => {
+                let line = p.split(|b| *b == b'\n').next().unwrap_or_default();
+                if line.starts_with(b"SSH-") {
+                    let l = self.layer("ssh", "SSH Protocol".into(), at, p.len());
+                    self.field(
+                        l,
+                        "ssh.protocol",
+                        String::from_utf8_lossy(line).trim_end().to_string(),
+                        at,
+                        line.len(),
+                    );
+                } else {
+                    self.layer("ssh", "SSH Protocol (encrypted packet)".into(), at, p.len());
+                }
+            }
+            Some(App::Http) => {
+                let text = String::from_utf8_lossy(p);
+                let mut lines = text.split("\r\n");
+                let first = lines.next().unwrap_or_default().to_string();
+                let l = self.layer(
+                    "http",
+                    format!("Hypertext Transfer Protocol: {first}"),
+                    at,
+                    p.len(),
+                );
+                let name = if first.starts_with("HTTP/") {
+                    "http.response.line"
+                } else {
+                    "http.request.line"
+                };
+                self.field(l, name, first.clone(), at, first.len());
+                if let Some(host) = lines.find_map(|h| h.strip_prefix("Host: ")) {
+                    self.field(l, "http.host", host, at, p.len());
+                }
+            }
+            None => self.data(at),
         }
     }
 
-    fn dns(&mut self, msg: &[u8], at: usize) {
+    /// A DNS message (mDNS too: the same format, its own protocol name; the fields are dns.*
+    /// as Wireshark names them for both).
+    fn dns(&mut self, msg: &[u8], at: usize, mdns: bool) {
         use hickory_proto::op::Message;
+        let (protocol, name) = if mdns {
+            ("mdns", "Multicast Domain Name System")
+        } else {
+            ("dns", "Domain Name System")
+        };
         match Message::from_vec(msg) {
             Ok(m) => {
                 let kind = if m.metadata.message_type == hickory_proto::op::MessageType::Response {
@@ -690,8 +702,8 @@ impl<'a> Walk<'a> {
                     "query"
                 };
                 let l = self.layer(
-                    "dns",
-                    format!("Domain Name System ({kind}), id 0x{:04x}", m.metadata.id),
+                    protocol,
+                    format!("{name} ({kind}), id 0x{:04x}", m.metadata.id),
                     at,
                     msg.len(),
                 );
@@ -730,12 +742,7 @@ impl<'a> Walk<'a> {
                 }
             }
             Err(e) => {
-                let l = self.layer(
-                    "dns",
-                    "Domain Name System (malformed)".into(),
-                    at,
-                    msg.len(),
-                );
+                let l = self.layer(protocol, format!("{name} (malformed)"), at, msg.len());
                 self.field(l, "_ws.malformed", e.to_string(), at, msg.len());
                 if self.malformed.is_none() {
                     self.malformed = Some(format!("DNS at byte {at}: {e}"));
@@ -1093,6 +1100,56 @@ pub fn detail(no: u64, ts_ns: i64, len: u32, linktype: u32, data: &[u8]) -> Pack
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An Ethernet/IPv4 frame carrying `payload` over UDP or TCP between the given ports.
+    fn frame(tcp: bool, sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
+        let l4 = if tcp { 20 } else { 8 };
+        let total = (20 + l4 + payload.len()) as u16;
+        f.extend_from_slice(&[0x45, 0]);
+        f.extend_from_slice(&total.to_be_bytes());
+        let proto = if tcp { 6 } else { 17 };
+        f.extend_from_slice(&[
+            0, 1, 0x40, 0, 64, proto, 0, 0, 198, 18, 0, 10, 198, 18, 0, 53,
+        ]);
+        f.extend_from_slice(&sport.to_be_bytes());
+        f.extend_from_slice(&dport.to_be_bytes());
+        if tcp {
+            f.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+        } else {
+            f.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+            f.extend_from_slice(&[0, 0]);
+        }
+        f.extend_from_slice(payload);
+        f
+    }
+
+    #[test]
+    fn the_packet_list_and_the_detail_name_a_frame_alike() {
+        let dns = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x02h1\x00\x00\x01\x00\x01";
+        let cases: [(&[u8], &str); 5] = [
+            (&frame(false, 5353, 5353, dns), "mdns"),
+            (&frame(false, 40000, 53, dns), "dns"),
+            (
+                &frame(true, 51000, 80, b"GET / HTTP/1.1\r\nHost: h1\r\n\r\n"),
+                "http",
+            ),
+            (&frame(true, 80, 51000, b"HTTP/1.1 200 OK\r\n\r\n"), "http"),
+            (&frame(true, 51000, 9000, b"GET / HTTP/1.1\r\n\r\n"), "data"),
+        ];
+        for (f, want) in cases {
+            let listed = crate::dissect::Dissector::new().frame(1, f);
+            let list: Vec<&str> = crate::dissect::names(listed.protos).collect();
+            let d = detail(1, 0, f.len() as u32, 1, f);
+            let tree = d.layers.last().map(|l| l.protocol.as_str());
+            assert_eq!(
+                (list.last().copied(), tree),
+                (Some(want), Some(want)),
+                "list {list:?}, tree {:?}",
+                d.layers.iter().map(|l| &l.protocol).collect::<Vec<_>>()
+            );
+        }
+    }
 
     #[test]
     fn a_dns_query_in_layers_with_byte_ranges() {

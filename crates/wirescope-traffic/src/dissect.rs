@@ -5,6 +5,7 @@
 //! addresses, ports and TCP flags the statistics need. Bytes it does not understand are data;
 //! truncated headers mark the frame malformed.
 
+use crate::classify::{self, App};
 use std::collections::HashMap;
 
 /// Protocol bits, one per Wireshark display-filter name.
@@ -411,8 +412,8 @@ impl Dissector {
             s.sport = sport;
             s.dport = dport;
             let app = match proto_num {
-                17 => udp_app(sport, dport),
-                6 => tcp_app(sport, dport, payload),
+                17 => app_bit(classify::udp(sport, dport)),
+                6 => app_bit(classify::tcp(sport, dport, payload)),
                 _ => 0,
             };
             s.protos |= if app == 0 && matches!(proto_num, 6 | 17) {
@@ -449,7 +450,7 @@ impl Dissector {
                 }
                 let payload = &p[hlen..];
                 if !payload.is_empty() {
-                    let app = tcp_app(sport, dport, payload);
+                    let app = app_bit(classify::tcp(sport, dport, payload));
                     s.protos |= if app == 0 { proto::DATA } else { app };
                 }
             }
@@ -470,7 +471,7 @@ impl Dissector {
                     usize::from(ulen).clamp(8, p.len().max(8)).min(p.len())
                 };
                 if p.len() >= 8 && end > 8 {
-                    let app = udp_app(sport, dport);
+                    let app = app_bit(classify::udp(sport, dport));
                     s.protos |= if app == 0 { proto::DATA } else { app };
                 }
             }
@@ -510,54 +511,19 @@ impl Dissector {
     }
 }
 
-/// The application protocol a UDP port pair means (as Wireshark's port table does).
-fn udp_app(sport: u16, dport: u16) -> u32 {
-    let by = |p: u16| match p {
-        53 => proto::DNS,
-        5353 => proto::MDNS,
-        67 | 68 => proto::DHCP,
-        161 | 162 => proto::SNMP,
-        123 => proto::NTP,
-        _ => 0,
-    };
-    let low = sport.min(dport);
-    let high = sport.max(dport);
-    match by(low) {
-        0 => by(high),
-        app => app,
+/// The protocol bit of what the classifier says a payload carries.
+fn app_bit(app: Option<App>) -> u32 {
+    match app {
+        Some(App::Dns) => proto::DNS,
+        Some(App::Mdns) => proto::MDNS,
+        Some(App::Dhcp) => proto::DHCP,
+        Some(App::Snmp) => proto::SNMP,
+        Some(App::Ntp) => proto::NTP,
+        Some(App::Ssh) => proto::SSH,
+        Some(App::Tls) => proto::TLS,
+        Some(App::Http) => proto::HTTP,
+        None => 0,
     }
-}
-
-/// The application protocol of a TCP segment's payload, by port and a look at the bytes.
-fn tcp_app(sport: u16, dport: u16, payload: &[u8]) -> u32 {
-    let is = |p: u16| sport == p || dport == p;
-    if is(53) {
-        proto::DNS
-    } else if is(22) {
-        proto::SSH
-    } else if is(443) {
-        proto::TLS
-    } else if (is(80) || is(8080)) && looks_http(payload) {
-        proto::HTTP
-    } else {
-        0
-    }
-}
-
-fn looks_http(p: &[u8]) -> bool {
-    const STARTS: [&[u8]; 10] = [
-        b"GET ",
-        b"POST ",
-        b"HEAD ",
-        b"PUT ",
-        b"DELETE ",
-        b"OPTIONS ",
-        b"PATCH ",
-        b"CONNECT ",
-        b"TRACE ",
-        b"HTTP/1.",
-    ];
-    STARTS.iter().any(|s| p.starts_with(s))
 }
 
 /// The names of the protocols in a set of bits, in hierarchy order.

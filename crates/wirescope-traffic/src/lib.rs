@@ -4,6 +4,7 @@
 //! first (`stats`): protocol hierarchy with Wireshark's filter names, bandwidth, top talkers,
 //! conversations and flows.
 
+pub mod classify;
 pub mod detail;
 pub mod dissect;
 pub mod filter;
