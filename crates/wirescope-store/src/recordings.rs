@@ -1,0 +1,172 @@
+//! Terminal recordings: a session's asciicast text stored as pieces while it runs (so a
+//! crash keeps what was flushed), its end reason, and reading it back whole.
+
+use crate::{Store, StoreError, now_ms};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+/// A terminal session's recording, without its asciicast text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Recording {
+    pub id: i64,
+    pub target: String,
+    pub port: u16,
+    pub user: String,
+    pub netns: Option<String>,
+    /// Milliseconds since the epoch.
+    pub started_at: i64,
+    /// `null` while the session is open (or when the server died during it).
+    pub ended_at: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub cols: u16,
+    pub rows: u16,
+    /// Size of the asciicast text.
+    pub bytes: i64,
+    /// Output past the recording limit was not kept.
+    pub truncated: bool,
+    /// exit, remote, client, idle, or interrupted (the server stopped during the session).
+    pub end_reason: Option<String>,
+}
+
+/// What a new recording starts with.
+#[derive(Debug, Clone)]
+pub struct NewRecording<'a> {
+    pub target: &'a str,
+    pub port: u16,
+    pub user: &'a str,
+    pub netns: Option<&'a str>,
+    pub cols: u16,
+    pub rows: u16,
+}
+
+const SELECT_RECORDING: &str = "SELECT id, target, port, user, netns, started_at, ended_at, cols,
+    rows, bytes, truncated, end_reason FROM ssh_recordings";
+
+fn read_recording(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recording> {
+    let started_at: i64 = r.get(5)?;
+    let ended_at: Option<i64> = r.get(6)?;
+    Ok(Recording {
+        id: r.get(0)?,
+        target: r.get(1)?,
+        port: r.get(2)?,
+        user: r.get(3)?,
+        netns: r.get(4)?,
+        started_at,
+        ended_at,
+        duration_ms: ended_at.map(|e| e - started_at),
+        cols: r.get(7)?,
+        rows: r.get(8)?,
+        bytes: r.get(9)?,
+        truncated: r.get(10)?,
+        end_reason: r.get(11)?,
+    })
+}
+
+impl Store {
+    /// Marks recordings still open as `interrupted`: what a server that died during them had
+    /// flushed is kept. Called by the server as it starts (not by every opener of the store: a
+    /// CLI run with `--save` must not cut a running server's sessions short).
+    pub fn mark_interrupted_recordings(&self) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE ssh_recordings SET end_reason = 'interrupted'
+             WHERE ended_at IS NULL AND end_reason IS NULL",
+            [],
+        )?)
+    }
+
+    /// Starts a terminal recording; its text comes with [`Store::save_recording`].
+    pub fn start_recording(&self, n: &NewRecording<'_>) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO ssh_recordings (target, port, user, netns, started_at, cols, rows)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![n.target, n.port, n.user, n.netns, now_ms(), n.cols, n.rows],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Appends the next piece of a recording's asciicast text (as it grows, and at the end with
+    /// `ended`, the reason it ended).
+    pub fn save_recording(
+        &self,
+        id: i64,
+        chunk: &[u8],
+        truncated: bool,
+        ended: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if !chunk.is_empty() {
+            tx.execute(
+                "INSERT INTO ssh_recording_chunks (recording_id, seq, data)
+                 SELECT ?1, COALESCE(MAX(seq) + 1, 0), ?2 FROM ssh_recording_chunks WHERE recording_id = ?1",
+                params![id, chunk],
+            )?;
+        }
+        let ended_at = ended.map(|_| now_ms());
+        tx.execute(
+            "UPDATE ssh_recordings SET bytes = bytes + ?2, truncated = ?3,
+                ended_at = COALESCE(?4, ended_at), end_reason = COALESCE(?5, end_reason)
+             WHERE id = ?1",
+            params![id, chunk.len() as i64, truncated, ended_at, ended],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Recordings, newest first, and how many there are.
+    pub fn recordings(&self, limit: i64, offset: i64) -> Result<(Vec<Recording>, i64), StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(&format!(
+            "{SELECT_RECORDING} ORDER BY id DESC LIMIT ?1 OFFSET ?2"
+        ))?;
+        let list = stmt
+            .query_map(params![limit, offset], read_recording)?
+            .collect::<Result<Vec<_>, _>>()?;
+        let total = conn.query_row("SELECT COUNT(*) FROM ssh_recordings", [], |r| r.get(0))?;
+        Ok((list, total))
+    }
+
+    /// One recording's details.
+    pub fn recording(&self, id: i64) -> Result<Option<Recording>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                &format!("{SELECT_RECORDING} WHERE id = ?1"),
+                params![id],
+                read_recording,
+            )
+            .optional()?)
+    }
+
+    /// One recording's asciicast text, its pieces joined.
+    pub fn recording_cast(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        let conn = self.reader();
+        let exists: Option<i64> = conn
+            .query_row(
+                "SELECT id FROM ssh_recordings WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        let mut stmt = conn.prepare(
+            "SELECT data FROM ssh_recording_chunks WHERE recording_id = ?1 ORDER BY seq",
+        )?;
+        let mut out = Vec::new();
+        for chunk in stmt.query_map(params![id], |r| r.get::<_, Vec<u8>>(0))? {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(Some(out))
+    }
+
+    /// Deletes a recording; false when there was none.
+    pub fn delete_recording(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM ssh_recordings WHERE id = ?1", params![id])?
+            > 0)
+    }
+}

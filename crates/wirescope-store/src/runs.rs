@@ -1,0 +1,309 @@
+//! The runs table: a run's kind, typed status and source, options, counts and summary;
+//! created queued, set running, ended; listed with filters and paging.
+
+use crate::{Store, StoreError, now_ms};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use wirescope_probe::ProbeKind;
+
+/// Where a run is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Stored, not yet started.
+    Queued,
+    Running,
+    /// Every target has its result.
+    Finished,
+    /// Stopped on request; what finished is kept.
+    Cancelled,
+    /// Its process died while it ran (found when the store is opened or swept).
+    Interrupted,
+    /// It could not start or the engine failed; `error` says why.
+    Failed,
+}
+
+impl RunStatus {
+    pub const ALL: [RunStatus; 6] = [
+        RunStatus::Queued,
+        RunStatus::Running,
+        RunStatus::Finished,
+        RunStatus::Cancelled,
+        RunStatus::Interrupted,
+        RunStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Finished => "finished",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Failed => "failed",
+        }
+    }
+
+    /// Queued or running.
+    pub fn in_progress(self) -> bool {
+        matches!(self, RunStatus::Queued | RunStatus::Running)
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for RunStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| {
+                let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                format!("unknown status '{s}' ({})", all.join(", "))
+            })
+    }
+}
+
+/// Who started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The REST API (the dashboard).
+    Api,
+    /// `wirescope ... --save`.
+    Cli,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Api => "api",
+            Source::Cli => "cli",
+        }
+    }
+}
+
+/// Stored as text; read back with an error naming a value this version does not know.
+macro_rules! sql_text {
+    ($ty:ty, $parse:expr) => {
+        impl rusqlite::ToSql for $ty {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $ty {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let text = v.as_str()?;
+                let parse: fn(&str) -> Result<$ty, String> = $parse;
+                parse(text).map_err(|m| rusqlite::types::FromSqlError::Other(m.into()))
+            }
+        }
+    };
+}
+
+sql_text!(RunStatus, |s| s.parse());
+sql_text!(Source, |s| match s {
+    "api" => Ok(Source::Api),
+    "cli" => Ok(Source::Cli),
+    other => Err(format!("unknown source '{other}' (api, cli)")),
+});
+
+/// A run as listed and returned by the API (without its results).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RunInfo {
+    pub id: i64,
+    pub kind: ProbeKind,
+    pub status: RunStatus,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    /// The targets as given (expressions, one per line).
+    pub targets_text: String,
+    /// The options of the run's kind, secrets left out.
+    #[schema(schema_with = wirescope_probe::engine::options_schema)]
+    pub options: Box<RawValue>,
+    #[schema(value_type = wirescope_net::NetOptions)]
+    pub net: Box<RawValue>,
+    /// Targets in the run.
+    pub total: i64,
+    /// Results stored so far.
+    pub done: i64,
+    /// The closing summary (as the CLI's summary line); `null` until the run ends.
+    #[schema(value_type = Option<wirescope_probe::Summary>)]
+    pub summary: Option<Box<RawValue>>,
+    pub error: Option<String>,
+    pub source: Source,
+}
+
+/// A run about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewRun<'a> {
+    pub kind: ProbeKind,
+    pub targets_text: &'a str,
+    /// JSON of the probe options.
+    pub options: &'a str,
+    /// JSON of the network options.
+    pub net: &'a str,
+    pub total: i64,
+    pub source: Source,
+}
+
+/// Filters and paging for listing runs.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub kind: Option<ProbeKind>,
+    pub status: Option<RunStatus>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Store {
+    /// Stores a new queued run and returns its id.
+    pub fn create_run(&self, run: &NewRun<'_>) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO runs (kind, status, created_at, targets_text, options, net, total, source,
+                 owner)
+             VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                run.kind.as_str(),
+                now_ms(),
+                run.targets_text,
+                run.options,
+                run.net,
+                run.total,
+                run.source,
+                self.owner.id
+            ],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    pub fn set_running(&self, id: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1",
+            params![id, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Ends a run: finished, cancelled or failed, with its summary or error.
+    pub fn set_finished(
+        &self,
+        id: i64,
+        status: RunStatus,
+        summary: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE runs SET status = ?2, finished_at = ?3, summary = ?4, error = ?5 WHERE id = ?1",
+            params![id, status, now_ms(), summary, error],
+        )?;
+        Ok(())
+    }
+
+    /// One run.
+    pub fn run(&self, id: i64) -> Result<Option<RunInfo>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT_RUN} WHERE id = ?1"))?;
+        let row = stmt.query_row(params![id], read_run).optional()?;
+        row.transpose()
+    }
+
+    /// Runs, newest first, with the total number matching the filter.
+    pub fn list(&self, f: &RunFilter) -> Result<(Vec<RunInfo>, i64), StoreError> {
+        let conn = self.reader();
+        let cond = "WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR status = ?2)";
+        let total: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM runs {cond}"),
+            params![f.kind.map(ProbeKind::as_str), f.status],
+            |r| r.get(0),
+        )?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SELECT_RUN} {cond} ORDER BY id DESC LIMIT ?3 OFFSET ?4"
+        ))?;
+        let runs = stmt
+            .query_map(
+                params![f.kind.map(ProbeKind::as_str), f.status, f.limit, f.offset],
+                read_run,
+            )?
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((runs, total))
+    }
+
+    /// Deletes a run and its results; false when there was no such run.
+    pub fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM runs WHERE id = ?1", params![id])?
+            > 0)
+    }
+}
+
+const SELECT_RUN: &str =
+    "SELECT id, kind, status, created_at, started_at, finished_at, targets_text, options, net,
+    total, done, summary, error, source FROM runs";
+
+fn read_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RunInfo, StoreError>> {
+    let kind: String = r.get(1)?;
+    let kind: ProbeKind = kind.parse().map_err(|m: String| {
+        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, m.into())
+    })?;
+    let options: String = r.get(7)?;
+    let net: String = r.get(8)?;
+    let summary: Option<String> = r.get(11)?;
+    let base = (
+        r.get(0)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(12)?,
+        r.get(13)?,
+    );
+    Ok((|| {
+        let (
+            id,
+            status,
+            created_at,
+            started_at,
+            finished_at,
+            targets_text,
+            total,
+            done,
+            error,
+            source,
+        ) = base;
+        Ok(RunInfo {
+            id,
+            kind,
+            status,
+            created_at,
+            started_at,
+            finished_at,
+            targets_text,
+            options: RawValue::from_string(options)?,
+            net: RawValue::from_string(net)?,
+            total,
+            done,
+            summary: summary.map(RawValue::from_string).transpose()?,
+            error,
+            source,
+        })
+    })())
+}
