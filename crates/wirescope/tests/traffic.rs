@@ -367,62 +367,40 @@ fn lab_captures_match_tshark() {
 
 #[test]
 fn damaged_files_name_the_problem_and_keep_what_came_before() {
-    let dir = std::env::temp_dir().join(format!("wirescope-damaged-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    // Three 60-byte frames at known offsets: 24, 100, 176.
-    let mut good = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    good.extend_from_slice(&65535u32.to_le_bytes());
-    good.extend_from_slice(&1u32.to_le_bytes());
-    for i in 0..3u32 {
-        good.extend_from_slice(&(1_700_000_000 + i).to_le_bytes());
-        good.extend_from_slice(&0u32.to_le_bytes());
-        good.extend_from_slice(&60u32.to_le_bytes());
-        good.extend_from_slice(&60u32.to_le_bytes());
-        let mut frame = vec![0xff; 12];
-        frame.extend_from_slice(&[0x08, 0x06]);
-        frame.resize(60, 0);
-        good.extend_from_slice(&frame);
-    }
-    let mut absurd = good.clone();
-    absurd[100 + 8..100 + 12].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
-    let cases: [(&str, Vec<u8>, &str, Option<u64>); 6] = [
-        ("good.pcap", good.clone(), "", Some(3)),
+    // The traffic crate's fixtures (tests/data there; they open in Wireshark).
+    let data =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wirescope-traffic/tests/data");
+    let cases: [(&str, &str, Option<u64>); 7] = [
+        ("good.pcap", "", Some(3)),
+        ("good.pcapng", "", Some(3)),
         (
             "empty.pcap",
-            Vec::new(),
             "empty file: no capture header at byte offset 0",
             None,
         ),
         (
             "garbage.pcap",
-            b"<html>not a capture</html>".to_vec(),
             "not a pcap or pcapng file (magic 3c68746d) at byte offset 0",
             None,
         ),
         (
             "cut-header.pcap",
-            good[..20].to_vec(),
             "pcap file header cut short (20 of 24 bytes) at byte offset 20",
             None,
         ),
         (
             "cut-packet.pcap",
-            good[..good.len() - 30].to_vec(),
             "packet cut short: 60 bytes announced, 30 in the file at byte offset 176",
             Some(2),
         ),
         (
             "absurd.pcap",
-            absurd,
             "absurd captured length 2147483647 (at most 262144) at byte offset 100",
             Some(1),
         ),
     ];
-    for (name, bytes, message, packets) in cases {
-        let path = dir.join(name);
-        std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
-        let (out, report) = analyze(&path);
+    for (name, message, packets) in cases {
+        let (out, report) = analyze(&data.join(name));
         let err = String::from_utf8_lossy(&out.stderr);
         if message.is_empty() {
             ok(&out);
@@ -448,10 +426,9 @@ fn damaged_files_name_the_problem_and_keep_what_came_before() {
             None => assert!(out.stdout.is_empty(), "{name}: no report without a header"),
         }
     }
-    let missing = analyze(&dir.join("absent.pcap")).0;
+    let missing = analyze(&data.join("absent.pcap")).0;
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("absent.pcap: No such file"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -66,6 +66,24 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_udp_known_answer() {
+        // UDP 33434 -> 53 carrying "wirescope", from 2001:db8:5753::10 to 2001:db8:5753::53:
+        // checksum 0x40de, as tshark computes it (udp.check_checksum: "[Checksum Status: Good]").
+        let (src, dst): (IpAddr, IpAddr) = (
+            "2001:db8:5753::10"
+                .parse()
+                .unwrap_or(IpAddr::from([0u8; 16])),
+            "2001:db8:5753::53"
+                .parse()
+                .unwrap_or(IpAddr::from([0u8; 16])),
+        );
+        let mut udp = vec![0x82, 0x9a, 0x00, 0x35, 0x00, 0x11, 0x00, 0x00];
+        udp.extend_from_slice(b"wirescope");
+        let acc = sum(pseudo_header(src, dst, 17, udp.len()), &udp);
+        assert_eq!(finish(acc), 0x40de);
+    }
+
+    #[test]
     fn odd_length_pads() {
         assert_eq!(checksum(&[0xff]), !0xff00);
     }
