@@ -19,66 +19,231 @@ fn ping_body(targets: &str, options: Value) -> Value {
 #[test]
 fn validation_errors_name_the_field() {
     let server = Server::start("validate", &[]);
-    let cases = [
+    // One row per case: (method, path, body, status, field named, words of the error). Every
+    // row is tried, and the failures are reported together.
+    let run = |body: Value| ("POST", "/api/runs", Some(body));
+    let target = |extra: Value| {
+        let mut body = json!({"kind": "ping", "targets": ["198.18.16.1"]});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        body
+    };
+    let cases: Vec<((&str, &str, Option<Value>), u16, &str, &str)> = vec![
         (
-            json!({"kind": "ping", "targets": ["198.18.16.300"]}),
+            run(json!({"kind": "ping", "targets": ["198.18.16.300"]})),
+            400,
             "targets",
             "invalid target '198.18.16.300'",
         ),
         (
-            json!({"kind": "ping", "targets_text": "198.18.16.1\nnope!"}),
+            run(json!({"kind": "ping", "targets_text": "198.18.16.1\nnope!"})),
+            400,
             "targets_text",
             "targets_text:2: invalid target 'nope!'",
         ),
         (
-            json!({"kind": "ping", "targets": ["198.18.0.0/8"]}),
+            run(json!({"kind": "ping", "targets": ["198.18.0.0/8"]})),
+            400,
             "targets",
             "above the limit of 65536",
         ),
         (
-            json!({"kind": "ping", "targets": ["198.18.16.1"], "options": {"timeout": "3000"}}),
+            run(json!({"kind": "ping", "targets": ["a"], "targets_text": "b"})),
+            400,
+            "targets",
+            "not both",
+        ),
+        (
+            run(json!({"kind": "ping"})),
+            400,
+            "targets",
+            "no targets given",
+        ),
+        (
+            run(json!({"kind": "traceroute", "targets": ["198.18.16.1"]})),
+            400,
+            "kind",
+            "unknown variant",
+        ),
+        (
+            run(json!({"kind": "ping", "targets": ["198.18.16.1"], "extra": 1})),
+            400,
+            "extra",
+            "unknown field",
+        ),
+        (
+            run(target(json!({"options": {"timeout": "3000"}}))),
+            400,
             "options.timeout",
             "has no unit",
         ),
         (
-            json!({"kind": "scan", "targets": ["198.18.16.1"], "options": {"ports": "1-99999"}}),
+            run(target(json!({"options": {"cuont": 2}}))),
+            400,
+            "options.cuont",
+            "unknown field",
+        ),
+        (
+            run(target(json!({"options": {"count": 0}}))),
+            400,
+            "options",
+            "count must be between 1 and 100000",
+        ),
+        (
+            run(
+                json!({"kind": "scan", "targets": ["198.18.16.1"], "options": {"ports": "1-99999"}}),
+            ),
+            400,
             "options",
             "invalid port",
         ),
         (
-            json!({"kind": "dns", "targets": ["h1.lab.test"], "options": {"types": ["BOGUS"]}}),
+            run(
+                json!({"kind": "dns", "targets": ["h1.lab.test"], "options": {"types": ["BOGUS"]}}),
+            ),
+            400,
             "options",
             "unknown record type 'BOGUS'",
         ),
         (
-            json!({"kind": "ping", "targets": ["198.18.16.1"], "net": {"netns": "wsl-nonexistent"}}),
+            run(json!({"kind": "snmp", "targets": ["198.18.0.161"], "options": {"version": "4"}})),
+            400,
+            "options.version",
+            "unknown SNMP version '4' (1, 2c, 3)",
+        ),
+        (
+            run(
+                json!({"kind": "snmp", "targets": ["198.18.0.161"], "options": {"version": "3", "user": "u", "level": "authOnly"}}),
+            ),
+            400,
+            "options.level",
+            "unknown security level 'authOnly'",
+        ),
+        (
+            run(
+                json!({"kind": "snmp", "targets": ["198.18.0.161"], "options": {"oids": ["sysName.0"], "auth_protocol": "SHA-999"}}),
+            ),
+            400,
+            "options.auth_protocol",
+            "unknown auth protocol 'SHA-999'",
+        ),
+        (
+            run(
+                json!({"kind": "snmp", "targets": ["198.18.0.161"], "options": {"oids": ["sysName.0"], "priv_protocol": "3DES"}}),
+            ),
+            400,
+            "options.priv_protocol",
+            "unknown privacy protocol '3DES'",
+        ),
+        (
+            run(target(json!({"net": {"netns": "wsl-nonexistent"}}))),
+            400,
             "net.netns",
             "not found",
         ),
         (
-            json!({"kind": "traceroute", "targets": ["198.18.16.1"]}),
+            run(target(json!({"net": {"netns": "../../proc/1/ns/net"}}))),
+            400,
+            "net.netns",
+            "network namespace",
+        ),
+        (
+            run(target(json!({"net": {"source": "x"}}))),
+            400,
+            "net.source",
+            "invalid IP address",
+        ),
+        (
+            run(target(json!({"net": {"family": "v5"}}))),
+            400,
+            "net.family",
+            "unknown variant",
+        ),
+        (
+            ("GET", "/api/runs?kind=bogus", None),
+            400,
             "kind",
             "unknown variant",
         ),
-        (json!({"kind": "ping"}), "targets", "no targets given"),
+        (
+            ("GET", "/api/runs?status=done", None),
+            400,
+            "status",
+            "unknown variant",
+        ),
+        (
+            ("GET", "/api/runs?limit=many", None),
+            400,
+            "limit",
+            "invalid digit",
+        ),
+        (
+            ("GET", "/api/runs/abc", None),
+            400,
+            "id",
+            "'abc' is not a run id",
+        ),
+        (
+            ("GET", "/api/runs/1/export?format=xml", None),
+            400,
+            "format",
+            "unknown variant",
+        ),
+        (
+            ("PUT", "/api/creds/x", Some(json!({"version": "4"}))),
+            400,
+            "version",
+            "unknown SNMP version '4'",
+        ),
+        (
+            (
+                "PUT",
+                "/api/topology/layout",
+                Some(json!({"positions": {"a": {"x": 1}}})),
+            ),
+            400,
+            "positions.a",
+            "missing field",
+        ),
+        (
+            ("POST", "/api/captures", Some(json!({"interfaces": []}))),
+            400,
+            "interfaces",
+            "name at least one interface",
+        ),
+        (
+            (
+                "POST",
+                "/api/captures",
+                Some(json!({"interfaces": ["eth0"], "ring_size": 0})),
+            ),
+            400,
+            "ring_size",
+            "between 1 and",
+        ),
     ];
-    for (body, field, needle) in cases {
-        let (status, v) = server.json("POST", "/api/runs", Some(body.clone()));
-        assert_eq!(status, 400, "{body} -> {v}");
-        assert_eq!(v["field"], field, "{body} -> {v}");
-        assert!(
-            v["error"].as_str().unwrap_or_default().contains(needle),
-            "{body} -> {v}"
-        );
+    let mut failures = Vec::new();
+    for ((method, path, body), status, field, needle) in cases {
+        let (got, v) = server.json(method, path, body.clone());
+        let error = v["error"].as_str().unwrap_or_default();
+        if got != status || v["field"] != field || !error.contains(needle) {
+            failures.push(format!(
+                "{method} {path} {}: want {status} {field:?} '{needle}', got {got} {v}",
+                body.map(|b| b.to_string()).unwrap_or_default()
+            ));
+        }
     }
+    assert!(
+        failures.is_empty(),
+        "{} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     let (status, body) = server.request("POST", "/api/runs", Some("{not json"), &[]);
     assert_eq!(status, 400, "{body}");
-    let (status, _) = server.json("GET", "/api/runs/abc", None);
-    assert_eq!(status, 400);
     let (status, _) = server.json("GET", "/api/runs/999", None);
     assert_eq!(status, 404);
-    let (status, v) = server.json("GET", "/api/runs?kind=bogus", None);
-    assert_eq!((status, v["field"].as_str()), (400, Some("kind")));
     // The body limit: 5 MiB of targets is refused before it is parsed.
     let big = format!(
         r#"{{"kind":"ping","targets_text":"{}"}}"#,
