@@ -28,26 +28,60 @@ pub enum ProbeOptions {
     Ssh(ssh::SshOptions),
 }
 
+/// One kind's options in the API document: its schema's name, its schema, the schemas it refers
+/// to, and its defaults as the API writes them (`T::default()` serialized).
+pub struct OptionsSchema {
+    pub name: String,
+    pub schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    pub refers_to: Vec<(
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    )>,
+    pub defaults: serde_json::Value,
+}
+
+impl std::fmt::Debug for OptionsSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OptionsSchema")
+            .field("name", &self.name)
+            .field("defaults", &self.defaults)
+            .finish_non_exhaustive()
+    }
+}
+
+fn options_entry<T: utoipa::ToSchema + Default + Serialize>() -> OptionsSchema {
+    let mut refers_to = Vec::new();
+    T::schemas(&mut refers_to);
+    OptionsSchema {
+        name: T::name().into_owned(),
+        schema: T::schema(),
+        refers_to,
+        defaults: serde_json::to_value(T::default()).unwrap_or_default(),
+    }
+}
+
+/// Every kind's options schema, in `ProbeKind` order.
+pub fn options_schemas() -> [OptionsSchema; 6] {
+    [
+        options_entry::<ping::PingOptions>(),
+        options_entry::<trace::TraceOptions>(),
+        options_entry::<dns::DnsOptions>(),
+        options_entry::<scan::ScanOptions>(),
+        options_entry::<snmp::SnmpOptions>(),
+        options_entry::<ssh::SshOptions>(),
+    ]
+}
+
 /// The API schema of a kind's options, as a run gives them: one of the kinds' options schemas
-/// (`PingOptions` ... `SshOptions`, registered by the API document).
+/// (which the API document registers from `options_schemas`).
 pub fn options_schema() -> utoipa::openapi::schema::Schema {
     use utoipa::openapi::{OneOfBuilder, Ref};
     let mut one_of = OneOfBuilder::new();
-    for name in OPTIONS_SCHEMAS {
-        one_of = one_of.item(Ref::from_schema_name(name));
+    for o in options_schemas() {
+        one_of = one_of.item(Ref::from_schema_name(o.name));
     }
     utoipa::openapi::schema::Schema::OneOf(one_of.build())
 }
-
-/// The options schemas, one per kind.
-pub const OPTIONS_SCHEMAS: [&str; 6] = [
-    "PingOptions",
-    "TraceOptions",
-    "DnsOptions",
-    "ScanOptions",
-    "SnmpOptions",
-    "SshOptions",
-];
 
 impl ProbeOptions {
     /// The options alone as JSON (what the history stores and the API returns).

@@ -200,13 +200,18 @@ impl Pipeline {
                     None => break,
                 }
             }
-            let texts: Vec<(String, String)> = batch
-                .iter()
-                .map(|r| (r.target().to_string(), to_json(r)))
-                .collect();
-            if let Some((store, id)) = &self.store
-                && self.store_error.is_none()
-            {
+            // JSON only when something keeps or follows the run (the CLI without --save prints
+            // the results itself).
+            let storing = self.store.is_some() && self.store_error.is_none();
+            let texts: Vec<(String, String)> = if storing || self.events.is_some() {
+                batch
+                    .iter()
+                    .map(|r| (r.target().to_string(), to_json(r)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if storing && let Some((store, id)) = &self.store {
                 let rows: Vec<(&str, &str)> = texts
                     .iter()
                     .map(|(t, d)| (t.as_str(), d.as_str()))
@@ -220,12 +225,16 @@ impl Pipeline {
                 }
             }
             each(&batch);
-            for (_, json) in texts {
-                self.publish(RunEvent::Result {
-                    seq: self.seq,
-                    json: json.into(),
-                });
-                self.seq += 1;
+            if self.events.is_some() {
+                for (_, json) in texts {
+                    self.publish(RunEvent::Result {
+                        seq: self.seq,
+                        json: json.into(),
+                    });
+                    self.seq += 1;
+                }
+            } else {
+                self.seq += batch.len() as i64;
             }
             self.publish(RunEvent::Progress {
                 done: self.seq,

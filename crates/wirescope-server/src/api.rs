@@ -134,14 +134,10 @@ pub(crate) fn parse_create(
     } else {
         req.options
     };
-    let probe = match req.kind {
-        ProbeKind::Ping => ProbeOptions::Ping(options_of(options)?),
-        ProbeKind::Trace => ProbeOptions::Trace(options_of(options)?),
-        ProbeKind::Dns => ProbeOptions::Dns(options_of(options)?),
-        ProbeKind::Scan => ProbeOptions::Scan(options_of(options)?),
-        ProbeKind::Snmp => ProbeOptions::Snmp(options_of(options)?),
-        ProbeKind::Ssh => ProbeOptions::Ssh(options_of(options)?),
-    };
+    // `ProbeOptions` reads `{kind, options}` as one value: the kind picks the options' type, and
+    // an error names `options.FIELD`.
+    let probe: ProbeOptions =
+        crate::error::json_value("", json!({"kind": req.kind, "options": options}))?;
     // An SSH login from a profile is checked once the profile has filled it in.
     if !matches!(&probe, ProbeOptions::Ssh(o) if o.profile.is_some()) {
         let valid = probe.validate();
@@ -176,10 +172,6 @@ pub(crate) fn parse_create(
         },
         targets_text,
     ))
-}
-
-fn options_of<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    crate::error::json_value("options", value)
 }
 
 /// Start a run.

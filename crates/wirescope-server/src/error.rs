@@ -100,17 +100,18 @@ pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiEr
     Ok(value)
 }
 
-/// Deserializes a JSON value taken out of a body; errors name `prefix.PATH`.
+/// Deserializes a JSON value taken out of a body; errors name `prefix.PATH` (just `PATH` for an
+/// empty prefix).
 pub fn json_value<T: serde::de::DeserializeOwned>(
     prefix: &str,
     value: serde_json::Value,
 ) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = field_of_path(e.path());
-        let field = if path == "body" {
-            prefix.to_string()
-        } else {
-            format!("{prefix}.{path}")
+        let field = match (prefix, path.as_str()) {
+            ("", _) => path,
+            (_, "body") => prefix.to_string(),
+            _ => format!("{prefix}.{path}"),
         };
         ApiError::field(field, e.inner().to_string())
     })

@@ -9,7 +9,6 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use serde::Serialize;
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa::openapi::schema::Schema;
@@ -25,12 +24,6 @@ or `?token=TOKEN` (401 otherwise). Errors are JSON: `{\"error\", \"field\"?}`.";
 #[openapi(
     info(title = "wirescope", description = DESCRIPTION),
     components(schemas(
-        wirescope_probe::ping::PingOptions,
-        wirescope_probe::trace::TraceOptions,
-        wirescope_probe::dns::DnsOptions,
-        wirescope_probe::scan::ScanOptions,
-        wirescope_probe::snmp::SnmpOptions,
-        wirescope_probe::ssh::SshOptions,
         crate::ws::ClientMessage,
         crate::ws::ServerMessage,
         crate::ssh::TerminalRequest,
@@ -52,12 +45,13 @@ pub fn document() -> Document {
     doc.merge(routes.into_openapi());
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     name_operations(&mut doc);
-    fill_defaults::<wirescope_probe::ping::PingOptions>(&mut doc, "PingOptions");
-    fill_defaults::<wirescope_probe::trace::TraceOptions>(&mut doc, "TraceOptions");
-    fill_defaults::<wirescope_probe::dns::DnsOptions>(&mut doc, "DnsOptions");
-    fill_defaults::<wirescope_probe::scan::ScanOptions>(&mut doc, "ScanOptions");
-    fill_defaults::<wirescope_probe::snmp::SnmpOptions>(&mut doc, "SnmpOptions");
-    fill_defaults::<wirescope_probe::ssh::SshOptions>(&mut doc, "SshOptions");
+    let components = doc.components.get_or_insert_with(Default::default);
+    for options in wirescope_probe::engine::options_schemas() {
+        let mut schema = options.schema;
+        fill_defaults(&mut schema, options.defaults);
+        components.schemas.extend(options.refers_to);
+        components.schemas.insert(options.name, schema);
+    }
     doc
 }
 
@@ -89,16 +83,11 @@ fn name_operations(doc: &mut Document) {
     }
 }
 
-/// Sets each property's `default` of schema `name` from `T::default()` serialized, so a
-/// duration reads `"1000ms"` as the API writes it. Secrets (never serialized) get none.
-fn fill_defaults<T: Default + Serialize>(doc: &mut Document, name: &str) {
-    let Ok(serde_json::Value::Object(defaults)) = serde_json::to_value(T::default()) else {
-        return;
-    };
-    let Some(RefOr::T(Schema::Object(object))) = doc
-        .components
-        .as_mut()
-        .and_then(|c| c.schemas.get_mut(name))
+/// Sets each property's `default` from the options' `Default` serialized (`defaults`), so a
+/// duration reads `"1000ms"` as the API writes it. Secrets (never serialized) keep the schema's.
+fn fill_defaults(schema: &mut RefOr<Schema>, defaults: serde_json::Value) {
+    let (RefOr::T(Schema::Object(object)), serde_json::Value::Object(defaults)) =
+        (schema, defaults)
     else {
         return;
     };

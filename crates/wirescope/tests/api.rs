@@ -29,7 +29,8 @@ fn validation_errors_name_the_field() {
         }
         body
     };
-    let cases: Vec<((&str, &str, Option<Value>), u16, &str, &str)> = vec![
+    type Row<'a> = ((&'a str, &'a str, Option<Value>), u16, &'a str, &'a str);
+    let cases: Vec<Row> = vec![
         (
             run(json!({"kind": "ping", "targets": ["198.18.16.300"]})),
             400,
