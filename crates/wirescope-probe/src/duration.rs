@@ -4,7 +4,22 @@ use std::time::Duration;
 
 /// Parses a duration with a unit (`us`, `ms`, `s`, `m`); a bare number is refused so that
 /// `3000` is never silently read as 3000 seconds by someone used to fping's milliseconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
+    parse_duration_text(text).map_err(DurationError)
+}
+
+/// Why a text is not a duration (the message names the text and what would do).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DurationError(pub String);
+
+impl From<DurationError> for String {
+    fn from(e: DurationError) -> String {
+        e.0
+    }
+}
+
+fn parse_duration_text(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -101,26 +116,32 @@ mod tests {
     fn errors_name_the_problem() {
         assert_eq!(
             parse_duration("3000"),
-            Err("'3000' has no unit (use e.g. 3000ms or 3000s)".into())
+            Err(DurationError(
+                "'3000' has no unit (use e.g. 3000ms or 3000s)".into()
+            ))
         );
         assert!(
             parse_duration("3h")
                 .unwrap_err()
+                .0
                 .contains("unknown unit 'h'")
         );
         assert!(
             parse_duration("fast")
                 .unwrap_err()
+                .0
                 .contains("not a duration")
         );
         assert!(
             parse_duration("1.2.3s")
                 .unwrap_err()
+                .0
                 .contains("not a duration")
         );
         assert!(
             parse_duration("99999m")
                 .unwrap_err()
+                .0
                 .contains("longer than a day")
         );
     }

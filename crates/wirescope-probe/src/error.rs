@@ -24,3 +24,28 @@ impl ProbeError {
         }
     }
 }
+
+/// A name that is not one of a set's values: says what was being named, what was given, and the
+/// values there are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} '{given}' ({valid})")]
+pub struct UnknownValue {
+    pub what: &'static str,
+    pub given: String,
+    /// The accepted values, comma-separated.
+    pub valid: String,
+}
+
+impl UnknownValue {
+    pub fn new<'a>(
+        what: &'static str,
+        given: &str,
+        valid: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        UnknownValue {
+            what,
+            given: given.to_string(),
+            valid: valid.into_iter().collect::<Vec<_>>().join(", "),
+        }
+    }
+}

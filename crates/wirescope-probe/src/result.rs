@@ -24,12 +24,14 @@ impl std::fmt::Display for ProbeKind {
 }
 
 impl std::str::FromStr for ProbeKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::error::UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         ProbeKind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown kind '{s}' (ping, trace, dns, scan, snmp, ssh)"))
+            .ok_or_else(|| {
+                crate::error::UnknownValue::new("kind", s, ProbeKind::ALL.map(ProbeKind::as_str))
+            })
     }
 }
 

@@ -107,7 +107,22 @@ pub enum ServeError {
 
 /// Checks an access token: at least `MIN_TOKEN_LEN` characters, printable ASCII without spaces
 /// (so it survives headers, URLs and shells unchanged).
-pub fn check_token(token: &str) -> Result<(), String> {
+pub fn check_token(token: &str) -> Result<(), TokenError> {
+    check_token_text(token).map_err(TokenError)
+}
+
+/// Why an access token is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TokenError(pub String);
+
+impl From<TokenError> for String {
+    fn from(e: TokenError) -> String {
+        e.0
+    }
+}
+
+fn check_token_text(token: &str) -> Result<(), String> {
     if token.len() < MIN_TOKEN_LEN {
         return Err(format!(
             "an access token needs at least {MIN_TOKEN_LEN} characters (this one has {}); \
@@ -275,7 +290,7 @@ pub async fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Resu
         return Err(ServeError::TokenRequired(config.listen));
     }
     if let Some(t) = &config.token {
-        check_token(t).map_err(ServeError::BadToken)?;
+        check_token(t).map_err(|e| ServeError::BadToken(e.into()))?;
     }
     let store = Arc::new(Store::open(&config.db)?);
     // Terminals open when the last server died are over; its half-written uploads are junk.

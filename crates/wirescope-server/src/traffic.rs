@@ -857,8 +857,8 @@ async fn stats_csv(
     let c = state.captures.get(id)?;
     let table = q.table.unwrap_or_else(|| "protocols".into());
     let report = locked(&c.session).report(usize::MAX);
-    let body =
-        wirescope_traffic::stats::csv(&report, &table).map_err(|e| ApiError::field("table", e))?;
+    let body = wirescope_traffic::stats::csv(&report, &table)
+        .map_err(|e| ApiError::field("table", e.to_string()))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -77,7 +77,22 @@ impl Endpoint {
 
 /// Checks that `host` is an IP address or a DNS name (letters, digits, `-`, `_`, `.`; at most 253
 /// bytes), so nothing else (newlines, control characters, a stray port) reaches a resolver.
-pub fn check_host(host: &str) -> Result<(), String> {
+pub fn check_host(host: &str) -> Result<(), HostError> {
+    check_host_text(host).map_err(HostError)
+}
+
+/// Why a host name or address is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct HostError(pub String);
+
+impl From<HostError> for String {
+    fn from(e: HostError) -> String {
+        e.0
+    }
+}
+
+fn check_host_text(host: &str) -> Result<(), String> {
     if host.is_empty() {
         return Err("no host".into());
     }

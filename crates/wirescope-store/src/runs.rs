@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use wirescope_probe::ProbeKind;
+use wirescope_probe::error::UnknownValue;
 
 /// Where a run is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -58,15 +59,12 @@ impl std::fmt::Display for RunStatus {
 }
 
 impl std::str::FromStr for RunStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, UnknownValue> {
         Self::ALL
             .into_iter()
             .find(|v| v.as_str() == s)
-            .ok_or_else(|| {
-                let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                format!("unknown status '{s}' ({})", all.join(", "))
-            })
+            .ok_or_else(|| UnknownValue::new("status", s, Self::ALL.map(RunStatus::as_str)))
     }
 }
 
@@ -103,7 +101,7 @@ macro_rules! sql_text {
                 v: rusqlite::types::ValueRef<'_>,
             ) -> rusqlite::types::FromSqlResult<Self> {
                 let text = v.as_str()?;
-                let parse: fn(&str) -> Result<$ty, String> = $parse;
+                let parse: fn(&str) -> Result<$ty, UnknownValue> = $parse;
                 parse(text).map_err(|m| rusqlite::types::FromSqlError::Other(m.into()))
             }
         }
@@ -114,7 +112,7 @@ sql_text!(RunStatus, |s| s.parse());
 sql_text!(Source, |s| match s {
     "api" => Ok(Source::Api),
     "cli" => Ok(Source::Cli),
-    other => Err(format!("unknown source '{other}' (api, cli)")),
+    other => Err(UnknownValue::new("source", other, ["api", "cli"])),
 });
 
 /// A run as listed and returned by the API (without its results).
@@ -258,8 +256,8 @@ const SELECT_RUN: &str =
 
 fn read_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RunInfo, StoreError>> {
     let kind: String = r.get(1)?;
-    let kind: ProbeKind = kind.parse().map_err(|m: String| {
-        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, m.into())
+    let kind: ProbeKind = kind.parse().map_err(|e: UnknownValue| {
+        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
     })?;
     let options: String = r.get(7)?;
     let net: String = r.get(8)?;

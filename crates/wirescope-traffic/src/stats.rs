@@ -470,7 +470,16 @@ pub const CSV_TABLES: [&str; 5] = [
 
 /// One table of a report as CSV (RFC 4180: header line first, quoted where needed, CRLF line
 /// ends); an error names the tables there are.
-pub fn csv(r: &Report, table: &str) -> Result<String, String> {
+pub fn csv(r: &Report, table: &str) -> Result<String, TableError> {
+    csv_text(r, table).map_err(TableError)
+}
+
+/// Why a table cannot be written (the message names the tables there are).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TableError(pub String);
+
+fn csv_text(r: &Report, table: &str) -> Result<String, String> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
@@ -720,6 +729,7 @@ mod tests {
         assert!(
             csv(&r, "nope")
                 .unwrap_err()
+                .0
                 .contains("protocols, talkers, conversations, flows, bandwidth")
         );
         let text = csv(&r, "protocols").unwrap_or_default();

@@ -771,7 +771,7 @@ fn max_targets(s: &str) -> Result<u64, String> {
     }
 }
 
-fn access_token(s: &str) -> Result<String, String> {
+fn access_token(s: &str) -> Result<String, wirescope_server::TokenError> {
     wirescope_server::check_token(s).map(|()| s.to_string())
 }
 
@@ -800,7 +800,7 @@ pub fn byte_size(s: &str) -> Result<u64, String> {
     Ok(v)
 }
 
-fn duration(s: &str) -> Result<Duration, String> {
+fn duration(s: &str) -> Result<Duration, wirescope_probe::duration::DurationError> {
     parse_duration(s)
 }
 

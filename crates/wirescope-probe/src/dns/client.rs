@@ -298,7 +298,22 @@ fn same_question(msg: &Message, q: &Question) -> bool {
 }
 
 /// The wire form of a recursive query with EDNS.
-pub fn query_bytes(id: u16, q: &Question) -> Result<Vec<u8>, String> {
+pub fn query_bytes(id: u16, q: &Question) -> Result<Vec<u8>, QueryError> {
+    query_bytes_text(id, q).map_err(QueryError)
+}
+
+/// Why a DNS question could not be encoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct QueryError(pub String);
+
+impl From<QueryError> for String {
+    fn from(e: QueryError) -> String {
+        e.0
+    }
+}
+
+fn query_bytes_text(id: u16, q: &Question) -> Result<Vec<u8>, String> {
     let mut msg = Message::new(id, MessageType::Query, OpCode::Query);
     msg.metadata.recursion_desired = true;
     msg.add_query(Query::query(q.name.clone(), q.rtype));

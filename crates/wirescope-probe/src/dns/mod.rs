@@ -159,7 +159,7 @@ pub async fn run(
                 (Host::Name(n), _) => match fqdn(n) {
                     Ok(name) => name,
                     Err(e) => {
-                        ctx.emit(ProbeResult::Dns(failed(t, n, rtype, server, e)));
+                        ctx.emit(ProbeResult::Dns(failed(t, n, rtype, server, e.into())));
                         continue;
                     }
                 },
@@ -189,7 +189,22 @@ pub async fn run(
 }
 
 /// A name made absolute (a trailing dot is added: the DNS probe asks exactly what it is given).
-pub fn fqdn(n: &str) -> Result<Name, String> {
+pub fn fqdn(n: &str) -> Result<Name, NameError> {
+    fqdn_text(n).map_err(NameError)
+}
+
+/// Why a text is not a DNS name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NameError(pub String);
+
+impl From<NameError> for String {
+    fn from(e: NameError) -> String {
+        e.0
+    }
+}
+
+fn fqdn_text(n: &str) -> Result<Name, String> {
     let mut name = Name::from_ascii(n).map_err(|e| format!("'{n}' is not a DNS name: {e}"))?;
     name.set_fqdn(true);
     Ok(name)

@@ -255,7 +255,22 @@ objects! {
 
 /// Parses an OID given as numbers (`1.3.6.1.2.1.1.5.0`, `.1.3...`) or as a name with an optional
 /// module and instance (`sysName.0`, `IF-MIB::ifDescr`, `ifDescr.3`).
-pub fn parse_oid(text: &str) -> Result<Vec<u32>, String> {
+pub fn parse_oid(text: &str) -> Result<Vec<u32>, OidError> {
+    parse_oid_text(text).map_err(OidError)
+}
+
+/// Why a text is not an OID (the message names the part at fault).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct OidError(pub String);
+
+impl From<OidError> for String {
+    fn from(e: OidError) -> String {
+        e.0
+    }
+}
+
+fn parse_oid_text(text: &str) -> Result<Vec<u32>, String> {
     let t = text.trim();
     let numeric = t.strip_prefix('.').unwrap_or(t);
     if !numeric.is_empty() && numeric.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
@@ -368,23 +383,33 @@ mod tests {
         assert!(
             parse_oid("sysNaem.0")
                 .unwrap_err()
+                .0
                 .contains("unknown object name 'sysNaem'")
         );
         assert!(
             parse_oid("IF-MIB::sysName")
                 .unwrap_err()
+                .0
                 .contains("unknown object 'sysName' in IF-MIB")
         );
         assert!(
             parse_oid("1.3.x")
                 .unwrap_err()
+                .0
                 .contains("unknown object name")
         );
-        assert_eq!(parse_oid("7.1.2"), Err("'7.1.2' is not a valid OID".into()));
-        assert_eq!(parse_oid("1"), Err("'1' is not a valid OID".into()));
+        assert_eq!(
+            parse_oid("7.1.2"),
+            Err(OidError("'7.1.2' is not a valid OID".into()))
+        );
+        assert_eq!(
+            parse_oid("1"),
+            Err(OidError("'1' is not a valid OID".into()))
+        );
         assert!(
             parse_oid("ifDescr.a")
                 .unwrap_err()
+                .0
                 .contains("instance 'a' is not numeric")
         );
         assert!(parse_oid("1.3.6.99999999999").is_err());

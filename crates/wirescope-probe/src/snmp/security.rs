@@ -1,6 +1,7 @@
 //! SNMP versions and SNMPv3 security settings as enums: one spelling written out (net-snmp's), any
 //! case and the common aliases read in, and an error naming the accepted values otherwise.
 
+use crate::error::UnknownValue;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
 use std::fmt;
 use std::str::FromStr;
@@ -22,16 +23,13 @@ pub trait Named: Sized + Copy + PartialEq + 'static {
     }
 
     /// The value `s` names (any case, `_` for `-`), or an error listing the canonical names.
-    fn parse_name(s: &str) -> Result<Self, String> {
+    fn parse_name(s: &str) -> Result<Self, UnknownValue> {
         let key = s.trim().replace('_', "-");
         Self::NAMES
             .iter()
             .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(&key)))
             .map(|(v, _)| *v)
-            .ok_or_else(|| {
-                let valid: Vec<&str> = Self::NAMES.iter().map(|(_, n)| n[0]).collect();
-                format!("unknown {} '{s}' ({})", Self::WHAT, valid.join(", "))
-            })
+            .ok_or_else(|| UnknownValue::new(Self::WHAT, s, Self::NAMES.iter().map(|(_, n)| n[0])))
     }
 }
 
@@ -56,8 +54,8 @@ macro_rules! named_enum {
         }
 
         impl FromStr for $ty {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, UnknownValue> {
                 Self::parse_name(s)
             }
         }
@@ -281,11 +279,13 @@ mod tests {
     #[test]
     fn unknown_names_are_errors_that_list_the_choices() {
         assert_eq!(
-            "4".parse::<SnmpVersion>(),
+            "4".parse::<SnmpVersion>().map_err(|e| e.to_string()),
             Err("unknown SNMP version '4' (1, 2c, 3)".into())
         );
         assert_eq!(
-            "authOnly".parse::<SecurityLevel>(),
+            "authOnly"
+                .parse::<SecurityLevel>()
+                .map_err(|e| e.to_string()),
             Err("unknown security level 'authOnly' (noAuthNoPriv, authNoPriv, authPriv)".into())
         );
         let e = serde_json::from_str::<PrivProtocol>(r#""3DES""#).unwrap_err();
