@@ -1,7 +1,7 @@
 // Tests of the virtual list window math.
 
 import { describe, expect, it } from 'vitest';
-import { scrollToRow, windowFor } from './virtual';
+import { keyTarget, scrollToRow, windowFor } from './virtual';
 
 describe('windowFor', () => {
   it('renders the visible rows plus overscan at the top', () => {
@@ -59,5 +59,20 @@ describe('scrollToRow', () => {
   });
   it('leaves a visible row alone', () => {
     expect(scrollToRow(5, 0, 220, 22)).toBe(0);
+  });
+});
+
+describe('keyTarget', () => {
+  it('moves by one, by a page, to the ends, and clears', () => {
+    expect(keyTarget('ArrowDown', -1, 10, 4)).toBe(0);
+    expect(keyTarget('ArrowUp', -1, 10, 4)).toBe(9);
+    expect(keyTarget('ArrowDown', 9, 10, 4)).toBe(9);
+    expect(keyTarget('PageDown', 2, 10, 4)).toBe(6);
+    expect(keyTarget('PageUp', 2, 10, 4)).toBe(0);
+    expect(keyTarget('Home', 5, 10, 4)).toBe(0);
+    expect(keyTarget('End', 5, 10, 4)).toBe(9);
+    expect(keyTarget('Escape', 5, 10, 4)).toBe('clear');
+    expect(keyTarget('a', 5, 10, 4)).toBeNull();
+    expect(keyTarget('ArrowDown', -1, 0, 4)).toBeNull();
   });
 });

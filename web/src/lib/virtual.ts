@@ -39,3 +39,24 @@ export function scrollToRow(index: number, scrollTop: number, viewportHeight: nu
   if (top + rowHeight > scrollTop + viewportHeight) return top + rowHeight - viewportHeight;
   return scrollTop;
 }
+
+/**
+ * Where a key moves a list's selection: the row index (from `index`, -1 when nothing is selected;
+ * arrows by one, Page keys by `page`, Home and End to the ends), 'clear' for Escape, or null for a
+ * key the list does not handle.
+ */
+export function keyTarget(key: string, index: number, length: number, page: number): number | 'clear' | null {
+  const deltas: Record<string, number> = {
+    ArrowDown: 1,
+    ArrowUp: -1,
+    PageDown: page,
+    PageUp: -page,
+    Home: -length,
+    End: length,
+  };
+  if (key === 'Escape') return 'clear';
+  const delta = deltas[key];
+  if (delta === undefined || length === 0) return null;
+  const from = index < 0 ? (delta > 0 ? -1 : length) : index;
+  return Math.max(0, Math.min(length - 1, from + delta));
+}

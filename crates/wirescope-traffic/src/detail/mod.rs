@@ -282,17 +282,7 @@ mod tests {
     }
 
     fn udp_to(dport: u16, payload: &[u8]) -> Vec<u8> {
-        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
-        let ulen = (8 + payload.len()) as u16;
-        f.extend_from_slice(&[0x45, 0]);
-        f.extend_from_slice(&(20 + ulen).to_be_bytes());
-        f.extend_from_slice(&[0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
-        f.extend_from_slice(&50000u16.to_be_bytes());
-        f.extend_from_slice(&dport.to_be_bytes());
-        f.extend_from_slice(&ulen.to_be_bytes());
-        f.extend_from_slice(&[0, 0]);
-        f.extend_from_slice(payload);
-        f
+        frame(false, 50000, dport, payload)
     }
 
     fn field_of(d: &PacketDetail, name: &str) -> Option<String> {
@@ -424,13 +414,7 @@ mod tests {
 
     #[test]
     fn every_cut_is_reported_never_a_panic() {
-        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
-        f.extend_from_slice(&[
-            0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-        ]);
-        f.extend_from_slice(&[
-            0, 22, 0xc0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x12, 0xff, 0xff, 0, 0, 0, 0,
-        ]);
+        let f = frame(true, 22, 49152, b"");
         for cut in 0..f.len() {
             let d = detail(1, 0, cut as u32, 1, &f[..cut]);
             assert!(d.malformed.is_some(), "cut at {cut}");
