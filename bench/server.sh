@@ -38,7 +38,7 @@ targets = [str(ipaddress.ip_address(alive + i)) for i in range(9000)] + [str(ipa
 print(json.dumps({"kind": "ping", "targets_text": "\n".join(targets), "options": {"timeout": "3s"}, "net": {"netns": "wsl-c"}}))
 PY
 
-curl -s -XPOST "$BASE/api/runs" --data-binary @"$TMP/body.json" >"$TMP/created.json"
+curl -s -XPOST -H "Content-Type: application/json" "$BASE/api/runs" --data-binary @"$TMP/body.json" >"$TMP/created.json"
 ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$TMP/created.json")
 # Subscribed while the run is young: each client gets what is stored, then the live tail.
 "$CLIENTS" "ws://127.0.0.1:$PORT/api/ws" "$ID" 20 >"$TMP/clients.out" 2>&1 &
