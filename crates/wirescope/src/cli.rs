@@ -103,7 +103,7 @@ pub enum Command {
 
 const HISTORY_HELP: &str = "\
 Runs are saved by the dashboard and by probe commands given --save; run ids are the
-dashboard's (#12) and what --save prints in the summary.
+dashboard's (#12), and --save prints its run's (saved as run #12 in PATH).
 
 Examples:
   wirescope ping -f core.txt --save                  save a baseline

@@ -2,6 +2,7 @@
 //! (`recordings`), and the server's known host keys (`host_keys`).
 
 mod host_keys;
+mod messages;
 mod recordings;
 mod terminal;
 
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use terminal::{TerminalEvent, TerminalRequest};
+pub use messages::{TerminalEvent, TerminalRequest};
 
 pub fn routes() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()

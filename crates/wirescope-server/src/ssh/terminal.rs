@@ -2,6 +2,9 @@
 //! first contact, refusal of a changed key, keyboard-interactive prompts, resize, idle timeout)
 //! and records every session's output as asciicast v2.
 
+use super::messages::{
+    AuthPrompt, CloseReason, HostKeyStatus, OpenRequest, TerminalEvent, TerminalRequest,
+};
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::State;
@@ -9,12 +12,10 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
-use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
-use utoipa::ToSchema;
 use wirescope_probe::ssh::default_known_hosts;
 use wirescope_ssh::cast::Recorder;
 use wirescope_ssh::{ConnectOptions, Endpoint, FirstContact, HostKeyPolicy, Login, SshError};
@@ -55,130 +56,6 @@ pub(super) async fn upgrade(
     ws.on_upgrade(move |socket| terminal(state, socket))
 }
 
-/// What the browser sends on /api/ssh/terminal as text (keystrokes go as binary frames).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum TerminalRequest {
-    /// The first message: where to log in.
-    Open(Box<OpenRequest>),
-    /// Trust the key a `host_key` message showed (this exact fingerprint) and go on.
-    AcceptHostKey { fingerprint: String },
-    /// Answers to a keyboard-interactive round, one per prompt; `null` gives up.
-    AuthResponse { responses: Option<Vec<String>> },
-    /// The terminal's new size.
-    Resize { cols: u16, rows: u16 },
-}
-
-/// What the server sends on /api/ssh/terminal as text (the shell's output goes as binary frames).
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum TerminalEvent {
-    /// A host seen for the first time: answer `accept_host_key` with this fingerprint, or close.
-    /// Through a jump host each new key is asked about in turn.
-    HostKey {
-        status: HostKeyStatus,
-        host: String,
-        algorithm: String,
-        fingerprint: String,
-    },
-    /// A keyboard-interactive round (a password not given in `open`, a one-time code): answer
-    /// `auth_response`.
-    AuthPrompt {
-        name: String,
-        instructions: String,
-        prompts: Vec<AuthPrompt>,
-    },
-    /// Logged in; binary frames follow.
-    Ready {
-        /// The recording of this session.
-        recording: i64,
-        host_key: wirescope_ssh::HostKeyInfo,
-        /// publickey, password or keyboard-interactive.
-        auth: String,
-        idle_timeout_s: u64,
-    },
-    /// The session ended; the socket closes.
-    Closed {
-        reason: CloseReason,
-        /// The shell's exit status, when it sent one.
-        status: Option<u32>,
-    },
-    /// The session cannot go on; the socket closes.
-    Error {
-        /// host_key_changed, host_key_unknown, host_key_revoked, host_key, auth, connect,
-        /// timeout, key, protocol, bad_request, cancelled, recording.
-        code: String,
-        message: String,
-        /// host_key_changed: the host, and the key it presented.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        host: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        algorithm: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        fingerprint: Option<String>,
-        /// host_key_changed: the keys on record for it.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        known: Option<Vec<wirescope_ssh::known_hosts::KnownKey>>,
-    },
-}
-
-impl TerminalEvent {
-    fn error(code: &str, message: &str) -> Self {
-        TerminalEvent::Error {
-            code: code.into(),
-            message: message.into(),
-            host: None,
-            algorithm: None,
-            fingerprint: None,
-            known: None,
-        }
-    }
-}
-
-/// Why a host key is asked about.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HostKeyStatus {
-    /// Not in any known_hosts file.
-    Unknown,
-}
-
-/// One question of a keyboard-interactive round.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuthPrompt {
-    pub prompt: String,
-    /// Whether the answer may be shown as it is typed.
-    pub echo: bool,
-}
-
-/// Why a terminal session ended (also its recording's `end_reason`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CloseReason {
-    /// The shell exited.
-    Exit,
-    /// The device closed the channel.
-    Remote,
-    /// The browser left, or stopped answering.
-    Client,
-    /// Neither input nor output for the idle timeout.
-    Idle,
-    /// The server failed.
-    Server,
-}
-
-impl CloseReason {
-    fn as_str(self) -> &'static str {
-        match self {
-            CloseReason::Exit => "exit",
-            CloseReason::Remote => "remote",
-            CloseReason::Client => "client",
-            CloseReason::Idle => "idle",
-            CloseReason::Server => "server",
-        }
-    }
-}
-
 /// A keyboard-interactive round on its way to the browser, and where its answer goes.
 type PromptRequest = (
     TerminalEvent,
@@ -211,62 +88,6 @@ impl wirescope_ssh::Prompter for BrowserPrompter {
             answer.await.ok().flatten()
         })
     }
-}
-
-/// Where a terminal logs in.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OpenRequest {
-    /// Host name or address.
-    target: String,
-    #[serde(default = "default_port")]
-    #[schema(default = 22)]
-    port: u16,
-    #[serde(default)]
-    user: Option<String>,
-    /// A credential profile with an SSH login: gives the user and the secrets not given here.
-    #[serde(default)]
-    profile: Option<String>,
-    /// Answers the device's password prompt once by itself; used, never stored.
-    #[serde(default)]
-    #[schema(write_only)]
-    password: Option<String>,
-    /// One jump host, `[user@]host[:port]`, logged into with the same credentials.
-    #[serde(default)]
-    jump: Option<String>,
-    /// Dial from this network namespace: a name under /run/netns, not a path.
-    #[serde(default)]
-    netns: Option<String>,
-    #[serde(default = "default_cols")]
-    #[schema(default = 80)]
-    cols: u16,
-    #[serde(default = "default_rows")]
-    #[schema(default = 24)]
-    rows: u16,
-}
-
-impl std::fmt::Debug for OpenRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenRequest")
-            .field("target", &self.target)
-            .field("port", &self.port)
-            .field("user", &self.user)
-            .field("profile", &self.profile)
-            .field("password", &self.password.as_ref().map(|_| "<secret>"))
-            .field("jump", &self.jump)
-            .field("netns", &self.netns)
-            .finish()
-    }
-}
-
-fn default_port() -> u16 {
-    22
-}
-fn default_cols() -> u16 {
-    80
-}
-fn default_rows() -> u16 {
-    24
 }
 
 fn clamp_size(cols: u16, rows: u16) -> (u16, u16) {
