@@ -26,6 +26,7 @@ use tokio::net::UdpSocket;
 #[serde(default, deny_unknown_fields)]
 pub struct PingOptions {
     /// Echo requests per target.
+    #[schema(minimum = 1, maximum = 100_000)]
     pub count: u32,
     /// Time between two requests to the same target.
     #[serde(with = "serde_human")]
@@ -36,8 +37,10 @@ pub struct PingOptions {
     #[schema(value_type = crate::duration::DurationSchema)]
     pub timeout: Duration,
     /// Payload bytes per request.
+    #[schema(maximum = 65_000)]
     pub size: usize,
     /// IP TTL / hop limit of the requests.
+    #[schema(minimum = 1, maximum = 255)]
     pub ttl: Option<u8>,
     /// Packets per second over the whole run (0: unlimited).
     pub rate: u32,

@@ -25,6 +25,7 @@ pub struct SshOptions {
     /// The command line run on every device (by the login shell of the user).
     pub command: String,
     pub user: String,
+    #[schema(minimum = 1, maximum = 65535)]
     pub port: u16,
     #[serde(skip_serializing_if = "crate::secret::never_written")]
     #[schema(write_only)]
@@ -53,8 +54,10 @@ pub struct SshOptions {
     #[schema(value_type = crate::duration::DurationSchema)]
     pub command_timeout: Duration,
     /// Devices worked on at once.
+    #[schema(minimum = 1, maximum = 10_000)]
     pub concurrency: usize,
     /// Bytes kept of each of stdout and stderr.
+    #[schema(minimum = 1, maximum = 67_108_864)]
     pub max_output: usize,
     /// The known_hosts file written (CLI only; the server uses its own store).
     #[serde(skip)]

@@ -475,18 +475,18 @@ export interface components {
     schemas: {
         /** @description One entry of a device's ARP / neighbour table. */
         ArpEntry: {
-            interface: string;
             ip: string;
             mac: string;
+            vendor?: string | null;
+            interface: string;
             /** @description dynamic, static, local, other, invalid. */
             type: string;
-            vendor?: string | null;
         };
         /** @description One question of a keyboard-interactive round. */
         AuthPrompt: {
+            prompt: string;
             /** @description Whether the answer may be shown as it is typed. */
             echo: boolean;
-            prompt: string;
         };
         /**
          * @description auth protocol (read in any case; also SHA1, SHA-1, SHA224, SHA256, SHA384, SHA512)
@@ -495,15 +495,15 @@ export interface components {
         AuthProtocol: "MD5" | "SHA" | "SHA-224" | "SHA-256" | "SHA-384" | "SHA-512";
         /** @description One second of traffic. */
         Bucket: {
-            /** Format: int64 */
-            bytes: number;
-            /** Format: int64 */
-            packets: number;
             /**
              * Format: int64
              * @description Seconds since the epoch.
              */
             t: number;
+            /** Format: int64 */
+            packets: number;
+            /** Format: int64 */
+            bytes: number;
         };
         /** @description A cancellation under way. */
         Cancelling: {
@@ -512,24 +512,24 @@ export interface components {
         };
         /** @description What a capture is, for lists. */
         CaptureInfo: {
+            /** Format: int64 */
+            id: number;
+            source: components["schemas"]["CaptureSource"];
+            interfaces: string[];
             bpf?: string | null;
             /** @description The uploaded file's name. */
             file?: string | null;
-            /** Format: int64 */
-            id: number;
-            interfaces: string[];
-            /** @description The most memory the session can hold (counted against `--capture-memory`). */
-            memory_bytes: number;
+            ring_size: number;
             /** @description The buffer the kept frames' bytes share. */
             ring_bytes: number;
-            ring_size: number;
-            running: boolean;
-            source: components["schemas"]["CaptureSource"];
+            /** @description The most memory the session can hold (counted against `--capture-memory`). */
+            memory_bytes: number;
             /**
              * Format: int64
              * @description Milliseconds since the epoch.
              */
             started_at: number;
+            running: boolean;
         };
         /** @description Capture sessions, live and uploaded. */
         CaptureList: {
@@ -543,21 +543,26 @@ export interface components {
         /** @description A capture's state. */
         CaptureState: {
             capture: components["schemas"]["CaptureInfo"];
-            /** @description Where an uploaded file is damaged ("what, at byte offset N"); what came before is kept. */
-            damage?: string | null;
             /**
              * Format: int64
              * @description Frames seen.
              */
             frames: number;
-            interfaces: components["schemas"]["InterfaceCounters"][];
             /** @description Frames kept in the ring with their bytes. */
             kept: number;
+            interfaces: components["schemas"]["InterfaceCounters"][];
+            /** @description Where an uploaded file is damaged ("what, at byte offset N"); what came before is kept. */
+            damage?: string | null;
             /** @description The statistics, as `wirescope analyze --json` prints them (top 20 rows per table). */
             report: components["schemas"]["Report"];
         };
         /** @description The kernel's counters for a handle. */
         CaptureStats: {
+            /**
+             * Format: int64
+             * @description Packets the filter passed.
+             */
+            received: number;
             /**
              * Format: int64
              * @description Dropped for lack of buffer space.
@@ -568,20 +573,15 @@ export interface components {
              * @description Dropped by the interface or its driver.
              */
             if_dropped: number;
-            /**
-             * Format: int64
-             * @description Packets the filter passed.
-             */
-            received: number;
         };
         /** @description One target's difference between run A (before) and run B (after). */
         Change: {
-            after: string;
-            before: string;
-            change: components["schemas"]["ChangeType"];
-            detail: string;
             /** @description The target (with the question type for DNS: `name TYPE`). */
             target: string;
+            change: components["schemas"]["ChangeType"];
+            before: string;
+            after: string;
+            detail: string;
         };
         /**
          * @description What changed for one target.
@@ -627,45 +627,45 @@ export interface components {
              * @description The later run.
              */
             b: number;
+            kind: components["schemas"]["ProbeKind"];
             /** @description In run b's order, then targets only in a. */
             changes: components["schemas"]["Change"][];
-            kind: components["schemas"]["ProbeKind"];
             /** @description Targets present in both with no change. */
             unchanged: number;
         };
         ConvRow: {
             a: string;
-            a_to_b: components["schemas"]["Count"];
             b: string;
-            b_to_a: components["schemas"]["Count"];
-            /** Format: int64 */
-            bytes: number;
-            /** Format: double */
-            duration_s: number;
             /** Format: int64 */
             packets: number;
+            /** Format: int64 */
+            bytes: number;
+            a_to_b: components["schemas"]["Count"];
+            b_to_a: components["schemas"]["Count"];
             /**
              * Format: double
              * @description Seconds from the first frame of the capture.
              */
             start_s: number;
+            /** Format: double */
+            duration_s: number;
         };
         /** @description Packets and bytes. */
         Count: {
             /** Format: int64 */
-            bytes: number;
-            /** Format: int64 */
             packets: number;
+            /** Format: int64 */
+            bytes: number;
         };
         /** @description A run to start. */
         CreateRun: {
             kind: components["schemas"]["ProbeKind"];
-            net?: components["schemas"]["NetOptions"] | null;
-            options?: components["schemas"]["PingOptions"] | components["schemas"]["TraceOptions"] | components["schemas"]["DnsOptions"] | components["schemas"]["ScanOptions"] | components["schemas"]["SnmpOptions"] | components["schemas"]["SshOptions"];
             /** @description Target expressions: addresses, names, CIDR blocks, ranges (give this or `targets_text`). */
             targets?: string[] | null;
             /** @description The same as text: commas, spaces, newlines, `#` comments. */
             targets_text?: string | null;
+            options?: components["schemas"]["PingOptions"] | components["schemas"]["TraceOptions"] | components["schemas"]["DnsOptions"] | components["schemas"]["ScanOptions"] | components["schemas"]["SnmpOptions"] | components["schemas"]["SshOptions"];
+            net?: components["schemas"]["NetOptions"] | null;
         };
         /** @description A run just started. */
         Created: {
@@ -676,8 +676,16 @@ export interface components {
         };
         /** @description A device met in a topology crawl, as it describes itself. */
         Device: {
+            /** @description sysName.0. */
+            name?: string | null;
+            /** @description sysDescr.0. */
+            descr?: string | null;
+            /** @description sysObjectID.0, dotted. */
+            object_id?: string | null;
             /** @description lldpLocChassisId.0 (a MAC as aa:bb:cc:dd:ee:ff), what its neighbours know it by. */
             chassis_id?: string | null;
+            /** @description lldpLocSysName.0: the name it announces over LLDP/CDP. */
+            lldp_name?: string | null;
             /** @description The credential profile that answered ("options" for the command's own). */
             credential: string;
             /**
@@ -685,17 +693,35 @@ export interface components {
              * @description Hops from the nearest seed.
              */
             depth: number;
-            /** @description sysDescr.0. */
-            descr?: string | null;
-            /** @description lldpLocSysName.0: the name it announces over LLDP/CDP. */
-            lldp_name?: string | null;
-            /** @description sysName.0. */
-            name?: string | null;
-            /** @description sysObjectID.0, dotted. */
-            object_id?: string | null;
         };
         /** @description Options of a DNS run. */
         DnsOptions: {
+            /**
+             * @description Record types to ask for each name (empty: A for names, PTR for addresses).
+             * @default []
+             */
+            types?: string[];
+            /**
+             * @description The server, `IP` or `IP:PORT` (`[v6]:port`); none: the system's resolvers.
+             * @default null
+             */
+            server?: string | null;
+            /**
+             * @description How long to wait for each attempt.
+             * @default 2000ms
+             */
+            timeout?: components["schemas"]["Duration"];
+            /**
+             * Format: int32
+             * @description Attempts after the first one timed out.
+             * @default 2
+             */
+            retries?: number;
+            /**
+             * @description Ask over TCP from the start.
+             * @default false
+             */
+            tcp?: boolean;
             /**
              * @description Queries in flight at once.
              * @default 100
@@ -707,70 +733,44 @@ export interface components {
              * @default 0
              */
             rate?: number;
-            /**
-             * Format: int32
-             * @description Attempts after the first one timed out.
-             * @default 2
-             */
-            retries?: number;
-            /**
-             * @description The server, `IP` or `IP:PORT` (`[v6]:port`); none: the system's resolvers.
-             * @default null
-             */
-            server?: string | null;
-            /**
-             * @description Ask over TCP from the start.
-             * @default false
-             */
-            tcp?: boolean;
-            /**
-             * @description How long to wait for each attempt.
-             * @default 2000ms
-             */
-            timeout?: components["schemas"]["Duration"];
-            /**
-             * @description Record types to ask for each name (empty: A for names, PTR for addresses).
-             * @default []
-             */
-            types?: string[];
         };
         /** @description One resource record of an answer section. */
         DnsRecord: {
-            data: string;
             name: string;
+            type: string;
             /** Format: int32 */
             ttl: number;
-            type: string;
+            data: string;
         };
         /** @description One DNS question and its answer. */
         DnsResult: {
+            target: string;
             /** @description The server asked. */
             addr?: string | null;
+            name: string;
+            type: string;
+            rcode?: string | null;
             /** @description The answer section as text, one entry per record (what `dig +short` prints). */
             answers: string[];
+            records: components["schemas"]["DnsRecord"][];
             /** Format: double */
             elapsed_ms: number;
-            error?: string | null;
-            name: string;
-            rcode?: string | null;
-            records: components["schemas"]["DnsRecord"][];
             server?: string | null;
-            target: string;
             /** @description "udp" or "tcp": the transport of the final answer. */
             transport?: string | null;
-            type: string;
+            error?: string | null;
         };
         /** @description a duration, at most a day */
         Duration: string | number;
         /** @description One line of the own file, for listings. */
         Entry: {
-            algorithm: string;
-            fingerprint: string;
             /** @description The host field as written (`host`, `[host]:port`, or a hashed `|1|…`). */
             hosts: string;
-            line: number;
+            algorithm: string;
+            fingerprint: string;
             /** @description `revoked` or `cert-authority` for marked lines. */
             marker?: string | null;
+            line: number;
         };
         /** @description An error: what went wrong, and the request field at fault when there is one. */
         Error: {
@@ -780,8 +780,8 @@ export interface components {
         };
         /** @description A run and its results, as the JSON export writes them. */
         Export: {
-            results: components["schemas"]["ProbeResult"][];
             run: components["schemas"]["RunInfo"];
+            results: components["schemas"]["ProbeResult"][];
         };
         /**
          * @description Address family preference when a name resolves to both.
@@ -790,55 +790,55 @@ export interface components {
         Family: "any" | "v4" | "v6";
         /** @description A field: its Wireshark name, the value shown, and where it sits in the frame. */
         Field: {
-            len: number;
             name: string;
-            offset: number;
             value: string;
+            offset: number;
+            len: number;
         };
         FlowRow: {
+            protocol: string;
             a: string;
             /** Format: int32 */
             a_port: number;
-            a_to_b: components["schemas"]["Count"];
             b: string;
             /** Format: int32 */
             b_port: number;
-            b_to_a: components["schemas"]["Count"];
-            /** Format: int64 */
-            bytes: number;
-            /** Format: double */
-            duration_s: number;
             /** Format: int64 */
             packets: number;
-            protocol: string;
-            /** Format: int32 */
-            resets: number;
+            /** Format: int64 */
+            bytes: number;
+            a_to_b: components["schemas"]["Count"];
+            b_to_a: components["schemas"]["Count"];
             /** Format: double */
             start_s: number;
+            /** Format: double */
+            duration_s: number;
             /** @description TCP flags seen in either direction: S A P F R U. */
             tcp_flags: string;
+            /** Format: int32 */
+            resets: number;
         };
         /** @description One TTL of a trace. */
         Hop: {
-            /** @description The address that answered most probes at this TTL, `null` when none did. */
-            addr?: string | null;
-            /** @description Every distinct address that answered at this TTL (more than one means the path changed). */
-            addrs: string[];
-            /** Format: double */
-            loss_pct: number;
-            /** @description Its reverse name, when asked for and found. */
-            name?: string | null;
-            /** @description Each probe's round-trip time in order, `null` for a lost probe. */
-            rtt_ms: (number | null)[];
             /** Format: int32 */
             ttl: number;
+            /** @description The address that answered most probes at this TTL, `null` when none did. */
+            addr?: string | null;
+            /** @description Its reverse name, when asked for and found. */
+            name?: string | null;
+            /** @description Every distinct address that answered at this TTL (more than one means the path changed). */
+            addrs: string[];
+            /** @description Each probe's round-trip time in order, `null` for a lost probe. */
+            rtt_ms: (number | null)[];
+            /** Format: double */
+            loss_pct: number;
         };
         /** @description The host key a connection ended up trusting. */
         HostKeyInfo: {
-            /** @description Whether this connection recorded it (first contact accepted). */
-            added: boolean;
             algorithm: string;
             fingerprint: string;
+            /** @description Whether this connection recorded it (first contact accepted). */
+            added: boolean;
         };
         /**
          * @description Why a host key is asked about.
@@ -847,37 +847,37 @@ export interface components {
         HostKeyStatus: "unknown";
         /** @description One interface of a device. */
         Interface: {
-            admin: string;
-            alias: string;
+            /** Format: int64 */
+            index: number;
+            name: string;
             descr: string;
+            alias: string;
+            admin: string;
+            oper: string;
+            /** Format: int64 */
+            speed_mbps?: number | null;
+            /** Format: int64 */
+            mtu?: number | null;
+            mac?: string | null;
+            /** Format: int64 */
+            in_octets?: number | null;
+            /** Format: int64 */
+            out_octets?: number | null;
+            /** Format: int64 */
+            in_errors?: number | null;
+            /** Format: int64 */
+            out_errors?: number | null;
+            /** Format: int64 */
+            in_discards?: number | null;
+            /** Format: int64 */
+            out_discards?: number | null;
             /**
              * Format: int64
              * @description Bits per second over the rate interval (with `--rate`).
              */
             in_bps?: number | null;
             /** Format: int64 */
-            in_discards?: number | null;
-            /** Format: int64 */
-            in_errors?: number | null;
-            /** Format: int64 */
-            in_octets?: number | null;
-            /** Format: int64 */
-            index: number;
-            mac?: string | null;
-            /** Format: int64 */
-            mtu?: number | null;
-            name: string;
-            oper: string;
-            /** Format: int64 */
             out_bps?: number | null;
-            /** Format: int64 */
-            out_discards?: number | null;
-            /** Format: int64 */
-            out_errors?: number | null;
-            /** Format: int64 */
-            out_octets?: number | null;
-            /** Format: int64 */
-            speed_mbps?: number | null;
         };
         /** @description One interface's kernel counters. */
         InterfaceCounters: components["schemas"]["CaptureStats"] & {
@@ -890,28 +890,28 @@ export interface components {
         };
         /** @description The server's known host keys. */
         KnownHosts: {
-            entries: components["schemas"]["Entry"][];
             /** @description The server's own known_hosts file (~/.ssh/known_hosts is read, never listed or written). */
             file: string;
+            entries: components["schemas"]["Entry"][];
         };
         /** @description One entry that matched a host. */
         KnownKey: {
             /** @description The key's algorithm as OpenSSH names it (`ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`). */
             algorithm: string;
-            file: string;
             /** @description `SHA256:` and the unpadded base64 digest, as `ssh-keygen -l` prints it. */
             fingerprint: string;
+            file: string;
             line: number;
         };
         /** @description A protocol layer of the frame. */
         Layer: {
-            fields: components["schemas"]["Field"][];
-            len: number;
-            offset: number;
             /** @description The Wireshark filter name: eth, ip, tcp, dns, ... */
             protocol: string;
             /** @description What the tree shows: "Internet Protocol Version 4, Src: 10.0.0.1, Dst: 10.0.0.2". */
             title: string;
+            offset: number;
+            len: number;
+            fields: components["schemas"]["Field"][];
         };
         /** @description The saved positions of map nodes. */
         Layout: {
@@ -922,116 +922,116 @@ export interface components {
         };
         /** @description A link between two ports, seen from one end or both. */
         Link: {
-            /** @description True when both ends report it. */
-            both_ends: boolean;
-            /** @description "lldp", "cdp", or both ("cdp,lldp") when the ends learnt it differently. */
-            protocol: string;
             source: string;
             source_port: string;
             target: string;
             target_port?: string | null;
+            /** @description "lldp", "cdp", or both ("cdp,lldp") when the ends learnt it differently. */
+            protocol: string;
+            /** @description True when both ends report it. */
+            both_ends: boolean;
         };
         /** @description One LLDP or CDP neighbour of a device. */
         Neighbor: {
-            capabilities?: string | null;
-            chassis_id?: string | null;
-            local_port: string;
-            mgmt_addr?: string | null;
-            /** @description LLDP system description or CDP platform. */
-            platform?: string | null;
             /** @description "lldp" or "cdp". */
             protocol: string;
+            local_port: string;
             remote_name?: string | null;
             remote_port?: string | null;
             remote_port_desc?: string | null;
+            chassis_id?: string | null;
+            mgmt_addr?: string | null;
+            /** @description LLDP system description or CDP platform. */
+            platform?: string | null;
+            capabilities?: string | null;
         };
         /** @description Where a run's probes leave from. */
         NetOptions: {
-            /** @description Family used for hostname targets. */
-            family?: components["schemas"]["Family"];
-            /** @description Interface or VRF device to bind every socket to. */
-            interface?: string | null;
             /**
              * @description Network namespace to run in: a name under /run/netns (the CLI also takes a path; the API
              *     only names); empty or absent: the caller's own.
              */
             netns?: string | null;
-            /** @description DNS servers used to resolve hostname targets, as `IP:PORT` (empty: the system's). */
-            resolvers?: string[];
+            /** @description Interface or VRF device to bind every socket to. */
+            interface?: string | null;
             /** @description Source address to send from. */
             source?: string | null;
+            /** @description Family used for hostname targets. */
+            family?: components["schemas"]["Family"];
+            /** @description DNS servers used to resolve hostname targets, as `IP:PORT` (empty: the system's). */
+            resolvers?: string[];
         };
         /** @description A device of the map. */
         Node: {
-            /** @description Where it was polled, or the management address its neighbours announce. */
-            addr?: string | null;
-            capabilities?: string | null;
-            chassis_id?: string | null;
-            /** @description The credential profile that answered. */
-            credential?: string | null;
-            /** Format: int32 */
-            depth?: number | null;
-            descr?: string | null;
-            /** @description Why it could not be read, when it was tried. */
-            error?: string | null;
             /** @description Stable id: the device's LLDP name, sysName, chassis id or address. */
             id: string;
             /** @description What to show: the sysName, or what neighbours call it. */
             label: string;
-            object_id?: string | null;
-            /** @description LLDP system description or CDP platform, as neighbours announce it. */
-            platform?: string | null;
+            /** @description Where it was polled, or the management address its neighbours announce. */
+            addr?: string | null;
             /**
              * @description True when it answered SNMP; false for neighbours seen but not read (past the depth
              *     limit, no management address, no credential answered).
              */
             polled: boolean;
+            descr?: string | null;
+            object_id?: string | null;
+            chassis_id?: string | null;
+            /** @description LLDP system description or CDP platform, as neighbours announce it. */
+            platform?: string | null;
+            capabilities?: string | null;
+            /** @description The credential profile that answered. */
+            credential?: string | null;
+            /** Format: int32 */
+            depth?: number | null;
+            /** @description Why it could not be read, when it was tried. */
+            error?: string | null;
         };
         /** @description Where a terminal logs in. */
         OpenRequest: {
-            /**
-             * Format: int32
-             * @default 80
-             */
-            cols?: number;
-            /** @description One jump host, `[user@]host[:port]`, logged into with the same credentials. */
-            jump?: string | null;
-            /** @description Dial from this network namespace: a name under /run/netns, not a path. */
-            netns?: string | null;
-            /** @description Answers the device's password prompt once by itself; used, never stored. */
-            password?: string | null;
+            /** @description Host name or address. */
+            target: string;
             /**
              * Format: int32
              * @default 22
              */
             port?: number;
+            user?: string | null;
             /** @description A credential profile with an SSH login: gives the user and the secrets not given here. */
             profile?: string | null;
+            /** @description Answers the device's password prompt once by itself; used, never stored. */
+            password?: string | null;
+            /** @description One jump host, `[user@]host[:port]`, logged into with the same credentials. */
+            jump?: string | null;
+            /** @description Dial from this network namespace: a name under /run/netns, not a path. */
+            netns?: string | null;
+            /**
+             * Format: int32
+             * @default 80
+             */
+            cols?: number;
             /**
              * Format: int32
              * @default 24
              */
             rows?: number;
-            /** @description Host name or address. */
-            target: string;
-            user?: string | null;
         };
         /** @description A frame in detail. */
         PacketDetail: {
-            caplen: number;
-            /** @description The bytes, hex. */
-            hex: string;
-            layers: components["schemas"]["Layer"][];
-            /** Format: int32 */
-            len: number;
-            /** Format: int32 */
-            linktype: number;
-            /** @description Why dissection stopped early, if it did. */
-            malformed?: string | null;
             /** Format: int64 */
             no: number;
             /** Format: int64 */
             ts_ns: number;
+            /** Format: int32 */
+            len: number;
+            caplen: number;
+            /** Format: int32 */
+            linktype: number;
+            layers: components["schemas"]["Layer"][];
+            /** @description The bytes, hex. */
+            hex: string;
+            /** @description Why dissection stopped early, if it did. */
+            malformed?: string | null;
         };
         /** @description The packet list. */
         PacketList: {
@@ -1039,21 +1039,21 @@ export interface components {
         };
         /** @description A row of the packet list. */
         PacketRow: {
-            dst?: string | null;
-            /** @description A Wireshark-like summary: ports, flags, what the application layer is. */
-            info: string;
-            /** Format: int32 */
-            len: number;
             /**
              * Format: int64
              * @description Frame number, from 1, over the whole session (the ring forgets the oldest).
              */
             no: number;
-            /** @description The innermost protocol found, by Wireshark filter name. */
-            protocol: string;
-            src?: string | null;
             /** Format: int64 */
             ts_ns: number;
+            src?: string | null;
+            dst?: string | null;
+            /** @description The innermost protocol found, by Wireshark filter name. */
+            protocol: string;
+            /** Format: int32 */
+            len: number;
+            /** @description A Wireshark-like summary: ports, flags, what the application layer is. */
+            info: string;
         };
         /** @description Options of a ping run. */
         PingOptions: {
@@ -1069,27 +1069,27 @@ export interface components {
              */
             interval?: components["schemas"]["Duration"];
             /**
-             * Format: int32
-             * @description Packets per second over the whole run (0: unlimited).
-             * @default 10000
+             * @description How long to wait for each reply.
+             * @default 1000ms
              */
-            rate?: number;
+            timeout?: components["schemas"]["Duration"];
             /**
              * @description Payload bytes per request.
              * @default 56
              */
             size?: number;
             /**
-             * @description How long to wait for each reply.
-             * @default 1000ms
-             */
-            timeout?: components["schemas"]["Duration"];
-            /**
              * Format: int32
              * @description IP TTL / hop limit of the requests.
              * @default null
              */
             ttl?: number | null;
+            /**
+             * Format: int32
+             * @description Packets per second over the whole run (0: unlimited).
+             * @default 10000
+             */
+            rate?: number;
             /**
              * @description Use unprivileged ICMP sockets even when raw sockets are allowed.
              * @default false
@@ -1098,20 +1098,20 @@ export interface components {
         };
         /** @description Echo statistics for one target. */
         PingResult: {
+            target: string;
             addr?: string | null;
             alive: boolean;
-            /** @description Why the target is not alive when something said so: an ICMP error, a failed resolution. */
-            error?: string | null;
-            /** Format: double */
-            loss_pct: number;
+            /** Format: int32 */
+            sent: number;
             /** Format: int32 */
             received: number;
+            /** Format: double */
+            loss_pct: number;
             rtt_ms?: components["schemas"]["RttStats"] | null;
             /** @description Each probe's round-trip time in order, `null` for a lost probe. */
             rtts_ms: (number | null)[];
-            /** Format: int32 */
-            sent: number;
-            target: string;
+            /** @description Why the target is not alive when something said so: an ICMP error, a failed resolution. */
+            error?: string | null;
         };
         /** @description Where a node sits on the map. */
         Position: {
@@ -1152,18 +1152,18 @@ export interface components {
         });
         /** @description A profile as listed: its settings and which secrets are set, never the secrets. */
         ProfileInfo: {
-            auth_password: components["schemas"]["SecretState"];
-            community: components["schemas"]["SecretState"];
             name: string;
-            priv_password: components["schemas"]["SecretState"];
             snmp: components["schemas"]["SnmpProfile"];
+            community: components["schemas"]["SecretState"];
+            auth_password: components["schemas"]["SecretState"];
+            priv_password: components["schemas"]["SecretState"];
             ssh?: components["schemas"]["SshInfo"] | null;
         };
         /** @description The profiles, and where their secrets are kept. */
         ProfileList: {
-            profiles: components["schemas"]["ProfileInfo"][];
             /** @description Where secrets are kept, e.g. "the OS secret store (Secret Service)". */
             store: string;
+            profiles: components["schemas"]["ProfileInfo"][];
         };
         /**
          * @description A profile as the dashboard sends it: settings, and the secrets to set or replace. Secrets
@@ -1171,55 +1171,55 @@ export interface components {
          *     choices mean unset.
          */
         PutProfile: {
-            auth_password?: string | null;
-            auth_protocol?: components["schemas"]["AuthProtocol"] | null;
-            community?: string | null;
+            version?: components["schemas"]["SnmpVersion"];
+            user?: string | null;
             level?: components["schemas"]["SecurityLevel"] | null;
-            priv_password?: string | null;
+            auth_protocol?: components["schemas"]["AuthProtocol"] | null;
             priv_protocol?: components["schemas"]["PrivProtocol"] | null;
-            ssh_key_passphrase?: string | null;
+            community?: string | null;
+            auth_password?: string | null;
+            priv_password?: string | null;
+            /** @description Gives the profile an SSH login: its user (secrets below set or replace its own). */
+            ssh_user?: string | null;
             ssh_password?: string | null;
             /** @description PEM or OpenSSH private key text. */
             ssh_private_key?: string | null;
-            /** @description Gives the profile an SSH login: its user (secrets below set or replace its own). */
-            ssh_user?: string | null;
-            user?: string | null;
-            version?: components["schemas"]["SnmpVersion"];
+            ssh_key_passphrase?: string | null;
         };
         /** @description A terminal session's recording, without its asciicast text. */
         Recording: {
+            /** Format: int64 */
+            id: number;
+            target: string;
+            /** Format: int32 */
+            port: number;
+            user: string;
+            netns?: string | null;
             /**
              * Format: int64
-             * @description Size of the asciicast text.
+             * @description Milliseconds since the epoch.
              */
-            bytes: number;
-            /** Format: int32 */
-            cols: number;
-            /** Format: int64 */
-            duration_ms?: number | null;
-            /** @description exit, remote, client, idle, or interrupted (the server stopped during the session). */
-            end_reason?: string | null;
+            started_at: number;
             /**
              * Format: int64
              * @description `null` while the session is open (or when the server died during it).
              */
             ended_at?: number | null;
             /** Format: int64 */
-            id: number;
-            netns?: string | null;
+            duration_ms?: number | null;
             /** Format: int32 */
-            port: number;
+            cols: number;
             /** Format: int32 */
             rows: number;
             /**
              * Format: int64
-             * @description Milliseconds since the epoch.
+             * @description Size of the asciicast text.
              */
-            started_at: number;
-            target: string;
+            bytes: number;
             /** @description Output past the recording limit was not kept. */
             truncated: boolean;
-            user: string;
+            /** @description exit, remote, client, idle, or interrupted (the server stopped during the session). */
+            end_reason?: string | null;
         };
         /** @description A page of recordings. */
         RecordingPage: {
@@ -1233,41 +1233,41 @@ export interface components {
         };
         /** @description What a capture holds, as `wirescope analyze --json` prints it. */
         Report: {
-            bandwidth: components["schemas"]["Bucket"][];
+            /** Format: int64 */
+            packets: number;
             /** Format: int64 */
             bytes: number;
-            conversations: components["schemas"]["ConvRow"][];
-            conversations_total: number;
-            /** Format: double */
-            duration_s: number;
-            flows: components["schemas"]["FlowRow"][];
-            flows_total: number;
             /** Format: int64 */
             malformed: number;
+            /** Format: int64 */
+            start_ns?: number | null;
+            /** Format: double */
+            duration_s: number;
+            /** @description By Wireshark display-filter name: frames in which the protocol appears, and their bytes. */
+            protocols: {
+                [key: string]: components["schemas"]["Count"];
+            };
+            bandwidth: components["schemas"]["Bucket"][];
+            top_talkers: components["schemas"]["TalkerRow"][];
+            conversations: components["schemas"]["ConvRow"][];
+            flows: components["schemas"]["FlowRow"][];
+            talkers_total: number;
+            conversations_total: number;
+            flows_total: number;
             /**
              * Format: int64
              * @description Frames of flows past the flow table's limit (not in talkers, conversations, flows).
              */
             overflow: number;
-            /** Format: int64 */
-            packets: number;
-            /** @description By Wireshark display-filter name: frames in which the protocol appears, and their bytes. */
-            protocols: {
-                [key: string]: components["schemas"]["Count"];
-            };
-            /** Format: int64 */
-            start_ns?: number | null;
-            talkers_total: number;
-            top_talkers: components["schemas"]["TalkerRow"][];
         };
         /** @description Summary of a set of round-trip times, all in milliseconds. */
         RttStats: {
             /** Format: double */
+            min: number;
+            /** Format: double */
             avg: number;
             /** Format: double */
             max: number;
-            /** Format: double */
-            min: number;
             /** Format: double */
             stddev: number;
         };
@@ -1278,36 +1278,36 @@ export interface components {
         };
         /** @description A run as listed and returned by the API (without its results). */
         RunInfo: {
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["ProbeKind"];
+            status: components["schemas"]["RunStatus"];
             /**
              * Format: int64
              * @description Milliseconds since the Unix epoch.
              */
             created_at: number;
-            /**
-             * Format: int64
-             * @description Results stored so far.
-             */
-            done: number;
-            error?: string | null;
-            /** Format: int64 */
-            finished_at?: number | null;
-            /** Format: int64 */
-            id: number;
-            kind: components["schemas"]["ProbeKind"];
-            net: components["schemas"]["NetOptions"];
-            options: components["schemas"]["PingOptions"] | components["schemas"]["TraceOptions"] | components["schemas"]["DnsOptions"] | components["schemas"]["ScanOptions"] | components["schemas"]["SnmpOptions"] | components["schemas"]["SshOptions"];
-            source: components["schemas"]["Source"];
             /** Format: int64 */
             started_at?: number | null;
-            status: components["schemas"]["RunStatus"];
-            summary?: components["schemas"]["Summary"] | null;
+            /** Format: int64 */
+            finished_at?: number | null;
             /** @description The targets as given (expressions, one per line). */
             targets_text: string;
+            options: components["schemas"]["PingOptions"] | components["schemas"]["TraceOptions"] | components["schemas"]["DnsOptions"] | components["schemas"]["ScanOptions"] | components["schemas"]["SnmpOptions"] | components["schemas"]["SshOptions"];
+            net: components["schemas"]["NetOptions"];
             /**
              * Format: int64
              * @description Targets in the run.
              */
             total: number;
+            /**
+             * Format: int64
+             * @description Results stored so far.
+             */
+            done: number;
+            summary?: components["schemas"]["Summary"] | null;
+            error?: string | null;
+            source: components["schemas"]["Source"];
         };
         /** @description A page of runs. */
         RunPage: {
@@ -1331,30 +1331,35 @@ export interface components {
         /** @description Options of a scan run. */
         ScanOptions: {
             /**
-             * @description How long to wait for a banner.
+             * @description Port list (`22,80,8000-8100`); when absent, the `top` most frequent ports.
+             * @default null
+             */
+            ports?: string | null;
+            /**
+             * @description How many of the most frequently open ports to scan when no list is given.
+             * @default 1000
+             */
+            top?: number;
+            /**
+             * @description How long a connection attempt may take before the port counts as filtered.
              * @default 1000ms
              */
-            banner_timeout?: components["schemas"]["Duration"];
+            timeout?: components["schemas"]["Duration"];
             /**
              * @description Read what open ports say (sending an HTTP HEAD to web ports that stay silent).
              * @default false
              */
             banners?: boolean;
             /**
+             * @description How long to wait for a banner.
+             * @default 1000ms
+             */
+            banner_timeout?: components["schemas"]["Duration"];
+            /**
              * @description Connection attempts in flight (0: as many as the file-descriptor limit allows, up to 4096).
              * @default 0
              */
             concurrency?: number;
-            /**
-             * @description How ports are probed.
-             * @default auto
-             */
-            method?: components["schemas"]["ScanMethod"];
-            /**
-             * @description Port list (`22,80,8000-8100`); when absent, the `top` most frequent ports.
-             * @default null
-             */
-            ports?: string | null;
             /**
              * Format: int32
              * @description Packets (SYN scan) or connection attempts per second (0: unlimited).
@@ -1362,44 +1367,39 @@ export interface components {
              */
             rate?: number;
             /**
+             * @description How ports are probed.
+             * @default auto
+             */
+            method?: components["schemas"]["ScanMethod"];
+            /**
              * Format: int32
              * @description SYN scan: retransmissions of an unanswered SYN before the port counts as filtered.
              * @default 1
              */
             retries?: number;
-            /**
-             * @description How long a connection attempt may take before the port counts as filtered.
-             * @default 1000ms
-             */
-            timeout?: components["schemas"]["Duration"];
-            /**
-             * @description How many of the most frequently open ports to scan when no list is given.
-             * @default 1000
-             */
-            top?: number;
         };
         /** @description The TCP port states of one target. */
         ScanResult: {
+            target: string;
             addr?: string | null;
+            open: number[];
+            /** Format: int32 */
+            closed: number;
+            /** Format: int32 */
+            filtered: number;
             /** @description The first line(s) an open port said, keyed by port number. */
             banners: {
                 [key: string]: string;
             };
-            /** Format: int32 */
-            closed: number;
-            /** Format: double */
-            elapsed_ms: number;
-            error?: string | null;
-            /** Format: int32 */
-            filtered: number;
-            /** @description "syn" or "connect": how the ports were probed. */
-            method: string;
-            open: number[];
             /** @description Well-known service names of the open ports, keyed by port number. */
             services: {
                 [key: string]: string;
             };
-            target: string;
+            /** Format: double */
+            elapsed_ms: number;
+            /** @description "syn" or "connect": how the ports were probed. */
+            method: string;
+            error?: string | null;
         };
         /**
          * @description Whether a secret is in the store (listings never show more).
@@ -1413,28 +1413,28 @@ export interface components {
         SecurityLevel: "noAuthNoPriv" | "authNoPriv" | "authPriv";
         /** @description What the server sends on /api/ws. */
         ServerMessage: {
-            result: components["schemas"]["ProbeResult"];
             /** Format: int64 */
             run: number;
             /** Format: int64 */
             seq: number;
+            result: components["schemas"]["ProbeResult"];
             /** @enum {string} */
             type: "result";
         } | {
             /** Format: int64 */
-            done: number;
-            /** Format: int64 */
             run: number;
+            /** Format: int64 */
+            done: number;
             /** Format: int64 */
             total: number;
             /** @enum {string} */
             type: "progress";
         } | {
-            error?: string | null;
             /** Format: int64 */
             run: number;
             status: components["schemas"]["RunStatus"];
             summary?: components["schemas"]["Summary"] | null;
+            error?: string | null;
             /** @enum {string} */
             type: "status";
         } | (components["schemas"]["CaptureState"] & {
@@ -1445,10 +1445,10 @@ export interface components {
             type: "capture";
         }) | {
             /** Format: int64 */
+            run?: number | null;
+            /** Format: int64 */
             capture?: number | null;
             message: string;
-            /** Format: int64 */
-            run?: number | null;
             /** @enum {string} */
             type: "error";
         };
@@ -1462,55 +1462,42 @@ export interface components {
          *     not in API responses, not in `Debug` output).
          */
         SnmpOptions: {
-            /** @default null */
-            auth_password?: string | null;
-            /** @default null */
-            auth_protocol?: components["schemas"]["AuthProtocol"] | null;
-            /** @default public */
-            community?: string;
-            /**
-             * @description Agents polled at once.
-             * @default 100
-             */
-            concurrency?: number;
-            /**
-             * Format: int32
-             * @description Topology: how many hops from the seeds to follow neighbours (0 polls the seeds only).
-             * @default 2
-             */
-            depth?: number;
-            /** @default null */
-            level?: components["schemas"]["SecurityLevel"] | null;
-            /**
-             * Format: int32
-             * @description GETBULK max-repetitions to start with (halved on tooBig or timeout).
-             * @default 25
-             */
-            max_repetitions?: number;
+            /** @default get */
+            op?: components["schemas"]["SnmpOp"];
             /**
              * @description OIDs, numeric or by name (`sysName.0`, `IF-MIB::ifTable`); a walk of none walks mib-2.
              * @default []
              */
             oids?: string[];
-            /** @default get */
-            op?: components["schemas"]["SnmpOp"];
+            /** @default 2c */
+            version?: components["schemas"]["SnmpVersion"];
+            /** @default public */
+            community?: string;
+            /**
+             * @description SNMPv3 user.
+             * @default null
+             */
+            user?: string | null;
+            /** @default null */
+            level?: components["schemas"]["SecurityLevel"] | null;
+            /** @default null */
+            auth_protocol?: components["schemas"]["AuthProtocol"] | null;
+            /** @default null */
+            auth_password?: string | null;
+            /** @default null */
+            priv_protocol?: components["schemas"]["PrivProtocol"] | null;
+            /** @default null */
+            priv_password?: string | null;
             /**
              * Format: int32
              * @default 161
              */
             port?: number;
-            /** @default null */
-            priv_password?: string | null;
-            /** @default null */
-            priv_protocol?: components["schemas"]["PrivProtocol"] | null;
             /**
-             * @description Credential profiles to try on each device, in order (names; the caller resolves them
-             *     into `credentials`).
-             * @default []
+             * @description How long to wait for each answer.
+             * @default 1000ms
              */
-            profiles?: string[];
-            /** @default null */
-            rate?: components["schemas"]["Duration"] | null;
+            timeout?: components["schemas"]["Duration"];
             /**
              * Format: int32
              * @description Retransmissions after a timeout.
@@ -1518,46 +1505,59 @@ export interface components {
              */
             retries?: number;
             /**
-             * @description How long to wait for each answer.
-             * @default 1000ms
+             * Format: int32
+             * @description GETBULK max-repetitions to start with (halved on tooBig or timeout).
+             * @default 25
              */
-            timeout?: components["schemas"]["Duration"];
+            max_repetitions?: number;
             /**
-             * @description SNMPv3 user.
-             * @default null
+             * @description Agents polled at once.
+             * @default 100
              */
-            user?: string | null;
-            /** @default 2c */
-            version?: components["schemas"]["SnmpVersion"];
+            concurrency?: number;
+            /** @default null */
+            rate?: components["schemas"]["Duration"] | null;
+            /**
+             * Format: int32
+             * @description Topology: how many hops from the seeds to follow neighbours (0 polls the seeds only).
+             * @default 2
+             */
+            depth?: number;
+            /**
+             * @description Credential profiles to try on each device, in order (names; the caller resolves them
+             *     into `credentials`).
+             * @default []
+             */
+            profiles?: string[];
         };
         /** @description The non-secret part of an SNMP profile. */
         SnmpProfile: {
-            auth_protocol?: components["schemas"]["AuthProtocol"] | null;
-            level?: components["schemas"]["SecurityLevel"] | null;
-            priv_protocol?: components["schemas"]["PrivProtocol"] | null;
-            user?: string | null;
             version: components["schemas"]["SnmpVersion"];
+            user?: string | null;
+            level?: components["schemas"]["SecurityLevel"] | null;
+            auth_protocol?: components["schemas"]["AuthProtocol"] | null;
+            priv_protocol?: components["schemas"]["PrivProtocol"] | null;
         };
         /** @description What one agent answered. */
         SnmpResult: {
+            target: string;
             addr?: string | null;
+            /** @description The bindings read, in order (on an error, those read before it). */
+            varbinds: components["schemas"]["SnmpVarbind"][];
+            neighbors?: components["schemas"]["Neighbor"][];
             arp?: components["schemas"]["ArpEntry"][];
+            interfaces?: components["schemas"]["Interface"][];
             device?: components["schemas"]["Device"] | null;
             /** Format: double */
             elapsed_ms: number;
             error?: string | null;
-            interfaces?: components["schemas"]["Interface"][];
-            neighbors?: components["schemas"]["Neighbor"][];
-            target: string;
-            /** @description The bindings read, in order (on an error, those read before it). */
-            varbinds: components["schemas"]["SnmpVarbind"][];
         };
         /** @description One variable binding. */
         SnmpVarbind: {
-            /** @description `MODULE::name.instance` when wirescope knows the object. */
-            name?: string | null;
             /** @description Numeric, dotted, with a leading dot (as `snmpwalk -On`). */
             oid: string;
+            /** @description `MODULE::name.instance` when wirescope knows the object. */
+            name?: string | null;
             /** @description The type word net-snmp prints: STRING, INTEGER, Timeticks, Counter32, ... */
             type: string;
             value: string;
@@ -1574,23 +1574,54 @@ export interface components {
         Source: "api" | "cli";
         /** @description A profile's SSH login as listed: the user and which secrets are set. */
         SshInfo: {
-            key_passphrase: components["schemas"]["SecretState"];
+            user: string;
             password: components["schemas"]["SecretState"];
             private_key: components["schemas"]["SecretState"];
-            user: string;
+            key_passphrase: components["schemas"]["SecretState"];
         };
         /** @description Options of an SSH run. Secrets are read but never written back out. */
         SshOptions: {
+            /**
+             * @description The command line run on every device (by the login shell of the user).
+             * @default
+             */
+            command?: string;
+            /** @default  */
+            user?: string;
+            /**
+             * Format: int32
+             * @default 22
+             */
+            port?: number;
+            /** @default null */
+            password?: string | null;
+            /**
+             * @description A private key in OpenSSH or PEM text.
+             * @default null
+             */
+            private_key?: string | null;
+            /** @default null */
+            key_passphrase?: string | null;
+            /**
+             * @description A credential profile with an SSH login (name; the caller fills user and secrets from it).
+             * @default null
+             */
+            profile?: string | null;
+            /**
+             * @description One jump host, `[user@]host[:port]`, logged into with the same credentials.
+             * @default null
+             */
+            jump?: string | null;
             /**
              * @description Record and trust keys of hosts seen for the first time (OpenSSH's accept-new).
              * @default false
              */
             accept_new_host_keys?: boolean;
             /**
-             * @description The command line run on every device (by the login shell of the user).
-             * @default
+             * @description Limit for the TCP connect, and again for the key exchange and login.
+             * @default 10000ms
              */
-            command?: string;
+            timeout?: components["schemas"]["Duration"];
             /**
              * @description Limit for the command once it runs.
              * @default 60000ms
@@ -1602,51 +1633,37 @@ export interface components {
              */
             concurrency?: number;
             /**
-             * @description One jump host, `[user@]host[:port]`, logged into with the same credentials.
-             * @default null
-             */
-            jump?: string | null;
-            /** @default null */
-            key_passphrase?: string | null;
-            /**
              * @description Bytes kept of each of stdout and stderr.
              * @default 4194304
              */
             max_output?: number;
-            /** @default null */
-            password?: string | null;
-            /**
-             * Format: int32
-             * @default 22
-             */
-            port?: number;
-            /**
-             * @description A private key in OpenSSH or PEM text.
-             * @default null
-             */
-            private_key?: string | null;
-            /**
-             * @description A credential profile with an SSH login (name; the caller fills user and secrets from it).
-             * @default null
-             */
-            profile?: string | null;
-            /**
-             * @description Limit for the TCP connect, and again for the key exchange and login.
-             * @default 10000ms
-             */
-            timeout?: components["schemas"]["Duration"];
-            /** @default  */
-            user?: string;
         };
         /** @description One device's answer to an SSH command. */
         SshResult: {
+            target: string;
             /** @description The address connected to; `null` through a jump host (which resolves the target). */
             addr?: string | null;
-            /** @description The login method that worked: publickey, password or keyboard-interactive. */
-            auth?: string | null;
+            /** Format: int32 */
+            port: number;
+            user: string;
             command: string;
+            /**
+             * Format: int32
+             * @description The command's exit status; `null` when it never ran or reported none.
+             */
+            exit_status?: number | null;
+            /** @description The signal that ended the command, if one did. */
+            exit_signal?: string | null;
+            /** @description Output as text (bytes that are not UTF-8 become U+FFFD). */
+            stdout: string;
+            stderr: string;
+            /** @description Output past the run's max-output was dropped. */
+            truncated?: boolean;
             /** Format: double */
             elapsed_ms: number;
+            /** @description The login method that worked: publickey, password or keyboard-interactive. */
+            auth?: string | null;
+            host_key?: components["schemas"]["HostKeyInfo"] | null;
             /** @description Why the command did not run or finish: authentication, host-key refusal, timeout, ... */
             error?: string | null;
             /**
@@ -1654,40 +1671,23 @@ export interface components {
              *     host_key_revoked, host_key, auth, key, protocol.
              */
             error_kind?: string | null;
-            /** @description The signal that ended the command, if one did. */
-            exit_signal?: string | null;
-            /**
-             * Format: int32
-             * @description The command's exit status; `null` when it never ran or reported none.
-             */
-            exit_status?: number | null;
-            host_key?: components["schemas"]["HostKeyInfo"] | null;
-            /** Format: int32 */
-            port: number;
-            stderr: string;
-            /** @description Output as text (bytes that are not UTF-8 become U+FFFD). */
-            stdout: string;
-            target: string;
-            /** @description Output past the run's max-output was dropped. */
-            truncated?: boolean;
-            user: string;
         };
         /** @description A live capture to start. */
         StartCapture: {
+            /** @description Interface names, or "any"; duplicates are dropped; at most 16. */
+            interfaces: string[];
             /** @description BPF capture filter (tcpdump syntax). */
             bpf?: string | null;
+            promiscuous?: boolean;
             /**
              * @description Each frame handed over as it arrives (one wake-up per frame), instead of in kernel blocks
              *     at most 100 ms old.
              */
             immediate?: boolean;
-            /** @description Interface names, or "any"; duplicates are dropped; at most 16. */
-            interfaces: string[];
-            /** @description Capture inside this network namespace: a name under /run/netns, not a path. */
-            netns?: string | null;
-            promiscuous?: boolean;
             /** @description Frames kept with their bytes (default 100000). */
             ring_size?: number | null;
+            /** @description Capture inside this network namespace: a name under /run/netns, not a path. */
+            netns?: string | null;
         };
         /** @description A capture started. */
         Started: {
@@ -1700,58 +1700,58 @@ export interface components {
         };
         /** @description The closing line of a run. */
         Summary: {
-            cancelled: boolean;
-            /** @description Results delivered (less than `targets` when cancelled). */
-            completed: number;
-            /** Format: double */
-            elapsed_ms: number;
             kind: string;
             probe: components["schemas"]["ProbeKind"];
             /** @description Targets in the run. */
             targets: number;
+            /** @description Results delivered (less than `targets` when cancelled). */
+            completed: number;
+            /** Format: double */
+            elapsed_ms: number;
+            cancelled: boolean;
         } & {
             [key: string]: number;
         };
         TalkerRow: {
             addr: string;
             /** Format: int64 */
-            bytes: number;
-            /** Format: int64 */
             packets: number;
             /** Format: int64 */
-            rx_bytes: number;
+            bytes: number;
             /** Format: int64 */
-            rx_packets: number;
+            tx_packets: number;
             /** Format: int64 */
             tx_bytes: number;
             /** Format: int64 */
-            tx_packets: number;
+            rx_packets: number;
+            /** Format: int64 */
+            rx_bytes: number;
         };
         /** @description What the server sends on /api/ssh/terminal as text (the shell's output goes as binary frames). */
         TerminalEvent: {
+            status: components["schemas"]["HostKeyStatus"];
+            host: string;
             algorithm: string;
             fingerprint: string;
-            host: string;
-            status: components["schemas"]["HostKeyStatus"];
             /** @enum {string} */
             type: "host_key";
         } | {
-            instructions: string;
             name: string;
+            instructions: string;
             prompts: components["schemas"]["AuthPrompt"][];
             /** @enum {string} */
             type: "auth_prompt";
         } | {
-            /** @description publickey, password or keyboard-interactive. */
-            auth: string;
-            host_key: components["schemas"]["HostKeyInfo"];
-            /** Format: int64 */
-            idle_timeout_s: number;
             /**
              * Format: int64
              * @description The recording of this session.
              */
             recording: number;
+            host_key: components["schemas"]["HostKeyInfo"];
+            /** @description publickey, password or keyboard-interactive. */
+            auth: string;
+            /** Format: int64 */
+            idle_timeout_s: number;
             /** @enum {string} */
             type: "ready";
         } | {
@@ -1764,18 +1764,18 @@ export interface components {
             /** @enum {string} */
             type: "closed";
         } | {
-            algorithm?: string | null;
             /**
              * @description host_key_changed, host_key_unknown, host_key_revoked, host_key, auth, connect,
              *     timeout, key, protocol, bad_request, cancelled, recording.
              */
             code: string;
-            fingerprint?: string | null;
+            message: string;
             /** @description host_key_changed: the host, and the key it presented. */
             host?: string | null;
+            algorithm?: string | null;
+            fingerprint?: string | null;
             /** @description host_key_changed: the keys on record for it. */
             known?: components["schemas"]["KnownKey"][] | null;
-            message: string;
             /** @enum {string} */
             type: "error";
         };
@@ -1801,19 +1801,15 @@ export interface components {
         };
         /** @description The map: devices and links, ordered by id. */
         Topology: {
+            nodes: components["schemas"]["Node"][];
+            links: components["schemas"]["Link"][];
             /** @description Connected groups of devices (1 when everything hangs together). */
             components: number;
-            links: components["schemas"]["Link"][];
-            nodes: components["schemas"]["Node"][];
         };
         /** @description Options of a trace run. */
         TraceOptions: {
-            /**
-             * Format: int32
-             * @description The first TTL probed.
-             * @default 1
-             */
-            first_hop?: number;
+            /** @default icmp */
+            protocol?: components["schemas"]["TraceProtocol"];
             /**
              * Format: int32
              * @description The highest TTL probed.
@@ -1822,29 +1818,22 @@ export interface components {
             max_hops?: number;
             /**
              * Format: int32
+             * @description The first TTL probed.
+             * @default 1
+             */
+            first_hop?: number;
+            /**
+             * Format: int32
              * @description Destination port for UDP (default 33434) and TCP (default 80).
              * @default null
              */
             port?: number | null;
-            /** @default icmp */
-            protocol?: components["schemas"]["TraceProtocol"];
             /**
              * Format: int32
              * @description Probes per hop.
              * @default 3
              */
             queries?: number;
-            /**
-             * Format: int32
-             * @description Probes per second over the whole run (0: unlimited).
-             * @default 10000
-             */
-            rate?: number;
-            /**
-             * @description Look up the reverse names of the hops.
-             * @default false
-             */
-            resolve?: boolean;
             /**
              * @description The longest a probe is waited for (and the whole wait while nothing has answered).
              * @default 2000ms
@@ -1858,17 +1847,28 @@ export interface components {
              */
             wait_here?: number;
             /**
-             * @description The shortest adaptive wait.
-             * @default 50ms
-             */
-            wait_min?: components["schemas"]["Duration"];
-            /**
              * Format: double
              * @description ...or, when its TTL has not answered, this many times the slowest answer at any TTL
              *     (0: the timeout).
              * @default 10
              */
             wait_near?: number;
+            /**
+             * @description The shortest adaptive wait.
+             * @default 50ms
+             */
+            wait_min?: components["schemas"]["Duration"];
+            /**
+             * Format: int32
+             * @description Probes per second over the whole run (0: unlimited).
+             * @default 10000
+             */
+            rate?: number;
+            /**
+             * @description Look up the reverse names of the hops.
+             * @default false
+             */
+            resolve?: boolean;
         };
         /**
          * @description The kind of packet a trace sends.
@@ -1877,21 +1877,21 @@ export interface components {
         TraceProtocol: "icmp" | "udp" | "tcp";
         /** @description The path to one target. */
         TraceResult: {
+            target: string;
             addr?: string | null;
-            error?: string | null;
-            hops: components["schemas"]["Hop"][];
             protocol: string;
             reached: boolean;
-            target: string;
+            hops: components["schemas"]["Hop"][];
+            error?: string | null;
         };
         /** @description A capture file taken in. */
         Uploaded: {
-            /** @description Bytes received. */
-            bytes: number;
-            /** @description Where the file is damaged ("what, at byte offset N"); what came before it is kept. */
-            damage?: string | null;
             /** Format: int64 */
             id: number;
+            /** @description Where the file is damaged ("what, at byte offset N"); what came before it is kept. */
+            damage?: string | null;
+            /** @description Bytes received. */
+            bytes: number;
         };
     };
     responses: never;

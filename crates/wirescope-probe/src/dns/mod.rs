@@ -39,6 +39,7 @@ pub struct DnsOptions {
     /// Ask over TCP from the start.
     pub tcp: bool,
     /// Queries in flight at once.
+    #[schema(minimum = 1, maximum = 60_000)]
     pub concurrency: usize,
     /// Packets per second (0: unlimited).
     pub rate: u32,

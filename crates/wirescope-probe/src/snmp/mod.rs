@@ -73,6 +73,7 @@ pub struct SnmpOptions {
     #[serde(skip_serializing_if = "crate::secret::never_written")]
     #[schema(write_only)]
     pub priv_password: Option<String>,
+    #[schema(minimum = 1, maximum = 65535)]
     pub port: u16,
     /// How long to wait for each answer.
     #[serde(with = "serde_human")]
@@ -81,14 +82,17 @@ pub struct SnmpOptions {
     /// Retransmissions after a timeout.
     pub retries: u32,
     /// GETBULK max-repetitions to start with (halved on tooBig or timeout).
+    #[schema(minimum = 1, maximum = 1000)]
     pub max_repetitions: u32,
     /// Agents polled at once.
+    #[schema(minimum = 1)]
     pub concurrency: usize,
     /// Interfaces: poll twice this far apart and report bit rates.
     #[serde(default, with = "serde_human::option")]
     #[schema(value_type = Option<crate::duration::DurationSchema>)]
     pub rate: Option<Duration>,
     /// Topology: how many hops from the seeds to follow neighbours (0 polls the seeds only).
+    #[schema(maximum = 16)]
     pub depth: u32,
     /// Credential profiles to try on each device, in order (names; the caller resolves them
     /// into `credentials`).

@@ -55,12 +55,16 @@ impl TraceProtocol {
 pub struct TraceOptions {
     pub protocol: TraceProtocol,
     /// The highest TTL probed.
+    #[schema(minimum = 1, maximum = 255)]
     pub max_hops: u8,
     /// The first TTL probed.
+    #[schema(minimum = 1, maximum = 255)]
     pub first_hop: u8,
     /// Destination port for UDP (default 33434) and TCP (default 80).
+    #[schema(minimum = 1, maximum = 65535)]
     pub port: Option<u16>,
     /// Probes per hop.
+    #[schema(minimum = 1, maximum = 10)]
     pub queries: u8,
     /// The longest a probe is waited for (and the whole wait while nothing has answered).
     #[serde(with = "serde_human")]
@@ -68,9 +72,11 @@ pub struct TraceOptions {
     pub timeout: Duration,
     /// Once the path answers, a probe is waited for this many times the slowest answer at its
     /// own TTL (0: the timeout).
+    #[schema(minimum = 0, maximum = 1000)]
     pub wait_here: f64,
     /// ...or, when its TTL has not answered, this many times the slowest answer at any TTL
     /// (0: the timeout).
+    #[schema(minimum = 0, maximum = 1000)]
     pub wait_near: f64,
     /// The shortest adaptive wait.
     #[serde(with = "serde_human")]
