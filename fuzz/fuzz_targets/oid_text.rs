@@ -2,5 +2,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    wirescope_probe::fuzz::oid_text(data);
+    wirescope_snmp::fuzz::oid_text(data);
 });

@@ -2,5 +2,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    wirescope_probe::fuzz::snmp_tables(data);
+    wirescope_snmp::fuzz::snmp_tables(data);
 });

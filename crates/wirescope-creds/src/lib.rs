@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use wirescope_probe::snmp::{
+use wirescope_snmp::{
     AuthProtocol, Credential, PrivProtocol, SecurityLevel, SnmpOp, SnmpOptions, SnmpVersion,
 };
-use wirescope_probe::ssh::SshOptions;
+use wirescope_ssh::exec::SshOptions;
 use zeroize::Zeroizing;
 
 /// What went wrong with profiles or the secret store.

@@ -1,25 +1,22 @@
-//! wirescope's probe library: target expressions, the batch engine and every active probe
-//! (ping, traceroute, DNS, TCP scan, SNMP and topology crawls). The CLI and the server both drive `engine::start` and
-//! consume the same stream of `ProbeResult`s.
+//! wirescope's probing core: target expressions, the toolkit every run kind is built on (its
+//! context, start handshake, pacing and resolution), the result records of every kind, and the
+//! packet probes (ping, traceroute, DNS, TCP scan). SNMP and SSH runs live in their own crates on
+//! this one; the engine that runs any kind is in wirescope-runs.
 
 pub mod dns;
 pub mod duration;
-pub mod engine;
 pub mod error;
 pub mod fuzz;
 pub mod ping;
 pub mod result;
 pub mod scan;
 pub mod secret;
-pub mod snmp;
-pub mod ssh;
 pub mod stats;
 pub mod targets;
 pub mod toolkit;
 pub mod trace;
 pub mod wire;
 
-pub use engine::{ProbeOptions, Run, RunRequest, start};
 // The probes reach their sockets and namespaces through `crate::net`.
 pub use error::ProbeError;
 pub use result::{ProbeKind, ProbeResult, Summary};

@@ -238,13 +238,22 @@ pub struct SshResult {
     pub auth: Option<String>,
     /// The host key trusted, and whether this run recorded it.
     #[serde(default)]
-    pub host_key: Option<wirescope_ssh::HostKeyInfo>,
+    pub host_key: Option<HostKeyInfo>,
     /// Why the command did not run or finish: authentication, host-key refusal, timeout, ...
     pub error: Option<String>,
     /// The error's kind: connect, timeout, host_key_unknown, host_key_changed,
     /// host_key_revoked, host_key, auth, key, protocol.
     #[serde(default)]
     pub error_kind: Option<String>,
+}
+
+/// The host key an SSH connection ended up trusting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HostKeyInfo {
+    pub algorithm: String,
+    pub fingerprint: String,
+    /// Whether this connection recorded it (first contact accepted).
+    pub added: bool,
 }
 
 /// A device met in a topology crawl, as it describes itself.

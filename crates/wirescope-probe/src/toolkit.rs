@@ -20,7 +20,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub(crate) fn new(
+    pub fn new(
         net: NetOptions,
         cancel: CancellationToken,
         tx: mpsc::UnboundedSender<ProbeResult>,
@@ -42,7 +42,7 @@ impl Ctx {
 pub struct Ready(Option<oneshot::Sender<Result<(), ProbeError>>>);
 
 impl Ready {
-    pub(crate) fn new(tx: oneshot::Sender<Result<(), ProbeError>>) -> Self {
+    pub fn new(tx: oneshot::Sender<Result<(), ProbeError>>) -> Self {
         Ready(Some(tx))
     }
 

@@ -1,4 +1,5 @@
-//! Runs as one pipeline: a run's results go from the probe engine's stream to the store, in
+//! Runs: `engine` runs any kind over a target set (dispatching to the probe crates), and a run is
+//! one pipeline: a run's results go from the probe engine's stream to the store, in
 //! batches, and only then to whoever follows the run: the server's WebSocket subscribers, the
 //! CLI's printer. `Pipeline` is that path for one run (the CLI's `--save` and every server
 //! run); `Manager` keeps the runs a server has in progress, under a cap. Nothing here knows
@@ -6,6 +7,7 @@
 //! runs, typed, for the CLI and the API alike.
 
 pub mod compare;
+pub mod engine;
 pub mod export;
 mod manager;
 mod pipeline;

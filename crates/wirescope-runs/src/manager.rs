@@ -2,12 +2,12 @@
 //! `Pipeline` in a task, its events on a broadcast channel that followers subscribe to (a slow
 //! follower lags and catches up from the store; it never slows the run).
 
+use crate::engine::RunRequest;
 use crate::pipeline::{OnStoreError, Pipeline, RunEvent, START_DEADLINE};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
-use wirescope_probe::RunRequest;
 use wirescope_store::{Source, Store, StoreError};
 
 /// Why a run was not started.

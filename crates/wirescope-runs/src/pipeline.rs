@@ -1,11 +1,12 @@
 //! One run's path: started within a deadline, its results stored in batches and then handed
 //! to the caller and published to followers, its end recorded with a typed status.
 
+use crate::engine::{Run, RunRequest};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
-use wirescope_probe::{ProbeResult, Run, RunRequest, Summary};
+use wirescope_probe::{ProbeResult, Summary};
 use wirescope_store::{NewRun, RunStatus, Source, Store, StoreError};
 
 /// Results stored and published together at most.
@@ -154,7 +155,7 @@ impl Pipeline {
         cancel: &CancellationToken,
         deadline: Duration,
     ) -> Result<Run, Ended> {
-        let start = wirescope_probe::start(req, cancel.clone());
+        let start = crate::engine::start(req, cancel.clone());
         match start_within(start, cancel, deadline).await {
             Ok(run) => {
                 let running = match &self.store {

@@ -16,8 +16,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wirescope_net::NetOptions;
-use wirescope_probe::{ProbeKind, ProbeOptions, ProbeResult, RunRequest, TargetList};
+use wirescope_probe::{ProbeKind, ProbeResult, TargetList};
 use wirescope_runs::compare::{self, Comparison};
+use wirescope_runs::engine::{ProbeOptions, RunRequest};
 use wirescope_runs::export;
 use wirescope_store::{RunInfo, RunStatus, Source};
 
@@ -49,7 +50,7 @@ pub struct CreateRun {
     targets_text: Option<String>,
     /// The options of `kind` (every field has a default).
     #[serde(default)]
-    #[schema(schema_with = wirescope_probe::engine::options_schema)]
+    #[schema(schema_with = wirescope_runs::engine::options_schema)]
     options: serde_json::Value,
     #[serde(default)]
     #[schema(value_type = Option<NetOptions>)]

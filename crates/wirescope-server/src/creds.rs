@@ -18,9 +18,9 @@ use utoipa_axum::routes;
 use wirescope_creds::{
     Creds, CredsError, ProfileInfo, SnmpProfile, SnmpSecrets, SshProfile, SshSecrets,
 };
-use wirescope_probe::snmp::security::empty_as_none;
-use wirescope_probe::snmp::{AuthProtocol, PrivProtocol, SecurityLevel, SnmpOptions, SnmpVersion};
-use wirescope_probe::ssh::SshOptions;
+use wirescope_snmp::security::empty_as_none;
+use wirescope_snmp::{AuthProtocol, PrivProtocol, SecurityLevel, SnmpOptions, SnmpVersion};
+use wirescope_ssh::exec::SshOptions;
 use zeroize::Zeroizing;
 
 pub fn routes() -> OpenApiRouter<Arc<AppState>> {

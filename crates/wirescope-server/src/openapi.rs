@@ -12,7 +12,7 @@ use axum::response::IntoResponse;
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa::openapi::schema::Schema;
-use utoipa::openapi::{OpenApi as Document, RefOr};
+use utoipa::openapi::{Components, OpenApi as Document, RefOr};
 
 const DESCRIPTION: &str = "Batch network diagnostics (ping, traceroute, DNS, TCP scan, SNMP: \
 get/walk, neighbours, ARP, interfaces, topology crawls; SSH exec and terminals) streamed live, \
@@ -46,13 +46,29 @@ pub fn document() -> Document {
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     name_operations(&mut doc);
     let components = doc.components.get_or_insert_with(Default::default);
-    for options in wirescope_probe::engine::options_schemas() {
+    for options in wirescope_runs::engine::options_schemas() {
         let mut schema = options.schema;
         fill_defaults(&mut schema, options.defaults);
         components.schemas.extend(options.refers_to);
         components.schemas.insert(options.name, schema);
     }
+    type_run_options(components);
     doc
+}
+
+/// The store types a run's options as any object (the kinds' options are defined above it); the
+/// document says which: one of the kinds' options.
+fn type_run_options(components: &mut Components) {
+    let Some(RefOr::T(Schema::Object(run))) = components.schemas.get_mut("RunInfo") else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Object(options))) = run.properties.get_mut("options") {
+        let mut typed = wirescope_runs::engine::options_schema();
+        if let Schema::OneOf(one_of) = &mut typed {
+            one_of.description = options.description.take();
+        }
+        run.properties.insert("options".into(), RefOr::T(typed));
+    }
 }
 
 /// Names each operation after its method and path (`getRunsIdExport`): handler names repeat

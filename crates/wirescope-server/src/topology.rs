@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use wirescope_probe::result::SnmpResult;
-use wirescope_probe::snmp::topology;
-use wirescope_probe::snmp::topology::Topology;
+use wirescope_snmp::topology;
+use wirescope_snmp::topology::Topology;
 
 const LAYOUT_KEY: &str = "topology.layout";
 /// More devices than any map the dashboard draws well.

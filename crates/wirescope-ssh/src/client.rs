@@ -7,11 +7,11 @@ use russh::client::{self, Handle, KeyboardInteractiveAuthResponse};
 use russh::keys::ssh_key::{Algorithm, HashAlg};
 use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh::{ChannelMsg, MethodKind, Preferred};
-use serde::Serialize;
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
+pub use wirescope_probe::result::HostKeyInfo;
 use zeroize::Zeroizing;
 
 /// Where to connect: the host as the user wrote it (the name host keys are filed under) and the
@@ -226,15 +226,6 @@ pub struct ConnectOptions {
     /// Limit for the TCP connect, and again for the key exchange and login.
     pub timeout: Duration,
     pub keepalive: Option<Duration>,
-}
-
-/// The host key a connection ended up trusting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct HostKeyInfo {
-    pub algorithm: String,
-    pub fingerprint: String,
-    /// Whether this connection recorded it (first contact accepted).
-    pub added: bool,
 }
 
 /// Why a connection or a command failed.

@@ -1,9 +1,11 @@
-//! wirescope's SSH side: a client (russh) that logs in by key, password or keyboard-interactive,
-//! optionally through one jump host, with host keys checked against a known_hosts store;
-//! commands and PTY shells on the connection; asciicast v2 recordings of terminal sessions.
+//! wirescope's SSH side: the `ssh` run kind (`exec`: one command on many devices); under it a
+//! client (russh) that logs in by key, password or keyboard-interactive, optionally through one
+//! jump host, with host keys checked against a known_hosts store; commands and PTY shells on the
+//! connection; asciicast v2 recordings of terminal sessions.
 
 pub mod cast;
 pub mod client;
+pub mod exec;
 pub mod known_hosts;
 
 pub use client::{

@@ -128,7 +128,8 @@ pub struct RunInfo {
     /// The targets as given (expressions, one per line).
     pub targets_text: String,
     /// The options of the run's kind, secrets left out.
-    #[schema(schema_with = wirescope_probe::engine::options_schema)]
+    // The API document gives it the kinds' options schemas, which live above the store.
+    #[schema(value_type = Object)]
     pub options: Box<RawValue>,
     #[schema(value_type = wirescope_net::NetOptions)]
     pub net: Box<RawValue>,

@@ -8,10 +8,10 @@ use wirescope_probe::dns::DnsOptions;
 use wirescope_probe::duration::{format_duration, parse_duration};
 use wirescope_probe::ping::PingOptions;
 use wirescope_probe::scan::{ScanMethod, ScanOptions};
-use wirescope_probe::snmp::SnmpOptions;
-use wirescope_probe::snmp::{AuthProtocol, PrivProtocol, SecurityLevel, SnmpVersion};
-use wirescope_probe::ssh::SshOptions;
 use wirescope_probe::trace::{TraceOptions, TraceProtocol};
+use wirescope_snmp::SnmpOptions;
+use wirescope_snmp::{AuthProtocol, PrivProtocol, SecurityLevel, SnmpVersion};
+use wirescope_ssh::exec::SshOptions;
 
 const EXAMPLES: &str = "\
 Targets: addresses, hostnames, CIDR blocks (10.0.0.0/24, 2001:db8::/120), ranges

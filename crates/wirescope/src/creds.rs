@@ -3,7 +3,7 @@
 use crate::execute::Job;
 use crate::{Failure, cli};
 use std::process::ExitCode;
-use wirescope_probe::ProbeOptions;
+use wirescope_runs::engine::ProbeOptions;
 
 /// What a `creds` command comes to: done, or (for `test`) a run to make.
 pub(crate) enum CredsOutcome {
@@ -122,7 +122,7 @@ pub(crate) fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure>
             Ok(CredsOutcome::Done(ExitCode::SUCCESS))
         }
         cli::CredsCmd::Test(a) => {
-            let mut o = wirescope_probe::snmp::SnmpOptions {
+            let mut o = wirescope_snmp::SnmpOptions {
                 oids: vec!["sysName.0".into(), "sysDescr.0".into()],
                 profiles: vec![a.name],
                 ..Default::default()

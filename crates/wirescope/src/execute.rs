@@ -12,8 +12,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use wirescope_net::{Family, NetOptions};
+use wirescope_probe::TargetList;
 use wirescope_probe::dns::parse_server;
-use wirescope_probe::{ProbeOptions, RunRequest, TargetList};
+use wirescope_runs::engine::{ProbeOptions, RunRequest};
 use wirescope_runs::{OnStoreError, Pipeline, START_DEADLINE};
 use wirescope_store::Source;
 
@@ -196,7 +197,7 @@ async fn execute(
         .summary
         .ok_or_else(|| Failure::Runtime(ended.error.unwrap_or_default()))?;
     if let Some(m) = &map {
-        let graph = wirescope_probe::snmp::topology::graph(&m.results);
+        let graph = wirescope_snmp::topology::graph(&m.results);
         m.write(&graph)?;
         if m.dot {
             emit(graph.to_dot().trim_end());

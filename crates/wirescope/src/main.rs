@@ -16,7 +16,7 @@ mod traffic;
 use clap::Parser;
 use cli::{Cli, Command};
 use std::process::ExitCode;
-use wirescope_probe::snmp::SnmpOp;
+use wirescope_snmp::SnmpOp;
 
 /// How a command ended, mapped to the exit status.
 pub(crate) enum Failure {
@@ -86,7 +86,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wirescope_probe::ProbeOptions;
+    use wirescope_runs::engine::ProbeOptions;
 
     /// The options a command line builds, with its flags all left at their defaults.
     fn options_of(args: &[&str]) -> ProbeOptions {
@@ -107,8 +107,8 @@ mod tests {
 
     #[test]
     fn flag_defaults_are_the_options_defaults() {
-        use wirescope_probe::snmp::SnmpOptions;
-        use wirescope_probe::ssh::SshOptions;
+        use wirescope_snmp::SnmpOptions;
+        use wirescope_ssh::exec::SshOptions;
         let cases = [
             (
                 options_of(&["wirescope", "ping", "127.0.0.1"]),

@@ -520,7 +520,7 @@ impl Printer {
     }
 
     /// A topology map: the devices, then the links between their ports.
-    pub fn map(&self, t: &wirescope_probe::snmp::topology::Topology) -> String {
+    pub fn map(&self, t: &wirescope_snmp::topology::Topology) -> String {
         if self.json {
             let mut v = serde_json::to_value(t).unwrap_or_default();
             if let Some(o) = v.as_object_mut() {

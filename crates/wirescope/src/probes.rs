@@ -2,11 +2,11 @@
 
 use crate::cli;
 use crate::execute::Job;
-use wirescope_probe::ProbeOptions;
 use wirescope_probe::dns::DnsOptions;
 use wirescope_probe::ping::PingOptions;
 use wirescope_probe::scan::ScanOptions;
 use wirescope_probe::trace::TraceOptions;
+use wirescope_runs::engine::ProbeOptions;
 
 pub(crate) fn ping(a: cli::PingArgs) -> Job {
     (

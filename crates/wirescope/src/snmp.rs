@@ -4,7 +4,7 @@
 use crate::Failure;
 use crate::cli::{self, TargetArgs};
 use crate::execute::Job;
-use wirescope_probe::ProbeOptions;
+use wirescope_runs::engine::ProbeOptions;
 
 /// Where a topology crawl's map goes, and the device results it is drawn from.
 pub(crate) struct MapOutput {
@@ -15,10 +15,7 @@ pub(crate) struct MapOutput {
 
 impl MapOutput {
     /// Writes the map to the --write file, if any; DOT for .dot/.gv, JSON otherwise.
-    pub(crate) fn write(
-        &self,
-        map: &wirescope_probe::snmp::topology::Topology,
-    ) -> Result<(), Failure> {
+    pub(crate) fn write(&self, map: &wirescope_snmp::topology::Topology) -> Result<(), Failure> {
         let Some(path) = &self.write else {
             return Ok(());
         };
@@ -38,7 +35,7 @@ impl MapOutput {
 
 /// Splits `snmp get|walk` arguments into targets and SNMP options.
 pub(crate) fn snmp_command(cmd: cli::SnmpCmd) -> Result<Job, Failure> {
-    use wirescope_probe::snmp::SnmpOp;
+    use wirescope_snmp::SnmpOp;
     let (op, a) = match cmd {
         cli::SnmpCmd::Get(a) => (SnmpOp::Get, a),
         cli::SnmpCmd::Walk(a) => (SnmpOp::Walk, a),
@@ -62,7 +59,7 @@ pub(crate) fn snmp_command(cmd: cli::SnmpCmd) -> Result<Job, Failure> {
 }
 
 pub(crate) fn device_command(
-    op: wirescope_probe::snmp::SnmpOp,
+    op: wirescope_snmp::SnmpOp,
     a: cli::DeviceArgs,
     rate: Option<std::time::Duration>,
 ) -> Result<Job, Failure> {
@@ -71,13 +68,13 @@ pub(crate) fn device_command(
 }
 
 pub(crate) fn snmp_options(
-    op: wirescope_probe::snmp::SnmpOp,
+    op: wirescope_snmp::SnmpOp,
     a: cli::SnmpAuthArgs,
     oids: Vec<String>,
     rate: Option<std::time::Duration>,
-) -> Result<wirescope_probe::snmp::SnmpOptions, Failure> {
+) -> Result<wirescope_snmp::SnmpOptions, Failure> {
     let flags_given = a.cred.community.is_some() || a.cred.user.is_some();
-    let mut o = wirescope_probe::snmp::SnmpOptions {
+    let mut o = wirescope_snmp::SnmpOptions {
         op,
         oids,
         version: a.cred.snmp_version,
@@ -111,7 +108,7 @@ pub(crate) fn snmp_options(
 /// `wirescope topology`: a crawl, and where its map goes.
 pub(crate) fn topology_command(a: cli::TopologyArgs) -> Result<(Job, MapOutput), Failure> {
     let mut o = snmp_options(
-        wirescope_probe::snmp::SnmpOp::Topology,
+        wirescope_snmp::SnmpOp::Topology,
         a.device.auth,
         Vec::new(),
         None,

@@ -3,12 +3,12 @@
 use crate::execute::Job;
 use crate::{Failure, cli};
 use std::process::ExitCode;
-use wirescope_probe::ProbeOptions;
+use wirescope_runs::engine::ProbeOptions;
 
 /// `wirescope ssh exec`: the options of an SSH run, with the login from the flags or a profile.
 pub(crate) fn ssh_exec_command(a: Box<cli::SshExecArgs>) -> Result<Job, Failure> {
     let a = *a;
-    use wirescope_probe::ssh::SshOptions;
+    use wirescope_ssh::exec::SshOptions;
     let env = |flag: &str, var: &str| {
         std::env::var(var)
             .map_err(|_| Failure::Usage(format!("{flag}: environment variable {var} is not set")))
@@ -52,7 +52,7 @@ pub(crate) fn ssh_exec_command(a: Box<cli::SshExecArgs>) -> Result<Job, Failure>
 
 /// `wirescope ssh known-hosts list|rm`.
 pub(crate) fn known_hosts_command(cmd: cli::KnownHostsCmd) -> Result<ExitCode, Failure> {
-    use wirescope_probe::ssh::default_known_hosts;
+    use wirescope_ssh::exec::default_known_hosts;
     let runtime = |e: wirescope_ssh::known_hosts::KnownHostsError| Failure::Runtime(e.to_string());
     match cmd {
         cli::KnownHostsCmd::List { known_hosts, json } => {

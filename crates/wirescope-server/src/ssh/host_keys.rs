@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use wirescope_probe::ssh::default_known_hosts;
+use wirescope_ssh::exec::default_known_hosts;
 
 /// The server's known host keys.
 #[derive(Debug, Serialize, ToSchema)]

@@ -16,8 +16,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
-use wirescope_probe::ssh::default_known_hosts;
 use wirescope_ssh::cast::Recorder;
+use wirescope_ssh::exec::default_known_hosts;
 use wirescope_ssh::{ConnectOptions, Endpoint, FirstContact, HostKeyPolicy, Login, SshError};
 use zeroize::Zeroizing;
 
@@ -296,7 +296,7 @@ async fn login_of(req: &OpenRequest) -> Result<(Login, Option<(Endpoint, Login)>
     if req.port == 0 {
         return Err("port: must be 1-65535".into());
     }
-    let mut o = wirescope_probe::ssh::SshOptions {
+    let mut o = wirescope_ssh::exec::SshOptions {
         user: req.user.clone().unwrap_or_default(),
         password: req.password.clone(),
         profile: req.profile.clone().filter(|p| !p.is_empty()),

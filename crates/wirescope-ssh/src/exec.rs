@@ -2,20 +2,20 @@
 //! reported the moment its command ends. Host keys are checked against the known_hosts store;
 //! secrets come from the options (filled from a credential profile) and are never written out.
 
-use crate::duration::serde_human;
-use crate::error::ProbeError;
-use crate::result::{ProbeResult, SshResult};
-use crate::targets::{Host, Target};
-use crate::toolkit::{Ctx, Ready, resolve_targets};
+use crate::{
+    ConnectOptions, Endpoint, FirstContact, HostKeyPolicy, Jump, KnownHosts, Login, SshError,
+};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wirescope_ssh::{
-    ConnectOptions, Endpoint, FirstContact, HostKeyPolicy, Jump, KnownHosts, Login, SshError,
-};
+use wirescope_probe::duration::serde_human;
+use wirescope_probe::error::ProbeError;
+use wirescope_probe::result::{ProbeResult, SshResult};
+use wirescope_probe::targets::{Host, Target};
+use wirescope_probe::toolkit::{Ctx, Ready, resolve_targets};
 use zeroize::Zeroizing;
 
 /// Options of an SSH run. Secrets are read but never written back out.
@@ -27,14 +27,14 @@ pub struct SshOptions {
     pub user: String,
     #[schema(minimum = 1, maximum = 65535)]
     pub port: u16,
-    #[serde(skip_serializing_if = "crate::secret::never_written")]
+    #[serde(skip_serializing_if = "wirescope_probe::secret::never_written")]
     #[schema(write_only)]
     pub password: Option<String>,
     /// A private key in OpenSSH or PEM text.
-    #[serde(skip_serializing_if = "crate::secret::never_written")]
+    #[serde(skip_serializing_if = "wirescope_probe::secret::never_written")]
     #[schema(write_only)]
     pub private_key: Option<String>,
-    #[serde(skip_serializing_if = "crate::secret::never_written")]
+    #[serde(skip_serializing_if = "wirescope_probe::secret::never_written")]
     #[schema(write_only)]
     pub key_passphrase: Option<String>,
     /// A credential profile with an SSH login (name; the caller fills user and secrets from it).
@@ -47,11 +47,11 @@ pub struct SshOptions {
     pub accept_new_host_keys: bool,
     /// Limit for the TCP connect, and again for the key exchange and login.
     #[serde(with = "serde_human")]
-    #[schema(value_type = crate::duration::DurationSchema)]
+    #[schema(value_type = wirescope_probe::duration::DurationSchema)]
     pub timeout: Duration,
     /// Limit for the command once it runs.
     #[serde(with = "serde_human")]
-    #[schema(value_type = crate::duration::DurationSchema)]
+    #[schema(value_type = wirescope_probe::duration::DurationSchema)]
     pub command_timeout: Duration,
     /// Devices worked on at once.
     #[schema(minimum = 1, maximum = 10_000)]
@@ -188,7 +188,7 @@ impl SshOptions {
 }
 
 fn russh_key_check(pem: &str, passphrase: Option<&str>) -> Result<(), ProbeError> {
-    wirescope_ssh::client::check_key(pem, passphrase).map_err(|e| bad(e.to_string()))
+    crate::client::check_key(pem, passphrase).map_err(|e| bad(e.to_string()))
 }
 
 fn failure(
@@ -209,7 +209,7 @@ fn failure(
         stdout: String::new(),
         stderr: String::new(),
         truncated: false,
-        elapsed_ms: crate::stats::ms(started.elapsed()),
+        elapsed_ms: wirescope_probe::stats::ms(started.elapsed()),
         auth: None,
         host_key: None,
         error: Some(e.to_string()),
@@ -250,13 +250,12 @@ async fn one(
     };
     let session = match route {
         Route::Direct(a) => {
-            match wirescope_ssh::dial(&endpoint, SocketAddr::new(a, opts.port), conn.timeout).await
-            {
-                Ok(tcp) => wirescope_ssh::connect(&endpoint, tcp, conn, policy).await,
+            match crate::dial(&endpoint, SocketAddr::new(a, opts.port), conn.timeout).await {
+                Ok(tcp) => crate::connect(&endpoint, tcp, conn, policy).await,
                 Err(e) => Err(e),
             }
         }
-        Route::Through(j) => wirescope_ssh::connect_through(j, &endpoint, conn, policy).await,
+        Route::Through(j) => crate::connect_through(j, &endpoint, conn, policy).await,
     };
     let session = match session {
         Ok(s) => s,
@@ -297,7 +296,7 @@ async fn one(
     };
     r.auth = Some(auth);
     r.host_key = Some(host_key);
-    r.elapsed_ms = crate::stats::ms(started.elapsed());
+    r.elapsed_ms = wirescope_probe::stats::ms(started.elapsed());
     r
 }
 
@@ -373,15 +372,14 @@ pub async fn run(
                 fail_all(&targets, &e);
                 return Ok(());
             };
-            let jumped =
-                match wirescope_ssh::dial(ep, SocketAddr::new(r.addr, ep.port), conn.timeout).await
-                {
-                    Ok(tcp) => wirescope_ssh::connect_jump(tcp, &conn, &policy).await,
-                    Err(e) => Err(SshError::Jump {
-                        jump: ep.display(),
-                        source: Box::new(e),
-                    }),
-                };
+            let jumped = match crate::dial(ep, SocketAddr::new(r.addr, ep.port), conn.timeout).await
+            {
+                Ok(tcp) => crate::connect_jump(tcp, &conn, &policy).await,
+                Err(e) => Err(SshError::Jump {
+                    jump: ep.display(),
+                    source: Box::new(e),
+                }),
+            };
             match jumped {
                 Ok(j) => (targets.into_iter().map(|t| (t, None)).collect(), Some(j)),
                 Err(e) => {

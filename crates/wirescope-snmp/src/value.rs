@@ -2,7 +2,7 @@
 //! Hex-STRING, Counter32, ...) and the value text, with enumerations named and MAC addresses
 //! written aa:bb:cc:dd:ee:ff.
 
-use super::mib::{self, Hint};
+use crate::mib::{self, Hint};
 use async_snmp::Value;
 
 /// The type word and the value text of one binding.

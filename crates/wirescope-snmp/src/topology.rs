@@ -3,14 +3,9 @@
 //! those answers make: devices as nodes, links between ports as edges, exported as JSON or
 //! Graphviz DOT. The graph is built from the crawl's results alone, so a stored run redraws it.
 
-use super::{
+use crate::{
     NEIGHBOR_TABLES, SecurityLevel, Shared, SnmpOptions, SnmpVersion, describe, device, walk_all,
 };
-use crate::error::ProbeError;
-use crate::result::{Device, Neighbor, ProbeResult, SnmpResult};
-use crate::stats::ms;
-use crate::targets::Target;
-use crate::toolkit::{Ctx, Ready, resolve_targets};
 use async_snmp::{Auth, Oid, UdpTransport};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
@@ -20,6 +15,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
+use wirescope_probe::error::ProbeError;
+use wirescope_probe::result::{Device, Neighbor, ProbeResult, SnmpResult};
+use wirescope_probe::stats::ms;
+use wirescope_probe::targets::Target;
+use wirescope_probe::toolkit::{Ctx, Ready, resolve_targets};
 
 /// One credential ready to use: its label, the options carrying it, and its derived keys.
 struct Attempt {
@@ -54,7 +54,7 @@ pub async fn crawl(
         });
     }
     let shared = ready.check(Shared::new(&opts))?;
-    let (v4, v6) = ready.check(super::transports().await)?;
+    let (v4, v6) = ready.check(crate::transports().await)?;
     ready.go();
 
     let (resolved, failed) = resolve_targets(targets, ctx).await;
@@ -224,11 +224,11 @@ async fn poll_device(
             Ok(r) => r.varbinds,
             Err(e) => {
                 let mut why = describe(&e, &a.opts);
-                if why.starts_with(super::NO_RESPONSE)
+                if why.starts_with(crate::NO_RESPONSE)
                     && a.opts.version == SnmpVersion::V3
                     && a.opts.level_in_use() != SecurityLevel::NoAuthNoPriv
                     && let Some(d) =
-                        super::diagnose_v3(transport, SocketAddr::new(visit.addr, port), &a.opts)
+                        crate::diagnose_v3(transport, SocketAddr::new(visit.addr, port), &a.opts)
                             .await
                 {
                     why = d;

@@ -3,16 +3,17 @@
 //! the moment it is complete. The CLI and the server consume exactly this stream. What the
 //! probes share (the context, the start handshake, pacing, resolution) is in `toolkit`.
 
-use crate::error::ProbeError;
-use crate::net::NetOptions;
-use crate::result::{ProbeKind, ProbeResult, Summary};
-use crate::targets::Target;
-use crate::toolkit::{Ctx, Ready};
-use crate::{dns, ping, scan, snmp, ssh, trace};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
+use wirescope_net::NetOptions;
+use wirescope_probe::ProbeError;
+use wirescope_probe::result::{ProbeKind, ProbeResult, Summary};
+use wirescope_probe::targets::Target;
+use wirescope_probe::toolkit::{Ctx, Ready};
+use wirescope_probe::{dns, ping, scan, trace};
+use wirescope_ssh::exec as ssh;
 
 /// The probe to run and its options.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -24,7 +25,7 @@ pub enum ProbeOptions {
     Trace(trace::TraceOptions),
     Dns(dns::DnsOptions),
     Scan(scan::ScanOptions),
-    Snmp(snmp::SnmpOptions),
+    Snmp(wirescope_snmp::SnmpOptions),
     Ssh(ssh::SshOptions),
 }
 
@@ -67,7 +68,7 @@ pub fn options_schemas() -> [OptionsSchema; 6] {
         options_entry::<trace::TraceOptions>(),
         options_entry::<dns::DnsOptions>(),
         options_entry::<scan::ScanOptions>(),
-        options_entry::<snmp::SnmpOptions>(),
+        options_entry::<wirescope_snmp::SnmpOptions>(),
         options_entry::<ssh::SshOptions>(),
     ]
 }
@@ -178,7 +179,7 @@ impl Run {
     pub async fn finish(mut self) -> Result<Summary, ProbeError> {
         while self.next().await.is_some() {}
         let outcome = self.done.await.unwrap_or(Ok(()));
-        self.summary.elapsed_ms = crate::stats::ms(self.started.elapsed());
+        self.summary.elapsed_ms = wirescope_probe::stats::ms(self.started.elapsed());
         self.summary.cancelled =
             self.cancel.is_cancelled() && self.summary.completed < self.summary.targets;
         outcome.map(|()| self.summary)
@@ -197,7 +198,7 @@ pub async fn start(req: RunRequest, cancel: CancellationToken) -> Result<Run, Pr
     let ctx = Ctx::new(req.net.clone(), cancel.clone(), tx);
     let started = Instant::now();
     let netns = req.net.netns.clone();
-    crate::net::in_netns(
+    wirescope_net::in_netns(
         &format!("wirescope-{}", kind.as_str()),
         netns,
         move |entered| {
@@ -231,18 +232,18 @@ fn run_thread(
     req: RunRequest,
     ctx: Ctx,
     ready_tx: oneshot::Sender<Result<(), ProbeError>>,
-    entered: Result<(), crate::net::NetError>,
+    entered: Result<(), wirescope_net::NetError>,
 ) -> Result<(), ProbeError> {
     let mut ready = Ready::new(ready_tx);
     ready.check(entered)?;
-    let rt = ready.check(crate::net::netns::runtime())?;
+    let rt = ready.check(wirescope_net::netns::runtime())?;
     rt.block_on(async move {
         match req.probe {
             ProbeOptions::Ping(o) => ping::run(req.targets, o, &ctx, &mut ready).await,
             ProbeOptions::Trace(o) => trace::run(req.targets, o, &ctx, &mut ready).await,
             ProbeOptions::Dns(o) => dns::run(req.targets, o, &ctx, &mut ready).await,
             ProbeOptions::Scan(o) => scan::run(req.targets, o, &ctx, &mut ready).await,
-            ProbeOptions::Snmp(o) => snmp::run(req.targets, o, &ctx, &mut ready).await,
+            ProbeOptions::Snmp(o) => wirescope_snmp::run(req.targets, o, &ctx, &mut ready).await,
             ProbeOptions::Ssh(o) => ssh::run(req.targets, o, &ctx, &mut ready).await,
         }
     })

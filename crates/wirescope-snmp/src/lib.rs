@@ -4,17 +4,12 @@
 
 pub mod des;
 pub mod device;
+pub mod fuzz;
 pub mod mib;
 pub mod security;
 pub mod topology;
 pub mod value;
 
-use crate::duration::serde_human;
-use crate::error::ProbeError;
-use crate::result::{ProbeResult, SnmpResult, SnmpVarbind};
-use crate::stats::ms;
-use crate::targets::Target;
-use crate::toolkit::{Ctx, Ready, resolve_targets};
 use async_snmp::{
     Auth, Client, DesSaltState, EngineCache, Error as SnmpError, ErrorStatus, MasterKeys, Oid,
     Retry, UdpHandle, UdpTransport, UsmConfig, Value, VarBind,
@@ -26,6 +21,12 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use wirescope_probe::duration::serde_human;
+use wirescope_probe::error::ProbeError;
+use wirescope_probe::result::{ProbeResult, SnmpResult, SnmpVarbind};
+use wirescope_probe::stats::ms;
+use wirescope_probe::targets::Target;
+use wirescope_probe::toolkit::{Ctx, Ready, resolve_targets};
 
 /// What to ask each agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
@@ -55,7 +56,7 @@ pub struct SnmpOptions {
     /// OIDs, numeric or by name (`sysName.0`, `IF-MIB::ifTable`); a walk of none walks mib-2.
     pub oids: Vec<String>,
     pub version: SnmpVersion,
-    #[serde(skip_serializing_if = "crate::secret::never_written")]
+    #[serde(skip_serializing_if = "wirescope_probe::secret::never_written")]
     #[schema(write_only)]
     pub community: String,
     /// SNMPv3 user.
@@ -65,19 +66,19 @@ pub struct SnmpOptions {
     pub level: Option<SecurityLevel>,
     /// Default: SHA.
     pub auth_protocol: Option<AuthProtocol>,
-    #[serde(skip_serializing_if = "crate::secret::never_written")]
+    #[serde(skip_serializing_if = "wirescope_probe::secret::never_written")]
     #[schema(write_only)]
     pub auth_password: Option<String>,
     /// Default: AES.
     pub priv_protocol: Option<PrivProtocol>,
-    #[serde(skip_serializing_if = "crate::secret::never_written")]
+    #[serde(skip_serializing_if = "wirescope_probe::secret::never_written")]
     #[schema(write_only)]
     pub priv_password: Option<String>,
     #[schema(minimum = 1, maximum = 65535)]
     pub port: u16,
     /// How long to wait for each answer.
     #[serde(with = "serde_human")]
-    #[schema(value_type = crate::duration::DurationSchema)]
+    #[schema(value_type = wirescope_probe::duration::DurationSchema)]
     pub timeout: Duration,
     /// Retransmissions after a timeout.
     pub retries: u32,
@@ -89,7 +90,7 @@ pub struct SnmpOptions {
     pub concurrency: usize,
     /// Interfaces: poll twice this far apart and report bit rates.
     #[serde(default, with = "serde_human::option")]
-    #[schema(value_type = Option<crate::duration::DurationSchema>)]
+    #[schema(value_type = Option<wirescope_probe::duration::DurationSchema>)]
     pub rate: Option<Duration>,
     /// Topology: how many hops from the seeds to follow neighbours (0 polls the seeds only).
     #[schema(maximum = 16)]
@@ -495,9 +496,9 @@ impl Shared {
 #[derive(Debug, Default)]
 struct Collected {
     varbinds: Vec<SnmpVarbind>,
-    neighbors: Vec<crate::result::Neighbor>,
-    arp: Vec<crate::result::ArpEntry>,
-    interfaces: Vec<crate::result::Interface>,
+    neighbors: Vec<wirescope_probe::result::Neighbor>,
+    arp: Vec<wirescope_probe::result::ArpEntry>,
+    interfaces: Vec<wirescope_probe::result::Interface>,
 }
 
 type Partial = (Collected, String);

@@ -1,10 +1,10 @@
 //! SNMP versions and SNMPv3 security settings as enums: one spelling written out (net-snmp's), any
 //! case and the common aliases read in, and an error naming the accepted values otherwise.
 
-use crate::error::UnknownValue;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
 use std::fmt;
 use std::str::FromStr;
+use wirescope_probe::error::UnknownValue;
 
 /// Enums with a canonical name per value and extra spellings read case-insensitively (by serde,
 /// `FromStr` and, with the `clap` feature, as clap value enums).

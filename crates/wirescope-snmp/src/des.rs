@@ -3,11 +3,11 @@
 //! before use, under an exclusive lock: concurrent and successive runs never share an epoch.
 //! The state lives in `$XDG_DATA_HOME/wirescope/snmp-des-boots` (or `WIRESCOPE_DES_STATE`).
 
-use crate::error::ProbeError;
 use async_snmp::{DesSaltState, PersistedDesSaltState};
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
+use wirescope_probe::error::ProbeError;
 
 /// Where the epoch is kept.
 pub fn state_path() -> PathBuf {

@@ -3,11 +3,11 @@
 //! interfaces (IF-MIB ifTable + ifXTable, 64-bit counters when present, rates from two polls).
 //! Pure functions over variable bindings: tested on fixtures, no sockets.
 
-use crate::result::{ArpEntry, Device, Interface, Neighbor};
 use async_snmp::{Value, VarBind};
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
+use wirescope_probe::result::{ArpEntry, Device, Interface, Neighbor};
 
 pub const IF_TABLE: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1];
 pub const IF_X_TABLE: &[u32] = &[1, 3, 6, 1, 2, 1, 31, 1, 1, 1];
@@ -90,7 +90,7 @@ fn bytes<'a>(v: Option<&&'a Value>) -> Option<&'a [u8]> {
 
 /// A MAC address as aa:bb:cc:dd:ee:ff.
 pub fn mac(b: &[u8]) -> String {
-    super::value::mac(b)
+    crate::value::mac(b)
 }
 
 /// Interface names by ifIndex (ifName, else ifDescr).
@@ -375,7 +375,7 @@ pub fn identity(vbs: &[VarBind], credential: &str, depth: u32) -> Device {
         name: text(get(name).as_ref()),
         descr: text(get(descr).as_ref()),
         object_id: match get(object_id) {
-            Some(Value::ObjectIdentifier(o)) => Some(super::mib::dotted(o.arcs())),
+            Some(Value::ObjectIdentifier(o)) => Some(crate::mib::dotted(o.arcs())),
             _ => None,
         },
         chassis_id: lldp_id(
