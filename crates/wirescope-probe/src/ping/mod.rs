@@ -1,6 +1,9 @@
 //! ICMP/ICMPv6 echo over many targets: one shared socket per address family, probes numbered in a
 //! dense table, one send budget, results emitted per target as soon as its last probe is settled.
-//! Total time is about max(timeout, targets / rate), never targets x timeout.
+//! Total time is about max(timeout, targets / rate), never targets x timeout. The bookkeeping is
+//! the pure state machine in `state`; this module does the sockets.
+
+pub mod state;
 
 use crate::duration::serde_human;
 use crate::error::ProbeError;
@@ -8,14 +11,13 @@ use crate::net::NetError;
 use crate::net::io;
 use crate::net::socket::{exe_path, is_permission};
 use crate::result::{PingResult, ProbeResult};
-use crate::stats::{RttStats, round_ms};
 use crate::targets::Target;
 use crate::toolkit::{Ctx, Pacer, Ready, Resolved, by_family, open_families, resolve_targets};
 use crate::wire::icmp::{self, Icmp};
 use serde::{Deserialize, Serialize};
 use socket2::{Protocol, Type};
+use state::{Due, PingState, Plan};
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime};
@@ -83,8 +85,6 @@ impl PingOptions {
         Ok(())
     }
 }
-
-const MAGIC: &[u8; 4] = b"wsc1";
 
 /// One family's ICMP socket and how it behaves.
 #[derive(Debug)]
@@ -248,81 +248,37 @@ fn unanswered(t: &Target, addr: Option<IpAddr>, why: String) -> PingResult {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SlotState {
-    Pending,
-    Settled,
-}
-
-#[derive(Debug)]
-struct Slot {
-    target: u32,
-    nth: u32,
-    sent_at: SystemTime,
-    state: SlotState,
-}
-
-#[derive(Debug)]
-struct TargetState {
-    resolved: Resolved,
-    sent: u32,
-    received: u32,
-    rtts: Vec<Option<f64>>,
-    outstanding: u32,
-    error: Option<String>,
-    done: bool,
-}
-
-/// The ping state machine of one address family.
+/// One family's socket driving its state machine.
 #[derive(Debug)]
 struct Family<'a> {
     sock: &'a IcmpSocket,
-    opts: &'a PingOptions,
-    targets: Vec<TargetState>,
-    slots: Vec<Slot>,
-    /// Probes to send: (due, target), in due order (first round at once, later rounds an interval after).
-    schedule: VecDeque<(Instant, u32)>,
-    /// Sent probes by deadline; deadlines grow with send time, so a FIFO is ordered.
-    expiry: VecDeque<(Instant, u32)>,
-    cookie: u32,
-    remaining: usize,
+    state: PingState,
 }
 
 impl<'a> Family<'a> {
-    fn new(sock: &'a IcmpSocket, targets: Vec<Resolved>, opts: &'a PingOptions) -> Self {
-        let now = Instant::now();
-        let n = targets.len();
+    fn new(sock: &'a IcmpSocket, targets: Vec<Resolved>, opts: &PingOptions) -> Self {
+        let plan = Plan {
+            count: opts.count,
+            interval: opts.interval,
+            timeout: opts.timeout,
+            size: opts.size,
+        };
         Family {
             sock,
-            opts,
-            schedule: (0..n as u32).map(|i| (now, i)).collect(),
-            targets: targets
-                .into_iter()
-                .map(|resolved| TargetState {
-                    resolved,
-                    sent: 0,
-                    received: 0,
-                    rtts: vec![None; opts.count as usize],
-                    outstanding: 0,
-                    error: None,
-                    done: false,
-                })
-                .collect(),
-            slots: Vec::with_capacity(n * opts.count as usize),
-            expiry: VecDeque::with_capacity(n),
-            cookie: rand::random(),
-            remaining: n,
+            state: PingState::new(targets, plan, rand::random(), Instant::now()),
         }
     }
 
     async fn run(mut self, ctx: &Ctx, pacer: &RefCell<Pacer>) -> Result<(), ProbeError> {
         let mut buf = vec![0u8; 65_536];
         let mut write_blocked = false;
-        while self.remaining > 0 {
+        while self.state.remaining() > 0 {
             self.drain(&mut buf, ctx);
             let now = Instant::now();
-            self.expire(now, ctx);
-            let mut wake = self.expiry.front().map(|e| e.0);
+            for r in self.state.expire(now) {
+                ctx.emit(ProbeResult::Ping(r));
+            }
+            let mut wake = self.state.next_deadline();
             if !write_blocked {
                 match self.send_due(now, pacer, ctx) {
                     Ok(Some(at)) => wake = Some(wake.map_or(at, |w| w.min(at))),
@@ -330,7 +286,7 @@ impl<'a> Family<'a> {
                     Err(()) => write_blocked = true,
                 }
             }
-            if self.remaining == 0 {
+            if self.state.remaining() == 0 {
                 break;
             }
             let sleep =
@@ -349,7 +305,8 @@ impl<'a> Family<'a> {
         Ok(())
     }
 
-    /// Sends every due probe the budget allows. Returns when to come back, or Err when the socket is full.
+    /// Sends every due probe the budget allows. Returns when to come back, or Err when the
+    /// socket is full.
     fn send_due(
         &mut self,
         now: Instant,
@@ -357,90 +314,48 @@ impl<'a> Family<'a> {
         ctx: &Ctx,
     ) -> Result<Option<Instant>, ()> {
         loop {
-            let Some(&(due, t)) = self.schedule.front() else {
-                return Ok(None);
+            let t = match self.state.due(now) {
+                Due::Idle => return Ok(None),
+                Due::At(at) => return Ok(Some(at)),
+                Due::Send(t) => t,
             };
-            if due > now {
-                return Ok(Some(due));
-            }
             if let Err(at) = pacer.borrow_mut().grant(now, 1) {
                 return Ok(Some(at));
             }
-            self.send_one(t, ctx)?;
-        }
-    }
-
-    /// Sends the next probe of target `t` (a send the kernel refuses settles it as lost);
-    /// Err when the socket buffer is full and the loop must wait.
-    fn send_one(&mut self, t: u32, ctx: &Ctx) -> Result<(), ()> {
-        let probe_no = self.slots.len() as u32;
-        let addr = self.targets[t as usize].resolved.addr;
-        let pkt = icmp::echo_request(
-            self.sock.v6,
-            self.sock.ident,
-            probe_no as u16,
-            &self.payload(probe_no),
-        );
-        let sent_at = SystemTime::now();
-        let sent_mono = Instant::now();
-        match io::send_to(&self.sock.sock, &pkt, SocketAddr::new(addr, 0)) {
-            Ok(_) => {}
-            Err(e)
-                if e.kind() == ErrorKind::WouldBlock || e.raw_os_error() == Some(libc::ENOBUFS) =>
-            {
-                return Err(());
-            }
-            Err(e) => {
-                // No route, or a local firewall said no: the probe counts as sent and lost.
-                self.schedule.pop_front();
-                let ts = &mut self.targets[t as usize];
-                let nth = ts.sent;
-                ts.sent += 1;
-                ts.error.get_or_insert_with(|| format!("send failed: {e}"));
-                if nth + 1 < self.opts.count {
-                    self.schedule.push_back((sent_mono + self.opts.interval, t));
-                } else {
-                    self.finish_if_done(t, ctx);
+            let probe = self.state.probe(t);
+            let pkt = icmp::echo_request(
+                self.sock.v6,
+                self.sock.ident,
+                probe.number as u16,
+                &probe.payload,
+            );
+            let sent_at = SystemTime::now();
+            let now = Instant::now();
+            match io::send_to(&self.sock.sock, &pkt, SocketAddr::new(probe.addr, 0)) {
+                Ok(_) => self.state.sent(t, sent_at, now),
+                Err(e)
+                    if e.kind() == ErrorKind::WouldBlock
+                        || e.raw_os_error() == Some(libc::ENOBUFS) =>
+                {
+                    return Err(());
                 }
-                return Ok(());
+                Err(e) => {
+                    if let Some(r) = self.state.send_failed(t, e.to_string(), now) {
+                        ctx.emit(ProbeResult::Ping(r));
+                    }
+                }
             }
         }
-        self.schedule.pop_front();
-        let ts = &mut self.targets[t as usize];
-        let nth = ts.sent;
-        ts.sent += 1;
-        ts.outstanding += 1;
-        self.slots.push(Slot {
-            target: t,
-            nth,
-            sent_at,
-            state: SlotState::Pending,
-        });
-        self.expiry
-            .push_back((sent_mono + self.opts.timeout, probe_no));
-        if nth + 1 < self.opts.count {
-            self.schedule.push_back((sent_mono + self.opts.interval, t));
-        }
-        Ok(())
-    }
-
-    fn payload(&self, probe_no: u32) -> Vec<u8> {
-        let mut p = Vec::with_capacity(self.opts.size.max(12));
-        p.extend_from_slice(MAGIC);
-        p.extend_from_slice(&self.cookie.to_be_bytes());
-        p.extend_from_slice(&probe_no.to_be_bytes());
-        p.resize(self.opts.size.max(12), 0);
-        for (i, b) in p.iter_mut().enumerate().skip(12) {
-            *b = (i & 0xff) as u8;
-        }
-        p.truncate(self.opts.size);
-        p
     }
 
     fn drain(&mut self, buf: &mut [u8], ctx: &Ctx) {
         loop {
             match io::recv_timestamped(&self.sock.sock, buf) {
-                Ok((n, from, at)) => self.on_packet(&buf[..n], from, at, ctx),
+                Ok((n, from, at)) => {
+                    if let Some(r) = self.on_packet(&buf[..n], from, at) {
+                        ctx.emit(ProbeResult::Ping(r));
+                    }
+                }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 // Errors queued on the socket (an ICMP error for a datagram socket) are not fatal.
                 Err(_) => continue,
@@ -448,11 +363,10 @@ impl<'a> Family<'a> {
         }
     }
 
-    fn on_packet(&mut self, pkt: &[u8], from: IpAddr, at: SystemTime, ctx: &Ctx) {
+    /// Hands an echo reply, or an ICMP error quoting one of our requests, to the state machine.
+    fn on_packet(&mut self, pkt: &[u8], from: IpAddr, at: SystemTime) -> Option<PingResult> {
         let v6 = self.sock.v6;
-        let Some((msg, _ttl)) = icmp::parse(pkt, v6, self.sock.raw && !v6) else {
-            return;
-        };
+        let (msg, _ttl) = icmp::parse(pkt, v6, self.sock.raw && !v6)?;
         match msg {
             Icmp::EchoReply {
                 ident,
@@ -460,11 +374,9 @@ impl<'a> Family<'a> {
                 payload,
             } => {
                 if self.sock.raw && ident != self.sock.ident {
-                    return;
+                    return None;
                 }
-                if let Some(p) = self.match_probe(seq, payload, from) {
-                    self.settle(p, at, None, ctx);
-                }
+                self.state.answer(seq, payload, from, at, None)
             }
             Icmp::Error { kind, quoted, .. } => {
                 let expected = if v6 {
@@ -473,107 +385,18 @@ impl<'a> Family<'a> {
                     icmp::PROTO_ICMP
                 };
                 if quoted.proto != expected || quoted.l4.len() < 8 {
-                    return;
+                    return None;
                 }
                 let l4 = quoted.l4;
                 let ident = u16::from_be_bytes([l4[4], l4[5]]);
                 if self.sock.raw && ident != self.sock.ident {
-                    return;
+                    return None;
                 }
                 let seq = u16::from_be_bytes([l4[6], l4[7]]);
-                if let Some(p) = self.match_probe(seq, &l4[8..], quoted.dst) {
-                    let why = format!("{} (from {from})", icmp::describe(kind, v6));
-                    self.settle(p, at, Some(why), ctx);
-                }
+                let why = format!("{} (from {from})", icmp::describe(kind, v6));
+                self.state.answer(seq, &l4[8..], quoted.dst, at, Some(why))
             }
-            Icmp::Other { .. } => {}
+            Icmp::Other { .. } => None,
         }
-    }
-
-    /// Finds the pending probe a reply belongs to: by the probe number in our payload when it
-    /// came back whole, else by sequence number and address.
-    fn match_probe(&self, seq: u16, payload: &[u8], peer: IpAddr) -> Option<u32> {
-        let ok = |p: u32| {
-            self.slots.get(p as usize).is_some_and(|s| {
-                s.state == SlotState::Pending
-                    && self.targets[s.target as usize].resolved.addr == peer
-            })
-        };
-        if payload.len() >= 12 && &payload[..4] == MAGIC {
-            let cookie = u32::from_be_bytes([payload[4], payload[5], payload[6], payload[7]]);
-            let p = u32::from_be_bytes([payload[8], payload[9], payload[10], payload[11]]);
-            return (cookie == self.cookie && ok(p)).then_some(p);
-        }
-        let mut p = u32::from(seq);
-        while (p as usize) < self.slots.len() {
-            if ok(p) {
-                return Some(p);
-            }
-            p += 1 << 16;
-        }
-        None
-    }
-
-    fn settle(&mut self, p: u32, at: SystemTime, error: Option<String>, ctx: &Ctx) {
-        let slot = &mut self.slots[p as usize];
-        slot.state = SlotState::Settled;
-        let (t, nth, sent_at) = (slot.target, slot.nth, slot.sent_at);
-        let ts = &mut self.targets[t as usize];
-        ts.outstanding -= 1;
-        match error {
-            None => {
-                ts.received += 1;
-                ts.rtts[nth as usize] =
-                    Some(round_ms(io::elapsed(sent_at, at).as_secs_f64() * 1e3));
-            }
-            Some(e) => {
-                ts.error.get_or_insert(e);
-            }
-        }
-        self.finish_if_done(t, ctx);
-    }
-
-    fn expire(&mut self, now: Instant, ctx: &Ctx) {
-        while let Some(&(deadline, p)) = self.expiry.front() {
-            if deadline > now {
-                return;
-            }
-            self.expiry.pop_front();
-            let slot = &mut self.slots[p as usize];
-            if slot.state == SlotState::Pending {
-                slot.state = SlotState::Settled;
-                let t = slot.target;
-                self.targets[t as usize].outstanding -= 1;
-                self.finish_if_done(t, ctx);
-            }
-        }
-    }
-
-    fn finish_if_done(&mut self, t: u32, ctx: &Ctx) {
-        let ts = &mut self.targets[t as usize];
-        if ts.done || ts.outstanding > 0 || ts.sent < self.opts.count {
-            return;
-        }
-        ts.done = true;
-        self.remaining -= 1;
-        let received = ts.received;
-        let rtt = RttStats::from_millis(ts.rtts.iter().flatten().copied()).map(|s| RttStats {
-            min: round_ms(s.min),
-            avg: round_ms(s.avg),
-            max: round_ms(s.max),
-            stddev: round_ms(s.stddev),
-        });
-        let loss = f64::from(ts.sent - received) * 100.0 / f64::from(ts.sent.max(1));
-        ctx.emit(ProbeResult::Ping(PingResult {
-            target: ts.resolved.target.spec.clone(),
-            addr: Some(ts.resolved.addr),
-            alive: received > 0,
-            sent: ts.sent,
-            received,
-            loss_pct: (loss * 10.0).round() / 10.0,
-            rtt_ms: rtt,
-            rtts_ms: std::mem::take(&mut ts.rtts),
-            error: if received > 0 { None } else { ts.error.take() },
-        }));
     }
 }
