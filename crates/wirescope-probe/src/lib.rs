@@ -6,6 +6,7 @@
 pub mod dns;
 pub mod duration;
 pub mod error;
+pub mod flags;
 pub mod fuzz;
 pub mod ping;
 pub mod result;

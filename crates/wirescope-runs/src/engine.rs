@@ -29,6 +29,26 @@ pub enum ProbeOptions {
     Ssh(ssh::SshOptions),
 }
 
+/// Each kind's options are a `ProbeOptions` (`PingOptions::default().into()`).
+macro_rules! into_probe_options {
+    ($($kind:ident($options:ty)),* $(,)?) => {$(
+        impl From<$options> for ProbeOptions {
+            fn from(o: $options) -> Self {
+                ProbeOptions::$kind(o)
+            }
+        }
+    )*};
+}
+
+into_probe_options!(
+    Ping(ping::PingOptions),
+    Trace(trace::TraceOptions),
+    Dns(dns::DnsOptions),
+    Scan(scan::ScanOptions),
+    Snmp(wirescope_snmp::SnmpOptions),
+    Ssh(ssh::SshOptions),
+);
+
 /// One kind's options in the API document: its schema's name, its schema, the schemas it refers
 /// to, and its defaults as the API writes them (`T::default()` serialized).
 pub struct OptionsSchema {

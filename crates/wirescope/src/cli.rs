@@ -7,8 +7,8 @@ use std::time::Duration;
 use wirescope_probe::dns::DnsOptions;
 use wirescope_probe::duration::{format_duration, parse_duration};
 use wirescope_probe::ping::PingOptions;
-use wirescope_probe::scan::{ScanMethod, ScanOptions};
-use wirescope_probe::trace::{TraceOptions, TraceProtocol};
+use wirescope_probe::scan::ScanOptions;
+use wirescope_probe::trace::TraceOptions;
 use wirescope_snmp::SnmpOptions;
 use wirescope_snmp::{AuthProtocol, PrivProtocol, SecurityLevel, SnmpVersion};
 use wirescope_ssh::exec::SshOptions;
@@ -52,13 +52,13 @@ pub enum ColorWhen {
 pub enum Command {
     /// ICMP echo to every target (like fping); -c N echoes each.
     #[command(after_long_help = EXAMPLES)]
-    Ping(PingArgs),
+    Ping(ProbeArgs<PingOptions>),
     /// Trace the path to every target over ICMP, UDP or TCP, all hops probed at once.
     #[command(after_long_help = EXAMPLES)]
-    Trace(TraceArgs),
+    Trace(ProbeArgs<TraceOptions>),
     /// Ask DNS questions for many names at once (like dig); an address gets a PTR question.
     #[command(after_long_help = EXAMPLES)]
-    Dns(DnsArgs),
+    Dns(ProbeArgs<DnsOptions>),
     /// SNMP get and walk over many agents (v1, v2c, v3), with net-snmp's flag names.
     #[command(subcommand)]
     Snmp(SnmpCmd),
@@ -91,7 +91,7 @@ pub enum Command {
     Capture(CaptureArgs),
     /// TCP port scan (SYN as root, like nmap -sS; connect otherwise): open, closed, filtered, banners.
     #[command(after_long_help = EXAMPLES)]
-    Scan(ScanArgs),
+    Scan(ProbeArgs<ScanOptions>),
     /// Compare two saved runs of one kind, target by target: who went dead or alive, RTT shifts,
     /// ports opened or closed, DNS answers, paths, SSH output and exit statuses.
     #[command(after_long_help = HISTORY_HELP)]
@@ -811,193 +811,15 @@ fn positive_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
-fn ttl(s: &str) -> Result<u8, String> {
-    match s.parse::<u8>() {
-        Ok(0) | Err(_) => Err(format!("'{s}' is not a TTL (1 to 255)")),
-        Ok(v) => Ok(v),
-    }
-}
-
+/// A probe command's flags: its targets, the kind's own options (their flags, help and defaults
+/// come from the options struct, which derives `Args`), where to probe from, how to print.
 #[derive(Debug, Args)]
-pub struct PingArgs {
+pub struct ProbeArgs<O: Args> {
     #[command(flatten)]
     pub targets: TargetArgs,
 
-    /// Echo requests per target.
-    #[arg(short = 'c', long, value_name = "N", default_value_t = PingOptions::default().count)]
-    pub count: u32,
-
-    /// Time between requests to the same target.
-    #[arg(short = 'i', long, value_name = "DURATION", default_value = format_duration(PingOptions::default().interval), value_parser = duration)]
-    pub interval: Duration,
-
-    /// How long to wait for each reply (e.g. 500ms, 3s).
-    #[arg(short = 't', long, value_name = "DURATION", default_value = format_duration(PingOptions::default().timeout), value_parser = duration)]
-    pub timeout: Duration,
-
-    /// Payload bytes per request.
-    #[arg(short = 's', long, value_name = "BYTES", default_value_t = PingOptions::default().size)]
-    pub size: usize,
-
-    /// TTL (hop limit) of the requests.
-    #[arg(long, value_name = "N", value_parser = ttl)]
-    pub ttl: Option<u8>,
-
-    /// Packets per second over the whole run (0: unlimited).
-    #[arg(long, value_name = "PPS", default_value_t = PingOptions::default().rate)]
-    pub rate: u32,
-
-    /// Use unprivileged ICMP sockets even when raw sockets are allowed.
-    #[arg(long)]
-    pub unprivileged: bool,
-
     #[command(flatten)]
-    pub net: NetArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct TraceArgs {
-    #[command(flatten)]
-    pub targets: TargetArgs,
-
-    /// Probe packets.
-    #[arg(short = 'P', long, value_enum, default_value_t = TraceOptions::default().protocol)]
-    pub protocol: TraceProtocol,
-
-    /// Destination port for UDP (default 33434) and TCP (default 80).
-    #[arg(short = 'p', long, value_name = "PORT")]
-    pub port: Option<u16>,
-
-    /// Highest TTL probed.
-    #[arg(short = 'm', long, value_name = "N", default_value_t = TraceOptions::default().max_hops, value_parser = ttl)]
-    pub max_hops: u8,
-
-    /// First TTL probed.
-    #[arg(long, value_name = "N", default_value_t = TraceOptions::default().first_hop, value_parser = ttl)]
-    pub first_hop: u8,
-
-    /// Probes per hop.
-    #[arg(short = 'q', long, value_name = "N", default_value_t = TraceOptions::default().queries)]
-    pub queries: u8,
-
-    /// The longest a probe is waited for (the whole wait while nothing has answered).
-    #[arg(short = 't', long, value_name = "DURATION", default_value = format_duration(TraceOptions::default().timeout), value_parser = duration)]
-    pub timeout: Duration,
-
-    /// Once the path answers, wait for a probe this many times the slowest answer at its own
-    /// TTL (traceroute's HERE; 0: the timeout).
-    #[arg(long, value_name = "N", default_value_t = TraceOptions::default().wait_here)]
-    pub wait_here: f64,
-
-    /// ...or, when its TTL has not answered, this many times the slowest answer at any TTL
-    /// (traceroute's NEAR; 0: the timeout).
-    #[arg(long, value_name = "N", default_value_t = TraceOptions::default().wait_near)]
-    pub wait_near: f64,
-
-    /// The shortest adaptive wait.
-    #[arg(long, value_name = "DURATION", default_value = format_duration(TraceOptions::default().wait_min), value_parser = duration)]
-    pub wait_min: Duration,
-
-    /// Probes per second over the whole run (0: unlimited).
-    #[arg(long, value_name = "PPS", default_value_t = TraceOptions::default().rate)]
-    pub rate: u32,
-
-    /// Look up the hops' reverse names.
-    #[arg(short = 'r', long)]
-    pub resolve: bool,
-
-    #[command(flatten)]
-    pub net: NetArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct DnsArgs {
-    #[command(flatten)]
-    pub targets: TargetArgs,
-
-    /// Record type (repeatable): A, AAAA, CNAME, MX, NS, TXT, SOA, PTR, SRV, CAA, ANY.
-    /// Default: A for names, PTR for addresses.
-    #[arg(short = 't', long = "type", value_name = "TYPE")]
-    pub types: Vec<String>,
-
-    /// DNS server, IP or IP:PORT (default: the system's resolvers).
-    #[arg(long, value_name = "IP[:PORT]")]
-    pub server: Option<String>,
-
-    /// Ask over TCP from the start.
-    #[arg(long)]
-    pub tcp: bool,
-
-    /// How long to wait for each attempt.
-    #[arg(long, value_name = "DURATION", default_value = format_duration(DnsOptions::default().timeout), value_parser = duration)]
-    pub timeout: Duration,
-
-    /// Attempts after a timeout.
-    #[arg(long, value_name = "N", default_value_t = DnsOptions::default().retries)]
-    pub retries: u32,
-
-    /// Queries in flight at once.
-    #[arg(long, value_name = "N", default_value_t = DnsOptions::default().concurrency)]
-    pub concurrency: usize,
-
-    /// Queries per second (0: unlimited).
-    #[arg(long, value_name = "QPS", default_value_t = DnsOptions::default().rate)]
-    pub rate: u32,
-
-    #[command(flatten)]
-    pub net: NetArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct ScanArgs {
-    #[command(flatten)]
-    pub targets: TargetArgs,
-
-    /// Ports: lists and ranges (22,80,8000-8100), `-` for all.
-    #[arg(short = 'p', long, value_name = "PORTS", conflicts_with = "top")]
-    pub ports: Option<String>,
-
-    /// The N most frequently open ports (nmap's order) when no -p is given.
-    #[arg(long, value_name = "N", default_value_t = ScanOptions::default().top)]
-    pub top: usize,
-
-    /// How long a connection attempt may take before the port counts as filtered.
-    #[arg(short = 't', long, value_name = "DURATION", default_value = format_duration(ScanOptions::default().timeout), value_parser = duration)]
-    pub timeout: Duration,
-
-    /// Read what open ports say (HTTP ports get a HEAD request).
-    #[arg(short = 'b', long)]
-    pub banners: bool,
-
-    /// How long to wait for a banner.
-    #[arg(long, value_name = "DURATION", default_value = format_duration(ScanOptions::default().banner_timeout), value_parser = duration)]
-    pub banner_timeout: Duration,
-
-    /// How to probe: syn (half-open, raw sockets, like nmap -sS), connect (full handshake, no
-    /// privilege, like nmap -sT), auto (syn when CAP_NET_RAW allows, else connect).
-    #[arg(long, value_enum, default_value_t = ScanOptions::default().method)]
-    pub method: ScanMethod,
-
-    /// SYN scan: retransmissions of an unanswered SYN before a port counts as filtered.
-    #[arg(long, value_name = "N", default_value_t = ScanOptions::default().retries)]
-    pub retries: u8,
-
-    /// Probes in flight (default: 4096 for SYN; for connect what the open-files limit allows, up to 4096).
-    #[arg(long, value_name = "N", default_value_t = ScanOptions::default().concurrency)]
-    pub concurrency: usize,
-
-    /// SYNs or connection attempts per second (0: unlimited).
-    #[arg(long, value_name = "PPS", default_value_t = ScanOptions::default().rate)]
-    pub rate: u32,
+    pub options: O,
 
     #[command(flatten)]
     pub net: NetArgs,

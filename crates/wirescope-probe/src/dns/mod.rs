@@ -6,6 +6,8 @@ pub mod format;
 pub mod resolve;
 
 use crate::duration::serde_human;
+#[cfg(feature = "clap")]
+use crate::duration::{format_duration, parse_duration};
 use crate::error::ProbeError;
 use crate::result::{DnsRecord, DnsResult, ProbeResult};
 use crate::targets::{Host, Target};
@@ -24,24 +26,41 @@ pub const TYPES: &[&str] = &[
 
 /// Options of a DNS run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 #[serde(default, deny_unknown_fields)]
 pub struct DnsOptions {
-    /// Record types to ask for each name (empty: A for names, PTR for addresses).
+    /// Record types to ask for each name: A, AAAA, CNAME, MX, NS, TXT, SOA, PTR, SRV, CAA, ANY
+    /// (none: A for names, PTR for addresses).
+    #[cfg_attr(
+        feature = "clap",
+        arg(
+            short = 't',
+            long = "type",
+            value_name = "TYPE",
+            help = "Record type (repeatable): A, AAAA, CNAME, MX, NS, TXT, SOA, PTR, SRV, CAA, ANY. Default: A for names, PTR for addresses"
+        )
+    )]
     pub types: Vec<String>,
     /// The server, `IP` or `IP:PORT` (`[v6]:port`); none: the system's resolvers.
+    #[cfg_attr(feature = "clap", arg(long, value_name = "IP[:PORT]"))]
     pub server: Option<String>,
     /// How long to wait for each attempt.
     #[serde(with = "serde_human")]
     #[schema(value_type = crate::duration::DurationSchema)]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "DURATION", default_value = format_duration(DnsOptions::default().timeout), value_parser = parse_duration))]
     pub timeout: Duration,
     /// Attempts after the first one timed out.
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = DnsOptions::default().retries))]
     pub retries: u32,
     /// Ask over TCP from the start.
+    #[cfg_attr(feature = "clap", arg(long))]
     pub tcp: bool,
     /// Queries in flight at once.
     #[schema(minimum = 1, maximum = 60_000)]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = DnsOptions::default().concurrency))]
     pub concurrency: usize,
-    /// Packets per second (0: unlimited).
+    /// Queries per second (0: unlimited).
+    #[cfg_attr(feature = "clap", arg(long, value_name = "QPS", default_value_t = DnsOptions::default().rate))]
     pub rate: u32,
 }
 

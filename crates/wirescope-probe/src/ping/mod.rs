@@ -6,6 +6,8 @@
 pub mod state;
 
 use crate::duration::serde_human;
+#[cfg(feature = "clap")]
+use crate::duration::{format_duration, parse_duration};
 use crate::error::ProbeError;
 use crate::net::NetError;
 use crate::net::io;
@@ -25,28 +27,36 @@ use tokio::net::UdpSocket;
 
 /// Options of a ping run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 #[serde(default, deny_unknown_fields)]
 pub struct PingOptions {
     /// Echo requests per target.
     #[schema(minimum = 1, maximum = 100_000)]
+    #[cfg_attr(feature = "clap", arg(short = 'c', long, value_name = "N", default_value_t = PingOptions::default().count))]
     pub count: u32,
     /// Time between two requests to the same target.
     #[serde(with = "serde_human")]
     #[schema(value_type = crate::duration::DurationSchema)]
+    #[cfg_attr(feature = "clap", arg(short = 'i', long, value_name = "DURATION", default_value = format_duration(PingOptions::default().interval), value_parser = parse_duration))]
     pub interval: Duration,
-    /// How long to wait for each reply.
+    /// How long to wait for each reply (e.g. 500ms, 3s).
     #[serde(with = "serde_human")]
     #[schema(value_type = crate::duration::DurationSchema)]
+    #[cfg_attr(feature = "clap", arg(short = 't', long, value_name = "DURATION", default_value = format_duration(PingOptions::default().timeout), value_parser = parse_duration))]
     pub timeout: Duration,
     /// Payload bytes per request.
     #[schema(maximum = 65_000)]
+    #[cfg_attr(feature = "clap", arg(short = 's', long, value_name = "BYTES", default_value_t = PingOptions::default().size))]
     pub size: usize,
-    /// IP TTL / hop limit of the requests.
+    /// TTL (hop limit) of the requests.
     #[schema(minimum = 1, maximum = 255)]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", value_parser = crate::flags::parse_ttl))]
     pub ttl: Option<u8>,
     /// Packets per second over the whole run (0: unlimited).
+    #[cfg_attr(feature = "clap", arg(long, value_name = "PPS", default_value_t = PingOptions::default().rate))]
     pub rate: u32,
     /// Use unprivileged ICMP sockets even when raw sockets are allowed.
+    #[cfg_attr(feature = "clap", arg(long))]
     pub unprivileged: bool,
 }
 

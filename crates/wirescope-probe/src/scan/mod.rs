@@ -5,6 +5,8 @@ pub mod ports;
 mod syn;
 
 use crate::duration::serde_human;
+#[cfg(feature = "clap")]
+use crate::duration::{format_duration, parse_duration};
 use crate::error::ProbeError;
 use crate::result::{ProbeResult, ScanResult};
 use crate::stats::ms;
@@ -24,29 +26,45 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Options of a scan run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 #[serde(default, deny_unknown_fields)]
 pub struct ScanOptions {
-    /// Port list (`22,80,8000-8100`); when absent, the `top` most frequent ports.
+    /// Ports: lists and ranges (`22,80,8000-8100`), `-` for all; none: the `top` most
+    /// frequently open ports.
+    #[cfg_attr(
+        feature = "clap",
+        arg(short = 'p', long, value_name = "PORTS", conflicts_with = "top")
+    )]
     pub ports: Option<String>,
-    /// How many of the most frequently open ports to scan when no list is given.
+    /// The N most frequently open ports (nmap's order) when no port list is given.
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = ScanOptions::default().top))]
     pub top: usize,
     /// How long a connection attempt may take before the port counts as filtered.
     #[serde(with = "serde_human")]
     #[schema(value_type = crate::duration::DurationSchema)]
+    #[cfg_attr(feature = "clap", arg(short = 't', long, value_name = "DURATION", default_value = format_duration(ScanOptions::default().timeout), value_parser = parse_duration))]
     pub timeout: Duration,
-    /// Read what open ports say (sending an HTTP HEAD to web ports that stay silent).
+    /// Read what open ports say (HTTP ports that stay silent get a HEAD request).
+    #[cfg_attr(feature = "clap", arg(short = 'b', long))]
     pub banners: bool,
     /// How long to wait for a banner.
     #[serde(with = "serde_human")]
     #[schema(value_type = crate::duration::DurationSchema)]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "DURATION", default_value = format_duration(ScanOptions::default().banner_timeout), value_parser = parse_duration))]
     pub banner_timeout: Duration,
-    /// Connection attempts in flight (0: as many as the file-descriptor limit allows, up to 4096).
+    /// Probes in flight (0: 4096 for SYN; for connect what the open-files limit allows, up to
+    /// 4096).
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = ScanOptions::default().concurrency))]
     pub concurrency: usize,
-    /// Packets (SYN scan) or connection attempts per second (0: unlimited).
+    /// SYNs or connection attempts per second (0: unlimited).
+    #[cfg_attr(feature = "clap", arg(long, value_name = "PPS", default_value_t = ScanOptions::default().rate))]
     pub rate: u32,
-    /// How ports are probed.
+    /// How to probe: syn (half-open, raw sockets, like nmap -sS), connect (full handshake, no
+    /// privilege, like nmap -sT), auto (syn when CAP_NET_RAW allows, else connect).
+    #[cfg_attr(feature = "clap", arg(long, value_enum, default_value_t = ScanOptions::default().method))]
     pub method: ScanMethod,
-    /// SYN scan: retransmissions of an unanswered SYN before the port counts as filtered.
+    /// SYN scan: retransmissions of an unanswered SYN before a port counts as filtered.
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = ScanOptions::default().retries))]
     pub retries: u8,
 }
 

@@ -5,6 +5,8 @@
 pub mod state;
 
 use crate::duration::serde_human;
+#[cfg(feature = "clap")]
+use crate::duration::{format_duration, parse_duration};
 use crate::error::ProbeError;
 use crate::net::io;
 use crate::net::socket::needs_raw;
@@ -51,40 +53,53 @@ impl TraceProtocol {
 
 /// Options of a trace run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 #[serde(default, deny_unknown_fields)]
 pub struct TraceOptions {
+    /// Probe packets.
+    #[cfg_attr(feature = "clap", arg(short = 'P', long, value_enum, default_value_t = TraceOptions::default().protocol))]
     pub protocol: TraceProtocol,
     /// The highest TTL probed.
     #[schema(minimum = 1, maximum = 255)]
+    #[cfg_attr(feature = "clap", arg(short = 'm', long, value_name = "N", default_value_t = TraceOptions::default().max_hops, value_parser = crate::flags::parse_ttl))]
     pub max_hops: u8,
     /// The first TTL probed.
     #[schema(minimum = 1, maximum = 255)]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = TraceOptions::default().first_hop, value_parser = crate::flags::parse_ttl))]
     pub first_hop: u8,
     /// Destination port for UDP (default 33434) and TCP (default 80).
     #[schema(minimum = 1, maximum = 65535)]
+    #[cfg_attr(feature = "clap", arg(short = 'p', long, value_name = "PORT"))]
     pub port: Option<u16>,
     /// Probes per hop.
     #[schema(minimum = 1, maximum = 10)]
+    #[cfg_attr(feature = "clap", arg(short = 'q', long, value_name = "N", default_value_t = TraceOptions::default().queries))]
     pub queries: u8,
     /// The longest a probe is waited for (and the whole wait while nothing has answered).
     #[serde(with = "serde_human")]
     #[schema(value_type = crate::duration::DurationSchema)]
+    #[cfg_attr(feature = "clap", arg(short = 't', long, value_name = "DURATION", default_value = format_duration(TraceOptions::default().timeout), value_parser = parse_duration))]
     pub timeout: Duration,
     /// Once the path answers, a probe is waited for this many times the slowest answer at its
-    /// own TTL (0: the timeout).
+    /// own TTL (traceroute's HERE; 0: the timeout).
     #[schema(minimum = 0, maximum = 1000)]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = TraceOptions::default().wait_here))]
     pub wait_here: f64,
     /// ...or, when its TTL has not answered, this many times the slowest answer at any TTL
-    /// (0: the timeout).
+    /// (traceroute's NEAR; 0: the timeout).
     #[schema(minimum = 0, maximum = 1000)]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = TraceOptions::default().wait_near))]
     pub wait_near: f64,
     /// The shortest adaptive wait.
     #[serde(with = "serde_human")]
     #[schema(value_type = crate::duration::DurationSchema)]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "DURATION", default_value = format_duration(TraceOptions::default().wait_min), value_parser = parse_duration))]
     pub wait_min: Duration,
     /// Probes per second over the whole run (0: unlimited).
+    #[cfg_attr(feature = "clap", arg(long, value_name = "PPS", default_value_t = TraceOptions::default().rate))]
     pub rate: u32,
     /// Look up the reverse names of the hops.
+    #[cfg_attr(feature = "clap", arg(short = 'r', long))]
     pub resolve: bool,
 }
 
