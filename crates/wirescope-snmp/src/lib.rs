@@ -52,28 +52,35 @@ pub enum SnmpOp {
 #[derive(Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct SnmpOptions {
+    /// What to ask each agent: get OIDs, walk subtrees, LLDP/CDP neighbours, the ARP table,
+    /// interfaces, or a topology crawl.
     pub op: SnmpOp,
     /// OIDs, numeric or by name (`sysName.0`, `IF-MIB::ifTable`); a walk of none walks mib-2.
     pub oids: Vec<String>,
+    /// SNMP version: 1, 2c or 3.
     pub version: SnmpVersion,
     #[serde(skip_serializing_if = "wirescope_probe::secret::never_written")]
+    /// Community string (v1, v2c).
     #[schema(write_only)]
     pub community: String,
     /// SNMPv3 user.
     pub user: Option<String>,
-    /// Default: authPriv when a privacy password is given, else authNoPriv when an
-    /// authentication password is, else noAuthNoPriv.
+    /// SNMPv3 security level; default: authPriv when a privacy password is given, else
+    /// authNoPriv when an authentication password is, else noAuthNoPriv.
     pub level: Option<SecurityLevel>,
-    /// Default: SHA.
+    /// SNMPv3 authentication protocol (default SHA).
     pub auth_protocol: Option<AuthProtocol>,
     #[serde(skip_serializing_if = "wirescope_probe::secret::never_written")]
+    /// SNMPv3 authentication passphrase.
     #[schema(write_only)]
     pub auth_password: Option<String>,
-    /// Default: AES.
+    /// SNMPv3 privacy protocol (default AES).
     pub priv_protocol: Option<PrivProtocol>,
     #[serde(skip_serializing_if = "wirescope_probe::secret::never_written")]
+    /// SNMPv3 privacy passphrase.
     #[schema(write_only)]
     pub priv_password: Option<String>,
+    /// The agents' UDP port.
     #[schema(minimum = 1, maximum = 65535)]
     pub port: u16,
     /// How long to wait for each answer.
@@ -95,8 +102,7 @@ pub struct SnmpOptions {
     /// Topology: how many hops from the seeds to follow neighbours (0 polls the seeds only).
     #[schema(maximum = 16)]
     pub depth: u32,
-    /// Credential profiles to try on each device, in order (names; the caller resolves them
-    /// into `credentials`).
+    /// Credential profiles to try on each device, in order (by name).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<String>,
     /// The credentials to try, in order; empty means the options' own.

@@ -24,9 +24,12 @@ use zeroize::Zeroizing;
 pub struct SshOptions {
     /// The command line run on every device (by the login shell of the user).
     pub command: String,
+    /// The login (a profile gives its own when this is blank).
     pub user: String,
+    /// The devices' SSH port.
     #[schema(minimum = 1, maximum = 65535)]
     pub port: u16,
+    /// Password (or keyboard-interactive answer).
     #[serde(skip_serializing_if = "wirescope_probe::secret::never_written")]
     #[schema(write_only)]
     pub password: Option<String>,
@@ -35,9 +38,10 @@ pub struct SshOptions {
     #[schema(write_only)]
     pub private_key: Option<String>,
     #[serde(skip_serializing_if = "wirescope_probe::secret::never_written")]
+    /// Passphrase of the private key, if it has one.
     #[schema(write_only)]
     pub key_passphrase: Option<String>,
-    /// A credential profile with an SSH login (name; the caller fills user and secrets from it).
+    /// A credential profile with an SSH login (by name): its user and secrets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
     /// One jump host, `[user@]host[:port]`, logged into with the same credentials.

@@ -697,7 +697,8 @@ export interface components {
         /** @description Options of a DNS run. */
         DnsOptions: {
             /**
-             * @description Record types to ask for each name (empty: A for names, PTR for addresses).
+             * @description Record types to ask for each name: A, AAAA, CNAME, MX, NS, TXT, SOA, PTR, SRV, CAA, ANY
+             *     (none: A for names, PTR for addresses).
              * @default []
              */
             types?: string[];
@@ -729,7 +730,7 @@ export interface components {
             concurrency?: number;
             /**
              * Format: int32
-             * @description Packets per second (0: unlimited).
+             * @description Queries per second (0: unlimited).
              * @default 0
              */
             rate?: number;
@@ -833,7 +834,7 @@ export interface components {
             /** Format: double */
             loss_pct: number;
         };
-        /** @description The host key a connection ended up trusting. */
+        /** @description The host key an SSH connection ended up trusting. */
         HostKeyInfo: {
             algorithm: string;
             fingerprint: string;
@@ -1069,7 +1070,7 @@ export interface components {
              */
             interval?: components["schemas"]["Duration"];
             /**
-             * @description How long to wait for each reply.
+             * @description How long to wait for each reply (e.g. 500ms, 3s).
              * @default 1000ms
              */
             timeout?: components["schemas"]["Duration"];
@@ -1080,7 +1081,7 @@ export interface components {
             size?: number;
             /**
              * Format: int32
-             * @description IP TTL / hop limit of the requests.
+             * @description TTL (hop limit) of the requests.
              * @default null
              */
             ttl?: number | null;
@@ -1293,6 +1294,7 @@ export interface components {
             finished_at?: number | null;
             /** @description The targets as given (expressions, one per line). */
             targets_text: string;
+            /** @description The options of the run's kind, secrets left out. */
             options: components["schemas"]["PingOptions"] | components["schemas"]["TraceOptions"] | components["schemas"]["DnsOptions"] | components["schemas"]["ScanOptions"] | components["schemas"]["SnmpOptions"] | components["schemas"]["SshOptions"];
             net: components["schemas"]["NetOptions"];
             /**
@@ -1331,12 +1333,13 @@ export interface components {
         /** @description Options of a scan run. */
         ScanOptions: {
             /**
-             * @description Port list (`22,80,8000-8100`); when absent, the `top` most frequent ports.
+             * @description Ports: lists and ranges (`22,80,8000-8100`), `-` for all; none: the `top` most
+             *     frequently open ports.
              * @default null
              */
             ports?: string | null;
             /**
-             * @description How many of the most frequently open ports to scan when no list is given.
+             * @description The N most frequently open ports (nmap's order) when no port list is given.
              * @default 1000
              */
             top?: number;
@@ -1346,7 +1349,7 @@ export interface components {
              */
             timeout?: components["schemas"]["Duration"];
             /**
-             * @description Read what open ports say (sending an HTTP HEAD to web ports that stay silent).
+             * @description Read what open ports say (HTTP ports that stay silent get a HEAD request).
              * @default false
              */
             banners?: boolean;
@@ -1356,24 +1359,26 @@ export interface components {
              */
             banner_timeout?: components["schemas"]["Duration"];
             /**
-             * @description Connection attempts in flight (0: as many as the file-descriptor limit allows, up to 4096).
+             * @description Probes in flight (0: 4096 for SYN; for connect what the open-files limit allows, up to
+             *     4096).
              * @default 0
              */
             concurrency?: number;
             /**
              * Format: int32
-             * @description Packets (SYN scan) or connection attempts per second (0: unlimited).
+             * @description SYNs or connection attempts per second (0: unlimited).
              * @default 0
              */
             rate?: number;
             /**
-             * @description How ports are probed.
+             * @description How to probe: syn (half-open, raw sockets, like nmap -sS), connect (full handshake, no
+             *     privilege, like nmap -sT), auto (syn when CAP_NET_RAW allows, else connect).
              * @default auto
              */
             method?: components["schemas"]["ScanMethod"];
             /**
              * Format: int32
-             * @description SYN scan: retransmissions of an unanswered SYN before the port counts as filtered.
+             * @description SYN scan: retransmissions of an unanswered SYN before a port counts as filtered.
              * @default 1
              */
             retries?: number;
@@ -1462,16 +1467,26 @@ export interface components {
          *     not in API responses, not in `Debug` output).
          */
         SnmpOptions: {
-            /** @default get */
+            /**
+             * @description What to ask each agent: get OIDs, walk subtrees, LLDP/CDP neighbours, the ARP table,
+             *     interfaces, or a topology crawl.
+             * @default get
+             */
             op?: components["schemas"]["SnmpOp"];
             /**
              * @description OIDs, numeric or by name (`sysName.0`, `IF-MIB::ifTable`); a walk of none walks mib-2.
              * @default []
              */
             oids?: string[];
-            /** @default 2c */
+            /**
+             * @description SNMP version: 1, 2c or 3.
+             * @default 2c
+             */
             version?: components["schemas"]["SnmpVersion"];
-            /** @default public */
+            /**
+             * @description Community string (v1, v2c).
+             * @default public
+             */
             community?: string;
             /**
              * @description SNMPv3 user.
@@ -1482,14 +1497,21 @@ export interface components {
             level?: components["schemas"]["SecurityLevel"] | null;
             /** @default null */
             auth_protocol?: components["schemas"]["AuthProtocol"] | null;
-            /** @default null */
+            /**
+             * @description SNMPv3 authentication passphrase.
+             * @default null
+             */
             auth_password?: string | null;
             /** @default null */
             priv_protocol?: components["schemas"]["PrivProtocol"] | null;
-            /** @default null */
+            /**
+             * @description SNMPv3 privacy passphrase.
+             * @default null
+             */
             priv_password?: string | null;
             /**
              * Format: int32
+             * @description The agents' UDP port.
              * @default 161
              */
             port?: number;
@@ -1524,8 +1546,7 @@ export interface components {
              */
             depth?: number;
             /**
-             * @description Credential profiles to try on each device, in order (names; the caller resolves them
-             *     into `credentials`).
+             * @description Credential profiles to try on each device, in order (by name).
              * @default []
              */
             profiles?: string[];
@@ -1586,24 +1607,34 @@ export interface components {
              * @default
              */
             command?: string;
-            /** @default  */
+            /**
+             * @description The login (a profile gives its own when this is blank).
+             * @default
+             */
             user?: string;
             /**
              * Format: int32
+             * @description The devices' SSH port.
              * @default 22
              */
             port?: number;
-            /** @default null */
+            /**
+             * @description Password (or keyboard-interactive answer).
+             * @default null
+             */
             password?: string | null;
             /**
              * @description A private key in OpenSSH or PEM text.
              * @default null
              */
             private_key?: string | null;
-            /** @default null */
+            /**
+             * @description Passphrase of the private key, if it has one.
+             * @default null
+             */
             key_passphrase?: string | null;
             /**
-             * @description A credential profile with an SSH login (name; the caller fills user and secrets from it).
+             * @description A credential profile with an SSH login (by name): its user and secrets.
              * @default null
              */
             profile?: string | null;
@@ -1808,7 +1839,10 @@ export interface components {
         };
         /** @description Options of a trace run. */
         TraceOptions: {
-            /** @default icmp */
+            /**
+             * @description Probe packets.
+             * @default icmp
+             */
             protocol?: components["schemas"]["TraceProtocol"];
             /**
              * Format: int32
@@ -1842,14 +1876,14 @@ export interface components {
             /**
              * Format: double
              * @description Once the path answers, a probe is waited for this many times the slowest answer at its
-             *     own TTL (0: the timeout).
+             *     own TTL (traceroute's HERE; 0: the timeout).
              * @default 3
              */
             wait_here?: number;
             /**
              * Format: double
              * @description ...or, when its TTL has not answered, this many times the slowest answer at any TTL
-             *     (0: the timeout).
+             *     (traceroute's NEAR; 0: the timeout).
              * @default 10
              */
             wait_near?: number;

@@ -1,8 +1,8 @@
 // The REST client: one fetch wrapper that adds the token and turns error bodies into ApiError.
 
 import { token, withToken } from './auth';
+import { options, type OptionSpec } from './options.gen';
 import {
-  optionsOf,
   runOptions,
   type Cancelling,
   type CaptureInfo,
@@ -213,14 +213,16 @@ export function rerunRequest(run: RunInfo): CreateRun {
 }
 
 /**
- * An SNMP or SSH run that used its own credentials cannot simply run again: the server never
- * keeps them. Such a re-run goes through the form, filled from the run, for the secrets to be typed.
+ * A run of a kind with secrets (an SNMP community, an SSH password) that used its own credentials
+ * cannot simply run again: the server never keeps them. Such a re-run goes through the form,
+ * filled from the run, for the secrets to be typed. A run that named stored profiles (its
+ * `profile` or `profiles` option) gets them from the store again.
  */
 export function rerunNeedsSecrets(run: RunInfo): boolean {
-  const ssh = optionsOf(run, 'ssh');
-  if (ssh) return !ssh.profile;
-  const snmp = optionsOf(run, 'snmp');
-  return !!snmp && !snmp.profiles?.length;
+  if (!(options[run.kind] as readonly OptionSpec[]).some((o) => o.type === 'secret')) return false;
+  const given: Record<string, unknown> = runOptions(run);
+  const profile = given.profile ?? given.profiles;
+  return Array.isArray(profile) ? !profile.length : !profile;
 }
 
 /** A run as New-run form parameters: targets, options by name, network options as `net.NAME`. */

@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  COLUMNS,
+  GENERIC_COLUMNS,
+  columnsFor,
   gridTemplate,
   hopCount,
   lastHop,
@@ -15,14 +16,25 @@ import {
   varbindName,
 } from './columns';
 import { deadPing, dns, ping, scan, snmp, snmpDevice, ssh, trace } from '../test/results';
-import { KINDS } from './types';
+import type { ProbeKind, ProbeResult } from './types';
 
 const texts = (r: ReturnType<typeof rowFor>) => r.cells.map((c) => c.text);
 
 describe('rowFor', () => {
   it('has one cell per column for every kind', () => {
-    const samples = { ping: ping('a'), trace: trace('a'), dns: dns('a'), scan: scan('a'), snmp: snmp('a'), ssh: ssh('a') };
-    for (const k of KINDS) expect(rowFor(samples[k], 0).cells).toHaveLength(COLUMNS[k].length);
+    for (const r of [ping('a'), trace('a'), dns('a'), scan('a'), snmp('a'), ssh('a')]) expect(rowFor(r, 0).cells).toHaveLength(columnsFor(r.kind).length);
+  });
+
+  it('shows a result of a kind without columns of its own by its plain fields', () => {
+    const result = { kind: 'whois', target: 'example.net', addr: null, registrar: 'R', days_left: 42, dnssec: false, contacts: ['a'], error: null };
+    const r = rowFor(result as unknown as ProbeResult, 1);
+    expect(columnsFor('whois' as ProbeKind)).toBe(GENERIC_COLUMNS);
+    expect(texts(r)).toEqual(['example.net', '', 'registrar=R  days_left=42  dnssec=false', '']);
+    expect(r.status).toBe('ok');
+    const failed = rowFor({ kind: 'whois', target: 'x.test', error: 'no whois server' } as unknown as ProbeResult, 2);
+    expect(failed.status).toBe('bad');
+    expect(failed.cells[3]).toMatchObject({ text: 'no whois server', tone: 'bad' });
+    expect(failed.hay).toContain('no whois server');
   });
 
   it('maps an alive ping', () => {
@@ -182,7 +194,7 @@ describe('snmp rows', () => {
 
 describe('grid sizing', () => {
   it('joins column widths into a grid template', () => {
-    expect(gridTemplate('dns').split(' ').length).toBeGreaterThanOrEqual(COLUMNS.dns.length);
+    expect(gridTemplate('dns').split(' ').length).toBeGreaterThanOrEqual(columnsFor('dns').length);
   });
   it('adds up minimum widths and gaps', () => {
     expect(minGridWidth(['4rem', 'minmax(8rem, 1fr)', '20px'], 10, 5, 0)).toBe(40 + 80 + 20 + 10);

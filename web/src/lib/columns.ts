@@ -40,7 +40,8 @@ const ADDR = 'minmax(8rem, 17rem)';
 const NUM = '4.5rem';
 const MS = '5.5rem';
 
-export const COLUMNS: Record<ProbeKind, Column[]> = {
+/** The columns of each kind that has its own (a kind without them gets GENERIC_COLUMNS). */
+export const COLUMNS: Partial<Record<ProbeKind, Column[]>> = {
   ping: [
     { label: 'target', width: ADDR, mono: true },
     { label: 'addr', width: ADDR, mono: true },
@@ -94,8 +95,20 @@ export const COLUMNS: Record<ProbeKind, Column[]> = {
   ],
 };
 
+/** A kind's result as far as every kind's goes: its target, its address, what it found (the plain fields), an error. */
+export const GENERIC_COLUMNS: Column[] = [
+  { label: 'target', width: ADDR, mono: true },
+  { label: 'addr', width: ADDR, mono: true },
+  { label: 'result', width: 'minmax(12rem, 3fr)', mono: true, title: "the result's plain fields" },
+  { label: 'error', width: 'minmax(8rem, 1fr)' },
+];
+
+export function columnsFor(kind: ProbeKind): Column[] {
+  return COLUMNS[kind] ?? GENERIC_COLUMNS;
+}
+
 export function gridTemplate(kind: ProbeKind): string {
-  return COLUMNS[kind].map((c) => c.width).join(' ');
+  return columnsFor(kind).map((c) => c.width).join(' ');
 }
 
 const text = (v: string | null | undefined): Cell => ({ text: v ?? '', sort: v ? v : null });
@@ -313,6 +326,23 @@ function sshRow(r: SshResult): { cells: Cell[]; status: Row['status']; extra: st
   };
 }
 
+/** The fields GENERIC_COLUMNS has columns of (and `kind`, the same on every row). */
+const GENERIC_OWN = new Set(['kind', 'target', 'addr', 'error']);
+
+/** A result of a kind without its own columns: its string (not empty), number and boolean fields as `key=value`. */
+function genericRow(result: object): { cells: Cell[]; status: Row['status']; extra: string } {
+  const r = result as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  const plain = Object.entries(r).filter(([k, v]) => !GENERIC_OWN.has(k) && v !== '' && ['string', 'number', 'boolean'].includes(typeof v));
+  const found = plain.map(([k, v]) => `${k}=${v}`).join('  ');
+  const error = str(r.error);
+  return {
+    status: error ? 'bad' : 'ok',
+    cells: [text(str(r.target)), text(str(r.addr)), text(found), { ...text(error), tone: error ? 'bad' : '' }],
+    extra: '',
+  };
+}
+
 export function rowFor(result: ProbeResult, seq: number): Row {
   let m: { cells: Cell[]; status: Row['status']; extra: string };
   switch (result.kind) {
@@ -334,10 +364,8 @@ export function rowFor(result: ProbeResult, seq: number): Row {
     case 'ssh':
       m = sshRow(result);
       break;
-    default: {
-      const r = result as { target?: string; error?: string };
-      m = { cells: [text(r.target ?? '')], status: 'bad', extra: r.error ?? '' };
-    }
+    default:
+      m = genericRow(result);
   }
   const addr = 'addr' in result && result.addr ? result.addr : '';
   const hay = `${result.target} ${addr} ${m.cells.map((c) => c.text).join(' ')} ${m.extra}`.toLowerCase();

@@ -3,7 +3,8 @@
 import type { Change, ChangeType } from './types';
 import type { Tone } from './columns';
 
-const TONES: Record<ChangeType, Tone> = {
+// a change type missing here (a new kind's) is a plain change: amber
+const TONES: Partial<Record<ChangeType, Tone>> = {
   became_dead: 'bad',
   ports_closed: 'bad',
   removed: 'bad',
@@ -20,7 +21,7 @@ const TONES: Record<ChangeType, Tone> = {
 };
 
 export function changeTone(change: ChangeType): Tone {
-  return TONES[change];
+  return TONES[change] ?? 'warn';
 }
 
 export function changeLabel(change: ChangeType): string {

@@ -3,8 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
 import {
+  KIND_FORMS,
   NET_FIELDS,
   OPTION_FIELDS,
+  OTHER_GROUP,
+  buildFields,
   buildNet,
   buildOptions,
   emptyValues,
@@ -12,12 +15,14 @@ import {
   formErrorsFromApi,
   knownFields,
   normalizeField,
+  optionFieldsOf,
   prefill,
   splitList,
   visibleFields,
   withoutSecrets,
   type FormValues,
 } from './form';
+import type { OptionSpec } from './options.gen';
 import { KINDS } from './types';
 
 describe('option fields', () => {
@@ -207,7 +212,7 @@ describe('the snmp form', () => {
 
 describe('buildOptions', () => {
   it('sends nothing for an untouched form', () => {
-    for (const k of KINDS.filter((k) => k !== 'snmp' && k !== 'ssh'))
+    for (const k of KINDS.filter((k) => !KIND_FORMS[k]?.check))
       expect(buildOptions(k, emptyValues(OPTION_FIELDS[k]))).toEqual({ options: {}, errors: {} });
     // an SNMP get has nothing to ask without an OID
     expect(buildOptions('snmp', emptyValues(OPTION_FIELDS.snmp))).toEqual({ options: {}, errors: { 'options.oids': 'at least one OID to get' } });
@@ -247,6 +252,8 @@ describe('buildOptions', () => {
       },
     });
     expect(buildOptions('ping', { ...emptyValues(OPTION_FIELDS.ping), count: '0' }).errors).toEqual({ 'options.count': 'at least 1' });
+    // the server's bound (its validate), as the document gives it
+    expect(buildOptions('ping', { ...emptyValues(OPTION_FIELDS.ping), size: '65001' }).errors).toEqual({ 'options.size': 'at most 65000' });
   });
 
   it('builds the network options', () => {
@@ -254,6 +261,63 @@ describe('buildOptions', () => {
       net: { netns: 'wsl-c', source: '198.18.0.10' },
       errors: {},
     });
+  });
+});
+
+describe('a kind without a form of its own', () => {
+  const specs: OptionSpec[] = [
+    { key: 'count', type: 'int', default: 3, min: 1, max: 10, description: 'Queries per `target`.' },
+    { key: 'wait_time', type: 'duration', default: '1000ms' },
+    { key: 'ratio', type: 'number', min: 0 },
+    { key: 'mode', type: 'select', choices: ['fast', 'slow'], default: 'fast' },
+    { key: 'family', type: 'select', choices: ['v4', 'v6'], default: null, nullable: true },
+    { key: 'server', type: 'text', default: null, nullable: true },
+    { key: 'verify', type: 'bool', default: true },
+    { key: 'names', type: 'list', default: [] },
+    { key: 'token', type: 'secret', default: null, nullable: true },
+  ];
+  const fields = optionFieldsOf(specs);
+
+  it("gets every option as a field of the document's type, bounds and default, in its order", () => {
+    expect(fields.map((f) => [f.key, f.label, f.type])).toEqual([
+      ['count', 'count', 'int'],
+      ['wait_time', 'wait time', 'duration'],
+      ['ratio', 'ratio', 'number'],
+      ['mode', 'mode', 'select'],
+      ['family', 'family', 'select'],
+      ['server', 'server', 'text'],
+      ['verify', 'verify', 'bool'],
+      ['names', 'names', 'list'],
+      ['token', 'token', 'secret'],
+    ]);
+    expect(fields[0]).toEqual({ key: 'count', label: 'count', type: 'int', default: 3, min: 1, max: 10, title: 'Queries per target.' });
+    expect(fields[4].choices).toEqual(['v4', 'v6']);
+    expect(fieldGroups(fields, emptyValues(fields)).map((g) => g.group)).toEqual([null]);
+  });
+
+  it('sends only what differs from the defaults, a blank select nothing', () => {
+    const empty = emptyValues(fields);
+    expect(empty).toMatchObject({ mode: 'fast', family: '', verify: true, names: '', token: '' });
+    expect(buildFields(fields, empty, 'options')).toEqual({ value: {}, errors: {} });
+    const typed = { ...empty, count: '11', ratio: '0.5', family: 'v6', verify: false, names: 'a, b', token: 's' };
+    expect(buildFields(fields, typed, 'options')).toEqual({
+      value: { ratio: 0.5, family: 'v6', verify: false, names: ['a', 'b'], token: 's' },
+      errors: { 'options.count': 'at most 10' },
+    });
+    expect(withoutSecrets(fields, typed).token).toBe('');
+  });
+
+  it('places the fields under the headings a form gives, leaving out the hidden', () => {
+    const placed = optionFieldsOf(specs, {
+      groups: ['main', 'timing'],
+      fields: { wait_time: { group: 'timing' }, count: { group: 'main' }, token: { group: 'main', first: true }, server: { hidden: true } },
+    });
+    expect(placed.map((f) => `${f.group}:${f.key}`)).toEqual([
+      'main:token',
+      'main:count',
+      'timing:wait_time',
+      ...['ratio', 'mode', 'family', 'verify', 'names'].map((k) => `${OTHER_GROUP}:${k}`),
+    ]);
   });
 });
 

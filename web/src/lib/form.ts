@@ -1,17 +1,17 @@
-// The New-run form: the options each probe exposes (as the CLI does) with the document's defaults,
-// turning what was typed into the request's `options`/`net` (only fields that were set and shown),
-// and mapping errors to fields.
+// The New-run form: each probe kind's options as fields, built from the server's document
+// (options.gen.ts: types, bounds, defaults, help) with the few touches a kind's form adds; turning
+// what was typed into the request's `options`/`net` (only fields that were set and shown), and
+// mapping errors to fields.
 
-import { authProtocolValues, privProtocolValues, scanMethodValues, securityLevelValues, snmpVersionValues, traceProtocolValues } from './api.gen';
 import { ApiError } from './api';
-import { defaults } from './defaults.gen';
-import { SNMP_OPS, type AuthProtocol, type NetOptions, type OptionsOf, type PrivProtocol, type ProbeKind, type SecurityLevel } from './types';
+import { kinds, options, type OptionSpec } from './options.gen';
+import type { AuthProtocol, NetOptions, OptionsOf, PrivProtocol, ProbeKind, SecurityLevel } from './types';
 
 /**
  * `list`: words separated by spaces or commas, sent as an array (OIDs); `secret`: a password
  * input, sent as typed, never kept; `secret-text`: the same over several lines (a private key);
- * `profiles`: credential profile names, in the order picked; `profile`: at most one, sent as a
- * name.
+ * `types`: DNS record types picked as chips; `profiles`: credential profile names, in the order
+ * picked; `profile`: at most one, sent as a name.
  */
 export type FieldType =
   | 'int'
@@ -38,8 +38,8 @@ export interface FieldDef<K extends string = string> {
   label: string;
   type: FieldType;
   /**
-   * The server's default (the document's, see withDefaults): shown as placeholder, preselected
-   * for `select` (which sends only another choice).
+   * The server's default (the document's): shown as placeholder, preselected for `select` (which
+   * sends only another choice).
    */
   default?: FieldDefault;
   /** The choice a `select` starts at when the document gives no default (it is then sent). */
@@ -57,25 +57,84 @@ export interface FieldDef<K extends string = string> {
   wide?: boolean;
 }
 
-export const DNS_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'TXT', 'SOA', 'PTR', 'SRV', 'CAA', 'ANY'] as const;
-
-/** The option names of a kind (its secrets included). */
-type OptionKey<K extends ProbeKind> = keyof OptionsOf[K] & string;
-
-/** The document's default of each option that has one, by kind. */
-const OPTION_DEFAULTS: { [K in ProbeKind]: Partial<Record<OptionKey<K>, FieldDefault>> } = {
-  ping: defaults.PingOptions,
-  trace: defaults.TraceOptions,
-  dns: defaults.DnsOptions,
-  scan: defaults.ScanOptions,
-  snmp: defaults.SnmpOptions,
-  ssh: defaults.SshOptions,
-};
-
-/** The fields with the defaults the document gives their options. */
-function withDefaults<K extends string>(fields: FieldDef<K>[], given: Partial<Record<K, FieldDefault>>): FieldDef<K>[] {
-  return fields.map((f) => (given[f.key] === undefined ? f : { ...f, default: given[f.key] }));
+/**
+ * What a kind's form adds to an option's field: what the document cannot say (how a value is
+ * picked: DNS types as chips, profiles from the store, a key over several lines; when a field
+ * matters; where it sits) and friendlier labels. Bounds, defaults and choices of the document's
+ * types stay the document's.
+ */
+export interface FieldOverride {
+  label?: string;
+  type?: 'types' | 'profiles' | 'profile' | 'secret-text';
+  /** The choices of a `types` field. */
+  choices?: readonly string[];
+  initial?: string;
+  placeholder?: string;
+  /** The help when the document gives the option no description. */
+  title?: string;
+  when?: (values: FormValues) => boolean;
+  group?: string;
+  /** First of its group: a profile picker, which decides which of the others show. */
+  first?: boolean;
+  wide?: boolean;
+  /** Not in the form: the server's default always applies. */
+  hidden?: boolean;
 }
+
+/** A kind's form beyond its options: field overrides, the headings in order, checks across fields. */
+export interface KindForm<O extends string = string> {
+  /** The headings in order; the fields of a kind with headings but none of their own go under OTHER_GROUP, last. */
+  groups?: readonly string[];
+  fields?: { [key in O]?: FieldOverride };
+  /** Errors (`options.KEY`) of values each fine alone; `value` is what buildFields made of `values`. */
+  check?: (value: Record<string, unknown>, values: FormValues) => Record<string, string>;
+}
+
+export const OTHER_GROUP = 'other';
+
+/** The option names of a kind, as the document gives them. */
+type OptionKey<K extends ProbeKind> = (typeof options)[K][number]['key'];
+
+/** The help of an option: its description without the Markdown code marks. */
+const help = (description: string | undefined): string | undefined => description?.replace(/`/g, '');
+
+/**
+ * A kind's fields: its options in the document's order, with the form's overrides; under headings
+ * (`groups`) when the kind has some, a `first` field leading its heading's.
+ */
+export function optionFieldsOf(specs: readonly OptionSpec[], form: KindForm = {}): FieldDef[] {
+  const fields = specs.flatMap((spec) => {
+    const o: FieldOverride = form.fields?.[spec.key] ?? {};
+    if (o.hidden) return [];
+    const field: FieldDef = {
+      key: spec.key,
+      label: o.label ?? spec.key.replace(/_/g, ' '),
+      type: o.type ?? spec.type,
+      default: spec.default,
+      initial: o.initial,
+      choices: o.choices ?? spec.choices,
+      placeholder: o.placeholder,
+      min: spec.min,
+      max: spec.max,
+      title: help(spec.description) ?? o.title,
+      when: o.when,
+      group: o.group ?? (form.groups ? OTHER_GROUP : undefined),
+      wide: o.wide,
+    };
+    // what neither gives is left out, as a hand-written field would
+    for (const k of Object.keys(field) as (keyof FieldDef)[]) if (field[k] === undefined) delete field[k];
+    return [{ field, first: !!o.first }];
+  });
+  const groups = form.groups ?? [];
+  const rank = ({ field, first }: (typeof fields)[number]) => {
+    const g = groups.indexOf(field.group ?? '');
+    return (g < 0 ? groups.length : g) * 2 + (first ? 0 : 1);
+  };
+  // a stable sort: the document's order within a heading
+  return [...fields].sort((a, b) => rank(a) - rank(b)).map((f) => f.field);
+}
+
+const DNS_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'TXT', 'SOA', 'PTR', 'SRV', 'CAA', 'ANY'] as const;
 
 /** A default as a placeholder: "1s" for "1000ms", lists joined, nothing for none. */
 export function defaultText(d: FieldDefault | undefined): string {
@@ -96,153 +155,123 @@ const picked = (v: FormValues, key: string): string[] => {
 };
 
 /** The SNMP credential options (a profile has the same). */
-type CredentialKey = 'version' | 'community' | 'user' | 'level' | 'auth_protocol' | 'auth_password' | 'priv_protocol' | 'priv_password';
+const CREDENTIAL_KEYS = ['version', 'community', 'user', 'level', 'auth_protocol', 'auth_password', 'priv_protocol', 'priv_password'] as const;
+type CredentialKey = (typeof CREDENTIAL_KEYS)[number];
 
 /**
  * SNMP credentials as net-snmp takes them: a community for v1/v2c, a USM user for v3 with the
  * protocols and passwords its security level needs; every field only while `show` holds.
  */
-export function credentialFields(show: (v: FormValues) => boolean, group?: string): FieldDef<CredentialKey>[] {
+function credentialOverrides(show: (v: FormValues) => boolean, group?: string): Record<CredentialKey, FieldOverride> {
   const v3 = (v: FormValues) => show(v) && str(v, 'version') === '3';
   const auth = (v: FormValues) => v3(v) && str(v, 'level') !== 'noAuthNoPriv';
   const priv = (v: FormValues) => v3(v) && str(v, 'level') === 'authPriv';
-  const fields: FieldDef<CredentialKey>[] = [
-    { key: 'version', label: 'version', type: 'select', choices: snmpVersionValues, when: show, title: 'SNMP version (-v)' },
-    { key: 'community', label: 'community', type: 'secret', placeholder: 'public', when: (v) => show(v) && str(v, 'version') !== '3', title: 'community string (-c)' },
-    { key: 'user', label: 'user', type: 'text', when: v3, title: 'SNMPv3 user (-u)' },
-    { key: 'level', label: 'level', type: 'select', choices: securityLevelValues, initial: 'authPriv' satisfies SecurityLevel, when: v3, title: 'security level (-l)' },
-    { key: 'auth_protocol', label: 'auth protocol', type: 'select', choices: authProtocolValues, initial: 'SHA' satisfies AuthProtocol, when: auth, title: '-a' },
-    { key: 'auth_password', label: 'auth password', type: 'secret', when: auth, title: 'authentication passphrase (-A)' },
-    { key: 'priv_protocol', label: 'privacy protocol', type: 'select', choices: privProtocolValues, initial: 'AES' satisfies PrivProtocol, when: priv, title: '-x' },
-    { key: 'priv_password', label: 'priv password', type: 'secret', when: priv, title: 'privacy passphrase (-X)' },
-  ];
-  return withDefaults(fields, OPTION_DEFAULTS.snmp).map((f) => ({ ...f, group }));
+  return {
+    version: { when: show, group },
+    community: { when: (v) => show(v) && str(v, 'version') !== '3', group, title: 'community string (-c)' },
+    user: { when: v3, group },
+    // the form sends a level and protocols (the server would derive the level from the passwords given)
+    level: { initial: 'authPriv' satisfies SecurityLevel, when: v3, group },
+    auth_protocol: { initial: 'SHA' satisfies AuthProtocol, when: auth, group },
+    auth_password: { when: auth, group, title: 'authentication passphrase (-A)' },
+    priv_protocol: { label: 'privacy protocol', initial: 'AES' satisfies PrivProtocol, when: priv, group },
+    priv_password: { when: priv, group, title: 'privacy passphrase (-X)' },
+  };
+}
+
+/** The SNMP credential fields (of the SNMP form, and of a profile's), shown while `show` holds. */
+export function credentialFields(show: (v: FormValues) => boolean, group?: string): FieldDef<CredentialKey>[] {
+  const specs = options.snmp.filter((spec) => (CREDENTIAL_KEYS as readonly string[]).includes(spec.key));
+  return optionFieldsOf(specs, { fields: credentialOverrides(show, group) }) as FieldDef<CredentialKey>[];
 }
 
 const snmpOp = (v: FormValues) => str(v, 'op') || 'get';
 /** The run's own credentials: when no profile is picked, or after the profiles of a crawl. */
 const inlineCredentials = (v: FormValues) => snmpOp(v) === 'topology' || picked(v, 'profiles').length === 0;
 
-export const SNMP_GROUPS = { read: 'what to read', creds: 'credentials', timing: 'timing' } as const;
+const SNMP_GROUPS = { read: 'what to read', creds: 'credentials', timing: 'timing' } as const;
 
 /** The run's own login: when no profile is picked. */
 const sshOwnLogin = (v: FormValues) => picked(v, 'profile').length === 0;
 
-export const SSH_GROUPS = { command: 'command', login: 'login', connection: 'connection', timing: 'timing' } as const;
+const SSH_GROUPS = { command: 'command', login: 'login', connection: 'connection', timing: 'timing' } as const;
 
-const FIELDS: { [K in ProbeKind]: FieldDef<OptionKey<K>>[] } = {
-  ping: [
-    { key: 'count', label: 'count', type: 'int', min: 1, title: 'echo requests per target (-c)' },
-    { key: 'interval', label: 'interval', type: 'duration', title: 'time between echoes to one target (-i)' },
-    { key: 'timeout', label: 'timeout', type: 'duration', title: 'how long to wait for each reply (-t)' },
-    { key: 'size', label: 'size', type: 'int', min: 0, max: 65507, title: 'payload bytes (-s)' },
-    { key: 'ttl', label: 'ttl', type: 'int', placeholder: 'system', min: 1, max: 255, title: 'IP TTL / hop limit (--ttl)' },
-    { key: 'rate', label: 'rate', type: 'int', min: 0, title: 'packets per second over the run, 0 = unlimited' },
-    { key: 'unprivileged', label: 'unprivileged', type: 'bool', title: 'use unprivileged ICMP sockets' },
-  ],
-  trace: [
-    { key: 'protocol', label: 'protocol', type: 'select', choices: traceProtocolValues, title: '-P' },
-    { key: 'port', label: 'port', type: 'int', placeholder: 'udp 33434 / tcp 80', min: 1, max: 65535, title: 'destination port (-p)' },
-    { key: 'max_hops', label: 'max hops', type: 'int', min: 1, max: 255, title: '-m' },
-    { key: 'first_hop', label: 'first hop', type: 'int', min: 1, max: 255, title: '--first-hop' },
-    { key: 'queries', label: 'queries', type: 'int', min: 1, max: 255, title: 'probes per hop (-q)' },
-    { key: 'timeout', label: 'timeout', type: 'duration', title: 'the longest a probe is waited for (-t)' },
-    { key: 'wait_here', label: 'wait here', type: 'number', min: 0, max: 1000, title: 'once its TTL answered, wait this many times its slowest RTT (0 = the timeout)' },
-    { key: 'wait_near', label: 'wait near', type: 'number', min: 0, max: 1000, title: 'else, once any TTL answered, this many times the slowest RTT (0 = the timeout)' },
-    { key: 'wait_min', label: 'wait min', type: 'duration', title: 'the shortest adaptive wait' },
-    { key: 'rate', label: 'rate', type: 'int', min: 0, title: 'probes per second, 0 = unlimited' },
-    { key: 'resolve', label: 'resolve names', type: 'bool', title: 'reverse names of the hops (-r)' },
-  ],
-  dns: [
-    { key: 'types', label: 'types', type: 'types', choices: DNS_TYPES, title: 'none selected: A for names, PTR for addresses' },
-    { key: 'server', label: 'server', type: 'text', placeholder: 'system resolvers', title: 'IP or IP:PORT ([v6]:port)' },
-    { key: 'timeout', label: 'timeout', type: 'duration' },
-    { key: 'retries', label: 'retries', type: 'int', min: 0 },
-    { key: 'concurrency', label: 'concurrency', type: 'int', min: 1 },
-    { key: 'rate', label: 'rate', type: 'int', min: 0, title: 'questions per second, 0 = unlimited' },
-    { key: 'tcp', label: 'tcp', type: 'bool', title: 'ask over TCP from the start' },
-  ],
-  scan: [
-    { key: 'ports', label: 'ports', type: 'text', placeholder: 'top ports', title: '22,80,8000-8100 or - for all' },
-    { key: 'top', label: 'top', type: 'int', min: 1, title: 'most frequent ports when no list is given' },
-    { key: 'method', label: 'method', type: 'select', choices: scanMethodValues },
-    { key: 'timeout', label: 'timeout', type: 'duration' },
-    { key: 'retries', label: 'retries', type: 'int', min: 0, max: 255, title: 'SYN retransmissions' },
-    { key: 'concurrency', label: 'concurrency', type: 'int', min: 0, title: '0 = as the open-files limit allows' },
-    { key: 'rate', label: 'rate', type: 'int', min: 0, title: '0 = unlimited' },
-    { key: 'banners', label: 'banners', type: 'bool', title: 'read what open ports say (-b)' },
-    { key: 'banner_timeout', label: 'banner timeout', type: 'duration' },
-  ],
-  snmp: [
-    { key: 'op', label: 'operation', type: 'select', choices: SNMP_OPS, group: SNMP_GROUPS.read, title: 'get OIDs, walk subtrees, LLDP/CDP neighbours, the ARP table, interfaces, or crawl the topology' },
-    {
-      key: 'oids',
-      label: 'OIDs',
-      type: 'list',
-      wide: true,
-      placeholder: 'sysName.0 sysDescr.0 IF-MIB::ifTable 1.3.6.1.2.1.1',
-      when: (v) => snmpOp(v) === 'get' || snmpOp(v) === 'walk',
-      group: SNMP_GROUPS.read,
-      title: 'names or numeric OIDs, separated by spaces or commas; a walk of none walks mib-2',
+/**
+ * What each kind's form adds to its options; a kind without an entry gets every option as the
+ * document types it, in the document's order.
+ */
+export const KIND_FORMS: { [K in ProbeKind]?: KindForm<OptionKey<K>> } = {
+  ping: { fields: { ttl: { placeholder: 'system' } } },
+  trace: { fields: { port: { placeholder: 'udp 33434 / tcp 80' }, resolve: { label: 'resolve names' } } },
+  dns: { fields: { types: { type: 'types', choices: DNS_TYPES }, server: { placeholder: 'system resolvers' } } },
+  scan: { fields: { ports: { placeholder: 'top ports' } } },
+  snmp: {
+    groups: Object.values(SNMP_GROUPS),
+    fields: {
+      op: { label: 'operation', group: SNMP_GROUPS.read },
+      oids: {
+        label: 'OIDs',
+        wide: true,
+        placeholder: 'sysName.0 sysDescr.0 IF-MIB::ifTable 1.3.6.1.2.1.1',
+        when: (v) => snmpOp(v) === 'get' || snmpOp(v) === 'walk',
+        group: SNMP_GROUPS.read,
+      },
+      depth: { when: (v) => snmpOp(v) === 'topology', group: SNMP_GROUPS.read },
+      rate: { label: 'rate interval', placeholder: 'no rates', when: (v) => snmpOp(v) === 'interfaces', group: SNMP_GROUPS.read },
+      profiles: { type: 'profiles', wide: true, first: true, group: SNMP_GROUPS.creds },
+      ...credentialOverrides(inlineCredentials, SNMP_GROUPS.creds),
+      port: { group: SNMP_GROUPS.timing },
+      timeout: { group: SNMP_GROUPS.timing },
+      retries: { group: SNMP_GROUPS.timing },
+      max_repetitions: { group: SNMP_GROUPS.timing },
+      concurrency: { group: SNMP_GROUPS.timing },
     },
-    { key: 'depth', label: 'depth', type: 'int', min: 0, max: 16, when: (v) => snmpOp(v) === 'topology', group: SNMP_GROUPS.read, title: 'hops from the seeds to follow LLDP/CDP neighbours (0: the seeds only)' },
-    { key: 'rate', label: 'rate interval', type: 'duration', placeholder: 'no rates', when: (v) => snmpOp(v) === 'interfaces', group: SNMP_GROUPS.read, title: 'poll twice this far apart and show bit rates (e.g. 5s)' },
-    { key: 'profiles', label: 'profiles', type: 'profiles', wide: true, group: SNMP_GROUPS.creds, title: 'stored credential profiles; a topology crawl tries them in the order picked' },
-    ...credentialFields(inlineCredentials, SNMP_GROUPS.creds),
-    { key: 'port', label: 'port', type: 'int', min: 1, max: 65535, group: SNMP_GROUPS.timing },
-    { key: 'timeout', label: 'timeout', type: 'duration', group: SNMP_GROUPS.timing, title: 'for each answer (-t)' },
-    { key: 'retries', label: 'retries', type: 'int', min: 0, group: SNMP_GROUPS.timing, title: '-r' },
-    { key: 'max_repetitions', label: 'max repetitions', type: 'int', min: 1, max: 1000, group: SNMP_GROUPS.timing, title: 'GETBULK max-repetitions to start with (halved on tooBig or timeout)' },
-    { key: 'concurrency', label: 'concurrency', type: 'int', min: 1, group: SNMP_GROUPS.timing, title: 'agents polled at once' },
-  ],
-  ssh: [
-    {
-      key: 'command',
-      label: 'command',
-      type: 'text',
-      wide: true,
-      placeholder: 'show running-config',
-      group: SSH_GROUPS.command,
-      title: 'the command line run on every device (by the login shell of the user)',
+    check: (value, values) => {
+      const errors: Record<string, string> = {};
+      const op = snmpOp(values);
+      if (op === 'get' && !value.oids) errors['options.oids'] = 'at least one OID to get';
+      const profiles = picked(values, 'profiles');
+      if (op !== 'topology' && profiles.length > 1) errors['options.profiles'] = `${op} takes one profile (only topology tries several in turn)`;
+      if (!profiles.length && value.version === '3' && !value.user) errors['options.user'] = 'SNMPv3 needs a user (or pick a profile)';
+      return errors;
     },
-    { key: 'profile', label: 'profile', type: 'profile', wide: true, group: SSH_GROUPS.login, title: 'a stored credential profile with an SSH login: its user and secrets' },
-    { key: 'user', label: 'user', type: 'text', group: SSH_GROUPS.login, title: 'the login (a profile picked gives its own when this is blank)' },
-    { key: 'password', label: 'password', type: 'secret', when: sshOwnLogin, group: SSH_GROUPS.login, title: 'password or keyboard-interactive login' },
-    { key: 'key_passphrase', label: 'key passphrase', type: 'secret', when: sshOwnLogin, group: SSH_GROUPS.login, title: 'passphrase of the private key, if it has one' },
-    {
-      key: 'private_key',
-      label: 'private key',
-      type: 'secret-text',
-      when: sshOwnLogin,
-      group: SSH_GROUPS.login,
-      placeholder: '-----BEGIN OPENSSH PRIVATE KEY-----',
-      title: 'ed25519, ECDSA or RSA private key (PEM or OpenSSH text)',
+  },
+  ssh: {
+    groups: Object.values(SSH_GROUPS),
+    fields: {
+      command: { wide: true, placeholder: 'show running-config', group: SSH_GROUPS.command },
+      profile: { type: 'profile', wide: true, first: true, group: SSH_GROUPS.login },
+      user: { group: SSH_GROUPS.login, title: 'the login (a profile picked gives its own when this is blank)' },
+      password: { when: sshOwnLogin, group: SSH_GROUPS.login, title: 'password or keyboard-interactive login' },
+      private_key: { type: 'secret-text', when: sshOwnLogin, group: SSH_GROUPS.login, placeholder: '-----BEGIN OPENSSH PRIVATE KEY-----' },
+      key_passphrase: { label: 'key passphrase', when: sshOwnLogin, group: SSH_GROUPS.login, title: 'passphrase of the private key, if it has one' },
+      port: { group: SSH_GROUPS.connection },
+      jump: { label: 'jump host', placeholder: '[user@]host[:port]', group: SSH_GROUPS.connection },
+      accept_new_host_keys: { group: SSH_GROUPS.connection },
+      timeout: { group: SSH_GROUPS.timing },
+      command_timeout: { group: SSH_GROUPS.timing },
+      concurrency: { group: SSH_GROUPS.timing },
+      max_output: { group: SSH_GROUPS.timing },
     },
-    { key: 'jump', label: 'jump host', type: 'text', placeholder: '[user@]host[:port]', group: SSH_GROUPS.connection, title: 'one jump host (ProxyJump), logged into with the same credentials' },
-    { key: 'port', label: 'port', type: 'int', min: 1, max: 65535, group: SSH_GROUPS.connection },
-    {
-      key: 'accept_new_host_keys',
-      label: 'accept new host keys',
-      type: 'bool',
-      group: SSH_GROUPS.connection,
-      title: "record and trust the keys of hosts seen for the first time (OpenSSH's accept-new); a changed key is always refused",
+    check: (value) => {
+      const errors: Record<string, string> = {};
+      if (!value.command) errors['options.command'] = 'a command to run on every device';
+      if (!value.profile) {
+        if (!value.user) errors['options.user'] = 'a user (or pick a profile with an SSH login)';
+        if (!value.password && !value.private_key) errors['options.password'] = 'a password or a private key (or pick a profile)';
+      }
+      const key = value.private_key;
+      if (typeof key === 'string' && !(key.includes('-----BEGIN') && key.includes('PRIVATE KEY-----')))
+        errors['options.private_key'] = 'not a PEM or OpenSSH private key (-----BEGIN … PRIVATE KEY-----)';
+      return errors;
     },
-    { key: 'timeout', label: 'timeout', type: 'duration', group: SSH_GROUPS.timing, title: 'for the TCP connect, and again for the key exchange and login' },
-    { key: 'command_timeout', label: 'command timeout', type: 'duration', group: SSH_GROUPS.timing, title: 'for the command once it runs' },
-    { key: 'concurrency', label: 'concurrency', type: 'int', min: 1, group: SSH_GROUPS.timing, title: 'devices worked on at once' },
-    { key: 'max_output', label: 'max output', type: 'int', min: 1, group: SSH_GROUPS.timing, title: 'bytes kept of each of stdout and stderr' },
-  ],
+  },
 };
 
-/** Each kind's fields, with the document's defaults. */
-export const OPTION_FIELDS: { [K in ProbeKind]: FieldDef<OptionKey<K>>[] } = {
-  ping: withDefaults(FIELDS.ping, OPTION_DEFAULTS.ping),
-  trace: withDefaults(FIELDS.trace, OPTION_DEFAULTS.trace),
-  dns: withDefaults(FIELDS.dns, OPTION_DEFAULTS.dns),
-  scan: withDefaults(FIELDS.scan, OPTION_DEFAULTS.scan),
-  snmp: withDefaults(FIELDS.snmp, OPTION_DEFAULTS.snmp),
-  ssh: withDefaults(FIELDS.ssh, OPTION_DEFAULTS.ssh),
-};
+const kindForm = (kind: ProbeKind): KindForm => KIND_FORMS[kind] ?? {};
+
+/** Each kind's fields: its options as the document gives them, with its form's overrides. */
+export const OPTION_FIELDS = Object.fromEntries(kinds.map((k) => [k, optionFieldsOf(options[k], kindForm(k))])) as Record<ProbeKind, FieldDef[]>;
 
 export const NET_FIELDS: FieldDef<keyof NetOptions>[] = [
   { key: 'netns', label: 'netns', type: 'text', placeholder: 'current', title: 'network namespace (/run/netns/NAME)' },
@@ -253,13 +282,19 @@ export const NET_FIELDS: FieldDef<keyof NetOptions>[] = [
 export type FieldValue = string | boolean | string[];
 export type FormValues = Record<string, FieldValue>;
 
-/** Empty form values for a kind: blank inputs (defaults show as placeholders), selects at default. */
+/**
+ * A select that starts blank, sending nothing: the document's default is null (the server
+ * decides) and the form picks no choice of its own.
+ */
+export const startsBlank = (f: FieldDef): boolean => f.type === 'select' && f.default === null && f.initial === undefined;
+
+/** Empty form values for a kind: blank inputs (defaults show as placeholders), checkboxes and selects at default. */
 export function emptyValues(fields: FieldDef[]): FormValues {
   const v: FormValues = {};
   for (const f of fields) {
-    if (f.type === 'bool') v[f.key] = false;
+    if (f.type === 'bool') v[f.key] = f.default === true;
     else if (f.type === 'types' || f.type === 'profiles' || f.type === 'profile') v[f.key] = [];
-    else if (f.type === 'select') v[f.key] = String(f.default ?? f.initial ?? f.choices?.[0] ?? '');
+    else if (f.type === 'select') v[f.key] = startsBlank(f) ? '' : String(f.default ?? f.initial ?? f.choices?.[0] ?? '');
     else v[f.key] = '';
   }
   return v;
@@ -331,7 +366,8 @@ export function buildFields(
     const name = `${prefix}.${f.key}`;
     switch (f.type) {
       case 'bool':
-        if (raw === true) value[f.key] = true;
+        // only a change from the default (unticked unless the document says otherwise)
+        if (typeof raw === 'boolean' && raw !== (f.default === true)) value[f.key] = raw;
         break;
       case 'types':
       case 'profiles':
@@ -383,27 +419,12 @@ export function buildFields(
   return { value, errors };
 }
 
+/** The request's options from the form's values: each field's, then the kind's checks across fields. */
 export function buildOptions<K extends ProbeKind>(kind: K, values: FormValues): { options: OptionsOf[K]; errors: Record<string, string> } {
   const { value, errors } = buildFields(OPTION_FIELDS[kind], values, 'options');
-  if (kind === 'snmp') {
-    const op = snmpOp(values);
-    if (op === 'get' && !value.oids && !errors['options.oids']) errors['options.oids'] = 'at least one OID to get';
-    const profiles = picked(values, 'profiles');
-    if (op !== 'topology' && profiles.length > 1)
-      errors['options.profiles'] = `${op} takes one profile (only topology tries several in turn)`;
-    if (!profiles.length && value.version === '3' && !value.user) errors['options.user'] = 'SNMPv3 needs a user (or pick a profile)';
-  }
-  if (kind === 'ssh') {
-    if (!value.command) errors['options.command'] = 'a command to run on every device';
-    if (!value.profile) {
-      if (!value.user) errors['options.user'] = 'a user (or pick a profile with an SSH login)';
-      if (!value.password && !value.private_key) errors['options.password'] = 'a password or a private key (or pick a profile)';
-    }
-    const key = value.private_key;
-    if (typeof key === 'string' && !(key.includes('-----BEGIN') && key.includes('PRIVATE KEY-----')))
-      errors['options.private_key'] = 'not a PEM or OpenSSH private key (-----BEGIN … PRIVATE KEY-----)';
-  }
-  return { options: value as OptionsOf[K], errors };
+  // a field's own error says more than a check across fields
+  const across = kindForm(kind).check?.(value, values) ?? {};
+  return { options: value as OptionsOf[K], errors: { ...across, ...errors } };
 }
 
 export function buildNet(values: FormValues): { net: NetOptions; errors: Record<string, string> } {

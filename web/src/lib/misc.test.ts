@@ -21,7 +21,7 @@ import {
 import { href, parseRoute } from './router';
 import { resolveTheme, storedTheme } from './theme';
 import { summary } from '../test/results';
-import type { Change } from './types';
+import type { Change, ChangeType } from './types';
 
 describe('router', () => {
   it('parses every view', () => {
@@ -152,6 +152,8 @@ describe('compare', () => {
     expect(changeTone('path_changed')).toBe('warn');
     expect(changeTone('exit_changed')).toBe('warn');
     expect(changeTone('output_changed')).toBe('warn');
+    // a new kind's change type before it has a tone of its own
+    expect(changeTone('whois_changed' as ChangeType)).toBe('warn');
     expect(changeLabel('answers_changed')).toBe('answers changed');
   });
   it('counts and filters changes', () => {

@@ -4,7 +4,7 @@
 // (Node, Link, Interface, Layer, Count, Layout, Position, Error).
 
 import type { components } from './api.gen';
-import { probeKindValues, runStatusValues, snmpOpValues } from './api.gen';
+import { probeKindValues, runStatusValues } from './api.gen';
 
 type Schemas = components['schemas'];
 
@@ -33,28 +33,16 @@ export function isActive(status: RunStatus): boolean {
 // ---- options -----------------------------------------------------------------------------
 
 export type NetOptions = Schemas['NetOptions'];
-export type PingOptions = Schemas['PingOptions'];
-export type TraceOptions = Schemas['TraceOptions'];
-export type DnsOptions = Schemas['DnsOptions'];
-export type ScanOptions = Schemas['ScanOptions'];
-export type SnmpOptions = Schemas['SnmpOptions'];
-export type SshOptions = Schemas['SshOptions'];
-export type SnmpOp = Schemas['SnmpOp'];
-export const SNMP_OPS: readonly SnmpOp[] = snmpOpValues;
 export type SnmpVersion = Schemas['SnmpVersion'];
 export type SecurityLevel = Schemas['SecurityLevel'];
 export type AuthProtocol = Schemas['AuthProtocol'];
 export type PrivProtocol = Schemas['PrivProtocol'];
 
-/** Each probe kind's options: what a request sends, and (secrets left out) what a run lists. */
-export interface OptionsOf {
-  ping: PingOptions;
-  trace: TraceOptions;
-  dns: DnsOptions;
-  scan: ScanOptions;
-  snmp: SnmpOptions;
-  ssh: SshOptions;
-}
+/**
+ * Each probe kind's options, its `<Kind>Options` schema: what a request sends, and (secrets left
+ * out) what a run lists. A kind without such a schema fails here.
+ */
+export type OptionsOf = { [K in ProbeKind]: Schemas[`${Capitalize<K>}Options`] };
 export type RunOptions = OptionsOf[ProbeKind];
 
 /** A run's options (one of the kinds' options, as the document says). */

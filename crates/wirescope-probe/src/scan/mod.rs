@@ -37,6 +37,7 @@ pub struct ScanOptions {
     )]
     pub ports: Option<String>,
     /// The N most frequently open ports (nmap's order) when no port list is given.
+    #[schema(minimum = 1)]
     #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = ScanOptions::default().top))]
     pub top: usize,
     /// How long a connection attempt may take before the port counts as filtered.
@@ -64,6 +65,7 @@ pub struct ScanOptions {
     #[cfg_attr(feature = "clap", arg(long, value_enum, default_value_t = ScanOptions::default().method))]
     pub method: ScanMethod,
     /// SYN scan: retransmissions of an unanswered SYN before a port counts as filtered.
+    #[schema(maximum = 255)]
     #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = ScanOptions::default().retries))]
     pub retries: u8,
 }

@@ -3,6 +3,12 @@
 //! list with display filters, one packet's detail, and pcapng downloads. A session keeps a ring of
 //! the newest frames; memory is bounded by its size, not by the traffic.
 
+mod registry;
+mod upload;
+
+pub use registry::Captures;
+pub use upload::{MAX_UPLOAD, clean_uploads, upload_dir, upload_routes};
+
 use crate::AppState;
 use crate::api::parse_id;
 use crate::error::ApiError;
@@ -13,10 +19,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use registry::{Capture, IntoSession, locked, snapshot};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tokio::sync::mpsc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -24,20 +30,15 @@ use utoipa_axum::routes;
 use wirescope_traffic::detail::PacketDetail;
 use wirescope_traffic::filter::Filter;
 use wirescope_traffic::live::{CaptureError, CaptureOptions, CaptureStats};
-use wirescope_traffic::reader::{self, Burst, OpenError, Sink};
+use wirescope_traffic::reader::{self, OpenError};
 use wirescope_traffic::session::PacketRow;
 use wirescope_traffic::session::{Session, SessionLimits};
 use wirescope_traffic::stats::Report;
 
 /// Largest ring a client may ask for.
 const MAX_RING: usize = 1_000_000;
-/// Largest capture file accepted for upload.
-pub const MAX_UPLOAD: usize = 512 << 20;
 /// Interfaces one live capture may read at once.
 pub const MAX_INTERFACES: usize = 16;
-/// Evicted captures remembered, so a client asking for one learns why it is gone.
-const EVICTED_KEPT: usize = 1024;
-
 /// Where a capture's frames come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -46,36 +47,6 @@ pub enum CaptureSource {
     Live,
     /// An uploaded capture file.
     File,
-}
-
-/// Where a live capture's readers put their frames: the session (one lock per burst) and the
-/// kernel's counters; the last reader to end marks the capture stopped.
-struct IntoSession {
-    capture: Arc<Capture>,
-    /// Readers of this capture still reading.
-    left: Arc<AtomicU64>,
-}
-
-impl Sink for IntoSession {
-    fn burst(&mut self, linktype: u32, burst: &mut Burst) -> bool {
-        let mut session = locked(&self.capture.session);
-        for (ts_ns, len, data) in burst.iter() {
-            session.ingest(linktype, ts_ns, len, data);
-        }
-        true
-    }
-
-    fn counters(&mut self, interface: &str, stats: CaptureStats) {
-        locked(&self.capture.counters).insert(interface.to_string(), stats);
-    }
-}
-
-impl Drop for IntoSession {
-    fn drop(&mut self) {
-        if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
-            locked(&self.capture.info).running = false;
-        }
-    }
 }
 
 /// What a capture is, for lists.
@@ -161,149 +132,6 @@ pub struct PacketList {
     pub packets: Vec<PacketRow>,
 }
 
-/// One capture: its session, its readers' stop flag and kernel counters.
-#[derive(Debug)]
-struct Capture {
-    info: Mutex<CaptureInfo>,
-    session: Mutex<Session>,
-    stop: Arc<AtomicBool>,
-    counters: Mutex<BTreeMap<String, CaptureStats>>,
-    damage: Option<String>,
-    /// When a client last asked for it (ms since the epoch): the least recently used capture
-    /// file goes first when memory runs short.
-    used: AtomicI64,
-}
-
-/// Every capture of this server, within one memory budget.
-#[derive(Debug)]
-pub struct Captures {
-    next: AtomicU64,
-    all: Mutex<BTreeMap<i64, Arc<Capture>>>,
-    /// Captures evicted for memory, and why.
-    evicted: Mutex<BTreeMap<i64, String>>,
-    /// Bytes all sessions together may hold.
-    budget: usize,
-    max_live: usize,
-    uploads: Arc<tokio::sync::Semaphore>,
-    max_uploads: usize,
-}
-
-fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn mib(bytes: usize) -> usize {
-    bytes.div_ceil(1 << 20)
-}
-
-impl Captures {
-    pub fn new(budget: usize, max_live: usize, max_uploads: usize) -> Self {
-        Captures {
-            next: AtomicU64::new(0),
-            all: Mutex::new(BTreeMap::new()),
-            evicted: Mutex::new(BTreeMap::new()),
-            budget,
-            max_live: max_live.max(1),
-            uploads: Arc::new(tokio::sync::Semaphore::new(max_uploads.max(1))),
-            max_uploads: max_uploads.max(1),
-        }
-    }
-
-    /// Admits a capture that may hold `cost` bytes: refused past the live-capture cap, or when
-    /// running captures hold the budget; otherwise the least recently used stopped captures
-    /// (files first in age) are evicted until it fits.
-    fn admit(
-        &self,
-        cost: usize,
-        live: bool,
-        make: impl FnOnce(i64) -> Capture,
-    ) -> Result<(i64, Arc<Capture>), ApiError> {
-        if cost > self.budget {
-            return Err(ApiError::field(
-                "ring_size",
-                format!(
-                    "this capture needs up to {} MiB, more than the whole capture memory \
-                     budget of {} MiB (--capture-memory): ask for a smaller ring",
-                    mib(cost),
-                    mib(self.budget)
-                ),
-            ));
-        }
-        let mut all = locked(&self.all);
-        let running = |c: &Capture| locked(&c.info).running;
-        if live && all.values().filter(|c| running(c)).count() >= self.max_live {
-            return Err(ApiError {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                error: format!(
-                    "{} live captures are running (--max-captures {}): stop one first",
-                    self.max_live, self.max_live
-                ),
-                field: Some("interfaces".into()),
-            });
-        }
-        loop {
-            let held: usize = all.values().map(|c| locked(&c.info).memory_bytes).sum();
-            if held + cost <= self.budget {
-                break;
-            }
-            let oldest = all
-                .iter()
-                .filter(|(_, c)| !running(c))
-                .min_by_key(|(_, c)| c.used.load(Ordering::Relaxed))
-                .map(|(id, _)| *id);
-            let Some(id) = oldest else {
-                return Err(ApiError {
-                    status: StatusCode::TOO_MANY_REQUESTS,
-                    error: format!(
-                        "running captures hold {} MiB of the {} MiB capture memory budget \
-                         (--capture-memory) and this one needs up to {} MiB: stop a capture \
-                         or ask for a smaller ring",
-                        mib(held),
-                        mib(self.budget),
-                        mib(cost)
-                    ),
-                    field: Some("ring_size".into()),
-                });
-            };
-            if let Some(gone) = all.remove(&id) {
-                gone.stop.store(true, Ordering::Relaxed);
-                let what = match &locked(&gone.info).file {
-                    Some(f) => format!("the capture file '{f}'"),
-                    None => "the stopped capture".into(),
-                };
-                let mut evicted = locked(&self.evicted);
-                evicted.insert(
-                    id,
-                    format!(
-                        "capture {id} ({what}) was closed to make room for a newer one within \
-                         the capture memory budget (--capture-memory, {} MiB); open it again",
-                        mib(self.budget)
-                    ),
-                );
-                while evicted.len() > EVICTED_KEPT {
-                    evicted.pop_first();
-                }
-            }
-        }
-        let id = self.next.fetch_add(1, Ordering::Relaxed) as i64 + 1;
-        let c = Arc::new(make(id));
-        c.used.store(wirescope_store::now_ms(), Ordering::Relaxed);
-        all.insert(id, c.clone());
-        Ok((id, c))
-    }
-
-    fn get(&self, id: i64) -> Result<Arc<Capture>, ApiError> {
-        if let Some(c) = locked(&self.all).get(&id).cloned() {
-            c.used.store(wirescope_store::now_ms(), Ordering::Relaxed);
-            return Ok(c);
-        }
-        match locked(&self.evicted).get(&id) {
-            Some(why) => Err(ApiError::new(StatusCode::GONE, why.clone())),
-            None => Err(ApiError::not_found("capture")),
-        }
-    }
-}
-
 pub fn routes() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(interfaces))
@@ -314,12 +142,6 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(packet))
         .routes(routes!(pcapng))
         .routes(routes!(stats_csv))
-}
-
-/// The upload route, which streams bodies up to `MAX_UPLOAD` to a file (the others keep the
-/// server's limit).
-pub fn upload_routes() -> OpenApiRouter<Arc<AppState>> {
-    OpenApiRouter::new().routes(routes!(upload))
 }
 
 /// The server's network interfaces (its namespace), and "any".
@@ -394,7 +216,7 @@ fn interface_list(asked: &[String]) -> Result<Vec<String>, ApiError> {
     Ok(out)
 }
 
-fn ring_size(asked: Option<usize>) -> Result<usize, ApiError> {
+pub(super) fn ring_size(asked: Option<usize>) -> Result<usize, ApiError> {
     match asked {
         None => Ok(SessionLimits::default().ring_size),
         Some(n) if (1..=MAX_RING).contains(&n) => Ok(n),
@@ -436,8 +258,8 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
         .memory_bound()
         .saturating_add(interfaces.len() * opts.buffer_bytes as usize);
     let stop = Arc::new(AtomicBool::new(false));
-    let (id, capture) = state.captures.admit(cost, true, |id| Capture {
-        info: Mutex::new(CaptureInfo {
+    let (id, capture) = state.captures.admit(cost, true, |id| {
+        let info = CaptureInfo {
             id,
             source: CaptureSource::Live,
             interfaces: interfaces.clone(),
@@ -448,12 +270,8 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
             memory_bytes: cost,
             started_at: wirescope_store::now_ms(),
             running: true,
-        }),
-        session: Mutex::new(Session::new(limits)),
-        stop: stop.clone(),
-        counters: Mutex::new(BTreeMap::new()),
-        damage: None,
-        used: AtomicI64::new(0),
+        };
+        Capture::new(info, Session::new(limits), stop.clone(), None)
     })?;
     // A reader thread per interface (wirescope-traffic's, as `wirescope capture` uses): it
     // enters the namespace, opens its handle, then feeds the session a burst at a time.
@@ -480,209 +298,16 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
     .await
     .map_err(ApiError::internal)?;
     if let Err(e) = opened {
-        locked(&state.captures.all).remove(&id);
+        state.captures.remove(id);
         return Err(e);
     }
     Ok((StatusCode::CREATED, Json(Started { id })).into_response())
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-struct UploadQuery {
-    /// The file's name, shown in lists.
-    name: Option<String>,
-    /// Frames kept with their bytes (default 100000).
-    ring_size: Option<usize>,
-}
-
-/// Where uploads are written while they arrive: beside the history database.
-pub fn upload_dir(db: &std::path::Path) -> std::path::PathBuf {
-    db.parent()
-        .unwrap_or_else(|| std::path::Path::new("."))
-        .join("uploads")
-}
-
-/// Removes upload files a server that died left behind.
-pub fn clean_uploads(dir: &std::path::Path) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_name().to_string_lossy().ends_with(".part") {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
-}
-
-/// An upload's file, removed when the upload ends whichever way (done, refused, or the client
-/// gone mid-body).
-struct PartFile(std::path::PathBuf);
-
-impl Drop for PartFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-static UPLOADS: AtomicU64 = AtomicU64::new(0);
-
-/// A capture file sent as the body becomes a session of its own (source "file"). The body is
-/// streamed to a file in the data directory and read from a map of it, a page at a time, so an
-/// upload costs the session's ring, not the file's size; `--max-uploads` run at once.
-#[utoipa::path(post, path = "/captures/upload", tag = "traffic", params(UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "a pcap or pcapng file, up to 512 MiB"),
-    responses(
-        (status = 201, body = Uploaded, description = "a damaged file keeps what came before the damage"),
-        (status = 400, body = ApiError),
-        (status = 413, body = ApiError, description = "larger than 512 MiB"),
-        (status = 429, body = ApiError, description = "--max-uploads uploads are in progress"),
-    ))]
-async fn upload(
-    State(state): State<Arc<AppState>>,
-    Query(q): Query<UploadQuery>,
-    body: axum::body::Body,
-) -> Result<Response, ApiError> {
-    let ring = ring_size(q.ring_size)?;
-    let name = match q.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        Some(n) if n.len() > 255 || n.chars().any(char::is_control) => {
-            return Err(ApiError::field(
-                "name",
-                "a file name is at most 255 bytes, without control characters",
-            ));
-        }
-        other => other.map(str::to_string),
-    };
-    let _slot = state
-        .captures
-        .uploads
-        .clone()
-        .try_acquire_owned()
-        .map_err(|_| ApiError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            error: format!(
-                "{} uploads are in progress (--max-uploads {}): wait for one to finish",
-                state.captures.max_uploads, state.captures.max_uploads
-            ),
-            field: Some("body".into()),
-        })?;
-    let dir = upload_dir(&state.config.db);
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(|e| ApiError::internal(format!("cannot create {}: {e}", dir.display())))?;
-    let n = UPLOADS.fetch_add(1, Ordering::Relaxed);
-    let part = PartFile(dir.join(format!("upload-{}-{n}.part", std::process::id())));
-    let mut file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&part.0)
-        .await
-        .map_err(|e| ApiError::internal(format!("cannot write {}: {e}", part.0.display())))?;
-    let mut stream = body.into_data_stream();
-    let mut size = 0usize;
-    while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
-        let chunk = chunk.map_err(|e| ApiError::field("body", format!("upload broke off: {e}")))?;
-        size += chunk.len();
-        if size > MAX_UPLOAD {
-            return Err(ApiError {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
-                error: format!("a capture upload is at most {} MiB", MAX_UPLOAD >> 20),
-                field: Some("body".into()),
-            });
-        }
-        tokio::io::AsyncWriteExt::write_all(&mut file, &chunk)
-            .await
-            .map_err(|e| ApiError::internal(format!("cannot write the upload: {e}")))?;
-    }
-    tokio::io::AsyncWriteExt::flush(&mut file)
-        .await
-        .map_err(|e| ApiError::internal(format!("cannot write the upload: {e}")))?;
-    drop(file);
-    let limits = SessionLimits {
-        ring_size: ring,
-        ..SessionLimits::default()
-    };
-    let path = part.0.clone();
-    let (session, damage) = tokio::task::spawn_blocking(move || {
-        let map = wirescope_traffic::read::CaptureFile::open_streaming(&path)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        let mut session = Session::new(limits);
-        let mut packets = wirescope_traffic::read::packets(map.bytes())
-            .map_err(|d| ApiError::field("body", d.to_string()))?;
-        let mut released = 0u64;
-        while let Some(p) = packets.next() {
-            session.ingest(p.linktype, p.ts_ns, p.len, p.data);
-            // Read pages go back to the kernel every 16 MiB.
-            if packets.position() >= released + (16 << 20) {
-                released = packets.position();
-                map.release(released as usize);
-            }
-        }
-        Ok::<_, ApiError>((session, packets.damage().map(ToString::to_string)))
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    drop(part);
-    let cost = limits.memory_bound();
-    let (id, _) = state.captures.admit(cost, false, |id| Capture {
-        info: Mutex::new(CaptureInfo {
-            id,
-            source: CaptureSource::File,
-            interfaces: Vec::new(),
-            bpf: None,
-            file: name.clone(),
-            ring_size: ring,
-            ring_bytes: limits.ring_bytes,
-            memory_bytes: cost,
-            started_at: wirescope_store::now_ms(),
-            running: false,
-        }),
-        session: Mutex::new(session),
-        stop: Arc::new(AtomicBool::new(true)),
-        counters: Mutex::new(BTreeMap::new()),
-        damage: damage.clone(),
-        used: AtomicI64::new(0),
-    })?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Uploaded {
-            id,
-            damage,
-            bytes: size,
-        }),
-    )
-        .into_response())
-}
-
-/// A capture's state as the API and the WebSocket give it.
-fn snapshot(c: &Capture, top: usize) -> CaptureState {
-    let capture = locked(&c.info).clone();
-    let (report, frames, kept) = {
-        let s = locked(&c.session);
-        (s.report(top), s.frames(), s.kept())
-    };
-    let interfaces = locked(&c.counters)
-        .iter()
-        .map(|(name, stats)| InterfaceCounters {
-            interface: name.clone(),
-            stats: *stats,
-        })
-        .collect();
-    CaptureState {
-        capture,
-        frames,
-        kept,
-        interfaces,
-        damage: c.damage.clone(),
-        report,
-    }
-}
-
 /// Capture sessions (live and uploaded).
 #[utoipa::path(get, path = "/captures", tag = "traffic", responses((status = 200, body = CaptureList)))]
 async fn list(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
-    let captures: Vec<CaptureInfo> = locked(&state.captures.all)
-        .values()
-        .map(|c| locked(&c.info).clone())
-        .collect();
+    let captures = state.captures.infos();
     Ok(Json(CaptureList { captures }).into_response())
 }
 
@@ -725,8 +350,9 @@ async fn remove(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let c = locked(&state.captures.all)
-        .remove(&id)
+    let c = state
+        .captures
+        .remove(id)
         .ok_or_else(|| ApiError::not_found("capture"))?;
     c.stop.store(true, Ordering::Relaxed);
     Ok(StatusCode::NO_CONTENT.into_response())
