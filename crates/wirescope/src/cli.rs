@@ -1,6 +1,7 @@
 //! Command-line arguments: one subcommand per probe, with the flags engineers know from ping,
 //! fping, traceroute, dig and nmap, and shared target, network and output options.
 
+use crate::execute::Job;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use wirescope_probe::duration::{format_duration, parse_duration};
 use wirescope_probe::ping::PingOptions;
 use wirescope_probe::scan::ScanOptions;
 use wirescope_probe::trace::TraceOptions;
+use wirescope_runs::engine::ProbeOptions;
 use wirescope_snmp::SnmpOptions;
 use wirescope_snmp::{AuthProtocol, PrivProtocol, SecurityLevel, SnmpVersion};
 use wirescope_ssh::exec::SshOptions;
@@ -50,15 +52,8 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// ICMP echo to every target (like fping); -c N echoes each.
-    #[command(after_long_help = EXAMPLES)]
-    Ping(ProbeArgs<PingOptions>),
-    /// Trace the path to every target over ICMP, UDP or TCP, all hops probed at once.
-    #[command(after_long_help = EXAMPLES)]
-    Trace(ProbeArgs<TraceOptions>),
-    /// Ask DNS questions for many names at once (like dig); an address gets a PTR question.
-    #[command(after_long_help = EXAMPLES)]
-    Dns(ProbeArgs<DnsOptions>),
+    #[command(flatten)]
+    Probe(ProbeCommand),
     /// SNMP get and walk over many agents (v1, v2c, v3), with net-snmp's flag names.
     #[command(subcommand)]
     Snmp(SnmpCmd),
@@ -89,9 +84,6 @@ pub enum Command {
     /// Capture live from interfaces (libpcap), write pcapng, and report as `analyze` does.
     #[command(after_long_help = CAPTURE_HELP)]
     Capture(CaptureArgs),
-    /// TCP port scan (SYN as root, like nmap -sS; connect otherwise): open, closed, filtered, banners.
-    #[command(after_long_help = EXAMPLES)]
-    Scan(ProbeArgs<ScanOptions>),
     /// Compare two saved runs of one kind, target by target: who went dead or alive, RTT shifts,
     /// ports opened or closed, DNS answers, paths, SSH output and exit statuses.
     #[command(after_long_help = HISTORY_HELP)]
@@ -811,6 +803,35 @@ fn positive_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// The probe commands whose flags are their kind's options.
+#[derive(Debug, Subcommand)]
+pub enum ProbeCommand {
+    /// ICMP echo to every target (like fping); -c N echoes each.
+    #[command(after_long_help = EXAMPLES)]
+    Ping(ProbeArgs<PingOptions>),
+    /// Trace the path to every target over ICMP, UDP or TCP, all hops probed at once.
+    #[command(after_long_help = EXAMPLES)]
+    Trace(ProbeArgs<TraceOptions>),
+    /// Ask DNS questions for many names at once (like dig); an address gets a PTR question.
+    #[command(after_long_help = EXAMPLES)]
+    Dns(ProbeArgs<DnsOptions>),
+    /// TCP port scan (SYN as root, like nmap -sS; connect otherwise): open, closed, filtered, banners.
+    #[command(after_long_help = EXAMPLES)]
+    Scan(ProbeArgs<ScanOptions>),
+}
+
+impl ProbeCommand {
+    /// The run the command asks for.
+    pub fn job(self) -> Job {
+        match self {
+            ProbeCommand::Ping(a) => a.job(),
+            ProbeCommand::Trace(a) => a.job(),
+            ProbeCommand::Dns(a) => a.job(),
+            ProbeCommand::Scan(a) => a.job(),
+        }
+    }
+}
+
 /// A probe command's flags: its targets, the kind's own options (their flags, help and defaults
 /// come from the options struct, which derives `Args`), where to probe from, how to print.
 #[derive(Debug, Args)]
@@ -826,6 +847,12 @@ pub struct ProbeArgs<O: Args> {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl<O: Args + Into<ProbeOptions>> ProbeArgs<O> {
+    fn job(self) -> Job {
+        (self.targets, self.net, self.output, self.options.into())
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ mod creds;
 mod execute;
 mod history;
 mod output;
-mod probes;
 mod serve;
 mod snmp;
 mod ssh;
@@ -75,10 +74,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             creds::CredsOutcome::Done(code) => return Ok(code),
             creds::CredsOutcome::Run(job) => *job,
         },
-        Command::Ping(a) => probes::job(a),
-        Command::Trace(a) => probes::job(a),
-        Command::Dns(a) => probes::job(a),
-        Command::Scan(a) => probes::job(a),
+        Command::Probe(p) => p.job(),
     };
     execute::job(job, cli.color, map).await
 }
@@ -92,10 +88,7 @@ mod tests {
     fn options_of(args: &[&str]) -> ProbeOptions {
         let cli = Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
         let job = match cli.command {
-            Command::Ping(a) => probes::job(a),
-            Command::Trace(a) => probes::job(a),
-            Command::Dns(a) => probes::job(a),
-            Command::Scan(a) => probes::job(a),
+            Command::Probe(p) => p.job(),
             Command::Snmp(cmd) => snmp::snmp_command(cmd).unwrap_or_else(|_| panic!("{args:?}")),
             Command::Ssh(cli::SshCmd::Exec(a)) => {
                 ssh::ssh_exec_command(a).unwrap_or_else(|_| panic!("{args:?}"))
