@@ -9,6 +9,7 @@ pub mod error;
 pub mod flags;
 pub mod fuzz;
 pub mod ping;
+pub mod present;
 pub mod result;
 pub mod scan;
 pub mod secret;

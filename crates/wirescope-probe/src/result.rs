@@ -1,5 +1,6 @@
 //! The results a run yields, one per target, shaped exactly as the CLI's NDJSON lines and the API's results.
 
+use crate::present::{Difference, Paint, Present, Widths};
 use crate::stats::RttStats;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -69,16 +70,56 @@ pub enum ProbeResult {
     Ssh(SshResult),
 }
 
+/// Runs `$body` with `$r` bound to the result's record: the one place results are told apart
+/// by kind (each kind's reading is its `Present` impl, in present/).
+macro_rules! each_result {
+    ($result:expr, $r:ident => $body:expr) => {
+        match $result {
+            ProbeResult::Ping($r) => $body,
+            ProbeResult::Trace($r) => $body,
+            ProbeResult::Dns($r) => $body,
+            ProbeResult::Scan($r) => $body,
+            ProbeResult::Snmp($r) => $body,
+            ProbeResult::Ssh($r) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with the type `$t` standing for the kind's record.
+macro_rules! each_kind {
+    ($kind:expr, $t:ident => $body:expr) => {
+        match $kind {
+            ProbeKind::Ping => {
+                type $t = PingResult;
+                $body
+            }
+            ProbeKind::Trace => {
+                type $t = TraceResult;
+                $body
+            }
+            ProbeKind::Dns => {
+                type $t = DnsResult;
+                $body
+            }
+            ProbeKind::Scan => {
+                type $t = ScanResult;
+                $body
+            }
+            ProbeKind::Snmp => {
+                type $t = SnmpResult;
+                $body
+            }
+            ProbeKind::Ssh => {
+                type $t = SshResult;
+                $body
+            }
+        }
+    };
+}
+
 impl ProbeResult {
     pub fn target(&self) -> &str {
-        match self {
-            ProbeResult::Ping(r) => &r.target,
-            ProbeResult::Trace(r) => &r.target,
-            ProbeResult::Dns(r) => &r.target,
-            ProbeResult::Scan(r) => &r.target,
-            ProbeResult::Snmp(r) => &r.target,
-            ProbeResult::Ssh(r) => &r.target,
-        }
+        each_result!(self, r => &r.target)
     }
 
     pub fn kind(&self) -> ProbeKind {
@@ -90,6 +131,68 @@ impl ProbeResult {
             ProbeResult::Snmp(_) => ProbeKind::Snmp,
             ProbeResult::Ssh(_) => ProbeKind::Ssh,
         }
+    }
+
+    /// The result's identity across runs: its target (DNS adds the question type).
+    pub fn key(&self) -> String {
+        each_result!(self, r => r.key())
+    }
+
+    /// The result in a few words, as a comparison shows it.
+    pub fn describe(&self) -> String {
+        each_result!(self, r => r.describe())
+    }
+
+    /// What changed from this result to `later` (none across kinds).
+    pub fn changes(&self, later: &ProbeResult) -> Vec<Difference> {
+        match (self, later) {
+            (ProbeResult::Ping(a), ProbeResult::Ping(b)) => a.changes(b),
+            (ProbeResult::Trace(a), ProbeResult::Trace(b)) => a.changes(b),
+            (ProbeResult::Dns(a), ProbeResult::Dns(b)) => a.changes(b),
+            (ProbeResult::Scan(a), ProbeResult::Scan(b)) => a.changes(b),
+            (ProbeResult::Snmp(a), ProbeResult::Snmp(b)) => a.changes(b),
+            (ProbeResult::Ssh(a), ProbeResult::Ssh(b)) => a.changes(b),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The result's CSV rows (the columns are `ProbeKind::columns`).
+    pub fn rows(&self) -> Vec<Vec<String>> {
+        each_result!(self, r => r.rows())
+    }
+
+    /// The result as the CLI prints it for people.
+    pub fn lines(&self, widths: Widths, paint: &dyn Paint) -> String {
+        each_result!(self, r => r.lines(widths, paint))
+    }
+
+    /// The result as NDJSON: its JSON object, or the lines its kind prints instead.
+    pub fn json_lines(&self) -> String {
+        each_result!(self, r => r.json_lines()).unwrap_or_else(|| {
+            serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        })
+    }
+}
+
+impl ProbeKind {
+    /// The kind's CSV header.
+    pub fn columns(self) -> &'static [&'static str] {
+        each_kind!(self, T => T::COLUMNS)
+    }
+
+    /// The CLI table's header line, for kinds printed as one row per result.
+    pub fn header(self, widths: Widths) -> Option<String> {
+        each_kind!(self, T => T::header(widths))
+    }
+
+    /// The summary's counts in words.
+    pub fn counts(self, summary: &Summary) -> String {
+        each_kind!(self, T => T::counts(summary))
+    }
+
+    /// What a run of the kind counts: targets, questions, agents, devices.
+    pub fn unit(self) -> &'static str {
+        each_kind!(self, T => T::UNIT)
     }
 }
 
@@ -362,14 +465,7 @@ pub struct Summary {
 impl Summary {
     /// An empty summary of a run over `targets` targets.
     pub fn new(probe: ProbeKind, targets: usize) -> Self {
-        let keys: &[&'static str] = match probe {
-            ProbeKind::Ping => &["alive", "dead"],
-            ProbeKind::Trace => &["reached", "unreached"],
-            ProbeKind::Dns => &["answered", "nxdomain", "failed"],
-            ProbeKind::Scan => &["hosts_up", "open_ports", "filtered_ports"],
-            ProbeKind::Snmp => &["answered", "failed", "varbinds"],
-            ProbeKind::Ssh => &["succeeded", "nonzero", "failed"],
-        };
+        let keys: &[&'static str] = each_kind!(probe, T => T::COUNTS);
         Summary {
             kind: "summary",
             probe,
@@ -385,41 +481,7 @@ impl Summary {
     pub fn add(&mut self, result: &ProbeResult) {
         self.completed += 1;
         let mut bump = |key: &'static str, n: u64| *self.counts.entry(key).or_insert(0) += n;
-        match result {
-            ProbeResult::Ping(r) => bump(if r.alive { "alive" } else { "dead" }, 1),
-            ProbeResult::Trace(r) => bump(if r.reached { "reached" } else { "unreached" }, 1),
-            ProbeResult::Dns(r) => match (r.error.as_deref(), r.rcode.as_deref()) {
-                (None, Some("NOERROR")) => bump("answered", 1),
-                (None, Some("NXDOMAIN")) => bump("nxdomain", 1),
-                _ => bump("failed", 1),
-            },
-            ProbeResult::Scan(r) => {
-                if !r.open.is_empty() || r.closed > 0 {
-                    bump("hosts_up", 1);
-                }
-                bump("open_ports", r.open.len() as u64);
-                bump("filtered_ports", u64::from(r.filtered));
-            }
-            ProbeResult::Snmp(r) => {
-                bump(
-                    if r.error.is_none() {
-                        "answered"
-                    } else {
-                        "failed"
-                    },
-                    1,
-                );
-                bump("varbinds", r.varbinds.len() as u64);
-            }
-            ProbeResult::Ssh(r) => bump(
-                match (&r.error, r.exit_status) {
-                    (None, Some(0)) => "succeeded",
-                    (None, _) => "nonzero",
-                    (Some(_), _) => "failed",
-                },
-                1,
-            ),
-        }
+        each_result!(result, r => r.tally(&mut bump));
     }
 
     pub fn count(&self, key: &str) -> u64 {

@@ -3,12 +3,8 @@
 //! typed results of a stored run, read back.
 
 use serde::Serialize;
-use std::net::IpAddr;
 use wirescope_probe::ProbeKind;
 use wirescope_probe::ProbeResult;
-use wirescope_probe::result::{
-    DnsResult, PingResult, ScanResult, SnmpResult, SshResult, TraceResult,
-};
 use wirescope_store::{RunInfo, Store, StoreError};
 
 /// Why a stored run cannot be read back.
@@ -57,192 +53,6 @@ pub fn json(run: &RunInfo, results: &[ProbeResult]) -> String {
     serde_json::to_string_pretty(&Export { run, results }).unwrap_or_default()
 }
 
-fn addr(a: &Option<IpAddr>) -> String {
-    a.map(|a| a.to_string()).unwrap_or_default()
-}
-
-/// A number as the JSON export writes it (`100.0`, `0.25`).
-fn num(f: f64) -> String {
-    serde_json::to_string(&f).unwrap_or_default()
-}
-
-fn opt<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref().map(ToString::to_string).unwrap_or_default()
-}
-
-/// The header of a kind's CSV.
-fn header(kind: ProbeKind) -> &'static [&'static str] {
-    match kind {
-        ProbeKind::Ping => &[
-            "target",
-            "addr",
-            "alive",
-            "sent",
-            "received",
-            "loss_pct",
-            "rtt_min_ms",
-            "rtt_avg_ms",
-            "rtt_max_ms",
-            "rtt_stddev_ms",
-            "error",
-        ],
-        ProbeKind::Trace => &[
-            "target", "addr", "protocol", "reached", "hops", "path", "error",
-        ],
-        ProbeKind::Dns => &[
-            "target",
-            "name",
-            "type",
-            "rcode",
-            "elapsed_ms",
-            "transport",
-            "answers",
-            "error",
-        ],
-        ProbeKind::Scan => &[
-            "target", "addr", "open", "closed", "filtered", "method", "error",
-        ],
-        ProbeKind::Snmp => &["target", "addr", "oid", "name", "type", "value", "error"],
-        ProbeKind::Ssh => &[
-            "target",
-            "addr",
-            "port",
-            "user",
-            "command",
-            "exit_status",
-            "exit_signal",
-            "error_kind",
-            "error",
-            "elapsed_ms",
-            "truncated",
-            "stdout",
-            "stderr",
-        ],
-    }
-}
-
-fn ping(r: &PingResult) -> Vec<String> {
-    let rtt = |f: fn(&wirescope_probe::stats::RttStats) -> f64| {
-        r.rtt_ms.as_ref().map(|s| num(f(s))).unwrap_or_default()
-    };
-    vec![
-        r.target.clone(),
-        addr(&r.addr),
-        r.alive.to_string(),
-        r.sent.to_string(),
-        r.received.to_string(),
-        num(r.loss_pct),
-        rtt(|s| s.min),
-        rtt(|s| s.avg),
-        rtt(|s| s.max),
-        rtt(|s| s.stddev),
-        opt(&r.error),
-    ]
-}
-
-fn trace(r: &TraceResult) -> Vec<String> {
-    let path: Vec<String> = r
-        .hops
-        .iter()
-        .map(|h| h.addr.map_or_else(|| "*".into(), |a| a.to_string()))
-        .collect();
-    vec![
-        r.target.clone(),
-        addr(&r.addr),
-        r.protocol.clone(),
-        r.reached.to_string(),
-        r.hops.len().to_string(),
-        path.join(" "),
-        opt(&r.error),
-    ]
-}
-
-fn dns(r: &DnsResult) -> Vec<String> {
-    vec![
-        r.target.clone(),
-        r.name.clone(),
-        r.rtype.clone(),
-        opt(&r.rcode),
-        num(r.elapsed_ms),
-        opt(&r.transport),
-        r.answers.join(" | "),
-        opt(&r.error),
-    ]
-}
-
-fn scan(r: &ScanResult) -> Vec<String> {
-    let open: Vec<String> = r.open.iter().map(u16::to_string).collect();
-    vec![
-        r.target.clone(),
-        addr(&r.addr),
-        open.join(" "),
-        r.closed.to_string(),
-        r.filtered.to_string(),
-        r.method.clone(),
-        opt(&r.error),
-    ]
-}
-
-fn snmp(r: &SnmpResult) -> Vec<Vec<String>> {
-    let mut rows: Vec<Vec<String>> = r
-        .varbinds
-        .iter()
-        .map(|vb| {
-            vec![
-                r.target.clone(),
-                addr(&r.addr),
-                vb.oid.clone(),
-                opt(&vb.name),
-                vb.value_type.clone(),
-                vb.value.clone(),
-                String::new(),
-            ]
-        })
-        .collect();
-    if rows.is_empty() || r.error.is_some() {
-        rows.push(vec![
-            r.target.clone(),
-            addr(&r.addr),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            opt(&r.error),
-        ]);
-    }
-    rows
-}
-
-fn ssh(r: &SshResult) -> Vec<String> {
-    vec![
-        r.target.clone(),
-        addr(&r.addr),
-        r.port.to_string(),
-        r.user.clone(),
-        r.command.clone(),
-        opt(&r.exit_status),
-        opt(&r.exit_signal),
-        opt(&r.error_kind),
-        opt(&r.error),
-        num(r.elapsed_ms),
-        r.truncated.to_string(),
-        r.stdout.clone(),
-        r.stderr.clone(),
-    ]
-}
-
-/// The rows of one result.
-fn rows(r: &ProbeResult) -> Vec<Vec<String>> {
-    match r {
-        ProbeResult::Ping(p) => vec![ping(p)],
-        ProbeResult::Trace(t) => vec![trace(t)],
-        ProbeResult::Dns(d) => vec![dns(d)],
-        ProbeResult::Scan(s) => vec![scan(s)],
-        ProbeResult::Snmp(s) => snmp(s),
-        ProbeResult::Ssh(s) => vec![ssh(s)],
-    }
-}
-
 /// Writes rows as RFC 4180 CSV (quoted where needed, CRLF line ends): the one CSV writer of
 /// the run exports.
 pub fn csv_rows(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
@@ -260,12 +70,15 @@ pub fn csv_rows(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) ->
 
 /// The results of a run of `kind` as CSV with a header row.
 pub fn csv(kind: ProbeKind, results: &[ProbeResult]) -> String {
-    csv_rows(header(kind), results.iter().flat_map(rows))
+    csv_rows(kind.columns(), results.iter().flat_map(ProbeResult::rows))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wirescope_probe::result::{
+        DnsResult, PingResult, ScanResult, SnmpResult, SshResult, TraceResult,
+    };
     use wirescope_probe::result::{Hop, SnmpVarbind};
     use wirescope_probe::stats::RttStats;
 

@@ -1,10 +1,7 @@
 //! Printers for the result stream: an aligned, coloured table for people and NDJSON for programs.
 //! Both consume the same `ProbeResult`s; the engine never prints.
 
-use std::fmt::Write as _;
-use wirescope_probe::result::{
-    DnsResult, PingResult, ScanResult, SnmpResult, SshResult, TraceResult,
-};
+use wirescope_probe::present::{Paint, Widths};
 use wirescope_probe::{ProbeKind, ProbeResult, Summary};
 
 /// Terminal colours used by the human printer.
@@ -25,7 +22,9 @@ impl Palette {
             text.to_string()
         }
     }
+}
 
+impl Paint for Palette {
     fn good(&self, t: &str) -> String {
         self.paint("32", t)
     }
@@ -73,380 +72,28 @@ impl Printer {
         if self.json {
             return None;
         }
-        let (w, aw) = (self.width, self.addr_width);
-        let line = match kind {
-            ProbeKind::Ping => format!(
-                "{:<w$}  {:<aw$}  {:<5}  {:>4} {:>4} {:>5}  {:>8} {:>8} {:>8} {:>8}",
-                "TARGET",
-                "ADDRESS",
-                "STATE",
-                "SENT",
-                "RECV",
-                "LOSS",
-                "MIN ms",
-                "AVG ms",
-                "MAX ms",
-                "STDDEV"
-            ),
-            ProbeKind::Dns => {
-                format!(
-                    "{:<w$}  {:<6} {:<9} {:>8}  ANSWERS",
-                    "NAME", "TYPE", "RCODE", "TIME ms"
-                )
-            }
-            ProbeKind::Scan => {
-                format!(
-                    "{:<w$}  {:<aw$}  {:>4} {:>6} {:>8}  OPEN PORTS",
-                    "TARGET", "ADDRESS", "OPEN", "CLOSED", "FILTERED"
-                )
-            }
-            ProbeKind::Trace | ProbeKind::Snmp | ProbeKind::Ssh => return None,
-        };
-        Some(self.palette.bold(&line))
+        kind.header(self.widths())
+            .map(|line| self.palette.bold(&line))
     }
 
     /// One result as printed lines (no trailing newline).
     pub fn result(&self, r: &ProbeResult) -> String {
         if self.json {
-            if let ProbeResult::Snmp(r) = r {
-                return Self::snmp_json(r);
-            }
-            return serde_json::to_string(r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-        }
-        match r {
-            ProbeResult::Ping(p) => self.ping(p),
-            ProbeResult::Trace(t) => self.trace(t),
-            ProbeResult::Dns(d) => self.dns(d),
-            ProbeResult::Scan(s) => self.scan(s),
-            ProbeResult::Snmp(r) => self.snmp(r),
-            ProbeResult::Ssh(r) => self.ssh(r),
+            r.json_lines()
+        } else {
+            r.lines(self.widths(), &self.palette)
         }
     }
 
-    /// A device's header line (target, exit status or error, time), then its output as it came,
-    /// stderr lines marked.
-    fn ssh(&self, r: &SshResult) -> String {
-        let took = format!("{:.0} ms", r.elapsed_ms);
-        let mut out = match (&r.error, r.exit_status) {
-            (Some(e), _) => {
-                return self
-                    .palette
-                    .bad(&format!("── {}  FAILED ({took}): {e}", r.target));
-            }
-            (None, Some(0)) => self
-                .palette
-                .good(&format!("── {}  exit 0  {took}", r.target)),
-            (None, Some(n)) => self
-                .palette
-                .warn(&format!("── {}  exit {n}  {took}", r.target)),
-            (None, None) => self.palette.warn(&format!(
-                "── {}  no exit status{}  {took}",
-                r.target,
-                r.exit_signal
-                    .as_ref()
-                    .map(|s| format!(" (signal {s})"))
-                    .unwrap_or_default()
-            )),
-        };
-        for line in r.stdout.lines() {
-            out.push('\n');
-            out.push_str(line);
+    fn widths(&self) -> Widths {
+        Widths {
+            target: self.width,
+            addr: self.addr_width,
         }
-        for line in r.stderr.lines() {
-            out.push('\n');
-            out.push_str(&self.palette.warn(&format!("stderr: {line}")));
-        }
-        if r.truncated {
-            out.push('\n');
-            out.push_str(&self.palette.warn("(output truncated at --max-output)"));
-        }
-        out
-    }
-
-    /// NDJSON for SNMP: one line per variable binding (or neighbour, ARP entry, interface), and a
-    /// line with the error when there is one.
-    fn snmp_json(r: &SnmpResult) -> String {
-        let with = |kind: &str, row: serde_json::Value| {
-            let mut v = serde_json::json!({"kind": kind, "target": r.target, "addr": r.addr});
-            if let (Some(obj), serde_json::Value::Object(fields)) = (v.as_object_mut(), row) {
-                obj.extend(fields);
-            }
-            v.to_string()
-        };
-        let mut lines: Vec<String> = Vec::new();
-        if let Some(d) = &r.device {
-            lines.push(with("device", serde_json::to_value(d).unwrap_or_default()));
-        }
-        lines.extend(
-            r.neighbors
-                .iter()
-                .map(|n| with("neighbor", serde_json::to_value(n).unwrap_or_default())),
-        );
-        lines.extend(
-            r.arp
-                .iter()
-                .map(|a| with("arp", serde_json::to_value(a).unwrap_or_default())),
-        );
-        lines.extend(
-            r.interfaces
-                .iter()
-                .map(|i| with("interface", serde_json::to_value(i).unwrap_or_default())),
-        );
-        #[derive(serde::Serialize)]
-        struct Row<'a> {
-            kind: &'static str,
-            target: &'a str,
-            addr: Option<std::net::IpAddr>,
-            oid: &'a str,
-            name: Option<&'a str>,
-            #[serde(rename = "type")]
-            value_type: &'a str,
-            value: &'a str,
-        }
-        lines.extend(r.varbinds.iter().map(|vb| {
-            let row = Row {
-                kind: "snmp",
-                target: &r.target,
-                addr: r.addr,
-                oid: &vb.oid,
-                name: vb.name.as_deref(),
-                value_type: &vb.value_type,
-                value: &vb.value,
-            };
-            serde_json::to_string(&row).unwrap_or_default()
-        }));
-        if let Some(e) = &r.error {
-            lines.push(
-                serde_json::json!({"kind": "snmp", "target": r.target, "addr": r.addr, "error": e})
-                    .to_string(),
-            );
-        }
-        lines.join("\n")
-    }
-
-    /// Like snmpwalk: `TARGET  NAME = TYPE: VALUE`, one line per binding; device views as tables.
-    fn snmp(&self, r: &SnmpResult) -> String {
-        let w = self.width;
-        let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
-        let mut lines: Vec<String> = Vec::new();
-        if let Some(d) = &r.device {
-            lines.push(self.palette.bold(&format!(
-                "{:<w$}  {} (depth {}, {} neighbours, credential {})  {}",
-                r.target,
-                dash(&d.name),
-                d.depth,
-                r.neighbors.len(),
-                d.credential,
-                dash(&d.descr)
-            )));
-        }
-        for n in &r.neighbors {
-            let addr = n.mgmt_addr.map_or_else(|| "-".into(), |a| a.to_string());
-            lines.push(format!(
-                "{:<w$}  {:<4} {:<10} -> {:<20} {:<12} {:<15} {}",
-                r.target,
-                n.protocol,
-                n.local_port,
-                dash(&n.remote_name),
-                dash(&n.remote_port),
-                addr,
-                dash(&n.capabilities)
-            ));
-        }
-        for a in &r.arp {
-            lines.push(format!(
-                "{:<w$}  {:<39} {:<17} {:<10} {:<8} {}",
-                r.target,
-                a.ip,
-                a.mac,
-                a.interface,
-                a.entry_type,
-                a.vendor.as_deref().unwrap_or("")
-            ));
-        }
-        for i in &r.interfaces {
-            let speed = i
-                .speed_mbps
-                .map_or_else(|| "-".into(), |s| format!("{s} Mb/s"));
-            let oper = if i.oper == "up" {
-                self.palette.good(&i.oper)
-            } else {
-                self.palette.bad(&i.oper)
-            };
-            let rates = match (i.in_bps, i.out_bps) {
-                (Some(a), Some(b)) => format!("  in {a} b/s  out {b} b/s"),
-                _ => String::new(),
-            };
-            let errors = i.in_errors.unwrap_or(0) + i.out_errors.unwrap_or(0);
-            let discards = i.in_discards.unwrap_or(0) + i.out_discards.unwrap_or(0);
-            lines.push(format!(
-                "{:<w$}  {:>4} {:<12} {:<5} {:<16} {:>11}  in {} out {} octets  errors {errors} discards {discards}{rates}  {}",
-                r.target,
-                i.index,
-                i.name,
-                i.admin,
-                oper,
-                speed,
-                i.in_octets.unwrap_or(0),
-                i.out_octets.unwrap_or(0),
-                i.alias
-            ));
-        }
-        lines.extend(r.varbinds.iter().map(|vb| {
-            let name = vb.name.as_deref().unwrap_or(&vb.oid);
-            format!("{:<w$}  {name} = {}: {}", r.target, vb.value_type, vb.value)
-        }));
-        if let Some(e) = &r.error {
-            lines.push(format!("{:<w$}  {}", r.target, self.palette.bad(e)));
-        }
-        lines.join("\n")
     }
 
     fn addr(a: Option<std::net::IpAddr>) -> String {
         a.map_or_else(|| "-".to_string(), |a| a.to_string())
-    }
-
-    fn ping(&self, p: &PingResult) -> String {
-        let (w, aw) = (self.width, self.addr_width);
-        let state = if p.alive {
-            self.palette.good("alive")
-        } else {
-            self.palette.bad("dead ")
-        };
-        let mut line = format!(
-            "{:<w$}  {:<aw$}  {}  {:>4} {:>4} {:>4.0}%",
-            p.target,
-            Self::addr(p.addr),
-            state,
-            p.sent,
-            p.received,
-            p.loss_pct
-        );
-        match &p.rtt_ms {
-            Some(s) => {
-                let _ = write!(
-                    line,
-                    "  {:>8.3} {:>8.3} {:>8.3} {:>8.3}",
-                    s.min, s.avg, s.max, s.stddev
-                );
-            }
-            None => {
-                if let Some(e) = &p.error {
-                    let _ = write!(line, "  {}", self.palette.dim(e));
-                }
-            }
-        }
-        line
-    }
-
-    fn trace(&self, t: &TraceResult) -> String {
-        let mut out = String::new();
-        let verdict = if t.reached {
-            self.palette
-                .good(&format!("reached in {} hops", t.hops.len()))
-        } else {
-            self.palette.bad("not reached")
-        };
-        let _ = write!(
-            out,
-            "{} {} ({}) over {}: {}",
-            self.palette.bold("trace to"),
-            t.target,
-            Self::addr(t.addr),
-            t.protocol,
-            verdict
-        );
-        if let Some(e) = &t.error {
-            let _ = write!(out, " - {}", self.palette.warn(e));
-        }
-        for h in &t.hops {
-            let who = match (h.addr, &h.name) {
-                (Some(a), Some(n)) => format!("{n} ({a})"),
-                (Some(a), None) => a.to_string(),
-                (None, _) => "*".to_string(),
-            };
-            let rtts: Vec<String> = h
-                .rtt_ms
-                .iter()
-                .map(|r| r.map_or_else(|| "*".to_string(), |v| format!("{v:.3} ms")))
-                .collect();
-            let _ = write!(out, "\n  {:>3}  {:<28} {}", h.ttl, who, rtts.join("  "));
-            if h.addrs.len() > 1 {
-                let others: Vec<String> = h.addrs.iter().skip(1).map(|a| a.to_string()).collect();
-                let _ = write!(
-                    out,
-                    "  {}",
-                    self.palette.warn(&format!("(also {})", others.join(", ")))
-                );
-            }
-            if h.loss_pct > 0.0 && h.addr.is_some() {
-                let _ = write!(
-                    out,
-                    "  {}",
-                    self.palette.dim(&format!("{:.0}% loss", h.loss_pct))
-                );
-            }
-        }
-        out
-    }
-
-    fn dns(&self, d: &DnsResult) -> String {
-        let w = self.width;
-        let rcode = d.rcode.as_deref().unwrap_or("-");
-        let painted = match rcode {
-            "NOERROR" => self.palette.good(rcode),
-            "NXDOMAIN" => self.palette.warn(rcode),
-            _ => self.palette.bad(rcode),
-        };
-        let pad = " ".repeat(9usize.saturating_sub(rcode.len()));
-        let answers = match &d.error {
-            Some(e) => self.palette.bad(e),
-            None if d.answers.is_empty() => self.palette.dim("(no answers)"),
-            None => d.answers.join(", "),
-        };
-        let tcp = if d.transport.as_deref() == Some("tcp") {
-            self.palette.dim(" [tcp]")
-        } else {
-            String::new()
-        };
-        format!(
-            "{:<w$}  {:<6} {painted}{pad} {:>8.3}  {answers}{tcp}",
-            d.name, d.rtype, d.elapsed_ms
-        )
-    }
-
-    fn scan(&self, s: &ScanResult) -> String {
-        let (w, aw) = (self.width, self.addr_width);
-        let ports: Vec<String> = s
-            .open
-            .iter()
-            .map(|p| match s.services.get(&p.to_string()) {
-                Some(name) => format!("{p}/{name}"),
-                None => p.to_string(),
-            })
-            .collect();
-        let mut out = format!(
-            "{:<w$}  {:<aw$}  {:>4} {:>6} {:>8}  {}",
-            s.target,
-            Self::addr(s.addr),
-            s.open.len(),
-            s.closed,
-            s.filtered,
-            self.palette.good(&ports.join(" "))
-        );
-        if let Some(e) = &s.error {
-            let _ = write!(out, "{}", self.palette.bad(e));
-        }
-        for (port, banner) in &s.banners {
-            let _ = write!(
-                out,
-                "\n{:<w$}    {:>5}  {}",
-                "",
-                port,
-                self.palette.dim(banner)
-            );
-        }
-        out
     }
 
     /// The closing summary.
@@ -459,44 +106,8 @@ impl Printer {
         } else {
             format!("{:.2} s", s.elapsed_ms / 1000.0)
         };
-        let counts = match s.probe {
-            ProbeKind::Ping => format!("{} alive, {} dead", s.count("alive"), s.count("dead")),
-            ProbeKind::Trace => format!(
-                "{} reached, {} not reached",
-                s.count("reached"),
-                s.count("unreached")
-            ),
-            ProbeKind::Dns => format!(
-                "{} answered, {} NXDOMAIN, {} failed",
-                s.count("answered"),
-                s.count("nxdomain"),
-                s.count("failed")
-            ),
-            ProbeKind::Scan => format!(
-                "{} hosts up, {} open ports, {} filtered",
-                s.count("hosts_up"),
-                s.count("open_ports"),
-                s.count("filtered_ports")
-            ),
-            ProbeKind::Snmp => format!(
-                "{} answered, {} failed, {} variables",
-                s.count("answered"),
-                s.count("failed"),
-                s.count("varbinds")
-            ),
-            ProbeKind::Ssh => format!(
-                "{} exit 0, {} other exit, {} failed",
-                s.count("succeeded"),
-                s.count("nonzero"),
-                s.count("failed")
-            ),
-        };
-        let what = match s.probe {
-            ProbeKind::Dns => "questions",
-            ProbeKind::Snmp => "agents",
-            ProbeKind::Ssh => "devices",
-            _ => "targets",
-        };
+        let counts = s.probe.counts(s);
+        let what = s.probe.unit();
         let cancelled = if s.cancelled {
             self.palette.warn(&format!(
                 " (interrupted: {} of {} finished)",
@@ -695,6 +306,7 @@ pub fn comparison_ndjson(c: &wirescope_runs::compare::Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wirescope_probe::result::PingResult;
     use wirescope_probe::stats::RttStats;
 
     fn ping(alive: bool) -> ProbeResult {

@@ -584,7 +584,7 @@ export interface components {
             detail: string;
         };
         /**
-         * @description What changed for one target.
+         * @description What changed for one target between two runs.
          * @enum {string}
          */
         ChangeType: "became_dead" | "became_alive" | "rtt_changed" | "ports_opened" | "ports_closed" | "answers_changed" | "rcode_changed" | "path_changed" | "reached_changed" | "exit_changed" | "output_changed" | "added" | "removed";

@@ -1,0 +1,137 @@
+//! How SSH results read: the exit status and output, changed exits or outputs since a run
+//! before, a header line per device with its output under it.
+
+use super::{
+    ChangeType, Difference, Paint, Present, Widths, csv_addr, csv_num, csv_opt, line_changes,
+};
+use crate::result::{SshResult, Summary};
+
+impl Present for SshResult {
+    const COUNTS: &'static [&'static str] = &["succeeded", "nonzero", "failed"];
+    const UNIT: &'static str = "devices";
+    const COLUMNS: &'static [&'static str] = &[
+        "target",
+        "addr",
+        "port",
+        "user",
+        "command",
+        "exit_status",
+        "exit_signal",
+        "error_kind",
+        "error",
+        "elapsed_ms",
+        "truncated",
+        "stdout",
+        "stderr",
+    ];
+
+    fn key(&self) -> String {
+        self.target.clone()
+    }
+
+    fn describe(&self) -> String {
+        match (&self.error, self.exit_status) {
+            (Some(e), _) => format!("failed: {e}"),
+            (None, Some(n)) => format!("exit {n}, {} lines", self.stdout.lines().count()),
+            (None, None) => "no exit status".into(),
+        }
+    }
+
+    fn changes(&self, later: &Self) -> Vec<Difference> {
+        let mut out = Vec::new();
+        if self.exit_status != later.exit_status || self.error_kind != later.error_kind {
+            out.push(Difference::new(
+                ChangeType::ExitChanged,
+                self.describe(),
+                later.describe(),
+                later.error.clone().unwrap_or_default(),
+            ));
+        }
+        if self.stdout != later.stdout {
+            let (added, removed) = line_changes(&self.stdout, &later.stdout);
+            out.push(Difference::new(
+                ChangeType::OutputChanged,
+                self.describe(),
+                later.describe(),
+                format!("+{added} -{removed} lines"),
+            ));
+        }
+        out
+    }
+
+    fn tally(&self, bump: &mut dyn FnMut(&'static str, u64)) {
+        bump(
+            match (&self.error, self.exit_status) {
+                (None, Some(0)) => "succeeded",
+                (None, _) => "nonzero",
+                (Some(_), _) => "failed",
+            },
+            1,
+        );
+    }
+
+    fn counts(s: &Summary) -> String {
+        format!(
+            "{} exit 0, {} other exit, {} failed",
+            s.count("succeeded"),
+            s.count("nonzero"),
+            s.count("failed")
+        )
+    }
+
+    fn rows(&self) -> Vec<Vec<String>> {
+        vec![vec![
+            self.target.clone(),
+            csv_addr(&self.addr),
+            self.port.to_string(),
+            self.user.clone(),
+            self.command.clone(),
+            csv_opt(&self.exit_status),
+            csv_opt(&self.exit_signal),
+            csv_opt(&self.error_kind),
+            csv_opt(&self.error),
+            csv_num(self.elapsed_ms),
+            self.truncated.to_string(),
+            self.stdout.clone(),
+            self.stderr.clone(),
+        ]]
+    }
+
+    fn header(_: Widths) -> Option<String> {
+        None
+    }
+
+    /// A device's header line (target, exit status or error, time), then its output as it
+    /// came, stderr lines marked.
+    fn lines(&self, _: Widths, paint: &dyn Paint) -> String {
+        let took = format!("{:.0} ms", self.elapsed_ms);
+        let mut out = match (&self.error, self.exit_status) {
+            (Some(e), _) => {
+                return paint.bad(&format!("── {}  FAILED ({took}): {e}", self.target));
+            }
+            (None, Some(0)) => paint.good(&format!("── {}  exit 0  {took}", self.target)),
+            (None, Some(n)) => paint.warn(&format!("── {}  exit {n}  {took}", self.target)),
+            (None, None) => paint.warn(&format!(
+                "── {}  no exit status{}  {took}",
+                self.target,
+                self.exit_signal
+                    .as_ref()
+                    .map(|s| format!(" (signal {s})"))
+                    .unwrap_or_default()
+            )),
+        };
+        for line in self.stdout.lines() {
+            out.push('\n');
+            out.push_str(line);
+        }
+        for line in self.stderr.lines() {
+            out.push('\n');
+            out.push_str(&paint.warn(&format!("stderr: {line}")));
+        }
+        if self.truncated {
+            out.push('\n');
+            out.push_str(&paint.warn("(output truncated at --max-output)"));
+        }
+        out
+    }
+}
