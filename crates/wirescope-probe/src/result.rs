@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 /// Which probe a run uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum ProbeKind {
     Ping,

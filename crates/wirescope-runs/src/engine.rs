@@ -16,7 +16,7 @@ use wirescope_probe::{dns, ping, scan, trace};
 use wirescope_ssh::exec as ssh;
 
 /// The probe to run and its options.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "options", rename_all = "lowercase")]
 // One value per run, built once: boxing the large SNMP variant would buy nothing.
 #[allow(clippy::large_enum_variant)]

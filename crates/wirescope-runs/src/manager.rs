@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
-use wirescope_store::{Source, Store, StoreError};
+use wirescope_store::{Origin, Store, StoreError};
 
 /// Why a run was not started.
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +51,7 @@ impl Manager {
         self: &Arc<Self>,
         req: RunRequest,
         targets_text: &str,
-        source: Source,
+        origin: impl Into<Origin>,
     ) -> Result<i64, RunError> {
         let mut live = self.live();
         if live.len() >= self.max_runs {
@@ -64,7 +64,7 @@ impl Manager {
             self.store.clone(),
             &req,
             targets_text,
-            source,
+            origin.into(),
             OnStoreError::StopRun,
         )?;
         let manager = Arc::clone(self);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use wirescope_probe::{ProbeResult, Summary};
-use wirescope_store::{NewRun, RunStatus, Source, Store, StoreError};
+use wirescope_store::{NewRun, Origin, RunStatus, Store, StoreError};
 
 /// Results stored and published together at most.
 const BATCH: usize = 256;
@@ -95,7 +95,7 @@ impl Pipeline {
         store: Arc<Store>,
         req: &RunRequest,
         targets_text: &str,
-        source: Source,
+        origin: Origin,
         on_store_error: OnStoreError,
     ) -> Result<(Self, i64), StoreError> {
         let options = req.probe.options_json();
@@ -107,7 +107,7 @@ impl Pipeline {
             options: &options,
             net: &net,
             total,
-            source,
+            origin,
         })?;
         let pipeline = Pipeline {
             store: Some((store, id)),

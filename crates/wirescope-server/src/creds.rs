@@ -187,6 +187,32 @@ pub(crate) async fn resolve(mut o: SnmpOptions, keep_own: bool) -> Result<SnmpOp
 
 /// Fills an SSH run's login from the profile it names (off the async workers: the secret store
 /// may block).
+/// What a suite's run needs before it starts: the secrets of the profiles it names, from the
+/// server's credential store (the scheduler's `Prepare`).
+pub(crate) fn prepare() -> wirescope_watch::Prepare {
+    use wirescope_runs::engine::ProbeOptions;
+    std::sync::Arc::new(|mut req| {
+        Box::pin(async move {
+            match &mut req.probe {
+                ProbeOptions::Snmp(o) if !o.profiles.is_empty() => {
+                    let resolved = resolve(std::mem::take(o), false)
+                        .await
+                        .map_err(|e| e.error)?;
+                    resolved.validate().map_err(|e| e.to_string())?;
+                    *o = resolved;
+                }
+                ProbeOptions::Ssh(o) if o.profile.is_some() => {
+                    let resolved = resolve_ssh(std::mem::take(o)).await.map_err(|e| e.error)?;
+                    resolved.validate().map_err(|e| e.to_string())?;
+                    *o = resolved;
+                }
+                _ => {}
+            }
+            Ok(req)
+        })
+    })
+}
+
 pub(crate) async fn resolve_ssh(mut o: SshOptions) -> Result<SshOptions, ApiError> {
     tokio::task::spawn_blocking(move || {
         Creds::open_default(false)

@@ -8,6 +8,7 @@ mod creds;
 mod error;
 pub mod openapi;
 mod ssh;
+mod suites;
 mod topology;
 mod traffic;
 pub mod ws;
@@ -83,6 +84,8 @@ impl Default for ServerConfig {
 pub struct AppState {
     pub store: Arc<Store>,
     pub runs: Arc<wirescope_runs::Manager>,
+    /// Fires the suites on their schedules and on demand.
+    pub scheduler: Arc<wirescope_watch::Scheduler>,
     pub captures: traffic::Captures,
     pub config: ServerConfig,
     /// The OpenAPI document, serialized once.
@@ -141,8 +144,17 @@ fn check_token_text(token: &str) -> Result<(), String> {
 
 /// Builds the application router over an opened store.
 pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
+    let runs = Arc::new(wirescope_runs::Manager::new(store.clone(), config.max_runs));
+    let scheduler = Arc::new(wirescope_watch::Scheduler::new(
+        store.clone(),
+        runs.clone(),
+        creds::prepare(),
+        config.max_targets,
+    ));
+    tokio::spawn(scheduler.clone().run());
     let state = Arc::new(AppState {
-        runs: Arc::new(wirescope_runs::Manager::new(store.clone(), config.max_runs)),
+        runs,
+        scheduler,
         store,
         captures: traffic::Captures::new(
             config.capture_memory,
@@ -174,6 +186,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
 pub(crate) fn api_routes(body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .merge(api::routes())
+        .merge(suites::routes())
         .merge(traffic::routes())
         .merge(ssh::routes())
         .routes(routes!(ws::upgrade))

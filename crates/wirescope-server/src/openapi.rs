@@ -31,6 +31,7 @@ or `?token=TOKEN` (401 otherwise). Errors are JSON: `{\"error\", \"field\"?}`.";
     )),
     tags(
         (name = "runs", description = "Probe runs: start, follow (WebSocket), list, compare, export"),
+        (name = "suites", description = "Suites: named sets of runs, run on demand or on their cron schedules; their fires"),
         (name = "creds", description = "Credential profiles (secrets never leave the store)"),
         (name = "traffic", description = "Capture sessions: live or uploaded files, packets, statistics"),
         (name = "ssh", description = "Terminals, their recordings, known host keys"),

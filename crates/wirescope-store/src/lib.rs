@@ -7,9 +7,11 @@ mod recordings;
 mod results;
 mod runs;
 mod settings;
+mod suites;
 
 pub use recordings::{NewRecording, Recording};
-pub use runs::{NewRun, RunFilter, RunInfo, RunStatus, Source};
+pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
+pub use suites::{Fire, FireOutcome, SuiteRecord};
 
 use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
@@ -33,6 +35,8 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("stored JSON is damaged: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("a suite named '{0}' exists already")]
+    SuiteExists(String),
 }
 
 /// The database.
@@ -105,6 +109,29 @@ const MIGRATIONS: &[&str] = &[
 ",
     "
     ALTER TABLE runs ADD COLUMN owner TEXT;
+",
+    "
+    CREATE TABLE suites (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        spec TEXT NOT NULL,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_due INTEGER
+    );
+    CREATE TABLE suite_fires (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        suite_id INTEGER NOT NULL REFERENCES suites (id) ON DELETE CASCADE,
+        due_at INTEGER,
+        fired_at INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        runs TEXT NOT NULL,
+        note TEXT
+    );
+    CREATE INDEX suite_fires_suite ON suite_fires (suite_id, id);
+    ALTER TABLE runs ADD COLUMN suite_id INTEGER REFERENCES suites (id) ON DELETE SET NULL;
+    CREATE INDEX runs_suite ON runs (suite_id, status);
 ",
 ];
 /// Milliseconds since the epoch, now.
@@ -254,6 +281,69 @@ mod tests {
     }
 
     #[test]
+    fn suites_keep_their_fires_and_schedule_state() {
+        let path = temp_db("suites");
+        let store = Store::open(&path).unwrap();
+        let id = store.create_suite("core", r#"{"runs":[]}"#).unwrap();
+        assert!(matches!(
+            store.create_suite("core", "{}"),
+            Err(StoreError::SuiteExists(n)) if n == "core"
+        ));
+        let run = store
+            .create_run(&NewRun {
+                origin: Origin::suite(id),
+                ..new_run()
+            })
+            .unwrap();
+        assert!(
+            store.suite_busy(id).unwrap(),
+            "a queued run keeps the suite busy"
+        );
+        store
+            .set_finished(run, RunStatus::Finished, None, None)
+            .unwrap();
+        assert!(!store.suite_busy(id).unwrap());
+        store
+            .record_fire(id, Some(60_000), FireOutcome::Started, &[run], None)
+            .unwrap();
+        store
+            .record_fire(id, None, FireOutcome::Started, &[], Some("on demand"))
+            .unwrap();
+        // An older due time never moves the schedule back.
+        store
+            .record_fire(id, Some(30_000), FireOutcome::Skipped, &[], Some("busy"))
+            .unwrap();
+        let rec = store.suite("core").unwrap().unwrap();
+        assert_eq!(rec.last_due, Some(60_000));
+        let fires = store.fires(id, 10).unwrap();
+        assert_eq!(
+            fires.iter().map(|f| f.outcome).collect::<Vec<_>>(),
+            [
+                FireOutcome::Skipped,
+                FireOutcome::Started,
+                FireOutcome::Started
+            ]
+        );
+        assert_eq!(fires[2].runs, [run]);
+        // Turned back on, it starts from now: the time it was off is not caught up.
+        store.set_suite_enabled(id, false).unwrap();
+        let before = now_ms();
+        store.set_suite_enabled(id, true).unwrap();
+        let rec = store.suite_by_id(id).unwrap().unwrap();
+        assert!(rec.enabled && rec.last_due >= Some(before), "{rec:?}");
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.suites().unwrap().len(), 1, "kept across reopening");
+        assert!(store.delete_suite(id).unwrap());
+        assert_eq!(
+            store.run(run).unwrap().unwrap().suite_id,
+            None,
+            "its runs stay"
+        );
+        assert!(store.fires(id, 10).unwrap().is_empty());
+    }
+
+    #[test]
     fn recordings_keep_their_text_and_end() {
         let path = temp_db("recordings");
         let store = Store::open(&path).unwrap();
@@ -327,7 +417,7 @@ mod tests {
             options: "{\"count\":1}",
             net: "{}",
             total: 2,
-            source: Source::Api,
+            origin: Source::Api.into(),
         }
     }
 

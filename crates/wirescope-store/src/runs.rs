@@ -76,6 +76,8 @@ pub enum Source {
     Api,
     /// `wirescope ... --save`.
     Cli,
+    /// A suite, run on demand or by its schedule.
+    Suite,
 }
 
 impl Source {
@@ -83,6 +85,33 @@ impl Source {
         match self {
             Source::Api => "api",
             Source::Cli => "cli",
+            Source::Suite => "suite",
+        }
+    }
+}
+
+/// Who started a run: where from, and which suite when a suite did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub source: Source,
+    pub suite_id: Option<i64>,
+}
+
+impl Origin {
+    /// A suite's run.
+    pub fn suite(id: i64) -> Self {
+        Origin {
+            source: Source::Suite,
+            suite_id: Some(id),
+        }
+    }
+}
+
+impl From<Source> for Origin {
+    fn from(source: Source) -> Self {
+        Origin {
+            source,
+            suite_id: None,
         }
     }
 }
@@ -112,7 +141,8 @@ sql_text!(RunStatus, |s| s.parse());
 sql_text!(Source, |s| match s {
     "api" => Ok(Source::Api),
     "cli" => Ok(Source::Cli),
-    other => Err(UnknownValue::new("source", other, ["api", "cli"])),
+    "suite" => Ok(Source::Suite),
+    other => Err(UnknownValue::new("source", other, ["api", "cli", "suite"])),
 });
 
 /// A run as listed and returned by the API (without its results).
@@ -142,6 +172,8 @@ pub struct RunInfo {
     pub summary: Option<Box<RawValue>>,
     pub error: Option<String>,
     pub source: Source,
+    /// The suite that started the run.
+    pub suite_id: Option<i64>,
 }
 
 /// A run about to be stored.
@@ -154,7 +186,7 @@ pub struct NewRun<'a> {
     /// JSON of the network options.
     pub net: &'a str,
     pub total: i64,
-    pub source: Source,
+    pub origin: Origin,
 }
 
 /// Filters and paging for listing runs.
@@ -172,8 +204,8 @@ impl Store {
         let conn = self.conn();
         conn.execute(
             "INSERT INTO runs (kind, status, created_at, targets_text, options, net, total, source,
-                 owner)
-             VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 owner, suite_id)
+             VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 run.kind.as_str(),
                 now_ms(),
@@ -181,8 +213,9 @@ impl Store {
                 run.options,
                 run.net,
                 run.total,
-                run.source,
-                self.owner.id
+                run.origin.source,
+                self.owner.id,
+                run.origin.suite_id
             ],
         )?;
         Ok(conn.last_insert_rowid())
@@ -253,7 +286,7 @@ impl Store {
 
 const SELECT_RUN: &str =
     "SELECT id, kind, status, created_at, started_at, finished_at, targets_text, options, net,
-    total, done, summary, error, source FROM runs";
+    total, done, summary, error, source, suite_id FROM runs";
 
 fn read_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RunInfo, StoreError>> {
     let kind: String = r.get(1)?;
@@ -274,6 +307,7 @@ fn read_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RunInfo, StoreErro
         r.get(10)?,
         r.get(12)?,
         r.get(13)?,
+        r.get(14)?,
     );
     Ok((|| {
         let (
@@ -287,6 +321,7 @@ fn read_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RunInfo, StoreErro
             done,
             error,
             source,
+            suite_id,
         ) = base;
         Ok(RunInfo {
             id,
@@ -303,6 +338,7 @@ fn read_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RunInfo, StoreErro
             summary: summary.map(RawValue::from_string).transpose()?,
             error,
             source,
+            suite_id,
         })
     })())
 }

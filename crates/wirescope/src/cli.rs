@@ -84,6 +84,10 @@ pub enum Command {
     /// Capture live from interfaces (libpcap), write pcapng, and report as `analyze` does.
     #[command(after_long_help = CAPTURE_HELP)]
     Capture(CaptureArgs),
+    /// Suites: named sets of runs of any kind kept to be run again, on demand or on a cron
+    /// schedule that `serve` keeps.
+    #[command(subcommand, after_long_help = SUITE_HELP)]
+    Suite(SuiteCmd),
     /// Compare two saved runs of one kind, target by target: who went dead or alive, RTT shifts,
     /// ports opened or closed, DNS answers, paths, SSH output and exit statuses.
     #[command(after_long_help = HISTORY_HELP)]
@@ -92,6 +96,37 @@ pub enum Command {
     #[command(after_long_help = HISTORY_HELP)]
     Export(ExportArgs),
 }
+
+const SUITE_HELP: &str = "\
+A suite file (TOML, YAML or JSON, by its extension) names its runs, each a kind with its
+options as a run takes them, its targets (inline, a file read at every fire, or the devices
+of a stored topology run), and optionally a schedule:
+
+  name = \"core\"
+  schedule = { cron = \"*/5 * * * *\", timezone = \"Europe/Berlin\" }
+
+  [[runs]]
+  kind = \"ping\"
+  targets = \"10.0.0.1-20\"
+  options = { count = 5, interval = \"200ms\" }
+
+  [[runs]]
+  kind = \"snmp\"
+  topology_run = 42
+  options = { op = \"interfaces\", profiles = [\"core-v3\"] }
+
+Cron patterns have five fields, or six with seconds first; no time zone means the server's.
+Secrets never go in a suite: name a credential profile (profiles for SNMP, profile for SSH).
+`serve` fires enabled suites on their schedules: a suite whose runs are still going is
+skipped (and the skip recorded), and after downtime one fire stands for every due time missed.
+
+Examples:
+  wirescope suite add -f core.toml
+  wirescope suite add edge --kind ping --targets 10.1.0.0/24 --option count=3 --cron '*/10 * * * *'
+  wirescope suite list
+  wirescope suite show core                 its runs, the next due times, the last fires
+  wirescope suite run core                  now, from this shell (saved, tagged with the suite)
+  wirescope suite disable core";
 
 const HISTORY_HELP: &str = "\
 Runs are saved by the dashboard and by probe commands given --save; run ids are the
@@ -108,6 +143,112 @@ Exit status: 0 when the runs compare (changes or not), 1 when the history cannot
 2 on a usage error (runs of different kinds, no such run).";
 
 /// Where saved runs are read from.
+#[derive(Debug, Subcommand)]
+pub enum SuiteCmd {
+    /// Add a suite from a file (-f) or from flags (one run).
+    Add(Box<SuiteAddArgs>),
+    /// The suites: enabled or not, schedule, next due time, last fire.
+    List {
+        #[command(flatten)]
+        history: HistoryArgs,
+        /// One JSON object per suite.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A suite's runs, its next due times and its last fires.
+    Show {
+        name: String,
+        #[command(flatten)]
+        history: HistoryArgs,
+        /// JSON: the suite, its next due times, its last fires.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a suite and its fires (its runs stay in the history).
+    Rm {
+        name: String,
+        #[command(flatten)]
+        history: HistoryArgs,
+    },
+    /// Run a suite now from this shell: its runs one after another, printed, saved and tagged
+    /// with the suite.
+    Run {
+        name: String,
+        #[command(flatten)]
+        history: HistoryArgs,
+        /// Print NDJSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Let `serve` fire the suite on its schedule again (from the next due time on).
+    Enable {
+        name: String,
+        #[command(flatten)]
+        history: HistoryArgs,
+    },
+    /// Stop `serve` firing the suite on its schedule (it still runs on demand).
+    Disable {
+        name: String,
+        #[command(flatten)]
+        history: HistoryArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SuiteAddArgs {
+    /// The suite's name (the file's `name` when not given).
+    pub name: Option<String>,
+
+    /// Read the suite from FILE (TOML, YAML or JSON by its extension; `-` reads JSON from
+    /// standard input).
+    #[arg(short = 'f', long, value_name = "FILE", conflicts_with_all = ["kind", "targets", "targets_file", "topology_run"])]
+    pub file: Option<std::path::PathBuf>,
+
+    /// Replace the suite of that name (its schedule state and fires are kept).
+    #[arg(long)]
+    pub replace: bool,
+
+    /// The one run's kind (without -f).
+    #[arg(long, value_enum)]
+    pub kind: Option<wirescope_probe::ProbeKind>,
+
+    /// The run's targets, as a probe command takes them.
+    #[arg(long, value_name = "TARGETS")]
+    pub targets: Option<String>,
+
+    /// A file of targets, read at every fire.
+    #[arg(long, value_name = "FILE")]
+    pub targets_file: Option<std::path::PathBuf>,
+
+    /// The devices found by a stored topology run.
+    #[arg(long, value_name = "RUN")]
+    pub topology_run: Option<i64>,
+
+    /// An option of the run's kind, KEY=VALUE (repeatable; VALUE read as JSON when it is,
+    /// else as text: count=3, interval=200ms, profiles=["core"]).
+    #[arg(short = 'o', long = "option", value_name = "KEY=VALUE")]
+    pub options: Vec<String>,
+
+    /// The run's network namespace.
+    #[arg(long, value_name = "NAME")]
+    pub netns: Option<String>,
+
+    /// A cron schedule: five fields, or six with seconds first.
+    #[arg(long, value_name = "PATTERN")]
+    pub cron: Option<String>,
+
+    /// The schedule's IANA time zone (default: the server's).
+    #[arg(long, value_name = "ZONE", requires = "cron")]
+    pub timezone: Option<String>,
+
+    /// What the suite is for.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+
+    #[command(flatten)]
+    pub history: HistoryArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// History database (default: $XDG_DATA_HOME/wirescope/wirescope.db).

@@ -16,7 +16,7 @@ use wirescope_probe::TargetList;
 use wirescope_probe::dns::parse_server;
 use wirescope_runs::engine::{ProbeOptions, RunRequest};
 use wirescope_runs::{OnStoreError, Pipeline, START_DEADLINE};
-use wirescope_store::Source;
+use wirescope_store::{Origin, Source};
 
 /// A probe run described by the command line: targets, network, output, probe.
 pub(crate) type Job = (TargetArgs, NetArgs, OutputArgs, ProbeOptions);
@@ -33,18 +33,15 @@ pub(crate) async fn job(
     let targets_text = targets_text(&targets);
     let targets = expand(targets)?;
     let net = net_options(net)?;
-    execute(
-        RunRequest {
-            targets,
-            probe,
-            net,
-        },
-        output,
-        colour(color),
-        &targets_text,
-        map,
-    )
-    .await
+    let req = RunRequest {
+        targets,
+        probe,
+        net,
+    };
+    let origin = Source::Cli.into();
+    execute(req, output, colour(color), &targets_text, map, origin)
+        .await
+        .map(|(code, _)| code)
 }
 
 /// Whether to colour what goes to standard output.
@@ -101,13 +98,16 @@ fn net_options(a: NetArgs) -> Result<NetOptions, Failure> {
     })
 }
 
-async fn execute(
+/// Runs a request, printing as results arrive; returns the exit status and, with --save, the
+/// run's id in the history (recorded as started by `origin`).
+pub(crate) async fn execute(
     req: RunRequest,
     output: OutputArgs,
     colour: bool,
     targets_text: &str,
     mut map: Option<MapOutput>,
-) -> Result<ExitCode, Failure> {
+    origin: Origin,
+) -> Result<(ExitCode, Option<i64>), Failure> {
     let (mut pipeline, saved) = if output.save {
         let path = output
             .db
@@ -119,7 +119,7 @@ async fn execute(
             Arc::new(store),
             &req,
             targets_text,
-            Source::Cli,
+            origin,
             OnStoreError::StopSaving,
         )
         .map_err(|e| Failure::Runtime(format!("--save: {e}")))?;
@@ -203,11 +203,7 @@ async fn execute(
             emit(graph.to_dot().trim_end());
             // stdout holds the DOT document alone; the summary goes to stderr.
             eprintln!("{}", printer.summary(&summary));
-            return Ok(if summary.cancelled {
-                ExitCode::from(130)
-            } else {
-                ExitCode::SUCCESS
-            });
+            return Ok((exit_code(summary.cancelled), saved.map(|(id, _)| id)));
         }
         emit(&printer.map(&graph));
     }
@@ -215,14 +211,19 @@ async fn execute(
     if let Some(e) = save_error {
         return Err(Failure::Runtime(e));
     }
-    if let Some((id, path)) = saved {
+    if let Some((id, path)) = &saved {
         eprintln!("saved as run #{id} in {}", path.display());
     }
-    Ok(if summary.cancelled {
+    Ok((exit_code(summary.cancelled), saved.map(|(id, _)| id)))
+}
+
+/// 130 for a run cut short by Ctrl-C, as shells report an interrupted command.
+fn exit_code(cancelled: bool) -> ExitCode {
+    if cancelled {
         ExitCode::from(130)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 fn progress_bar(total: usize, disabled: bool, crawl: bool) -> ProgressBar {

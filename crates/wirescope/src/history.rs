@@ -10,7 +10,7 @@ use wirescope_runs::compare;
 use wirescope_runs::export::{self, LoadError};
 use wirescope_store::{RunInfo, Store};
 
-fn open(h: &HistoryArgs) -> Result<Store, Failure> {
+pub(crate) fn open(h: &HistoryArgs) -> Result<Store, Failure> {
     let path = h.db.clone().unwrap_or_else(wirescope_store::default_path);
     if !path.exists() {
         return Err(Failure::Usage(format!(

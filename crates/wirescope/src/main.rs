@@ -10,6 +10,7 @@ mod output;
 mod serve;
 mod snmp;
 mod ssh;
+mod suite;
 mod traffic;
 
 use clap::Parser;
@@ -57,6 +58,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Serve(a) => return serve::serve(a).await,
         Command::Analyze(a) => return traffic::analyze(a),
         Command::Capture(a) => return traffic::live_capture(a).await,
+        Command::Suite(cmd) => return suite::suite_command(cmd, execute::colour(cli.color)).await,
         Command::Compare(a) => return history::compare(a, execute::colour(cli.color)),
         Command::Export(a) => return history::export(a),
         Command::Snmp(cmd) => snmp::snmp_command(cmd)?,

@@ -243,3 +243,132 @@ fn malformed_snmp_replies_are_errors_not_panics() {
     }
     drop(agent);
 }
+
+#[test]
+fn suites_from_files_and_flags_name_their_mistakes() {
+    let dir = std::env::temp_dir().join(format!("wirescope-cli-suites-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let db = dir.join("h.db");
+    let db = db.to_string_lossy();
+    let file = dir.join("core.yaml");
+    std::fs::write(
+        &file,
+        "name: core\nschedule: {cron: '0 9 * * MON-FRI', timezone: Europe/Berlin}\nruns:\n  - kind: ping\n    targets: 127.0.0.1\n    options: {count: 2, interval: 50ms}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let file = file.to_string_lossy();
+    let out = wirescope(&["suite", "add", "-f", &file, "--db", &db]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("added suite core: 1 run") && said.contains("Europe/Berlin"),
+        "{said}"
+    );
+    usage_error(
+        &["suite", "add", "-f", &file, "--db", &db],
+        "exists already (--replace replaces it)",
+    );
+    let out = wirescope(&["suite", "add", "-f", &file, "--replace", "--db", &db]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = \"x\"\n[[runs]]\nkind = \"ping\"\ntargets = \"a\"\noptions = { count = \"two\" }\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    usage_error(
+        &["suite", "add", "-f", &bad.to_string_lossy(), "--db", &db],
+        "runs[0].options.count",
+    );
+    let flags = |extra: &[&str]| {
+        let mut a = vec!["suite", "add", "edge", "--kind", "ping", "--db", &db];
+        a.extend_from_slice(extra);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--targets", "127.0.0.1", "--cron", "* *"],
+            "--cron: '* *'",
+        ),
+        (
+            &[
+                "--targets",
+                "127.0.0.1",
+                "--cron",
+                "* * * * *",
+                "--timezone",
+                "Atlantis/Capital",
+            ],
+            "--timezone: unknown time zone 'Atlantis/Capital'",
+        ),
+        (
+            &["--targets", "127.0.0.1", "-o", "count=0"],
+            "--option: count must be between 1",
+        ),
+        (
+            &["--targets", "127.0.0.1", "-o", "count"],
+            "--option 'count': KEY=VALUE",
+        ),
+        (&[], "--targets: give exactly one of targets"),
+        (
+            &["--targets", "127.0.0.1", "-o", "bogus=1"],
+            "unknown field `bogus`",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let args = flags(extra);
+        usage_error(&args.iter().map(String::as_str).collect::<Vec<_>>(), needle);
+    }
+    usage_error(
+        &[
+            "suite",
+            "add",
+            "bad name!",
+            "--kind",
+            "ping",
+            "--targets",
+            "127.0.0.1",
+            "--db",
+            &db,
+        ],
+        "suite name 'bad name!'",
+    );
+    usage_error(
+        &["suite", "show", "nope", "--db", &db],
+        "no suite named 'nope'",
+    );
+
+    let out = wirescope(&["suite", "list", "--json", "--db", &db]);
+    let line: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    assert_eq!(line["name"], "core");
+    assert_eq!(line["schedule"]["timezone"], "Europe/Berlin");
+    assert!(
+        line["next"]
+            .as_str()
+            .is_some_and(|n| n.ends_with(" CET") || n.ends_with(" CEST")),
+        "{line}"
+    );
+    let out = wirescope(&["suite", "disable", "core", "--db", &db]);
+    assert!(out.status.success());
+    let out = wirescope(&["suite", "show", "core", "--json", "--db", &db]);
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(shown["enabled"], false, "{shown}");
+    let out = wirescope(&["suite", "rm", "core", "--db", &db]);
+    assert!(out.status.success());
+    usage_error(
+        &["suite", "rm", "core", "--db", &db],
+        "no suite named 'core'",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

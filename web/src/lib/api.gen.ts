@@ -428,6 +428,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/suites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The suites, by name. */
+        get: operations["getSuites"];
+        put?: never;
+        /** Add a suite (its `name` in the body). */
+        post: operations["postSuites"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suites/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A suite, its next due times and its last fires. */
+        get: operations["getSuitesId"];
+        /** Replace a suite's runs and schedule (its name, state and fires are kept). */
+        put: operations["putSuitesId"];
+        post?: never;
+        /** Delete a suite and its fires; its runs stay in the history. */
+        delete: operations["deleteSuitesId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suites/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop the schedule firing the suite (it still runs on demand). */
+        post: operations["postSuitesIdDisable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suites/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let the schedule fire the suite again, from its next due time on. */
+        post: operations["postSuitesIdEnable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suites/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a suite now, whatever its schedule. */
+        post: operations["postSuitesIdRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/topology/layout": {
         parameters: {
             query?: never;
@@ -796,6 +884,33 @@ export interface components {
             offset: number;
             len: number;
         };
+        /** @description One fire of a suite. */
+        Fire: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            suite_id: number;
+            /**
+             * Format: int64
+             * @description The schedule's due time (ms since the epoch); `null` for a run on demand.
+             */
+            due_at?: number | null;
+            /**
+             * Format: int64
+             * @description When it was handled.
+             */
+            fired_at: number;
+            outcome: components["schemas"]["FireOutcome"];
+            /** @description The runs it started. */
+            runs: number[];
+            /** @description Why it was skipped or failed, or how many due times a catch-up stood for. */
+            note?: string | null;
+        };
+        /**
+         * @description What a fire of a suite did.
+         * @enum {string}
+         */
+        FireOutcome: "started" | "caught_up" | "skipped" | "failed";
         FlowRow: {
             protocol: string;
             a: string;
@@ -1310,6 +1425,11 @@ export interface components {
             summary?: components["schemas"]["Summary"] | null;
             error?: string | null;
             source: components["schemas"]["Source"];
+            /**
+             * Format: int64
+             * @description The suite that started the run.
+             */
+            suite_id?: number | null;
         };
         /** @description A page of runs. */
         RunPage: {
@@ -1319,6 +1439,25 @@ export interface components {
              * @description Runs matching the filter, on every page.
              */
             total: number;
+        };
+        /** @description One run of a suite. */
+        RunSpec: {
+            kind: components["schemas"]["ProbeKind"];
+            /**
+             * @description The kind's options, as a run takes them; secrets belong in credential profiles
+             *     (`profiles` for SNMP, `profile` for SSH), not in a suite.
+             */
+            options?: Record<string, unknown>;
+            /** @description Target expressions, as a run takes them. */
+            targets?: string | null;
+            /** @description A file of target expressions, read at every fire. */
+            targets_file?: string | null;
+            /**
+             * Format: int64
+             * @description The devices a stored topology run found (their addresses), read at every fire.
+             */
+            topology_run?: number | null;
+            net?: components["schemas"]["NetOptions"];
         };
         /**
          * @description Where a run is in its life.
@@ -1405,6 +1544,16 @@ export interface components {
             /** @description "syn" or "connect": how the ports were probed. */
             method: string;
             error?: string | null;
+        };
+        /** @description A cron schedule. */
+        ScheduleSpec: {
+            /**
+             * @description Five fields (minute hour day-of-month month day-of-week), or six with seconds first;
+             *     names (MON, JAN), ranges, steps, `L`, `W` and `#` as croner reads them.
+             */
+            cron: string;
+            /** @description An IANA time zone (`Europe/Berlin`); none: the server's. */
+            timezone?: string | null;
         };
         /**
          * @description Whether a secret is in the store (listings never show more).
@@ -1592,7 +1741,7 @@ export interface components {
          * @description Who started a run.
          * @enum {string}
          */
-        Source: "api" | "cli";
+        Source: "api" | "cli" | "suite";
         /** @description A profile's SSH login as listed: the user and which secrets are set. */
         SshInfo: {
             user: string;
@@ -1728,6 +1877,52 @@ export interface components {
         /** @description A stop requested. */
         Stopping: {
             stopped: boolean;
+        };
+        /** @description A named set of runs kept to be run again, on demand or on a schedule. */
+        Suite: {
+            description?: string | null;
+            schedule?: components["schemas"]["ScheduleSpec"] | null;
+            /** @description The runs a fire starts, together. */
+            runs: components["schemas"]["RunSpec"][];
+        };
+        /** @description A suite added. */
+        SuiteCreated: {
+            /** Format: int64 */
+            id: number;
+        };
+        /** @description A suite with its last fires, newest first. */
+        SuiteDetail: components["schemas"]["SuiteView"] & {
+            fires: components["schemas"]["Fire"][];
+        };
+        /** @description What running a suite now did. */
+        SuiteFired: {
+            outcome: components["schemas"]["FireOutcome"];
+            /** @description The runs it started (follow them as any run). */
+            runs: number[];
+            /** @description The runs that could not start, and why. */
+            note?: string | null;
+        };
+        /** @description The suites. */
+        SuiteList: {
+            suites: components["schemas"]["SuiteView"][];
+        };
+        /** @description A suite as listed. */
+        SuiteView: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** @description Whether its schedule fires it (it runs on demand either way). */
+            enabled: boolean;
+            suite: components["schemas"]["Suite"];
+            /** @description The schedule in words, with its time zone; `null` for a suite run on demand. */
+            schedule_text?: string | null;
+            /** @description Its next due times (ms since the epoch), when enabled. */
+            next: number[];
+            last_fire?: components["schemas"]["Fire"] | null;
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            updated_at: number;
         };
         /** @description The closing line of a run. */
         Summary: {
@@ -2982,6 +3177,261 @@ export interface operations {
             };
         };
     };
+    getSuites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuiteList"];
+                };
+            };
+        };
+    };
+    postSuites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Suite"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuiteCreated"];
+                };
+            };
+            /** @description `field` names the fault: name, runs, runs[N].kind, runs[N].options.NAME, runs[N].targets, schedule.cron, schedule.timezone */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a suite of that name exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSuitesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuiteDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putSuitesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Suite"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuiteView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSuitesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description gone */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSuitesIdDisable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuiteView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSuitesIdEnable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuiteView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSuitesIdRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description its runs started (`note` names those that could not) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuiteFired"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description none of its runs could start; `error` says why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getTopologyLayout: {
         parameters: {
             query?: never;
@@ -3095,6 +3545,7 @@ export const clientMessageOneOf3TypeValues: ReadonlyArray<Extract<FlattenedDeepR
 }>["type"]> = ["unwatch"];
 export const closeReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CloseReason"]> = ["exit", "remote", "client", "idle", "server"];
 export const familyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Family"]> = ["any", "v4", "v6"];
+export const fireOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FireOutcome"]> = ["started", "caught_up", "skipped", "failed"];
 export const hostKeyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HostKeyStatus"]> = ["unknown"];
 export const privProtocolValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PrivProtocol"]> = ["DES", "AES", "AES-192", "AES-256", "AES-192-C", "AES-256-C"];
 export const probeKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProbeKind"]> = ["ping", "trace", "dns", "scan", "snmp", "ssh"];
@@ -3137,7 +3588,7 @@ export const serverMessageOneOf4TypeValues: ReadonlyArray<Extract<FlattenedDeepR
 }>["type"]> = ["error"];
 export const snmpOpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpOp"]> = ["get", "walk", "neighbors", "arp", "interfaces", "topology"];
 export const snmpVersionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpVersion"]> = ["1", "2c", "3"];
-export const sourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Source"]> = ["api", "cli"];
+export const sourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Source"]> = ["api", "cli", "suite"];
 export const terminalEventOneOf0TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["TerminalEvent"], {
     type: unknown;
 }>["type"]> = ["host_key"];

@@ -1,0 +1,281 @@
+//! Suites over REST: list, add, show (with its next due times and last fires), replace, delete,
+//! enable or disable its schedule, and run now. A suite is checked whole on the way in, every
+//! error naming its field (`runs[1].options.count`, `schedule.timezone`); the scheduler is told
+//! of every change so a new schedule takes effect at once.
+
+use crate::AppState;
+use crate::api::parse_id;
+use crate::error::ApiError;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use wirescope_store::{Fire, FireOutcome, StoreError, SuiteRecord, now_ms};
+use wirescope_watch::{Schedule, Suite, SuiteError};
+
+/// Fires listed with a suite.
+const FIRES_SHOWN: i64 = 50;
+/// Due times listed ahead.
+const NEXT_SHOWN: usize = 5;
+
+pub fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, replace, remove))
+        .routes(routes!(run_now))
+        .routes(routes!(enable))
+        .routes(routes!(disable))
+}
+
+/// A suite as listed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuiteView {
+    pub id: i64,
+    pub name: String,
+    /// Whether its schedule fires it (it runs on demand either way).
+    pub enabled: bool,
+    pub suite: Suite,
+    /// The schedule in words, with its time zone; `null` for a suite run on demand.
+    pub schedule_text: Option<String>,
+    /// Its next due times (ms since the epoch), when enabled.
+    pub next: Vec<i64>,
+    /// Its last fire.
+    pub last_fire: Option<Fire>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The suites.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuiteList {
+    pub suites: Vec<SuiteView>,
+}
+
+/// A suite with its last fires, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuiteDetail {
+    #[serde(flatten)]
+    pub view: SuiteView,
+    pub fires: Vec<Fire>,
+}
+
+/// A suite added.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuiteCreated {
+    pub id: i64,
+}
+
+/// What running a suite now did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuiteFired {
+    pub outcome: FireOutcome,
+    /// The runs it started (follow them as any run).
+    pub runs: Vec<i64>,
+    /// The runs that could not start, and why.
+    pub note: Option<String>,
+}
+
+fn suite_error(e: SuiteError) -> ApiError {
+    ApiError::field(e.field, e.message)
+}
+
+/// Names are what a shell and an address bar take as they are.
+fn check_name(name: Option<&str>) -> Result<String, ApiError> {
+    let name = name.map(str::trim).unwrap_or_default();
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(ApiError::field(
+            "name",
+            "a suite's name is 1 to 64 letters, digits, '-', '_' or '.'",
+        ))
+    }
+}
+
+fn parse_suite(body: &Bytes) -> Result<Suite, ApiError> {
+    let value: serde_json::Value = crate::error::json_body(body)?;
+    Suite::from_value(value).map_err(suite_error)
+}
+
+fn view(state: &AppState, rec: SuiteRecord) -> Result<SuiteView, ApiError> {
+    let value = serde_json::from_str(rec.spec.get()).map_err(ApiError::internal)?;
+    let suite = Suite::from_value(value).map_err(ApiError::internal)?;
+    let schedule = suite.schedule.as_ref().and_then(|s| Schedule::new(s).ok());
+    let next = match (&schedule, rec.enabled) {
+        (Some(s), true) => s.upcoming(now_ms(), NEXT_SHOWN),
+        _ => Vec::new(),
+    };
+    let last_fire = state.store.fires(rec.id, 1)?.into_iter().next();
+    Ok(SuiteView {
+        id: rec.id,
+        name: rec.name,
+        enabled: rec.enabled,
+        suite,
+        schedule_text: schedule.map(|s| s.describe()),
+        next,
+        last_fire,
+        created_at: rec.created_at,
+        updated_at: rec.updated_at,
+    })
+}
+
+fn find(state: &AppState, id: &str) -> Result<SuiteRecord, ApiError> {
+    state
+        .store
+        .suite_by_id(parse_id(id)?)?
+        .ok_or_else(|| ApiError::not_found("suite"))
+}
+
+/// The suites, by name.
+#[utoipa::path(get, path = "/suites", tag = "suites", responses((status = 200, body = SuiteList)))]
+async fn list(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let suites = state
+        .store
+        .suites()?
+        .into_iter()
+        .map(|rec| view(&state, rec))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(SuiteList { suites }).into_response())
+}
+
+/// Add a suite (its `name` in the body).
+#[utoipa::path(post, path = "/suites", tag = "suites", request_body = Suite, responses(
+    (status = 201, body = SuiteCreated),
+    (status = 400, body = ApiError, description = "`field` names the fault: name, runs, runs[N].kind, runs[N].options.NAME, runs[N].targets, schedule.cron, schedule.timezone"),
+    (status = 409, body = ApiError, description = "a suite of that name exists"),
+))]
+async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
+    let suite = parse_suite(&body)?;
+    let name = check_name(suite.name.as_deref())?;
+    let id = match state.store.create_suite(&name, &suite.to_json()) {
+        Ok(id) => id,
+        Err(e @ StoreError::SuiteExists(_)) => {
+            return Err(ApiError {
+                status: StatusCode::CONFLICT,
+                error: e.to_string(),
+                field: Some("name".into()),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    state.scheduler.suites_changed();
+    Ok((StatusCode::CREATED, Json(SuiteCreated { id })).into_response())
+}
+
+/// A suite, its next due times and its last fires.
+#[utoipa::path(get, path = "/suites/{id}", tag = "suites", params(("id" = i64, Path)), responses(
+    (status = 200, body = SuiteDetail),
+    (status = 404, body = ApiError),
+))]
+async fn show(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let rec = find(&state, &id)?;
+    let fires = state.store.fires(rec.id, FIRES_SHOWN)?;
+    let view = view(&state, rec)?;
+    Ok(Json(SuiteDetail { view, fires }).into_response())
+}
+
+/// Replace a suite's runs and schedule (its name, state and fires are kept).
+#[utoipa::path(put, path = "/suites/{id}", tag = "suites", params(("id" = i64, Path)), request_body = Suite, responses(
+    (status = 200, body = SuiteView),
+    (status = 400, body = ApiError),
+    (status = 404, body = ApiError),
+))]
+async fn replace(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let rec = find(&state, &id)?;
+    let suite = parse_suite(&body)?;
+    state.store.replace_suite(rec.id, &suite.to_json())?;
+    state.scheduler.suites_changed();
+    let rec = find(&state, &id)?;
+    Ok(Json(view(&state, rec)?).into_response())
+}
+
+/// Delete a suite and its fires; its runs stay in the history.
+#[utoipa::path(delete, path = "/suites/{id}", tag = "suites", params(("id" = i64, Path)), responses(
+    (status = 204, description = "gone"),
+    (status = 404, body = ApiError),
+))]
+async fn remove(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let rec = find(&state, &id)?;
+    state.store.delete_suite(rec.id)?;
+    state.scheduler.suites_changed();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Run a suite now, whatever its schedule.
+#[utoipa::path(post, path = "/suites/{id}/run", tag = "suites", params(("id" = i64, Path)), responses(
+    (status = 201, body = SuiteFired, description = "its runs started (`note` names those that could not)"),
+    (status = 404, body = ApiError),
+    (status = 409, body = ApiError, description = "none of its runs could start; `error` says why"),
+))]
+async fn run_now(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let rec = find(&state, &id)?;
+    let fired = state.scheduler.fire_now(&rec).await;
+    if fired.outcome == FireOutcome::Failed {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            fired.note.unwrap_or_else(|| "no run could start".into()),
+        ));
+    }
+    let body = SuiteFired {
+        outcome: fired.outcome,
+        runs: fired.runs,
+        note: fired.note,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Let the schedule fire the suite again, from its next due time on.
+#[utoipa::path(post, path = "/suites/{id}/enable", tag = "suites", params(("id" = i64, Path)), responses(
+    (status = 200, body = SuiteView),
+    (status = 404, body = ApiError),
+))]
+async fn enable(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    set_enabled(&state, &id, true)
+}
+
+/// Stop the schedule firing the suite (it still runs on demand).
+#[utoipa::path(post, path = "/suites/{id}/disable", tag = "suites", params(("id" = i64, Path)), responses(
+    (status = 200, body = SuiteView),
+    (status = 404, body = ApiError),
+))]
+async fn disable(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    set_enabled(&state, &id, false)
+}
+
+fn set_enabled(state: &AppState, id: &str, on: bool) -> Result<Response, ApiError> {
+    let rec = find(state, id)?;
+    state.store.set_suite_enabled(rec.id, on)?;
+    state.scheduler.suites_changed();
+    let rec = find(state, id)?;
+    Ok(Json(view(state, rec)?).into_response())
+}

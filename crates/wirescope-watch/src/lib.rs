@@ -1,0 +1,13 @@
+//! wirescope's watch: suites and their schedules. A suite is a named set of runs of any kind,
+//! written as TOML, YAML or JSON (`spec`); its schedule is a cron pattern in a time zone
+//! (`schedule`: when it is due, pure); `scheduler` fires due suites through the server's run
+//! manager, records every fire in the store, skips a suite whose last runs are still going and
+//! catches up at most once after downtime.
+
+pub mod schedule;
+pub mod scheduler;
+pub mod spec;
+
+pub use schedule::{Due, Schedule};
+pub use scheduler::{Prepare, Scheduler};
+pub use spec::{RunSpec, ScheduleSpec, Suite, SuiteError};

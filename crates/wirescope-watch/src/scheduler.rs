@@ -1,0 +1,261 @@
+//! The server's scheduler: one task that, for every enabled suite with a schedule, asks the
+//! schedule what is due, fires it through the run manager (the runs are the server's like any
+//! other, followed over the WebSocket, kept in the history, tagged with the suite), and records
+//! the fire in the store before it sleeps until the next due time or a change of the suites. A
+//! suite whose runs are still going is skipped, and the skip recorded; after downtime one fire
+//! stands for every due time missed. A fire that cannot start (targets unreadable, a profile
+//! missing, too many runs) is recorded as failed and never stops the others.
+
+use crate::schedule::{Due, GRACE_MS, Schedule};
+use crate::spec::{RunSpec, Suite};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use wirescope_probe::{ProbeResult, Target, TargetList};
+use wirescope_runs::Manager;
+use wirescope_runs::engine::RunRequest;
+use wirescope_store::{FireOutcome, Origin, Store, SuiteRecord, now_ms};
+
+/// Fills in what a run needs from outside its suite (the secrets of its credential profiles)
+/// before it starts; the error says what is missing.
+pub type Prepare = Arc<
+    dyn Fn(RunRequest) -> Pin<Box<dyn Future<Output = Result<RunRequest, String>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// The longest the scheduler sleeps without looking again (suites may be edited by another
+/// process sharing the database).
+const RECHECK: Duration = Duration::from_secs(30);
+
+/// What a fire did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fired {
+    pub outcome: FireOutcome,
+    pub runs: Vec<i64>,
+    pub note: Option<String>,
+}
+
+/// Fires suites: on their schedules (`run`), or on demand (`fire_now`).
+pub struct Scheduler {
+    store: Arc<Store>,
+    runs: Arc<Manager>,
+    prepare: Prepare,
+    max_targets: u64,
+    changed: Notify,
+}
+
+impl std::fmt::Debug for Scheduler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scheduler")
+            .field("max_targets", &self.max_targets)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scheduler {
+    pub fn new(store: Arc<Store>, runs: Arc<Manager>, prepare: Prepare, max_targets: u64) -> Self {
+        Scheduler {
+            store,
+            runs,
+            prepare,
+            max_targets,
+            changed: Notify::new(),
+        }
+    }
+
+    /// Tells the loop the suites changed (added, edited, enabled): it looks again at once.
+    pub fn suites_changed(&self) {
+        self.changed.notify_one();
+    }
+
+    /// Fires due suites, for as long as the server runs.
+    pub async fn run(self: Arc<Self>) {
+        loop {
+            let next = self.turn(now_ms()).await;
+            let wait = next
+                .map(|at| Duration::from_millis((at - now_ms()).max(0) as u64))
+                .unwrap_or(RECHECK)
+                .min(RECHECK);
+            tokio::select! {
+                _ = self.changed.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// One look at every suite: fires what is due at `now`; returns the earliest due time ahead.
+    async fn turn(&self, now: i64) -> Option<i64> {
+        let suites = match self.store.suites() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("wirescope: scheduler: cannot read the suites: {e}");
+                return None;
+            }
+        };
+        let mut earliest: Option<i64> = None;
+        for rec in suites.iter().filter(|s| s.enabled) {
+            let Ok(suite) =
+                Suite::from_value(serde_json::from_str(rec.spec.get()).unwrap_or_default())
+            else {
+                continue;
+            };
+            let Some(Ok(schedule)) = suite.schedule.as_ref().map(Schedule::new) else {
+                continue;
+            };
+            match schedule.due(rec.last_due, rec.created_at, now) {
+                Due::Never => {}
+                Due::At(at) => earliest = Some(earliest.map_or(at, |e| e.min(at))),
+                Due::Now {
+                    due,
+                    missed,
+                    late_ms,
+                } => {
+                    let fired = if self.store.suite_busy(rec.id).unwrap_or(false) {
+                        Fired {
+                            outcome: FireOutcome::Skipped,
+                            runs: Vec::new(),
+                            note: Some("its runs from before were still going".into()),
+                        }
+                    } else {
+                        let mut fired = self.fire(rec, &suite).await;
+                        if fired.outcome == FireOutcome::Started
+                            && (missed > 1 || late_ms > GRACE_MS)
+                        {
+                            fired.outcome = FireOutcome::CaughtUp;
+                            let what = if missed == 1 {
+                                format!("{} s late", late_ms / 1000)
+                            } else {
+                                format!("one fire for {missed} due times missed")
+                            };
+                            fired.note = Some(match fired.note {
+                                Some(n) => format!("{what}; {n}"),
+                                None => what,
+                            });
+                        }
+                        fired
+                    };
+                    self.record(rec.id, Some(due), &fired);
+                    if let Some(at) = schedule.next_after(due) {
+                        earliest = Some(earliest.map_or(at, |e| e.min(at)));
+                    }
+                }
+            }
+        }
+        earliest
+    }
+
+    /// Fires a suite now, whatever its schedule, and records it.
+    pub async fn fire_now(&self, rec: &SuiteRecord) -> Fired {
+        let fired =
+            match Suite::from_value(serde_json::from_str(rec.spec.get()).unwrap_or_default()) {
+                Ok(suite) => self.fire(rec, &suite).await,
+                Err(e) => Fired {
+                    outcome: FireOutcome::Failed,
+                    runs: Vec::new(),
+                    note: Some(format!("the stored suite is not valid: {e}")),
+                },
+            };
+        self.record(rec.id, None, &fired);
+        fired
+    }
+
+    fn record(&self, suite_id: i64, due: Option<i64>, fired: &Fired) {
+        if let Err(e) = self.store.record_fire(
+            suite_id,
+            due,
+            fired.outcome,
+            &fired.runs,
+            fired.note.as_deref(),
+        ) {
+            eprintln!("wirescope: scheduler: cannot record a fire of suite {suite_id}: {e}");
+        }
+    }
+
+    /// Starts every run of the suite; each that cannot start is named in the note.
+    async fn fire(&self, rec: &SuiteRecord, suite: &Suite) -> Fired {
+        let mut runs = Vec::new();
+        let mut problems = Vec::new();
+        for (i, spec) in suite.runs.iter().enumerate() {
+            match self.start(rec.id, spec).await {
+                Ok(id) => runs.push(id),
+                Err(e) => problems.push(format!("runs[{i}] ({}): {e}", spec.kind)),
+            }
+        }
+        Fired {
+            outcome: if runs.is_empty() {
+                FireOutcome::Failed
+            } else {
+                FireOutcome::Started
+            },
+            runs,
+            note: (!problems.is_empty()).then(|| problems.join("; ")),
+        }
+    }
+
+    async fn start(&self, suite_id: i64, spec: &RunSpec) -> Result<i64, String> {
+        let probe = spec.probe().map_err(|e| e.to_string())?;
+        let (targets, text) = {
+            let (store, spec, max) = (self.store.clone(), spec.clone(), self.max_targets);
+            tokio::task::spawn_blocking(move || targets_of(&store, &spec, max))
+                .await
+                .map_err(|e| e.to_string())??
+        };
+        let req = RunRequest {
+            targets,
+            probe,
+            net: spec.net.clone(),
+        };
+        let req = (self.prepare)(req).await?;
+        self.runs
+            .start(req, &text, Origin::suite(suite_id))
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A run's targets and their text, read now: inline, from its file, or from a topology run's
+/// devices.
+pub fn targets_of(
+    store: &Store,
+    spec: &RunSpec,
+    max: u64,
+) -> Result<(Vec<Target>, String), String> {
+    let text = if let Some(text) = &spec.targets {
+        text.clone()
+    } else if let Some(path) = &spec.targets_file {
+        let mut list = TargetList::new();
+        list.add_file(&path.to_string_lossy())
+            .map_err(|e| e.to_string())?;
+        let targets = list.expand(max).map_err(|e| e.to_string())?;
+        let text = targets
+            .iter()
+            .map(|t| t.spec.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Ok((targets, text));
+    } else if let Some(run) = spec.topology_run {
+        let (_, results) = wirescope_runs::export::load(store, run).map_err(|e| e.to_string())?;
+        let addrs: Vec<String> = results
+            .iter()
+            .filter_map(|r| match r {
+                ProbeResult::Snmp(s) if s.device.is_some() => s.addr.map(|a| a.to_string()),
+                _ => None,
+            })
+            .collect();
+        if addrs.is_empty() {
+            return Err(format!(
+                "topology run {run} found no devices with an address"
+            ));
+        }
+        addrs.join("\n")
+    } else {
+        return Err("no targets".into());
+    };
+    let mut list = TargetList::new();
+    list.add_text_named(&text, "targets")
+        .map_err(|e| e.to_string())?;
+    let targets = list.expand(max).map_err(|e| e.to_string())?;
+    Ok((targets, text))
+}
