@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wirescope_store::{Fire, FireOutcome, StoreError, SuiteRecord, now_ms};
-use wirescope_watch::{Schedule, Suite, SuiteError};
+use wirescope_watch::{Schedule, ScheduleSpec, Suite, SuiteError};
 
 /// Fires listed with a suite.
 const FIRES_SHOWN: i64 = 50;
@@ -29,6 +29,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(list, create))
         .routes(routes!(show, replace, remove))
         .routes(routes!(run_now))
+        .routes(routes!(preview))
         .routes(routes!(enable))
         .routes(routes!(disable))
 }
@@ -63,6 +64,17 @@ pub struct SuiteDetail {
     #[serde(flatten)]
     pub view: SuiteView,
     pub fires: Vec<Fire>,
+}
+
+/// A schedule read back before it is saved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SchedulePreview {
+    /// The pattern in words, with its time zone.
+    pub text: String,
+    /// Its next due times (ms since the epoch).
+    pub next: Vec<i64>,
+    /// The time zone used (the server's when none was given).
+    pub timezone: String,
 }
 
 /// A suite added.
@@ -246,6 +258,22 @@ async fn run_now(
         note: fired.note,
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// A schedule in words with its next due times, before it is saved (for an editor).
+#[utoipa::path(post, path = "/suites/schedule", tag = "suites", request_body = ScheduleSpec, responses(
+    (status = 200, body = SchedulePreview),
+    (status = 400, body = ApiError, description = "`field`: schedule.cron or schedule.timezone"),
+))]
+async fn preview(body: Bytes) -> Result<Response, ApiError> {
+    let spec: ScheduleSpec = crate::error::json_value("schedule", crate::error::json_body(&body)?)?;
+    let schedule = Schedule::new(&spec).map_err(suite_error)?;
+    Ok(Json(SchedulePreview {
+        text: schedule.describe(),
+        next: schedule.upcoming(now_ms(), NEXT_SHOWN),
+        timezone: schedule.zone().to_string(),
+    })
+    .into_response())
 }
 
 /// Let the schedule fire the suite again, from its next due time on.

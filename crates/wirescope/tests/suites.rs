@@ -88,6 +88,27 @@ fn suites_are_checked_fired_skipped_and_run_on_demand() {
         .collect();
     assert!(wrong.is_empty(), "{wrong:#?}");
 
+    // An editor's preview of a schedule.
+    let (status, p) = server.json(
+        "POST",
+        "/api/suites/schedule",
+        Some(json!({"cron": "0 9 * * MON-FRI", "timezone": "Europe/Berlin"})),
+    );
+    assert_eq!(status, 200, "{p}");
+    assert!(
+        p["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Europe/Berlin")),
+        "{p}"
+    );
+    assert_eq!(p["next"].as_array().map(Vec::len), Some(5), "{p}");
+    let (status, e) = server.json("POST", "/api/suites/schedule", Some(json!({"cron": "* *"})));
+    assert_eq!(
+        (status, e["field"].as_str()),
+        (400, Some("schedule.cron")),
+        "{e}"
+    );
+
     // Every second: fired on time, each fire's runs tagged with the suite.
     let id = create(
         &server,

@@ -446,6 +446,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/suites/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A schedule in words with its next due times, before it is saved (for an editor). */
+        post: operations["postSuitesSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/suites/{id}": {
         parameters: {
             query?: never;
@@ -1544,6 +1561,15 @@ export interface components {
             /** @description "syn" or "connect": how the ports were probed. */
             method: string;
             error?: string | null;
+        };
+        /** @description A schedule read back before it is saved. */
+        SchedulePreview: {
+            /** @description The pattern in words, with its time zone. */
+            text: string;
+            /** @description Its next due times (ms since the epoch). */
+            next: number[];
+            /** @description The time zone used (the server's when none was given). */
+            timezone: string;
         };
         /** @description A cron schedule. */
         ScheduleSpec: {
@@ -3228,6 +3254,38 @@ export interface operations {
             };
             /** @description a suite of that name exists */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSuitesSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleSpec"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePreview"];
+                };
+            };
+            /** @description `field`: schedule.cron or schedule.timezone */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
