@@ -8,15 +8,20 @@ use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use std::time::Duration;
 
 /// A fire this much after its due time counts as a catch-up (the server was down or stopped).
 pub const GRACE_MS: i64 = 10_000;
 /// Missed due times counted at most (a per-second schedule down for a week stops counting).
 const MAX_COUNTED: u64 = 100_000;
 
+/// The longest a scheduled fire spreads its probes over by default.
+pub const MAX_SPREAD: Duration = Duration::from_secs(60);
+
 /// A parsed schedule.
 #[derive(Debug, Clone)]
 pub struct Schedule {
+    spread: Option<Duration>,
     cron: Cron,
     tz: TimeZone,
     pattern: String,
@@ -61,6 +66,7 @@ impl Schedule {
             }
         };
         Ok(Schedule {
+            spread: spec.spread,
             cron,
             tz,
             pattern: spec.cron.trim().to_string(),
@@ -92,6 +98,15 @@ impl Schedule {
             .find_previous_occurrence(&self.zoned(ms)?, true)
             .ok()?;
         Some(z.timestamp().as_millisecond())
+    }
+
+    /// How long the fire due at `due` spreads its probes over: as the schedule says, else half
+    /// the time to the next due time, at most `MAX_SPREAD`.
+    pub fn spread_at(&self, due: i64) -> Duration {
+        self.spread.unwrap_or_else(|| {
+            let interval = self.next_after(due).map_or(0, |n| n - due).max(0) as u64;
+            Duration::from_millis(interval / 2).min(MAX_SPREAD)
+        })
     }
 
     /// The next `n` due times after `ms`.
@@ -185,6 +200,7 @@ mod tests {
         Schedule::new(&ScheduleSpec {
             cron: cron.into(),
             timezone: Some(tz.into()),
+            ..Default::default()
         })
         .expect("a valid schedule")
     }
@@ -232,11 +248,27 @@ mod tests {
     }
 
     #[test]
+    fn fires_spread_over_half_the_interval_at_most_a_minute() {
+        let due = ms("2026-12-03T10:00:00Z");
+        assert_eq!(
+            schedule("*/10 * * * * *", "UTC").spread_at(due),
+            Duration::from_secs(5)
+        );
+        assert_eq!(schedule("*/5 * * * *", "UTC").spread_at(due), MAX_SPREAD);
+        let given = Schedule::new(&ScheduleSpec {
+            cron: "* * * * *".into(),
+            spread: Some(Duration::ZERO),
+            ..Default::default()
+        });
+        assert_eq!(given.map(|s| s.spread_at(due)), Ok(Duration::ZERO));
+    }
+
+    #[test]
     fn bad_patterns_and_zones_name_their_field() {
         for cron in ["", "* * *", "61 * * * *", "* * * * * * * *", "every minute"] {
             let e = Schedule::new(&ScheduleSpec {
                 cron: cron.into(),
-                timezone: None,
+                ..Default::default()
             })
             .unwrap_err();
             assert_eq!(e.field, "schedule.cron", "{cron}: {e}");
@@ -244,6 +276,7 @@ mod tests {
         let e = Schedule::new(&ScheduleSpec {
             cron: "* * * * *".into(),
             timezone: Some("Mars/Olympus".into()),
+            ..Default::default()
         })
         .unwrap_err();
         assert_eq!(e.field, "schedule.timezone");

@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use wirescope_probe::{ProbeResult, Target, TargetList};
 use wirescope_runs::Manager;
-use wirescope_runs::engine::RunRequest;
+use wirescope_runs::engine::{ProbeOptions, RunRequest};
 use wirescope_store::{FireOutcome, Origin, Store, SuiteRecord, now_ms};
 
 /// Fills in what a run needs from outside its suite (the secrets of its credential profiles)
@@ -120,7 +120,7 @@ impl Scheduler {
                             note: Some("its runs from before were still going".into()),
                         }
                     } else {
-                        let mut fired = self.fire(rec, &suite).await;
+                        let mut fired = self.fire(rec, &suite, schedule.spread_at(due)).await;
                         if fired.outcome == FireOutcome::Started
                             && (missed > 1 || late_ms > GRACE_MS)
                         {
@@ -151,7 +151,7 @@ impl Scheduler {
     pub async fn fire_now(&self, rec: &SuiteRecord) -> Fired {
         let fired =
             match Suite::from_value(serde_json::from_str(rec.spec.get()).unwrap_or_default()) {
-                Ok(suite) => self.fire(rec, &suite).await,
+                Ok(suite) => self.fire(rec, &suite, Duration::ZERO).await,
                 Err(e) => Fired {
                     outcome: FireOutcome::Failed,
                     runs: Vec::new(),
@@ -174,12 +174,13 @@ impl Scheduler {
         }
     }
 
-    /// Starts every run of the suite; each that cannot start is named in the note.
-    async fn fire(&self, rec: &SuiteRecord, suite: &Suite) -> Fired {
+    /// Starts every run of the suite, its probes spread over `spread`; each run that cannot
+    /// start is named in the note.
+    async fn fire(&self, rec: &SuiteRecord, suite: &Suite, spread: Duration) -> Fired {
         let mut runs = Vec::new();
         let mut problems = Vec::new();
         for (i, spec) in suite.runs.iter().enumerate() {
-            match self.start(rec.id, spec).await {
+            match self.start(rec.id, spec, spread).await {
                 Ok(id) => runs.push(id),
                 Err(e) => problems.push(format!("runs[{i}] ({}): {e}", spec.kind)),
             }
@@ -195,14 +196,15 @@ impl Scheduler {
         }
     }
 
-    async fn start(&self, suite_id: i64, spec: &RunSpec) -> Result<i64, String> {
-        let probe = spec.probe().map_err(|e| e.to_string())?;
+    async fn start(&self, suite_id: i64, spec: &RunSpec, spread: Duration) -> Result<i64, String> {
+        let mut probe = spec.probe().map_err(|e| e.to_string())?;
         let (targets, text) = {
             let (store, spec, max) = (self.store.clone(), spec.clone(), self.max_targets);
             tokio::task::spawn_blocking(move || targets_of(&store, &spec, max))
                 .await
                 .map_err(|e| e.to_string())??
         };
+        pace(&mut probe, targets.len(), spread);
         let req = RunRequest {
             targets,
             probe,
@@ -212,6 +214,33 @@ impl Scheduler {
         self.runs
             .start(req, &text, Origin::suite(suite_id))
             .map_err(|e| e.to_string())
+    }
+}
+
+/// Paces a run so its probes spread over `spread`: its rate (per second) becomes what sends
+/// them all in that time, unless its own rate is lower already. Ping counts its echoes, trace
+/// its probes per hop and TTL, DNS its questions, scan its ports; SNMP and SSH runs are bounded
+/// by their concurrency instead. A zero spread leaves the run as it is.
+pub fn pace(probe: &mut ProbeOptions, targets: usize, spread: Duration) {
+    if spread.is_zero() || targets == 0 {
+        return;
+    }
+    let (probes, rate) = match probe {
+        ProbeOptions::Ping(o) => (u64::from(o.count), &mut o.rate),
+        ProbeOptions::Trace(o) => (
+            u64::from(o.max_hops.saturating_sub(o.first_hop) + 1) * u64::from(o.queries),
+            &mut o.rate,
+        ),
+        ProbeOptions::Dns(o) => (o.types.len().max(1) as u64, &mut o.rate),
+        ProbeOptions::Scan(o) => (o.port_list().map_or(1, |p| p.len()) as u64, &mut o.rate),
+        ProbeOptions::Snmp(_) | ProbeOptions::Ssh(_) => return,
+    };
+    let total = probes.saturating_mul(targets as u64);
+    let fits = (total as f64 / spread.as_secs_f64())
+        .ceil()
+        .clamp(1.0, u32::MAX as f64) as u32;
+    if *rate == 0 || *rate > fits {
+        *rate = fits;
     }
 }
 
@@ -258,4 +287,62 @@ pub fn targets_of(
         .map_err(|e| e.to_string())?;
     let targets = list.expand(max).map_err(|e| e.to_string())?;
     Ok((targets, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wirescope_probe::dns::DnsOptions;
+    use wirescope_probe::ping::PingOptions;
+    use wirescope_probe::scan::ScanOptions;
+    use wirescope_probe::trace::TraceOptions;
+
+    fn rate_of(mut probe: ProbeOptions, targets: usize, spread_s: u64) -> u32 {
+        pace(&mut probe, targets, Duration::from_secs(spread_s));
+        match probe {
+            ProbeOptions::Ping(o) => o.rate,
+            ProbeOptions::Trace(o) => o.rate,
+            ProbeOptions::Dns(o) => o.rate,
+            ProbeOptions::Scan(o) => o.rate,
+            _ => u32::MAX,
+        }
+    }
+
+    #[test]
+    fn probes_are_spread_over_the_window_unless_already_slower() {
+        // 10,000 targets, 3 echoes each, over 30 s: 1,000 per second (the default is 10,000).
+        let ping = PingOptions {
+            count: 3,
+            ..Default::default()
+        };
+        assert_eq!(rate_of(ProbeOptions::Ping(ping.clone()), 10_000, 30), 1_000);
+        // A run already slower keeps its rate.
+        let slow = PingOptions { rate: 50, ..ping };
+        assert_eq!(rate_of(ProbeOptions::Ping(slow), 10_000, 30), 50);
+        // Unlimited DNS: two questions for each of 100 names over 10 s.
+        let dns = DnsOptions {
+            types: vec!["A".into(), "AAAA".into()],
+            ..Default::default()
+        };
+        assert_eq!(rate_of(ProbeOptions::Dns(dns), 100, 10), 20);
+        // A trace probes (30 - 1 + 1) TTLs x 3 queries.
+        assert_eq!(
+            rate_of(ProbeOptions::Trace(TraceOptions::default()), 10, 9),
+            100
+        );
+        let scan = ScanOptions {
+            ports: Some("22,80".into()),
+            ..Default::default()
+        };
+        assert_eq!(rate_of(ProbeOptions::Scan(scan), 5, 1), 10);
+        // At least one a second; a zero spread leaves the rate alone.
+        assert_eq!(
+            rate_of(ProbeOptions::Ping(PingOptions::default()), 1, 60),
+            1
+        );
+        assert_eq!(
+            rate_of(ProbeOptions::Ping(PingOptions::default()), 1_000, 0),
+            10_000
+        );
+    }
 }

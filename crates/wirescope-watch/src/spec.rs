@@ -6,6 +6,7 @@
 use crate::schedule::Schedule;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::time::Duration;
 use wirescope_net::NetOptions;
 use wirescope_probe::ProbeKind;
 use wirescope_runs::engine::ProbeOptions;
@@ -51,7 +52,7 @@ pub struct Suite {
 }
 
 /// A cron schedule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleSpec {
     /// Five fields (minute hour day-of-month month day-of-week), or six with seconds first;
@@ -60,6 +61,17 @@ pub struct ScheduleSpec {
     /// An IANA time zone (`Europe/Berlin`); none: the server's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    /// How long a scheduled fire spreads its probes over, each run paced to fit, so thousands
+    /// of targets do not go out in the same millisecond (ping, trace, dns and scan runs; SNMP
+    /// and SSH runs are bounded by their concurrency). Default: half the interval, at most a
+    /// minute; `0s`: as fast as the runs' own rates allow.
+    #[serde(
+        default,
+        with = "wirescope_probe::duration::serde_human::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<wirescope_probe::duration::DurationSchema>)]
+    pub spread: Option<Duration>,
 }
 
 /// One run of a suite.

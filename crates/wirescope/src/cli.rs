@@ -241,6 +241,11 @@ pub struct SuiteAddArgs {
     #[arg(long, value_name = "ZONE", requires = "cron")]
     pub timezone: Option<String>,
 
+    /// How long a scheduled fire spreads its probes over (default: half the interval, at most
+    /// a minute; 0s: all at once).
+    #[arg(long, value_name = "DURATION", requires = "cron", value_parser = duration)]
+    pub spread: Option<Duration>,
+
     /// What the suite is for.
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,

@@ -169,6 +169,7 @@ fn from_flags(a: &SuiteAddArgs) -> Result<Suite, Failure> {
         schedule: a.cron.clone().map(|cron| ScheduleSpec {
             cron,
             timezone: a.timezone.clone(),
+            spread: a.spread,
         }),
         runs: vec![RunSpec {
             kind,
@@ -187,6 +188,7 @@ fn from_flags(a: &SuiteAddArgs) -> Result<Suite, Failure> {
         let flag = match e.field.as_str() {
             "schedule.cron" => "--cron".to_string(),
             "schedule.timezone" => "--timezone".to_string(),
+            "schedule.spread" => "--spread".to_string(),
             f if f.starts_with("runs[0].options") => "--option".to_string(),
             "runs[0].targets" => "--targets".to_string(),
             f => f.to_string(),

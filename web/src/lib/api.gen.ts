@@ -1580,6 +1580,7 @@ export interface components {
             cron: string;
             /** @description An IANA time zone (`Europe/Berlin`); none: the server's. */
             timezone?: string | null;
+            spread?: components["schemas"]["Duration"] | null;
         };
         /**
          * @description Whether a secret is in the store (listings never show more).
