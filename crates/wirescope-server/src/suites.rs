@@ -165,7 +165,7 @@ async fn list(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> 
 #[utoipa::path(post, path = "/suites", tag = "suites", request_body = Suite, responses(
     (status = 201, body = SuiteCreated),
     (status = 400, body = ApiError, description = "`field` names the fault: name, runs, runs[N].kind, runs[N].options.NAME, runs[N].targets, schedule.cron, schedule.timezone"),
-    (status = 409, body = ApiError, description = "a suite of that name exists"),
+    (status = 409, body = ApiError, description = "a suite of that name exists (`field` name), or 1,000 suites do"),
 ))]
 async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
     let suite = parse_suite(&body)?;
@@ -178,6 +178,9 @@ async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respo
                 error: e.to_string(),
                 field: Some("name".into()),
             });
+        }
+        Err(e @ StoreError::TooManySuites(_)) => {
+            return Err(ApiError::new(StatusCode::CONFLICT, e.to_string()));
         }
         Err(e) => return Err(e.into()),
     };

@@ -11,7 +11,7 @@ mod suites;
 
 pub use recordings::{NewRecording, Recording};
 pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
-pub use suites::{Fire, FireOutcome, SuiteRecord};
+pub use suites::{FIRES_KEPT, Fire, FireOutcome, MAX_SUITES, SuiteRecord};
 
 use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
@@ -37,6 +37,8 @@ pub enum StoreError {
     Json(#[from] serde_json::Error),
     #[error("a suite named '{0}' exists already")]
     SuiteExists(String),
+    #[error("there are {0} suites already, the most kept: delete one first")]
+    TooManySuites(i64),
 }
 
 /// The database.
@@ -325,6 +327,14 @@ mod tests {
             ]
         );
         assert_eq!(fires[2].runs, [run]);
+        for _ in 0..FIRES_KEPT {
+            store
+                .record_fire(id, None, FireOutcome::Failed, &[], None)
+                .unwrap();
+        }
+        let kept = store.fires(id, FIRES_KEPT * 2).unwrap();
+        assert_eq!(kept.len() as i64, FIRES_KEPT, "the newest fires are kept");
+        assert!(kept.iter().all(|f| f.outcome == FireOutcome::Failed));
         // Turned back on, it starts from now: the time it was off is not caught up.
         store.set_suite_enabled(id, false).unwrap();
         let before = now_ms();

@@ -9,6 +9,12 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use wirescope_probe::error::UnknownValue;
 
+/// Suites kept, at most.
+pub const MAX_SUITES: i64 = 1_000;
+/// Fires kept per suite, the newest (a suite firing every minute keeps about 16 hours of them;
+/// its runs stay in the history).
+pub const FIRES_KEPT: i64 = 1_000;
+
 /// A stored suite.
 #[derive(Debug, Clone, Serialize)]
 pub struct SuiteRecord {
@@ -112,9 +118,13 @@ fn to_record(
 }
 
 impl Store {
-    /// Stores a new suite; its name must be free.
+    /// Stores a new suite; its name must be free, and there are at most `MAX_SUITES`.
     pub fn create_suite(&self, name: &str, spec: &str) -> Result<i64, StoreError> {
         let conn = self.conn();
+        let count: i64 = conn.query_row("SELECT COUNT(*) FROM suites", [], |r| r.get(0))?;
+        if count >= MAX_SUITES {
+            return Err(StoreError::TooManySuites(MAX_SUITES));
+        }
         let now = now_ms();
         match conn.execute(
             "INSERT INTO suites (name, spec, enabled, created_at, updated_at) VALUES (?1, ?2, 1, ?3, ?3)",
@@ -218,6 +228,12 @@ impl Store {
             ],
         )?;
         let id = tx.last_insert_rowid();
+        tx.execute(
+            "DELETE FROM suite_fires WHERE suite_id = ?1 AND id < (
+                 SELECT MIN(id) FROM (SELECT id FROM suite_fires WHERE suite_id = ?1
+                                      ORDER BY id DESC LIMIT ?2))",
+            params![suite_id, FIRES_KEPT],
+        )?;
         if let Some(due) = due_at {
             tx.execute(
                 "UPDATE suites SET last_due = MAX(COALESCE(last_due, 0), ?2) WHERE id = ?1",

@@ -129,6 +129,7 @@ fn add(a: SuiteAddArgs) -> Result<ExitCode, Failure> {
         Err(e @ StoreError::SuiteExists(_)) => {
             return Err(Failure::Usage(format!("{e} (--replace replaces it)")));
         }
+        Err(e @ StoreError::TooManySuites(_)) => return Err(Failure::Usage(e.to_string())),
         Err(e) => return Err(runtime(e)),
     };
     let when = match &suite.schedule {

@@ -3253,7 +3253,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a suite of that name exists */
+            /** @description a suite of that name exists (`field` name), or 1,000 suites do */
             409: {
                 headers: {
                     [name: string]: unknown;
