@@ -155,4 +155,45 @@ mod tests {
              (then `npm run gen` in web/)"
         );
     }
+
+    /// Every `$ref` in `value`, with where it is.
+    fn refs(value: &serde_json::Value, at: &str, out: &mut Vec<(String, String)>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v) {
+                        ("$ref", serde_json::Value::String(r)) => out.push((at.into(), r.clone())),
+                        _ => refs(v, &format!("{at}/{k}"), out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    refs(v, &format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let doc: serde_json::Value =
+            serde_json::from_str(&document().to_json().expect("serializes")).expect("JSON");
+        let mut found = Vec::new();
+        refs(&doc, "", &mut found);
+        let dangling: Vec<String> = found
+            .iter()
+            .filter(|(_, r)| {
+                let name = r.trim_start_matches("#/components/schemas/");
+                doc["components"]["schemas"].get(name).is_none()
+            })
+            .map(|(at, r)| format!("{at}: {r}"))
+            .collect();
+        assert!(found.len() > 100, "the document refers to its schemas");
+        assert!(
+            dangling.is_empty(),
+            "schemas not in the document: {dangling:#?}"
+        );
+    }
 }

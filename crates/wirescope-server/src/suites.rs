@@ -5,18 +5,20 @@
 
 use crate::AppState;
 use crate::api::parse_id;
-use crate::error::ApiError;
+use crate::error::{ApiError, Query};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use wirescope_store::{Fire, FireOutcome, StoreError, SuiteRecord, now_ms};
+use wirescope_store::{
+    Bucket, Fire, FireOutcome, ROLLUP_WIDTHS, SeriesInfo, StoreError, SuiteRecord, now_ms,
+};
 use wirescope_watch::{Schedule, ScheduleSpec, Suite, SuiteError};
 
 /// Fires listed with a suite.
@@ -30,6 +32,8 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(show, replace, remove))
         .routes(routes!(run_now))
         .routes(routes!(preview))
+        .routes(routes!(series))
+        .routes(routes!(trend))
         .routes(routes!(enable))
         .routes(routes!(disable))
 }
@@ -75,6 +79,59 @@ pub struct SchedulePreview {
     pub next: Vec<i64>,
     /// The time zone used (the server's when none was given).
     pub timezone: String,
+}
+
+/// A suite's series: one per kind and target of its scheduled ping, trace and DNS runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeriesList {
+    pub series: Vec<SeriesInfo>,
+}
+
+/// How far back a trend looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum TrendRange {
+    #[serde(rename = "3h")]
+    Hours3,
+    #[serde(rename = "1d")]
+    Day,
+    #[serde(rename = "7d")]
+    Week,
+    #[serde(rename = "30d")]
+    Month,
+}
+
+impl TrendRange {
+    /// Its span and the bucket width it is drawn from (0: every sample).
+    fn span_and_width(self) -> (i64, i64) {
+        const H: i64 = 3_600_000;
+        match self {
+            TrendRange::Hours3 => (3 * H, 0),
+            TrendRange::Day => (24 * H, ROLLUP_WIDTHS[0]),
+            TrendRange::Week => (7 * 24 * H, ROLLUP_WIDTHS[1]),
+            TrendRange::Month => (30 * 24 * H, ROLLUP_WIDTHS[1]),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct TrendQuery {
+    /// The series (from `/suites/{id}/series`).
+    series: i64,
+    /// 3h (every sample), 1d (5-minute buckets), 7d or 30d (hourly buckets).
+    #[param(inline)]
+    range: Option<TrendRange>,
+}
+
+/// A series over a range: buckets of min, p10, median, p90, max (ms) and loss.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Trend {
+    pub series: SeriesInfo,
+    pub from: i64,
+    pub to: i64,
+    /// Bucket width (ms); 0 when each bucket is one sample.
+    pub width: i64,
+    pub buckets: Vec<Bucket>,
 }
 
 /// A suite added.
@@ -275,6 +332,53 @@ async fn preview(body: Bytes) -> Result<Response, ApiError> {
         text: schedule.describe(),
         next: schedule.upcoming(now_ms(), NEXT_SHOWN),
         timezone: schedule.zone().to_string(),
+    })
+    .into_response())
+}
+
+/// A suite's series (per kind and target), with their newest sample.
+#[utoipa::path(get, path = "/suites/{id}/series", tag = "suites", params(("id" = i64, Path)), responses(
+    (status = 200, body = SeriesList),
+    (status = 404, body = ApiError),
+))]
+async fn series(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let rec = find(&state, &id)?;
+    let series = state.store.series(rec.id)?;
+    Ok(Json(SeriesList { series }).into_response())
+}
+
+/// One series of a suite over 3 h, 1 d, 7 d or 30 d, as SmokePing draws it: the median line,
+/// the spread of the medians (p10 to p90), min and max, the loss.
+#[utoipa::path(get, path = "/suites/{id}/trend", tag = "suites", params(("id" = i64, Path), TrendQuery), responses(
+    (status = 200, body = Trend),
+    (status = 400, body = ApiError, description = "`field`: series, range"),
+    (status = 404, body = ApiError, description = "no such suite, or the series is not the suite's"),
+))]
+async fn trend(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<TrendQuery>,
+) -> Result<Response, ApiError> {
+    let rec = find(&state, &id)?;
+    let series = state
+        .store
+        .series(rec.id)?
+        .into_iter()
+        .find(|s| s.id == q.series)
+        .ok_or_else(|| ApiError::not_found("series"))?;
+    let (span, width) = q.range.unwrap_or(TrendRange::Day).span_and_width();
+    let to = now_ms();
+    let from = to - span;
+    let buckets = state.store.trend(series.id, from, to, width)?;
+    Ok(Json(Trend {
+        series,
+        from,
+        to,
+        width,
+        buckets,
     })
     .into_response())
 }

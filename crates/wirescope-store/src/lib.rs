@@ -8,10 +8,12 @@ mod results;
 mod runs;
 mod settings;
 mod suites;
+mod trends;
 
 pub use recordings::{NewRecording, Recording};
 pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
 pub use suites::{FIRES_KEPT, Fire, FireOutcome, MAX_SUITES, SuiteRecord};
+pub use trends::{Bucket, ROLLUP_WIDTHS, Sample, SeriesInfo, rollup};
 
 use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
@@ -134,6 +136,39 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX suite_fires_suite ON suite_fires (suite_id, id);
     ALTER TABLE runs ADD COLUMN suite_id INTEGER REFERENCES suites (id) ON DELETE SET NULL;
     CREATE INDEX runs_suite ON runs (suite_id, status);
+",
+    "
+    CREATE TABLE series (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        suite_id INTEGER NOT NULL REFERENCES suites (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        UNIQUE (suite_id, kind, target)
+    );
+    CREATE TABLE samples (
+        series_id INTEGER NOT NULL REFERENCES series (id) ON DELETE CASCADE,
+        t INTEGER NOT NULL,
+        min_us INTEGER,
+        med_us INTEGER,
+        max_us INTEGER,
+        loss INTEGER NOT NULL,
+        sent INTEGER NOT NULL,
+        PRIMARY KEY (series_id, t)
+    ) WITHOUT ROWID;
+    CREATE TABLE rollups (
+        series_id INTEGER NOT NULL REFERENCES series (id) ON DELETE CASCADE,
+        width INTEGER NOT NULL,
+        t INTEGER NOT NULL,
+        min_us INTEGER,
+        p10_us INTEGER,
+        med_us INTEGER,
+        p90_us INTEGER,
+        max_us INTEGER,
+        loss INTEGER NOT NULL,
+        samples INTEGER NOT NULL,
+        PRIMARY KEY (series_id, width, t)
+    ) WITHOUT ROWID;
+    ALTER TABLE runs ADD COLUMN trended INTEGER NOT NULL DEFAULT 0;
 ",
 ];
 /// Milliseconds since the epoch, now.

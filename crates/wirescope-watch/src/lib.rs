@@ -2,11 +2,13 @@
 //! written as TOML, YAML or JSON (`spec`); its schedule is a cron pattern in a time zone
 //! (`schedule`: when it is due, pure); `scheduler` fires due suites through the server's run
 //! manager, records every fire in the store, skips a suite whose last runs are still going and
-//! catches up at most once after downtime.
+//! catches up at most once after downtime, and turns the results of scheduled runs into trend
+//! samples (`trend`).
 
 pub mod schedule;
 pub mod scheduler;
 pub mod spec;
+pub mod trend;
 
 pub use schedule::{Due, Schedule};
 pub use scheduler::{Prepare, Scheduler};

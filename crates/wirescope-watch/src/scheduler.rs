@@ -27,8 +27,13 @@ pub type Prepare = Arc<
 >;
 
 /// The longest the scheduler sleeps without looking again (suites may be edited by another
-/// process sharing the database).
-const RECHECK: Duration = Duration::from_secs(30);
+/// process sharing the database, and ended runs wait to be taken into the trends).
+const RECHECK: Duration = Duration::from_secs(5);
+/// Trend samples are kept this long (ms): 8 days, past the 7-day view.
+pub const SAMPLES_KEPT_MS: i64 = 8 * 86_400_000;
+/// Trend rollups are kept this long (ms): 400 days.
+pub const ROLLUPS_KEPT_MS: i64 = 400 * 86_400_000;
+const PRUNE_EVERY_MS: i64 = 3_600_000;
 
 /// What a fire did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +50,8 @@ pub struct Scheduler {
     prepare: Prepare,
     max_targets: u64,
     changed: Notify,
+    /// When trends were last pruned (ms).
+    pruned: std::sync::Mutex<i64>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -63,6 +70,7 @@ impl Scheduler {
             prepare,
             max_targets,
             changed: Notify::new(),
+            pruned: std::sync::Mutex::new(0),
         }
     }
 
@@ -86,8 +94,43 @@ impl Scheduler {
         }
     }
 
+    /// Takes the results of suite runs that ended into the trends, and prunes what is past
+    /// its retention (at most once an hour).
+    async fn trends(&self, now: i64) {
+        let store = self.store.clone();
+        let prune = {
+            let mut last = self.pruned.lock().unwrap_or_else(|p| p.into_inner());
+            let due = now - *last >= PRUNE_EVERY_MS;
+            if due {
+                *last = now;
+            }
+            due
+        };
+        let done =
+            tokio::task::spawn_blocking(move || -> Result<(), wirescope_store::StoreError> {
+                for (run, suite, kind, t) in store.runs_to_trend(100)? {
+                    let samples: Vec<(String, wirescope_store::Sample)> = store
+                        .results(run, 0)?
+                        .iter()
+                        .filter_map(|(_, raw)| serde_json::from_str::<ProbeResult>(raw.get()).ok())
+                        .filter_map(|r| crate::trend::sample_of(&r, t))
+                        .collect();
+                    store.add_samples(run, suite, &kind, &samples)?;
+                }
+                if prune {
+                    store.prune_trends(now - SAMPLES_KEPT_MS, now - ROLLUPS_KEPT_MS)?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Ok(Err(e)) = done {
+            eprintln!("wirescope: scheduler: trends: {e}");
+        }
+    }
+
     /// One look at every suite: fires what is due at `now`; returns the earliest due time ahead.
     async fn turn(&self, now: i64) -> Option<i64> {
+        self.trends(now).await;
         let suites = match self.store.suites() {
             Ok(s) => s,
             Err(e) => {

@@ -144,6 +144,55 @@ fn suites_are_checked_fired_skipped_and_run_on_demand() {
     unique.dedup();
     assert_eq!(dues, unique, "one fire per due time");
 
+    // The scheduled pings became trends: a series per target, samples and rollups.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let series = loop {
+        let (status, list) = server.json("GET", &format!("/api/suites/{id}/series"), None);
+        assert_eq!(status, 200, "{list}");
+        let series = list["series"].as_array().cloned().unwrap_or_default();
+        if series.len() == 3 && series.iter().all(|s| s["samples"].as_i64() >= Some(2)) {
+            break series;
+        }
+        assert!(Instant::now() < deadline, "no trends: {list}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(series.iter().all(|s| s["kind"] == "ping"), "{series:?}");
+    let sid = series[0]["id"].as_i64().unwrap_or_default();
+    for range in ["3h", "1d", "7d", "30d"] {
+        let (status, t) = server.json(
+            "GET",
+            &format!("/api/suites/{id}/trend?series={sid}&range={range}"),
+            None,
+        );
+        assert_eq!(status, 200, "{t}");
+        let buckets = t["buckets"].as_array().cloned().unwrap_or_default();
+        assert!(!buckets.is_empty(), "{range}: {t}");
+        let b = &buckets[buckets.len() - 1];
+        assert!(
+            b["median_ms"].as_f64().is_some_and(|m| m > 0.0),
+            "{range}: {b}"
+        );
+        assert_eq!(b["loss_pct"], 0.0, "{range}: {b}");
+        if range == "3h" {
+            assert_eq!(t["width"], 0);
+            assert!(buckets.len() >= 2, "every sample: {t}");
+        } else {
+            assert!(b["samples"].as_u64() >= Some(2), "{range}: {b}");
+        }
+    }
+    let (status, e) = server.json(
+        "GET",
+        &format!("/api/suites/{id}/trend?series={sid}&range=2h"),
+        None,
+    );
+    assert_eq!((status, e["field"].as_str()), (400, Some("range")), "{e}");
+    let (status, _) = server.json(
+        "GET",
+        &format!("/api/suites/{id}/trend?series=999999"),
+        None,
+    );
+    assert_eq!(status, 404);
+
     // Disabled: no more scheduled fires; still runs on demand.
     let (status, view) = server.json("POST", &format!("/api/suites/{id}/disable"), None);
     assert_eq!(

@@ -533,6 +533,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/suites/{id}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A suite's series (per kind and target), with their newest sample. */
+        get: operations["getSuitesIdSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suites/{id}/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One series of a suite over 3 h, 1 d, 7 d or 30 d, as SmokePing draws it: the median line,
+         *     the spread of the medians (p10 to p90), min and max, the loss.
+         */
+        get: operations["getSuitesIdTrend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/topology/layout": {
         parameters: {
             query?: never;
@@ -1592,6 +1629,25 @@ export interface components {
          * @enum {string}
          */
         SecurityLevel: "noAuthNoPriv" | "authNoPriv" | "authPriv";
+        /** @description A series: one suite's results of one kind for one target. */
+        SeriesInfo: {
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            /** @description The target (DNS adds the question type: `name TYPE`). */
+            target: string;
+            /**
+             * Format: int64
+             * @description Its newest sample (ms), if any.
+             */
+            last?: number | null;
+            /** Format: int64 */
+            samples: number;
+        };
+        /** @description A suite's series: one per kind and target of its scheduled ping, trace and DNS runs. */
+        SeriesList: {
+            series: components["schemas"]["SeriesInfo"][];
+        };
         /** @description What the server sends on /api/ws. */
         ServerMessage: {
             /** Format: int64 */
@@ -2139,6 +2195,20 @@ export interface components {
             reached: boolean;
             hops: components["schemas"]["Hop"][];
             error?: string | null;
+        };
+        /** @description A series over a range: buckets of min, p10, median, p90, max (ms) and loss. */
+        Trend: {
+            series: components["schemas"]["SeriesInfo"];
+            /** Format: int64 */
+            from: number;
+            /** Format: int64 */
+            to: number;
+            /**
+             * Format: int64
+             * @description Bucket width (ms); 0 when each bucket is one sample.
+             */
+            width: number;
+            buckets: components["schemas"]["Bucket"][];
         };
         /** @description A capture file taken in. */
         Uploaded: {
@@ -3491,6 +3561,79 @@ export interface operations {
             };
         };
     };
+    getSuitesIdSeries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSuitesIdTrend: {
+        parameters: {
+            query: {
+                /** @description The series (from `/suites/{id}/series`). */
+                series: number;
+                /** @description 3h (every sample), 1d (5-minute buckets), 7d or 30d (hourly buckets). */
+                range?: "3h" | "1d" | "7d" | "30d";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trend"];
+                };
+            };
+            /** @description `field`: series, range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such suite, or the series is not the suite's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getTopologyLayout: {
         parameters: {
             query?: never;
@@ -3587,6 +3730,7 @@ type ReadonlyArray<T> = [
 export const pathsApiCapturesIdCsvGetParametersQueryTableValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/captures/{id}/csv"]["get"]["parameters"]["query"]["table"]> = ["protocols", "talkers", "conversations", "flows", "bandwidth"];
 export const pathsApiRunsIdExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/runs/{id}/export"]["get"]["parameters"]["query"]["format"]> = ["json", "csv"];
 export const pathsApiRunsIdTopologyGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/runs/{id}/topology"]["get"]["parameters"]["query"]["format"]> = ["json", "dot"];
+export const pathsApiSuitesIdTrendGetParametersQueryRangeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/suites/{id}/trend"]["get"]["parameters"]["query"]["range"]> = ["3h", "1d", "7d", "30d"];
 export const authProtocolValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthProtocol"]> = ["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"];
 export const captureSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CaptureSource"]> = ["live", "file"];
 export const changeTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChangeType"]> = ["became_dead", "became_alive", "rtt_changed", "ports_opened", "ports_closed", "answers_changed", "rcode_changed", "path_changed", "reached_changed", "exit_changed", "output_changed", "added", "removed"];
