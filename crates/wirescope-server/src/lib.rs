@@ -54,6 +54,8 @@ pub struct ServerConfig {
     pub max_captures: usize,
     /// Capture file uploads in progress at once.
     pub max_uploads: usize,
+    /// How long suites' trends are kept.
+    pub retention: wirescope_watch::Retention,
 }
 
 /// The shortest access token accepted.
@@ -75,6 +77,7 @@ impl Default for ServerConfig {
             capture_memory: 1 << 30,
             max_captures: 4,
             max_uploads: 2,
+            retention: wirescope_watch::Retention::default(),
         }
     }
 }
@@ -150,6 +153,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
         runs.clone(),
         creds::prepare(),
         config.max_targets,
+        config.retention,
     ));
     tokio::spawn(scheduler.clone().run());
     let state = Arc::new(AppState {

@@ -11,5 +11,5 @@ pub mod spec;
 pub mod trend;
 
 pub use schedule::{Due, Schedule};
-pub use scheduler::{Prepare, Scheduler};
+pub use scheduler::{Prepare, Retention, Scheduler};
 pub use spec::{RunSpec, ScheduleSpec, Suite, SuiteError};

@@ -29,11 +29,25 @@ pub type Prepare = Arc<
 /// The longest the scheduler sleeps without looking again (suites may be edited by another
 /// process sharing the database, and ended runs wait to be taken into the trends).
 const RECHECK: Duration = Duration::from_secs(5);
-/// Trend samples are kept this long (ms): 8 days, past the 7-day view.
-pub const SAMPLES_KEPT_MS: i64 = 8 * 86_400_000;
-/// Trend rollups are kept this long (ms): 400 days.
-pub const ROLLUPS_KEPT_MS: i64 = 400 * 86_400_000;
 const PRUNE_EVERY_MS: i64 = 3_600_000;
+
+/// How long trends are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Samples (the 3-hour view draws every one): 8 days by default, past the 7-day view.
+    pub samples: Duration,
+    /// 5-minute and hourly rollups (the day, week and month views): 400 days by default.
+    pub rollups: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            samples: Duration::from_secs(8 * 86_400),
+            rollups: Duration::from_secs(400 * 86_400),
+        }
+    }
+}
 
 /// What a fire did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +63,7 @@ pub struct Scheduler {
     runs: Arc<Manager>,
     prepare: Prepare,
     max_targets: u64,
+    retention: Retention,
     changed: Notify,
     /// When trends were last pruned (ms).
     pruned: std::sync::Mutex<i64>,
@@ -63,12 +78,19 @@ impl std::fmt::Debug for Scheduler {
 }
 
 impl Scheduler {
-    pub fn new(store: Arc<Store>, runs: Arc<Manager>, prepare: Prepare, max_targets: u64) -> Self {
+    pub fn new(
+        store: Arc<Store>,
+        runs: Arc<Manager>,
+        prepare: Prepare,
+        max_targets: u64,
+        retention: Retention,
+    ) -> Self {
         Scheduler {
             store,
             runs,
             prepare,
             max_targets,
+            retention,
             changed: Notify::new(),
             pruned: std::sync::Mutex::new(0),
         }
@@ -98,6 +120,9 @@ impl Scheduler {
     /// its retention (at most once an hour).
     async fn trends(&self, now: i64) {
         let store = self.store.clone();
+        let keep = |d: Duration| now - i64::try_from(d.as_millis()).unwrap_or(i64::MAX).min(now);
+        let (samples_before, rollups_before) =
+            (keep(self.retention.samples), keep(self.retention.rollups));
         let prune = {
             let mut last = self.pruned.lock().unwrap_or_else(|p| p.into_inner());
             let due = now - *last >= PRUNE_EVERY_MS;
@@ -118,7 +143,7 @@ impl Scheduler {
                     store.add_samples(run, suite, &kind, &samples)?;
                 }
                 if prune {
-                    store.prune_trends(now - SAMPLES_KEPT_MS, now - ROLLUPS_KEPT_MS)?;
+                    store.prune_trends(samples_before, rollups_before)?;
                 }
                 Ok(())
             })

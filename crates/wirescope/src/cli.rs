@@ -899,6 +899,44 @@ pub struct ServeArgs {
     /// Capture file uploads in progress at once (more get 429).
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
     pub max_uploads: u32,
+
+    /// How long suites' trend samples are kept (the 3-hour view draws every sample).
+    #[arg(long, value_name = "DURATION", default_value = format_long(wirescope_watch::Retention::default().samples), value_parser = long_duration)]
+    pub trend_samples: Duration,
+
+    /// How long suites' trend rollups (5-minute and hourly buckets: the day, week and month
+    /// views) are kept.
+    #[arg(long, value_name = "DURATION", default_value = format_long(wirescope_watch::Retention::default().rollups), value_parser = long_duration)]
+    pub trend_rollups: Duration,
+}
+
+/// A retention: whole days (`8d`) or hours (`36h`), up to ten years.
+fn long_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (num, unit) = t.split_at(t.len().saturating_sub(1));
+    let secs = match (num.parse::<u64>(), unit) {
+        (Ok(n), "d") => n.checked_mul(86_400),
+        (Ok(n), "h") => n.checked_mul(3_600),
+        _ => {
+            return Err(format!(
+                "'{s}' is not a retention (use whole days or hours: 8d, 36h)"
+            ));
+        }
+    };
+    match secs {
+        Some(secs) if secs > 0 && secs <= 3_650 * 86_400 => Ok(Duration::from_secs(secs)),
+        _ => Err(format!("'{s}': a retention is 1h to 3650d")),
+    }
+}
+
+/// A retention as `long_duration` reads it back.
+fn format_long(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs.is_multiple_of(86_400) {
+        format!("{}d", secs / 86_400)
+    } else {
+        format!("{}h", secs / 3_600)
+    }
 }
 
 fn max_targets(s: &str) -> Result<u64, String> {

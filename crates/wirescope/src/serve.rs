@@ -24,6 +24,10 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
         capture_memory: usize::try_from(a.capture_memory).unwrap_or(usize::MAX),
         max_captures: a.max_captures as usize,
         max_uploads: a.max_uploads as usize,
+        retention: wirescope_watch::Retention {
+            samples: a.trend_samples,
+            rollups: a.trend_rollups,
+        },
         ..Default::default()
     };
     let db = config.db.clone();

@@ -77,6 +77,14 @@ fn target_files_report_line_numbers() {
 #[test]
 fn bad_flags_are_usage_errors() {
     usage_error(
+        &["serve", "--trend-samples", "0d"],
+        "'0d': a retention is 1h to 3650d",
+    );
+    usage_error(
+        &["serve", "--trend-rollups", "5m"],
+        "'5m' is not a retention (use whole days or hours: 8d, 36h)",
+    );
+    usage_error(
         &["ping", "127.0.0.1", "--timeout", "3000"],
         "'3000' has no unit",
     );
