@@ -389,6 +389,72 @@ mod tests {
     }
 
     #[test]
+    fn trend_samples_roll_up_and_are_pruned_by_age() {
+        let store = Store::open(&temp_db("trends")).unwrap();
+        let suite = store.create_suite("t", "{}").unwrap();
+        let hour = 3_600_000;
+        let sample = |t: i64, med: i64| Sample {
+            t,
+            min_us: Some(med - 10),
+            med_us: Some(med),
+            max_us: Some(med + 10),
+            loss: 0,
+            sent: 3,
+        };
+        for (i, t) in [hour, hour + 60_000, 10 * hour].into_iter().enumerate() {
+            let run = store
+                .create_run(&NewRun {
+                    origin: Origin::suite(suite),
+                    ..new_run()
+                })
+                .unwrap();
+            store
+                .set_finished(run, RunStatus::Finished, None, None)
+                .unwrap();
+            assert_eq!(
+                store.runs_to_trend(10).unwrap().len(),
+                1,
+                "run {i} waits to be taken"
+            );
+            store
+                .add_samples(
+                    run,
+                    suite,
+                    "ping",
+                    &[("a".into(), sample(t, 1000 * (i as i64 + 1)))],
+                )
+                .unwrap();
+            assert!(store.runs_to_trend(10).unwrap().is_empty(), "taken once");
+        }
+        let series = store.series(suite).unwrap();
+        assert_eq!((series.len(), series[0].samples), (1, 3));
+        let id = series[0].id;
+        assert_eq!(store.trend(id, 0, 11 * hour, 0).unwrap().len(), 3);
+        // The first two share a 5-minute and an hourly bucket.
+        let five = store.trend(id, 0, 11 * hour, ROLLUP_WIDTHS[0]).unwrap();
+        assert_eq!(
+            five.iter().map(|b| b.samples).collect::<Vec<_>>(),
+            [2, 1],
+            "{five:?}"
+        );
+        assert_eq!((five[0].median_ms, five[0].max_ms), (Some(1.0), Some(2.01)));
+        assert_eq!(
+            store.prune_trends(5 * hour, 0).unwrap(),
+            2,
+            "the two old samples"
+        );
+        assert_eq!(store.trend(id, 0, 11 * hour, 0).unwrap().len(), 1);
+        assert_eq!(
+            store
+                .trend(id, 0, 11 * hour, ROLLUP_WIDTHS[1])
+                .unwrap()
+                .len(),
+            2,
+            "rollups outlive their samples"
+        );
+    }
+
+    #[test]
     fn recordings_keep_their_text_and_end() {
         let path = temp_db("recordings");
         let store = Store::open(&path).unwrap();
