@@ -5,7 +5,7 @@
 //
 // Env: WIRESCOPE_URL (dashboard, default http://127.0.0.1:7878), WIRESCOPE_TOKEN (access token,
 // optional), SCREENSHOT_DIR (default web/e2e/screenshots), CHROMIUM (default /usr/bin/chromium),
-// E2E_ONLY=traffic or E2E_ONLY=ssh (only that step), E2E_TIMEOUT_MS (whole run, default 120000), E2E_PING_RATE (packets/s of the ping run, default
+// E2E_ONLY=traffic, E2E_ONLY=ssh or E2E_ONLY=suites (only that step), E2E_TIMEOUT_MS (whole run, default 120000), E2E_PING_RATE (packets/s of the ping run, default
 // 200: 400 targets then take about 2 s, so rows can be seen arriving).
 // LAB_SNMP_COMMUNITY (the lab agents' community, default wslpublic as lab/lab.env sets it).
 // E2E_SSH_PASSWORD (the SSH step: the password of the lab's user wsl-pw, LAB_SSH_PW_PASSWORD in
@@ -29,10 +29,11 @@ const SHOTS = path.resolve(process.env.SCREENSHOT_DIR || path.join(here, 'screen
 const BROWSER = process.env.CHROMIUM || '/usr/bin/chromium';
 const TOTAL_MS = Number(process.env.E2E_TIMEOUT_MS || 120_000);
 const PING_RATE = process.env.E2E_PING_RATE ?? '200';
-// E2E_ONLY=traffic or E2E_ONLY=ssh runs only that step (quick iteration on it)
+// E2E_ONLY=traffic, E2E_ONLY=ssh or E2E_ONLY=suites runs only that step (quick iteration on it)
 const ONLY = process.env.E2E_ONLY || '';
-if (ONLY && ONLY !== 'traffic' && ONLY !== 'ssh') {
-  console.error(`e2e: E2E_ONLY=${ONLY}: only "traffic" or "ssh"`);
+const ONLY_STEPS = ['traffic', 'ssh', 'suites'];
+if (ONLY && !ONLY_STEPS.includes(ONLY)) {
+  console.error(`e2e: E2E_ONLY=${ONLY}: only ${ONLY_STEPS.map((s) => `"${s}"`).join(', ')}`);
   process.exit(2);
 }
 
@@ -61,6 +62,12 @@ const SSH_NETNS = process.env.E2E_SSH_NETNS || 'wsl-c';
 const SSH_RUN_TARGETS = '198.18.40.1-3';
 const SSH_RUN_ADDRS = ['198.18.40.1', '198.18.40.2', '198.18.40.3'];
 const SSH_RUN_COMMAND = 'echo $SSH_CONNECTION';
+// the suites step: a ping of four lab hosts fired every 2 seconds (the server is in the lab's
+// client namespace: no netns)
+const SUITE_NAME = 'e2e-lab';
+const SUITE_CRON = '*/2 * * * * *';
+const SUITE_BAD_CRON = '61 * * * *';
+const SUITE_TARGETS = '198.18.16.1-198.18.16.4';
 
 const started = Date.now();
 const log = (msg) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
@@ -736,6 +743,121 @@ async function sshStep() {
   await shot('ssh-diff.png');
 }
 
+/** The suite page's state: the suite, its next due times, its fires (outcome, due time, run links). */
+function suiteState() {
+  const suite = document.querySelector('[data-testid="suite"]');
+  return {
+    hash: location.hash,
+    id: suite ? Number(suite.getAttribute('data-suite-id')) : null,
+    enabled: suite?.getAttribute('data-enabled') ?? null,
+    next: Number(document.querySelector('[data-testid="suite-next-times"]')?.getAttribute('data-count') ?? -1),
+    fires: [...document.querySelectorAll('[data-testid="fire-row"]')].map((r) => ({
+      outcome: r.getAttribute('data-outcome'),
+      due: r.getAttribute('data-due'),
+      runs: [...r.querySelectorAll('[data-testid="fire-run"]')].map((a) => a.getAttribute('href')),
+    })),
+    error: document.querySelector('[data-testid="load-error"], [data-testid="action-error"]')?.textContent?.trim() ?? null,
+  };
+}
+
+/** Polls the suite page's state until pred(state) holds; fails on an error shown. */
+async function waitSuite(what, pred, timeout = 10_000) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const s = await page.evaluate(suiteState);
+    if (s.error) fail(`${what}: the page shows an error: ${s.error}`);
+    if (pred(s)) return s;
+    if (Date.now() > until) fail(`timed out after ${timeout / 1000} s waiting for ${what} (state: ${JSON.stringify({ ...s, fires: s.fires.slice(0, 4) })})`);
+    await page.waitForTimeout(100);
+  }
+}
+
+/**
+ * Suites: one made in the editor (a bad cron shows the server's error under the field as it is
+ * typed, a good one its next due times), a ping of four lab hosts every 2 seconds; on its page a
+ * scheduled fire that started a run, Run now as a fire "on demand" whose run History knows as the
+ * suite's, Disable (no due times, no more scheduled fires); the list with its last fire.
+ */
+async function suitesStep() {
+  // a suite left by an earlier run against the same server
+  const old = await pageApi('GET', 'api/suites');
+  for (const s of old.body?.suites ?? []) if (s.name === SUITE_NAME) await pageApi('DELETE', `api/suites/${s.id}`);
+
+  await page.goto(url('#/suites'));
+  await page.waitForSelector('[data-testid="suites"]');
+  await page.click('[data-testid="suite-new"]');
+  await page.waitForSelector('[data-testid="suite-editor"][data-mode="create"]');
+
+  await page.fill('[data-testid="suite-cron"]', SUITE_BAD_CRON);
+  const cronError = page.locator('[data-testid="field-error"][data-for="schedule.cron"]');
+  await cronError.waitFor({ timeout: 5_000 });
+  log(`cron "${SUITE_BAD_CRON}": ${(await cronError.innerText()).trim()}`);
+
+  await page.fill('[data-testid="suite-name"]', SUITE_NAME);
+  await page.fill('[data-testid="suite-description"]', 'four lab hosts, every 2 seconds');
+  await page.fill('[data-testid="suite-cron"]', SUITE_CRON);
+  await page.waitForSelector('[data-testid="schedule-preview"][data-state="ok"] [data-testid="schedule-next"][data-count="5"]', { timeout: 5_000 });
+  if (await cronError.count()) fail(`the cron error stays after a good pattern: ${await cronError.innerText()}`);
+  const words = (await page.locator('[data-testid="schedule-text"]').innerText()).trim();
+  log(`cron "${SUITE_CRON}" reads "${words}"`);
+
+  const run = '[data-testid="suite-run"][data-index="0"]';
+  if ((await page.locator(`${run} [data-testid="run-kind"]`).inputValue()) !== 'ping') fail('a new suite\'s first run is not a ping');
+  await page.fill(`${run} [data-testid="run-targets"]`, SUITE_TARGETS);
+  await page.fill('[data-field="runs[0].options.timeout"] input', '500ms');
+  await shot('suite-editor.png');
+  await page.click('[data-testid="suite-save"]');
+  const saved = await waitFor(
+    'the new suite\'s page (or an error in the editor)',
+    () => {
+      const err = document.querySelector('[data-testid="suite-editor"] [data-testid="form-error"], [data-testid="suite-editor"] [data-testid="field-error"]');
+      if (err) return { error: `${err.getAttribute('data-for') ?? ''} ${err.textContent.trim()}` };
+      const s = document.querySelector('[data-testid="suite"]');
+      return s && /^#\/suites\/\d+$/.test(location.hash) ? { id: Number(s.getAttribute('data-suite-id')) } : null;
+    },
+    undefined,
+    10_000,
+  );
+  if (saved.error) fail(`saving the suite was refused: ${saved.error}`);
+  const suiteId = saved.id;
+  log(`suite #${suiteId} ${SUITE_NAME} saved`);
+
+  const scheduled = await waitSuite('a scheduled fire that started a run', (s) =>
+    s.fires.some((f) => f.outcome === 'started' && f.due !== 'on demand' && f.runs.length),
+  );
+  if (scheduled.enabled !== 'true' || scheduled.next !== 5) fail(`the new suite should be enabled with 5 due times: ${JSON.stringify(scheduled)}`);
+  const firstRun = scheduled.fires.find((f) => f.outcome === 'started' && f.due !== 'on demand').runs[0];
+  log(`scheduled fire: ${scheduled.fires.length} fire(s) so far, started ${firstRun}`);
+
+  await page.click('[data-testid="suite-run-now"]');
+  const onDemand = await waitSuite('a fire on demand', (s) => s.fires.some((f) => f.due === 'on demand' && f.outcome === 'started' && f.runs.length));
+  const demandRun = Number(onDemand.fires.find((f) => f.due === 'on demand').runs[0].replace(/^#\/runs\//, ''));
+  const info = await pageApi('GET', `api/runs/${demandRun}`);
+  if (info.status !== 200 || info.body.source !== 'suite' || info.body.suite_id !== suiteId)
+    fail(`run #${demandRun} of the fire on demand is not the suite's: ${JSON.stringify({ status: info.status, source: info.body?.source, suite_id: info.body?.suite_id })}`);
+  log(`Run now: a fire on demand started run #${demandRun} (source suite)`);
+
+  await page.click('[data-testid="suite-toggle"]');
+  await waitSuite('the suite disabled, with no due times', (s) => s.enabled === 'false' && s.next === 0);
+  // a fire under way as it was disabled may still be recorded: count from a moment later
+  await page.waitForTimeout(1000);
+  const scheduledFires = (s) => s.fires.filter((f) => f.due !== 'on demand').length;
+  const before = scheduledFires(await page.evaluate(suiteState));
+  await page.waitForTimeout(2500);
+  const after = scheduledFires(await page.evaluate(suiteState));
+  if (after !== before) fail(`the disabled suite was still fired by its schedule (${before} -> ${after} scheduled fires)`);
+  await shot('suite.png');
+
+  await page.goto(url('#/suites'));
+  const row = page.locator(`[data-testid="suite-row"][data-name="${SUITE_NAME}"]`);
+  await row.waitFor();
+  if ((await row.getAttribute('data-enabled')) !== 'false') fail(`the list shows ${SUITE_NAME} enabled`);
+  const last = await row.locator('[data-testid="suite-last"]').innerText();
+  if (!/started/.test(last) || !(await row.locator('[data-testid="fire-run"]').count())) fail(`the list's last fire reads "${last}"`);
+  log(`suites list: ${SUITE_NAME} disabled, last fire "${last.replace(/\s+/g, ' ').trim()}"`);
+  await shot('suites.png');
+}
+
 async function main() {
   mkdirSync(SHOTS, { recursive: true });
   log(`dashboard ${BASE}, browser ${BROWSER}, screenshots in ${SHOTS}`);
@@ -771,7 +893,7 @@ async function main() {
   await page.waitForSelector('[data-testid="new-run"]');
 
   if (ONLY) {
-    await (ONLY === 'ssh' ? sshStep() : trafficStep());
+    await { traffic: trafficStep, ssh: sshStep, suites: suitesStep }[ONLY]();
     if (pageErrors.length) fail(`the page threw ${pageErrors.length} error(s): ${pageErrors.join(' | ')}`);
     return;
   }
@@ -978,7 +1100,11 @@ async function main() {
   // 8. SSH: a terminal (host key, echo, resize, exit), its recording, a keyboard-interactive login, an ssh run and its diff
   await sshStep();
 
-  // 9. theme: dark by the system preference, toggled to light, remembered after a reload
+  // 9. suites: one made in the editor (a bad cron refused as typed), fired by its schedule and on
+  // demand, disabled
+  await suitesStep();
+
+  // 10. theme: dark by the system preference, toggled to light, remembered after a reload
   const theme = () => document.documentElement.dataset.theme;
   const before = await page.evaluate(theme);
   if (before !== 'dark') fail(`the page should follow the dark system preference, theme is "${before}"`);
@@ -1000,8 +1126,8 @@ main()
   .then(async () => {
     clearTimeout(watchdog);
     await cleanup();
-    log(ONLY ? `e2e passed: ${ONLY} only` : 'e2e passed: 9 steps, 19 screenshots');
-    console.log(ONLY ? '1 passed, 0 failed' : '9 passed, 0 failed');
+    log(ONLY ? `e2e passed: ${ONLY} only` : 'e2e passed: 10 steps, 22 screenshots');
+    console.log(ONLY ? '1 passed, 0 failed' : '10 passed, 0 failed');
     process.exit(0);
   })
   .catch(async (e) => {

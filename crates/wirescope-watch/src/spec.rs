@@ -38,9 +38,9 @@ impl SuiteError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Suite {
-    /// The suite's name in a file (the store keeps it beside the spec; a name given on the
-    /// command line wins).
-    #[serde(default, skip_serializing)]
+    /// The suite's name, in a file or a new suite's body (the store keeps it beside the spec,
+    /// not in it; a name given on the command line wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -177,9 +177,13 @@ impl Suite {
         Ok(())
     }
 
-    /// The suite as stored (JSON).
+    /// The suite as stored (JSON), without its name.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let unnamed = Suite {
+            name: None,
+            ..self.clone()
+        };
+        serde_json::to_string(&unnamed).unwrap_or_default()
     }
 }
 

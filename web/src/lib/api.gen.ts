@@ -1963,6 +1963,11 @@ export interface components {
         };
         /** @description A named set of runs kept to be run again, on demand or on a schedule. */
         Suite: {
+            /**
+             * @description The suite's name, in a file or a new suite's body (the store keeps it beside the spec,
+             *     not in it; a name given on the command line wins).
+             */
+            name?: string | null;
             description?: string | null;
             schedule?: components["schemas"]["ScheduleSpec"] | null;
             /** @description The runs a fire starts, together. */

@@ -5,19 +5,26 @@ import {
   ApiError,
   AUTH_MESSAGE,
   createRun,
+  createSuite,
   deleteProfile,
   deleteRun,
+  deleteSuite,
   errorFromResponse,
   exportUrl,
   formParams,
   getRun,
   listRuns,
   onUnauthorized,
+  optionParams,
+  previewSchedule,
   putLayout,
   putProfile,
+  replaceSuite,
   rerunNeedsSecrets,
   rerunRequest,
+  runSuite,
   runsQuery,
+  setSuiteEnabled,
   topologyUrl,
 } from './api';
 import { setToken } from './auth';
@@ -96,6 +103,15 @@ describe('re-running an SNMP run', () => {
     expect(rerunNeedsSecrets(snmpRun({ op: 'walk', version: '2c' }))).toBe(true);
     expect(rerunNeedsSecrets(snmpRun({ op: 'walk', profiles: ['lab'] }))).toBe(false);
     expect(rerunNeedsSecrets({ ...snmpRun({}), kind: 'ping' })).toBe(false);
+  });
+
+  it('turns options into form parameters: lists joined, empty values left out', () => {
+    expect(optionParams({ count: 3, types: ['A', 'MX'], none: [], ttl: null, x: '', on: false, nested: { a: 1 } })).toEqual({
+      count: '3',
+      types: 'A,MX',
+      on: 'false',
+    });
+    expect(optionParams({ netns: 'wsl-c' }, 'net.')).toEqual({ 'net.netns': 'wsl-c' });
   });
 
   it('turns the run into form parameters', () => {
@@ -193,6 +209,31 @@ describe('requests', () => {
     expect([calls[1].init.method, calls[1].url]).toEqual(['DELETE', '/api/creds/lab']);
     await putLayout({ positions: { s1: { x: 1, y: 2 } } });
     expect([calls[2].init.method, calls[2].url]).toEqual(['PUT', '/api/topology/layout']);
+  });
+
+  it('sends suites where the document says', async () => {
+    reply = () => json(201, { id: 4 });
+    const suite = { runs: [{ kind: 'ping' as const, targets: '198.18.16.1' }] };
+    expect(await createSuite({ name: 'lab', ...suite })).toEqual({ id: 4 });
+    expect([calls[0].init.method, calls[0].url]).toEqual(['POST', '/api/suites']);
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({ name: 'lab', ...suite });
+    reply = () => json(200, {});
+    await replaceSuite(4, suite);
+    await setSuiteEnabled(4, false);
+    await setSuiteEnabled(4, true);
+    await runSuite(4);
+    await previewSchedule({ cron: '*/5 * * * *', timezone: 'UTC' });
+    reply = () => new Response(null, { status: 204 });
+    await deleteSuite(4);
+    expect(calls.slice(1).map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      'PUT /api/suites/4',
+      'POST /api/suites/4/disable',
+      'POST /api/suites/4/enable',
+      'POST /api/suites/4/run',
+      'POST /api/suites/schedule',
+      'DELETE /api/suites/4',
+    ]);
+    expect(JSON.parse(String(calls[5].init.body))).toEqual({ cron: '*/5 * * * *', timezone: 'UTC' });
   });
 
   it('reports a network failure as status 0', async () => {

@@ -24,14 +24,23 @@ import {
   type PutProfile,
   type Recording,
   type RecordingPage,
+  type NewSuite,
   type Removed,
   type RunDetail,
   type RunInfo,
   type RunPage,
   type RunStatus,
+  type ScheduleSpec,
+  type SchedulePreview,
   type StartCapture,
   type Started,
   type Stopping,
+  type Suite,
+  type SuiteCreated,
+  type SuiteDetail,
+  type SuiteFired,
+  type SuiteList,
+  type SuiteView,
   type Topology,
   type Uploaded,
 } from './types';
@@ -225,19 +234,20 @@ export function rerunNeedsSecrets(run: RunInfo): boolean {
   return Array.isArray(profile) ? !profile.length : !profile;
 }
 
+/** Options as form parameters (`prefix` + name): lists joined with commas, empty values left out. */
+export function optionParams(o: object, prefix = ''): Record<string, string> {
+  const p: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (Array.isArray(v)) {
+      if (v.length) p[`${prefix}${k}`] = v.join(',');
+    } else if (v !== null && v !== undefined && v !== '' && typeof v !== 'object') p[`${prefix}${k}`] = String(v);
+  }
+  return p;
+}
+
 /** A run as New-run form parameters: targets, options by name, network options as `net.NAME`. */
 export function formParams(run: RunInfo): Record<string, string> {
-  const p: Record<string, string> = { targets: run.targets_text };
-  const add = (prefix: string, o: object) => {
-    for (const [k, v] of Object.entries(o)) {
-      if (Array.isArray(v)) {
-        if (v.length) p[`${prefix}${k}`] = v.join(',');
-      } else if (v !== null && v !== undefined && v !== '' && typeof v !== 'object') p[`${prefix}${k}`] = String(v);
-    }
-  };
-  add('', runOptions(run));
-  add('net.', run.net);
-  return p;
+  return { targets: run.targets_text, ...optionParams(runOptions(run)), ...optionParams(run.net, 'net.') };
 }
 
 // ---- traffic analyzer ----
@@ -359,4 +369,47 @@ export async function removeKnownHost(host: string, port = 22): Promise<number> 
     if (e instanceof ApiError && e.status === 404) return 0;
     throw e;
   }
+}
+
+// ---- suites: sets of runs fired on demand or on a cron schedule ----
+
+/** The suites, by name. */
+export async function listSuites(): Promise<SuiteView[]> {
+  const r = await request<SuiteList>('GET', 'api/suites');
+  return r.suites;
+}
+
+/** A suite with its last fires, newest first. */
+export function getSuite(id: number): Promise<SuiteDetail> {
+  return request('GET', `api/suites/${id}`);
+}
+
+/** Adds a suite; 400 names the field at fault (`runs[1].options.count`), 409 a name taken. */
+export function createSuite(suite: NewSuite): Promise<SuiteCreated> {
+  return request('POST', 'api/suites', suite);
+}
+
+/** Replaces a suite's runs and schedule (its name, state and fires are kept). */
+export function replaceSuite(id: number, suite: Suite): Promise<SuiteView> {
+  return request('PUT', `api/suites/${id}`, suite);
+}
+
+/** Deletes a suite and its fires; its runs stay in the history. */
+export async function deleteSuite(id: number): Promise<void> {
+  await request('DELETE', `api/suites/${id}`);
+}
+
+/** Runs a suite now, whatever its schedule; 409 when none of its runs could start. */
+export function runSuite(id: number): Promise<SuiteFired> {
+  return request('POST', `api/suites/${id}/run`);
+}
+
+/** Lets its schedule fire the suite, or stops it doing so (it still runs on demand). */
+export function setSuiteEnabled(id: number, enabled: boolean): Promise<SuiteView> {
+  return request('POST', `api/suites/${id}/${enabled ? 'enable' : 'disable'}`);
+}
+
+/** A schedule in words with its next due times, before it is saved; 400 names schedule.cron or schedule.timezone. */
+export function previewSchedule(spec: ScheduleSpec): Promise<SchedulePreview> {
+  return request('POST', 'api/suites/schedule', spec);
 }

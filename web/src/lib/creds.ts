@@ -2,6 +2,7 @@
 // optional SSH login), the body a save sends (secrets only when typed: a blank one keeps what is
 // stored), and how a profile reads.
 
+import { ApiError } from './api';
 import { snmpVersionValues } from './api.gen';
 import { defaults } from './defaults.gen';
 import { credentialFields, emptyValues, isSecretField, visibleFields, type FieldDef, type FormValues } from './form';
@@ -117,4 +118,14 @@ export function sshSecrets(p: ProfileInfo): { user: string; secrets: [string, Se
       ['ssh key', p.ssh.private_key],
     ],
   };
+}
+
+/**
+ * Why a form has no profiles to offer: the server has no secret store (`instead`: what the form
+ * takes then), or the list failed.
+ */
+export function profilesLoadError(e: unknown, instead: string): string {
+  return e instanceof ApiError && e.status === 503
+    ? `The server has no secret store (Credentials says how to give it one): ${instead}.`
+    : `Cannot list the profiles: ${e instanceof Error ? e.message : String(e)}`;
 }

@@ -419,9 +419,16 @@ export function buildFields(
   return { value, errors };
 }
 
-/** The request's options from the form's values: each field's, then the kind's checks across fields. */
-export function buildOptions<K extends ProbeKind>(kind: K, values: FormValues): { options: OptionsOf[K]; errors: Record<string, string> } {
-  const { value, errors } = buildFields(OPTION_FIELDS[kind], values, 'options');
+/**
+ * The request's options from the form's values: each field's, then the kind's checks across
+ * fields. `fields`: the kind's fields a form offers (a suite's editor offers no secrets).
+ */
+export function buildOptions<K extends ProbeKind>(
+  kind: K,
+  values: FormValues,
+  fields: FieldDef[] = OPTION_FIELDS[kind],
+): { options: OptionsOf[K]; errors: Record<string, string> } {
+  const { value, errors } = buildFields(fields, values, 'options');
   // a field's own error says more than a check across fields
   const across = kindForm(kind).check?.(value, values) ?? {};
   return { options: value as OptionsOf[K], errors: { ...across, ...errors } };

@@ -38,6 +38,22 @@ export function fmtTime(epochMs: number | null | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/**
+ * A time from `now` for people, to the second under a minute and coarser beyond: "in 12 s",
+ * "in 3 min", "2 h 5 min ago", "in 3 d 4 h"; "now" within a second.
+ */
+export function fmtRelative(epochMs: number, now: number): string {
+  const ms = epochMs - now;
+  const s = Math.floor(Math.abs(ms) / 1000);
+  if (s < 1) return 'now';
+  const m = Math.floor(s / 60);
+  const h = Math.floor(m / 60);
+  const d = Math.floor(h / 24);
+  const span =
+    s < 60 ? `${s} s` : m < 60 ? `${m} min` : h < 24 ? `${h} h${m % 60 ? ` ${m % 60} min` : ''}` : `${d} d${h % 24 ? ` ${h % 24} h` : ''}`;
+  return ms > 0 ? `in ${span}` : `${span} ago`;
+}
+
 /** A time as epoch milliseconds, from a number of them or an RFC 3339 text; null when neither. */
 export function epochMs(v: number | string | null | undefined): number | null {
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;

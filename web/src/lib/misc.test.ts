@@ -11,6 +11,7 @@ import {
   fmtMs,
   fmtOptions,
   fmtPct,
+  fmtRelative,
   fmtSpeed,
   fmtSummary,
   kindLabel,
@@ -40,18 +41,29 @@ describe('router', () => {
     expect(parseRoute('#/history')).toEqual({ name: 'history' });
     expect(parseRoute('#/history?x=1')).toEqual({ name: 'history' });
     expect(parseRoute('#/compare/3/9')).toEqual({ name: 'compare', a: 3, b: 9 });
+    expect(parseRoute('#/suites')).toEqual({ name: 'suites' });
+    expect(parseRoute('#/suites/new')).toEqual({ name: 'newSuite' });
+    expect(parseRoute('#/suites/4')).toEqual({ name: 'suite', id: 4 });
+    expect(parseRoute('#/suites/4/edit')).toEqual({ name: 'editSuite', id: 4 });
   });
   it('refuses malformed paths', () => {
     expect(parseRoute('#/runs/abc').name).toBe('notfound');
     expect(parseRoute('#/compare/1').name).toBe('notfound');
     expect(parseRoute('#/nope').name).toBe('notfound');
     expect(parseRoute('#/runs/4/nope').name).toBe('notfound');
+    expect(parseRoute('#/suites/core').name).toBe('notfound');
+    expect(parseRoute('#/suites/new/edit').name).toBe('notfound');
+    expect(parseRoute('#/suites/4/run').name).toBe('notfound');
   });
   it('builds links that parse back', () => {
     expect(parseRoute(href.run(5))).toEqual({ name: 'run', id: 5 });
     expect(parseRoute(href.compare(1, 2))).toEqual({ name: 'compare', a: 1, b: 2 });
     expect(parseRoute(href.map(7))).toEqual({ name: 'map', id: 7 });
     expect(parseRoute(href.creds())).toEqual({ name: 'creds' });
+    expect(parseRoute(href.suites())).toEqual({ name: 'suites' });
+    expect(parseRoute(href.newSuite())).toEqual({ name: 'newSuite' });
+    expect(parseRoute(href.suite(3))).toEqual({ name: 'suite', id: 3 });
+    expect(parseRoute(href.editSuite(3))).toEqual({ name: 'editSuite', id: 3 });
     expect(href.new('snmp')).toBe('#/new/snmp');
     const withParams = href.new('snmp', { targets: 's2 lab', profiles: 'a,b' });
     expect(parseRoute(withParams)).toEqual({ name: 'new', kind: 'snmp', params: { targets: 's2 lab', profiles: 'a,b' } });
@@ -81,6 +93,19 @@ describe('format', () => {
     expect(fmtDuration(65_000)).toBe('1m 05s');
     expect(fmtDuration(3_720_000)).toBe('1h 02m');
     expect(fmtDuration(null)).toBe('');
+  });
+  it('tells how far a time is from now', () => {
+    const now = Date.UTC(2024, 10, 21, 12);
+    expect(fmtRelative(now + 400, now)).toBe('now');
+    expect(fmtRelative(now - 999, now)).toBe('now');
+    expect(fmtRelative(now + 1000, now)).toBe('in 1 s');
+    expect(fmtRelative(now + 59_900, now)).toBe('in 59 s');
+    expect(fmtRelative(now + 3 * 60_000 + 40_000, now)).toBe('in 3 min');
+    expect(fmtRelative(now - 12_000, now)).toBe('12 s ago');
+    expect(fmtRelative(now - (2 * 60 + 5) * 60_000, now)).toBe('2 h 5 min ago');
+    expect(fmtRelative(now + 3_600_000, now)).toBe('in 1 h');
+    expect(fmtRelative(now + (3 * 24 + 4) * 3_600_000, now)).toBe('in 3 d 4 h');
+    expect(fmtRelative(now + 2 * 24 * 3_600_000, now)).toBe('in 2 d');
   });
   it('writes the summary as the CLI does', () => {
     const s = summary('ping', { targets: 7, completed: 7, elapsed_ms: 706, cancelled: false }, { alive: 6, dead: 1 });

@@ -1,6 +1,7 @@
 // A tiny hash router: #/new[/KIND][?targets=…&op=…], #/runs/ID, #/runs/ID/map, #/runs/ID/diff,
-// #/history, #/compare/A/B, #/creds, #/traffic, #/captures/ID, #/terminal[?target=…&netns=…],
-// #/recordings, #/recordings/ID, #/hostkeys[?host=…].
+// #/history, #/compare/A/B, #/suites, #/suites/new, #/suites/ID, #/suites/ID/edit, #/creds,
+// #/traffic, #/captures/ID, #/terminal[?target=…&netns=…], #/recordings, #/recordings/ID,
+// #/hostkeys[?host=…].
 
 export type Route =
   | { name: 'new'; kind: string | null; params: Record<string, string> }
@@ -9,6 +10,10 @@ export type Route =
   | { name: 'diff'; id: number }
   | { name: 'history' }
   | { name: 'compare'; a: number; b: number }
+  | { name: 'suites' }
+  | { name: 'suite'; id: number }
+  | { name: 'newSuite' }
+  | { name: 'editSuite'; id: number }
   | { name: 'creds' }
   | { name: 'traffic' }
   | { name: 'capture'; id: number }
@@ -33,6 +38,10 @@ export function parseRoute(hash: string): Route {
   if (head === 'history' && parts.length === 1) return { name: 'history' };
   if (head === 'compare' && parts.length === 3 && id(x) !== null && id(y) !== null)
     return { name: 'compare', a: id(x) as number, b: id(y) as number };
+  if (head === 'suites' && parts.length === 1) return { name: 'suites' };
+  if (head === 'suites' && parts.length === 2 && x === 'new') return { name: 'newSuite' };
+  if (head === 'suites' && parts.length === 2 && id(x) !== null) return { name: 'suite', id: id(x) as number };
+  if (head === 'suites' && parts.length === 3 && id(x) !== null && y === 'edit') return { name: 'editSuite', id: id(x) as number };
   if (head === 'creds' && parts.length === 1) return { name: 'creds' };
   if (head === 'traffic' && parts.length === 1) return { name: 'traffic' };
   if (head === 'captures' && parts.length === 2 && id(x) !== null) return { name: 'capture', id: id(x) as number };
@@ -55,6 +64,10 @@ export const href = {
   diff: (id: number) => `#/runs/${id}/diff`,
   history: () => '#/history',
   compare: (a: number, b: number) => `#/compare/${a}/${b}`,
+  suites: () => '#/suites',
+  suite: (id: number) => `#/suites/${id}`,
+  newSuite: () => '#/suites/new',
+  editSuite: (id: number) => `#/suites/${id}/edit`,
   creds: () => '#/creds',
   traffic: () => '#/traffic',
   capture: (id: number) => `#/captures/${id}`,

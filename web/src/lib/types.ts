@@ -115,6 +115,21 @@ export type PacketRow = Schemas['PacketRow'];
 export type PacketDetail = Schemas['PacketDetail'];
 export type PacketLayer = Schemas['Layer'];
 
+// ---- suites ------------------------------------------------------------------------------
+
+export type Suite = Schemas['Suite'];
+/** A suite as added: its name is required then (stored beside the suite, not in it). */
+export type NewSuite = Suite & { name: string };
+export type RunSpec = Schemas['RunSpec'];
+export type ScheduleSpec = Schemas['ScheduleSpec'];
+export type SchedulePreview = Schemas['SchedulePreview'];
+export type SuiteView = Schemas['SuiteView'];
+export type SuiteDetail = Schemas['SuiteDetail'];
+export type SuiteList = Schemas['SuiteList'];
+export type SuiteCreated = Schemas['SuiteCreated'];
+export type SuiteFired = Schemas['SuiteFired'];
+export type FireOutcome = Schemas['FireOutcome'];
+
 // ---- WebSockets --------------------------------------------------------------------------
 
 export type ClientMessage = Schemas['ClientMessage'];
