@@ -52,14 +52,30 @@ impl SecretService {
             bus_pid,
             keyring,
         };
-        // Ready when the service answers on the bus.
-        for _ in 0..100 {
-            let probe = service
+        // Ready when an item can be stored: answering a search comes earlier, before the login
+        // keyring that takes the items exists (storing then failed now and then).
+        for _ in 0..200 {
+            let mut store = service
                 .env(&mut Command::new("secret-tool"))
-                .args(["search", "service", "wirescope-readiness"])
-                .output()
+                .args([
+                    "store",
+                    "--label=readiness",
+                    "service",
+                    "wirescope-readiness",
+                ])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
                 .unwrap_or_else(|e| panic!("secret-tool (apt install libsecret-tools): {e}"));
-            if probe.status.success() || probe.stderr.is_empty() {
+            if let Some(mut stdin) = store.stdin.take() {
+                let _ = stdin.write_all(b"ready");
+            }
+            if store.wait().is_ok_and(|s| s.success()) {
+                let _ = service
+                    .env(&mut Command::new("secret-tool"))
+                    .args(["clear", "service", "wirescope-readiness"])
+                    .output();
                 return service;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
