@@ -154,27 +154,17 @@ fn suite_error(e: SuiteError) -> ApiError {
     ApiError::field(e.field, e.message)
 }
 
-/// Names are what a shell and an address bar take as they are.
 fn check_name(name: Option<&str>) -> Result<String, ApiError> {
     let name = name.map(str::trim).unwrap_or_default();
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
-        Ok(name.to_string())
-    } else {
-        Err(ApiError::field(
-            "name",
-            "a suite's name is 1 to 64 letters, digits, '-', '_' or '.'",
-        ))
-    }
+    wirescope_watch::spec::check_name(name).map_err(suite_error)?;
+    Ok(name.to_string())
 }
 
 fn parse_suite(body: &Bytes) -> Result<Suite, ApiError> {
     let value: serde_json::Value = crate::error::json_body(body)?;
-    Suite::from_value(value).map_err(suite_error)
+    let suite = Suite::from_value(value).map_err(suite_error)?;
+    suite.check_remote().map_err(suite_error)?;
+    Ok(suite)
 }
 
 fn view(state: &AppState, rec: SuiteRecord) -> Result<SuiteView, ApiError> {

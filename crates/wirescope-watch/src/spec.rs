@@ -122,7 +122,44 @@ impl Format {
     }
 }
 
+/// Checks a suite's name: 1 to 64 letters, digits, '-', '_' or '.' (what a shell and an
+/// address bar take as they are).
+pub fn check_name(name: &str) -> Result<(), SuiteError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(SuiteError::new(
+            "name",
+            format!("suite name '{name}': 1 to 64 letters, digits, '-', '_' or '.'"),
+        ))
+    }
+}
+
 impl Suite {
+    /// Checks what a suite given over the network may not do that its server's own user may:
+    /// read a file of the server (`targets_file`: its lines would come back in errors) or enter
+    /// a namespace by path (`net.netns` is a name under /run/netns, as for runs).
+    pub fn check_remote(&self) -> Result<(), SuiteError> {
+        for (i, run) in self.runs.iter().enumerate() {
+            if run.targets_file.is_some() {
+                return Err(SuiteError::new(
+                    format!("runs[{i}].targets_file"),
+                    "a file of targets on the server is named by `wirescope suite add` on the server itself; over the API give targets or a topology run",
+                ));
+            }
+            if let Some(ns) = run.net.netns.as_deref().filter(|n| !n.is_empty()) {
+                wirescope_net::netns::check_name(ns)
+                    .map_err(|e| SuiteError::new(format!("runs[{i}].net.netns"), e.to_string()))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Reads a suite from text in `format`, and checks it.
     pub fn parse(text: &str, format: Format) -> Result<Suite, SuiteError> {
         if text.len() > MAX_SPEC_BYTES {

@@ -61,22 +61,6 @@ fn spec_of(rec: &SuiteRecord) -> Result<Suite, Failure> {
         .map_err(|e| Failure::Runtime(format!("suite {}: the stored suite: {e}", rec.name)))
 }
 
-/// Names are what a shell and an address bar take as they are.
-fn check_name(name: &str) -> Result<(), Failure> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Failure::Usage(format!(
-            "suite name '{name}': 1 to 64 letters, digits, '-', '_' or '.'"
-        )))
-    }
-}
-
 fn add(a: SuiteAddArgs) -> Result<ExitCode, Failure> {
     let suite = match &a.file {
         Some(path) => {
@@ -94,7 +78,12 @@ fn add(a: SuiteAddArgs) -> Result<ExitCode, Failure> {
                         path.display()
                     ))
                 })?;
-                let text = std::fs::read_to_string(path)
+                let mut text = String::new();
+                std::fs::File::open(path)
+                    .and_then(|f| {
+                        f.take(wirescope_watch::spec::MAX_SPEC_BYTES as u64 + 1)
+                            .read_to_string(&mut text)
+                    })
                     .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
                 (text, format)
             };
@@ -110,7 +99,7 @@ fn add(a: SuiteAddArgs) -> Result<ExitCode, Failure> {
         .ok_or_else(|| {
             Failure::Usage("a suite needs a name: give NAME, or `name` in the file".into())
         })?;
-    check_name(&name)?;
+    wirescope_watch::spec::check_name(&name).map_err(|e| Failure::Usage(e.message))?;
     let store = Store::open(
         &a.history
             .db

@@ -77,6 +77,18 @@ fn suites_are_checked_fired_skipped_and_run_on_demand() {
             "runs[0].targets",
         ),
         (json!({"name": "x", "runs": []}), "runs"),
+        (
+            json!({"name": "x", "runs": [{"kind": "ping", "targets_file": "/etc/passwd"}]}),
+            "runs[0].targets_file",
+        ),
+        (
+            json!({"name": "x", "runs": [{"kind": "ping", "targets": "a", "net": {"netns": "/proc/1/ns/net"}}]}),
+            "runs[0].net.netns",
+        ),
+        (
+            json!({"name": "bad name!", "runs": [{"kind": "ping", "targets": "a"}]}),
+            "name",
+        ),
     ];
     let wrong: Vec<String> = bad
         .iter()
