@@ -1,6 +1,7 @@
 //! The dashboard server: a thin axum layer over the probe engine and the run store. REST for
 //! runs, a WebSocket that streams results live, the OpenAPI document, and the embedded UI.
 
+mod alerts;
 mod api;
 mod assets;
 mod conn;
@@ -56,6 +57,8 @@ pub struct ServerConfig {
     pub max_uploads: usize,
     /// How long suites' trends are kept.
     pub retention: wirescope_watch::Retention,
+    /// The wait before a failed delivery's first retry.
+    pub notify_retry: std::time::Duration,
 }
 
 /// The shortest access token accepted.
@@ -78,6 +81,7 @@ impl Default for ServerConfig {
             max_captures: 4,
             max_uploads: 2,
             retention: wirescope_watch::Retention::default(),
+            notify_retry: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -89,6 +93,8 @@ pub struct AppState {
     pub runs: Arc<wirescope_runs::Manager>,
     /// Fires the suites on their schedules and on demand.
     pub scheduler: Arc<wirescope_watch::Scheduler>,
+    /// Delivers alert events to their channels; `None` when its HTTP client could not start.
+    pub notifier: Option<Arc<wirescope_watch::notify::Notifier>>,
     pub captures: traffic::Captures,
     pub config: ServerConfig,
     /// The OpenAPI document, serialized once.
@@ -156,9 +162,34 @@ pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
         config.retention,
     ));
     tokio::spawn(scheduler.clone().run());
+    let notifier = match wirescope_watch::notify::Notifier::new(
+        store.clone(),
+        alerts::secret_lookup(),
+        config.notify_retry,
+    ) {
+        Ok(n) => {
+            let n = Arc::new(n);
+            tokio::spawn(n.clone().run());
+            let (wake, mut events) = (n.clone(), scheduler.events());
+            tokio::spawn(async move {
+                while !matches!(
+                    events.recv().await,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed)
+                ) {
+                    wake.wake();
+                }
+            });
+            Some(n)
+        }
+        Err(e) => {
+            eprintln!("wirescope: alerts are kept but not delivered: {e}");
+            None
+        }
+    };
     let state = Arc::new(AppState {
         runs,
         scheduler,
+        notifier,
         store,
         captures: traffic::Captures::new(
             config.capture_memory,
@@ -191,6 +222,7 @@ pub(crate) fn api_routes(body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .merge(api::routes())
         .merge(suites::routes())
+        .merge(alerts::routes())
         .merge(traffic::routes())
         .merge(ssh::routes())
         .routes(routes!(ws::upgrade))

@@ -31,7 +31,8 @@ or `?token=TOKEN` (401 otherwise). Errors are JSON: `{\"error\", \"field\"?}`.";
     )),
     tags(
         (name = "runs", description = "Probe runs: start, follow (WebSocket), list, compare, export"),
-        (name = "suites", description = "Suites: named sets of runs, run on demand or on their cron schedules; their fires"),
+        (name = "suites", description = "Suites: named sets of runs, run on demand or on their cron schedules; their fires, trends and alert rules"),
+        (name = "alerts", description = "Alert events with their evidence, and the channels (webhooks, mail) they are delivered to"),
         (name = "creds", description = "Credential profiles (secrets never leave the store)"),
         (name = "traffic", description = "Capture sessions: live or uploaded files, packets, statistics"),
         (name = "ssh", description = "Terminals, their recordings, known host keys"),

@@ -160,10 +160,19 @@ fn check_name(name: Option<&str>) -> Result<String, ApiError> {
     Ok(name.to_string())
 }
 
-fn parse_suite(body: &Bytes) -> Result<Suite, ApiError> {
+fn parse_suite(state: &AppState, body: &Bytes) -> Result<Suite, ApiError> {
     let value: serde_json::Value = crate::error::json_body(body)?;
     let suite = Suite::from_value(value).map_err(suite_error)?;
     suite.check_remote().map_err(suite_error)?;
+    let channels: Vec<String> = state
+        .store
+        .channels()?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    suite
+        .check_channels(|n| channels.iter().any(|c| c == n))
+        .map_err(suite_error)?;
     Ok(suite)
 }
 
@@ -215,7 +224,7 @@ async fn list(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> 
     (status = 409, body = ApiError, description = "a suite of that name exists (`field` name), or 1,000 suites do"),
 ))]
 async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
-    let suite = parse_suite(&body)?;
+    let suite = parse_suite(&state, &body)?;
     let name = check_name(suite.name.as_deref())?;
     let id = match state.store.create_suite(&name, &suite.to_json()) {
         Ok(id) => id,
@@ -262,7 +271,7 @@ async fn replace(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let rec = find(&state, &id)?;
-    let suite = parse_suite(&body)?;
+    let suite = parse_suite(&state, &body)?;
     state.store.replace_suite(rec.id, &suite.to_json())?;
     state.scheduler.suites_changed();
     let rec = find(&state, &id)?;

@@ -116,6 +116,11 @@ pub enum ServerMessage {
         #[serde(flatten)]
         state: Box<crate::traffic::CaptureState>,
     },
+    /// An alert event was raised (every socket gets it), with the unread count after it.
+    Alert {
+        event: Box<wirescope_store::AlertEvent>,
+        unread: i64,
+    },
     /// A message that could not be followed: bad JSON, an unknown run or capture, too many
     /// followed.
     Error {
@@ -208,6 +213,7 @@ async fn session(state: Arc<AppState>, socket: WebSocket) {
     });
     let mut subs: HashMap<i64, JoinHandle<()>> = HashMap::new();
     let mut watches: HashMap<i64, JoinHandle<()>> = HashMap::new();
+    let alerts = tokio::spawn(tell_alerts(state.clone(), out_tx.clone()));
     loop {
         let msg = match tokio::time::timeout(silence_limit, stream.next()).await {
             Ok(Some(Ok(m))) => m,
@@ -286,8 +292,38 @@ async fn session(state: Arc<AppState>, socket: WebSocket) {
     for (_, task) in subs.into_iter().chain(watches) {
         task.abort();
     }
+    alerts.abort();
     drop(out_tx);
     let _ = writer.await;
+}
+
+/// Sends every alert event as it is raised (one that falls behind skips to the newest: the
+/// alerts page reads the rest).
+async fn tell_alerts(state: Arc<AppState>, out: mpsc::Sender<String>) {
+    let mut events = state.scheduler.events();
+    loop {
+        let id = match events.recv().await {
+            Ok(id) => id,
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        let store = state.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            let event = store.store.alert_event(id)?;
+            let unread = crate::alerts::unread(&store)?.unread;
+            Ok::<_, wirescope_store::StoreError>(event.map(|e| (e, unread)))
+        })
+        .await;
+        if let Ok(Ok(Some((event, unread)))) = found {
+            let msg = ServerMessage::Alert {
+                event: Box::new(event),
+                unread,
+            };
+            if out.send(msg.text()).await.is_err() {
+                return;
+            }
+        }
+    }
 }
 
 /// Sends one run's stored results, then its live events, to the client.

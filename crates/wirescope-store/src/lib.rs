@@ -2,6 +2,7 @@
 //! database (WAL mode). A run cut short by a crash is marked `interrupted`, with every result it
 //! had, once its owner process is gone (`owner`): when the store is opened again, or swept.
 
+mod alerts;
 mod owner;
 mod recordings;
 mod results;
@@ -10,10 +11,14 @@ mod settings;
 mod suites;
 mod trends;
 
+pub use alerts::{
+    AlertEvent, AlertWrite, ChannelRecord, DELIVERY_ATTEMPTS, Delivery, DeliveryStatus,
+    EVENTS_KEPT, EventFilter, EventKind, MAX_CHANNELS, NewEvent,
+};
 pub use recordings::{NewRecording, Recording};
 pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
 pub use suites::{FIRES_KEPT, Fire, FireOutcome, MAX_SUITES, SuiteRecord};
-pub use trends::{Bucket, ROLLUP_WIDTHS, Sample, SeriesInfo, rollup};
+pub use trends::{Bucket, ROLLUP_WIDTHS, RunToTake, Sample, SeriesInfo, rollup};
 
 use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
@@ -41,6 +46,10 @@ pub enum StoreError {
     SuiteExists(String),
     #[error("there are {0} suites already, the most kept: delete one first")]
     TooManySuites(i64),
+    #[error("a channel named '{0}' exists already")]
+    ChannelExists(String),
+    #[error("there are {0} channels already, the most kept: delete one first")]
+    TooManyChannels(i64),
 }
 
 /// The database.
@@ -169,6 +178,50 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (series_id, width, t)
     ) WITHOUT ROWID;
     ALTER TABLE runs ADD COLUMN trended INTEGER NOT NULL DEFAULT 0;
+",
+    "
+    ALTER TABLE runs ADD COLUMN suite_run INTEGER;
+    CREATE TABLE alert_states (
+        suite_id INTEGER NOT NULL REFERENCES suites (id) ON DELETE CASCADE,
+        rule TEXT NOT NULL,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (suite_id, rule, target)
+    ) WITHOUT ROWID;
+    CREATE TABLE alert_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        suite_id INTEGER NOT NULL REFERENCES suites (id) ON DELETE CASCADE,
+        rule TEXT NOT NULL,
+        preset TEXT NOT NULL,
+        target TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        run_id INTEGER,
+        summary TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        silenced TEXT
+    );
+    CREATE INDEX alert_events_suite ON alert_events (suite_id, target, id);
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id INTEGER NOT NULL REFERENCES alert_events (id) ON DELETE CASCADE,
+        channel TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        last_error TEXT,
+        sent_at INTEGER
+    );
+    CREATE INDEX deliveries_event ON deliveries (event_id);
+    CREATE INDEX deliveries_due ON deliveries (status, next_at);
+    CREATE TABLE channels (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        spec TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
 ",
 ];
 /// Milliseconds since the epoch, now.
@@ -328,7 +381,7 @@ mod tests {
         ));
         let run = store
             .create_run(&NewRun {
-                origin: Origin::suite(id),
+                origin: Origin::suite(id, 0),
                 ..new_run()
             })
             .unwrap();
@@ -404,7 +457,7 @@ mod tests {
         for (i, t) in [hour, hour + 60_000, 10 * hour].into_iter().enumerate() {
             let run = store
                 .create_run(&NewRun {
-                    origin: Origin::suite(suite),
+                    origin: Origin::suite(suite, 0),
                     ..new_run()
                 })
                 .unwrap();
@@ -417,11 +470,12 @@ mod tests {
                 "run {i} waits to be taken"
             );
             store
-                .add_samples(
+                .take_run(
                     run,
                     suite,
                     "ping",
                     &[("a".into(), sample(t, 1000 * (i as i64 + 1)))],
+                    &AlertWrite::default(),
                 )
                 .unwrap();
             assert!(store.runs_to_trend(10).unwrap().is_empty(), "taken once");
@@ -452,6 +506,120 @@ mod tests {
             2,
             "rollups outlive their samples"
         );
+    }
+
+    #[test]
+    fn a_taken_run_leaves_its_alert_states_events_and_deliveries_at_once() {
+        let store = Store::open(&temp_db("alerts")).unwrap();
+        let suite = store.create_suite("edge", "{}").unwrap();
+        assert_eq!(
+            store
+                .create_channel("ops", r#"{"type":"webhook"}"#)
+                .unwrap(),
+            1
+        );
+        assert!(matches!(
+            store.create_channel("ops", "{}"),
+            Err(StoreError::ChannelExists(n)) if n == "ops"
+        ));
+        let run = store
+            .create_run(&NewRun {
+                origin: Origin::suite(suite, 0),
+                ..new_run()
+            })
+            .unwrap();
+        store
+            .set_finished(run, RunStatus::Finished, None, None)
+            .unwrap();
+        let event = |target: &str, silenced: Option<&str>| NewEvent {
+            rule: "down".into(),
+            preset: "down".into(),
+            target: target.into(),
+            kind: EventKind::Firing,
+            at: 1_000,
+            summary: format!("{target} is down"),
+            evidence: r#"{"loss_pct":100}"#.into(),
+            silenced: silenced.map(str::to_string),
+            channels: if silenced.is_some() {
+                Vec::new()
+            } else {
+                vec!["ops".into(), "gone".into()]
+            },
+        };
+        let write = AlertWrite {
+            states: vec![
+                ("down".into(), "a".into(), Some(r#"{"streak":1}"#.into())),
+                ("down".into(), "b".into(), None),
+            ],
+            events: vec![event("a", None), event("b", Some("maintenance"))],
+        };
+        let ids = store.take_run(run, suite, "ping", &[], &write).unwrap();
+        assert_eq!(ids.len(), 2);
+        assert!(store.runs_to_trend(10).unwrap().is_empty(), "taken once");
+        assert_eq!(
+            store.alert_states(suite).unwrap(),
+            [("down".into(), "a".into(), r#"{"streak":1}"#.into())]
+        );
+        assert_eq!(
+            store.events_after(0).unwrap(),
+            1,
+            "the silenced one is not unread"
+        );
+        let events = store
+            .alert_events(&EventFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(
+            (events[0].target.as_str(), events[0].silenced.as_deref()),
+            ("b", Some("maintenance"))
+        );
+        assert_eq!(events[1].evidence.get(), r#"{"loss_pct":100}"#);
+        assert_eq!(events[1].suite, "edge");
+        let due = store.deliveries_due(now_ms(), 10).unwrap();
+        assert_eq!(due.len(), 2);
+        // One is sent; the other retried, then given up; a removed channel fails what waits.
+        store
+            .delivery_attempted(due[0].id, true, None, None)
+            .unwrap();
+        store
+            .delivery_attempted(due[1].id, false, Some("refused"), Some(i64::MAX))
+            .unwrap();
+        assert!(store.deliveries_due(now_ms(), 10).unwrap().is_empty());
+        assert_eq!(store.next_delivery().unwrap(), Some(i64::MAX));
+        store
+            .delivery_attempted(due[1].id, false, Some("refused"), None)
+            .unwrap();
+        let event = store.alert_event(ids[0]).unwrap().unwrap();
+        let states: Vec<_> = event
+            .deliveries
+            .iter()
+            .map(|d| {
+                (
+                    d.channel.as_str(),
+                    d.status,
+                    d.attempts,
+                    d.last_error.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("ops", DeliveryStatus::Sent, 1, None),
+                ("gone", DeliveryStatus::Failed, 2, Some("refused"))
+            ]
+        );
+        assert!(event.deliveries[0].sent_at.is_some());
+        assert_eq!(store.next_delivery().unwrap(), None);
+        assert!(store.delete_channel("ops").unwrap());
+        assert!(store.channels().unwrap().is_empty());
+        // Deleting the suite takes its alerts with it.
+        assert!(store.delete_suite(suite).unwrap());
+        assert!(store.alert_event(ids[0]).unwrap().is_none());
+        assert!(store.alert_states(suite).unwrap().is_empty());
     }
 
     #[test]

@@ -95,14 +95,17 @@ impl Source {
 pub struct Origin {
     pub source: Source,
     pub suite_id: Option<i64>,
+    /// Which of the suite's runs (its index in the suite's `runs`).
+    pub suite_run: Option<i64>,
 }
 
 impl Origin {
-    /// A suite's run.
-    pub fn suite(id: i64) -> Self {
+    /// Run `index` of a suite.
+    pub fn suite(id: i64, index: usize) -> Self {
         Origin {
             source: Source::Suite,
             suite_id: Some(id),
+            suite_run: i64::try_from(index).ok(),
         }
     }
 }
@@ -112,6 +115,7 @@ impl From<Source> for Origin {
         Origin {
             source,
             suite_id: None,
+            suite_run: None,
         }
     }
 }
@@ -204,8 +208,8 @@ impl Store {
         let conn = self.conn();
         conn.execute(
             "INSERT INTO runs (kind, status, created_at, targets_text, options, net, total, source,
-                 owner, suite_id)
-             VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 owner, suite_id, suite_run)
+             VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 run.kind.as_str(),
                 now_ms(),
@@ -215,7 +219,8 @@ impl Store {
                 run.total,
                 run.origin.source,
                 self.owner.id,
-                run.origin.suite_id
+                run.origin.suite_id,
+                run.origin.suite_run
             ],
         )?;
         Ok(conn.last_insert_rowid())

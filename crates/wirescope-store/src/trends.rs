@@ -23,6 +23,18 @@ pub struct Sample {
     pub sent: u32,
 }
 
+/// A suite run that ended and waits to be taken into the trends and alerts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunToTake {
+    pub run: i64,
+    pub suite_id: i64,
+    /// Its index in the suite's runs (`None` for runs from before it was recorded).
+    pub suite_run: Option<i64>,
+    pub kind: String,
+    /// When it started (ms).
+    pub started: i64,
+}
+
 /// A series: one suite's results of one kind for one target.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SeriesInfo {
@@ -37,6 +49,7 @@ pub struct SeriesInfo {
 
 /// A time bucket of a series (or one sample, for the raw view). Times in milliseconds.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = TrendBucket)]
 pub struct Bucket {
     /// Its start (ms since the epoch).
     pub t: i64,
@@ -92,84 +105,27 @@ fn us(ms: Option<f64>) -> Option<i64> {
 }
 
 impl Store {
-    /// Suite runs ended and not yet taken into the trends, oldest first: (run, suite, kind,
-    /// started at).
-    pub fn runs_to_trend(&self, limit: i64) -> Result<Vec<(i64, i64, String, i64)>, StoreError> {
+    /// Suite runs ended and not yet taken into the trends and alerts, oldest first.
+    pub fn runs_to_trend(&self, limit: i64) -> Result<Vec<RunToTake>, StoreError> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT id, suite_id, kind, COALESCE(started_at, created_at) FROM runs
+            "SELECT id, suite_id, suite_run, kind, COALESCE(started_at, created_at) FROM runs
              WHERE suite_id IS NOT NULL AND trended = 0
                AND status NOT IN ('queued', 'running')
              ORDER BY id LIMIT ?1",
         )?;
         let rows = stmt
             .query_map(params![limit], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok(RunToTake {
+                    run: r.get(0)?,
+                    suite_id: r.get(1)?,
+                    suite_run: r.get(2)?,
+                    kind: r.get(3)?,
+                    started: r.get(4)?,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
-    }
-
-    /// Adds a run's samples to its suite's series (one per target key), updates the rollups of
-    /// their buckets, and marks the run taken, in one transaction.
-    pub fn add_samples(
-        &self,
-        run: i64,
-        suite_id: i64,
-        kind: &str,
-        samples: &[(String, Sample)],
-    ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        for (target, s) in samples {
-            tx.execute(
-                "INSERT INTO series (suite_id, kind, target) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (suite_id, kind, target) DO NOTHING",
-                params![suite_id, kind, target],
-            )?;
-            let series: i64 = tx.query_row(
-                "SELECT id FROM series WHERE suite_id = ?1 AND kind = ?2 AND target = ?3",
-                params![suite_id, kind, target],
-                |r| r.get(0),
-            )?;
-            tx.execute(
-                "INSERT OR REPLACE INTO samples (series_id, t, min_us, med_us, max_us, loss, sent)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![series, s.t, s.min_us, s.med_us, s.max_us, s.loss, s.sent],
-            )?;
-            for width in ROLLUP_WIDTHS {
-                let start = s.t - s.t.rem_euclid(width);
-                let in_bucket = {
-                    let mut stmt = tx.prepare_cached(
-                        "SELECT t, min_us, med_us, max_us, loss, sent FROM samples
-                         WHERE series_id = ?1 AND t >= ?2 AND t < ?3",
-                    )?;
-                    stmt.query_map(params![series, start, start + width], read_sample)?
-                        .collect::<Result<Vec<_>, _>>()?
-                };
-                let b = rollup(start, &in_bucket);
-                tx.execute(
-                    "INSERT OR REPLACE INTO rollups
-                     (series_id, width, t, min_us, p10_us, med_us, p90_us, max_us, loss, samples)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    params![
-                        series,
-                        width,
-                        start,
-                        us(b.min_ms),
-                        us(b.p10_ms),
-                        us(b.median_ms),
-                        us(b.p90_ms),
-                        us(b.max_ms),
-                        (b.loss_pct * 10.0).round() as i64,
-                        b.samples
-                    ],
-                )?;
-            }
-        }
-        tx.execute("UPDATE runs SET trended = 1 WHERE id = ?1", params![run])?;
-        tx.commit()?;
-        Ok(())
     }
 
     /// A suite's series.
@@ -250,6 +206,63 @@ impl Store {
         let b = conn.execute("DELETE FROM rollups WHERE t < ?1", params![rollups_before])?;
         Ok(a + b)
     }
+}
+
+/// Adds a run's samples to its suite's series (one per target key) and updates the rollups of
+/// their buckets, inside the caller's transaction.
+pub(crate) fn write_samples(
+    tx: &rusqlite::Transaction<'_>,
+    suite_id: i64,
+    kind: &str,
+    samples: &[(String, Sample)],
+) -> Result<(), StoreError> {
+    for (target, s) in samples {
+        tx.execute(
+            "INSERT INTO series (suite_id, kind, target) VALUES (?1, ?2, ?3)
+             ON CONFLICT (suite_id, kind, target) DO NOTHING",
+            params![suite_id, kind, target],
+        )?;
+        let series: i64 = tx.query_row(
+            "SELECT id FROM series WHERE suite_id = ?1 AND kind = ?2 AND target = ?3",
+            params![suite_id, kind, target],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT OR REPLACE INTO samples (series_id, t, min_us, med_us, max_us, loss, sent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![series, s.t, s.min_us, s.med_us, s.max_us, s.loss, s.sent],
+        )?;
+        for width in ROLLUP_WIDTHS {
+            let start = s.t - s.t.rem_euclid(width);
+            let in_bucket = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT t, min_us, med_us, max_us, loss, sent FROM samples
+                     WHERE series_id = ?1 AND t >= ?2 AND t < ?3",
+                )?;
+                stmt.query_map(params![series, start, start + width], read_sample)?
+                    .collect::<Result<Vec<_>, _>>()?
+            };
+            let b = rollup(start, &in_bucket);
+            tx.execute(
+                "INSERT OR REPLACE INTO rollups
+                 (series_id, width, t, min_us, p10_us, med_us, p90_us, max_us, loss, samples)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    series,
+                    width,
+                    start,
+                    us(b.min_ms),
+                    us(b.p10_ms),
+                    us(b.median_ms),
+                    us(b.p90_ms),
+                    us(b.max_ms),
+                    (b.loss_pct * 10.0).round() as i64,
+                    b.samples
+                ],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn read_sample(r: &rusqlite::Row<'_>) -> rusqlite::Result<Sample> {

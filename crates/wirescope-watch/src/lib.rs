@@ -3,11 +3,16 @@
 //! (`schedule`: when it is due, pure); `scheduler` fires due suites through the server's run
 //! manager, records every fire in the store, skips a suite whose last runs are still going and
 //! catches up at most once after downtime, and turns the results of scheduled runs into trend
-//! samples (`trend`).
+//! samples (`trend`) and their alert rules into events (`alert`), which `notify` delivers to
+//! webhooks and mailboxes.
 
+pub mod alert;
+pub mod notify;
+pub mod period;
 pub mod schedule;
 pub mod scheduler;
 pub mod spec;
+pub mod take;
 pub mod trend;
 
 pub use schedule::{Due, Schedule};

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, broadcast};
 use wirescope_probe::{ProbeResult, Target, TargetList};
 use wirescope_runs::Manager;
 use wirescope_runs::engine::{ProbeOptions, RunRequest};
@@ -67,6 +67,8 @@ pub struct Scheduler {
     changed: Notify,
     /// When trends were last pruned (ms).
     pruned: std::sync::Mutex<i64>,
+    /// The ids of alert events as they are raised.
+    events: broadcast::Sender<i64>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -93,7 +95,14 @@ impl Scheduler {
             retention,
             changed: Notify::new(),
             pruned: std::sync::Mutex::new(0),
+            events: broadcast::channel(1024).0,
         }
+    }
+
+    /// Alert event ids as they are raised (a receiver that falls behind misses some: the
+    /// store has them all).
+    pub fn events(&self) -> broadcast::Receiver<i64> {
+        self.events.subscribe()
     }
 
     /// Tells the loop the suites changed (added, edited, enabled): it looks again at once.
@@ -116,8 +125,8 @@ impl Scheduler {
         }
     }
 
-    /// Takes the results of suite runs that ended into the trends, and prunes what is past
-    /// its retention (at most once an hour).
+    /// Takes the results of suite runs that ended into the trends and alerts (announcing the
+    /// events raised), and prunes what is past its retention (at most once an hour).
     async fn trends(&self, now: i64) {
         let store = self.store.clone();
         let keep = |d: Duration| now - i64::try_from(d.as_millis()).unwrap_or(i64::MAX).min(now);
@@ -131,25 +140,23 @@ impl Scheduler {
             }
             due
         };
-        let done =
-            tokio::task::spawn_blocking(move || -> Result<(), wirescope_store::StoreError> {
-                for (run, suite, kind, t) in store.runs_to_trend(100)? {
-                    let samples: Vec<(String, wirescope_store::Sample)> = store
-                        .results(run, 0)?
-                        .iter()
-                        .filter_map(|(_, raw)| serde_json::from_str::<ProbeResult>(raw.get()).ok())
-                        .filter_map(|r| crate::trend::sample_of(&r, t))
-                        .collect();
-                    store.add_samples(run, suite, &kind, &samples)?;
+        let done = tokio::task::spawn_blocking(move || {
+            let events = crate::take::take_runs(&store)?;
+            if prune {
+                store.prune_trends(samples_before, rollups_before)?;
+            }
+            Ok::<_, wirescope_store::StoreError>(events)
+        })
+        .await;
+        match done {
+            Ok(Ok(events)) => {
+                for id in events {
+                    // Nobody listening is fine: the events are in the store.
+                    let _ = self.events.send(id);
                 }
-                if prune {
-                    store.prune_trends(samples_before, rollups_before)?;
-                }
-                Ok(())
-            })
-            .await;
-        if let Ok(Err(e)) = done {
-            eprintln!("wirescope: scheduler: trends: {e}");
+            }
+            Ok(Err(e)) => eprintln!("wirescope: scheduler: trends and alerts: {e}"),
+            Err(e) => eprintln!("wirescope: scheduler: trends and alerts: {e}"),
         }
     }
 
@@ -248,7 +255,7 @@ impl Scheduler {
         let mut runs = Vec::new();
         let mut problems = Vec::new();
         for (i, spec) in suite.runs.iter().enumerate() {
-            match self.start(rec.id, spec, spread).await {
+            match self.start(rec.id, i, spec, spread).await {
                 Ok(id) => runs.push(id),
                 Err(e) => problems.push(format!("runs[{i}] ({}): {e}", spec.kind)),
             }
@@ -264,7 +271,13 @@ impl Scheduler {
         }
     }
 
-    async fn start(&self, suite_id: i64, spec: &RunSpec, spread: Duration) -> Result<i64, String> {
+    async fn start(
+        &self,
+        suite_id: i64,
+        index: usize,
+        spec: &RunSpec,
+        spread: Duration,
+    ) -> Result<i64, String> {
         let mut probe = spec.probe().map_err(|e| e.to_string())?;
         let (targets, text) = {
             let (store, spec, max) = (self.store.clone(), spec.clone(), self.max_targets);
@@ -280,7 +293,7 @@ impl Scheduler {
         };
         let req = (self.prepare)(req).await?;
         self.runs
-            .start(req, &text, Origin::suite(suite_id))
+            .start(req, &text, Origin::suite(suite_id, index))
             .map_err(|e| e.to_string())
     }
 }

@@ -3,8 +3,10 @@
 //! where to probe from; and its schedule. Checked whole when it is added, with every error naming
 //! its field (`runs[1].options.count`, `schedule.timezone`).
 
+use crate::alert::{AlertRule, MaintenanceSpec};
 use crate::schedule::Schedule;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 use wirescope_net::NetOptions;
@@ -49,6 +51,16 @@ pub struct Suite {
     pub schedule: Option<ScheduleSpec>,
     /// The runs a fire starts, together.
     pub runs: Vec<RunSpec>,
+    /// Alert rules over the results of its scheduled runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<AlertRule>,
+    /// Windows when its alerts are kept but nobody is told.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub maintenance: Vec<MaintenanceSpec>,
+    /// Dependencies, target to parent (as results name them): while a parent is down, its
+    /// children's alerts are kept but nobody is told.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parents: BTreeMap<String, String>,
 }
 
 /// A cron schedule.
@@ -125,6 +137,12 @@ impl Format {
 /// Checks a suite's name: 1 to 64 letters, digits, '-', '_' or '.' (what a shell and an
 /// address bar take as they are).
 pub fn check_name(name: &str) -> Result<(), SuiteError> {
+    check_label("name", "suite name", name)
+}
+
+/// Checks a name of something a suite names (a rule, a channel) as [`check_name`] does; the
+/// error names `field` and says what the name is of.
+pub fn check_label(field: &str, what: &str, name: &str) -> Result<(), SuiteError> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -134,8 +152,8 @@ pub fn check_name(name: &str) -> Result<(), SuiteError> {
         Ok(())
     } else {
         Err(SuiteError::new(
-            "name",
-            format!("suite name '{name}': 1 to 64 letters, digits, '-', '_' or '.'"),
+            field,
+            format!("{what} '{name}': 1 to 64 letters, digits, '-', '_' or '.'"),
         ))
     }
 }
@@ -210,6 +228,22 @@ impl Suite {
         for (i, run) in self.runs.iter().enumerate() {
             run.check()
                 .map_err(|e| SuiteError::new(format!("runs[{i}].{}", e.field), e.message))?;
+        }
+        let kinds: Vec<_> = self.runs.iter().map(|r| r.kind).collect();
+        crate::alert::check(&self.alerts, &self.maintenance, &self.parents, &kinds)
+    }
+
+    /// Checks that every channel its rules notify exists.
+    pub fn check_channels(&self, exists: impl Fn(&str) -> bool) -> Result<(), SuiteError> {
+        for (i, rule) in self.alerts.iter().enumerate() {
+            for (j, name) in rule.notify.iter().enumerate() {
+                if !exists(name) {
+                    return Err(SuiteError::new(
+                        format!("alerts[{i}].notify[{j}]"),
+                        format!("no channel named '{name}' (add it first)"),
+                    ));
+                }
+            }
         }
         Ok(())
     }

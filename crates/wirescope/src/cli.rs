@@ -908,6 +908,11 @@ pub struct ServeArgs {
     /// views) are kept.
     #[arg(long, value_name = "DURATION", default_value = format_long(wirescope_watch::Retention::default().rollups), value_parser = long_duration)]
     pub trend_rollups: Duration,
+
+    /// How long a failed alert delivery (webhook, mail) waits before its first retry; each next
+    /// waits three times longer, six attempts in all.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = positive_duration)]
+    pub notify_retry: Duration,
 }
 
 /// A retention: whole days (`8d`) or hours (`36h`), up to ten years.

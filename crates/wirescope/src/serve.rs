@@ -28,6 +28,7 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
             samples: a.trend_samples,
             rollups: a.trend_rollups,
         },
+        notify_retry: a.notify_retry,
         ..Default::default()
     };
     let db = config.db.clone();

@@ -172,6 +172,9 @@ fn from_flags(a: &SuiteAddArgs) -> Result<Suite, Failure> {
                 ..Default::default()
             },
         }],
+        alerts: Vec::new(),
+        maintenance: Vec::new(),
+        parents: Default::default(),
     };
     suite.check().map_err(|e| {
         // The flags' names, not the file's fields.
@@ -386,7 +389,7 @@ async fn run(name: &str, h: &HistoryArgs, json: bool, colour: bool) -> Result<Ex
             save: true,
             db: Some(path.clone()),
         };
-        match execute(req, output, colour, &text, None, Origin::suite(rec.id)).await {
+        match execute(req, output, colour, &text, None, Origin::suite(rec.id, i)).await {
             Ok((c, id)) => {
                 runs.extend(id);
                 if c != ExitCode::SUCCESS {

@@ -4,6 +4,57 @@
  */
 
 export interface paths {
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alert events, newest first, with the unread count. */
+        get: operations["getAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark every event up to an id read. */
+        post: operations["postAlertsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One event, with its evidence and deliveries. */
+        get: operations["getAlertsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/captures": {
         parameters: {
             query?: never;
@@ -140,6 +191,64 @@ export interface paths {
         put?: never;
         /** Stop a live capture (its frames stay). */
         post: operations["postCapturesIdStop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The channels, by name. */
+        get: operations["getChannels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add or replace a channel. Its secrets (`url`, `secret`, `password`) go to the secret store;
+         *     left out on a replace, the stored ones stay.
+         */
+        put: operations["putChannelsName"];
+        post?: never;
+        /**
+         * Remove a channel and its secrets; deliveries waiting for it fail. Suites that name it keep
+         *     the name (their notices to it fail) until edited.
+         */
+        delete: operations["deleteChannelsName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/{name}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test notice to a channel now; answers with what the destination said. */
+        post: operations["postChannelsNameTest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -615,6 +724,99 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A stored alert event. */
+        AlertEvent: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            suite_id: number;
+            suite: string;
+            /** @description The rule's name in its suite. */
+            rule: string;
+            /** @description The rule's preset. */
+            preset: string;
+            target: string;
+            kind: components["schemas"]["EventKind"];
+            /**
+             * Format: int64
+             * @description When it happened (ms since the epoch): the start of the run that showed it.
+             */
+            at: number;
+            /**
+             * Format: int64
+             * @description The run whose results raised it.
+             */
+            run_id?: number | null;
+            summary: string;
+            /** @description What the rule saw; its shape depends on the preset (see the alerts section of README). */
+            evidence: Record<string, unknown>;
+            /** @description Why nobody was told: `maintenance` or `parent <target> down`; `null` when delivered. */
+            silenced?: string | null;
+            deliveries: components["schemas"]["Delivery"][];
+        };
+        /** @description Events, newest first. */
+        AlertList: {
+            events: components["schemas"]["AlertEvent"][];
+            /**
+             * Format: int64
+             * @description Events not silenced and newer than the last read.
+             */
+            unread: number;
+            /**
+             * Format: int64
+             * @description The newest event marked read (0: none).
+             */
+            read: number;
+        };
+        /** @description One alert rule of a suite. */
+        AlertRule: {
+            /** @description Its name in the suite (events and states are keyed by it); default: the preset's name. */
+            name?: string | null;
+            preset: components["schemas"]["Preset"];
+            /**
+             * @description Which of the suite's runs it reads (indexes into `runs`); default: every run of a kind
+             *     the preset reads.
+             */
+            runs?: number[] | null;
+            /** @description Only these targets (as results name them; DNS: `name TYPE`); default: all. */
+            targets?: string[] | null;
+            /**
+             * Format: int32
+             * @description Consecutive runs the condition (or the new value) must be seen before it is told:
+             *     1 to 100.
+             * @default 1
+             */
+            after?: number;
+            renotify?: components["schemas"]["PeriodSchema"] | null;
+            /**
+             * @description Tell when it clears.
+             * @default true
+             */
+            recovery?: boolean;
+            /** @description Channels to tell (by name); none: the dashboard only. */
+            notify?: string[];
+            baseline?: components["schemas"]["PeriodSchema"] | null;
+            /**
+             * Format: double
+             * @description latency_up: fires when the median is this many ms above the baseline (default 10)...
+             */
+            over_ms?: number | null;
+            /**
+             * Format: double
+             * @description ...and this many percent above it (default 50).
+             */
+            over_pct?: number | null;
+            /**
+             * Format: double
+             * @description loss_up: fires at this loss, percent (default 20).
+             */
+            loss_pct?: number | null;
+            /**
+             * @description output_changed: regular expressions; lines matching any are left out before comparing
+             *     (timestamps, uptime, counters).
+             */
+            ignore?: string[];
+        };
         /** @description One entry of a device's ARP / neighbour table. */
         ArpEntry: {
             ip: string;
@@ -730,6 +932,63 @@ export interface components {
          * @enum {string}
          */
         ChangeType: "became_dead" | "became_alive" | "rtt_changed" | "ports_opened" | "ports_closed" | "answers_changed" | "rcode_changed" | "path_changed" | "reached_changed" | "exit_changed" | "output_changed" | "added" | "removed";
+        /** @description The channels, and where their secrets are kept. */
+        ChannelList: {
+            channels: components["schemas"]["ChannelView"][];
+        };
+        /**
+         * @description A channel's settings, as given (secrets included) and as stored and shown (the secrets
+         *     taken out to the secret store, the URL shown without its path).
+         */
+        ChannelSpec: {
+            /**
+             * @description http:// or https://. Kept in the secret store (Slack and Teams URLs carry their
+             *     token); left out on a replace, the stored one stays.
+             */
+            url?: string | null;
+            /** @description The URL's scheme and host, as shown (filled in by the server). */
+            shown?: string | null;
+            format?: components["schemas"]["WebhookFormat"];
+            /**
+             * @description Signs each body with HMAC-SHA256 (`X-Wirescope-Signature`); kept in the secret
+             *     store. Left out on a replace, the stored one stays; `""` removes it.
+             */
+            secret?: string | null;
+            /** @description Whether a signing secret is set (filled in by the server). */
+            signed?: boolean;
+            /** @enum {string} */
+            type: "webhook";
+        } | {
+            /** @description The SMTP server's host name or address. */
+            server: string;
+            /**
+             * Format: int32
+             * @description Default: 587 (starttls), 465 (tls), 25 (none).
+             */
+            port?: number | null;
+            security?: components["schemas"]["SmtpSecurity"];
+            /** @description The login; none: no authentication. */
+            user?: string | null;
+            /**
+             * @description The login's password, kept in the secret store; left out on a replace, the stored
+             *     one stays.
+             */
+            password?: string | null;
+            /** @description The sender address (`wirescope@example.net` or `Name <addr>`). */
+            from: string;
+            /** @description Recipients, 1 to 50. */
+            to: string[];
+            /** @enum {string} */
+            type: "email";
+        };
+        /** @description A channel as listed (never its secrets). */
+        ChannelView: components["schemas"]["ChannelSpec"] & {
+            name: string;
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            updated_at: number;
+        };
         /** @description What a client sends on /api/ws. */
         ClientMessage: {
             /** Format: int64 */
@@ -816,6 +1075,30 @@ export interface components {
             /** @description Targets after expansion (results to expect). */
             total: number;
         };
+        /** @description One event's delivery to one channel. */
+        Delivery: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            event_id: number;
+            channel: string;
+            status: components["schemas"]["DeliveryStatus"];
+            /** Format: int64 */
+            attempts: number;
+            /**
+             * Format: int64
+             * @description When it is tried next (ms), while pending.
+             */
+            next_at: number;
+            last_error?: string | null;
+            /** Format: int64 */
+            sent_at?: number | null;
+        };
+        /**
+         * @description How a delivery of an event to a channel went.
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "sent" | "failed";
         /** @description A device met in a topology crawl, as it describes itself. */
         Device: {
             /** @description sysName.0. */
@@ -921,6 +1204,11 @@ export interface components {
             /** @description The body field (`options.timeout`, `net.netns`) or query parameter at fault. */
             field?: string | null;
         };
+        /**
+         * @description What an alert event says.
+         * @enum {string}
+         */
+        EventKind: "firing" | "renotify" | "resolved" | "changed";
         /** @description A run and its results, as the JSON export writes them. */
         Export: {
             run: components["schemas"]["RunInfo"];
@@ -1101,6 +1389,23 @@ export interface components {
             /** @description True when both ends report it. */
             both_ends: boolean;
         };
+        /** @description A recurring maintenance window: alerts are kept but nobody is told while it is open. */
+        MaintenanceSpec: {
+            /** @description When it opens, as a schedule's cron pattern. */
+            cron: string;
+            /** @description An IANA time zone; none: the server's. */
+            timezone?: string | null;
+            /** @description How long it stays open (`2h`). */
+            duration: components["schemas"]["PeriodSchema"];
+        };
+        /** @description What was read. */
+        MarkRead: {
+            /**
+             * Format: int64
+             * @description Every event up to this id is read.
+             */
+            up_to: number;
+        };
         /** @description One LLDP or CDP neighbour of a device. */
         Neighbor: {
             /** @description "lldp" or "cdp". */
@@ -1225,6 +1530,8 @@ export interface components {
             /** @description A Wireshark-like summary: ports, flags, what the application layer is. */
             info: string;
         };
+        /** @description a period, at most 400 days */
+        PeriodSchema: string | number;
         /** @description Options of a ping run. */
         PingOptions: {
             /**
@@ -1290,6 +1597,11 @@ export interface components {
             /** Format: double */
             y: number;
         };
+        /**
+         * @description What a rule watches for.
+         * @enum {string}
+         */
+        Preset: "latency_up" | "loss_up" | "down" | "port_closed" | "port_opened" | "dns_changed" | "path_changed" | "interface_down" | "neighbor_gone" | "neighbor_new" | "output_changed";
         /**
          * @description privacy protocol (read in any case; also AES-128, AES128, AES192, AES256, AES192C, AES256C)
          * @enum {string}
@@ -1681,6 +1993,12 @@ export interface components {
             /** @enum {string} */
             type: "capture";
         }) | {
+            event: components["schemas"]["AlertEvent"];
+            /** Format: int64 */
+            unread: number;
+            /** @enum {string} */
+            type: "alert";
+        } | {
             /** Format: int64 */
             run?: number | null;
             /** Format: int64 */
@@ -1689,6 +2007,11 @@ export interface components {
             /** @enum {string} */
             type: "error";
         };
+        /**
+         * @description How an SMTP connection is secured.
+         * @enum {string}
+         */
+        SmtpSecurity: "starttls" | "tls" | "none";
         /**
          * @description What to ask each agent.
          * @enum {string}
@@ -1972,6 +2295,17 @@ export interface components {
             schedule?: components["schemas"]["ScheduleSpec"] | null;
             /** @description The runs a fire starts, together. */
             runs: components["schemas"]["RunSpec"][];
+            /** @description Alert rules over the results of its scheduled runs. */
+            alerts?: components["schemas"]["AlertRule"][];
+            /** @description Windows when its alerts are kept but nobody is told. */
+            maintenance?: components["schemas"]["MaintenanceSpec"][];
+            /**
+             * @description Dependencies, target to parent (as results name them): while a parent is down, its
+             *     children's alerts are kept but nobody is told.
+             */
+            parents?: {
+                [key: string]: string;
+            };
         };
         /** @description A suite added. */
         SuiteCreated: {
@@ -2113,6 +2447,14 @@ export interface components {
             /** @enum {string} */
             type: "resize";
         };
+        /** @description A test notice's outcome. */
+        TestSent: {
+            /**
+             * Format: double
+             * @description How long the destination took (ms).
+             */
+            elapsed_ms: number;
+        };
         /** @description The map: devices and links, ordered by id. */
         Topology: {
             nodes: components["schemas"]["Node"][];
@@ -2213,7 +2555,39 @@ export interface components {
              * @description Bucket width (ms); 0 when each bucket is one sample.
              */
             width: number;
-            buckets: components["schemas"]["Bucket"][];
+            buckets: components["schemas"]["TrendBucket"][];
+        };
+        /** @description A time bucket of a series (or one sample, for the raw view). Times in milliseconds. */
+        TrendBucket: {
+            /**
+             * Format: int64
+             * @description Its start (ms since the epoch).
+             */
+            t: number;
+            /** Format: double */
+            min_ms?: number | null;
+            /** Format: double */
+            p10_ms?: number | null;
+            /** Format: double */
+            median_ms?: number | null;
+            /** Format: double */
+            p90_ms?: number | null;
+            /** Format: double */
+            max_ms?: number | null;
+            /** Format: double */
+            loss_pct: number;
+            /**
+             * Format: int32
+             * @description Samples in the bucket.
+             */
+            samples: number;
+        };
+        /** @description The unread count after marking. */
+        Unread: {
+            /** Format: int64 */
+            unread: number;
+            /** Format: int64 */
+            read: number;
         };
         /** @description A capture file taken in. */
         Uploaded: {
@@ -2224,6 +2598,11 @@ export interface components {
             /** @description Bytes received. */
             bytes: number;
         };
+        /**
+         * @description What a webhook's body looks like.
+         * @enum {string}
+         */
+        WebhookFormat: "json" | "slack" | "mattermost" | "teams";
     };
     responses: never;
     parameters: never;
@@ -2233,6 +2612,104 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getAlerts: {
+        parameters: {
+            query?: {
+                /** @description Only this suite's. */
+                suite?: number;
+                /** @description Only this target's (as results name it). */
+                target?: string;
+                /** @description Only events older than this id (the next page back). */
+                before?: number;
+                /** @description 1 to 500 (default 100). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description `field`: limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAlertsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkRead"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unread"];
+                };
+            };
+            /** @description `field`: up_to */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAlertsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertEvent"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getCaptures: {
         parameters: {
             query?: never;
@@ -2597,6 +3074,154 @@ export interface operations {
                 };
             };
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelList"];
+                };
+            };
+        };
+    };
+    putChannelsName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelSpec"];
+            };
+        };
+        responses: {
+            /** @description replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelView"];
+                };
+            };
+            /** @description added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelView"];
+                };
+            };
+            /** @description `field` names the fault: name, type, url, server, user, from, to[N] */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 100 channels exist */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the secret store cannot be opened */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteChannelsName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description gone */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postChannelsNameTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description delivered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSent"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the destination refused or failed: `error` says how */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3739,6 +4364,12 @@ export const pathsApiSuitesIdTrendGetParametersQueryRangeValues: ReadonlyArray<F
 export const authProtocolValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthProtocol"]> = ["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"];
 export const captureSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CaptureSource"]> = ["live", "file"];
 export const changeTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChangeType"]> = ["became_dead", "became_alive", "rtt_changed", "ports_opened", "ports_closed", "answers_changed", "rcode_changed", "path_changed", "reached_changed", "exit_changed", "output_changed", "added", "removed"];
+export const channelSpecOneOf0TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ChannelSpec"], {
+    type: unknown;
+}>["type"]> = ["webhook"];
+export const channelSpecOneOf1TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ChannelSpec"], {
+    type: unknown;
+}>["type"]> = ["email"];
 export const clientMessageOneOf0TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ClientMessage"], {
     type: unknown;
 }>["type"]> = ["subscribe"];
@@ -3752,9 +4383,12 @@ export const clientMessageOneOf3TypeValues: ReadonlyArray<Extract<FlattenedDeepR
     type: unknown;
 }>["type"]> = ["unwatch"];
 export const closeReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CloseReason"]> = ["exit", "remote", "client", "idle", "server"];
+export const deliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryStatus"]> = ["pending", "sent", "failed"];
+export const eventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventKind"]> = ["firing", "renotify", "resolved", "changed"];
 export const familyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Family"]> = ["any", "v4", "v6"];
 export const fireOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FireOutcome"]> = ["started", "caught_up", "skipped", "failed"];
 export const hostKeyStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HostKeyStatus"]> = ["unknown"];
+export const presetValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Preset"]> = ["latency_up", "loss_up", "down", "port_closed", "port_opened", "dns_changed", "path_changed", "interface_down", "neighbor_gone", "neighbor_new", "output_changed"];
 export const privProtocolValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PrivProtocol"]> = ["DES", "AES", "AES-192", "AES-256", "AES-192-C", "AES-256-C"];
 export const probeKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProbeKind"]> = ["ping", "trace", "dns", "scan", "snmp", "ssh"];
 export const probeResultOneOf0KindValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ProbeResult"], {
@@ -3793,7 +4427,11 @@ export const serverMessageOneOf3TypeValues: ReadonlyArray<Extract<FlattenedDeepR
 }>["type"]> = ["capture"];
 export const serverMessageOneOf4TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ServerMessage"], {
     type: unknown;
+}>["type"]> = ["alert"];
+export const serverMessageOneOf5TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ServerMessage"], {
+    type: unknown;
 }>["type"]> = ["error"];
+export const smtpSecurityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SmtpSecurity"]> = ["starttls", "tls", "none"];
 export const snmpOpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpOp"]> = ["get", "walk", "neighbors", "arp", "interfaces", "topology"];
 export const snmpVersionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpVersion"]> = ["1", "2c", "3"];
 export const sourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Source"]> = ["api", "cli", "suite"];
@@ -3825,3 +4463,4 @@ export const terminalRequestOneOf3TypeValues: ReadonlyArray<Extract<FlattenedDee
     type: unknown;
 }>["type"]> = ["resize"];
 export const traceProtocolValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TraceProtocol"]> = ["icmp", "udp", "tcp"];
+export const webhookFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookFormat"]> = ["json", "slack", "mattermost", "teams"];

@@ -13,7 +13,9 @@ import {
   exportUrl,
   formParams,
   getRun,
+  getTrend,
   listRuns,
+  listSeries,
   onUnauthorized,
   optionParams,
   previewSchedule,
@@ -234,6 +236,16 @@ describe('requests', () => {
       'DELETE /api/suites/4',
     ]);
     expect(JSON.parse(String(calls[5].init.body))).toEqual({ cron: '*/5 * * * *', timezone: 'UTC' });
+  });
+
+  it("asks for a suite's series and trends where the document says", async () => {
+    const info = { id: 7, kind: 'ping', target: '198.18.0.1', last: 1_700_000_000_000, samples: 3 };
+    reply = () => json(200, { series: [info] });
+    expect(await listSeries(4)).toEqual([info]);
+    const trend = { series: info, from: 1, to: 2, width: 300_000, buckets: [] };
+    reply = () => json(200, trend);
+    expect(await getTrend(4, 7, '1d')).toEqual(trend);
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual(['GET /api/suites/4/series', 'GET /api/suites/4/trend?series=7&range=1d']);
   });
 
   it('reports a network failure as status 0', async () => {

@@ -32,6 +32,8 @@ import {
   type RunStatus,
   type ScheduleSpec,
   type SchedulePreview,
+  type SeriesInfo,
+  type SeriesList,
   type StartCapture,
   type Started,
   type Stopping,
@@ -42,6 +44,8 @@ import {
   type SuiteList,
   type SuiteView,
   type Topology,
+  type Trend,
+  type TrendRange,
   type Uploaded,
 } from './types';
 
@@ -412,4 +416,16 @@ export function setSuiteEnabled(id: number, enabled: boolean): Promise<SuiteView
 /** A schedule in words with its next due times, before it is saved; 400 names schedule.cron or schedule.timezone. */
 export function previewSchedule(spec: ScheduleSpec): Promise<SchedulePreview> {
   return request('POST', 'api/suites/schedule', spec);
+}
+
+/** A suite's series (one per kind and target of its scheduled ping, trace and DNS runs), by kind and target. */
+export async function listSeries(id: number): Promise<SeriesInfo[]> {
+  const r = await request<SeriesList>('GET', `api/suites/${id}/series`);
+  return r.series;
+}
+
+/** One series of a suite over a range; 404 when the series is not the suite's. */
+export function getTrend(id: number, series: number, range: TrendRange): Promise<Trend> {
+  const p = new URLSearchParams({ series: String(series), range });
+  return request('GET', `api/suites/${id}/trend?${p.toString()}`);
 }

@@ -2,6 +2,10 @@
 // edit. Each schema's property defaults (the server's Default values).
 
 export const defaults = {
+  "AlertRule": {
+    "after": 1,
+    "recovery": true
+  },
   "DnsOptions": {
     "types": [],
     "server": null,

@@ -45,6 +45,11 @@ describe('router', () => {
     expect(parseRoute('#/suites/new')).toEqual({ name: 'newSuite' });
     expect(parseRoute('#/suites/4')).toEqual({ name: 'suite', id: 4 });
     expect(parseRoute('#/suites/4/edit')).toEqual({ name: 'editSuite', id: 4 });
+    expect(parseRoute('#/suites/4/series/17?range=30d')).toEqual({ name: 'series', suite: 4, series: 17, range: '30d' });
+    expect(parseRoute('#/suites/4/series/17?range=1d&x=1')).toEqual({ name: 'series', suite: 4, series: 17, range: '1d' });
+    // no range, or one the server does not have: the 3 h view
+    expect(parseRoute('#/suites/4/series/17')).toEqual({ name: 'series', suite: 4, series: 17, range: '3h' });
+    expect(parseRoute('#/suites/4/series/17?range=2y')).toEqual({ name: 'series', suite: 4, series: 17, range: '3h' });
   });
   it('refuses malformed paths', () => {
     expect(parseRoute('#/runs/abc').name).toBe('notfound');
@@ -54,6 +59,10 @@ describe('router', () => {
     expect(parseRoute('#/suites/core').name).toBe('notfound');
     expect(parseRoute('#/suites/new/edit').name).toBe('notfound');
     expect(parseRoute('#/suites/4/run').name).toBe('notfound');
+    expect(parseRoute('#/suites/4/series').name).toBe('notfound');
+    expect(parseRoute('#/suites/4/series/x').name).toBe('notfound');
+    expect(parseRoute('#/suites/4/trend/17').name).toBe('notfound');
+    expect(parseRoute('#/suites/4/series/17/more').name).toBe('notfound');
   });
   it('builds links that parse back', () => {
     expect(parseRoute(href.run(5))).toEqual({ name: 'run', id: 5 });
@@ -64,6 +73,9 @@ describe('router', () => {
     expect(parseRoute(href.newSuite())).toEqual({ name: 'newSuite' });
     expect(parseRoute(href.suite(3))).toEqual({ name: 'suite', id: 3 });
     expect(parseRoute(href.editSuite(3))).toEqual({ name: 'editSuite', id: 3 });
+    expect(href.series(3, 9)).toBe('#/suites/3/series/9?range=3h');
+    expect(href.series(3, 9, '7d')).toBe('#/suites/3/series/9?range=7d');
+    expect(parseRoute(href.series(3, 9, '1d'))).toEqual({ name: 'series', suite: 3, series: 9, range: '1d' });
     expect(href.new('snmp')).toBe('#/new/snmp');
     const withParams = href.new('snmp', { targets: 's2 lab', profiles: 'a,b' });
     expect(parseRoute(withParams)).toEqual({ name: 'new', kind: 'snmp', params: { targets: 's2 lab', profiles: 'a,b' } });

@@ -1,7 +1,11 @@
 // A tiny hash router: #/new[/KIND][?targets=…&op=…], #/runs/ID, #/runs/ID/map, #/runs/ID/diff,
-// #/history, #/compare/A/B, #/suites, #/suites/new, #/suites/ID, #/suites/ID/edit, #/creds,
+// #/history, #/compare/A/B, #/suites, #/suites/new, #/suites/ID, #/suites/ID/edit,
+// #/suites/ID/series/SID[?range=3h|1d|7d|30d], #/creds,
 // #/traffic, #/captures/ID, #/terminal[?target=…&netns=…], #/recordings, #/recordings/ID,
 // #/hostkeys[?host=…].
+
+import { DEFAULT_RANGE } from './trend';
+import { TREND_RANGES, type TrendRange } from './types';
 
 export type Route =
   | { name: 'new'; kind: string | null; params: Record<string, string> }
@@ -14,6 +18,7 @@ export type Route =
   | { name: 'suite'; id: number }
   | { name: 'newSuite' }
   | { name: 'editSuite'; id: number }
+  | { name: 'series'; suite: number; series: number; range: TrendRange }
   | { name: 'creds' }
   | { name: 'traffic' }
   | { name: 'capture'; id: number }
@@ -30,7 +35,7 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter(Boolean);
   const params = () => Object.fromEntries(new URLSearchParams(query));
   if (parts.length === 0) return { name: 'new', kind: null, params: {} };
-  const [head, x, y] = parts;
+  const [head, x, y, z] = parts;
   if (head === 'new' && parts.length <= 2) return { name: 'new', kind: x ?? null, params: params() };
   if (head === 'runs' && parts.length === 2 && id(x) !== null) return { name: 'run', id: id(x) as number };
   if (head === 'runs' && parts.length === 3 && id(x) !== null && y === 'map') return { name: 'map', id: id(x) as number };
@@ -42,6 +47,10 @@ export function parseRoute(hash: string): Route {
   if (head === 'suites' && parts.length === 2 && x === 'new') return { name: 'newSuite' };
   if (head === 'suites' && parts.length === 2 && id(x) !== null) return { name: 'suite', id: id(x) as number };
   if (head === 'suites' && parts.length === 3 && id(x) !== null && y === 'edit') return { name: 'editSuite', id: id(x) as number };
+  if (head === 'suites' && parts.length === 4 && id(x) !== null && y === 'series' && id(z) !== null) {
+    const range = TREND_RANGES.find((r) => r === params().range) ?? DEFAULT_RANGE;
+    return { name: 'series', suite: id(x) as number, series: id(z) as number, range };
+  }
   if (head === 'creds' && parts.length === 1) return { name: 'creds' };
   if (head === 'traffic' && parts.length === 1) return { name: 'traffic' };
   if (head === 'captures' && parts.length === 2 && id(x) !== null) return { name: 'capture', id: id(x) as number };
@@ -68,6 +77,8 @@ export const href = {
   suite: (id: number) => `#/suites/${id}`,
   newSuite: () => '#/suites/new',
   editSuite: (id: number) => `#/suites/${id}/edit`,
+  /** A suite's series over a range (the 3 h view by default). */
+  series: (suite: number, series: number, range: TrendRange = DEFAULT_RANGE) => `#/suites/${suite}/series/${series}${query({ range })}`,
   creds: () => '#/creds',
   traffic: () => '#/traffic',
   capture: (id: number) => `#/captures/${id}`,

@@ -3,8 +3,8 @@
 // them. An alias keeps the schema's name unless that name is too generic for the dashboard's code
 // (Node, Link, Interface, Layer, Count, Layout, Position, Error).
 
-import type { components } from './api.gen';
-import { probeKindValues, runStatusValues } from './api.gen';
+import type { components, operations } from './api.gen';
+import { pathsApiSuitesIdTrendGetParametersQueryRangeValues, probeKindValues, runStatusValues } from './api.gen';
 
 type Schemas = components['schemas'];
 
@@ -130,14 +130,29 @@ export type SuiteCreated = Schemas['SuiteCreated'];
 export type SuiteFired = Schemas['SuiteFired'];
 export type FireOutcome = Schemas['FireOutcome'];
 
+// ---- trends: a suite's series (per kind and target) over time ----------------------------
+
+export type SeriesInfo = Schemas['SeriesInfo'];
+export type SeriesList = Schemas['SeriesList'];
+/** The spans a trend is drawn over: 3 h (every sample), 1 d (5-minute buckets), 7 d and 30 d (hourly). */
+export type TrendRange = NonNullable<operations['getSuitesIdTrend']['parameters']['query']['range']>;
+export const TREND_RANGES: readonly TrendRange[] = pathsApiSuitesIdTrendGetParametersQueryRangeValues;
+
+/** A time bucket of a series (or one sample, in the 3 h view). */
+export type TrendBucket = Schemas['TrendBucket'];
+/** A series over a range. */
+export type Trend = Schemas['Trend'];
+
 // ---- WebSockets --------------------------------------------------------------------------
 
 export type ClientMessage = Schemas['ClientMessage'];
 export type ServerMessage = Schemas['ServerMessage'];
 /** A watched capture's state, once a second while it runs. */
 export type CaptureMessage = Extract<ServerMessage, { type: 'capture' }>;
-/** The messages of a run (everything but a capture's). */
-export type RunMessage = Exclude<ServerMessage, { type: 'capture' }>;
+/** An alert event as it is raised, with the unread count after it. */
+export type AlertMessage = Extract<ServerMessage, { type: 'alert' }>;
+/** The messages of a run (everything but a capture's and alerts). */
+export type RunMessage = Exclude<ServerMessage, { type: 'capture' } | { type: 'alert' }>;
 
 export type OpenRequest = Schemas['OpenRequest'];
 export type TerminalRequest = Schemas['TerminalRequest'];

@@ -174,6 +174,7 @@ export class LiveSocket {
         this.watchers.get(c.id)?.forEach((h) => h(c));
         return;
       }
+      if (msg.type === 'alert') return;
       const m = msg;
       // a capture's error (an unknown capture) is nothing a run's page shows
       if (m.type === 'error' && typeof m.capture === 'number') return;

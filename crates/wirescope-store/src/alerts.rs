@@ -1,0 +1,498 @@
+//! Alerts: each rule's state per target (kept as the watch layer's JSON), the timeline of alert
+//! events with their evidence, the outbox of deliveries to notification channels (sent by a
+//! worker with retries, so a slow destination never holds the scheduler), and the channels
+//! themselves (their settings; secrets live in the secret store). A run's samples, the state
+//! its results left, its events and their deliveries are written in one transaction with the
+//! mark that the run was taken, so a restart neither loses nor repeats an alert.
+
+use crate::trends::write_samples;
+use crate::{Sample, Store, StoreError, now_ms};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+/// Alert events kept, the newest (older ones and their deliveries are pruned).
+pub const EVENTS_KEPT: i64 = 100_000;
+/// Notification channels, at most.
+pub const MAX_CHANNELS: i64 = 100;
+/// Attempts at a delivery before it is given up as failed.
+pub const DELIVERY_ATTEMPTS: i64 = 6;
+
+/// What an alert event says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A condition began to hold (after its consecutive count).
+    Firing,
+    /// Still holding: sent again after the rule's re-notify interval.
+    Renotify,
+    /// The condition cleared.
+    Resolved,
+    /// A change was seen (a new path, DNS answer, open port, output).
+    Changed,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Firing => "firing",
+            EventKind::Renotify => "renotify",
+            EventKind::Resolved => "resolved",
+            EventKind::Changed => "changed",
+        }
+    }
+
+    fn parse(s: &str) -> EventKind {
+        match s {
+            "firing" => EventKind::Firing,
+            "renotify" => EventKind::Renotify,
+            "resolved" => EventKind::Resolved,
+            _ => EventKind::Changed,
+        }
+    }
+}
+
+/// An event to record, with the channels to tell.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub rule: String,
+    /// The rule's preset (latency_up, path_changed, ...).
+    pub preset: String,
+    pub target: String,
+    pub kind: EventKind,
+    pub at: i64,
+    pub summary: String,
+    /// JSON: what the rule saw (paths, ports, the diff, the latency around the change).
+    pub evidence: String,
+    /// Why nobody was told (a maintenance window, a parent down); `None` when delivered.
+    pub silenced: Option<String>,
+    /// Channels to deliver to (none when silenced).
+    pub channels: Vec<String>,
+}
+
+/// What evaluating a run's results changed: rule states (`None` deletes one) and new events.
+#[derive(Debug, Clone, Default)]
+pub struct AlertWrite {
+    /// (rule, target, state JSON).
+    pub states: Vec<(String, String, Option<String>)>,
+    pub events: Vec<NewEvent>,
+}
+
+/// A stored alert event.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AlertEvent {
+    pub id: i64,
+    pub suite_id: i64,
+    pub suite: String,
+    /// The rule's name in its suite.
+    pub rule: String,
+    /// The rule's preset.
+    pub preset: String,
+    pub target: String,
+    pub kind: EventKind,
+    /// When it happened (ms since the epoch): the start of the run that showed it.
+    pub at: i64,
+    /// The run whose results raised it.
+    pub run_id: Option<i64>,
+    pub summary: String,
+    /// What the rule saw; its shape depends on the preset (see the alerts section of README).
+    #[schema(value_type = Object)]
+    pub evidence: Box<RawValue>,
+    /// Why nobody was told: `maintenance` or `parent <target> down`; `null` when delivered.
+    pub silenced: Option<String>,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// How a delivery of an event to a channel went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Sent,
+    /// Given up after its attempts, or the channel no longer exists.
+    Failed,
+}
+
+impl DeliveryStatus {
+    fn parse(s: &str) -> DeliveryStatus {
+        match s {
+            "sent" => DeliveryStatus::Sent,
+            "failed" => DeliveryStatus::Failed,
+            _ => DeliveryStatus::Pending,
+        }
+    }
+}
+
+/// One event's delivery to one channel.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Delivery {
+    pub id: i64,
+    pub event_id: i64,
+    pub channel: String,
+    pub status: DeliveryStatus,
+    pub attempts: i64,
+    /// When it is tried next (ms), while pending.
+    pub next_at: i64,
+    pub last_error: Option<String>,
+    pub sent_at: Option<i64>,
+}
+
+/// Which events to list.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub suite_id: Option<i64>,
+    pub target: Option<String>,
+    /// Only events with an id below this (paging back through the timeline).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// A stored notification channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelRecord {
+    pub id: i64,
+    pub name: String,
+    /// Its settings as JSON (no secrets).
+    pub spec: Box<RawValue>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const SELECT_EVENT: &str = "SELECT e.id, e.suite_id, s.name, e.rule, e.preset, e.target, e.kind,
+    e.at, e.run_id, e.summary, e.evidence, e.silenced
+    FROM alert_events e JOIN suites s ON s.id = e.suite_id";
+
+fn read_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AlertEvent, String)> {
+    let kind: String = r.get(6)?;
+    let evidence: String = r.get(10)?;
+    Ok((
+        AlertEvent {
+            id: r.get(0)?,
+            suite_id: r.get(1)?,
+            suite: r.get(2)?,
+            rule: r.get(3)?,
+            preset: r.get(4)?,
+            target: r.get(5)?,
+            kind: EventKind::parse(&kind),
+            at: r.get(7)?,
+            run_id: r.get(8)?,
+            summary: r.get(9)?,
+            evidence: RawValue::NULL.to_owned(),
+            silenced: r.get(11)?,
+            deliveries: Vec::new(),
+        },
+        evidence,
+    ))
+}
+
+fn read_delivery(r: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
+    let status: String = r.get(3)?;
+    Ok(Delivery {
+        id: r.get(0)?,
+        event_id: r.get(1)?,
+        channel: r.get(2)?,
+        status: DeliveryStatus::parse(&status),
+        attempts: r.get(4)?,
+        next_at: r.get(5)?,
+        last_error: r.get(6)?,
+        sent_at: r.get(7)?,
+    })
+}
+
+const SELECT_DELIVERY: &str = "SELECT id, event_id, channel, status, attempts, next_at,
+    last_error, sent_at FROM deliveries";
+
+impl Store {
+    /// A suite's rule states: (rule, target, state JSON).
+    pub fn alert_states(&self, suite_id: i64) -> Result<Vec<(String, String, String)>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached("SELECT rule, target, state FROM alert_states WHERE suite_id = ?1")?;
+        let rows = stmt
+            .query_map(params![suite_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The medians (µs) of a series' samples from `from` up to `to` (ms), oldest first, with
+    /// their times; samples with no answer are left out.
+    pub fn medians(
+        &self,
+        suite_id: i64,
+        kind: &str,
+        target: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT p.t, p.med_us FROM samples p JOIN series s ON s.id = p.series_id
+             WHERE s.suite_id = ?1 AND s.kind = ?2 AND s.target = ?3
+               AND p.t >= ?4 AND p.t < ?5 AND p.med_us IS NOT NULL ORDER BY p.t",
+        )?;
+        let rows = stmt
+            .query_map(params![suite_id, kind, target, from, to], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Takes an ended suite run: adds its samples to the trends, writes the rule states its
+    /// results left and the events they raised (with a pending delivery per channel), and
+    /// marks the run taken, all in one transaction. Returns the new events' ids.
+    pub fn take_run(
+        &self,
+        run: i64,
+        suite_id: i64,
+        kind: &str,
+        samples: &[(String, Sample)],
+        alerts: &AlertWrite,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        write_samples(&tx, suite_id, kind, samples)?;
+        let now = now_ms();
+        for (rule, target, state) in &alerts.states {
+            match state {
+                Some(s) => tx.execute(
+                    "INSERT INTO alert_states (suite_id, rule, target, state, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (suite_id, rule, target)
+                     DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                    params![suite_id, rule, target, s, now],
+                )?,
+                None => tx.execute(
+                    "DELETE FROM alert_states WHERE suite_id = ?1 AND rule = ?2 AND target = ?3",
+                    params![suite_id, rule, target],
+                )?,
+            };
+        }
+        let mut ids = Vec::with_capacity(alerts.events.len());
+        for e in &alerts.events {
+            tx.execute(
+                "INSERT INTO alert_events
+                 (suite_id, rule, preset, target, kind, at, run_id, summary, evidence, silenced)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    suite_id,
+                    e.rule,
+                    e.preset,
+                    e.target,
+                    e.kind.as_str(),
+                    e.at,
+                    run,
+                    e.summary,
+                    e.evidence,
+                    e.silenced
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            for channel in &e.channels {
+                tx.execute(
+                    "INSERT INTO deliveries (event_id, channel, status, attempts, next_at)
+                     VALUES (?1, ?2, 'pending', 0, ?3)",
+                    params![id, channel, now],
+                )?;
+            }
+            ids.push(id);
+        }
+        if !alerts.events.is_empty() {
+            tx.execute(
+                "DELETE FROM alert_events WHERE id <= (SELECT MAX(id) FROM alert_events) - ?1",
+                params![EVENTS_KEPT],
+            )?;
+        }
+        tx.execute("UPDATE runs SET trended = 1 WHERE id = ?1", params![run])?;
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// Alert events, newest first.
+    pub fn alert_events(&self, f: &EventFilter) -> Result<Vec<AlertEvent>, StoreError> {
+        let rows = {
+            let conn = self.reader();
+            let mut stmt = conn.prepare_cached(&format!(
+                "{SELECT_EVENT} WHERE (?1 IS NULL OR e.suite_id = ?1)
+                   AND (?2 IS NULL OR e.target = ?2) AND (?3 IS NULL OR e.id < ?3)
+                 ORDER BY e.id DESC LIMIT ?4"
+            ))?;
+            stmt.query_map(params![f.suite_id, f.target, f.before, f.limit], read_event)?
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        rows.into_iter().map(|row| self.finish_event(row)).collect()
+    }
+
+    /// One alert event.
+    pub fn alert_event(&self, id: i64) -> Result<Option<AlertEvent>, StoreError> {
+        let row = self
+            .reader()
+            .query_row(
+                &format!("{SELECT_EVENT} WHERE e.id = ?1"),
+                params![id],
+                read_event,
+            )
+            .optional()?;
+        row.map(|row| self.finish_event(row)).transpose()
+    }
+
+    fn finish_event(
+        &self,
+        (mut event, evidence): (AlertEvent, String),
+    ) -> Result<AlertEvent, StoreError> {
+        event.evidence = RawValue::from_string(evidence)?;
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SELECT_DELIVERY} WHERE event_id = ?1 ORDER BY id"
+        ))?;
+        event.deliveries = stmt
+            .query_map(params![event.id], read_delivery)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(event)
+    }
+
+    /// The newest event's id (0 when there is none).
+    pub fn last_event_id(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .reader()
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM alert_events", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Events with an id above `after` that were not silenced.
+    pub fn events_after(&self, after: i64) -> Result<i64, StoreError> {
+        Ok(self.reader().query_row(
+            "SELECT COUNT(*) FROM alert_events WHERE id > ?1 AND silenced IS NULL",
+            params![after],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Deliveries pending and due at `now`, the oldest first.
+    pub fn deliveries_due(&self, now: i64, limit: i64) -> Result<Vec<Delivery>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
+            "{SELECT_DELIVERY} WHERE status = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2"
+        ))?;
+        let rows = stmt
+            .query_map(params![now, limit], read_delivery)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// When the next pending delivery is due (ms), if any.
+    pub fn next_delivery(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self.reader().query_row(
+            "SELECT MIN(next_at) FROM deliveries WHERE status = 'pending'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Records an attempt at a delivery: sent, to be tried again at `retry_at`, or (with
+    /// neither) failed for good.
+    pub fn delivery_attempted(
+        &self,
+        id: i64,
+        sent: bool,
+        error: Option<&str>,
+        retry_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let status = match (sent, retry_at) {
+            (true, _) => "sent",
+            (false, Some(_)) => "pending",
+            (false, None) => "failed",
+        };
+        self.conn().execute(
+            "UPDATE deliveries SET status = ?2, attempts = attempts + 1, last_error = ?3,
+               next_at = COALESCE(?4, next_at), sent_at = CASE WHEN ?2 = 'sent' THEN ?5 END
+             WHERE id = ?1",
+            params![id, status, error, retry_at, now],
+        )?;
+        Ok(())
+    }
+
+    /// Adds a channel; its name must be free, and there are at most [`MAX_CHANNELS`].
+    pub fn create_channel(&self, name: &str, spec: &str) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        let count: i64 = conn.query_row("SELECT COUNT(*) FROM channels", [], |r| r.get(0))?;
+        if count >= MAX_CHANNELS {
+            return Err(StoreError::TooManyChannels(MAX_CHANNELS));
+        }
+        let n = conn.execute(
+            "INSERT INTO channels (name, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+             ON CONFLICT (name) DO NOTHING",
+            params![name, spec, now_ms()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::ChannelExists(name.to_string()));
+        }
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Replaces a channel's settings; false when there is no such channel.
+    pub fn replace_channel(&self, name: &str, spec: &str) -> Result<bool, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE channels SET spec = ?2, updated_at = ?3 WHERE name = ?1",
+            params![name, spec, now_ms()],
+        )? == 1)
+    }
+
+    pub fn channel(&self, name: &str) -> Result<Option<ChannelRecord>, StoreError> {
+        let row = self
+            .reader()
+            .query_row(
+                "SELECT id, name, spec, created_at, updated_at FROM channels WHERE name = ?1",
+                params![name],
+                read_channel,
+            )
+            .optional()?;
+        row.map(to_channel).transpose()
+    }
+
+    pub fn channels(&self) -> Result<Vec<ChannelRecord>, StoreError> {
+        let rows = {
+            let conn = self.reader();
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, name, spec, created_at, updated_at FROM channels ORDER BY name",
+            )?;
+            stmt.query_map([], read_channel)?
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        rows.into_iter().map(to_channel).collect()
+    }
+
+    /// Removes a channel; its pending deliveries fail. False when there is no such channel.
+    pub fn delete_channel(&self, name: &str) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let n = tx.execute("DELETE FROM channels WHERE name = ?1", params![name])?;
+        tx.execute(
+            "UPDATE deliveries SET status = 'failed', last_error = 'the channel was removed'
+             WHERE channel = ?1 AND status = 'pending'",
+            params![name],
+        )?;
+        tx.commit()?;
+        Ok(n == 1)
+    }
+}
+
+type ChannelRow = (i64, String, String, i64, i64);
+
+fn read_channel(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChannelRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn to_channel(
+    (id, name, spec, created_at, updated_at): ChannelRow,
+) -> Result<ChannelRecord, StoreError> {
+    Ok(ChannelRecord {
+        id,
+        name,
+        spec: RawValue::from_string(spec)?,
+        created_at,
+        updated_at,
+    })
+}
