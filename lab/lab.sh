@@ -71,9 +71,9 @@ need_cmds() {   # cmd:debian-package ...
 }
 require_root() { [[ $EUID -eq 0 ]] || die "must run as root (network namespaces, /run, /etc/netns)"; }
 
-DEB_PACKAGES="iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine procps util-linux python3 netcat-openbsd iputils-ping snmpd snmp lldpd gnome-keyring dbus libsecret-tools openssh-server openssh-client"
+DEB_PACKAGES="iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine procps util-linux python3 netcat-openbsd iputils-ping snmpd snmp lldpd gnome-keyring dbus libsecret-tools openssh-server openssh-client python3-aiosmtpd"
 # daemons whose pid files the lab trusts (status, down)
-DAEMON_RE='dnsmasq|listeners\.py|snmpd|lldpd|sshd'
+DAEMON_RE='dnsmasq|listeners\.py|sinks\.py|delayline\.py|snmpd|lldpd|sshd'
 # net-snmp: load no MIB files (checks use numeric OIDs); keep its persistent state in $RUN
 SNMP_ENV=(env MIBS= SNMP_PERSISTENT_DIR="$RUN/snmp-client")
 
@@ -217,7 +217,7 @@ router_sysctls() {
 # daemons `status` requires (pid files $RUN/NAME.pid); keep in sync with start_*()
 EXPECTED_DAEMONS=(dnsmasq listeners-h listeners-alt listeners-d snmpd-h)
 for _s in $(csv "$LAB_SWITCHES"); do EXPECTED_DAEMONS+=("snmpd-$_s" "lldpd-$_s"); done; unset _s
-EXPECTED_DAEMONS+=(sshd-ssh sshd-rotate sshd-bastion sshd-inner)
+EXPECTED_DAEMONS+=(sshd-ssh sshd-rotate sshd-bastion sshd-inner sinks delayline)
 # --- wsl-sw: the LAN switch ------------------------------------------------
 build_sw() {
     nip "$LAB_SW_NS" link add "$LAB_SW_BRIDGE" type bridge stp_state 0 forward_delay 0 mcast_snooping 0
@@ -305,6 +305,27 @@ build_alt() {
     nip "$ns" route add "$LAB_CLIENT_V4/32" dev eth0
 }
 start_alt() { start_listeners "$LAB_ALT_NS" alt "$LAB_ALT_PORT"; }
+
+# --- wsl-dl + wsl-slow: a host behind a user-space delay line ---------------
+# LAN br0 -- (lan) wsl-dl (wire) -- (eth0) wsl-slow. The line holds every frame for the
+# milliseconds in $LAB_DELAY_FILE (this kernel has no netem).
+build_slow() {
+    local dl=$LAB_DELAY_NS
+    ns_sysctl "$dl" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    nip "$LAB_SW_NS" link add p-dl type veth peer name lan netns "$dl"
+    nip "$LAB_SW_NS" link set p-dl master "$LAB_SW_BRIDGE" up
+    nip "$dl" link add wire type veth peer name eth0 netns "$LAB_SLOW_NS"
+    nip "$dl" link set lan promisc on up
+    nip "$dl" link set wire promisc on up
+    nip "$LAB_SLOW_NS" addr add "$LAB_SLOW_V4/24" dev eth0
+    nip "$LAB_SLOW_NS" -6 addr add "$LAB_SLOW_V6/64" dev eth0 nodad
+    nip "$LAB_SLOW_NS" link set eth0 up
+    echo 0 > "$LAB_DELAY_FILE"
+}
+start_slow() {
+    spawn delayline "$LAB_DELAY_NS" "$PY" "$LAB_DIR/delayline.py" --a lan --b wire \
+        --delay-file "$LAB_DELAY_FILE" --pid-file "$RUN/delayline.pid"
+}
 
 # --- wsl-dns: dnsmasq -------------------------------------------------------
 build_dns() {
@@ -739,6 +760,16 @@ spawn() {
     SPAWNED[$name]=$!
     DAEMONS+=("$name")
 }
+# start_sinks -- the webhook and SMTP sinks (sinks.py), on 127.0.0.1 of the root namespace
+# where the tests' servers run: listening sockets only, no interface or route changes
+start_sinks() {
+    local name=sinks
+    rm -f "$RUN/$name.pid"
+    ( exec setsid "$PY" "$LAB_DIR/sinks.py" --dir "$LAB_SINK_DIR" --http-port "$LAB_WEBHOOK_PORT" \
+        --smtp-port "$LAB_SMTP_SINK_PORT" --pid-file "$RUN/$name.pid" </dev/null >>"$RUN/$name.log" 2>&1 9<&- ) &
+    SPAWNED[$name]=$!
+    DAEMONS+=("$name")
+}
 # start_listeners NS NAME PORT... -- listeners.py; ready when its pid file exists
 start_listeners() {
     local ns=$1 name=listeners-$2; shift 2
@@ -949,6 +980,7 @@ cmd_up() {
         useradd:passwd chpasswd:passwd
     command -v dig >/dev/null 2>&1 || warn "dig not found (bind9-dnsutils): using a python DNS check"
     pick_python
+    "$PY" -c 'import aiosmtpd' 2>/dev/null || die "$PY lacks aiosmtpd (python3-aiosmtpd: sudo bash lab/lab.sh deps)"
     local t0=$SECONDS fp_before fp_after
     fp_before=$(root_fingerprint)
 
@@ -970,6 +1002,7 @@ cmd_up() {
     build_r2b
     build_r3
     build_d
+    build_slow
     build_switches
     build_ssh
     fill_switch_neighbours
@@ -979,8 +1012,10 @@ cmd_up() {
     start_h
     start_alt
     start_d
+    start_slow
     start_switches
     start_ssh
+    start_sinks
 
     local d
     for d in "${DAEMONS[@]}"; do wait_ready "$d"; done

@@ -236,7 +236,8 @@ pub struct Hop {
     /// Its reverse name, when asked for and found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Every distinct address that answered at this TTL (more than one means the path changed).
+    /// Every distinct address that answered at this TTL (more than one: ECMP alternates met by
+    /// several flows, or the path changed during the trace).
     #[schema(value_type = Vec<String>)]
     pub addrs: Vec<IpAddr>,
     /// Each probe's round-trip time in order, `null` for a lost probe.

@@ -107,6 +107,15 @@ fn add(a: SuiteAddArgs) -> Result<ExitCode, Failure> {
             .unwrap_or_else(wirescope_store::default_path),
     )
     .map_err(runtime)?;
+    let channels: Vec<String> = store
+        .channels()
+        .map_err(runtime)?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    suite
+        .check_channels(|n| channels.iter().any(|c| c == n))
+        .map_err(|e| Failure::Usage(e.to_string()))?;
     let json = suite.to_json();
     let verb = match store.create_suite(&name, &json) {
         Ok(_) => "added",

@@ -1284,7 +1284,10 @@ export interface components {
             addr?: string | null;
             /** @description Its reverse name, when asked for and found. */
             name?: string | null;
-            /** @description Every distinct address that answered at this TTL (more than one means the path changed). */
+            /**
+             * @description Every distinct address that answered at this TTL (more than one: ECMP alternates met by
+             *     several flows, or the path changed during the trace).
+             */
             addrs: string[];
             /** @description Each probe's round-trip time in order, `null` for a lost probe. */
             rtt_ms: (number | null)[];
@@ -2493,6 +2496,15 @@ export interface components {
              * @default 3
              */
             queries?: number;
+            /**
+             * Format: int32
+             * @description Flows each TTL's probes are spread over (probe q goes out on flow q mod N), each flow
+             *     with its own constant identifier, Paris-style: 1 keeps a trace on one ECMP path; more
+             *     meet load-balanced alternates, every address that answered listed at its hop. At most
+             *     `queries`.
+             * @default 1
+             */
+            flows?: number;
             /**
              * @description The longest a probe is waited for (and the whole wait while nothing has answered).
              * @default 2000ms

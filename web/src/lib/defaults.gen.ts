@@ -81,6 +81,7 @@ export const defaults = {
     "first_hop": 1,
     "port": null,
     "queries": 3,
+    "flows": 1,
     "timeout": "2000ms",
     "wait_here": 3,
     "wait_near": 10,

@@ -121,6 +121,14 @@ export const options = {
       "description": "Probes per hop."
     },
     {
+      "key": "flows",
+      "type": "int",
+      "default": 1,
+      "min": 1,
+      "max": 10,
+      "description": "Flows each TTL's probes are spread over (probe q goes out on flow q mod N), each flow with its own constant identifier, Paris-style: 1 keeps a trace on one ECMP path; more meet load-balanced alternates, every address that answered listed at its hop. At most `queries`."
+    },
+    {
       "key": "timeout",
       "type": "duration",
       "default": "2000ms",

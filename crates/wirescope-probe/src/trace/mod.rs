@@ -75,6 +75,13 @@ pub struct TraceOptions {
     #[schema(minimum = 1, maximum = 10)]
     #[cfg_attr(feature = "clap", arg(short = 'q', long, value_name = "N", default_value_t = TraceOptions::default().queries))]
     pub queries: u8,
+    /// Flows each TTL's probes are spread over (probe q goes out on flow q mod N), each flow
+    /// with its own constant identifier, Paris-style: 1 keeps a trace on one ECMP path; more
+    /// meet load-balanced alternates, every address that answered listed at its hop. At most
+    /// `queries`.
+    #[schema(minimum = 1, maximum = 10)]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "N", default_value_t = TraceOptions::default().flows))]
+    pub flows: u8,
     /// The longest a probe is waited for (and the whole wait while nothing has answered).
     #[serde(with = "serde_human")]
     #[schema(value_type = crate::duration::DurationSchema)]
@@ -111,6 +118,7 @@ impl Default for TraceOptions {
             first_hop: 1,
             port: None,
             queries: 3,
+            flows: 1,
             timeout: Duration::from_secs(2),
             wait_here: 3.0,
             wait_near: 10.0,
@@ -132,6 +140,12 @@ impl TraceOptions {
         }
         if !(1..=10).contains(&self.queries) {
             return bad("queries must be between 1 and 10");
+        }
+        if self.flows == 0 || self.flows > self.queries {
+            return Err(ProbeError::Options(format!(
+                "flows must be between 1 and queries ({}): each flow needs a probe per hop",
+                self.queries
+            )));
         }
         if self.timeout.is_zero() {
             return bad("timeout must be above zero");
@@ -262,6 +276,7 @@ struct TargetTrace {
     resolved: Resolved,
     state: TraceState,
     src: IpAddr,
+    /// The source port of its first flow (its others follow it).
     sport: u16,
     done: bool,
 }
@@ -307,7 +322,7 @@ impl<'a> Family<'a> {
                 resolved: r,
                 state: TraceState::new(opts.first_hop, opts.max_hops, opts.queries),
                 src,
-                sport: base.wrapping_add((i % 24_000) as u16),
+                sport: base.wrapping_add(((i * usize::from(opts.flows)) % 24_000) as u16),
                 done: false,
             });
         }
@@ -449,11 +464,14 @@ impl<'a> Family<'a> {
         let tt = &self.targets[t];
         let dst = tt.resolved.addr;
         let id = tt.state.probe_id(ttl, q);
+        let flow = u16::from(q % self.opts.flows.max(1));
+        let sport = tt.sport.wrapping_add(flow);
         let (sock, pkt) = match self.opts.protocol {
             TraceProtocol::Icmp => {
                 // Paris for ICMP: the two steering bytes cancel the sequence number in the checksum,
-                // so identifier and checksum (what ICMP-hashing balancers look at) stay constant.
-                let steer = 0xffff - id;
+                // so identifier and checksum (what ICMP-hashing balancers look at) stay constant
+                // within a flow; each flow's checksum differs by its number.
+                let steer = 0xffff_u16.wrapping_sub(id).wrapping_sub(flow);
                 let mut payload = steer.to_be_bytes().to_vec();
                 payload.extend_from_slice(b"wirescope-trace-");
                 (
@@ -463,13 +481,13 @@ impl<'a> Family<'a> {
             }
             TraceProtocol::Udp => (
                 self.l4_sock()?,
-                l4::udp_paris(tt.src, dst, tt.sport, self.opts.dport(), id, 12),
+                l4::udp_paris(tt.src, dst, sport, self.opts.dport(), id, 12),
             ),
             TraceProtocol::Tcp => {
                 let seq = (u32::from(self.cookie) << 16) | u32::from(id);
                 (
                     self.l4_sock()?,
-                    l4::tcp_syn(tt.src, dst, tt.sport, self.opts.dport(), seq),
+                    l4::tcp_syn(tt.src, dst, sport, self.opts.dport(), seq),
                 )
             }
         };
@@ -544,6 +562,11 @@ impl<'a> Family<'a> {
         }
     }
 
+    /// Whether a source port is one of target `t`'s flows.
+    fn owns_sport(&self, t: usize, sport: u16) -> bool {
+        sport.wrapping_sub(self.targets[t].sport) < u16::from(self.opts.flows.max(1))
+    }
+
     /// Matches an ICMP message to (targets, probe id, who answered, what it means).
     fn match_icmp(&self, pkt: &[u8], from: IpAddr) -> Option<(Vec<usize>, u16, IpAddr, Answer)> {
         let v6 = self.socks.v6;
@@ -598,7 +621,7 @@ impl<'a> Family<'a> {
                     .iter()
                     .copied()
                     .filter(|&t| {
-                        self.opts.protocol == TraceProtocol::Icmp || self.targets[t].sport == sport
+                        self.opts.protocol == TraceProtocol::Icmp || self.owns_sport(t, sport)
                     })
                     .collect();
                 let answer = match kind {
@@ -636,7 +659,7 @@ impl<'a> Family<'a> {
             .get(&from)?
             .iter()
             .copied()
-            .filter(|&t| self.targets[t].sport == h.dport)
+            .filter(|&t| self.owns_sport(t, h.dport))
             .collect();
         Some((targets, acked as u16))
     }
@@ -679,5 +702,30 @@ fn set_ttl(sock: &UdpSocket, v6: bool, ttl: u8) -> std::io::Result<()> {
         sref.set_unicast_hops_v6(u32::from(ttl))
     } else {
         sref.set_ttl_v4(u32::from(ttl))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flows_need_a_probe_each_per_hop() {
+        let opts = |queries, flows| TraceOptions {
+            queries,
+            flows,
+            ..Default::default()
+        };
+        assert!(opts(3, 1).validate().is_ok());
+        assert!(opts(8, 8).validate().is_ok());
+        for (q, f) in [(3, 4), (3, 0)] {
+            assert_eq!(
+                opts(q, f).validate().map_err(|e| e.to_string()),
+                Err(
+                    "flows must be between 1 and queries (3): each flow needs a probe per hop"
+                        .into()
+                )
+            );
+        }
     }
 }
