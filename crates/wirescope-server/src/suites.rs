@@ -34,6 +34,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(preview))
         .routes(routes!(series))
         .routes(routes!(trend))
+        .routes(routes!(history))
         .routes(routes!(enable))
         .routes(routes!(disable))
 }
@@ -132,6 +133,25 @@ pub struct Trend {
     /// Bucket width (ms); 0 when each bucket is one sample.
     pub width: i64,
     pub buckets: Vec<Bucket>,
+}
+
+/// Which history.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct HistoryQuery {
+    /// trace (paths), scan (open ports) or dns (answers).
+    kind: wirescope_probe::ProbeKind,
+    /// The target as results name it (DNS: `name TYPE`).
+    target: String,
+}
+
+/// What one target showed over a suite's runs of one kind: each distinct value in a row,
+/// newest first (at most 100).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetHistory {
+    pub kind: wirescope_probe::ProbeKind,
+    pub target: String,
+    pub entries: Vec<wirescope_store::HistoryEntry>,
 }
 
 /// A suite added.
@@ -378,6 +398,40 @@ async fn trend(
         to,
         width,
         buckets,
+    })
+    .into_response())
+}
+
+/// A target's history in a suite: each distinct path (trace), set of open ports (scan) or
+/// DNS answer (dns) it showed, when first and last, over how many runs in a row.
+#[utoipa::path(get, path = "/suites/{id}/history", tag = "suites", params(("id" = i64, Path), HistoryQuery), responses(
+    (status = 200, body = TargetHistory),
+    (status = 400, body = ApiError, description = "`field`: kind (trace, scan or dns), target"),
+    (status = 404, body = ApiError),
+))]
+async fn history(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Response, ApiError> {
+    use wirescope_probe::ProbeKind;
+    let rec = find(&state, &id)?;
+    if !matches!(q.kind, ProbeKind::Trace | ProbeKind::Scan | ProbeKind::Dns) {
+        return Err(ApiError::field(
+            "kind",
+            "trace, scan or dns: the kinds with a history",
+        ));
+    }
+    if q.target.is_empty() || q.target.len() > 1024 {
+        return Err(ApiError::field("target", "1 to 1024 bytes"));
+    }
+    let entries = state
+        .store
+        .target_history(rec.id, q.kind.as_str(), &q.target)?;
+    Ok(Json(TargetHistory {
+        kind: q.kind,
+        target: q.target,
+        entries,
     })
     .into_response())
 }

@@ -70,12 +70,33 @@ pub struct NewEvent {
     pub channels: Vec<String>,
 }
 
-/// What evaluating a run's results changed: rule states (`None` deletes one) and new events.
+/// What evaluating a run's results changed: rule states (`None` deletes one), new events, and
+/// what each target showed (for its history).
 #[derive(Debug, Clone, Default)]
 pub struct AlertWrite {
     /// (rule, target, state JSON).
     pub states: Vec<(String, String, Option<String>)>,
     pub events: Vec<NewEvent>,
+    /// (target, value JSON): a trace's path, a scan's open ports, a DNS answer.
+    pub seen: Vec<(String, String)>,
+}
+
+/// Distinct values kept per target and kind, the newest.
+pub const HISTORY_KEPT: i64 = 100;
+
+/// One distinct value a target showed (a path, its open ports, a DNS answer) and when.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    /// Its shape by kind: trace `{"reached", "hops": {"ttl": [addrs]}}`, scan `{"open": [ports]}`,
+    /// dns `{"rcode", "answers"}`.
+    #[schema(value_type = Object)]
+    pub value: Box<RawValue>,
+    /// When a run first and last showed it (ms), in a row.
+    pub first_seen: i64,
+    pub last_seen: i64,
+    /// Runs in a row that showed it.
+    pub runs: i64,
+    pub last_run: Option<i64>,
 }
 
 /// A stored alert event.
@@ -297,6 +318,48 @@ impl Store {
             }
             ids.push(id);
         }
+        let started: i64 = tx
+            .query_row(
+                "SELECT COALESCE(started_at, created_at) FROM runs WHERE id = ?1",
+                params![run],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(now);
+        for (target, value) in &alerts.seen {
+            let last: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT id, value FROM target_history WHERE suite_id = ?1 AND kind = ?2 AND target = ?3
+                     ORDER BY id DESC LIMIT 1",
+                    params![suite_id, kind, target],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            match last {
+                Some((id, v)) if v == *value => {
+                    tx.execute(
+                        "UPDATE target_history SET last_seen = MAX(last_seen, ?2), runs = runs + 1,
+                           last_run = ?3 WHERE id = ?1",
+                        params![id, started, run],
+                    )?;
+                }
+                _ => {
+                    tx.execute(
+                        "INSERT INTO target_history
+                         (suite_id, kind, target, value, first_seen, last_seen, runs, last_run)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?5, 1, ?6)",
+                        params![suite_id, kind, target, value, started, run],
+                    )?;
+                    tx.execute(
+                        "DELETE FROM target_history WHERE suite_id = ?1 AND kind = ?2 AND target = ?3
+                           AND id NOT IN (SELECT id FROM target_history
+                                          WHERE suite_id = ?1 AND kind = ?2 AND target = ?3
+                                          ORDER BY id DESC LIMIT ?4)",
+                        params![suite_id, kind, target, HISTORY_KEPT],
+                    )?;
+                }
+            }
+        }
         if !alerts.events.is_empty() {
             tx.execute(
                 "DELETE FROM alert_events WHERE id <= (SELECT MAX(id) FROM alert_events) - ?1",
@@ -306,6 +369,43 @@ impl Store {
         tx.execute("UPDATE runs SET trended = 1 WHERE id = ?1", params![run])?;
         tx.commit()?;
         Ok(ids)
+    }
+
+    /// What a target of a suite showed over its runs of `kind`: each distinct value in a row,
+    /// newest first.
+    pub fn target_history(
+        &self,
+        suite_id: i64,
+        kind: &str,
+        target: &str,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT value, first_seen, last_seen, runs, last_run FROM target_history
+             WHERE suite_id = ?1 AND kind = ?2 AND target = ?3 ORDER BY id DESC",
+        )?;
+        let rows = stmt
+            .query_map(params![suite_id, kind, target], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(value, first_seen, last_seen, runs, last_run)| {
+                Ok(HistoryEntry {
+                    value: RawValue::from_string(value)?,
+                    first_seen,
+                    last_seen,
+                    runs,
+                    last_run,
+                })
+            })
+            .collect()
     }
 
     /// Alert events, newest first.

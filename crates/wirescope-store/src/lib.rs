@@ -13,7 +13,7 @@ mod trends;
 
 pub use alerts::{
     AlertEvent, AlertWrite, ChannelRecord, DELIVERY_ATTEMPTS, Delivery, DeliveryStatus,
-    EVENTS_KEPT, EventFilter, EventKind, MAX_CHANNELS, NewEvent,
+    EVENTS_KEPT, EventFilter, EventKind, HISTORY_KEPT, HistoryEntry, MAX_CHANNELS, NewEvent,
 };
 pub use recordings::{NewRecording, Recording};
 pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
@@ -222,6 +222,20 @@ const MIGRATIONS: &[&str] = &[
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL
     );
+",
+    "
+    CREATE TABLE target_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        suite_id INTEGER NOT NULL REFERENCES suites (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        value TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        runs INTEGER NOT NULL,
+        last_run INTEGER
+    );
+    CREATE INDEX target_history_key ON target_history (suite_id, kind, target, id);
 ",
 ];
 /// Milliseconds since the epoch, now.
@@ -552,6 +566,7 @@ mod tests {
                 ("down".into(), "b".into(), None),
             ],
             events: vec![event("a", None), event("b", Some("maintenance"))],
+            seen: Vec::new(),
         };
         let ids = store.take_run(run, suite, "ping", &[], &write).unwrap();
         assert_eq!(ids.len(), 2);
@@ -620,6 +635,47 @@ mod tests {
         assert!(store.delete_suite(suite).unwrap());
         assert!(store.alert_event(ids[0]).unwrap().is_none());
         assert!(store.alert_states(suite).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_target_history_keeps_each_distinct_value_in_a_row() {
+        let store = Store::open(&temp_db("history")).unwrap();
+        let suite = store.create_suite("paths", "{}").unwrap();
+        let take = |value: &str| {
+            let run = store
+                .create_run(&NewRun {
+                    origin: Origin::suite(suite, 0),
+                    ..new_run()
+                })
+                .unwrap();
+            store
+                .set_finished(run, RunStatus::Finished, None, None)
+                .unwrap();
+            let write = AlertWrite {
+                seen: vec![("d".into(), value.into())],
+                ..Default::default()
+            };
+            store.take_run(run, suite, "trace", &[], &write).unwrap();
+        };
+        for v in ["1", "1", "2", "1"] {
+            take(v);
+        }
+        let h = store.target_history(suite, "trace", "d").unwrap();
+        assert_eq!(
+            h.iter()
+                .map(|e| (e.value.get(), e.runs))
+                .collect::<Vec<_>>(),
+            [("1", 1), ("2", 1), ("1", 2)],
+            "newest first; a value back again is a new entry"
+        );
+        assert!(h[2].first_seen <= h[2].last_seen);
+        for i in 0..HISTORY_KEPT + 5 {
+            take(&i.to_string());
+        }
+        let h = store.target_history(suite, "trace", "d").unwrap();
+        assert_eq!(h.len() as i64, HISTORY_KEPT, "the newest kept");
+        assert_eq!(h[0].value.get(), (HISTORY_KEPT + 4).to_string());
+        assert!(store.target_history(suite, "scan", "d").unwrap().is_empty());
     }
 
     #[test]

@@ -1,11 +1,12 @@
-//! Taking an ended suite run: its results become trend samples, and each of its suite's alert
+//! Taking an ended suite run: its results become trend samples and its targets' histories
+//! (each distinct path, set of open ports, DNS answer, and when), and each of its suite's alert
 //! rules that reads the run steps its state for every target, with the suite's maintenance
 //! windows and parents deciding who may be told. Everything a run leaves is written in one
 //! transaction with the mark that it was taken (the store's `take_run`), so each run is
 //! evaluated exactly once, across restarts.
 
 use crate::alert::machine::{RuleState, step, title};
-use crate::alert::observe::{Baseline, down, observe};
+use crate::alert::observe::{Baseline, down, observe, shown};
 use crate::alert::{AlertRule, DEFAULT_BASELINE, Preset, Windows, down_ancestor};
 use crate::spec::Suite;
 use std::collections::{HashMap, HashSet};
@@ -51,12 +52,16 @@ fn take(store: &Store, run: &RunToTake, suite: Option<&Suite>) -> Result<Vec<i64
         .iter()
         .filter_map(|r| crate::trend::sample_of(r, run.started))
         .collect();
-    let write = match (suite, run.kind.parse::<ProbeKind>()) {
+    let mut write = match (suite, run.kind.parse::<ProbeKind>()) {
         (Some(suite), Ok(kind)) if !suite.alerts.is_empty() => {
             evaluate(store, run, suite, kind, &results)?
         }
         _ => AlertWrite::default(),
     };
+    write.seen = results
+        .iter()
+        .filter_map(|r| Some((r.key(), serde_json::to_string(&shown(r)?).ok()?)))
+        .collect();
     store.take_run(run.run, run.suite_id, &run.kind, &samples, &write)
 }
 

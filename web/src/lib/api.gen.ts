@@ -625,6 +625,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/suites/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A target's history in a suite: each distinct path (trace), set of open ports (scan) or
+         *     DNS answer (dns) it showed, when first and last, over how many runs in a row.
+         */
+        get: operations["getSuitesIdHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/suites/{id}/run": {
         parameters: {
             query?: never;
@@ -1275,6 +1295,28 @@ export interface components {
             tcp_flags: string;
             /** Format: int32 */
             resets: number;
+        };
+        /** @description One distinct value a target showed (a path, its open ports, a DNS answer) and when. */
+        HistoryEntry: {
+            /**
+             * @description Its shape by kind: trace `{"reached", "hops": {"ttl": [addrs]}}`, scan `{"open": [ports]}`,
+             *     dns `{"rcode", "answers"}`.
+             */
+            value: Record<string, unknown>;
+            /**
+             * Format: int64
+             * @description When a run first and last showed it (ms), in a row.
+             */
+            first_seen: number;
+            /** Format: int64 */
+            last_seen: number;
+            /**
+             * Format: int64
+             * @description Runs in a row that showed it.
+             */
+            runs: number;
+            /** Format: int64 */
+            last_run?: number | null;
         };
         /** @description One TTL of a trace. */
         Hop: {
@@ -2377,6 +2419,15 @@ export interface components {
             rx_packets: number;
             /** Format: int64 */
             rx_bytes: number;
+        };
+        /**
+         * @description What one target showed over a suite's runs of one kind: each distinct value in a row,
+         *     newest first (at most 100).
+         */
+        TargetHistory: {
+            kind: components["schemas"]["ProbeKind"];
+            target: string;
+            entries: components["schemas"]["HistoryEntry"][];
         };
         /** @description What the server sends on /api/ssh/terminal as text (the shell's output goes as binary frames). */
         TerminalEvent: {
@@ -4152,6 +4203,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SuiteView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSuitesIdHistory: {
+        parameters: {
+            query: {
+                /** @description trace (paths), scan (open ports) or dns (answers). */
+                kind: components["schemas"]["ProbeKind"];
+                /** @description The target as results name it (DNS: `name TYPE`). */
+                target: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetHistory"];
+                };
+            };
+            /** @description `field`: kind (trace, scan or dns), target */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             404: {

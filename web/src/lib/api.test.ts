@@ -4,6 +4,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ApiError,
   AUTH_MESSAGE,
+  alertsQuery,
+  deleteChannel,
+  getAlert,
+  listAlerts,
+  listChannels,
+  markAlertsRead,
+  putChannel,
+  testChannel,
   createRun,
   createSuite,
   deleteProfile,
@@ -68,6 +76,15 @@ describe('runsQuery', () => {
       'api/runs?limit=20&offset=40&kind=ping&status=finished',
     );
     expect(runsQuery({ kind: '', status: '' })).toBe('api/runs?limit=50&offset=0');
+  });
+});
+
+describe('alertsQuery', () => {
+  it("sends a suite's, a target's, the page before an id, only when given", () => {
+    expect(alertsQuery()).toBe('api/alerts');
+    expect(alertsQuery({ limit: 1 })).toBe('api/alerts?limit=1');
+    expect(alertsQuery({ suite: 3, target: ' example.com A ', before: 90, limit: 50 })).toBe('api/alerts?suite=3&target=example.com+A&before=90&limit=50');
+    expect(alertsQuery({ target: '  ' })).toBe('api/alerts');
   });
 });
 
@@ -246,6 +263,40 @@ describe('requests', () => {
     reply = () => json(200, trend);
     expect(await getTrend(4, 7, '1d')).toEqual(trend);
     expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual(['GET /api/suites/4/series', 'GET /api/suites/4/trend?series=7&range=1d']);
+  });
+
+  it('reads alerts and marks them read where the document says', async () => {
+    reply = () => json(200, { events: [], unread: 2, read: 5 });
+    expect(await listAlerts({ suite: 3, limit: 20 })).toEqual({ events: [], unread: 2, read: 5 });
+    reply = () => json(200, { unread: 0, read: 9 });
+    expect(await markAlertsRead(9)).toEqual({ unread: 0, read: 9 });
+    reply = () => json(200, { id: 9 });
+    await getAlert(9);
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual(['GET /api/alerts?suite=3&limit=20', 'POST /api/alerts/read', 'GET /api/alerts/9']);
+    expect(JSON.parse(String(calls[1].init.body))).toEqual({ up_to: 9 });
+  });
+
+  it('lists, saves, tests and removes channels where the document says', async () => {
+    const view = { type: 'webhook', name: 'ops hook', shown: 'https://example.net/…', format: 'json', signed: false, created_at: 1, updated_at: 1 };
+    reply = () => json(200, { channels: [view] });
+    expect(await listChannels()).toEqual([view]);
+    reply = () => json(201, view);
+    await putChannel('ops hook', { type: 'webhook', url: 'https://example.net/x' });
+    reply = () => json(200, { elapsed_ms: 12.5 });
+    expect(await testChannel('ops hook')).toEqual({ elapsed_ms: 12.5 });
+    reply = () => json(502, { error: 'ops hook: HTTP 500' });
+    const err = await testChannel('ops hook').catch((e) => e);
+    expect([err.status, err.message]).toEqual([502, 'ops hook: HTTP 500']);
+    reply = () => new Response(null, { status: 204 });
+    await deleteChannel('ops hook');
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      'GET /api/channels',
+      'PUT /api/channels/ops%20hook',
+      'POST /api/channels/ops%20hook/test',
+      'POST /api/channels/ops%20hook/test',
+      'DELETE /api/channels/ops%20hook',
+    ]);
+    expect(JSON.parse(String(calls[1].init.body))).toEqual({ type: 'webhook', url: 'https://example.net/x' });
   });
 
   it('reports a network failure as status 0', async () => {

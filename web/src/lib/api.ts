@@ -4,7 +4,13 @@ import { token, withToken } from './auth';
 import { options, type OptionSpec } from './options.gen';
 import {
   runOptions,
+  type AlertEvent,
+  type AlertList,
+  type AlertQuery,
   type Cancelling,
+  type ChannelList,
+  type ChannelSpec,
+  type ChannelView,
   type CaptureInfo,
   type CaptureList,
   type CaptureState,
@@ -43,9 +49,11 @@ import {
   type SuiteFired,
   type SuiteList,
   type SuiteView,
+  type TestSent,
   type Topology,
   type Trend,
   type TrendRange,
+  type Unread,
   type Uploaded,
 } from './types';
 
@@ -428,4 +436,56 @@ export async function listSeries(id: number): Promise<SeriesInfo[]> {
 export function getTrend(id: number, series: number, range: TrendRange): Promise<Trend> {
   const p = new URLSearchParams({ series: String(series), range });
   return request('GET', `api/suites/${id}/trend?${p.toString()}`);
+}
+
+// ---- alerts: events of suites' rules, and the channels that tell people ----
+
+/** The path of an alert listing: newest first, a suite's or a target's, older than `before`. */
+export function alertsQuery(q: AlertQuery = {}): string {
+  const p = new URLSearchParams();
+  if (q.suite !== undefined) p.set('suite', String(q.suite));
+  if (q.target !== undefined && q.target.trim()) p.set('target', q.target.trim());
+  if (q.before !== undefined) p.set('before', String(q.before));
+  if (q.limit !== undefined) p.set('limit', String(q.limit));
+  const qs = p.toString();
+  return `api/alerts${qs ? `?${qs}` : ''}`;
+}
+
+/** Alert events, newest first, with the unread count (limit 1 to 500, 100 by default). */
+export function listAlerts(q: AlertQuery = {}): Promise<AlertList> {
+  return request('GET', alertsQuery(q));
+}
+
+/** One event with its evidence and deliveries (404 when there is none). */
+export function getAlert(id: number): Promise<AlertEvent> {
+  return request('GET', `api/alerts/${id}`);
+}
+
+/** Marks every event up to this id read; answers the unread count after it. */
+export function markAlertsRead(upTo: number): Promise<Unread> {
+  return request('POST', 'api/alerts/read', { up_to: upTo });
+}
+
+/** The notification channels, by name (never their secrets). */
+export async function listChannels(): Promise<ChannelView[]> {
+  const r = await request<ChannelList>('GET', 'api/channels');
+  return r.channels;
+}
+
+/**
+ * Adds or replaces a channel; 400 names the field (url, server, from, to[N]). On a replace,
+ * secrets left out (url, secret, password) keep their stored values; a webhook's `secret: ""`
+ * removes its signing secret.
+ */
+export function putChannel(name: string, spec: ChannelSpec): Promise<ChannelView> {
+  return request('PUT', `api/channels/${encodeURIComponent(name)}`, spec);
+}
+
+export async function deleteChannel(name: string): Promise<void> {
+  await request('DELETE', `api/channels/${encodeURIComponent(name)}`);
+}
+
+/** Sends a test notice now: how long the destination took, or (502) an ApiError saying why it failed. */
+export function testChannel(name: string): Promise<TestSent> {
+  return request('POST', `api/channels/${encodeURIComponent(name)}/test`);
 }

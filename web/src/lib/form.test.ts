@@ -31,6 +31,7 @@ describe('option fields', () => {
     expect(keys('ping')).toEqual(['count', 'interval', 'rate', 'size', 'timeout', 'ttl', 'unprivileged']);
     expect(keys('trace')).toEqual([
       'first_hop',
+      'flows',
       'max_hops',
       'port',
       'protocol',

@@ -64,6 +64,22 @@ describe('router', () => {
     expect(parseRoute('#/suites/4/trend/17').name).toBe('notfound');
     expect(parseRoute('#/suites/4/series/17/more').name).toBe('notfound');
   });
+  it('parses the alerts views', () => {
+    expect(parseRoute('#/alerts')).toEqual({ name: 'alerts', filter: { suite: null, target: '' } });
+    expect(parseRoute('#/alerts?suite=4&target=198.18.0.1')).toEqual({ name: 'alerts', filter: { suite: 4, target: '198.18.0.1' } });
+    expect(parseRoute('#/alerts?suite=core')).toEqual({ name: 'alerts', filter: { suite: null, target: '' } });
+    expect(parseRoute('#/alerts/12')).toEqual({ name: 'alert', id: 12 });
+    expect(parseRoute('#/channels')).toEqual({ name: 'channels' });
+    expect(parseRoute('#/alerts/x').name).toBe('notfound');
+    expect(parseRoute('#/alerts/12/more').name).toBe('notfound');
+    expect(parseRoute('#/channels/ops').name).toBe('notfound');
+    expect(href.alerts()).toBe('#/alerts');
+    expect(href.alerts({ suite: 4 })).toBe('#/alerts?suite=4');
+    expect(href.alerts({ suite: null, target: ' example.com A ' })).toBe('#/alerts?target=example.com+A');
+    expect(parseRoute(href.alerts({ suite: 4, target: 'example.com A' }))).toEqual({ name: 'alerts', filter: { suite: 4, target: 'example.com A' } });
+    expect(parseRoute(href.alert(12))).toEqual({ name: 'alert', id: 12 });
+    expect(parseRoute(href.channels())).toEqual({ name: 'channels' });
+  });
   it('builds links that parse back', () => {
     expect(parseRoute(href.run(5))).toEqual({ name: 'run', id: 5 });
     expect(parseRoute(href.compare(1, 2))).toEqual({ name: 'compare', a: 1, b: 2 });

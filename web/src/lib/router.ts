@@ -2,7 +2,7 @@
 // #/history, #/compare/A/B, #/suites, #/suites/new, #/suites/ID, #/suites/ID/edit,
 // #/suites/ID/series/SID[?range=3h|1d|7d|30d], #/creds,
 // #/traffic, #/captures/ID, #/terminal[?target=…&netns=…], #/recordings, #/recordings/ID,
-// #/hostkeys[?host=…].
+// #/hostkeys[?host=…], #/alerts[?suite=ID&target=…], #/alerts/ID, #/channels.
 
 import { DEFAULT_RANGE } from './trend';
 import { TREND_RANGES, type TrendRange } from './types';
@@ -26,7 +26,16 @@ export type Route =
   | { name: 'recordings' }
   | { name: 'recording'; id: number }
   | { name: 'hostkeys'; params: Record<string, string> }
+  | { name: 'alerts'; filter: AlertFilter }
+  | { name: 'alert'; id: number }
+  | { name: 'channels' }
   | { name: 'notfound'; path: string };
+
+/** The alerts timeline's filters: a suite's events, a target's. */
+export interface AlertFilter {
+  suite: number | null;
+  target: string;
+}
 
 const id = (s: string | undefined): number | null => (s && /^\d+$/.test(s) ? Number(s) : null);
 
@@ -58,6 +67,12 @@ export function parseRoute(hash: string): Route {
   if (head === 'recordings' && parts.length === 1) return { name: 'recordings' };
   if (head === 'recordings' && parts.length === 2 && id(x) !== null) return { name: 'recording', id: id(x) as number };
   if (head === 'hostkeys' && parts.length === 1) return { name: 'hostkeys', params: params() };
+  if (head === 'alerts' && parts.length === 1) {
+    const p = params();
+    return { name: 'alerts', filter: { suite: id(p.suite), target: (p.target ?? '').trim() } };
+  }
+  if (head === 'alerts' && parts.length === 2 && id(x) !== null) return { name: 'alert', id: id(x) as number };
+  if (head === 'channels' && parts.length === 1) return { name: 'channels' };
   return { name: 'notfound', path };
 }
 
@@ -87,6 +102,11 @@ export const href = {
   recordings: () => '#/recordings',
   recording: (id: number) => `#/recordings/${id}`,
   hostkeys: (host?: string) => `#/hostkeys${query(host ? { host } : undefined)}`,
+  /** The alerts timeline, of a suite or a target when given. */
+  alerts: (filter?: Partial<AlertFilter>) =>
+    `#/alerts${query({ suite: filter?.suite != null ? String(filter.suite) : '', target: filter?.target?.trim() ?? '' })}`,
+  alert: (id: number) => `#/alerts/${id}`,
+  channels: () => '#/channels',
 };
 
 export function navigate(hash: string): void {

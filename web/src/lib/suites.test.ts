@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
+import { emptyRule, emptyWindow } from './alerts';
 import { OPTION_FIELDS, emptyValues } from './form';
 import {
   SUITE_OPTION_FIELDS,
@@ -187,6 +188,73 @@ describe('a stored suite in the editor', () => {
     const draft = draftOf('x', { runs: [{ kind: 'ping', targets: 'a' }] });
     expect([draft.cron, draft.timezone, draft.spread, draft.description]).toEqual(['', '', '', '']);
     expect(runDraftOf({ kind: 'ping', targets: 'a' }).values).toEqual(emptyValues(SUITE_OPTION_FIELDS.ping));
+  });
+});
+
+describe("a suite's alerting", () => {
+  const stored: Suite = {
+    runs: [
+      { kind: 'ping', options: {}, targets: '198.18.0.1-9' },
+      { kind: 'trace', options: {}, targets: '198.18.0.9' },
+    ],
+    alerts: [
+      { preset: 'latency_up', name: 'slow', runs: [1], over_ms: 5, notify: ['ops'] },
+      { preset: 'down', after: 3, renotify: '4h', recovery: false },
+      { preset: 'path_changed', targets: ['198.18.0.9'] },
+    ],
+    maintenance: [{ cron: '0 2 * * SUN', timezone: 'UTC', duration: '2h' }],
+    parents: { '198.18.0.2': '198.18.0.1', '198.18.0.3': '198.18.0.1' },
+  };
+
+  it('reads back into the editor and saves the same suite', () => {
+    const draft = draftOf('core', stored);
+    expect(draft.alerts.map((r) => r.preset)).toEqual(['latency_up', 'down', 'path_changed']);
+    // a rule's runs follow the runs, not their places
+    expect(draft.alerts[0].runs).toEqual([draft.runs[1].key]);
+    expect(draft.parents).toBe('198.18.0.2 198.18.0.1\n198.18.0.3 198.18.0.1');
+    expect(buildSuite(draft)).toEqual({ suite: stored, errors: {} });
+  });
+
+  it('follows its runs: a rule reading a removed run says so, the others read the new places', () => {
+    const draft = draftOf('core', stored);
+    draft.runs.splice(0, 1);
+    const built = buildSuite(draft);
+    expect(built.errors).toEqual({});
+    expect(built.suite?.alerts?.[0].runs).toEqual([0]);
+    // latency_up reads a dns run, not a scan
+    draft.runs[0] = changeKind(draft.runs[0], 'dns');
+    expect(buildSuite(draft).errors).toEqual({ 'alerts[2].preset': 'path_changed reads trace runs and the suite has none' });
+    draft.runs[0] = changeKind(draft.runs[0], 'scan');
+    expect(buildSuite(draft).errors).toEqual({
+      'alerts[0].runs': 'the runs it read are gone or of another kind: pick runs again, or none for every one',
+      'alerts[2].preset': 'path_changed reads trace runs and the suite has none',
+    });
+  });
+
+  it('leaves out what is empty', () => {
+    const built = buildSuite(suite({ runs: [run('ping')], alerts: [], maintenance: [], parents: '  ' }));
+    expect(built.suite).not.toHaveProperty('alerts');
+    expect(built.suite).not.toHaveProperty('maintenance');
+    expect(built.suite).not.toHaveProperty('parents');
+  });
+
+  it("shows the server's errors at the rule's, window's or parents' field", () => {
+    const draft = suite({ runs: [run('ping')], alerts: [emptyRule(['ping']), emptyRule(['ping'])], maintenance: [emptyWindow()] });
+    const places = editorPlaces(draft, false);
+    const err = (field: string, message = 'bad') => suiteErrorsFromApi(new ApiError(400, message, field), places);
+    expect(err('alerts[1].over_ms', '0 to 1000000')).toEqual({ fields: { 'alerts[1].over_ms': '0 to 1000000' }, general: null });
+    expect(err('alerts[0].notify[1]', "channel name 'a b'")).toEqual({ fields: { 'alerts[0].notify': "channel name 'a b'" }, general: null });
+    expect(err('alerts[0].runs[0]', 'run 0 is a ping run')).toEqual({ fields: { 'alerts[0].runs': 'run 0 is a ping run' }, general: null });
+    expect(err('alerts[0].ignore[2]')).toEqual({ fields: { 'alerts[0].ignore': 'bad' }, general: null });
+    expect(err('alerts[1].unknown', 'odd')).toEqual({ fields: { 'alerts[1]': 'unknown: odd' }, general: null });
+    expect(err('maintenance[0].timezone', 'unknown time zone')).toEqual({ fields: { 'maintenance[0].timezone': 'unknown time zone' }, general: null });
+    expect(err('parents.core-sw', 'a target cannot be its own parent')).toEqual({
+      fields: { parents: 'core-sw: a target cannot be its own parent' },
+      general: null,
+    });
+    expect(err('parents.198.18.0.2', 'loop')).toEqual({ fields: { parents: '198.18.0.2: loop' }, general: null });
+    expect(err('alerts', '50 rules at most')).toEqual({ fields: { alerts: '50 rules at most' }, general: null });
+    expect(err('alerts[5].name')).toEqual({ fields: {}, general: 'bad (alerts[5].name)' });
   });
 });
 

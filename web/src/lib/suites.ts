@@ -1,7 +1,16 @@
 // Suites: the editor's state and the suite it saves (each run's options built by the New-run form's
-// fields, secrets left out: a suite keeps none), a server error's field as the editor's place for
-// it, and how a suite's runs and fires read.
+// fields, secrets left out: a suite keeps none; its alert rules, maintenance windows and parents),
+// a server error's field as the editor's place for it, and how a suite's runs and fires read.
 
+import {
+  alertPlaces,
+  buildAlerting,
+  parentsText,
+  ruleDraftOf,
+  windowDraftOf,
+  type RuleDraft,
+  type WindowDraft,
+} from './alerts';
 import { ApiError, optionParams } from './api';
 import {
   NET_FIELDS,
@@ -63,6 +72,12 @@ export interface SuiteDraft {
   timezone: string;
   spread: string;
   runs: RunDraft[];
+  /** Alert rules over the runs' results. */
+  alerts: RuleDraft[];
+  /** When its alerts are kept but nobody is told. */
+  maintenance: WindowDraft[];
+  /** Lines `child parent`. */
+  parents: string;
 }
 
 /** How long a scheduled fire spreads its probes over (a schedule's option beside its pattern). */
@@ -102,7 +117,7 @@ const unshown = (o: object, fields: FieldDef[]): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).filter(([k]) => !fields.some((f) => f.key === k)));
 
 export function emptySuite(): SuiteDraft {
-  return { name: '', description: '', cron: '', timezone: '', spread: '', runs: [emptyRun()] };
+  return { name: '', description: '', cron: '', timezone: '', spread: '', runs: [emptyRun()], alerts: [], maintenance: [], parents: '' };
 }
 
 /** A stored run in the editor: its options as the fields show them. */
@@ -123,13 +138,18 @@ export function runDraftOf(spec: RunSpec): RunDraft {
 
 /** A stored suite in the editor. */
 export function draftOf(name: string, suite: Suite): SuiteDraft {
+  const runs = suite.runs.map(runDraftOf);
+  const keys = runs.map((r) => r.key);
   return {
     name,
     description: suite.description ?? '',
     cron: suite.schedule?.cron ?? '',
     timezone: suite.schedule?.timezone ?? '',
     spread: suite.schedule?.spread != null ? String(suite.schedule.spread) : '',
-    runs: suite.runs.map(runDraftOf),
+    runs,
+    alerts: (suite.alerts ?? []).map((r) => ruleDraftOf(r, keys)),
+    maintenance: (suite.maintenance ?? []).map(windowDraftOf),
+    parents: parentsText(suite.parents),
   };
 }
 
@@ -201,6 +221,16 @@ export function buildSuite(draft: SuiteDraft): { suite: Suite | null; errors: Re
     suite.runs.push(r.spec);
     for (const [k, v] of Object.entries(r.errors)) errors[k ? `${runPath(i)}.${k}` : runPath(i)] = v;
   });
+  const alerting = buildAlerting(
+    draft.alerts,
+    draft.maintenance,
+    draft.parents,
+    draft.runs.map((r) => ({ key: r.key, kind: r.kind })),
+  );
+  Object.assign(errors, alerting.errors);
+  if (alerting.alerts.length) suite.alerts = alerting.alerts;
+  if (alerting.maintenance.length) suite.maintenance = alerting.maintenance;
+  if (Object.keys(alerting.parents).length) suite.parents = alerting.parents;
   return Object.keys(errors).length ? { suite: null, errors } : { suite, errors };
 }
 
@@ -216,6 +246,7 @@ export function editorPlaces(draft: SuiteDraft, named: boolean): Set<string> {
     for (const f of visibleFields(SUITE_OPTION_FIELDS[run.kind], run.values)) places.add(`${p}.options.${f.key}`);
     for (const f of NET_FIELDS) places.add(`${p}.net.${f.key}`);
   });
+  for (const place of alertPlaces(draft.alerts, draft.maintenance)) places.add(place);
   return places;
 }
 
@@ -238,6 +269,10 @@ export function errorPlace(field: string | null | undefined, places: ReadonlySet
     if ((part === 'targets_file' || part === 'topology_run') && places.has(`${path}.targets`)) return `${path}.targets`;
     if (places.has(path)) return path;
   }
+  // a rule's or a window's part the editor has no field for: the block's own line
+  const item = /^((?:alerts|maintenance)\[\d+\])\./.exec(f);
+  if (item && places.has(item[1])) return item[1];
+  if (/^parents\./.test(f) && places.has('parents')) return 'parents';
   if (f === 'schedule' && places.has('schedule.cron')) return 'schedule.cron';
   return null;
 }
@@ -254,8 +289,11 @@ export function suiteErrorsFromApi(err: unknown, places: ReadonlySet<string>): F
     const where = err.field && err.field !== 'suite' ? ` (${err.field})` : '';
     return { fields: {}, general: err.message + where };
   }
-  const below = /^runs\[\d+\]$/.test(place) && err.field.startsWith(`${place}.`) ? err.field.slice(place.length + 1) : '';
-  return { fields: { [place]: below && below !== 'options' ? `${below}: ${err.message}` : err.message }, general: null };
+  const below =
+    /^(runs|alerts|maintenance)\[\d+\]$/.test(place) && err.field.startsWith(`${place}.`) ? err.field.slice(place.length + 1) : '';
+  // a parent link the server names (`parents.CHILD`) is told with its child
+  const child = place === 'parents' && err.field.startsWith('parents.') ? `${err.field.slice('parents.'.length)}: ` : '';
+  return { fields: { [place]: below && below !== 'options' ? `${below}: ${err.message}` : `${child}${err.message}` }, general: null };
 }
 
 export type FireTone = 'ok' | 'info' | 'warn' | 'bad';

@@ -4,7 +4,16 @@
 // (Node, Link, Interface, Layer, Count, Layout, Position, Error).
 
 import type { components, operations } from './api.gen';
-import { pathsApiSuitesIdTrendGetParametersQueryRangeValues, probeKindValues, runStatusValues } from './api.gen';
+import {
+  deliveryStatusValues,
+  eventKindValues,
+  pathsApiSuitesIdTrendGetParametersQueryRangeValues,
+  presetValues,
+  probeKindValues,
+  runStatusValues,
+  smtpSecurityValues,
+  webhookFormatValues,
+} from './api.gen';
 
 type Schemas = components['schemas'];
 
@@ -142,6 +151,42 @@ export const TREND_RANGES: readonly TrendRange[] = pathsApiSuitesIdTrendGetParam
 export type TrendBucket = Schemas['TrendBucket'];
 /** A series over a range. */
 export type Trend = Schemas['Trend'];
+
+// ---- alerts: rules of a suite, their events, and the channels that tell people ----------
+
+/** What a rule watches for (latency up, a port closed, the path changed, ...). */
+export type Preset = Schemas['Preset'];
+export const PRESETS: readonly Preset[] = presetValues;
+export type AlertRule = Schemas['AlertRule'];
+export type MaintenanceSpec = Schemas['MaintenanceSpec'];
+/** A length of time as suites write it: "30m", "4h", "1h30m", "7d", or seconds. */
+export type Period = Schemas['PeriodSchema'];
+
+/** firing, renotify (still holding), resolved, changed (a change preset, told once). */
+export type EventKind = Schemas['EventKind'];
+export const EVENT_KINDS: readonly EventKind[] = eventKindValues;
+export type AlertEvent = Schemas['AlertEvent'];
+export type AlertList = Schemas['AlertList'];
+/** Which events to list: a suite's, a target's, those before an id (the next page back). */
+export type AlertQuery = NonNullable<operations['getAlerts']['parameters']['query']>;
+export type Unread = Schemas['Unread'];
+export type MarkRead = Schemas['MarkRead'];
+export type Delivery = Schemas['Delivery'];
+export type DeliveryStatus = Schemas['DeliveryStatus'];
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = deliveryStatusValues;
+
+/** A channel's settings as sent (secrets included); as listed, a ChannelView (secrets left out). */
+export type ChannelSpec = Schemas['ChannelSpec'];
+export type WebhookSpec = Extract<ChannelSpec, { type: 'webhook' }>;
+export type EmailSpec = Extract<ChannelSpec, { type: 'email' }>;
+export type ChannelType = ChannelSpec['type'];
+export type ChannelView = Schemas['ChannelView'];
+export type ChannelList = Schemas['ChannelList'];
+export type TestSent = Schemas['TestSent'];
+export type WebhookFormat = Schemas['WebhookFormat'];
+export const WEBHOOK_FORMATS: readonly WebhookFormat[] = webhookFormatValues;
+export type SmtpSecurity = Schemas['SmtpSecurity'];
+export const SMTP_SECURITIES: readonly SmtpSecurity[] = smtpSecurityValues;
 
 // ---- WebSockets --------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
-// Tests of the page's WebSocket: URLs, backoff, routing of messages, re-subscription.
+// Tests of the page's WebSocket: URLs, backoff, routing of messages (runs, captures, alerts),
+// re-subscription.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { setToken } from './auth';
 import { LiveSocket, backoff, wsUrl } from './ws';
-import type { ServerMessage } from './types';
+import type { AlertMessage, ServerMessage } from './types';
 
 class FakeSocket {
   static all: FakeSocket[] = [];
@@ -181,5 +182,61 @@ describe('LiveSocket', () => {
     ]);
     off();
     expect(last().sent[2]).toEqual({ type: 'unwatch', capture: 3 });
+  });
+  it('gives alert messages to every alert listener and to no run, connecting for them alone', () => {
+    const { live, last } = harness();
+    const a: AlertMessage[] = [];
+    const b: number[] = [];
+    const runMsgs: ServerMessage[] = [];
+    const offA = live.onAlert((m) => a.push(m));
+    // an alert listener alone opens the socket, and subscribes to nothing
+    expect(FakeSocket.all).toHaveLength(1);
+    live.onAlert((m) => b.push(m.unread));
+    live.subscribe(7, (m) => runMsgs.push(m));
+    last().open();
+    expect(last().sent).toEqual([{ type: 'subscribe', run: 7 }]);
+    const event = {
+      id: 12,
+      suite_id: 3,
+      suite: 'core',
+      rule: 'down',
+      preset: 'down',
+      target: '198.18.0.1',
+      kind: 'firing',
+      at: 1,
+      run_id: 40,
+      summary: '198.18.0.1 is down',
+      evidence: { result: 'all 3 echoes lost' },
+      silenced: null,
+      deliveries: [],
+    };
+    last().deliver({ type: 'alert', event, unread: 4 });
+    expect(a).toEqual([{ type: 'alert', event, unread: 4 }]);
+    expect(b).toEqual([4]);
+    expect(runMsgs).toEqual([]);
+    offA();
+    last().deliver({ type: 'alert', event: { ...event, id: 13 }, unread: 5 });
+    expect(a).toHaveLength(1);
+    expect(b).toEqual([4, 5]);
+  });
+
+  it('keeps alert listeners across a reconnect', () => {
+    const { live, timers, last } = harness();
+    const got: number[] = [];
+    live.onAlert((m) => got.push(m.event.id));
+    last().open();
+    last().drop();
+    expect(timers.map((t) => t.ms)).toEqual([250]);
+    timers[0].cb();
+    const s = last();
+    s.open();
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(s.sent).toEqual([]);
+    s.deliver({
+      type: 'alert',
+      event: { id: 2, suite_id: 1, suite: 's', rule: 'r', preset: 'down', target: 't', kind: 'resolved', at: 0, summary: '', evidence: {}, deliveries: [] },
+      unread: 0,
+    });
+    expect(got).toEqual([2]);
   });
 });

@@ -1,10 +1,10 @@
-// One WebSocket for the page: subscriptions per run, reconnection with backoff, and
-// re-subscription after a reconnect (the server then replays each run from seq 0; SeqBuffer
-// drops what is already held).
+// One WebSocket for the page: subscriptions per run, capture watches, alert events (every socket
+// gets them: no subscription), reconnection with backoff, and re-subscription after a reconnect
+// (the server then replays each run from seq 0; SeqBuffer drops what is already held).
 
 import { apiUrl } from './api';
 import { withToken } from './auth';
-import type { CaptureMessage, ClientMessage, RunMessage, ServerMessage } from './types';
+import type { AlertMessage, CaptureMessage, ClientMessage, RunMessage, ServerMessage } from './types';
 
 export type LiveState = 'idle' | 'connecting' | 'open' | 'closed';
 
@@ -42,12 +42,14 @@ export interface LiveOptions {
 
 type Handler = (msg: RunMessage) => void;
 type CaptureHandler = (msg: CaptureMessage) => void;
+type AlertHandler = (msg: AlertMessage) => void;
 const OPEN = 1;
 
 export class LiveSocket {
   private socket: SocketLike | null = null;
   private handlers = new Map<number, Set<Handler>>();
   private watchers = new Map<number, Set<CaptureHandler>>();
+  private alertHandlers = new Set<AlertHandler>();
   private stateListeners = new Set<(s: LiveState) => void>();
   private attempt = 0;
   private timer: unknown = null;
@@ -114,6 +116,20 @@ export class LiveSocket {
     };
   }
 
+  /**
+   * Receives every alert event as the server raises it (with the unread count after it) until the
+   * returned function is called. Connects on first use. Events raised while the socket was down
+   * are not replayed: a listener asks the REST API again when the state is `open` once more.
+   */
+  onAlert(handler: AlertHandler): () => void {
+    this.alertHandlers.add(handler);
+    this.stopped = false;
+    if (!this.socket && this.timer === null) this.connect();
+    return () => {
+      this.alertHandlers.delete(handler);
+    };
+  }
+
   onState(fn: (s: LiveState) => void): () => void {
     this.stateListeners.add(fn);
     fn(this.state);
@@ -174,7 +190,11 @@ export class LiveSocket {
         this.watchers.get(c.id)?.forEach((h) => h(c));
         return;
       }
-      if (msg.type === 'alert') return;
+      if (msg.type === 'alert') {
+        const a = msg;
+        this.alertHandlers.forEach((h) => h(a));
+        return;
+      }
       const m = msg;
       // a capture's error (an unknown capture) is nothing a run's page shows
       if (m.type === 'error' && typeof m.capture === 'number') return;

@@ -109,6 +109,34 @@ pub fn down(result: &ProbeResult) -> Option<String> {
     }
 }
 
+/// What a result showed, for its target's history: a trace's path (the addresses at each
+/// TTL, whether it reached), a scan's open ports, a DNS answer (code and sorted answers).
+/// `None` for other kinds and for probes that failed.
+pub fn shown(result: &ProbeResult) -> Option<Value> {
+    match result {
+        ProbeResult::Trace(t) if t.error.is_none() => {
+            let hops: Path = t
+                .hops
+                .iter()
+                .filter(|h| !h.addrs.is_empty())
+                .map(|h| (h.ttl, h.addrs.iter().map(|a| a.to_string()).collect()))
+                .collect();
+            Some(json!({ "reached": t.reached, "hops": path_json(&hops) }))
+        }
+        ProbeResult::Scan(s) if s.error.is_none() => {
+            let mut open = s.open.clone();
+            open.sort_unstable();
+            Some(json!({ "open": open }))
+        }
+        ProbeResult::Dns(d) if d.error.is_none() && d.rcode.is_some() => {
+            let mut answers = d.answers.clone();
+            answers.sort();
+            Some(json!({ "rcode": d.rcode, "answers": answers }))
+        }
+        _ => None,
+    }
+}
+
 /// What `result` shows under `rule`, given what was known (`reference`) and, for latency, the
 /// target's baseline.
 pub fn observe(
@@ -892,6 +920,17 @@ mod tests {
             None,
         );
         assert_eq!(short.verdict, Verdict::Holds);
+    }
+
+    #[test]
+    fn histories_keep_paths_ports_and_answers_in_one_shape() {
+        let t = trace(&[&["10.0.0.1"], &[], &["10.9.0.9"]]);
+        assert_eq!(
+            shown(&t),
+            Some(json!({"reached": true, "hops": {"1": ["10.0.0.1"], "3": ["10.9.0.9"]}}))
+        );
+        assert_eq!(shown(&scan(&[443, 22])), Some(json!({"open": [22, 443]})));
+        assert_eq!(shown(&ping(&[Some(1.0)])), None);
     }
 
     #[test]
