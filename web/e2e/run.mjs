@@ -29,9 +29,9 @@ const SHOTS = path.resolve(process.env.SCREENSHOT_DIR || path.join(here, 'screen
 const BROWSER = process.env.CHROMIUM || '/usr/bin/chromium';
 const TOTAL_MS = Number(process.env.E2E_TIMEOUT_MS || 120_000);
 const PING_RATE = process.env.E2E_PING_RATE ?? '200';
-// E2E_ONLY=traffic, E2E_ONLY=ssh or E2E_ONLY=suites runs only that step (quick iteration on it)
+// E2E_ONLY=traffic, ssh, suites or watch runs only that step (quick iteration on it)
 const ONLY = process.env.E2E_ONLY || '';
-const ONLY_STEPS = ['traffic', 'ssh', 'suites'];
+const ONLY_STEPS = ['traffic', 'ssh', 'suites', 'watch'];
 if (ONLY && !ONLY_STEPS.includes(ONLY)) {
   console.error(`e2e: E2E_ONLY=${ONLY}: only ${ONLY_STEPS.map((s) => `"${s}"`).join(', ')}`);
   process.exit(2);
@@ -65,6 +65,11 @@ const SSH_RUN_COMMAND = 'echo $SSH_CONNECTION';
 // the suites step: a ping of four lab hosts fired every 2 seconds (the server is in the lab's
 // client namespace: no netns)
 const SUITE_NAME = 'e2e-lab';
+// the watch step: the lab's slow host (a trend) and a dead address (a "down" alert), every second
+const WATCH_NAME = 'e2e-watch';
+const WATCH_TARGETS = '198.18.0.30 198.18.128.1';
+const WATCH_SLOW = '198.18.0.30';
+const WATCH_DEAD = '198.18.128.1';
 const SUITE_CRON = '*/2 * * * * *';
 const SUITE_BAD_CRON = '61 * * * *';
 const SUITE_TARGETS = '198.18.16.1-198.18.16.4';
@@ -858,6 +863,91 @@ async function suitesStep() {
   await shot('suites.png');
 }
 
+/**
+ * Watch: a suite made in the editor with a "down" rule, pinging the lab's slow host and a dead
+ * address every second; the alert arrives live (the nav's unread count rises on another page),
+ * the Alerts page lists it with its evidence, and the slow host's trend chart draws its samples.
+ */
+async function watchStep() {
+  const old = await pageApi('GET', 'api/suites');
+  for (const s of old.body?.suites ?? []) if (s.name === WATCH_NAME) await pageApi('DELETE', `api/suites/${s.id}`);
+  const newest = await pageApi('GET', 'api/alerts?limit=1');
+  const upTo = newest.body?.events?.[0]?.id ?? 0;
+  if (upTo) await pageApi('POST', 'api/alerts/read', { up_to: upTo });
+
+  await page.goto(url('#/suites/new'));
+  await page.waitForSelector('[data-testid="suite-editor"][data-mode="create"]');
+  await page.fill('[data-testid="suite-name"]', WATCH_NAME);
+  await page.fill('[data-testid="suite-cron"]', '* * * * * *');
+  await page.waitForSelector('[data-testid="schedule-preview"][data-state="ok"]', { timeout: 5_000 });
+  await page.fill('[data-testid="suite-run"][data-index="0"] [data-testid="run-targets"]', WATCH_TARGETS);
+  await page.fill('[data-field="runs[0].options.timeout"] input', '500ms');
+  await page.click('[data-testid="alert-add"]');
+  await page.selectOption('[data-testid="alert-rule"][data-index="0"] [data-testid="alert-preset"]', 'down');
+  await shot('suite-alert-editor.png');
+  await page.click('[data-testid="suite-save"]');
+  const saved = await waitFor(
+    'the watch suite\'s page (or an error in the editor)',
+    () => {
+      const err = document.querySelector('[data-testid="suite-editor"] [data-testid="form-error"], [data-testid="suite-editor"] [data-testid="field-error"]');
+      if (err) return { error: `${err.getAttribute('data-for') ?? ''} ${err.textContent.trim()}` };
+      const s = document.querySelector('[data-testid="suite"]');
+      return s && /^#\/suites\/\d+$/.test(location.hash) ? { id: Number(s.getAttribute('data-suite-id')) } : null;
+    },
+    undefined,
+    10_000,
+  );
+  if (saved.error) fail(`saving the watch suite was refused: ${saved.error}`);
+  const suiteId = saved.id;
+  const stored = await pageApi('GET', `api/suites/${suiteId}`);
+  if (stored.body?.suite?.alerts?.[0]?.preset !== 'down') fail(`the saved suite has no down rule: ${JSON.stringify(stored.body?.suite)}`);
+
+  // the alert arrives while another page is open: the nav's unread count rises, live
+  await page.goto(url('#/history'));
+  const badge = await waitFor(
+    'the unread count to rise',
+    () => Number(document.querySelector('[data-testid="alerts-unread"]')?.getAttribute('data-count') ?? 0) || null,
+    undefined,
+    20_000,
+  );
+  log(`unread alerts: ${badge}`);
+  await page.click('[data-testid="nav-alerts"]');
+  const row = page.locator(`[data-testid="alert-event"][data-preset="down"]`).first();
+  await row.waitFor({ timeout: 10_000 });
+  const text = (await row.innerText()).replace(/\s+/g, ' ');
+  if (!text.includes(WATCH_DEAD) || !text.includes(WATCH_NAME)) fail(`the alert row reads "${text}"`);
+  await row.click();
+  await page.waitForSelector('[data-testid="alert-evidence"]', { timeout: 5_000 });
+  log(`alert: ${text.trim().slice(0, 160)}`);
+  await shot('alerts.png');
+
+  // the slow host's trend: its series page draws the samples
+  await page.goto(url(`#/suites/${suiteId}`));
+  const link = page.locator(`[data-testid="series-row"][data-kind="ping"]`, { hasText: WATCH_SLOW }).locator('[data-testid="series-link"]');
+  await link.waitFor({ timeout: 15_000 });
+  for (let until = Date.now() + 15_000; ; await page.waitForTimeout(200)) {
+    const series = await pageApi('GET', `api/suites/${suiteId}/series`);
+    const slow = series.body?.series?.find((x) => x.kind === 'ping' && x.target === WATCH_SLOW);
+    if (slow && slow.samples >= 3) break;
+    if (Date.now() > until) fail(`the slow host has no three samples: ${JSON.stringify(series.body)}`);
+  }
+  const started = Date.now();
+  await link.click();
+  const drawn = await waitFor(
+    'the trend chart with samples',
+    () => {
+      const c = document.querySelector('[data-testid="trend-chart"]');
+      const n = Number(c?.getAttribute('data-buckets') ?? 0);
+      return n >= 2 && document.querySelector('[data-testid="trend-median"]') ? n : null;
+    },
+    undefined,
+    10_000,
+  );
+  log(`trend page: ${drawn} samples drawn ${Date.now() - started} ms after the click (debug build)`);
+  await shot('trend.png');
+  await pageApi('POST', `api/suites/${suiteId}/disable`);
+}
+
 async function main() {
   mkdirSync(SHOTS, { recursive: true });
   log(`dashboard ${BASE}, browser ${BROWSER}, screenshots in ${SHOTS}`);
@@ -893,7 +983,7 @@ async function main() {
   await page.waitForSelector('[data-testid="new-run"]');
 
   if (ONLY) {
-    await { traffic: trafficStep, ssh: sshStep, suites: suitesStep }[ONLY]();
+    await { traffic: trafficStep, ssh: sshStep, suites: suitesStep, watch: watchStep }[ONLY]();
     if (pageErrors.length) fail(`the page threw ${pageErrors.length} error(s): ${pageErrors.join(' | ')}`);
     return;
   }
@@ -1103,6 +1193,10 @@ async function main() {
   // 9. suites: one made in the editor (a bad cron refused as typed), fired by its schedule and on
   // demand, disabled
   await suitesStep();
+
+  // 9b. watch: a suite with a "down" rule made in the editor; its alert arrives live, the
+  // Alerts page shows its evidence, the slow host's trend chart draws its samples
+  await watchStep();
 
   // 10. theme: dark by the system preference, toggled to light, remembered after a reload
   const theme = () => document.documentElement.dataset.theme;
