@@ -196,6 +196,28 @@ fn parse_suite(state: &AppState, body: &Bytes) -> Result<Suite, ApiError> {
     Ok(suite)
 }
 
+/// Checks that the credential profiles the suite's runs name exist (and resolve), so a missing
+/// one is a 400 naming `runs[N].options.profile(s)` now rather than a failed fire later.
+async fn check_profiles(suite: &Suite) -> Result<(), ApiError> {
+    use wirescope_runs::engine::ProbeOptions;
+    for (i, run) in suite.runs.iter().enumerate() {
+        let at = |e: ApiError| ApiError {
+            field: e.field.map(|f| format!("runs[{i}].{f}")),
+            ..e
+        };
+        match run.probe().map_err(suite_error)? {
+            ProbeOptions::Snmp(o) if !o.profiles.is_empty() => {
+                crate::creds::resolve(o, false).await.map_err(at)?;
+            }
+            ProbeOptions::Ssh(o) if o.profile.is_some() => {
+                crate::creds::resolve_ssh(o).await.map_err(at)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 fn view(state: &AppState, rec: SuiteRecord) -> Result<SuiteView, ApiError> {
     let value = serde_json::from_str(rec.spec.get()).map_err(ApiError::internal)?;
     let suite = Suite::from_value(value).map_err(ApiError::internal)?;
@@ -240,12 +262,14 @@ async fn list(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> 
 /// Add a suite (its `name` in the body).
 #[utoipa::path(post, path = "/suites", tag = "suites", request_body = Suite, responses(
     (status = 201, body = SuiteCreated),
-    (status = 400, body = ApiError, description = "`field` names the fault: name, runs, runs[N].kind, runs[N].options.NAME, runs[N].targets, schedule.cron, schedule.timezone"),
+    (status = 400, body = ApiError, description = "`field` names the fault: name, runs, runs[N].kind, runs[N].options.NAME (a credential profile that does not exist: runs[N].options.profile or .profiles), runs[N].targets, schedule.cron, schedule.timezone, alerts[N].FIELD (alerts[N].notify[M]: no such channel), maintenance[N].FIELD, parents.TARGET"),
+    (status = 503, body = ApiError, description = "a run names a credential profile and the secret store cannot be opened"),
     (status = 409, body = ApiError, description = "a suite of that name exists (`field` name), or 1,000 suites do"),
 ))]
 async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
     let suite = parse_suite(&state, &body)?;
     let name = check_name(suite.name.as_deref())?;
+    check_profiles(&suite).await?;
     let id = match state.store.create_suite(&name, &suite.to_json()) {
         Ok(id) => id,
         Err(e @ StoreError::SuiteExists(_)) => {
@@ -292,6 +316,7 @@ async fn replace(
 ) -> Result<Response, ApiError> {
     let rec = find(&state, &id)?;
     let suite = parse_suite(&state, &body)?;
+    check_profiles(&suite).await?;
     state.store.replace_suite(rec.id, &suite.to_json())?;
     state.scheduler.suites_changed();
     let rec = find(&state, &id)?;
@@ -384,9 +409,7 @@ async fn trend(
     let rec = find(&state, &id)?;
     let series = state
         .store
-        .series(rec.id)?
-        .into_iter()
-        .find(|s| s.id == q.series)
+        .series_of(rec.id, q.series)?
         .ok_or_else(|| ApiError::not_found("series"))?;
     let (span, width) = q.range.unwrap_or(TrendRange::Day).span_and_width();
     let to = now_ms();

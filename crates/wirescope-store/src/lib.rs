@@ -237,6 +237,12 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX target_history_key ON target_history (suite_id, kind, target, id);
 ",
+    "
+    ALTER TABLE series ADD COLUMN samples INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE series ADD COLUMN last_t INTEGER;
+    UPDATE series SET samples = (SELECT COUNT(*) FROM samples WHERE series_id = series.id),
+        last_t = (SELECT MAX(t) FROM samples WHERE series_id = series.id);
+",
 ];
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> i64 {
@@ -508,10 +514,26 @@ mod tests {
         assert_eq!((five[0].median_ms, five[0].max_ms), (Some(1.0), Some(2.01)));
         assert_eq!(
             store.prune_trends(5 * hour, 0).unwrap(),
-            2,
-            "the two old samples"
+            3,
+            "the two old samples and their 5-minute rollup"
         );
         assert_eq!(store.trend(id, 0, 11 * hour, 0).unwrap().len(), 1);
+        assert_eq!(
+            store.series(suite).unwrap()[0].samples,
+            1,
+            "the count follows"
+        );
+        assert_eq!(store.series(suite).unwrap()[0].last, Some(10 * hour));
+        assert_eq!(store.series_of(suite, id).unwrap().map(|s| s.id), Some(id));
+        assert!(store.series_of(suite + 1, id).unwrap().is_none());
+        assert_eq!(
+            store
+                .trend(id, 0, 11 * hour, ROLLUP_WIDTHS[0])
+                .unwrap()
+                .len(),
+            1,
+            "5-minute rollups go with the samples"
+        );
         assert_eq!(
             store
                 .trend(id, 0, 11 * hour, ROLLUP_WIDTHS[1])

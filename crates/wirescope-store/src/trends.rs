@@ -4,7 +4,7 @@
 //! beside them for the long views, and pruned by age.
 
 use crate::{Store, StoreError};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 /// Rollup bucket widths kept (ms): 5 minutes and an hour.
@@ -132,22 +132,25 @@ impl Store {
     pub fn series(&self, suite_id: i64) -> Result<Vec<SeriesInfo>, StoreError> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT s.id, s.kind, s.target, MAX(p.t), COUNT(p.t) FROM series s
-             LEFT JOIN samples p ON p.series_id = s.id
-             WHERE s.suite_id = ?1 GROUP BY s.id ORDER BY s.kind, s.target",
+            "SELECT id, kind, target, last_t, samples FROM series
+             WHERE suite_id = ?1 ORDER BY kind, target",
         )?;
         let rows = stmt
-            .query_map(params![suite_id], |r| {
-                Ok(SeriesInfo {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    target: r.get(2)?,
-                    last: r.get(3)?,
-                    samples: r.get(4)?,
-                })
-            })?
+            .query_map(params![suite_id], read_series)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    /// One series of a suite, if it is the suite's.
+    pub fn series_of(&self, suite_id: i64, id: i64) -> Result<Option<SeriesInfo>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT id, kind, target, last_t, samples FROM series WHERE suite_id = ?1 AND id = ?2",
+                params![suite_id, id],
+                read_series,
+            )
+            .optional()?)
     }
 
     /// A series from `from` to `to` (ms): each sample as its own bucket (`width` 0), or the
@@ -194,16 +197,32 @@ impl Store {
         Ok(rows)
     }
 
-    /// Deletes samples older than `samples_before` and rollups older than `rollups_before`
-    /// (ms); returns how many rows went.
+    /// Deletes samples and 5-minute rollups (the day view's) older than `samples_before`, and
+    /// hourly rollups older than `rollups_before` (ms); returns how many rows went.
     pub fn prune_trends(
         &self,
         samples_before: i64,
         rollups_before: i64,
     ) -> Result<usize, StoreError> {
-        let conn = self.conn();
-        let a = conn.execute("DELETE FROM samples WHERE t < ?1", params![samples_before])?;
-        let b = conn.execute("DELETE FROM rollups WHERE t < ?1", params![rollups_before])?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE series SET samples = samples - (SELECT COUNT(*) FROM samples
+               WHERE series_id = series.id AND t < ?1)
+             WHERE id IN (SELECT DISTINCT series_id FROM samples WHERE t < ?1)",
+            params![samples_before],
+        )?;
+        let a = tx.execute("DELETE FROM samples WHERE t < ?1", params![samples_before])?;
+        let b = tx.execute(
+            "DELETE FROM rollups WHERE (width = ?1 AND t < ?2) OR (width = ?3 AND t < ?4)",
+            params![
+                ROLLUP_WIDTHS[0],
+                samples_before,
+                ROLLUP_WIDTHS[1],
+                rollups_before
+            ],
+        )?;
+        tx.commit()?;
         Ok(a + b)
     }
 }
@@ -227,11 +246,24 @@ pub(crate) fn write_samples(
             params![suite_id, kind, target],
             |r| r.get(0),
         )?;
-        tx.execute(
-            "INSERT OR REPLACE INTO samples (series_id, t, min_us, med_us, max_us, loss, sent)
+        let new = tx.execute(
+            "INSERT OR IGNORE INTO samples (series_id, t, min_us, med_us, max_us, loss, sent)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![series, s.t, s.min_us, s.med_us, s.max_us, s.loss, s.sent],
         )?;
+        if new == 0 {
+            tx.execute(
+                "UPDATE samples SET min_us = ?3, med_us = ?4, max_us = ?5, loss = ?6, sent = ?7
+                 WHERE series_id = ?1 AND t = ?2",
+                params![series, s.t, s.min_us, s.med_us, s.max_us, s.loss, s.sent],
+            )?;
+        } else {
+            tx.execute(
+                "UPDATE series SET samples = samples + 1, last_t = MAX(COALESCE(last_t, ?2), ?2)
+                 WHERE id = ?1",
+                params![series, s.t],
+            )?;
+        }
         for width in ROLLUP_WIDTHS {
             let start = s.t - s.t.rem_euclid(width);
             let in_bucket = {
@@ -263,6 +295,16 @@ pub(crate) fn write_samples(
         }
     }
     Ok(())
+}
+
+fn read_series(r: &rusqlite::Row<'_>) -> rusqlite::Result<SeriesInfo> {
+    Ok(SeriesInfo {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        target: r.get(2)?,
+        last: r.get(3)?,
+        samples: r.get(4)?,
+    })
 }
 
 fn read_sample(r: &rusqlite::Row<'_>) -> rusqlite::Result<Sample> {

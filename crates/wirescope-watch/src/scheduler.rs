@@ -34,9 +34,10 @@ const PRUNE_EVERY_MS: i64 = 3_600_000;
 /// How long trends are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention {
-    /// Samples (the 3-hour view draws every one): 8 days by default, past the 7-day view.
+    /// Samples (the 3-hour view draws every one) and their 5-minute rollups (the day view):
+    /// 8 days by default.
     pub samples: Duration,
-    /// 5-minute and hourly rollups (the day, week and month views): 400 days by default.
+    /// Hourly rollups (the week and month views): 400 days by default.
     pub rollups: Duration,
 }
 

@@ -900,12 +900,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
     pub max_uploads: u32,
 
-    /// How long suites' trend samples are kept (the 3-hour view draws every sample).
+    /// How long suites' trend samples are kept (the 3-hour view draws every sample), and with
+    /// them their 5-minute rollups (the day view).
     #[arg(long, value_name = "DURATION", default_value = format_long(wirescope_watch::Retention::default().samples), value_parser = long_duration)]
     pub trend_samples: Duration,
 
-    /// How long suites' trend rollups (5-minute and hourly buckets: the day, week and month
-    /// views) are kept.
+    /// How long suites' hourly trend rollups (the week and month views) are kept.
     #[arg(long, value_name = "DURATION", default_value = format_long(wirescope_watch::Retention::default().rollups), value_parser = long_duration)]
     pub trend_rollups: Duration,
 

@@ -4007,7 +4007,7 @@ export interface operations {
                     "application/json": components["schemas"]["SuiteCreated"];
                 };
             };
-            /** @description `field` names the fault: name, runs, runs[N].kind, runs[N].options.NAME, runs[N].targets, schedule.cron, schedule.timezone */
+            /** @description `field` names the fault: name, runs, runs[N].kind, runs[N].options.NAME (a credential profile that does not exist: runs[N].options.profile or .profiles), runs[N].targets, schedule.cron, schedule.timezone, alerts[N].FIELD (alerts[N].notify[M]: no such channel), maintenance[N].FIELD, parents.TARGET */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4018,6 +4018,15 @@ export interface operations {
             };
             /** @description a suite of that name exists (`field` name), or 1,000 suites do */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a run names a credential profile and the secret store cannot be opened */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -22,6 +22,7 @@ import {
   formParams,
   getRun,
   getTrend,
+  historyQuery,
   listRuns,
   listSeries,
   onUnauthorized,
@@ -85,6 +86,14 @@ describe('alertsQuery', () => {
     expect(alertsQuery({ limit: 1 })).toBe('api/alerts?limit=1');
     expect(alertsQuery({ suite: 3, target: ' example.com A ', before: 90, limit: 50 })).toBe('api/alerts?suite=3&target=example.com+A&before=90&limit=50');
     expect(alertsQuery({ target: '  ' })).toBe('api/alerts');
+  });
+});
+
+describe('historyQuery', () => {
+  it("asks for a target's history by kind and target, the target encoded", () => {
+    expect(historyQuery(3, 'scan', '192.0.2.1')).toBe('api/suites/3/history?kind=scan&target=192.0.2.1');
+    expect(historyQuery(3, 'dns', 'example.com A')).toBe('api/suites/3/history?kind=dns&target=example.com+A');
+    expect(historyQuery(3, 'trace', '[2001:db8::1]')).toBe('api/suites/3/history?kind=trace&target=%5B2001%3Adb8%3A%3A1%5D');
   });
 });
 

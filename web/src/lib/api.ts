@@ -18,6 +18,7 @@ import {
   type CreateRun,
   type Created,
   type ErrorBody,
+  type HistoryKind,
   type Interfaces,
   type KnownHosts,
   type MapLayout,
@@ -49,6 +50,7 @@ import {
   type SuiteFired,
   type SuiteList,
   type SuiteView,
+  type TargetHistory,
   type TestSent,
   type Topology,
   type Trend,
@@ -436,6 +438,20 @@ export async function listSeries(id: number): Promise<SeriesInfo[]> {
 export function getTrend(id: number, series: number, range: TrendRange): Promise<Trend> {
   const p = new URLSearchParams({ series: String(series), range });
   return request('GET', `api/suites/${id}/trend?${p.toString()}`);
+}
+
+/** The path of a target's history in a suite. */
+export function historyQuery(id: number, kind: HistoryKind, target: string): string {
+  const p = new URLSearchParams({ kind, target });
+  return `api/suites/${id}/history?${p.toString()}`;
+}
+
+/**
+ * What a target of a suite showed over its runs of a kind (each distinct path, set of open ports
+ * or DNS answer, newest first); 400 names kind or target, 404 a suite that does not exist.
+ */
+export function getHistory(id: number, kind: HistoryKind, target: string): Promise<TargetHistory> {
+  return request('GET', historyQuery(id, kind, target));
 }
 
 // ---- alerts: events of suites' rules, and the channels that tell people ----

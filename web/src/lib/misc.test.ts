@@ -64,6 +64,20 @@ describe('router', () => {
     expect(parseRoute('#/suites/4/trend/17').name).toBe('notfound');
     expect(parseRoute('#/suites/4/series/17/more').name).toBe('notfound');
   });
+  it("parses a target's history page", () => {
+    expect(parseRoute('#/suites/4/target?kind=scan&target=192.0.2.1')).toEqual({ name: 'target', suite: 4, kind: 'scan', target: '192.0.2.1' });
+    expect(parseRoute('#/suites/4/target?target=example.com+A&kind=dns')).toEqual({ name: 'target', suite: 4, kind: 'dns', target: 'example.com A' });
+    expect(parseRoute('#/suites/4/target?kind=trace&target=%20r1.lab%20')).toEqual({ name: 'target', suite: 4, kind: 'trace', target: 'r1.lab' });
+    expect(parseRoute('#/suites/4/target?kind=ping&target=192.0.2.1').name).toBe('notfound');
+    expect(parseRoute('#/suites/4/target?kind=scan').name).toBe('notfound');
+    expect(parseRoute('#/suites/4/target?kind=scan&target=%20').name).toBe('notfound');
+    expect(parseRoute('#/suites/4/target').name).toBe('notfound');
+    expect(parseRoute('#/suites/x/target?kind=scan&target=a').name).toBe('notfound');
+    expect(parseRoute('#/suites/4/target/more?kind=scan&target=a').name).toBe('notfound');
+    expect(href.target(4, 'scan', '192.0.2.1')).toBe('#/suites/4/target?kind=scan&target=192.0.2.1');
+    expect(href.target(4, 'dns', 'example.com A')).toBe('#/suites/4/target?kind=dns&target=example.com+A');
+    expect(parseRoute(href.target(4, 'scan', '[2001:db8::1]'))).toEqual({ name: 'target', suite: 4, kind: 'scan', target: '[2001:db8::1]' });
+  });
   it('parses the alerts views', () => {
     expect(parseRoute('#/alerts')).toEqual({ name: 'alerts', filter: { suite: null, target: '' } });
     expect(parseRoute('#/alerts?suite=4&target=198.18.0.1')).toEqual({ name: 'alerts', filter: { suite: 4, target: '198.18.0.1' } });

@@ -1,11 +1,11 @@
 // A tiny hash router: #/new[/KIND][?targets=…&op=…], #/runs/ID, #/runs/ID/map, #/runs/ID/diff,
 // #/history, #/compare/A/B, #/suites, #/suites/new, #/suites/ID, #/suites/ID/edit,
-// #/suites/ID/series/SID[?range=3h|1d|7d|30d], #/creds,
+// #/suites/ID/series/SID[?range=3h|1d|7d|30d], #/suites/ID/target?kind=scan|trace|dns&target=T, #/creds,
 // #/traffic, #/captures/ID, #/terminal[?target=…&netns=…], #/recordings, #/recordings/ID,
 // #/hostkeys[?host=…], #/alerts[?suite=ID&target=…], #/alerts/ID, #/channels.
 
 import { DEFAULT_RANGE } from './trend';
-import { TREND_RANGES, type TrendRange } from './types';
+import { TREND_RANGES, historyKind, type HistoryKind, type TrendRange } from './types';
 
 export type Route =
   | { name: 'new'; kind: string | null; params: Record<string, string> }
@@ -19,6 +19,7 @@ export type Route =
   | { name: 'newSuite' }
   | { name: 'editSuite'; id: number }
   | { name: 'series'; suite: number; series: number; range: TrendRange }
+  | { name: 'target'; suite: number; kind: HistoryKind; target: string }
   | { name: 'creds' }
   | { name: 'traffic' }
   | { name: 'capture'; id: number }
@@ -60,6 +61,12 @@ export function parseRoute(hash: string): Route {
     const range = TREND_RANGES.find((r) => r === params().range) ?? DEFAULT_RANGE;
     return { name: 'series', suite: id(x) as number, series: id(z) as number, range };
   }
+  if (head === 'suites' && parts.length === 3 && id(x) !== null && y === 'target') {
+    const p = params();
+    const kind = historyKind(p.kind ?? '');
+    const target = (p.target ?? '').trim();
+    if (kind && target) return { name: 'target', suite: id(x) as number, kind, target };
+  }
   if (head === 'creds' && parts.length === 1) return { name: 'creds' };
   if (head === 'traffic' && parts.length === 1) return { name: 'traffic' };
   if (head === 'captures' && parts.length === 2 && id(x) !== null) return { name: 'capture', id: id(x) as number };
@@ -94,6 +101,8 @@ export const href = {
   editSuite: (id: number) => `#/suites/${id}/edit`,
   /** A suite's series over a range (the 3 h view by default). */
   series: (suite: number, series: number, range: TrendRange = DEFAULT_RANGE) => `#/suites/${suite}/series/${series}${query({ range })}`,
+  /** A target's history in a suite (its open ports, paths or DNS answers), for targets without a trend. */
+  target: (suite: number, kind: HistoryKind, target: string) => `#/suites/${suite}/target${query({ kind, target: target.trim() })}`,
   creds: () => '#/creds',
   traffic: () => '#/traffic',
   capture: (id: number) => `#/captures/${id}`,

@@ -152,6 +152,18 @@ export type TrendBucket = Schemas['TrendBucket'];
 /** A series over a range. */
 export type Trend = Schemas['Trend'];
 
+// ---- target histories: each distinct path, set of open ports or DNS answer a target showed --
+
+/** What one target of a suite showed over its runs of one kind, newest first (at most 100). */
+export type TargetHistory = Schemas['TargetHistory'];
+/** One distinct value in a row: when first and last, over how many runs. */
+export type HistoryEntry = Schemas['HistoryEntry'];
+/** The kinds with a history (the endpoint answers 400 for the others). */
+export type HistoryKind = Extract<ProbeKind, 'trace' | 'scan' | 'dns'>;
+export const HISTORY_KINDS: readonly HistoryKind[] = ['trace', 'scan', 'dns'];
+/** The kind when it has a history (a series' kind is a plain string), else null. */
+export const historyKind = (kind: string): HistoryKind | null => HISTORY_KINDS.find((k) => k === kind) ?? null;
+
 // ---- alerts: rules of a suite, their events, and the channels that tell people ----------
 
 /** What a rule watches for (latency up, a port closed, the path changed, ...). */
