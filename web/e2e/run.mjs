@@ -765,6 +765,24 @@ function suiteState() {
   };
 }
 
+/** Saves the suite editor's form; returns the new suite's id once its page shows (fails on an error in the editor). */
+async function saveSuite(name) {
+  await page.click('[data-testid="suite-save"]');
+  const saved = await waitFor(
+    `suite ${name}'s page (or an error in the editor)`,
+    () => {
+      const err = document.querySelector('[data-testid="suite-editor"] [data-testid="form-error"], [data-testid="suite-editor"] [data-testid="field-error"]');
+      if (err) return { error: `${err.getAttribute('data-for') ?? ''} ${err.textContent.trim()}` };
+      const s = document.querySelector('[data-testid="suite"]');
+      return s && /^#\/suites\/\d+$/.test(location.hash) ? { id: Number(s.getAttribute('data-suite-id')) } : null;
+    },
+    undefined,
+    10_000,
+  );
+  if (saved.error) fail(`saving suite ${name} was refused: ${saved.error}`);
+  return saved.id;
+}
+
 /** Polls the suite page's state until pred(state) holds; fails on an error shown. */
 async function waitSuite(what, pred, timeout = 10_000) {
   const until = Date.now() + timeout;
@@ -811,20 +829,7 @@ async function suitesStep() {
   await page.fill(`${run} [data-testid="run-targets"]`, SUITE_TARGETS);
   await page.fill('[data-field="runs[0].options.timeout"] input', '500ms');
   await shot('suite-editor.png');
-  await page.click('[data-testid="suite-save"]');
-  const saved = await waitFor(
-    'the new suite\'s page (or an error in the editor)',
-    () => {
-      const err = document.querySelector('[data-testid="suite-editor"] [data-testid="form-error"], [data-testid="suite-editor"] [data-testid="field-error"]');
-      if (err) return { error: `${err.getAttribute('data-for') ?? ''} ${err.textContent.trim()}` };
-      const s = document.querySelector('[data-testid="suite"]');
-      return s && /^#\/suites\/\d+$/.test(location.hash) ? { id: Number(s.getAttribute('data-suite-id')) } : null;
-    },
-    undefined,
-    10_000,
-  );
-  if (saved.error) fail(`saving the suite was refused: ${saved.error}`);
-  const suiteId = saved.id;
+  const suiteId = await saveSuite(SUITE_NAME);
   log(`suite #${suiteId} ${SUITE_NAME} saved`);
 
   const scheduled = await waitSuite('a scheduled fire that started a run', (s) =>
@@ -885,20 +890,7 @@ async function watchStep() {
   await page.click('[data-testid="alert-add"]');
   await page.selectOption('[data-testid="alert-rule"][data-index="0"] [data-testid="alert-preset"]', 'down');
   await shot('suite-alert-editor.png');
-  await page.click('[data-testid="suite-save"]');
-  const saved = await waitFor(
-    'the watch suite\'s page (or an error in the editor)',
-    () => {
-      const err = document.querySelector('[data-testid="suite-editor"] [data-testid="form-error"], [data-testid="suite-editor"] [data-testid="field-error"]');
-      if (err) return { error: `${err.getAttribute('data-for') ?? ''} ${err.textContent.trim()}` };
-      const s = document.querySelector('[data-testid="suite"]');
-      return s && /^#\/suites\/\d+$/.test(location.hash) ? { id: Number(s.getAttribute('data-suite-id')) } : null;
-    },
-    undefined,
-    10_000,
-  );
-  if (saved.error) fail(`saving the watch suite was refused: ${saved.error}`);
-  const suiteId = saved.id;
+  const suiteId = await saveSuite(WATCH_NAME);
   const stored = await pageApi('GET', `api/suites/${suiteId}`);
   if (stored.body?.suite?.alerts?.[0]?.preset !== 'down') fail(`the saved suite has no down rule: ${JSON.stringify(stored.body?.suite)}`);
 

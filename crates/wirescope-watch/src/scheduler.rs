@@ -161,9 +161,17 @@ impl Scheduler {
         }
     }
 
-    /// One look at every suite: fires what is due at `now`; returns the earliest due time ahead.
+    /// One look at every suite: fires what is due at `now`, then takes ended runs into the
+    /// trends and alerts (after: taking a big run must not make a fire late); returns the
+    /// earliest due time ahead.
     async fn turn(&self, now: i64) -> Option<i64> {
-        self.trends(now).await;
+        let earliest = self.fire_due(now).await;
+        self.trends(now_ms()).await;
+        earliest
+    }
+
+    /// Fires what is due at `now`; returns the earliest due time ahead.
+    async fn fire_due(&self, now: i64) -> Option<i64> {
         let suites = match self.store.suites() {
             Ok(s) => s,
             Err(e) => {
