@@ -461,6 +461,20 @@ mod tests {
         assert!(store.fires(id, 10).unwrap().is_empty());
     }
 
+    /// A run of the suite, ended: waiting to be taken into the trends and alerts.
+    fn ended_suite_run(store: &Store, suite: i64) -> i64 {
+        let run = store
+            .create_run(&NewRun {
+                origin: Origin::suite(suite, 0),
+                ..new_run()
+            })
+            .unwrap();
+        store
+            .set_finished(run, RunStatus::Finished, None, None)
+            .unwrap();
+        run
+    }
+
     #[test]
     fn trend_samples_roll_up_and_are_pruned_by_age() {
         let store = Store::open(&temp_db("trends")).unwrap();
@@ -475,15 +489,7 @@ mod tests {
             sent: 3,
         };
         for (i, t) in [hour, hour + 60_000, 10 * hour].into_iter().enumerate() {
-            let run = store
-                .create_run(&NewRun {
-                    origin: Origin::suite(suite, 0),
-                    ..new_run()
-                })
-                .unwrap();
-            store
-                .set_finished(run, RunStatus::Finished, None, None)
-                .unwrap();
+            let run = ended_suite_run(&store, suite);
             assert_eq!(
                 store.runs_to_trend(10).unwrap().len(),
                 1,
@@ -558,15 +564,7 @@ mod tests {
             store.create_channel("ops", "{}"),
             Err(StoreError::ChannelExists(n)) if n == "ops"
         ));
-        let run = store
-            .create_run(&NewRun {
-                origin: Origin::suite(suite, 0),
-                ..new_run()
-            })
-            .unwrap();
-        store
-            .set_finished(run, RunStatus::Finished, None, None)
-            .unwrap();
+        let run = ended_suite_run(&store, suite);
         let event = |target: &str, silenced: Option<&str>| NewEvent {
             rule: "down".into(),
             preset: "down".into(),
@@ -664,15 +662,7 @@ mod tests {
         let store = Store::open(&temp_db("history")).unwrap();
         let suite = store.create_suite("paths", "{}").unwrap();
         let take = |value: &str| {
-            let run = store
-                .create_run(&NewRun {
-                    origin: Origin::suite(suite, 0),
-                    ..new_run()
-                })
-                .unwrap();
-            store
-                .set_finished(run, RunStatus::Finished, None, None)
-                .unwrap();
+            let run = ended_suite_run(&store, suite);
             let write = AlertWrite {
                 seen: vec![("d".into(), value.into())],
                 ..Default::default()
