@@ -9,6 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A fresh clone gains nothing from incremental artefacts; they would double the target's size.
+if [[ "${CI:-}" == "true" ]]; then export CARGO_INCREMENTAL=0; fi
+
 SUDO=""
 if [[ $EUID -ne 0 ]]; then SUDO="sudo"; fi
 
