@@ -8,6 +8,7 @@ pub mod fuzz;
 pub mod mib;
 pub mod security;
 pub mod topology;
+pub mod trap;
 pub mod value;
 
 use async_snmp::{
@@ -265,7 +266,7 @@ impl SnmpOptions {
     }
 
     /// The security level asked for, or the one the passwords given imply.
-    fn level_in_use(&self) -> SecurityLevel {
+    pub(crate) fn level_in_use(&self) -> SecurityLevel {
         match self.level {
             Some(l) => l,
             None if self.priv_password.is_some() => SecurityLevel::AuthPriv,
@@ -274,11 +275,11 @@ impl SnmpOptions {
         }
     }
 
-    fn auth_in_use(&self) -> AuthProtocol {
+    pub(crate) fn auth_in_use(&self) -> AuthProtocol {
         self.auth_protocol.unwrap_or(AuthProtocol::Sha1)
     }
 
-    fn priv_in_use(&self) -> PrivProtocol {
+    pub(crate) fn priv_in_use(&self) -> PrivProtocol {
         self.priv_protocol.unwrap_or(PrivProtocol::Aes128)
     }
 

@@ -1,5 +1,6 @@
 //! Built-in MIB knowledge, no MIB files needed: names of the objects network engineers ask for
-//! (SNMPv2-MIB system, IF-MIB, IP-MIB, LLDP-MIB, CISCO-CDP-MIB, ENTITY-MIB, HOST-RESOURCES-MIB),
+//! (SNMPv2-MIB system, IF-MIB, IP-MIB, LLDP-MIB, CISCO-CDP-MIB, ENTITY-MIB, HOST-RESOURCES-MIB)
+//! and of the standard notifications with their bindings (coldStart, linkDown, BGP, OSPF, ...),
 //! how their values are shown (enumerations, MAC addresses), and name <-> OID translation.
 
 /// How a column's value is rendered beyond its wire type.
@@ -100,6 +101,36 @@ const ENT_CLASS: &[(i64, &str)] = &[
     (10, "port"),
     (11, "stack"),
     (12, "cpu"),
+];
+const BGP_STATE: &[(i64, &str)] = &[
+    (1, "idle"),
+    (2, "connect"),
+    (3, "active"),
+    (4, "opensent"),
+    (5, "openconfirm"),
+    (6, "established"),
+];
+const OSPF_NBR_STATE: &[(i64, &str)] = &[
+    (1, "down"),
+    (2, "attempt"),
+    (3, "init"),
+    (4, "twoWay"),
+    (5, "exchangeStart"),
+    (6, "exchange"),
+    (7, "loading"),
+    (8, "full"),
+];
+const CCM_COMMAND_SOURCE: &[(i64, &str)] = &[(1, "commandLine"), (2, "snmp")];
+const CCM_CONFIG: &[(i64, &str)] = &[
+    (1, "erase"),
+    (2, "commandSource"),
+    (3, "running"),
+    (4, "startup"),
+    (5, "local"),
+    (6, "networkTftp"),
+    (7, "networkRcp"),
+    (8, "networkFtp"),
+    (9, "networkScp"),
 ];
 const TRUTH: &[(i64, &str)] = &[(1, "true"), (2, "false")];
 const ROW_STATUS: &[(i64, &str)] = &[
@@ -251,6 +282,51 @@ objects! {
     "HOST-RESOURCES-MIB" hrStorageSize [1,3,6,1,2,1,25,2,3,1,5] Hint::Plain;
     "HOST-RESOURCES-MIB" hrStorageUsed [1,3,6,1,2,1,25,2,3,1,6] Hint::Plain;
     "HOST-RESOURCES-MIB" hrProcessorLoad [1,3,6,1,2,1,25,3,3,1,2] Hint::Plain;
+    "SNMPv2-MIB" snmpTrapOID [1,3,6,1,6,3,1,1,4,1] Hint::Plain;
+    "SNMPv2-MIB" snmpTrapEnterprise [1,3,6,1,6,3,1,1,4,3] Hint::Plain;
+    "SNMPv2-MIB" coldStart [1,3,6,1,6,3,1,1,5,1] Hint::Plain;
+    "SNMPv2-MIB" warmStart [1,3,6,1,6,3,1,1,5,2] Hint::Plain;
+    "IF-MIB" linkDown [1,3,6,1,6,3,1,1,5,3] Hint::Plain;
+    "IF-MIB" linkUp [1,3,6,1,6,3,1,1,5,4] Hint::Plain;
+    "SNMPv2-MIB" authenticationFailure [1,3,6,1,6,3,1,1,5,5] Hint::Plain;
+    "RFC1213-MIB" egpNeighborLoss [1,3,6,1,6,3,1,1,5,6] Hint::Plain;
+    "SNMP-COMMUNITY-MIB" snmpTrapAddress [1,3,6,1,6,3,18,1,3] Hint::Plain;
+    "SNMP-COMMUNITY-MIB" snmpTrapCommunity [1,3,6,1,6,3,18,1,4] Hint::Text;
+    "LLDP-MIB" lldpRemTablesChange [1,0,8802,1,1,2,0,0,1] Hint::Plain;
+    "LLDP-MIB" lldpStatsRemTablesInserts [1,0,8802,1,1,2,1,2,2] Hint::Plain;
+    "LLDP-MIB" lldpStatsRemTablesDeletes [1,0,8802,1,1,2,1,2,3] Hint::Plain;
+    "LLDP-MIB" lldpStatsRemTablesDrops [1,0,8802,1,1,2,1,2,4] Hint::Plain;
+    "LLDP-MIB" lldpStatsRemTablesAgeouts [1,0,8802,1,1,2,1,2,5] Hint::Plain;
+    "ENTITY-MIB" entConfigChange [1,3,6,1,2,1,47,2,0,1] Hint::Plain;
+    "ENTITY-MIB" entLastChangeTime [1,3,6,1,2,1,47,1,4,1] Hint::Plain;
+    "BGP4-MIB" bgpPeerState [1,3,6,1,2,1,15,3,1,2] Hint::Enum(BGP_STATE);
+    "BGP4-MIB" bgpPeerRemoteAddr [1,3,6,1,2,1,15,3,1,7] Hint::Plain;
+    "BGP4-MIB" bgpPeerLastError [1,3,6,1,2,1,15,3,1,14] Hint::Plain;
+    "BGP4-MIB" bgpEstablished [1,3,6,1,2,1,15,7,1] Hint::Plain;
+    "BGP4-MIB" bgpBackwardTransition [1,3,6,1,2,1,15,7,2] Hint::Plain;
+    "BGP4-MIB" bgpEstablishedNotification [1,3,6,1,2,1,15,0,1] Hint::Plain;
+    "BGP4-MIB" bgpBackwardTransNotification [1,3,6,1,2,1,15,0,2] Hint::Plain;
+    "OSPF-MIB" ospfNbrState [1,3,6,1,2,1,14,10,1,6] Hint::Enum(OSPF_NBR_STATE);
+    "OSPF-TRAP-MIB" ospfNbrStateChange [1,3,6,1,2,1,14,16,2,2] Hint::Plain;
+    "OSPF-TRAP-MIB" ospfIfStateChange [1,3,6,1,2,1,14,16,2,16] Hint::Plain;
+    "DISMAN-EVENT-MIB" mteTriggerFired [1,3,6,1,2,1,88,2,0,1] Hint::Plain;
+    "DISMAN-EVENT-MIB" mteHotTrigger [1,3,6,1,2,1,88,2,1,1] Hint::Text;
+    "DISMAN-EVENT-MIB" mteHotTargetName [1,3,6,1,2,1,88,2,1,2] Hint::Text;
+    "DISMAN-EVENT-MIB" mteHotContextName [1,3,6,1,2,1,88,2,1,3] Hint::Text;
+    "DISMAN-EVENT-MIB" mteHotOID [1,3,6,1,2,1,88,2,1,4] Hint::Plain;
+    "DISMAN-EVENT-MIB" mteHotValue [1,3,6,1,2,1,88,2,1,5] Hint::Plain;
+    "NET-SNMP-AGENT-MIB" nsNotifyStart [1,3,6,1,4,1,8072,4,0,1] Hint::Plain;
+    "NET-SNMP-AGENT-MIB" nsNotifyShutdown [1,3,6,1,4,1,8072,4,0,2] Hint::Plain;
+    "NET-SNMP-AGENT-MIB" nsNotifyRestart [1,3,6,1,4,1,8072,4,0,3] Hint::Plain;
+    "CISCO-CONFIG-MAN-MIB" ccmHistoryEventCommandSource [1,3,6,1,4,1,9,9,43,1,1,6,1,3] Hint::Enum(CCM_COMMAND_SOURCE);
+    "CISCO-CONFIG-MAN-MIB" ccmHistoryEventConfigSource [1,3,6,1,4,1,9,9,43,1,1,6,1,4] Hint::Enum(CCM_CONFIG);
+    "CISCO-CONFIG-MAN-MIB" ccmHistoryEventConfigDestination [1,3,6,1,4,1,9,9,43,1,1,6,1,5] Hint::Enum(CCM_CONFIG);
+    "CISCO-CONFIG-MAN-MIB" ciscoConfigManEvent [1,3,6,1,4,1,9,9,43,2,0,1] Hint::Plain;
+    "CISCO-SYSLOG-MIB" clogHistFacility [1,3,6,1,4,1,9,9,41,1,2,3,1,2] Hint::Text;
+    "CISCO-SYSLOG-MIB" clogHistSeverity [1,3,6,1,4,1,9,9,41,1,2,3,1,3] Hint::Plain;
+    "CISCO-SYSLOG-MIB" clogHistMsgName [1,3,6,1,4,1,9,9,41,1,2,3,1,4] Hint::Text;
+    "CISCO-SYSLOG-MIB" clogHistMsgText [1,3,6,1,4,1,9,9,41,1,2,3,1,5] Hint::Text;
+    "CISCO-SYSLOG-MIB" clogMessageGenerated [1,3,6,1,4,1,9,9,41,2,0,1] Hint::Plain;
 }
 
 /// Parses an OID given as numbers (`1.3.6.1.2.1.1.5.0`, `.1.3...`) or as a name with an optional

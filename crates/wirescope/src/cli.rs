@@ -76,6 +76,10 @@ pub enum Command {
     /// SSH: run a command on many devices at once (`ssh exec`), manage known host keys.
     #[command(subcommand)]
     Ssh(SshCmd),
+    /// Receive SNMP traps and informs (v1, v2c, v3) and print them as they arrive, as
+    /// `snmptrapd -f -Lo` does; informs are acknowledged.
+    #[command(after_long_help = TRAPS_HELP)]
+    Traps(TrapsArgs),
     /// Serve the dashboard and the REST/WebSocket API (the main job), with run history in SQLite.
     Serve(ServeArgs),
     /// Analyze a capture file (pcap or pcapng): protocol hierarchy, top talkers, conversations.
@@ -479,6 +483,67 @@ pub struct SnmpAuthArgs {
     /// Agents polled at once.
     #[arg(long, value_name = "N", default_value_t = SnmpOptions::default().concurrency)]
     pub concurrency: usize,
+}
+
+const TRAPS_HELP: &str = "\
+Without -c or --profile every v1/v2c community is accepted (and v3 is refused: v3 users come from
+credential profiles). With them, a v1/v2c notification needs one of the communities (-c, or a v1/v2c
+profile's) and a v3 one a profile's user at the profile's security level or above. What is refused
+is counted by why (unknown community, unknown user, bad authentication, malformed) and shown at the
+end with the sources.
+
+The v3 engine ID (which senders localize their keys to and informs are answered with) is made once
+and kept, with its boot count, in $XDG_DATA_HOME/wirescope/snmp-trap-engine; --engine-id sets it.
+
+Port 162 is privileged: run as root, or grant the binary CAP_NET_BIND_SERVICE once
+(sudo setcap cap_net_bind_service,cap_net_raw,cap_net_admin+ep $(command -v wirescope)), or
+listen on a port above 1023 and point the senders there.
+
+Examples:
+  wirescope traps
+  wirescope traps --listen 0.0.0.0:1162 -c public -c monitoring
+  wirescope traps --profile core-v3 --json | jq 'select(.name == \"IF-MIB::linkDown\")'
+  wirescope traps --netns mgmt --count 1 --for 60s";
+
+/// Arguments of `traps`.
+#[derive(Debug, Args)]
+pub struct TrapsArgs {
+    /// Address and UDP port to receive on ([::]:162 takes IPv4 and IPv6).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:162")]
+    pub listen: std::net::SocketAddr,
+
+    /// Accept v1/v2c notifications with this community (repeatable).
+    #[arg(short = 'c', long, value_name = "COMMUNITY")]
+    pub community: Vec<String>,
+
+    /// Accept what this credential profile describes: its community, or its v3 user with its
+    /// keys (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Vec<String>,
+
+    /// Receive inside this network namespace (a name from `ip netns list`, or a path).
+    #[arg(long, value_name = "NS")]
+    pub netns: Option<String>,
+
+    /// The SNMPv3 engine ID to use, in hex (5 to 32 bytes) [default: one made once and kept].
+    #[arg(long, value_name = "HEX")]
+    pub engine_id: Option<String>,
+
+    /// File keeping the v3 engine ID and boot count [default: $XDG_DATA_HOME/wirescope/snmp-trap-engine].
+    #[arg(long, value_name = "PATH")]
+    pub engine_state: Option<std::path::PathBuf>,
+
+    /// Stop after this many notifications.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Stop after this long (e.g. 30s, 10m).
+    #[arg(long = "for", value_name = "DURATION", value_parser = duration)]
+    pub duration: Option<Duration>,
+
+    /// Print NDJSON: one object per notification (kind "trap"), then the counts (kind "traps").
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of the device views (neighbors, arp, interfaces).

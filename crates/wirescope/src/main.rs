@@ -12,6 +12,7 @@ mod snmp;
 mod ssh;
 mod suite;
 mod traffic;
+mod traps;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -56,6 +57,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let mut map = None;
     let job = match cli.command {
         Command::Serve(a) => return serve::serve(a).await,
+        Command::Traps(a) => return traps::traps(a).await,
         Command::Analyze(a) => return traffic::analyze(a),
         Command::Capture(a) => return traffic::live_capture(a).await,
         Command::Suite(cmd) => return suite::suite_command(cmd, execute::colour(cli.color)).await,
