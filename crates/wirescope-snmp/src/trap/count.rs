@@ -72,6 +72,14 @@ impl Refusal {
     }
 }
 
+/// How often a source was refused for one reason, when last, and in what order.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    count: u64,
+    last: i64,
+    order: u64,
+}
+
 /// The live counters of one receiver.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
@@ -79,8 +87,7 @@ pub(crate) struct Counters {
     pub informs_acked: AtomicU64,
     pub dropped: AtomicU64,
     refused: [AtomicU64; 4],
-    /// (source, reason) -> (count, last ms, insertion order).
-    sources: Mutex<HashMap<(IpAddr, Refusal), (u64, i64, u64)>>,
+    sources: Mutex<HashMap<(IpAddr, Refusal), Seen>>,
     order: AtomicU64,
 }
 
@@ -91,12 +98,16 @@ impl Counters {
         let now = crate::trap::receiver::now_ms();
         let n = self.order.fetch_add(1, Relaxed);
         let mut m = self.sources.lock().unwrap_or_else(|e| e.into_inner());
-        let e = m.entry((source, why)).or_insert((0, now, n));
-        e.0 += 1;
-        e.1 = now;
-        e.2 = n;
+        let e = m.entry((source, why)).or_insert(Seen {
+            count: 0,
+            last: now,
+            order: n,
+        });
+        e.count += 1;
+        e.last = now;
+        e.order = n;
         if m.len() > SOURCES_KEPT
-            && let Some(oldest) = m.iter().min_by_key(|(_, v)| v.2).map(|(k, _)| *k)
+            && let Some(oldest) = m.iter().min_by_key(|(_, v)| v.order).map(|(k, _)| *k)
         {
             m.remove(&oldest);
         }
@@ -107,7 +118,7 @@ impl Counters {
             let m = self.sources.lock().unwrap_or_else(|e| e.into_inner());
             m.iter().map(|(k, v)| (v.2, k.0, k.1, v.0, v.1)).collect()
         };
-        rejected.sort_by_key(|r| std::cmp::Reverse(r.0));
+        rejected.sort_by_key(|(_, seen)| std::cmp::Reverse(seen.order));
         TrapCounts {
             received: self.received.load(Relaxed),
             informs_acked: self.informs_acked.load(Relaxed),
@@ -118,11 +129,11 @@ impl Counters {
             dropped: self.dropped.load(Relaxed),
             rejected: rejected
                 .into_iter()
-                .map(|(_, source, why, count, last)| RejectedSource {
+                .map(|((source, why), seen)| RejectedSource {
                     source,
                     reason: why.word().into(),
-                    count,
-                    last: crate::trap::rfc3339_ms(last),
+                    count: seen.count,
+                    last: crate::trap::rfc3339_ms(seen.last),
                 })
                 .collect(),
         }

@@ -495,7 +495,7 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
         .or_else(|| t.strip_prefix("0X"))
         .unwrap_or(t);
     let digits: String = t.chars().filter(|c| *c != ':' && *c != ' ').collect();
-    if digits.is_empty() || digits.len() % 2 != 0 || digits.len() > 64 {
+    if digits.is_empty() || !digits.len().is_multiple_of(2) || digits.len() > 64 {
         return Err(format!(
             "'{text}' is not an even number of hex digits (10 to 64)"
         ));
