@@ -116,7 +116,7 @@ impl Counters {
     pub fn snapshot(&self) -> TrapCounts {
         let mut rejected: Vec<_> = {
             let m = self.sources.lock().unwrap_or_else(|e| e.into_inner());
-            m.iter().map(|(k, v)| (v.2, k.0, k.1, v.0, v.1)).collect()
+            m.iter().map(|(k, v)| (*k, *v)).collect()
         };
         rejected.sort_by_key(|(_, seen)| std::cmp::Reverse(seen.order));
         TrapCounts {
