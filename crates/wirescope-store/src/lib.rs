@@ -9,6 +9,7 @@ mod results;
 mod runs;
 mod settings;
 mod suites;
+mod traps;
 mod trends;
 
 pub use alerts::{
@@ -18,6 +19,7 @@ pub use alerts::{
 pub use recordings::{NewRecording, Recording};
 pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
 pub use suites::{FIRES_KEPT, Fire, FireOutcome, MAX_SUITES, SuiteRecord};
+pub use traps::{NewTrap, StoredTrap, TRAPS_KEPT, TrapFilter};
 pub use trends::{Bucket, ROLLUP_WIDTHS, RunToTake, Sample, SeriesInfo, rollup};
 
 use rusqlite::{Connection, params};
@@ -242,6 +244,21 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE series ADD COLUMN last_t INTEGER;
     UPDATE series SET samples = (SELECT COUNT(*) FROM samples WHERE series_id = series.id),
         last_t = (SELECT MAX(t) FROM samples WHERE series_id = series.id);
+",
+    "
+    CREATE TABLE traps (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        oid TEXT NOT NULL,
+        name TEXT,
+        device TEXT,
+        record TEXT NOT NULL,
+        follow_up INTEGER
+    );
+    CREATE INDEX traps_at ON traps (at);
+    CREATE INDEX traps_source ON traps (source, id);
+    CREATE INDEX traps_device ON traps (device, id);
 ",
 ];
 /// Milliseconds since the epoch, now.

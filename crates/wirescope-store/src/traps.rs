@@ -1,0 +1,334 @@
+//! Received SNMP notifications: each kept whole as JSON beside the columns it is looked up by
+//! (time, source, notification OID and name, the device it was matched to), written in batches,
+//! listed newest first with filters and paging, pruned by age and by count.
+
+use crate::{Store, StoreError};
+use rusqlite::{OptionalExtension, params, params_from_iter};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+/// Notifications kept at most, the newest (a trap storm cannot fill the disk).
+pub const TRAPS_KEPT: i64 = 1_000_000;
+
+/// A notification to store.
+#[derive(Debug, Clone)]
+pub struct NewTrap {
+    /// When it arrived (ms since the epoch).
+    pub at: i64,
+    pub source: String,
+    /// Dotted, with a leading dot.
+    pub oid: String,
+    pub name: Option<String>,
+    /// The device it was matched to, by name.
+    pub device: Option<String>,
+    /// The whole record, JSON.
+    pub record: String,
+}
+
+/// A stored notification: its number, the record, and the follow-up run attached since.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredTrap {
+    pub id: i64,
+    pub record: Box<RawValue>,
+    pub follow_up: Option<i64>,
+}
+
+/// Which notifications to list (all given conditions hold).
+#[derive(Debug, Clone, Default)]
+pub struct TrapFilter {
+    /// The source address, exactly.
+    pub source: Option<String>,
+    /// A notification OID prefix (dotted with a leading dot) or part of its name, any case.
+    pub oid: Option<String>,
+    /// The matched device's name, exactly.
+    pub device: Option<String>,
+    /// Arrived at or after / before (ms).
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Only those with a smaller id (the next page).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+impl Store {
+    /// Stores a batch in one transaction; returns their ids in order.
+    pub fn insert_traps(&self, traps: &[NewTrap]) -> Result<Vec<i64>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut ids = Vec::with_capacity(traps.len());
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO traps (at, source, oid, name, device, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for t in traps {
+                st.execute(params![t.at, t.source, t.oid, t.name, t.device, t.record])?;
+                ids.push(tx.last_insert_rowid());
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// Notifications matching `f`, newest first.
+    pub fn traps(&self, f: &TrapFilter) -> Result<Vec<StoredTrap>, StoreError> {
+        let mut sql = String::from("SELECT id, record, follow_up FROM traps WHERE 1 = 1");
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        // Each value goes in once; `?N` in the condition is its number.
+        let mut cond = |sql: &mut String, text: &str, v: rusqlite::types::Value| {
+            args.push(v);
+            sql.push_str(&text.replace("?N", &format!("?{}", args.len())));
+        };
+        if let Some(s) = &f.source {
+            cond(&mut sql, " AND source = ?N", s.clone().into());
+        }
+        match f.oid.as_deref() {
+            // `.1.3.6.1.6.3.1.1.5` matches itself and what is below it, not `.1.3.6.1.6.3.1.1.50`.
+            Some(o) if o.starts_with('.') => cond(
+                &mut sql,
+                " AND (oid || '.' = ?N OR substr(oid, 1, length(?N)) = ?N)",
+                format!("{}.", o.trim_end_matches('.')).into(),
+            ),
+            Some(o) => cond(
+                &mut sql,
+                " AND name LIKE ?N ESCAPE '\\'",
+                format!(
+                    "%{}%",
+                    o.replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                )
+                .into(),
+            ),
+            None => {}
+        }
+        if let Some(d) = &f.device {
+            cond(&mut sql, " AND device = ?N", d.clone().into());
+        }
+        if let Some(s) = f.since {
+            cond(&mut sql, " AND at >= ?N", s.into());
+        }
+        if let Some(u) = f.until {
+            cond(&mut sql, " AND at < ?N", u.into());
+        }
+        if let Some(b) = f.before {
+            cond(&mut sql, " AND id < ?N", b.into());
+        }
+        cond(&mut sql, " ORDER BY id DESC LIMIT ?N", f.limit.into());
+        let conn = self.reader();
+        let mut st = conn.prepare(&sql)?;
+        let rows = st.query_map(params_from_iter(args), row)?;
+        rows.collect::<Result<Result<Vec<_>, _>, _>>()?
+    }
+
+    pub fn trap(&self, id: i64) -> Result<Option<StoredTrap>, StoreError> {
+        let conn = self.reader();
+        let t = conn
+            .query_row(
+                "SELECT id, record, follow_up FROM traps WHERE id = ?1",
+                params![id],
+                row,
+            )
+            .optional()?;
+        t.transpose()
+    }
+
+    /// Records the run a trap rule started for a notification.
+    pub fn set_trap_follow_up(&self, id: i64, run: i64) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "UPDATE traps SET follow_up = ?2 WHERE id = ?1",
+            params![id, run],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Notifications stored, and the oldest one's time.
+    pub fn trap_totals(&self) -> Result<(i64, Option<i64>), StoreError> {
+        let conn = self.reader();
+        Ok(conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM traps), (SELECT MIN(at) FROM traps)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// The most recent notifications of each of `devices` (by name), newest first, `per` each.
+    pub fn recent_traps_of(
+        &self,
+        devices: &[String],
+        per: i64,
+    ) -> Result<Vec<(String, StoredTrap)>, StoreError> {
+        let conn = self.reader();
+        let mut st = conn.prepare_cached(
+            "SELECT id, record, follow_up FROM traps WHERE device = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let mut out = Vec::new();
+        for d in devices {
+            for t in st.query_map(params![d, per], row)? {
+                out.push((d.clone(), t??));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes notifications older than `before` (ms) and all but the newest `keep`.
+    pub fn prune_traps(&self, before: i64, keep: i64) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let a = tx.execute("DELETE FROM traps WHERE at < ?1", params![before])?;
+        let b = tx.execute(
+            "DELETE FROM traps WHERE id <= (SELECT MAX(id) FROM traps) - ?1",
+            params![keep],
+        )?;
+        tx.commit()?;
+        Ok(a + b)
+    }
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredTrap, StoreError>> {
+    let text: String = r.get(1)?;
+    Ok(Ok(StoredTrap {
+        id: r.get(0)?,
+        record: match RawValue::from_string(text) {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e.into())),
+        },
+        follow_up: r.get(2)?,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trap(at: i64, source: &str, oid: &str, name: Option<&str>, device: Option<&str>) -> NewTrap {
+        NewTrap {
+            at,
+            source: source.into(),
+            oid: oid.into(),
+            name: name.map(Into::into),
+            device: device.map(Into::into),
+            record: format!(r#"{{"source":"{source}","oid":"{oid}","at":{at}}}"#),
+        }
+    }
+
+    fn ids(store: &Store, f: TrapFilter) -> Vec<i64> {
+        let f = TrapFilter {
+            limit: if f.limit == 0 { 100 } else { f.limit },
+            ..f
+        };
+        store.traps(&f).unwrap().iter().map(|t| t.id).collect()
+    }
+
+    #[test]
+    fn traps_are_filtered_paged_followed_up_and_pruned() {
+        let path = std::env::temp_dir().join(format!("wirescope-traps-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let store = Store::open(&path).unwrap();
+        let down = ".1.3.6.1.6.3.1.1.5.3";
+        let got = store
+            .insert_traps(&[
+                trap(
+                    1_000,
+                    "198.18.0.161",
+                    down,
+                    Some("IF-MIB::linkDown"),
+                    Some("s1"),
+                ),
+                trap(
+                    2_000,
+                    "198.18.0.162",
+                    ".1.3.6.1.6.3.1.1.5.4",
+                    Some("IF-MIB::linkUp"),
+                    None,
+                ),
+                trap(
+                    3_000,
+                    "198.18.0.161",
+                    ".1.3.6.1.6.3.1.1.5.30",
+                    None,
+                    Some("s1"),
+                ),
+                trap(
+                    4_000,
+                    "10.0.0.1",
+                    ".1.3.6.1.4.1.9.9.43.2.0.1",
+                    Some("CISCO-CONFIG-MAN-MIB::ciscoConfigManEvent"),
+                    None,
+                ),
+            ])
+            .unwrap();
+        assert_eq!(got, [1, 2, 3, 4]);
+        assert_eq!(ids(&store, TrapFilter::default()), [4, 3, 2, 1]);
+        let by_source = TrapFilter {
+            source: Some("198.18.0.161".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&store, by_source), [3, 1]);
+        let subtree = TrapFilter {
+            oid: Some(".1.3.6.1.6.3.1.1.5".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&store, subtree), [3, 2, 1]);
+        let exact = TrapFilter {
+            oid: Some(down.into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&store, exact), [1], "'.5.3' must not match '.5.30'");
+        let by_name = TrapFilter {
+            oid: Some("link".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&store, by_name), [2, 1]);
+        let wildcard = TrapFilter {
+            oid: Some("%".into()),
+            ..Default::default()
+        };
+        assert!(
+            ids(&store, wildcard).is_empty(),
+            "% is a character, not a wildcard"
+        );
+        let window = TrapFilter {
+            since: Some(2_000),
+            until: Some(4_000),
+            ..Default::default()
+        };
+        assert_eq!(ids(&store, window), [3, 2]);
+        let page = TrapFilter {
+            before: Some(3),
+            limit: 1,
+            ..Default::default()
+        };
+        assert_eq!(ids(&store, page), [2]);
+        let device = TrapFilter {
+            device: Some("s1".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&store, device), [3, 1]);
+        assert_eq!(
+            store
+                .recent_traps_of(&["s1".into()], 1)
+                .unwrap()
+                .iter()
+                .map(|(d, t)| (d.as_str(), t.id))
+                .collect::<Vec<_>>(),
+            [("s1", 3)]
+        );
+
+        assert!(store.set_trap_follow_up(1, 42).unwrap());
+        let one = store.trap(1).unwrap().unwrap();
+        assert_eq!(one.follow_up, Some(42));
+        assert_eq!(
+            one.record.get(),
+            r#"{"source":"198.18.0.161","oid":".1.3.6.1.6.3.1.1.5.3","at":1000}"#
+        );
+        assert!(store.trap(99).unwrap().is_none());
+        assert_eq!(store.trap_totals().unwrap(), (4, Some(1_000)));
+
+        assert_eq!(store.prune_traps(2_000, 100).unwrap(), 1);
+        assert_eq!(store.prune_traps(0, 2).unwrap(), 1);
+        assert_eq!(ids(&store, TrapFilter::default()), [4, 3]);
+        drop(store);
+        let _ = std::fs::remove_file(&path);
+    }
+}
