@@ -123,6 +123,19 @@ impl ProbeResult {
         each_result!(self, r => &r.target)
     }
 
+    /// The address of the host the result is about (none for DNS, whose target is a name asked
+    /// of a server).
+    pub fn host_addr(&self) -> Option<IpAddr> {
+        match self {
+            ProbeResult::Ping(r) => r.addr,
+            ProbeResult::Trace(r) => r.addr,
+            ProbeResult::Dns(_) => None,
+            ProbeResult::Scan(r) => r.addr,
+            ProbeResult::Snmp(r) => r.addr,
+            ProbeResult::Ssh(r) => r.addr,
+        }
+    }
+
     pub fn kind(&self) -> ProbeKind {
         match self {
             ProbeResult::Ping(_) => ProbeKind::Ping,

@@ -12,6 +12,7 @@ mod ssh;
 mod suites;
 mod topology;
 mod traffic;
+pub mod traps;
 pub mod ws;
 
 pub use error::ApiError;
@@ -59,6 +60,10 @@ pub struct ServerConfig {
     pub retention: wirescope_watch::Retention,
     /// The wait before a failed delivery's first retry.
     pub notify_retry: std::time::Duration,
+    /// The trap receiver `serve` was told to run (else the stored setting decides).
+    pub traps: traps::TrapFlags,
+    /// How long received traps are kept.
+    pub trap_retention: std::time::Duration,
 }
 
 /// The shortest access token accepted.
@@ -82,6 +87,8 @@ impl Default for ServerConfig {
             max_uploads: 2,
             retention: wirescope_watch::Retention::default(),
             notify_retry: std::time::Duration::from_secs(10),
+            traps: traps::TrapFlags::default(),
+            trap_retention: std::time::Duration::from_secs(30 * 86_400),
         }
     }
 }
@@ -96,6 +103,8 @@ pub struct AppState {
     /// Delivers alert events to their channels; `None` when its HTTP client could not start.
     pub notifier: Option<Arc<wirescope_watch::notify::Notifier>>,
     pub captures: traffic::Captures,
+    /// The SNMP trap receiver and its history.
+    pub traps: Arc<traps::Traps>,
     pub config: ServerConfig,
     /// The OpenAPI document, serialized once.
     pub openapi: String,
@@ -115,6 +124,8 @@ pub enum ServeError {
     TokenRequired(SocketAddr),
     #[error("{0}")]
     BadToken(String),
+    #[error("traps: {0}")]
+    Traps(String),
 }
 
 /// Checks an access token: at least `MIN_TOKEN_LEN` characters, printable ASCII without spaces
@@ -152,7 +163,7 @@ fn check_token_text(token: &str) -> Result<(), String> {
 }
 
 /// Builds the application router over an opened store.
-pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
+pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) -> Router {
     let runs = Arc::new(wirescope_runs::Manager::new(store.clone(), config.max_runs));
     let scheduler = Arc::new(wirescope_watch::Scheduler::new(
         store.clone(),
@@ -196,6 +207,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig) -> Router {
             config.max_captures,
             config.max_uploads,
         ),
+        traps,
         config,
         openapi: openapi::document().to_pretty_json().unwrap_or_default(),
     });
@@ -223,6 +235,7 @@ pub(crate) fn api_routes(body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
         .merge(api::routes())
         .merge(suites::routes())
         .merge(alerts::routes())
+        .merge(traps::routes())
         .merge(traffic::routes())
         .merge(ssh::routes())
         .routes(routes!(ws::upgrade))
@@ -372,7 +385,15 @@ pub async fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Resu
         header_timeout: config.header_timeout,
         idle_timeout: config.idle_timeout,
     };
-    let app = app(store, config);
+    let traps = traps::Traps::new(
+        store.clone(),
+        config.traps.clone(),
+        &config.db,
+        config.trap_retention,
+    );
+    traps.start().await.map_err(ServeError::Traps)?;
+    tokio::spawn(traps.clone().prune());
+    let app = app(store, config, traps);
     conn::serve(listener, app, limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })

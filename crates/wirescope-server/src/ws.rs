@@ -87,6 +87,9 @@ pub enum ClientMessage {
     Unwatch {
         capture: i64,
     },
+    /// SNMP traps as they are stored (`traps` messages, at most four a second).
+    WatchTraps,
+    UnwatchTraps,
 }
 
 /// What the server sends on /api/ws.
@@ -120,6 +123,12 @@ pub enum ServerMessage {
     Alert {
         event: Box<wirescope_store::AlertEvent>,
         unread: i64,
+    },
+    /// Traps stored since the last such message, oldest first. `skipped`: more arrived than a
+    /// message carries (at least this many; the traps page reads them from the history).
+    Traps {
+        traps: Vec<wirescope_snmp::trap::Trap>,
+        skipped: u64,
     },
     /// A message that could not be followed: bad JSON, an unknown run or capture, too many
     /// followed.
@@ -214,6 +223,7 @@ async fn session(state: Arc<AppState>, socket: WebSocket) {
     let mut subs: HashMap<i64, JoinHandle<()>> = HashMap::new();
     let mut watches: HashMap<i64, JoinHandle<()>> = HashMap::new();
     let alerts = tokio::spawn(tell_alerts(state.clone(), out_tx.clone()));
+    let mut traps: Option<JoinHandle<()>> = None;
     loop {
         let msg = match tokio::time::timeout(silence_limit, stream.next()).await {
             Ok(Some(Ok(m))) => m,
@@ -281,6 +291,16 @@ async fn session(state: Arc<AppState>, socket: WebSocket) {
                     old.abort();
                 }
             }
+            Ok(ClientMessage::WatchTraps) => {
+                if traps.as_ref().is_none_or(|t| t.is_finished()) {
+                    traps = Some(tokio::spawn(tell_traps(state.clone(), out_tx.clone())));
+                }
+            }
+            Ok(ClientMessage::UnwatchTraps) => {
+                if let Some(t) = traps.take() {
+                    t.abort();
+                }
+            }
             Err(e) => {
                 let err = ServerMessage::error(format!("bad message: {e}")).text();
                 if out_tx.send(err).await.is_err() {
@@ -293,8 +313,52 @@ async fn session(state: Arc<AppState>, socket: WebSocket) {
         task.abort();
     }
     alerts.abort();
+    if let Some(t) = traps {
+        t.abort();
+    }
     drop(out_tx);
     let _ = writer.await;
+}
+
+/// Traps one `traps` message carries, at most.
+const TRAPS_PER_MESSAGE: usize = 100;
+
+/// Sends the traps stored, gathered four times a second: the newest `TRAPS_PER_MESSAGE`, with
+/// the rest (and whatever a lagging socket missed) counted as skipped.
+async fn tell_traps(state: Arc<AppState>, out: mpsc::Sender<String>) {
+    let mut live = state.traps.live();
+    let mut pending: std::collections::VecDeque<wirescope_snmp::trap::Trap> = Default::default();
+    let mut skipped = 0u64;
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            got = live.recv() => match got {
+                Ok(batch) => {
+                    for t in batch.iter() {
+                        if pending.len() == TRAPS_PER_MESSAGE {
+                            pending.pop_front();
+                            skipped += 1;
+                        }
+                        pending.push_back(t.clone());
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => skipped += n,
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            _ = tick.tick() => {
+                if pending.is_empty() && skipped == 0 {
+                    continue;
+                }
+                let msg = ServerMessage::Traps {
+                    traps: pending.drain(..).collect(),
+                    skipped: std::mem::take(&mut skipped),
+                };
+                if out.send(msg.text()).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// Sends every alert event as it is raised (one that falls behind skips to the newest: the

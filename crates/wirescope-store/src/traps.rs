@@ -171,6 +171,36 @@ impl Store {
         Ok(out)
     }
 
+    /// Notifications in [since, until) from any of `sources` or `devices`, newest first.
+    pub fn traps_from(
+        &self,
+        sources: &[String],
+        devices: &[String],
+        since: i64,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredTrap>, StoreError> {
+        let conn = self.reader();
+        let mut st = conn.prepare_cached(
+            "SELECT id, record, follow_up FROM traps
+             WHERE at >= ?1 AND at < ?2
+               AND (source IN (SELECT value FROM json_each(?3))
+                    OR device IN (SELECT value FROM json_each(?4)))
+             ORDER BY id DESC LIMIT ?5",
+        )?;
+        let rows = st.query_map(
+            params![
+                since,
+                until,
+                serde_json::to_string(sources)?,
+                serde_json::to_string(devices)?,
+                limit
+            ],
+            row,
+        )?;
+        rows.collect::<Result<Result<Vec<_>, _>, _>>()?
+    }
+
     /// Deletes notifications older than `before` (ms) and all but the newest `keep`.
     pub fn prune_traps(&self, before: i64, keep: i64) -> Result<usize, StoreError> {
         let mut conn = self.conn();
@@ -314,6 +344,11 @@ mod tests {
                 .collect::<Vec<_>>(),
             [("s1", 3)]
         );
+
+        let from = store
+            .traps_from(&["10.0.0.1".into()], &["s1".into()], 0, 3_500, 10)
+            .unwrap();
+        assert_eq!(from.iter().map(|t| t.id).collect::<Vec<_>>(), [3, 1]);
 
         assert!(store.set_trap_follow_up(1, 42).unwrap());
         let one = store.trap(1).unwrap().unwrap();

@@ -978,6 +978,32 @@ pub struct ServeArgs {
     /// waits three times longer, six attempts in all.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = positive_duration)]
     pub notify_retry: Duration,
+
+    /// Receive SNMP traps and informs on this address (e.g. 0.0.0.0:162): stored in the history,
+    /// live in the dashboard. Without it the dashboard's Traps page can turn the receiver on.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub traps: Option<std::net::SocketAddr>,
+
+    /// Accept v1/v2c traps with this community (repeatable; with no community and no profile any
+    /// is accepted).
+    #[arg(long, value_name = "COMMUNITY", requires = "traps")]
+    pub trap_community: Vec<String>,
+
+    /// Accept what this credential profile describes: its community, or its v3 user (repeatable).
+    #[arg(long, value_name = "NAME", requires = "traps")]
+    pub trap_profile: Vec<String>,
+
+    /// Receive traps inside this network namespace.
+    #[arg(long, value_name = "NS", requires = "traps")]
+    pub trap_netns: Option<String>,
+
+    /// The trap receiver's SNMPv3 engine ID, in hex [default: made once, kept beside the database].
+    #[arg(long, value_name = "HEX", requires = "traps")]
+    pub trap_engine_id: Option<String>,
+
+    /// How long received traps are kept (at most the newest million are).
+    #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = long_duration)]
+    pub trap_retention: Duration,
 }
 
 /// A retention: whole days (`8d`) or hours (`36h`), up to ten years.

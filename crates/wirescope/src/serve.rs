@@ -11,6 +11,10 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
         eprintln!("wirescope: listening off loopback: generated access token {t}");
         token = Some(t);
     }
+    if let Some(hex) = &a.trap_engine_id {
+        wirescope_snmp::trap::parse_hex(hex)
+            .map_err(|e| Failure::Usage(format!("--trap-engine-id: {e}")))?;
+    }
     let config = wirescope_server::ServerConfig {
         listen: a.listen,
         db: a.db.unwrap_or_else(wirescope_store::default_path),
@@ -29,6 +33,15 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
             rollups: a.trend_rollups,
         },
         notify_retry: a.notify_retry,
+        traps: wirescope_server::traps::TrapFlags {
+            listen: a.traps,
+            netns: a.trap_netns,
+            communities: a.trap_community,
+            profiles: a.trap_profile,
+            engine_id: a.trap_engine_id,
+            engine_state: None,
+        },
+        trap_retention: a.trap_retention,
         ..Default::default()
     };
     let db = config.db.clone();

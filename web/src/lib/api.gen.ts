@@ -428,6 +428,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/traps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A run's traps: those from its targets' addresses and devices, from an hour before it
+         *     started to an hour after it ended, newest first (at most 500).
+         */
+        get: operations["getRunsIdTraps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ssh/known-hosts": {
         parameters: {
             query?: never;
@@ -710,6 +730,58 @@ export interface paths {
         get: operations["getTopologyLayout"];
         /** Save the positions of map nodes (replaces the saved layout). */
         put: operations["putTopologyLayout"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/traps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Received traps, newest first, filtered. */
+        get: operations["getTraps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/traps/receiver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The receiver's settings, state and counts, and what the history holds. */
+        get: operations["getTrapsReceiver"];
+        /** Changes where and for whom the receiver listens (it restarts; `listen: null` stops it). */
+        put: operations["putTrapsReceiver"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/traps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One trap. */
+        get: operations["getTrapsId"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1030,6 +1102,12 @@ export interface components {
             capture: number;
             /** @enum {string} */
             type: "unwatch";
+        } | {
+            /** @enum {string} */
+            type: "watchtraps";
+        } | {
+            /** @enum {string} */
+            type: "unwatchtraps";
         };
         /**
          * @description Why a terminal session ended (also its recording's `end_reason`).
@@ -1713,6 +1791,51 @@ export interface components {
             ssh_private_key?: string | null;
             ssh_key_passphrase?: string | null;
         };
+        /**
+         * @description The receiver's settings as the dashboard edits them (communities come from credential
+         *     profiles, so no secret is kept here).
+         */
+        ReceiverSettings: {
+            /**
+             * @description `ADDR:PORT` to receive on; `null` turns the receiver off.
+             * @example 0.0.0.0:162
+             */
+            listen?: string | null;
+            /** @description The network namespace to receive in. */
+            netns?: string | null;
+            /**
+             * @description Credential profiles whose communities and v3 users are accepted; none accepts any
+             *     v1/v2c community.
+             */
+            profiles?: string[];
+        };
+        /** @description The receiver now. */
+        ReceiverStatus: {
+            settings: components["schemas"]["ReceiverSettings"];
+            /** @description The settings come from `serve --traps` flags and cannot be changed here. */
+            from_flags: boolean;
+            /** @description The address receiving, when it is. */
+            listening?: string | null;
+            /** @description The SNMPv3 engine ID (hex), when v3 users are configured. */
+            engine_id?: string | null;
+            /** @description No community or user was configured: every v1/v2c community is accepted. */
+            accepts_any: boolean;
+            /** @description When it started, RFC 3339. */
+            since?: string | null;
+            /** @description Why it is not receiving (a bind failure, an unknown profile). */
+            error?: string | null;
+            /** @description Counts since it started. */
+            counts: components["schemas"]["TrapCounts"];
+            /**
+             * Format: int64
+             * @description Traps in the history, the oldest one's time, and how long and how many are kept.
+             */
+            stored: number;
+            oldest?: string | null;
+            retention: string;
+            /** Format: int64 */
+            kept_at_most: number;
+        };
         /** @description A terminal session's recording, without its asciicast text. */
         Recording: {
             /** Format: int64 */
@@ -1753,6 +1876,16 @@ export interface components {
             recordings: components["schemas"]["Recording"][];
             /** Format: int64 */
             total: number;
+        };
+        /** @description One source whose notifications were refused. */
+        RejectedSource: {
+            source: string;
+            /** @description `unknown community`, `unknown user`, `bad authentication`, `malformed`. */
+            reason: string;
+            /** Format: int64 */
+            count: number;
+            /** @description When the last one came, RFC 3339. */
+            last: string;
         };
         /** @description Entries removed. */
         Removed: {
@@ -2043,6 +2176,12 @@ export interface components {
             unread: number;
             /** @enum {string} */
             type: "alert";
+        } | {
+            traps: components["schemas"]["Trap"][];
+            /** Format: int64 */
+            skipped: number;
+            /** @enum {string} */
+            type: "traps";
         } | {
             /** Format: int64 */
             run?: number | null;
@@ -2606,6 +2745,136 @@ export interface components {
             hops: components["schemas"]["Hop"][];
             error?: string | null;
         };
+        /** @description One notification received. */
+        Trap: {
+            /**
+             * Format: int64
+             * @description Its number in the server's history (absent on the CLI).
+             */
+            id?: number | null;
+            /** @description When it arrived, RFC 3339 in UTC with milliseconds. */
+            time: string;
+            /** @description The datagram's source address and port. */
+            source: string;
+            /** Format: int32 */
+            port: number;
+            /** @example 2c */
+            version: string;
+            pdu: components["schemas"]["TrapPdu"];
+            /** @description v1/v2c: the community (the CLI shows it; the server keeps `credential` instead). */
+            community?: string | null;
+            /**
+             * @description Which accepted credential it matched: a profile name, `-c N` for the Nth community given,
+             *     or `any` when every community is accepted.
+             */
+            credential?: string | null;
+            /** @description v3: the USM user and the message's security level. */
+            user?: string | null;
+            /** @example authPriv */
+            level?: string | null;
+            /** @description v3: the context name, when not empty. */
+            context?: string | null;
+            /**
+             * @description The notification (snmpTrapOID; for v1 derived from enterprise, generic and specific as
+             *     RFC 3584 says), dotted with a leading dot.
+             */
+            oid: string;
+            /** @description `MODULE::name` when wirescope knows it (IF-MIB::linkDown, ...). */
+            name?: string | null;
+            /** @description v1 only: the agent address, enterprise, generic and specific trap numbers. */
+            agent_addr?: string | null;
+            enterprise?: string | null;
+            /** Format: int32 */
+            generic?: number | null;
+            /** Format: int32 */
+            specific?: number | null;
+            /**
+             * Format: int32
+             * @description The sender's sysUpTime in hundredths of a second (v1: time-stamp).
+             */
+            uptime: number;
+            /** @description The bindings after sysUpTime and snmpTrapOID, named and formatted as net-snmp does. */
+            varbinds: components["schemas"]["SnmpVarbind"][];
+            /**
+             * Format: int32
+             * @description The PDU's request-id (v2c and v3).
+             */
+            request_id?: number | null;
+            /** @description What the decoder tolerated (wrong lengths, odd encodings), when anything. */
+            anomalies?: string[];
+            device?: components["schemas"]["TrapDevice"] | null;
+            /**
+             * Format: int64
+             * @description The follow-up run a trap rule started for it (server only).
+             */
+            follow_up?: number | null;
+        };
+        /** @description A receiver's totals since it started. */
+        TrapCounts: {
+            /**
+             * Format: int64
+             * @description Notifications accepted (traps and informs).
+             */
+            received: number;
+            /**
+             * Format: int64
+             * @description Informs among them that were acknowledged.
+             */
+            informs_acked: number;
+            /**
+             * Format: int64
+             * @description v1/v2c notifications with a community not on the list.
+             */
+            unknown_community: number;
+            /**
+             * Format: int64
+             * @description v3 notifications from a user no profile names.
+             */
+            unknown_user: number;
+            /**
+             * Format: int64
+             * @description v3 notifications that failed authentication or decryption, were outside the time window,
+             *     or came below the user's security level.
+             */
+            bad_auth: number;
+            /**
+             * Format: int64
+             * @description Datagrams that are not SNMP notifications wirescope could decode.
+             */
+            malformed: number;
+            /**
+             * Format: int64
+             * @description Accepted notifications lost because the consumer fell behind (the queue was full).
+             */
+            dropped: number;
+            /** @description The sources refused most recently, with why. */
+            rejected: components["schemas"]["RejectedSource"][];
+        };
+        /** @description The device a notification's source was matched to. */
+        TrapDevice: {
+            /** @description Its name (sysName, or the target as written). */
+            name: string;
+            /** @description The address wirescope polls it at. */
+            addr?: string | null;
+            /** @description What matched: `address`, `management address`, `agent address`, `sysName`. */
+            by: string;
+            /**
+             * Format: int64
+             * @description The run it was last seen in (a topology or SNMP run, or a suite's run).
+             */
+            run_id?: number | null;
+        };
+        /** @description Traps, newest first. */
+        TrapList: {
+            traps: components["schemas"]["Trap"][];
+            /** @description More match beyond this page (ask again with `before` = the last id). */
+            more: boolean;
+        };
+        /**
+         * @description Whether the sender waits for an acknowledgement.
+         * @enum {string}
+         */
+        TrapPdu: "trap" | "inform";
         /** @description A series over a range: buckets of min, p10, median, p90, max (ms) and loss. */
         Trend: {
             series: components["schemas"]["SeriesInfo"];
@@ -3763,6 +4032,36 @@ export interface operations {
             };
         };
     };
+    getRunsIdTraps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrapList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getSshKnownHosts: {
         parameters: {
             query?: never;
@@ -4428,6 +4727,142 @@ export interface operations {
             };
         };
     };
+    getTraps: {
+        parameters: {
+            query?: {
+                /** @description The source address, exactly. */
+                source?: string;
+                /**
+                 * @description A notification OID prefix (`.1.3.6.1.6.3.1.1.5`: what is below it too) or part of the
+                 *     name (`linkDown`), any case.
+                 */
+                oid?: string;
+                /** @description The device's name, as matched. */
+                device?: string;
+                /** @description From this time on: RFC 3339 or milliseconds since the epoch. */
+                since?: string;
+                /** @description Before this time: RFC 3339 or milliseconds since the epoch. */
+                until?: string;
+                /** @description Only traps with a smaller id (the next page back). */
+                before?: number;
+                /** @description 1 to 1000 (default 200). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrapList"];
+                };
+            };
+            /** @description `field`: limit, since, until */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTrapsReceiver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiverStatus"];
+                };
+            };
+        };
+    };
+    putTrapsReceiver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiverSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiverStatus"];
+                };
+            };
+            /** @description `field`: listen, profiles, or the start failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description set by `serve --traps` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTrapsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Trap id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trap"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getWs: {
         parameters: {
             query?: never;
@@ -4497,6 +4932,12 @@ export const clientMessageOneOf2TypeValues: ReadonlyArray<Extract<FlattenedDeepR
 export const clientMessageOneOf3TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ClientMessage"], {
     type: unknown;
 }>["type"]> = ["unwatch"];
+export const clientMessageOneOf4TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ClientMessage"], {
+    type: unknown;
+}>["type"]> = ["watchtraps"];
+export const clientMessageOneOf5TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ClientMessage"], {
+    type: unknown;
+}>["type"]> = ["unwatchtraps"];
 export const closeReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CloseReason"]> = ["exit", "remote", "client", "idle", "server"];
 export const deliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryStatus"]> = ["pending", "sent", "failed"];
 export const eventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventKind"]> = ["firing", "renotify", "resolved", "changed"];
@@ -4545,6 +4986,9 @@ export const serverMessageOneOf4TypeValues: ReadonlyArray<Extract<FlattenedDeepR
 }>["type"]> = ["alert"];
 export const serverMessageOneOf5TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ServerMessage"], {
     type: unknown;
+}>["type"]> = ["traps"];
+export const serverMessageOneOf6TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ServerMessage"], {
+    type: unknown;
 }>["type"]> = ["error"];
 export const smtpSecurityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SmtpSecurity"]> = ["starttls", "tls", "none"];
 export const snmpOpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpOp"]> = ["get", "walk", "neighbors", "arp", "interfaces", "topology"];
@@ -4578,4 +5022,5 @@ export const terminalRequestOneOf3TypeValues: ReadonlyArray<Extract<FlattenedDee
     type: unknown;
 }>["type"]> = ["resize"];
 export const traceProtocolValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TraceProtocol"]> = ["icmp", "udp", "tcp"];
+export const trapPduValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TrapPdu"]> = ["trap", "inform"];
 export const webhookFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookFormat"]> = ["json", "slack", "mattermost", "teams"];

@@ -7,7 +7,7 @@ mod receiver;
 
 pub use count::{RejectedSource, TrapCounts};
 pub use receiver::{
-    DEFAULT_QUEUE, TrapConfig, TrapError, TrapReceiver, engine_state_path, parse_hex,
+    DEFAULT_QUEUE, TrapConfig, TrapCounter, TrapError, TrapReceiver, engine_state_path, parse_hex,
 };
 
 use crate::security::{SecurityLevel, SnmpVersion};

@@ -184,12 +184,27 @@ impl TrapReceiver {
         self.counters.snapshot()
     }
 
+    /// A handle that reads the counts while the receiver itself is elsewhere.
+    pub fn counter(&self) -> TrapCounter {
+        TrapCounter(self.counters.clone())
+    }
+
     /// Why the receiver stopped, if it did.
     pub fn failure(&self) -> Option<String> {
         self.failure
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+}
+
+/// Reads a receiver's counts.
+#[derive(Debug, Clone)]
+pub struct TrapCounter(Arc<Counters>);
+
+impl TrapCounter {
+    pub fn counts(&self) -> TrapCounts {
+        self.0.snapshot()
     }
 }
 
