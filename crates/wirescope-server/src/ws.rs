@@ -71,7 +71,7 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
 
 /// What a client sends on /api/ws.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(tag = "type", rename_all = "lowercase")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     /// A run's results (stored, then live), progress and status.
     Subscribe {

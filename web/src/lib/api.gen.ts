@@ -1104,10 +1104,10 @@ export interface components {
             type: "unwatch";
         } | {
             /** @enum {string} */
-            type: "watchtraps";
+            type: "watch_traps";
         } | {
             /** @enum {string} */
-            type: "unwatchtraps";
+            type: "unwatch_traps";
         };
         /**
          * @description Why a terminal session ended (also its recording's `end_reason`).
@@ -4934,10 +4934,10 @@ export const clientMessageOneOf3TypeValues: ReadonlyArray<Extract<FlattenedDeepR
 }>["type"]> = ["unwatch"];
 export const clientMessageOneOf4TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ClientMessage"], {
     type: unknown;
-}>["type"]> = ["watchtraps"];
+}>["type"]> = ["watch_traps"];
 export const clientMessageOneOf5TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ClientMessage"], {
     type: unknown;
-}>["type"]> = ["unwatchtraps"];
+}>["type"]> = ["unwatch_traps"];
 export const closeReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CloseReason"]> = ["exit", "remote", "client", "idle", "server"];
 export const deliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryStatus"]> = ["pending", "sent", "failed"];
 export const eventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventKind"]> = ["firing", "renotify", "resolved", "changed"];
