@@ -1,6 +1,7 @@
 //! Entry points for the SNMP fuzz targets in `fuzz/` and for the deterministic junk-input tests:
 //! hostile agent answers through every table parser, the value printer and the topology map;
-//! hostile OID text through the OID parser. Each returns how much it produced, so tests can check
+//! hostile OID text through the OID parser; hostile trap datagrams through the record a trap
+//! becomes. Each returns how much it produced, so tests can check
 //! the inputs reach the code and not just the front door.
 
 use crate::{device, mib, topology, value};
@@ -21,6 +22,71 @@ const ROOTS: &[&[u32]] = &[
     &[1, 0, 8802, 1, 1, 2, 1, 3],
     &[],
 ];
+
+/// A datagram as a trap receiver gets it: decoded by async-snmp (v1 and v2c; v3 is opaque
+/// before USM), then, when it is a notification, turned into a `Trap` record, printed and
+/// serialized the way the CLI and the server do. Returns the bindings the record shows.
+pub fn trap_datagram(data: &[u8]) -> usize {
+    use async_snmp::message::{CommunityPdu, Message};
+    use async_snmp::{DecodeConfig, Notification, PduType};
+    let Ok(decoded) = Message::decode(bytes::Bytes::copy_from_slice(data), DecodeConfig::default())
+    else {
+        return 0;
+    };
+    let Message::Community(m) = decoded.value else {
+        return 0;
+    };
+    let (_, community, pdu) = m.into_parts();
+    let notification = match pdu {
+        CommunityPdu::TrapV1(trap) => Notification::TrapV1 {
+            community,
+            trap,
+            decode_anomalies: decoded.anomalies,
+        },
+        CommunityPdu::Standard(p)
+            if matches!(p.pdu_type(), PduType::TrapV2 | PduType::InformRequest) =>
+        {
+            // sysUpTime.0 and snmpTrapOID.0 lead; what follows is the notification's payload.
+            let vbs = p.varbinds();
+            let uptime = match vbs.first().map(|v| &v.value) {
+                Some(Value::TimeTicks(t)) => *t,
+                _ => 0,
+            };
+            let trap_oid = match vbs.get(1).map(|v| &v.value) {
+                Some(Value::ObjectIdentifier(o)) => o.clone(),
+                _ => Oid::from_slice(&[0, 0]),
+            };
+            let varbinds = vbs.iter().skip(2).cloned().collect();
+            let request_id = p.request_id();
+            if p.pdu_type() == PduType::InformRequest {
+                Notification::InformV2c {
+                    community,
+                    uptime,
+                    trap_oid,
+                    varbinds,
+                    request_id,
+                    decode_anomalies: decoded.anomalies,
+                }
+            } else {
+                Notification::TrapV2c {
+                    community,
+                    uptime,
+                    trap_oid,
+                    varbinds,
+                    request_id,
+                    decode_anomalies: decoded.anomalies,
+                }
+            }
+        }
+        CommunityPdu::Standard(_) => return 0,
+    };
+    let source = std::net::SocketAddr::from(([198, 18, 0, 1], 162));
+    let t = crate::trap::Trap::from_notification(&notification, source, 0, None);
+    let line = t.line();
+    let json = serde_json::to_string(&t).unwrap_or_default();
+    assert!(!line.is_empty() && json.starts_with('{'));
+    t.varbinds.len() + 1
+}
 
 /// Reads bytes off the front of the input; zeros once it is used up.
 struct Input<'a>(&'a [u8]);
@@ -170,6 +236,48 @@ mod tests {
         let n = device::neighbors(&vbs, &Default::default());
         assert_eq!(n.len(), 1);
         assert_eq!(n[0].remote_name.as_deref(), Some("sw9"));
+    }
+
+    /// A linkDown (v2c, three bindings) and a v1 linkDown as net-snmp's snmptrap sends them.
+    const V2C_LINK_DOWN: &str = "307802010104036c6162a76e02046d488ad10201000201003060300e06082b06010201010300430230393017060a2b06010603010104010006092b0601060301010503300f060a2b060102010202010103020103300f060a2b0601020102020108030201023013060b2b060102011f0101010103040473777032";
+    const V1_LINK_DOWN: &str = "303902010004036c6162a42f060a2b06010401bf0803020a4004c61200a1020102020100430230393011300f060a2b060102010202010103020103";
+
+    fn unhex(h: &str) -> Vec<u8> {
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn real_trap_datagrams_become_records() {
+        assert_eq!(trap_datagram(&unhex(V2C_LINK_DOWN)), 4);
+        assert_eq!(trap_datagram(&unhex(V1_LINK_DOWN)), 2);
+    }
+
+    #[test]
+    fn junk_and_damaged_trap_datagrams_never_panic() {
+        let mut decoded = 0;
+        for input in junk(0x7ea9, 20_000) {
+            decoded += trap_datagram(&input);
+        }
+        // Every prefix, and every single-byte change, of the real datagrams.
+        for real in [unhex(V2C_LINK_DOWN), unhex(V1_LINK_DOWN)] {
+            for cut in 0..real.len() {
+                decoded += trap_datagram(&real[..cut]);
+            }
+            for i in 0..real.len() {
+                for b in [0x00, 0x7f, 0x80, 0xff] {
+                    let mut damaged = real.clone();
+                    damaged[i] = b;
+                    decoded += trap_datagram(&damaged);
+                }
+            }
+        }
+        assert!(
+            decoded > 100,
+            "damaged datagrams still decode often ({decoded})"
+        );
     }
 
     #[test]
