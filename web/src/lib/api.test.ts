@@ -20,16 +20,21 @@ import {
   errorFromResponse,
   exportUrl,
   formParams,
+  getReceiver,
   getRun,
+  getRunTraps,
+  getTrap,
   getTrend,
   historyQuery,
   listRuns,
   listSeries,
+  listTraps,
   onUnauthorized,
   optionParams,
   previewSchedule,
   putLayout,
   putProfile,
+  putReceiver,
   replaceSuite,
   rerunNeedsSecrets,
   rerunRequest,
@@ -37,6 +42,7 @@ import {
   runsQuery,
   setSuiteEnabled,
   topologyUrl,
+  trapsQuery,
 } from './api';
 import { setToken } from './auth';
 import type { RunInfo } from './types';
@@ -86,6 +92,16 @@ describe('alertsQuery', () => {
     expect(alertsQuery({ limit: 1 })).toBe('api/alerts?limit=1');
     expect(alertsQuery({ suite: 3, target: ' example.com A ', before: 90, limit: 50 })).toBe('api/alerts?suite=3&target=example.com+A&before=90&limit=50');
     expect(alertsQuery({ target: '  ' })).toBe('api/alerts');
+  });
+});
+
+describe('trapsQuery', () => {
+  it('sends the filter fields given, trimmed, the page before an id and the limit', () => {
+    expect(trapsQuery()).toBe('api/traps');
+    expect(trapsQuery({ source: ' ', oid: '', limit: 5 })).toBe('api/traps?limit=5');
+    expect(trapsQuery({ source: '198.18.0.161', oid: 'link Down', device: 's1', since: '2026-05-28T08:00:00.000Z', until: '1780000000000', before: 90, limit: 100 })).toBe(
+      'api/traps?source=198.18.0.161&oid=link+Down&device=s1&since=2026-05-28T08%3A00%3A00.000Z&until=1780000000000&before=90&limit=100',
+    );
   });
 });
 
@@ -306,6 +322,29 @@ describe('requests', () => {
       'DELETE /api/channels/ops%20hook',
     ]);
     expect(JSON.parse(String(calls[1].init.body))).toEqual({ type: 'webhook', url: 'https://example.net/x' });
+  });
+
+  it('reads traps and the receiver, and changes its settings, where the document says', async () => {
+    reply = () => json(200, { traps: [], more: false });
+    expect(await listTraps({ device: 's1', limit: 5 })).toEqual({ traps: [], more: false });
+    await getRunTraps(40);
+    reply = () => json(200, { id: 3 });
+    await getTrap(3);
+    reply = () => json(200, { settings: { listen: null, profiles: [] } });
+    await getReceiver();
+    await putReceiver({ listen: '0.0.0.0:1162', netns: null, profiles: ['lab'] });
+    reply = () => json(409, { error: 'set by serve --traps' });
+    const err = await putReceiver({ listen: null, profiles: [] }).catch((e) => e);
+    expect([err.status, err.message]).toEqual([409, 'set by serve --traps']);
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      'GET /api/traps?device=s1&limit=5',
+      'GET /api/runs/40/traps',
+      'GET /api/traps/3',
+      'GET /api/traps/receiver',
+      'PUT /api/traps/receiver',
+      'PUT /api/traps/receiver',
+    ]);
+    expect(JSON.parse(String(calls[4].init.body))).toEqual({ listen: '0.0.0.0:1162', netns: null, profiles: ['lab'] });
   });
 
   it('reports a network failure as status 0', async () => {

@@ -29,6 +29,8 @@ import {
   type ProfileInfo,
   type ProfileList,
   type PutProfile,
+  type ReceiverSettings,
+  type ReceiverStatus,
   type Recording,
   type RecordingPage,
   type NewSuite,
@@ -53,6 +55,9 @@ import {
   type TargetHistory,
   type TestSent,
   type Topology,
+  type Trap,
+  type TrapList,
+  type TrapQuery,
   type Trend,
   type TrendRange,
   type Unread,
@@ -504,4 +509,47 @@ export async function deleteChannel(name: string): Promise<void> {
 /** Sends a test notice now: how long the destination took, or (502) an ApiError saying why it failed. */
 export function testChannel(name: string): Promise<TestSent> {
   return request('POST', `api/channels/${encodeURIComponent(name)}/test`);
+}
+
+// ---- SNMP traps: what the receiver took in, and the receiver itself ----
+
+/** The path of a trap listing: newest first, filtered, older than `before`; empty fields left out. */
+export function trapsQuery(q: TrapQuery = {}): string {
+  const p = new URLSearchParams();
+  for (const key of ['source', 'oid', 'device', 'since', 'until'] as const) {
+    const v = q[key]?.trim();
+    if (v) p.set(key, v);
+  }
+  if (q.before !== undefined) p.set('before', String(q.before));
+  if (q.limit !== undefined) p.set('limit', String(q.limit));
+  const qs = p.toString();
+  return `api/traps${qs ? `?${qs}` : ''}`;
+}
+
+/** Traps, newest first (limit 1 to 1000, 200 by default); a bad time is a 400 naming since or until. */
+export function listTraps(q: TrapQuery = {}): Promise<TrapList> {
+  return request('GET', trapsQuery(q));
+}
+
+/** One trap (404 once the history has let it go). */
+export function getTrap(id: number): Promise<Trap> {
+  return request('GET', `api/traps/${id}`);
+}
+
+/** A run's traps: from its targets' addresses and devices, an hour either side of it (at most 500). */
+export function getRunTraps(id: number): Promise<TrapList> {
+  return request('GET', `api/runs/${id}/traps`);
+}
+
+/** The receiver's settings, state and counts, and what the history holds. */
+export function getReceiver(): Promise<ReceiverStatus> {
+  return request('GET', 'api/traps/receiver');
+}
+
+/**
+ * Changes where and for whom the receiver listens (it restarts; `listen: null` stops it); 400 names
+ * listen, netns or profiles, 409 when the server's --traps flags set it.
+ */
+export function putReceiver(settings: ReceiverSettings): Promise<ReceiverStatus> {
+  return request('PUT', 'api/traps/receiver', settings);
 }

@@ -38,6 +38,12 @@ export function fmtTime(epochMs: number | null | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/** Local date and time to the millisecond, "2024-11-21 12:25:03.123". */
+export function fmtTimeMs(epochMs: number | null | undefined): string {
+  const t = fmtTime(epochMs);
+  return t && `${t}.${String(new Date(epochMs as number).getMilliseconds()).padStart(3, '0')}`;
+}
+
 /**
  * A time from `now` for people, to the second under a minute and coarser beyond: "in 12 s",
  * "in 3 min", "2 h 5 min ago", "in 3 d 4 h"; "now" within a second.

@@ -14,6 +14,8 @@ import {
   fmtRelative,
   fmtSpeed,
   fmtSummary,
+  fmtTime,
+  fmtTimeMs,
   kindLabel,
   progressText,
   summaryCounts,
@@ -94,6 +96,24 @@ describe('router', () => {
     expect(parseRoute(href.alert(12))).toEqual({ name: 'alert', id: 12 });
     expect(parseRoute(href.channels())).toEqual({ name: 'channels' });
   });
+  it('parses the traps views, their filter kept in the address', () => {
+    const none = { source: '', oid: '', device: '', since: '', until: '' };
+    expect(parseRoute('#/traps')).toEqual({ name: 'traps', filter: none });
+    expect(parseRoute('#/traps?source=198.18.0.161&x=1')).toEqual({ name: 'traps', filter: { ...none, source: '198.18.0.161' } });
+    expect(parseRoute('#/traps?oid=%20linkDown%20&device=s1&since=2026-05-28T10%3A00&until=1780000000000')).toEqual({
+      name: 'traps',
+      filter: { ...none, oid: 'linkDown', device: 's1', since: '2026-05-28T10:00', until: '1780000000000' },
+    });
+    expect(parseRoute('#/traps/12')).toEqual({ name: 'trap', id: 12 });
+    expect(parseRoute('#/traps/x').name).toBe('notfound');
+    expect(parseRoute('#/traps/12/more').name).toBe('notfound');
+    expect(href.traps()).toBe('#/traps');
+    expect(href.traps({ source: ' 198.18.0.161 ' })).toBe('#/traps?source=198.18.0.161');
+    expect(href.traps({ ...none, oid: '.1.3.6.1.6.3.1.1.5', device: 'core sw' })).toBe('#/traps?oid=.1.3.6.1.6.3.1.1.5&device=core+sw');
+    const filter = { source: '2001:db8::1', oid: 'IF-MIB::link', device: 's1', since: '2026-05-28T10:00', until: '2026-05-28T11:30:15' };
+    expect(parseRoute(href.traps(filter))).toEqual({ name: 'traps', filter });
+    expect(parseRoute(href.trap(7))).toEqual({ name: 'trap', id: 7 });
+  });
   it('builds links that parse back', () => {
     expect(parseRoute(href.run(5))).toEqual({ name: 'run', id: 5 });
     expect(parseRoute(href.compare(1, 2))).toEqual({ name: 'compare', a: 1, b: 2 });
@@ -127,6 +147,14 @@ describe('format', () => {
     expect(epochMs('yesterday')).toBeNull();
     expect(epochMs(null)).toBeNull();
     expect(epochMs(Number.NaN)).toBeNull();
+  });
+  it('formats local times, to the second or the millisecond', () => {
+    const at = new Date(2024, 10, 21, 9, 5, 3, 7).getTime();
+    expect(fmtTime(at)).toBe('2024-11-21 09:05:03');
+    expect(fmtTimeMs(at)).toBe('2024-11-21 09:05:03.007');
+    expect(fmtTimeMs(at + 993)).toBe('2024-11-21 09:05:04.000');
+    expect(fmtTimeMs(null)).toBe('');
+    expect(fmtTimeMs(Number.NaN)).toBe('');
   });
   it('formats durations for people', () => {
     expect(fmtDuration(0.418)).toBe('0.4 ms');

@@ -2,8 +2,10 @@
 // #/history, #/compare/A/B, #/suites, #/suites/new, #/suites/ID, #/suites/ID/edit,
 // #/suites/ID/series/SID[?range=3h|1d|7d|30d], #/suites/ID/target?kind=scan|trace|dns&target=T, #/creds,
 // #/traffic, #/captures/ID, #/terminal[?target=…&netns=…], #/recordings, #/recordings/ID,
-// #/hostkeys[?host=…], #/alerts[?suite=ID&target=…], #/alerts/ID, #/channels.
+// #/hostkeys[?host=…], #/alerts[?suite=ID&target=…], #/alerts/ID, #/channels,
+// #/traps[?source=…&oid=…&device=…&since=…&until=…], #/traps/ID.
 
+import { trapFilterOf, type TrapFilter } from './traps';
 import { DEFAULT_RANGE } from './trend';
 import { TREND_RANGES, historyKind, type HistoryKind, type TrendRange } from './types';
 
@@ -30,6 +32,8 @@ export type Route =
   | { name: 'alerts'; filter: AlertFilter }
   | { name: 'alert'; id: number }
   | { name: 'channels' }
+  | { name: 'traps'; filter: TrapFilter }
+  | { name: 'trap'; id: number }
   | { name: 'notfound'; path: string };
 
 /** The alerts timeline's filters: a suite's events, a target's. */
@@ -80,6 +84,8 @@ export function parseRoute(hash: string): Route {
   }
   if (head === 'alerts' && parts.length === 2 && id(x) !== null) return { name: 'alert', id: id(x) as number };
   if (head === 'channels' && parts.length === 1) return { name: 'channels' };
+  if (head === 'traps' && parts.length === 1) return { name: 'traps', filter: trapFilterOf(params()) };
+  if (head === 'traps' && parts.length === 2 && id(x) !== null) return { name: 'trap', id: id(x) as number };
   return { name: 'notfound', path };
 }
 
@@ -116,6 +122,10 @@ export const href = {
     `#/alerts${query({ suite: filter?.suite != null ? String(filter.suite) : '', target: filter?.target?.trim() ?? '' })}`,
   alert: (id: number) => `#/alerts/${id}`,
   channels: () => '#/channels',
+  /** The received traps, filtered when given (empty fields left out). */
+  traps: (filter?: Partial<TrapFilter>) =>
+    `#/traps${query(Object.fromEntries(Object.entries(filter ?? {}).map(([k, v]) => [k, (v ?? '').trim()])))}`,
+  trap: (id: number) => `#/traps/${id}`,
 };
 
 export function navigate(hash: string): void {

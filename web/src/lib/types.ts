@@ -200,6 +200,21 @@ export const WEBHOOK_FORMATS: readonly WebhookFormat[] = webhookFormatValues;
 export type SmtpSecurity = Schemas['SmtpSecurity'];
 export const SMTP_SECURITIES: readonly SmtpSecurity[] = smtpSecurityValues;
 
+// ---- SNMP traps: the receiver and the notifications it received --------------------------
+
+/** One notification received, with the device its source matched and any follow-up run. */
+export type Trap = Schemas['Trap'];
+export type TrapDevice = Schemas['TrapDevice'];
+export type TrapPdu = Schemas['TrapPdu'];
+/** Traps, newest first, and whether more match beyond the page. */
+export type TrapList = Schemas['TrapList'];
+/** Which traps to list: by source, OID or name, device, time, those before an id (the next page back). */
+export type TrapQuery = NonNullable<operations['getTraps']['parameters']['query']>;
+export type ReceiverSettings = Schemas['ReceiverSettings'];
+export type ReceiverStatus = Schemas['ReceiverStatus'];
+export type TrapCounts = Schemas['TrapCounts'];
+export type RejectedSource = Schemas['RejectedSource'];
+
 // ---- WebSockets --------------------------------------------------------------------------
 
 export type ClientMessage = Schemas['ClientMessage'];
@@ -208,8 +223,10 @@ export type ServerMessage = Schemas['ServerMessage'];
 export type CaptureMessage = Extract<ServerMessage, { type: 'capture' }>;
 /** An alert event as it is raised, with the unread count after it. */
 export type AlertMessage = Extract<ServerMessage, { type: 'alert' }>;
-/** The messages of a run (everything but a capture's and alerts). */
-export type RunMessage = Exclude<ServerMessage, { type: 'capture' } | { type: 'alert' }>;
+/** Received traps (oldest first), at most 4 a second to a socket that watches them. */
+export type TrapsMessage = Extract<ServerMessage, { type: 'traps' }>;
+/** The messages of a run (everything but a capture's, alerts and traps). */
+export type RunMessage = Exclude<ServerMessage, { type: 'capture' } | { type: 'alert' } | { type: 'traps' }>;
 
 export type OpenRequest = Schemas['OpenRequest'];
 export type TerminalRequest = Schemas['TerminalRequest'];

@@ -1,10 +1,10 @@
-// Tests of the page's WebSocket: URLs, backoff, routing of messages (runs, captures, alerts),
-// re-subscription.
+// Tests of the page's WebSocket: URLs, backoff, routing of messages (runs, captures, alerts,
+// traps), re-subscription.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { setToken } from './auth';
 import { LiveSocket, backoff, wsUrl } from './ws';
-import type { AlertMessage, ServerMessage } from './types';
+import type { AlertMessage, ServerMessage, TrapsMessage } from './types';
 
 class FakeSocket {
   static all: FakeSocket[] = [];
@@ -238,5 +238,66 @@ describe('LiveSocket', () => {
       unread: 0,
     });
     expect(got).toEqual([2]);
+  });
+
+  const trap = (id: number) => ({
+    id,
+    time: '2026-05-28T20:26:40.123Z',
+    source: '198.18.0.161',
+    port: 40000,
+    version: '2c',
+    pdu: 'trap',
+    oid: '.1.3.6.1.6.3.1.1.5.3',
+    name: 'IF-MIB::linkDown',
+    uptime: 12345,
+    varbinds: [],
+  });
+
+  it('watches traps for the first listener, unwatches after the last, and routes them to no run', () => {
+    const { live, last } = harness();
+    const a: TrapsMessage[] = [];
+    const b: number[] = [];
+    const runMsgs: ServerMessage[] = [];
+    live.subscribe(7, (m) => runMsgs.push(m));
+    const offA = live.onTraps((m) => a.push(m));
+    const offB = live.onTraps((m) => b.push(m.skipped));
+    last().open();
+    expect(last().sent).toEqual([{ type: 'subscribe', run: 7 }, { type: 'watch_traps' }]);
+    const msg = { type: 'traps', traps: [trap(1), trap(2)], skipped: 3 };
+    last().deliver(msg);
+    expect(a).toEqual([msg]);
+    expect(b).toEqual([3]);
+    expect(runMsgs).toEqual([]);
+    offA();
+    offA();
+    expect(last().sent).toHaveLength(2);
+    offB();
+    expect(last().sent[2]).toEqual({ type: 'unwatch_traps' });
+    last().deliver(msg);
+    expect(a).toHaveLength(1);
+    // a new first listener watches again
+    live.onTraps(() => {});
+    expect(last().sent[3]).toEqual({ type: 'watch_traps' });
+  });
+
+  it('connects for a trap listener alone and watches again after a reconnect', () => {
+    const { live, timers, last } = harness();
+    const got: number[] = [];
+    const off = live.onTraps((m) => got.push(...m.traps.map((t) => t.id ?? 0)));
+    expect(FakeSocket.all).toHaveLength(1);
+    last().open();
+    expect(last().sent).toEqual([{ type: 'watch_traps' }]);
+    last().drop();
+    timers[0].cb();
+    const s = last();
+    s.open();
+    expect(s.sent).toEqual([{ type: 'watch_traps' }]);
+    s.deliver({ type: 'traps', traps: [trap(5)], skipped: 0 });
+    expect(got).toEqual([5]);
+    off();
+    s.drop();
+    timers[1].cb();
+    last().open();
+    expect(last().sent).toEqual([]);
   });
 });

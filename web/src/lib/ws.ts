@@ -1,10 +1,11 @@
 // One WebSocket for the page: subscriptions per run, capture watches, alert events (every socket
-// gets them: no subscription), reconnection with backoff, and re-subscription after a reconnect
-// (the server then replays each run from seq 0; SeqBuffer drops what is already held).
+// gets them: no subscription), received traps (watched while someone listens), reconnection with
+// backoff, and re-subscription after a reconnect (the server then replays each run from seq 0;
+// SeqBuffer drops what is already held).
 
 import { apiUrl } from './api';
 import { withToken } from './auth';
-import type { AlertMessage, CaptureMessage, ClientMessage, RunMessage, ServerMessage } from './types';
+import type { AlertMessage, CaptureMessage, ClientMessage, RunMessage, ServerMessage, TrapsMessage } from './types';
 
 export type LiveState = 'idle' | 'connecting' | 'open' | 'closed';
 
@@ -43,6 +44,7 @@ export interface LiveOptions {
 type Handler = (msg: RunMessage) => void;
 type CaptureHandler = (msg: CaptureMessage) => void;
 type AlertHandler = (msg: AlertMessage) => void;
+type TrapsHandler = (msg: TrapsMessage) => void;
 const OPEN = 1;
 
 export class LiveSocket {
@@ -50,6 +52,7 @@ export class LiveSocket {
   private handlers = new Map<number, Set<Handler>>();
   private watchers = new Map<number, Set<CaptureHandler>>();
   private alertHandlers = new Set<AlertHandler>();
+  private trapHandlers = new Set<TrapsHandler>();
   private stateListeners = new Set<(s: LiveState) => void>();
   private attempt = 0;
   private timer: unknown = null;
@@ -130,6 +133,24 @@ export class LiveSocket {
     };
   }
 
+  /**
+   * Receives the traps the server's receiver takes in (oldest first, at most 4 messages a second;
+   * `skipped`: at least that many more arrived than a message carried) until the returned function
+   * is called. The first listener watches them, the last one leaving stops; re-sent after a
+   * reconnect. Traps received while the socket was down are not replayed.
+   */
+  onTraps(handler: TrapsHandler): () => void {
+    const first = !this.trapHandlers.size;
+    this.trapHandlers.add(handler);
+    this.stopped = false;
+    if (first) this.send({ type: 'watch_traps' });
+    if (!this.socket && this.timer === null) this.connect();
+    return () => {
+      if (!this.trapHandlers.delete(handler) || this.trapHandlers.size) return;
+      this.send({ type: 'unwatch_traps' });
+    };
+  }
+
   onState(fn: (s: LiveState) => void): () => void {
     this.stateListeners.add(fn);
     fn(this.state);
@@ -176,6 +197,7 @@ export class LiveSocket {
       this.setState('open');
       for (const run of this.handlers.keys()) this.send({ type: 'subscribe', run });
       for (const capture of this.watchers.keys()) this.send({ type: 'watch', capture });
+      if (this.trapHandlers.size) this.send({ type: 'watch_traps' });
     };
     s.onmessage = (ev) => {
       if (typeof ev.data !== 'string') return;
@@ -193,6 +215,11 @@ export class LiveSocket {
       if (msg.type === 'alert') {
         const a = msg;
         this.alertHandlers.forEach((h) => h(a));
+        return;
+      }
+      if (msg.type === 'traps') {
+        const t = msg;
+        this.trapHandlers.forEach((h) => h(t));
         return;
       }
       const m = msg;

@@ -160,6 +160,10 @@ impl Traps {
     /// Starts what the flags ask for (a failure is returned: `serve` stops), or else what the
     /// stored setting asks for (a failure is kept for the status).
     pub async fn start(self: &Arc<Self>) -> Result<(), String> {
+        self.start_settings().await.map_err(|e| e.message)
+    }
+
+    async fn start_settings(self: &Arc<Self>) -> Result<(), StartError> {
         if let Some(listen) = self.flags.listen {
             let settings = ReceiverSettings {
                 listen: Some(listen.to_string()),
@@ -176,13 +180,13 @@ impl Traps {
             .and_then(|s| serde_json::from_str::<ReceiverSettings>(&s).ok())
             .unwrap_or_default();
         if let Err(e) = self.apply(stored).await {
-            eprintln!("wirescope: traps: {e}");
+            eprintln!("wirescope: traps: {}", e.message);
         }
         Ok(())
     }
 
     /// Stops the receiver and starts one with `settings` (none when `listen` is null).
-    async fn apply(self: &Arc<Self>, settings: ReceiverSettings) -> Result<(), String> {
+    async fn apply(self: &Arc<Self>, settings: ReceiverSettings) -> Result<(), StartError> {
         let mut running = self.running.lock().await;
         if let Some(old) = running.take() {
             old.writer.abort();
@@ -197,7 +201,7 @@ impl Traps {
         let started = match self.receiver(listen, &settings).await {
             Ok(r) => r,
             Err(e) => {
-                self.set_error(Some(e.clone()));
+                self.set_error(Some(e.message.clone()));
                 return Err(e);
             }
         };
@@ -221,10 +225,14 @@ impl Traps {
         Ok(())
     }
 
-    async fn receiver(&self, listen: &str, settings: &ReceiverSettings) -> Result<Started, String> {
+    async fn receiver(
+        &self,
+        listen: &str,
+        settings: &ReceiverSettings,
+    ) -> Result<Started, StartError> {
         let addr: SocketAddr = listen
             .parse()
-            .map_err(|_| format!("listen: '{listen}' is not ADDR:PORT"))?;
+            .map_err(|_| StartError::new("listen", format!("'{listen}' is not ADDR:PORT")))?;
         let mut config = TrapConfig::new(addr);
         config.netns = settings.netns.clone();
         config.engine_state = self.engine_state.clone();
@@ -234,7 +242,10 @@ impl Traps {
                 .push((format!("--trap-community {}", i + 1), c.clone()));
         }
         if let Some(hex) = &self.flags.engine_id {
-            config.engine_id = Some(wirescope_snmp::trap::parse_hex(hex)?);
+            config.engine_id = Some(
+                wirescope_snmp::trap::parse_hex(hex)
+                    .map_err(|e| StartError::new("engine_id", e))?,
+            );
         }
         if !settings.profiles.is_empty() {
             let names = settings.profiles.clone();
@@ -251,7 +262,9 @@ impl Traps {
                     .collect::<Result<Vec<_>, String>>()
             })
             .await
-            .map_err(|e| e.to_string())??;
+            .map_err(|e| e.to_string())
+            .and_then(|r| r)
+            .map_err(|e| StartError::new("profiles", e))?;
             for c in creds {
                 config.add_credential(c);
             }
@@ -260,7 +273,7 @@ impl Traps {
         let any = config.accepts_any();
         let receiver = TrapReceiver::start(config)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| StartError::new("listen", e.to_string()))?;
         Ok(Started { receiver, v3, any })
     }
 
@@ -318,6 +331,22 @@ fn days_or_hours(d: std::time::Duration) -> String {
         format!("{}h", s / 3_600)
     } else {
         wirescope_probe::duration::format_duration(d)
+    }
+}
+
+/// Why a receiver could not start, and which setting is at fault.
+#[derive(Debug)]
+struct StartError {
+    field: &'static str,
+    message: String,
+}
+
+impl StartError {
+    fn new(field: &'static str, message: impl Into<String>) -> StartError {
+        StartError {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -549,17 +578,14 @@ async fn put_settings(
         wirescope_net::netns::check_name(ns)
             .map_err(|e| ApiError::field("netns", e.to_string()))?;
     }
-    let started = state.traps.apply(s.clone()).await;
+    let previous = state.traps.settings.lock().await.clone();
+    if let Err(e) = state.traps.apply(s.clone()).await {
+        // What ran before runs again; the failed settings are not kept.
+        let _ = state.traps.apply(previous).await;
+        return Err(ApiError::field(e.field, e.message));
+    }
     state
         .store
         .set_setting(SETTINGS_KEY, &serde_json::to_string(&s).unwrap_or_default())?;
-    if let Err(e) = started {
-        let field = if e.starts_with("profile") {
-            "profiles"
-        } else {
-            "listen"
-        };
-        return Err(ApiError::field(field, e));
-    }
     Ok(Json(state.traps.status().await?))
 }
