@@ -103,9 +103,12 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AlertEvent {
     pub id: i64,
-    pub suite_id: i64,
-    pub suite: String,
-    /// The rule's name in its suite.
+    /// The suite whose rule raised it (`null` for a trap rule's).
+    pub suite_id: Option<i64>,
+    pub suite: Option<String>,
+    /// The received trap a trap rule raised it for.
+    pub trap_id: Option<i64>,
+    /// The rule's name in its suite, or the trap rule's.
     pub rule: String,
     /// The rule's preset.
     pub preset: String,
@@ -180,8 +183,8 @@ pub struct ChannelRecord {
 }
 
 const SELECT_EVENT: &str = "SELECT e.id, e.suite_id, s.name, e.rule, e.preset, e.target, e.kind,
-    e.at, e.run_id, e.summary, e.evidence, e.silenced
-    FROM alert_events e JOIN suites s ON s.id = e.suite_id";
+    e.at, e.run_id, e.summary, e.evidence, e.silenced, e.trap_id
+    FROM alert_events e LEFT JOIN suites s ON s.id = e.suite_id";
 
 fn read_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AlertEvent, String)> {
     let kind: String = r.get(6)?;
@@ -200,6 +203,7 @@ fn read_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AlertEvent, String)> {
             summary: r.get(9)?,
             evidence: RawValue::NULL.to_owned(),
             silenced: r.get(11)?,
+            trap_id: r.get(12)?,
             deliveries: Vec::new(),
         },
         evidence,
@@ -369,6 +373,57 @@ impl Store {
         tx.execute("UPDATE runs SET trended = 1 WHERE id = ?1", params![run])?;
         tx.commit()?;
         Ok(ids)
+    }
+
+    /// Records events a trap rule raised for trap `trap_id`, with their deliveries; returns
+    /// their ids.
+    pub fn trap_events(&self, trap_id: i64, events: &[NewEvent]) -> Result<Vec<i64>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let now = now_ms();
+        let mut ids = Vec::with_capacity(events.len());
+        for e in events {
+            tx.execute(
+                "INSERT INTO alert_events
+                 (trap_id, rule, preset, target, kind, at, summary, evidence, silenced)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    trap_id,
+                    e.rule,
+                    e.preset,
+                    e.target,
+                    e.kind.as_str(),
+                    e.at,
+                    e.summary,
+                    e.evidence,
+                    e.silenced
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            for channel in &e.channels {
+                tx.execute(
+                    "INSERT INTO deliveries (event_id, channel, status, attempts, next_at)
+                     VALUES (?1, ?2, 'pending', 0, ?3)",
+                    params![id, channel, now],
+                )?;
+            }
+            ids.push(id);
+        }
+        tx.execute(
+            "DELETE FROM alert_events WHERE id <= (SELECT MAX(id) FROM alert_events) - ?1",
+            params![EVENTS_KEPT],
+        )?;
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// Attaches a run to an event (a trap rule's follow-up, started after the event).
+    pub fn set_event_run(&self, id: i64, run: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE alert_events SET run_id = ?2 WHERE id = ?1",
+            params![id, run],
+        )?;
+        Ok(())
     }
 
     /// What a target of a suite showed over its runs of `kind`: each distinct value in a row,

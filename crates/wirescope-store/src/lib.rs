@@ -22,7 +22,7 @@ pub use suites::{FIRES_KEPT, Fire, FireOutcome, MAX_SUITES, SuiteRecord};
 pub use traps::{NewTrap, StoredTrap, TRAPS_KEPT, TrapFilter};
 pub use trends::{Bucket, ROLLUP_WIDTHS, RunToTake, Sample, SeriesInfo, rollup};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -254,11 +254,32 @@ const MIGRATIONS: &[&str] = &[
         name TEXT,
         device TEXT,
         record TEXT NOT NULL,
-        follow_up INTEGER
+        follow_up TEXT
     );
     CREATE INDEX traps_at ON traps (at);
     CREATE INDEX traps_source ON traps (source, id);
     CREATE INDEX traps_device ON traps (device, id);
+    CREATE TABLE alert_events_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        suite_id INTEGER REFERENCES suites (id) ON DELETE CASCADE,
+        trap_id INTEGER,
+        rule TEXT NOT NULL,
+        preset TEXT NOT NULL,
+        target TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        run_id INTEGER,
+        summary TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        silenced TEXT
+    );
+    INSERT INTO alert_events_new
+        (id, suite_id, rule, preset, target, kind, at, run_id, summary, evidence, silenced)
+        SELECT id, suite_id, rule, preset, target, kind, at, run_id, summary, evidence, silenced
+        FROM alert_events;
+    DROP TABLE alert_events;
+    ALTER TABLE alert_events_new RENAME TO alert_events;
+    CREATE INDEX alert_events_suite ON alert_events (suite_id, target, id);
 ",
 ];
 /// Milliseconds since the epoch, now.
@@ -309,13 +330,30 @@ impl Store {
                 MIGRATIONS.len()
             ))));
         }
+        // A migration may rebuild a table (SQLite cannot change a column's constraints): with
+        // foreign keys off, so that dropping the old table takes nothing with it, and checked
+        // before it commits.
+        conn.pragma_update(None, "foreign_keys", "OFF")
+            .map_err(open_err)?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = conn.unchecked_transaction().map_err(open_err)?;
             tx.execute_batch(sql).map_err(open_err)?;
+            let broken: Option<String> = tx
+                .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+                .optional()
+                .map_err(open_err)?;
+            if let Some(table) = broken {
+                return Err(open_err(rusqlite::Error::InvalidParameterName(format!(
+                    "migration {} left rows in {table} pointing nowhere",
+                    i + 1
+                ))));
+            }
             tx.pragma_update(None, "user_version", (i + 1) as i64)
                 .map_err(open_err)?;
             tx.commit().map_err(open_err)?;
         }
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
         let reader = Connection::open(path).map_err(open_err)?;
         reader
             .busy_timeout(std::time::Duration::from_secs(5))
@@ -629,7 +667,7 @@ mod tests {
             ("b", Some("maintenance"))
         );
         assert_eq!(events[1].evidence.get(), r#"{"loss_pct":100}"#);
-        assert_eq!(events[1].suite, "edge");
+        assert_eq!(events[1].suite.as_deref(), Some("edge"));
         let due = store.deliveries_due(now_ms(), 10).unwrap();
         assert_eq!(due.len(), 2);
         // One is sent; the other retried, then given up; a removed channel fails what waits.
@@ -672,6 +710,64 @@ mod tests {
         assert!(store.delete_suite(suite).unwrap());
         assert!(store.alert_event(ids[0]).unwrap().is_none());
         assert!(store.alert_states(suite).unwrap().is_empty());
+    }
+
+    #[test]
+    fn rebuilding_alert_events_for_traps_keeps_every_event_and_delivery() {
+        let path = temp_db("events-rebuilt");
+        {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+            let before = MIGRATIONS.len() - 1;
+            for sql in &MIGRATIONS[..before] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", before as i64)
+                .unwrap();
+            conn.execute_batch(
+                "INSERT INTO suites (id, name, spec, enabled, created_at, updated_at)
+                   VALUES (7, 'core', '{}', 1, 0, 0);
+                 INSERT INTO alert_events (id, suite_id, rule, preset, target, kind, at, summary, evidence)
+                   VALUES (3, 7, 'r', 'down', 'h1', 'firing', 5, 'h1 down', '{}');
+                 INSERT INTO deliveries (event_id, channel, status, attempts, next_at)
+                   VALUES (3, 'ops', 'sent', 1, 5);",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let e = store.alert_event(3).unwrap().unwrap();
+        assert_eq!(
+            (e.suite_id, e.suite.as_deref(), e.trap_id),
+            (Some(7), Some("core"), None)
+        );
+        assert_eq!(e.deliveries.len(), 1);
+        let ids = store
+            .trap_events(
+                11,
+                &[NewEvent {
+                    rule: "links".into(),
+                    preset: "trap".into(),
+                    target: "s1".into(),
+                    kind: EventKind::Firing,
+                    at: 9,
+                    summary: "linkDown from s1".into(),
+                    evidence: "{}".into(),
+                    silenced: None,
+                    channels: vec!["ops".into()],
+                }],
+            )
+            .unwrap();
+        let t = store.alert_event(ids[0]).unwrap().unwrap();
+        assert_eq!((t.suite_id, t.suite, t.trap_id), (None, None, Some(11)));
+        assert_eq!(t.deliveries.len(), 1);
+        store.set_event_run(ids[0], 5).unwrap();
+        assert_eq!(store.alert_event(ids[0]).unwrap().unwrap().run_id, Some(5));
+        // Deleting the suite still takes its events with it.
+        assert!(store.delete_suite(7).unwrap());
+        assert!(store.alert_event(3).unwrap().is_none());
+        drop(store);
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

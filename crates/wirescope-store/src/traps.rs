@@ -25,12 +25,12 @@ pub struct NewTrap {
     pub record: String,
 }
 
-/// A stored notification: its number, the record, and the follow-up run attached since.
+/// A stored notification: its number, the record, and the follow-up runs attached since.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredTrap {
     pub id: i64,
     pub record: Box<RawValue>,
-    pub follow_up: Option<i64>,
+    pub follow_up: Vec<i64>,
 }
 
 /// Which notifications to list (all given conditions hold).
@@ -133,11 +133,11 @@ impl Store {
         t.transpose()
     }
 
-    /// Records the run a trap rule started for a notification.
-    pub fn set_trap_follow_up(&self, id: i64, run: i64) -> Result<bool, StoreError> {
+    /// Records the runs a trap rule started for a notification.
+    pub fn set_trap_follow_up(&self, id: i64, runs: &[i64]) -> Result<bool, StoreError> {
         let n = self.conn().execute(
             "UPDATE traps SET follow_up = ?2 WHERE id = ?1",
-            params![id, run],
+            params![id, serde_json::to_string(runs)?],
         )?;
         Ok(n == 1)
     }
@@ -216,15 +216,21 @@ impl Store {
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredTrap, StoreError>> {
+    let id: i64 = r.get(0)?;
     let text: String = r.get(1)?;
-    Ok(Ok(StoredTrap {
-        id: r.get(0)?,
-        record: match RawValue::from_string(text) {
-            Ok(v) => v,
-            Err(e) => return Ok(Err(e.into())),
-        },
-        follow_up: r.get(2)?,
-    }))
+    let follow_up: Option<String> = r.get(2)?;
+    let parsed = RawValue::from_string(text).and_then(|record| {
+        let follow_up = match follow_up {
+            Some(f) => serde_json::from_str(&f)?,
+            None => Vec::new(),
+        };
+        Ok(StoredTrap {
+            id,
+            record,
+            follow_up,
+        })
+    });
+    Ok(parsed.map_err(StoreError::from))
 }
 
 #[cfg(test)]
@@ -350,9 +356,9 @@ mod tests {
             .unwrap();
         assert_eq!(from.iter().map(|t| t.id).collect::<Vec<_>>(), [3, 1]);
 
-        assert!(store.set_trap_follow_up(1, 42).unwrap());
+        assert!(store.set_trap_follow_up(1, &[42, 43]).unwrap());
         let one = store.trap(1).unwrap().unwrap();
-        assert_eq!(one.follow_up, Some(42));
+        assert_eq!(one.follow_up, [42, 43]);
         assert_eq!(
             one.record.get(),
             r#"{"source":"198.18.0.161","oid":".1.3.6.1.6.3.1.1.5.3","at":1000}"#

@@ -414,7 +414,7 @@ async fn write(traps: Arc<Traps>, mut receiver: TrapReceiver) {
 fn shown(t: wirescope_store::StoredTrap) -> Result<Trap, StoreError> {
     let mut trap: Trap = serde_json::from_str(t.record.get())?;
     trap.id = Some(t.id);
-    trap.follow_up = t.follow_up.or(trap.follow_up);
+    trap.follow_up = t.follow_up;
     Ok(trap)
 }
 

@@ -100,9 +100,10 @@ pub struct Trap {
     /// The device the source was matched to (server only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<TrapDevice>,
-    /// The follow-up run a trap rule started for it (server only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub follow_up: Option<i64>,
+    /// The follow-up runs a trap rule started for it (server only): the device's interfaces,
+    /// then a ping of its neighbours.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub follow_up: Vec<i64>,
 }
 
 impl Trap {
@@ -151,7 +152,7 @@ impl Trap {
                 .map(|a| format!("{a:?}"))
                 .collect(),
             device: None,
-            follow_up: None,
+            follow_up: Vec::new(),
         };
         match n {
             Notification::TrapV1 {

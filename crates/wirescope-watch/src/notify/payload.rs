@@ -27,7 +27,7 @@ impl Notice {
     pub fn of(e: &AlertEvent) -> Notice {
         Notice {
             id: e.id,
-            suite: e.suite.clone(),
+            suite: e.suite.clone().unwrap_or_else(|| "SNMP traps".into()),
             rule: e.rule.clone(),
             preset: e.preset.clone(),
             target: e.target.clone(),
