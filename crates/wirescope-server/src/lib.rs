@@ -197,6 +197,11 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
             None
         }
     };
+    traps.attach(traps::rules::Actions {
+        runs: runs.clone(),
+        scheduler: scheduler.clone(),
+        notifier: notifier.clone(),
+    });
     let state = Arc::new(AppState {
         runs,
         scheduler,

@@ -78,6 +78,8 @@ pub enum Source {
     Cli,
     /// A suite, run on demand or by its schedule.
     Suite,
+    /// A trap rule's follow-up check of the device a trap came from.
+    Trap,
 }
 
 impl Source {
@@ -86,6 +88,7 @@ impl Source {
             Source::Api => "api",
             Source::Cli => "cli",
             Source::Suite => "suite",
+            Source::Trap => "trap",
         }
     }
 }
@@ -146,7 +149,12 @@ sql_text!(Source, |s| match s {
     "api" => Ok(Source::Api),
     "cli" => Ok(Source::Cli),
     "suite" => Ok(Source::Suite),
-    other => Err(UnknownValue::new("source", other, ["api", "cli", "suite"])),
+    "trap" => Ok(Source::Trap),
+    other => Err(UnknownValue::new(
+        "source",
+        other,
+        ["api", "cli", "suite", "trap"]
+    )),
 });
 
 /// A run as listed and returned by the API (without its results).

@@ -4,7 +4,8 @@
 //! manager, records every fire in the store, skips a suite whose last runs are still going and
 //! catches up at most once after downtime, and turns the results of scheduled runs into trend
 //! samples (`trend`) and their alert rules into events (`alert`), which `notify` delivers to
-//! webhooks and mailboxes.
+//! webhooks and mailboxes. Trap rules (`trap_rule`) turn received SNMP traps into alerts on the
+//! same channels.
 
 pub mod alert;
 pub mod notify;
@@ -13,6 +14,7 @@ pub mod schedule;
 pub mod scheduler;
 pub mod spec;
 pub mod take;
+pub mod trap_rule;
 pub mod trend;
 
 pub use schedule::{Due, Schedule};

@@ -106,6 +106,11 @@ impl Scheduler {
         self.events.subscribe()
     }
 
+    /// Announces an event raised elsewhere (a trap rule's) to the same listeners.
+    pub fn announce(&self, id: i64) {
+        let _ = self.events.send(id);
+    }
+
     /// Tells the loop the suites changed (added, edited, enabled): it looks again at once.
     pub fn suites_changed(&self) {
         self.changed.notify_one();

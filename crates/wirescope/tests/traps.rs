@@ -637,13 +637,37 @@ fn the_receiver_is_switched_by_its_setting_and_says_why_it_cannot_start() {
     assert_eq!(off["listening"], Value::Null);
 }
 
+/// The lab's webhook sink's records whose path contains `tag`.
+fn hooks(tag: &str) -> Vec<Value> {
+    let path = format!("{}/webhook.jsonl", lab("LAB_SINK_DIR"));
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|r| r["path"].as_str().is_some_and(|p| p.contains(tag)))
+        .collect()
+}
+
 #[test]
 #[ignore = "needs the lab: sudo lab/lab.sh up"]
-fn a_switch_link_going_down_sends_a_trap_that_lands_on_the_switch() {
+fn a_switch_link_going_down_alerts_and_checks_the_switch_and_its_neighbours() {
     let listen = format!("{}:{}", lab("LAB_CLIENT_V4"), lab("LAB_TRAP_PORT"));
     let client_ns = lab("LAB_CLIENT_NS");
-    let server = Server::start(
-        "traps-switch",
+    let dir =
+        std::env::temp_dir().join(format!("wirescope-api-{}-traps-switch", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let env = creds_env(&dir);
+    let out = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+        .args(["creds", "add", "lab-v2", "-v", "2c"])
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .env("WIRESCOPE_SNMP_COMMUNITY", lab("LAB_SNMP_COMMUNITY"))
+        .output()
+        .unwrap_or_else(|e| panic!("creds add: {e}"));
+    common::ok(&out);
+    let log = std::fs::File::create(dir.join("server.log")).unwrap_or_else(|e| panic!("{e}"));
+    let server = Server::spawn(
+        dir.clone(),
         &[
             "--traps",
             &listen,
@@ -651,7 +675,11 @@ fn a_switch_link_going_down_sends_a_trap_that_lands_on_the_switch() {
             &client_ns,
             "--trap-community",
             &lab("LAB_TRAP_COMMUNITY"),
+            "--notify-retry",
+            "1s",
         ],
+        &env,
+        Stdio::from(log),
     );
     let s1 = lab("LAB_S1_LAN_V4");
     let run = server.create(json!({
@@ -661,6 +689,42 @@ fn a_switch_link_going_down_sends_a_trap_that_lands_on_the_switch() {
         "net": {"netns": client_ns},
     }));
     assert_eq!(server.wait(run, 30)["status"], "finished");
+
+    // A rule: s1's link traps alert the lab's webhook and start a check of s1.
+    let tag = format!("traps-{}", std::process::id());
+    let hook = format!("http://127.0.0.1:{}/ok/{tag}", lab("LAB_WEBHOOK_PORT"));
+    let (status, c) = server.json(
+        "PUT",
+        "/api/channels/hook",
+        Some(json!({"type": "webhook", "url": hook})),
+    );
+    assert_eq!(status, 201, "{c}");
+    let rule = json!({"name": "s1-links", "oid": "IF-MIB::link*", "source": "s1*",
+                      "channels": ["hook"], "follow_up": true, "profile": "lab-v2", "hold": "10m"});
+    for (bad, field) in [
+        (
+            json!({"rules": [{"name": "x", "oid": "*", "channels": ["nope"]}]}),
+            "rules[0].channels[0]",
+        ),
+        (
+            json!({"rules": [{"name": "x", "oid": "*", "follow_up": true}]}),
+            "rules[0].profile",
+        ),
+        (
+            json!({"rules": [{"name": "x", "oid": "*", "source": "1.2.3.4/40"}]}),
+            "rules[0].source",
+        ),
+    ] {
+        let (status, e) = server.json("PUT", "/api/traps/rules", Some(bad.clone()));
+        assert_eq!(
+            (status, e["field"].as_str()),
+            (400, Some(field)),
+            "{bad} -> {e}"
+        );
+    }
+    let (status, saved) = server.json("PUT", "/api/traps/rules", Some(json!({"rules": [rule]})));
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["rules"][0]["hold"], "10m");
 
     // s1's link to s3 goes down, then up again.
     let port = lab("LAB_SW_S1_S3_A")
@@ -719,4 +783,64 @@ fn a_switch_link_going_down_sends_a_trap_that_lands_on_the_switch() {
         beside["traps"].as_array().is_some_and(|t| t.len() >= 2),
         "{beside}"
     );
+
+    // One alert (the linkUp falls in the rule's hold), delivered to the webhook.
+    let (_, alerts) = server.json("GET", "/api/alerts?limit=50", None);
+    let events: Vec<Value> = alerts["events"].as_array().cloned().unwrap_or_default();
+    assert_eq!(events.len(), 1, "{alerts}");
+    let event = &events[0];
+    assert_eq!(event["trap_id"], down["id"], "{event}");
+    assert_eq!(event["suite_id"], Value::Null);
+    assert_eq!(event["rule"], "s1-links");
+    assert_eq!(event["target"], lab("LAB_S1_SYSNAME").as_str());
+    assert!(
+        event["summary"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("IF-MIB::linkDown from")),
+        "{event}"
+    );
+    wait_for(30, "the webhook told", || {
+        hooks(&tag)
+            .into_iter()
+            .find(|h| h["body"]["event"]["rule"] == "s1-links")
+    });
+
+    // The follow-up: s1's interfaces and neighbours polled, its neighbours pinged.
+    let checked = wait_for(60, "the follow-up runs attached", || {
+        let (_, t) = server.json("GET", &format!("/api/traps/{}", down["id"]), None);
+        (t["follow_up"].as_array().map(Vec::len) == Some(3)).then_some(t)
+    });
+    let runs: Vec<i64> = checked["follow_up"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_i64)
+        .collect();
+    let ran: Vec<Value> = runs.iter().map(|r| server.wait(*r, 60)).collect();
+    assert!(
+        ran.iter()
+            .all(|r| r["source"] == "trap" && r["status"] == "finished"),
+        "{ran:#?}"
+    );
+    assert_eq!(ran[0]["options"]["op"], "interfaces");
+    assert!(
+        ran[0]["results"][0]["interfaces"]
+            .as_array()
+            .is_some_and(|i| i.len() >= 3),
+        "s1's interfaces: {}",
+        ran[0]
+    );
+    assert_eq!(ran[1]["options"]["op"], "neighbors");
+    assert_eq!(ran[2]["kind"], "ping");
+    let pinged: Vec<&str> = ran[2]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["alive"] == true)
+        .filter_map(|r| r["target"].as_str())
+        .collect();
+    assert!(!pinged.is_empty(), "a neighbour of s1 answers: {}", ran[2]);
+    let (_, e) = server.json("GET", &format!("/api/alerts/{}", event["id"]), None);
+    assert_eq!(e["run_id"].as_i64(), Some(runs[0]));
+    let _ = std::fs::remove_dir_all(&dir);
 }

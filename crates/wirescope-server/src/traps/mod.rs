@@ -5,6 +5,7 @@
 //! receiver's status and settings.
 
 mod devices;
+pub mod rules;
 
 use crate::AppState;
 use crate::api::parse_id;
@@ -38,6 +39,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(show))
         .routes(routes!(run_traps))
         .routes(routes!(status, put_settings))
+        .routes(routes!(rules::get_rules, rules::put_rules))
 }
 
 /// How `serve` was told to receive traps (its flags win over the setting).
@@ -118,6 +120,8 @@ pub struct Traps {
     error: std::sync::Mutex<Option<String>>,
     live: broadcast::Sender<Arc<Vec<Trap>>>,
     devices: Arc<Devices>,
+    rules: Mutex<rules::Rules>,
+    actions: std::sync::OnceLock<rules::Actions>,
 }
 
 impl Traps {
@@ -133,6 +137,8 @@ impl Traps {
             .unwrap_or_else(|| db.with_file_name("snmp-trap-engine"));
         Arc::new(Traps {
             devices: Arc::new(Devices::new(store.clone())),
+            rules: Mutex::new(rules::Rules::load(&store)),
+            actions: std::sync::OnceLock::new(),
             store,
             flags,
             engine_state,
@@ -142,6 +148,11 @@ impl Traps {
             error: std::sync::Mutex::new(None),
             live: broadcast::channel(LIVE_BATCHES).0,
         })
+    }
+
+    /// Gives the trap rules what they act with (once the server's state exists).
+    pub fn attach(&self, actions: rules::Actions) {
+        let _ = self.actions.set(actions);
     }
 
     /// New traps as they are stored, a batch at a time.
@@ -402,7 +413,9 @@ async fn write(traps: Arc<Traps>, mut receiver: TrapReceiver) {
         .await;
         match stored {
             Ok(Ok(batch)) => {
-                let _ = traps.live.send(Arc::new(batch));
+                let batch = Arc::new(batch);
+                let _ = traps.live.send(batch.clone());
+                rules::act(&traps, &batch).await;
             }
             Ok(Err(e)) => traps.set_error(Some(format!("storing traps: {e}"))),
             Err(e) => traps.set_error(Some(format!("storing traps: {e}"))),
