@@ -5,7 +5,7 @@
 //
 // Env: WIRESCOPE_URL (dashboard, default http://127.0.0.1:7878), WIRESCOPE_TOKEN (access token,
 // optional), SCREENSHOT_DIR (default web/e2e/screenshots), CHROMIUM (default /usr/bin/chromium),
-// E2E_ONLY=traffic, E2E_ONLY=ssh or E2E_ONLY=suites (only that step), E2E_TIMEOUT_MS (whole run, default 120000), E2E_PING_RATE (packets/s of the ping run, default
+// E2E_ONLY=traffic, ssh, suites, watch or traps (only that step), E2E_TIMEOUT_MS (whole run, default 120000), E2E_PING_RATE (packets/s of the ping run, default
 // 200: 400 targets then take about 2 s, so rows can be seen arriving).
 // LAB_SNMP_COMMUNITY (the lab agents' community, default wslpublic as lab/lab.env sets it).
 // E2E_SSH_PASSWORD (the SSH step: the password of the lab's user wsl-pw, LAB_SSH_PW_PASSWORD in
@@ -14,8 +14,12 @@
 // E2E_SSH_NETNS (the namespace the SSH sessions go from, default wsl-c).
 // The SNMP steps need the server to have a credential store (WIRESCOPE_SECRET_STORE=file and
 // WIRESCOPE_SECRETS_PASSPHRASE, as scripts/e2e.sh gives it) and the lab's switches s1-s3.
+// The traps step runs `ip netns exec` itself (root, as scripts/e2e.sh runs this): net-snmp's
+// snmptrap in the lab host's namespace, and s1's link swp2 taken down (and always up again);
+// LAB_TRAP_COMMUNITY (the switches' trap community, default wsltraps as lab/lab.env sets it).
 // Uses Debian's chromium through playwright-core; never downloads a browser.
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,9 +33,9 @@ const SHOTS = path.resolve(process.env.SCREENSHOT_DIR || path.join(here, 'screen
 const BROWSER = process.env.CHROMIUM || '/usr/bin/chromium';
 const TOTAL_MS = Number(process.env.E2E_TIMEOUT_MS || 120_000);
 const PING_RATE = process.env.E2E_PING_RATE ?? '200';
-// E2E_ONLY=traffic, ssh, suites or watch runs only that step (quick iteration on it)
+// E2E_ONLY=traffic, ssh, suites, watch or traps runs only that step (quick iteration on it)
 const ONLY = process.env.E2E_ONLY || '';
-const ONLY_STEPS = ['traffic', 'ssh', 'suites', 'watch'];
+const ONLY_STEPS = ['traffic', 'ssh', 'suites', 'watch', 'traps'];
 if (ONLY && !ONLY_STEPS.includes(ONLY)) {
   console.error(`e2e: E2E_ONLY=${ONLY}: only ${ONLY_STEPS.map((s) => `"${s}"`).join(', ')}`);
   process.exit(2);
@@ -73,6 +77,17 @@ const WATCH_DEAD = '198.18.128.1';
 const SUITE_CRON = '*/2 * * * * *';
 const SUITE_BAD_CRON = '61 * * * *';
 const SUITE_TARGETS = '198.18.16.1-198.18.16.4';
+// the traps step: the receiver on the client's address at the port the lab switches send their
+// linkDown/linkUp to (any community accepted); a linkDown sent with net-snmp's snmptrap from the
+// lab host; s1's swp2 taken down for real (its snmpd sends linkDown); a trap rule made in the editor
+const TRAP_LISTEN = '198.18.0.10:10162';
+const TRAP_COMMUNITY = process.env.LAB_TRAP_COMMUNITY || 'wsltraps';
+const TRAP_HOST_NS = 'wsl-h';
+const TRAP_HOST_ADDR = '198.18.0.20';
+const TRAP_SWITCH_NS = 'wsl-s1';
+const TRAP_SWITCH_LINK = 'swp2';
+const TRAP_LINK_DOWN = 'IF-MIB::linkDown';
+const TRAP_RULE = { name: 'e2e-links', oid: 'IF-MIB::link*', source: 's1*' };
 
 const started = Date.now();
 const log = (msg) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
@@ -96,8 +111,15 @@ async function cleanup() {
   rmSync(userDataDir, { recursive: true, force: true });
 }
 
+/** What must be undone however the run ends (a lab link taken down): the watchdog runs these too. */
+const undoOnExit = new Set();
+
 const watchdog = setTimeout(async () => {
   console.error(`e2e FAILED: did not finish within ${TOTAL_MS / 1000} s`);
+  for (const undo of undoOnExit) {
+    const why = undo();
+    if (why) console.error(`e2e: ${why}`);
+  }
   try {
     await page?.screenshot({ path: path.join(SHOTS, 'failure-timeout.png') });
   } catch {
@@ -942,6 +964,306 @@ async function watchStep() {
   await pageApi('POST', `api/suites/${suiteId}/disable`);
 }
 
+/** Runs a command of the lab (`ip netns exec …`); answers why it failed, or null. */
+function labCommand(args) {
+  try {
+    execFileSync(args[0], args.slice(1), { timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    return null;
+  } catch (e) {
+    return `${args.map((a) => (a === '' ? "''" : a)).join(' ')} failed: ${String(e.stderr || e.message).trim()}`;
+  }
+}
+
+/** Polls a run through the API until it ends (at most 30 s); answers it with its results. */
+async function waitRunApi(id, what) {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const r = await pageApi('GET', `api/runs/${id}`);
+    if (r.status !== 200) fail(`${what}: GET /api/runs/${id} answered ${r.status}: ${JSON.stringify(r.body)}`);
+    if (TERMINAL.has(r.body.status)) return r.body;
+    if (Date.now() > until) fail(`${what} did not end in 30 s (status ${r.body.status})`);
+    await page.waitForTimeout(200);
+  }
+}
+
+/**
+ * Waits for a trap row from `source` named IF-MIB::linkDown, newer than trap `after`, on the Traps
+ * page; answers its id, bindings and device.
+ */
+async function waitTrapRow(what, source, after) {
+  const shown = () =>
+    [...document.querySelectorAll('[data-testid="trap-row"]')]
+      .slice(0, 8)
+      .map((r) => `#${r.getAttribute('data-trap-id')} ${r.getAttribute('data-source')} ${r.querySelector('[data-testid="trap-name"]')?.textContent?.trim()}`);
+  const row = await waitFor(
+    what,
+    ([src, name, newer]) => {
+      const err = document.querySelector('[data-testid="traps"] [data-testid="load-error"]');
+      if (err) return { error: err.textContent.trim() };
+      const r = [...document.querySelectorAll('[data-testid="trap-row"]')].find(
+        (x) =>
+          x.getAttribute('data-source') === src &&
+          Number(x.getAttribute('data-trap-id')) > newer &&
+          x.querySelector('[data-testid="trap-name"]')?.textContent?.trim() === name,
+      );
+      if (!r) return null;
+      return {
+        id: Number(r.getAttribute('data-trap-id')),
+        summary: r.querySelector('[data-testid="trap-summary"]')?.textContent?.trim() ?? '',
+        device: r.querySelector('[data-testid="trap-device-link"], [data-testid="trap-device"]')?.textContent?.trim() ?? null,
+      };
+    },
+    [source, TRAP_LINK_DOWN, after],
+    30_000,
+    100,
+  ).catch(async (e) => {
+    if (e instanceof Failure) fail(`${e.message}; the newest rows: ${(await page.evaluate(shown)).join(', ') || 'none'}`);
+    throw e;
+  });
+  if (row.error) fail(`${what}: the Traps page shows an error: ${row.error}`);
+  return row;
+}
+
+/**
+ * Traps: the receiver turned on from the Traps page (198.18.0.10:10162, any community); a
+ * linkDown sent with net-snmp's snmptrap from the lab host shows as a row live (no reload, no
+ * new listing); s1's swp2 taken down for real (always up again) sends a linkDown from
+ * 198.18.0.161 matched to s1, whose page shows ifOperStatus down(2) and s1's run; the trap on s1
+ * in the map's device panel (a topology run of an earlier step) or as the row badge and detail
+ * section of an SNMP get of s1 made here; a trap rule (IF-MIB::link* from s1*) made in the editor,
+ * listed after a reload; the receiver off again. `known.topology`: a topology run that polled s1.
+ */
+async function trapsStep(known = {}) {
+  // The server matches traps to devices with an index of its SNMP runs, built at the first trap
+  // and kept a minute: s1 is polled before the receiver takes any trap.
+  let deviceRun = known.topology ?? null;
+  const topology = deviceRun !== null;
+  if (topology) log(`s1 known from topology run #${deviceRun}`);
+  else {
+    const r = await pageApi('POST', 'api/runs', {
+      kind: 'snmp',
+      targets: [SNMP_SEED],
+      options: { op: 'get', oids: ['sysName.0'], community: SNMP_COMMUNITY },
+    });
+    if (r.status !== 201) fail(`POST /api/runs (snmp get of ${SNMP_SEED}) answered ${r.status}: ${JSON.stringify(r.body)}`);
+    deviceRun = r.body.id;
+    const run = await waitRunApi(deviceRun, `snmp get #${deviceRun}`);
+    const result = run.results?.[0];
+    const sysName = result?.varbinds?.find((v) => v.oid.replace(/^\./, '') === '1.3.6.1.2.1.1.5.0');
+    if (run.status !== 'finished' || !sysName) fail(`snmp get #${deviceRun} of ${SNMP_SEED} ended ${run.status} without sysName.0: ${JSON.stringify(result ?? run.error)}`);
+    log(`snmp get #${deviceRun}: ${SNMP_SEED} is ${sysName.value}`);
+  }
+
+  // the receiver on, from its settings form: no profile picked (any community)
+  await page.goto(url('#/traps'));
+  await page.waitForSelector('[data-testid="trap-receiver"] [data-testid="trap-settings"]');
+  if ((await page.getAttribute('[data-testid="trap-receiver"]', 'data-from-flags')) === 'true')
+    fail("the trap receiver is set by the server's --traps flags: this step sets it from the page");
+  const picked = page.locator('[data-testid="trap-settings"] [data-testid="profile-picker"] button[aria-pressed="true"]');
+  while ((await picked.count()) > 0) await picked.first().click();
+  await page.fill('[data-testid="trap-listen"]', TRAP_LISTEN);
+  await page.fill('[data-testid="trap-netns"]', '');
+  await page.click('[data-testid="trap-save"]');
+  let receiverOn = true;
+  try {
+    const on = await waitFor(
+      `the receiver listening on ${TRAP_LISTEN}`,
+      (addr) => {
+        const err = document.querySelector(
+          '[data-testid="trap-settings"] [data-testid="field-error"], [data-testid="trap-settings"] [data-testid="form-error"], [data-testid="trap-receiver-error"]',
+        );
+        if (err) return { error: `${err.getAttribute('data-for') ?? ''} ${err.textContent.trim()}`.trim() };
+        const badge = document.querySelector('[data-testid="trap-listening"]')?.textContent?.replace(/\s+/g, ' ').trim() ?? '';
+        return badge.includes(addr) ? { badge } : null;
+      },
+      TRAP_LISTEN,
+      30_000,
+    );
+    if (on.error) fail(`turning the trap receiver on was refused: ${on.error}`);
+    log(`trap receiver: ${on.badge}`);
+
+    // a linkDown from the lab host arrives live: no reload, no new listing
+    const newest = await pageApi('GET', 'api/traps?limit=1');
+    const before = newest.body?.traps?.[0]?.id ?? 0;
+    await page.waitForSelector('[data-testid="live-state"][data-state="open"]', { timeout: 15_000 });
+    await page.evaluate(() => {
+      window.e2eNotReloaded = true;
+    });
+    let listings = 0;
+    const countListings = (req) => {
+      if (new URL(req.url()).pathname.endsWith('/api/traps')) listings += 1;
+    };
+    page.on('request', countListings);
+    const sent = labCommand([
+      'ip', 'netns', 'exec', TRAP_HOST_NS, 'env', 'MIBS=', 'snmptrap', '-v2c', '-c', TRAP_COMMUNITY, TRAP_LISTEN, '',
+      '1.3.6.1.6.3.1.1.5.3', '1.3.6.1.2.1.2.2.1.1.3', 'i', '3', '1.3.6.1.2.1.2.2.1.8.3', 'i', '2',
+    ]);
+    if (sent) fail(`sending a linkDown from the lab host: ${sent}`);
+    const hostTrap = await waitTrapRow(`a live ${TRAP_LINK_DOWN} row from ${TRAP_HOST_ADDR}`, TRAP_HOST_ADDR, before);
+    page.off('request', countListings);
+    if (!(await page.evaluate(() => window.e2eNotReloaded === true))) fail('the Traps page was reloaded while the trap came');
+    if (listings) fail(`the trap row came with ${listings} new listing(s) of the traps, not live over the WebSocket`);
+    if (!hostTrap.summary.includes('ifOperStatus.3=')) fail(`the trap row's bindings read "${hostTrap.summary}"`);
+    log(`trap #${hostTrap.id} from ${TRAP_HOST_ADDR} live: ${TRAP_LINK_DOWN} ${hostTrap.summary}`);
+    await shot('traps-live.png');
+
+    // s1's swp2 down for real: its snmpd sends linkDown (checked every second); always up again
+    const linkUp = () => labCommand(['ip', 'netns', 'exec', TRAP_SWITCH_NS, 'ip', 'link', 'set', TRAP_SWITCH_LINK, 'up']);
+    undoOnExit.add(linkUp);
+    let s1Trap = null;
+    let failure = null;
+    try {
+      const down = labCommand(['ip', 'netns', 'exec', TRAP_SWITCH_NS, 'ip', 'link', 'set', TRAP_SWITCH_LINK, 'down']);
+      if (down) fail(`taking s1's ${TRAP_SWITCH_LINK} down: ${down}`);
+      s1Trap = await waitTrapRow(`a live ${TRAP_LINK_DOWN} row from s1 (${SNMP_SEED}, ${TRAP_SWITCH_LINK} down)`, SNMP_SEED, hostTrap.id);
+    } catch (e) {
+      failure = e;
+    }
+    undoOnExit.delete(linkUp);
+    const restored = linkUp();
+    if (failure) {
+      if (restored) console.error(`e2e: ${restored}`);
+      throw failure;
+    }
+    if (restored) fail(`bringing s1's ${TRAP_SWITCH_LINK} up again: ${restored}`);
+    log(`trap #${s1Trap.id} from s1 live: ${s1Trap.summary} (device ${s1Trap.device ?? 'none'}); ${TRAP_SWITCH_LINK} up again`);
+
+    // its page: the bindings (ifOperStatus down(2)) and s1, a link to the run it was seen in
+    await page.locator(`[data-testid="trap-row"][data-trap-id="${s1Trap.id}"] [role="gridcell"]`).first().click();
+    const detail = await waitFor(
+      `trap #${s1Trap.id}'s page`,
+      (id) => {
+        const d = document.querySelector(`[data-testid="trap-detail"][data-trap-id="${id}"]`);
+        const err = d?.querySelector('[data-testid="load-error"]');
+        if (err) return { error: err.textContent.trim() };
+        const title = d?.querySelector('[data-testid="trap-title"]');
+        if (!title) return null;
+        const link = d.querySelector('[data-testid="trap-device-link"]');
+        return {
+          hash: location.hash,
+          title: title.textContent.trim(),
+          varbinds: [...d.querySelectorAll('[data-testid="trap-varbind"]')].map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent.trim())),
+          device: link ? { name: link.textContent.trim(), href: link.getAttribute('href') } : null,
+        };
+      },
+      s1Trap.id,
+      15_000,
+    );
+    if (detail.error) fail(`trap #${s1Trap.id}'s page: ${detail.error}`);
+    if (detail.hash !== `#/traps/${s1Trap.id}` || detail.title !== TRAP_LINK_DOWN) fail(`the trap's page is ${detail.hash}, titled "${detail.title}"`);
+    const oper = detail.varbinds.find(([name]) => name.includes('ifOperStatus'));
+    if (!oper || oper[3] !== 'down(2)') fail(`the trap's bindings have no ifOperStatus down(2): ${JSON.stringify(detail.varbinds)}`);
+    const seenIn = /^#\/runs\/(\d+)$/.exec(detail.device?.href ?? '');
+    if (!detail.device || !/^s1(\.|$)/.test(detail.device.name) || !seenIn) fail(`the trap's device is ${JSON.stringify(detail.device)}, not s1 with a link to its run`);
+    const seenRun = await pageApi('GET', `api/runs/${seenIn[1]}`);
+    if (seenRun.body?.kind !== 'snmp' || !seenRun.body.targets_text.includes(SNMP_SEED))
+      fail(`the trap's device links to run #${seenIn[1]}, not an SNMP run of ${SNMP_SEED}: ${seenRun.body?.kind} ${seenRun.body?.targets_text}`);
+    log(`trap #${s1Trap.id}: ${oper[0]} = ${oper[3]}; device ${detail.device.name}, seen in run #${seenIn[1]}`);
+    await shot('trap-detail.png');
+
+    // the trap on s1: in the map's device panel, or on the get run's row and in its detail pane
+    if (topology) {
+      await page.goto(url(`#/runs/${deviceRun}/map`));
+      await waitMap(MAP_DEVICES);
+      await page.locator('[data-testid="map-device"]', { hasText: SNMP_SEED }).first().locator('button').click();
+      const panel = await waitFor(
+        "s1's recent traps in its panel",
+        (id) => {
+          const s = document.querySelector('[data-testid="map-node-detail"] [data-testid="device-traps"]');
+          const links = [...(s?.querySelectorAll('[data-testid="trap-link"]') ?? [])];
+          return links.some((l) => Number(l.getAttribute('data-trap-id')) === id) ? { count: Number(s.getAttribute('data-count')), text: s.innerText } : null;
+        },
+        s1Trap.id,
+        15_000,
+      );
+      if (!panel.text.includes(TRAP_LINK_DOWN)) fail(`s1's panel lists its traps without ${TRAP_LINK_DOWN}: ${panel.text}`);
+      log(`map of run #${deviceRun}: s1's panel lists ${panel.count} recent trap(s), #${s1Trap.id} among them`);
+      await shot('trap-map.png');
+    } else {
+      await page.goto(url(`#/runs/${deviceRun}`));
+      const badge = await waitFor(
+        "the trap badge on s1's row",
+        () => {
+          const b = document.querySelector('[data-testid="result-row"] [data-testid="run-trap-badge"]');
+          return b ? { count: Number(b.getAttribute('data-count')), text: b.textContent.trim() } : null;
+        },
+        undefined,
+        15_000,
+      );
+      await page.locator('[data-testid="result-row"] [role="gridcell"]').first().click();
+      const section = await waitFor(
+        "the Traps section of s1's detail pane",
+        (id) => {
+          const s = document.querySelector('[data-testid="detail"] [data-testid="result-traps"], [data-testid="result-traps"]');
+          const links = [...(s?.querySelectorAll('[data-testid="trap-link"]') ?? [])];
+          return links.some((l) => Number(l.getAttribute('data-trap-id')) === id) ? { count: Number(s.getAttribute('data-count')), text: s.innerText } : null;
+        },
+        s1Trap.id,
+        15_000,
+      );
+      if (!section.text.includes(TRAP_LINK_DOWN)) fail(`s1's detail pane lists its traps without ${TRAP_LINK_DOWN}: ${section.text}`);
+      log(`run #${deviceRun}: s1's row badge "${badge.text}", its detail pane lists ${section.count} trap(s)`);
+      await shot('trap-run.png');
+    }
+
+    // a trap rule made in the editor (no channels, no follow-up), listed after a reload
+    const rules = await pageApi('GET', 'api/traps/rules');
+    const others = (rules.body?.rules ?? []).filter((r) => r.name !== TRAP_RULE.name);
+    if (others.length !== (rules.body?.rules ?? []).length) await pageApi('PUT', 'api/traps/rules', { rules: others });
+    await page.goto(url('#/traps'));
+    await page.waitForSelector('[data-testid="trap-rules"] [data-testid="trap-rule-add"]');
+    const existing = await page.locator('[data-testid="trap-rule"]').count();
+    await page.click('[data-testid="trap-rule-add"]');
+    const rule = page.locator('[data-testid="trap-rule"]').nth(existing);
+    await rule.locator('[data-testid="trap-rule-name"]').fill(TRAP_RULE.name);
+    await rule.locator('[data-testid="trap-rule-oid"]').fill(TRAP_RULE.oid);
+    await rule.locator('[data-testid="trap-rule-source"]').fill(TRAP_RULE.source);
+    for (const box of await rule.locator('[data-testid="trap-rule-channel"]:checked').all()) await box.uncheck();
+    await rule.locator('[data-testid="trap-rule-follow-up"]').uncheck();
+    if (!(await rule.locator('[data-testid="trap-rule-enabled"]').isChecked())) fail('a new trap rule is not enabled');
+    await shot('trap-rule-editor.png');
+    await page.click('[data-testid="trap-rules-save"]');
+    const saved = await waitFor(
+      'the trap rules saved',
+      () => {
+        const s = document.querySelector('[data-testid="trap-rules"]');
+        const err = s?.querySelector('[data-testid="field-error"], [data-testid="form-error"]');
+        if (err) return { error: `${err.getAttribute('data-for') ?? ''} ${err.textContent.trim()}`.trim() };
+        return s?.querySelector('[data-testid="trap-rules-saved"]')?.textContent?.trim() || null;
+      },
+      undefined,
+      10_000,
+    );
+    if (saved.error) fail(`saving the trap rule was refused: ${saved.error}`);
+    await page.reload();
+    const listed = page.locator(`[data-testid="trap-rule"][data-rule="${TRAP_RULE.name}"]`);
+    await listed.waitFor({ timeout: 10_000 });
+    const summary = (await listed.locator('[data-testid="trap-rule-summary"]').innerText()).trim();
+    if (!summary.includes(`${TRAP_RULE.oid} from ${TRAP_RULE.source}`)) fail(`the saved rule reads "${summary}"`);
+    const stored = (await pageApi('GET', 'api/traps/rules')).body?.rules?.find((r) => r.name === TRAP_RULE.name);
+    if (!stored || stored.oid !== TRAP_RULE.oid || stored.source !== TRAP_RULE.source || stored.channels?.length || stored.follow_up || stored.enabled === false)
+      fail(`the stored rule is ${JSON.stringify(stored)}`);
+    log(`trap rule ${TRAP_RULE.name} saved (${saved}), listed after a reload: ${summary}`);
+    await shot('trap-rules.png');
+
+    // the receiver off again, from its form
+    await page.fill('[data-testid="trap-listen"]', '');
+    await page.click('[data-testid="trap-save"]');
+    await waitFor(
+      'the receiver off',
+      () =>
+        document.querySelector('[data-testid="trap-receiver"]')?.getAttribute('data-listening') === '' &&
+        document.querySelector('[data-testid="trap-listening"]')?.textContent?.trim() === 'off',
+      undefined,
+      15_000,
+    );
+    receiverOn = false;
+    log('trap receiver off');
+  } finally {
+    if (receiverOn) await pageApi('PUT', 'api/traps/receiver', { listen: null }).catch((e) => console.error(`e2e: turning the receiver off: ${e.message}`));
+  }
+}
+
 async function main() {
   mkdirSync(SHOTS, { recursive: true });
   log(`dashboard ${BASE}, browser ${BROWSER}, screenshots in ${SHOTS}`);
@@ -977,7 +1299,7 @@ async function main() {
   await page.waitForSelector('[data-testid="new-run"]');
 
   if (ONLY) {
-    await { traffic: trafficStep, ssh: sshStep, suites: suitesStep, watch: watchStep }[ONLY]();
+    await { traffic: trafficStep, ssh: sshStep, suites: suitesStep, watch: watchStep, traps: trapsStep }[ONLY]();
     if (pageErrors.length) fail(`the page threw ${pageErrors.length} error(s): ${pageErrors.join(' | ')}`);
     return;
   }
@@ -1191,6 +1513,11 @@ async function main() {
   // 9b. watch: a suite with a "down" rule made in the editor; its alert arrives live, the
   // Alerts page shows its evidence, the slow host's trend chart draws its samples
   await watchStep();
+
+  // 9c. traps: the receiver on from the Traps page, a trap from the lab host live, s1's link down
+  // for real (its linkDown matched to s1: its page, the map's device panel), a trap rule made in
+  // the editor, the receiver off
+  await trapsStep({ topology: topoId });
 
   // 10. theme: dark by the system preference, toggled to light, remembered after a reload
   const theme = () => document.documentElement.dataset.theme;

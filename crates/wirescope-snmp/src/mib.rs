@@ -3,6 +3,8 @@
 //! and of the standard notifications with their bindings (coldStart, linkDown, BGP, OSPF, ...),
 //! how their values are shown (enumerations, MAC addresses), and name <-> OID translation.
 
+use std::collections::HashMap;
+
 /// How a column's value is rendered beyond its wire type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hint {
@@ -395,32 +397,66 @@ fn known_modules() -> String {
     m.join(", ")
 }
 
+/// Every object by its OID, and the longest OID among them (a trap receiver looks up every
+/// binding of every trap: a hash lookup per prefix length, not a scan of the table).
+static INDEX: std::sync::LazyLock<(HashMap<&'static [u32], &'static Object, Fnv>, usize)> =
+    std::sync::LazyLock::new(|| {
+        let map: HashMap<_, _, Fnv> = OBJECTS.iter().map(|o| (o.oid, o)).collect();
+        let longest = OBJECTS.iter().map(|o| o.oid.len()).max().unwrap_or(0);
+        (map, longest)
+    });
+
+/// FNV-1a for the index: its keys are short arc lists of our own table, not attacker-chosen
+/// (SipHash's flooding defence buys nothing there, and costs a tenth of a trap's handling).
+#[derive(Default, Clone, Copy)]
+struct Fnv;
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 /// The most specific known object containing `oid`, and the instance arcs after it.
 pub fn lookup(oid: &[u32]) -> Option<(&'static Object, &[u32])> {
-    OBJECTS
-        .iter()
-        .filter(|o| oid.starts_with(o.oid))
-        .max_by_key(|o| o.oid.len())
-        .map(|o| (o, &oid[o.oid.len()..]))
+    let (map, longest) = &*INDEX;
+    (1..=oid.len().min(*longest))
+        .rev()
+        .find_map(|n| map.get(&oid[..n]).map(|o| (*o, &oid[n..])))
 }
 
 /// `MODULE::name.instance` for a known OID, like net-snmp's default output.
 pub fn name_of(oid: &[u32]) -> Option<String> {
     let (o, inst) = lookup(oid)?;
+    use std::fmt::Write as _;
     let mut s = format!("{}::{}", o.module, o.name);
     for a in inst {
-        s.push('.');
-        s.push_str(&a.to_string());
+        let _ = write!(s, ".{a}");
     }
     Some(s)
 }
 
 /// The dotted numeric form with a leading dot, as `snmpwalk -On` prints it.
 pub fn dotted(oid: &[u32]) -> String {
+    use std::fmt::Write as _;
     let mut s = String::with_capacity(oid.len() * 3);
     for a in oid {
-        s.push('.');
-        s.push_str(&a.to_string());
+        let _ = write!(s, ".{a}");
     }
     s
 }
@@ -506,8 +542,9 @@ mod tests {
     }
 
     #[test]
-    fn every_name_is_unique_per_module() {
+    fn every_name_is_unique_per_module_and_every_oid_once() {
         let mut seen = std::collections::HashSet::new();
+        let mut oids = std::collections::HashSet::new();
         for o in OBJECTS {
             assert!(
                 seen.insert((o.module, o.name)),
@@ -515,6 +552,7 @@ mod tests {
                 o.module,
                 o.name
             );
+            assert!(oids.insert(o.oid), "{}::{}'s OID twice", o.module, o.name);
         }
     }
 }

@@ -38,7 +38,7 @@ pub struct StoredTrap {
 pub struct TrapFilter {
     /// The source address, exactly.
     pub source: Option<String>,
-    /// A notification OID prefix (dotted with a leading dot) or part of its name, any case.
+    /// A notification OID prefix (dotted, the leading dot optional) or part of its name, any case.
     pub oid: Option<String>,
     /// The matched device's name, exactly.
     pub device: Option<String>,
@@ -84,11 +84,13 @@ impl Store {
         }
         match f.oid.as_deref() {
             // `.1.3.6.1.6.3.1.1.5` matches itself and what is below it, not `.1.3.6.1.6.3.1.1.50`.
-            Some(o) if o.starts_with('.') => cond(
-                &mut sql,
-                " AND (oid || '.' = ?N OR substr(oid, 1, length(?N)) = ?N)",
-                format!("{}.", o.trim_end_matches('.')).into(),
-            ),
+            Some(o) if o.bytes().all(|b| b.is_ascii_digit() || b == b'.') && o.contains('.') => {
+                cond(
+                    &mut sql,
+                    " AND (oid || '.' = ?N OR substr(oid, 1, length(?N)) = ?N)",
+                    format!(".{}.", o.trim_matches('.')).into(),
+                )
+            }
             Some(o) => cond(
                 &mut sql,
                 " AND name LIKE ?N ESCAPE '\\'",
@@ -311,6 +313,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(ids(&store, exact), [1], "'.5.3' must not match '.5.30'");
+        let no_dot = TrapFilter {
+            oid: Some("1.3.6.1.6.3.1.1.5.3".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(&store, no_dot), [1]);
         let by_name = TrapFilter {
             oid: Some("link".into()),
             ..Default::default()

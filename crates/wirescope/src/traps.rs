@@ -34,7 +34,11 @@ pub(crate) async fn traps(a: TrapsArgs) -> Result<ExitCode, Failure> {
         .map_err(|e| Failure::Runtime(e.to_string()))?;
     let listen = receiver.local_addr().to_string();
     eprintln!(
-        "wirescope: receiving SNMP notifications on {listen}{}{}",
+        "wirescope: receiving SNMP notifications on {listen}{}{}{}",
+        receiver
+            .buffer()
+            .map(|b| format!(" (a {} KiB kernel buffer)", b / 1024))
+            .unwrap_or_default(),
         if v3 {
             format!(" (engine ID {})", receiver.engine_id_hex())
         } else {

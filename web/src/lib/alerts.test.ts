@@ -1,6 +1,7 @@
-// Tests of alerts' pure logic: presets (kinds, parameters, conditions), events in words and colours,
-// evidence readers (paths, ports, latency and its chart, DNS, diff, interfaces, neighbours),
-// merging the timeline, periods, and the editor's rules, windows and parents.
+// Tests of alerts' pure logic: presets (kinds, parameters, conditions), events in words and colours
+// and where they come from (a suite's rule or a trap rule), evidence readers (paths, ports, latency
+// and its chart, DNS, diff, interfaces, neighbours, a trap), merging the timeline, periods, and the
+// editor's rules, windows and parents.
 
 import { describe, expect, it } from 'vitest';
 import {
@@ -17,6 +18,7 @@ import {
   downResult,
   emptyRule,
   emptyWindow,
+  eventOrigin,
   eventTitle,
   formatPeriod,
   hasEvidence,
@@ -49,6 +51,7 @@ import {
   ruleHabits,
   ruleParams,
   ruleReads,
+  trapEvidence,
   windowDraftOf,
   type RuleDraft,
   type RunRef,
@@ -77,6 +80,39 @@ function event(over: Partial<AlertEvent> = {}): AlertEvent {
 function delivery(over: Partial<Delivery> = {}): Delivery {
   return { id: 1, event_id: 1, channel: 'ops', status: 'sent', attempts: 1, next_at: 0, last_error: null, sent_at: 1, ...over };
 }
+
+const TRAP = {
+  id: 7,
+  time: '2026-12-03T10:00:00.000Z',
+  source: '198.18.0.161',
+  port: 40000,
+  version: '2c',
+  pdu: 'trap',
+  oid: '.1.3.6.1.6.3.1.1.5.3',
+  name: 'IF-MIB::linkDown',
+  uptime: 12345,
+  varbinds: [
+    { oid: '.1.3.6.1.2.1.2.2.1.1.3', name: 'IF-MIB::ifIndex.3', type: 'INTEGER', value: '3' },
+    { oid: '.1.3.6.1.2.1.2.2.1.8.3', name: 'IF-MIB::ifOperStatus.3', type: 'INTEGER', value: 'down(2)' },
+  ],
+  device: { name: 's1.lab.test', addr: '198.18.0.161', by: 'address', run_id: 12 },
+};
+
+/** An event a trap rule raised, as the server records it. */
+const trapEvent = (over: Partial<AlertEvent> = {}): AlertEvent =>
+  event({
+    suite_id: null,
+    suite: null,
+    trap_id: 7,
+    rule: 'links',
+    preset: 'trap',
+    target: 's1.lab.test',
+    kind: 'changed',
+    run_id: null,
+    summary: 'IF-MIB::linkDown from s1.lab.test (198.18.0.161): ifIndex.3=3 ifOperStatus.3=down(2)',
+    evidence: { trap: TRAP },
+    ...over,
+  });
 
 const runs = (...kinds: ProbeKind[]): RunRef[] => kinds.map((kind, i) => ({ key: 100 + i, kind }));
 const rule = (over: Partial<RuleDraft> = {}): RuleDraft => ({ ...emptyRule(), ...over });
@@ -122,6 +158,8 @@ describe('events', () => {
     expect(presetTitle('neighbor_new')).toBe('new neighbour');
     expect(presetTitle('dns_changed')).toBe('DNS answer changed');
     expect(presetTitle('some_future')).toBe('some future');
+    expect(presetTitle('trap')).toBe('SNMP trap');
+    expect(eventTitle(trapEvent())).toBe('SNMP trap');
     expect(eventTitle({ preset: 'latency_up', kind: 'firing' })).toBe('latency up');
     expect(eventTitle({ preset: 'latency_up', kind: 'resolved' })).toBe('recovered: latency up');
     expect(['firing', 'renotify', 'resolved', 'changed'].map((k) => kindTone(k as AlertEvent['kind']))).toEqual(['bad', 'warn', 'ok', 'info']);
@@ -158,6 +196,24 @@ describe('events', () => {
     expect(matchesFilter(e, { suite: 4, target: '' })).toBe(false);
     expect(matchesFilter(e, { suite: 3, target: ' 198.18.0.1 ' })).toBe(true);
     expect(matchesFilter(e, { suite: null, target: '198.18.0.2' })).toBe(false);
+    // a trap rule's event: with every suite's, never under one suite's
+    const t = trapEvent();
+    expect(matchesFilter(t, { suite: null, target: '' })).toBe(true);
+    expect(matchesFilter(t, { suite: 3, target: '' })).toBe(false);
+    expect(matchesFilter(t, { suite: null, target: 's1.lab.test' })).toBe(true);
+  });
+
+  it("come from a suite's rule or a trap rule", () => {
+    expect(eventOrigin(event())).toEqual({ kind: 'suite', suite: 3, name: 'core' });
+    expect(eventOrigin(event({ suite: null }))).toEqual({ kind: 'suite', suite: 3, name: 'suite #3' });
+    expect(eventOrigin(trapEvent())).toEqual({ kind: 'trap', trap: 7 });
+    // the history let the trap go: still a trap rule's, without a link
+    expect(eventOrigin(trapEvent({ trap_id: null }))).toEqual({ kind: 'trap', trap: null });
+    expect(eventOrigin(event({ suite_id: null, suite: null }))).toBeNull();
+    // as an older server sends a suite's event: no trap_id at all
+    const old: AlertEvent = JSON.parse(JSON.stringify(event()));
+    delete old.trap_id;
+    expect(eventOrigin(old)).toEqual({ kind: 'suite', suite: 3, name: 'core' });
   });
 });
 
@@ -293,6 +349,34 @@ describe('evidence', () => {
     expect(o).toMatchObject({ command: 'show run', added: 2, removed: 1, truncated: true });
     expect(o?.diff.hunks).toHaveLength(2);
     expect(outputEvidence({ command: 'x' })).toBeNull();
+  });
+
+  it("of a trap rule's event is the trap: its name, source, device and bindings", () => {
+    expect(trapEvidence(trapEvent().evidence)).toEqual({
+      id: 7,
+      title: 'IF-MIB::linkDown',
+      oid: '.1.3.6.1.6.3.1.1.5.3',
+      source: '198.18.0.161',
+      device: { name: 's1.lab.test', runId: 12 },
+      varbinds: [
+        { oid: '.1.3.6.1.2.1.2.2.1.1.3', name: 'IF-MIB::ifIndex.3', type: 'INTEGER', value: '3' },
+        { oid: '.1.3.6.1.2.1.2.2.1.8.3', name: 'IF-MIB::ifOperStatus.3', type: 'INTEGER', value: 'down(2)' },
+      ],
+    });
+    // an unnamed one from a source no device matched; bindings without an OID left out
+    const bare = trapEvidence({ trap: { ...TRAP, id: undefined, name: null, device: null, varbinds: [{ value: 'x' }, { oid: '.1.3', value: 7 }] } });
+    expect(bare).toEqual({
+      id: null,
+      title: '.1.3.6.1.6.3.1.1.5.3',
+      oid: '.1.3.6.1.6.3.1.1.5.3',
+      source: '198.18.0.161',
+      device: null,
+      varbinds: [{ oid: '.1.3', name: '', type: '', value: '' }],
+    });
+    expect(trapEvidence({ trap: { ...TRAP, device: { by: 'address' } } })?.device).toBeNull();
+    expect(trapEvidence({ trap: { oid: '.1.3' } })).toBeNull();
+    expect(trapEvidence({ result: 'down' })).toBeNull();
+    expect(trapEvidence(null)).toBeNull();
   });
 });
 

@@ -1,5 +1,6 @@
-// Alerts, pure: events in words and colours, their evidence as rows and a chart (paths side by
-// side, latency around the change, ports, DNS answers, a config diff, interfaces, neighbours), the
+// Alerts, pure: events in words and colours and where they come from (a suite's rule, or a trap
+// rule for a received trap), their evidence as rows and a chart (paths side by side, latency
+// around the change, ports, DNS answers, a config diff, interfaces, neighbours, the trap), the
 // timeline's merging, and the suite editor's alert rules, maintenance windows and parents (what
 // each preset reads and takes, the rule it saves, errors by their place in the suite).
 
@@ -110,8 +111,12 @@ export const PRESET_HELP: Readonly<Record<Preset, string>> = {
   output_changed: "the command's output changed, ignored lines left out (SSH: config backups)",
 };
 
-/** A preset for people ("latency up"); one the dashboard does not know, with spaces. */
+/** The preset of the events trap rules raise (no suite's rule has it). */
+export const TRAP_PRESET = 'trap';
+
+/** A preset for people ("latency up", "SNMP trap"); one the dashboard does not know, with spaces. */
 export function presetTitle(preset: string): string {
+  if (preset === TRAP_PRESET) return 'SNMP trap';
   return isPreset(preset) ? PRESET_TITLES[preset] : preset.replace(/_/g, ' ');
 }
 
@@ -152,6 +157,16 @@ export function eventTitle(e: Pick<AlertEvent, 'preset' | 'kind'>): string {
   return e.kind === 'resolved' ? `recovered: ${t}` : t;
 }
 
+/** Where an event comes from: a suite's rule, or a trap rule for a received trap (null: the history let the trap go). */
+export type EventOrigin = { kind: 'suite'; suite: number; name: string } | { kind: 'trap'; trap: number | null };
+
+/** An event's origin; null when it names neither a suite nor a trap (nor is a trap rule's). */
+export function eventOrigin(e: Pick<AlertEvent, 'suite_id' | 'suite' | 'trap_id' | 'preset'>): EventOrigin | null {
+  if (e.suite_id !== null && e.suite_id !== undefined) return { kind: 'suite', suite: e.suite_id, name: e.suite || `suite #${e.suite_id}` };
+  if (e.trap_id !== null && e.trap_id !== undefined) return { kind: 'trap', trap: e.trap_id };
+  return e.preset === TRAP_PRESET ? { kind: 'trap', trap: null } : null;
+}
+
 const DELIVERY_TONES: Readonly<Record<DeliveryStatus, Tone>> = { pending: 'warn', sent: 'ok', failed: 'bad' };
 /** A delivery's colour: sent green, pending amber, failed red. */
 export const deliveryTone = (s: DeliveryStatus): Tone => DELIVERY_TONES[s];
@@ -175,7 +190,7 @@ export interface EventFilter {
   target: string;
 }
 
-/** Whether an event is one the filters show. */
+/** Whether an event is one the filters show (a suite's filter shows no trap rule's events). */
 export function matchesFilter(e: Pick<AlertEvent, 'suite_id' | 'target'>, f: EventFilter): boolean {
   return (f.suite === null || e.suite_id === f.suite) && (!f.target.trim() || e.target === f.target.trim());
 }
@@ -470,6 +485,47 @@ export function neighborEvidence(preset: string, evidence: unknown): NeighborEvi
   if (preset === 'neighbor_gone' && Array.isArray(e.gone)) return { changed: texts(e.gone), label: 'gone', now: texts(e.now) };
   if (preset === 'neighbor_new' && Array.isArray(e.new)) return { changed: texts(e.new), label: 'new', now: texts(e.now) };
   return null;
+}
+
+/** A binding of a trap in an event's evidence. */
+export interface TrapBinding {
+  oid: string;
+  name: string;
+  type: string;
+  value: string;
+}
+
+/** The trap a trap rule's event was raised for (`{trap: Trap}`), as much as the event shows of it. */
+export interface TrapEvidence {
+  id: number | null;
+  /** Its name (`IF-MIB::linkDown`), else its OID. */
+  title: string;
+  oid: string;
+  source: string;
+  device: { name: string; runId: number | null } | null;
+  varbinds: TrapBinding[];
+}
+
+export function trapEvidence(evidence: unknown): TrapEvidence | null {
+  const t = record(record(evidence)?.trap);
+  const source = text(t?.source);
+  const oid = text(t?.oid);
+  if (!t || source === null || oid === null) return null;
+  const d = record(t.device);
+  const device = text(d?.name);
+  const varbinds = (Array.isArray(t.varbinds) ? t.varbinds : []).flatMap((v): TrapBinding[] => {
+    const b = record(v);
+    const o = text(b?.oid);
+    return b && o !== null ? [{ oid: o, name: text(b.name) ?? '', type: text(b.type) ?? '', value: text(b.value) ?? '' }] : [];
+  });
+  return {
+    id: num(t.id),
+    title: text(t.name) || oid,
+    oid,
+    source,
+    device: d && device !== null ? { name: device, runId: num(d.run_id) } : null,
+    varbinds,
+  };
 }
 
 /** Whether evidence has anything to show (a change preset's clear has none). */

@@ -772,6 +772,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/traps/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The trap rules. */
+        get: operations["getTrapsRules"];
+        /** Replaces the trap rules (checked whole; their channels must exist). */
+        put: operations["putTrapsRules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/traps/{id}": {
         parameters: {
             query?: never;
@@ -820,10 +838,18 @@ export interface components {
         AlertEvent: {
             /** Format: int64 */
             id: number;
-            /** Format: int64 */
-            suite_id: number;
-            suite: string;
-            /** @description The rule's name in its suite. */
+            /**
+             * Format: int64
+             * @description The suite whose rule raised it (`null` for a trap rule's).
+             */
+            suite_id?: number | null;
+            suite?: string | null;
+            /**
+             * Format: int64
+             * @description The received trap a trap rule raised it for.
+             */
+            trap_id?: number | null;
+            /** @description The rule's name in its suite, or the trap rule's. */
             rule: string;
             /** @description The rule's preset. */
             preset: string;
@@ -1822,6 +1848,8 @@ export interface components {
             accepts_any: boolean;
             /** @description When it started, RFC 3339. */
             since?: string | null;
+            /** @description The socket's kernel receive buffer in bytes (where bursts wait). */
+            buffer?: number | null;
             /** @description Why it is not receiving (a bind failure, an unknown profile). */
             error?: string | null;
             /** @description Counts since it started. */
@@ -2331,7 +2359,7 @@ export interface components {
          * @description Who started a run.
          * @enum {string}
          */
-        Source: "api" | "cli" | "suite";
+        Source: "api" | "cli" | "suite" | "trap";
         /** @description A profile's SSH login as listed: the user and which secrets are set. */
         SshInfo: {
             user: string;
@@ -2754,7 +2782,7 @@ export interface components {
             id?: number | null;
             /** @description When it arrived, RFC 3339 in UTC with milliseconds. */
             time: string;
-            /** @description The datagram's source address and port. */
+            /** @description The datagram's source address (and, next, its port). */
             source: string;
             /** Format: int32 */
             port: number;
@@ -2804,10 +2832,10 @@ export interface components {
             anomalies?: string[];
             device?: components["schemas"]["TrapDevice"] | null;
             /**
-             * Format: int64
-             * @description The follow-up run a trap rule started for it (server only).
+             * @description The follow-up runs a trap rule started for it (server only): the device's interfaces,
+             *     then a ping of its neighbours.
              */
-            follow_up?: number | null;
+            follow_up?: number[];
         };
         /** @description A receiver's totals since it started. */
         TrapCounts: {
@@ -2875,6 +2903,41 @@ export interface components {
          * @enum {string}
          */
         TrapPdu: "trap" | "inform";
+        /** @description One trap rule. */
+        TrapRule: {
+            /** @description 1 to 64 letters, digits, `-`, `_` or `.`. */
+            name: string;
+            /**
+             * @description The notifications it takes: a dotted OID (`.1.3.6.1.6.3.1.1.5.3`, which also takes what
+             *     is below it), a name (`linkDown`, `IF-MIB::linkDown`) with `*` for any run of
+             *     characters (`IF-MIB::link*`), or `*` for every notification.
+             */
+            oid: string;
+            /**
+             * @description The sources it takes: an address, a prefix (`198.18.0.0/24`), or a device name with `*`
+             *     (matched against the device the trap was matched to); absent takes every source.
+             */
+            source?: string | null;
+            /** @description Channels told, by name. */
+            channels?: string[];
+            /**
+             * @description Also check the device at once: poll its interfaces and ping its LLDP/CDP neighbours
+             *     (needs `profile`); the runs are attached to the trap and the alert.
+             */
+            follow_up?: boolean;
+            /** @description The SNMP credential profile the follow-up polls the device with. */
+            profile?: string | null;
+            /**
+             * @description After an alert, more traps of this rule from the same source raise nothing for this
+             *     long (a flapping port is one alert, not hundreds) [default: 5m].
+             */
+            hold?: components["schemas"]["PeriodSchema"];
+            enabled?: boolean;
+        };
+        /** @description The rules, as stored and edited. */
+        TrapRules: {
+            rules: components["schemas"]["TrapRule"][];
+        };
         /** @description A series over a range: buckets of min, p10, median, p90, max (ms) and loss. */
         Trend: {
             series: components["schemas"]["SeriesInfo"];
@@ -4733,8 +4796,8 @@ export interface operations {
                 /** @description The source address, exactly. */
                 source?: string;
                 /**
-                 * @description A notification OID prefix (`.1.3.6.1.6.3.1.1.5`: what is below it too) or part of the
-                 *     name (`linkDown`), any case.
+                 * @description A notification OID prefix (`.1.3.6.1.6.3.1.1.5`, the leading dot optional: what is below
+                 *     it too) or part of the name (`linkDown`), any case.
                  */
                 oid?: string;
                 /** @description The device's name, as matched. */
@@ -4824,6 +4887,57 @@ export interface operations {
             };
             /** @description set by `serve --traps` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTrapsRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrapRules"];
+                };
+            };
+        };
+    };
+    putTrapsRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrapRules"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrapRules"];
+                };
+            };
+            /** @description `field`: rules[N].name, .oid, .source, .channels[M], .profile, .hold */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4993,7 +5107,7 @@ export const serverMessageOneOf6TypeValues: ReadonlyArray<Extract<FlattenedDeepR
 export const smtpSecurityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SmtpSecurity"]> = ["starttls", "tls", "none"];
 export const snmpOpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpOp"]> = ["get", "walk", "neighbors", "arp", "interfaces", "topology"];
 export const snmpVersionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpVersion"]> = ["1", "2c", "3"];
-export const sourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Source"]> = ["api", "cli", "suite"];
+export const sourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Source"]> = ["api", "cli", "suite", "trap"];
 export const terminalEventOneOf0TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["TerminalEvent"], {
     type: unknown;
 }>["type"]> = ["host_key"];

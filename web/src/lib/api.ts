@@ -58,6 +58,8 @@ import {
   type Trap,
   type TrapList,
   type TrapQuery,
+  type TrapRule,
+  type TrapRules,
   type Trend,
   type TrendRange,
   type Unread,
@@ -511,7 +513,7 @@ export function testChannel(name: string): Promise<TestSent> {
   return request('POST', `api/channels/${encodeURIComponent(name)}/test`);
 }
 
-// ---- SNMP traps: what the receiver took in, and the receiver itself ----
+// ---- SNMP traps: what the receiver took in, the receiver itself, and the trap rules ----
 
 /** The path of a trap listing: newest first, filtered, older than `before`; empty fields left out. */
 export function trapsQuery(q: TrapQuery = {}): string {
@@ -552,4 +554,16 @@ export function getReceiver(): Promise<ReceiverStatus> {
  */
 export function putReceiver(settings: ReceiverSettings): Promise<ReceiverStatus> {
   return request('PUT', 'api/traps/receiver', settings);
+}
+
+/** The trap rules, in order. */
+export async function getTrapRules(): Promise<TrapRule[]> {
+  const r = await request<TrapRules>('GET', 'api/traps/rules');
+  return r.rules;
+}
+
+/** Replaces the trap rules whole; 400 names the field (`rules[1].oid`, `rules[0].channels[2]`, `rules`). */
+export async function putTrapRules(rules: TrapRule[]): Promise<TrapRule[]> {
+  const r = await request<TrapRules>('PUT', 'api/traps/rules', { rules });
+  return r.rules;
 }

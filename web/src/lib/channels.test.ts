@@ -1,9 +1,10 @@
 // Tests of the channels' form: a channel in one line, a stored one back in the form (no secret),
-// the body sent (secrets only when typed, a removal when asked), and server errors at their field.
+// the body sent (secrets only when typed, a removal when asked), server errors at their field, and
+// the channels a rule's editor offers.
 
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
-import { channelBody, channelDraftOf, channelErrorsFromApi, describeChannel, emptyChannel, type ChannelDraft } from './channels';
+import { channelBody, channelChoices, channelDraftOf, channelErrorsFromApi, describeChannel, emptyChannel, type ChannelDraft } from './channels';
 import type { ChannelView } from './types';
 
 const webhook: ChannelView = {
@@ -106,5 +107,19 @@ describe('channels', () => {
     expect(channelErrorsFromApi(new ApiError(409, '100 channels exist'))).toEqual({ fields: {}, general: '100 channels exist' });
     expect(channelErrorsFromApi(new ApiError(400, 'odd', 'spec'))).toEqual({ fields: {}, general: 'odd (spec)' });
     expect(channelErrorsFromApi(new Error('boom'))).toEqual({ fields: {}, general: 'boom' });
+  });
+
+  it('are offered to a rule: the stored ones, then those it names that are gone', () => {
+    expect(channelChoices([webhook, email], ['noc-mail'])).toEqual([
+      { name: 'ops-slack', missing: false },
+      { name: 'noc-mail', missing: false },
+    ]);
+    expect(channelChoices([webhook], ['old', 'ops-slack'])).toEqual([
+      { name: 'ops-slack', missing: false },
+      { name: 'old', missing: true },
+    ]);
+    // not listed yet: what the rule names, as missing
+    expect(channelChoices(null, ['ops-slack'])).toEqual([{ name: 'ops-slack', missing: true }]);
+    expect(channelChoices([], [])).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // Notification channels, pure: a channel in one line for lists, the add/edit form's state, the
-// body it sends (secrets only when typed: left out, the stored ones stay), and a server error's
-// field as the form's place for it.
+// body it sends (secrets only when typed: left out, the stored ones stay), a server error's field
+// as the form's place for it, and the channels a rule's editor offers to tick.
 
 import { ApiError } from './api';
 import { LABEL } from './alerts';
@@ -132,4 +132,10 @@ export function channelErrorsFromApi(err: unknown): { fields: Record<string, str
   if (item) return { fields: { to: `line ${Number(item[1]) + 1}: ${err.message}` }, general: null };
   if ((CHANNEL_FIELDS as readonly string[]).includes(field)) return { fields: { [field]: err.message }, general: null };
   return { fields: {}, general: err.message + (field ? ` (${field})` : '') };
+}
+
+/** The channels a rule can tick: the stored ones, then any it names that is gone (marked missing). */
+export function channelChoices(channels: readonly ChannelView[] | null, picked: readonly string[]): { name: string; missing: boolean }[] {
+  const stored = (channels ?? []).map((c) => c.name);
+  return [...stored.map((name) => ({ name, missing: false })), ...picked.filter((n) => !stored.includes(n)).map((name) => ({ name, missing: true }))];
 }

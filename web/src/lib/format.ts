@@ -117,6 +117,23 @@ export function kindLabel(run: Pick<RunInfo, 'kind' | 'options'>): string {
   return op ? `snmp ${op}` : run.kind;
 }
 
+/**
+ * Who started a run, when not the dashboard or the API itself: "cli", "suite", or "trap" (a
+ * trap rule's follow-up check of a device); with a sentence for its tooltip.
+ */
+export function runOrigin(run: Pick<RunInfo, 'source' | 'suite_id'>): { label: string; title: string } | null {
+  switch (run.source) {
+    case 'cli':
+      return { label: 'cli', title: 'started by the CLI' };
+    case 'suite':
+      return { label: 'suite', title: run.suite_id != null ? `started by suite #${run.suite_id}` : 'started by a suite' };
+    case 'trap':
+      return { label: 'trap', title: 'started by a trap rule: its follow-up check of the device that sent the trap' };
+    default:
+      return null;
+  }
+}
+
 /** Progress as text: "12/400", or "3 devices" for a topology crawl (it has no known end). */
 export function progressText(run: Pick<RunInfo, 'kind' | 'options' | 'done' | 'total'>): string {
   return isTopologyRun(run) ? plural(run.done, 'device') : `${run.done}/${run.total}`;

@@ -18,6 +18,7 @@ import {
   fmtTimeMs,
   kindLabel,
   progressText,
+  runOrigin,
   summaryCounts,
   targetsPreview,
 } from './format';
@@ -206,6 +207,13 @@ describe('format', () => {
   it('names SNMP runs by their operation', () => {
     expect(kindLabel({ kind: 'snmp', options: { op: 'walk' } })).toBe('snmp walk');
     expect(kindLabel({ kind: 'ping', options: { count: 3 } })).toBe('ping');
+  });
+  it('says who started a run when not the dashboard: the CLI, a suite, a trap rule', () => {
+    expect(runOrigin({ source: 'api' })).toBeNull();
+    expect(runOrigin({ source: 'cli' })).toEqual({ label: 'cli', title: 'started by the CLI' });
+    expect(runOrigin({ source: 'suite', suite_id: 4 })).toEqual({ label: 'suite', title: 'started by suite #4' });
+    expect(runOrigin({ source: 'suite', suite_id: null })?.title).toBe('started by a suite');
+    expect(runOrigin({ source: 'trap' })).toEqual({ label: 'trap', title: 'started by a trap rule: its follow-up check of the device that sent the trap' });
   });
   it('formats octets, bit rates and interface speeds', () => {
     expect(fmtBytes(0)).toBe('0 B');

@@ -1,42 +1,56 @@
-// Tests of traps' pure logic: a trap in words (version, bindings, uptime), the filter (times,
-// query, matching as the server does), merging live traps and older pages, a run's traps by
-// result row, a map device's traps, and the receiver's counts and settings form.
+// Tests of traps' pure logic: a trap in words (version, bindings, uptime, follow-up runs), the
+// filter (times, query, matching as the server does), merging live traps and older pages, a run's
+// traps by result row, a map device's traps, the receiver's counts and settings form, and the trap
+// rules' editor (a rule in its form and back, the server's checks, a 400 at its rule's field).
 
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
 import {
   COUNTS,
   MAX_SHOWN,
+  MAX_TRAP_RULES,
   appendOlder,
   bindingSummary,
   bindingText,
+  buildTrapRule,
+  buildTrapRules,
   countTone,
   emptyTrapFilter,
+  emptyTrapRule,
   filterQuery,
   filterTime,
   fmtUptime,
+  followUps,
   indexTraps,
   isDeviceTrap,
   isFiltered,
   localInput,
   matchesTrap,
   mergeTraps,
+  oidPatternError,
   oidUnder,
   receiverBody,
   receiverChanged,
   receiverDraftOf,
   receiverErrorsFromApi,
   resultTrapFilter,
+  ruleHasError,
   shortName,
+  sourcePatternError,
   timeParam,
   trapFilterOf,
+  trapRuleDraftOf,
+  trapRuleErrorsFromApi,
+  trapRuleSummary,
+  trapRulesChanged,
   trapTitle,
   trapsOfResult,
   versionWord,
   type TrapFilter,
+  type TrapRuleDraft,
 } from './traps';
 import { dns, ping, snmp } from '../test/results';
-import type { Trap } from './types';
+import type { Trap, TrapRule } from './types';
 
 const LINK_DOWN = '.1.3.6.1.6.3.1.1.5.3';
 
@@ -91,6 +105,22 @@ describe('a trap in words', () => {
     expect(bindingText({ oid: '.1', name: 'X::d', type: 'STRING', value: 'line one\r\n  line two\n' })).toBe('d=line one line two');
     expect(bindingText({ oid: '.1', name: 'X::d', type: 'STRING', value: 'abcdefghij' }, 5)).toBe('d=abcd…');
     expect(bindingText({ oid: '.1', name: 'X::d', type: 'STRING', value: 'abcde' }, 5)).toBe('d=abcde');
+  });
+
+  it('labels the follow-up runs by their place: interfaces, neighbours, ping of neighbours', () => {
+    expect(followUps(trap(1))).toEqual([]);
+    expect(followUps(trap(1, { follow_up: [] }))).toEqual([]);
+    const runs = followUps(trap(1, { follow_up: [40, 41, 42] }));
+    expect(runs.map((f) => [f.run, f.label])).toEqual([
+      [40, 'interfaces'],
+      [41, 'neighbours'],
+      [42, 'ping of neighbours'],
+    ]);
+    expect(runs[0].title).toBe("run #40: the device's interfaces polled");
+    expect(runs[2].title).toBe('run #42: its neighbours pinged');
+    // no neighbour with an address: no ping; one the dashboard does not know yet: numbered
+    expect(followUps(trap(1, { follow_up: [40, 41] })).map((f) => f.label)).toEqual(['interfaces', 'neighbours']);
+    expect(followUps(trap(1, { follow_up: [1, 2, 3, 4] }))[3]).toEqual({ run: 4, label: 'follow-up 4', title: 'run #4: a run a trap rule started for it' });
   });
 
   it("writes the sender's uptime from hundredths of a second", () => {
@@ -310,5 +340,110 @@ describe('the receiver', () => {
     expect(receiverErrorsFromApi(new ApiError(409, 'set by serve --traps'))).toEqual({ fields: {}, general: 'set by serve --traps' });
     expect(receiverErrorsFromApi(new ApiError(400, 'bind failed', 'start'))).toEqual({ fields: {}, general: 'bind failed (start)' });
     expect(receiverErrorsFromApi(new Error('boom'))).toEqual({ fields: {}, general: 'boom' });
+  });
+});
+
+describe('trap rules', () => {
+  const draft = (over: Partial<TrapRuleDraft> = {}): TrapRuleDraft => ({ ...emptyTrapRule(), name: 'links', oid: 'IF-MIB::link*', ...over });
+
+  it('check notification patterns as the server does', () => {
+    for (const ok of ['*', '.1.3.6.1.6.3.1.1.5.3', '1.3.6.1.6.3.1.1.5', 'linkDown', 'IF-MIB::link*', 'cisco*Config*']) expect(oidPatternError(ok)).toBeNull();
+    expect(oidPatternError(' ')).toMatch(/dotted OID, a name/);
+    expect(oidPatternError('.1.3.x')).toBe("'.1.3.x' is not a dotted OID");
+    expect(oidPatternError('1..3')).toBe("'1..3' is not a dotted OID");
+    expect(oidPatternError('.1.3.12345678901')).toBe("'.1.3.12345678901' is not a dotted OID");
+    expect(oidPatternError('link Down')).toBe("'link Down': a name has no spaces");
+    expect(oidPatternError('x'.repeat(257))).toBe('at most 256 characters');
+  });
+
+  it('check source patterns: an address, a prefix, a device name', () => {
+    for (const ok of ['', '198.18.0.161', '198.18.0.0/24', '2001:db8::/32', 's1*', 's1.lab.test', '0.0.0.0/0']) expect(sourcePatternError(ok)).toBeNull();
+    expect(sourcePatternError('198.18.0.0/33')).toBe("'198.18.0.0/33': the prefix length is 0 to 32");
+    expect(sourcePatternError('2001:db8::/129')).toBe("'2001:db8::/129': the prefix length is 0 to 128");
+    expect(sourcePatternError('lab/24')).toBe("'lab/24': 'lab' is not an address");
+    expect(sourcePatternError('300.1.1.1/8')).toBe("'300.1.1.1/8': '300.1.1.1' is not an address");
+    expect(sourcePatternError('core switch')).toBe("'core switch': a device name has no spaces");
+  });
+
+  it('build the rule the server takes: blanks left out, trimmed', () => {
+    expect(buildTrapRule(draft({ name: ' links ', oid: ' IF-MIB::link* ' }))).toEqual({
+      rule: { name: 'links', oid: 'IF-MIB::link*', channels: [], follow_up: false, enabled: true },
+      errors: {},
+    });
+    const full = draft({ source: ' s1* ', channels: ['ops'], follow_up: true, profile: ' e2e-lab ', hold: ' 1h30m ', enabled: false });
+    expect(buildTrapRule(full)).toEqual({
+      rule: { name: 'links', oid: 'IF-MIB::link*', source: 's1*', channels: ['ops'], follow_up: true, profile: 'e2e-lab', hold: '1h30m', enabled: false },
+      errors: {},
+    });
+    // the rule's channels are a copy
+    const built = buildTrapRule(full).rule;
+    built.channels?.push('x');
+    expect(full.channels).toEqual(['ops']);
+  });
+
+  it("refuse what the server would, at the rule's field", () => {
+    const errors = (over: Partial<TrapRuleDraft>) => buildTrapRule(draft(over)).errors;
+    expect(errors({ name: '' })).toEqual({ name: "a name: 1 to 64 letters, digits, '-', '_' or '.'" });
+    expect(errors({ name: 'two words' })).toHaveProperty('name');
+    expect(errors({ oid: '.1.3.x' })).toEqual({ oid: "'.1.3.x' is not a dotted OID" });
+    expect(errors({ source: 'a b' })).toEqual({ source: "'a b': a device name has no spaces" });
+    expect(errors({ follow_up: true })).toEqual({ profile: 'a follow-up polls the device: pick the SNMP credential profile to poll it with' });
+    expect(errors({ profile: 'bad name' })).toHaveProperty('profile');
+    expect(errors({ hold: '8d' })).toEqual({ hold: 'at most 7d' });
+    expect(errors({ hold: '7d' })).toEqual({});
+    expect(errors({ hold: '0s' })).toEqual({});
+    expect(errors({ hold: 'soon' })).toEqual({ hold: "'soon' is not a period (use e.g. 30m, 4h, 1h30m, 7d)" });
+  });
+
+  it('build the list: errors by place, names told apart, at most 100', () => {
+    const r = buildTrapRules([draft(), draft({ oid: '' }), draft({ name: 'other', hold: 'x' })]);
+    expect(r.rules.map((x) => x.name)).toEqual(['links', 'links', 'other']);
+    expect(Object.keys(r.errors).sort()).toEqual(['rules[1].name', 'rules[1].oid', 'rules[2].hold']);
+    expect(r.errors['rules[1].name']).toBe("two rules are named 'links': name them apart");
+    expect(ruleHasError(r.errors, 1)).toBe(true);
+    expect(ruleHasError(r.errors, 0)).toBe(false);
+    // rules[1] is no prefix of rules[10]'s
+    expect(ruleHasError({ 'rules[10].oid': 'x' }, 1)).toBe(false);
+    const many = Array.from({ length: MAX_TRAP_RULES + 1 }, (_, i) => draft({ name: `r${i}` }));
+    expect(buildTrapRules(many).errors).toEqual({ rules: '100 rules at most' });
+    expect(buildTrapRules([])).toEqual({ rules: [], errors: {} });
+  });
+
+  it('come back from the server as they went, changes seen', () => {
+    const stored: TrapRule[] = [
+      { name: 'links', oid: 'IF-MIB::link*', source: 's1*', channels: ['ops'], follow_up: true, profile: 'lab', hold: '10m', enabled: true },
+      // as an older server or a hand-written setting may have it: defaults left out, a hold in seconds
+      { name: 'all', oid: '*', hold: 300 },
+    ];
+    const drafts = stored.map(trapRuleDraftOf);
+    expect(drafts[1]).toMatchObject({ name: 'all', oid: '*', source: '', channels: [], follow_up: false, profile: '', hold: '5m', enabled: true });
+    expect(buildTrapRules(drafts).rules[0]).toEqual(stored[0]);
+    expect(trapRulesChanged(drafts, stored)).toBe(false);
+    drafts[0].channels.push('noc');
+    expect(trapRulesChanged(drafts, stored)).toBe(true);
+    expect(stored[0].channels).toEqual(['ops']);
+    expect(trapRulesChanged(drafts.slice(1), stored)).toBe(true);
+    expect(trapRulesChanged([], [])).toBe(false);
+  });
+
+  it('read on one line', () => {
+    expect(trapRuleSummary(draft())).toBe('IF-MIB::link* from any source · dashboard only · hold 5m');
+    expect(trapRuleSummary(draft({ source: 's1*', channels: ['ops', 'noc'], follow_up: true, profile: 'lab', hold: '1h' }))).toBe(
+      'IF-MIB::link* from s1* · tells ops, noc · checks the device with lab · hold 1h',
+    );
+    expect(trapRuleSummary(draft({ oid: '', follow_up: true }))).toBe('(no notification) from any source · dashboard only · checks the device with (no profile) · hold 5m');
+  });
+
+  it("place a failed save's error at its rule's field", () => {
+    const at = (field: string | null, count = 2) => trapRuleErrorsFromApi(new ApiError(400, 'bad', field), count);
+    expect(at('rules[1].oid')).toEqual({ fields: { 'rules[1].oid': 'bad' }, general: null });
+    expect(at('rules[0].channels[2]')).toEqual({ fields: { 'rules[0].channels': 'bad' }, general: null });
+    expect(at('rules[0].follow_up')).toEqual({ fields: { 'rules[0].follow_up': 'bad' }, general: null });
+    expect(at('rules')).toEqual({ fields: { rules: 'bad' }, general: null });
+    // a rule the editor no longer has, a field it does not show: with the form
+    expect(at('rules[5].oid')).toEqual({ fields: {}, general: 'bad (rules[5].oid)' });
+    expect(at('rules[0].color')).toEqual({ fields: {}, general: 'bad (rules[0].color)' });
+    expect(at(null)).toEqual({ fields: {}, general: 'bad' });
+    expect(trapRuleErrorsFromApi(new Error('offline'), 1)).toEqual({ fields: {}, general: 'offline' });
   });
 });

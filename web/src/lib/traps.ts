@@ -1,11 +1,13 @@
-// SNMP traps, pure: a trap in words (its version, its bindings on one line, the sender's uptime),
-// the Traps page's filter (kept in the address, the API's query, which live traps it shows), live
-// traps merged into a list, a run's traps matched to its result rows, a map device's traps, and
-// the receiver's counts and settings form.
+// SNMP traps, pure: a trap in words (its version, its bindings on one line, the sender's uptime,
+// its follow-up runs), the Traps page's filter (kept in the address, the API's query, which live
+// traps it shows), live traps merged into a list, a run's traps matched to its result rows, a map
+// device's traps, the receiver's counts and settings form, and the trap rules' editor (a rule in
+// its form and back, the checks the server makes, a 400's field at its rule's field).
 
+import { LABEL, parsePeriod, periodText } from './alerts';
 import { ApiError } from './api';
 import { epochMs } from './format';
-import type { ProbeResult, ReceiverSettings, SnmpVarbind, Trap, TrapCounts, TrapQuery } from './types';
+import type { ProbeResult, ReceiverSettings, SnmpVarbind, Trap, TrapCounts, TrapQuery, TrapRule } from './types';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -50,6 +52,26 @@ export function fmtUptime(hundredths: number | null | undefined): string {
   const m = Math.floor(cs / 6000) % 60;
   const s = Math.floor(cs / 100) % 60;
   return `${days ? `${days}d ` : ''}${h}:${pad(m)}:${pad(s)}.${pad(cs % 100)}`;
+}
+
+/** What each follow-up run of a trap rule is, by its place: the device's interfaces, its neighbours, a ping of them. */
+const FOLLOW_UP_LABELS = ['interfaces', 'neighbours', 'ping of neighbours'] as const;
+const FOLLOW_UP_TITLES = ["the device's interfaces polled", "the device's LLDP/CDP neighbours polled", 'its neighbours pinged'];
+
+/** A follow-up run, what it is in a word or three, and in a sentence. */
+export interface FollowUp {
+  run: number;
+  label: string;
+  title: string;
+}
+
+/** The runs a trap rule started for a trap, in order, each with what it is. */
+export function followUps(t: Pick<Trap, 'follow_up'>): FollowUp[] {
+  return (t.follow_up ?? []).map((run, i) => ({
+    run,
+    label: FOLLOW_UP_LABELS[i] ?? `follow-up ${i + 1}`,
+    title: `run #${run}: ${FOLLOW_UP_TITLES[i] ?? 'a run a trap rule started for it'}`,
+  }));
 }
 
 // ---- the Traps page's filter -------------------------------------------------------------
@@ -306,4 +328,168 @@ export function receiverErrorsFromApi(err: unknown): { fields: Record<string, st
   const field = err.field ?? '';
   if ((RECEIVER_FIELDS as readonly string[]).includes(field)) return { fields: { [field]: err.message }, general: null };
   return { fields: {}, general: err.message + (field ? ` (${field})` : '') };
+}
+
+// ---- trap rules --------------------------------------------------------------------------
+
+/** Trap rules kept, at most (as the server checks). */
+export const MAX_TRAP_RULES = 100;
+/** The hold of a rule that names none. */
+export const DEFAULT_HOLD = '5m';
+const MAX_HOLD = 7 * 86_400;
+
+/** One trap rule in the editor; the source, profile and hold as typed (blank: any source, none, the default). */
+export interface TrapRuleDraft {
+  key: number;
+  name: string;
+  oid: string;
+  source: string;
+  /** The channels told. */
+  channels: string[];
+  follow_up: boolean;
+  profile: string;
+  hold: string;
+  enabled: boolean;
+}
+
+let lastRuleKey = 0;
+
+export function emptyTrapRule(): TrapRuleDraft {
+  return { key: ++lastRuleKey, name: '', oid: '', source: '', channels: [], follow_up: false, profile: '', hold: '', enabled: true };
+}
+
+/** A stored rule in the editor. */
+export function trapRuleDraftOf(r: TrapRule): TrapRuleDraft {
+  return {
+    key: ++lastRuleKey,
+    name: r.name,
+    oid: r.oid,
+    source: r.source ?? '',
+    channels: [...(r.channels ?? [])],
+    follow_up: r.follow_up ?? false,
+    profile: r.profile ?? '',
+    hold: periodText(r.hold),
+    enabled: r.enabled ?? true,
+  };
+}
+
+/** Why a rule's notification pattern is not one the server reads (a dotted OID, a name with `*`, or `*`); null when it is. */
+export function oidPatternError(oid: string): string | null {
+  const t = oid.trim();
+  if (!t) return 'the notifications it takes: a dotted OID, a name (linkDown, IF-MIB::link*), or * for all';
+  if (t.length > 256) return 'at most 256 characters';
+  if (t === '*') return null;
+  if (/^[.\d]/.test(t)) return /^\.*\d{1,10}(?:\.\d{1,10})*$/.test(t) ? null : `'${t}' is not a dotted OID`;
+  return /\s/.test(t) ? `'${t}': a name has no spaces` : null;
+}
+
+const isIPv4 = (s: string) => /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(s) && s.split('.').every((o) => Number(o) <= 255);
+
+/**
+ * Why a rule's source pattern is not one the server reads (an address, a prefix, a device name
+ * with `*`); null when it is or is blank (any source). Addresses themselves the server checks.
+ */
+export function sourcePatternError(source: string): string | null {
+  const t = source.trim();
+  if (!t) return null;
+  if (t.length > 256) return 'at most 256 characters';
+  const slash = t.indexOf('/');
+  if (slash >= 0) {
+    const addr = t.slice(0, slash);
+    const len = t.slice(slash + 1);
+    const v4 = isIPv4(addr);
+    if (!v4 && !addr.includes(':')) return `'${t}': '${addr}' is not an address`;
+    const max = v4 ? 32 : 128;
+    return /^\d{1,3}$/.test(len) && Number(len) <= max ? null : `'${t}': the prefix length is 0 to ${max}`;
+  }
+  return /\s/.test(t) ? `'${t}': a device name has no spaces` : null;
+}
+
+/**
+ * The rule the editor saves, or the errors (by field within the rule: `name`, `oid`, `profile`)
+ * that keep it from being sent. A blank source, profile or hold is left out (any source, none, 5m).
+ */
+export function buildTrapRule(d: TrapRuleDraft): { rule: TrapRule; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const name = d.name.trim();
+  if (!LABEL.test(name)) errors.name = "a name: 1 to 64 letters, digits, '-', '_' or '.'";
+  const oid = oidPatternError(d.oid);
+  if (oid) errors.oid = oid;
+  const rule: TrapRule = { name, oid: d.oid.trim(), channels: [...d.channels], follow_up: d.follow_up, enabled: d.enabled };
+  const source = d.source.trim();
+  const sourceError = sourcePatternError(source);
+  if (sourceError) errors.source = sourceError;
+  if (source) rule.source = source;
+  const profile = d.profile.trim();
+  if (profile) {
+    if (LABEL.test(profile)) rule.profile = profile;
+    else errors.profile = "a profile name: 1 to 64 letters, digits, '-', '_' or '.'";
+  } else if (d.follow_up) errors.profile = 'a follow-up polls the device: pick the SNMP credential profile to poll it with';
+  const hold = d.hold.trim();
+  if (hold) {
+    const p = parsePeriod(hold);
+    if ('error' in p) errors.hold = p.error;
+    else if (p.seconds > MAX_HOLD) errors.hold = 'at most 7d';
+    else rule.hold = hold;
+  }
+  return { rule, errors };
+}
+
+export const trapRulePath = (i: number): string => `rules[${i}]`;
+
+/** The fields of a rule in the editor, by their place within it. */
+export const TRAP_RULE_FIELDS = ['name', 'oid', 'source', 'channels', 'follow_up', 'profile', 'hold', 'enabled'] as const;
+
+/** The rules the editor saves, or the errors by place (`rules[1].oid`; `rules`: the list as a whole). */
+export function buildTrapRules(drafts: readonly TrapRuleDraft[]): { rules: TrapRule[]; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const rules: TrapRule[] = [];
+  if (drafts.length > MAX_TRAP_RULES) errors.rules = `${MAX_TRAP_RULES} rules at most`;
+  const names = new Set<string>();
+  drafts.forEach((d, i) => {
+    const r = buildTrapRule(d);
+    rules.push(r.rule);
+    for (const [k, v] of Object.entries(r.errors)) errors[`${trapRulePath(i)}.${k}`] = v;
+    const place = `${trapRulePath(i)}.name`;
+    if (names.has(r.rule.name) && !errors[place]) errors[place] = `two rules are named '${r.rule.name}': name them apart`;
+    names.add(r.rule.name);
+  });
+  return { rules, errors };
+}
+
+/** Whether any field holds an error of the rule at this index. */
+export const ruleHasError = (errors: Record<string, string>, i: number): boolean =>
+  Object.keys(errors).some((k) => k.startsWith(`${trapRulePath(i)}.`));
+
+/**
+ * Where a failed save shows: at the field of the rule the 400 names (`rules[0].channels[1]` at the
+ * rule's channels), `rules` for the list as a whole, else with the form's general error.
+ */
+export function trapRuleErrorsFromApi(err: unknown, count: number): { fields: Record<string, string>; general: string | null } {
+  if (!(err instanceof ApiError)) return { fields: {}, general: err instanceof Error ? err.message : String(err) };
+  const field = err.field ?? '';
+  if (field === 'rules') return { fields: { rules: err.message }, general: null };
+  const m = /^rules\[(\d+)\]\.([a-z_]+)(?:\[\d+\])?$/.exec(field);
+  if (m && Number(m[1]) < count && (TRAP_RULE_FIELDS as readonly string[]).includes(m[2]))
+    return { fields: { [`${trapRulePath(Number(m[1]))}.${m[2]}`]: err.message }, general: null };
+  return { fields: {}, general: err.message + (field ? ` (${field})` : '') };
+}
+
+const contents = (drafts: readonly TrapRuleDraft[]) =>
+  JSON.stringify(drafts.map((d) => [d.name, d.oid, d.source, d.channels, d.follow_up, d.profile, d.hold, d.enabled]));
+
+/** Whether the editor's rules differ from those stored. */
+export function trapRulesChanged(drafts: readonly TrapRuleDraft[], stored: readonly TrapRule[]): boolean {
+  return contents(drafts) !== contents(stored.map(trapRuleDraftOf));
+}
+
+/** A rule on one line: "IF-MIB::link* from s1* · tells ops · checks the device with lab-v2 · hold 5m". */
+export function trapRuleSummary(d: TrapRuleDraft): string {
+  const parts = [
+    `${d.oid.trim() || '(no notification)'} from ${d.source.trim() || 'any source'}`,
+    d.channels.length ? `tells ${d.channels.join(', ')}` : 'dashboard only',
+  ];
+  if (d.follow_up) parts.push(`checks the device with ${d.profile.trim() || '(no profile)'}`);
+  parts.push(`hold ${d.hold.trim() || DEFAULT_HOLD}`);
+  return parts.join(' · ');
 }

@@ -26,6 +26,8 @@ export type RunStatus = Schemas['RunStatus'];
 export const STATUSES: readonly RunStatus[] = runStatusValues;
 
 export type RunInfo = Schemas['RunInfo'];
+/** Who started a run: the API (the dashboard), the CLI, a suite, a trap rule's follow-up. */
+export type RunSource = Schemas['Source'];
 export type RunDetail = Schemas['RunDetail'];
 export type RunPage = Schemas['RunPage'];
 export type CreateRun = Schemas['CreateRun'];
@@ -202,7 +204,7 @@ export const SMTP_SECURITIES: readonly SmtpSecurity[] = smtpSecurityValues;
 
 // ---- SNMP traps: the receiver and the notifications it received --------------------------
 
-/** One notification received, with the device its source matched and any follow-up run. */
+/** One notification received, with the device its source matched and any follow-up runs. */
 export type Trap = Schemas['Trap'];
 export type TrapDevice = Schemas['TrapDevice'];
 export type TrapPdu = Schemas['TrapPdu'];
@@ -214,6 +216,9 @@ export type ReceiverSettings = Schemas['ReceiverSettings'];
 export type ReceiverStatus = Schemas['ReceiverStatus'];
 export type TrapCounts = Schemas['TrapCounts'];
 export type RejectedSource = Schemas['RejectedSource'];
+/** A received trap that a rule takes raises an alert and may start a follow-up check of the device. */
+export type TrapRule = Schemas['TrapRule'];
+export type TrapRules = Schemas['TrapRules'];
 
 // ---- WebSockets --------------------------------------------------------------------------
 

@@ -86,6 +86,8 @@ pub struct ReceiverStatus {
     pub accepts_any: bool,
     /// When it started, RFC 3339.
     pub since: Option<String>,
+    /// The socket's kernel receive buffer in bytes (where bursts wait).
+    pub buffer: Option<usize>,
     /// Why it is not receiving (a bind failure, an unknown profile).
     pub error: Option<String>,
     /// Counts since it started.
@@ -104,6 +106,7 @@ struct Running {
     engine_id: Option<String>,
     accepts_any: bool,
     since: i64,
+    buffer: Option<usize>,
     counter: TrapCounter,
     writer: tokio::task::JoinHandle<()>,
 }
@@ -230,6 +233,7 @@ impl Traps {
             engine_id: started.v3.then(|| started.receiver.engine_id_hex()),
             accepts_any: started.any,
             since: now_ms(),
+            buffer: started.receiver.buffer(),
             counter: started.receiver.counter(),
             writer: tokio::spawn(write(self.clone(), started.receiver)),
         });
@@ -308,6 +312,7 @@ impl Traps {
             since: running
                 .as_ref()
                 .map(|r| wirescope_snmp::trap::rfc3339_ms(r.since)),
+            buffer: running.as_ref().and_then(|r| r.buffer),
             error,
             counts: running
                 .as_ref()
@@ -392,10 +397,7 @@ async fn write(traps: Arc<Traps>, mut receiver: TrapReceiver) {
                     t.community = None;
                     t.device = index.matching(t);
                     NewTrap {
-                        at: t
-                            .time
-                            .parse::<jiff::Timestamp>()
-                            .map_or_else(|_| now_ms(), |ts| ts.as_millisecond()),
+                        at: t.at_ms,
                         source: t.source.to_string(),
                         oid: t.oid.clone(),
                         name: t.name.clone(),
@@ -437,8 +439,8 @@ fn shown(t: wirescope_store::StoredTrap) -> Result<Trap, StoreError> {
 pub struct TrapQuery {
     /// The source address, exactly.
     source: Option<String>,
-    /// A notification OID prefix (`.1.3.6.1.6.3.1.1.5`: what is below it too) or part of the
-    /// name (`linkDown`), any case.
+    /// A notification OID prefix (`.1.3.6.1.6.3.1.1.5`, the leading dot optional: what is below
+    /// it too) or part of the name (`linkDown`), any case.
     oid: Option<String>,
     /// The device's name, as matched.
     device: Option<String>,

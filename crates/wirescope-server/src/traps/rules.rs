@@ -162,10 +162,7 @@ fn event_of(t: &Trap, rule: &TrapRule) -> NewEvent {
         preset: "trap".into(),
         target,
         kind: EventKind::Changed,
-        at: t
-            .time
-            .parse::<jiff::Timestamp>()
-            .map_or_else(|_| now_ms(), |ts| ts.as_millisecond()),
+        at: t.at_ms,
         summary,
         evidence: serde_json::json!({ "trap": t }).to_string(),
         silenced: None,

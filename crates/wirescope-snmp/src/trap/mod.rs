@@ -7,7 +7,8 @@ mod receiver;
 
 pub use count::{RejectedSource, TrapCounts};
 pub use receiver::{
-    DEFAULT_QUEUE, TrapConfig, TrapCounter, TrapError, TrapReceiver, engine_state_path, parse_hex,
+    DEFAULT_BUFFER, DEFAULT_QUEUE, TrapConfig, TrapCounter, TrapError, TrapReceiver,
+    engine_state_path, parse_hex,
 };
 
 use crate::security::{SecurityLevel, SnmpVersion};
@@ -49,7 +50,10 @@ pub struct Trap {
     pub id: Option<i64>,
     /// When it arrived, RFC 3339 in UTC with milliseconds.
     pub time: String,
-    /// The datagram's source address and port.
+    /// The same in milliseconds since the epoch (not serialized: `time` says it).
+    #[serde(skip)]
+    pub at_ms: i64,
+    /// The datagram's source address (and, next, its port).
     #[schema(value_type = String)]
     pub source: IpAddr,
     pub port: u16,
@@ -119,6 +123,7 @@ impl Trap {
         let mut t = Trap {
             id: None,
             time: rfc3339_ms(at_ms),
+            at_ms,
             source: canonical(source.ip()),
             port: source.port(),
             version: match n.version() {

@@ -13,16 +13,21 @@ use async_snmp::{
     PersistedDesSaltState, UsmUser,
 };
 use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, oneshot};
 
 /// Notifications waiting for the consumer, by default.
 pub const DEFAULT_QUEUE: usize = 65_536;
+/// The kernel receive buffer asked for, by default: at 60,000 small traps a second the system's
+/// usual 208 KiB holds about 4 ms of them, this about half a second.
+pub const DEFAULT_BUFFER: usize = 16 << 20;
 
 /// How a receiver listens and whom it accepts.
 #[derive(Debug, Clone)]
@@ -40,6 +45,8 @@ pub struct TrapConfig {
     pub engine_id: Option<Vec<u8>>,
     /// Notifications held for a slow consumer before more are dropped (and counted).
     pub queue: usize,
+    /// The kernel receive buffer asked for (bursts wait there while the receiver is busy).
+    pub buffer: usize,
 }
 
 impl TrapConfig {
@@ -52,6 +59,7 @@ impl TrapConfig {
             engine_state: engine_state_path(),
             engine_id: None,
             queue: DEFAULT_QUEUE,
+            buffer: DEFAULT_BUFFER,
         }
     }
 
@@ -95,14 +103,16 @@ pub enum TrapError {
 pub struct TrapReceiver {
     local_addr: SocketAddr,
     engine_id: Vec<u8>,
+    buffer: Option<usize>,
     counters: Arc<Counters>,
-    rx: mpsc::Receiver<Trap>,
+    queue: Arc<Queue>,
     failure: Arc<Mutex<Option<String>>>,
 }
 
 struct Ready {
     local_addr: SocketAddr,
     engine_id: Vec<u8>,
+    buffer: Option<usize>,
 }
 
 impl TrapReceiver {
@@ -115,7 +125,8 @@ impl TrapReceiver {
         }
         let counters = Arc::new(Counters::default());
         let failure = Arc::new(Mutex::new(None));
-        let (tx, rx) = mpsc::channel(config.queue);
+        let queue = Arc::new(Queue::new(config.queue));
+        let tx = queue.clone();
         let (ready_tx, ready_rx) = oneshot::channel();
         let (c, f) = (counters.clone(), failure.clone());
         let listen = config.listen;
@@ -149,8 +160,9 @@ impl TrapReceiver {
         Ok(TrapReceiver {
             local_addr: ready.local_addr,
             engine_id: ready.engine_id,
+            buffer: ready.buffer,
             counters,
-            rx,
+            queue,
             failure,
         })
     }
@@ -160,6 +172,11 @@ impl TrapReceiver {
         self.local_addr
     }
 
+    /// The socket's kernel receive buffer in bytes (what bursts wait in), when it could be read.
+    pub fn buffer(&self) -> Option<usize> {
+        self.buffer
+    }
+
     /// The v3 engine ID senders localize keys to and informs are answered with.
     pub fn engine_id_hex(&self) -> String {
         self.engine_id.iter().map(|b| format!("{b:02x}")).collect()
@@ -167,17 +184,23 @@ impl TrapReceiver {
 
     /// The next notification; `None` once the receiver stopped (`failure` says why).
     pub async fn next(&mut self) -> Option<Trap> {
-        self.rx.recv().await
+        loop {
+            if let Some(t) = self.queue.items().pop_front() {
+                return Some(t);
+            }
+            if self.queue.ended.load(Relaxed) {
+                return None;
+            }
+            // A push after the check above left a permit: this returns at once then.
+            self.queue.ready.notified().await;
+        }
     }
 
     /// Takes up to `limit` notifications already waiting (after `next` gave one), for batching.
     pub fn take_waiting(&mut self, into: &mut Vec<Trap>, limit: usize) {
-        while into.len() < limit {
-            match self.rx.try_recv() {
-                Ok(t) => into.push(t),
-                Err(_) => break,
-            }
-        }
+        let mut items = self.queue.items();
+        let n = (limit.saturating_sub(into.len())).min(items.len());
+        into.extend(items.drain(..n));
     }
 
     pub fn counts(&self) -> TrapCounts {
@@ -195,6 +218,63 @@ impl TrapReceiver {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+}
+
+impl Drop for TrapReceiver {
+    fn drop(&mut self) {
+        self.queue.stopped.store(true, Relaxed);
+        self.queue.stop.notify_one();
+    }
+}
+
+/// Notifications between the receiving thread and the consumer: pushed one at a time, woken
+/// only when the consumer waits (a notification per trap would cost a system call each).
+#[derive(Debug)]
+struct Queue {
+    items: Mutex<VecDeque<Trap>>,
+    cap: usize,
+    /// A push happened (a permit when nobody waits).
+    ready: Notify,
+    /// The receiving thread ended.
+    ended: AtomicBool,
+    /// The consumer went: the thread should end.
+    stopped: AtomicBool,
+    stop: Notify,
+}
+
+impl Queue {
+    fn new(cap: usize) -> Queue {
+        Queue {
+            items: Mutex::new(VecDeque::new()),
+            cap,
+            ready: Notify::new(),
+            ended: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
+            stop: Notify::new(),
+        }
+    }
+
+    fn items(&self) -> std::sync::MutexGuard<'_, VecDeque<Trap>> {
+        self.items.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues a trap; false when the queue is full.
+    fn push(&self, t: Trap) -> bool {
+        {
+            let mut items = self.items();
+            if items.len() >= self.cap {
+                return false;
+            }
+            items.push_back(t);
+        }
+        self.ready.notify_one();
+        true
+    }
+
+    fn end(&self) {
+        self.ended.store(true, Relaxed);
+        self.ready.notify_one();
     }
 }
 
@@ -220,10 +300,22 @@ async fn receive(
     config: TrapConfig,
     counters: Arc<Counters>,
     failure: Arc<Mutex<Option<String>>>,
-    tx: mpsc::Sender<Trap>,
+    queue: Arc<Queue>,
+    ready: oneshot::Sender<Result<Ready, TrapError>>,
+) {
+    receive_until_stopped(config, counters, failure, &queue, ready).await;
+    queue.end();
+}
+
+async fn receive_until_stopped(
+    config: TrapConfig,
+    counters: Arc<Counters>,
+    failure: Arc<Mutex<Option<String>>>,
+    queue: &Queue,
     ready: oneshot::Sender<Result<Ready, TrapError>>,
 ) {
     count::count_on_this_thread(counters.clone());
+    let before = open_sockets();
     let built = build(&config, counters.clone()).await;
     let (receiver, _lock) = match built {
         Ok(r) => r,
@@ -232,15 +324,20 @@ async fn receive(
             return;
         }
     };
+    let buffer = enlarge_buffer(receiver.local_addr(), &before, config.buffer);
     let _ = ready.send(Ok(Ready {
         local_addr: receiver.local_addr(),
         engine_id: receiver.engine_id().to_vec(),
+        buffer,
     }));
     let labels = Labels::new(&config);
     loop {
+        if queue.stopped.load(Relaxed) {
+            return;
+        }
         let got = tokio::select! {
             got = receiver.recv() => got,
-            () = tx.closed() => return,
+            () = queue.stop.notified() => return,
         };
         match got {
             Ok(r) => {
@@ -250,12 +347,8 @@ async fn receive(
                 }
                 let credential = labels.of(&r.notification);
                 let trap = Trap::from_notification(&r.notification, r.source, now_ms(), credential);
-                match tx.try_send(trap) {
-                    Ok(()) => {}
-                    Err(mpsc::error::TrySendError::Full(_)) => {
-                        counters.dropped.fetch_add(1, Relaxed);
-                    }
-                    Err(mpsc::error::TrySendError::Closed(_)) => return,
+                if !queue.push(trap) {
+                    counters.dropped.fetch_add(1, Relaxed);
                 }
             }
             Err(e) if e.kind() == async_snmp::ErrorKind::Network => {
@@ -553,6 +646,65 @@ fn des_state(boots: u32, path: &Path) -> Result<DesSaltState, TrapError> {
         DesSaltState::restart(previous, kept)
     }
     .map_err(|e| fail(e.to_string()))
+}
+
+/// The sockets open in this process: descriptor -> the socket's inode (`socket:[N]`), which
+/// stays the socket's own when descriptor numbers are reused.
+fn open_sockets() -> HashMap<i32, String> {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| {
+                    let fd = e.file_name().to_str()?.parse().ok()?;
+                    let link = std::fs::read_link(e.path()).ok()?;
+                    let link = link.to_str()?;
+                    link.starts_with("socket:").then(|| (fd, link.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Sets the receive buffer of the receiver's socket: async-snmp binds the socket itself and
+/// offers no way to size its buffer, so the socket is found among the sockets `build` opened
+/// (a UDP socket bound to the receiver's address) and sized here: SO_RCVBUFFORCE when
+/// the process may (CAP_NET_ADMIN), else SO_RCVBUF within net.core.rmem_max. Returns the size
+/// the kernel gives (it counts its bookkeeping too), or `None` when the socket was not found.
+fn enlarge_buffer(local: SocketAddr, before: &HashMap<i32, String>, bytes: usize) -> Option<usize> {
+    let known: std::collections::HashSet<&String> = before.values().collect();
+    let mut new: Vec<i32> = open_sockets()
+        .into_iter()
+        .filter(|(_, inode)| !known.contains(inode))
+        .map(|(fd, _)| fd)
+        .collect();
+    new.sort_unstable();
+    for fd in new {
+        // SAFETY: the descriptor is open in this process (listed just now) and only borrowed
+        // for these calls; a socket bound to the receiver's address is the receiver's.
+        let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+        let sock = socket2::SockRef::from(&borrowed);
+        let ours = sock.r#type().is_ok_and(|t| t == socket2::Type::DGRAM)
+            && sock.local_addr().ok().and_then(|a| a.as_socket()) == Some(local);
+        if !ours {
+            continue;
+        }
+        let size = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+        // SAFETY: setsockopt with a pointer to a c_int and its size, on a socket (checked above).
+        let forced = unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUFFORCE,
+                (&raw const size).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        } == 0;
+        if !forced {
+            let _ = sock.set_recv_buffer_size(bytes);
+        }
+        return sock.recv_buffer_size().ok();
+    }
+    None
 }
 
 /// A bind failure in words an operator can act on.
