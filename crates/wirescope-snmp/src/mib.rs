@@ -399,12 +399,13 @@ fn known_modules() -> String {
 
 /// Every object by its OID, and the longest OID among them (a trap receiver looks up every
 /// binding of every trap: a hash lookup per prefix length, not a scan of the table).
-static INDEX: std::sync::LazyLock<(HashMap<&'static [u32], &'static Object, Fnv>, usize)> =
-    std::sync::LazyLock::new(|| {
-        let map: HashMap<_, _, Fnv> = OBJECTS.iter().map(|o| (o.oid, o)).collect();
-        let longest = OBJECTS.iter().map(|o| o.oid.len()).max().unwrap_or(0);
-        (map, longest)
-    });
+type ByOid = HashMap<&'static [u32], &'static Object, Fnv>;
+
+static INDEX: std::sync::LazyLock<(ByOid, usize)> = std::sync::LazyLock::new(|| {
+    let map: ByOid = OBJECTS.iter().map(|o| (o.oid, o)).collect();
+    let longest = OBJECTS.iter().map(|o| o.oid.len()).max().unwrap_or(0);
+    (map, longest)
+});
 
 /// FNV-1a for the index: its keys are short arc lists of our own table, not attacker-chosen
 /// (SipHash's flooding defence buys nothing there, and costs a tenth of a trap's handling).
