@@ -431,6 +431,20 @@ fn bad_flags_and_a_taken_port_are_clear_errors() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// An SNMP run asking the agent at `addr` its sysName from the client namespace, so the server
+/// knows the device; returns the run's id once it has ended.
+fn known_device(server: &Server, addr: &str) -> i64 {
+    let run = server.create(json!({
+        "kind": "snmp",
+        "targets": [addr],
+        "options": {"op": "get", "oids": ["sysName.0"], "community": lab("LAB_SNMP_COMMUNITY")},
+        "net": {"netns": lab("LAB_CLIENT_NS")},
+    }));
+    let ended = server.wait(run, 30);
+    assert_eq!(ended["status"], "finished", "{ended}");
+    run
+}
+
 /// The server's traps matching `query`.
 fn traps(server: &Server, query: &str) -> Vec<Value> {
     let (status, list) = server.json("GET", &format!("/api/traps?{query}"), None);
@@ -470,14 +484,7 @@ fn the_server_stores_traps_matches_their_device_and_streams_them() {
 
     // A stored SNMP run makes the host a known device (by its sysName).
     let host = lab("LAB_HOST_V4");
-    let run = server.create(json!({
-        "kind": "snmp",
-        "targets": [host],
-        "options": {"op": "get", "oids": ["sysName.0"], "community": lab("LAB_SNMP_COMMUNITY")},
-        "net": {"netns": client_ns},
-    }));
-    let ended = server.wait(run, 30);
-    assert_eq!(ended["status"], "finished", "{ended}");
+    let run = known_device(&server, &host);
 
     // A WebSocket watching traps sees them arrive.
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -682,13 +689,7 @@ fn a_switch_link_going_down_alerts_and_checks_the_switch_and_its_neighbours() {
         Stdio::from(log),
     );
     let s1 = lab("LAB_S1_LAN_V4");
-    let run = server.create(json!({
-        "kind": "snmp",
-        "targets": [s1],
-        "options": {"op": "get", "oids": ["sysName.0"], "community": lab("LAB_SNMP_COMMUNITY")},
-        "net": {"netns": client_ns},
-    }));
-    assert_eq!(server.wait(run, 30)["status"], "finished");
+    let run = known_device(&server, &s1);
 
     // A rule: s1's link traps alert the lab's webhook and start a check of s1.
     let tag = format!("traps-{}", std::process::id());
