@@ -288,6 +288,16 @@ impl Store {
         Ok((runs, total))
     }
 
+    /// The newest run of `kind` that has ended, if any (what a cache built from ended runs
+    /// checks to know it is behind).
+    pub fn newest_ended(&self, kind: ProbeKind) -> Result<Option<i64>, StoreError> {
+        Ok(self.reader().query_row(
+            "SELECT MAX(id) FROM runs WHERE kind = ?1 AND status NOT IN ('queued', 'running')",
+            params![kind.as_str()],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Deletes a run and its results; false when there was no such run.
     pub fn delete(&self, id: i64) -> Result<bool, StoreError> {
         Ok(self

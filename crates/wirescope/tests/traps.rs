@@ -611,9 +611,32 @@ fn the_receiver_is_switched_by_its_setting_and_says_why_it_cannot_start() {
         &["-v", "2c", "-c", "anything", &listen, "", LINK_DOWN],
         true,
     );
-    wait_for(20, "the trap stored", || {
-        (!traps(&server, "").is_empty()).then_some(())
+    let first = wait_for(20, "the trap stored", || {
+        traps(&server, "").into_iter().next()
     });
+    assert_eq!(
+        first["device"],
+        Value::Null,
+        "no run knows the host yet: {first}"
+    );
+    // An SNMP run that ends makes the host known to the very next trap.
+    let host = lab("LAB_HOST_V4");
+    known_device(&server, &host);
+    send(
+        "snmptrap",
+        &["-v", "2c", "-c", "anything", &listen, "", LINK_DOWN],
+        true,
+    );
+    let second = wait_for(20, "the second trap stored", || {
+        traps(&server, "")
+            .into_iter()
+            .find(|t| t["id"] != first["id"])
+    });
+    assert_eq!(
+        second["device"]["name"],
+        lab("LAB_HOST_NAME").as_str(),
+        "{second}"
+    );
 
     // Kept across a restart of the server.
     let dir = std::mem::take(&mut server.dir);
@@ -621,7 +644,7 @@ fn the_receiver_is_switched_by_its_setting_and_says_why_it_cannot_start() {
     let server = Server::start_in(dir, &[]);
     let (_, again) = server.json("GET", "/api/traps/receiver", None);
     assert_eq!(again["listening"], listen.as_str(), "{again}");
-    assert_eq!(again["stored"], 1);
+    assert_eq!(again["stored"], 2);
 
     for (body, field) in [
         (json!({"listen": "nowhere"}), "listen"),

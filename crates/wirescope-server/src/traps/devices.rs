@@ -11,7 +11,7 @@ use wirescope_probe::result::{ProbeKind, ProbeResult};
 use wirescope_snmp::trap::{Trap, TrapDevice};
 use wirescope_store::{RunFilter, Store, StoreError, StoredTrap, now_ms};
 
-/// How long an index is used before it is built again.
+/// How long an index is used before it is built again (sooner when an SNMP run has ended since).
 const FRESH: Duration = Duration::from_secs(60);
 /// Runs of each sort read into the index, the newest.
 const RUNS_READ: i64 = 20;
@@ -152,11 +152,14 @@ fn results(store: &Store, run: i64) -> Result<Vec<ProbeResult>, StoreError> {
         .collect())
 }
 
+/// An index, when it was built, and the newest ended SNMP run it read.
+type Cached = (Instant, Option<i64>, Arc<Index>);
+
 /// The index, kept while fresh.
 #[derive(Debug)]
 pub struct Devices {
     store: Arc<Store>,
-    cache: Mutex<Option<(Instant, Arc<Index>)>>,
+    cache: Mutex<Option<Cached>>,
 }
 
 impl Devices {
@@ -167,16 +170,19 @@ impl Devices {
         }
     }
 
-    /// The index (built again when older than a minute; empty when the store fails). Blocking.
+    /// The index (built again when older than a minute or when an SNMP run ended since it was
+    /// built; empty when the store fails). Blocking.
     pub fn index(&self) -> Arc<Index> {
+        let newest = self.store.newest_ended(ProbeKind::Snmp).ok().flatten();
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((at, index)) = cache.as_ref()
+        if let Some((at, read, index)) = cache.as_ref()
             && at.elapsed() < FRESH
+            && *read == newest
         {
             return index.clone();
         }
         let index = Arc::new(Index::build(&self.store).unwrap_or_default());
-        *cache = Some((Instant::now(), index.clone()));
+        *cache = Some((Instant::now(), newest, index.clone()));
         index
     }
 }
