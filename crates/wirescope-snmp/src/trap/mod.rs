@@ -7,8 +7,8 @@ mod receiver;
 
 pub use count::{RejectedSource, TrapCounts};
 pub use receiver::{
-    DEFAULT_BUFFER, DEFAULT_QUEUE, TrapConfig, TrapCounter, TrapError, TrapReceiver,
-    engine_state_path, parse_hex,
+    DEFAULT_BUFFER, DEFAULT_QUEUE, DEFAULT_QUEUE_BYTES, TrapConfig, TrapCounter, TrapError,
+    TrapReceiver, engine_state_path, parse_hex,
 };
 
 use crate::security::{SecurityLevel, SnmpVersion};
@@ -203,6 +203,29 @@ impl Trap {
         t.oid = mib::dotted(oid.arcs());
         t.name = notification_name(oid.arcs());
         t
+    }
+
+    /// About the bytes the record holds (for the receiver's queue bound).
+    pub fn weight(&self) -> usize {
+        let strings = self.time.len()
+            + self.oid.len()
+            + self.name.as_ref().map_or(0, String::len)
+            + self.community.as_ref().map_or(0, String::len)
+            + self.user.as_ref().map_or(0, String::len)
+            + self.context.as_ref().map_or(0, String::len)
+            + self.enterprise.as_ref().map_or(0, String::len)
+            + self.anomalies.iter().map(String::len).sum::<usize>();
+        let bindings: usize = self
+            .varbinds
+            .iter()
+            .map(|v| {
+                64 + v.oid.len()
+                    + v.name.as_ref().map_or(0, String::len)
+                    + v.value_type.len()
+                    + v.value.len()
+            })
+            .sum();
+        std::mem::size_of::<Trap>() + strings + bindings
     }
 
     /// One line for people: time, source, version, name, then each binding as `name = value`.

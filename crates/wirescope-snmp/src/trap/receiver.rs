@@ -23,8 +23,9 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, oneshot};
 
-/// Notifications waiting for the consumer, by default.
+/// Notifications waiting for the consumer, by default, and the bytes they may hold.
 pub const DEFAULT_QUEUE: usize = 65_536;
+pub const DEFAULT_QUEUE_BYTES: usize = 128 << 20;
 /// The kernel receive buffer asked for, by default: at 60,000 small traps a second the system's
 /// usual 208 KiB holds about 4 ms of them, this about half a second.
 pub const DEFAULT_BUFFER: usize = 16 << 20;
@@ -43,8 +44,10 @@ pub struct TrapConfig {
     pub engine_state: PathBuf,
     /// The engine ID to use (hex given by the user); a stored one is kept otherwise.
     pub engine_id: Option<Vec<u8>>,
-    /// Notifications held for a slow consumer before more are dropped (and counted).
+    /// Notifications held for a slow consumer before more are dropped (and counted), and the
+    /// bytes they may hold together.
     pub queue: usize,
+    pub queue_bytes: usize,
     /// The kernel receive buffer asked for (bursts wait there while the receiver is busy).
     pub buffer: usize,
 }
@@ -59,6 +62,7 @@ impl TrapConfig {
             engine_state: engine_state_path(),
             engine_id: None,
             queue: DEFAULT_QUEUE,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
             buffer: DEFAULT_BUFFER,
         }
     }
@@ -125,7 +129,7 @@ impl TrapReceiver {
         }
         let counters = Arc::new(Counters::default());
         let failure = Arc::new(Mutex::new(None));
-        let queue = Arc::new(Queue::new(config.queue));
+        let queue = Arc::new(Queue::new(config.queue, config.queue_bytes));
         let tx = queue.clone();
         let (ready_tx, ready_rx) = oneshot::channel();
         let (c, f) = (counters.clone(), failure.clone());
@@ -185,7 +189,7 @@ impl TrapReceiver {
     /// The next notification; `None` once the receiver stopped (`failure` says why).
     pub async fn next(&mut self) -> Option<Trap> {
         loop {
-            if let Some(t) = self.queue.items().pop_front() {
+            if let Some(t) = self.queue.pop() {
                 return Some(t);
             }
             if self.queue.ended.load(Relaxed) {
@@ -198,9 +202,12 @@ impl TrapReceiver {
 
     /// Takes up to `limit` notifications already waiting (after `next` gave one), for batching.
     pub fn take_waiting(&mut self, into: &mut Vec<Trap>, limit: usize) {
-        let mut items = self.queue.items();
-        let n = (limit.saturating_sub(into.len())).min(items.len());
-        into.extend(items.drain(..n));
+        while into.len() < limit {
+            match self.queue.pop() {
+                Some(t) => into.push(t),
+                None => break,
+            }
+        }
     }
 
     pub fn counts(&self) -> TrapCounts {
@@ -229,11 +236,15 @@ impl Drop for TrapReceiver {
 }
 
 /// Notifications between the receiving thread and the consumer: pushed one at a time, woken
-/// only when the consumer waits (a notification per trap would cost a system call each).
+/// only when the consumer waits (a notification per trap would cost a system call each);
+/// bounded by count and by the bytes the records hold (a stream of 64 KiB traps must not hold
+/// gigabytes).
 #[derive(Debug)]
 struct Queue {
-    items: Mutex<VecDeque<Trap>>,
+    /// The records and the bytes they hold.
+    items: Mutex<(VecDeque<Trap>, usize)>,
     cap: usize,
+    max_bytes: usize,
     /// A push happened (a permit when nobody waits).
     ready: Notify,
     /// The receiving thread ended.
@@ -244,10 +255,11 @@ struct Queue {
 }
 
 impl Queue {
-    fn new(cap: usize) -> Queue {
+    fn new(cap: usize, max_bytes: usize) -> Queue {
         Queue {
-            items: Mutex::new(VecDeque::new()),
+            items: Mutex::new((VecDeque::new(), 0)),
             cap,
+            max_bytes,
             ready: Notify::new(),
             ended: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
@@ -255,21 +267,30 @@ impl Queue {
         }
     }
 
-    fn items(&self) -> std::sync::MutexGuard<'_, VecDeque<Trap>> {
+    fn items(&self) -> std::sync::MutexGuard<'_, (VecDeque<Trap>, usize)> {
         self.items.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Queues a trap; false when the queue is full.
+    /// Queues a trap; false when the queue is full (by count or bytes).
     fn push(&self, t: Trap) -> bool {
         {
             let mut items = self.items();
-            if items.len() >= self.cap {
+            let size = t.weight();
+            if items.0.len() >= self.cap || items.1 + size > self.max_bytes {
                 return false;
             }
-            items.push_back(t);
+            items.0.push_back(t);
+            items.1 += size;
         }
         self.ready.notify_one();
         true
+    }
+
+    fn pop(&self) -> Option<Trap> {
+        let mut items = self.items();
+        let t = items.0.pop_front()?;
+        items.1 = items.1.saturating_sub(t.weight());
+        Some(t)
     }
 
     fn end(&self) {
@@ -792,6 +813,33 @@ mod tests {
         let damaged = engine(&path, None).err().map(|e| e.to_string());
         assert!(damaged.is_some_and(|e| e.contains("is not 'ENGINE_ID_HEX BOOTS'")));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_queue_is_bounded_by_count_and_by_bytes() {
+        let trap = |value: usize| -> Trap {
+            serde_json::from_value(serde_json::json!({
+                "time": "2026-12-03T10:00:00.000Z", "source": "10.0.0.1", "port": 162,
+                "version": "2c", "pdu": "trap", "oid": ".1.3", "name": null, "uptime": 1,
+                "varbinds": [{"oid": ".1.3.6", "name": null, "type": "STRING", "value": "x".repeat(value)}]
+            }))
+            .unwrap()
+        };
+        let q = Queue::new(3, 1 << 20);
+        assert!(q.push(trap(1)) && q.push(trap(1)) && q.push(trap(1)));
+        assert!(!q.push(trap(1)), "a fourth is past the count");
+        assert!(q.pop().is_some());
+        assert!(q.push(trap(1)));
+        let q = Queue::new(1_000, 200_000);
+        assert!(q.push(trap(60_000)) && q.push(trap(60_000)) && q.push(trap(60_000)));
+        assert!(
+            !q.push(trap(60_000)),
+            "a fourth 60 KB trap is past the bytes"
+        );
+        assert!(q.push(trap(10)), "a small one still fits");
+        while q.pop().is_some() {}
+        assert_eq!(q.items().1, 0, "the byte count goes back to zero");
+        assert!(q.push(trap(60_000)));
     }
 
     #[test]
