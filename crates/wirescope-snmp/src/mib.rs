@@ -397,69 +397,94 @@ fn known_modules() -> String {
     m.join(", ")
 }
 
-/// Every object by its OID, and the longest OID among them (a trap receiver looks up every
-/// binding of every trap: a hash lookup per prefix length, not a scan of the table).
-type ByOid = HashMap<&'static [u32], &'static Object, Fnv>;
+/// Every object by its OID (a trap receiver looks up every binding of every trap: a hash
+/// lookup per length the table's OIDs have, not a scan of the table).
+type ByOid = HashMap<&'static [u32], &'static Object, ArcHash>;
 
-static INDEX: std::sync::LazyLock<(ByOid, usize)> = std::sync::LazyLock::new(|| {
+/// The index, and the lengths its keys have, longest first (a lookup tries only those).
+static INDEX: std::sync::LazyLock<(ByOid, Vec<usize>)> = std::sync::LazyLock::new(|| {
     let map: ByOid = OBJECTS.iter().map(|o| (o.oid, o)).collect();
-    let longest = OBJECTS.iter().map(|o| o.oid.len()).max().unwrap_or(0);
-    (map, longest)
+    let mut lengths: Vec<usize> = OBJECTS.iter().map(|o| o.oid.len()).collect();
+    lengths.sort_unstable_by(|a, b| b.cmp(a));
+    lengths.dedup();
+    (map, lengths)
 });
 
-/// FNV-1a for the index: its keys are short arc lists of our own table, not attacker-chosen
-/// (SipHash's flooding defence buys nothing there, and costs a tenth of a trap's handling).
+/// A multiplicative hash over whole arcs for the index: its keys are short arc lists of our own
+/// table, not attacker-chosen (SipHash's flooding defence buys nothing there, and costs a tenth
+/// of a trap's handling).
 #[derive(Default, Clone, Copy)]
-struct Fnv;
+struct ArcHash;
 
-impl std::hash::BuildHasher for Fnv {
-    type Hasher = FnvHasher;
-    fn build_hasher(&self) -> FnvHasher {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
+impl std::hash::BuildHasher for ArcHash {
+    type Hasher = ArcHasher;
+    fn build_hasher(&self) -> ArcHasher {
+        ArcHasher(0)
     }
 }
 
-struct FnvHasher(u64);
+struct ArcHasher(u64);
 
-impl std::hash::Hasher for FnvHasher {
+impl ArcHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for ArcHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        let mut words = bytes.chunks_exact(4);
+        for w in &mut words {
+            self.add(u64::from(u32::from_ne_bytes([w[0], w[1], w[2], w[3]])));
         }
+        for b in words.remainder() {
+            self.add(u64::from(*b));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
     }
 }
 
 /// The most specific known object containing `oid`, and the instance arcs after it.
 pub fn lookup(oid: &[u32]) -> Option<(&'static Object, &[u32])> {
-    let (map, longest) = &*INDEX;
-    (1..=oid.len().min(*longest))
-        .rev()
-        .find_map(|n| map.get(&oid[..n]).map(|o| (*o, &oid[n..])))
+    let (map, lengths) = &*INDEX;
+    lengths
+        .iter()
+        .filter(|&&n| n <= oid.len())
+        .find_map(|&n| map.get(&oid[..n]).map(|o| (*o, &oid[n..])))
 }
 
 /// `MODULE::name.instance` for a known OID, like net-snmp's default output.
 pub fn name_of(oid: &[u32]) -> Option<String> {
     let (o, inst) = lookup(oid)?;
-    use std::fmt::Write as _;
-    let mut s = format!("{}::{}", o.module, o.name);
-    for a in inst {
-        let _ = write!(s, ".{a}");
-    }
+    let mut s = String::with_capacity(o.module.len() + 2 + o.name.len() + inst.len() * 4);
+    s.push_str(o.module);
+    s.push_str("::");
+    s.push_str(o.name);
+    push_arcs(&mut s, inst);
     Some(s)
 }
 
 /// The dotted numeric form with a leading dot, as `snmpwalk -On` prints it.
 pub fn dotted(oid: &[u32]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(oid.len() * 3);
-    for a in oid {
-        let _ = write!(s, ".{a}");
-    }
+    let mut s = String::with_capacity(oid.len() * 4);
+    push_arcs(&mut s, oid);
     s
+}
+
+/// `.a.b.c` onto `s` (a trap receiver writes a few dozen arcs per trap: not through `fmt`).
+fn push_arcs(s: &mut String, arcs: &[u32]) {
+    let mut digits = itoa::Buffer::new();
+    for a in arcs {
+        s.push('.');
+        s.push_str(digits.format(*a));
+    }
 }
 
 #[cfg(test)]

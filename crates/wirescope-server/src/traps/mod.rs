@@ -30,6 +30,10 @@ const MAX_LISTED: i64 = 1_000;
 const SETTINGS_KEY: &str = "traps.receiver";
 /// Traps written to the store in one transaction, at most.
 const BATCH: usize = 4_096;
+/// Transactions start at most this often: under a flood each commit carries a thousand traps
+/// (a commit rewrites the table's and each index's last pages whatever it holds), and a lone
+/// trap waits no longer than this to be stored.
+const COMMIT_GAP: std::time::Duration = std::time::Duration::from_millis(25);
 /// Batches waiting for WebSocket watchers; one that falls further behind skips.
 const LIVE_BATCHES: usize = 64;
 
@@ -376,6 +380,7 @@ struct Started {
 /// Stores each batch the receiver hands over (with the device each came from), then tells the
 /// live watchers.
 async fn write(traps: Arc<Traps>, mut receiver: TrapReceiver) {
+    let mut last_commit = tokio::time::Instant::now();
     loop {
         let Some(first) = receiver.next().await else {
             let why = receiver
@@ -384,6 +389,8 @@ async fn write(traps: Arc<Traps>, mut receiver: TrapReceiver) {
             traps.set_error(Some(format!("the receiver stopped: {why}")));
             return;
         };
+        tokio::time::sleep_until(last_commit + COMMIT_GAP).await;
+        last_commit = tokio::time::Instant::now();
         let mut batch = vec![first];
         receiver.take_waiting(&mut batch, BATCH);
         let devices = traps.devices.clone();
@@ -402,7 +409,7 @@ async fn write(traps: Arc<Traps>, mut receiver: TrapReceiver) {
                         oid: t.oid.clone(),
                         name: t.name.clone(),
                         device: t.device.as_ref().map(|d| d.name.clone()),
-                        record: serde_json::to_string(t).unwrap_or_default(),
+                        record: record(t),
                     }
                 })
                 .collect();
@@ -422,6 +429,16 @@ async fn write(traps: Arc<Traps>, mut receiver: TrapReceiver) {
             Ok(Err(e)) => traps.set_error(Some(format!("storing traps: {e}"))),
             Err(e) => traps.set_error(Some(format!("storing traps: {e}"))),
         }
+    }
+}
+
+/// A trap's stored JSON, written into a buffer of about its size (growing one from nothing
+/// costs a reallocation per doubling).
+fn record(t: &Trap) -> String {
+    let mut out = Vec::with_capacity(t.weight());
+    match serde_json::to_writer(&mut out, t) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(_) => String::new(),
     }
 }
 
