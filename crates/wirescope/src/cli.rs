@@ -99,7 +99,26 @@ pub enum Command {
     /// Write a saved run's results as CSV (RFC 4180, one row per result) or JSON.
     #[command(after_long_help = HISTORY_HELP)]
     Export(ExportArgs),
+    /// Make a PDF report of saved runs for people who will not open the dashboard: how each
+    /// was run, its figures and charts, every result, and per kind the paths, answers, ports,
+    /// neighbours, interfaces or command outputs.
+    #[command(after_long_help = REPORT_HELP)]
+    Report(ReportArgs),
 }
+
+const REPORT_HELP: &str = "\
+The PDF is typeset in process (typst) with fonts built into wirescope: nothing is read from the
+system's fonts and nothing is downloaded. Each page carries its number, the generation time and
+the start of the SHA-256 of the report's data (the title page has all of it); --data writes
+that data, so `sha256sum` of the file shows the PDF was made from it.
+
+A run still going is reported as it stands (\"in progress as of ...\"). Command outputs are cut
+at 64 KiB each, table cells at 2,000 characters, and a report holds 50,000 results at most.
+
+Examples:
+  wirescope report 12 -o incident.pdf
+  wirescope report 12 14 --title \"Core outage 3 Dec\" --notes notes.txt -o incident.pdf
+  wirescope report --compare 11 14 -o change-check.pdf";
 
 const SUITE_HELP: &str = "\
 A suite file (TOML, YAML or JSON, by its extension) names its runs, each a kind with its
@@ -290,6 +309,36 @@ pub enum ExportFormat {
     Csv,
     /// `{run, results}`, as the dashboard's download.
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The runs to report on, in the order given.
+    #[arg(value_name = "RUN")]
+    pub runs: Vec<i64>,
+
+    /// Also compare two runs of one kind, the earlier first.
+    #[arg(long, num_args = 2, value_names = ["RUN_A", "RUN_B"])]
+    pub compare: Option<Vec<i64>>,
+
+    /// The report's title (default: `wirescope KIND report`).
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+
+    /// The engineer's notes, from a text file (UTF-8, 1 MiB at most), shown after the title.
+    #[arg(long, value_name = "FILE")]
+    pub notes: Option<std::path::PathBuf>,
+
+    /// Where to write the PDF.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: std::path::PathBuf,
+
+    /// Also write the report's data (JSON) that the printed SHA-256 is of.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub history: HistoryArgs,
 }
 
 #[derive(Debug, Args)]

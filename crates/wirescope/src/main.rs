@@ -1,12 +1,14 @@
 //! The `wirescope` binary: parses arguments and hands each command to its module; probe
 //! commands run through `execute` (results printed as they arrive, the summary at the end).
 
+mod alloc;
 mod capture;
 mod cli;
 mod creds;
 mod execute;
 mod history;
 mod output;
+mod report;
 mod serve;
 mod snmp;
 mod ssh;
@@ -19,11 +21,8 @@ use cli::{Cli, Command};
 use std::process::ExitCode;
 use wirescope_snmp::SnmpOp;
 
-/// mimalloc rather than glibc's allocator: a trap, a probe result or a packet is built on one
-/// thread and freed on another, thousands a second, and glibc's arenas spend a fifth of the
-/// trap receiver's time on exactly that.
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: alloc::Split = alloc::Split;
 
 /// How a command ended, mapped to the exit status.
 pub(crate) enum Failure {
@@ -69,6 +68,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Suite(cmd) => return suite::suite_command(cmd, execute::colour(cli.color)).await,
         Command::Compare(a) => return history::compare(a, execute::colour(cli.color)),
         Command::Export(a) => return history::export(a),
+        Command::Report(a) => return report::report(a),
         Command::Snmp(cmd) => snmp::snmp_command(cmd)?,
         Command::Ssh(cli::SshCmd::Exec(a)) => ssh::ssh_exec_command(a)?,
         Command::Ssh(cli::SshCmd::KnownHosts(cmd)) => return ssh::known_hosts_command(cmd),

@@ -25,7 +25,8 @@ pub fn rcode_name(code: ResponseCode) -> String {
     name.to_string()
 }
 
-/// Record data as `dig +short` shows it.
+/// Record data as `dig +short` shows it, except that TXT strings in UTF-8 show their text
+/// (Hebrew, Chinese, ...) rather than `\DDD` for every byte of it.
 pub fn rdata(data: &RData) -> String {
     match data {
         RData::TXT(txt) => txt
@@ -38,17 +39,34 @@ pub fn rdata(data: &RData) -> String {
     }
 }
 
+/// A character-string quoted as dig does: `"` and `\` escaped, printable text as itself, and
+/// control characters, invisible formatting (bidirectional overrides) and bytes that are not
+/// UTF-8 as `\DDD`.
 fn escape(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            0x20..=0x7e => out.push(char::from(b)),
-            _ => out.push_str(&format!("\\{b:03}")),
+    fn byte_escapes(out: &mut String, bytes: &[u8]) {
+        for b in bytes {
+            out.push_str(&format!("\\{b:03}"));
         }
     }
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                ' '..='~' => out.push(c),
+                c if !c.is_ascii() && !c.is_control() && !invisible(c) => out.push(c),
+                c => byte_escapes(&mut out, c.encode_utf8(&mut [0; 4]).as_bytes()),
+            }
+        }
+        byte_escapes(&mut out, chunk.invalid());
+    }
     out
+}
+
+/// Characters that change how the text around them is shown without showing themselves.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
 }
 
 #[cfg(test)]
@@ -68,5 +86,16 @@ mod tests {
     fn txt_is_quoted_and_escaped() {
         let t = RData::TXT(TXT::new(vec!["v=lab".into(), "say \"hi\"\u{1}".into()]));
         assert_eq!(rdata(&t), r#""v=lab" "say \"hi\"\001""#);
+    }
+
+    #[test]
+    fn txt_in_other_scripts_shows_its_text_and_escapes_what_is_not_text() {
+        let t = RData::TXT(TXT::from_bytes(vec![
+            "שלום".as_bytes(),
+            "你好".as_bytes(),
+            b"\xff\xfe",
+            "a\u{202E}b".as_bytes(),
+        ]));
+        assert_eq!(rdata(&t), r#""שלום" "你好" "\255\254" "a\226\128\174b""#);
     }
 }

@@ -1,0 +1,352 @@
+//! `wirescope report` on runs saved from the lab: the PDF read back with poppler's pdftotext
+//! and pdfinfo holds every target and the right figures, its data file hashes to the SHA-256
+//! it prints, and awkward results (a run still going, binary and 64 MiB command output,
+//! right-to-left and CJK DNS answers, unknown runs) give a whole PDF or a clear error.
+
+mod common;
+
+use common::{lab, ndjson, var};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("wirescope-report-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("{e}"));
+    d
+}
+
+fn wirescope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wirescope"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run wirescope: {e}"))
+}
+
+/// Runs a probe command from the lab's client namespace with `--json --save --db DB` (before
+/// the `--` of an ssh command).
+fn save(lab: &HashMap<String, String>, db: &Path, args: &[&str]) -> Vec<Value> {
+    let split = args.iter().position(|a| *a == "--").unwrap_or(args.len());
+    let out = Command::new("ip")
+        .args(["netns", "exec", var(lab, "LAB_CLIENT_NS")])
+        .arg(env!("CARGO_BIN_EXE_wirescope"))
+        .args(&args[..split])
+        .args(["--json", "--save", "--db"])
+        .arg(db)
+        .args(&args[split..])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (rows, _) = ndjson(&out);
+    rows
+}
+
+/// `wirescope report ARGS -o DIR/NAME.pdf --db DB`: the PDF's text and page count, with stderr.
+fn report(db: &Path, out: &Path, args: &[&str]) -> (String, usize, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+        .arg("report")
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(0), "report failed: {stderr}");
+    (pdftotext(out), pages(out), stderr)
+}
+
+fn pdftotext(pdf: &Path) -> String {
+    let o = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext (poppler-utils): {e}"));
+    assert!(
+        o.status.success(),
+        "pdftotext could not read {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+/// A summary figure's value in `pdftotext -layout` text: the boxes' labels are on one line and
+/// their values on the next, each value starting in its label's column.
+fn figure(text: &str, label: &str) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let (i, column) = lines.iter().enumerate().find_map(|(i, l)| {
+        let padded = format!(" {l} ");
+        padded
+            .find(&format!(" {label} "))
+            .filter(|_| l.split_whitespace().count() > 1)
+            .map(|c| (i, c))
+    })?;
+    let values = lines[i + 1..].iter().find(|l| !l.trim().is_empty())?;
+    let rest = values.get(column..)?;
+    let value: String = rest.trim_start().split("   ").next()?.trim().to_string();
+    (!value.is_empty()).then_some(value)
+}
+
+fn pages(pdf: &Path) -> usize {
+    let o = Command::new("pdfinfo")
+        .arg(pdf)
+        .output()
+        .unwrap_or_else(|e| panic!("pdfinfo: {e}"));
+    assert!(
+        o.status.success(),
+        "pdfinfo: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("pdfinfo gave no page count"))
+}
+
+fn sha256_hex(path: &Path) -> String {
+    let o = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The AnyIP block's address number `i` (every one answers ping in wsl-h).
+fn anyip(lab: &HashMap<String, String>, i: u32) -> String {
+    let first: std::net::Ipv4Addr = var(lab, "LAB_ANYIP_FIRST")
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::net::Ipv4Addr::from(u32::from(first) + i).to_string()
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn a_500_target_ping_report_holds_every_target_its_figures_and_its_data_hash() {
+    let lab = lab();
+    let d = dir("ping500");
+    let db = d.join("w.db");
+    let range = format!("{}-{}", anyip(lab, 1), anyip(lab, 497));
+    // Three addresses of the lab's dead network: nothing answers there.
+    let dead: std::net::Ipv4Addr = var(lab, "LAB_DEAD_V4")
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dead = format!("{dead}-{}", std::net::Ipv4Addr::from(u32::from(dead) + 2));
+    let rows = save(
+        lab,
+        &db,
+        &["ping", &range, &dead, "-c", "2", "--timeout", "500ms"],
+    );
+    assert_eq!(rows.len(), 500);
+    let alive = rows.iter().filter(|r| r["alive"] == true).count();
+    assert_eq!(alive, 497, "the AnyIP block answers, the rest do not");
+    let pdf = d.join("ping.pdf");
+    let data = d.join("ping.json");
+    let (text, pages, stderr) = report(
+        &db,
+        &pdf,
+        &[
+            "1",
+            "--title",
+            "Ping sweep of the lab",
+            "--data",
+            &data.to_string_lossy(),
+        ],
+    );
+    for r in &rows {
+        let target = r["target"].as_str().unwrap_or_default();
+        assert!(
+            text.split_whitespace().any(|w| w == target),
+            "{target} is missing from the report"
+        );
+    }
+    assert!(text.contains("Ping sweep of the lab"));
+    // The figures: 500 results of 500, 497 alive, 3 dead.
+    assert_eq!(figure(&text, "Results").as_deref(), Some("500 of 500"));
+    assert_eq!(figure(&text, "alive").as_deref(), Some("497"));
+    assert_eq!(figure(&text, "dead").as_deref(), Some("3"));
+    assert!(
+        text.contains("Round-trip times"),
+        "the latency chart's title"
+    );
+    assert!(text.contains("the CLI (--save)"), "who ran it");
+    assert!(text.contains("namespace") || text.contains("this host's own network"));
+    // The data file is what the printed SHA-256 is of.
+    let sha = sha256_hex(&data);
+    assert_eq!(sha.len(), 64);
+    assert!(text.contains(&sha), "the full SHA-256 on the title page");
+    assert!(stderr.contains(&sha), "{stderr}");
+    assert!(text.contains(&sha[..16]), "and its start on every page");
+    assert!(text.contains(&format!("page 1 of {pages}")));
+    assert!(pages >= 5, "500 rows take pages: {pages}");
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn traces_dns_in_other_scripts_and_scans_get_their_own_tables() {
+    let lab = lab();
+    let d = dir("kinds");
+    let db = d.join("w.db");
+    let host = var(lab, "LAB_HOST_V4");
+    save(lab, &db, &["trace", host, "--max-hops", "8"]);
+    let name = var(lab, "LAB_DNS_INTL_NAME");
+    save(
+        lab,
+        &db,
+        &["dns", name, "-t", "TXT", "--server", var(lab, "LAB_DNS_V4")],
+    );
+    save(
+        lab,
+        &db,
+        &["scan", host, "-p", var(lab, "LAB_OPEN_PORTS"), "-b"],
+    );
+    let pdf = d.join("kinds.pdf");
+    let (text, _, _) = report(&db, &pdf, &["1", "2", "3"]);
+    assert!(text.contains("Runs 1, 2 and 3"));
+    assert!(text.contains(&format!("Path to {host}")), "the hop table");
+    for word in var(lab, "LAB_DNS_INTL_WORDS").split(',') {
+        assert!(text.contains(word), "{word} typeset and extractable");
+    }
+    assert!(text.contains("Open ports and what they said"));
+    assert!(text.contains("SSH-2.0"), "the ssh banner");
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn binary_and_64_mib_command_output_still_make_a_whole_pdf() {
+    let lab = lab();
+    let d = dir("ssh");
+    let db = d.join("w.db");
+    let kh = d.join("known_hosts");
+    let key = format!("{}/id_ed25519", var(lab, "LAB_SSH_KEY_DIR"));
+    let user = var(lab, "LAB_SSH_KEY_USER");
+    let host = var(lab, "LAB_SSH_V4");
+    let kh = kh.to_string_lossy().to_string();
+    let ssh = |command: &str, extra: &[&str]| {
+        let mut args = vec!["ssh", "exec", host, "-l", user, "-i", &key];
+        args.extend(["--accept-new-host-keys", "--known-hosts", &kh]);
+        args.extend_from_slice(extra);
+        args.extend(["--", command]);
+        save(lab, &db, &args)
+    };
+    let rows = ssh(
+        r"printf 'ok \377\376 bytes\000nul \033[31mred\033[0m\n'",
+        &[],
+    );
+    assert_eq!(rows[0]["exit_status"], 0, "{:?}", rows[0]);
+    let rows = ssh(
+        "head -c 67108864 /dev/zero | tr '\\0' x",
+        &["--max-output", "67108864", "--timeout", "60s"],
+    );
+    assert_eq!(rows[0]["stdout"].as_str().map(str::len), Some(64 << 20));
+    let pdf = d.join("ssh.pdf");
+    let (text, pages, _) = report(&db, &pdf, &["1", "2"]);
+    assert!(text.contains("ok"), "the binary output's text");
+    assert!(
+        text.contains("bytes^@nul ^[[31mred"),
+        "controls in caret notation: {text}"
+    );
+    assert!(
+        text.contains("[cut here: the first 64.0 KiB of 64.0 MiB shown"),
+        "the 64 MiB output is cut with a note"
+    );
+    assert!(
+        pages < 60,
+        "64 KiB of output is tens of pages, not thousands: {pages}"
+    );
+    let size = std::fs::metadata(&pdf).map(|m| m.len()).unwrap_or(0);
+    assert!(size < 4 << 20, "the PDF stays small: {size}");
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn a_run_still_going_is_reported_as_it_stands() {
+    let lab = lab();
+    let d = dir("running");
+    let db = d.join("w.db");
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", var(lab, "LAB_CLIENT_NS")])
+        .arg(env!("CARGO_BIN_EXE_wirescope"))
+        .args([
+            "ping",
+            var(lab, "LAB_HOST_V4"),
+            "-c",
+            "40",
+            "-i",
+            "250ms",
+            "--json",
+            "--save",
+            "--db",
+        ])
+        .arg(&db)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The run is stored as running as soon as it starts.
+    let pdf = d.join("running.pdf");
+    let mut text = String::new();
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let o = wirescope(&[
+            "report",
+            "1",
+            "-o",
+            &pdf.to_string_lossy(),
+            "--db",
+            &db.to_string_lossy(),
+        ]);
+        if o.status.success() {
+            text = pdftotext(&pdf);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(text.contains("in progress as of"), "{text}");
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn unknown_runs_and_bad_arguments_are_refused_by_name() {
+    let lab = lab();
+    let d = dir("errors");
+    let db = d.join("w.db");
+    save(lab, &db, &["ping", var(lab, "LAB_HOST_V4"), "-c", "1"]);
+    let out = d.join("x.pdf");
+    let run = |args: &[&str]| {
+        let mut a = vec!["report"];
+        a.extend_from_slice(args);
+        let (out, db) = (out.to_string_lossy(), db.to_string_lossy());
+        a.extend(["-o", &out, "--db", &db]);
+        let o = wirescope(&a);
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    let (code, err) = run(&["999"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no run 999"), "{err}");
+    let (code, err) = run(&[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("name the runs"), "{err}");
+    let notes = d.join("notes.bin");
+    std::fs::write(&notes, [b'o', b'k', 0xff, 0xfe]).unwrap_or_else(|e| panic!("{e}"));
+    let (code, err) = run(&["1", "--notes", &notes.to_string_lossy()]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("not UTF-8 text (byte 2 is not)"), "{err}");
+    let (code, err) = run(&["--compare", "1"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!out.exists(), "no PDF is left behind by a refusal");
+    let (code, err) = run(&["1"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(pdftotext(&out).contains("Run 1 · ping"));
+}
