@@ -10,6 +10,17 @@ pub const MAX_PRE_BYTES: usize = 64 * 1024;
 pub const MAX_CELL_CHARS: usize = 2_000;
 /// Charts in one report at most (each is a file of the typesetting world).
 pub const MAX_CHARTS: usize = 64;
+/// Rows past which a table is set as a fixed-width listing: typst lays out every cell of a
+/// table on its own (about 8 KiB of memory each), which a 10,000-row run cannot afford.
+pub const LISTING_ROWS: usize = 1_000;
+/// Points across an A4 page's text width (the template's margins).
+const LISTING_WIDTH_PT: f64 = 508.0;
+/// Points a character of 6.5 pt DejaVu Sans Mono takes (0.602 em).
+const LISTING_CHAR_PT: f64 = 3.92;
+/// Points of padding around each column of a listing (the template's inset, both sides).
+const LISTING_PAD_PT: f64 = 6.0;
+/// Rows of a listing in each shaded band.
+const LISTING_BAND: usize = 20;
 
 /// A whole report.
 #[derive(Debug, Clone, Serialize)]
@@ -103,6 +114,14 @@ pub enum Block {
         widths: Vec<u32>,
         rows: Vec<Vec<String>>,
     },
+    /// A long table in a fixed-width font, `LISTING_BAND` rows to a table row (each cell
+    /// holds that column's lines for the band), so 10,000 rows are 2,000 rows to lay out.
+    /// `widths` are in points; cells wrap at them, and the header repeats on every page.
+    Listing {
+        columns: Vec<String>,
+        widths: Vec<f64>,
+        bands: Vec<Vec<String>>,
+    },
     /// An SVG chart from `Report::chart`.
     Chart {
         title: String,
@@ -117,8 +136,32 @@ pub enum Block {
 
 impl Block {
     /// A table of `rows` under `columns`, cells made safe and column widths fitted to what
-    /// they hold.
+    /// they hold; past `LISTING_ROWS` rows, a listing.
     pub fn table(columns: &[&str], rows: Vec<Vec<String>>) -> Block {
+        // A column blank in every row (no errors, every target its own address) says nothing.
+        let keep: Vec<bool> = (0..columns.len())
+            .map(|i| {
+                rows.is_empty() || rows.iter().any(|r| r.get(i).is_some_and(|c| !c.is_empty()))
+            })
+            .collect();
+        let columns: Vec<&str> = columns
+            .iter()
+            .zip(&keep)
+            .filter_map(|(c, &k)| k.then_some(*c))
+            .collect();
+        let rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .zip(&keep)
+                    .filter_map(|(c, &k)| k.then_some(c))
+                    .collect()
+            })
+            .collect();
+        let columns = columns.as_slice();
+        if rows.len() > LISTING_ROWS {
+            return Block::listing(columns, rows);
+        }
         let rows: Vec<Vec<String>> = rows
             .into_iter()
             .map(|r| {
@@ -146,6 +189,85 @@ impl Block {
             columns: columns.iter().map(|c| c.to_string()).collect(),
             widths,
             rows,
+        }
+    }
+
+    /// `rows` under `columns` as fixed-width text, columns as wide as their widest cell until
+    /// the page is full, then the widest narrowed and their cells wrapped.
+    fn listing(columns: &[&str], rows: Vec<Vec<String>>) -> Block {
+        let rows: Vec<Vec<Vec<char>>> = rows
+            .into_iter()
+            .map(|r| {
+                let mut r: Vec<Vec<char>> = r
+                    .iter()
+                    // Wrapped here, at the column's width: typst must not wrap again at a
+                    // space, or the band's columns would no longer line up.
+                    .map(|c| {
+                        cell(c)
+                            .chars()
+                            .filter(|&c| c != '\u{200B}')
+                            .map(|c| if c == ' ' { '\u{A0}' } else { c })
+                            .collect()
+                    })
+                    .collect();
+                r.resize(columns.len(), Vec::new());
+                r
+            })
+            .collect();
+        let mut widths: Vec<usize> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                rows.iter()
+                    .map(|r| longest_line(&r[i]))
+                    .max()
+                    .unwrap_or(0)
+                    .max(h.chars().count())
+                    .max(1)
+            })
+            .collect();
+        let floor: Vec<usize> = columns.iter().map(|h| h.chars().count().max(8)).collect();
+        let room = ((LISTING_WIDTH_PT - (LISTING_PAD_PT + LISTING_CHAR_PT) * columns.len() as f64)
+            / LISTING_CHAR_PT)
+            .max(0.0) as usize;
+        while widths.iter().sum::<usize>() > room {
+            let Some((i, _)) = widths
+                .iter()
+                .enumerate()
+                .filter(|&(i, &w)| w > floor[i])
+                .max_by_key(|&(_, &w)| w)
+            else {
+                break;
+            };
+            widths[i] -= 1;
+        }
+        let bands = rows
+            .chunks(LISTING_BAND)
+            .map(|band| {
+                let mut columns = vec![String::new(); widths.len()];
+                for (n, row) in band.iter().enumerate() {
+                    let wrapped: Vec<Vec<String>> =
+                        row.iter().zip(&widths).map(|(c, &w)| wrap(c, w)).collect();
+                    let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+                    for (column, lines) in columns.iter_mut().zip(wrapped) {
+                        for l in 0..height {
+                            if n > 0 || l > 0 {
+                                column.push('\n');
+                            }
+                            column.push_str(lines.get(l).map_or("", String::as_str));
+                        }
+                    }
+                }
+                columns
+            })
+            .collect();
+        Block::Listing {
+            columns: columns.iter().map(|c| c.replace(' ', "\u{A0}")).collect(),
+            widths: widths
+                .iter()
+                .map(|&w| (w as f64 + 1.0) * LISTING_CHAR_PT + LISTING_PAD_PT)
+                .collect(),
+            bands,
         }
     }
 
@@ -228,6 +350,27 @@ fn cell(text: &str) -> String {
     }
 }
 
+/// Characters in the longest line of `text`.
+fn longest_line(text: &[char]) -> usize {
+    text.split(|&c| c == '\n')
+        .map(<[char]>::len)
+        .max()
+        .unwrap_or(0)
+}
+
+/// A cell's lines, wrapped every `width` characters.
+fn wrap(text: &[char], width: usize) -> Vec<String> {
+    text.split(|&c| c == '\n')
+        .flat_map(|line| {
+            if line.is_empty() {
+                vec![String::new()]
+            } else {
+                line.chunks(width).map(|l| l.iter().collect()).collect()
+            }
+        })
+        .collect()
+}
+
 /// `2026-12-03 13:04:45 UTC`.
 pub fn time_utc(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
@@ -301,6 +444,53 @@ mod tests {
         };
         assert_eq!(widths, vec![6, 5]);
         assert_eq!(rows.len(), 20);
+    }
+
+    #[test]
+    fn columns_blank_in_every_row_are_left_out() {
+        let rows = vec![vec!["a".into(), String::new(), "1".into()]; 3];
+        let Block::Table { columns, rows, .. } = Block::table(&["t", "error", "n"], rows) else {
+            panic!("a table")
+        };
+        assert_eq!(columns, vec!["t", "n"]);
+        assert_eq!(rows[0], vec!["a", "1"]);
+    }
+
+    #[test]
+    fn long_tables_become_listings_whose_bands_line_up() {
+        let rows: Vec<Vec<String>> = (0..LISTING_ROWS + 7)
+            .map(|i| {
+                let note = if i == 3 { "w".repeat(300) } else { "ok".into() };
+                vec![
+                    format!("10.0.{}.{}", i / 256, i % 256),
+                    note,
+                    format!("{i} ms"),
+                ]
+            })
+            .collect();
+        let Block::Listing {
+            columns,
+            widths,
+            bands,
+        } = Block::table(&["Target", "Note", "Min ms"], rows)
+        else {
+            panic!("a listing")
+        };
+        assert_eq!(columns, vec!["Target", "Note", "Min\u{A0}ms"]);
+        assert_eq!(bands.len(), (LISTING_ROWS + 7).div_ceil(LISTING_BAND));
+        let room: f64 = widths.iter().sum();
+        assert!(room <= LISTING_WIDTH_PT + 1.0, "fits the page: {room}");
+        // The long note wrapped at its column, and the other columns of its band got as many
+        // lines, so row 4 is still on the same line in every column.
+        let first = &bands[0];
+        let lines: Vec<usize> = first.iter().map(|c| c.lines().count()).collect();
+        assert!(lines[1] > LISTING_BAND, "{lines:?}");
+        assert!(lines.iter().all(|&n| n == lines[0]), "{lines:?}");
+        let row4 = first[1].lines().count() - (LISTING_BAND - 4);
+        assert_eq!(first[0].lines().nth(row4), Some("10.0.0.4"));
+        assert_eq!(first[2].lines().nth(row4), Some("4\u{A0}ms"));
+        let last = bands.last().map(|b| b[0].lines().last());
+        assert_eq!(last, Some(Some("10.0.3.238")));
     }
 
     #[test]

@@ -193,6 +193,15 @@ fn addr(a: Option<std::net::IpAddr>) -> String {
     a.map(|a| a.to_string()).unwrap_or_else(|| "-".into())
 }
 
+/// The address a target resolved to, blank when the target is that address (a column of
+/// nothing but blanks is left out of the table).
+fn resolved(target: &str, a: Option<std::net::IpAddr>) -> String {
+    match (target.parse::<std::net::IpAddr>(), a) {
+        (Ok(t), Some(a)) if t == a => String::new(),
+        _ => addr(a),
+    }
+}
+
 fn median(v: &mut [f64]) -> Option<f64> {
     if v.is_empty() {
         return None;
@@ -232,7 +241,7 @@ fn ping(report: &mut Report, results: &[ProbeResult], out: &mut Vec<Block>, _: &
             let mut rtts: Vec<f64> = p.rtts_ms.iter().flatten().copied().collect();
             vec![
                 p.target.clone(),
-                addr(p.addr),
+                resolved(&p.target, p.addr),
                 if p.alive { "alive" } else { "dead" }.into(),
                 format!("{}/{}", p.received, p.sent),
                 format!("{:.0}%", p.loss_pct),
@@ -321,7 +330,7 @@ fn trace(
             .map(|t| {
                 vec![
                     t.target.clone(),
-                    addr(t.addr),
+                    resolved(&t.target, t.addr),
                     t.protocol.clone(),
                     if t.reached { "yes" } else { "no" }.into(),
                     t.hops.len().to_string(),
@@ -455,7 +464,7 @@ fn scan(
             .map(|s| {
                 vec![
                     s.target.clone(),
-                    addr(s.addr),
+                    resolved(&s.target, s.addr),
                     s.open
                         .iter()
                         .map(u16::to_string)
@@ -523,7 +532,7 @@ fn snmp(results: &[ProbeResult], out: &mut Vec<Block>, detail: &mut Vec<Block>) 
             .map(|s| {
                 vec![
                     s.target.clone(),
-                    addr(s.addr),
+                    resolved(&s.target, s.addr),
                     s.device
                         .as_ref()
                         .map(|d| {

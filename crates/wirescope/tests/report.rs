@@ -191,6 +191,39 @@ fn a_500_target_ping_report_holds_every_target_its_figures_and_its_data_hash() {
 
 #[test]
 #[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn a_10000_row_run_is_reported_whole_as_a_listing() {
+    let lab = lab();
+    let d = dir("ping10k");
+    let db = d.join("w.db");
+    let range = format!("{}-{}", anyip(lab, 0), anyip(lab, 9_999));
+    let rows = save(lab, &db, &["ping", &range, "-c", "1", "--timeout", "500ms"]);
+    assert_eq!(rows.len(), 10_000);
+    let pdf = d.join("ping.pdf");
+    let (text, pages, _) = report(&db, &pdf, &["1"]);
+    // Every target is on a line of its own band, in the listing's first column.
+    let firsts: std::collections::HashSet<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    for r in &rows {
+        let target = r["target"].as_str().unwrap_or_default();
+        assert!(
+            firsts.contains(target),
+            "{target} is missing from the report"
+        );
+    }
+    assert_eq!(figure(&text, "Results").as_deref(), Some("10000 of 10000"));
+    // The header repeats on every page of the listing.
+    let headers = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Target "))
+        .count();
+    assert!(headers + 3 >= pages, "{headers} headers on {pages} pages");
+    assert!(text.contains(&format!("page {pages} of {pages}")));
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn traces_dns_in_other_scripts_and_scans_get_their_own_tables() {
     let lab = lab();
     let d = dir("kinds");
