@@ -134,6 +134,19 @@ function url(hash) {
 }
 
 let shots = 0;
+/** Clicks `selector` (a PDF link), saves the download and returns its text as pdftotext reads it. */
+async function pdfText(selector, name) {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.click(selector)]);
+  const failure = await download.failure();
+  if (failure) fail(`the ${name} download failed: ${failure}`);
+  const file = path.join(userDataDir, name);
+  await download.saveAs(file);
+  if (download.suggestedFilename() !== name) fail(`the PDF downloads as ${download.suggestedFilename()}, expected ${name}`);
+  const head = execFileSync('head', ['-c', '5', file]).toString();
+  if (head !== '%PDF-') fail(`${name} is not a PDF: it starts ${JSON.stringify(head)}`);
+  return execFileSync('pdftotext', ['-layout', file, '-'], { timeout: 30_000 }).toString();
+}
+
 async function shot(name) {
   const file = path.join(SHOTS, name);
   await page.screenshot({ path: file });
@@ -1352,6 +1365,10 @@ async function main() {
 
   await page.goto(url(`#/runs/${pingId}`));
   await page.waitForSelector(`[data-testid="run"][data-run-id="${pingId}"]`);
+  const runPdf = await pdfText('[data-testid="export-pdf"]', `wirescope-run-${pingId}.pdf`);
+  if (!runPdf.includes(`Run ${pingId}`) || !runPdf.includes('the dashboard'))
+    fail(`the run's PDF does not name run ${pingId} and who asked:\n${runPdf.slice(0, 2000)}`);
+  log(`the PDF button downloads run #${pingId}'s report (${runPdf.length} characters of text)`);
   await page.click('[data-testid="rerun"]');
   const rerun = await waitFor(
     'the re-run page',
@@ -1402,6 +1419,11 @@ async function main() {
   if (cmp.changes > 0 && cmp.rows === 0) fail(`compare reports ${cmp.changes} changes but shows no change row`);
   log(`compare: ${cmp.changes} changed (${cmp.rows} rows rendered), ${cmp.unchanged} unchanged`);
   await shot('compare.png');
+  const [a, b] = [Math.min(pingId, rerun.id), Math.max(pingId, rerun.id)];
+  const cmpPdf = await pdfText('[data-testid="compare-pdf"]', `wirescope-compare-${a}-${b}.pdf`);
+  if (!cmpPdf.includes(`Run ${a} compared with run ${b}`))
+    fail(`the comparison's PDF does not say what it compares:\n${cmpPdf.slice(0, 2000)}`);
+  log(`the comparison's PDF button downloads its report`);
 
   // 4. a credential profile: saved through the Credentials view, listed as set, never shown
   await page.goto(url('#/creds'));

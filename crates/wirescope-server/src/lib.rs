@@ -8,6 +8,7 @@ mod conn;
 mod creds;
 mod error;
 pub mod openapi;
+mod reports;
 mod ssh;
 mod suites;
 mod topology;
@@ -106,6 +107,8 @@ pub struct AppState {
     /// The SNMP trap receiver and its history.
     pub traps: Arc<traps::Traps>,
     pub config: ServerConfig,
+    /// Reports being typeset (`reports::MAX_REPORTS` at once).
+    pub reports: Arc<tokio::sync::Semaphore>,
     /// The OpenAPI document, serialized once.
     pub openapi: String,
 }
@@ -214,6 +217,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
         ),
         traps,
         config,
+        reports: Arc::new(tokio::sync::Semaphore::new(reports::MAX_REPORTS)),
         openapi: openapi::document().to_pretty_json().unwrap_or_default(),
     });
     let (api, _) = api_routes(state.config.body_limit).split_for_parts();
@@ -238,6 +242,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
 pub(crate) fn api_routes(body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .merge(api::routes())
+        .merge(reports::routes())
         .merge(suites::routes())
         .merge(alerts::routes())
         .merge(traps::routes())

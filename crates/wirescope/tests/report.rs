@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::server::Server;
 use common::{lab, ndjson, var};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -382,4 +383,106 @@ fn unknown_runs_and_bad_arguments_are_refused_by_name() {
     let (code, err) = run(&["1"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(pdftotext(&out).contains("Run 1 · ping"));
+}
+
+/// `curl` of `path` on `server` into `out`: the status and the response's headers.
+fn download(server: &Server, path: &str, out: &Path) -> (u16, String) {
+    let head = out.with_extension("head");
+    let mut cmd = Command::new("curl");
+    cmd.args(["-s", "-o"])
+        .arg(out)
+        .arg("-D")
+        .arg(&head)
+        .args(["-w", "%{http_code}"]);
+    if let Some(t) = &server.token {
+        cmd.args(["-H", &format!("Authorization: Bearer {t}")]);
+    }
+    let o = cmd
+        .arg(format!("http://127.0.0.1:{}{path}", server.port))
+        .output()
+        .unwrap_or_else(|e| panic!("curl: {e}"));
+    let code = String::from_utf8_lossy(&o.stdout).parse().unwrap_or(0);
+    (code, std::fs::read_to_string(&head).unwrap_or_default())
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn the_api_serves_run_and_comparison_reports_as_pdf_downloads() {
+    let lab = lab();
+    let d = dir("api");
+    let db = d.join("w.db");
+    save(
+        lab,
+        &db,
+        &[
+            "ping",
+            &format!("{}-{}", anyip(lab, 0), anyip(lab, 19)),
+            "-c",
+            "1",
+        ],
+    );
+    save(
+        lab,
+        &db,
+        &[
+            "ping",
+            &format!("{}-{}", anyip(lab, 5), anyip(lab, 24)),
+            "-c",
+            "1",
+        ],
+    );
+    let server = Server::start_in(d.join("server"), &["--db", &db.to_string_lossy()]);
+    let pdf = d.join("run.pdf");
+    let (code, head) = download(&server, "/api/runs/1/report?title=Morning%20sweep", &pdf);
+    assert_eq!(code, 200, "{head}");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("content-type: application/pdf"), "{head}");
+    assert!(
+        head.contains("attachment; filename=\"wirescope-run-1.pdf\""),
+        "{head}"
+    );
+    let text = pdftotext(&pdf);
+    assert!(text.contains("Morning sweep"));
+    assert!(text.contains("the dashboard"), "who asked");
+    let sha = head
+        .lines()
+        .find_map(|l| l.strip_prefix("x-data-sha256: "))
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(sha.len(), 64, "{head}");
+    assert!(
+        text.contains(&sha),
+        "the hash in the header is the one printed"
+    );
+    for i in 0..20 {
+        assert!(text.split_whitespace().any(|w| w == anyip(lab, i)));
+    }
+
+    let cmp = d.join("cmp.pdf");
+    let (code, head) = download(&server, "/api/runs/1/compare/2/report", &cmp);
+    assert_eq!(code, 200, "{head}");
+    let text = pdftotext(&cmp);
+    assert!(text.contains("Run 1 compared with run 2"), "{text}");
+    assert!(text.contains(&anyip(lab, 24)), "an added target is listed");
+
+    // Errors are JSON naming the problem.
+    let err = d.join("err.json");
+    let (code, _) = download(&server, "/api/runs/99/report", &err);
+    assert_eq!(code, 404);
+    assert!(
+        std::fs::read_to_string(&err)
+            .unwrap_or_default()
+            .contains("99")
+    );
+    let (code, _) = download(&server, "/api/runs/x/report", &err);
+    assert_eq!(code, 400);
+    let long = "t".repeat(201);
+    let (code, _) = download(&server, &format!("/api/runs/1/report?title={long}"), &err);
+    assert_eq!(code, 400);
+    assert!(
+        std::fs::read_to_string(&err)
+            .unwrap_or_default()
+            .contains("title")
+    );
 }

@@ -42,6 +42,7 @@ import {
   runsQuery,
   setSuiteEnabled,
   topologyUrl,
+  reportUrl,
   trapsQuery,
 } from './api';
 import { setToken } from './auth';
@@ -364,5 +365,7 @@ describe('exportUrl', () => {
     setToken('a b');
     expect(exportUrl(7, 'json')).toBe('/api/runs/7/export?format=json&token=a%20b');
     expect(topologyUrl(7, 'dot')).toBe('/api/runs/7/topology?format=dot&token=a%20b');
+    expect(reportUrl(7)).toBe('/api/runs/7/report?token=a%20b');
+    expect(reportUrl(3, 7)).toBe('/api/runs/3/compare/7/report?token=a%20b');
   });
 });

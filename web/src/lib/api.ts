@@ -203,6 +203,12 @@ export function exportUrl(id: number, format: 'csv' | 'json'): string {
   return withToken(apiUrl(`api/runs/${id}/export?format=${format}`));
 }
 
+/** The download link of a run's PDF report, or of the comparison of run `id` with run `with`. */
+export function reportUrl(id: number, withRun?: number): string {
+  const path = withRun === undefined ? `api/runs/${id}/report` : `api/runs/${id}/compare/${withRun}/report`;
+  return withToken(apiUrl(path));
+}
+
 /** The map of an SNMP run (409 for other kinds). */
 export function getTopology(id: number): Promise<Topology> {
   return request('GET', `api/runs/${id}/topology`);

@@ -1,0 +1,130 @@
+//! PDF reports over HTTP: a run's or a comparison's report, typeset by `wirescope-report` off
+//! the async workers, one at a time (a report of 10,000 rows holds about 250 MB while typst
+//! lays it out), served as a download.
+
+use crate::AppState;
+use crate::api::parse_id;
+use crate::error::{ApiError, Query};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use wirescope_report::{ReportError, RunReport};
+
+/// Reports typeset at once; a request past it gets 429.
+pub const MAX_REPORTS: usize = 1;
+/// Characters of a report's title at most.
+const MAX_TITLE: usize = 200;
+
+pub fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(run_report))
+        .routes(routes!(comparison_report))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ReportQuery {
+    /// The report's title (at most 200 characters); `wirescope KIND report` by default.
+    title: Option<String>,
+}
+
+/// A run's PDF report: how it was run, its figures, charts, every result and per-kind detail.
+#[utoipa::path(get, path = "/runs/{id}/report", tag = "runs", params(("id" = i64, Path), ReportQuery), responses(
+    (status = 200, description = "the PDF, as an attachment; `X-Data-SHA256` is the hash it prints", content_type = "application/pdf"),
+    (status = 400, body = ApiError, description = "a bad id or title, or a run past 50,000 results"),
+    (status = 404, body = ApiError),
+    (status = 429, body = ApiError, description = "another report is being typeset"),
+))]
+async fn run_report(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let ask = RunReport {
+        runs: vec![id],
+        title: title(q.title)?,
+        ..RunReport::default()
+    };
+    make(&state, ask, format!("wirescope-run-{id}")).await
+}
+
+/// The PDF report of a comparison of run a (before) with run b (after), both of one kind.
+#[utoipa::path(get, path = "/runs/{a}/compare/{b}/report", tag = "runs", params(("a" = i64, Path), ("b" = i64, Path), ReportQuery), responses(
+    (status = 200, description = "the PDF, as an attachment; `X-Data-SHA256` is the hash it prints", content_type = "application/pdf"),
+    (status = 400, body = ApiError, description = "runs of different kinds, a bad id or title"),
+    (status = 404, body = ApiError),
+    (status = 429, body = ApiError, description = "another report is being typeset"),
+))]
+async fn comparison_report(
+    State(state): State<Arc<AppState>>,
+    Path((a, b)): Path<(String, String)>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let (a, b) = (parse_id(&a)?, parse_id(&b)?);
+    let ask = RunReport {
+        compare: Some((a, b)),
+        title: title(q.title)?,
+        ..RunReport::default()
+    };
+    make(&state, ask, format!("wirescope-compare-{a}-{b}")).await
+}
+
+fn title(t: Option<String>) -> Result<Option<String>, ApiError> {
+    match t {
+        Some(t) if t.chars().count() > MAX_TITLE => Err(ApiError::field(
+            "title",
+            format!("a title holds {MAX_TITLE} characters at most"),
+        )),
+        Some(t) if t.trim().is_empty() => Ok(None),
+        t => Ok(t),
+    }
+}
+
+async fn make(
+    state: &Arc<AppState>,
+    mut ask: RunReport,
+    name: String,
+) -> Result<Response, ApiError> {
+    let Ok(_permit) = state.reports.clone().try_acquire_owned() else {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "{MAX_REPORTS} report is typeset at a time and one is under way; try again in a few seconds"
+            ),
+        ));
+    };
+    ask.by = "the dashboard".into();
+    let store = state.store.clone();
+    let pdf = tokio::task::spawn_blocking(move || {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let report = wirescope_report::run_report(&store, &ask, now)?;
+        wirescope_report::render(&report, now)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| match e {
+        ReportError::Load(wirescope_runs::export::LoadError::NotFound(id)) => {
+            ApiError::new(StatusCode::NOT_FOUND, format!("no run {id}"))
+        }
+        ReportError::Usage(m) => ApiError::field("id", m),
+        other => ApiError::internal(other),
+    })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.pdf\""),
+            ),
+            (header::HeaderName::from_static("x-data-sha256"), pdf.sha256),
+        ],
+        pdf.bytes,
+    )
+        .into_response())
+}
