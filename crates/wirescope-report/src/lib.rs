@@ -1,7 +1,9 @@
 //! PDF reports: a `Report` (sections of facts, figures, tables, charts and command output, built
 //! from stored runs by `runs`) is written as JSON and typeset in process by typst from the
-//! built-in template, with charts drawn as SVG by `svg` and the fonts shipped in `fonts/`.
+//! built-in template, with charts drawn as SVG by `svg` and the fonts shipped in `fonts/`;
+//! `bundle` packs a report with the raw evidence into a zip.
 
+pub mod bundle;
 pub mod model;
 pub mod runs;
 pub mod svg;
@@ -100,7 +102,7 @@ fn timestamp(ms: i64) -> Option<typst_pdf::Timestamp> {
     Some(typst_pdf::Timestamp::new_utc(d))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

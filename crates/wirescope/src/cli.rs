@@ -104,6 +104,41 @@ pub enum Command {
     /// neighbours, interfaces or command outputs.
     #[command(after_long_help = REPORT_HELP)]
     Report(ReportArgs),
+    /// Collect an evidence bundle (zip) of saved runs: the PDF report and its data, each run's
+    /// results as NDJSON and CSV, slices of capture files for the runs' time window and
+    /// addresses, a manifest and SHA256SUMS.
+    #[command(after_long_help = BUNDLE_HELP)]
+    Bundle(BundleArgs),
+}
+
+const BUNDLE_HELP: &str = "\
+A bundle is a zip (no archiver needed to make it) holding:
+  report.pdf, report-data.json   the report, as `wirescope report` makes it, and its data
+  run-ID-KIND.ndjson, .csv       each run's results
+  capture-N-NAME.pcapng          for each --pcap, the frames from the first run's start less
+                                 --pad to the last run's end plus --pad, to or from any address
+                                 the runs name (targets, hops, agents; every address when they
+                                 name more than 200); 512 MiB a slice at most
+  manifest.json                  what each file is, its size and SHA-256, the window, notes
+  SHA256SUMS                     `unzip evidence.zip -d ev && cd ev && sha256sum -c SHA256SUMS`
+
+Examples:
+  wirescope bundle 12 -o evidence.zip
+  wirescope bundle 12 14 --pcap core-uplink.pcapng --pad 1m --notes notes.txt -o evidence.zip";
+
+/// `wirescope bundle`: the report's arguments and the captures to slice.
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    /// A capture file (pcap or pcapng) to slice for the runs' window and addresses; repeatable.
+    #[arg(long = "pcap", value_name = "FILE")]
+    pub pcaps: Vec<std::path::PathBuf>,
+
+    /// Time kept in the slices before the first run starts and after the last one ends.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    pub pad: Duration,
 }
 
 const REPORT_HELP: &str = "\
@@ -329,7 +364,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub notes: Option<std::path::PathBuf>,
 
-    /// Where to write the PDF.
+    /// Where to write the PDF (the zip, for `bundle`).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: std::path::PathBuf,
 

@@ -69,6 +69,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Compare(a) => return history::compare(a, execute::colour(cli.color)),
         Command::Export(a) => return history::export(a),
         Command::Report(a) => return report::report(a),
+        Command::Bundle(a) => return report::bundle(a),
         Command::Snmp(cmd) => snmp::snmp_command(cmd)?,
         Command::Ssh(cli::SshCmd::Exec(a)) => ssh::ssh_exec_command(a)?,
         Command::Ssh(cli::SshCmd::KnownHosts(cmd)) => return ssh::known_hosts_command(cmd),

@@ -1,8 +1,9 @@
-//! `wirescope report`: a PDF of saved runs (and a comparison), made by wirescope-report from
-//! the history, written to a file with its data beside it on request.
+//! `wirescope report` and `wirescope bundle`: a PDF of saved runs (and a comparison), made by
+//! wirescope-report from the history, written to a file with its data beside it on request; or
+//! an evidence zip of the PDF, the results and capture slices.
 
 use crate::Failure;
-use crate::cli::ReportArgs;
+use crate::cli::{BundleArgs, ReportArgs};
 use crate::history;
 use std::process::ExitCode;
 use wirescope_report::{ReportError, RunReport};
@@ -11,38 +12,7 @@ use wirescope_report::{ReportError, RunReport};
 const MAX_NOTES: u64 = 1024 * 1024;
 
 pub(crate) fn report(a: ReportArgs) -> Result<ExitCode, Failure> {
-    let notes = match &a.notes {
-        Some(path) => Some(read_notes(path)?),
-        None => None,
-    };
-    let compare = match a.compare.as_deref() {
-        Some([x, y]) => Some((*x, *y)),
-        Some(_) => return Err(Failure::Usage("--compare takes two runs".into())),
-        None => None,
-    };
-    if a.runs.is_empty() && compare.is_none() {
-        return Err(Failure::Usage(
-            "name the runs to report on (wirescope report RUN... -o FILE), or --compare A B".into(),
-        ));
-    }
-    let store = history::open(&a.history)?;
-    let now = wirescope_store::now_ms();
-    let ask = RunReport {
-        runs: a.runs.clone(),
-        compare,
-        title: a.title.clone(),
-        notes,
-        by: "the wirescope CLI".into(),
-    };
-    let report = wirescope_report::run_report(&store, &ask, now).map_err(|e| match e {
-        ReportError::Usage(_)
-        | ReportError::Load(wirescope_runs::export::LoadError::NotFound(_)) => {
-            Failure::Usage(e.to_string())
-        }
-        other => Failure::Runtime(other.to_string()),
-    })?;
-    let pdf =
-        wirescope_report::render(&report, now).map_err(|e| Failure::Runtime(e.to_string()))?;
+    let (_, pdf) = make(&a)?;
     write(&a.output, &pdf.bytes)?;
     if let Some(path) = &a.data {
         write(path, &pdf.data)?;
@@ -56,6 +26,89 @@ pub(crate) fn report(a: ReportArgs) -> Result<ExitCode, Failure> {
         pdf.sha256
     );
     Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn bundle(a: BundleArgs) -> Result<ExitCode, Failure> {
+    for p in &a.pcaps {
+        if !p.is_file() {
+            return Err(Failure::Usage(format!(
+                "--pcap {}: no such file",
+                p.display()
+            )));
+        }
+    }
+    let (store, pdf) = make(&a.report)?;
+    let mut ids = a.report.runs.clone();
+    if let Some([x, y]) = a.report.compare.as_deref() {
+        ids.extend([*x, *y]);
+    }
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(*id));
+    let runs = ids
+        .iter()
+        .map(|id| wirescope_runs::export::load(&store, *id))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let evidence = wirescope_report::bundle::Evidence {
+        runs: &runs,
+        captures: &a.pcaps,
+        pad_ms: a.pad.as_millis().min(i64::MAX as u128) as i64,
+        now_ms: wirescope_store::now_ms(),
+    };
+    let (zip, manifest) = wirescope_report::bundle::bundle(&pdf, &evidence, BY)
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    write(&a.report.output, &zip)?;
+    for note in &manifest.notes {
+        eprintln!("wirescope: note: {note}");
+    }
+    eprintln!(
+        "wirescope: wrote {} ({} files, {} bytes; report data SHA-256 {})",
+        a.report.output.display(),
+        manifest.files.len() + 2,
+        zip.len(),
+        pdf.sha256
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Who a report from the command line is by.
+const BY: &str = "the wirescope CLI";
+
+/// The report `a` asks for, typeset, with the store it was read from.
+fn make(a: &ReportArgs) -> Result<(wirescope_store::Store, wirescope_report::Pdf), Failure> {
+    let notes = match &a.notes {
+        Some(path) => Some(read_notes(path)?),
+        None => None,
+    };
+    let compare = match a.compare.as_deref() {
+        Some([x, y]) => Some((*x, *y)),
+        Some(_) => return Err(Failure::Usage("--compare takes two runs".into())),
+        None => None,
+    };
+    if a.runs.is_empty() && compare.is_none() {
+        return Err(Failure::Usage(
+            "name the runs to report on (RUN... -o FILE), or --compare A B".into(),
+        ));
+    }
+    let store = history::open(&a.history)?;
+    let now = wirescope_store::now_ms();
+    let ask = RunReport {
+        runs: a.runs.clone(),
+        compare,
+        title: a.title.clone(),
+        notes,
+        by: BY.into(),
+    };
+    let report = wirescope_report::run_report(&store, &ask, now).map_err(|e| match e {
+        ReportError::Usage(_)
+        | ReportError::Load(wirescope_runs::export::LoadError::NotFound(_)) => {
+            Failure::Usage(e.to_string())
+        }
+        other => Failure::Runtime(other.to_string()),
+    })?;
+    let pdf =
+        wirescope_report::render(&report, now).map_err(|e| Failure::Runtime(e.to_string()))?;
+    Ok((store, pdf))
 }
 
 fn read_notes(path: &std::path::Path) -> Result<String, Failure> {

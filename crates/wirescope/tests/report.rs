@@ -486,3 +486,149 @@ fn the_api_serves_run_and_comparison_reports_as_pdf_downloads() {
             .contains("title")
     );
 }
+
+/// Output of `tshark -r FILE [-Y FILTER]`: its frame count.
+fn tshark_count(file: &Path, filter: Option<&str>) -> usize {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-n").arg("-r").arg(file);
+    if let Some(f) = filter {
+        cmd.args(["-Y", f]);
+    }
+    let o = cmd.output().unwrap_or_else(|e| panic!("tshark: {e}"));
+    assert!(
+        o.status.success(),
+        "tshark could not read {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).lines().count()
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn a_bundle_holds_the_report_results_and_a_capture_slice_whose_hashes_verify() {
+    let lab = lab();
+    let d = dir("bundle");
+    let db = d.join("w.db");
+    let pcap = d.join("client.pcapng");
+    // A capture on the client's lab interface while two runs go out: the bundle of the first
+    // must keep its frames and none of the second's.
+    let mut dumpcap = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            var(lab, "LAB_CLIENT_NS"),
+            "dumpcap",
+            "-q",
+            "-i",
+        ])
+        .arg(var(lab, "LAB_CLIENT_IF"))
+        .arg("-w")
+        .arg(&pcap)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("dumpcap: {e}"));
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&pcap).map(|m| m.len()).unwrap_or(0) == 0 {
+        assert!(started.elapsed().as_secs() < 10, "dumpcap did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let many = var(lab, "LAB_MANY_FIRST");
+    let many2: std::net::Ipv4Addr = many.parse().unwrap_or_else(|e| panic!("{e}"));
+    let many2 = std::net::Ipv4Addr::from(u32::from(many2) + 1).to_string();
+    let host = var(lab, "LAB_HOST_V4");
+    let rows = save(lab, &db, &["ping", many, &many2, "-c", "3"]);
+    assert_eq!(rows.len(), 2);
+    save(lab, &db, &["ping", host, "-c", "2"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = Command::new("kill")
+        .args(["-INT", &dumpcap.id().to_string()])
+        .status();
+    let _ = dumpcap.wait();
+
+    let zip = d.join("evidence.zip");
+    let o = wirescope(&[
+        "bundle",
+        "1",
+        "--pcap",
+        &pcap.to_string_lossy(),
+        "-o",
+        &zip.to_string_lossy(),
+        "--db",
+        &db.to_string_lossy(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("evidence.zip"), "{stderr}");
+    let out = d.join("ev");
+    let unzip = Command::new("python3")
+        .args(["-m", "zipfile", "-e"])
+        .arg(&zip)
+        .arg(&out)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        unzip.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unzip.stderr)
+    );
+    let check = Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(&out)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{said}");
+    for f in [
+        "report.pdf",
+        "report-data.json",
+        "run-1-ping.ndjson",
+        "run-1-ping.csv",
+        "capture-1-client.pcapng",
+    ] {
+        assert!(
+            said.contains(&format!("{f}: OK")),
+            "{f} in SHA256SUMS: {said}"
+        );
+    }
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(out.join("manifest.json")).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(manifest["runs"], serde_json::json!([1]));
+    assert_eq!(manifest["files"].as_array().map(Vec::len), Some(5));
+    // The report in the bundle names its targets, and its data hashes as it says.
+    let text = pdftotext(&out.join("report.pdf"));
+    assert!(text.contains(many) && text.contains(&many2));
+    assert!(text.contains(&sha256_hex(&out.join("report-data.json"))));
+    let nd = std::fs::read_to_string(out.join("run-1-ping.ndjson")).unwrap_or_default();
+    assert_eq!(nd.lines().count(), 2);
+    // The slice: every frame of the capture to or from the run's two targets, none of the
+    // other run's.
+    let slice = out.join("capture-1-client.pcapng");
+    let ours = format!("ip.addr == {many} || ip.addr == {many2}");
+    let want = tshark_count(&pcap, Some(&ours));
+    assert!(want >= 12, "3 echoes and 3 replies to each target: {want}");
+    assert!(tshark_count(&pcap, Some(&format!("ip.addr == {host}"))) >= 4);
+    assert_eq!(tshark_count(&slice, None), want);
+    assert_eq!(tshark_count(&slice, Some(&format!("ip.addr == {host}"))), 0);
+
+    // A missing capture is named; no zip is left behind.
+    let missing = d.join("none.pcap");
+    let zip2 = d.join("no.zip");
+    let o = wirescope(&[
+        "bundle",
+        "1",
+        "--pcap",
+        &missing.to_string_lossy(),
+        "-o",
+        &zip2.to_string_lossy(),
+        "--db",
+        &db.to_string_lossy(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("none.pcap"));
+    assert!(!zip2.exists());
+}
