@@ -1369,6 +1369,17 @@ async function main() {
   if (!runPdf.includes(`Run ${pingId}`) || !runPdf.includes('the dashboard'))
     fail(`the run's PDF does not name run ${pingId} and who asked:\n${runPdf.slice(0, 2000)}`);
   log(`the PDF button downloads run #${pingId}'s report (${runPdf.length} characters of text)`);
+  {
+    const name = `wirescope-evidence-run-${pingId}.zip`;
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.click('[data-testid="export-bundle"]')]);
+    if (download.suggestedFilename() !== name) fail(`the bundle downloads as ${download.suggestedFilename()}, expected ${name}`);
+    const file = path.join(userDataDir, name);
+    await download.saveAs(file);
+    const listed = execFileSync('python3', ['-m', 'zipfile', '-l', file], { timeout: 10_000 }).toString();
+    for (const f of ['report.pdf', 'manifest.json', 'SHA256SUMS', `run-${pingId}-ping.ndjson`])
+      if (!listed.includes(f)) fail(`the evidence bundle has no ${f}:\n${listed}`);
+    log(`the Evidence button downloads run #${pingId}'s bundle`);
+  }
   await page.click('[data-testid="rerun"]');
   const rerun = await waitFor(
     'the re-run page',

@@ -8,7 +8,6 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::path::PathBuf;
 use wirescope_probe::ProbeResult;
 use wirescope_store::RunInfo;
 use wirescope_traffic::{filter::Filter, read, write::PcapNgWriter};
@@ -25,12 +24,21 @@ const MAX_ZIP: u64 = u32::MAX as u64;
 #[derive(Debug, Clone)]
 pub struct Evidence<'a> {
     pub runs: &'a [(RunInfo, Vec<ProbeResult>)],
-    /// Capture files to slice.
-    pub captures: &'a [PathBuf],
+    /// Captures to slice: a name for the file in the zip (`core-uplink`, `live-3-eth0`), what
+    /// it is (a path, `live capture 3 on eth0`), and its pcap or pcapng bytes.
+    pub captures: &'a [Capture<'a>],
     /// Milliseconds kept before the first run starts and after the last ends.
     pub pad_ms: i64,
     /// When the bundle is made: the end of a run still going.
     pub now_ms: i64,
+}
+
+/// A capture to slice into a bundle.
+#[derive(Debug, Clone)]
+pub struct Capture<'a> {
+    pub name: String,
+    pub what: String,
+    pub bytes: &'a [u8],
 }
 
 /// One file of a bundle, as the manifest lists it.
@@ -140,24 +148,27 @@ pub fn bundle(
             .join(" || ");
         Some(Filter::parse(&text).map_err(|e| BundleError::Capture(e.to_string()))?)
     };
-    for (n, path) in evidence.captures.iter().enumerate() {
+    for (n, capture) in evidence.captures.iter().enumerate() {
         let Some((from, to)) = window else { break };
-        let (bytes, kept, note) = slice(path, from, to, filter.as_ref())?;
+        let (bytes, kept, note) = slice(capture, from, to, filter.as_ref())?;
         notes.extend(note);
-        let stem = path
-            .file_stem()
-            .map(|s| {
-                s.to_string_lossy().replace(
-                    |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_',
-                    "_",
-                )
+        let name: String = capture
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
             })
-            .unwrap_or_default();
+            .take(64)
+            .collect();
         add(
-            format!("capture-{}-{stem}.pcapng", n + 1),
+            format!("capture-{}-{name}.pcapng", n + 1),
             format!(
                 "{kept} frames of {} from {} to {}{}",
-                path.display(),
+                capture.what,
                 crate::model::time_utc(from),
                 crate::model::time_utc(to),
                 if filter.is_some() {
@@ -238,15 +249,14 @@ fn addresses(runs: &[(RunInfo, Vec<ProbeResult>)]) -> BTreeSet<IpAddr> {
     out
 }
 
-/// The frames of `path` from `from` to `to` (ms) that `filter` keeps, as pcapng: the bytes,
-/// the frame count, and a note when the file was damaged or the slice cut.
+/// The frames of `capture` from `from` to `to` (ms) that `filter` keeps, as pcapng: the bytes,
+/// the frame count, and a note when the capture was damaged or the slice cut.
 fn slice(
-    path: &std::path::Path,
+    capture: &Capture<'_>,
     from: i64,
     to: i64,
     filter: Option<&Filter>,
 ) -> Result<(Vec<u8>, u64, Option<String>), BundleError> {
-    let file = read::CaptureFile::open(path).map_err(|e| BundleError::Capture(e.to_string()))?;
     let mut out = PcapNgWriter::new(Vec::new(), read::MAX_CAPLEN)
         .map_err(|e| BundleError::Capture(e.to_string()))?;
     let (lo, hi) = (from.saturating_mul(1_000_000), to.saturating_mul(1_000_000));
@@ -259,7 +269,7 @@ fn slice(
         max_buckets: 1,
         top: 1,
     };
-    let analysis = wirescope_traffic::analyze_bytes(file.bytes(), limits, filter, |p| {
+    let analysis = wirescope_traffic::analyze_bytes(capture.bytes, limits, filter, |p| {
         if p.ts_ns < lo || p.ts_ns > hi || cut {
             return Ok(());
         }
@@ -271,15 +281,15 @@ fn slice(
         kept += 1;
         out.packet(p.linktype, p.ts_ns, p.len, p.data)
     })
-    .map_err(|d| BundleError::Capture(format!("{}: not a capture file ({d})", path.display())))?
+    .map_err(|d| BundleError::Capture(format!("{}: not a capture ({d})", capture.what)))?
     .map_err(|e| BundleError::Capture(e.to_string()))?;
     let mut note = analysis
         .damage
-        .map(|d| format!("{}: read up to the damage: {d}", path.display()));
+        .map(|d| format!("{}: read up to the damage: {d}", capture.what));
     if cut {
         note = Some(format!(
             "{}: the slice stops at {} MiB",
-            path.display(),
+            capture.what,
             MAX_SLICE_BYTES >> 20
         ));
     }

@@ -1,6 +1,7 @@
-//! PDF reports over HTTP: a run's or a comparison's report, typeset by `wirescope-report` off
-//! the async workers, one at a time (a report of 10,000 rows holds about 250 MB while typst
-//! lays it out), served as a download.
+//! PDF reports and evidence bundles over HTTP: a run's or a comparison's report, typeset by
+//! `wirescope-report` off the async workers, one at a time (a report of 10,000 rows holds about
+//! 250 MB while typst lays it out), and a run's bundle with slices of the server's captures,
+//! served as downloads.
 
 use crate::AppState;
 use crate::api::parse_id;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wirescope_report::bundle::{self, Capture, Evidence};
 use wirescope_report::{ReportError, RunReport};
 
 /// Reports typeset at once; a request past it gets 429.
@@ -24,6 +26,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(run_report))
         .routes(routes!(comparison_report))
+        .routes(routes!(run_bundle))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -75,6 +78,113 @@ async fn comparison_report(
     make(&state, ask, format!("wirescope-compare-{a}-{b}")).await
 }
 
+/// A run's evidence bundle (zip): its PDF report and data, its results as NDJSON and CSV, a
+/// pcapng slice of each of the server's captures for the run's window (30 s either side) and
+/// addresses, a manifest and SHA256SUMS.
+#[utoipa::path(get, path = "/runs/{id}/bundle", tag = "runs", params(("id" = i64, Path), ReportQuery), responses(
+    (status = 200, description = "the zip, as an attachment; `X-Data-SHA256` is the report data's hash", content_type = "application/zip"),
+    (status = 400, body = ApiError),
+    (status = 404, body = ApiError),
+    (status = 429, body = ApiError, description = "another report is being typeset"),
+))]
+async fn run_bundle(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let ask = RunReport {
+        runs: vec![id],
+        title: title(q.title)?,
+        by: BY.into(),
+        ..RunReport::default()
+    };
+    let Ok(_permit) = state.reports.clone().try_acquire_owned() else {
+        return Err(busy());
+    };
+    let store = state.store.clone();
+    let shared = state.clone();
+    let (zip, sha) = tokio::task::spawn_blocking(move || {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let pdf = typeset(&store, &ask, now)?;
+        let run = wirescope_runs::export::load(&store, id).map_err(|e| error(e.into()))?;
+        let copies = shared.captures.pcapngs();
+        let slices: Vec<Capture> = copies
+            .iter()
+            .map(|(name, what, bytes)| Capture {
+                name: name.clone(),
+                what: what.clone(),
+                bytes,
+            })
+            .collect();
+        let runs = [run];
+        let evidence = Evidence {
+            runs: &runs,
+            captures: &slices,
+            pad_ms: BUNDLE_PAD_MS,
+            now_ms: now,
+        };
+        let (zip, _) = bundle::bundle(&pdf, &evidence, BY).map_err(ApiError::internal)?;
+        Ok::<_, ApiError>((zip, pdf.sha256))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(download(
+        "application/zip",
+        format!("wirescope-evidence-run-{id}.zip"),
+        sha,
+        zip,
+    ))
+}
+
+/// Time a bundle's capture slices keep either side of the run.
+const BUNDLE_PAD_MS: i64 = 30_000;
+/// Who reports from the dashboard are by.
+const BY: &str = "the dashboard";
+
+fn busy() -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!(
+            "{MAX_REPORTS} report is typeset at a time and one is under way; try again in a few seconds"
+        ),
+    )
+}
+
+fn error(e: ReportError) -> ApiError {
+    match e {
+        ReportError::Load(wirescope_runs::export::LoadError::NotFound(id)) => {
+            ApiError::new(StatusCode::NOT_FOUND, format!("no run {id}"))
+        }
+        ReportError::Usage(m) => ApiError::field("id", m),
+        other => ApiError::internal(other),
+    }
+}
+
+fn typeset(
+    store: &wirescope_store::Store,
+    ask: &RunReport,
+    now: i64,
+) -> Result<wirescope_report::Pdf, ApiError> {
+    let report = wirescope_report::run_report(store, ask, now).map_err(error)?;
+    wirescope_report::render(&report, now).map_err(error)
+}
+
+fn download(content_type: &str, name: String, sha: String, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::HeaderName::from_static("x-data-sha256"), sha),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 fn title(t: Option<String>) -> Result<Option<String>, ApiError> {
     match t {
         Some(t) if t.chars().count() > MAX_TITLE => Err(ApiError::field(
@@ -92,39 +202,20 @@ async fn make(
     name: String,
 ) -> Result<Response, ApiError> {
     let Ok(_permit) = state.reports.clone().try_acquire_owned() else {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "{MAX_REPORTS} report is typeset at a time and one is under way; try again in a few seconds"
-            ),
-        ));
+        return Err(busy());
     };
-    ask.by = "the dashboard".into();
+    ask.by = BY.into();
     let store = state.store.clone();
     let pdf = tokio::task::spawn_blocking(move || {
         let now = jiff::Timestamp::now().as_millisecond();
-        let report = wirescope_report::run_report(&store, &ask, now)?;
-        wirescope_report::render(&report, now)
+        typeset(&store, &ask, now)
     })
     .await
-    .map_err(ApiError::internal)?
-    .map_err(|e| match e {
-        ReportError::Load(wirescope_runs::export::LoadError::NotFound(id)) => {
-            ApiError::new(StatusCode::NOT_FOUND, format!("no run {id}"))
-        }
-        ReportError::Usage(m) => ApiError::field("id", m),
-        other => ApiError::internal(other),
-    })?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.pdf\""),
-            ),
-            (header::HeaderName::from_static("x-data-sha256"), pdf.sha256),
-        ],
+    .map_err(ApiError::internal)??;
+    Ok(download(
+        "application/pdf",
+        format!("{name}.pdf"),
+        pdf.sha256,
         pdf.bytes,
-    )
-        .into_response())
+    ))
 }

@@ -49,9 +49,30 @@ pub(crate) fn bundle(a: BundleArgs) -> Result<ExitCode, Failure> {
         .map(|id| wirescope_runs::export::load(&store, *id))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let files = a
+        .pcaps
+        .iter()
+        .map(|p| {
+            wirescope_traffic::read::CaptureFile::open(p)
+                .map_err(|e| Failure::Usage(format!("--pcap {}: {e}", p.display())))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let captures: Vec<wirescope_report::bundle::Capture> = a
+        .pcaps
+        .iter()
+        .zip(&files)
+        .map(|(p, f)| wirescope_report::bundle::Capture {
+            name: p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            what: p.display().to_string(),
+            bytes: f.bytes(),
+        })
+        .collect();
     let evidence = wirescope_report::bundle::Evidence {
         runs: &runs,
-        captures: &a.pcaps,
+        captures: &captures,
         pad_ms: a.pad.as_millis().min(i64::MAX as u128) as i64,
         now_ms: wirescope_store::now_ms(),
     };

@@ -632,3 +632,82 @@ fn a_bundle_holds_the_report_results_and_a_capture_slice_whose_hashes_verify() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("none.pcap"));
     assert!(!zip2.exists());
 }
+
+/// `python3 -m zipfile -e ZIP DIR`, then `sha256sum -c SHA256SUMS` in DIR: what it said.
+fn unzip_and_verify(zip: &Path, out: &Path) -> String {
+    let unzip = Command::new("python3")
+        .args(["-m", "zipfile", "-e"])
+        .arg(zip)
+        .arg(out)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        unzip.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unzip.stderr)
+    );
+    let check = Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(out)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let said = String::from_utf8_lossy(&check.stdout).to_string();
+    assert!(check.status.success(), "{said}");
+    said
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn the_api_bundles_a_run_with_a_slice_of_the_servers_live_capture() {
+    let lab = lab();
+    let d = dir("api-bundle");
+    let server = Server::start_in(d.join("server"), &[]);
+    let ns = var(lab, "LAB_CLIENT_NS");
+    let (status, cap) = server.json(
+        "POST",
+        "/api/captures",
+        Some(serde_json::json!({"interfaces": [var(lab, "LAB_CLIENT_IF")], "netns": ns, "immediate": true})),
+    );
+    assert_eq!(status, 201, "{cap}");
+    let cap = cap["id"].as_i64().unwrap_or_default();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let many = var(lab, "LAB_MANY_FIRST");
+    let host = var(lab, "LAB_HOST_V4");
+    let ping = |t: &str| {
+        server.create(serde_json::json!({"kind": "ping", "targets_text": t,
+            "options": {"count": 3, "interval": "100ms"}, "net": {"netns": ns}}))
+    };
+    let run = ping(many);
+    assert_eq!(server.wait(run, 20)["status"], "finished");
+    let other = ping(host);
+    assert_eq!(server.wait(other, 20)["status"], "finished");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+
+    let zip = d.join("bundle.zip");
+    let (code, head) = download(&server, &format!("/api/runs/{run}/bundle"), &zip);
+    assert_eq!(code, 200, "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/zip")
+    );
+    let out = d.join("ev");
+    let said = unzip_and_verify(&zip, &out);
+    let slice_name = format!("capture-1-live-{cap}-{}.pcapng", var(lab, "LAB_CLIENT_IF"));
+    for f in ["report.pdf", "report-data.json", slice_name.as_str()] {
+        assert!(said.contains(&format!("{f}: OK")), "{f}: {said}");
+    }
+    let whole = d.join("whole.pcapng");
+    let (code, _) = download(&server, &format!("/api/captures/{cap}/pcapng"), &whole);
+    assert_eq!(code, 200);
+    let slice = out.join(&slice_name);
+    let want = tshark_count(&whole, Some(&format!("ip.addr == {many}")));
+    assert!(want >= 6, "3 echoes and 3 replies: {want}");
+    assert_eq!(
+        tshark_count(&slice, None),
+        want,
+        "the run's frames, and only them"
+    );
+    assert!(tshark_count(&whole, Some(&format!("ip.addr == {host}"))) >= 6);
+    let text = pdftotext(&out.join("report.pdf"));
+    assert!(text.contains("the dashboard") && text.contains(many));
+}

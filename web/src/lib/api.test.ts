@@ -43,6 +43,7 @@ import {
   setSuiteEnabled,
   topologyUrl,
   reportUrl,
+  bundleUrl,
   trapsQuery,
 } from './api';
 import { setToken } from './auth';
@@ -367,5 +368,6 @@ describe('exportUrl', () => {
     expect(topologyUrl(7, 'dot')).toBe('/api/runs/7/topology?format=dot&token=a%20b');
     expect(reportUrl(7)).toBe('/api/runs/7/report?token=a%20b');
     expect(reportUrl(3, 7)).toBe('/api/runs/3/compare/7/report?token=a%20b');
+    expect(bundleUrl(7)).toBe('/api/runs/7/bundle?token=a%20b');
   });
 });

@@ -209,6 +209,11 @@ export function reportUrl(id: number, withRun?: number): string {
   return withToken(apiUrl(path));
 }
 
+/** The download link of a run's evidence bundle (zip: the PDF, results, capture slices, manifest). */
+export function bundleUrl(id: number): string {
+  return withToken(apiUrl(`api/runs/${id}/bundle`));
+}
+
 /** The map of an SNMP run (409 for other kinds). */
 export function getTopology(id: number): Promise<Topology> {
   return request('GET', `api/runs/${id}/topology`);

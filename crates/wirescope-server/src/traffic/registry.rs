@@ -203,6 +203,29 @@ impl Captures {
             .collect()
     }
 
+    /// Every capture's kept frames as pcapng, with a name for a file and what it is (for
+    /// evidence bundles): a copy of each ring, taken one capture at a time.
+    pub(crate) fn pcapngs(&self) -> Vec<(String, String, Vec<u8>)> {
+        let all: Vec<Arc<Capture>> = locked(&self.all).values().cloned().collect();
+        all.iter()
+            .filter_map(|c| {
+                let info = locked(&c.info).clone();
+                let bytes = locked(&c.session).pcapng(None).ok()?;
+                let (name, what) = match &info.file {
+                    Some(f) => (
+                        format!("upload-{}", info.id),
+                        format!("capture {} (the uploaded file {f})", info.id),
+                    ),
+                    None => (
+                        format!("live-{}-{}", info.id, info.interfaces.join("-")),
+                        format!("live capture {} on {}", info.id, info.interfaces.join(", ")),
+                    ),
+                };
+                Some((name, what, bytes))
+            })
+            .collect()
+    }
+
     /// Takes a capture out (its readers still have to be told to stop).
     pub(super) fn remove(&self, id: i64) -> Option<Arc<Capture>> {
         locked(&self.all).remove(&id)
