@@ -460,6 +460,10 @@ async function trafficStep() {
 
   await page.click('[data-testid="capture-stop"]');
   await waitCapture('the capture to stop', (s) => s.running === 'false' && s.state === 'stopped');
+  const capPdf = await pdfText('[data-testid="capture-pdf"]', `wirescope-capture-${capId}.pdf`);
+  for (const w of [`Capture ${capId}`, 'Protocol mix', 'icmp', 'Top talkers'])
+    if (!capPdf.includes(w)) fail(`the capture's PDF has no "${w}":\n${capPdf.slice(0, 2000)}`);
+  log(`the capture's PDF button downloads its report`);
 
   // the capture's pcapng, opened as a file through the upload control
   const b64 = await page.evaluate(

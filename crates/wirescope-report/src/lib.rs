@@ -4,6 +4,7 @@
 //! `bundle` packs a report with the raw evidence into a zip.
 
 pub mod bundle;
+pub mod capture;
 pub mod model;
 pub mod runs;
 pub mod svg;

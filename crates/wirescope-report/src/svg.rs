@@ -1,5 +1,5 @@
 //! Charts for reports, drawn as SVG documents (typst places them as images): a histogram of
-//! latencies and horizontal bars. Pure functions of their numbers, tested on their own.
+//! latencies, horizontal bars, and a value over time. Pure functions of their numbers, tested on their own.
 
 use std::fmt::Write as _;
 
@@ -125,6 +125,64 @@ pub fn bars(items: &[(String, f64)], unit: &str) -> Option<String> {
         );
     }
     s.push_str("</svg>");
+    Some(s)
+}
+
+/// A value over time as a filled line: `points` are (seconds since the epoch, value), in
+/// order; the time axis is labelled at its ends in UTC and the value axis at its peak. `None`
+/// with fewer than two points.
+pub fn series(points: &[(i64, f64)], unit: &str) -> Option<String> {
+    let points: Vec<(i64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|(_, v)| v.is_finite() && *v >= 0.0)
+        .collect();
+    let (first, last) = (points.first()?.0, points.last()?.0);
+    if points.len() < 2 || last <= first {
+        return None;
+    }
+    let top = points
+        .iter()
+        .map(|p| p.1)
+        .fold(0.0, f64::max)
+        .max(f64::EPSILON);
+    let (left, right, height, bottom) = (70.0, 10.0, 180.0, 20.0);
+    let plot_w = WIDTH - left - right;
+    let plot_h = height - bottom - 10.0;
+    let x = |t: i64| left + plot_w * (t - first) as f64 / (last - first) as f64;
+    let y = |v: f64| 10.0 + plot_h * (1.0 - v / top);
+    let mut s = open(height);
+    let mut path = format!("M{:.1},{:.1}", x(first), y(0.0));
+    for (t, v) in &points {
+        let _ = write!(path, " L{:.1},{:.1}", x(*t), y(*v));
+    }
+    let _ = write!(path, " L{:.1},{:.1} Z", x(last), y(0.0));
+    let time = |t: i64| {
+        jiff::Timestamp::from_second(t)
+            .map(|t| t.strftime("%H:%M:%S").to_string())
+            .unwrap_or_default()
+    };
+    let _ = write!(
+        s,
+        "<path d=\"{path}\" fill=\"{BAR}\" fill-opacity=\"0.35\" stroke=\"{BAR}\" stroke-width=\"1\"/>\
+         <line x1=\"{left}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#9aa5b1\"/>\
+         <text x=\"{:.1}\" y=\"14\" text-anchor=\"end\" {FONT}>{}</text>\
+         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" {FONT}>0</text>\
+         <text x=\"{left}\" y=\"{:.1}\" {FONT}>{} UTC</text>\
+         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" {FONT}>{} UTC</text></svg>",
+        y(0.0),
+        left + plot_w,
+        y(0.0),
+        left - 6.0,
+        escape(&number(top, unit)),
+        left - 6.0,
+        y(0.0),
+        height - 4.0,
+        time(first),
+        left + plot_w,
+        height - 4.0,
+        time(last),
+    );
     Some(s)
 }
 

@@ -15,7 +15,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wirescope_report::bundle::{self, Capture, Evidence};
-use wirescope_report::{ReportError, RunReport};
+use wirescope_report::{Report, ReportError, RunReport};
 
 /// Reports typeset at once; a request past it gets 429.
 pub const MAX_REPORTS: usize = 1;
@@ -27,6 +27,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(run_report))
         .routes(routes!(comparison_report))
         .routes(routes!(run_bundle))
+        .routes(routes!(capture_report))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -136,6 +137,79 @@ async fn run_bundle(
         zip,
     ))
 }
+
+/// A capture session's PDF report: what was captured and where, its figures, bandwidth over
+/// time, protocol mix, and the protocol, talker (top 50) and conversation (top 50) tables.
+#[utoipa::path(get, path = "/captures/{id}/report", tag = "traffic", params(("id" = i64, Path), ReportQuery), responses(
+    (status = 200, description = "the PDF, as an attachment; `X-Data-SHA256` is the hash it prints", content_type = "application/pdf"),
+    (status = 400, body = ApiError),
+    (status = 404, body = ApiError),
+    (status = 410, body = ApiError, description = "the capture was closed to make room"),
+    (status = 429, body = ApiError, description = "another report is being typeset"),
+))]
+async fn capture_report(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let title = title(q.title)?;
+    let Ok(_permit) = state.reports.clone().try_acquire_owned() else {
+        return Err(busy());
+    };
+    let (info, stats) = state.captures.summary(id, CAPTURE_TOP)?;
+    let pdf = tokio::task::spawn_blocking(move || {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let title = title.unwrap_or_else(|| "wirescope capture report".into());
+        let mut report = Report::new(&title, format!("Capture {id}"), now, BY);
+        let mut facts = vec![
+            (
+                "Source".to_string(),
+                match &info.file {
+                    Some(f) => format!("the uploaded file {f}"),
+                    None => format!("live, on {}", info.interfaces.join(", ")),
+                },
+            ),
+            (
+                "Started".into(),
+                wirescope_report::model::time_utc(info.started_at),
+            ),
+            (
+                "Status".into(),
+                if info.running {
+                    format!("running; as of {}", wirescope_report::model::time_utc(now))
+                } else {
+                    "stopped".into()
+                },
+            ),
+            (
+                "Frames kept".into(),
+                format!("the last {} with their bytes", info.ring_size),
+            ),
+        ];
+        if let Some(bpf) = &info.bpf {
+            facts.push(("Capture filter".into(), bpf.clone()));
+        }
+        wirescope_report::capture::add_capture(
+            &mut report,
+            &format!("Capture {id}"),
+            facts,
+            &stats,
+        );
+        wirescope_report::render(&report, now).map_err(error)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(download(
+        "application/pdf",
+        format!("wirescope-capture-{id}.pdf"),
+        pdf.sha256,
+        pdf.bytes,
+    ))
+}
+
+/// Rows of a capture report's talker and conversation tables.
+const CAPTURE_TOP: usize = 50;
 
 /// Time a bundle's capture slices keep either side of the run.
 const BUNDLE_PAD_MS: i64 = 30_000;

@@ -675,7 +675,7 @@ fn the_api_bundles_a_run_with_a_slice_of_the_servers_live_capture() {
     let host = var(lab, "LAB_HOST_V4");
     let ping = |t: &str| {
         server.create(serde_json::json!({"kind": "ping", "targets_text": t,
-            "options": {"count": 3, "interval": "100ms"}, "net": {"netns": ns}}))
+            "options": {"count": 3, "interval": "600ms"}, "net": {"netns": ns}}))
     };
     let run = ping(many);
     assert_eq!(server.wait(run, 20)["status"], "finished");
@@ -710,4 +710,27 @@ fn the_api_bundles_a_run_with_a_slice_of_the_servers_live_capture() {
     assert!(tshark_count(&whole, Some(&format!("ip.addr == {host}"))) >= 6);
     let text = pdftotext(&out.join("report.pdf"));
     assert!(text.contains("the dashboard") && text.contains(many));
+
+    // The capture's own report: its figures, charts and tables.
+    let pdf = d.join("capture.pdf");
+    let (code, head) = download(&server, &format!("/api/captures/{cap}/report"), &pdf);
+    assert_eq!(code, 200, "{head}");
+    let text = pdftotext(&pdf);
+    for words in [
+        "Capture ",
+        "Bandwidth",
+        "Protocol mix",
+        "icmp",
+        "Top talkers",
+        "Conversations",
+        many,
+        host,
+    ] {
+        assert!(
+            text.contains(words),
+            "{words} is missing from the capture report:\n{text}"
+        );
+    }
+    let (code, _) = download(&server, "/api/captures/999/report", &d.join("e.json"));
+    assert_eq!(code, 404);
 }

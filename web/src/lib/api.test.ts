@@ -44,6 +44,7 @@ import {
   topologyUrl,
   reportUrl,
   bundleUrl,
+  captureReportUrl,
   trapsQuery,
 } from './api';
 import { setToken } from './auth';
@@ -369,5 +370,6 @@ describe('exportUrl', () => {
     expect(reportUrl(7)).toBe('/api/runs/7/report?token=a%20b');
     expect(reportUrl(3, 7)).toBe('/api/runs/3/compare/7/report?token=a%20b');
     expect(bundleUrl(7)).toBe('/api/runs/7/bundle?token=a%20b');
+    expect(captureReportUrl(2)).toBe('/api/captures/2/report?token=a%20b');
   });
 });

@@ -340,6 +340,11 @@ export function getPacket(id: number, no: number): Promise<PacketDetail> {
 }
 
 /** The download link of a capture's frames as pcapng, only those the display filter matches. */
+/** The download link of a capture session's PDF report (figures, bandwidth, protocol mix, talkers). */
+export function captureReportUrl(id: number): string {
+  return withToken(apiUrl(`api/captures/${id}/report`));
+}
+
 export function pcapngUrl(id: number, filter = ''): string {
   const f = filter.trim();
   return withToken(apiUrl(`api/captures/${id}/pcapng${f ? `?filter=${encodeURIComponent(f)}` : ''}`));

@@ -203,6 +203,18 @@ impl Captures {
             .collect()
     }
 
+    /// A capture's facts (for a report's heading) and its statistics with `top` rows a table.
+    pub(crate) fn summary(
+        &self,
+        id: i64,
+        top: usize,
+    ) -> Result<(CaptureInfo, wirescope_traffic::stats::Report), ApiError> {
+        let c = self.get(id)?;
+        let info = locked(&c.info).clone();
+        let report = locked(&c.session).report(top);
+        Ok((info, report))
+    }
+
     /// Every capture's kept frames as pcapng, with a name for a file and what it is (for
     /// evidence bundles): a copy of each ring, taken one capture at a time.
     pub(crate) fn pcapngs(&self) -> Vec<(String, String, Vec<u8>)> {
