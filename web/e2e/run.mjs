@@ -953,6 +953,11 @@ async function watchStep() {
   await page.waitForSelector('[data-testid="alert-evidence"]', { timeout: 5_000 });
   log(`alert: ${text.trim().slice(0, 160)}`);
   await shot('alerts.png');
+  const alertId = await row.getAttribute('data-id');
+  const alertPdf = await pdfText(`[data-testid="alert-event"][data-id="${alertId}"] [data-testid="alert-pdf"]`, `wirescope-alert-${alertId}.pdf`);
+  for (const w of [WATCH_DEAD, 'Timeline of', 'What the rule saw'])
+    if (!alertPdf.includes(w)) fail(`the alert's PDF has no "${w}":\n${alertPdf.slice(0, 2000)}`);
+  log(`the alert's PDF button downloads its report`);
 
   // the slow host's trend: its series page draws the samples
   await page.goto(url(`#/suites/${suiteId}`));

@@ -3,6 +3,7 @@
 //! built-in template, with charts drawn as SVG by `svg` and the fonts shipped in `fonts/`;
 //! `bundle` packs a report with the raw evidence into a zip.
 
+pub mod alert;
 pub mod bundle;
 pub mod capture;
 pub mod model;
@@ -23,6 +24,9 @@ pub enum ReportError {
     Load(#[from] wirescope_runs::export::LoadError),
     #[error("{0}")]
     Usage(String),
+    /// What the report is of does not exist (an alert event).
+    #[error("{0}")]
+    NotFound(String),
     /// The template failed on this data: a bug in wirescope, with typst's own words.
     #[error("typesetting the report failed: {0}")]
     Typeset(String),

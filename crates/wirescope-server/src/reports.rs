@@ -28,6 +28,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(comparison_report))
         .routes(routes!(run_bundle))
         .routes(routes!(capture_report))
+        .routes(routes!(alert_report))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -208,6 +209,38 @@ async fn capture_report(
     ))
 }
 
+/// An alert event's PDF report: what fired and why (the rule's evidence), who was told, the
+/// timeline of the same suite and target (the last 200 events), and the run that raised it.
+#[utoipa::path(get, path = "/alerts/{id}/report", tag = "alerts", params(("id" = i64, Path)), responses(
+    (status = 200, description = "the PDF, as an attachment; `X-Data-SHA256` is the hash it prints", content_type = "application/pdf"),
+    (status = 400, body = ApiError),
+    (status = 404, body = ApiError),
+    (status = 429, body = ApiError, description = "another report is being typeset"),
+))]
+async fn alert_report(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let Ok(_permit) = state.reports.clone().try_acquire_owned() else {
+        return Err(busy());
+    };
+    let store = state.store.clone();
+    let pdf = tokio::task::spawn_blocking(move || {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let report = wirescope_report::alert::alert_report(&store, id, now, BY).map_err(error)?;
+        wirescope_report::render(&report, now).map_err(error)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(download(
+        "application/pdf",
+        format!("wirescope-alert-{id}.pdf"),
+        pdf.sha256,
+        pdf.bytes,
+    ))
+}
+
 /// Rows of a capture report's talker and conversation tables.
 const CAPTURE_TOP: usize = 50;
 
@@ -230,6 +263,7 @@ fn error(e: ReportError) -> ApiError {
         ReportError::Load(wirescope_runs::export::LoadError::NotFound(id)) => {
             ApiError::new(StatusCode::NOT_FOUND, format!("no run {id}"))
         }
+        ReportError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
         ReportError::Usage(m) => ApiError::field("id", m),
         other => ApiError::internal(other),
     }

@@ -275,6 +275,33 @@ fn a_closed_port_reaches_the_webhook_and_the_mailbox_once_and_its_recovery_too()
     let resolved = wait_event(&server, id, "port_closed", "resolved", 20);
     wait_delivered(&server, resolved["id"].as_i64().unwrap_or(-1), 30);
 
+    // The firing's PDF: what, the evidence, who was told, the timeline, the run.
+    let fid = fired["id"].as_i64().unwrap_or(-1);
+    let pdf = server.dir.join("alert.pdf");
+    let (code, head) = server.download(&format!("/api/alerts/{fid}/report"), &pdf);
+    assert_eq!(code, 200, "{head}");
+    let text = common::pdftotext(&pdf);
+    for words in [
+        host.as_str(),
+        "port_closed",
+        "firing (this one)",
+        "resolved",
+        "Timeline of",
+        "flaky: sent",
+        "What the rule saw",
+    ] {
+        assert!(
+            text.contains(words),
+            "{words} is missing from the alert's report:\n{text}"
+        );
+    }
+    assert!(
+        text.contains(&format!("Run {} ", fired["run_id"])),
+        "the run that raised it:\n{text}"
+    );
+    let (code, _) = server.download("/api/alerts/999999/report", &server.dir.join("none.json"));
+    assert_eq!(code, 404);
+
     // A restart re-sends nothing and raises nothing twice.
     let dir = std::mem::take(&mut server.dir);
     let _ = server.child.kill();

@@ -6,7 +6,7 @@
 mod common;
 
 use common::server::Server;
-use common::{lab, ndjson, var};
+use common::{lab, ndjson, pdftotext, var};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -57,22 +57,6 @@ fn report(db: &Path, out: &Path, args: &[&str]) -> (String, usize, String) {
     let stderr = String::from_utf8_lossy(&o.stderr).to_string();
     assert_eq!(o.status.code(), Some(0), "report failed: {stderr}");
     (pdftotext(out), pages(out), stderr)
-}
-
-fn pdftotext(pdf: &Path) -> String {
-    let o = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .unwrap_or_else(|e| panic!("pdftotext (poppler-utils): {e}"));
-    assert!(
-        o.status.success(),
-        "pdftotext could not read {}: {}",
-        pdf.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).to_string()
 }
 
 /// A summary figure's value in `pdftotext -layout` text: the boxes' labels are on one line and
@@ -385,26 +369,6 @@ fn unknown_runs_and_bad_arguments_are_refused_by_name() {
     assert!(pdftotext(&out).contains("Run 1 · ping"));
 }
 
-/// `curl` of `path` on `server` into `out`: the status and the response's headers.
-fn download(server: &Server, path: &str, out: &Path) -> (u16, String) {
-    let head = out.with_extension("head");
-    let mut cmd = Command::new("curl");
-    cmd.args(["-s", "-o"])
-        .arg(out)
-        .arg("-D")
-        .arg(&head)
-        .args(["-w", "%{http_code}"]);
-    if let Some(t) = &server.token {
-        cmd.args(["-H", &format!("Authorization: Bearer {t}")]);
-    }
-    let o = cmd
-        .arg(format!("http://127.0.0.1:{}{path}", server.port))
-        .output()
-        .unwrap_or_else(|e| panic!("curl: {e}"));
-    let code = String::from_utf8_lossy(&o.stdout).parse().unwrap_or(0);
-    (code, std::fs::read_to_string(&head).unwrap_or_default())
-}
-
 #[test]
 #[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn the_api_serves_run_and_comparison_reports_as_pdf_downloads() {
@@ -433,7 +397,7 @@ fn the_api_serves_run_and_comparison_reports_as_pdf_downloads() {
     );
     let server = Server::start_in(d.join("server"), &["--db", &db.to_string_lossy()]);
     let pdf = d.join("run.pdf");
-    let (code, head) = download(&server, "/api/runs/1/report?title=Morning%20sweep", &pdf);
+    let (code, head) = server.download("/api/runs/1/report?title=Morning%20sweep", &pdf);
     assert_eq!(code, 200, "{head}");
     let head = head.to_ascii_lowercase();
     assert!(head.contains("content-type: application/pdf"), "{head}");
@@ -460,7 +424,7 @@ fn the_api_serves_run_and_comparison_reports_as_pdf_downloads() {
     }
 
     let cmp = d.join("cmp.pdf");
-    let (code, head) = download(&server, "/api/runs/1/compare/2/report", &cmp);
+    let (code, head) = server.download("/api/runs/1/compare/2/report", &cmp);
     assert_eq!(code, 200, "{head}");
     let text = pdftotext(&cmp);
     assert!(text.contains("Run 1 compared with run 2"), "{text}");
@@ -468,17 +432,17 @@ fn the_api_serves_run_and_comparison_reports_as_pdf_downloads() {
 
     // Errors are JSON naming the problem.
     let err = d.join("err.json");
-    let (code, _) = download(&server, "/api/runs/99/report", &err);
+    let (code, _) = server.download("/api/runs/99/report", &err);
     assert_eq!(code, 404);
     assert!(
         std::fs::read_to_string(&err)
             .unwrap_or_default()
             .contains("99")
     );
-    let (code, _) = download(&server, "/api/runs/x/report", &err);
+    let (code, _) = server.download("/api/runs/x/report", &err);
     assert_eq!(code, 400);
     let long = "t".repeat(201);
-    let (code, _) = download(&server, &format!("/api/runs/1/report?title={long}"), &err);
+    let (code, _) = server.download(&format!("/api/runs/1/report?title={long}"), &err);
     assert_eq!(code, 400);
     assert!(
         std::fs::read_to_string(&err)
@@ -684,7 +648,7 @@ fn the_api_bundles_a_run_with_a_slice_of_the_servers_live_capture() {
     std::thread::sleep(std::time::Duration::from_millis(500));
 
     let zip = d.join("bundle.zip");
-    let (code, head) = download(&server, &format!("/api/runs/{run}/bundle"), &zip);
+    let (code, head) = server.download(&format!("/api/runs/{run}/bundle"), &zip);
     assert_eq!(code, 200, "{head}");
     assert!(
         head.to_ascii_lowercase()
@@ -697,7 +661,7 @@ fn the_api_bundles_a_run_with_a_slice_of_the_servers_live_capture() {
         assert!(said.contains(&format!("{f}: OK")), "{f}: {said}");
     }
     let whole = d.join("whole.pcapng");
-    let (code, _) = download(&server, &format!("/api/captures/{cap}/pcapng"), &whole);
+    let (code, _) = server.download(&format!("/api/captures/{cap}/pcapng"), &whole);
     assert_eq!(code, 200);
     let slice = out.join(&slice_name);
     let want = tshark_count(&whole, Some(&format!("ip.addr == {many}")));
@@ -713,7 +677,7 @@ fn the_api_bundles_a_run_with_a_slice_of_the_servers_live_capture() {
 
     // The capture's own report: its figures, charts and tables.
     let pdf = d.join("capture.pdf");
-    let (code, head) = download(&server, &format!("/api/captures/{cap}/report"), &pdf);
+    let (code, head) = server.download(&format!("/api/captures/{cap}/report"), &pdf);
     assert_eq!(code, 200, "{head}");
     let text = pdftotext(&pdf);
     for words in [
@@ -731,6 +695,6 @@ fn the_api_bundles_a_run_with_a_slice_of_the_servers_live_capture() {
             "{words} is missing from the capture report:\n{text}"
         );
     }
-    let (code, _) = download(&server, "/api/captures/999/report", &d.join("e.json"));
+    let (code, _) = server.download("/api/captures/999/report", &d.join("e.json"));
     assert_eq!(code, 404);
 }

@@ -45,6 +45,7 @@ import {
   reportUrl,
   bundleUrl,
   captureReportUrl,
+  alertReportUrl,
   trapsQuery,
 } from './api';
 import { setToken } from './auth';
@@ -371,5 +372,6 @@ describe('exportUrl', () => {
     expect(reportUrl(3, 7)).toBe('/api/runs/3/compare/7/report?token=a%20b');
     expect(bundleUrl(7)).toBe('/api/runs/7/bundle?token=a%20b');
     expect(captureReportUrl(2)).toBe('/api/captures/2/report?token=a%20b');
+    expect(alertReportUrl(5)).toBe('/api/alerts/5/report?token=a%20b');
   });
 });

@@ -340,6 +340,11 @@ export function getPacket(id: number, no: number): Promise<PacketDetail> {
 }
 
 /** The download link of a capture's frames as pcapng, only those the display filter matches. */
+/** The download link of an alert event's PDF report (evidence, deliveries, timeline, the run). */
+export function alertReportUrl(id: number): string {
+  return withToken(apiUrl(`api/alerts/${id}/report`));
+}
+
 /** The download link of a capture session's PDF report (figures, bandwidth, protocol mix, talkers). */
 export function captureReportUrl(id: number): string {
   return withToken(apiUrl(`api/captures/${id}/report`));

@@ -125,3 +125,21 @@ pub fn as_nobody(ns: &str, args: &[&str]) -> Output {
         .output()
         .unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// The text of a PDF as poppler's `pdftotext -layout` reads it.
+#[allow(dead_code)]
+pub fn pdftotext(pdf: &std::path::Path) -> String {
+    let o = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext (poppler-utils): {e}"));
+    assert!(
+        o.status.success(),
+        "pdftotext could not read {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).to_string()
+}

@@ -176,6 +176,27 @@ impl Server {
         (status, body)
     }
 
+    /// `curl` of `path` into `out` (a PDF, a zip: bytes kept as they are): the status and the
+    /// response's headers.
+    pub fn download(&self, path: &str, out: &std::path::Path) -> (u16, String) {
+        let head = out.with_extension("head");
+        let mut cmd = Command::new("curl");
+        cmd.args(["-s", "-o"])
+            .arg(out)
+            .arg("-D")
+            .arg(&head)
+            .args(["-w", "%{http_code}"]);
+        if let Some(t) = &self.token {
+            cmd.args(["-H", &format!("Authorization: Bearer {t}")]);
+        }
+        let o = cmd
+            .arg(format!("http://127.0.0.1:{}{path}", self.port))
+            .output()
+            .unwrap_or_else(|e| panic!("curl: {e}"));
+        let code = String::from_utf8_lossy(&o.stdout).parse().unwrap_or(0);
+        (code, std::fs::read_to_string(&head).unwrap_or_default())
+    }
+
     pub fn json(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         let text = body.map(|b| b.to_string());
         let (status, out) = self.request(method, path, text.as_deref(), &[]);
