@@ -51,15 +51,7 @@ pub fn render(report: &Report, generated_ms: i64) -> Result<Pdf, ReportError> {
     files.push(("data.json".to_string(), data.clone()));
     let world = world::ReportWorld::new(files, vec![("sha256", sha256.clone())]);
     let compiled = typst::compile::<PagedDocument>(&world);
-    let document = compiled.output.map_err(|errors| {
-        ReportError::Typeset(
-            errors
-                .iter()
-                .map(|e| e.message.to_string())
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })?;
+    let document = compiled.output.map_err(|e| typeset_error(&e))?;
     let options = typst_pdf::PdfOptions {
         ident: typst::foundations::Smart::Custom(sha256.clone()),
         creator: typst::foundations::Smart::Custom(Some(format!(
@@ -72,15 +64,7 @@ pub fn render(report: &Report, generated_ms: i64) -> Result<Pdf, ReportError> {
         tagged: false,
         ..Default::default()
     };
-    let bytes = typst_pdf::pdf(&document, &options).map_err(|errors| {
-        ReportError::Typeset(
-            errors
-                .iter()
-                .map(|e| e.message.to_string())
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })?;
+    let bytes = typst_pdf::pdf(&document, &options).map_err(|e| typeset_error(&e))?;
     let pages = document.pages().len();
     // typst memoises layouts across compilations; a server making reports now and then
     // should not keep the last one's in memory.
@@ -91,6 +75,17 @@ pub fn render(report: &Report, generated_ms: i64) -> Result<Pdf, ReportError> {
         sha256,
         pages,
     })
+}
+
+/// typst's diagnostics as one error.
+fn typeset_error(errors: &[typst::diag::SourceDiagnostic]) -> ReportError {
+    ReportError::Typeset(
+        errors
+            .iter()
+            .map(|e| e.message.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
 }
 
 fn timestamp(ms: i64) -> Option<typst_pdf::Timestamp> {
@@ -208,7 +203,7 @@ mod tests {
         let at = 1_764_766_800_000;
         let mut r = Report::new("Test report", "Run 1".into(), at, "a test");
         r.notes = Some("Looked at after the 14:02 outage.".into());
-        let svg = svg::histogram(&[1.0, 2.0, 3.0, 40.0], "ms").expect("a chart");
+        let svg = svg::histogram(&[1.0, 2.0, 3.0, 2.5, 40.0], "ms").expect("a chart");
         let chart = r.chart("Round-trip times", svg, "four replies".into());
         r.sections.push(Section {
             heading: "Run 1 · ping".into(),

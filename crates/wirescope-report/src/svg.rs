@@ -7,11 +7,14 @@ const WIDTH: f64 = 720.0;
 const FONT: &str = "font-family=\"DejaVu Sans\" font-size=\"11\" fill=\"#52606d\"";
 const BAR: &str = "#3e7cb1";
 
+/// Values a histogram needs: fewer say more in a table than in a chart.
+const MIN_HISTOGRAM: usize = 5;
+
 /// A histogram of `values` (milliseconds): linear buckets up to the 99th percentile, the rest in
-/// a last `≥` bucket, with the median marked. `None` when there are no values.
+/// a last bucket, with the median marked. `None` with fewer than `MIN_HISTOGRAM` values.
 pub fn histogram(values: &[f64], unit: &str) -> Option<String> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
+    if v.len() < MIN_HISTOGRAM {
         return None;
     }
     v.sort_by(f64::total_cmp);
@@ -80,10 +83,13 @@ pub fn histogram(values: &[f64], unit: &str) -> Option<String> {
         yb = plot_top + plot_h,
     );
     if overflow {
+        // Under the p99 label, at the right edge: the last bar's own column is too narrow.
         let _ = write!(
             s,
-            "<text x=\"{:.1}\" y=\"{label_y}\" text-anchor=\"middle\" {FONT}>more</text>",
-            left + (buckets as f64 + 0.5) * bar_w
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#c57b12\" font-family=\"DejaVu Sans\" font-size=\"11\">{} above p99</text>",
+            WIDTH - 12.0,
+            label_y + 14.0,
+            counts[buckets]
         );
     }
     s.push_str("</svg>");
@@ -244,7 +250,7 @@ mod tests {
         let svg = histogram(&v, "ms").expect("a chart");
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(
-            svg.contains(">more</text>"),
+            svg.contains(">1 above p99</text>"),
             "the 900 ms outlier has its bucket"
         );
         assert!(svg.contains("median 1.50 ms"));
@@ -254,9 +260,13 @@ mod tests {
     }
 
     #[test]
-    fn one_value_still_draws() {
-        let svg = histogram(&[2.0, 2.0], "ms").expect("a chart");
+    fn equal_values_still_draw_and_too_few_do_not() {
+        let svg = histogram(&[2.0; 5], "ms").expect("a chart");
         assert!(svg.contains("median 2 ms"));
+        assert!(
+            histogram(&[2.0; 4], "ms").is_none(),
+            "four values read better in a table"
+        );
     }
 
     #[test]
