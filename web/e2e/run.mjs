@@ -983,6 +983,10 @@ async function watchStep() {
   );
   log(`trend page: ${drawn} samples drawn ${Date.now() - started} ms after the click (debug build)`);
   await shot('trend.png');
+  const trendPdf = await pdfText('[data-testid="series-pdf"]', `wirescope-trend-${suiteId}-${await page.getAttribute('[data-testid="series-page"]', 'data-series-id')}.pdf`);
+  for (const w of [WATCH_SLOW, 'Latency trend', 'Buckets'])
+    if (!trendPdf.includes(w)) fail(`the trend's PDF has no "${w}":\n${trendPdf.slice(0, 2000)}`);
+  log(`the trend's PDF button downloads its report`);
   await pageApi('POST', `api/suites/${suiteId}/disable`);
 }
 

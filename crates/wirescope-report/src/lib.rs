@@ -9,6 +9,7 @@ pub mod capture;
 pub mod model;
 pub mod runs;
 pub mod svg;
+pub mod trend;
 mod world;
 
 pub use model::{Block, Figure, Report, Section};

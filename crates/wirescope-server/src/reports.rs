@@ -247,9 +247,9 @@ const CAPTURE_TOP: usize = 50;
 /// Time a bundle's capture slices keep either side of the run.
 const BUNDLE_PAD_MS: i64 = 30_000;
 /// Who reports from the dashboard are by.
-const BY: &str = "the dashboard";
+pub(crate) const BY: &str = "the dashboard";
 
-fn busy() -> ApiError {
+pub(crate) fn busy() -> ApiError {
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         format!(
@@ -258,7 +258,7 @@ fn busy() -> ApiError {
     )
 }
 
-fn error(e: ReportError) -> ApiError {
+pub(crate) fn error(e: ReportError) -> ApiError {
     match e {
         ReportError::Load(wirescope_runs::export::LoadError::NotFound(id)) => {
             ApiError::new(StatusCode::NOT_FOUND, format!("no run {id}"))
@@ -278,7 +278,7 @@ fn typeset(
     wirescope_report::render(&report, now).map_err(error)
 }
 
-fn download(content_type: &str, name: String, sha: String, body: Vec<u8>) -> Response {
+pub(crate) fn download(content_type: &str, name: String, sha: String, body: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),

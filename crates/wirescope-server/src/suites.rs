@@ -34,6 +34,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(preview))
         .routes(routes!(series))
         .routes(routes!(trend))
+        .routes(routes!(trend_report))
         .routes(routes!(history))
         .routes(routes!(enable))
         .routes(routes!(disable))
@@ -423,6 +424,77 @@ async fn trend(
         buckets,
     })
     .into_response())
+}
+
+/// A series' trend as a PDF: the median over the range as a chart, typical and worst latency
+/// and loss, the target's alerts in the range, and every bucket.
+#[utoipa::path(get, path = "/suites/{id}/trend/report", tag = "suites", params(("id" = i64, Path), TrendQuery), responses(
+    (status = 200, description = "the PDF, as an attachment; `X-Data-SHA256` is the hash it prints", content_type = "application/pdf"),
+    (status = 400, body = ApiError, description = "`field`: series, range"),
+    (status = 404, body = ApiError, description = "no such suite, or the series is not the suite's"),
+    (status = 429, body = ApiError, description = "another report is being typeset"),
+))]
+async fn trend_report(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<TrendQuery>,
+) -> Result<Response, ApiError> {
+    let rec = find(&state, &id)?;
+    let series = state
+        .store
+        .series_of(rec.id, q.series)?
+        .ok_or_else(|| ApiError::not_found("series"))?;
+    let Ok(_permit) = state.reports.clone().try_acquire_owned() else {
+        return Err(crate::reports::busy());
+    };
+    let (span, width) = q.range.unwrap_or(TrendRange::Day).span_and_width();
+    let store = state.store.clone();
+    let pdf = tokio::task::spawn_blocking(move || {
+        let to = now_ms();
+        let from = to - span;
+        let buckets = store.trend(series.id, from, to, width)?;
+        // The target of a DNS series is `name TYPE`; its alerts name the name.
+        let target = series
+            .target
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let events = store.alert_events(&wirescope_store::EventFilter {
+            suite_id: Some(rec.id),
+            target: Some(target),
+            before: None,
+            limit: wirescope_report::alert::MAX_TIMELINE,
+        })?;
+        let title = format!("Trend of {} in {}", series.target, rec.name);
+        let mut report = wirescope_report::Report::new(
+            &title,
+            format!("Series {} of suite {}", series.id, rec.id),
+            to,
+            crate::reports::BY,
+        );
+        wirescope_report::trend::add_trend(
+            &mut report,
+            &wirescope_report::trend::TrendData {
+                suite: &rec.name,
+                series: &series,
+                from,
+                to,
+                width,
+                buckets: &buckets,
+                events: &events,
+            },
+        );
+        wirescope_report::render(&report, to).map_err(crate::reports::error)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(crate::reports::download(
+        "application/pdf",
+        format!("wirescope-trend-{}-{}.pdf", rec.id, q.series),
+        pdf.sha256,
+        pdf.bytes,
+    ))
 }
 
 /// A target's history in a suite: each distinct path (trace), set of open ports (scan) or

@@ -435,6 +435,40 @@ fn latency_added_on_a_link_raises_latency_up_and_its_removal_a_recovery() {
     );
     drop(delay);
     let down = wait_event(&server, id, "latency_up", "resolved", 20);
+
+    // The slow host's trend as a PDF: the chart, the firing and recovery, every sample.
+    let (_, series) = server.json("GET", &format!("/api/suites/{id}/series"), None);
+    let sid = series["series"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["target"] == slow.as_str()))
+        .and_then(|x| x["id"].as_i64())
+        .unwrap_or(-1);
+    let pdf = server.dir.join("trend.pdf");
+    let (code, head) = server.download(
+        &format!("/api/suites/{id}/trend/report?series={sid}&range=3h"),
+        &pdf,
+    );
+    assert_eq!(code, 200, "{head}");
+    let text = common::pdftotext(&pdf);
+    for words in [
+        slow.as_str(),
+        "Latency trend",
+        "latency_up",
+        "firing",
+        "resolved",
+        "Buckets",
+        "Typical (median)",
+    ] {
+        assert!(
+            text.contains(words),
+            "{words} is missing from the trend report:\n{text}"
+        );
+    }
+    let (code, _) = server.download(
+        &format!("/api/suites/{id}/trend/report?series=999999"),
+        &server.dir.join("e.json"),
+    );
+    assert_eq!(code, 404);
     for e in [&up, &down] {
         wait_delivered(&server, e["id"].as_i64().unwrap_or(-1), 20);
         let got = hooks(&format!("/ok/{tag}"))

@@ -814,6 +814,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/suites/{id}/trend/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A series' trend as a PDF: the median over the range as a chart, typical and worst latency
+         *     and loss, the target's alerts in the range, and every bucket.
+         */
+        get: operations["getSuitesIdTrendReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/topology/layout": {
         parameters: {
             query?: never;
@@ -5095,6 +5115,60 @@ export interface operations {
             };
         };
     };
+    getSuitesIdTrendReport: {
+        parameters: {
+            query: {
+                /** @description The series (from `/suites/{id}/series`). */
+                series: number;
+                /** @description 3h (every sample), 1d (5-minute buckets), 7d or 30d (hourly buckets). */
+                range?: "3h" | "1d" | "7d" | "30d";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the PDF, as an attachment; `X-Data-SHA256` is the hash it prints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description `field`: series, range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such suite, or the series is not the suite's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description another report is being typeset */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getTopologyLayout: {
         parameters: {
             query?: never;
@@ -5379,6 +5453,7 @@ export const pathsApiCapturesIdCsvGetParametersQueryTableValues: ReadonlyArray<F
 export const pathsApiRunsIdExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/runs/{id}/export"]["get"]["parameters"]["query"]["format"]> = ["json", "csv"];
 export const pathsApiRunsIdTopologyGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/runs/{id}/topology"]["get"]["parameters"]["query"]["format"]> = ["json", "dot"];
 export const pathsApiSuitesIdTrendGetParametersQueryRangeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/suites/{id}/trend"]["get"]["parameters"]["query"]["range"]> = ["3h", "1d", "7d", "30d"];
+export const pathsApiSuitesIdTrendReportGetParametersQueryRangeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/suites/{id}/trend/report"]["get"]["parameters"]["query"]["range"]> = ["3h", "1d", "7d", "30d"];
 export const authProtocolValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthProtocol"]> = ["MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"];
 export const captureSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CaptureSource"]> = ["live", "file"];
 export const changeTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChangeType"]> = ["became_dead", "became_alive", "rtt_changed", "ports_opened", "ports_closed", "answers_changed", "rcode_changed", "path_changed", "reached_changed", "exit_changed", "output_changed", "added", "removed"];

@@ -46,6 +46,7 @@ import {
   bundleUrl,
   captureReportUrl,
   alertReportUrl,
+  trendReportUrl,
   trapsQuery,
 } from './api';
 import { setToken } from './auth';
@@ -373,5 +374,6 @@ describe('exportUrl', () => {
     expect(bundleUrl(7)).toBe('/api/runs/7/bundle?token=a%20b');
     expect(captureReportUrl(2)).toBe('/api/captures/2/report?token=a%20b');
     expect(alertReportUrl(5)).toBe('/api/alerts/5/report?token=a%20b');
+    expect(trendReportUrl(4, 9, '7d')).toBe('/api/suites/4/trend/report?series=9&range=7d&token=a%20b');
   });
 });

@@ -462,6 +462,12 @@ export async function listSeries(id: number): Promise<SeriesInfo[]> {
   return r.series;
 }
 
+/** The download link of a series' trend over a range as a PDF. */
+export function trendReportUrl(id: number, series: number, range: TrendRange): string {
+  const p = new URLSearchParams({ series: String(series), range });
+  return withToken(apiUrl(`api/suites/${id}/trend/report?${p.toString()}`));
+}
+
 /** One series of a suite over a range; 404 when the series is not the suite's. */
 export function getTrend(id: number, series: number, range: TrendRange): Promise<Trend> {
   const p = new URLSearchParams({ series: String(series), range });
