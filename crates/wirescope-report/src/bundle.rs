@@ -27,6 +27,9 @@ pub struct Evidence<'a> {
     /// Captures to slice: a name for the file in the zip (`core-uplink`, `live-3-eth0`), what
     /// it is (a path, `live capture 3 on eth0`), and its pcap or pcapng bytes.
     pub captures: &'a [Capture<'a>],
+    /// Stored SNMP runs (newest first) to take the interface counters of the devices on the
+    /// path from: the newest result of each agent the runs name.
+    pub snmp: &'a [(RunInfo, Vec<ProbeResult>)],
     /// Milliseconds kept before the first run starts and after the last ends.
     pub pad_ms: i64,
     /// When the bundle is made: the end of a run still going.
@@ -128,6 +131,15 @@ pub fn bundle(
     }
     let window = window(evidence);
     let addrs = addresses(evidence.runs);
+    if let Some((csv, agents)) = interfaces(evidence.snmp, &addrs) {
+        add(
+            "snmp-interfaces.csv".into(),
+            format!(
+                "interface counters of {agents} SNMP agents on the runs' paths, from their newest stored walk"
+            ),
+            csv.into_bytes(),
+        );
+    }
     let mut notes = Vec::new();
     let filter = if addrs.len() > MAX_SLICE_ADDRS {
         notes.push(format!(
@@ -247,6 +259,94 @@ fn addresses(runs: &[(RunInfo, Vec<ProbeResult>)]) -> BTreeSet<IpAddr> {
         }
     }
     out
+}
+
+/// Stored SNMP runs read for a bundle's interface counters at most.
+pub const SNMP_RUNS: i64 = 50;
+
+/// The newest stored SNMP runs (at most `SNMP_RUNS`) with their results.
+pub fn snmp_runs(
+    store: &wirescope_store::Store,
+) -> Result<Vec<(RunInfo, Vec<ProbeResult>)>, wirescope_runs::export::LoadError> {
+    let (list, _) = store
+        .list(&wirescope_store::RunFilter {
+            kind: Some(wirescope_probe::ProbeKind::Snmp),
+            status: None,
+            limit: SNMP_RUNS,
+            offset: 0,
+        })
+        .map_err(wirescope_runs::export::LoadError::from)?;
+    list.iter()
+        .map(|r| wirescope_runs::export::load(store, r.id))
+        .collect()
+}
+
+/// The interface counters (CSV) of each agent in `addrs`, from the newest of `snmp` that has
+/// them, and how many agents; `None` when no agent on the path was walked.
+fn interfaces(
+    snmp: &[(RunInfo, Vec<ProbeResult>)],
+    addrs: &BTreeSet<IpAddr>,
+) -> Option<(String, usize)> {
+    let mut seen = BTreeSet::new();
+    let mut rows = Vec::new();
+    for (run, results) in snmp {
+        for r in results {
+            let ProbeResult::Snmp(s) = r else { continue };
+            let Some(a) = s.addr else { continue };
+            if s.interfaces.is_empty() || !addrs.contains(&a) || !seen.insert(a) {
+                continue;
+            }
+            let when = crate::model::time_utc(
+                run.finished_at.or(run.started_at).unwrap_or(run.created_at),
+            );
+            let n = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+            for i in &s.interfaces {
+                rows.push(vec![
+                    a.to_string(),
+                    s.device
+                        .as_ref()
+                        .and_then(|d| d.name.clone())
+                        .unwrap_or_default(),
+                    run.id.to_string(),
+                    when.clone(),
+                    i.index.to_string(),
+                    i.name.clone(),
+                    i.descr.clone(),
+                    i.admin.clone(),
+                    i.oper.clone(),
+                    i.speed_mbps.map(|v| v.to_string()).unwrap_or_default(),
+                    n(i.in_octets),
+                    n(i.out_octets),
+                    n(i.in_errors),
+                    n(i.out_errors),
+                    n(i.in_discards),
+                    n(i.out_discards),
+                ]);
+            }
+        }
+    }
+    if seen.is_empty() {
+        return None;
+    }
+    let header = [
+        "agent",
+        "device",
+        "run",
+        "walked",
+        "ifIndex",
+        "name",
+        "descr",
+        "admin",
+        "oper",
+        "speed_mbps",
+        "in_octets",
+        "out_octets",
+        "in_errors",
+        "out_errors",
+        "in_discards",
+        "out_discards",
+    ];
+    Some((wirescope_runs::export::csv_rows(&header, rows), seen.len()))
 }
 
 /// The frames of `capture` from `from` to `to` (ms) that `filter` keeps, as pcapng: the bytes,

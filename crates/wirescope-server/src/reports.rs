@@ -120,9 +120,11 @@ async fn run_bundle(
             })
             .collect();
         let runs = [run];
+        let snmp = bundle::snmp_runs(&store).map_err(|e| error(e.into()))?;
         let evidence = Evidence {
             runs: &runs,
             captures: &slices,
+            snmp: &snmp,
             pad_ms: BUNDLE_PAD_MS,
             now_ms: now,
         };

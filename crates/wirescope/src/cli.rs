@@ -119,6 +119,8 @@ A bundle is a zip (no archiver needed to make it) holding:
                                  --pad to the last run's end plus --pad, to or from any address
                                  the runs name (targets, hops, agents; every address when they
                                  name more than 200); 512 MiB a slice at most
+  snmp-interfaces.csv            counters of the SNMP agents among those addresses, from
+                                 their newest walk in the last 50 stored SNMP runs
   manifest.json                  what each file is, its size and SHA-256, the window, notes
   SHA256SUMS                     `unzip evidence.zip -d ev && cd ev && sha256sum -c SHA256SUMS`
 

@@ -70,9 +70,11 @@ pub(crate) fn bundle(a: BundleArgs) -> Result<ExitCode, Failure> {
             bytes: f.bytes(),
         })
         .collect();
+    let snmp = snmp_runs(&store)?;
     let evidence = wirescope_report::bundle::Evidence {
         runs: &runs,
         captures: &captures,
+        snmp: &snmp,
         pad_ms: a.pad.as_millis().min(i64::MAX as u128) as i64,
         now_ms: wirescope_store::now_ms(),
     };
@@ -90,6 +92,13 @@ pub(crate) fn bundle(a: BundleArgs) -> Result<ExitCode, Failure> {
         pdf.sha256
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The newest stored SNMP runs, for the interface counters of the devices on a bundle's path.
+fn snmp_runs(
+    store: &wirescope_store::Store,
+) -> Result<Vec<(wirescope_store::RunInfo, Vec<wirescope_probe::ProbeResult>)>, Failure> {
+    wirescope_report::bundle::snmp_runs(store).map_err(|e| Failure::Runtime(e.to_string()))
 }
 
 /// Who a report from the command line is by.

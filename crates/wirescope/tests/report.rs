@@ -503,14 +503,22 @@ fn a_bundle_holds_the_report_results_and_a_capture_slice_whose_hashes_verify() {
     let many2: std::net::Ipv4Addr = many.parse().unwrap_or_else(|e| panic!("{e}"));
     let many2 = std::net::Ipv4Addr::from(u32::from(many2) + 1).to_string();
     let host = var(lab, "LAB_HOST_V4");
-    let rows = save(lab, &db, &["ping", many, &many2, "-c", "3"]);
-    assert_eq!(rows.len(), 2);
+    let switch = var(lab, "LAB_S1_LAN_V4");
+    let rows = save(lab, &db, &["ping", many, &many2, switch, "-c", "3"]);
+    assert_eq!(rows.len(), 3);
     save(lab, &db, &["ping", host, "-c", "2"]);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let _ = Command::new("kill")
         .args(["-INT", &dumpcap.id().to_string()])
         .status();
     let _ = dumpcap.wait();
+    // The switch's interfaces, walked after the capture: the bundle takes its counters.
+    let walked = save(
+        lab,
+        &db,
+        &["interfaces", switch, "-c", var(lab, "LAB_SNMP_COMMUNITY")],
+    );
+    assert!(!walked.is_empty());
 
     let zip = d.join("evidence.zip");
     let o = wirescope(&[
@@ -562,19 +570,30 @@ fn a_bundle_holds_the_report_results_and_a_capture_slice_whose_hashes_verify() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(manifest["runs"], serde_json::json!([1]));
-    assert_eq!(manifest["files"].as_array().map(Vec::len), Some(5));
+    assert_eq!(manifest["files"].as_array().map(Vec::len), Some(6));
+    let counters = std::fs::read_to_string(out.join("snmp-interfaces.csv")).unwrap_or_default();
+    assert!(
+        counters.starts_with("agent,device,run,walked,ifIndex,name"),
+        "{counters}"
+    );
+    assert!(
+        counters
+            .lines()
+            .any(|l| l.starts_with(&format!("{switch},")) && l.contains(",swp1,")),
+        "the switch's swp1 counters: {counters}"
+    );
     // The report in the bundle names its targets, and its data hashes as it says.
     let text = pdftotext(&out.join("report.pdf"));
     assert!(text.contains(many) && text.contains(&many2));
     assert!(text.contains(&sha256_hex(&out.join("report-data.json"))));
     let nd = std::fs::read_to_string(out.join("run-1-ping.ndjson")).unwrap_or_default();
-    assert_eq!(nd.lines().count(), 2);
+    assert_eq!(nd.lines().count(), 3);
     // The slice: every frame of the capture to or from the run's two targets, none of the
     // other run's.
     let slice = out.join("capture-1-client.pcapng");
-    let ours = format!("ip.addr == {many} || ip.addr == {many2}");
+    let ours = format!("ip.addr == {many} || ip.addr == {many2} || ip.addr == {switch}");
     let want = tshark_count(&pcap, Some(&ours));
-    assert!(want >= 12, "3 echoes and 3 replies to each target: {want}");
+    assert!(want >= 18, "3 echoes and 3 replies to each target: {want}");
     assert!(tshark_count(&pcap, Some(&format!("ip.addr == {host}"))) >= 4);
     assert_eq!(tshark_count(&slice, None), want);
     assert_eq!(tshark_count(&slice, Some(&format!("ip.addr == {host}"))), 0);
