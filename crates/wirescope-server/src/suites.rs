@@ -248,6 +248,20 @@ fn find(state: &AppState, id: &str) -> Result<SuiteRecord, ApiError> {
         .ok_or_else(|| ApiError::not_found("suite"))
 }
 
+/// A suite and one of its series; 404 when either is not there.
+fn find_series(
+    state: &AppState,
+    id: &str,
+    series: i64,
+) -> Result<(SuiteRecord, SeriesInfo), ApiError> {
+    let rec = find(state, id)?;
+    let series = state
+        .store
+        .series_of(rec.id, series)?
+        .ok_or_else(|| ApiError::not_found("series"))?;
+    Ok((rec, series))
+}
+
 /// The suites, by name.
 #[utoipa::path(get, path = "/suites", tag = "suites", responses((status = 200, body = SuiteList)))]
 async fn list(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
@@ -407,11 +421,7 @@ async fn trend(
     Path(id): Path<String>,
     Query(q): Query<TrendQuery>,
 ) -> Result<Response, ApiError> {
-    let rec = find(&state, &id)?;
-    let series = state
-        .store
-        .series_of(rec.id, q.series)?
-        .ok_or_else(|| ApiError::not_found("series"))?;
+    let (_, series) = find_series(&state, &id, q.series)?;
     let (span, width) = q.range.unwrap_or(TrendRange::Day).span_and_width();
     let to = now_ms();
     let from = to - span;
@@ -439,11 +449,7 @@ async fn trend_report(
     Path(id): Path<String>,
     Query(q): Query<TrendQuery>,
 ) -> Result<Response, ApiError> {
-    let rec = find(&state, &id)?;
-    let series = state
-        .store
-        .series_of(rec.id, q.series)?
-        .ok_or_else(|| ApiError::not_found("series"))?;
+    let (rec, series) = find_series(&state, &id, q.series)?;
     let Ok(_permit) = state.reports.clone().try_acquire_owned() else {
         return Err(crate::reports::busy());
     };

@@ -535,24 +535,7 @@ fn a_bundle_holds_the_report_results_and_a_capture_slice_whose_hashes_verify() {
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("evidence.zip"), "{stderr}");
     let out = d.join("ev");
-    let unzip = Command::new("python3")
-        .args(["-m", "zipfile", "-e"])
-        .arg(&zip)
-        .arg(&out)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        unzip.status.success(),
-        "{}",
-        String::from_utf8_lossy(&unzip.stderr)
-    );
-    let check = Command::new("sha256sum")
-        .args(["-c", "SHA256SUMS"])
-        .current_dir(&out)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let said = String::from_utf8_lossy(&check.stdout);
-    assert!(check.status.success(), "{said}");
+    let said = unzip_and_verify(&zip, &out);
     for f in [
         "report.pdf",
         "report-data.json",
