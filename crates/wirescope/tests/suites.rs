@@ -189,7 +189,9 @@ fn suites_are_checked_fired_skipped_and_run_on_demand() {
             assert_eq!(t["width"], 0);
             assert!(buckets.len() >= 2, "every sample: {t}");
         } else {
-            assert!(b["samples"].as_u64() >= Some(2), "{range}: {b}");
+            // The samples may straddle a bucket boundary: count them over the buckets.
+            let samples: u64 = buckets.iter().filter_map(|b| b["samples"].as_u64()).sum();
+            assert!(samples >= 2, "{range}: {t}");
         }
     }
     let (status, e) = server.json(
