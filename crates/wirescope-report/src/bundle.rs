@@ -73,7 +73,9 @@ pub struct Manifest {
 pub enum BundleError {
     #[error("{0}")]
     Capture(String),
-    #[error("the bundle would pass 4 GiB (a zip without ZIP64); slice fewer or smaller captures")]
+    #[error(
+        "the bundle would pass 4 GiB or 65,535 files (a zip without ZIP64); bundle fewer runs or smaller captures"
+    )]
     TooBig,
 }
 
@@ -233,7 +235,7 @@ fn window(e: &Evidence<'_>) -> Option<(i64, i64)> {
         .iter()
         .map(|(r, _)| r.finished_at.unwrap_or(e.now_ms))
         .max()?;
-    Some((from - e.pad_ms, to + e.pad_ms))
+    Some((from.saturating_sub(e.pad_ms), to.saturating_add(e.pad_ms)))
 }
 
 /// Every address the runs' results name (targets, hops, agents, neighbours), sorted.
@@ -410,7 +412,7 @@ struct Zip {
 impl Zip {
     fn add(&mut self, name: &str, data: &[u8]) -> Result<(), BundleError> {
         let offset = self.out.len() as u64;
-        if offset + data.len() as u64 + 1024 > MAX_ZIP {
+        if self.count == u16::MAX || offset + data.len() as u64 + 1024 > MAX_ZIP {
             return Err(BundleError::TooBig);
         }
         let crc = crc32fast::hash(data);
@@ -485,5 +487,14 @@ mod tests {
         assert_eq!(&bytes[14..18], &crc32fast::hash(b"hello\n").to_le_bytes());
         assert_eq!(&bytes[30..35], b"a.txt");
         assert_eq!(&bytes[35..41], b"hello\n");
+    }
+
+    #[test]
+    fn a_zip_past_65535_files_is_refused_not_wrapped() {
+        let mut z = Zip::default();
+        for i in 0..u16::MAX {
+            z.add(&i.to_string(), b"").unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert!(matches!(z.add("one more", b""), Err(BundleError::TooBig)));
     }
 }
