@@ -959,6 +959,19 @@ async function watchStep() {
     if (!alertPdf.includes(w)) fail(`the alert's PDF has no "${w}":\n${alertPdf.slice(0, 2000)}`);
   log(`the alert's PDF button downloads its report`);
 
+  // what the server collected when it fired: the badge turns ready live and downloads the bundle
+  const diag = page.locator(`[data-testid="alert-event"][data-id="${alertId}"] [data-testid="alert-diagnostics"][data-status="ready"]`);
+  await diag.waitFor({ timeout: 120_000 });
+  const zipName = `wirescope-diagnostics-alert-${alertId}.zip`;
+  const [zipDownload] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), diag.click()]);
+  if (zipDownload.suggestedFilename() !== zipName) fail(`the diagnostics download as ${zipDownload.suggestedFilename()}, expected ${zipName}`);
+  const zipFile = path.join(userDataDir, zipName);
+  await zipDownload.saveAs(zipFile);
+  const listed = execFileSync('python3', ['-m', 'zipfile', '-l', zipFile], { timeout: 30_000 }).toString();
+  for (const f of ['report.pdf', 'manifest.json', 'SHA256SUMS', '-trace.ndjson', '-dns.ndjson'])
+    if (!listed.includes(f)) fail(`the diagnostics bundle has no ${f}:\n${listed}`);
+  log(`the alert's diagnostics badge reads "${(await diag.innerText()).trim()}" and downloads its bundle`);
+
   // the slow host's trend: its series page draws the samples
   await page.goto(url(`#/suites/${suiteId}`));
   const link = page.locator(`[data-testid="series-row"][data-kind="ping"]`, { hasText: WATCH_SLOW }).locator('[data-testid="series-link"]');

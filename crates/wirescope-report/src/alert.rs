@@ -126,3 +126,34 @@ pub fn alert_report(store: &Store, id: i64, now_ms: i64, by: &str) -> Result<Rep
     }
     Ok(report)
 }
+
+/// The report of the diagnostics collected when alert event `id` fired: the alert's report,
+/// then what was collected (`facts`, such as the capture window, and `notes` on what is
+/// missing) and each diagnostic run in full.
+pub fn diagnostics_report(
+    store: &Store,
+    id: i64,
+    collected: &[(wirescope_store::RunInfo, Vec<wirescope_probe::ProbeResult>)],
+    facts: Vec<(String, String)>,
+    notes: &[String],
+    now_ms: i64,
+    by: &str,
+) -> Result<Report, ReportError> {
+    let mut report = alert_report(store, id, now_ms, by)?;
+    report.title = format!("Diagnostics: {}", report.title);
+    let mut blocks = vec![Block::Facts { rows: facts }];
+    blocks.extend(notes.iter().map(|n| Block::Note {
+        text: model::clean_line(n, 500),
+    }));
+    report.sections.insert(
+        1,
+        Section {
+            heading: "Collected when it fired".into(),
+            blocks,
+        },
+    );
+    for (run, results) in collected {
+        runs::add_run(&mut report, run, results, now_ms);
+    }
+    Ok(report)
+}

@@ -34,6 +34,10 @@ pub struct Evidence<'a> {
     pub pad_ms: i64,
     /// When the bundle is made: the end of a run still going.
     pub now_ms: i64,
+    /// The time window of the capture slices (ms), when not the runs' own padded.
+    pub window: Option<(i64, i64)>,
+    /// Bytes of one capture slice at most (`MAX_SLICE_BYTES` is the largest).
+    pub slice_bytes: usize,
 }
 
 /// A capture to slice into a bundle.
@@ -164,7 +168,8 @@ pub fn bundle(
     };
     for (n, capture) in evidence.captures.iter().enumerate() {
         let Some((from, to)) = window else { break };
-        let (bytes, kept, note) = slice(capture, from, to, filter.as_ref())?;
+        let cap = evidence.slice_bytes.min(MAX_SLICE_BYTES);
+        let (bytes, kept, note) = slice(capture, from, to, filter.as_ref(), cap)?;
         notes.extend(note);
         let name: String = capture
             .name
@@ -222,9 +227,12 @@ pub fn bundle(
     Ok((zip.finish()?, manifest))
 }
 
-/// From the first run's start less the pad to the last run's end (now, for one still going)
-/// plus the pad.
+/// The window asked for, else from the first run's start less the pad to the last run's end
+/// (now, for one still going) plus the pad.
 fn window(e: &Evidence<'_>) -> Option<(i64, i64)> {
+    if e.window.is_some() {
+        return e.window;
+    }
     let from = e
         .runs
         .iter()
@@ -239,7 +247,20 @@ fn window(e: &Evidence<'_>) -> Option<(i64, i64)> {
 }
 
 /// Every address the runs' results name (targets, hops, agents, neighbours), sorted.
-fn addresses(runs: &[(RunInfo, Vec<ProbeResult>)]) -> BTreeSet<IpAddr> {
+pub fn addresses(runs: &[(RunInfo, Vec<ProbeResult>)]) -> BTreeSet<IpAddr> {
+    let mut out = BTreeSet::new();
+    for (_, results) in runs {
+        for r in results {
+            if let Ok(v) = serde_json::to_value(r) {
+                addresses_in(&v, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// Adds the addresses a JSON document names (in fields called `*addr` or `address`) to `out`.
+pub fn addresses_in(v: &serde_json::Value, out: &mut BTreeSet<IpAddr>) {
     fn walk(v: &serde_json::Value, key: &str, out: &mut BTreeSet<IpAddr>) {
         match v {
             serde_json::Value::String(s) if key.ends_with("addr") || key == "address" => {
@@ -252,15 +273,7 @@ fn addresses(runs: &[(RunInfo, Vec<ProbeResult>)]) -> BTreeSet<IpAddr> {
             _ => {}
         }
     }
-    let mut out = BTreeSet::new();
-    for (_, results) in runs {
-        for r in results {
-            if let Ok(v) = serde_json::to_value(r) {
-                walk(&v, "", &mut out);
-            }
-        }
-    }
-    out
+    walk(v, "", out);
 }
 
 /// Stored SNMP runs read for a bundle's interface counters at most.
@@ -358,6 +371,7 @@ fn slice(
     from: i64,
     to: i64,
     filter: Option<&Filter>,
+    cap: usize,
 ) -> Result<(Vec<u8>, u64, Option<String>), BundleError> {
     let mut out = PcapNgWriter::new(Vec::new(), read::MAX_CAPLEN)
         .map_err(|e| BundleError::Capture(e.to_string()))?;
@@ -375,7 +389,7 @@ fn slice(
         if p.ts_ns < lo || p.ts_ns > hi || cut {
             return Ok(());
         }
-        if size + p.data.len() + 32 > MAX_SLICE_BYTES {
+        if size + p.data.len() + 32 > cap {
             cut = true;
             return Ok(());
         }
@@ -392,7 +406,7 @@ fn slice(
         note = Some(format!(
             "{}: the slice stops at {} MiB",
             capture.what,
-            MAX_SLICE_BYTES >> 20
+            cap >> 20
         ));
     }
     let bytes = out

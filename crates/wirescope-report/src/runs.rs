@@ -76,6 +76,7 @@ fn facts(run: &RunInfo, now_ms: i64) -> Vec<(String, String)> {
             (Source::Suite, Some(s)) => format!("suite {s}"),
             (Source::Suite, None) => "a suite".into(),
             (Source::Trap, _) => "a trap rule's follow-up".into(),
+            (Source::Alert, _) => "the diagnostics of an alert".into(),
         },
     );
     row("From", origin(run.net.get()));

@@ -6,6 +6,7 @@ mod api;
 mod assets;
 mod conn;
 mod creds;
+mod diagnostics;
 mod error;
 pub mod openapi;
 mod reports;
@@ -65,6 +66,11 @@ pub struct ServerConfig {
     pub traps: traps::TrapFlags,
     /// How long received traps are kept.
     pub trap_retention: std::time::Duration,
+    /// Diagnostics bundles collected when alerts fire kept with their zip, the newest (0: none
+    /// are collected).
+    pub diagnostics_keep: usize,
+    /// How much of each running capture a diagnostics bundle takes: the last this long.
+    pub diagnostics_capture: std::time::Duration,
 }
 
 /// The shortest access token accepted.
@@ -90,6 +96,8 @@ impl Default for ServerConfig {
             notify_retry: std::time::Duration::from_secs(10),
             traps: traps::TrapFlags::default(),
             trap_retention: std::time::Duration::from_secs(30 * 86_400),
+            diagnostics_keep: 100,
+            diagnostics_capture: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -220,6 +228,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
         reports: Arc::new(tokio::sync::Semaphore::new(reports::MAX_REPORTS)),
         openapi: openapi::document().to_pretty_json().unwrap_or_default(),
     });
+    diagnostics::spawn(state.clone());
     let (api, _) = api_routes(state.config.body_limit).split_for_parts();
     let api = api
         .fallback(no_route)
@@ -245,6 +254,7 @@ pub(crate) fn api_routes(body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
         .merge(reports::routes())
         .merge(suites::routes())
         .merge(alerts::routes())
+        .merge(diagnostics::routes())
         .merge(traps::routes())
         .merge(traffic::routes())
         .merge(ssh::routes())

@@ -110,7 +110,7 @@ async fn run_bundle(
         let now = jiff::Timestamp::now().as_millisecond();
         let pdf = typeset(&store, &ask, now)?;
         let run = wirescope_runs::export::load(&store, id).map_err(|e| error(e.into()))?;
-        let copies = shared.captures.pcapngs();
+        let copies = shared.captures.pcapngs(false);
         let slices: Vec<Capture> = copies
             .iter()
             .map(|(name, what, bytes)| Capture {
@@ -126,6 +126,8 @@ async fn run_bundle(
             captures: &slices,
             snmp: &snmp,
             pad_ms: BUNDLE_PAD_MS,
+            window: None,
+            slice_bytes: bundle::MAX_SLICE_BYTES,
             now_ms: now,
         };
         let (zip, _) = bundle::bundle(&pdf, &evidence, BY).map_err(ApiError::internal)?;

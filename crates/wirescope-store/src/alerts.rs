@@ -125,6 +125,9 @@ pub struct AlertEvent {
     /// Why nobody was told: `maintenance` or `parent <target> down`; `null` when delivered.
     pub silenced: Option<String>,
     pub deliveries: Vec<Delivery>,
+    /// What was collected when it fired (scheduled suites' firing and changed events); `null`:
+    /// nothing was tried.
+    pub diagnostics: Option<crate::Diagnostics>,
 }
 
 /// How a delivery of an event to a channel went.
@@ -183,8 +186,10 @@ pub struct ChannelRecord {
 }
 
 const SELECT_EVENT: &str = "SELECT e.id, e.suite_id, s.name, e.rule, e.preset, e.target, e.kind,
-    e.at, e.run_id, e.summary, e.evidence, e.silenced, e.trap_id
-    FROM alert_events e LEFT JOIN suites s ON s.id = e.suite_id";
+    e.at, e.run_id, e.summary, e.evidence, e.silenced, e.trap_id,
+    d.status, d.started_at, d.finished_at, d.runs, d.bytes, d.sha256, d.note
+    FROM alert_events e LEFT JOIN suites s ON s.id = e.suite_id
+    LEFT JOIN diagnostics d ON d.event_id = e.id";
 
 fn read_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AlertEvent, String)> {
     let kind: String = r.get(6)?;
@@ -205,6 +210,7 @@ fn read_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AlertEvent, String)> {
             silenced: r.get(11)?,
             trap_id: r.get(12)?,
             deliveries: Vec::new(),
+            diagnostics: crate::diagnostics::read_diagnostics(r, 13)?,
         },
         evidence,
     ))

@@ -3,6 +3,7 @@
 //! had, once its owner process is gone (`owner`): when the store is opened again, or swept.
 
 mod alerts;
+mod diagnostics;
 mod owner;
 mod recordings;
 mod results;
@@ -16,6 +17,7 @@ pub use alerts::{
     AlertEvent, AlertWrite, ChannelRecord, DELIVERY_ATTEMPTS, Delivery, DeliveryStatus,
     EVENTS_KEPT, EventFilter, EventKind, HISTORY_KEPT, HistoryEntry, MAX_CHANNELS, NewEvent,
 };
+pub use diagnostics::{Diagnostics, DiagnosticsStatus};
 pub use recordings::{NewRecording, Recording};
 pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
 pub use suites::{FIRES_KEPT, Fire, FireOutcome, MAX_SUITES, SuiteRecord};
@@ -280,6 +282,19 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE alert_events;
     ALTER TABLE alert_events_new RENAME TO alert_events;
     CREATE INDEX alert_events_suite ON alert_events (suite_id, target, id);
+",
+    "
+    CREATE TABLE diagnostics (
+        event_id INTEGER PRIMARY KEY REFERENCES alert_events (id) ON DELETE CASCADE,
+        status TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        runs TEXT NOT NULL DEFAULT '[]',
+        bytes INTEGER,
+        sha256 TEXT,
+        note TEXT,
+        zip BLOB
+    );
 ",
 ];
 /// Milliseconds since the epoch, now.
@@ -766,6 +781,83 @@ mod tests {
         // Deleting the suite still takes its events with it.
         assert!(store.delete_suite(7).unwrap());
         assert!(store.alert_event(3).unwrap().is_none());
+        drop(store);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn diagnostics_are_collected_once_per_event_and_only_the_newest_zips_are_kept() {
+        let path = temp_db("diagnostics");
+        let store = Store::open(&path).unwrap();
+        let suite = store.create_suite("core", "{}").unwrap();
+        let event = |target: &str| {
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO alert_events (suite_id, rule, preset, target, kind, at, summary, evidence)
+                     VALUES (?1, 'r', 'down', ?2, 'firing', 5, 'down', '{}')",
+                    params![suite, target],
+                )
+                .unwrap();
+            store.conn().last_insert_rowid()
+        };
+        let (a, b, c) = (event("h1"), event("h2"), event("h1"));
+        assert!(store.alert_event(a).unwrap().unwrap().diagnostics.is_none());
+        assert!(store.begin_diagnostics(a).unwrap());
+        assert!(!store.begin_diagnostics(a).unwrap(), "once per event");
+        store.diagnostics_runs(a, &[4, 5]).unwrap();
+        let d = store.alert_event(a).unwrap().unwrap().diagnostics.unwrap();
+        assert_eq!(
+            (d.status, d.runs),
+            (DiagnosticsStatus::Collecting, vec![4, 5])
+        );
+        assert_eq!(store.diagnostics_collecting().unwrap(), 1);
+        assert!(store.last_diagnosed(suite, "h1").unwrap().is_some());
+        assert!(store.last_diagnosed(suite, "h2").unwrap().is_none());
+        store
+            .finish_diagnostics(a, Ok((b"zip a", "aa")), Some("no capture"), 1)
+            .unwrap();
+        assert_eq!(
+            store.diagnostics_zip(a).unwrap(),
+            Some((b"zip a".to_vec(), "aa".into()))
+        );
+        // A second bundle with room for one: the first loses its bytes, not its record.
+        assert!(store.begin_diagnostics(c).unwrap());
+        store
+            .finish_diagnostics(c, Ok((b"zip c", "cc")), None, 1)
+            .unwrap();
+        assert!(store.diagnostics_zip(a).unwrap().is_none());
+        let d = store.alert_event(a).unwrap().unwrap().diagnostics.unwrap();
+        assert_eq!(
+            (d.status, d.bytes, d.sha256.as_deref(), d.note.as_deref()),
+            (
+                DiagnosticsStatus::Pruned,
+                Some(5),
+                Some("aa"),
+                Some("no capture")
+            )
+        );
+        assert!(store.diagnostics_zip(c).unwrap().is_some());
+        // Skips say why and do not count as collected; a server stopping fails what it left.
+        store.skip_diagnostics(b, "2 under way").unwrap();
+        assert!(store.last_diagnosed(suite, "h2").unwrap().is_none());
+        let d = store.alert_event(b).unwrap().unwrap().diagnostics.unwrap();
+        assert_eq!(
+            (d.status, d.note.as_deref()),
+            (DiagnosticsStatus::Skipped, Some("2 under way"))
+        );
+        let e = event("h3");
+        store.begin_diagnostics(e).unwrap();
+        assert_eq!(store.fail_unfinished_diagnostics("stopped").unwrap(), 1);
+        let d = store.alert_event(e).unwrap().unwrap().diagnostics.unwrap();
+        assert_eq!(d.status, DiagnosticsStatus::Failed);
+        // Deleting the suite takes the events and their diagnostics.
+        assert!(store.delete_suite(suite).unwrap());
+        let left: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM diagnostics", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
         drop(store);
         let _ = std::fs::remove_file(&path);
     }

@@ -80,6 +80,8 @@ pub enum Source {
     Suite,
     /// A trap rule's follow-up check of the device a trap came from.
     Trap,
+    /// The diagnostics collected when an alert fired (a trace, DNS, SNMP interfaces).
+    Alert,
 }
 
 impl Source {
@@ -89,6 +91,7 @@ impl Source {
             Source::Cli => "cli",
             Source::Suite => "suite",
             Source::Trap => "trap",
+            Source::Alert => "alert",
         }
     }
 }
@@ -150,10 +153,11 @@ sql_text!(Source, |s| match s {
     "cli" => Ok(Source::Cli),
     "suite" => Ok(Source::Suite),
     "trap" => Ok(Source::Trap),
+    "alert" => Ok(Source::Alert),
     other => Err(UnknownValue::new(
         "source",
         other,
-        ["api", "cli", "suite", "trap"]
+        ["api", "cli", "suite", "trap", "alert"]
     )),
 });
 

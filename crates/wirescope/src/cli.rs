@@ -1090,6 +1090,16 @@ pub struct ServeArgs {
     /// How long received traps are kept (at most the newest million are).
     #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = long_duration)]
     pub trap_retention: Duration,
+
+    /// Diagnostics bundles kept with their zip (the newest): when a suite's alert fires, the
+    /// server traces the target, asks DNS for it, polls the SNMP agents on its path and slices
+    /// the running captures, and keeps the bundle against the event. 0 turns it off.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub diagnostics_keep: u32,
+
+    /// How much of each running capture a diagnostics bundle takes: the last this long.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = positive_duration)]
+    pub diagnostics_capture: Duration,
 }
 
 /// A retention: whole days (`8d`) or hours (`36h`), up to ten years.

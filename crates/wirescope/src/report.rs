@@ -76,6 +76,8 @@ pub(crate) fn bundle(a: BundleArgs) -> Result<ExitCode, Failure> {
         captures: &captures,
         snmp: &snmp,
         pad_ms: a.pad.as_millis().min(i64::MAX as u128) as i64,
+        window: None,
+        slice_bytes: wirescope_report::bundle::MAX_SLICE_BYTES,
         now_ms: wirescope_store::now_ms(),
     };
     let (zip, manifest) = wirescope_report::bundle::bundle(&pdf, &evidence, BY)

@@ -42,6 +42,8 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
             engine_state: None,
         },
         trap_retention: a.trap_retention,
+        diagnostics_keep: a.diagnostics_keep as usize,
+        diagnostics_capture: a.diagnostics_capture,
         ..Default::default()
     };
     let db = config.db.clone();

@@ -509,6 +509,207 @@ fn latency_added_on_a_link_raises_latency_up_and_its_removal_a_recovery() {
     );
 }
 
+/// An alert event, as the API gives it.
+fn event(server: &Server, id: i64) -> Value {
+    let (status, e) = server.json("GET", &format!("/api/alerts/{id}"), None);
+    assert_eq!(status, 200, "{e}");
+    e
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn a_firing_alert_collects_a_trace_dns_fresh_counters_and_the_capture_into_a_bundle() {
+    common::lab();
+    let tag = format!("diag-{}", std::process::id());
+    let server = Server::start_env(
+        "alerts-diagnostics",
+        &["--diagnostics-capture", "30s"],
+        &SECRETS,
+    );
+    let (ns, host, name) = (
+        lab("LAB_CLIENT_NS"),
+        lab("LAB_HOST_V4"),
+        lab("LAB_HOST_NAME"),
+    );
+    // The server learns the host's SNMP agent from a walk made with a credential profile.
+    let (status, saved) = server.json(
+        "PUT",
+        "/api/creds/lab-snmp",
+        Some(json!({"version": "2c", "community": lab("LAB_SNMP_COMMUNITY")})),
+    );
+    assert_eq!(status, 200, "{saved}");
+    let walk = server.create(json!({"kind": "snmp", "targets_text": host,
+        "options": {"op": "interfaces", "profiles": ["lab-snmp"]}, "net": {"netns": ns}}));
+    assert_eq!(server.wait(walk, 30)["status"], "finished");
+    let (status, cap) = server.json(
+        "POST",
+        "/api/captures",
+        Some(json!({"interfaces": [lab("LAB_CLIENT_IF")], "netns": ns, "immediate": true})),
+    );
+    assert_eq!(status, 201, "{cap}");
+
+    // A suite scanning a listener of the test's own, and asking the lab's DNS for the host.
+    let port: u16 = 46_000 + (std::process::id() % 1000) as u16;
+    let listener = Listener::start(&lab("LAB_HOST_NS"), &host, port);
+    let id = create_suite(
+        &server,
+        json!({
+            "name": tag,
+            "schedule": {"cron": "*/2 * * * * *", "timezone": "UTC"},
+            "runs": [
+                {"kind": "scan", "targets": host, "options": {"ports": port.to_string(), "timeout": "500ms"}, "net": {"netns": ns}},
+                {"kind": "dns", "targets": name, "options": {"server": lab("LAB_DNS_V4")}, "net": {"netns": ns}},
+            ],
+            "alerts": [{"preset": "port_closed"}],
+        }),
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    drop(listener);
+    let fired = wait_event(&server, id, "port_closed", "firing", 20);
+    let fid = fired["id"].as_i64().unwrap_or(-1);
+    let diagnostics = wait_for(150, "the diagnostics to be ready", || {
+        let d = event(&server, fid)["diagnostics"].clone();
+        assert!(
+            d.is_null() || d["status"] == "collecting" || d["status"] == "ready",
+            "{d}"
+        );
+        (d["status"] == "ready").then_some(d)
+    });
+    let runs: Vec<i64> = diagnostics["runs"]
+        .as_array()
+        .map(|r| r.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default();
+    let kinds: Vec<String> = runs
+        .iter()
+        .map(|r| {
+            let (status, info) = server.json("GET", &format!("/api/runs/{r}"), None);
+            assert_eq!(status, 200, "{info}");
+            assert_eq!(info["source"], "alert", "{info}");
+            assert_eq!(
+                info["net"]["netns"],
+                ns.as_str(),
+                "run where the suite runs: {info}"
+            );
+            info["kind"].as_str().unwrap_or_default().to_string()
+        })
+        .collect();
+    assert_eq!(kinds, ["trace", "dns", "snmp"], "{diagnostics}");
+    let note = diagnostics["note"].as_str().unwrap_or_default();
+    assert!(!note.contains("no capture"), "{note}");
+
+    // The bundle: hashes verify; each run's data; fresh counters; the capture's last 30 s.
+    let d = std::env::temp_dir().join(format!("wirescope-{tag}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("{e}"));
+    let zip = d.join("diagnostics.zip");
+    let (code, head) = server.download(&format!("/api/alerts/{fid}/diagnostics"), &zip);
+    assert_eq!(code, 200, "{head}");
+    let zip_sha = common::sha256_file(&zip);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("x-data-sha256: {zip_sha}")),
+        "{head}"
+    );
+    assert_eq!(diagnostics["sha256"], zip_sha.as_str());
+    let out = d.join("ev");
+    let said = common::unzip_and_verify(&zip, &out);
+    let (trace, dns, snmp) = (runs[0], runs[1], runs[2]);
+    for f in [
+        "report.pdf".to_string(),
+        format!("run-{trace}-trace.ndjson"),
+        format!("run-{dns}-dns.ndjson"),
+        format!("run-{snmp}-snmp.csv"),
+        "snmp-interfaces.csv".into(),
+    ] {
+        assert!(said.contains(&format!("{f}: OK")), "{f}: {said}");
+    }
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap_or_default();
+    let hops: Value = serde_json::from_str(read(&format!("run-{trace}-trace.ndjson")).trim())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (hops["target"].as_str(), hops["reached"].as_bool()),
+        (Some(host.as_str()), Some(true)),
+        "{hops}"
+    );
+    let ptr = read(&format!("run-{dns}-dns.ndjson"));
+    assert!(
+        ptr.contains("PTR") && ptr.contains(&name),
+        "the host's PTR from the lab's DNS: {ptr}"
+    );
+    let counters = read("snmp-interfaces.csv");
+    assert!(
+        counters
+            .lines()
+            .any(|l| l.starts_with(&format!("{host},")) && l.contains(&format!(",{snmp},"))),
+        "the host's counters from the fresh poll (run {snmp}): {counters}"
+    );
+    let slice = std::fs::read_dir(&out)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "pcapng"))
+        .unwrap_or_else(|| panic!("no capture slice: {said}"));
+    let scans = common::tshark_count(
+        &slice,
+        Some(&format!("ip.addr == {host} && tcp.port == {port}")),
+    );
+    assert!(
+        scans >= 2,
+        "the scans of the closed port are in the slice: {scans}"
+    );
+    let manifest: Value =
+        serde_json::from_str(&read("manifest.json")).unwrap_or_else(|e| panic!("{e}"));
+    let (from, to) = (
+        manifest["window"][0].as_str().unwrap_or_default(),
+        manifest["window"][1].as_str().unwrap_or_default(),
+    );
+    assert!(!from.is_empty() && from < to, "{manifest}");
+    let text = common::pdftotext(&out.join("report.pdf"));
+    for words in [
+        "Diagnostics: Alert",
+        "Collected when it fired",
+        "port_closed",
+        host.as_str(),
+        &format!("Run {trace} "),
+        &format!("Run {snmp} "),
+    ] {
+        assert!(text.contains(words), "{words} is missing:\n{text}");
+    }
+
+    // Its recovery collects nothing; a second firing within ten minutes is skipped, saying so.
+    let listener = Listener::start(&lab("LAB_HOST_NS"), &host, port);
+    let resolved = wait_event(&server, id, "port_closed", "resolved", 20);
+    drop(listener);
+    let again = wait_for(20, "a second firing", || {
+        events(&server, id)
+            .into_iter()
+            .find(|e| e["kind"] == "firing" && e["id"] != fired["id"])
+    });
+    let skipped = wait_for(10, "the skip", || {
+        let d = event(&server, again["id"].as_i64().unwrap_or(-1))["diagnostics"].clone();
+        (!d.is_null()).then_some(d)
+    });
+    assert_eq!(skipped["status"], "skipped", "{skipped}");
+    assert!(
+        skipped["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("less than 10 minutes")),
+        "{skipped}"
+    );
+    let rid = resolved["id"].as_i64().unwrap_or(-1);
+    assert!(event(&server, rid)["diagnostics"].is_null());
+    for (path, want) in [
+        (format!("/api/alerts/{}/diagnostics", again["id"]), 409),
+        (format!("/api/alerts/{rid}/diagnostics"), 404),
+        ("/api/alerts/999999/diagnostics".into(), 404),
+        ("/api/alerts/x/diagnostics".into(), 400),
+    ] {
+        let (code, body) = server.download(&path, &d.join("e.json"));
+        assert_eq!(code, want, "{path}: {body}");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
+
 /// A route of the test's own on r1; removed when dropped.
 struct Route(String);
 

@@ -6,7 +6,7 @@
 mod common;
 
 use common::server::Server;
-use common::{lab, ndjson, pdftotext, var};
+use common::{lab, ndjson, pdftotext, sha256_file, tshark_count, unzip_and_verify, var};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -93,18 +93,6 @@ fn pages(pdf: &Path) -> usize {
         .unwrap_or_else(|| panic!("pdfinfo gave no page count"))
 }
 
-fn sha256_hex(path: &Path) -> String {
-    let o = Command::new("sha256sum")
-        .arg(path)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    String::from_utf8_lossy(&o.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// The AnyIP block's address number `i` (every one answers ping in wsl-h).
 fn anyip(lab: &HashMap<String, String>, i: u32) -> String {
     let first: std::net::Ipv4Addr = var(lab, "LAB_ANYIP_FIRST")
@@ -165,7 +153,7 @@ fn a_500_target_ping_report_holds_every_target_its_figures_and_its_data_hash() {
     assert!(text.contains("the CLI (--save)"), "who ran it");
     assert!(text.contains("namespace") || text.contains("this host's own network"));
     // The data file is what the printed SHA-256 is of.
-    let sha = sha256_hex(&data);
+    let sha = sha256_file(&data);
     assert_eq!(sha.len(), 64);
     assert!(text.contains(&sha), "the full SHA-256 on the title page");
     assert!(stderr.contains(&sha), "{stderr}");
@@ -451,23 +439,6 @@ fn the_api_serves_run_and_comparison_reports_as_pdf_downloads() {
     );
 }
 
-/// Output of `tshark -r FILE [-Y FILTER]`: its frame count.
-fn tshark_count(file: &Path, filter: Option<&str>) -> usize {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-n").arg("-r").arg(file);
-    if let Some(f) = filter {
-        cmd.args(["-Y", f]);
-    }
-    let o = cmd.output().unwrap_or_else(|e| panic!("tshark: {e}"));
-    assert!(
-        o.status.success(),
-        "tshark could not read {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).lines().count()
-}
-
 #[test]
 #[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn a_bundle_holds_the_report_results_and_a_capture_slice_whose_hashes_verify() {
@@ -568,7 +539,7 @@ fn a_bundle_holds_the_report_results_and_a_capture_slice_whose_hashes_verify() {
     // The report in the bundle names its targets, and its data hashes as it says.
     let text = pdftotext(&out.join("report.pdf"));
     assert!(text.contains(many) && text.contains(&many2));
-    assert!(text.contains(&sha256_hex(&out.join("report-data.json"))));
+    assert!(text.contains(&sha256_file(&out.join("report-data.json"))));
     let nd = std::fs::read_to_string(out.join("run-1-ping.ndjson")).unwrap_or_default();
     assert_eq!(nd.lines().count(), 3);
     // The slice: every frame of the capture to or from the run's two targets, none of the
@@ -597,29 +568,6 @@ fn a_bundle_holds_the_report_results_and_a_capture_slice_whose_hashes_verify() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("none.pcap"));
     assert!(!zip2.exists());
-}
-
-/// `python3 -m zipfile -e ZIP DIR`, then `sha256sum -c SHA256SUMS` in DIR: what it said.
-fn unzip_and_verify(zip: &Path, out: &Path) -> String {
-    let unzip = Command::new("python3")
-        .args(["-m", "zipfile", "-e"])
-        .arg(zip)
-        .arg(out)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        unzip.status.success(),
-        "{}",
-        String::from_utf8_lossy(&unzip.stderr)
-    );
-    let check = Command::new("sha256sum")
-        .args(["-c", "SHA256SUMS"])
-        .current_dir(out)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let said = String::from_utf8_lossy(&check.stdout).to_string();
-    assert!(check.status.success(), "{said}");
-    said
 }
 
 #[test]

@@ -13,6 +13,7 @@ import {
   buildWindow,
   changePreset,
   deliveryText,
+  diagnosticsBadge,
   deliveryTone,
   dnsEvidence,
   downResult,
@@ -56,7 +57,7 @@ import {
   type RuleDraft,
   type RunRef,
 } from './alerts';
-import { PRESETS, type AlertEvent, type Delivery, type ProbeKind } from './types';
+import { PRESETS, type AlertEvent, type Delivery, type Diagnostics, type ProbeKind } from './types';
 
 function event(over: Partial<AlertEvent> = {}): AlertEvent {
   return {
@@ -164,6 +165,19 @@ describe('events', () => {
     expect(eventTitle({ preset: 'latency_up', kind: 'resolved' })).toBe('recovered: latency up');
     expect(['firing', 'renotify', 'resolved', 'changed'].map((k) => kindTone(k as AlertEvent['kind']))).toEqual(['bad', 'warn', 'ok', 'info']);
     expect(kindLabel('renotify')).toBe('still firing');
+  });
+
+  it('say what was collected when an event fired', () => {
+    const d: Diagnostics = { status: 'ready', started_at: 1, finished_at: 2, runs: [7, 8], bytes: 2_500_000, sha256: 'ab', note: 'no capture was running' };
+    expect(diagnosticsBadge(null)).toBeNull();
+    const ready = diagnosticsBadge(d);
+    expect([ready?.tone, ready?.label.startsWith('diagnostics 2.5')]).toEqual(['ok', true]);
+    expect(ready?.title).toContain('runs #7, #8');
+    expect(ready?.title).toContain('no capture was running');
+    expect(diagnosticsBadge({ ...d, status: 'collecting' })?.tone).toBe('info');
+    expect(diagnosticsBadge({ ...d, status: 'failed', note: 'run 7 had not ended' })?.title).toBe('could not be collected; run 7 had not ended');
+    expect(diagnosticsBadge({ ...d, status: 'skipped', runs: [], note: '2 collections were under way already' })?.label).toBe('no diagnostics');
+    expect(diagnosticsBadge({ ...d, status: 'pruned' })?.title).toContain('--diagnostics-keep');
   });
 
   it('tell how each delivery went', () => {

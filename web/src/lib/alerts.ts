@@ -5,6 +5,7 @@
 // each preset reads and takes, the rule it saves, errors by their place in the suite).
 
 import { niceMax } from './capture';
+import { fmtBytes } from './format';
 import type { DiffLine, Hunk, LineDiff } from './diff';
 import { msTicks, timeTicks, type Tick } from './trend';
 import {
@@ -14,6 +15,7 @@ import {
   type AlertRule,
   type Delivery,
   type DeliveryStatus,
+  type Diagnostics,
   type EventKind,
   type MaintenanceSpec,
   type Period,
@@ -179,6 +181,32 @@ export function deliveryText(d: Delivery): string {
   if (d.status === 'sent') return `sent (${tries})`;
   if (d.status === 'failed') return `failed after ${tries}${d.last_error ? `: ${d.last_error}` : ''}`;
   return d.attempts ? `pending: ${tries} so far${d.last_error ? `, last: ${d.last_error}` : ''}` : 'pending';
+}
+
+/**
+ * What was collected when an event fired, for its badge: a label, a tone and a sentence for the
+ * tooltip; null when nothing was tried. Ready ones are downloaded (`diagnosticsUrl`).
+ */
+export function diagnosticsBadge(d: Diagnostics | null | undefined): { label: string; tone: Tone; title: string } | null {
+  if (!d) return null;
+  const runs = d.runs.length ? ` (runs ${d.runs.map((r) => `#${r}`).join(', ')})` : '';
+  const note = d.note ? `; ${d.note}` : '';
+  switch (d.status) {
+    case 'collecting':
+      return { label: 'collecting diagnostics…', tone: 'info', title: `a trace, DNS and the counters on the path are being collected${runs}` };
+    case 'ready':
+      return {
+        label: `diagnostics ${fmtBytes(d.bytes)}`,
+        tone: 'ok',
+        title: `the evidence bundle collected when it fired (zip: report, runs, SNMP counters, capture slices)${runs}${note}`,
+      };
+    case 'pruned':
+      return { label: 'diagnostics pruned', tone: '', title: `collected${runs}, but its zip made room for newer ones (serve --diagnostics-keep)` };
+    case 'failed':
+      return { label: 'diagnostics failed', tone: 'bad', title: `could not be collected${note}` };
+    default:
+      return { label: 'no diagnostics', tone: '', title: `not collected${note}` };
+  }
 }
 
 /** Whether some delivery of these events is still under way (the timeline asks again). */

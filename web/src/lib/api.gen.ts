@@ -55,6 +55,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/alerts/{id}/diagnostics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The evidence bundle collected when an alert fired (zip): the alert's report with the
+         *     diagnostic runs (trace, DNS, SNMP interfaces), their results as NDJSON and CSV, the SNMP
+         *     interface counters of the agents on the path, slices of the running captures, a manifest
+         *     and SHA256SUMS. The event's `diagnostics` says whether one is ready.
+         */
+        get: operations["getAlertsIdDiagnostics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alerts/{id}/report": {
         parameters: {
             query?: never;
@@ -986,6 +1008,7 @@ export interface components {
             /** @description Why nobody was told: `maintenance` or `parent <target> down`; `null` when delivered. */
             silenced?: string | null;
             deliveries: components["schemas"]["Delivery"][];
+            diagnostics?: components["schemas"]["Diagnostics"] | null;
         };
         /** @description Events, newest first. */
         AlertList: {
@@ -1358,6 +1381,32 @@ export interface components {
              */
             depth: number;
         };
+        /** @description An alert event's diagnostics, without the zip. */
+        Diagnostics: {
+            status: components["schemas"]["DiagnosticsStatus"];
+            /**
+             * Format: int64
+             * @description When collecting began (ms since the epoch).
+             */
+            started_at: number;
+            /** Format: int64 */
+            finished_at?: number | null;
+            /** @description The runs started for it (trace, DNS, SNMP interfaces), as they were started. */
+            runs: number[];
+            /**
+             * Format: int64
+             * @description The zip's size and SHA-256 (ready and pruned).
+             */
+            bytes?: number | null;
+            sha256?: string | null;
+            /** @description What was left out, or why it failed or was skipped. */
+            note?: string | null;
+        };
+        /**
+         * @description Where an alert's diagnostics stand.
+         * @enum {string}
+         */
+        DiagnosticsStatus: "collecting" | "ready" | "pruned" | "failed" | "skipped";
         /** @description Options of a DNS run. */
         DnsOptions: {
             /**
@@ -2474,7 +2523,7 @@ export interface components {
          * @description Who started a run.
          * @enum {string}
          */
-        Source: "api" | "cli" | "suite" | "trap";
+        Source: "api" | "cli" | "suite" | "trap" | "alert";
         /** @description A profile's SSH login as listed: the user and which secrets are set. */
         SshInfo: {
             user: string;
@@ -3211,6 +3260,54 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAlertsIdDiagnostics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the zip, as an attachment; `X-Data-SHA256` is the zip's own hash */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such event, or nothing was collected for it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description still collecting, or it failed, was skipped or pruned (the error says which) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5483,6 +5580,7 @@ export const clientMessageOneOf5TypeValues: ReadonlyArray<Extract<FlattenedDeepR
 }>["type"]> = ["unwatch_traps"];
 export const closeReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CloseReason"]> = ["exit", "remote", "client", "idle", "server"];
 export const deliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryStatus"]> = ["pending", "sent", "failed"];
+export const diagnosticsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DiagnosticsStatus"]> = ["collecting", "ready", "pruned", "failed", "skipped"];
 export const eventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventKind"]> = ["firing", "renotify", "resolved", "changed"];
 export const familyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Family"]> = ["any", "v4", "v6"];
 export const fireOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FireOutcome"]> = ["started", "caught_up", "skipped", "failed"];
@@ -5536,7 +5634,7 @@ export const serverMessageOneOf6TypeValues: ReadonlyArray<Extract<FlattenedDeepR
 export const smtpSecurityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SmtpSecurity"]> = ["starttls", "tls", "none"];
 export const snmpOpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpOp"]> = ["get", "walk", "neighbors", "arp", "interfaces", "topology"];
 export const snmpVersionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpVersion"]> = ["1", "2c", "3"];
-export const sourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Source"]> = ["api", "cli", "suite", "trap"];
+export const sourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Source"]> = ["api", "cli", "suite", "trap", "alert"];
 export const terminalEventOneOf0TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["TerminalEvent"], {
     type: unknown;
 }>["type"]> = ["host_key"];

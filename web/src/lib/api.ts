@@ -345,6 +345,11 @@ export function alertReportUrl(id: number): string {
   return withToken(apiUrl(`api/alerts/${id}/report`));
 }
 
+/** The download link of the evidence bundle collected when an alert fired (when `diagnostics.status` is ready). */
+export function diagnosticsUrl(id: number): string {
+  return withToken(apiUrl(`api/alerts/${id}/diagnostics`));
+}
+
 /** The download link of a capture session's PDF report (figures, bandwidth, protocol mix, talkers). */
 export function captureReportUrl(id: number): string {
   return withToken(apiUrl(`api/captures/${id}/report`));

@@ -118,8 +118,9 @@ export function kindLabel(run: Pick<RunInfo, 'kind' | 'options'>): string {
 }
 
 /**
- * Who started a run, when not the dashboard or the API itself: "cli", "suite", or "trap" (a
- * trap rule's follow-up check of a device); with a sentence for its tooltip.
+ * Who started a run, when not the dashboard or the API itself: "cli", "suite", "trap" (a trap
+ * rule's follow-up check of a device) or "alert" (an alert's diagnostics); with a sentence for
+ * its tooltip.
  */
 export function runOrigin(run: Pick<RunInfo, 'source' | 'suite_id'>): { label: string; title: string } | null {
   switch (run.source) {
@@ -129,6 +130,8 @@ export function runOrigin(run: Pick<RunInfo, 'source' | 'suite_id'>): { label: s
       return { label: 'suite', title: run.suite_id != null ? `started by suite #${run.suite_id}` : 'started by a suite' };
     case 'trap':
       return { label: 'trap', title: 'started by a trap rule: its follow-up check of the device that sent the trap' };
+    case 'alert':
+      return { label: 'alert', title: 'started when an alert fired: its diagnostics (a trace, DNS, the interface counters on the path)' };
     default:
       return null;
   }

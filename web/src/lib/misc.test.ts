@@ -213,6 +213,7 @@ describe('format', () => {
     expect(runOrigin({ source: 'cli' })).toEqual({ label: 'cli', title: 'started by the CLI' });
     expect(runOrigin({ source: 'suite', suite_id: 4 })).toEqual({ label: 'suite', title: 'started by suite #4' });
     expect(runOrigin({ source: 'suite', suite_id: null })?.title).toBe('started by a suite');
+    expect(runOrigin({ source: 'alert' })?.label).toBe('alert');
     expect(runOrigin({ source: 'trap' })).toEqual({ label: 'trap', title: 'started by a trap rule: its follow-up check of the device that sent the trap' });
   });
   it('formats octets, bit rates and interface speeds', () => {

@@ -187,6 +187,7 @@ export type Unread = Schemas['Unread'];
 export type MarkRead = Schemas['MarkRead'];
 export type Delivery = Schemas['Delivery'];
 export type DeliveryStatus = Schemas['DeliveryStatus'];
+export type Diagnostics = Schemas['Diagnostics'];
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = deliveryStatusValues;
 
 /** A channel's settings as sent (secrets included); as listed, a ChannelView (secrets left out). */

@@ -215,13 +215,17 @@ impl Captures {
         Ok((info, report))
     }
 
-    /// Every capture's kept frames as pcapng, with a name for a file and what it is (for
-    /// evidence bundles): a copy of each ring, taken one capture at a time.
-    pub(crate) fn pcapngs(&self) -> Vec<(String, String, Vec<u8>)> {
+    /// Every capture's kept frames (or only the running captures') as pcapng, with a name for
+    /// a file and what it is (for evidence bundles): a copy of each ring, taken one capture at
+    /// a time.
+    pub(crate) fn pcapngs(&self, running_only: bool) -> Vec<(String, String, Vec<u8>)> {
         let all: Vec<Arc<Capture>> = locked(&self.all).values().cloned().collect();
         all.iter()
             .filter_map(|c| {
                 let info = locked(&c.info).clone();
+                if running_only && !info.running {
+                    return None;
+                }
                 let bytes = locked(&c.session).pcapng(None).ok()?;
                 let (name, what) = match &info.file {
                     Some(f) => (

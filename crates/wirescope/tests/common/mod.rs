@@ -143,3 +143,56 @@ pub fn pdftotext(pdf: &std::path::Path) -> String {
     );
     String::from_utf8_lossy(&o.stdout).to_string()
 }
+
+/// Output of `tshark -r FILE [-Y FILTER]`: its frame count.
+pub fn tshark_count(file: &std::path::Path, filter: Option<&str>) -> usize {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-n").arg("-r").arg(file);
+    if let Some(f) = filter {
+        cmd.args(["-Y", f]);
+    }
+    let o = cmd.output().unwrap_or_else(|e| panic!("tshark: {e}"));
+    assert!(
+        o.status.success(),
+        "tshark could not read {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).lines().count()
+}
+
+/// `python3 -m zipfile -e ZIP DIR`, then `sha256sum -c SHA256SUMS` in DIR: what it said.
+pub fn unzip_and_verify(zip: &std::path::Path, out: &std::path::Path) -> String {
+    let unzip = Command::new("python3")
+        .args(["-m", "zipfile", "-e"])
+        .arg(zip)
+        .arg(out)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        unzip.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unzip.stderr)
+    );
+    let check = Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(out)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let said = String::from_utf8_lossy(&check.stdout).to_string();
+    assert!(check.status.success(), "{said}");
+    said
+}
+
+/// The SHA-256 of a file, as `sha256sum` prints it.
+pub fn sha256_file(path: &std::path::Path) -> String {
+    let o = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
