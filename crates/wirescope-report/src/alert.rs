@@ -17,6 +17,7 @@ pub fn alert_report(store: &Store, id: i64, now_ms: i64, by: &str) -> Result<Rep
         .ok_or_else(|| ReportError::NotFound(format!("no alert event {id}")))?;
     let title = format!("Alert: {} on {}", event.rule, event.target);
     let mut report = Report::new(&title, format!("Alert event {id}"), now_ms, by);
+    report.layout = crate::saved_layout(store);
     let mut facts = vec![
         ("What".to_string(), model::clean_line(&event.summary, 500)),
         ("Event".into(), event.kind.as_str().to_string()),

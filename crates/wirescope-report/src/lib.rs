@@ -6,6 +6,7 @@
 pub mod alert;
 pub mod bundle;
 pub mod capture;
+pub mod map;
 pub mod model;
 pub mod runs;
 pub mod svg;
@@ -177,6 +178,7 @@ pub fn run_report(
     });
     let mut report = Report::new(&title, subtitle, now_ms, &ask.by);
     report.notes = ask.notes.as_deref().map(model::clean);
+    report.layout = saved_layout(store);
     if let Some(((ra, xa), (rb, xb))) = &compared {
         runs::add_comparison(&mut report, (ra, xa), (rb, xb));
     }
@@ -184,6 +186,31 @@ pub fn run_report(
         runs::add_run(&mut report, run, results, now_ms);
     }
     Ok(report)
+}
+
+/// The dashboard's saved map layout (none when it was never saved or cannot be read).
+pub fn saved_layout(store: &wirescope_store::Store) -> map::Positions {
+    let Some(text) = store
+        .setting(wirescope_snmp::topology::LAYOUT_SETTING)
+        .ok()
+        .flatten()
+    else {
+        return map::Positions::new();
+    };
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| {
+            let positions = v.get("positions")?.as_object()?;
+            Some(
+                positions
+                    .iter()
+                    .filter_map(|(id, p)| {
+                        Some((id.clone(), (p.get("x")?.as_f64()?, p.get("y")?.as_f64()?)))
+                    })
+                    .collect(),
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// `Run 12`, `Runs 12, 13 and 14`, `Run 3 compared with run 5`.

@@ -39,6 +39,10 @@ pub struct Report {
     /// The charts' SVG documents, by the file name blocks refer to (not part of the data).
     #[serde(skip)]
     pub charts: Vec<(String, Vec<u8>)>,
+    /// The dashboard's saved map layout, where topology pictures put the devices it places
+    /// (drawn into a chart, so not part of the data either).
+    #[serde(skip)]
+    pub layout: crate::map::Positions,
 }
 
 impl Report {
@@ -52,6 +56,7 @@ impl Report {
             notes: None,
             sections: Vec::new(),
             charts: Vec::new(),
+            layout: crate::map::Positions::new(),
         }
     }
 

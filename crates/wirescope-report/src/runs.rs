@@ -27,7 +27,7 @@ pub fn add_run(report: &mut Report, run: &RunInfo, results: &[ProbeResult], now_
         wirescope_probe::ProbeKind::Trace => trace(report, results, &mut blocks, &mut detail),
         wirescope_probe::ProbeKind::Dns => dns(report, results, &mut blocks, &mut detail),
         wirescope_probe::ProbeKind::Scan => scan(report, results, &mut blocks, &mut detail),
-        wirescope_probe::ProbeKind::Snmp => snmp(results, &mut blocks, &mut detail),
+        wirescope_probe::ProbeKind::Snmp => snmp(report, results, &mut blocks, &mut detail),
         wirescope_probe::ProbeKind::Ssh => ssh(results, &mut blocks, &mut detail),
     }
     blocks.extend(detail);
@@ -35,6 +35,93 @@ pub fn add_run(report: &mut Report, run: &RunInfo, results: &[ProbeResult], now_
         heading: format!("Run {} · {}", run.id, run.kind),
         blocks,
     });
+}
+
+/// The topology picture of the devices and links the run's neighbour tables show (any SNMP
+/// run that found a link: a crawl, or one hop of neighbours), with its links as a table.
+fn topology(report: &mut Report, agents: &[&SnmpResult], out: &mut Vec<Block>) {
+    let owned: Vec<SnmpResult> = agents.iter().map(|s| (*s).clone()).collect();
+    let map = wirescope_snmp::topology::graph(&owned);
+    if map.links.is_empty() {
+        return;
+    }
+    out.push(Block::Heading {
+        text: "Topology".into(),
+    });
+    let saved = map
+        .nodes
+        .iter()
+        .filter(|n| report.layout.contains_key(&n.id))
+        .count();
+    let at = crate::map::place(&map, &report.layout);
+    let whence = match saved {
+        0 => "laid out in layers from the seeds (the dashboard's map has no saved positions for them)".to_string(),
+        n if n == map.nodes.len() => "where the dashboard's saved map layout has them".to_string(),
+        n => format!(
+            "{n} of {} where the dashboard's saved map layout has them, the rest beside their neighbours",
+            map.nodes.len()
+        ),
+    };
+    let caption = format!(
+        "{} devices, {} links, {} connected {}; devices {whence}. Dashed boxes were seen but not polled; dashed lines are reported by one end only.",
+        map.nodes.len(),
+        map.links.len(),
+        map.components,
+        if map.components == 1 {
+            "group"
+        } else {
+            "groups"
+        }
+    );
+    match crate::map::draw(&map, &at) {
+        Some(svg) => {
+            let block = report.chart("Map", svg, caption);
+            out.push(block);
+        }
+        None => out.push(Block::Note {
+            text: format!(
+                "{} devices: more than the {} a picture draws legibly; the links are listed below",
+                map.nodes.len(),
+                crate::map::MAX_DRAWN
+            ),
+        }),
+    }
+    let label: BTreeMap<&str, &str> = map
+        .nodes
+        .iter()
+        .map(|n| (n.id.as_str(), n.label.as_str()))
+        .collect();
+    out.push(Block::table(
+        &[
+            "Device",
+            "Port",
+            "Neighbour",
+            "Its port",
+            "Via",
+            "Both ends",
+        ],
+        map.links
+            .iter()
+            .map(|l| {
+                vec![
+                    label
+                        .get(l.source.as_str())
+                        .copied()
+                        .unwrap_or(&l.source)
+                        .to_string(),
+                    l.source_port.clone(),
+                    label
+                        .get(l.target.as_str())
+                        .copied()
+                        .unwrap_or(&l.target)
+                        .to_string(),
+                    l.target_port.clone().unwrap_or_default(),
+                    l.protocol.to_uppercase(),
+                    if l.both_ends { "yes" } else { "no" }.into(),
+                ]
+            })
+            .collect(),
+    ));
 }
 
 /// When, by whom, from where, with what.
@@ -161,11 +248,19 @@ fn figures(run: &RunInfo, results: &[ProbeResult]) -> Vec<Figure> {
     for r in results {
         summary.add(r);
     }
-    let mut items = vec![Figure::new(
-        "Results",
-        format!("{} of {}", results.len(), run.total),
-        "",
-    )];
+    let crawl = serde_json::from_str::<Value>(run.options.get())
+        .ok()
+        .is_some_and(|o| o.get("op").and_then(Value::as_str) == Some("topology"));
+    let mut items = vec![if crawl {
+        // A crawl's total is its seeds: it reads every device it finds from them.
+        Figure::new(
+            "Devices",
+            format!("{} from {}", results.len(), counted(run.total, "seeds")),
+            "",
+        )
+    } else {
+        Figure::new("Results", format!("{} of {}", results.len(), run.total), "")
+    }];
     for (name, n) in &summary.counts {
         let tone = match *name {
             "alive" | "reached" | "answered" | "succeeded" | "hosts_up" => "good",
@@ -501,12 +596,18 @@ fn scan(
     }
 }
 
-fn snmp(results: &[ProbeResult], out: &mut Vec<Block>, detail: &mut Vec<Block>) {
+fn snmp(
+    report: &mut Report,
+    results: &[ProbeResult],
+    out: &mut Vec<Block>,
+    detail: &mut Vec<Block>,
+) {
     let agents: Vec<&SnmpResult> = each(results, |r| match r {
         ProbeResult::Snmp(s) => Some(s),
         _ => None,
     })
     .collect();
+    topology(report, &agents, out);
     let name = |s: &SnmpResult| {
         s.device
             .as_ref()

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-const WIDTH: f64 = 720.0;
-const FONT: &str = "font-family=\"DejaVu Sans\" font-size=\"11\" fill=\"#52606d\"";
+pub(crate) const WIDTH: f64 = 720.0;
+pub(crate) const FONT: &str = "font-family=\"DejaVu Sans\" font-size=\"11\" fill=\"#52606d\"";
 const BAR: &str = "#3e7cb1";
 
 /// Values a histogram needs: fewer say more in a table than in a chart.
@@ -215,7 +215,7 @@ fn number(v: f64, unit: &str) -> String {
     }
 }
 
-fn shorten(s: &str, max: usize) -> String {
+pub(crate) fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() > max {
         s.chars().take(max - 1).chain(['…']).collect()
     } else {
@@ -224,7 +224,7 @@ fn shorten(s: &str, max: usize) -> String {
 }
 
 /// Text for SVG character data.
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_control())
         .fold(String::with_capacity(s.len()), |mut out, c| {

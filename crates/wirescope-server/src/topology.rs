@@ -19,7 +19,7 @@ use wirescope_probe::result::SnmpResult;
 use wirescope_snmp::topology;
 use wirescope_snmp::topology::Topology;
 
-const LAYOUT_KEY: &str = "topology.layout";
+use wirescope_snmp::topology::LAYOUT_SETTING as LAYOUT_KEY;
 /// More devices than any map the dashboard draws well.
 const MAX_LAYOUT_NODES: usize = 20_000;
 

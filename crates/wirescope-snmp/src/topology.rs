@@ -308,6 +308,10 @@ pub struct Link {
     pub both_ends: bool,
 }
 
+/// The setting that keeps the dashboard's map layout: `{"positions": {ID: {"x", "y"}}}`, node
+/// positions by device id, shared by every map (reports draw topology pictures from it).
+pub const LAYOUT_SETTING: &str = "topology.layout";
+
 /// The map: devices and links, ordered by id.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Topology {

@@ -1009,6 +1009,40 @@ fn credential_profiles_and_topology_maps_over_the_api() {
         "{err}"
     );
 
+    // The crawl's report draws the map: s1 and s2 where the layout has them, s3 beside them.
+    let pdf = server.dir.join("topology.pdf");
+    let (code, head) = server.download(&format!("/api/runs/{id}/report"), &pdf);
+    assert_eq!(code, 200, "{head}");
+    let text = common::pdftotext(&pdf);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for words in [
+        "Topology",
+        "3 from 1 seed",
+        "3 devices, 3 links, 1 connected group",
+        "2 of 3 where the dashboard's saved map layout has them",
+        "Both ends",
+    ] {
+        assert!(flat.contains(words), "{words} is missing:\n{text}");
+    }
+    let links = text
+        .lines()
+        .filter(|l| l.contains("swp") && l.contains("LLDP") && l.trim_end().ends_with("yes"))
+        .count();
+    assert_eq!(links, 3, "a row per link:\n{text}");
+    // Without a saved layout, the devices are laid out in layers.
+    let (status, _) = server.json(
+        "PUT",
+        "/api/topology/layout",
+        Some(json!({"positions": {}})),
+    );
+    assert_eq!(status, 204);
+    server.download(&format!("/api/runs/{id}/report"), &pdf);
+    let flat = common::pdftotext(&pdf)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains("laid out in layers from the seeds"), "{flat}");
+
     // Nothing the server wrote or answered holds a secret: store, profiles, secrets file, log.
     let mut seen = everything_under(&server.dir);
     for path in [
