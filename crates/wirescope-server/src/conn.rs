@@ -1,6 +1,7 @@
-//! The listener: HTTP/1.1 connections (with upgrades, for the WebSockets) under a cap on how many
-//! are open at once, a deadline for each request's headers, and an idle deadline between
-//! requests, so slow or silent clients cannot hold the server's file descriptors.
+//! The listener: HTTP/1.1 connections (with upgrades, for the WebSockets), over TLS when it is
+//! on, under a cap on how many are open at once, a deadline for the TLS handshake and for each
+//! request's headers, and an idle deadline between requests, so slow or silent clients cannot
+//! hold the server's file descriptors.
 
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
 
 /// How the listener bounds its connections.
 #[derive(Debug, Clone, Copy)]
@@ -96,12 +98,13 @@ impl AsyncWrite for Tracked {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves; then lets connections finish their
-/// request in progress for up to five seconds.
+/// Serves `app` on `listener` (over TLS with `tls`) until `shutdown` resolves; then lets
+/// connections finish their request in progress for up to five seconds.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
@@ -124,13 +127,24 @@ pub async fn serve(
             continue;
         };
         let _ = tcp.set_nodelay(true);
-        tokio::spawn(connection(
-            tcp,
-            permit,
-            app.clone(),
-            limits,
-            stop_rx.clone(),
-        ));
+        let epoch = Instant::now();
+        let last = Arc::new(AtomicU64::new(0));
+        let io = Tracked {
+            inner: tcp,
+            last: last.clone(),
+            epoch,
+            _permit: permit,
+        };
+        let (app, stop, tls) = (app.clone(), stop_rx.clone(), tls.clone());
+        tokio::spawn(async move {
+            let Some(tls) = tls else {
+                return connection(io, epoch, last, app, limits, stop).await;
+            };
+            // A handshake must end within the header deadline: a silent client is dropped.
+            if let Ok(Ok(io)) = tokio::time::timeout(limits.header_timeout, tls.accept(io)).await {
+                connection(io, epoch, last, app, limits, stop).await;
+            }
+        });
     }
     let _ = stop_tx.send(true);
     let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
@@ -138,21 +152,16 @@ pub async fn serve(
     Ok(())
 }
 
-async fn connection(
-    tcp: TcpStream,
-    permit: OwnedSemaphorePermit,
+async fn connection<I>(
+    io: I,
+    epoch: Instant,
+    last: Arc<AtomicU64>,
     app: Router,
     limits: Limits,
     mut stop: watch::Receiver<bool>,
-) {
-    let epoch = Instant::now();
-    let last = Arc::new(AtomicU64::new(0));
-    let io = Tracked {
-        inner: tcp,
-        last: last.clone(),
-        epoch,
-        _permit: permit,
-    };
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())

@@ -8,7 +8,7 @@
 //!
 //! Bounded: two collections at once, one per suite and target every ten minutes, 32 agents
 //! polled, 64 MiB per capture slice, 256 MiB per bundle, and only the newest bundles (serve's
-//! `--diagnostics-keep`) keep their zip.
+//! `--diagnostics-keep`, 2 GiB in all) keep their zip.
 
 use crate::AppState;
 use crate::api::parse_id;
@@ -46,6 +46,8 @@ pub const MAX_AGENTS: usize = 32;
 pub const SLICE_BYTES: usize = 64 << 20;
 /// Bytes of one bundle at most; a bigger one fails, saying so.
 pub const MAX_BUNDLE: usize = 256 << 20;
+/// Bytes of all kept bundles at most: past it the oldest zips are pruned first.
+pub const KEPT_BYTES: i64 = 2 << 30;
 /// Who a diagnostics report is by.
 const BY: &str = "wirescope diagnostics";
 
@@ -196,9 +198,9 @@ async fn consider(state: &Arc<AppState>, slots: &Arc<Semaphore>, id: i64) {
             Ok((zip, notes)) => {
                 let sha = wirescope_report::sha256_hex(&zip);
                 let note = (!notes.is_empty()).then(|| notes.join("; "));
-                store.finish_diagnostics(id, Ok((&zip, &sha)), note.as_deref(), keep)
+                store.finish_diagnostics(id, Ok((&zip, &sha)), note.as_deref(), keep, KEPT_BYTES)
             }
-            Err(why) => store.finish_diagnostics(id, Err(&why), None, keep),
+            Err(why) => store.finish_diagnostics(id, Err(&why), None, keep, KEPT_BYTES),
         })
         .await;
         if let Ok(Err(e)) = written {
@@ -359,16 +361,17 @@ async fn collect(
     }
 
     let window_ms = i64::try_from(state.config.diagnostics_capture.as_millis()).unwrap_or(0);
-    let captures = state.captures.pcapngs(true);
-    if captures.is_empty() {
-        notes.push("no capture was running".into());
-    }
+    // One report or bundle is made at a time: the capture copies below count against it too.
     let permit = state
         .reports
         .clone()
         .acquire_owned()
         .await
         .map_err(|e| e.to_string())?;
+    let captures = state.captures.pcapngs(true);
+    if captures.is_empty() {
+        notes.push("no capture was running".into());
+    }
     let store = state.store.clone();
     let event = event.clone();
     tokio::task::spawn_blocking(move || {

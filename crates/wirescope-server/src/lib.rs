@@ -12,12 +12,14 @@ pub mod openapi;
 mod reports;
 mod ssh;
 mod suites;
+mod tls;
 mod topology;
 mod traffic;
 pub mod traps;
 pub mod ws;
 
 pub use error::ApiError;
+pub use tls::{TlsInfo, TlsSource};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -71,6 +73,8 @@ pub struct ServerConfig {
     pub diagnostics_keep: usize,
     /// How much of each running capture a diagnostics bundle takes: the last this long.
     pub diagnostics_capture: std::time::Duration,
+    /// Serve HTTPS, with this certificate.
+    pub tls: Option<tls::TlsSource>,
 }
 
 /// The shortest access token accepted.
@@ -98,6 +102,7 @@ impl Default for ServerConfig {
             trap_retention: std::time::Duration::from_secs(30 * 86_400),
             diagnostics_keep: 100,
             diagnostics_capture: std::time::Duration::from_secs(60),
+            tls: None,
         }
     }
 }
@@ -137,6 +142,8 @@ pub enum ServeError {
     BadToken(String),
     #[error("traps: {0}")]
     Traps(String),
+    #[error("TLS: {0}")]
+    Tls(#[from] tls::TlsError),
 }
 
 /// Checks an access token: at least `MIN_TOKEN_LEN` characters, printable ASCII without spaces
@@ -242,7 +249,10 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
     Router::new()
         .nest("/api", api)
         .fallback(assets::serve)
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -339,7 +349,11 @@ fn body_is_empty(req: &Request) -> bool {
 
 /// Headers that keep the dashboard out of frames (click-jacking a host-key accept or a delete)
 /// and limit what its pages may load and where they may connect.
-async fn security_headers(req: Request, next: Next) -> Response {
+async fn security_headers(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let host = req
         .headers()
         .get(header::HOST)
@@ -363,11 +377,20 @@ async fn security_headers(req: Request, next: Next) -> Response {
     set(h, header::CONTENT_SECURITY_POLICY, &csp);
     set(h, header::REFERRER_POLICY, "no-referrer");
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    if state.config.tls.is_some() {
+        // Browsers that saw it once come back over HTTPS only (a year; not the subdomains:
+        // the dashboard cannot speak for its neighbours).
+        set(h, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    }
     res
 }
 
-/// Opens the store, binds and serves until Ctrl-C. `ready` gets the bound address.
-pub async fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+/// Opens the store, binds and serves until Ctrl-C. `ready` gets the bound address, and the
+/// certificate's fingerprint and file when serving HTTPS.
+pub async fn serve(
+    config: ServerConfig,
+    ready: impl FnOnce(SocketAddr, Option<&TlsInfo>),
+) -> Result<(), ServeError> {
     if !config.listen.ip().is_loopback() && config.token.is_none() {
         return Err(ServeError::TokenRequired(config.listen));
     }
@@ -388,7 +411,12 @@ pub async fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Resu
         addr: config.listen,
         source,
     })?;
-    ready(addr);
+    let tls = config
+        .tls
+        .as_ref()
+        .map(|source| tls::acceptor(source, &config.db, addr))
+        .transpose()?;
+    ready(addr, tls.as_ref().map(|(_, info)| info));
     // Runs of a CLI --save or another server that died while this one runs are marked once
     // their owner is gone.
     let sweeper = store.clone();
@@ -414,7 +442,7 @@ pub async fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Resu
     traps.start().await.map_err(ServeError::Traps)?;
     tokio::spawn(traps.clone().prune());
     let app = app(store, config, traps);
-    conn::serve(listener, app, limits, async {
+    conn::serve(listener, app, limits, tls.map(|(a, _)| a), async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
@@ -427,7 +455,7 @@ pub async fn serve(config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> Resu
 /// rebinding: a name of the attacker's that resolves to 127.0.0.1 makes the Origin match).
 async fn guard_origin(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let headers = req.headers();
-    if !ws::same_origin(headers) {
+    if !ws::same_origin(headers, state.config.tls.is_some()) {
         return ApiError::new(StatusCode::FORBIDDEN, "cross-origin request refused")
             .into_response();
     }

@@ -36,7 +36,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !same_origin(&headers) {
+    if !same_origin(&headers, state.config.tls.is_some()) {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "WebSocket from a foreign origin refused",
@@ -46,9 +46,10 @@ pub async fn upgrade(
     ws.on_upgrade(move |socket| session(state, socket))
 }
 
-/// A browser always sends Origin; it must be this server exactly: `http://` and the Host the
-/// request was sent to (an `https://` page, `null`, or another port is another origin).
-pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
+/// A browser always sends Origin; it must be this server exactly: the scheme it serves
+/// (`https://` with `tls`, else `http://`) and the Host the request was sent to (the other
+/// scheme, `null`, or another port is another origin).
+pub(crate) fn same_origin(headers: &HeaderMap, tls: bool) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
@@ -59,10 +60,11 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    let scheme = if tls { "https://" } else { "http://" };
     let Some(origin_host) = origin
-        .get(..7)
-        .filter(|scheme| scheme.eq_ignore_ascii_case("http://"))
-        .map(|_| &origin[7..])
+        .get(..scheme.len())
+        .filter(|s| s.eq_ignore_ascii_case(scheme))
+        .and_then(|_| origin.get(scheme.len()..))
     else {
         return false;
     };
@@ -508,19 +510,16 @@ mod tests {
     }
 
     #[test]
-    fn origin_must_match_host() {
+    fn origin_must_match_host_and_scheme() {
+        let plain = |o: Option<&str>, h: &str| same_origin(&headers(o, h), false);
+        let tls = |o: Option<&str>, h: &str| same_origin(&headers(o, h), true);
         assert!(
-            same_origin(&headers(None, "127.0.0.1:7878")),
+            plain(None, "127.0.0.1:7878") && tls(None, "127.0.0.1:7878"),
             "non-browser clients send no Origin"
         );
-        assert!(same_origin(&headers(
-            Some("http://127.0.0.1:7878"),
-            "127.0.0.1:7878"
-        )));
-        assert!(!same_origin(&headers(
-            Some("http://evil.example"),
-            "127.0.0.1:7878"
-        )));
+        assert!(plain(Some("http://127.0.0.1:7878"), "127.0.0.1:7878"));
+        assert!(tls(Some("https://127.0.0.1:7878"), "127.0.0.1:7878"));
+        assert!(!plain(Some("http://evil.example"), "127.0.0.1:7878"));
         for foreign in [
             "http://127.0.0.1:9999",
             "https://127.0.0.1:7878",
@@ -529,14 +528,17 @@ mod tests {
             "null",
             "http://127.0.0.1:7878/",
         ] {
-            assert!(
-                !same_origin(&headers(Some(foreign), "127.0.0.1:7878")),
-                "{foreign}"
-            );
+            assert!(!plain(Some(foreign), "127.0.0.1:7878"), "{foreign}");
         }
-        assert!(same_origin(&headers(
-            Some("HTTP://LOCALHOST:7878"),
-            "localhost:7878"
-        )));
+        for foreign in [
+            "http://127.0.0.1:7878",
+            "https://127.0.0.1:9999",
+            "https://",
+            "https",
+        ] {
+            assert!(!tls(Some(foreign), "127.0.0.1:7878"), "over TLS: {foreign}");
+        }
+        assert!(plain(Some("HTTP://LOCALHOST:7878"), "localhost:7878"));
+        assert!(tls(Some("HTTPS://LOCALHOST:7878"), "localhost:7878"));
     }
 }

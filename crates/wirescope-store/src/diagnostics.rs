@@ -112,13 +112,14 @@ impl Store {
     }
 
     /// Stores an event's bundle (`Ok`) or why there is none (`Err`), and drops the zips of all
-    /// but the newest `keep` bundles.
+    /// but the newest `keep` bundles, and of the older ones past `keep_bytes` in all.
     pub fn finish_diagnostics(
         &self,
         event: i64,
         outcome: Result<(&[u8], &str), &str>,
         note: Option<&str>,
         keep: i64,
+        keep_bytes: i64,
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -140,6 +141,21 @@ impl Store {
                                     ORDER BY event_id DESC LIMIT ?1)",
             params![keep],
         )?;
+        let sizes: Vec<(i64, i64)> = tx
+            .prepare("SELECT event_id, bytes FROM diagnostics WHERE status = 'ready' ORDER BY event_id DESC")?
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))))?
+            .collect::<Result<_, _>>()?;
+        let mut total = 0i64;
+        for (id, bytes) in sizes {
+            total = total.saturating_add(bytes);
+            // The newest is kept whatever its size: it is what the alert just collected.
+            if total > keep_bytes && total != bytes {
+                tx.execute(
+                    "UPDATE diagnostics SET status = 'pruned', zip = NULL WHERE event_id = ?1",
+                    params![id],
+                )?;
+            }
+        }
         tx.commit()?;
         Ok(())
     }

@@ -815,7 +815,7 @@ mod tests {
         assert!(store.last_diagnosed(suite, "h1").unwrap().is_some());
         assert!(store.last_diagnosed(suite, "h2").unwrap().is_none());
         store
-            .finish_diagnostics(a, Ok((b"zip a", "aa")), Some("no capture"), 1)
+            .finish_diagnostics(a, Ok((b"zip a", "aa")), Some("no capture"), 1, 1 << 20)
             .unwrap();
         assert_eq!(
             store.diagnostics_zip(a).unwrap(),
@@ -824,7 +824,7 @@ mod tests {
         // A second bundle with room for one: the first loses its bytes, not its record.
         assert!(store.begin_diagnostics(c).unwrap());
         store
-            .finish_diagnostics(c, Ok((b"zip c", "cc")), None, 1)
+            .finish_diagnostics(c, Ok((b"zip c", "cc")), None, 1, 1 << 20)
             .unwrap();
         assert!(store.diagnostics_zip(a).unwrap().is_none());
         let d = store.alert_event(a).unwrap().unwrap().diagnostics.unwrap();
@@ -838,6 +838,17 @@ mod tests {
             )
         );
         assert!(store.diagnostics_zip(c).unwrap().is_some());
+        // Past the bytes kept, older zips go too; the newest stays, whatever its size.
+        let (f, g) = (event("h4"), event("h5"));
+        for (e, zip) in [(f, b"123456".as_slice()), (g, b"1234567".as_slice())] {
+            store.begin_diagnostics(e).unwrap();
+            store
+                .finish_diagnostics(e, Ok((zip, "x")), None, 10, 6)
+                .unwrap();
+        }
+        assert!(store.diagnostics_zip(f).unwrap().is_none());
+        assert!(store.diagnostics_zip(c).unwrap().is_none());
+        assert!(store.diagnostics_zip(g).unwrap().is_some());
         // Skips say why and do not count as collected; a server stopping fails what it left.
         store.skip_diagnostics(b, "2 under way").unwrap();
         assert!(store.last_diagnosed(suite, "h2").unwrap().is_none());

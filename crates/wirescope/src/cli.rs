@@ -1097,6 +1097,26 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub diagnostics_keep: u32,
 
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); with
+    /// --tls-key. HSTS is sent, and browsers' Origin must then be https://.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+
+    /// Serve HTTPS with a self-signed certificate, made on first use and kept in tls/ beside
+    /// the database; its SHA-256 fingerprint is printed at start (compare it with what the
+    /// browser shows before trusting it).
+    #[arg(long)]
+    pub tls_self_signed: bool,
+
     /// How much of each running capture a diagnostics bundle takes: the last this long.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = positive_duration)]
     pub diagnostics_capture: Duration,

@@ -44,10 +44,15 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
         trap_retention: a.trap_retention,
         diagnostics_keep: a.diagnostics_keep as usize,
         diagnostics_capture: a.diagnostics_capture,
+        tls: match (a.tls_cert, a.tls_key, a.tls_self_signed) {
+            (Some(cert), Some(key), _) => Some(wirescope_server::TlsSource::Files { cert, key }),
+            (_, _, true) => Some(wirescope_server::TlsSource::SelfSigned),
+            _ => None,
+        },
         ..Default::default()
     };
     let db = config.db.clone();
-    wirescope_server::serve(config, |addr| {
+    wirescope_server::serve(config, |addr, tls| {
         let host = if addr.ip().is_unspecified() {
             "127.0.0.1".to_string()
         } else {
@@ -67,11 +72,21 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
             .unwrap_or_else(|| "/".into());
         // A closed standard output (a supervisor, a test that read the first line) must not stop the server.
         let mut out = std::io::stdout().lock();
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let _ = writeln!(
             out,
-            "wirescope dashboard: open http://{host}:{}{query}",
+            "wirescope dashboard: open {scheme}://{host}:{}{query}",
             addr.port()
         );
+        if let Some(t) = tls {
+            let _ = writeln!(
+                out,
+                "TLS certificate {}{}, SHA-256 fingerprint {}",
+                t.cert.display(),
+                if t.made { " (made now)" } else { "" },
+                t.fingerprint
+            );
+        }
         let _ = writeln!(out, "history: {}", db.display());
         let _ = out.flush();
     })

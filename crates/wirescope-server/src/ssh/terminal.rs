@@ -46,7 +46,7 @@ pub(super) async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !crate::ws::same_origin(&headers) {
+    if !crate::ws::same_origin(&headers, state.config.tls.is_some()) {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "WebSocket from a foreign origin refused",
