@@ -429,6 +429,33 @@ async fn compare(
     Ok(Json(comparison).into_response())
 }
 
+/// Waits for run `run` to end, looking every 250 ms for at most `within`; the error says it
+/// had not.
+pub(crate) async fn run_ended(
+    store: &Arc<wirescope_store::Store>,
+    run: i64,
+    within: std::time::Duration,
+) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let s = store.clone();
+        let info = tokio::task::spawn_blocking(move || s.run(run))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        if info.is_none_or(|i| !i.status.in_progress()) {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!(
+                "run {run} had not ended after {} s",
+                within.as_secs()
+            ));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

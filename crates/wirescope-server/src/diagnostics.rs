@@ -29,7 +29,7 @@ use wirescope_probe::dns::DnsOptions;
 use wirescope_probe::targets::{Host, Target};
 use wirescope_probe::trace::TraceOptions;
 use wirescope_probe::{ProbeKind, ProbeResult};
-use wirescope_report::bundle::{self, Capture, Evidence};
+use wirescope_report::bundle::{self, Evidence};
 use wirescope_runs::engine::{ProbeOptions, RunRequest};
 use wirescope_snmp::{SnmpOp, SnmpOptions};
 use wirescope_store::{AlertEvent, EventKind, Origin, RunInfo, Source, StoreError, now_ms};
@@ -286,8 +286,8 @@ async fn collect(
     }
     record_runs(state, id, &started).await;
     for run in &started {
-        if let Err(e) = ended(state, *run).await {
-            notes.push(e);
+        if let Err(e) = crate::api::run_ended(&state.store, *run, RUN_WAIT).await {
+            notes.push(format!("{e}: the bundle has what it had"));
         }
     }
 
@@ -348,8 +348,10 @@ async fn collect(
                         Ok(run) => {
                             started.push(run);
                             record_runs(state, id, &started).await;
-                            if let Err(e) = ended(state, run).await {
-                                notes.push(e);
+                            if let Err(e) =
+                                crate::api::run_ended(&state.store, run, RUN_WAIT).await
+                            {
+                                notes.push(format!("{e}: the bundle has what it had"));
                             }
                         }
                         Err(e) => notes.push(format!("the SNMP poll could not start: {e}")),
@@ -381,14 +383,7 @@ async fn collect(
             .iter()
             .filter_map(|r| wirescope_runs::export::load(&store, *r).ok())
             .collect();
-        let slices: Vec<Capture> = captures
-            .iter()
-            .map(|(name, what, bytes)| Capture {
-                name: name.clone(),
-                what: what.clone(),
-                bytes,
-            })
-            .collect();
+        let slices = crate::reports::capture_slices(&captures);
         let window = (now.saturating_sub(window_ms), now);
         let mut facts = vec![
             (
@@ -546,28 +541,6 @@ async fn record_runs(state: &Arc<AppState>, id: i64, runs: &[i64]) {
     let store = state.store.clone();
     let runs = runs.to_vec();
     let _ = tokio::task::spawn_blocking(move || store.diagnostics_runs(id, &runs)).await;
-}
-
-/// Waits for a run to end (at most `RUN_WAIT`); the error says which did not.
-async fn ended(state: &Arc<AppState>, run: i64) -> Result<(), String> {
-    let deadline = tokio::time::Instant::now() + RUN_WAIT;
-    loop {
-        let store = state.store.clone();
-        let info = tokio::task::spawn_blocking(move || store.run(run))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        if info.is_none_or(|i| !i.status.in_progress()) {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(format!(
-                "run {run} had not ended after {} s: the bundle has what it had",
-                RUN_WAIT.as_secs()
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 #[cfg(test)]

@@ -111,14 +111,7 @@ async fn run_bundle(
         let pdf = typeset(&store, &ask, now)?;
         let run = wirescope_runs::export::load(&store, id).map_err(|e| error(e.into()))?;
         let copies = shared.captures.pcapngs(false);
-        let slices: Vec<Capture> = copies
-            .iter()
-            .map(|(name, what, bytes)| Capture {
-                name: name.clone(),
-                what: what.clone(),
-                bytes,
-            })
-            .collect();
+        let slices = capture_slices(&copies);
         let runs = [run];
         let snmp = bundle::snmp_runs(&store).map_err(|e| error(e.into()))?;
         let evidence = Evidence {
@@ -243,6 +236,18 @@ async fn alert_report(
         pdf.sha256,
         pdf.bytes,
     ))
+}
+
+/// The captures a bundle slices, from the server's copies of their rings (`Captures::pcapngs`).
+pub(crate) fn capture_slices(copies: &[(String, String, Vec<u8>)]) -> Vec<Capture<'_>> {
+    copies
+        .iter()
+        .map(|(name, what, bytes)| Capture {
+            name: name.clone(),
+            what: what.clone(),
+            bytes,
+        })
+        .collect()
 }
 
 /// Rows of a capture report's talker and conversation tables.

@@ -269,21 +269,7 @@ async fn attach(traps: &Arc<Traps>, trap: i64, runs: &[i64], event: Option<i64>,
 
 /// A run's results once it has ended (waiting at most `POLL_WAIT`).
 async fn ended(traps: &Arc<Traps>, run: i64) -> Result<Vec<ProbeResult>, String> {
-    let deadline = tokio::time::Instant::now() + POLL_WAIT;
-    loop {
-        let store = traps.store.clone();
-        let info = tokio::task::spawn_blocking(move || store.run(run))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        if info.is_some_and(|i| !i.status.in_progress()) {
-            break;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(format!("run {run} did not end within {POLL_WAIT:?}"));
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    crate::api::run_ended(&traps.store, run, POLL_WAIT).await?;
     let store = traps.store.clone();
     let rows = tokio::task::spawn_blocking(move || store.results(run, 0))
         .await
