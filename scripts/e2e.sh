@@ -21,7 +21,10 @@ SERVER=$!
 for _ in $(seq 100); do grep -q "open http" "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
 URL=$(grep -o 'http://127.0.0.1:[0-9]*' "$TMP/serve.out" | head -1)
 [[ -n "$URL" ]] || { echo "e2e: the server did not start:" >&2; cat "$TMP/serve.out" >&2; exit 1; }
+for _ in $(seq 50); do grep -q "/#/setup/" "$TMP/serve.out" 2>/dev/null && break; sleep 0.1; done
+SETUP=$(grep -o '/#/setup/[0-9a-f]*' "$TMP/serve.out" | head -1 | sed 's|.*/||')
 echo "e2e: dashboard at $URL (in namespace $LAB_CLIENT_NS), screenshots in $SHOTS"
 ip netns exec "$LAB_CLIENT_NS" env WIRESCOPE_URL="$URL" SCREENSHOT_DIR="$SHOTS" LAB_SNMP_COMMUNITY="$LAB_SNMP_COMMUNITY" \
+  E2E_SETUP_CODE="$SETUP" \
   E2E_SSH_PASSWORD="$LAB_SSH_PW_PASSWORD" E2E_SSH_KBD_PASSWORD="$LAB_SSH_KBD_PASSWORD" \
   node web/e2e/run.mjs

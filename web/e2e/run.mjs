@@ -48,6 +48,8 @@ const TRACE_HOPS = 4;
 // the lab's switch s1; LLDP links s1-s2, s2-s3, s1-s3
 const SNMP_SEED = '198.18.0.161';
 const SNMP_COMMUNITY = process.env.LAB_SNMP_COMMUNITY || 'wslpublic';
+/** The first admin's one-time setup code that `serve` printed (scripts/e2e.sh passes it on). */
+const SETUP_CODE = process.env.E2E_SETUP_CODE || '';
 const SNMP_PROFILE = 'e2e-lab';
 const MAP_DEVICES = 3;
 const MAP_LINKS = 3;
@@ -1593,7 +1595,42 @@ async function main() {
   await page.waitForSelector('[data-testid="result-row"]');
   await shot('light-theme.png');
 
+  // 11. users, last (from here on the server asks who is asking): the first admin made from the
+  // setup link serve printed; sign out; a wrong password refused on the page; signed in again
+  await signInStep();
+
   if (pageErrors.length) fail(`the page threw ${pageErrors.length} error(s): ${pageErrors.join(' | ')}`);
+}
+
+async function signInStep() {
+  if (!SETUP_CODE) fail('E2E_SETUP_CODE is not set: scripts/e2e.sh reads it from what serve printed');
+  const password = `e2e admin password ${process.pid}`;
+  await page.goto(url(`#/setup/${SETUP_CODE}`));
+  await page.waitForSelector('[data-testid="setup-form"]');
+  await page.fill('[data-testid="signin-name"]', 'e2e-admin');
+  await page.fill('[data-testid="signin-password"]', password);
+  await page.fill('[data-testid="signin-again"]', password);
+  await shot('setup.png');
+  await page.click('[data-testid="signin-submit"]');
+  await page.waitForSelector('[data-testid="signed-in"][data-role="admin"]', { timeout: 10_000 });
+  const anonymous = await fetch(`${BASE}/api/runs`);
+  if (anonymous.status !== 401) fail(`with a user, the API answers ${anonymous.status} to a request without a session`);
+  log('first admin made from the setup link; the API now asks who is asking (401 without a session)');
+
+  await page.click('[data-testid="sign-out"]');
+  await page.waitForSelector('[data-testid="signin-form"]', { timeout: 10_000 });
+  await page.fill('[data-testid="signin-name"]', 'e2e-admin');
+  await page.fill('[data-testid="signin-password"]', 'not the password');
+  await page.click('[data-testid="signin-submit"]');
+  const refused = await page.locator('[data-testid="signin-error"]').innerText({ timeout: 10_000 });
+  if (!/wrong user name or password/.test(refused)) fail(`a wrong password reads "${refused}"`);
+  await shot('signin.png');
+  await page.fill('[data-testid="signin-password"]', password);
+  await page.click('[data-testid="signin-submit"]');
+  await page.waitForSelector('[data-testid="signed-in"][data-role="admin"]', { timeout: 10_000 });
+  await page.goto(url('#/history'));
+  await page.waitForSelector('[data-testid="history-row"]', { timeout: 10_000 });
+  log(`signed out, refused a wrong password ("${refused.slice(0, 60)}"), signed in again; History lists the runs`);
 }
 
 main()

@@ -6,6 +6,7 @@
 
 pub mod file;
 pub mod os;
+pub mod password;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -18,6 +18,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
+/// The address a connection comes from, on each of its requests (for sign-in limits and the
+/// audit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer(pub std::net::SocketAddr);
+
 /// How the listener bounds its connections.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -111,7 +116,7 @@ pub async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
-        let (tcp, _) = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(c) => c,
                 // Out of descriptors or a connection reset before accept: keep serving.
@@ -135,7 +140,14 @@ pub async fn serve(
             epoch,
             _permit: permit,
         };
-        let (app, stop, tls) = (app.clone(), stop_rx.clone(), tls.clone());
+        let (stop, tls) = (stop_rx.clone(), tls.clone());
+        let app = tower::util::MapRequest::new(
+            app.clone(),
+            move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(Peer(peer));
+                req
+            },
+        );
         tokio::spawn(async move {
             let Some(tls) = tls else {
                 return connection(io, epoch, last, app, limits, stop).await;
@@ -152,15 +164,23 @@ pub async fn serve(
     Ok(())
 }
 
-async fn connection<I>(
+async fn connection<I, S>(
     io: I,
     epoch: Instant,
     last: Arc<AtomicU64>,
-    app: Router,
+    app: S,
     limits: Limits,
     mut stop: watch::Receiver<bool>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: tower::Service<
+            axum::extract::Request<hyper::body::Incoming>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
 {
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder

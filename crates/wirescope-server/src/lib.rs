@@ -4,6 +4,7 @@
 mod alerts;
 mod api;
 mod assets;
+mod auth;
 mod conn;
 mod creds;
 mod diagnostics;
@@ -18,6 +19,7 @@ mod traffic;
 pub mod traps;
 pub mod ws;
 
+pub use auth::check_name as check_user_name;
 pub use error::ApiError;
 pub use tls::{TlsInfo, TlsSource};
 
@@ -75,6 +77,13 @@ pub struct ServerConfig {
     pub diagnostics_capture: std::time::Duration,
     /// Serve HTTPS, with this certificate.
     pub tls: Option<tls::TlsSource>,
+    /// A signed-in session unused for this long ends.
+    pub session_idle: std::time::Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub session_max: std::time::Duration,
+    /// The one-time code that creates the first admin (`serve` makes one while there are no
+    /// users, and prints the link).
+    pub setup: Option<String>,
 }
 
 /// The shortest access token accepted.
@@ -103,6 +112,9 @@ impl Default for ServerConfig {
             diagnostics_keep: 100,
             diagnostics_capture: std::time::Duration::from_secs(60),
             tls: None,
+            session_idle: std::time::Duration::from_secs(12 * 3600),
+            session_max: std::time::Duration::from_secs(7 * 86_400),
+            setup: None,
         }
     }
 }
@@ -124,6 +136,8 @@ pub struct AppState {
     pub reports: Arc<tokio::sync::Semaphore>,
     /// The OpenAPI document, serialized once.
     pub openapi: String,
+    /// The first admin's setup code and recent failed sign-ins.
+    pub logins: auth::Logins,
 }
 
 /// Why the server could not start.
@@ -220,6 +234,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
         scheduler: scheduler.clone(),
         notifier: notifier.clone(),
     });
+    let config_setup = config.setup.clone();
     let state = Arc::new(AppState {
         runs,
         scheduler,
@@ -234,13 +249,17 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
         config,
         reports: Arc::new(tokio::sync::Semaphore::new(reports::MAX_REPORTS)),
         openapi: openapi::document().to_pretty_json().unwrap_or_default(),
+        logins: auth::Logins::with_setup(config_setup),
     });
     diagnostics::spawn(state.clone());
     let (api, _) = api_routes(state.config.body_limit).split_for_parts();
     let api = api
         .fallback(no_route)
         .layer(middleware::from_fn(require_json))
-        .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authorize,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), guard_origin))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -261,6 +280,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
 pub(crate) fn api_routes(body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .merge(api::routes())
+        .merge(auth::routes())
         .merge(reports::routes())
         .merge(suites::routes())
         .merge(alerts::routes())
@@ -385,11 +405,20 @@ async fn security_headers(
     res
 }
 
-/// Opens the store, binds and serves until Ctrl-C. `ready` gets the bound address, and the
-/// certificate's fingerprint and file when serving HTTPS.
+/// What `serve` tells its caller once it listens.
+#[derive(Debug)]
+pub struct Ready<'a> {
+    pub addr: SocketAddr,
+    /// The certificate's fingerprint and file, when serving HTTPS.
+    pub tls: Option<&'a TlsInfo>,
+    /// The one-time code that creates the first admin (the server has no users yet).
+    pub setup: Option<&'a str>,
+}
+
+/// Opens the store, binds and serves until Ctrl-C. `ready` is told where it listens.
 pub async fn serve(
-    config: ServerConfig,
-    ready: impl FnOnce(SocketAddr, Option<&TlsInfo>),
+    mut config: ServerConfig,
+    ready: impl FnOnce(Ready<'_>),
 ) -> Result<(), ServeError> {
     if !config.listen.ip().is_loopback() && config.token.is_none() {
         return Err(ServeError::TokenRequired(config.listen));
@@ -416,7 +445,14 @@ pub async fn serve(
         .as_ref()
         .map(|source| tls::acceptor(source, &config.db, addr))
         .transpose()?;
-    ready(addr, tls.as_ref().map(|(_, info)| info));
+    if store.user_count()? == 0 {
+        config.setup = Some(auth::setup_code());
+    }
+    ready(Ready {
+        addr,
+        tls: tls.as_ref().map(|(_, info)| info),
+        setup: config.setup.as_deref(),
+    });
     // Runs of a CLI --save or another server that died while this one runs are marked once
     // their owner is gone.
     let sweeper = store.clone();
@@ -521,25 +557,9 @@ fn host_is_local(host: &str, listen: SocketAddr) -> bool {
 }
 
 /// Checks the access token (header `Authorization: Bearer T` or query `token=T`) when one is set.
-async fn require_token(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let Some(expected) = state.config.token.as_deref() else {
-        return next.run(req).await;
-    };
-    if token_of(req.headers(), req.uri().query())
-        .is_some_and(|t| constant_time_eq(t.as_bytes(), expected.as_bytes()))
-    {
-        return next.run(req).await;
-    }
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "access token required (Authorization: Bearer TOKEN, or ?token=TOKEN)",
-    )
-    .into_response()
-}
-
 /// The token a request carries: `Authorization: Bearer T`, or `token=T` in the query
 /// (percent-decoded, as a browser encodes it).
-fn token_of(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
+pub(crate) fn token_of(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
     if let Some(t) = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -552,7 +572,7 @@ fn token_of(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

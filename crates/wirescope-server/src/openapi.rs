@@ -16,9 +16,12 @@ use utoipa::openapi::{Components, OpenApi as Document, RefOr};
 
 const DESCRIPTION: &str = "Batch network diagnostics (ping, traceroute, DNS, TCP scan, SNMP: \
 get/walk, neighbours, ARP, interfaces, topology crawls; SSH exec and terminals) streamed live, \
-traffic captures, and credential profiles whose secrets stay in the secret store. When the \
-server was started with an access token, every /api request needs `Authorization: Bearer TOKEN` \
-or `?token=TOKEN` (401 otherwise). Errors are JSON: `{\"error\", \"field\"?}`.";
+traffic captures, and credential profiles whose secrets stay in the secret store. Once the \
+server has users, every /api request needs a session (`POST /api/login` sets its cookie) or the \
+server's access token (`Authorization: Bearer TOKEN` or `?token=TOKEN`): 401 otherwise, and 403 \
+for a role too low (viewer: looking; operator: also starting and stopping; admin: also users, \
+credentials, channels and settings). A server started with an access token and no users needs \
+the token. Errors are JSON: `{\"error\", \"field\"?}`.";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -36,6 +39,7 @@ or `?token=TOKEN` (401 otherwise). Errors are JSON: `{\"error\", \"field\"?}`.";
         (name = "creds", description = "Credential profiles (secrets never leave the store)"),
         (name = "traffic", description = "Capture sessions: live or uploaded files, packets, statistics"),
         (name = "ssh", description = "Terminals, their recordings, known host keys"),
+        (name = "users", description = "Signing in and out, the first admin's setup, and users with their roles"),
     )
 )]
 struct Base;

@@ -12,6 +12,7 @@ mod settings;
 mod suites;
 mod traps;
 mod trends;
+mod users;
 
 pub use alerts::{
     AlertEvent, AlertWrite, ChannelRecord, DELIVERY_ATTEMPTS, Delivery, DeliveryStatus,
@@ -23,6 +24,7 @@ pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
 pub use suites::{FIRES_KEPT, Fire, FireOutcome, MAX_SUITES, SuiteRecord};
 pub use traps::{NewTrap, StoredTrap, TRAPS_KEPT, TrapFilter};
 pub use trends::{Bucket, ROLLUP_WIDTHS, RunToTake, Sample, SeriesInfo, rollup};
+pub use users::{MAX_SESSIONS, MAX_USERS, Role, SessionRecord, User};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -54,6 +56,12 @@ pub enum StoreError {
     ChannelExists(String),
     #[error("there are {0} channels already, the most kept: delete one first")]
     TooManyChannels(i64),
+    #[error("a user named '{0}' exists already")]
+    UserExists(String),
+    #[error("there are {0} users already, the most kept: delete one first")]
+    TooManyUsers(i64),
+    #[error("that is the last admin: make another user admin first")]
+    LastAdmin,
 }
 
 /// The database.
@@ -295,6 +303,26 @@ const MIGRATIONS: &[&str] = &[
         note TEXT,
         zip BLOB
     );
+",
+    "
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        password TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        locked_until INTEGER
+    );
+    CREATE TABLE sessions (
+        hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        seen_at INTEGER NOT NULL,
+        address TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_user ON sessions (user_id, created_at);
 ",
 ];
 /// Milliseconds since the epoch, now.
@@ -869,6 +897,86 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM diagnostics", [], |r| r.get(0))
             .unwrap();
         assert_eq!(left, 0);
+        drop(store);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn users_keep_their_last_admin_lock_after_failures_and_lose_sessions_with_a_new_password() {
+        let path = temp_db("users");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.user_count().unwrap(), 0);
+        let ann = store.add_user("ann", Role::Admin, Some("h1")).unwrap();
+        assert!(matches!(
+            store.add_user("ann", Role::Viewer, None),
+            Err(StoreError::UserExists(n)) if n == "ann"
+        ));
+        store.add_user("bob", Role::Viewer, Some("h2")).unwrap();
+        assert!(matches!(
+            store.set_role("ann", Role::Operator),
+            Err(StoreError::LastAdmin)
+        ));
+        assert!(matches!(
+            store.delete_user("ann"),
+            Err(StoreError::LastAdmin)
+        ));
+        assert!(store.set_role("bob", Role::Admin).unwrap());
+        assert!(
+            store.set_role("ann", Role::Operator).unwrap(),
+            "bob is admin now"
+        );
+        assert!(!store.set_role("nobody", Role::Admin).unwrap());
+        let (u, hash) = store.user_login("ann").unwrap().unwrap();
+        assert_eq!((u.role, hash.as_deref()), (Role::Operator, Some("h1")));
+        // Three failures with a limit of three lock the account; a good login clears it.
+        for _ in 0..2 {
+            store.login_failed(ann.id, 3, 60_000).unwrap();
+        }
+        assert!(
+            store
+                .user_login("ann")
+                .unwrap()
+                .unwrap()
+                .0
+                .locked_until
+                .is_none()
+        );
+        store.login_failed(ann.id, 3, 60_000).unwrap();
+        assert!(
+            store
+                .user_login("ann")
+                .unwrap()
+                .unwrap()
+                .0
+                .locked_until
+                .is_some()
+        );
+        store.login_ok(ann.id, "s1", "127.0.0.1").unwrap();
+        store.login_ok(ann.id, "s2", "127.0.0.1").unwrap();
+        let s = store.session("s1").unwrap().unwrap();
+        assert_eq!(
+            (s.user.name.as_str(), s.user.sessions, s.user.locked_until),
+            ("ann", 2, None)
+        );
+        assert!(store.session("nope").unwrap().is_none());
+        store.end_session("s1").unwrap();
+        assert!(store.session("s1").unwrap().is_none());
+        // A new password ends every session.
+        assert!(store.set_password("ann", "h3").unwrap());
+        assert!(store.session("s2").unwrap().is_none());
+        store.login_ok(ann.id, "s3", "::1").unwrap();
+        assert_eq!(store.prune_sessions(now_ms() + 1, 0).unwrap(), 1, "idle");
+        store.login_ok(ann.id, "s4", "::1").unwrap();
+        assert_eq!(store.end_sessions(ann.id).unwrap(), 1);
+        for i in 0..=MAX_SESSIONS {
+            store.login_ok(ann.id, &format!("m{i}"), "::1").unwrap();
+        }
+        assert_eq!(
+            store.user_login("ann").unwrap().unwrap().0.sessions,
+            MAX_SESSIONS
+        );
+        assert!(store.delete_user("ann").unwrap());
+        assert_eq!(store.users().unwrap().len(), 1);
         drop(store);
         let _ = std::fs::remove_file(&path);
     }

@@ -92,6 +92,10 @@ pub enum Command {
     /// schedule that `serve` keeps.
     #[command(subcommand, after_long_help = SUITE_HELP)]
     Suite(SuiteCmd),
+    /// Dashboard users: add, list, remove, set a password or a role (viewer, operator, admin).
+    /// Once a server has users, its API and dashboard ask to sign in.
+    #[command(subcommand)]
+    Users(UsersCmd),
     /// Compare two saved runs of one kind, target by target: who went dead or alive, RTT shifts,
     /// ports opened or closed, DNS answers, paths, SSH output and exit statuses.
     #[command(after_long_help = HISTORY_HELP)]
@@ -319,6 +323,69 @@ pub struct HistoryArgs {
     /// History database (default: $XDG_DATA_HOME/wirescope/wirescope.db).
     #[arg(long, value_name = "PATH")]
     pub db: Option<std::path::PathBuf>,
+}
+
+/// `wirescope users ...`.
+#[derive(Debug, Subcommand)]
+pub enum UsersCmd {
+    /// Add a user. The password comes from WIRESCOPE_USER_PASSWORD, or from the first line of
+    /// standard input with --password-stdin (at least 10 characters).
+    Add {
+        /// 1 to 64 of letters, digits, '.', '_', '-', '@'.
+        #[arg(value_name = "NAME")]
+        name: String,
+        #[arg(long, value_enum, default_value = "viewer")]
+        role: UserRole,
+        /// Read the password from standard input's first line.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        history: HistoryArgs,
+    },
+    /// The users: role, open sessions, lock.
+    List {
+        /// One JSON object per user.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        history: HistoryArgs,
+    },
+    /// Remove a user and end their sessions (the last admin stays).
+    Rm {
+        #[arg(value_name = "NAME")]
+        name: String,
+        #[command(flatten)]
+        history: HistoryArgs,
+    },
+    /// Set a user's password (as `add` reads it); their sessions end and their lock clears.
+    Passwd {
+        #[arg(value_name = "NAME")]
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        history: HistoryArgs,
+    },
+    /// Set a user's role (the last admin stays admin).
+    Role {
+        #[arg(value_name = "NAME")]
+        name: String,
+        #[arg(value_enum, value_name = "ROLE")]
+        role: UserRole,
+        #[command(flatten)]
+        history: HistoryArgs,
+    },
+}
+
+/// A dashboard role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UserRole {
+    /// Sees runs, maps, traffic, recordings, suites and alerts.
+    Viewer,
+    /// Also starts runs, suites, captures and terminals.
+    Operator,
+    /// Also users, credentials, channels and settings.
+    Admin,
 }
 
 #[derive(Debug, Args)]
@@ -1097,6 +1164,14 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub diagnostics_keep: u32,
 
+    /// A signed-in session unused for this long ends (sign in again).
+    #[arg(long, value_name = "DURATION", default_value = "12h", value_parser = session_duration)]
+    pub session_idle: Duration,
+
+    /// A session ends this long after sign-in, used or not.
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = session_duration)]
+    pub session_max: Duration,
+
     /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); with
     /// --tls-key. HSTS is sent, and browsers' Origin must then be https://.
     #[arg(
@@ -1138,6 +1213,15 @@ fn long_duration(s: &str) -> Result<Duration, String> {
     match secs {
         Some(secs) if secs > 0 && secs <= 3_650 * 86_400 => Ok(Duration::from_secs(secs)),
         _ => Err(format!("'{s}': a retention is 1h to 3650d")),
+    }
+}
+
+/// A session's lifetime: seconds or minutes (`90s`, `30m`), or hours or days (`12h`, `7d`).
+fn session_duration(s: &str) -> Result<Duration, String> {
+    if s.trim_end().ends_with(['h', 'd']) {
+        long_duration(s)
+    } else {
+        positive_duration(s)
     }
 }
 

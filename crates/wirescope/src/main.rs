@@ -15,6 +15,7 @@ mod ssh;
 mod suite;
 mod traffic;
 mod traps;
+mod users;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -66,6 +67,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Analyze(a) => return traffic::analyze(a),
         Command::Capture(a) => return traffic::live_capture(a).await,
         Command::Suite(cmd) => return suite::suite_command(cmd, execute::colour(cli.color)).await,
+        Command::Users(cmd) => return users::users_command(cmd),
         Command::Compare(a) => return history::compare(a, execute::colour(cli.color)),
         Command::Export(a) => return history::export(a),
         Command::Report(a) => return report::report(a),

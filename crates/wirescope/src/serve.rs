@@ -44,6 +44,8 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
         trap_retention: a.trap_retention,
         diagnostics_keep: a.diagnostics_keep as usize,
         diagnostics_capture: a.diagnostics_capture,
+        session_idle: a.session_idle,
+        session_max: a.session_max,
         tls: match (a.tls_cert, a.tls_key, a.tls_self_signed) {
             (Some(cert), Some(key), _) => Some(wirescope_server::TlsSource::Files { cert, key }),
             (_, _, true) => Some(wirescope_server::TlsSource::SelfSigned),
@@ -52,7 +54,8 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
         ..Default::default()
     };
     let db = config.db.clone();
-    wirescope_server::serve(config, |addr, tls| {
+    wirescope_server::serve(config, |ready| {
+        let (addr, tls) = (ready.addr, ready.tls);
         let host = if addr.ip().is_unspecified() {
             "127.0.0.1".to_string()
         } else {
@@ -88,6 +91,13 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
             );
         }
         let _ = writeln!(out, "history: {}", db.display());
+        if let Some(code) = ready.setup {
+            let _ = writeln!(
+                out,
+                "no users yet: to require sign-in, create the first admin at {scheme}://{host}:{}/#/setup/{code} (this code works once; or `wirescope users add`)",
+                addr.port()
+            );
+        }
         let _ = out.flush();
     })
     .await

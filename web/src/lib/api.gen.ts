@@ -369,6 +369,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Signs in: a session cookie. Wrong name, wrong password and a locked account all answer 401
+         *     alike; too many failures from the caller's address answer 429.
+         */
+        post: operations["postLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Signs out: the caller's session ends and its cookie is cleared. */
+        post: operations["postLogout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the caller is. */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Signs the caller out everywhere: every session of theirs ends. */
+        delete: operations["deleteMeSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -559,6 +630,26 @@ export interface paths {
         get: operations["getRunsIdTraps"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Creates the first admin with the one-time code `serve` printed (only while there are no
+         *     users), and signs them in.
+         */
+        post: operations["postSetup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -939,6 +1030,59 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The users, by name (admin). */
+        get: operations["getUsers"];
+        put?: never;
+        /** Adds a user (admin). */
+        post: operations["postUsers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Changes a user's role or password (admin); a new password ends their sessions. */
+        put: operations["putUsersName"];
+        post?: never;
+        /** Removes a user and their sessions (admin); the last admin stays. */
+        delete: operations["deleteUsersName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{name}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Ends every session of a user (admin). */
+        delete: operations["deleteUsersNameSessions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1476,6 +1620,10 @@ export interface components {
         };
         /** @description a duration, at most a day */
         Duration: string | number;
+        /** @description Sessions ended. */
+        Ended: {
+            ended: number;
+        };
         /** @description One line of the own file, for listings. */
         Entry: {
             /** @description The host field as written (`host`, `[host]:port`, or a hashed `|1|…`). */
@@ -1616,6 +1764,13 @@ export interface components {
          * @enum {string}
          */
         HostKeyStatus: "unknown";
+        /** @description Who is asking. */
+        Identity: {
+            /** @description The user's name (`token` for `--token`, `local` for the open server). */
+            name: string;
+            role: components["schemas"]["Role"];
+            via: components["schemas"]["Via"];
+        };
         /** @description One interface of a device. */
         Interface: {
             /** Format: int64 */
@@ -1702,6 +1857,11 @@ export interface components {
             /** @description True when both ends report it. */
             both_ends: boolean;
         };
+        /** @description A sign-in. */
+        Login: {
+            name: string;
+            password: string;
+        };
         /** @description A recurring maintenance window: alerts are kept but nobody is told while it is open. */
         MaintenanceSpec: {
             /** @description When it opens, as a schedule's cron pattern. */
@@ -1718,6 +1878,11 @@ export interface components {
              * @description Every event up to this id is read.
              */
             up_to: number;
+        };
+        /** @description Who the caller is, and whether the server has users to sign in as. */
+        Me: components["schemas"]["Identity"] & {
+            /** @description The server has users (signing out means something). */
+            users: boolean;
         };
         /** @description One LLDP or CDP neighbour of a device. */
         Neighbor: {
@@ -1748,6 +1913,14 @@ export interface components {
             family?: components["schemas"]["Family"];
             /** @description DNS servers used to resolve hostname targets, as `IP:PORT` (empty: the system's). */
             resolvers?: string[];
+        };
+        /** @description A new user. */
+        NewUser: {
+            /** @description 1 to 64 of letters, digits, `.`, `_`, `-`, `@`. */
+            name: string;
+            role: components["schemas"]["Role"];
+            /** @description At least 10 characters. */
+            password: string;
         };
         /** @description A device of the map. */
         Node: {
@@ -2112,6 +2285,11 @@ export interface components {
              */
             overflow: number;
         };
+        /**
+         * @description What a user may do: each role can do what the one before it can.
+         * @enum {string}
+         */
+        Role: "viewer" | "operator" | "admin";
         /** @description Summary of a set of round-trip times, all in milliseconds. */
         RttStats: {
             /** Format: double */
@@ -2382,6 +2560,12 @@ export interface components {
             message: string;
             /** @enum {string} */
             type: "error";
+        };
+        /** @description The first admin, with the code `serve` printed. */
+        Setup: {
+            code: string;
+            name: string;
+            password: string;
         };
         /**
          * @description How an SMTP connection is secured.
@@ -3157,6 +3341,38 @@ export interface components {
             /** @description Bytes received. */
             bytes: number;
         };
+        /** @description A user as listed (no password). */
+        User: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            role: components["schemas"]["Role"];
+            /** Format: int64 */
+            created_at: number;
+            /** Format: int64 */
+            updated_at: number;
+            /**
+             * Format: int64
+             * @description Logins are refused until then (ms), after too many failures in a row.
+             */
+            locked_until?: number | null;
+            /**
+             * Format: int64
+             * @description Sessions open now.
+             */
+            sessions: number;
+        };
+        /** @description What to change of a user. */
+        UserChange: {
+            role?: components["schemas"]["Role"] | null;
+            /** @description A new password (their sessions end). */
+            password?: string | null;
+        };
+        /**
+         * @description How an identity was established.
+         * @enum {string}
+         */
+        Via: "session" | "token" | "open";
         /**
          * @description What a webhook's body looks like.
          * @enum {string}
@@ -4070,6 +4286,130 @@ export interface operations {
             };
         };
     };
+    postLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Login"];
+            };
+        };
+        responses: {
+            /** @description signed in; `Set-Cookie` holds the session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description wrong name or password, or the account is locked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many failures from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postLogout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description nobody: sign in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMeSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ended"];
+                };
+            };
+            /** @description not a signed-in user */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getOpenapiJson: {
         parameters: {
             query?: never;
@@ -4587,6 +4927,48 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Setup"];
+            };
+        };
+        responses: {
+            /** @description the first admin, signed in */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description `field`: name, password */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a wrong or used code */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5502,6 +5884,183 @@ export interface operations {
             };
         };
     };
+    getUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"][];
+                };
+            };
+        };
+    };
+    postUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewUser"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description `field`: name, role, password */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the name is taken, or 10,000 users exist */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putUsersName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description `field`: role, password */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description that would leave no admin */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteUsersName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the last admin */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteUsersNameSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ended"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getWs: {
         parameters: {
             query?: never;
@@ -5606,6 +6165,7 @@ export const probeResultOneOf4KindValues: ReadonlyArray<Extract<FlattenedDeepReq
 export const probeResultOneOf5KindValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ProbeResult"], {
     kind: unknown;
 }>["kind"]> = ["ssh"];
+export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["viewer", "operator", "admin"];
 export const runStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RunStatus"]> = ["queued", "running", "finished", "cancelled", "interrupted", "failed"];
 export const scanMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScanMethod"]> = ["auto", "syn", "connect"];
 export const secretStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SecretState"]> = ["set", "not set"];
@@ -5664,4 +6224,5 @@ export const terminalRequestOneOf3TypeValues: ReadonlyArray<Extract<FlattenedDee
 }>["type"]> = ["resize"];
 export const traceProtocolValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TraceProtocol"]> = ["icmp", "udp", "tcp"];
 export const trapPduValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TrapPdu"]> = ["trap", "inform"];
+export const viaValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Via"]> = ["session", "token", "open"];
 export const webhookFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookFormat"]> = ["json", "slack", "mattermost", "teams"];

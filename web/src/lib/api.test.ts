@@ -67,11 +67,11 @@ describe('errorFromResponse', () => {
     expect(e.field).toBeNull();
   });
 
-  it('says a token is needed for a 401, whatever the body', () => {
+  it('says to sign in (or use the token link) for a 401, whatever the body', () => {
     const e = errorFromResponse(401, 'Unauthorized');
     expect(e.unauthorized).toBe(true);
     expect(e.message).toBe(AUTH_MESSAGE);
-    expect(e.message).toMatch(/access token required/i);
+    expect(e.message).toMatch(/sign in.*\?token=/i);
   });
 
   it('falls back to the text or the status for a body that is not JSON', () => {

@@ -22,6 +22,7 @@ import {
   type Interfaces,
   type KnownHosts,
   type MapLayout,
+  type Me,
   type PacketDetail,
   type PacketList,
   type PacketRow,
@@ -82,7 +83,7 @@ export class ApiError extends Error {
 }
 
 export const AUTH_MESSAGE =
-  'Access token required: open the dashboard with the URL that `wirescope serve` printed (…/?token=…).';
+  'Sign in, or open the dashboard with the URL that `wirescope serve` printed (…/?token=…).';
 
 /** An error body as the document has it: `{"error", "field"?}`. */
 function isErrorBody(v: unknown): v is ErrorBody {
@@ -153,6 +154,52 @@ async function request<T>(method: string, path: string, body?: unknown, raw?: Bl
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Who the dashboard is signed in as (401 when nobody: the sign-in page shows). */
+export function whoAmI(): Promise<Me> {
+  return request('GET', 'api/me');
+}
+
+/** POSTs a sign-in body; on failure the server's own words (wrong name or password, too many tries). */
+async function signInTo(path: string, body: unknown): Promise<Me> {
+  let res: Response;
+  try {
+    res = await fetch(apiUrl(path), { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, `cannot reach the server (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const text = await res.text().catch(() => '');
+  if (!res.ok) {
+    let message = res.statusText || `HTTP ${res.status}`;
+    let field: string | null = null;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (isErrorBody(parsed)) {
+        message = parsed.error;
+        field = parsed.field || null;
+      }
+    } catch {
+      // not JSON: the status line says it
+    }
+    throw new ApiError(res.status, message, field);
+  }
+  return JSON.parse(text) as Me;
+}
+
+/** Signs in: the server sets the session cookie. */
+export function signIn(name: string, password: string): Promise<Me> {
+  return signInTo('api/login', { name, password });
+}
+
+/** Creates the first admin with the code `serve` printed, and signs them in. */
+export function setupAdmin(code: string, name: string, password: string): Promise<Me> {
+  return signInTo('api/setup', { code, name, password });
+}
+
+/** Signs out: the session ends and its cookie is cleared. */
+export async function signOut(): Promise<void> {
+  await request('POST', 'api/logout');
 }
 
 export function createRun(run: CreateRun): Promise<Created> {

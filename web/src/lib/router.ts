@@ -34,6 +34,7 @@ export type Route =
   | { name: 'channels' }
   | { name: 'traps'; filter: TrapFilter }
   | { name: 'trap'; id: number }
+  | { name: 'setup'; code: string }
   | { name: 'notfound'; path: string };
 
 /** The alerts timeline's filters: a suite's events, a target's. */
@@ -71,6 +72,7 @@ export function parseRoute(hash: string): Route {
     const target = (p.target ?? '').trim();
     if (kind && target) return { name: 'target', suite: id(x) as number, kind, target };
   }
+  if (head === 'setup' && parts.length === 2 && x) return { name: 'setup', code: x };
   if (head === 'creds' && parts.length === 1) return { name: 'creds' };
   if (head === 'traffic' && parts.length === 1) return { name: 'traffic' };
   if (head === 'captures' && parts.length === 2 && id(x) !== null) return { name: 'capture', id: id(x) as number };

@@ -188,6 +188,8 @@ export type MarkRead = Schemas['MarkRead'];
 export type Delivery = Schemas['Delivery'];
 export type DeliveryStatus = Schemas['DeliveryStatus'];
 export type Diagnostics = Schemas['Diagnostics'];
+export type Me = Schemas['Me'];
+export type Role = Schemas['Role'];
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = deliveryStatusValues;
 
 /** A channel's settings as sent (secrets included); as listed, a ChannelView (secrets left out). */

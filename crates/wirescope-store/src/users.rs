@@ -1,0 +1,305 @@
+//! Dashboard users and their sessions: a name, a role, an Argon2id password hash (made by
+//! `wirescope_creds::password`; never read back out of the store but to verify), the count of
+//! failed logins and a lock; sessions kept by the SHA-256 of their random id (a stolen
+//! database gives no live session), with when they began and were last seen.
+
+use crate::{Store, StoreError, now_ms};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+/// Users kept at most.
+pub const MAX_USERS: i64 = 10_000;
+/// Sessions a user holds at most; a new login past it ends the oldest.
+pub const MAX_SESSIONS: i64 = 100;
+
+/// What a user may do: each role can do what the one before it can.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Sees runs, maps, traffic, recordings, suites and alerts.
+    Viewer,
+    /// Also starts and stops runs, suites, captures and terminals.
+    Operator,
+    /// Also users, credentials, channels, settings and the audit trail.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "viewer" => Ok(Role::Viewer),
+            "operator" => Ok(Role::Operator),
+            "admin" => Ok(Role::Admin),
+            other => Err(format!("no role '{other}' (viewer, operator or admin)")),
+        }
+    }
+}
+
+/// A user as listed (no password).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Logins are refused until then (ms), after too many failures in a row.
+    pub locked_until: Option<i64>,
+    /// Sessions open now.
+    pub sessions: i64,
+}
+
+const SELECT_USER: &str = "SELECT u.id, u.name, u.role, u.created_at, u.updated_at, u.locked_until,
+    (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id) FROM users u";
+
+fn read_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let role: String = r.get(2)?;
+    Ok(User {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: role.parse().unwrap_or(Role::Viewer),
+        created_at: r.get(3)?,
+        updated_at: r.get(4)?,
+        locked_until: r.get(5)?,
+        sessions: r.get(6)?,
+    })
+}
+
+/// A session found by its id's hash: its user and when it began and was last seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub user: User,
+    pub created_at: i64,
+    pub seen_at: i64,
+}
+
+impl Store {
+    /// Every user, by name.
+    pub fn users(&self) -> Result<Vec<User>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!("{SELECT_USER} ORDER BY u.name"))?;
+        let rows = stmt.query_map([], read_user)?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// How many users there are (none: the server is open as before, on loopback).
+    pub fn user_count(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .reader()
+            .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
+    }
+
+    /// A user and their password hash.
+    pub fn user_login(&self, name: &str) -> Result<Option<(User, Option<String>)>, StoreError> {
+        let conn = self.reader();
+        let user = conn
+            .query_row(
+                &format!("{SELECT_USER} WHERE u.name = ?1"),
+                params![name],
+                read_user,
+            )
+            .optional()?;
+        let Some(user) = user else { return Ok(None) };
+        let hash: Option<String> = conn.query_row(
+            "SELECT password FROM users WHERE id = ?1",
+            params![user.id],
+            |r| r.get(0),
+        )?;
+        Ok(Some((user, hash)))
+    }
+
+    /// Adds a user; `Exists` when the name is taken, `TooMany` past `MAX_USERS`.
+    pub fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        password: Option<&str>,
+    ) -> Result<User, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let n: i64 = tx.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+        if n >= MAX_USERS {
+            return Err(StoreError::TooManyUsers(MAX_USERS));
+        }
+        let now = now_ms();
+        let added = tx.execute(
+            "INSERT OR IGNORE INTO users (name, role, password, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?4)",
+            params![name, role.as_str(), password, now],
+        )?;
+        if added == 0 {
+            return Err(StoreError::UserExists(name.to_string()));
+        }
+        let id = tx.last_insert_rowid();
+        let user = tx.query_row(
+            &format!("{SELECT_USER} WHERE u.id = ?1"),
+            params![id],
+            read_user,
+        )?;
+        tx.commit()?;
+        Ok(user)
+    }
+
+    /// Changes a user's role; false when there is no such user. The last admin cannot become
+    /// less (`LastAdmin`).
+    pub fn set_role(&self, name: &str, role: Role) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if role != Role::Admin && last_admin(&tx, name)? {
+            return Err(StoreError::LastAdmin);
+        }
+        let n = tx.execute(
+            "UPDATE users SET role = ?2, updated_at = ?3 WHERE name = ?1",
+            params![name, role.as_str(), now_ms()],
+        )?;
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    /// Sets a user's password hash, clears their lock and ends their sessions; false when there
+    /// is no such user.
+    pub fn set_password(&self, name: &str, hash: &str) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE users SET password = ?2, failures = 0, locked_until = NULL, updated_at = ?3
+             WHERE name = ?1",
+            params![name, hash, now_ms()],
+        )?;
+        tx.execute(
+            "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
+            params![name],
+        )?;
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    /// Removes a user and their sessions; false when there is no such user. The last admin
+    /// stays (`LastAdmin`).
+    pub fn delete_user(&self, name: &str) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if last_admin(&tx, name)? {
+            return Err(StoreError::LastAdmin);
+        }
+        let n = tx.execute("DELETE FROM users WHERE name = ?1", params![name])?;
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    /// Counts a failed login; after `limit` in a row the user is locked until `now + lock_ms`.
+    pub fn login_failed(&self, id: i64, limit: i64, lock_ms: i64) -> Result<(), StoreError> {
+        let now = now_ms();
+        self.conn().execute(
+            "UPDATE users SET failures = failures + 1,
+               locked_until = CASE WHEN failures + 1 >= ?2 THEN ?3 ELSE locked_until END
+             WHERE id = ?1",
+            params![id, limit, now + lock_ms],
+        )?;
+        Ok(())
+    }
+
+    /// A good login: the failures are forgotten and a session begins (the user's oldest ends
+    /// past `MAX_SESSIONS`).
+    pub fn login_ok(&self, id: i64, session_hash: &str, address: &str) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE users SET failures = 0, locked_until = NULL WHERE id = ?1",
+            params![id],
+        )?;
+        tx.execute(
+            "INSERT INTO sessions (hash, user_id, created_at, seen_at, address) VALUES (?1, ?2, ?3, ?3, ?4)",
+            params![session_hash, id, now, address],
+        )?;
+        tx.execute(
+            "DELETE FROM sessions WHERE user_id = ?1 AND hash NOT IN
+               (SELECT hash FROM sessions WHERE user_id = ?1 ORDER BY created_at DESC LIMIT ?2)",
+            params![id, MAX_SESSIONS],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The session with this id hash, if it is still kept.
+    pub fn session(&self, hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let conn = self.reader();
+        let found: Option<(i64, i64, i64)> = conn
+            .query_row(
+                "SELECT user_id, created_at, seen_at FROM sessions WHERE hash = ?1",
+                params![hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((user_id, created_at, seen_at)) = found else {
+            return Ok(None);
+        };
+        let user = conn
+            .query_row(
+                &format!("{SELECT_USER} WHERE u.id = ?1"),
+                params![user_id],
+                read_user,
+            )
+            .optional()?;
+        Ok(user.map(|user| SessionRecord {
+            user,
+            created_at,
+            seen_at,
+        }))
+    }
+
+    /// Notes that a session was used now.
+    pub fn touch_session(&self, hash: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE sessions SET seen_at = ?2 WHERE hash = ?1",
+            params![hash, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Ends one session.
+    pub fn end_session(&self, hash: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute("DELETE FROM sessions WHERE hash = ?1", params![hash])?;
+        Ok(())
+    }
+
+    /// Ends every session of a user; returns how many.
+    pub fn end_sessions(&self, user_id: i64) -> Result<usize, StoreError> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM sessions WHERE user_id = ?1", params![user_id])?)
+    }
+
+    /// Ends the sessions idle since `idle_before` or begun before `begun_before`.
+    pub fn prune_sessions(&self, idle_before: i64, begun_before: i64) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "DELETE FROM sessions WHERE seen_at < ?1 OR created_at < ?2",
+            params![idle_before, begun_before],
+        )?)
+    }
+}
+
+/// Whether `name` is the only admin.
+fn last_admin(tx: &rusqlite::Transaction<'_>, name: &str) -> Result<bool, StoreError> {
+    let (admins, is_admin): (i64, i64) = tx.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(name = ?1), 0) FROM users WHERE role = 'admin'",
+        params![name],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(admins == 1 && is_admin == 1)
+}
