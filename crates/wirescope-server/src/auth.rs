@@ -32,6 +32,11 @@ use utoipa_axum::routes;
 use wirescope_creds::password;
 use wirescope_store::{Role, StoreError, User, now_ms};
 
+/// How a user's API token begins (so it is told from the server's `--token` at a glance).
+pub const TOKEN_PREFIX: &str = "wst_";
+/// The longest an API token may live.
+pub const TOKEN_MAX_LIFE: Duration = Duration::from_secs(366 * 86_400);
+
 /// The session cookie's name.
 pub const COOKIE: &str = "wirescope_session";
 /// Failed logins in a row that lock an account, and for how long.
@@ -53,6 +58,8 @@ pub enum Via {
     Session,
     /// The server's `--token`.
     Token,
+    /// A user's API token (its role capped by the user's).
+    ApiToken,
     /// No users and no token: the open single-user server on loopback.
     Open,
 }
@@ -138,10 +145,12 @@ pub fn required(method: &Method, path: &str) -> Role {
         }
         return Role::Viewer;
     }
+    // Marking alerts read, previewing a schedule, and a caller's own sessions and tokens.
     if matches!(
         path,
         "/alerts/read" | "/suites/schedule" | "/logout" | "/me/sessions"
-    ) {
+    ) || under("/tokens")
+    {
         return Role::Viewer;
     }
     Role::Operator
@@ -184,6 +193,16 @@ fn identify(state: &AppState, req: &Request) -> Result<Option<Identity>, StoreEr
             name: "token".into(),
             role: Role::Admin,
             via: Via::Token,
+        }));
+    }
+    if let Some(t) =
+        crate::token_of(req.headers(), req.uri().query()).filter(|t| t.starts_with(TOKEN_PREFIX))
+        && let Some((token, user)) = state.store.token(&sha256_hex(&t))?
+    {
+        return Ok(Some(Identity {
+            name: user.name,
+            role: token.role.min(user.role),
+            via: Via::ApiToken,
         }));
     }
     if let Some(id) = session_cookie(req.headers()) {
@@ -268,6 +287,148 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(list_users, add_user))
         .routes(routes!(change_user, delete_user))
         .routes(routes!(end_user_sessions))
+        .routes(routes!(list_tokens, add_token))
+        .routes(routes!(delete_token))
+}
+
+/// A new API token.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// What it is for: 1 to 64 of letters, digits, `.`, `_`, `-`, `@`.
+    pub name: String,
+    /// At most the caller's role (default: the caller's).
+    pub role: Option<Role>,
+    /// How long it works: `90m`, `12h`, `30d` (at most 366 days).
+    pub expires_in: String,
+}
+
+/// A token just made: the only time its secret is shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenMade {
+    #[serde(flatten)]
+    pub info: wirescope_store::ApiToken,
+    /// `Authorization: Bearer` this; it is not kept and cannot be shown again.
+    pub token: String,
+}
+
+/// The user behind a session or an API token (`--token` and the open server are nobody's).
+fn acting_user(state: &AppState, who: &Identity) -> Result<User, ApiError> {
+    if !matches!(who.via, Via::Session | Via::ApiToken) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "API tokens belong to users: sign in as one",
+        ));
+    }
+    state
+        .store
+        .user_login(&who.name)
+        .map_err(store_error)?
+        .map(|(u, _)| u)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no user '{}'", who.name)))
+}
+
+/// A lifetime: minutes, hours or days (`90m`, `12h`, `30d`), up to `TOKEN_MAX_LIFE`.
+fn token_life(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (num, unit) = t.split_at(t.len().saturating_sub(1));
+    let secs = match (num.parse::<u64>(), unit) {
+        (Ok(n), "s") => Some(n),
+        (Ok(n), "m") => n.checked_mul(60),
+        (Ok(n), "h") => n.checked_mul(3_600),
+        (Ok(n), "d") => n.checked_mul(86_400),
+        _ => None,
+    };
+    match secs {
+        Some(s) if s > 0 && s <= TOKEN_MAX_LIFE.as_secs() => Ok(Duration::from_secs(s)),
+        _ => Err(format!(
+            "'{s}' is not a token lifetime: seconds, minutes, hours or days (90m, 12h, 30d), at most 366d"
+        )),
+    }
+}
+
+/// The caller's API tokens, newest first (never their secrets).
+#[utoipa::path(get, path = "/tokens", tag = "users", responses(
+    (status = 200, body = Vec<wirescope_store::ApiToken>),
+    (status = 409, body = ApiError, description = "not a user (the server's --token or the open server)"),
+))]
+async fn list_tokens(
+    State(state): State<Arc<AppState>>,
+    who: axum::Extension<Identity>,
+) -> Result<Json<Vec<wirescope_store::ApiToken>>, ApiError> {
+    let user = acting_user(&state, &who)?;
+    Ok(Json(state.store.tokens(user.id).map_err(store_error)?))
+}
+
+/// Makes an API token for the caller, with a role no higher than theirs and an expiry; its
+/// secret is in this answer only.
+#[utoipa::path(post, path = "/tokens", tag = "users", request_body = NewToken, responses(
+    (status = 201, body = TokenMade),
+    (status = 400, body = ApiError, description = "`field`: name, role (above the caller's), expires_in"),
+    (status = 409, body = ApiError, description = "not a user, or 100 tokens held"),
+))]
+async fn add_token(
+    State(state): State<Arc<AppState>>,
+    who: axum::Extension<Identity>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let ask: NewToken = crate::error::json_body(&body)?;
+    check_name(&ask.name)
+        .map_err(|m| ApiError::field("name", m.replace("user name", "token name")))?;
+    let life = token_life(&ask.expires_in).map_err(|m| ApiError::field("expires_in", m))?;
+    let user = acting_user(&state, &who)?;
+    let role = ask.role.unwrap_or(who.role);
+    if role > who.role {
+        return Err(ApiError::field(
+            "role",
+            format!(
+                "{} is {}: a token of theirs can be at most that",
+                who.name,
+                who.role.as_str()
+            ),
+        ));
+    }
+    let secret: String = std::iter::once(TOKEN_PREFIX.to_string())
+        .chain((0..32).map(|_| format!("{:02x}", rand::random::<u8>())))
+        .collect();
+    let expires_at = now_ms().saturating_add(life.as_millis() as i64);
+    let info = state
+        .store
+        .add_token(user.id, &ask.name, role, &sha256_hex(&secret), expires_at)
+        .map_err(|e| match e {
+            StoreError::TooManyTokens(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
+            e => store_error(e),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenMade {
+            info,
+            token: secret,
+        }),
+    )
+        .into_response())
+}
+
+/// Revokes one of the caller's API tokens.
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "users", params(("id" = i64, Path)), responses(
+    (status = 204, description = "revoked"),
+    (status = 404, body = ApiError),
+))]
+async fn delete_token(
+    State(state): State<Arc<AppState>>,
+    who: axum::Extension<Identity>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = crate::api::parse_id(&id)?;
+    let user = acting_user(&state, &who)?;
+    if state.store.delete_token(user.id, id).map_err(store_error)? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no token {id} of yours"),
+        ))
+    }
 }
 
 /// A sign-in.
@@ -709,6 +870,8 @@ mod tests {
             (&get, "/api/users", Role::Admin),
             (&delete, "/api/users/bob/sessions", Role::Admin),
             (&delete, "/api/me/sessions", Role::Viewer),
+            (&post, "/api/tokens", Role::Viewer),
+            (&delete, "/api/tokens/3", Role::Viewer),
             (&get, "/api/usersx", Role::Viewer),
         ] {
             assert_eq!(required(m, path), role, "{m} {path}");
@@ -747,6 +910,11 @@ mod tests {
         let later = 1_000 + ADDRESS_WINDOW.as_millis() as i64;
         assert!(l.blocked(a, later).is_none(), "the window passed");
         assert!(check_name("ann.o-b_1@lab").is_ok());
+        assert_eq!(token_life("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        assert_eq!(token_life("90m"), Ok(Duration::from_secs(5400)));
+        for bad in ["0d", "367d", "12", "x", "-1h", "1y"] {
+            assert!(token_life(bad).is_err(), "{bad}");
+        }
         assert!(
             check_name("").is_err()
                 && check_name("a b").is_err()

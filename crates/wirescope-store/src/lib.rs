@@ -24,7 +24,7 @@ pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
 pub use suites::{FIRES_KEPT, Fire, FireOutcome, MAX_SUITES, SuiteRecord};
 pub use traps::{NewTrap, StoredTrap, TRAPS_KEPT, TrapFilter};
 pub use trends::{Bucket, ROLLUP_WIDTHS, RunToTake, Sample, SeriesInfo, rollup};
-pub use users::{MAX_SESSIONS, MAX_USERS, Role, SessionRecord, User};
+pub use users::{ApiToken, MAX_SESSIONS, MAX_TOKENS, MAX_USERS, Role, SessionRecord, User};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -62,6 +62,8 @@ pub enum StoreError {
     TooManyUsers(i64),
     #[error("that is the last admin: make another user admin first")]
     LastAdmin,
+    #[error("a user holds {0} API tokens at most: remove one first")]
+    TooManyTokens(i64),
 }
 
 /// The database.
@@ -323,6 +325,19 @@ const MIGRATIONS: &[&str] = &[
         address TEXT NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX sessions_user ON sessions (user_id, created_at);
+",
+    "
+    CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        last_used INTEGER
+    );
+    CREATE INDEX api_tokens_user ON api_tokens (user_id);
 ",
 ];
 /// Milliseconds since the epoch, now.

@@ -303,3 +303,128 @@ fn last_admin(tx: &rusqlite::Transaction<'_>, name: &str) -> Result<bool, StoreE
     )?;
     Ok(admins == 1 && is_admin == 1)
 }
+
+/// API tokens a user holds at most.
+pub const MAX_TOKENS: i64 = 100;
+
+/// A user's API token as listed (never the token itself: only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ApiToken {
+    pub id: i64,
+    /// What it is for (`ci`, `grafana`).
+    pub name: String,
+    /// The most it may do (never more than its user's role at the time of use).
+    pub role: Role,
+    pub created_at: i64,
+    /// It stops working then (ms).
+    pub expires_at: i64,
+    pub last_used: Option<i64>,
+}
+
+fn read_token(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiToken> {
+    let role: String = r.get(2)?;
+    Ok(ApiToken {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: role.parse().unwrap_or(Role::Viewer),
+        created_at: r.get(3)?,
+        expires_at: r.get(4)?,
+        last_used: r.get(5)?,
+    })
+}
+
+impl Store {
+    /// Adds an API token for a user, by the hash of its secret; `TooManyTokens` past
+    /// `MAX_TOKENS` unexpired ones.
+    pub fn add_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        role: Role,
+        hash: &str,
+        expires_at: i64,
+    ) -> Result<ApiToken, StoreError> {
+        let now = now_ms();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "DELETE FROM api_tokens WHERE user_id = ?1 AND expires_at <= ?2",
+            params![user_id, now],
+        )?;
+        let n: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM api_tokens WHERE user_id = ?1",
+            params![user_id],
+            |r| r.get(0),
+        )?;
+        if n >= MAX_TOKENS {
+            return Err(StoreError::TooManyTokens(MAX_TOKENS));
+        }
+        tx.execute(
+            "INSERT INTO api_tokens (user_id, name, role, hash, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![user_id, name, role.as_str(), hash, now, expires_at],
+        )?;
+        let id = tx.last_insert_rowid();
+        let t = tx.query_row(
+            "SELECT id, name, role, created_at, expires_at, last_used FROM api_tokens WHERE id = ?1",
+            params![id],
+            read_token,
+        )?;
+        tx.commit()?;
+        Ok(t)
+    }
+
+    /// A user's tokens, newest first.
+    pub fn tokens(&self, user_id: i64) -> Result<Vec<ApiToken>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, name, role, created_at, expires_at, last_used FROM api_tokens
+             WHERE user_id = ?1 ORDER BY id DESC",
+        )?;
+        let rows = stmt
+            .query_map(params![user_id], read_token)?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Removes one of a user's tokens; false when they have none by that id.
+    pub fn delete_token(&self, user_id: i64, id: i64) -> Result<bool, StoreError> {
+        Ok(self.conn().execute(
+            "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2",
+            params![id, user_id],
+        )? == 1)
+    }
+
+    /// The token with this hash, unexpired, with its user (noting its use, at most once a
+    /// minute).
+    pub fn token(&self, hash: &str) -> Result<Option<(ApiToken, User)>, StoreError> {
+        let now = now_ms();
+        let found: Option<(ApiToken, i64)> = self
+            .reader()
+            .query_row(
+                "SELECT id, name, role, created_at, expires_at, last_used, user_id FROM api_tokens
+                 WHERE hash = ?1 AND expires_at > ?2",
+                params![hash, now],
+                |r| Ok((read_token(r)?, r.get(6)?)),
+            )
+            .optional()?;
+        let Some((token, user_id)) = found else {
+            return Ok(None);
+        };
+        if token.last_used.is_none_or(|t| now - t > 60_000) {
+            self.conn().execute(
+                "UPDATE api_tokens SET last_used = ?2 WHERE id = ?1",
+                params![token.id, now],
+            )?;
+        }
+        let user = self
+            .reader()
+            .query_row(
+                &format!("{SELECT_USER} WHERE u.id = ?1"),
+                params![user_id],
+                read_user,
+            )
+            .optional()?;
+        Ok(user.map(|u| (token, u)))
+    }
+}

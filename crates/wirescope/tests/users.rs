@@ -339,14 +339,122 @@ fn users_roles_sessions_and_the_first_admin() {
     assert!(me.contains(r#""role":"admin""#), "{me}");
     let (status, head, _) = login(port, "bob", "bob's password");
     assert_eq!(status, 200);
-    let (status, _, _) = call(
+    let bob = cookie_of(&head);
+    let (status, _, _) = call(port, "POST", "/api/runs", Some(ping), &with(&bob));
+    assert_eq!(status, 201, "bob is an operator now");
+
+    // API tokens: shown once, no higher than their user, capped by the user's role when used,
+    // expiring and revocable.
+    let (status, head, _) = login(port, "dave", "dave's password");
+    assert_eq!(status, 200);
+    let dave = cookie_of(&head);
+    let make =
+        |cookie: &str, body: &str| call(port, "POST", "/api/tokens", Some(body), &with(cookie));
+    let (status, _, made) = make(
+        &dave,
+        r#"{"name": "ci", "role": "viewer", "expires_in": "30d"}"#,
+    );
+    assert_eq!(status, 201, "{made}");
+    let secret = |made: &str| {
+        made.split(r#""token":""#)
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or_else(|| panic!("no token in {made}"))
+            .to_string()
+    };
+    let ci = format!("Bearer {}", secret(&made));
+    assert!(ci.starts_with("Bearer wst_"), "{ci}");
+    assert_eq!(
+        call(port, "GET", "/api/runs", None, &[("Authorization", &ci)]).0,
+        200
+    );
+    let (status, _, e) = call(
         port,
         "POST",
         "/api/runs",
         Some(ping),
-        &with(&cookie_of(&head)),
+        &[("Authorization", &ci)],
     );
-    assert_eq!(status, 201, "bob is an operator now");
+    assert_eq!(status, 403, "{e}");
+    assert!(e.contains("dave is viewer"), "{e}");
+    let (_, _, listed) = call(port, "GET", "/api/tokens", None, &with(&dave));
+    assert!(
+        listed.contains(r#""name":"ci""#) && !listed.contains("wst_"),
+        "{listed}"
+    );
+    let (status, _, e) = make(
+        &bob,
+        r#"{"name": "up", "role": "admin", "expires_in": "1d"}"#,
+    );
+    assert_eq!(
+        (status, e.contains(r#""field":"role""#)),
+        (400, true),
+        "{e}"
+    );
+    let (status, _, e) = make(&dave, r#"{"name": "x", "expires_in": "2y"}"#);
+    assert_eq!(
+        (status, e.contains(r#""field":"expires_in""#)),
+        (400, true),
+        "{e}"
+    );
+    let (_, _, short) = make(&dave, r#"{"name": "short", "expires_in": "2s"}"#);
+    let short = format!("Bearer {}", secret(&short));
+    let (_, _, full) = make(&dave, r#"{"name": "full", "expires_in": "1d"}"#);
+    let full_id = full
+        .split(r#""id":"#)
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .unwrap_or_default()
+        .to_string();
+    let full = format!("Bearer {}", secret(&full));
+    assert_eq!(
+        call(port, "GET", "/api/users", None, &[("Authorization", &full)]).0,
+        200
+    );
+    assert_eq!(
+        call(
+            port,
+            "GET",
+            "/api/users",
+            None,
+            &[("Authorization", &short)]
+        )
+        .0,
+        200
+    );
+    // dave made viewer: his admin token can do no more than view.
+    assert_eq!(users_cli(&dir, &["role", "dave", "viewer"], "").0, Some(0));
+    assert_eq!(
+        call(port, "GET", "/api/users", None, &[("Authorization", &full)]).0,
+        403
+    );
+    assert_eq!(
+        call(port, "GET", "/api/runs", None, &[("Authorization", &full)]).0,
+        200
+    );
+    let (status, _, e) = call(
+        port,
+        "DELETE",
+        &format!("/api/tokens/{full_id}"),
+        None,
+        &with(&dave),
+    );
+    assert_eq!(status, 204, "{full_id}: {e}");
+    assert_eq!(
+        call(port, "GET", "/api/runs", None, &[("Authorization", &full)]).0,
+        401,
+        "revoked"
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        call(port, "GET", "/api/runs", None, &[("Authorization", &short)]).0,
+        401,
+        "expired"
+    );
+    assert_eq!(
+        call(port, "GET", "/api/runs", None, &[("Authorization", &ci)]).0,
+        200
+    );
 
     // An address that keeps failing is told to wait.
     let mut last = 0;

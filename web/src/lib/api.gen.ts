@@ -947,6 +947,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's API tokens, newest first (never their secrets). */
+        get: operations["getTokens"];
+        put?: never;
+        /**
+         * Makes an API token for the caller, with a role no higher than theirs and an expiry; its
+         *     secret is in this answer only.
+         */
+        post: operations["postTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes one of the caller's API tokens. */
+        delete: operations["deleteTokensId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/topology/layout": {
         parameters: {
             query?: never;
@@ -1216,6 +1254,24 @@ export interface components {
              *     (timestamps, uptime, counters).
              */
             ignore?: string[];
+        };
+        /** @description A user's API token as listed (never the token itself: only its hash is kept). */
+        ApiToken: {
+            /** Format: int64 */
+            id: number;
+            /** @description What it is for (`ci`, `grafana`). */
+            name: string;
+            /** @description The most it may do (never more than its user's role at the time of use). */
+            role: components["schemas"]["Role"];
+            /** Format: int64 */
+            created_at: number;
+            /**
+             * Format: int64
+             * @description It stops working then (ms).
+             */
+            expires_at: number;
+            /** Format: int64 */
+            last_used?: number | null;
         };
         /** @description One entry of a device's ARP / neighbour table. */
         ArpEntry: {
@@ -1913,6 +1969,14 @@ export interface components {
             family?: components["schemas"]["Family"];
             /** @description DNS servers used to resolve hostname targets, as `IP:PORT` (empty: the system's). */
             resolvers?: string[];
+        };
+        /** @description A new API token. */
+        NewToken: {
+            /** @description What it is for: 1 to 64 of letters, digits, `.`, `_`, `-`, `@`. */
+            name: string;
+            role?: components["schemas"]["Role"] | null;
+            /** @description How long it works: `90m`, `12h`, `30d` (at most 366 days). */
+            expires_in: string;
         };
         /** @description A new user. */
         NewUser: {
@@ -3024,6 +3088,11 @@ export interface components {
              */
             elapsed_ms: number;
         };
+        /** @description A token just made: the only time its secret is shown. */
+        TokenMade: components["schemas"]["ApiToken"] & {
+            /** @description `Authorization: Bearer` this; it is not kept and cannot be shown again. */
+            token: string;
+        };
         /** @description The map: devices and links, ordered by id. */
         Topology: {
             nodes: components["schemas"]["Node"][];
@@ -3372,7 +3441,7 @@ export interface components {
          * @description How an identity was established.
          * @enum {string}
          */
-        Via: "session" | "token" | "open";
+        Via: "session" | "token" | "api_token" | "open";
         /**
          * @description What a webhook's body looks like.
          * @enum {string}
@@ -5648,6 +5717,103 @@ export interface operations {
             };
         };
     };
+    getTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiToken"][];
+                };
+            };
+            /** @description not a user (the server's --token or the open server) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewToken"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenMade"];
+                };
+            };
+            /** @description `field`: name, role (above the caller's), expires_in */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not a user, or 100 tokens held */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTokensId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getTopologyLayout: {
         parameters: {
             query?: never;
@@ -6224,5 +6390,5 @@ export const terminalRequestOneOf3TypeValues: ReadonlyArray<Extract<FlattenedDee
 }>["type"]> = ["resize"];
 export const traceProtocolValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TraceProtocol"]> = ["icmp", "udp", "tcp"];
 export const trapPduValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TrapPdu"]> = ["trap", "inform"];
-export const viaValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Via"]> = ["session", "token", "open"];
+export const viaValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Via"]> = ["session", "token", "api_token", "open"];
 export const webhookFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookFormat"]> = ["json", "slack", "mattermost", "teams"];
