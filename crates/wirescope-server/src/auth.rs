@@ -125,7 +125,7 @@ pub fn required(method: &Method, path: &str) -> Role {
     let path = path.strip_prefix("/api").unwrap_or(path);
     let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
     let reads = matches!(*method, Method::GET | Method::HEAD);
-    if under("/users") {
+    if under("/users") || under("/audit") {
         return Role::Admin;
     }
     if !reads
@@ -261,6 +261,17 @@ pub(crate) async fn authorize(
     };
     let need = required(&method, &path);
     if who.role < need {
+        crate::audit::record(
+            &state,
+            &wirescope_store::NewAudit {
+                actor: &who.name,
+                via: crate::audit::via(&who),
+                address: &address_of(&req),
+                action: "denied",
+                object: &format!("{method} {path}"),
+                status: 403,
+            },
+        );
         return ApiError::new(
             StatusCode::FORBIDDEN,
             format!(
@@ -496,6 +507,13 @@ pub fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+fn address_of(req: &Request) -> String {
+    req.extensions()
+        .get::<Peer>()
+        .map(|p| p.0.ip().to_string())
+        .unwrap_or_default()
+}
+
 fn peer(req_peer: Option<Peer>) -> IpAddr {
     req_peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.0.ip())
 }
@@ -564,6 +582,7 @@ async fn login(
         return Err(ApiError::field("password", "too long"));
     }
     let shared = state.clone();
+    let name = ask.name.clone();
     let found = tokio::task::spawn_blocking(move || {
         let found = shared.store.user_login(&ask.name)?;
         let hash = found
@@ -580,6 +599,17 @@ async fn login(
         Some((u, true)) if u.locked_until.is_none_or(|t| t <= now) => u,
         other => {
             state.logins.failed(addr, now);
+            crate::audit::record(
+                &state,
+                &wirescope_store::NewAudit {
+                    actor: &name,
+                    via: "none",
+                    address: &addr.to_string(),
+                    action: "login.failed",
+                    object: "/login",
+                    status: 401,
+                },
+            );
             if let Some((u, _)) = other {
                 state
                     .store
@@ -596,6 +626,17 @@ async fn login(
         }
     };
     let cookie = start_session(&state, &user, addr)?;
+    crate::audit::record(
+        &state,
+        &wirescope_store::NewAudit {
+            actor: &user.name,
+            via: "session",
+            address: &addr.to_string(),
+            action: "login",
+            object: "/login",
+            status: 200,
+        },
+    );
     let me = Me {
         identity: Identity {
             name: user.name,
@@ -662,7 +703,19 @@ async fn setup(
         .store
         .add_user(&ask.name, Role::Admin, Some(&hash))
         .map_err(store_error)?;
-    let cookie = start_session(&state, &user, peer(req_peer.map(|p| p.0)))?;
+    let addr = peer(req_peer.map(|p| p.0));
+    let cookie = start_session(&state, &user, addr)?;
+    crate::audit::record(
+        &state,
+        &wirescope_store::NewAudit {
+            actor: &user.name,
+            via: "setup",
+            address: &addr.to_string(),
+            action: "setup",
+            object: "/setup",
+            status: 201,
+        },
+    );
     let mut res = (
         StatusCode::CREATED,
         Json(Me {
@@ -868,6 +921,7 @@ mod tests {
             (&delete, "/api/ssh/recordings/3", Role::Admin),
             (&get, "/api/ssh/recordings/3/cast", Role::Viewer),
             (&get, "/api/users", Role::Admin),
+            (&get, "/api/audit", Role::Admin),
             (&delete, "/api/users/bob/sessions", Role::Admin),
             (&delete, "/api/me/sessions", Role::Viewer),
             (&post, "/api/tokens", Role::Viewer),

@@ -4,6 +4,7 @@
 mod alerts;
 mod api;
 mod assets;
+mod audit;
 mod auth;
 mod conn;
 mod creds;
@@ -256,6 +257,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
     let api = api
         .fallback(no_route)
         .layer(middleware::from_fn(require_json))
+        .layer(middleware::from_fn_with_state(state.clone(), audit::trail))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authorize,
@@ -281,6 +283,7 @@ pub(crate) fn api_routes(body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .merge(api::routes())
         .merge(auth::routes())
+        .merge(audit::routes())
         .merge(reports::routes())
         .merge(suites::routes())
         .merge(alerts::routes())

@@ -3,6 +3,7 @@
 //! had, once its owner process is gone (`owner`): when the store is opened again, or swept.
 
 mod alerts;
+mod audit;
 mod diagnostics;
 mod owner;
 mod recordings;
@@ -18,6 +19,7 @@ pub use alerts::{
     AlertEvent, AlertWrite, ChannelRecord, DELIVERY_ATTEMPTS, Delivery, DeliveryStatus,
     EVENTS_KEPT, EventFilter, EventKind, HISTORY_KEPT, HistoryEntry, MAX_CHANNELS, NewEvent,
 };
+pub use audit::{AUDIT_LISTED, AuditEntry, AuditFilter, NewAudit};
 pub use diagnostics::{Diagnostics, DiagnosticsStatus};
 pub use recordings::{NewRecording, Recording};
 pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
@@ -338,6 +340,21 @@ const MIGRATIONS: &[&str] = &[
         last_used INTEGER
     );
     CREATE INDEX api_tokens_user ON api_tokens (user_id);
+",
+    "
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        via TEXT NOT NULL,
+        address TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_actor ON audit (actor, id);
+    CREATE INDEX audit_at ON audit (at);
 ",
 ];
 /// Milliseconds since the epoch, now.
@@ -992,6 +1009,74 @@ mod tests {
         );
         assert!(store.delete_user("ann").unwrap());
         assert_eq!(store.users().unwrap().len(), 1);
+        drop(store);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn the_audit_trail_catches_an_edited_a_removed_and_a_truncated_row() {
+        let path = temp_db("audit");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.audit_verify().unwrap(), Ok(0));
+        for (actor, action) in [
+            ("ann", "login"),
+            ("ann", "run.start"),
+            ("bob", "login.failed"),
+            ("ann", "user.add"),
+        ] {
+            store
+                .audit(&NewAudit {
+                    actor,
+                    via: "session",
+                    address: "127.0.0.1",
+                    action,
+                    object: "x",
+                    status: 200,
+                })
+                .unwrap();
+        }
+        assert_eq!(store.audit_verify().unwrap(), Ok(4));
+        let f = |actor: Option<&str>, action: Option<&str>| AuditFilter {
+            actor: actor.map(str::to_string),
+            action: action.map(str::to_string),
+            limit: 100,
+            ..Default::default()
+        };
+        assert_eq!(store.audit_entries(&f(Some("ann"), None)).unwrap().len(), 3);
+        assert_eq!(
+            store.audit_entries(&f(None, Some("login"))).unwrap().len(),
+            2
+        );
+        assert_eq!(
+            store.audit_entries(&f(None, None)).unwrap()[0].action,
+            "user.add"
+        );
+        // Edited: caught at that row.
+        store
+            .conn()
+            .execute("UPDATE audit SET actor = 'eve' WHERE id = 2", [])
+            .unwrap();
+        assert_eq!(store.audit_verify().unwrap().map_err(|(id, _)| id), Err(2));
+        store
+            .conn()
+            .execute("UPDATE audit SET actor = 'ann' WHERE id = 2", [])
+            .unwrap();
+        assert_eq!(store.audit_verify().unwrap(), Ok(4));
+        // Removed from the middle: caught at the next row, naming the gap.
+        store
+            .conn()
+            .execute("DELETE FROM audit WHERE id = 4", [])
+            .unwrap();
+        let (id, why) = store.audit_verify().unwrap().unwrap_err();
+        assert_eq!(id, 4, "{why}");
+        assert!(why.contains("newest"), "{why}");
+        store
+            .conn()
+            .execute("DELETE FROM audit WHERE id = 2", [])
+            .unwrap();
+        let (id, why) = store.audit_verify().unwrap().unwrap_err();
+        assert_eq!(id, 3, "{why}");
+        assert!(why.contains("rows 2 to 2 are missing"), "{why}");
         drop(store);
         let _ = std::fs::remove_file(&path);
     }

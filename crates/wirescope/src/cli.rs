@@ -96,6 +96,10 @@ pub enum Command {
     /// Once a server has users, its API and dashboard ask to sign in.
     #[command(subcommand)]
     Users(UsersCmd),
+    /// The audit trail: who did what, when, from where (hash-chained, append-only): check that
+    /// no row was removed or changed, or list it.
+    #[command(subcommand)]
+    Audit(AuditCmd),
     /// Compare two saved runs of one kind, target by target: who went dead or alive, RTT shifts,
     /// ports opened or closed, DNS answers, paths, SSH output and exit statuses.
     #[command(after_long_help = HISTORY_HELP)]
@@ -372,6 +376,34 @@ pub enum UsersCmd {
         name: String,
         #[arg(value_enum, value_name = "ROLE")]
         role: UserRole,
+        #[command(flatten)]
+        history: HistoryArgs,
+    },
+}
+
+/// `wirescope audit ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Walk the whole trail: exit 0 when every row's hash holds, 1 naming the first row that
+    /// does not (a row changed, or rows removed before it or at the end).
+    Verify {
+        #[command(flatten)]
+        history: HistoryArgs,
+    },
+    /// The newest rows, oldest first.
+    List {
+        /// Rows at most (1 to 10,000).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        limit: i64,
+        /// Only this actor's (a user name, token, local, cli:NAME).
+        #[arg(long, value_name = "NAME")]
+        actor: Option<String>,
+        /// Only actions starting with this (run., login, user.).
+        #[arg(long, value_name = "PREFIX")]
+        action: Option<String>,
+        /// One JSON object per row.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         history: HistoryArgs,
     },

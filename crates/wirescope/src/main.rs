@@ -2,6 +2,7 @@
 //! commands run through `execute` (results printed as they arrive, the summary at the end).
 
 mod alloc;
+mod audit;
 mod capture;
 mod cli;
 mod creds;
@@ -68,6 +69,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Capture(a) => return traffic::live_capture(a).await,
         Command::Suite(cmd) => return suite::suite_command(cmd, execute::colour(cli.color)).await,
         Command::Users(cmd) => return users::users_command(cmd),
+        Command::Audit(cmd) => return audit::audit_command(cmd),
         Command::Compare(a) => return history::compare(a, execute::colour(cli.color)),
         Command::Export(a) => return history::export(a),
         Command::Report(a) => return report::report(a),

@@ -60,6 +60,7 @@ pub(crate) fn users_command(cmd: UsersCmd) -> Result<ExitCode, Failure> {
             let u = store
                 .add_user(&name, role(r), Some(&password::hash(&p)))
                 .map_err(store_failure)?;
+            crate::audit::record(&store, "user.add", &format!("/users/{}", u.name));
             eprintln!("wirescope: added {} ({})", u.name, u.role.as_str());
         }
         UsersCmd::List { json, history } => {
@@ -93,6 +94,7 @@ pub(crate) fn users_command(cmd: UsersCmd) -> Result<ExitCode, Failure> {
             if !store.delete_user(&name).map_err(store_failure)? {
                 return Err(Failure::Usage(format!("no user '{name}'")));
             }
+            crate::audit::record(&store, "user.delete", &format!("/users/{name}"));
             eprintln!("wirescope: removed {name}");
         }
         UsersCmd::Passwd {
@@ -108,6 +110,7 @@ pub(crate) fn users_command(cmd: UsersCmd) -> Result<ExitCode, Failure> {
             {
                 return Err(Failure::Usage(format!("no user '{name}'")));
             }
+            crate::audit::record(&store, "user.change", &format!("/users/{name} password"));
             eprintln!("wirescope: {name}'s password is set; their sessions ended");
         }
         UsersCmd::Role {
@@ -119,6 +122,11 @@ pub(crate) fn users_command(cmd: UsersCmd) -> Result<ExitCode, Failure> {
             if !store.set_role(&name, role(r)).map_err(store_failure)? {
                 return Err(Failure::Usage(format!("no user '{name}'")));
             }
+            crate::audit::record(
+                &store,
+                "user.change",
+                &format!("/users/{name} role {}", role(r).as_str()),
+            );
             eprintln!("wirescope: {name} is {}", role(r).as_str());
         }
     }

@@ -480,6 +480,103 @@ fn users_roles_sessions_and_the_first_admin() {
     );
     assert_eq!(status, 200, "{users}");
     assert_eq!(call(with_token.port, "GET", "/api/runs", None, &[]).0, 401);
+
+    // The audit trail holds each action once, with who and from where.
+    let (status, _, trail) = call(
+        with_token.port,
+        "GET",
+        "/api/audit?limit=10000",
+        None,
+        &[("Authorization", &bearer)],
+    );
+    assert_eq!(status, 200, "{trail}");
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&trail).unwrap_or_else(|e| panic!("{e}: {trail}"));
+    let count = |actor: &str, action: &str, object: &str, status: u64| {
+        rows.iter()
+            .filter(|r| {
+                r["actor"].as_str().is_some_and(|a| a.starts_with(actor))
+                    && r["action"] == action
+                    && r["object"].as_str().is_some_and(|o| o.starts_with(object))
+                    && r["status"] == status
+            })
+            .count()
+    };
+    assert!(
+        rows.iter()
+            .all(|r| r["address"] == "127.0.0.1" || r["via"] == "cli"),
+        "{trail}"
+    );
+    for (actor, action, object, status, n) in [
+        ("ann", "setup", "/setup", 201, 1),
+        ("ann", "user.add", "/users/bob", 201, 1),
+        ("ann", "user.add", "/users/carl", 201, 1),
+        ("ann", "user.change", "/users/carl", 200, 1),
+        ("ann", "user.sessions.end", "/users/carl/sessions", 200, 1),
+        ("carl", "run.start", "/runs/", 201, 1),
+        ("bob", "denied", "POST /runs", 403, 1),
+        ("bob", "run.start", "/runs/", 201, 1),
+        ("bob", "logout", "/logout", 204, 1),
+        ("carl", "login.failed", "/login", 401, 6),
+        ("nobody", "login.failed", "/login", 401, 1),
+        ("carl", "login", "/login", 200, 2),
+        ("carl", "denied", "PUT /creds/p", 403, 1),
+        ("dave", "token.add", "/tokens/", 201, 3),
+        ("dave", "token.revoke", "/tokens/", 204, 1),
+        ("cli:", "user.add", "/users/dave", 0, 1),
+        ("cli:", "user.change", "/users/bob role operator", 0, 1),
+    ] {
+        assert_eq!(
+            count(actor, action, object, status),
+            n,
+            "{actor} {action} {object} {status}: {trail}"
+        );
+    }
+    let (status, head, csv) = call(
+        with_token.port,
+        "GET",
+        "/api/audit?format=csv&action=login",
+        None,
+        &[("Authorization", &bearer)],
+    );
+    assert_eq!(status, 200);
+    assert!(head.contains("content-type: text/csv"), "{head}");
+    assert!(
+        csv.contains("id,at,actor,via,address,action,object,status,hash"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(",login.failed,") && !csv.contains(",run.start,"),
+        "{csv}"
+    );
     drop(with_token);
+
+    // `audit verify` finds the chain whole, then the row an attacker edited.
+    let verify = || {
+        let o = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+            .args(["audit", "verify", "--db"])
+            .arg(dir.join("wirescope.db"))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).to_string(),
+        )
+    };
+    let (code_, said) = verify();
+    assert_eq!(code_, Some(0), "{said}");
+    assert!(said.contains("intact"), "{said}");
+    let edit = format!(
+        "import sqlite3\nc=sqlite3.connect('{}')\nc.execute(\"UPDATE audit SET actor='eve' WHERE id=5\")\nc.commit()",
+        dir.join("wirescope.db").display()
+    );
+    let o = Command::new("python3")
+        .args(["-c", &edit])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (code_, said) = verify();
+    assert_eq!(code_, Some(1), "{said}");
+    assert!(said.contains("broken at row 5"), "{said}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -97,6 +97,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail, newest first (admin). */
+        get: operations["getAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/captures": {
         parameters: {
             query?: never;
@@ -1281,6 +1298,25 @@ export interface components {
             interface: string;
             /** @description dynamic, static, local, other, invalid. */
             type: string;
+        };
+        /** @description A recorded action. */
+        AuditEntry: {
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description When (ms since the epoch).
+             */
+            at: number;
+            actor: string;
+            via: string;
+            address: string;
+            action: string;
+            object: string;
+            /** Format: int32 */
+            status: number;
+            /** @description SHA-256 (hex) of the previous row's hash and this row's fields. */
+            hash: string;
         };
         /** @description One question of a keyboard-interactive round. */
         AuthPrompt: {
@@ -3640,6 +3676,50 @@ export interface operations {
             };
             /** @description another report is being typeset */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAudit: {
+        parameters: {
+            query?: {
+                /** @description Only this actor's (a user name, `token`, `local`, `cli`). */
+                actor?: string;
+                /** @description Only actions starting with this (`run.`, `login`, `user.`). */
+                action?: string;
+                /** @description From this time (ms since the epoch). */
+                since?: number;
+                /** @description Before this time (ms). */
+                until?: number;
+                /** @description Rows older than this id (the next page back). */
+                before?: number;
+                /** @description 1 to 10,000 (default 500). */
+                limit?: number;
+                /** @description `json` (default) or `csv` (a download). */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON, or CSV with `format=csv` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntry"][];
+                };
+            };
+            /** @description `field`: limit, format */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,186 @@
+//! The audit trail: who did what, when, from where, to which object. Append-only, each row
+//! carrying the SHA-256 of the row before it and of its own fields, so a row deleted, edited or
+//! inserted out of order breaks the chain at that row (`verify`). Rows are only ever added;
+//! nothing in wirescope updates or deletes them.
+
+use crate::{Store, StoreError, now_ms};
+use rusqlite::params;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Rows listed at once at most.
+pub const AUDIT_LISTED: i64 = 10_000;
+
+/// One action to record.
+#[derive(Debug, Clone, Default)]
+pub struct NewAudit<'a> {
+    /// Who: a user's name, `token` (the server's --token), `local` (the open server), `cli`, or
+    /// the name tried at a failed sign-in.
+    pub actor: &'a str,
+    /// How they were known: `session`, `api_token`, `token`, `open`, `cli`, `none`.
+    pub via: &'a str,
+    /// The client's address (empty for the CLI).
+    pub address: &'a str,
+    /// What: `run.start`, `user.add`, `login.failed`...
+    pub action: &'a str,
+    /// To what: `run 12`, `user maria`, `/api/creds/core`.
+    pub object: &'a str,
+    /// The HTTP status it ended with (0 when not a request).
+    pub status: u16,
+}
+
+/// A recorded action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// When (ms since the epoch).
+    pub at: i64,
+    pub actor: String,
+    pub via: String,
+    pub address: String,
+    pub action: String,
+    pub object: String,
+    pub status: u16,
+    /// SHA-256 (hex) of the previous row's hash and this row's fields.
+    pub hash: String,
+}
+
+/// Which rows to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    /// Actions starting with this (`run.`, `login`).
+    pub action: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Rows older than this id (the next page back).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+fn chain(prev: &str, at: i64, e: &NewAudit<'_>) -> String {
+    let mut h = Sha256::new();
+    // Fields joined with a separator none of them may hold unescaped: their JSON strings.
+    let fields = serde_json::json!([
+        prev, at, e.actor, e.via, e.address, e.action, e.object, e.status
+    ]);
+    h.update(fields.to_string().as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Store {
+    /// Appends an action to the trail; returns its id.
+    pub fn audit(&self, e: &NewAudit<'_>) -> Result<i64, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let prev: String = tx
+            .query_row("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap_or_default();
+        let at = now_ms();
+        let hash = chain(&prev, at, e);
+        tx.execute(
+            "INSERT INTO audit (at, actor, via, address, action, object, status, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                at, e.actor, e.via, e.address, e.action, e.object, e.status, hash
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Audit rows, newest first.
+    pub fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, at, actor, via, address, action, object, status, hash FROM audit
+             WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action LIKE ?2 || '%')
+               AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4) AND (?5 IS NULL OR id < ?5)
+             ORDER BY id DESC LIMIT ?6",
+        )?;
+        let rows = stmt
+            .query_map(
+                params![
+                    f.actor,
+                    f.action,
+                    f.since,
+                    f.until,
+                    f.before,
+                    f.limit.min(AUDIT_LISTED)
+                ],
+                |r| {
+                    Ok(AuditEntry {
+                        id: r.get(0)?,
+                        at: r.get(1)?,
+                        actor: r.get(2)?,
+                        via: r.get(3)?,
+                        address: r.get(4)?,
+                        action: r.get(5)?,
+                        object: r.get(6)?,
+                        status: r.get(7)?,
+                        hash: r.get(8)?,
+                    })
+                },
+            )?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Walks the whole trail: the number of rows when every hash holds, else the first row
+    /// that does not (a row removed before it, or it edited) and why.
+    pub fn audit_verify(&self) -> Result<Result<i64, (i64, String)>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(
+            "SELECT id, at, actor, via, address, action, object, status, hash FROM audit ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let (mut prev, mut n, mut last_id) = (String::new(), 0i64, 0i64);
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let (actor, via, address, action, object): (String, String, String, String, String) =
+                (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
+            let e = NewAudit {
+                actor: &actor,
+                via: &via,
+                address: &address,
+                action: &action,
+                object: &object,
+                status: r.get(7)?,
+            };
+            let stored: String = r.get(8)?;
+            if chain(&prev, r.get(1)?, &e) != stored {
+                let why = if id != last_id + 1 && last_id > 0 {
+                    format!(
+                        "rows {} to {} are missing, or row {id} was changed",
+                        last_id + 1,
+                        id - 1
+                    )
+                } else {
+                    format!("row {id} was changed, or a row before it removed")
+                };
+                return Ok(Err((id, why)));
+            }
+            prev = stored;
+            n += 1;
+            last_id = id;
+        }
+        // The newest rows removed leave no broken link: the id counter still knows them.
+        let seq: i64 = conn
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'audit'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        if seq > last_id {
+            return Ok(Err((
+                seq,
+                format!("rows {} to {seq} (the newest) were removed", last_id + 1),
+            )));
+        }
+        Ok(Ok(n))
+    }
+}
