@@ -1597,12 +1597,12 @@ async function main() {
 
   // 11. users, last (from here on the server asks who is asking): the first admin made from the
   // setup link serve printed; sign out; a wrong password refused on the page; signed in again
-  await signInStep();
+  await signInStep(pingId);
 
   if (pageErrors.length) fail(`the page threw ${pageErrors.length} error(s): ${pageErrors.join(' | ')}`);
 }
 
-async function signInStep() {
+async function signInStep(runId) {
   if (!SETUP_CODE) fail('E2E_SETUP_CODE is not set: scripts/e2e.sh reads it from what serve printed');
   const password = `e2e admin password ${process.pid}`;
   await page.goto(url(`#/setup/${SETUP_CODE}`));
@@ -1631,6 +1631,41 @@ async function signInStep() {
   await page.goto(url('#/history'));
   await page.waitForSelector('[data-testid="history-row"]', { timeout: 10_000 });
   log(`signed out, refused a wrong password ("${refused.slice(0, 60)}"), signed in again; History lists the runs`);
+
+  // the admin adds a viewer on the Users page; the audit trail shows it
+  const viewerPassword = `e2e viewer password ${process.pid}`;
+  await page.goto(url('#/users'));
+  await page.fill('[data-testid="user-name"]', 'e2e-viewer');
+  await page.selectOption('[data-testid="user-role"]', 'viewer');
+  await page.fill('[data-testid="user-password"]', viewerPassword);
+  await page.click('[data-testid="user-submit"]');
+  await page.waitForSelector('[data-testid="user-row"][data-name="e2e-viewer"][data-role="viewer"]', { timeout: 10_000 });
+  await shot('users.png');
+  await page.goto(url('#/audit'));
+  await page.waitForSelector('[data-testid="audit-row"][data-action="user.add"][data-actor="e2e-admin"]', { timeout: 10_000 });
+  const actions = await page.locator('[data-testid="audit-row"]').count();
+  await shot('audit.png');
+  log(`Users page added e2e-viewer; the audit trail lists ${actions} actions, user.add among them`);
+
+  // the viewer sees no way to start or stop anything, and the API refuses it (403)
+  await page.click('[data-testid="sign-out"]');
+  await page.waitForSelector('[data-testid="signin-form"]', { timeout: 10_000 });
+  await page.fill('[data-testid="signin-name"]', 'e2e-viewer');
+  await page.fill('[data-testid="signin-password"]', viewerPassword);
+  await page.click('[data-testid="signin-submit"]');
+  await page.waitForSelector('[data-testid="signed-in"][data-role="viewer"]', { timeout: 10_000 });
+  await page.goto(url(`#/runs/${runId}`));
+  await page.waitForSelector('[data-testid="result-row"]', { timeout: 10_000 });
+  for (const id of ['nav-new', 'nav-terminal', 'nav-creds', 'rerun'])
+    if (await page.locator(`[data-testid="${id}"]`).isVisible()) fail(`a viewer sees ${id}`);
+  if (!(await page.locator('[data-testid="nav-history"]').isVisible())) fail('a viewer does not see History');
+  const refusedRun = await page.evaluate(async () => {
+    const r = await fetch('api/runs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'ping', targets: ['127.0.0.1'] }) });
+    return { status: r.status, body: await r.text() };
+  });
+  if (refusedRun.status !== 403 || !refusedRun.body.includes('needs operator')) fail(`a viewer's run: ${refusedRun.status} ${refusedRun.body}`);
+  await shot('viewer.png');
+  log(`a viewer sees the run without New run, Terminal, Credentials or Rerun; the API answers ${refusedRun.status} to its run`);
 }
 
 main()

@@ -23,6 +23,11 @@ import {
   type KnownHosts,
   type MapLayout,
   type Me,
+  type Role,
+  type User,
+  type ApiToken,
+  type TokenMade,
+  type AuditEntry,
   type PacketDetail,
   type PacketList,
   type PacketRow,
@@ -195,6 +200,67 @@ export function signIn(name: string, password: string): Promise<Me> {
 /** Creates the first admin with the code `serve` printed, and signs them in. */
 export function setupAdmin(code: string, name: string, password: string): Promise<Me> {
   return signInTo('api/setup', { code, name, password });
+}
+
+/** The users (admin). */
+export function listUsers(): Promise<User[]> {
+  return request('GET', 'api/users');
+}
+
+export function addUser(name: string, role: Role, password: string): Promise<User> {
+  return request('POST', 'api/users', { name, role, password });
+}
+
+/** Changes a user's role and/or password (a new password ends their sessions). */
+export function changeUser(name: string, change: { role?: Role; password?: string }): Promise<User> {
+  return request('PUT', `api/users/${encodeURIComponent(name)}`, change);
+}
+
+export async function deleteUser(name: string): Promise<void> {
+  await request('DELETE', `api/users/${encodeURIComponent(name)}`);
+}
+
+export function endUserSessions(name: string): Promise<{ ended: number }> {
+  return request('DELETE', `api/users/${encodeURIComponent(name)}/sessions`);
+}
+
+/** The caller's API tokens (never their secrets). */
+export function listTokens(): Promise<ApiToken[]> {
+  return request('GET', 'api/tokens');
+}
+
+/** Makes an API token; its secret is in this answer only. */
+export function addToken(name: string, role: Role, expiresIn: string): Promise<TokenMade> {
+  return request('POST', 'api/tokens', { name, role, expires_in: expiresIn });
+}
+
+export async function revokeToken(id: number): Promise<void> {
+  await request('DELETE', `api/tokens/${id}`);
+}
+
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  limit?: number;
+}
+
+function auditPath(q: AuditQuery, format?: 'csv'): string {
+  const p = new URLSearchParams();
+  if (q.actor) p.set('actor', q.actor);
+  if (q.action) p.set('action', q.action);
+  p.set('limit', String(q.limit ?? 500));
+  if (format) p.set('format', format);
+  return `api/audit?${p.toString()}`;
+}
+
+/** The audit trail, newest first (admin). */
+export function listAudit(q: AuditQuery): Promise<AuditEntry[]> {
+  return request('GET', auditPath(q));
+}
+
+/** The download link of the audit rows `q` selects, as CSV. */
+export function auditCsvUrl(q: AuditQuery): string {
+  return withToken(apiUrl(auditPath(q, 'csv')));
 }
 
 /** Signs out: the session ends and its cookie is cleared. */

@@ -43,6 +43,8 @@ describe('router', () => {
     expect(parseRoute('#/creds')).toEqual({ name: 'creds' });
     expect(parseRoute('#/setup/0a1b2c')).toEqual({ name: 'setup', code: '0a1b2c' });
     expect(parseRoute('#/setup').name).toBe('notfound');
+    expect(parseRoute(href.users())).toEqual({ name: 'users' });
+    expect(parseRoute(href.audit())).toEqual({ name: 'audit' });
     expect(parseRoute('#/history')).toEqual({ name: 'history' });
     expect(parseRoute('#/history?x=1')).toEqual({ name: 'history' });
     expect(parseRoute('#/compare/3/9')).toEqual({ name: 'compare', a: 3, b: 9 });

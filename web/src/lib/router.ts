@@ -35,6 +35,8 @@ export type Route =
   | { name: 'traps'; filter: TrapFilter }
   | { name: 'trap'; id: number }
   | { name: 'setup'; code: string }
+  | { name: 'users' }
+  | { name: 'audit' }
   | { name: 'notfound'; path: string };
 
 /** The alerts timeline's filters: a suite's events, a target's. */
@@ -73,6 +75,8 @@ export function parseRoute(hash: string): Route {
     if (kind && target) return { name: 'target', suite: id(x) as number, kind, target };
   }
   if (head === 'setup' && parts.length === 2 && x) return { name: 'setup', code: x };
+  if (head === 'users' && parts.length === 1) return { name: 'users' };
+  if (head === 'audit' && parts.length === 1) return { name: 'audit' };
   if (head === 'creds' && parts.length === 1) return { name: 'creds' };
   if (head === 'traffic' && parts.length === 1) return { name: 'traffic' };
   if (head === 'captures' && parts.length === 2 && id(x) !== null) return { name: 'capture', id: id(x) as number };
@@ -112,6 +116,8 @@ export const href = {
   /** A target's history in a suite (its open ports, paths or DNS answers), for targets without a trend. */
   target: (suite: number, kind: HistoryKind, target: string) => `#/suites/${suite}/target${query({ kind, target: target.trim() })}`,
   creds: () => '#/creds',
+  users: () => '#/users',
+  audit: () => '#/audit',
   traffic: () => '#/traffic',
   capture: (id: number) => `#/captures/${id}`,
   /** The terminal view, its connect form filled from `params` (target, port, user, profile, jump, netns). */

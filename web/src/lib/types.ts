@@ -190,6 +190,10 @@ export type DeliveryStatus = Schemas['DeliveryStatus'];
 export type Diagnostics = Schemas['Diagnostics'];
 export type Me = Schemas['Me'];
 export type Role = Schemas['Role'];
+export type User = Schemas['User'];
+export type ApiToken = Schemas['ApiToken'];
+export type TokenMade = Schemas['TokenMade'];
+export type AuditEntry = Schemas['AuditEntry'];
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = deliveryStatusValues;
 
 /** A channel's settings as sent (secrets included); as listed, a ChannelView (secrets left out). */
