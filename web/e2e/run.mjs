@@ -1644,6 +1644,10 @@ async function signInStep(runId) {
   await page.goto(url('#/audit'));
   await page.waitForSelector('[data-testid="audit-row"][data-action="user.add"][data-actor="e2e-admin"]', { timeout: 10_000 });
   const actions = await page.locator('[data-testid="audit-row"]').count();
+  for (const a of ['terminal.session', 'terminal.close', 'run.start', 'capture.download'])
+    if (!(await page.locator(`[data-testid="audit-row"][data-action="${a}"]`).count())) fail(`the audit trail has no ${a}`);
+  const closed = await page.locator('[data-testid="audit-row"][data-action="terminal.close"]').first().innerText();
+  if (!/recording \d+ \(/.test(closed)) fail(`a terminal's close reads "${closed}"`);
   await shot('audit.png');
   log(`Users page added e2e-viewer; the audit trail lists ${actions} actions, user.add among them`);
 

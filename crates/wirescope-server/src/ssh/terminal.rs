@@ -43,6 +43,8 @@ const STEP_WAIT: Duration = Duration::from_secs(15);
 ))]
 pub(super) async fn upgrade(
     State(state): State<Arc<AppState>>,
+    who: Option<axum::Extension<crate::auth::Identity>>,
+    peer: Option<axum::Extension<crate::conn::Peer>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -53,7 +55,37 @@ pub(super) async fn upgrade(
         )
         .into_response();
     }
-    ws.on_upgrade(move |socket| terminal(state, socket))
+    let actor = Actor {
+        name: who
+            .as_ref()
+            .map_or_else(|| "nobody".into(), |w| w.name.clone()),
+        via: who.as_ref().map_or("none", |w| crate::audit::via(w)),
+        address: peer.map(|p| p.0.0.ip().to_string()).unwrap_or_default(),
+    };
+    ws.on_upgrade(move |socket| terminal(state, socket, actor))
+}
+
+/// Who opened a terminal, for the audit trail's rows of its session.
+struct Actor {
+    name: String,
+    via: &'static str,
+    address: String,
+}
+
+impl Actor {
+    fn record(&self, state: &AppState, action: &str, object: &str) {
+        crate::audit::record(
+            state,
+            &wirescope_store::NewAudit {
+                actor: &self.name,
+                via: self.via,
+                address: &self.address,
+                action,
+                object,
+                status: 0,
+            },
+        );
+    }
 }
 
 /// A keyboard-interactive round on its way to the browser, and where its answer goes.
@@ -144,7 +176,7 @@ fn parse_msg(m: &Message) -> Result<TerminalRequest, String> {
     }
 }
 
-async fn terminal(state: Arc<AppState>, ws: WebSocket) {
+async fn terminal(state: Arc<AppState>, ws: WebSocket, actor: Actor) {
     let mut bridge = Bridge { ws };
     let first = match tokio::time::timeout(PROMPT_WAIT, bridge.next()).await {
         Ok(Some(m)) => m,
@@ -281,7 +313,7 @@ async fn terminal(state: Arc<AppState>, ws: WebSocket) {
             },
         }
     };
-    run_shell(state, bridge, session, &req, cols, rows).await;
+    run_shell(state, bridge, session, &req, cols, rows, actor).await;
 }
 
 /// The login of an open request: its own user and password, or a profile's SSH login.
@@ -421,6 +453,7 @@ async fn run_shell(
     req: &OpenRequest,
     cols: u16,
     rows: u16,
+    actor: Actor,
 ) {
     let channel = match tokio::time::timeout(STEP_WAIT, session.shell(cols, rows)).await {
         Ok(Ok(c)) => c,
@@ -467,6 +500,16 @@ async fn run_shell(
             return bridge.fail("recording", &msg).await;
         }
     };
+    let where_ = format!(
+        "ssh {user}@{}:{}{} recording {id}",
+        req.target,
+        req.port,
+        req.netns
+            .as_deref()
+            .map(|n| format!(" netns {n}"))
+            .unwrap_or_default()
+    );
+    actor.record(&state, "terminal.session", &where_);
     let idle = state.config.ssh_idle_timeout;
     let mut rec = Recorder::new(
         cols,
@@ -595,6 +638,11 @@ async fn run_shell(
     let _ = tokio::time::timeout(STEP_WAIT, session.close()).await;
     let truncated = rec.truncated();
     save(&store, id, rec.finish(), truncated, Some(reason.as_str())).await;
+    actor.record(
+        &state,
+        "terminal.close",
+        &format!("{where_} ({})", reason.as_str()),
+    );
     let closed =
         serde_json::to_string(&TerminalEvent::Closed { reason, status }).unwrap_or_default();
     let _ = tokio::time::timeout(STEP_WAIT, async {
