@@ -18,6 +18,22 @@ use wirescope_snmp::{
 use wirescope_ssh::exec::SshOptions;
 use zeroize::Zeroizing;
 
+/// Bytes as lower-case hex (how the secrets file and password hashes write salts and digests).
+pub(crate) fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Hex back to bytes; `None` for an odd length or a non-hex digit.
+pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 /// What went wrong with profiles or the secret store.
 #[derive(Debug, thiserror::Error)]
 pub enum CredsError {

@@ -2,6 +2,7 @@
 //! a random 16-byte salt, kept as `argon2id$v=19$m=19456,t=2,p=1$SALT$HASH` (hex), the costs in
 //! the string so they can be raised later without breaking older hashes.
 
+use crate::{hex, unhex};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 const M: u32 = 19 * 1024;
@@ -31,20 +32,6 @@ fn derive(password: &str, salt: &[u8], m: u32, t: u32, p: u32) -> Option<[u8; 32
         .hash_password_into(password.as_bytes(), salt, &mut out)
         .ok()?;
     Some(out)
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// The stored form of `password`.
