@@ -399,9 +399,7 @@ async fn add_token(
             ),
         ));
     }
-    let secret: String = std::iter::once(TOKEN_PREFIX.to_string())
-        .chain((0..32).map(|_| format!("{:02x}", rand::random::<u8>())))
-        .collect();
+    let secret = format!("{TOKEN_PREFIX}{}", crate::random_hex(32));
     let expires_at = now_ms().saturating_add(life.as_millis() as i64);
     let info = state
         .store
@@ -530,9 +528,7 @@ fn store_error(e: StoreError) -> ApiError {
 
 /// A new session for `user`: its cookie.
 fn start_session(state: &AppState, user: &User, addr: IpAddr) -> Result<HeaderValue, ApiError> {
-    let id: String = (0..32)
-        .map(|_| format!("{:02x}", rand::random::<u8>()))
-        .collect();
+    let id = crate::random_hex(32);
     state
         .store
         .login_ok(user.id, &sha256_hex(&id), &addr.to_string())
@@ -877,13 +873,6 @@ async fn end_user_sessions(
     Ok(Json(Ended {
         ended: user_sessions_end(&state, &name)?,
     }))
-}
-
-/// A fresh one-time setup code (32 hex characters).
-pub fn setup_code() -> String {
-    (0..16)
-        .map(|_| format!("{:02x}", rand::random::<u8>()))
-        .collect()
 }
 
 #[cfg(test)]

@@ -449,7 +449,7 @@ pub async fn serve(
         .map(|source| tls::acceptor(source, &config.db, addr))
         .transpose()?;
     if store.user_count()? == 0 {
-        config.setup = Some(auth::setup_code());
+        config.setup = Some(random_hex(16));
     }
     ready(Ready {
         addr,
@@ -581,7 +581,12 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// A fresh random access token (32 hex characters).
 pub fn generate_token() -> String {
-    (0..16)
+    random_hex(16)
+}
+
+/// `bytes` random bytes as lower-case hex (tokens, setup codes, session ids).
+pub(crate) fn random_hex(bytes: usize) -> String {
+    (0..bytes)
         .map(|_| format!("{:02x}", rand::random::<u8>()))
         .collect()
 }
