@@ -897,6 +897,8 @@ mod tests {
             (&post, "/api/captures", Role::Operator),
             (&put, "/api/topology/layout", Role::Operator),
             (&get, "/api/ssh/terminal", Role::Operator),
+            (&get, "/api/ssh/terminals", Role::Viewer),
+            (&get, "/api/ssh/terminals/3/watch", Role::Viewer),
             (&get, "/api/creds", Role::Operator),
             (&put, "/api/creds/core", Role::Admin),
             (&delete, "/api/creds/core", Role::Admin),

@@ -139,6 +139,8 @@ pub struct AppState {
     pub openapi: String,
     /// The first admin's setup code and recent failed sign-ins.
     pub logins: auth::Logins,
+    /// The open terminals, and who watches the shared ones.
+    pub terminals: ssh::live::Hub,
 }
 
 /// Why the server could not start.
@@ -251,6 +253,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
         reports: Arc::new(tokio::sync::Semaphore::new(reports::MAX_REPORTS)),
         openapi: openapi::document().to_pretty_json().unwrap_or_default(),
         logins: auth::Logins::with_setup(config_setup),
+        terminals: ssh::live::Hub::default(),
     });
     diagnostics::spawn(state.clone());
     let (api, _) = api_routes(state.config.body_limit).split_for_parts();

@@ -356,6 +356,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX audit_actor ON audit (actor, id);
     CREATE INDEX audit_at ON audit (at);
 ",
+    "
+    ALTER TABLE ssh_recordings ADD COLUMN opened_by TEXT;
+    CREATE TABLE ssh_recording_watchers (
+        recording_id INTEGER NOT NULL REFERENCES ssh_recordings (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        first_at INTEGER NOT NULL,
+        PRIMARY KEY (recording_id, name)
+    ) WITHOUT ROWID;
+",
 ];
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> i64 {
@@ -1126,12 +1135,22 @@ mod tests {
                 netns: Some("wsl-c"),
                 cols: 80,
                 rows: 24,
+                opened_by: Some("ann"),
             })
             .unwrap();
         let open = store.recording(id).unwrap().unwrap();
         assert_eq!(
             (open.ended_at, open.bytes, open.end_reason.as_deref()),
             (None, 0, None)
+        );
+        assert_eq!(open.opened_by.as_deref(), Some("ann"));
+        assert!(open.watchers.is_empty());
+        for name in ["bob", "carol", "bob"] {
+            store.add_recording_watcher(id, name).unwrap();
+        }
+        assert_eq!(
+            store.recording(id).unwrap().unwrap().watchers,
+            ["bob", "carol"]
         );
         let cut = store
             .start_recording(&NewRecording {
@@ -1141,6 +1160,7 @@ mod tests {
                 netns: None,
                 cols: 80,
                 rows: 24,
+                opened_by: None,
             })
             .unwrap();
         store

@@ -26,6 +26,10 @@ pub struct Recording {
     pub truncated: bool,
     /// exit, remote, client, idle, or interrupted (the server stopped during the session).
     pub end_reason: Option<String>,
+    /// The signed-in user who opened the terminal (`null` before users existed).
+    pub opened_by: Option<String>,
+    /// Who watched the session live, in the order they first joined.
+    pub watchers: Vec<String>,
 }
 
 /// What a new recording starts with.
@@ -37,10 +41,14 @@ pub struct NewRecording<'a> {
     pub netns: Option<&'a str>,
     pub cols: u16,
     pub rows: u16,
+    pub opened_by: Option<&'a str>,
 }
 
 const SELECT_RECORDING: &str = "SELECT id, target, port, user, netns, started_at, ended_at, cols,
-    rows, bytes, truncated, end_reason FROM ssh_recordings";
+    rows, bytes, truncated, end_reason, opened_by,
+    (SELECT json_group_array(name) FROM (SELECT name FROM ssh_recording_watchers w
+        WHERE w.recording_id = ssh_recordings.id ORDER BY first_at, name))
+    FROM ssh_recordings";
 
 fn read_recording(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recording> {
     let started_at: i64 = r.get(5)?;
@@ -59,6 +67,8 @@ fn read_recording(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recording> {
         bytes: r.get(9)?,
         truncated: r.get(10)?,
         end_reason: r.get(11)?,
+        opened_by: r.get(12)?,
+        watchers: serde_json::from_str(&r.get::<_, String>(13)?).unwrap_or_default(),
     })
 }
 
@@ -78,11 +88,21 @@ impl Store {
     pub fn start_recording(&self, n: &NewRecording<'_>) -> Result<i64, StoreError> {
         let conn = self.conn();
         conn.execute(
-            "INSERT INTO ssh_recordings (target, port, user, netns, started_at, cols, rows)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![n.target, n.port, n.user, n.netns, now_ms(), n.cols, n.rows],
+            "INSERT INTO ssh_recordings (target, port, user, netns, started_at, cols, rows, opened_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![n.target, n.port, n.user, n.netns, now_ms(), n.cols, n.rows, n.opened_by],
         )?;
         Ok(conn.last_insert_rowid())
+    }
+
+    /// Notes that someone watched a recording's session live (once per name).
+    pub fn add_recording_watcher(&self, id: i64, name: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO ssh_recording_watchers (recording_id, name, first_at)
+             VALUES (?1, ?2, ?3)",
+            params![id, name, now_ms()],
+        )?;
+        Ok(())
     }
 
     /// Appends the next piece of a recording's asciicast text (as it grows, and at the end with

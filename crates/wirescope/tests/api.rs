@@ -1319,6 +1319,38 @@ impl Term {
         }
     }
 
+    /// Watches terminal `id` (its recording's id) read-only.
+    async fn watch(server: &Server, id: i64) -> Term {
+        let url = format!(
+            "ws://127.0.0.1:{}/api/ssh/terminals/{id}/watch",
+            server.port
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .unwrap_or_else(|e| panic!("watch ws: {e}"));
+        Term {
+            ws,
+            screen: String::new(),
+        }
+    }
+
+    /// Opens and logs in, trusting the host key if asked: the `ready` message.
+    async fn ready(server: &Server, open: Value) -> (Term, Value) {
+        let mut t = Term::open(server, open).await;
+        loop {
+            let m = t.message().await;
+            match m["type"].as_str() {
+                Some("host_key") => {
+                    let fp = m["fingerprint"].clone();
+                    t.text(json!({"type": "accept_host_key", "fingerprint": fp}))
+                        .await;
+                }
+                Some("ready") => return (t, m),
+                _ => panic!("not ready: {m}"),
+            }
+        }
+    }
+
     async fn text(&mut self, v: Value) {
         use futures::SinkExt;
         self.ws
@@ -1384,6 +1416,164 @@ impl Term {
         }
         std::mem::take(&mut self.screen)
     }
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn a_shared_terminal_is_watched_live_and_read_only() {
+    common::lab();
+    let var = lab_var;
+    let server = Server::start_env("ssh-share", &[], &[]);
+    let open = json!({"type": "open", "target": var("LAB_SSH_V4"), "user": var("LAB_SSH_PW_USER"),
+        "password": var("LAB_SSH_PW_PASSWORD"), "netns": "wsl-c", "cols": 80, "rows": 24});
+    runtime().block_on(async {
+        let (mut owner, ready) = Term::ready(&server, open.clone()).await;
+        let id = ready["recording"].as_i64().unwrap_or(-1);
+        let (code, live) = server.json("GET", "/api/ssh/terminals", None);
+        assert_eq!(code, 200);
+        assert_eq!(
+            (live[0]["recording"].as_i64(), live[0]["shared"].as_bool()),
+            (Some(id), Some(false)),
+            "{live}"
+        );
+        let url = format!(
+            "ws://127.0.0.1:{}/api/ssh/terminals/{}/watch",
+            server.port,
+            id + 1000
+        );
+        match tokio_tungstenite::connect_async(url).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 404),
+            other => panic!("no such terminal, yet: {:?}", other.map(|_| ())),
+        }
+        // not shared yet: a watcher is turned away
+        let mut early = Term::watch(&server, id).await;
+        let refused = early.message().await;
+        assert_eq!(
+            (refused["type"].as_str(), refused["code"].as_str()),
+            (Some("error"), Some("not_shared")),
+            "{refused}"
+        );
+
+        owner.keys("echo be''fore\n").await;
+        owner.until("before").await;
+        owner.text(json!({"type": "share", "shared": true})).await;
+        let a = owner.message().await;
+        assert_eq!(
+            (a["type"].as_str(), a["shared"].as_bool()),
+            (Some("audience"), Some(true)),
+            "{a}"
+        );
+
+        // a late joiner gets the screen so far, then who watches
+        let mut w = Term::watch(&server, id).await;
+        let hello = w.message().await;
+        assert_eq!(
+            (
+                hello["type"].as_str(),
+                hello["recording"].as_i64(),
+                hello["cols"].as_i64(),
+                hello["rows"].as_i64()
+            ),
+            (Some("watching"), Some(id), Some(80), Some(24)),
+            "{hello}"
+        );
+        let a = w.message().await;
+        assert!(
+            w.screen.contains("before"),
+            "the screen so far: {:?}",
+            w.screen
+        );
+        w.screen.clear();
+        assert_eq!(
+            (a["type"].as_str(), a["watchers"][0]["name"].as_str()),
+            (Some("audience"), Some("local")),
+            "{a}"
+        );
+        // the owner sees the watcher arrive
+        let a = owner.message().await;
+        assert_eq!(a["watchers"].as_array().map(Vec::len), Some(1), "{a}");
+        let (_, live) = server.json("GET", "/api/ssh/terminals", None);
+        assert_eq!(
+            (
+                live[0]["shared"].as_bool(),
+                live[0]["watchers"].as_array().map(Vec::len)
+            ),
+            (Some(true), Some(1)),
+            "{live}"
+        );
+
+        // live output reaches the watcher; what the watcher types reaches nothing
+        w.keys("echo intru''der\n").await;
+        owner.keys("echo af''ter\n").await;
+        w.until("after").await;
+        let seen = owner.until("after").await;
+        assert!(
+            !seen.contains("intruder"),
+            "a watcher typed into the terminal: {seen:?}"
+        );
+        owner
+            .text(json!({"type": "resize", "cols": 100, "rows": 30}))
+            .await;
+        let r = w.message().await;
+        assert_eq!(
+            (r["type"].as_str(), r["cols"].as_i64(), r["rows"].as_i64()),
+            (Some("resize"), Some(100), Some(30)),
+            "{r}"
+        );
+
+        // the watcher leaving is seen by the owner
+        drop(w);
+        let a = owner.message().await;
+        assert_eq!(a["watchers"].as_array().map(Vec::len), Some(0), "{a}");
+
+        // unsharing sends the watchers away
+        let mut w = Term::watch(&server, id).await;
+        assert_eq!(w.message().await["type"], "watching");
+        assert_eq!(w.message().await["type"], "audience");
+        assert_eq!(
+            owner.message().await["watchers"].as_array().map(Vec::len),
+            Some(1)
+        );
+        owner.text(json!({"type": "share", "shared": false})).await;
+        let gone = w.message().await;
+        assert_eq!(
+            (gone["type"].as_str(), gone["code"].as_str()),
+            (Some("error"), Some("unshared")),
+            "{gone}"
+        );
+        let a = owner.message().await;
+        assert_eq!(
+            (
+                a["shared"].as_bool(),
+                a["watchers"].as_array().map(Vec::len)
+            ),
+            (Some(false), Some(0)),
+            "{a}"
+        );
+
+        // shared again: the session's end reaches the watcher
+        owner.text(json!({"type": "share", "shared": true})).await;
+        assert_eq!(owner.message().await["shared"], true);
+        let mut w = Term::watch(&server, id).await;
+        assert_eq!(w.message().await["type"], "watching");
+        assert_eq!(w.message().await["type"], "audience");
+        assert_eq!(owner.message().await["type"], "audience");
+        owner.keys("exit\n").await;
+        assert_eq!(owner.message().await["reason"], "exit");
+        let end = w.message().await;
+        assert_eq!(
+            (end["type"].as_str(), end["reason"].as_str()),
+            (Some("closed"), Some("exit")),
+            "{end}"
+        );
+        let (_, live) = server.json("GET", "/api/ssh/terminals", None);
+        assert_eq!(live.as_array().map(Vec::len), Some(0), "{live}");
+
+        // the recording names who opened it and who watched
+        let (_, r) = server.json("GET", &format!("/api/ssh/recordings/{id}"), None);
+        assert_eq!(r["opened_by"], "local", "{r}");
+        assert_eq!(r["watchers"], json!(["local"]), "{r}");
+    });
 }
 
 #[test]

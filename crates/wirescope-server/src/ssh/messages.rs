@@ -17,6 +17,9 @@ pub enum TerminalRequest {
     AuthResponse { responses: Option<Vec<String>> },
     /// The terminal's new size.
     Resize { cols: u16, rows: u16 },
+    /// Share this terminal read-only with signed-in users (`true`), or stop (which sends the
+    /// watchers away).
+    Share { shared: bool },
 }
 
 /// What the server sends on /api/ssh/terminal as text (the shell's output goes as binary frames).
@@ -47,6 +50,24 @@ pub enum TerminalEvent {
         auth: String,
         idle_timeout_s: u64,
     },
+    /// Whether the terminal is shared and who watches it: to its owner and its watchers, each
+    /// time it changes.
+    Audience {
+        shared: bool,
+        watchers: Vec<super::live::Watcher>,
+    },
+    /// To a watcher (on /api/ssh/terminals/{id}/watch): the terminal it watches; a binary frame
+    /// with the screen so far follows, then the live output. Sent again (with the screen again)
+    /// when the watcher fell behind: the watcher clears its screen first.
+    Watching {
+        recording: i64,
+        owner: String,
+        target: String,
+        cols: u16,
+        rows: u16,
+    },
+    /// To a watcher: the owner's terminal changed size.
+    Resize { cols: u16, rows: u16 },
     /// The session ended; the socket closes.
     Closed {
         reason: CloseReason,
@@ -56,7 +77,8 @@ pub enum TerminalEvent {
     /// The session cannot go on; the socket closes.
     Error {
         /// host_key_changed, host_key_unknown, host_key_revoked, host_key, auth, connect,
-        /// timeout, key, protocol, bad_request, cancelled, recording.
+        /// timeout, key, protocol, bad_request, cancelled, recording; to a watcher: closed,
+        /// not_shared, full, unshared.
         code: String,
         message: String,
         /// host_key_changed: the host, and the key it presented.

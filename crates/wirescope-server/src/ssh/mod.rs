@@ -1,10 +1,13 @@
-//! SSH in the dashboard: the terminal WebSocket (`terminal`), the recordings of its sessions
-//! (`recordings`), and the server's known host keys (`host_keys`).
+//! SSH in the dashboard: the terminal WebSocket (`terminal`), open terminals shared read-only
+//! (`live`, `watch`), the recordings of their sessions (`recordings`), and the server's known
+//! host keys (`host_keys`).
 
 mod host_keys;
+pub mod live;
 mod messages;
 mod recordings;
 mod terminal;
+mod watch;
 
 use crate::AppState;
 use std::sync::Arc;
@@ -16,6 +19,8 @@ pub use messages::{TerminalEvent, TerminalRequest};
 pub fn routes() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(terminal::upgrade))
+        .routes(routes!(watch::terminals))
+        .routes(routes!(watch::watch))
         .routes(routes!(host_keys::known_hosts))
         .routes(routes!(host_keys::forget_host))
         .routes(routes!(recordings::recordings))

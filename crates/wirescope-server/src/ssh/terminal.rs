@@ -55,25 +55,27 @@ pub(super) async fn upgrade(
         )
         .into_response();
     }
-    let actor = Actor {
-        name: who
-            .as_ref()
-            .map_or_else(|| "nobody".into(), |w| w.name.clone()),
-        via: who.as_ref().map_or("none", |w| crate::audit::via(w)),
-        address: peer.map(|p| p.0.0.ip().to_string()).unwrap_or_default(),
-    };
+    let actor = Actor::of(who.as_ref().map(|w| &w.0), peer.map(|p| p.0));
     ws.on_upgrade(move |socket| terminal(state, socket, actor))
 }
 
-/// Who opened a terminal, for the audit trail's rows of its session.
-struct Actor {
-    name: String,
+/// Who opened or watches a terminal, for its owner, its audience and the audit trail.
+pub(super) struct Actor {
+    pub(super) name: String,
     via: &'static str,
     address: String,
 }
 
 impl Actor {
-    fn record(&self, state: &AppState, action: &str, object: &str) {
+    pub(super) fn of(who: Option<&crate::auth::Identity>, peer: Option<crate::conn::Peer>) -> Self {
+        Actor {
+            name: who.map_or_else(|| "nobody".into(), |w| w.name.clone()),
+            via: who.map_or("none", crate::audit::via),
+            address: peer.map(|p| p.0.ip().to_string()).unwrap_or_default(),
+        }
+    }
+
+    pub(super) fn record(&self, state: &AppState, action: &str, object: &str) {
         crate::audit::record(
             state,
             &wirescope_store::NewAudit {
@@ -474,6 +476,7 @@ async fn run_shell(
         let store = store.clone();
         let (target, user, netns) = (req.target.clone(), user.clone(), req.netns.clone());
         let port = req.port;
+        let owner = actor.name.clone();
         tokio::task::spawn_blocking(move || {
             store.start_recording(&wirescope_store::NewRecording {
                 target: &target,
@@ -482,6 +485,7 @@ async fn run_shell(
                 netns: netns.as_deref(),
                 cols,
                 rows,
+                opened_by: Some(&owner),
             })
         })
         .await
@@ -538,6 +542,14 @@ async fn run_shell(
         .await;
         return;
     }
+    let live = state.terminals.open(
+        id,
+        &actor.name,
+        &format!("{user}@{}:{}", req.target, req.port),
+        cols,
+        rows,
+    );
+    let mut audience = live.audience();
     let (mut reader, writer) = channel.split();
     let (mut ws_tx, mut ws_rx) = bridge.ws.split();
     let started_at = Instant::now();
@@ -552,6 +564,7 @@ async fn run_shell(
     // window must never stop the output (and the window updates that come with it) from
     // being read below.
     let (resize_tx, mut resize_rx) = tokio::sync::mpsc::unbounded_channel::<(u16, u16)>();
+    let (share_tx, mut share_rx) = tokio::sync::mpsc::unbounded_channel::<bool>();
     let input_activity = activity.clone();
     // When the browser last said anything, pongs included: a browser that vanished without
     // closing its socket stops answering the pings below.
@@ -570,12 +583,16 @@ async fn run_shell(
                 }
                 Some(Ok(Message::Text(t))) => {
                     touch(&input_activity);
-                    if let Ok(TerminalRequest::Resize { cols, rows }) =
-                        serde_json::from_str(t.as_str())
-                    {
-                        let (c, r) = clamp_size(cols, rows);
-                        let _ = resize_tx.send((c, r));
-                        let _ = writer.window_change(u32::from(c), u32::from(r), 0, 0).await;
+                    match serde_json::from_str(t.as_str()) {
+                        Ok(TerminalRequest::Resize { cols, rows }) => {
+                            let (c, r) = clamp_size(cols, rows);
+                            let _ = resize_tx.send((c, r));
+                            let _ = writer.window_change(u32::from(c), u32::from(r), 0, 0).await;
+                        }
+                        Ok(TerminalRequest::Share { shared }) => {
+                            let _ = share_tx.send(shared);
+                        }
+                        _ => {}
                     }
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
@@ -591,11 +608,28 @@ async fn run_shell(
     let reason = loop {
         tokio::select! {
             r = &mut input => break r.unwrap_or(CloseReason::Server),
-            Some((c, r)) = resize_rx.recv() => rec.resize(c, r),
+            Some((c, r)) = resize_rx.recv() => {
+                rec.resize(c, r);
+                live.resize(c, r);
+            }
+            Some(shared) = share_rx.recv() => {
+                live.set_shared(shared);
+                let action = if shared { "terminal.share" } else { "terminal.unshare" };
+                actor.record(&state, action, &where_);
+            }
+            Ok(()) = audience.changed() => {
+                let a = audience.borrow_and_update().clone();
+                let event = TerminalEvent::Audience { shared: a.shared, watchers: a.watchers };
+                let text = serde_json::to_string(&event).unwrap_or_default();
+                if !matches!(tokio::time::timeout(STEP_WAIT, ws_tx.send(Message::Text(text.into()))).await, Ok(Ok(()))) {
+                    break CloseReason::Client;
+                }
+            }
             m = reader.wait() => match m {
                 Some(russh::ChannelMsg::Data { data }) | Some(russh::ChannelMsg::ExtendedData { data, .. }) => {
                     touch(&activity);
                     rec.output(&data);
+                    live.output(&data);
                     // A browser that stops reading for this long is gone.
                     match tokio::time::timeout(STEP_WAIT, ws_tx.send(Message::Binary(data.to_vec().into()))).await {
                         // time spent waiting for a slow browser is not idle time
@@ -634,6 +668,7 @@ async fn run_shell(
         }
     };
     input.abort();
+    state.terminals.close(&live, reason);
     // The device first, then the recording, then the browser (which may be gone).
     let _ = tokio::time::timeout(STEP_WAIT, session.close()).await;
     let truncated = rec.truncated();
