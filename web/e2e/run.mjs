@@ -101,6 +101,14 @@ const fail = (msg) => {
 
 let context = null;
 let page = null;
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const userDataDir = mkdtempSync(path.join(tmpdir(), 'wirescope-e2e-'));
 const pageErrors = [];
 
@@ -1311,14 +1319,7 @@ async function main() {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: BROWSER,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
     viewport: { width: 1440, height: 900 },
     colorScheme: 'dark',
   });
@@ -1670,6 +1671,94 @@ async function signInStep(runId) {
   if (refusedRun.status !== 403 || !refusedRun.body.includes('needs operator')) fail(`a viewer's run: ${refusedRun.status} ${refusedRun.body}`);
   await shot('viewer.png');
   log(`a viewer sees the run without New run, Terminal, Credentials or Rerun; the API answers ${refusedRun.status} to its run`);
+
+  await sharedTerminalStep(password);
+}
+
+/**
+ * A shared incident terminal: the admin, signed in in a second browser, opens a terminal and
+ * shares it; the viewer (this page) finds it under Recordings → Open now, sees the screen so far
+ * and then the live output, cannot type into it, and each sees who watches; the admin's exit
+ * ends it for the viewer, and the recording lists the watcher.
+ */
+async function sharedTerminalStep(adminPassword) {
+  const other = await chromium.launch({ executablePath: BROWSER, headless: true, args: CHROMIUM_ARGS });
+  try {
+    const ctx = await other.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+    const admin = await ctx.newPage();
+    admin.setDefaultTimeout(15_000);
+    admin.on('pageerror', (e) => pageErrors.push(`second browser: ${e.message}`));
+    await admin.goto(url('#/history'));
+    await admin.waitForSelector('[data-testid="signin-form"]');
+    await admin.fill('[data-testid="signin-name"]', 'e2e-admin');
+    await admin.fill('[data-testid="signin-password"]', adminPassword);
+    await admin.click('[data-testid="signin-submit"]');
+    await admin.waitForSelector('[data-testid="signed-in"][data-role="admin"]', { timeout: 10_000 });
+    await admin.goto(url(`#/terminal?target=${SSH_HOST}&user=${SSH_USER}&netns=${SSH_NETNS}`));
+    await admin.waitForSelector('[data-testid="terminal-view"]');
+    if (!(await admin.locator('[data-testid="connect-form"]').count())) await admin.click('[data-testid="terminal-new-session"]');
+    await admin.fill('[data-testid="t-password"]', SSH_PASSWORD);
+    await admin.click('[data-testid="t-connect"]');
+    await admin.waitForSelector(`${TERM_ACTIVE}[data-phase="ready"]`, { timeout: 20_000 });
+    const recording = Number(await admin.getAttribute(TERM_ACTIVE, 'data-recording'));
+    const adminScreen = () => admin.evaluate(screenLines, TERM_ACTIVE);
+    const adminWaits = async (what, pred) => {
+      const until = Date.now() + 15_000;
+      while (!pred(await adminScreen())) {
+        if (Date.now() > until) fail(`the admin's terminal: timed out waiting for ${what}:\n${(await adminScreen()).filter(Boolean).join('\n')}`);
+        await admin.waitForTimeout(50);
+      }
+    };
+    const adminTypes = async (line) => {
+      await admin.click(`${TERM_ACTIVE} [data-testid="terminal-screen"]`);
+      await admin.keyboard.type(line, { delay: 10 });
+      await admin.keyboard.press('Enter');
+    };
+    // $((6*7)) is printed as 42 only by the shell: the echoed command line does not match
+    await adminTypes('echo before-$((6*7))');
+    await adminWaits('before-42', (lines) => lines.some((l) => l.trim() === 'before-42'));
+    await admin.click(`${TERM_ACTIVE} [data-testid="terminal-share"]`);
+    await admin.waitForSelector(`${TERM_ACTIVE} [data-testid="terminal-watchers"][data-count="0"]`);
+
+    // the viewer finds it open and shared, and joins late: the screen so far first
+    await page.goto(url('#/recordings'));
+    await page.waitForSelector(`[data-testid="live-terminal"][data-id="${recording}"][data-shared="true"]`, { timeout: 10_000 });
+    await page.click(`[data-testid="live-terminal"][data-id="${recording}"] [data-testid="live-watch"]`);
+    await page.waitForSelector('[data-testid="terminal-watch"][data-phase="watching"]');
+    const WATCH = '[data-testid="terminal-watch"]';
+    await waitScreen(WATCH, 'the shared screen so far', (lines) => lines.some((l) => l.trim() === 'before-42'));
+    const owner = (await page.locator('[data-testid="watch-owner"]').innerText()).trim();
+    if (owner !== 'e2e-admin') fail(`the watched terminal is "opened by ${owner}"`);
+    await page.waitForSelector(`${WATCH} [data-testid="watch-watchers"]:has-text("e2e-viewer")`);
+    await admin.waitForSelector(`${TERM_ACTIVE} [data-testid="terminal-watchers"]:has-text("e2e-viewer")`, { timeout: 10_000 });
+
+    // live output reaches the viewer; what the viewer types reaches nothing
+    await adminTypes('echo live-$((6*7))');
+    await waitScreen(WATCH, 'the live output', (lines) => lines.some((l) => l.trim() === 'live-42'));
+    await page.click('[data-testid="watch-screen"]');
+    await page.keyboard.type('echo intruder-$((6*7))', { delay: 10 });
+    await page.keyboard.press('Enter');
+    await adminTypes('echo after-$((6*7))');
+    await adminWaits('after-42', (lines) => lines.some((l) => l.trim() === 'after-42'));
+    if ((await adminScreen()).some((l) => l.includes('intruder'))) fail('what the viewer typed reached the shared terminal');
+    await shot('terminal-watch.png');
+    log(`e2e-viewer watches recording #${recording} of e2e-admin live (late join, live output, keystrokes ignored); each sees the other`);
+
+    // the owner ends it: the viewer is told; the recording names the watcher
+    await adminTypes('exit');
+    await page.waitForSelector('[data-testid="terminal-watch"][data-phase="closed"]', { timeout: 10_000 });
+    const status = await page.locator('[data-testid="watch-status"]').innerText();
+    if (!/session closed: exit/.test(status)) fail(`the watcher's view reads "${status}" after the owner's exit`);
+    await page.goto(url('#/recordings'));
+    const people = page.locator(`[data-testid="recording-row"][data-id="${recording}"] [data-testid="recording-people"]`);
+    await people.waitFor();
+    const title = (await people.getAttribute('title')) ?? '';
+    if (!title.includes('e2e-viewer') || !(await people.innerText()).includes('e2e-admin'))
+      fail(`recording #${recording} reads "${await people.innerText()}" (${title}): not opened by e2e-admin and watched by e2e-viewer`);
+    log(`recording #${recording}: opened by e2e-admin, ${title}`);
+  } finally {
+    await other.close();
+  }
 }
 
 main()

@@ -782,6 +782,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ssh/terminals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The open terminals: who opened which, whether it is shared, who watches it. */
+        get: operations["getSshTerminals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ssh/terminals/{id}/watch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WebSocket: watch a shared terminal, read-only.
+         * @description The server sends `watching` (the owner, the target, the size), a binary frame with the
+         *     screen so far, `audience` (who watches; again on each change), then the output as binary
+         *     frames and `resize`s; it ends with `closed` (the session ended) or an `error` (`not_shared`,
+         *     `full`, `unshared`). What the watcher sends is ignored: the terminal is the
+         *     owner's.
+         */
+        get: operations["getSshTerminalsIdWatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/suites": {
         parameters: {
             query?: never;
@@ -1949,6 +1990,29 @@ export interface components {
             /** @description True when both ends report it. */
             both_ends: boolean;
         };
+        /** @description An open terminal as the list of live terminals shows it. */
+        LiveTerminal: {
+            /**
+             * Format: int64
+             * @description Its recording's id, which names the live session too.
+             */
+            recording: number;
+            /** @description Who opened it. */
+            owner: string;
+            /** @description `user@host:port`. */
+            target: string;
+            /**
+             * Format: int64
+             * @description Milliseconds since the epoch.
+             */
+            started_at: number;
+            /** Format: int32 */
+            cols: number;
+            /** Format: int32 */
+            rows: number;
+            shared: boolean;
+            watchers: components["schemas"]["Watcher"][];
+        };
         /** @description A sign-in. */
         Login: {
             name: string;
@@ -2335,6 +2399,10 @@ export interface components {
             truncated: boolean;
             /** @description exit, remote, client, idle, or interrupted (the server stopped during the session). */
             end_reason?: string | null;
+            /** @description The signed-in user who opened the terminal (`null` before users existed). */
+            opened_by?: string | null;
+            /** @description Who watched the session live, in the order they first joined. */
+            watchers: string[];
         };
         /** @description A page of recordings. */
         RecordingPage: {
@@ -3072,6 +3140,29 @@ export interface components {
             /** @enum {string} */
             type: "ready";
         } | {
+            shared: boolean;
+            watchers: components["schemas"]["Watcher"][];
+            /** @enum {string} */
+            type: "audience";
+        } | {
+            /** Format: int64 */
+            recording: number;
+            owner: string;
+            target: string;
+            /** Format: int32 */
+            cols: number;
+            /** Format: int32 */
+            rows: number;
+            /** @enum {string} */
+            type: "watching";
+        } | {
+            /** Format: int32 */
+            cols: number;
+            /** Format: int32 */
+            rows: number;
+            /** @enum {string} */
+            type: "resize";
+        } | {
             reason: components["schemas"]["CloseReason"];
             /**
              * Format: int32
@@ -3083,7 +3174,8 @@ export interface components {
         } | {
             /**
              * @description host_key_changed, host_key_unknown, host_key_revoked, host_key, auth, connect,
-             *     timeout, key, protocol, bad_request, cancelled, recording.
+             *     timeout, key, protocol, bad_request, cancelled, recording; to a watcher: closed,
+             *     not_shared, full, unshared.
              */
             code: string;
             message: string;
@@ -3115,6 +3207,10 @@ export interface components {
             rows: number;
             /** @enum {string} */
             type: "resize";
+        } | {
+            shared: boolean;
+            /** @enum {string} */
+            type: "share";
         };
         /** @description A test notice's outcome. */
         TestSent: {
@@ -3478,6 +3574,15 @@ export interface components {
          * @enum {string}
          */
         Via: "session" | "token" | "api_token" | "open";
+        /** @description Someone watching a shared terminal. */
+        Watcher: {
+            name: string;
+            /**
+             * Format: int64
+             * @description Milliseconds since the epoch.
+             */
+            since: number;
+        };
         /**
          * @description What a webhook's body looks like.
          * @enum {string}
@@ -5331,6 +5436,72 @@ export interface operations {
             };
         };
     };
+    getSshTerminals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveTerminal"][];
+                };
+            };
+        };
+    };
+    getSshTerminalsIdWatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the terminal's recording id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description switching protocols */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a foreign Origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no open terminal with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getSuites: {
         parameters: {
             query?: never;
@@ -6452,8 +6623,17 @@ export const terminalEventOneOf2TypeValues: ReadonlyArray<Extract<FlattenedDeepR
 }>["type"]> = ["ready"];
 export const terminalEventOneOf3TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["TerminalEvent"], {
     type: unknown;
-}>["type"]> = ["closed"];
+}>["type"]> = ["audience"];
 export const terminalEventOneOf4TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["TerminalEvent"], {
+    type: unknown;
+}>["type"]> = ["watching"];
+export const terminalEventOneOf5TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["TerminalEvent"], {
+    type: unknown;
+}>["type"]> = ["resize"];
+export const terminalEventOneOf6TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["TerminalEvent"], {
+    type: unknown;
+}>["type"]> = ["closed"];
+export const terminalEventOneOf7TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["TerminalEvent"], {
     type: unknown;
 }>["type"]> = ["error"];
 export const terminalRequestOneOf0TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["TerminalRequest"], {
@@ -6468,6 +6648,9 @@ export const terminalRequestOneOf2TypeValues: ReadonlyArray<Extract<FlattenedDee
 export const terminalRequestOneOf3TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["TerminalRequest"], {
     type: unknown;
 }>["type"]> = ["resize"];
+export const terminalRequestOneOf4TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["TerminalRequest"], {
+    type: unknown;
+}>["type"]> = ["share"];
 export const traceProtocolValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TraceProtocol"]> = ["icmp", "udp", "tcp"];
 export const trapPduValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TrapPdu"]> = ["trap", "inform"];
 export const viaValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Via"]> = ["session", "token", "api_token", "open"];

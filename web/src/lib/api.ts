@@ -37,6 +37,7 @@ import {
   type PutProfile,
   type ReceiverSettings,
   type ReceiverStatus,
+  type LiveTerminal,
   type Recording,
   type RecordingPage,
   type NewSuite,
@@ -494,6 +495,11 @@ export function recordingsQuery(q: RecordingQuery): string {
 
 export function listRecordings(q: RecordingQuery = {}): Promise<RecordingPage> {
   return request('GET', recordingsQuery(q));
+}
+
+/** The open terminals: who opened which, whether shared, who watches. */
+export function listLiveTerminals(): Promise<LiveTerminal[]> {
+  return request('GET', 'api/ssh/terminals');
 }
 
 export function getRecording(id: number): Promise<Recording> {

@@ -1,7 +1,7 @@
 // A tiny hash router: #/new[/KIND][?targets=…&op=…], #/runs/ID, #/runs/ID/map, #/runs/ID/diff,
 // #/history, #/compare/A/B, #/suites, #/suites/new, #/suites/ID, #/suites/ID/edit,
 // #/suites/ID/series/SID[?range=3h|1d|7d|30d], #/suites/ID/target?kind=scan|trace|dns&target=T, #/creds,
-// #/traffic, #/captures/ID, #/terminal[?target=…&netns=…], #/recordings, #/recordings/ID,
+// #/traffic, #/captures/ID, #/terminal[?target=…&netns=…], #/watch/ID, #/recordings, #/recordings/ID,
 // #/hostkeys[?host=…], #/alerts[?suite=ID&target=…], #/alerts/ID, #/channels,
 // #/traps[?source=…&oid=…&device=…&since=…&until=…], #/traps/ID.
 
@@ -26,6 +26,7 @@ export type Route =
   | { name: 'traffic' }
   | { name: 'capture'; id: number }
   | { name: 'terminal'; params: Record<string, string> }
+  | { name: 'watch'; id: number }
   | { name: 'recordings' }
   | { name: 'recording'; id: number }
   | { name: 'hostkeys'; params: Record<string, string> }
@@ -81,6 +82,7 @@ export function parseRoute(hash: string): Route {
   if (head === 'traffic' && parts.length === 1) return { name: 'traffic' };
   if (head === 'captures' && parts.length === 2 && id(x) !== null) return { name: 'capture', id: id(x) as number };
   if (head === 'terminal' && parts.length === 1) return { name: 'terminal', params: params() };
+  if (head === 'watch' && parts.length === 2 && id(x) !== null) return { name: 'watch', id: id(x) as number };
   if (head === 'recordings' && parts.length === 1) return { name: 'recordings' };
   if (head === 'recordings' && parts.length === 2 && id(x) !== null) return { name: 'recording', id: id(x) as number };
   if (head === 'hostkeys' && parts.length === 1) return { name: 'hostkeys', params: params() };
@@ -122,6 +124,8 @@ export const href = {
   capture: (id: number) => `#/captures/${id}`,
   /** The terminal view, its connect form filled from `params` (target, port, user, profile, jump, netns). */
   terminal: (params?: Record<string, string>) => `#/terminal${query(params)}`,
+  /** Watching the shared terminal of recording `id`, read-only. */
+  watch: (id: number) => `#/watch/${id}`,
   recordings: () => '#/recordings',
   recording: (id: number) => `#/recordings/${id}`,
   hostkeys: (host?: string) => `#/hostkeys${query(host ? { host } : undefined)}`,

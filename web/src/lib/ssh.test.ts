@@ -210,6 +210,8 @@ describe('routes of the SSH views', () => {
     expect(parseRoute(href.terminal({ target: '2001:db8::1' }))).toEqual({ name: 'terminal', params: { target: '2001:db8::1' } });
     expect(parseRoute(href.recordings())).toEqual({ name: 'recordings' });
     expect(parseRoute(href.recording(12))).toEqual({ name: 'recording', id: 12 });
+    expect(parseRoute(href.watch(12))).toEqual({ name: 'watch', id: 12 });
+    expect(parseRoute('#/watch/x').name).toBe('notfound');
     expect(parseRoute('#/recordings/x').name).toBe('notfound');
     expect(parseRoute(href.hostkeys())).toEqual({ name: 'hostkeys', params: {} });
     expect(parseRoute(href.hostkeys('198.18.0.122'))).toEqual({ name: 'hostkeys', params: { host: '198.18.0.122' } });

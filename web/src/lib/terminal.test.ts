@@ -10,6 +10,8 @@ import {
   parseTerminalMessage,
   sessionTitle,
   TerminalSession,
+  watcherNames,
+  WatchSession,
   type TerminalSocket,
 } from './terminal';
 
@@ -413,5 +415,112 @@ describe('TerminalSession', () => {
     expect(b.s.phase).toBe('failed');
     expect(b.s.error?.code).toBe('disconnected');
     expect(b.s.authPrompt).toBeNull();
+  });
+});
+
+describe('sharing a terminal', () => {
+  it('parses the audience, watching and resize messages, refusing malformed ones', () => {
+    expect(parseTerminalMessage('{"type":"audience","shared":true,"watchers":[{"name":"bob","since":5},{"since":1},7]}')).toEqual({
+      type: 'audience',
+      shared: true,
+      watchers: [{ name: 'bob', since: 5 }],
+    });
+    expect(parseTerminalMessage('{"type":"audience","watchers":[]}')).toBeNull();
+    expect(parseTerminalMessage('{"type":"watching","recording":4,"owner":"ann","target":"r@h:22","cols":80,"rows":24}')).toEqual({
+      type: 'watching',
+      recording: 4,
+      owner: 'ann',
+      target: 'r@h:22',
+      cols: 80,
+      rows: 24,
+    });
+    expect(parseTerminalMessage('{"type":"watching","recording":4,"owner":"ann","cols":80,"rows":24}')).toBeNull();
+    expect(parseTerminalMessage('{"type":"resize","cols":100,"rows":30}')).toEqual({ type: 'resize', cols: 100, rows: 30 });
+    expect(parseTerminalMessage('{"type":"resize","cols":0,"rows":30}')).toBeNull();
+  });
+
+  it('names each watcher once', () => {
+    expect(watcherNames(null)).toEqual([]);
+    expect(
+      watcherNames({
+        watchers: [
+          { name: 'bob', since: 1 },
+          { name: 'carol', since: 2 },
+          { name: 'bob', since: 3 },
+        ],
+      }),
+    ).toEqual(['bob', 'carol']);
+  });
+
+  it('the owner shares only when ready, and keeps the audience the server reports', () => {
+    const { s, sock } = start();
+    sock.open();
+    s.share(true);
+    expect(sock.sent.length).toBe(1);
+    sock.text({ type: 'ready', recording: 3, host_key: KEY, auth: 'password', idle_timeout_s: 900 });
+    s.share(true);
+    expect(sock.json(1)).toEqual({ type: 'share', shared: true });
+    sock.text({ type: 'audience', shared: true, watchers: [{ name: 'bob', since: 1 }] });
+    expect(s.audience?.watchers.map((w) => w.name)).toEqual(['bob']);
+    sock.text({ type: 'closed', reason: 'exit', status: 0 });
+    expect(s.audience).toBeNull();
+  });
+
+  function watch() {
+    const sock = new FakeSocket();
+    const screen: string[] = [];
+    const sizes: string[] = [];
+    const w = new WatchSession(4, {
+      url: 'ws://x/api/ssh/terminals/4/watch',
+      create: (url) => {
+        sock.url = url;
+        return sock;
+      },
+      reset: (c, r) => {
+        screen.length = 0;
+        sizes.push(`reset ${c}x${r}`);
+      },
+      output: (b) => screen.push(new TextDecoder().decode(b)),
+      resize: (c, r) => sizes.push(`${c}x${r}`),
+      change: () => {},
+    });
+    return { w, sock, screen, sizes };
+  }
+
+  it('a watcher gets the screen so far, the live output and resizes, and starts over when resent', () => {
+    const { w, sock, screen, sizes } = watch();
+    sock.open();
+    sock.binary('ignored before watching');
+    sock.text({ type: 'watching', recording: 4, owner: 'ann', target: 'r@h:22', cols: 80, rows: 24 });
+    sock.binary('$ before\r\n');
+    sock.text({ type: 'audience', shared: true, watchers: [{ name: 'bob', since: 1 }] });
+    sock.binary('$ after\r\n');
+    sock.text({ type: 'resize', cols: 100, rows: 30 });
+    expect(w.phase).toBe('watching');
+    expect(screen.join('')).toBe('$ before\r\n$ after\r\n');
+    expect(w.audience?.watchers.length).toBe(1);
+    expect(w.watching?.cols).toBe(100);
+    sock.text({ type: 'watching', recording: 4, owner: 'ann', target: 'r@h:22', cols: 100, rows: 30 });
+    sock.binary('screen again');
+    expect(screen.join('')).toBe('screen again');
+    expect(sizes).toEqual(['reset 80x24', '100x30', 'reset 100x30']);
+    expect(sock.sent).toEqual([]);
+    sock.text({ type: 'closed', reason: 'exit', status: null });
+    expect(w.phase).toBe('closed');
+  });
+
+  it('a watcher turned away or cut off says why', () => {
+    const a = watch();
+    a.sock.text({ type: 'error', code: 'not_shared', message: 'this terminal is not shared' });
+    expect([a.w.phase, a.w.error?.code]).toEqual(['failed', 'not_shared']);
+    a.sock.serverClose();
+    expect(a.w.error?.code).toBe('not_shared');
+    const b = watch();
+    b.sock.text({ type: 'watching', recording: 4, owner: 'ann', target: 't', cols: 80, rows: 24 });
+    b.sock.serverClose();
+    expect([b.w.phase, b.w.closed?.reason]).toEqual(['closed', 'disconnected']);
+    const c = watch();
+    c.sock.serverClose();
+    expect([c.w.phase, c.w.error?.code]).toEqual(['failed', 'disconnected']);
   });
 });

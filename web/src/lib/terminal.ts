@@ -7,6 +7,7 @@ import { closeReasonValues } from './api.gen';
 import { apiUrl } from './api';
 import { defaults } from './defaults.gen';
 import type {
+  AudienceEvent,
   AuthPromptEvent,
   ClosedEvent,
   CloseReason,
@@ -16,6 +17,7 @@ import type {
   TerminalErrorEvent,
   TerminalEvent,
   TerminalRequest,
+  WatchingEvent,
 } from './types';
 import { wsUrl } from './ws';
 
@@ -163,6 +165,28 @@ export function parseTerminalMessage(text: string): TerminalEvent | null {
     }
     case 'closed':
       return { type: 'closed', reason: isCloseReason(o.reason) ? o.reason : 'server', status: numOrNull(o.status) };
+    case 'audience':
+      if (typeof o.shared !== 'boolean' || !Array.isArray(o.watchers)) return null;
+      return {
+        type: 'audience',
+        shared: o.shared,
+        watchers: o.watchers
+          .filter((w): w is Record<string, unknown> => !!w && typeof w === 'object' && isStr(w.name))
+          .map((w) => ({ name: w.name as string, since: numOrNull(w.since) ?? 0 })),
+      };
+    case 'watching': {
+      const recording = numOrNull(o.recording);
+      const cols = numOrNull(o.cols);
+      const rows = numOrNull(o.rows);
+      if (recording === null || cols === null || rows === null || !isStr(o.owner) || !isStr(o.target)) return null;
+      return { type: 'watching', recording, owner: o.owner, target: o.target, cols, rows };
+    }
+    case 'resize': {
+      const cols = numOrNull(o.cols);
+      const rows = numOrNull(o.rows);
+      if (cols === null || rows === null || cols < 1 || rows < 1) return null;
+      return { type: 'resize', cols, rows };
+    }
     default:
       return null;
   }
@@ -176,6 +200,16 @@ export function closedLine(reason: string): string {
 /** The terminal WebSocket's address (same origin, the token in the query as for /api/ws). */
 export function terminalUrl(): string {
   return wsUrl(apiUrl('api/ssh/terminal'));
+}
+
+/** The address that watches shared terminal `id` (its recording's id). */
+export function watchUrl(id: number): string {
+  return wsUrl(apiUrl(`api/ssh/terminals/${id}/watch`));
+}
+
+/** Who watches, as the toolbar says it: "ann, bob (2)"; the same name twice counts once. */
+export function watcherNames(a: Pick<AudienceEvent, 'watchers'> | null): string[] {
+  return [...new Set((a?.watchers ?? []).map((w) => w.name))];
 }
 
 export type Phase = 'connecting' | 'host_key' | 'auth_prompt' | 'ready' | 'closed' | 'failed';
@@ -221,6 +255,8 @@ export class TerminalSession {
   error: TerminalErrorEvent | null = null;
   ready: ReadyEvent | null = null;
   closed: SessionEnd | null = null;
+  /** Whether the session is shared read-only, and who watches it. */
+  audience: AudienceEvent | null = null;
   private readonly socket: TerminalSocket;
   private readonly opts: SessionOptions;
   private readonly open: OpenMessage;
@@ -290,6 +326,11 @@ export class TerminalSession {
   /** Keystrokes (and pastes) as xterm gives them. */
   input(data: string): void {
     if (this.phase === 'ready' && this.socket.readyState === OPEN) this.socket.send(encoder.encode(data));
+  }
+
+  /** Shares the session read-only with signed-in users, or stops (the server answers "audience"). */
+  share(shared: boolean): void {
+    if (this.phase === 'ready') this.sendText({ type: 'share', shared });
   }
 
   /** The terminal's size now; sent when ready and different from what the server has. */
@@ -367,8 +408,14 @@ export class TerminalSession {
       case 'closed':
         this.closed = m;
         this.authPrompt = null;
+        this.audience = null;
         this.phase = 'closed';
         break;
+      case 'audience':
+        this.audience = m;
+        break;
+      default:
+        return;
     }
     this.opts.change();
   }
@@ -389,6 +436,104 @@ export class TerminalSession {
       this.phase = 'failed';
     } else {
       return;
+    }
+    this.opts.change();
+  }
+}
+
+export type WatchPhase = 'connecting' | 'watching' | 'closed' | 'failed';
+
+export interface WatchOptions {
+  url?: string;
+  create?: (url: string) => TerminalSocket;
+  /** Starts the screen over at this size: the screen so far follows as output. */
+  reset: (cols: number, rows: number) => void;
+  /** Terminal bytes, as the owner's screen got them. */
+  output: (bytes: Uint8Array) => void;
+  /** The owner's terminal changed size. */
+  resize: (cols: number, rows: number) => void;
+  change: () => void;
+}
+
+/**
+ * Watching someone's shared terminal, read-only: the server sends what it is ("watching"), the
+ * screen so far and then the live output, who watches ("audience"), and how it ends. Nothing
+ * typed here is sent.
+ */
+export class WatchSession {
+  phase: WatchPhase = 'connecting';
+  watching: WatchingEvent | null = null;
+  audience: AudienceEvent | null = null;
+  error: TerminalErrorEvent | null = null;
+  closed: SessionEnd | null = null;
+  private readonly socket: TerminalSocket;
+  private readonly opts: WatchOptions;
+
+  constructor(id: number, opts: WatchOptions) {
+    this.opts = opts;
+    const create = opts.create ?? ((url: string) => new WebSocket(url) as unknown as TerminalSocket);
+    const s = create(opts.url ?? watchUrl(id));
+    s.binaryType = 'arraybuffer';
+    s.onmessage = (ev) => this.receive(ev.data);
+    s.onclose = () => this.socketClosed();
+    this.socket = s;
+  }
+
+  /** Stops watching. */
+  close(): void {
+    this.socket.onclose = null;
+    this.socket.close();
+    if (this.phase === 'connecting' || this.phase === 'watching') {
+      this.closed = { type: 'closed', reason: 'closed here', status: null };
+      this.phase = 'closed';
+      this.opts.change();
+    }
+  }
+
+  private receive(data: unknown): void {
+    if (data instanceof ArrayBuffer) {
+      if (this.phase === 'watching') this.opts.output(new Uint8Array(data));
+      return;
+    }
+    if (typeof data !== 'string') return;
+    const m = parseTerminalMessage(data);
+    if (!m) return;
+    switch (m.type) {
+      case 'watching':
+        this.watching = m;
+        this.phase = 'watching';
+        this.opts.reset(m.cols, m.rows);
+        break;
+      case 'resize':
+        if (this.watching) this.watching = { ...this.watching, cols: m.cols, rows: m.rows };
+        this.opts.resize(m.cols, m.rows);
+        break;
+      case 'audience':
+        this.audience = m;
+        break;
+      case 'closed':
+        this.closed = m;
+        this.phase = 'closed';
+        break;
+      case 'error':
+        this.error = m;
+        this.phase = 'failed';
+        break;
+      default:
+        return;
+    }
+    this.opts.change();
+  }
+
+  private socketClosed(): void {
+    this.socket.onclose = null;
+    if (this.phase === 'closed' || this.phase === 'failed') return;
+    if (this.phase === 'watching') {
+      this.closed = { type: 'closed', reason: 'disconnected', status: null };
+      this.phase = 'closed';
+    } else {
+      this.error = { type: 'error', code: 'disconnected', message: 'the connection to the server closed' };
+      this.phase = 'failed';
     }
     this.opts.change();
   }

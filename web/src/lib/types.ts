@@ -249,6 +249,13 @@ export type ReadyEvent = Extract<TerminalEvent, { type: 'ready' }>;
 export type ClosedEvent = Extract<TerminalEvent, { type: 'closed' }>;
 export type CloseReason = Schemas['CloseReason'];
 export type TerminalErrorEvent = Extract<TerminalEvent, { type: 'error' }>;
+/** Whether a terminal is shared and who watches it (to its owner and its watchers). */
+export type AudienceEvent = Extract<TerminalEvent, { type: 'audience' }>;
+export type Watcher = Schemas['Watcher'];
+/** To a watcher: the terminal it watches (the screen so far follows). */
+export type WatchingEvent = Extract<TerminalEvent, { type: 'watching' }>;
+/** An open terminal, as GET /api/ssh/terminals lists it. */
+export type LiveTerminal = Schemas['LiveTerminal'];
 
 // ---- errors ------------------------------------------------------------------------------
 
