@@ -1673,6 +1673,81 @@ async function signInStep(runId) {
   log(`a viewer sees the run without New run, Terminal, Credentials or Rerun; the API answers ${refusedRun.status} to its run`);
 
   await sharedTerminalStep(password);
+  await ssoStep();
+}
+
+/**
+ * Through the provider's pages (oidc-provider's development login and consent forms) until
+ * the browser is back at wirescope.
+ */
+async function throughProvider(p, login) {
+  for (let i = 0; i < 6 && !p.url().startsWith(BASE); i++) {
+    await p.waitForLoadState('domcontentloaded');
+    if (p.url().startsWith(BASE)) break;
+    if (await p.locator('input[name="login"]').count()) {
+      await p.fill('input[name="login"]', login);
+      await p.fill('input[name="password"]', 'any password: the development login takes it');
+    }
+    const button = p.locator('button[type="submit"]').first();
+    if (!(await button.count())) fail(`the identity provider's page ${p.url()} has nothing to submit:\n${(await p.content()).slice(0, 400)}`);
+    await Promise.all([p.waitForEvent('framenavigated', { predicate: (f) => f === p.mainFrame(), timeout: 10_000 }), button.click()]);
+  }
+  if (!p.url().startsWith(BASE)) fail(`the sign-in of ${login} did not come back from the identity provider (at ${p.url()})`);
+}
+
+/**
+ * Single sign-on through the lab's OpenID provider: alice (group netops, mapped to operator)
+ * signs in from the sign-in page's button and runs a ping; mallory (group visitors, mapped to
+ * nothing) is refused with a page naming her groups and the ones that would do.
+ */
+async function ssoStep() {
+  const other = await chromium.launch({ executablePath: BROWSER, headless: true, args: CHROMIUM_ARGS });
+  try {
+    const alice = await (await other.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' })).newPage();
+    alice.setDefaultTimeout(15_000);
+    alice.on('pageerror', (e) => pageErrors.push(`alice's browser: ${e.message}`));
+    await alice.goto(url('#/history'));
+    const button = alice.locator('[data-testid="signin-sso"]');
+    await button.waitFor();
+    const label = await button.innerText();
+    if (!label.includes("lab's SSO")) fail(`the single sign-on button reads "${label}"`);
+    await button.click();
+    await alice.waitForURL((u) => !u.toString().startsWith(BASE), { timeout: 10_000 });
+    await alice.waitForSelector('input[name="login"]');
+    await alice.screenshot({ path: path.join(SHOTS, 'sso-provider.png') });
+    await throughProvider(alice, 'alice');
+    await alice.waitForSelector('[data-testid="signed-in"][data-role="operator"]', { timeout: 10_000 });
+    const who = await alice.locator('[data-testid="signed-in"]').innerText();
+    if (!who.includes('alice')) fail(`after single sign-on the top bar reads "${who}"`);
+    // an operator runs a ping
+    await alice.goto(url('#/new'));
+    await alice.click('[data-testid="kind-ping"]');
+    await alice.fill('[data-testid="targets"]', '127.0.0.1');
+    await alice.click('[data-testid="submit"]');
+    await alice.waitForURL(/#\/runs\/\d+$/, { timeout: 15_000 });
+    await alice.waitForSelector('[data-testid="result-row"]', { timeout: 30_000 });
+    log(`alice signed in through the OpenID provider (group netops → ${who.trim()}) and ran a ping: ${alice.url().replace(BASE, '')}`);
+
+    const mallory = await (await other.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    mallory.setDefaultTimeout(15_000);
+    await mallory.goto(url('#/history'));
+    await mallory.click('[data-testid="signin-sso"]');
+    await mallory.waitForURL((u) => !u.toString().startsWith(BASE), { timeout: 10_000 });
+    await throughProvider(mallory, 'mallory');
+    await mallory.waitForSelector('[data-testid="sso-title"]').catch(async () =>
+      fail(`mallory's sign-in ended at ${mallory.url()}:\n${(await mallory.content()).slice(0, 600)}`),
+    );
+    const title = await mallory.locator('[data-testid="sso-title"]').innerText();
+    const text = await mallory.locator('[data-testid="sso-text"]').innerText();
+    if (!/not allowed/.test(title) || !text.includes('visitors') || !text.includes('netops → operator'))
+      fail(`mallory's refusal reads "${title}": ${text}`);
+    const me = await mallory.evaluate(async () => (await fetch('/api/me')).status);
+    if (me !== 401) fail(`after the refusal mallory's browser gets ${me} from /api/me, not 401`);
+    await mallory.screenshot({ path: path.join(SHOTS, 'sso-refused.png') });
+    log(`mallory (group visitors) refused: "${title}"; /api/me answers ${me}`);
+  } finally {
+    await other.close();
+  }
 }
 
 /**

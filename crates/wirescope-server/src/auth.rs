@@ -156,11 +156,12 @@ pub fn required(method: &Method, path: &str) -> Role {
     Role::Operator
 }
 
-/// Routes anyone may call: they carry their own proof (a password, a setup code) or only end
-/// what the caller holds.
+/// Routes anyone may call: they carry their own proof (a password, a setup code, the identity
+/// provider's code) or only end what the caller holds.
 fn public(method: &Method, path: &str) -> bool {
     let path = path.strip_prefix("/api").unwrap_or(path);
-    *method == Method::POST && matches!(path, "/login" | "/setup" | "/logout")
+    (*method == Method::POST && matches!(path, "/login" | "/setup" | "/logout"))
+        || (*method == Method::GET && matches!(path, "/oidc" | "/oidc/login" | "/oidc/callback"))
 }
 
 fn sha256_hex(s: &str) -> String {
@@ -172,15 +173,20 @@ fn sha256_hex(s: &str) -> String {
 
 /// The session cookie's value, when the request carries one.
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE)
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The value of cookie `name`, when the request carries it.
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The identity a request proves, if any.
@@ -527,7 +533,11 @@ fn store_error(e: StoreError) -> ApiError {
 }
 
 /// A new session for `user`: its cookie.
-fn start_session(state: &AppState, user: &User, addr: IpAddr) -> Result<HeaderValue, ApiError> {
+pub(crate) fn start_session(
+    state: &AppState,
+    user: &User,
+    addr: IpAddr,
+) -> Result<HeaderValue, ApiError> {
     let id = crate::random_hex(32);
     state
         .store
@@ -923,6 +933,8 @@ mod tests {
         }
         assert!(public(&post, "/api/login") && public(&post, "/setup"));
         assert!(!public(&get, "/api/login") && !public(&post, "/api/users"));
+        assert!(public(&get, "/api/oidc/callback") && public(&get, "/api/oidc"));
+        assert!(!public(&post, "/api/oidc/login") && !public(&get, "/api/oidc/other"));
     }
 
     #[test]

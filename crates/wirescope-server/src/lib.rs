@@ -10,6 +10,7 @@ mod conn;
 mod creds;
 mod diagnostics;
 mod error;
+pub mod oidc;
 pub mod openapi;
 mod reports;
 mod ssh;
@@ -85,6 +86,8 @@ pub struct ServerConfig {
     /// The one-time code that creates the first admin (`serve` makes one while there are no
     /// users, and prints the link).
     pub setup: Option<String>,
+    /// Single sign-on with an OpenID Connect provider.
+    pub oidc: Option<oidc::OidcConfig>,
 }
 
 /// The shortest access token accepted.
@@ -116,6 +119,7 @@ impl Default for ServerConfig {
             session_idle: std::time::Duration::from_secs(12 * 3600),
             session_max: std::time::Duration::from_secs(7 * 86_400),
             setup: None,
+            oidc: None,
         }
     }
 }
@@ -141,6 +145,8 @@ pub struct AppState {
     pub logins: auth::Logins,
     /// The open terminals, and who watches the shared ones.
     pub terminals: ssh::live::Hub,
+    /// Single sign-on, when set up.
+    pub sso: Option<oidc::Sso>,
 }
 
 /// Why the server could not start.
@@ -161,6 +167,8 @@ pub enum ServeError {
     Traps(String),
     #[error("TLS: {0}")]
     Tls(#[from] tls::TlsError),
+    #[error("single sign-on: {0}")]
+    Oidc(String),
 }
 
 /// Checks an access token: at least `MIN_TOKEN_LEN` characters, printable ASCII without spaces
@@ -238,6 +246,12 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
         notifier: notifier.clone(),
     });
     let config_setup = config.setup.clone();
+    // `serve` checked the setup: what can still fail here is the HTTP client, said on stderr.
+    let sso = config.oidc.clone().and_then(|c| {
+        oidc::Sso::new(c)
+            .map_err(|e| eprintln!("wirescope: single sign-on is off: {e}"))
+            .ok()
+    });
     let state = Arc::new(AppState {
         runs,
         scheduler,
@@ -254,6 +268,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
         openapi: openapi::document().to_pretty_json().unwrap_or_default(),
         logins: auth::Logins::with_setup(config_setup),
         terminals: ssh::live::Hub::default(),
+        sso,
     });
     diagnostics::spawn(state.clone());
     let (api, _) = api_routes(state.config.body_limit).split_for_parts();
@@ -286,6 +301,7 @@ pub(crate) fn api_routes(body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .merge(api::routes())
         .merge(auth::routes())
+        .merge(oidc::routes())
         .merge(audit::routes())
         .merge(reports::routes())
         .merge(suites::routes())
@@ -305,16 +321,17 @@ async fn no_route() -> ApiError {
 }
 
 /// Every API error is JSON `{"error", "field"}`, also those axum and the body limit answer in
-/// plain text (413, a path that does not decode): their text becomes the error.
+/// plain text (413, a path that does not decode): their text becomes the error. Pages meant for
+/// a browser (single sign-on's refusals) stay HTML.
 async fn errors_as_json(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();
-    let is_json = res
+    let kept = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || kept {
         return res;
     }
     let text = match axum::body::to_bytes(res.into_body(), 64 << 10).await {
@@ -431,6 +448,9 @@ pub async fn serve(
     }
     if let Some(t) = &config.token {
         check_token(t).map_err(|e| ServeError::BadToken(e.into()))?;
+    }
+    if let Some(o) = &config.oidc {
+        oidc::Sso::new(o.clone()).map_err(ServeError::Oidc)?;
     }
     let store = Arc::new(Store::open(&config.db)?);
     // Terminals open when the last server died are over; its half-written uploads are junk.

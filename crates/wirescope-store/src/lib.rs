@@ -358,6 +358,7 @@ const MIGRATIONS: &[&str] = &[
 ",
     "
     ALTER TABLE ssh_recordings ADD COLUMN opened_by TEXT;
+    ALTER TABLE users ADD COLUMN sso TEXT;
     CREATE TABLE ssh_recording_watchers (
         recording_id INTEGER NOT NULL REFERENCES ssh_recordings (id) ON DELETE CASCADE,
         name TEXT NOT NULL,
@@ -938,6 +939,40 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM diagnostics", [], |r| r.get(0))
             .unwrap();
         assert_eq!(left, 0);
+        drop(store);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn single_sign_on_makes_its_users_follows_their_role_and_takes_over_no_other_account() {
+        let path = temp_db("sso");
+        let store = Store::open(&path).unwrap();
+        store.add_user("ann", Role::Admin, Some("h1")).unwrap();
+        let idp = "http://127.0.0.1:9/";
+        assert_eq!(
+            store.sso_user("ann", Role::Admin, idp).unwrap(),
+            None,
+            "a local account"
+        );
+        let alice = store
+            .sso_user("alice", Role::Operator, idp)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (alice.role, alice.sso.as_deref()),
+            (Role::Operator, Some(idp))
+        );
+        let again = store.sso_user("alice", Role::Viewer, idp).unwrap().unwrap();
+        assert_eq!((again.id, again.role), (alice.id, Role::Viewer));
+        assert_eq!(
+            store
+                .sso_user("alice", Role::Admin, "https://other/")
+                .unwrap(),
+            None
+        );
+        // no password: a password sign-in finds nothing to check against
+        assert_eq!(store.user_login("alice").unwrap().unwrap().1, None);
+        assert_eq!(store.user_login("ann").unwrap().unwrap().0.sso, None);
         drop(store);
         let _ = std::fs::remove_file(&path);
     }

@@ -60,10 +60,13 @@ pub struct User {
     pub locked_until: Option<i64>,
     /// Sessions open now.
     pub sessions: i64,
+    /// Signs in through single sign-on (this issuer), with no password here; its role follows
+    /// the identity provider's groups at each sign-in.
+    pub sso: Option<String>,
 }
 
 const SELECT_USER: &str = "SELECT u.id, u.name, u.role, u.created_at, u.updated_at, u.locked_until,
-    (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id) FROM users u";
+    (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id), u.sso FROM users u";
 
 fn read_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     let role: String = r.get(2)?;
@@ -75,6 +78,7 @@ fn read_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         updated_at: r.get(4)?,
         locked_until: r.get(5)?,
         sessions: r.get(6)?,
+        sso: r.get(7)?,
     })
 }
 
@@ -151,6 +155,58 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(user)
+    }
+
+    /// The user a single sign-on by `issuer` names, made or given `role` now; `None` when a
+    /// local user (or another issuer's) already has the name: single sign-on never takes over
+    /// an account it did not make.
+    pub fn sso_user(
+        &self,
+        name: &str,
+        role: Role,
+        issuer: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let found: Option<(i64, Option<String>, String)> = tx
+            .query_row(
+                "SELECT id, sso, role FROM users WHERE name = ?1",
+                params![name],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let now = now_ms();
+        let id = match found {
+            Some((_, sso, _)) if sso.as_deref() != Some(issuer) => return Ok(None),
+            Some((id, _, old)) => {
+                if old != role.as_str() {
+                    tx.execute(
+                        "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1",
+                        params![id, role.as_str(), now],
+                    )?;
+                }
+                id
+            }
+            None => {
+                let n: i64 = tx.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+                if n >= MAX_USERS {
+                    return Err(StoreError::TooManyUsers(MAX_USERS));
+                }
+                tx.execute(
+                    "INSERT INTO users (name, role, password, created_at, updated_at, sso)
+                     VALUES (?1, ?2, NULL, ?3, ?3, ?4)",
+                    params![name, role.as_str(), now, issuer],
+                )?;
+                tx.last_insert_rowid()
+            }
+        };
+        let user = tx.query_row(
+            &format!("{SELECT_USER} WHERE u.id = ?1"),
+            params![id],
+            read_user,
+        )?;
+        tx.commit()?;
+        Ok(Some(user))
     }
 
     /// Changes a user's role; false when there is no such user. The last admin cannot become

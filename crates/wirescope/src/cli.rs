@@ -81,7 +81,7 @@ pub enum Command {
     #[command(after_long_help = TRAPS_HELP)]
     Traps(TrapsArgs),
     /// Serve the dashboard and the REST/WebSocket API (the main job), with run history in SQLite.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Analyze a capture file (pcap or pcapng): protocol hierarchy, top talkers, conversations.
     #[command(after_long_help = ANALYZE_HELP)]
     Analyze(AnalyzeArgs),
@@ -1227,6 +1227,67 @@ pub struct ServeArgs {
     /// How much of each running capture a diagnostics bundle takes: the last this long.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = positive_duration)]
     pub diagnostics_capture: Duration,
+
+    /// Single sign-on with this OpenID Connect provider (its issuer URL; the discovery document
+    /// is under it): the sign-in page offers it beside local passwords. Needs --oidc-client-id
+    /// and at least one --oidc-role; a confidential client's secret comes from
+    /// WIRESCOPE_OIDC_CLIENT_SECRET (never a flag: it would show in the process list).
+    #[arg(long, value_name = "URL", requires_all = ["oidc_client_id", "oidc_role"], help_heading = "Single sign-on")]
+    pub oidc_issuer: Option<String>,
+
+    /// The client id wirescope is registered with at the provider.
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "oidc_issuer",
+        help_heading = "Single sign-on"
+    )]
+    pub oidc_client_id: Option<String>,
+
+    /// Maps a provider group to a role (repeat it): a user gets the highest role of their
+    /// groups at each sign-in, and one with no mapped group is refused with a page saying why.
+    #[arg(long, value_name = "GROUP=ROLE", value_parser = oidc_role, requires = "oidc_issuer", help_heading = "Single sign-on")]
+    pub oidc_role: Vec<(String, wirescope_store::Role)>,
+
+    /// The claim listing the user's groups (in the ID token, else from the userinfo endpoint).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "groups",
+        help_heading = "Single sign-on"
+    )]
+    pub oidc_groups_claim: String,
+
+    /// Where the provider sends browsers back (register it there): this server's
+    /// https://HOST[:PORT]/api/oidc/callback. Default: made from the address the browser used.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "oidc_issuer",
+        help_heading = "Single sign-on"
+    )]
+    pub oidc_redirect_url: Option<String>,
+
+    /// The sign-in button's words.
+    #[arg(
+        long,
+        value_name = "TEXT",
+        default_value = "Sign in with single sign-on",
+        help_heading = "Single sign-on"
+    )]
+    pub oidc_label: String,
+}
+
+/// A `GROUP=ROLE` of --oidc-role.
+fn oidc_role(s: &str) -> Result<(String, wirescope_store::Role), String> {
+    let (group, role) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("'{s}': expected GROUP=ROLE (viewer, operator or admin)"))?;
+    let group = group.trim();
+    if group.is_empty() || group.len() > 256 {
+        return Err(format!("'{s}': the group is 1 to 256 characters"));
+    }
+    Ok((group.to_string(), role.trim().parse()?))
 }
 
 /// A retention: whole days (`8d`) or hours (`36h`), up to ten years.

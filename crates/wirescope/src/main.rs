@@ -63,7 +63,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let mut map = None;
     let job = match cli.command {
-        Command::Serve(a) => return serve::serve(a).await,
+        Command::Serve(a) => return serve::serve(*a).await,
         Command::Traps(a) => return traps::traps(a).await,
         Command::Analyze(a) => return traffic::analyze(a),
         Command::Capture(a) => return traffic::live_capture(a).await,

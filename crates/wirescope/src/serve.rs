@@ -51,6 +51,19 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
             (_, _, true) => Some(wirescope_server::TlsSource::SelfSigned),
             _ => None,
         },
+        oidc: a
+            .oidc_issuer
+            .map(|issuer| wirescope_server::oidc::OidcConfig {
+                issuer,
+                client_id: a.oidc_client_id.unwrap_or_default(),
+                client_secret: std::env::var("WIRESCOPE_OIDC_CLIENT_SECRET")
+                    .ok()
+                    .filter(|s| !s.is_empty()),
+                redirect_url: a.oidc_redirect_url,
+                groups_claim: a.oidc_groups_claim,
+                roles: a.oidc_role,
+                label: a.oidc_label,
+            }),
         ..Default::default()
     };
     let db = config.db.clone();

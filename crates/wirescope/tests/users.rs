@@ -580,3 +580,129 @@ fn users_roles_sessions_and_the_first_admin() {
     assert!(said.contains("broken at row 5"), "{said}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Single sign-on's edges without a provider behind them (the browser test signs in through a
+/// real one): the sign-in page is told it exists, a provider that does not answer, a return
+/// that was never started or comes from another browser, the provider's own refusal, each a
+/// page that says so; and flags that cannot work refused at start.
+#[test]
+fn single_sign_on_says_what_went_wrong() {
+    let dir = std::env::temp_dir().join(format!("wirescope-sso-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    // a port nothing listens on: the provider is down
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .port();
+    let issuer = format!("http://127.0.0.1:{dead}");
+    let s = serve(
+        &dir,
+        &[
+            "--oidc-issuer",
+            &issuer,
+            "--oidc-client-id",
+            "wirescope",
+            "--oidc-role",
+            "netops=operator",
+            "--oidc-label",
+            "Sign in with Corp SSO",
+        ],
+        1,
+    );
+    let (code, _, body) = call(s.port, "GET", "/api/oidc", None, &[]);
+    assert_eq!(code, 200, "anyone may ask: {body}");
+    let info: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    assert_eq!(
+        (
+            info["enabled"].as_bool(),
+            info["label"].as_str(),
+            info["login"].as_str()
+        ),
+        (
+            Some(true),
+            Some("Sign in with Corp SSO"),
+            Some("api/oidc/login")
+        )
+    );
+    let (code, head, body) = call(s.port, "GET", "/api/oidc/login", None, &[]);
+    assert_eq!(code, 502, "{body}");
+    assert!(head.contains("content-type: text/html"), "{head}");
+    assert!(
+        body.contains("Cannot reach the identity provider") && body.contains(&issuer),
+        "{body}"
+    );
+    let (code, _, body) = call(
+        s.port,
+        "GET",
+        "/api/oidc/callback?code=abc&state=forged",
+        None,
+        &[],
+    );
+    assert_eq!(code, 400, "{body}");
+    assert!(body.contains("This sign-in has expired"), "{body}");
+    // the state in the address but not in the browser's cookie: another browser's return
+    let (code, _, body) = call(
+        s.port,
+        "GET",
+        "/api/oidc/callback?code=abc&state=s1",
+        None,
+        &[("Cookie", "wirescope_oidc=s2")],
+    );
+    assert_eq!(code, 400, "{body}");
+    let (code, _, body) = call(
+        s.port,
+        "GET",
+        "/api/oidc/callback?error=access_denied&error_description=%3Cb%3Eno%3C%2Fb%3E",
+        None,
+        &[],
+    );
+    assert_eq!(code, 403, "{body}");
+    assert!(
+        body.contains("access_denied: &lt;b&gt;no&lt;/b&gt;"),
+        "escaped: {body}"
+    );
+    // still no session from any of it
+    assert_eq!(
+        call(s.port, "GET", "/api/me", None, &[]).0,
+        200,
+        "open: no users yet"
+    );
+    drop(s);
+
+    let start = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+            .arg(dir.join("w2.db"))
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    let (code, err) = start(&[
+        "--oidc-issuer",
+        "not a url",
+        "--oidc-client-id",
+        "w",
+        "--oidc-role",
+        "a=admin",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("--oidc-issuer"), "{err}");
+    let (code, err) = start(&[
+        "--oidc-issuer",
+        &issuer,
+        "--oidc-client-id",
+        "w",
+        "--oidc-role",
+        "netops=root",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no role 'root'"), "{err}");
+    let (code, err) = start(&["--oidc-issuer", &issuer, "--oidc-client-id", "w"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--oidc-role"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

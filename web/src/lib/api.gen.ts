@@ -457,6 +457,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/oidc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Single sign-on as the sign-in page offers it (anyone may ask). */
+        get: operations["getOidc"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The provider sends the browser back here: the code is exchanged (with the PKCE verifier),
+         *     the ID token checked (signature, issuer, audience, expiry, nonce), the groups mapped to a
+         *     role, and a session begins. A refusal is a page that says why.
+         */
+        get: operations["getOidcCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Starts a single sign-on: the browser goes to the identity provider (302), with a cookie
+         *     that ties its return to it.
+         */
+        get: operations["getOidcLogin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -2986,6 +3044,14 @@ export interface components {
              */
             error_kind?: string | null;
         };
+        /** @description Whether single sign-on is on, for the sign-in page. */
+        SsoInfo: {
+            enabled: boolean;
+            /** @description The button's words. */
+            label?: string | null;
+            /** @description Where the button goes: `api/oidc/login`. */
+            login?: string | null;
+        };
         /** @description A live capture to start. */
         StartCapture: {
             /** @description Interface names, or "any"; duplicates are dropped; at most 16. */
@@ -3562,6 +3628,11 @@ export interface components {
              * @description Sessions open now.
              */
             sessions: number;
+            /**
+             * @description Signs in through single sign-on (this issuer), with no password here; its role follows
+             *     the identity provider's groups at each sign-in.
+             */
+            sso?: string | null;
         };
         /** @description What to change of a user. */
         UserChange: {
@@ -4661,6 +4732,104 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+        };
+    };
+    getOidc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoInfo"];
+                };
+            };
+        };
+    };
+    getOidcCallback: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+                /** @description The provider's refusal. */
+                error?: string;
+                error_description?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description signed in: to the dashboard, `Set-Cookie` holds the session */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a stale or foreign sign-in (a page saying so) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no group of the user maps to a role, or a local user has the name (a page saying so) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the identity provider failed (a page saying so) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getOidcLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description to the identity provider */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description single sign-on is off */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the identity provider did not answer (a page saying so) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

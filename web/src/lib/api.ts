@@ -38,6 +38,7 @@ import {
   type ReceiverSettings,
   type ReceiverStatus,
   type LiveTerminal,
+  type SsoInfo,
   type Recording,
   type RecordingPage,
   type NewSuite,
@@ -165,6 +166,11 @@ async function request<T>(method: string, path: string, body?: unknown, raw?: Bl
 /** Who the dashboard is signed in as (401 when nobody: the sign-in page shows). */
 export function whoAmI(): Promise<Me> {
   return request('GET', 'api/me');
+}
+
+/** Whether the server offers single sign-on, and the button's words (anyone may ask). */
+export function ssoInfo(): Promise<SsoInfo> {
+  return request('GET', 'api/oidc');
 }
 
 /** POSTs a sign-in body; on failure the server's own words (wrong name or password, too many tries). */

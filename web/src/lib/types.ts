@@ -254,6 +254,8 @@ export type AudienceEvent = Extract<TerminalEvent, { type: 'audience' }>;
 export type Watcher = Schemas['Watcher'];
 /** To a watcher: the terminal it watches (the screen so far follows). */
 export type WatchingEvent = Extract<TerminalEvent, { type: 'watching' }>;
+/** Whether single sign-on is offered (GET /api/oidc). */
+export type SsoInfo = Schemas['SsoInfo'];
 /** An open terminal, as GET /api/ssh/terminals lists it. */
 export type LiveTerminal = Schemas['LiveTerminal'];
 
