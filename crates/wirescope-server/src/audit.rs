@@ -81,6 +81,48 @@ pub(crate) fn record(state: &AppState, e: &NewAudit<'_>) {
     }
 }
 
+/// Keeps the audit trail to `keep`: hourly (and at start), the rows older go, and the removal
+/// is itself a row of the trail (`audit.prune`), the kept chain anchored to the last removed.
+pub(crate) async fn retain(
+    store: std::sync::Arc<wirescope_store::Store>,
+    keep: std::time::Duration,
+) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let s = store.clone();
+        let before = wirescope_store::now_ms() - keep.as_millis() as i64;
+        let pruned = tokio::task::spawn_blocking(move || {
+            let n = s.audit_prune(before)?;
+            if n > 0 {
+                s.audit(&NewAudit {
+                    actor: "wirescope",
+                    via: "server",
+                    address: "",
+                    action: "audit.prune",
+                    object: &format!("{n} rows older than {} days", keep.as_secs() / 86_400),
+                    status: 0,
+                })?;
+            }
+            Ok::<_, wirescope_store::StoreError>(n)
+        })
+        .await;
+        if let Ok(Err(e)) = pruned {
+            eprintln!("wirescope: audit: cannot apply the retention: {e}");
+        }
+    }
+}
+
+/// A retention as given: whole days (`400d`) or hours (`36h`).
+fn span(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s % 86_400 == 0 {
+        format!("{}d", s / 86_400)
+    } else {
+        format!("{}h", s / 3600)
+    }
+}
+
 /// The `via` of an identity, as the trail writes it.
 pub(crate) fn via(who: &Identity) -> &'static str {
     match who.via {

@@ -88,6 +88,8 @@ pub struct ServerConfig {
     pub setup: Option<String>,
     /// Single sign-on with an OpenID Connect provider.
     pub oidc: Option<oidc::OidcConfig>,
+    /// How long the audit trail keeps a row.
+    pub audit_retention: std::time::Duration,
 }
 
 /// The shortest access token accepted.
@@ -120,6 +122,7 @@ impl Default for ServerConfig {
             session_max: std::time::Duration::from_secs(7 * 86_400),
             setup: None,
             oidc: None,
+            audit_retention: std::time::Duration::from_secs(400 * 86_400),
         }
     }
 }
@@ -490,6 +493,7 @@ pub async fn serve(
             let _ = tokio::task::spawn_blocking(move || s.sweep_orphans()).await;
         }
     });
+    tokio::spawn(audit::retain(store.clone(), config.audit_retention));
     let limits = conn::Limits {
         max_connections: config.max_connections.max(1),
         header_timeout: config.header_timeout,

@@ -1,10 +1,11 @@
 //! The audit trail: who did what, when, from where, to which object. Append-only, each row
 //! carrying the SHA-256 of the row before it and of its own fields, so a row deleted, edited or
 //! inserted out of order breaks the chain at that row (`verify`). Rows are only ever added;
-//! nothing in wirescope updates or deletes them.
+//! the one deletion is retention's (`audit_prune`), from the oldest end, which keeps the hash
+//! of the last row it removed as the anchor the remaining chain starts from.
 
 use crate::{Store, StoreError, now_ms};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -68,17 +69,36 @@ fn chain(prev: &str, at: i64, e: &NewAudit<'_>) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Where the kept trail starts after retention removed older rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditAnchor {
+    /// The last row removed; the first kept row chains from its hash.
+    pub last_id: i64,
+    /// Rows removed by retention so far.
+    pub pruned: i64,
+    /// When the last removal ran (ms since the epoch).
+    pub at: i64,
+}
+
 impl Store {
     /// Appends an action to the trail; returns its id.
     pub fn audit(&self, e: &NewAudit<'_>) -> Result<i64, StoreError> {
+        self.audit_at(e, now_ms())
+    }
+
+    pub(crate) fn audit_at(&self, e: &NewAudit<'_>, at: i64) -> Result<i64, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let prev: String = tx
             .query_row("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| {
                 r.get(0)
             })
+            .or_else(|_| {
+                tx.query_row("SELECT hash FROM audit_anchor WHERE id = 1", [], |r| {
+                    r.get(0)
+                })
+            })
             .unwrap_or_default();
-        let at = now_ms();
         let hash = chain(&prev, at, e);
         tx.execute(
             "INSERT INTO audit (at, actor, via, address, action, object, status, hash)
@@ -129,15 +149,69 @@ impl Store {
         Ok(rows)
     }
 
-    /// Walks the whole trail: the number of rows when every hash holds, else the first row
-    /// that does not (a row removed before it, or it edited) and why.
+    /// Removes the rows older than `before` (ms since the epoch), never the newest one, and
+    /// moves the anchor to the last row removed; returns how many went.
+    pub fn audit_prune(&self, before: i64) -> Result<i64, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let cut: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, hash FROM audit WHERE at < ?1 AND id < (SELECT MAX(id) FROM audit)
+                 ORDER BY id DESC LIMIT 1",
+                params![before],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((last_id, hash)) = cut else {
+            return Ok(0);
+        };
+        let n = tx.execute("DELETE FROM audit WHERE id <= ?1", params![last_id])? as i64;
+        tx.execute(
+            "INSERT INTO audit_anchor (id, last_id, hash, pruned, at) VALUES (1, ?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash,
+                pruned = pruned + excluded.pruned, at = excluded.at",
+            params![last_id, hash, n, now_ms()],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Where the kept trail starts, when retention removed rows.
+    pub fn audit_anchor(&self) -> Result<Option<AuditAnchor>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT last_id, pruned, at FROM audit_anchor WHERE id = 1",
+                [],
+                |r| {
+                    Ok(AuditAnchor {
+                        last_id: r.get(0)?,
+                        pruned: r.get(1)?,
+                        at: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Walks the whole trail (from the anchor, when retention removed older rows): the number
+    /// of rows when every hash holds, else the first row that does not (a row removed before
+    /// it, or it edited) and why.
     pub fn audit_verify(&self) -> Result<Result<i64, (i64, String)>, StoreError> {
         let conn = self.reader();
+        let anchor: Option<(i64, String)> = conn
+            .query_row(
+                "SELECT last_id, hash FROM audit_anchor WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
         let mut stmt = conn.prepare(
             "SELECT id, at, actor, via, address, action, object, status, hash FROM audit ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
-        let (mut prev, mut n, mut last_id) = (String::new(), 0i64, 0i64);
+        let (mut prev, mut last_id) = anchor.map(|(id, hash)| (hash, id)).unwrap_or_default();
+        let mut n = 0i64;
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
             let (actor, via, address, action, object): (String, String, String, String, String) =

@@ -359,6 +359,13 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE ssh_recordings ADD COLUMN opened_by TEXT;
     ALTER TABLE users ADD COLUMN sso TEXT;
+    CREATE TABLE audit_anchor (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last_id INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        pruned INTEGER NOT NULL,
+        at INTEGER NOT NULL
+    );
     CREATE TABLE ssh_recording_watchers (
         recording_id INTEGER NOT NULL REFERENCES ssh_recordings (id) ON DELETE CASCADE,
         name TEXT NOT NULL,
@@ -1121,6 +1128,56 @@ mod tests {
         let (id, why) = store.audit_verify().unwrap().unwrap_err();
         assert_eq!(id, 3, "{why}");
         assert!(why.contains("rows 2 to 2 are missing"), "{why}");
+        drop(store);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn retention_removes_the_oldest_rows_and_the_rest_still_verifies() {
+        let path = temp_db("audit-prune");
+        let store = Store::open(&path).unwrap();
+        let day = 86_400_000;
+        let now = now_ms();
+        let row = |i: i64, at: i64| {
+            store
+                .audit_at(
+                    &NewAudit {
+                        actor: "ann",
+                        via: "session",
+                        address: "127.0.0.1",
+                        action: "run.start",
+                        object: &format!("run {i}"),
+                        status: 200,
+                    },
+                    at,
+                )
+                .unwrap()
+        };
+        for i in 1..=6 {
+            row(i, now - (10 - i) * day);
+        }
+        // older than 5 days: the rows of days -9 to -6
+        assert_eq!(store.audit_prune(now - 5 * day).unwrap(), 4);
+        let a = store.audit_anchor().unwrap().unwrap();
+        assert_eq!((a.last_id, a.pruned), (4, 4));
+        assert_eq!(store.audit_verify().unwrap(), Ok(2));
+        // the chain goes on from the kept rows
+        row(7, now);
+        assert_eq!(store.audit_verify().unwrap(), Ok(3));
+        // never the newest row, and nothing twice
+        assert_eq!(store.audit_prune(now + day).unwrap(), 2);
+        assert_eq!(store.audit_anchor().unwrap().unwrap().pruned, 6);
+        assert_eq!(store.audit_verify().unwrap(), Ok(1));
+        assert_eq!(store.audit_prune(now + day).unwrap(), 0);
+        // a row removed right after the anchor is still caught
+        row(8, now);
+        row(9, now);
+        store
+            .conn()
+            .execute("DELETE FROM audit WHERE id = 8", [])
+            .unwrap();
+        let (id, why) = store.audit_verify().unwrap().unwrap_err();
+        assert_eq!(id, 9, "{why}");
         drop(store);
         let _ = std::fs::remove_file(&path);
     }

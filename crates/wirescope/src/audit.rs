@@ -32,7 +32,17 @@ pub(crate) fn audit_command(cmd: AuditCmd) -> Result<ExitCode, Failure> {
                 .map_err(|e| Failure::Runtime(e.to_string()))?
             {
                 Ok(n) => {
-                    println!("audit trail intact: {n} rows, every hash holds");
+                    let anchor = store
+                        .audit_anchor()
+                        .map_err(|e| Failure::Runtime(e.to_string()))?;
+                    match anchor {
+                        Some(a) => println!(
+                            "audit trail intact: {n} rows, every hash holds (from row {}: {} older rows removed by retention)",
+                            a.last_id + 1,
+                            a.pruned
+                        ),
+                        None => println!("audit trail intact: {n} rows, every hash holds"),
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err((id, why)) => {

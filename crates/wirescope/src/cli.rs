@@ -1196,6 +1196,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub diagnostics_keep: u32,
 
+    /// How long the audit trail keeps a row (whole days or hours): older rows are removed
+    /// hourly, and the removal is itself recorded; `audit verify` checks the rest from there.
+    #[arg(long, value_name = "DURATION", default_value = "400d", value_parser = long_duration)]
+    pub audit_retention: Duration,
+
     /// A signed-in session unused for this long ends (sign in again).
     #[arg(long, value_name = "DURATION", default_value = "12h", value_parser = session_duration)]
     pub session_idle: Duration,

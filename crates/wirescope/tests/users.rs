@@ -706,3 +706,80 @@ fn single_sign_on_says_what_went_wrong() {
     assert!(err.contains("--oidc-role"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Audit retention on a real server: rows of 2020 (written with their hash chain, as an old
+/// server would have) are removed when `serve` starts with `--audit-retention 1h`, the removal
+/// is itself a row, and `audit verify` finds the rest whole from the anchor.
+#[test]
+fn audit_retention_removes_old_rows_and_the_trail_still_verifies() {
+    let dir = std::env::temp_dir().join(format!("wirescope-audit-keep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    // the schema first (a server that starts and stops), then three old rows
+    drop(serve(&dir, &[], 1));
+    let old = format!(
+        r#"
+import hashlib, json, sqlite3
+c = sqlite3.connect('{}')
+prev = ''
+for i in range(3):
+    at = 1577836800000 + i * 1000
+    row = ['ann', 'session', '127.0.0.1', 'run.start', 'run %d' % i, 200]
+    h = hashlib.sha256(json.dumps([prev, at] + row, separators=(',', ':')).encode()).hexdigest()
+    c.execute('INSERT INTO audit (at, actor, via, address, action, object, status, hash) VALUES (?,?,?,?,?,?,?,?)', [at] + row + [h])
+    prev = h
+c.commit()
+"#,
+        dir.join("wirescope.db").display()
+    );
+    let o = Command::new("python3")
+        .args(["-c", &old])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let verify = || {
+        let o = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+            .args(["audit", "verify", "--db"])
+            .arg(dir.join("wirescope.db"))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).to_string(),
+        )
+    };
+    let (code, said) = verify();
+    assert_eq!(
+        (code, said.trim()),
+        (Some(0), "audit trail intact: 3 rows, every hash holds")
+    );
+    let s = serve(&dir, &["--audit-retention", "1h"], 1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let listed = loop {
+        let o = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+            .args(["audit", "list", "--json", "--db"])
+            .arg(dir.join("wirescope.db"))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&o.stdout).to_string();
+        if text.contains("audit.prune") {
+            break text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no audit.prune: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    drop(s);
+    // the newest old row stays (the chain's tip is never removed); the two before it go
+    assert!(
+        listed.contains("2 rows older than 0 days") || listed.contains("rows older than"),
+        "{listed}"
+    );
+    assert!(!listed.contains("\"run 0\""), "{listed}");
+    let (code, said) = verify();
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("older rows removed by retention"), "{said}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
