@@ -100,7 +100,7 @@ pub(crate) async fn retain(
                     via: "server",
                     address: "",
                     action: "audit.prune",
-                    object: &format!("{n} rows older than {} days", keep.as_secs() / 86_400),
+                    object: &format!("{n} rows older than {}", span(keep)),
                     status: 0,
                 })?;
             }
@@ -116,7 +116,7 @@ pub(crate) async fn retain(
 /// A retention as given: whole days (`400d`) or hours (`36h`).
 fn span(d: std::time::Duration) -> String {
     let s = d.as_secs();
-    if s % 86_400 == 0 {
+    if s.is_multiple_of(86_400) {
         format!("{}d", s / 86_400)
     } else {
         format!("{}h", s / 3600)
