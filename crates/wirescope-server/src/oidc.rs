@@ -25,6 +25,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wirescope_store::Role;
+use wirescope_watch::notify::send::chain;
 
 /// Sign-ins started and not finished, kept at most; the oldest goes first.
 pub const MAX_PENDING: usize = 1000;
@@ -197,20 +198,6 @@ async fn read_bounded(
     Ok(body)
 }
 
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let s = c.to_string();
-        if !out.contains(&s) {
-            out.push_str(": ");
-            out.push_str(&s);
-        }
-        cause = c.source();
-    }
-    out
-}
-
 pub fn routes() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(methods))
@@ -378,7 +365,9 @@ fn page_html(title: &str, text: &str) -> String {
             .replace('"', "&quot;")
     };
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>wirescope: {t}</title></head>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>wirescope: {t}</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:44rem;margin:4rem auto;padding:0 1rem;line-height:1.5}}\
+         @media (prefers-color-scheme:dark){{body{{background:#15181c;color:#d3d9df}}a{{color:#5ea2ff}}}}</style></head>\
          <body>\
          <h1 data-testid=\"sso-title\">{t}</h1><p data-testid=\"sso-text\">{x}</p>\
          <p><a href=\"/\" data-testid=\"sso-back\">Back to wirescope's sign-in</a></p></body></html>",

@@ -113,6 +113,19 @@ fn with(cookie: &str) -> [(&str, &str); 1] {
     [("Cookie", cookie)]
 }
 
+/// `wirescope audit verify` on the test's database: its exit code and what it printed.
+fn audit_verify(dir: &Path) -> (Option<i32>, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+        .args(["audit", "verify", "--db"])
+        .arg(dir.join("wirescope.db"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).to_string(),
+    )
+}
+
 fn users_cli(dir: &Path, args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wirescope"))
         .arg("users")
@@ -552,17 +565,7 @@ fn users_roles_sessions_and_the_first_admin() {
     drop(with_token);
 
     // `audit verify` finds the chain whole, then the row an attacker edited.
-    let verify = || {
-        let o = Command::new(env!("CARGO_BIN_EXE_wirescope"))
-            .args(["audit", "verify", "--db"])
-            .arg(dir.join("wirescope.db"))
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        (
-            o.status.code(),
-            String::from_utf8_lossy(&o.stdout).to_string(),
-        )
-    };
+    let verify = || audit_verify(&dir);
     let (code_, said) = verify();
     assert_eq!(code_, Some(0), "{said}");
     assert!(said.contains("intact"), "{said}");
@@ -737,17 +740,7 @@ c.commit()
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let verify = || {
-        let o = Command::new(env!("CARGO_BIN_EXE_wirescope"))
-            .args(["audit", "verify", "--db"])
-            .arg(dir.join("wirescope.db"))
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        (
-            o.status.code(),
-            String::from_utf8_lossy(&o.stdout).to_string(),
-        )
-    };
+    let verify = || audit_verify(&dir);
     let (code, said) = verify();
     assert_eq!(
         (code, said.trim()),

@@ -16,6 +16,18 @@ use utoipa_axum::routes;
 
 pub use messages::{TerminalEvent, TerminalRequest};
 
+/// A terminal WebSocket's upgrade from a page of another origin: refused (403).
+fn foreign(state: &AppState, headers: &axum::http::HeaderMap) -> Option<axum::response::Response> {
+    use axum::response::IntoResponse;
+    (!crate::ws::same_origin(headers, state.config.tls.is_some())).then(|| {
+        crate::error::ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "WebSocket from a foreign origin refused",
+        )
+        .into_response()
+    })
+}
+
 pub fn routes() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(terminal::upgrade))

@@ -9,8 +9,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use futures::{SinkExt, StreamExt};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -48,12 +48,8 @@ pub(super) async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !crate::ws::same_origin(&headers, state.config.tls.is_some()) {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "WebSocket from a foreign origin refused",
-        )
-        .into_response();
+    if let Some(refused) = super::foreign(&state, &headers) {
+        return refused;
     }
     let actor = Actor::of(who.as_ref().map(|w| &w.0), peer.map(|p| p.0));
     ws.on_upgrade(move |socket| terminal(state, socket, actor))

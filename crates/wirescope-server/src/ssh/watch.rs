@@ -48,12 +48,8 @@ pub(super) async fn watch(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !crate::ws::same_origin(&headers, state.config.tls.is_some()) {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "WebSocket from a foreign origin refused",
-        )
-        .into_response();
+    if let Some(refused) = super::foreign(&state, &headers) {
+        return refused;
     }
     let id = match crate::api::parse_id(&id) {
         Ok(id) => id,

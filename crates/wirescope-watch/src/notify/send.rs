@@ -31,7 +31,7 @@ pub fn client() -> Result<reqwest::Client, String> {
 }
 
 /// An error with its causes, as one line.
-fn chain(e: &dyn std::error::Error) -> String {
+pub fn chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut cause = e.source();
     while let Some(c) = cause {
