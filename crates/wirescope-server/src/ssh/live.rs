@@ -1,6 +1,8 @@
 //! Live terminals and their audience: every open terminal is listed here; its owner may share
 //! it read-only, and signed-in users then watch it (the screen so far, then the live output),
-//! each of them seeing who else is watching.
+//! each of them seeing who else is watching. Each terminal's output also runs through a virtual
+//! terminal (asciinema's avt), so a late joiner gets the screen as it is, full-screen programs
+//! included, with the recent scrollback above it.
 
 use axum::body::Bytes;
 use serde::Serialize;
@@ -11,8 +13,10 @@ use utoipa::ToSchema;
 
 use super::messages::CloseReason;
 
-/// Output kept for late joiners, per terminal: the newest bytes, cut at a line start.
-pub const SCREEN_KEEP: usize = 1 << 20;
+/// Cells of scrollback the virtual terminal keeps for late joiners (lines = this / columns, at
+/// most `SCROLLBACK_LINES`).
+const SCROLLBACK_CELLS: usize = 200_000;
+const SCROLLBACK_LINES: usize = 1000;
 /// Watchers of one terminal at once.
 pub const MAX_WATCHERS: usize = 32;
 /// Output pieces queued for a slow watcher before it is resynchronised from the screen.
@@ -86,7 +90,8 @@ impl Hub {
             target: target.to_string(),
             started_at: wirescope_store::now_ms(),
             inner: Mutex::new(Inner {
-                screen: Vec::new(),
+                vt: virtual_terminal(cols, rows),
+                partial: Vec::new(),
                 cols,
                 rows,
                 next_key: 0,
@@ -123,7 +128,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// One open terminal.
-#[derive(Debug)]
 pub struct Live {
     pub recording: i64,
     pub owner: String,
@@ -134,9 +138,21 @@ pub struct Live {
     audience: watch::Sender<Audience>,
 }
 
-#[derive(Debug)]
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live")
+            .field("recording", &self.recording)
+            .field("owner", &self.owner)
+            .field("target", &self.target)
+            .finish()
+    }
+}
+
 struct Inner {
-    screen: Vec<u8>,
+    /// The owner's screen, as a terminal would show it.
+    vt: avt::Terminal,
+    /// The start of a UTF-8 sequence the last output piece cut in two.
+    partial: Vec<u8>,
     cols: u16,
     rows: u16,
     next_key: u64,
@@ -183,7 +199,8 @@ impl Live {
     /// The shell's output: kept for late joiners and passed to the watchers.
     pub fn output(&self, data: &[u8]) {
         let mut inner = lock(&self.inner);
-        keep(&mut inner.screen, data);
+        let Inner { vt, partial, .. } = &mut *inner;
+        feed(vt, partial, data);
         if self.feed.receiver_count() > 0 {
             let _ = self.feed.send(Feed::Output(Bytes::copy_from_slice(data)));
         }
@@ -192,6 +209,7 @@ impl Live {
     pub fn resize(&self, cols: u16, rows: u16) {
         let mut inner = lock(&self.inner);
         (inner.cols, inner.rows) = (cols, rows);
+        inner.vt.resize(usize::from(cols), usize::from(rows));
         let _ = self.feed.send(Feed::Resize(cols, rows));
     }
 
@@ -245,7 +263,7 @@ impl Live {
             return Err(e);
         }
         let joined = Joined {
-            screen: inner.screen.clone(),
+            screen: snapshot(&inner),
             cols: inner.cols,
             rows: inner.rows,
             feed: self.feed.subscribe(),
@@ -263,7 +281,7 @@ impl Live {
     pub fn resync(&self) -> Joined {
         let inner = lock(&self.inner);
         Joined {
-            screen: inner.screen.clone(),
+            screen: snapshot(&inner),
             cols: inner.cols,
             rows: inner.rows,
             feed: self.feed.subscribe(),
@@ -289,41 +307,125 @@ impl Drop for WatchGuard {
     }
 }
 
-/// How far past the cut the kept screen looks for a line start.
-const LINE_LOOKAHEAD: usize = 4096;
+fn virtual_terminal(cols: u16, rows: u16) -> avt::Terminal {
+    let (cols, rows) = (usize::from(cols.max(1)), usize::from(rows.max(1)));
+    let lines = (SCROLLBACK_CELLS / cols).min(SCROLLBACK_LINES);
+    avt::Terminal::with_scrollback(cols, rows, Some(lines)).expect("the size is at least 1x1")
+}
 
-/// Appends output to the kept screen; past `SCREEN_KEEP` the oldest bytes go, up to the next
-/// line start when one is near, so a replay rarely begins inside an escape sequence.
-fn keep(screen: &mut Vec<u8>, data: &[u8]) {
-    screen.extend_from_slice(data);
-    if screen.len() > SCREEN_KEEP {
-        let over = screen.len() - SCREEN_KEEP;
-        let near = &screen[over..screen.len().min(over + LINE_LOOKAHEAD)];
-        let cut = near
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(over, |p| over + p + 1);
-        screen.drain(..cut);
+/// Feeds output bytes to the virtual terminal as text: a UTF-8 sequence cut between pieces
+/// waits in `partial` for the rest; bytes that are not UTF-8 become U+FFFD, as xterm.js shows
+/// them.
+fn feed(vt: &mut avt::Terminal, partial: &mut Vec<u8>, data: &[u8]) {
+    let joined;
+    let mut rest: &[u8] = if partial.is_empty() {
+        data
+    } else {
+        partial.extend_from_slice(data);
+        joined = std::mem::take(partial);
+        &joined
+    };
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(text) => {
+                vt.feed(text);
+                return;
+            }
+            Err(e) => {
+                let (good, after) = rest.split_at(e.valid_up_to());
+                vt.feed(std::str::from_utf8(good).unwrap_or_default());
+                match e.error_len() {
+                    Some(bad) => {
+                        vt.feed('\u{fffd}');
+                        rest = &after[bad..];
+                    }
+                    None => {
+                        partial.extend_from_slice(after);
+                        return;
+                    }
+                }
+            }
+        }
     }
+}
+
+/// What a late joiner's terminal is sent: the scrollback as plain lines, pushed up out of the
+/// view, then the screen itself as escape sequences (colours, cursor, the alternate screen of a
+/// full-screen program) drawn on a blank view from its top left corner.
+fn snapshot(inner: &Inner) -> Vec<u8> {
+    let primary = inner.vt.primary_screen();
+    let rows = primary.visible_lines().len();
+    let lines: Vec<&avt::Line> = primary.all_lines().collect();
+    let mut out = String::new();
+    for line in &lines[..lines.len().saturating_sub(rows)] {
+        out.push_str(line.text().trim_end());
+        out.push_str("\r\n");
+    }
+    if !out.is_empty() {
+        out.push_str(&"\r\n".repeat(rows));
+        out.push_str("\x1b[H");
+    }
+    out.push_str(&inner.vt.dump());
+    out.into_bytes()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The screen a joiner would see: the snapshot fed to a fresh terminal of the same size.
+    fn seen(inner: &Inner) -> Vec<String> {
+        let (cols, rows) = (usize::from(inner.cols), usize::from(inner.rows));
+        let mut t = avt::Terminal::with_scrollback(cols, rows, None).unwrap();
+        t.feed(String::from_utf8(snapshot(inner)).unwrap().as_str());
+        t.screen().text()
+    }
+
+    fn inner(cols: u16, rows: u16) -> Inner {
+        Inner {
+            vt: virtual_terminal(cols, rows),
+            partial: Vec::new(),
+            cols,
+            rows,
+            next_key: 0,
+            ended: false,
+        }
+    }
+
     #[test]
-    fn the_screen_keeps_the_newest_output_from_a_line_start() {
-        let mut s = Vec::new();
-        keep(&mut s, b"first line\nsecond line\n");
-        keep(&mut s, &vec![b'x'; SCREEN_KEEP - 16]);
-        // over the limit by 7: the first line goes whole
-        assert_eq!(s.len(), SCREEN_KEEP - 4);
-        assert!(s.starts_with(b"second line\nxxx"));
-        // no line start near the cut: it falls where the limit does
-        let mut s = vec![b'x'; SCREEN_KEEP];
-        keep(&mut s, b"\nlast\n");
-        assert_eq!(s.len(), SCREEN_KEEP);
-        assert!(s.ends_with(b"x\nlast\n"));
+    fn a_late_joiner_gets_the_screen_as_it_is() {
+        let mut i = inner(20, 4);
+        let Inner { vt, partial, .. } = &mut i;
+        // more lines than the screen holds: the first ones are scrollback
+        for n in 1..=6 {
+            feed(vt, partial, format!("line {n}\r\n").as_bytes());
+        }
+        // a snowman cut between two pieces, and a byte that is no UTF-8
+        let snowman = "\u{2603}".as_bytes();
+        feed(vt, partial, &[b'x', snowman[0]]);
+        feed(vt, partial, &snowman[1..]);
+        feed(vt, partial, b" \xff\r\n");
+        let text = seen(&i);
+        assert!(text.iter().any(|l| l == "x\u{2603} \u{fffd}"), "{text:?}");
+        assert!(
+            text.iter().any(|l| l == "line 1"),
+            "scrollback kept: {text:?}"
+        );
+        // a full-screen program: the joiner sees its screen, not the history of its drawing
+        let Inner { vt, partial, .. } = &mut i;
+        feed(
+            vt,
+            partial,
+            b"\x1b[?1049h\x1b[2J\x1b[H-- editor --\x1b[3;1Hstatus",
+        );
+        let mut t = avt::Terminal::new(20, 4).unwrap();
+        t.feed(String::from_utf8(snapshot(&i)).unwrap().as_str());
+        let screen: Vec<String> = t
+            .screen()
+            .visible_lines()
+            .map(|l| l.text().trim_end().to_string())
+            .collect();
+        assert_eq!(screen, ["-- editor --", "", "status", ""]);
     }
 
     #[tokio::test]
@@ -332,10 +434,15 @@ mod tests {
         let live = hub.open(7, "ann", "root@h1:22", 80, 24);
         live.output(b"$ uptime\r\n");
         assert_eq!(live.join("bob").err(), Some(JoinError::NotShared));
+        let first_screen = |j: &Joined| String::from_utf8_lossy(&j.screen).to_string();
         live.set_shared(true);
         let mut audience = live.audience();
         let (mut joined, guard) = live.join("bob").unwrap();
-        assert_eq!(joined.screen, b"$ uptime\r\n");
+        assert!(
+            first_screen(&joined).starts_with("$ uptime"),
+            "{}",
+            first_screen(&joined)
+        );
         assert!(audience.has_changed().unwrap());
         let names: Vec<String> = audience
             .borrow_and_update()
