@@ -213,9 +213,13 @@ impl Live {
         let _ = self.feed.send(Feed::Resize(cols, rows));
     }
 
-    /// Shares the terminal or stops sharing it (which sends its watchers away).
-    pub fn set_shared(&self, shared: bool) {
+    /// Shares the terminal or stops sharing it (which sends its watchers away); false when it
+    /// already was so.
+    pub fn set_shared(&self, shared: bool) -> bool {
         let _inner = lock(&self.inner);
+        if self.audience.borrow().shared == shared {
+            return false;
+        }
         if !shared {
             let _ = self.feed.send(Feed::Unshared);
         }
@@ -225,6 +229,7 @@ impl Live {
                 a.watchers.clear();
             }
         });
+        true
     }
 
     /// Who watches, as it changes.
@@ -434,8 +439,10 @@ mod tests {
         let live = hub.open(7, "ann", "root@h1:22", 80, 24);
         live.output(b"$ uptime\r\n");
         assert_eq!(live.join("bob").err(), Some(JoinError::NotShared));
+        assert!(!live.set_shared(false), "not shared already");
         let first_screen = |j: &Joined| String::from_utf8_lossy(&j.screen).to_string();
-        live.set_shared(true);
+        assert!(live.set_shared(true));
+        assert!(!live.set_shared(true), "shared already");
         let mut audience = live.audience();
         let (mut joined, guard) = live.join("bob").unwrap();
         assert!(

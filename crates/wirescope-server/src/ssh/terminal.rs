@@ -560,7 +560,8 @@ async fn run_shell(
     // window must never stop the output (and the window updates that come with it) from
     // being read below.
     let (resize_tx, mut resize_rx) = tokio::sync::mpsc::unbounded_channel::<(u16, u16)>();
-    let (share_tx, mut share_rx) = tokio::sync::mpsc::unbounded_channel::<bool>();
+    // A few share requests may wait; more are dropped (the state changes once anyway).
+    let (share_tx, mut share_rx) = tokio::sync::mpsc::channel::<bool>(4);
     let input_activity = activity.clone();
     // When the browser last said anything, pongs included: a browser that vanished without
     // closing its socket stops answering the pings below.
@@ -586,7 +587,7 @@ async fn run_shell(
                             let _ = writer.window_change(u32::from(c), u32::from(r), 0, 0).await;
                         }
                         Ok(TerminalRequest::Share { shared }) => {
-                            let _ = share_tx.send(shared);
+                            let _ = share_tx.try_send(shared);
                         }
                         _ => {}
                     }
@@ -609,9 +610,11 @@ async fn run_shell(
                 live.resize(c, r);
             }
             Some(shared) = share_rx.recv() => {
-                live.set_shared(shared);
-                let action = if shared { "terminal.share" } else { "terminal.unshare" };
-                actor.record(&state, action, &where_);
+                // only a change is an action of the trail
+                if live.set_shared(shared) {
+                    let action = if shared { "terminal.share" } else { "terminal.unshare" };
+                    actor.record(&state, action, &where_);
+                }
             }
             Ok(()) = audience.changed() => {
                 let a = audience.borrow_and_update().clone();
