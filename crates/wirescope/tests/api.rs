@@ -1521,6 +1521,31 @@ fn a_shared_terminal_is_watched_live_and_read_only() {
             "{r}"
         );
 
+        // a watcher that sends more than a watcher needs (4 KiB) is cut off; the session goes on
+        let mut big = Term::watch(&server, id).await;
+        assert_eq!(big.message().await["type"], "watching");
+        assert_eq!(big.message().await["type"], "audience");
+        assert_eq!(
+            owner.message().await["watchers"].as_array().map(Vec::len),
+            Some(2)
+        );
+        big.keys(&"x".repeat(8192)).await;
+        let cut = loop {
+            use futures::StreamExt;
+            match tokio::time::timeout(Duration::from_secs(10), big.ws.next()).await {
+                Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_)) | Err(_)) | None) => {
+                    break true;
+                }
+                Ok(Some(Ok(_))) => continue,
+                Err(_) => break false,
+            }
+        };
+        assert!(cut, "an 8 KiB message from a watcher was taken");
+        assert_eq!(
+            owner.message().await["watchers"].as_array().map(Vec::len),
+            Some(1)
+        );
+
         // the watcher leaving is seen by the owner
         drop(w);
         let a = owner.message().await;

@@ -89,14 +89,7 @@ impl Hub {
             owner: owner.to_string(),
             target: target.to_string(),
             started_at: wirescope_store::now_ms(),
-            inner: Mutex::new(Inner {
-                vt: virtual_terminal(cols, rows),
-                partial: Vec::new(),
-                cols,
-                rows,
-                next_key: 0,
-                ended: false,
-            }),
+            inner: Mutex::new(Inner::new(cols, rows)),
             feed: broadcast::channel(FEED_QUEUE).0,
             audience,
         });
@@ -312,6 +305,19 @@ impl Drop for WatchGuard {
     }
 }
 
+impl Inner {
+    fn new(cols: u16, rows: u16) -> Self {
+        Inner {
+            vt: virtual_terminal(cols, rows),
+            partial: Vec::new(),
+            cols,
+            rows,
+            next_key: 0,
+            ended: false,
+        }
+    }
+}
+
 fn virtual_terminal(cols: u16, rows: u16) -> avt::Terminal {
     let (cols, rows) = (usize::from(cols.max(1)), usize::from(rows.max(1)));
     let lines = (SCROLLBACK_CELLS / cols).min(SCROLLBACK_LINES);
@@ -386,20 +392,9 @@ mod tests {
         t.screen().text()
     }
 
-    fn inner(cols: u16, rows: u16) -> Inner {
-        Inner {
-            vt: virtual_terminal(cols, rows),
-            partial: Vec::new(),
-            cols,
-            rows,
-            next_key: 0,
-            ended: false,
-        }
-    }
-
     #[test]
     fn a_late_joiner_gets_the_screen_as_it_is() {
-        let mut i = inner(20, 4);
+        let mut i = Inner::new(20, 4);
         let Inner { vt, partial, .. } = &mut i;
         // more lines than the screen holds: the first ones are scrollback
         for n in 1..=6 {

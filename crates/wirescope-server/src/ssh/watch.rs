@@ -16,6 +16,8 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
+/// The largest message a watcher may send (its socket closes past it).
+const WATCHER_MESSAGE: usize = 4096;
 /// How long one message to a watcher may take before the watcher is taken for gone.
 const SEND_WAIT: Duration = Duration::from_secs(15);
 
@@ -60,7 +62,10 @@ pub(super) async fn watch(
             .into_response();
     };
     let actor = super::terminal::Actor::of(who.as_ref().map(|w| &w.0), peer.map(|p| p.0));
-    ws.on_upgrade(move |socket| follow(state, socket, live, actor))
+    // A watcher has nothing to say: its messages are read and dropped, so they are kept small.
+    ws.max_message_size(WATCHER_MESSAGE)
+        .max_frame_size(WATCHER_MESSAGE)
+        .on_upgrade(move |socket| follow(state, socket, live, actor))
 }
 
 fn text(event: &TerminalEvent) -> Message {
@@ -78,6 +83,10 @@ fn watching(live: &super::live::Live, screen: Vec<u8>, cols: u16, rows: u16) -> 
         rows,
     };
     vec![text(&event), Message::Binary(screen.into())]
+}
+
+fn unshared() -> TerminalEvent {
+    TerminalEvent::error("unshared", "the owner stopped sharing this terminal")
 }
 
 async fn follow(
@@ -142,7 +151,7 @@ async fn follow(
             f = feed.recv() => match f {
                 Ok(Feed::Output(b)) => vec![Message::Binary(b)],
                 Ok(Feed::Resize(cols, rows)) => vec![text(&TerminalEvent::Resize { cols, rows })],
-                Ok(Feed::Unshared) => break Some(TerminalEvent::error("unshared", "the owner stopped sharing this terminal")),
+                Ok(Feed::Unshared) => break Some(unshared()),
                 Ok(Feed::Closed(reason)) => break Some(TerminalEvent::Closed { reason, status: None }),
                 Err(RecvError::Lagged(_)) => {
                     let j = live.resync();
@@ -156,6 +165,10 @@ async fn follow(
                     break None;
                 }
                 let a = audience.borrow_and_update().clone();
+                // no longer shared: the watcher goes, whichever of the two news came first
+                if !a.shared {
+                    break Some(unshared());
+                }
                 vec![text(&TerminalEvent::Audience { shared: a.shared, watchers: a.watchers })]
             }
             m = rx.next() => match m {
