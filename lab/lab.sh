@@ -71,7 +71,7 @@ need_cmds() {   # cmd:debian-package ...
 }
 require_root() { [[ $EUID -eq 0 ]] || die "must run as root (network namespaces, /run, /etc/netns)"; }
 
-DEB_PACKAGES="iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine procps util-linux python3 netcat-openbsd iputils-ping snmpd snmp lldpd gnome-keyring dbus libsecret-tools openssh-server openssh-client python3-aiosmtpd"
+DEB_PACKAGES="iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine procps util-linux python3 netcat-openbsd iputils-ping snmpd snmp lldpd gnome-keyring dbus libsecret-tools openssh-server openssh-client python3-aiosmtpd postgresql"
 # daemons whose pid files the lab trusts (status, down)
 DAEMON_RE='dnsmasq|listeners\.py|sinks\.py|delayline\.py|snmpd|lldpd|sshd'
 # net-snmp: load no MIB files (checks use numeric OIDs); keep its persistent state in $RUN
@@ -959,9 +959,35 @@ $intl
 EOF
 }
 
+# ------------------------------------------------------------------ PostgreSQL
+# pg_bin -- the newest installed server's bin directory
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; }
+# start_pg -- a fresh cluster in $LAB_PG_DIR, as the postgres user, on a Unix socket only
+start_pg() {
+    local bin; bin=$(pg_bin)
+    [[ -x "$bin/initdb" ]] || die "PostgreSQL is not installed (postgresql: sudo bash lab/lab.sh deps)"
+    id "$LAB_PG_USER" >/dev/null 2>&1 || die "no user $LAB_PG_USER (postgresql: sudo bash lab/lab.sh deps)"
+    mkdir -p "$LAB_PG_DIR" "$LAB_PG_SOCKET_DIR"
+    chown "$LAB_PG_USER" "$LAB_PG_DIR" "$LAB_PG_SOCKET_DIR"
+    chmod 700 "$LAB_PG_DIR"
+    runuser -u "$LAB_PG_USER" -- "$bin/initdb" -D "$LAB_PG_DIR/data" -U "$LAB_PG_USER" -A trust \
+        --no-sync -E UTF8 --locale C >"$RUN/pg-initdb.log" 2>&1 || die "initdb failed: see $RUN/pg-initdb.log"
+    runuser -u "$LAB_PG_USER" -- "$bin/pg_ctl" -D "$LAB_PG_DIR/data" -l "$LAB_PG_DIR/log" -w -t 30 \
+        -o "-c listen_addresses='' -c unix_socket_directories=$LAB_PG_SOCKET_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        start >/dev/null || die "PostgreSQL did not start: see $LAB_PG_DIR/log"
+}
+# stop_pg -- stop the lab's cluster, if one runs
+stop_pg() {
+    local bin; bin=$(pg_bin)
+    [[ -n "$bin" && -f "$LAB_PG_DIR/data/postmaster.pid" ]] || return 0
+    runuser -u "$LAB_PG_USER" -- "$bin/pg_ctl" -D "$LAB_PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 \
+        || warn "could not stop PostgreSQL in $LAB_PG_DIR"
+}
+
 # ------------------------------------------------------------------ commands
 cmd_down() {
     require_root
+    stop_pg
     command -v ip >/dev/null 2>&1 || { rm -rf "$RUN"; return 0; }
     kill_lab_processes
     local ns
@@ -1030,6 +1056,7 @@ cmd_up() {
     start_switches
     start_ssh
     start_sinks
+    start_pg
 
     local d
     for d in "${DAEMONS[@]}"; do wait_ready "$d"; done
@@ -1062,6 +1089,7 @@ wirescope lab is UP (${1}s)  -- namespaces: $(csv "$LAB_NAMESPACES")
            $LAB_HOST_NS on every address ($LAB_HOST_NAME; extra interfaces $LAB_HOST_EXTRA_IFS are $(cat "$RUN/h-extra-ifs.type" 2>/dev/null))
   switches $(for s in $(csv "$LAB_SWITCHES"); do printf '%s %s  ' "$(sw "$s" NS)" "$(sw "$s" LAN_V4)"; done)(snmpd + lldpd)
            $(for l in $(csv "$LAB_SW_LINKS"); do printf '%s<->%s %s  ' "$(swl "$l" A)" "$(swl "$l" B)" "$(swl "$l" PROTO)"; done)
+  pg       PostgreSQL on the Unix socket in $LAB_PG_SOCKET_DIR (user $LAB_PG_USER, trusted)
   try:     ip netns exec $LAB_CLIENT_NS dig +short $LAB_HOST_NAME
            ip netns exec $LAB_CLIENT_NS snmpbulkwalk -v2c -c $LAB_SNMP_COMMUNITY -On $LAB_S1_LAN_V4 1.0.8802.1.1.2.1.4.1
 EOF
@@ -1083,18 +1111,23 @@ cmd_status() {
             echo "daemon  $f NOT RUNNING"; ok=1
         fi
     done
+    if [[ -n "$(pg_bin)" ]] && runuser -u "$LAB_PG_USER" -- "$(pg_bin)/pg_ctl" -D "$LAB_PG_DIR/data" status >/dev/null 2>&1; then
+        echo "daemon  postgresql ok"
+    else
+        echo "daemon  postgresql NOT RUNNING"; ok=1
+    fi
     if ((ok == 0)); then echo "lab is up"; else echo "lab is DOWN (or incomplete)"; fi
     return "$ok"
 }
 
 cmd_deps() {
     require_root
-    # snmpd, lldpd and sshd are services: their packages would start them in the ROOT namespace
+    # snmpd, lldpd, sshd and postgresql are services: their packages would start them in the ROOT namespace
     # (lldpd would then send LLDP frames out of the machine's real interfaces).  Unless the
     # machine already has a policy-rc.d, deny every service start while apt-get runs, and
     # disable the units the packages enabled.
     local policy=/usr/sbin/policy-rc.d made_policy=0 unit pkg fresh=()
-    for pkg in snmpd:snmpd lldpd:lldpd openssh-server:ssh; do     # package:unit
+    for pkg in snmpd:snmpd lldpd:lldpd openssh-server:ssh postgresql:postgresql; do     # package:unit
         unit=${pkg#*:}; pkg=${pkg%%:*}
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || fresh+=("$unit")
     done

@@ -5,9 +5,9 @@
 //! its results left, its events and their deliveries are written in one transaction with the
 //! mark that the run was taken, so a restart neither loses nor repeats an alert.
 
+use crate::sql::{Optional, Row, params};
 use crate::trends::write_samples;
 use crate::{Sample, Store, StoreError, now_ms};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -191,7 +191,7 @@ const SELECT_EVENT: &str = "SELECT e.id, e.suite_id, s.name, e.rule, e.preset, e
     FROM alert_events e LEFT JOIN suites s ON s.id = e.suite_id
     LEFT JOIN diagnostics d ON d.event_id = e.id";
 
-fn read_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AlertEvent, String)> {
+fn read_event(r: &Row<'_, '_>) -> Result<(AlertEvent, String), StoreError> {
     let kind: String = r.get(6)?;
     let evidence: String = r.get(10)?;
     Ok((
@@ -216,7 +216,7 @@ fn read_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AlertEvent, String)> {
     ))
 }
 
-fn read_delivery(r: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
+fn read_delivery(r: &Row<'_, '_>) -> Result<Delivery, StoreError> {
     let status: String = r.get(3)?;
     Ok(Delivery {
         id: r.get(0)?,
@@ -236,12 +236,13 @@ const SELECT_DELIVERY: &str = "SELECT id, event_id, channel, status, attempts, n
 impl Store {
     /// A suite's rule states: (rule, target, state JSON).
     pub fn alert_states(&self, suite_id: i64) -> Result<Vec<(String, String, String)>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn
-            .prepare_cached("SELECT rule, target, state FROM alert_states WHERE suite_id = ?1")?;
-        let rows = stmt
-            .query_map(params![suite_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = self.read(|db| {
+            db.query_map(
+                "SELECT rule, target, state FROM alert_states WHERE suite_id = ?1",
+                params![suite_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+        })?;
         Ok(rows)
     }
 
@@ -255,17 +256,15 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT p.t, p.med_us FROM samples p JOIN series s ON s.id = p.series_id
+        let rows = self.read(|db| {
+            db.query_map(
+                "SELECT p.t, p.med_us FROM samples p JOIN series s ON s.id = p.series_id
              WHERE s.suite_id = ?1 AND s.kind = ?2 AND s.target = ?3
                AND p.t >= ?4 AND p.t < ?5 AND p.med_us IS NOT NULL ORDER BY p.t",
-        )?;
-        let rows = stmt
-            .query_map(params![suite_id, kind, target, from, to], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+                params![suite_id, kind, target, from, to],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })?;
         Ok(rows)
     }
 
@@ -280,9 +279,8 @@ impl Store {
         samples: &[(String, Sample)],
         alerts: &AlertWrite,
     ) -> Result<Vec<i64>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        write_samples(&tx, suite_id, kind, samples)?;
+        self.transaction(|tx| {
+        write_samples(tx, suite_id, kind, samples)?;
         let now = now_ms();
         for (rule, target, state) in &alerts.states {
             match state {
@@ -301,10 +299,10 @@ impl Store {
         }
         let mut ids = Vec::with_capacity(alerts.events.len());
         for e in &alerts.events {
-            tx.execute(
+            let id = tx.insert(
                 "INSERT INTO alert_events
                  (suite_id, rule, preset, target, kind, at, run_id, summary, evidence, silenced)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
                 params![
                     suite_id,
                     e.rule,
@@ -318,7 +316,6 @@ impl Store {
                     e.silenced
                 ],
             )?;
-            let id = tx.last_insert_rowid();
             for channel in &e.channels {
                 tx.execute(
                     "INSERT INTO deliveries (event_id, channel, status, attempts, next_at)
@@ -348,7 +345,7 @@ impl Store {
             match last {
                 Some((id, v)) if v == *value => {
                     tx.execute(
-                        "UPDATE target_history SET last_seen = MAX(last_seen, ?2), runs = runs + 1,
+                        "UPDATE target_history SET last_seen = CASE WHEN last_seen > ?2 THEN last_seen ELSE ?2 END, runs = runs + 1,
                            last_run = ?3 WHERE id = ?1",
                         params![id, started, run],
                     )?;
@@ -377,58 +374,58 @@ impl Store {
             )?;
         }
         tx.execute("UPDATE runs SET trended = 1 WHERE id = ?1", params![run])?;
-        tx.commit()?;
-        Ok(ids)
+                Ok(ids)
+        })
     }
 
     /// Records events a trap rule raised for trap `trap_id`, with their deliveries; returns
     /// their ids.
     pub fn trap_events(&self, trap_id: i64, events: &[NewEvent]) -> Result<Vec<i64>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let now = now_ms();
-        let mut ids = Vec::with_capacity(events.len());
-        for e in events {
-            tx.execute(
-                "INSERT INTO alert_events
+        self.transaction(|tx| {
+            let now = now_ms();
+            let mut ids = Vec::with_capacity(events.len());
+            for e in events {
+                let id = tx.insert(
+                    "INSERT INTO alert_events
                  (trap_id, rule, preset, target, kind, at, summary, evidence, silenced)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    trap_id,
-                    e.rule,
-                    e.preset,
-                    e.target,
-                    e.kind.as_str(),
-                    e.at,
-                    e.summary,
-                    e.evidence,
-                    e.silenced
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
-            for channel in &e.channels {
-                tx.execute(
-                    "INSERT INTO deliveries (event_id, channel, status, attempts, next_at)
-                     VALUES (?1, ?2, 'pending', 0, ?3)",
-                    params![id, channel, now],
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+                    params![
+                        trap_id,
+                        e.rule,
+                        e.preset,
+                        e.target,
+                        e.kind.as_str(),
+                        e.at,
+                        e.summary,
+                        e.evidence,
+                        e.silenced
+                    ],
                 )?;
+                for channel in &e.channels {
+                    tx.execute(
+                        "INSERT INTO deliveries (event_id, channel, status, attempts, next_at)
+                     VALUES (?1, ?2, 'pending', 0, ?3)",
+                        params![id, channel, now],
+                    )?;
+                }
+                ids.push(id);
             }
-            ids.push(id);
-        }
-        tx.execute(
-            "DELETE FROM alert_events WHERE id <= (SELECT MAX(id) FROM alert_events) - ?1",
-            params![EVENTS_KEPT],
-        )?;
-        tx.commit()?;
-        Ok(ids)
+            tx.execute(
+                "DELETE FROM alert_events WHERE id <= (SELECT MAX(id) FROM alert_events) - ?1",
+                params![EVENTS_KEPT],
+            )?;
+            Ok(ids)
+        })
     }
 
     /// Attaches a run to an event (a trap rule's follow-up, started after the event).
     pub fn set_event_run(&self, id: i64, run: i64) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE alert_events SET run_id = ?2 WHERE id = ?1",
-            params![id, run],
-        )?;
+        self.write(|db| {
+            db.execute(
+                "UPDATE alert_events SET run_id = ?2 WHERE id = ?1",
+                params![id, run],
+            )
+        })?;
         Ok(())
     }
 
@@ -440,22 +437,22 @@ impl Store {
         kind: &str,
         target: &str,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT value, first_seen, last_seen, runs, last_run FROM target_history
+        let rows = self.read(|db| {
+            db.query_map(
+                "SELECT value, first_seen, last_seen, runs, last_run FROM target_history
              WHERE suite_id = ?1 AND kind = ?2 AND target = ?3 ORDER BY id DESC",
-        )?;
-        let rows = stmt
-            .query_map(params![suite_id, kind, target], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+                params![suite_id, kind, target],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                    ))
+                },
+            )
+        })?;
         rows.into_iter()
             .map(|(value, first_seen, last_seen, runs, last_run)| {
                 Ok(HistoryEntry {
@@ -472,14 +469,18 @@ impl Store {
     /// Alert events, newest first.
     pub fn alert_events(&self, f: &EventFilter) -> Result<Vec<AlertEvent>, StoreError> {
         let rows = {
-            let conn = self.reader();
-            let mut stmt = conn.prepare_cached(&format!(
-                "{SELECT_EVENT} WHERE (?1 IS NULL OR e.suite_id = ?1)
-                   AND (?2 IS NULL OR e.target = ?2) AND (?3 IS NULL OR e.id < ?3)
+            self.read(|db| {
+                db.query_map(
+                    &format!(
+                        "{SELECT_EVENT} WHERE (CAST(?1 AS BIGINT) IS NULL OR e.suite_id = ?1)
+                   AND (CAST(?2 AS TEXT) IS NULL OR e.target = ?2)
+                   AND (CAST(?3 AS BIGINT) IS NULL OR e.id < ?3)
                  ORDER BY e.id DESC LIMIT ?4"
-            ))?;
-            stmt.query_map(params![f.suite_id, f.target, f.before, f.limit], read_event)?
-                .collect::<Result<Vec<_>, _>>()?
+                    ),
+                    params![f.suite_id, f.target, f.before, f.limit],
+                    read_event,
+                )
+            })?
         };
         rows.into_iter().map(|row| self.finish_event(row)).collect()
     }
@@ -487,12 +488,13 @@ impl Store {
     /// One alert event.
     pub fn alert_event(&self, id: i64) -> Result<Option<AlertEvent>, StoreError> {
         let row = self
-            .reader()
-            .query_row(
-                &format!("{SELECT_EVENT} WHERE e.id = ?1"),
-                params![id],
-                read_event,
-            )
+            .read(|db| {
+                db.query_row(
+                    &format!("{SELECT_EVENT} WHERE e.id = ?1"),
+                    params![id],
+                    read_event,
+                )
+            })
             .optional()?;
         row.map(|row| self.finish_event(row)).transpose()
     }
@@ -502,53 +504,55 @@ impl Store {
         (mut event, evidence): (AlertEvent, String),
     ) -> Result<AlertEvent, StoreError> {
         event.evidence = RawValue::from_string(evidence)?;
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!(
-            "{SELECT_DELIVERY} WHERE event_id = ?1 ORDER BY id"
-        ))?;
-        event.deliveries = stmt
-            .query_map(params![event.id], read_delivery)?
-            .collect::<Result<Vec<_>, _>>()?;
+        event.deliveries = self.read(|db| {
+            db.query_map(
+                &format!("{SELECT_DELIVERY} WHERE event_id = ?1 ORDER BY id"),
+                params![event.id],
+                read_delivery,
+            )
+        })?;
         Ok(event)
     }
 
     /// The newest event's id (0 when there is none).
     pub fn last_event_id(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .reader()
-            .query_row("SELECT COALESCE(MAX(id), 0) FROM alert_events", [], |r| {
-                r.get(0)
-            })?)
+        self.read(|db| {
+            db.query_row(
+                "SELECT COALESCE(MAX(id), 0) FROM alert_events",
+                params![],
+                |r| r.get(0),
+            )
+        })
     }
 
     /// Events with an id above `after` that were not silenced.
     pub fn events_after(&self, after: i64) -> Result<i64, StoreError> {
-        Ok(self.reader().query_row(
-            "SELECT COUNT(*) FROM alert_events WHERE id > ?1 AND silenced IS NULL",
-            params![after],
-            |r| r.get(0),
-        )?)
+        self.read(|db| {
+            db.query_row(
+                "SELECT COUNT(*) FROM alert_events WHERE id > ?1 AND silenced IS NULL",
+                params![after],
+                |r| r.get(0),
+            )
+        })
     }
 
     /// Deliveries pending and due at `now`, the oldest first.
     pub fn deliveries_due(&self, now: i64, limit: i64) -> Result<Vec<Delivery>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!(
+        let rows = self.read(|db| db.query_map(&format!(
             "{SELECT_DELIVERY} WHERE status = 'pending' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2"
-        ))?;
-        let rows = stmt
-            .query_map(params![now, limit], read_delivery)?
-            .collect::<Result<Vec<_>, _>>()?;
+        ), params![now, limit], read_delivery))?;
         Ok(rows)
     }
 
     /// When the next pending delivery is due (ms), if any.
     pub fn next_delivery(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self.reader().query_row(
-            "SELECT MIN(next_at) FROM deliveries WHERE status = 'pending'",
-            [],
-            |r| r.get(0),
-        )?)
+        self.read(|db| {
+            db.query_row(
+                "SELECT MIN(next_at) FROM deliveries WHERE status = 'pending'",
+                params![],
+                |r| r.get(0),
+            )
+        })
     }
 
     /// Records an attempt at a delivery: sent, to be tried again at `retry_at`, or (with
@@ -566,83 +570,89 @@ impl Store {
             (false, Some(_)) => "pending",
             (false, None) => "failed",
         };
-        self.conn().execute(
-            "UPDATE deliveries SET status = ?2, attempts = attempts + 1, last_error = ?3,
-               next_at = COALESCE(?4, next_at), sent_at = CASE WHEN ?2 = 'sent' THEN ?5 END
+        self.write(|db| {
+            db.execute(
+                "UPDATE deliveries SET status = ?2, attempts = attempts + 1, last_error = ?3,
+               next_at = COALESCE(?4, next_at), sent_at = CASE WHEN ?2 = 'sent' THEN CAST(?5 AS BIGINT) END
              WHERE id = ?1",
-            params![id, status, error, retry_at, now],
-        )?;
+                params![id, status, error, retry_at, now],
+            )
+        })?;
         Ok(())
     }
 
     /// Adds a channel; its name must be free, and there are at most [`MAX_CHANNELS`].
     pub fn create_channel(&self, name: &str, spec: &str) -> Result<i64, StoreError> {
-        let conn = self.conn();
-        let count: i64 = conn.query_row("SELECT COUNT(*) FROM channels", [], |r| r.get(0))?;
-        if count >= MAX_CHANNELS {
-            return Err(StoreError::TooManyChannels(MAX_CHANNELS));
-        }
-        let n = conn.execute(
-            "INSERT INTO channels (name, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
-             ON CONFLICT (name) DO NOTHING",
-            params![name, spec, now_ms()],
-        )?;
-        if n == 0 {
-            return Err(StoreError::ChannelExists(name.to_string()));
-        }
-        Ok(conn.last_insert_rowid())
+        self.transaction(|db| {
+            let count: i64 =
+                db.query_row("SELECT COUNT(*) FROM channels", params![], |r| r.get(0))?;
+            if count >= MAX_CHANNELS {
+                return Err(StoreError::TooManyChannels(MAX_CHANNELS));
+            }
+            db.query_row(
+                "INSERT INTO channels (name, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+                 ON CONFLICT (name) DO NOTHING RETURNING id",
+                params![name, spec, now_ms()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::ChannelExists(name.to_string()))
+        })
     }
 
     /// Replaces a channel's settings; false when there is no such channel.
     pub fn replace_channel(&self, name: &str, spec: &str) -> Result<bool, StoreError> {
-        Ok(self.conn().execute(
-            "UPDATE channels SET spec = ?2, updated_at = ?3 WHERE name = ?1",
-            params![name, spec, now_ms()],
-        )? == 1)
+        Ok(self.write(|db| {
+            db.execute(
+                "UPDATE channels SET spec = ?2, updated_at = ?3 WHERE name = ?1",
+                params![name, spec, now_ms()],
+            )
+        })? == 1)
     }
 
     pub fn channel(&self, name: &str) -> Result<Option<ChannelRecord>, StoreError> {
         let row = self
-            .reader()
-            .query_row(
-                "SELECT id, name, spec, created_at, updated_at FROM channels WHERE name = ?1",
-                params![name],
-                read_channel,
-            )
+            .read(|db| {
+                db.query_row(
+                    "SELECT id, name, spec, created_at, updated_at FROM channels WHERE name = ?1",
+                    params![name],
+                    read_channel,
+                )
+            })
             .optional()?;
         row.map(to_channel).transpose()
     }
 
     pub fn channels(&self) -> Result<Vec<ChannelRecord>, StoreError> {
         let rows = {
-            let conn = self.reader();
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, name, spec, created_at, updated_at FROM channels ORDER BY name",
-            )?;
-            stmt.query_map([], read_channel)?
-                .collect::<Result<Vec<_>, _>>()?
+            self.read(|db| {
+                db.query_map(
+                    "SELECT id, name, spec, created_at, updated_at FROM channels ORDER BY name",
+                    params![],
+                    read_channel,
+                )
+            })?
         };
         rows.into_iter().map(to_channel).collect()
     }
 
     /// Removes a channel; its pending deliveries fail. False when there is no such channel.
     pub fn delete_channel(&self, name: &str) -> Result<bool, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let n = tx.execute("DELETE FROM channels WHERE name = ?1", params![name])?;
-        tx.execute(
-            "UPDATE deliveries SET status = 'failed', last_error = 'the channel was removed'
+        self.transaction(|tx| {
+            let n = tx.execute("DELETE FROM channels WHERE name = ?1", params![name])?;
+            tx.execute(
+                "UPDATE deliveries SET status = 'failed', last_error = 'the channel was removed'
              WHERE channel = ?1 AND status = 'pending'",
-            params![name],
-        )?;
-        tx.commit()?;
-        Ok(n == 1)
+                params![name],
+            )?;
+            Ok(n == 1)
+        })
     }
 }
 
 type ChannelRow = (i64, String, String, i64, i64);
 
-fn read_channel(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChannelRow> {
+fn read_channel(r: &Row<'_, '_>) -> Result<ChannelRow, StoreError> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
 }
 

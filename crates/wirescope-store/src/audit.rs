@@ -4,13 +4,15 @@
 //! the one deletion is retention's (`audit_prune`), from the oldest end, which keeps the hash
 //! of the last row it removed as the anchor the remaining chain starts from.
 
+use crate::sql::{Optional, params};
 use crate::{Store, StoreError, now_ms};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// Rows listed at once at most.
 pub const AUDIT_LISTED: i64 = 10_000;
+/// The advisory lock that lets one writer at a time extend the chain (PostgreSQL).
+const AUDIT_LOCK: i64 = 0x0061_7564_6974;
 
 /// One action to record.
 #[derive(Debug, Clone, Default)]
@@ -87,42 +89,46 @@ impl Store {
     }
 
     pub(crate) fn audit_at(&self, e: &NewAudit<'_>, at: i64) -> Result<i64, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let prev: String = tx
-            .query_row("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| {
-                r.get(0)
-            })
-            .or_else(|_| {
-                tx.query_row("SELECT hash FROM audit_anchor WHERE id = 1", [], |r| {
-                    r.get(0)
+        self.transaction(|tx| {
+            // One writer at a time extends the chain, whichever server it runs on.
+            tx.lock(AUDIT_LOCK)?;
+            let prev: String = tx
+                .query_row(
+                    "SELECT hash FROM audit ORDER BY id DESC LIMIT 1",
+                    params![],
+                    |r| r.get(0),
+                )
+                .or_else(|_| {
+                    tx.query_row(
+                        "SELECT hash FROM audit_anchor WHERE id = 1",
+                        params![],
+                        |r| r.get(0),
+                    )
                 })
-            })
-            .unwrap_or_default();
-        let hash = chain(&prev, at, e);
-        tx.execute(
-            "INSERT INTO audit (at, actor, via, address, action, object, status, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                at, e.actor, e.via, e.address, e.action, e.object, e.status, hash
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        tx.commit()?;
-        Ok(id)
+                .unwrap_or_default();
+            let hash = chain(&prev, at, e);
+            let id = tx.insert(
+                "INSERT INTO audit (at, actor, via, address, action, object, status, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+                params![
+                    at, e.actor, e.via, e.address, e.action, e.object, e.status, hash
+                ],
+            )?;
+            Ok(id)
+        })
     }
 
     /// Audit rows, newest first.
     pub fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, at, actor, via, address, action, object, status, hash FROM audit
-             WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR action LIKE ?2 || '%')
-               AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4) AND (?5 IS NULL OR id < ?5)
+        let rows = self.read(|db| {
+            db.query_map(
+                "SELECT id, at, actor, via, address, action, object, status, hash FROM audit
+             WHERE (CAST(?1 AS TEXT) IS NULL OR actor = ?1)
+               AND (CAST(?2 AS TEXT) IS NULL OR action LIKE ?2 || '%')
+               AND (CAST(?3 AS BIGINT) IS NULL OR at >= ?3)
+               AND (CAST(?4 AS BIGINT) IS NULL OR at < ?4)
+               AND (CAST(?5 AS BIGINT) IS NULL OR id < ?5)
              ORDER BY id DESC LIMIT ?6",
-        )?;
-        let rows = stmt
-            .query_map(
                 params![
                     f.actor,
                     f.action,
@@ -144,45 +150,43 @@ impl Store {
                         hash: r.get(8)?,
                     })
                 },
-            )?
-            .collect::<Result<_, _>>()?;
+            )
+        })?;
         Ok(rows)
     }
 
     /// Removes the rows older than `before` (ms since the epoch), never the newest one, and
     /// moves the anchor to the last row removed; returns how many went.
     pub fn audit_prune(&self, before: i64) -> Result<i64, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let cut: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT id, hash FROM audit WHERE at < ?1 AND id < (SELECT MAX(id) FROM audit)
+        self.transaction(|tx| {
+            let cut: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT id, hash FROM audit WHERE at < ?1 AND id < (SELECT MAX(id) FROM audit)
                  ORDER BY id DESC LIMIT 1",
-                params![before],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let Some((last_id, hash)) = cut else {
-            return Ok(0);
-        };
-        let n = tx.execute("DELETE FROM audit WHERE id <= ?1", params![last_id])? as i64;
-        tx.execute(
+                    params![before],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((last_id, hash)) = cut else {
+                return Ok(0);
+            };
+            let n = tx.execute("DELETE FROM audit WHERE id <= ?1", params![last_id])? as i64;
+            tx.execute(
             "INSERT INTO audit_anchor (id, last_id, hash, pruned, at) VALUES (1, ?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash,
-                pruned = pruned + excluded.pruned, at = excluded.at",
+                pruned = audit_anchor.pruned + excluded.pruned, at = excluded.at",
             params![last_id, hash, n, now_ms()],
         )?;
-        tx.commit()?;
-        Ok(n)
+            Ok(n)
+        })
     }
 
     /// Where the kept trail starts, when retention removed rows.
     pub fn audit_anchor(&self) -> Result<Option<AuditAnchor>, StoreError> {
-        Ok(self
-            .reader()
-            .query_row(
+        self.read(|db| {
+            db.query_row(
                 "SELECT last_id, pruned, at FROM audit_anchor WHERE id = 1",
-                [],
+                params![],
                 |r| {
                     Ok(AuditAnchor {
                         last_id: r.get(0)?,
@@ -191,41 +195,80 @@ impl Store {
                     })
                 },
             )
-            .optional()?)
+        })
+        .optional()
     }
 
     /// Walks the whole trail (from the anchor, when retention removed older rows): the number
     /// of rows when every hash holds, else the first row that does not (a row removed before
     /// it, or it edited) and why.
     pub fn audit_verify(&self) -> Result<Result<i64, (i64, String)>, StoreError> {
-        let conn = self.reader();
-        let anchor: Option<(i64, String)> = conn
-            .query_row(
-                "SELECT last_id, hash FROM audit_anchor WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let mut stmt = conn.prepare(
-            "SELECT id, at, actor, via, address, action, object, status, hash FROM audit ORDER BY id",
-        )?;
-        let mut rows = stmt.query([])?;
+        type AuditRow = (
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            u16,
+            String,
+        );
+        let (anchor, rows, seq) = self.read(|db| {
+            let anchor: Option<(i64, String)> = db
+                .query_row(
+                    "SELECT last_id, hash FROM audit_anchor WHERE id = 1",
+                    params![],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let rows: Vec<AuditRow> = db.query_map(
+                "SELECT id, at, actor, via, address, action, object, status, hash FROM audit ORDER BY id",
+                params![],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                    ))
+                },
+            )?;
+            // The newest rows removed leave no broken link: the id counter still knows them.
+            let seq: i64 = if db.is_pg() {
+                db.query_row(
+                    "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM audit_id_seq",
+                    params![],
+                    |r| r.get(0),
+                )?
+            } else {
+                db.query_row(
+                    "SELECT seq FROM sqlite_sequence WHERE name = 'audit'",
+                    params![],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0)
+            };
+            Ok((anchor, rows, seq))
+        })?;
         let (mut prev, mut last_id) = anchor.map(|(id, hash)| (hash, id)).unwrap_or_default();
         let mut n = 0i64;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let (actor, via, address, action, object): (String, String, String, String, String) =
-                (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
+        for (id, at, actor, via, address, action, object, status, stored) in rows {
             let e = NewAudit {
                 actor: &actor,
                 via: &via,
                 address: &address,
                 action: &action,
                 object: &object,
-                status: r.get(7)?,
+                status,
             };
-            let stored: String = r.get(8)?;
-            if chain(&prev, r.get(1)?, &e) != stored {
+            if chain(&prev, at, &e) != stored {
                 let why = if id != last_id + 1 && last_id > 0 {
                     format!(
                         "rows {} to {} are missing, or row {id} was changed",
@@ -241,14 +284,6 @@ impl Store {
             n += 1;
             last_id = id;
         }
-        // The newest rows removed leave no broken link: the id counter still knows them.
-        let seq: i64 = conn
-            .query_row(
-                "SELECT seq FROM sqlite_sequence WHERE name = 'audit'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap_or(0);
         if seq > last_id {
             return Ok(Err((
                 seq,

@@ -3,8 +3,8 @@
 //! serve it) or `failed`/`skipped` with the reason. Only the newest bundles keep their zip; older
 //! rows keep what was collected, without the bytes.
 
+use crate::sql::{Optional, Row, params};
 use crate::{Store, StoreError, now_ms};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 /// Where an alert's diagnostics stand.
@@ -64,9 +64,9 @@ pub struct Diagnostics {
 /// Reads `d.status, d.started_at, d.finished_at, d.runs, d.bytes, d.sha256, d.note` from column
 /// `at` on (a `LEFT JOIN diagnostics d`; all NULL: none).
 pub(crate) fn read_diagnostics(
-    r: &rusqlite::Row<'_>,
+    r: &Row<'_, '_>,
     at: usize,
-) -> rusqlite::Result<Option<Diagnostics>> {
+) -> Result<Option<Diagnostics>, StoreError> {
     let Some(status) = r.get::<_, Option<String>>(at)? else {
         return Ok(None);
     };
@@ -85,29 +85,36 @@ pub(crate) fn read_diagnostics(
 impl Store {
     /// Starts an event's diagnostics; false when it has some already (collected once only).
     pub fn begin_diagnostics(&self, event: i64) -> Result<bool, StoreError> {
-        Ok(self.conn().execute(
-            "INSERT OR IGNORE INTO diagnostics (event_id, status, started_at) VALUES (?1, 'collecting', ?2)",
+        Ok(self.write(|db| {
+            db.execute(
+            "INSERT INTO diagnostics (event_id, status, started_at) VALUES (?1, 'collecting', ?2)
+             ON CONFLICT DO NOTHING",
             params![event, now_ms()],
-        )? == 1)
+        )
+        })? == 1)
     }
 
     /// Records an event's diagnostics as skipped, with why.
     pub fn skip_diagnostics(&self, event: i64, why: &str) -> Result<(), StoreError> {
         let now = now_ms();
-        self.conn().execute(
-            "INSERT OR IGNORE INTO diagnostics (event_id, status, started_at, finished_at, note)
-             VALUES (?1, 'skipped', ?2, ?2, ?3)",
-            params![event, now, why],
-        )?;
+        self.write(|db| {
+            db.execute(
+                "INSERT INTO diagnostics (event_id, status, started_at, finished_at, note)
+             VALUES (?1, 'skipped', ?2, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![event, now, why],
+            )
+        })?;
         Ok(())
     }
 
     /// Records the runs started for an event's diagnostics so far.
     pub fn diagnostics_runs(&self, event: i64, runs: &[i64]) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE diagnostics SET runs = ?2 WHERE event_id = ?1",
-            params![event, serde_json::to_string(runs)?],
-        )?;
+        self.write(|db| {
+            db.execute(
+                "UPDATE diagnostics SET runs = ?2 WHERE event_id = ?1",
+                params![event, serde_json::to_string(runs)?],
+            )
+        })?;
         Ok(())
     }
 
@@ -121,9 +128,8 @@ impl Store {
         keep: i64,
         keep_bytes: i64,
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        match outcome {
+        self.transaction(|tx| {
+            match outcome {
             Ok((zip, sha256)) => tx.execute(
                 "UPDATE diagnostics SET status = 'ready', finished_at = ?2, zip = ?3, bytes = ?4,
                    sha256 = ?5, note = ?6 WHERE event_id = ?1",
@@ -135,72 +141,75 @@ impl Store {
                 params![event, now_ms(), why],
             )?,
         };
-        tx.execute(
-            "UPDATE diagnostics SET status = 'pruned', zip = NULL WHERE status = 'ready'
+            tx.execute(
+                "UPDATE diagnostics SET status = 'pruned', zip = NULL WHERE status = 'ready'
                AND event_id NOT IN (SELECT event_id FROM diagnostics WHERE status = 'ready'
                                     ORDER BY event_id DESC LIMIT ?1)",
-            params![keep],
+                params![keep],
+            )?;
+            let sizes: Vec<(i64, i64)> = tx.query_map(
+            "SELECT event_id, bytes FROM diagnostics WHERE status = 'ready' ORDER BY event_id DESC",
+            params![],
+            |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))),
         )?;
-        let sizes: Vec<(i64, i64)> = tx
-            .prepare("SELECT event_id, bytes FROM diagnostics WHERE status = 'ready' ORDER BY event_id DESC")?
-            .query_map([], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))))?
-            .collect::<Result<_, _>>()?;
-        let mut total = 0i64;
-        for (id, bytes) in sizes {
-            total = total.saturating_add(bytes);
-            // The newest is kept whatever its size: it is what the alert just collected.
-            if total > keep_bytes && total != bytes {
-                tx.execute(
-                    "UPDATE diagnostics SET status = 'pruned', zip = NULL WHERE event_id = ?1",
-                    params![id],
-                )?;
+            let mut total = 0i64;
+            for (id, bytes) in sizes {
+                total = total.saturating_add(bytes);
+                // The newest is kept whatever its size: it is what the alert just collected.
+                if total > keep_bytes && total != bytes {
+                    tx.execute(
+                        "UPDATE diagnostics SET status = 'pruned', zip = NULL WHERE event_id = ?1",
+                        params![id],
+                    )?;
+                }
             }
-        }
-        tx.commit()?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Marks diagnostics left collecting by a server that stopped as failed; returns how many.
     pub fn fail_unfinished_diagnostics(&self, why: &str) -> Result<usize, StoreError> {
-        Ok(self.conn().execute(
-            "UPDATE diagnostics SET status = 'failed', finished_at = ?1, note = ?2
+        self.write(|db| {
+            db.execute(
+                "UPDATE diagnostics SET status = 'failed', finished_at = ?1, note = ?2
              WHERE status = 'collecting'",
-            params![now_ms(), why],
-        )?)
+                params![now_ms(), why],
+            )
+        })
     }
 
     /// When diagnostics were last begun for a target of a suite, if ever.
     pub fn last_diagnosed(&self, suite_id: i64, target: &str) -> Result<Option<i64>, StoreError> {
-        Ok(self
-            .reader()
-            .query_row(
+        Ok(self.read(|db| db.query_row(
                 "SELECT MAX(d.started_at) FROM diagnostics d JOIN alert_events e ON e.id = d.event_id
                  WHERE e.suite_id = ?1 AND e.target = ?2 AND d.status != 'skipped'",
                 params![suite_id, target],
                 |r| r.get(0),
-            )
+            ))
             .optional()?
             .flatten())
     }
 
     /// Diagnostics collecting now.
     pub fn diagnostics_collecting(&self) -> Result<i64, StoreError> {
-        Ok(self.reader().query_row(
-            "SELECT COUNT(*) FROM diagnostics WHERE status = 'collecting'",
-            [],
-            |r| r.get(0),
-        )?)
+        self.read(|db| {
+            db.query_row(
+                "SELECT COUNT(*) FROM diagnostics WHERE status = 'collecting'",
+                params![],
+                |r| r.get(0),
+            )
+        })
     }
 
     /// An event's bundle: its zip bytes and SHA-256, when ready.
     pub fn diagnostics_zip(&self, event: i64) -> Result<Option<(Vec<u8>, String)>, StoreError> {
-        Ok(self
-            .reader()
-            .query_row(
+        self.read(|db| {
+            db.query_row(
                 "SELECT zip, sha256 FROM diagnostics WHERE event_id = ?1 AND status = 'ready'",
                 params![event],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()?)
+        })
+        .optional()
     }
 }

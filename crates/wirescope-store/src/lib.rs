@@ -1,15 +1,20 @@
-//! Run history: every run and every result, stored the moment it arrives, in an embedded SQLite
-//! database (WAL mode). A run cut short by a crash is marked `interrupted`, with every result it
-//! had, once its owner process is gone (`owner`): when the store is opened again, or swept.
+//! Run history: every run and every result, stored the moment it arrives. One interface, two
+//! backends: an embedded SQLite file (WAL mode) for one engineer, or a team's PostgreSQL that
+//! several servers share (`pg`); statements are written once for both (`sql`). A run cut short
+//! by a crash is marked `interrupted`, with every result it had, once its owner process is gone:
+//! a SQLite owner's lock file released (`owner`), a PostgreSQL instance silent for too long.
 
 mod alerts;
 mod audit;
 mod diagnostics;
 mod owner;
+mod pg;
 mod recordings;
 mod results;
 mod runs;
+mod schema;
 mod settings;
+mod sql;
 mod suites;
 mod traps;
 mod trends;
@@ -21,6 +26,7 @@ pub use alerts::{
 };
 pub use audit::{AUDIT_LISTED, AuditEntry, AuditFilter, NewAudit};
 pub use diagnostics::{Diagnostics, DiagnosticsStatus};
+pub use pg::{INSTANCE_TTL_MS, POOL_SIZE, is_url};
 pub use recordings::{NewRecording, Recording};
 pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
 pub use suites::{FIRES_KEPT, Fire, FireOutcome, MAX_SUITES, SuiteRecord};
@@ -28,7 +34,8 @@ pub use traps::{NewTrap, StoredTrap, TRAPS_KEPT, TrapFilter};
 pub use trends::{Bucket, ROLLUP_WIDTHS, RunToTake, Sample, SeriesInfo, rollup};
 pub use users::{ApiToken, MAX_SESSIONS, MAX_TOKENS, MAX_USERS, Role, SessionRecord, User};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
+use sql::{Db, params};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -41,6 +48,16 @@ pub enum StoreError {
         path: String,
         source: rusqlite::Error,
     },
+    #[error("database {location}: {message}")]
+    Connect { location: String, message: String },
+    #[error(
+        "database {location} has schema version {found}, newer than this wirescope knows ({known}): upgrade wirescope"
+    )]
+    Newer {
+        location: String,
+        found: i64,
+        known: i64,
+    },
     #[error("cannot create the directory {path}: {source}")]
     Dir {
         path: String,
@@ -48,6 +65,12 @@ pub enum StoreError {
     },
     #[error("database: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("database: {}", pg::describe_error(.0))]
+    Pg(#[from] tokio_postgres::Error),
+    #[error("database: column {index}: {message}")]
+    Column { index: usize, message: String },
+    #[error("database: the query found no row")]
+    NoRows,
     #[error("stored JSON is damaged: {0}")]
     Json(#[from] serde_json::Error),
     #[error("a suite named '{0}' exists already")]
@@ -68,312 +91,93 @@ pub enum StoreError {
     TooManyTokens(i64),
 }
 
+/// Where the history lives: a SQLite file, or a PostgreSQL database shared by a team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres {
+        url: String,
+        /// The CA bundle that vouches for the server's certificate (TLS), else the system's.
+        ca: Option<PathBuf>,
+    },
+}
+
+impl Location {
+    /// `postgres://...` (or `postgresql://`) names PostgreSQL; `sqlite:PATH` or a bare path a
+    /// SQLite file.
+    pub fn parse(s: &str) -> Location {
+        if is_url(s) {
+            Location::Postgres {
+                url: s.to_string(),
+                ca: None,
+            }
+        } else {
+            Location::Sqlite(PathBuf::from(s.strip_prefix("sqlite:").unwrap_or(s)))
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(p) => write!(f, "{}", p.display()),
+            Location::Postgres { url, .. } => {
+                // Never show the password.
+                match url
+                    .split_once("://")
+                    .and_then(|(_, rest)| rest.split_once('@'))
+                {
+                    Some((cred, host)) => {
+                        let user = cred.split(':').next().unwrap_or("");
+                        write!(f, "postgres://{user}@{host}")
+                    }
+                    None => f.write_str(url),
+                }
+            }
+        }
+    }
+}
+
 /// The database.
 #[derive(Debug)]
 pub struct Store {
+    backend: Backend,
+    /// This process's id as the owner of the runs it creates.
+    owner_id: String,
+}
+
+#[derive(Debug)]
+enum Backend {
+    Sqlite(Box<Sqlite>),
+    Postgres(pg::Pg),
+}
+
+#[derive(Debug)]
+struct Sqlite {
     /// Writes go through this connection.
     conn: Mutex<Connection>,
     /// Reads use their own connection: in WAL mode they never wait for a run's writes.
     reader: Mutex<Connection>,
-    /// This process's claim on the runs it creates.
-    owner: owner::Owner,
+    /// This process's claim on the runs it creates, held (locked) while the store is open.
+    _owner: owner::Owner,
     path: PathBuf,
 }
 
-const MIGRATIONS: &[&str] = &[
-    "
-    CREATE TABLE runs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind TEXT NOT NULL,
-        status TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        started_at INTEGER,
-        finished_at INTEGER,
-        targets_text TEXT NOT NULL,
-        options TEXT NOT NULL,
-        net TEXT NOT NULL,
-        total INTEGER NOT NULL,
-        done INTEGER NOT NULL DEFAULT 0,
-        summary TEXT,
-        error TEXT,
-        source TEXT NOT NULL
-    );
-    CREATE INDEX runs_kind_status ON runs (kind, status, id);
-    CREATE TABLE results (
-        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-        seq INTEGER NOT NULL,
-        target TEXT NOT NULL,
-        data TEXT NOT NULL,
-        PRIMARY KEY (run_id, seq)
-    ) WITHOUT ROWID;
-",
-    "
-    CREATE TABLE settings (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL,
-        updated_at INTEGER NOT NULL
-    ) WITHOUT ROWID;
-",
-    "
-    CREATE TABLE ssh_recordings (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        target TEXT NOT NULL,
-        port INTEGER NOT NULL,
-        user TEXT NOT NULL,
-        netns TEXT,
-        started_at INTEGER NOT NULL,
-        ended_at INTEGER,
-        cols INTEGER NOT NULL,
-        rows INTEGER NOT NULL,
-        bytes INTEGER NOT NULL DEFAULT 0,
-        truncated INTEGER NOT NULL DEFAULT 0,
-        end_reason TEXT
-    );
-    CREATE TABLE ssh_recording_chunks (
-        recording_id INTEGER NOT NULL REFERENCES ssh_recordings (id) ON DELETE CASCADE,
-        seq INTEGER NOT NULL,
-        data BLOB NOT NULL,
-        PRIMARY KEY (recording_id, seq)
-    ) WITHOUT ROWID;
-",
-    "
-    ALTER TABLE runs ADD COLUMN owner TEXT;
-",
-    "
-    CREATE TABLE suites (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        name TEXT NOT NULL UNIQUE,
-        spec TEXT NOT NULL,
-        enabled INTEGER NOT NULL DEFAULT 1,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        last_due INTEGER
-    );
-    CREATE TABLE suite_fires (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        suite_id INTEGER NOT NULL REFERENCES suites (id) ON DELETE CASCADE,
-        due_at INTEGER,
-        fired_at INTEGER NOT NULL,
-        outcome TEXT NOT NULL,
-        runs TEXT NOT NULL,
-        note TEXT
-    );
-    CREATE INDEX suite_fires_suite ON suite_fires (suite_id, id);
-    ALTER TABLE runs ADD COLUMN suite_id INTEGER REFERENCES suites (id) ON DELETE SET NULL;
-    CREATE INDEX runs_suite ON runs (suite_id, status);
-",
-    "
-    CREATE TABLE series (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        suite_id INTEGER NOT NULL REFERENCES suites (id) ON DELETE CASCADE,
-        kind TEXT NOT NULL,
-        target TEXT NOT NULL,
-        UNIQUE (suite_id, kind, target)
-    );
-    CREATE TABLE samples (
-        series_id INTEGER NOT NULL REFERENCES series (id) ON DELETE CASCADE,
-        t INTEGER NOT NULL,
-        min_us INTEGER,
-        med_us INTEGER,
-        max_us INTEGER,
-        loss INTEGER NOT NULL,
-        sent INTEGER NOT NULL,
-        PRIMARY KEY (series_id, t)
-    ) WITHOUT ROWID;
-    CREATE TABLE rollups (
-        series_id INTEGER NOT NULL REFERENCES series (id) ON DELETE CASCADE,
-        width INTEGER NOT NULL,
-        t INTEGER NOT NULL,
-        min_us INTEGER,
-        p10_us INTEGER,
-        med_us INTEGER,
-        p90_us INTEGER,
-        max_us INTEGER,
-        loss INTEGER NOT NULL,
-        samples INTEGER NOT NULL,
-        PRIMARY KEY (series_id, width, t)
-    ) WITHOUT ROWID;
-    ALTER TABLE runs ADD COLUMN trended INTEGER NOT NULL DEFAULT 0;
-",
-    "
-    ALTER TABLE runs ADD COLUMN suite_run INTEGER;
-    CREATE TABLE alert_states (
-        suite_id INTEGER NOT NULL REFERENCES suites (id) ON DELETE CASCADE,
-        rule TEXT NOT NULL,
-        target TEXT NOT NULL,
-        state TEXT NOT NULL,
-        updated_at INTEGER NOT NULL,
-        PRIMARY KEY (suite_id, rule, target)
-    ) WITHOUT ROWID;
-    CREATE TABLE alert_events (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        suite_id INTEGER NOT NULL REFERENCES suites (id) ON DELETE CASCADE,
-        rule TEXT NOT NULL,
-        preset TEXT NOT NULL,
-        target TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        run_id INTEGER,
-        summary TEXT NOT NULL,
-        evidence TEXT NOT NULL,
-        silenced TEXT
-    );
-    CREATE INDEX alert_events_suite ON alert_events (suite_id, target, id);
-    CREATE TABLE deliveries (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        event_id INTEGER NOT NULL REFERENCES alert_events (id) ON DELETE CASCADE,
-        channel TEXT NOT NULL,
-        status TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_at INTEGER NOT NULL,
-        last_error TEXT,
-        sent_at INTEGER
-    );
-    CREATE INDEX deliveries_event ON deliveries (event_id);
-    CREATE INDEX deliveries_due ON deliveries (status, next_at);
-    CREATE TABLE channels (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        name TEXT NOT NULL UNIQUE,
-        spec TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
-    );
-",
-    "
-    CREATE TABLE target_history (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        suite_id INTEGER NOT NULL REFERENCES suites (id) ON DELETE CASCADE,
-        kind TEXT NOT NULL,
-        target TEXT NOT NULL,
-        value TEXT NOT NULL,
-        first_seen INTEGER NOT NULL,
-        last_seen INTEGER NOT NULL,
-        runs INTEGER NOT NULL,
-        last_run INTEGER
-    );
-    CREATE INDEX target_history_key ON target_history (suite_id, kind, target, id);
-",
-    "
-    ALTER TABLE series ADD COLUMN samples INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE series ADD COLUMN last_t INTEGER;
-    UPDATE series SET samples = (SELECT COUNT(*) FROM samples WHERE series_id = series.id),
-        last_t = (SELECT MAX(t) FROM samples WHERE series_id = series.id);
-",
-    "
-    CREATE TABLE traps (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at INTEGER NOT NULL,
-        source TEXT NOT NULL,
-        oid TEXT NOT NULL,
-        name TEXT,
-        device TEXT,
-        record TEXT NOT NULL,
-        follow_up TEXT
-    );
-    CREATE INDEX traps_at ON traps (at);
-    CREATE INDEX traps_source ON traps (source, id);
-    CREATE INDEX traps_device ON traps (device, id);
-    CREATE TABLE alert_events_new (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        suite_id INTEGER REFERENCES suites (id) ON DELETE CASCADE,
-        trap_id INTEGER,
-        rule TEXT NOT NULL,
-        preset TEXT NOT NULL,
-        target TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        run_id INTEGER,
-        summary TEXT NOT NULL,
-        evidence TEXT NOT NULL,
-        silenced TEXT
-    );
-    INSERT INTO alert_events_new
-        (id, suite_id, rule, preset, target, kind, at, run_id, summary, evidence, silenced)
-        SELECT id, suite_id, rule, preset, target, kind, at, run_id, summary, evidence, silenced
-        FROM alert_events;
-    DROP TABLE alert_events;
-    ALTER TABLE alert_events_new RENAME TO alert_events;
-    CREATE INDEX alert_events_suite ON alert_events (suite_id, target, id);
-",
-    "
-    CREATE TABLE diagnostics (
-        event_id INTEGER PRIMARY KEY REFERENCES alert_events (id) ON DELETE CASCADE,
-        status TEXT NOT NULL,
-        started_at INTEGER NOT NULL,
-        finished_at INTEGER,
-        runs TEXT NOT NULL DEFAULT '[]',
-        bytes INTEGER,
-        sha256 TEXT,
-        note TEXT,
-        zip BLOB
-    );
-",
-    "
-    CREATE TABLE users (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        name TEXT NOT NULL UNIQUE,
-        role TEXT NOT NULL,
-        password TEXT,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        failures INTEGER NOT NULL DEFAULT 0,
-        locked_until INTEGER
-    );
-    CREATE TABLE sessions (
-        hash TEXT PRIMARY KEY,
-        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-        created_at INTEGER NOT NULL,
-        seen_at INTEGER NOT NULL,
-        address TEXT NOT NULL
-    ) WITHOUT ROWID;
-    CREATE INDEX sessions_user ON sessions (user_id, created_at);
-",
-    "
-    CREATE TABLE api_tokens (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-        name TEXT NOT NULL,
-        role TEXT NOT NULL,
-        hash TEXT NOT NULL UNIQUE,
-        created_at INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL,
-        last_used INTEGER
-    );
-    CREATE INDEX api_tokens_user ON api_tokens (user_id);
-",
-    "
-    CREATE TABLE audit (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at INTEGER NOT NULL,
-        actor TEXT NOT NULL,
-        via TEXT NOT NULL,
-        address TEXT NOT NULL,
-        action TEXT NOT NULL,
-        object TEXT NOT NULL,
-        status INTEGER NOT NULL,
-        hash TEXT NOT NULL
-    );
-    CREATE INDEX audit_actor ON audit (actor, id);
-    CREATE INDEX audit_at ON audit (at);
-",
-    "
-    ALTER TABLE ssh_recordings ADD COLUMN opened_by TEXT;
-    ALTER TABLE users ADD COLUMN sso TEXT;
-    CREATE TABLE audit_anchor (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        last_id INTEGER NOT NULL,
-        hash TEXT NOT NULL,
-        pruned INTEGER NOT NULL,
-        at INTEGER NOT NULL
-    );
-    CREATE TABLE ssh_recording_watchers (
-        recording_id INTEGER NOT NULL REFERENCES ssh_recordings (id) ON DELETE CASCADE,
-        name TEXT NOT NULL,
-        first_at INTEGER NOT NULL,
-        PRIMARY KEY (recording_id, name)
-    ) WITHOUT ROWID;
-",
-];
+impl Sqlite {
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent: keep serving.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.reader
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> i64 {
     SystemTime::now()
@@ -390,9 +194,31 @@ pub fn default_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."));
     base.join("wirescope").join("wirescope.db")
 }
+
 impl Store {
-    /// Opens (creating if needed) the database, applies migrations, and marks runs that were
-    /// queued or running when the last process died as interrupted.
+    /// Opens the history wherever it lives (see [`Store::open`] and [`Store::open_postgres`]).
+    pub fn connect(location: &Location) -> Result<Self, StoreError> {
+        match location {
+            Location::Sqlite(path) => Store::open(path),
+            Location::Postgres { url, ca } => Store::open_postgres(url, ca.as_deref()),
+        }
+    }
+
+    /// Connects to a PostgreSQL database, applies migrations, registers this process as an
+    /// instance and marks the runs of instances gone silent as interrupted.
+    pub fn open_postgres(url: &str, ca: Option<&Path>) -> Result<Self, StoreError> {
+        let owner_id = owner::fresh_id();
+        let pg = pg::Pg::connect(url, ca, &owner_id)?;
+        let store = Store {
+            backend: Backend::Postgres(pg),
+            owner_id,
+        };
+        store.sweep_orphans()?;
+        Ok(store)
+    }
+
+    /// Opens (creating if needed) the SQLite database, applies migrations, and marks runs that
+    /// were queued or running when the last process died as interrupted.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
@@ -416,18 +242,19 @@ impl Store {
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(open_err)?;
-        if version > MIGRATIONS.len() as i64 {
-            return Err(open_err(rusqlite::Error::InvalidParameterName(format!(
-                "schema version {version} is newer than this wirescope knows ({}); upgrade wirescope",
-                MIGRATIONS.len()
-            ))));
+        if version > schema::SQLITE.len() as i64 {
+            return Err(StoreError::Newer {
+                location: path.display().to_string(),
+                found: version,
+                known: schema::SQLITE.len() as i64,
+            });
         }
         // A migration may rebuild a table (SQLite cannot change a column's constraints): with
         // foreign keys off, so that dropping the old table takes nothing with it, and checked
         // before it commits.
         conn.pragma_update(None, "foreign_keys", "OFF")
             .map_err(open_err)?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        for (i, sql) in schema::SQLITE.iter().enumerate().skip(version as usize) {
             let tx = conn.unchecked_transaction().map_err(open_err)?;
             tx.execute_batch(sql).map_err(open_err)?;
             let broken: Option<String> = tx
@@ -455,64 +282,118 @@ impl Store {
             source,
         })?;
         let store = Store {
-            conn: Mutex::new(conn),
-            reader: Mutex::new(reader),
-            path: path.to_path_buf(),
-            owner,
+            owner_id: owner.id.clone(),
+            backend: Backend::Sqlite(Box::new(Sqlite {
+                conn: Mutex::new(conn),
+                reader: Mutex::new(reader),
+                path: path.to_path_buf(),
+                _owner: owner,
+            })),
         };
         store.sweep_orphans()?;
         Ok(store)
     }
 
     /// Marks as interrupted the runs still queued or running whose owner is gone (a process
-    /// that died, or one from before owners were recorded); live owners' runs are left alone.
-    /// Returns how many runs were marked.
+    /// that died, or one from before owners were recorded; on PostgreSQL, an instance silent for
+    /// [`INSTANCE_TTL_MS`]); live owners' runs are left alone. Returns how many runs were marked.
     pub fn sweep_orphans(&self) -> Result<usize, StoreError> {
-        let owners: Vec<Option<String>> = {
-            let conn = self.reader();
-            let mut stmt = conn.prepare_cached(
+        let owners: Vec<Option<String>> = self.read(|db| {
+            db.query_map(
                 "SELECT DISTINCT owner FROM runs WHERE status IN ('queued', 'running')",
-            )?;
-            stmt.query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?
+                params![],
+                |r| r.get(0),
+            )
+        })?;
+        let live: Vec<String> = match &self.backend {
+            Backend::Sqlite(_) => Vec::new(),
+            Backend::Postgres(_) => self.write(|db| {
+                let since = now_ms() - INSTANCE_TTL_MS;
+                db.execute("DELETE FROM instances WHERE seen_at < ?1", params![since])?;
+                db.query_map("SELECT id FROM instances", params![], |r| r.get(0))
+            })?,
         };
         let mut marked = 0;
         for owner in owners {
-            if let Some(o) = &owner
-                && (o == &self.owner.id || owner::Owner::is_alive(&self.path, o))
-            {
-                continue;
+            if let Some(o) = &owner {
+                let alive = match &self.backend {
+                    Backend::Sqlite(s) => owner::Owner::is_alive(&s.path, o),
+                    Backend::Postgres(_) => live.contains(o),
+                };
+                if o == &self.owner_id || alive {
+                    continue;
+                }
             }
-            marked += self.conn().execute(
-                "UPDATE runs SET status = 'interrupted', finished_at = COALESCE(finished_at, ?1)
-                 WHERE status IN ('queued', 'running') AND owner IS ?2",
-                params![now_ms(), owner],
-            )?;
+            marked += self.write(|db| {
+                db.execute(
+                    "UPDATE runs SET status = 'interrupted', finished_at = COALESCE(finished_at, ?1)
+                     WHERE status IN ('queued', 'running') AND owner IS NOT DISTINCT FROM ?2",
+                    params![now_ms(), owner],
+                )
+            })?;
         }
         Ok(marked)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the history lives, as shown to people: a file's path, or a PostgreSQL database
+    /// without its password.
+    pub fn location(&self) -> String {
+        match &self.backend {
+            Backend::Sqlite(s) => s.path.display().to_string(),
+            Backend::Postgres(p) => p.location.clone(),
+        }
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite inconsistent: keep serving.
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Whether this is the team backend, PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
     }
 
-    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.reader
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Runs `f` for reading: SQLite's reader connection (never waiting for a writer), or a
+    /// pooled PostgreSQL client.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(Db<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => f(Db::Lite(&s.reader())),
+            Backend::Postgres(p) => p.with(f),
+        }
+    }
+
+    /// Runs `f` for writing, statement by statement (each its own transaction).
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(Db<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => f(Db::Lite(&s.conn())),
+            Backend::Postgres(p) => p.with(f),
+        }
+    }
+
+    /// Runs `f` in one transaction: committed when it returns Ok, rolled back otherwise.
+    pub(crate) fn transaction<T>(
+        &self,
+        f: impl FnOnce(Db<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => {
+                let mut conn = s.conn();
+                let tx = conn.transaction()?;
+                let out = f(Db::Lite(&tx))?;
+                tx.commit()?;
+                Ok(out)
+            }
+            Backend::Postgres(p) => p.transaction(f),
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::traps::tests::traps_are_filtered_paged_followed_up_and_pruned;
     use wirescope_probe::ProbeKind;
 
     fn temp_db(name: &str) -> PathBuf {
@@ -522,25 +403,115 @@ mod tests {
         dir.join("nested/wirescope.db")
     }
 
-    #[test]
-    fn settings_replace_and_survive_reopening() {
-        let path = temp_db("settings");
-        let store = Store::open(&path).unwrap();
+    /// The backend a shared test runs on.
+    #[derive(Debug, Clone, Copy)]
+    pub(crate) enum Kind {
+        Sqlite,
+        Postgres,
+    }
+
+    /// A value of the lab's lab.env.
+    pub(crate) fn lab(key: &str) -> String {
+        let env = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lab/lab.env");
+        let text = std::fs::read_to_string(env).unwrap_or_else(|e| panic!("{env}: {e}"));
+        text.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix('=').map(str::to_string))
+            .unwrap_or_else(|| panic!("{key} is not in {env}"))
+    }
+
+    /// A fresh, empty database for test `name` on `kind`: a new SQLite file, or a database
+    /// created (dropped first if left over) on the lab's PostgreSQL.
+    pub(crate) fn fresh(kind: Kind, name: &str) -> Location {
+        match kind {
+            Kind::Sqlite => Location::Sqlite(temp_db(name)),
+            Kind::Postgres => {
+                let socket = lab("LAB_PG_SOCKET_DIR");
+                let user = lab("LAB_PG_USER");
+                let db = format!("ws_{}_{}", std::process::id(), name.replace('-', "_"));
+                let admin = format!("host={socket} user={user} dbname=postgres");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+                        .await
+                        .unwrap_or_else(|e| {
+                            panic!("the lab's PostgreSQL at {socket} (bash lab/lab.sh up): {e}")
+                        });
+                    tokio::spawn(conn);
+                    for sql in [
+                        format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+                        format!("CREATE DATABASE {db}"),
+                    ] {
+                        client
+                            .batch_execute(&sql)
+                            .await
+                            .expect("make the test database");
+                    }
+                });
+                Location::Postgres {
+                    url: format!("postgres://{user}@localhost/{db}?host={socket}"),
+                    ca: None,
+                }
+            }
+        }
+    }
+
+    /// Each shared test, once on SQLite and once on the lab's PostgreSQL.
+    macro_rules! on_both {
+        ($($name:ident),* $(,)?) => {
+            mod sqlite {
+                $(#[test]
+                fn $name() {
+                    super::$name(super::Kind::Sqlite)
+                })*
+            }
+            mod postgres {
+                $(#[test]
+                #[ignore = "needs the lab's PostgreSQL: sudo bash lab/lab.sh up"]
+                fn $name() {
+                    super::$name(super::Kind::Postgres)
+                })*
+            }
+        };
+    }
+
+    on_both!(
+        settings_replace_and_survive_reopening,
+        suites_keep_their_fires_and_schedule_state,
+        trend_samples_roll_up_and_are_pruned_by_age,
+        a_taken_run_leaves_its_alert_states_events_and_deliveries_at_once,
+        diagnostics_are_collected_once_per_event_and_only_the_newest_zips_are_kept,
+        single_sign_on_makes_its_users_follows_their_role_and_takes_over_no_other_account,
+        users_keep_their_last_admin_lock_after_failures_and_lose_sessions_with_a_new_password,
+        the_audit_trail_catches_an_edited_a_removed_and_a_truncated_row,
+        retention_removes_the_oldest_rows_and_the_rest_still_verifies,
+        a_target_history_keeps_each_distinct_value_in_a_row,
+        recordings_keep_their_text_and_end,
+        runs_and_results_round_trip,
+        listing_filters_and_pages_newest_first,
+        traps_are_filtered_paged_followed_up_and_pruned,
+        instances_gone_silent_lose_their_runs_and_live_ones_keep_theirs,
+    );
+
+    fn settings_replace_and_survive_reopening(kind: Kind) {
+        let path = fresh(kind, "settings");
+        let store = Store::connect(&path).unwrap();
         assert_eq!(store.setting("topology.layout").unwrap(), None);
         store.set_setting("topology.layout", "{\"a\":1}").unwrap();
         store.set_setting("topology.layout", "{\"a\":2}").unwrap();
         drop(store);
-        let store = Store::open(&path).unwrap();
+        let store = Store::connect(&path).unwrap();
         assert_eq!(
             store.setting("topology.layout").unwrap().as_deref(),
             Some("{\"a\":2}")
         );
     }
 
-    #[test]
-    fn suites_keep_their_fires_and_schedule_state() {
-        let path = temp_db("suites");
-        let store = Store::open(&path).unwrap();
+    fn suites_keep_their_fires_and_schedule_state(kind: Kind) {
+        let path = fresh(kind, "suites");
+        let store = Store::connect(&path).unwrap();
         let id = store.create_suite("core", r#"{"runs":[]}"#).unwrap();
         assert!(matches!(
             store.create_suite("core", "{}"),
@@ -597,7 +568,7 @@ mod tests {
         let rec = store.suite_by_id(id).unwrap().unwrap();
         assert!(rec.enabled && rec.last_due >= Some(before), "{rec:?}");
         drop(store);
-        let store = Store::open(&path).unwrap();
+        let store = Store::connect(&path).unwrap();
         assert_eq!(store.suites().unwrap().len(), 1, "kept across reopening");
         assert!(store.delete_suite(id).unwrap());
         assert_eq!(
@@ -622,9 +593,8 @@ mod tests {
         run
     }
 
-    #[test]
-    fn trend_samples_roll_up_and_are_pruned_by_age() {
-        let store = Store::open(&temp_db("trends")).unwrap();
+    fn trend_samples_roll_up_and_are_pruned_by_age(kind: Kind) {
+        let store = Store::connect(&fresh(kind, "trends")).unwrap();
         let suite = store.create_suite("t", "{}").unwrap();
         let hour = 3_600_000;
         let sample = |t: i64, med: i64| Sample {
@@ -697,9 +667,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_taken_run_leaves_its_alert_states_events_and_deliveries_at_once() {
-        let store = Store::open(&temp_db("alerts")).unwrap();
+    fn a_taken_run_leaves_its_alert_states_events_and_deliveries_at_once(kind: Kind) {
+        let store = Store::connect(&fresh(kind, "alerts")).unwrap();
         let suite = store.create_suite("edge", "{}").unwrap();
         assert_eq!(
             store
@@ -811,8 +780,8 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             let conn = Connection::open(&path).unwrap();
             conn.pragma_update(None, "foreign_keys", "ON").unwrap();
-            let before = MIGRATIONS.len() - 1;
-            for sql in &MIGRATIONS[..before] {
+            let before = schema::SQLITE.len() - 1;
+            for sql in &schema::SQLITE[..before] {
                 conn.execute_batch(sql).unwrap();
             }
             conn.pragma_update(None, "user_version", before as i64)
@@ -862,21 +831,20 @@ mod tests {
         let _ = std::fs::remove_file(&path);
     }
 
-    #[test]
-    fn diagnostics_are_collected_once_per_event_and_only_the_newest_zips_are_kept() {
-        let path = temp_db("diagnostics");
-        let store = Store::open(&path).unwrap();
+    fn diagnostics_are_collected_once_per_event_and_only_the_newest_zips_are_kept(kind: Kind) {
+        let path = fresh(kind, "diagnostics");
+        let store = Store::connect(&path).unwrap();
         let suite = store.create_suite("core", "{}").unwrap();
         let event = |target: &str| {
             store
-                .conn()
-                .execute(
-                    "INSERT INTO alert_events (suite_id, rule, preset, target, kind, at, summary, evidence)
-                     VALUES (?1, 'r', 'down', ?2, 'firing', 5, 'down', '{}')",
-                    params![suite, target],
-                )
-                .unwrap();
-            store.conn().last_insert_rowid()
+                .write(|db| {
+                    db.insert(
+                        "INSERT INTO alert_events (suite_id, rule, preset, target, kind, at, summary, evidence)
+                         VALUES (?1, 'r', 'down', ?2, 'firing', 5, 'down', '{}') RETURNING id",
+                        params![suite, target],
+                    )
+                })
+                .unwrap()
         };
         let (a, b, c) = (event("h1"), event("h2"), event("h1"));
         assert!(store.alert_event(a).unwrap().unwrap().diagnostics.is_none());
@@ -942,18 +910,17 @@ mod tests {
         // Deleting the suite takes the events and their diagnostics.
         assert!(store.delete_suite(suite).unwrap());
         let left: i64 = store
-            .conn()
-            .query_row("SELECT COUNT(*) FROM diagnostics", [], |r| r.get(0))
+            .read(|db| db.query_row("SELECT COUNT(*) FROM diagnostics", params![], |r| r.get(0)))
             .unwrap();
         assert_eq!(left, 0);
         drop(store);
-        let _ = std::fs::remove_file(&path);
     }
 
-    #[test]
-    fn single_sign_on_makes_its_users_follows_their_role_and_takes_over_no_other_account() {
-        let path = temp_db("sso");
-        let store = Store::open(&path).unwrap();
+    fn single_sign_on_makes_its_users_follows_their_role_and_takes_over_no_other_account(
+        kind: Kind,
+    ) {
+        let path = fresh(kind, "sso");
+        let store = Store::connect(&path).unwrap();
         store.add_user("ann", Role::Admin, Some("h1")).unwrap();
         let idp = "http://127.0.0.1:9/";
         assert_eq!(
@@ -981,13 +948,13 @@ mod tests {
         assert_eq!(store.user_login("alice").unwrap().unwrap().1, None);
         assert_eq!(store.user_login("ann").unwrap().unwrap().0.sso, None);
         drop(store);
-        let _ = std::fs::remove_file(&path);
     }
 
-    #[test]
-    fn users_keep_their_last_admin_lock_after_failures_and_lose_sessions_with_a_new_password() {
-        let path = temp_db("users");
-        let store = Store::open(&path).unwrap();
+    fn users_keep_their_last_admin_lock_after_failures_and_lose_sessions_with_a_new_password(
+        kind: Kind,
+    ) {
+        let path = fresh(kind, "users");
+        let store = Store::connect(&path).unwrap();
         assert_eq!(store.user_count().unwrap(), 0);
         let ann = store.add_user("ann", Role::Admin, Some("h1")).unwrap();
         assert!(matches!(
@@ -1061,13 +1028,11 @@ mod tests {
         assert!(store.delete_user("ann").unwrap());
         assert_eq!(store.users().unwrap().len(), 1);
         drop(store);
-        let _ = std::fs::remove_file(&path);
     }
 
-    #[test]
-    fn the_audit_trail_catches_an_edited_a_removed_and_a_truncated_row() {
-        let path = temp_db("audit");
-        let store = Store::open(&path).unwrap();
+    fn the_audit_trail_catches_an_edited_a_removed_and_a_truncated_row(kind: Kind) {
+        let path = fresh(kind, "audit");
+        let store = Store::connect(&path).unwrap();
         assert_eq!(store.audit_verify().unwrap(), Ok(0));
         for (actor, action) in [
             ("ann", "login"),
@@ -1104,38 +1069,32 @@ mod tests {
         );
         // Edited: caught at that row.
         store
-            .conn()
-            .execute("UPDATE audit SET actor = 'eve' WHERE id = 2", [])
+            .write(|db| db.execute("UPDATE audit SET actor = 'eve' WHERE id = 2", params![]))
             .unwrap();
         assert_eq!(store.audit_verify().unwrap().map_err(|(id, _)| id), Err(2));
         store
-            .conn()
-            .execute("UPDATE audit SET actor = 'ann' WHERE id = 2", [])
+            .write(|db| db.execute("UPDATE audit SET actor = 'ann' WHERE id = 2", params![]))
             .unwrap();
         assert_eq!(store.audit_verify().unwrap(), Ok(4));
         // Removed from the middle: caught at the next row, naming the gap.
         store
-            .conn()
-            .execute("DELETE FROM audit WHERE id = 4", [])
+            .write(|db| db.execute("DELETE FROM audit WHERE id = 4", params![]))
             .unwrap();
         let (id, why) = store.audit_verify().unwrap().unwrap_err();
         assert_eq!(id, 4, "{why}");
         assert!(why.contains("newest"), "{why}");
         store
-            .conn()
-            .execute("DELETE FROM audit WHERE id = 2", [])
+            .write(|db| db.execute("DELETE FROM audit WHERE id = 2", params![]))
             .unwrap();
         let (id, why) = store.audit_verify().unwrap().unwrap_err();
         assert_eq!(id, 3, "{why}");
         assert!(why.contains("rows 2 to 2 are missing"), "{why}");
         drop(store);
-        let _ = std::fs::remove_file(&path);
     }
 
-    #[test]
-    fn retention_removes_the_oldest_rows_and_the_rest_still_verifies() {
-        let path = temp_db("audit-prune");
-        let store = Store::open(&path).unwrap();
+    fn retention_removes_the_oldest_rows_and_the_rest_still_verifies(kind: Kind) {
+        let path = fresh(kind, "audit-prune");
+        let store = Store::connect(&path).unwrap();
         let day = 86_400_000;
         let now = now_ms();
         let row = |i: i64, at: i64| {
@@ -1173,18 +1132,15 @@ mod tests {
         row(8, now);
         row(9, now);
         store
-            .conn()
-            .execute("DELETE FROM audit WHERE id = 8", [])
+            .write(|db| db.execute("DELETE FROM audit WHERE id = 8", params![]))
             .unwrap();
         let (id, why) = store.audit_verify().unwrap().unwrap_err();
         assert_eq!(id, 9, "{why}");
         drop(store);
-        let _ = std::fs::remove_file(&path);
     }
 
-    #[test]
-    fn a_target_history_keeps_each_distinct_value_in_a_row() {
-        let store = Store::open(&temp_db("history")).unwrap();
+    fn a_target_history_keeps_each_distinct_value_in_a_row(kind: Kind) {
+        let store = Store::connect(&fresh(kind, "history")).unwrap();
         let suite = store.create_suite("paths", "{}").unwrap();
         let take = |value: &str| {
             let run = ended_suite_run(&store, suite);
@@ -1215,10 +1171,9 @@ mod tests {
         assert!(store.target_history(suite, "scan", "d").unwrap().is_empty());
     }
 
-    #[test]
-    fn recordings_keep_their_text_and_end() {
-        let path = temp_db("recordings");
-        let store = Store::open(&path).unwrap();
+    fn recordings_keep_their_text_and_end(kind: Kind) {
+        let path = fresh(kind, "recordings");
+        let store = Store::connect(&path).unwrap();
         let id = store
             .start_recording(&NewRecording {
                 target: "198.18.0.122",
@@ -1263,7 +1218,7 @@ mod tests {
             .save_recording(id, b"[0.1,\"o\",\"hi\"]\n", true, Some("exit"))
             .unwrap();
         drop(store);
-        let store = Store::open(&path).unwrap();
+        let store = Store::connect(&path).unwrap();
         assert_eq!(
             store.recording(cut).unwrap().unwrap().end_reason,
             None,
@@ -1304,10 +1259,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn runs_and_results_round_trip() {
-        let path = temp_db("round");
-        let store = Store::open(&path).unwrap();
+    fn runs_and_results_round_trip(kind: Kind) {
+        let path = fresh(kind, "round");
+        let store = Store::connect(&path).unwrap();
         let id = store.create_run(&new_run()).unwrap();
         store.set_running(id).unwrap();
         store
@@ -1371,6 +1325,82 @@ mod tests {
         );
     }
 
+    fn instances_gone_silent_lose_their_runs_and_live_ones_keep_theirs(kind: Kind) {
+        let db = fresh(kind, "instances");
+        let server = Store::connect(&db).unwrap();
+        let id = server.create_run(&new_run()).unwrap();
+        server.set_running(id).unwrap();
+        // Another process on the same database (a CLI, a second server) leaves it alone.
+        let other = Store::connect(&db).unwrap();
+        assert_eq!(other.sweep_orphans().unwrap(), 0);
+        assert_eq!(other.run(id).unwrap().unwrap().status, RunStatus::Running);
+        let owner = server.owner_id.clone();
+        drop(server);
+        if let Kind::Postgres = kind {
+            // Still counted alive until its heartbeat is older than the TTL: make it so.
+            other
+                .write(|db| {
+                    db.execute(
+                        "UPDATE instances SET seen_at = 0 WHERE id = ?1",
+                        params![owner],
+                    )
+                })
+                .unwrap();
+        }
+        assert_eq!(other.sweep_orphans().unwrap(), 1);
+        assert_eq!(
+            other.run(id).unwrap().unwrap().status,
+            RunStatus::Interrupted
+        );
+    }
+
+    #[test]
+    #[ignore = "needs the lab's PostgreSQL: sudo bash lab/lab.sh up"]
+    fn postgres_errors_name_the_database_and_the_problem() {
+        // Nothing listens there: the error names the database and why, promptly.
+        let t = std::time::Instant::now();
+        let err = Store::open_postgres(
+            "postgres://ann:secret@localhost/team?host=/nonexistent",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("database postgres://ann@"), "{err}");
+        assert!(
+            err.contains("/nonexistent") && err.contains("/team"),
+            "{err}"
+        );
+        assert!(err.contains("No such file"), "{err}");
+        assert!(!err.contains("secret"), "{err}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(10), "{err}");
+        // Not a URL at all.
+        let err = Store::open_postgres("postgres://localhost:notaport/x", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("the database URL"), "{err}");
+        // A database written by a newer wirescope is refused, not changed.
+        let db = fresh(Kind::Postgres, "newer");
+        let store = Store::connect(&db).unwrap();
+        store
+            .write(|db| db.execute("UPDATE wirescope_schema SET version = 999", params![]))
+            .unwrap();
+        drop(store);
+        let err = Store::connect(&db).unwrap_err().to_string();
+        assert!(
+            err.contains("schema version 999") && err.contains("upgrade wirescope"),
+            "{err}"
+        );
+        // A database of the same schema opens twice at once (servers starting together).
+        let db = fresh(Kind::Postgres, "twice");
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| Store::connect(&db).map(|_| ()));
+            let b = s.spawn(|| Store::connect(&db).map(|_| ()));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        a.unwrap();
+        b.unwrap();
+    }
+
     #[test]
     fn a_live_owners_runs_are_never_marked_by_another_process() {
         let path = temp_db("owners");
@@ -1394,9 +1424,8 @@ mod tests {
         assert!(!owner::Owner::is_alive(&path, "../x"));
     }
 
-    #[test]
-    fn listing_filters_and_pages_newest_first() {
-        let store = Store::open(&temp_db("list")).unwrap();
+    fn listing_filters_and_pages_newest_first(kind: Kind) {
+        let store = Store::connect(&fresh(kind, "list")).unwrap();
         use ProbeKind::{Dns, Ping, Scan};
         for kind in [Ping, Dns, Ping, Scan, Ping] {
             store.create_run(&NewRun { kind, ..new_run() }).unwrap();

@@ -30,15 +30,21 @@ fn try_lock(file: &File) -> bool {
     unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
 }
 
+/// A new owner id for this process: its pid and the time, unique on this machine. (PostgreSQL's
+/// instances add the host beside it.)
+pub fn fresh_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{}-{nanos:x}", std::process::id())
+}
+
 impl Owner {
     /// Takes a fresh owner id for this process and locks its file.
     pub fn claim(db: &Path) -> std::io::Result<Owner> {
         let dir = dir_of(db);
         std::fs::create_dir_all(&dir)?;
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let id = format!("{}-{nanos:x}", std::process::id());
+        let id = fresh_id();
         let path = dir.join(format!("{id}.lock"));
         let lock = std::fs::OpenOptions::new()
             .write(true)

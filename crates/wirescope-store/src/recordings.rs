@@ -1,8 +1,8 @@
 //! Terminal recordings: a session's asciicast text stored as pieces while it runs (so a
 //! crash keeps what was flushed), its end reason, and reading it back whole.
 
+use crate::sql::{Db, Optional, Row, params};
 use crate::{Store, StoreError, now_ms};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 /// A terminal session's recording, without its asciicast text.
@@ -44,13 +44,23 @@ pub struct NewRecording<'a> {
     pub opened_by: Option<&'a str>,
 }
 
-const SELECT_RECORDING: &str = "SELECT id, target, port, user, netns, started_at, ended_at, cols,
-    rows, bytes, truncated, end_reason, opened_by,
-    (SELECT json_group_array(name) FROM (SELECT name FROM ssh_recording_watchers w
-        WHERE w.recording_id = ssh_recordings.id ORDER BY first_at, name))
-    FROM ssh_recordings";
+/// The recordings' columns, the watchers' names as one JSON array (each engine has its own
+/// aggregate for that).
+fn select_recording(db: Db<'_>) -> String {
+    let watchers = if db.is_pg() {
+        "(SELECT COALESCE(json_agg(name ORDER BY first_at, name)::text, '[]')
+            FROM ssh_recording_watchers w WHERE w.recording_id = ssh_recordings.id)"
+    } else {
+        "(SELECT json_group_array(name) FROM (SELECT name FROM ssh_recording_watchers w
+            WHERE w.recording_id = ssh_recordings.id ORDER BY first_at, name))"
+    };
+    format!(
+        "SELECT id, target, port, \"user\", netns, started_at, ended_at, cols, rows, bytes,
+            truncated, end_reason, opened_by, {watchers} FROM ssh_recordings"
+    )
+}
 
-fn read_recording(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recording> {
+fn read_recording(r: &Row<'_, '_>) -> Result<Recording, StoreError> {
     let started_at: i64 = r.get(5)?;
     let ended_at: Option<i64> = r.get(6)?;
     Ok(Recording {
@@ -77,31 +87,35 @@ impl Store {
     /// flushed is kept. Called by the server as it starts (not by every opener of the store: a
     /// CLI run with `--save` must not cut a running server's sessions short).
     pub fn mark_interrupted_recordings(&self) -> Result<usize, StoreError> {
-        Ok(self.conn().execute(
-            "UPDATE ssh_recordings SET end_reason = 'interrupted'
+        self.write(|db| {
+            db.execute(
+                "UPDATE ssh_recordings SET end_reason = 'interrupted'
              WHERE ended_at IS NULL AND end_reason IS NULL",
-            [],
-        )?)
+                params![],
+            )
+        })
     }
 
     /// Starts a terminal recording; its text comes with [`Store::save_recording`].
     pub fn start_recording(&self, n: &NewRecording<'_>) -> Result<i64, StoreError> {
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO ssh_recordings (target, port, user, netns, started_at, cols, rows, opened_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![n.target, n.port, n.user, n.netns, now_ms(), n.cols, n.rows, n.opened_by],
-        )?;
-        Ok(conn.last_insert_rowid())
+        self.write(|db| {
+            db.insert(
+                "INSERT INTO ssh_recordings (target, port, \"user\", netns, started_at, cols, rows, opened_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+                params![n.target, n.port, n.user, n.netns, now_ms(), n.cols, n.rows, n.opened_by],
+            )
+        })
     }
 
     /// Notes that someone watched a recording's session live (once per name).
     pub fn add_recording_watcher(&self, id: i64, name: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT OR IGNORE INTO ssh_recording_watchers (recording_id, name, first_at)
-             VALUES (?1, ?2, ?3)",
-            params![id, name, now_ms()],
-        )?;
+        self.write(|db| {
+            db.execute(
+                "INSERT INTO ssh_recording_watchers (recording_id, name, first_at)
+             VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![id, name, now_ms()],
+            )
+        })?;
         Ok(())
     }
 
@@ -114,8 +128,7 @@ impl Store {
         truncated: bool,
         ended: Option<&str>,
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        self.transaction(|tx| {
         if !chunk.is_empty() {
             tx.execute(
                 "INSERT INTO ssh_recording_chunks (recording_id, seq, data)
@@ -130,63 +143,71 @@ impl Store {
              WHERE id = ?1",
             params![id, chunk.len() as i64, truncated, ended_at, ended],
         )?;
-        tx.commit()?;
-        Ok(())
+                Ok(())
+        })
     }
 
     /// Recordings, newest first, and how many there are.
     pub fn recordings(&self, limit: i64, offset: i64) -> Result<(Vec<Recording>, i64), StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare(&format!(
-            "{SELECT_RECORDING} ORDER BY id DESC LIMIT ?1 OFFSET ?2"
-        ))?;
-        let list = stmt
-            .query_map(params![limit, offset], read_recording)?
-            .collect::<Result<Vec<_>, _>>()?;
-        let total = conn.query_row("SELECT COUNT(*) FROM ssh_recordings", [], |r| r.get(0))?;
-        Ok((list, total))
+        self.read(|db| {
+            let list = db.query_map(
+                &format!(
+                    "{} ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+                    select_recording(db)
+                ),
+                params![limit, offset],
+                read_recording,
+            )?;
+            let total = db.query_row("SELECT COUNT(*) FROM ssh_recordings", params![], |r| {
+                r.get(0)
+            })?;
+            Ok((list, total))
+        })
     }
 
     /// One recording's details.
     pub fn recording(&self, id: i64) -> Result<Option<Recording>, StoreError> {
-        Ok(self
-            .reader()
-            .query_row(
-                &format!("{SELECT_RECORDING} WHERE id = ?1"),
+        self.read(|db| {
+            db.query_row(
+                &format!("{} WHERE id = ?1", select_recording(db)),
                 params![id],
                 read_recording,
             )
-            .optional()?)
+        })
+        .optional()
     }
 
     /// One recording's asciicast text, its pieces joined.
     pub fn recording_cast(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
-        let conn = self.reader();
-        let exists: Option<i64> = conn
-            .query_row(
-                "SELECT id FROM ssh_recordings WHERE id = ?1",
+        self.read(|db| {
+            let exists: Option<i64> = db
+                .query_row(
+                    "SELECT id FROM ssh_recordings WHERE id = ?1",
+                    params![id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if exists.is_none() {
+                return Ok(None);
+            }
+            let mut out = Vec::new();
+            db.query_map(
+                "SELECT data FROM ssh_recording_chunks WHERE recording_id = ?1 ORDER BY seq",
                 params![id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if exists.is_none() {
-            return Ok(None);
-        }
-        let mut stmt = conn.prepare(
-            "SELECT data FROM ssh_recording_chunks WHERE recording_id = ?1 ORDER BY seq",
-        )?;
-        let mut out = Vec::new();
-        for chunk in stmt.query_map(params![id], |r| r.get::<_, Vec<u8>>(0))? {
-            out.extend_from_slice(&chunk?);
-        }
-        Ok(Some(out))
+                |r| {
+                    out.extend_from_slice(&r.get::<_, Vec<u8>>(0)?);
+                    Ok(())
+                },
+            )?;
+            Ok(Some(out))
+        })
     }
 
     /// Deletes a recording; false when there was none.
     pub fn delete_recording(&self, id: i64) -> Result<bool, StoreError> {
-        Ok(self
-            .conn()
-            .execute("DELETE FROM ssh_recordings WHERE id = ?1", params![id])?
-            > 0)
+        Ok(
+            self.write(|db| db.execute("DELETE FROM ssh_recordings WHERE id = ?1", params![id]))?
+                > 0,
+        )
     }
 }

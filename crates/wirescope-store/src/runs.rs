@@ -1,8 +1,8 @@
 //! The runs table: a run's kind, typed status and source, options, counts and summary;
 //! created queued, set running, ended; listed with filters and paging.
 
+use crate::sql::{Optional, Row, params};
 use crate::{Store, StoreError, now_ms};
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use wirescope_probe::ProbeKind;
@@ -129,19 +129,17 @@ impl From<Source> for Origin {
 /// Stored as text; read back with an error naming a value this version does not know.
 macro_rules! sql_text {
     ($ty:ty, $parse:expr) => {
-        impl rusqlite::ToSql for $ty {
-            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-                Ok(self.as_str().into())
+        impl crate::sql::AsArg for $ty {
+            fn arg(&self) -> crate::sql::Arg<'_> {
+                crate::sql::Arg::Text(self.as_str())
             }
         }
 
-        impl rusqlite::types::FromSql for $ty {
-            fn column_result(
-                v: rusqlite::types::ValueRef<'_>,
-            ) -> rusqlite::types::FromSqlResult<Self> {
-                let text = v.as_str()?;
+        impl crate::sql::FromVal for $ty {
+            fn from_val(v: crate::sql::Val) -> Result<Self, String> {
+                let text = <String as crate::sql::FromVal>::from_val(v)?;
                 let parse: fn(&str) -> Result<$ty, UnknownValue> = $parse;
-                parse(text).map_err(|m| rusqlite::types::FromSqlError::Other(m.into()))
+                parse(&text).map_err(|e| e.to_string())
             }
         }
     };
@@ -217,11 +215,11 @@ pub struct RunFilter {
 impl Store {
     /// Stores a new queued run and returns its id.
     pub fn create_run(&self, run: &NewRun<'_>) -> Result<i64, StoreError> {
-        let conn = self.conn();
-        conn.execute(
+        self.write(|db| {
+            db.insert(
             "INSERT INTO runs (kind, status, created_at, targets_text, options, net, total, source,
                  owner, suite_id, suite_run)
-             VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
             params![
                 run.kind.as_str(),
                 now_ms(),
@@ -230,19 +228,21 @@ impl Store {
                 run.net,
                 run.total,
                 run.origin.source,
-                self.owner.id,
+                self.owner_id,
                 run.origin.suite_id,
                 run.origin.suite_run
             ],
-        )?;
-        Ok(conn.last_insert_rowid())
+        )
+        })
     }
 
     pub fn set_running(&self, id: i64) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1",
-            params![id, now_ms()],
-        )?;
+        self.write(|db| {
+            db.execute(
+                "UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1",
+                params![id, now_ms()],
+            )
+        })?;
         Ok(())
     }
 
@@ -254,60 +254,65 @@ impl Store {
         summary: Option<&str>,
         error: Option<&str>,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.write(|db| {
+            db.execute(
             "UPDATE runs SET status = ?2, finished_at = ?3, summary = ?4, error = ?5 WHERE id = ?1",
             params![id, status, now_ms(), summary, error],
-        )?;
+        )
+        })?;
         Ok(())
     }
 
     /// One run.
     pub fn run(&self, id: i64) -> Result<Option<RunInfo>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT_RUN} WHERE id = ?1"))?;
-        let row = stmt.query_row(params![id], read_run).optional()?;
+        let row = self
+            .read(|db| {
+                db.query_row(
+                    &format!("{SELECT_RUN} WHERE id = ?1"),
+                    params![id],
+                    read_run,
+                )
+            })
+            .optional()?;
         row.transpose()
     }
 
     /// Runs, newest first, with the total number matching the filter.
     pub fn list(&self, f: &RunFilter) -> Result<(Vec<RunInfo>, i64), StoreError> {
-        let conn = self.reader();
-        let cond = "WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR status = ?2)";
-        let total: i64 = conn.query_row(
-            &format!("SELECT COUNT(*) FROM runs {cond}"),
-            params![f.kind.map(ProbeKind::as_str), f.status],
-            |r| r.get(0),
-        )?;
-        let mut stmt = conn.prepare_cached(&format!(
-            "{SELECT_RUN} {cond} ORDER BY id DESC LIMIT ?3 OFFSET ?4"
-        ))?;
-        let runs = stmt
-            .query_map(
-                params![f.kind.map(ProbeKind::as_str), f.status, f.limit, f.offset],
-                read_run,
-            )?
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((runs, total))
+        let cond = "WHERE (CAST(?1 AS TEXT) IS NULL OR kind = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)";
+        self.read(|db| {
+            let total: i64 = db.query_row(
+                &format!("SELECT COUNT(*) FROM runs {cond}"),
+                params![f.kind.map(ProbeKind::as_str), f.status],
+                |r| r.get(0),
+            )?;
+            let runs = db
+                .query_map(
+                    &format!("{SELECT_RUN} {cond} ORDER BY id DESC LIMIT ?3 OFFSET ?4"),
+                    params![f.kind.map(ProbeKind::as_str), f.status, f.limit, f.offset],
+                    read_run,
+                )?
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((runs, total))
+        })
     }
 
     /// The newest run of `kind` that has ended, if any (what a cache built from ended runs
     /// checks to know it is behind).
     pub fn newest_ended(&self, kind: ProbeKind) -> Result<Option<i64>, StoreError> {
-        Ok(self.reader().query_row(
-            "SELECT MAX(id) FROM runs WHERE kind = ?1 AND status NOT IN ('queued', 'running')",
-            params![kind.as_str()],
-            |r| r.get(0),
-        )?)
+        self.read(|db| {
+            db.query_row(
+                "SELECT MAX(id) FROM runs WHERE kind = ?1 AND status NOT IN ('queued', 'running')",
+                params![kind.as_str()],
+                |r| r.get(0),
+            )
+        })
     }
 
     /// Deletes a run and its results; false when there was no such run.
     pub fn delete(&self, id: i64) -> Result<bool, StoreError> {
-        Ok(self
-            .conn()
-            .execute("DELETE FROM runs WHERE id = ?1", params![id])?
-            > 0)
+        Ok(self.write(|db| db.execute("DELETE FROM runs WHERE id = ?1", params![id]))? > 0)
     }
 }
 
@@ -315,10 +320,11 @@ const SELECT_RUN: &str =
     "SELECT id, kind, status, created_at, started_at, finished_at, targets_text, options, net,
     total, done, summary, error, source, suite_id FROM runs";
 
-fn read_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RunInfo, StoreError>> {
+fn read_run(r: &Row<'_, '_>) -> Result<Result<RunInfo, StoreError>, StoreError> {
     let kind: String = r.get(1)?;
-    let kind: ProbeKind = kind.parse().map_err(|e: UnknownValue| {
-        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+    let kind: ProbeKind = kind.parse().map_err(|e: UnknownValue| StoreError::Column {
+        index: 1,
+        message: e.to_string(),
     })?;
     let options: String = r.get(7)?;
     let net: String = r.get(8)?;

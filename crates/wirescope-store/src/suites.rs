@@ -3,8 +3,8 @@
 //! failed). The spec is JSON the layer above reads; the store keeps it whole, with the schedule's
 //! last due time so a restart neither repeats nor loses a fire.
 
+use crate::sql::{Optional, Row, params};
 use crate::{Store, StoreError, now_ms};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use wirescope_probe::error::UnknownValue;
@@ -91,7 +91,7 @@ const SELECT_SUITE: &str =
 
 type SuiteRow = (i64, String, String, bool, i64, i64, Option<i64>);
 
-fn read_suite(r: &rusqlite::Row<'_>) -> rusqlite::Result<SuiteRow> {
+fn read_suite(r: &Row<'_, '_>) -> Result<SuiteRow, StoreError> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -120,87 +120,100 @@ fn to_record(
 impl Store {
     /// Stores a new suite; its name must be free, and there are at most `MAX_SUITES`.
     pub fn create_suite(&self, name: &str, spec: &str) -> Result<i64, StoreError> {
-        let conn = self.conn();
-        let count: i64 = conn.query_row("SELECT COUNT(*) FROM suites", [], |r| r.get(0))?;
-        if count >= MAX_SUITES {
-            return Err(StoreError::TooManySuites(MAX_SUITES));
-        }
-        let now = now_ms();
-        match conn.execute(
-            "INSERT INTO suites (name, spec, enabled, created_at, updated_at) VALUES (?1, ?2, 1, ?3, ?3)",
-            params![name, spec, now],
-        ) {
-            Ok(_) => Ok(conn.last_insert_rowid()),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Err(StoreError::SuiteExists(name.to_string()))
+        self.transaction(|db| {
+            let count: i64 =
+                db.query_row("SELECT COUNT(*) FROM suites", params![], |r| r.get(0))?;
+            if count >= MAX_SUITES {
+                return Err(StoreError::TooManySuites(MAX_SUITES));
             }
-            Err(e) => Err(e.into()),
-        }
+            db.query_row(
+                "INSERT INTO suites (name, spec, enabled, created_at, updated_at)
+                 VALUES (?1, ?2, 1, ?3, ?3) ON CONFLICT (name) DO NOTHING RETURNING id",
+                params![name, spec, now_ms()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::SuiteExists(name.to_string()))
+        })
     }
 
     /// Replaces a suite's spec (its schedule state is kept); false when there is no such suite.
     pub fn replace_suite(&self, id: i64, spec: &str) -> Result<bool, StoreError> {
-        Ok(self.conn().execute(
-            "UPDATE suites SET spec = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, spec, now_ms()],
-        )? > 0)
+        Ok(self.write(|db| {
+            db.execute(
+                "UPDATE suites SET spec = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, spec, now_ms()],
+            )
+        })? > 0)
     }
 
     /// A suite by name.
     pub fn suite(&self, name: &str) -> Result<Option<SuiteRecord>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT_SUITE} WHERE name = ?1"))?;
-        stmt.query_row(params![name], read_suite)
-            .optional()?
-            .map(to_record)
-            .transpose()
+        self.read(|db| {
+            db.query_row(
+                &format!("{SELECT_SUITE} WHERE name = ?1"),
+                params![name],
+                read_suite,
+            )
+        })
+        .optional()?
+        .map(to_record)
+        .transpose()
     }
 
     /// A suite by id.
     pub fn suite_by_id(&self, id: i64) -> Result<Option<SuiteRecord>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT_SUITE} WHERE id = ?1"))?;
-        stmt.query_row(params![id], read_suite)
-            .optional()?
-            .map(to_record)
-            .transpose()
+        self.read(|db| {
+            db.query_row(
+                &format!("{SELECT_SUITE} WHERE id = ?1"),
+                params![id],
+                read_suite,
+            )
+        })
+        .optional()?
+        .map(to_record)
+        .transpose()
     }
 
     /// Every suite, by name.
     pub fn suites(&self) -> Result<Vec<SuiteRecord>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT_SUITE} ORDER BY name"))?;
-        let rows = stmt
-            .query_map([], read_suite)?
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = self.read(|db| {
+            db.query_map(
+                &format!("{SELECT_SUITE} ORDER BY name"),
+                params![],
+                read_suite,
+            )
+        })?;
         rows.into_iter().map(to_record).collect()
     }
 
     /// Deletes a suite and its fires (its runs stay, no longer linked); false when there was
     /// none.
     pub fn delete_suite(&self, id: i64) -> Result<bool, StoreError> {
-        let conn = self.conn();
-        conn.execute(
-            "UPDATE runs SET suite_id = NULL WHERE suite_id = ?1",
-            params![id],
-        )?;
-        conn.execute("DELETE FROM suite_fires WHERE suite_id = ?1", params![id])?;
-        Ok(conn.execute("DELETE FROM suites WHERE id = ?1", params![id])? > 0)
+        self.transaction(|db| {
+            db.execute(
+                "UPDATE runs SET suite_id = NULL WHERE suite_id = ?1",
+                params![id],
+            )?;
+            db.execute("DELETE FROM suite_fires WHERE suite_id = ?1", params![id])?;
+            Ok(db.execute("DELETE FROM suites WHERE id = ?1", params![id])? > 0)
+        })
     }
 
     /// Turns a suite's schedule on or off; false when there is no such suite. Turned on, it
     /// fires from its next due time on: the time it was off is not caught up.
     pub fn set_suite_enabled(&self, id: i64, enabled: bool) -> Result<bool, StoreError> {
-        Ok(self.conn().execute(
-            "UPDATE suites SET updated_at = ?3,
-                 last_due = CASE WHEN ?2 AND NOT enabled THEN MAX(COALESCE(last_due, 0), ?3)
+        Ok(self.write(|db| {
+            db.execute(
+                "UPDATE suites SET updated_at = ?3,
+                 last_due = CASE WHEN ?2 = 1 AND enabled = 0
+                                 THEN CASE WHEN COALESCE(last_due, 0) > ?3 THEN last_due ELSE ?3 END
                                  ELSE last_due END,
                  enabled = ?2
              WHERE id = ?1",
-            params![id, enabled, now_ms()],
-        )? > 0)
+                params![id, enabled, now_ms()],
+            )
+        })? > 0)
     }
 
     /// Records a fire; a scheduled one (with `due_at`) also becomes the suite's last due time,
@@ -213,11 +226,10 @@ impl Store {
         runs: &[i64],
         note: Option<&str>,
     ) -> Result<i64, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute(
+        self.transaction(|tx| {
+        let id = tx.insert(
             "INSERT INTO suite_fires (suite_id, due_at, fired_at, outcome, runs, note)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
             params![
                 suite_id,
                 due_at,
@@ -227,52 +239,51 @@ impl Store {
                 note
             ],
         )?;
-        let id = tx.last_insert_rowid();
         tx.execute(
             "DELETE FROM suite_fires WHERE suite_id = ?1 AND id < (
                  SELECT MIN(id) FROM (SELECT id FROM suite_fires WHERE suite_id = ?1
-                                      ORDER BY id DESC LIMIT ?2))",
+                                      ORDER BY id DESC LIMIT ?2) AS kept)",
             params![suite_id, FIRES_KEPT],
         )?;
         if let Some(due) = due_at {
             tx.execute(
-                "UPDATE suites SET last_due = MAX(COALESCE(last_due, 0), ?2) WHERE id = ?1",
+                "UPDATE suites SET last_due = CASE WHEN COALESCE(last_due, 0) > ?2 THEN last_due ELSE ?2 END
+                 WHERE id = ?1",
                 params![suite_id, due],
             )?;
         }
-        tx.commit()?;
-        Ok(id)
+                Ok(id)
+        })
     }
 
     /// A suite's fires, newest first, at most `limit`.
     pub fn fires(&self, suite_id: i64, limit: i64) -> Result<Vec<Fire>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, suite_id, due_at, fired_at, outcome, runs, note FROM suite_fires
+        let rows = self.read(|db| {
+            db.query_map(
+                "SELECT id, suite_id, due_at, fired_at, outcome, runs, note FROM suite_fires
              WHERE suite_id = ?1 ORDER BY id DESC LIMIT ?2",
-        )?;
-        let rows = stmt
-            .query_map(params![suite_id, limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, Option<i64>>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+                params![suite_id, limit],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Option<i64>>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                    ))
+                },
+            )
+        })?;
         rows.into_iter()
             .map(|(id, suite_id, due_at, fired_at, outcome, runs, note)| {
-                let outcome = outcome.parse().map_err(|e: UnknownValue| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        4,
-                        rusqlite::types::Type::Text,
-                        Box::new(e),
-                    )
-                })?;
+                let outcome = outcome
+                    .parse()
+                    .map_err(|e: UnknownValue| StoreError::Column {
+                        index: 4,
+                        message: e.to_string(),
+                    })?;
                 Ok(Fire {
                     id,
                     suite_id,
@@ -288,10 +299,10 @@ impl Store {
 
     /// Whether runs a suite started are still queued or running.
     pub fn suite_busy(&self, suite_id: i64) -> Result<bool, StoreError> {
-        Ok(self.reader().query_row(
+        self.read(|db| db.query_row(
             "SELECT EXISTS (SELECT 1 FROM runs WHERE suite_id = ?1 AND status IN ('queued', 'running'))",
             params![suite_id],
             |r| r.get(0),
-        )?)
+        ))
     }
 }

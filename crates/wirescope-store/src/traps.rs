@@ -2,8 +2,8 @@
 //! (time, source, notification OID and name, the device it was matched to), written in batches,
 //! listed newest first with filters and paging, pruned by age and by count.
 
+use crate::sql::{Arg, AsArg, Optional, Row, Val, params};
 use crate::{Store, StoreError};
-use rusqlite::{OptionalExtension, params, params_from_iter};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -53,34 +53,30 @@ pub struct TrapFilter {
 impl Store {
     /// Stores a batch in one transaction; returns their ids in order.
     pub fn insert_traps(&self, traps: &[NewTrap]) -> Result<Vec<i64>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let mut ids = Vec::with_capacity(traps.len());
-        {
-            let mut st = tx.prepare_cached(
-                "INSERT INTO traps (at, source, oid, name, device, record)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
+        self.transaction(|tx| {
+            let mut ids = Vec::with_capacity(traps.len());
             for t in traps {
-                st.execute(params![t.at, t.source, t.oid, t.name, t.device, t.record])?;
-                ids.push(tx.last_insert_rowid());
+                ids.push(tx.insert(
+                    "INSERT INTO traps (at, source, oid, name, device, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                    params![t.at, t.source, t.oid, t.name, t.device, t.record],
+                )?);
             }
-        }
-        tx.commit()?;
-        Ok(ids)
+            Ok(ids)
+        })
     }
 
     /// Notifications matching `f`, newest first.
     pub fn traps(&self, f: &TrapFilter) -> Result<Vec<StoredTrap>, StoreError> {
         let mut sql = String::from("SELECT id, record, follow_up FROM traps WHERE 1 = 1");
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut args: Vec<Val> = Vec::new();
         // Each value goes in once; `?N` in the condition is its number.
-        let mut cond = |sql: &mut String, text: &str, v: rusqlite::types::Value| {
+        let mut cond = |sql: &mut String, text: &str, v: Val| {
             args.push(v);
             sql.push_str(&text.replace("?N", &format!("?{}", args.len())));
         };
         if let Some(s) = &f.source {
-            cond(&mut sql, " AND source = ?N", s.clone().into());
+            cond(&mut sql, " AND source = ?N", Val::Text(s.clone()));
         }
         match f.oid.as_deref() {
             // `.1.3.6.1.6.3.1.1.5` matches itself and what is below it, not `.1.3.6.1.6.3.1.1.50`.
@@ -88,70 +84,69 @@ impl Store {
                 cond(
                     &mut sql,
                     " AND (oid || '.' = ?N OR substr(oid, 1, length(?N)) = ?N)",
-                    format!(".{}.", o.trim_matches('.')).into(),
+                    Val::Text(format!(".{}.", o.trim_matches('.'))),
                 )
             }
             Some(o) => cond(
                 &mut sql,
                 " AND name LIKE ?N ESCAPE '\\'",
-                format!(
+                Val::Text(format!(
                     "%{}%",
                     o.replace('\\', "\\\\")
                         .replace('%', "\\%")
                         .replace('_', "\\_")
-                )
-                .into(),
+                )),
             ),
             None => {}
         }
         if let Some(d) = &f.device {
-            cond(&mut sql, " AND device = ?N", d.clone().into());
+            cond(&mut sql, " AND device = ?N", Val::Text(d.clone()));
         }
         if let Some(s) = f.since {
-            cond(&mut sql, " AND at >= ?N", s.into());
+            cond(&mut sql, " AND at >= ?N", Val::Int(s));
         }
         if let Some(u) = f.until {
-            cond(&mut sql, " AND at < ?N", u.into());
+            cond(&mut sql, " AND at < ?N", Val::Int(u));
         }
         if let Some(b) = f.before {
-            cond(&mut sql, " AND id < ?N", b.into());
+            cond(&mut sql, " AND id < ?N", Val::Int(b));
         }
-        cond(&mut sql, " ORDER BY id DESC LIMIT ?N", f.limit.into());
-        let conn = self.reader();
-        let mut st = conn.prepare(&sql)?;
-        let rows = st.query_map(params_from_iter(args), row)?;
-        rows.collect::<Result<Result<Vec<_>, _>, _>>()?
+        cond(&mut sql, " ORDER BY id DESC LIMIT ?N", Val::Int(f.limit));
+        let args: Vec<Arg<'_>> = args.iter().map(AsArg::arg).collect();
+        self.read(|db| db.query_map(&sql, &args, row))
     }
 
     pub fn trap(&self, id: i64) -> Result<Option<StoredTrap>, StoreError> {
-        let conn = self.reader();
-        let t = conn
-            .query_row(
+        self.read(|db| {
+            db.query_row(
                 "SELECT id, record, follow_up FROM traps WHERE id = ?1",
                 params![id],
                 row,
             )
-            .optional()?;
-        t.transpose()
+        })
+        .optional()
     }
 
     /// Records the runs a trap rule started for a notification.
     pub fn set_trap_follow_up(&self, id: i64, runs: &[i64]) -> Result<bool, StoreError> {
-        let n = self.conn().execute(
-            "UPDATE traps SET follow_up = ?2 WHERE id = ?1",
-            params![id, serde_json::to_string(runs)?],
-        )?;
+        let n = self.write(|db| {
+            db.execute(
+                "UPDATE traps SET follow_up = ?2 WHERE id = ?1",
+                params![id, serde_json::to_string(runs)?],
+            )
+        })?;
         Ok(n == 1)
     }
 
     /// Notifications stored, and the oldest one's time.
     pub fn trap_totals(&self) -> Result<(i64, Option<i64>), StoreError> {
-        let conn = self.reader();
-        Ok(conn.query_row(
-            "SELECT (SELECT COUNT(*) FROM traps), (SELECT MIN(at) FROM traps)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?)
+        self.read(|db| {
+            db.query_row(
+                "SELECT (SELECT COUNT(*) FROM traps), (SELECT MIN(at) FROM traps)",
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
     }
 
     /// The most recent notifications of each of `devices` (by name), newest first, `per` each.
@@ -160,17 +155,19 @@ impl Store {
         devices: &[String],
         per: i64,
     ) -> Result<Vec<(String, StoredTrap)>, StoreError> {
-        let conn = self.reader();
-        let mut st = conn.prepare_cached(
-            "SELECT id, record, follow_up FROM traps WHERE device = ?1 ORDER BY id DESC LIMIT ?2",
-        )?;
-        let mut out = Vec::new();
-        for d in devices {
-            for t in st.query_map(params![d, per], row)? {
-                out.push((d.clone(), t??));
+        self.read(|db| {
+            let mut out = Vec::new();
+            for d in devices {
+                for t in db.query_map(
+                    "SELECT id, record, follow_up FROM traps WHERE device = ?1 ORDER BY id DESC LIMIT ?2",
+                    params![d, per],
+                    row,
+                )? {
+                    out.push((d.clone(), t));
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     /// Notifications in [since, until) from any of `sources` or `devices`, newest first.
@@ -182,42 +179,47 @@ impl Store {
         until: i64,
         limit: i64,
     ) -> Result<Vec<StoredTrap>, StoreError> {
-        let conn = self.reader();
-        let mut st = conn.prepare_cached(
-            "SELECT id, record, follow_up FROM traps
-             WHERE at >= ?1 AND at < ?2
-               AND (source IN (SELECT value FROM json_each(?3))
-                    OR device IN (SELECT value FROM json_each(?4)))
-             ORDER BY id DESC LIMIT ?5",
-        )?;
-        let rows = st.query_map(
-            params![
-                since,
-                until,
-                serde_json::to_string(sources)?,
-                serde_json::to_string(devices)?,
-                limit
-            ],
-            row,
-        )?;
-        rows.collect::<Result<Result<Vec<_>, _>, _>>()?
+        let (sources, devices) = (
+            serde_json::to_string(sources)?,
+            serde_json::to_string(devices)?,
+        );
+        self.read(|db| {
+            // A JSON array's strings as rows: each engine has its own function for that.
+            let each = |n: u8| {
+                if db.is_pg() {
+                    format!("SELECT value FROM json_array_elements_text(CAST(?{n} AS json))")
+                } else {
+                    format!("SELECT value FROM json_each(?{n})")
+                }
+            };
+            db.query_map(
+                &format!(
+                    "SELECT id, record, follow_up FROM traps
+                     WHERE at >= ?1 AND at < ?2 AND (source IN ({}) OR device IN ({}))
+                     ORDER BY id DESC LIMIT ?5",
+                    each(3),
+                    each(4)
+                ),
+                params![since, until, sources, devices, limit],
+                row,
+            )
+        })
     }
 
     /// Deletes notifications older than `before` (ms) and all but the newest `keep`.
     pub fn prune_traps(&self, before: i64, keep: i64) -> Result<usize, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let a = tx.execute("DELETE FROM traps WHERE at < ?1", params![before])?;
-        let b = tx.execute(
-            "DELETE FROM traps WHERE id <= (SELECT MAX(id) FROM traps) - ?1",
-            params![keep],
-        )?;
-        tx.commit()?;
-        Ok(a + b)
+        self.transaction(|tx| {
+            let a = tx.execute("DELETE FROM traps WHERE at < ?1", params![before])?;
+            let b = tx.execute(
+                "DELETE FROM traps WHERE id <= (SELECT MAX(id) FROM traps) - ?1",
+                params![keep],
+            )?;
+            Ok(a + b)
+        })
     }
 }
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredTrap, StoreError>> {
+fn row(r: &Row<'_, '_>) -> Result<StoredTrap, StoreError> {
     let id: i64 = r.get(0)?;
     let text: String = r.get(1)?;
     let follow_up: Option<String> = r.get(2)?;
@@ -232,12 +234,13 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredTrap, StoreError>
             follow_up,
         })
     });
-    Ok(parsed.map_err(StoreError::from))
+    parsed.map_err(StoreError::from)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::tests::{Kind, fresh};
 
     fn trap(at: i64, source: &str, oid: &str, name: Option<&str>, device: Option<&str>) -> NewTrap {
         NewTrap {
@@ -258,11 +261,9 @@ mod tests {
         store.traps(&f).unwrap().iter().map(|t| t.id).collect()
     }
 
-    #[test]
-    fn traps_are_filtered_paged_followed_up_and_pruned() {
-        let path = std::env::temp_dir().join(format!("wirescope-traps-{}.db", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        let store = Store::open(&path).unwrap();
+    /// Shared: runs on both backends (`on_both!` in lib.rs).
+    pub(crate) fn traps_are_filtered_paged_followed_up_and_pruned(kind: Kind) {
+        let store = Store::connect(&fresh(kind, "traps")).unwrap();
         let down = ".1.3.6.1.6.3.1.1.5.3";
         let got = store
             .insert_traps(&[
@@ -377,6 +378,5 @@ mod tests {
         assert_eq!(store.prune_traps(0, 2).unwrap(), 1);
         assert_eq!(ids(&store, TrapFilter::default()), [4, 3]);
         drop(store);
-        let _ = std::fs::remove_file(&path);
     }
 }

@@ -3,8 +3,8 @@
 //! 5 minutes and of an hour (min, p10, median, p90 and max of the samples' medians, loss) kept
 //! beside them for the long views, and pruned by age.
 
+use crate::sql::{Db, Optional, Row, params};
 use crate::{Store, StoreError};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 /// Rollup bucket widths kept (ms): 5 minutes and an hour.
@@ -107,50 +107,48 @@ fn us(ms: Option<f64>) -> Option<i64> {
 impl Store {
     /// Suite runs ended and not yet taken into the trends and alerts, oldest first.
     pub fn runs_to_trend(&self, limit: i64) -> Result<Vec<RunToTake>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, suite_id, suite_run, kind, COALESCE(started_at, created_at) FROM runs
+        let rows = self.read(|db| {
+            db.query_map(
+                "SELECT id, suite_id, suite_run, kind, COALESCE(started_at, created_at) FROM runs
              WHERE suite_id IS NOT NULL AND trended = 0
                AND status NOT IN ('queued', 'running')
              ORDER BY id LIMIT ?1",
-        )?;
-        let rows = stmt
-            .query_map(params![limit], |r| {
-                Ok(RunToTake {
-                    run: r.get(0)?,
-                    suite_id: r.get(1)?,
-                    suite_run: r.get(2)?,
-                    kind: r.get(3)?,
-                    started: r.get(4)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+                params![limit],
+                |r| {
+                    Ok(RunToTake {
+                        run: r.get(0)?,
+                        suite_id: r.get(1)?,
+                        suite_run: r.get(2)?,
+                        kind: r.get(3)?,
+                        started: r.get(4)?,
+                    })
+                },
+            )
+        })?;
         Ok(rows)
     }
 
     /// A suite's series.
     pub fn series(&self, suite_id: i64) -> Result<Vec<SeriesInfo>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, kind, target, last_t, samples FROM series
+        let rows = self.read(|db| {
+            db.query_map(
+                "SELECT id, kind, target, last_t, samples FROM series
              WHERE suite_id = ?1 ORDER BY kind, target",
-        )?;
-        let rows = stmt
-            .query_map(params![suite_id], read_series)?
-            .collect::<Result<Vec<_>, _>>()?;
+                params![suite_id],
+                read_series,
+            )
+        })?;
         Ok(rows)
     }
 
     /// One series of a suite, if it is the suite's.
     pub fn series_of(&self, suite_id: i64, id: i64) -> Result<Option<SeriesInfo>, StoreError> {
-        Ok(self
-            .reader()
-            .query_row(
+        self.read(|db| db.query_row(
                 "SELECT id, kind, target, last_t, samples FROM series WHERE suite_id = ?1 AND id = ?2",
                 params![suite_id, id],
                 read_series,
-            )
-            .optional()?)
+            ))
+            .optional()
     }
 
     /// A series from `from` to `to` (ms): each sample as its own bucket (`width` 0), or the
@@ -162,39 +160,39 @@ impl Store {
         to: i64,
         width: i64,
     ) -> Result<Vec<Bucket>, StoreError> {
-        let conn = self.reader();
         if width == 0 {
-            let mut stmt = conn.prepare_cached(
-                "SELECT t, min_us, med_us, max_us, loss, sent FROM samples
-                 WHERE series_id = ?1 AND t >= ?2 AND t < ?3 ORDER BY t",
-            )?;
-            let rows = stmt
-                .query_map(params![series, from, to], read_sample)?
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows = self.read(|db| {
+                db.query_map(
+                    "SELECT t, min_us, med_us, max_us, loss, sent FROM samples
+                     WHERE series_id = ?1 AND t >= ?2 AND t < ?3 ORDER BY t",
+                    params![series, from, to],
+                    read_sample,
+                )
+            })?;
             return Ok(rows
                 .iter()
                 .map(|s| rollup(s.t, std::slice::from_ref(s)))
                 .collect());
         }
-        let mut stmt = conn.prepare_cached(
-            "SELECT t, min_us, p10_us, med_us, p90_us, max_us, loss, samples FROM rollups
+        self.read(|db| {
+            db.query_map(
+                "SELECT t, min_us, p10_us, med_us, p90_us, max_us, loss, samples FROM rollups
              WHERE series_id = ?1 AND width = ?2 AND t >= ?3 AND t < ?4 ORDER BY t",
-        )?;
-        let rows = stmt
-            .query_map(params![series, width, from, to], |r| {
-                Ok(Bucket {
-                    t: r.get(0)?,
-                    min_ms: ms(r.get(1)?),
-                    p10_ms: ms(r.get(2)?),
-                    median_ms: ms(r.get(3)?),
-                    p90_ms: ms(r.get(4)?),
-                    max_ms: ms(r.get(5)?),
-                    loss_pct: r.get::<_, i64>(6)? as f64 / 10.0,
-                    samples: r.get(7)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+                params![series, width, from, to],
+                |r| {
+                    Ok(Bucket {
+                        t: r.get(0)?,
+                        min_ms: ms(r.get(1)?),
+                        p10_ms: ms(r.get(2)?),
+                        median_ms: ms(r.get(3)?),
+                        p90_ms: ms(r.get(4)?),
+                        max_ms: ms(r.get(5)?),
+                        loss_pct: r.get::<_, i64>(6)? as f64 / 10.0,
+                        samples: r.get(7)?,
+                    })
+                },
+            )
+        })
     }
 
     /// Deletes samples and 5-minute rollups (the day view's) older than `samples_before`, and
@@ -204,33 +202,32 @@ impl Store {
         samples_before: i64,
         rollups_before: i64,
     ) -> Result<usize, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "UPDATE series SET samples = samples - (SELECT COUNT(*) FROM samples
+        self.transaction(|tx| {
+            tx.execute(
+                "UPDATE series SET samples = samples - (SELECT COUNT(*) FROM samples
                WHERE series_id = series.id AND t < ?1)
              WHERE id IN (SELECT DISTINCT series_id FROM samples WHERE t < ?1)",
-            params![samples_before],
-        )?;
-        let a = tx.execute("DELETE FROM samples WHERE t < ?1", params![samples_before])?;
-        let b = tx.execute(
-            "DELETE FROM rollups WHERE (width = ?1 AND t < ?2) OR (width = ?3 AND t < ?4)",
-            params![
-                ROLLUP_WIDTHS[0],
-                samples_before,
-                ROLLUP_WIDTHS[1],
-                rollups_before
-            ],
-        )?;
-        tx.commit()?;
-        Ok(a + b)
+                params![samples_before],
+            )?;
+            let a = tx.execute("DELETE FROM samples WHERE t < ?1", params![samples_before])?;
+            let b = tx.execute(
+                "DELETE FROM rollups WHERE (width = ?1 AND t < ?2) OR (width = ?3 AND t < ?4)",
+                params![
+                    ROLLUP_WIDTHS[0],
+                    samples_before,
+                    ROLLUP_WIDTHS[1],
+                    rollups_before
+                ],
+            )?;
+            Ok(a + b)
+        })
     }
 }
 
 /// Adds a run's samples to its suite's series (one per target key) and updates the rollups of
 /// their buckets, inside the caller's transaction.
 pub(crate) fn write_samples(
-    tx: &rusqlite::Transaction<'_>,
+    tx: Db<'_>,
     suite_id: i64,
     kind: &str,
     samples: &[(String, Sample)],
@@ -247,8 +244,8 @@ pub(crate) fn write_samples(
             |r| r.get(0),
         )?;
         let new = tx.execute(
-            "INSERT OR IGNORE INTO samples (series_id, t, min_us, med_us, max_us, loss, sent)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO samples (series_id, t, min_us, med_us, max_us, loss, sent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
             params![series, s.t, s.min_us, s.med_us, s.max_us, s.loss, s.sent],
         )?;
         if new == 0 {
@@ -259,26 +256,27 @@ pub(crate) fn write_samples(
             )?;
         } else {
             tx.execute(
-                "UPDATE series SET samples = samples + 1, last_t = MAX(COALESCE(last_t, ?2), ?2)
+                "UPDATE series SET samples = samples + 1, last_t = CASE WHEN last_t > ?2 THEN last_t ELSE ?2 END
                  WHERE id = ?1",
                 params![series, s.t],
             )?;
         }
         for width in ROLLUP_WIDTHS {
             let start = s.t - s.t.rem_euclid(width);
-            let in_bucket = {
-                let mut stmt = tx.prepare_cached(
-                    "SELECT t, min_us, med_us, max_us, loss, sent FROM samples
-                     WHERE series_id = ?1 AND t >= ?2 AND t < ?3",
-                )?;
-                stmt.query_map(params![series, start, start + width], read_sample)?
-                    .collect::<Result<Vec<_>, _>>()?
-            };
+            let in_bucket = tx.query_map(
+                "SELECT t, min_us, med_us, max_us, loss, sent FROM samples
+                 WHERE series_id = ?1 AND t >= ?2 AND t < ?3",
+                params![series, start, start + width],
+                read_sample,
+            )?;
             let b = rollup(start, &in_bucket);
             tx.execute(
-                "INSERT OR REPLACE INTO rollups
+                "INSERT INTO rollups
                  (series_id, width, t, min_us, p10_us, med_us, p90_us, max_us, loss, samples)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (series_id, width, t) DO UPDATE SET min_us = excluded.min_us,
+                    p10_us = excluded.p10_us, med_us = excluded.med_us, p90_us = excluded.p90_us,
+                    max_us = excluded.max_us, loss = excluded.loss, samples = excluded.samples",
                 params![
                     series,
                     width,
@@ -297,7 +295,7 @@ pub(crate) fn write_samples(
     Ok(())
 }
 
-fn read_series(r: &rusqlite::Row<'_>) -> rusqlite::Result<SeriesInfo> {
+fn read_series(r: &Row<'_, '_>) -> Result<SeriesInfo, StoreError> {
     Ok(SeriesInfo {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -307,7 +305,7 @@ fn read_series(r: &rusqlite::Row<'_>) -> rusqlite::Result<SeriesInfo> {
     })
 }
 
-fn read_sample(r: &rusqlite::Row<'_>) -> rusqlite::Result<Sample> {
+fn read_sample(r: &Row<'_, '_>) -> Result<Sample, StoreError> {
     Ok(Sample {
         t: r.get(0)?,
         min_us: r.get(1)?,

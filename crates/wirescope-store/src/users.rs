@@ -3,8 +3,8 @@
 //! failed logins and a lock; sessions kept by the SHA-256 of their random id (a stolen
 //! database gives no live session), with when they began and were last seen.
 
+use crate::sql::{Db, Optional, Row, params};
 use crate::{Store, StoreError, now_ms};
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 /// Users kept at most.
@@ -68,7 +68,7 @@ pub struct User {
 const SELECT_USER: &str = "SELECT u.id, u.name, u.role, u.created_at, u.updated_at, u.locked_until,
     (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id), u.sso FROM users u";
 
-fn read_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+fn read_user(r: &Row<'_, '_>) -> Result<User, StoreError> {
     let role: String = r.get(2)?;
     Ok(User {
         id: r.get(0)?,
@@ -93,36 +93,39 @@ pub struct SessionRecord {
 impl Store {
     /// Every user, by name.
     pub fn users(&self) -> Result<Vec<User>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT_USER} ORDER BY u.name"))?;
-        let rows = stmt.query_map([], read_user)?.collect::<Result<_, _>>()?;
+        let rows = self.read(|db| {
+            db.query_map(
+                &format!("{SELECT_USER} ORDER BY u.name"),
+                params![],
+                read_user,
+            )
+        })?;
         Ok(rows)
     }
 
     /// How many users there are (none: the server is open as before, on loopback).
     pub fn user_count(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .reader()
-            .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
+        self.read(|db| db.query_row("SELECT COUNT(*) FROM users", params![], |r| r.get(0)))
     }
 
     /// A user and their password hash.
     pub fn user_login(&self, name: &str) -> Result<Option<(User, Option<String>)>, StoreError> {
-        let conn = self.reader();
-        let user = conn
-            .query_row(
-                &format!("{SELECT_USER} WHERE u.name = ?1"),
-                params![name],
-                read_user,
-            )
-            .optional()?;
-        let Some(user) = user else { return Ok(None) };
-        let hash: Option<String> = conn.query_row(
-            "SELECT password FROM users WHERE id = ?1",
-            params![user.id],
-            |r| r.get(0),
-        )?;
-        Ok(Some((user, hash)))
+        self.read(|db| {
+            let user = db
+                .query_row(
+                    &format!("{SELECT_USER} WHERE u.name = ?1"),
+                    params![name],
+                    read_user,
+                )
+                .optional()?;
+            let Some(user) = user else { return Ok(None) };
+            let hash: Option<String> = db.query_row(
+                "SELECT password FROM users WHERE id = ?1",
+                params![user.id],
+                |r| r.get(0),
+            )?;
+            Ok(Some((user, hash)))
+        })
     }
 
     /// Adds a user; `Exists` when the name is taken, `TooMany` past `MAX_USERS`.
@@ -132,29 +135,28 @@ impl Store {
         role: Role,
         password: Option<&str>,
     ) -> Result<User, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let n: i64 = tx.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
-        if n >= MAX_USERS {
-            return Err(StoreError::TooManyUsers(MAX_USERS));
-        }
-        let now = now_ms();
-        let added = tx.execute(
-            "INSERT OR IGNORE INTO users (name, role, password, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?4)",
-            params![name, role.as_str(), password, now],
-        )?;
-        if added == 0 {
-            return Err(StoreError::UserExists(name.to_string()));
-        }
-        let id = tx.last_insert_rowid();
-        let user = tx.query_row(
-            &format!("{SELECT_USER} WHERE u.id = ?1"),
-            params![id],
-            read_user,
-        )?;
-        tx.commit()?;
-        Ok(user)
+        self.transaction(|tx| {
+            let n: i64 = tx.query_row("SELECT COUNT(*) FROM users", params![], |r| r.get(0))?;
+            if n >= MAX_USERS {
+                return Err(StoreError::TooManyUsers(MAX_USERS));
+            }
+            let now = now_ms();
+            let id: i64 = tx
+                .query_row(
+                    "INSERT INTO users (name, role, password, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT DO NOTHING RETURNING id",
+                    params![name, role.as_str(), password, now],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::UserExists(name.to_string()))?;
+            let user = tx.query_row(
+                &format!("{SELECT_USER} WHERE u.id = ?1"),
+                params![id],
+                read_user,
+            )?;
+            Ok(user)
+        })
     }
 
     /// The user a single sign-on by `issuer` names, made or given `role` now; `None` when a
@@ -166,105 +168,103 @@ impl Store {
         role: Role,
         issuer: &str,
     ) -> Result<Option<User>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let found: Option<(i64, Option<String>, String)> = tx
-            .query_row(
-                "SELECT id, sso, role FROM users WHERE name = ?1",
-                params![name],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let now = now_ms();
-        let id = match found {
-            Some((_, sso, _)) if sso.as_deref() != Some(issuer) => return Ok(None),
-            Some((id, _, old)) => {
-                if old != role.as_str() {
-                    tx.execute(
-                        "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1",
-                        params![id, role.as_str(), now],
-                    )?;
+        self.transaction(|tx| {
+            let found: Option<(i64, Option<String>, String)> = tx
+                .query_row(
+                    "SELECT id, sso, role FROM users WHERE name = ?1",
+                    params![name],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let now = now_ms();
+            let id = match found {
+                Some((_, sso, _)) if sso.as_deref() != Some(issuer) => return Ok(None),
+                Some((id, _, old)) => {
+                    if old != role.as_str() {
+                        tx.execute(
+                            "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1",
+                            params![id, role.as_str(), now],
+                        )?;
+                    }
+                    id
                 }
-                id
-            }
-            None => {
-                let n: i64 = tx.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
-                if n >= MAX_USERS {
-                    return Err(StoreError::TooManyUsers(MAX_USERS));
+                None => {
+                    let n: i64 =
+                        tx.query_row("SELECT COUNT(*) FROM users", params![], |r| r.get(0))?;
+                    if n >= MAX_USERS {
+                        return Err(StoreError::TooManyUsers(MAX_USERS));
+                    }
+                    tx.insert(
+                        "INSERT INTO users (name, role, password, created_at, updated_at, sso)
+                     VALUES (?1, ?2, NULL, ?3, ?3, ?4) RETURNING id",
+                        params![name, role.as_str(), now, issuer],
+                    )?
                 }
-                tx.execute(
-                    "INSERT INTO users (name, role, password, created_at, updated_at, sso)
-                     VALUES (?1, ?2, NULL, ?3, ?3, ?4)",
-                    params![name, role.as_str(), now, issuer],
-                )?;
-                tx.last_insert_rowid()
-            }
-        };
-        let user = tx.query_row(
-            &format!("{SELECT_USER} WHERE u.id = ?1"),
-            params![id],
-            read_user,
-        )?;
-        tx.commit()?;
-        Ok(Some(user))
+            };
+            let user = tx.query_row(
+                &format!("{SELECT_USER} WHERE u.id = ?1"),
+                params![id],
+                read_user,
+            )?;
+            Ok(Some(user))
+        })
     }
 
     /// Changes a user's role; false when there is no such user. The last admin cannot become
     /// less (`LastAdmin`).
     pub fn set_role(&self, name: &str, role: Role) -> Result<bool, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        if role != Role::Admin && last_admin(&tx, name)? {
-            return Err(StoreError::LastAdmin);
-        }
-        let n = tx.execute(
-            "UPDATE users SET role = ?2, updated_at = ?3 WHERE name = ?1",
-            params![name, role.as_str(), now_ms()],
-        )?;
-        tx.commit()?;
-        Ok(n == 1)
+        self.transaction(|tx| {
+            if role != Role::Admin && last_admin(tx, name)? {
+                return Err(StoreError::LastAdmin);
+            }
+            let n = tx.execute(
+                "UPDATE users SET role = ?2, updated_at = ?3 WHERE name = ?1",
+                params![name, role.as_str(), now_ms()],
+            )?;
+            Ok(n == 1)
+        })
     }
 
     /// Sets a user's password hash, clears their lock and ends their sessions; false when there
     /// is no such user.
     pub fn set_password(&self, name: &str, hash: &str) -> Result<bool, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let n = tx.execute(
-            "UPDATE users SET password = ?2, failures = 0, locked_until = NULL, updated_at = ?3
+        self.transaction(|tx| {
+            let n = tx.execute(
+                "UPDATE users SET password = ?2, failures = 0, locked_until = NULL, updated_at = ?3
              WHERE name = ?1",
-            params![name, hash, now_ms()],
-        )?;
-        tx.execute(
-            "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
-            params![name],
-        )?;
-        tx.commit()?;
-        Ok(n == 1)
+                params![name, hash, now_ms()],
+            )?;
+            tx.execute(
+                "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
+                params![name],
+            )?;
+            Ok(n == 1)
+        })
     }
 
     /// Removes a user and their sessions; false when there is no such user. The last admin
     /// stays (`LastAdmin`).
     pub fn delete_user(&self, name: &str) -> Result<bool, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        if last_admin(&tx, name)? {
-            return Err(StoreError::LastAdmin);
-        }
-        let n = tx.execute("DELETE FROM users WHERE name = ?1", params![name])?;
-        tx.commit()?;
-        Ok(n == 1)
+        self.transaction(|tx| {
+            if last_admin(tx, name)? {
+                return Err(StoreError::LastAdmin);
+            }
+            let n = tx.execute("DELETE FROM users WHERE name = ?1", params![name])?;
+            Ok(n == 1)
+        })
     }
 
     /// Counts a failed login; after `limit` in a row the user is locked until `now + lock_ms`.
     pub fn login_failed(&self, id: i64, limit: i64, lock_ms: i64) -> Result<(), StoreError> {
         let now = now_ms();
-        self.conn().execute(
-            "UPDATE users SET failures = failures + 1,
+        self.write(|db| {
+            db.execute(
+                "UPDATE users SET failures = failures + 1,
                locked_until = CASE WHEN failures + 1 >= ?2 THEN ?3 ELSE locked_until END
              WHERE id = ?1",
-            params![id, limit, now + lock_ms],
-        )?;
+                params![id, limit, now + lock_ms],
+            )
+        })?;
         Ok(())
     }
 
@@ -272,8 +272,7 @@ impl Store {
     /// past `MAX_SESSIONS`).
     pub fn login_ok(&self, id: i64, session_hash: &str, address: &str) -> Result<(), StoreError> {
         let now = now_ms();
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        self.transaction(|tx| {
         tx.execute(
             "UPDATE users SET failures = 0, locked_until = NULL WHERE id = ?1",
             params![id],
@@ -287,73 +286,80 @@ impl Store {
                (SELECT hash FROM sessions WHERE user_id = ?1 ORDER BY created_at DESC LIMIT ?2)",
             params![id, MAX_SESSIONS],
         )?;
-        tx.commit()?;
-        Ok(())
+                Ok(())
+        })
     }
 
     /// The session with this id hash, if it is still kept.
     pub fn session(&self, hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let conn = self.reader();
-        let found: Option<(i64, i64, i64)> = conn
-            .query_row(
-                "SELECT user_id, created_at, seen_at FROM sessions WHERE hash = ?1",
-                params![hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let Some((user_id, created_at, seen_at)) = found else {
-            return Ok(None);
-        };
-        let user = conn
-            .query_row(
-                &format!("{SELECT_USER} WHERE u.id = ?1"),
-                params![user_id],
-                read_user,
-            )
-            .optional()?;
-        Ok(user.map(|user| SessionRecord {
-            user,
-            created_at,
-            seen_at,
-        }))
+        self.read(|db| {
+            let found: Option<(i64, i64, i64)> = db
+                .query_row(
+                    "SELECT user_id, created_at, seen_at FROM sessions WHERE hash = ?1",
+                    params![hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((user_id, created_at, seen_at)) = found else {
+                return Ok(None);
+            };
+            let user = db
+                .query_row(
+                    &format!("{SELECT_USER} WHERE u.id = ?1"),
+                    params![user_id],
+                    read_user,
+                )
+                .optional()?;
+            Ok(user.map(|user| SessionRecord {
+                user,
+                created_at,
+                seen_at,
+            }))
+        })
     }
 
     /// Notes that a session was used now.
     pub fn touch_session(&self, hash: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE sessions SET seen_at = ?2 WHERE hash = ?1",
-            params![hash, now_ms()],
-        )?;
+        self.write(|db| {
+            db.execute(
+                "UPDATE sessions SET seen_at = ?2 WHERE hash = ?1",
+                params![hash, now_ms()],
+            )
+        })?;
         Ok(())
     }
 
     /// Ends one session.
     pub fn end_session(&self, hash: &str) -> Result<(), StoreError> {
-        self.conn()
-            .execute("DELETE FROM sessions WHERE hash = ?1", params![hash])?;
+        self.write(|db| db.execute("DELETE FROM sessions WHERE hash = ?1", params![hash]))?;
         Ok(())
     }
 
     /// Ends every session of a user; returns how many.
     pub fn end_sessions(&self, user_id: i64) -> Result<usize, StoreError> {
-        Ok(self
-            .conn()
-            .execute("DELETE FROM sessions WHERE user_id = ?1", params![user_id])?)
+        self.write(|db| db.execute("DELETE FROM sessions WHERE user_id = ?1", params![user_id]))
     }
 
     /// Ends the sessions idle since `idle_before` or begun before `begun_before`.
     pub fn prune_sessions(&self, idle_before: i64, begun_before: i64) -> Result<usize, StoreError> {
-        Ok(self.conn().execute(
-            "DELETE FROM sessions WHERE seen_at < ?1 OR created_at < ?2",
-            params![idle_before, begun_before],
-        )?)
+        self.write(|db| {
+            db.execute(
+                "DELETE FROM sessions WHERE seen_at < ?1 OR created_at < ?2",
+                params![idle_before, begun_before],
+            )
+        })
     }
 }
 
+/// The advisory lock held while the last admin is checked and changed (PostgreSQL).
+const ADMINS_LOCK: i64 = 0x6164_6d69_6e73;
+
 /// Whether `name` is the only admin.
-fn last_admin(tx: &rusqlite::Transaction<'_>, name: &str) -> Result<bool, StoreError> {
+fn last_admin(tx: Db<'_>, name: &str) -> Result<bool, StoreError> {
+    // Two servers demoting the last two admins at once: one waits for the other.
+    tx.lock(ADMINS_LOCK)?;
     let (admins, is_admin): (i64, i64) = tx.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(name = ?1), 0) FROM users WHERE role = 'admin'",
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE name = ?1) FROM users WHERE role = 'admin'",
         params![name],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
@@ -377,7 +383,7 @@ pub struct ApiToken {
     pub last_used: Option<i64>,
 }
 
-fn read_token(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiToken> {
+fn read_token(r: &Row<'_, '_>) -> Result<ApiToken, StoreError> {
     let role: String = r.get(2)?;
     Ok(ApiToken {
         id: r.get(0)?,
@@ -401,8 +407,7 @@ impl Store {
         expires_at: i64,
     ) -> Result<ApiToken, StoreError> {
         let now = now_ms();
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        self.transaction(|tx| {
         tx.execute(
             "DELETE FROM api_tokens WHERE user_id = ?1 AND expires_at <= ?2",
             params![user_id, now],
@@ -415,40 +420,41 @@ impl Store {
         if n >= MAX_TOKENS {
             return Err(StoreError::TooManyTokens(MAX_TOKENS));
         }
-        tx.execute(
+        let id = tx.insert(
             "INSERT INTO api_tokens (user_id, name, role, hash, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
             params![user_id, name, role.as_str(), hash, now, expires_at],
         )?;
-        let id = tx.last_insert_rowid();
         let t = tx.query_row(
             "SELECT id, name, role, created_at, expires_at, last_used FROM api_tokens WHERE id = ?1",
             params![id],
             read_token,
         )?;
-        tx.commit()?;
-        Ok(t)
+                Ok(t)
+        })
     }
 
     /// A user's tokens, newest first.
     pub fn tokens(&self, user_id: i64) -> Result<Vec<ApiToken>, StoreError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, name, role, created_at, expires_at, last_used FROM api_tokens
+        let rows = self.read(|db| {
+            db.query_map(
+                "SELECT id, name, role, created_at, expires_at, last_used FROM api_tokens
              WHERE user_id = ?1 ORDER BY id DESC",
-        )?;
-        let rows = stmt
-            .query_map(params![user_id], read_token)?
-            .collect::<Result<_, _>>()?;
+                params![user_id],
+                read_token,
+            )
+        })?;
         Ok(rows)
     }
 
     /// Removes one of a user's tokens; false when they have none by that id.
     pub fn delete_token(&self, user_id: i64, id: i64) -> Result<bool, StoreError> {
-        Ok(self.conn().execute(
-            "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2",
-            params![id, user_id],
-        )? == 1)
+        Ok(self.write(|db| {
+            db.execute(
+                "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2",
+                params![id, user_id],
+            )
+        })? == 1)
     }
 
     /// The token with this hash, unexpired, with its user (noting its use, at most once a
@@ -456,30 +462,34 @@ impl Store {
     pub fn token(&self, hash: &str) -> Result<Option<(ApiToken, User)>, StoreError> {
         let now = now_ms();
         let found: Option<(ApiToken, i64)> = self
-            .reader()
-            .query_row(
+            .read(|db| {
+                db.query_row(
                 "SELECT id, name, role, created_at, expires_at, last_used, user_id FROM api_tokens
                  WHERE hash = ?1 AND expires_at > ?2",
                 params![hash, now],
                 |r| Ok((read_token(r)?, r.get(6)?)),
             )
+            })
             .optional()?;
         let Some((token, user_id)) = found else {
             return Ok(None);
         };
         if token.last_used.is_none_or(|t| now - t > 60_000) {
-            self.conn().execute(
-                "UPDATE api_tokens SET last_used = ?2 WHERE id = ?1",
-                params![token.id, now],
-            )?;
+            self.write(|db| {
+                db.execute(
+                    "UPDATE api_tokens SET last_used = ?2 WHERE id = ?1",
+                    params![token.id, now],
+                )
+            })?;
         }
         let user = self
-            .reader()
-            .query_row(
-                &format!("{SELECT_USER} WHERE u.id = ?1"),
-                params![user_id],
-                read_user,
-            )
+            .read(|db| {
+                db.query_row(
+                    &format!("{SELECT_USER} WHERE u.id = ?1"),
+                    params![user_id],
+                    read_user,
+                )
+            })
             .optional()?;
         Ok(user.map(|u| (token, u)))
     }
