@@ -35,13 +35,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use wirescope_store::Store;
+use wirescope_store::{Location, Store};
 
 /// How the server runs.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    pub db: PathBuf,
+    /// Where the history lives: a SQLite file, or a team's PostgreSQL.
+    pub db: Location,
+    /// The directory of the server's own files: uploads in progress, the self-signed TLS
+    /// certificate, the trap engine's state. Beside a SQLite file by default.
+    pub files: PathBuf,
     /// Access token required on every API and WebSocket request (required off loopback).
     pub token: Option<String>,
     /// Runs allowed in progress at once; past it, 429.
@@ -99,7 +103,8 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 7878)),
-            db: wirescope_store::default_path(),
+            db: Location::Sqlite(wirescope_store::default_path()),
+            files: wirescope_store::default_files(),
             token: None,
             max_runs: 4,
             max_targets: wirescope_probe::targets::DEFAULT_MAX_TARGETS,
@@ -455,10 +460,17 @@ pub async fn serve(
     if let Some(o) = &config.oidc {
         oidc::Sso::new(o.clone()).map_err(ServeError::Oidc)?;
     }
-    let store = Arc::new(Store::open(&config.db)?);
+    let location = config.db.clone();
+    let store = tokio::task::spawn_blocking(move || Store::connect(&location))
+        .await
+        .map_err(|e| wirescope_store::StoreError::Connect {
+            location: config.db.to_string(),
+            message: format!("opening it stopped: {e}"),
+        })??;
+    let store = Arc::new(store);
     // Terminals open when the last server died are over; its half-written uploads are junk.
     store.mark_interrupted_recordings()?;
-    traffic::clean_uploads(&traffic::upload_dir(&config.db));
+    traffic::clean_uploads(&traffic::upload_dir(&config.files));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Listen {
@@ -472,7 +484,7 @@ pub async fn serve(
     let tls = config
         .tls
         .as_ref()
-        .map(|source| tls::acceptor(source, &config.db, addr))
+        .map(|source| tls::acceptor(source, &config.files, addr))
         .transpose()?;
     if store.user_count()? == 0 {
         config.setup = Some(random_hex(16));
@@ -502,7 +514,7 @@ pub async fn serve(
     let traps = traps::Traps::new(
         store.clone(),
         config.traps.clone(),
-        &config.db,
+        &config.files,
         config.trap_retention,
     );
     traps.start().await.map_err(ServeError::Traps)?;

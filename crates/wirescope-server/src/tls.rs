@@ -51,17 +51,13 @@ fn file_error(path: &Path, message: impl std::fmt::Display) -> TlsError {
 /// The acceptor for `source` and what to print about it.
 pub fn acceptor(
     source: &TlsSource,
-    db: &Path,
+    files: &Path,
     listen: SocketAddr,
 ) -> Result<(TlsAcceptor, TlsInfo), TlsError> {
     let (cert_path, key_path, made) = match source {
         TlsSource::Files { cert, key } => (cert.clone(), key.clone(), false),
         TlsSource::SelfSigned => {
-            let dir = db
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."))
-                .join("tls");
+            let dir = files.join("tls");
             let (cert, key) = (dir.join("self-signed.crt"), dir.join("self-signed.key"));
             let made = !cert.exists() || !key.exists();
             if made {
@@ -178,7 +174,7 @@ mod tests {
     #[test]
     fn a_self_signed_certificate_is_made_once_and_kept() {
         let d = dir("self");
-        let db = d.join("wirescope.db");
+        let db = d.clone();
         let listen: SocketAddr = ([127, 0, 0, 1], 0).into();
         let (_, first) =
             acceptor(&TlsSource::SelfSigned, &db, listen).unwrap_or_else(|e| panic!("{e}"));
@@ -203,7 +199,7 @@ mod tests {
     #[test]
     fn bad_files_name_themselves() {
         let d = dir("bad");
-        let db = d.join("wirescope.db");
+        let db = d.clone();
         let listen: SocketAddr = ([127, 0, 0, 1], 0).into();
         let (cert, key) = (d.join("c.pem"), d.join("k.pem"));
         let files = TlsSource::Files {

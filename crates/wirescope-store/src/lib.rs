@@ -195,6 +195,13 @@ pub fn default_path() -> PathBuf {
     base.join("wirescope").join("wirescope.db")
 }
 
+/// The directory of the local files beside the default database (uploads, TLS, the trap
+/// engine's state): `$XDG_DATA_HOME/wirescope`.
+pub fn default_files() -> PathBuf {
+    let db = default_path();
+    db.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
 impl Store {
     /// Opens the history wherever it lives (see [`Store::open`] and [`Store::open_postgres`]).
     pub fn connect(location: &Location) -> Result<Self, StoreError> {

@@ -206,12 +206,10 @@ impl Pg {
 
     /// A client from the pool.
     pub fn client(&self) -> Result<deadpool_postgres::Client, StoreError> {
-        self.handle()
-            .block_on(self.pool.get())
-            .map_err(|e| StoreError::Connect {
-                location: self.location.clone(),
-                message: pool_error(&e),
-            })
+        crate::sql::block_on(self.handle(), self.pool.get()).map_err(|e| StoreError::Connect {
+            location: self.location.clone(),
+            message: pool_error(&e),
+        })
     }
 
     /// Runs `f` with a client, outside a transaction.
@@ -233,12 +231,12 @@ impl Pg {
     ) -> Result<T, StoreError> {
         let mut client = self.client()?;
         let rt = self.handle();
-        let tx = rt.block_on(client.transaction())?;
+        let tx = crate::sql::block_on(rt, client.transaction())?;
         let out = f(Db::Pg {
             rt,
             c: PgRef::Tx(&tx),
         })?;
-        rt.block_on(tx.commit())?;
+        crate::sql::block_on(rt, tx.commit())?;
         Ok(out)
     }
 

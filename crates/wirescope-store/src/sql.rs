@@ -318,6 +318,28 @@ impl std::fmt::Debug for Db<'_> {
     }
 }
 
+/// Waits for `f` on the store's runtime. Outside any runtime (a blocking thread, where the
+/// store's callers are meant to be) that is a plain `block_on`. A caller on a multi-threaded
+/// runtime's worker gives the worker up for the while, as a SQLite call would hold it; one on a
+/// single-threaded runtime (the CLI's) waits on a thread of its own: either instead of panicking.
+pub(crate) fn block_on<F>(rt: &Handle, f: F) -> F::Output
+where
+    F: std::future::Future + Send,
+    F::Output: Send,
+{
+    match Handle::try_current() {
+        Ok(current) if current.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(|| rt.block_on(f))
+        }
+        Ok(_) => std::thread::scope(|s| {
+            s.spawn(|| rt.block_on(f))
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }),
+        Err(_) => rt.block_on(f),
+    }
+}
+
 /// `?1` → `$1`, outside quoted strings.
 pub(crate) fn pg_sql(sql: &str) -> Cow<'_, str> {
     if !sql.contains('?') {
@@ -382,8 +404,8 @@ impl<'a> Db<'a> {
                 .execute(rusqlite::params_from_iter(args))?),
             Db::Pg { rt, c } => {
                 let n = match c {
-                    PgRef::Client(c) => rt.block_on(pg_execute(c, sql, args)),
-                    PgRef::Tx(t) => rt.block_on(pg_execute(t, sql, args)),
+                    PgRef::Client(c) => block_on(rt, pg_execute(c, sql, args)),
+                    PgRef::Tx(t) => block_on(rt, pg_execute(t, sql, args)),
                 }?;
                 Ok(usize::try_from(n).unwrap_or(usize::MAX))
             }
@@ -404,8 +426,8 @@ impl<'a> Db<'a> {
             }
             Db::Pg { rt, c } => {
                 let n = match c {
-                    PgRef::Client(c) => rt.block_on(pg_pipeline(c, sql, rows)),
-                    PgRef::Tx(t) => rt.block_on(pg_pipeline(t, sql, rows)),
+                    PgRef::Client(c) => block_on(rt, pg_pipeline(c, sql, rows)),
+                    PgRef::Tx(t) => block_on(rt, pg_pipeline(t, sql, rows)),
                 }?;
                 Ok(usize::try_from(n).unwrap_or(usize::MAX))
             }
@@ -417,8 +439,8 @@ impl<'a> Db<'a> {
         match *self {
             Db::Lite(c) => Ok(c.execute_batch(sql)?),
             Db::Pg { rt, c } => Ok(match c {
-                PgRef::Client(c) => rt.block_on(c.batch_execute(sql)),
-                PgRef::Tx(t) => rt.block_on(t.batch_execute(sql)),
+                PgRef::Client(c) => block_on(rt, c.batch_execute(sql)),
+                PgRef::Tx(t) => block_on(rt, t.batch_execute(sql)),
             }?),
         }
     }
@@ -442,8 +464,8 @@ impl<'a> Db<'a> {
             }
             Db::Pg { rt, c } => {
                 let rows = match c {
-                    PgRef::Client(c) => rt.block_on(pg_query(c, sql, args)),
-                    PgRef::Tx(t) => rt.block_on(pg_query(t, sql, args)),
+                    PgRef::Client(c) => block_on(rt, pg_query(c, sql, args)),
+                    PgRef::Tx(t) => block_on(rt, pg_query(t, sql, args)),
                 }?;
                 rows.iter().map(|r| f(&Row::Pg(r))).collect()
             }
@@ -471,8 +493,8 @@ impl<'a> Db<'a> {
             }
             Db::Pg { rt, c } => {
                 let rows = match c {
-                    PgRef::Client(c) => rt.block_on(pg_query(c, sql, args)),
-                    PgRef::Tx(t) => rt.block_on(pg_query(t, sql, args)),
+                    PgRef::Client(c) => block_on(rt, pg_query(c, sql, args)),
+                    PgRef::Tx(t) => block_on(rt, pg_query(t, sql, args)),
                 }?;
                 if let Some(r) = rows.first()
                     && let Some(f) = f.take()

@@ -324,9 +324,10 @@ pub struct SuiteAddArgs {
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// History database (default: $XDG_DATA_HOME/wirescope/wirescope.db).
-    #[arg(long, value_name = "PATH")]
-    pub db: Option<std::path::PathBuf>,
+    /// History: a SQLite file, or a team's PostgreSQL as postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+    /// (default: $XDG_DATA_HOME/wirescope/wirescope.db).
+    #[arg(long, value_name = "PATH|URL", env = "WIRESCOPE_DB")]
+    pub db: Option<String>,
 }
 
 /// `wirescope users ...`.
@@ -550,9 +551,10 @@ pub struct OutputArgs {
     #[arg(long)]
     pub save: bool,
 
-    /// History database for --save (default: $XDG_DATA_HOME/wirescope/wirescope.db).
-    #[arg(long, value_name = "PATH", requires = "save")]
-    pub db: Option<std::path::PathBuf>,
+    /// History for --save: a SQLite file or postgres://USER@HOST/DB (default:
+    /// $XDG_DATA_HOME/wirescope/wirescope.db).
+    #[arg(long, value_name = "PATH|URL", requires = "save")]
+    pub db: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -1103,9 +1105,22 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:7878")]
     pub listen: std::net::SocketAddr,
 
-    /// History database (default: $XDG_DATA_HOME/wirescope/wirescope.db).
-    #[arg(long, value_name = "PATH")]
-    pub db: Option<std::path::PathBuf>,
+    /// History: a SQLite file, or a team's PostgreSQL shared by several servers, as
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require] (or ?host=/socket/dir)
+    /// (default: $XDG_DATA_HOME/wirescope/wirescope.db).
+    #[arg(long, value_name = "PATH|URL", env = "WIRESCOPE_DB")]
+    pub db: Option<String>,
+
+    /// CA certificates (PEM) that vouch for the PostgreSQL server's TLS certificate (default:
+    /// the system's, /etc/ssl/certs/ca-certificates.crt).
+    #[arg(long, value_name = "FILE", env = "WIRESCOPE_DB_CA")]
+    pub db_ca: Option<std::path::PathBuf>,
+
+    /// The directory of the server's own files (uploads in progress, the self-signed TLS
+    /// certificate, the trap engine's state) (default: beside a SQLite history, else
+    /// $XDG_DATA_HOME/wirescope).
+    #[arg(long, value_name = "DIR")]
+    pub files: Option<std::path::PathBuf>,
 
     /// Access token required on every API and WebSocket request: at least 16 printable ASCII
     /// characters, no spaces (generated and printed when listening off loopback without one;

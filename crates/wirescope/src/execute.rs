@@ -109,11 +109,8 @@ pub(crate) async fn execute(
     origin: Origin,
 ) -> Result<(ExitCode, Option<i64>), Failure> {
     let (mut pipeline, saved) = if output.save {
-        let path = output
-            .db
-            .clone()
-            .unwrap_or_else(wirescope_store::default_path);
-        let store = wirescope_store::Store::open(&path)
+        let location = crate::history::location(output.db.as_deref());
+        let store = wirescope_store::Store::connect(&location)
             .map_err(|e| Failure::Runtime(format!("--save: {e}")))?;
         let (pipeline, id) = Pipeline::record(
             Arc::new(store),
@@ -123,7 +120,7 @@ pub(crate) async fn execute(
             OnStoreError::StopSaving,
         )
         .map_err(|e| Failure::Runtime(format!("--save: {e}")))?;
-        (pipeline, Some((id, path)))
+        (pipeline, Some((id, location)))
     } else {
         (Pipeline::unrecorded(&req), None)
     };
@@ -211,8 +208,8 @@ pub(crate) async fn execute(
     if let Some(e) = save_error {
         return Err(Failure::Runtime(e));
     }
-    if let Some((id, path)) = &saved {
-        eprintln!("saved as run #{id} in {}", path.display());
+    if let Some((id, location)) = &saved {
+        eprintln!("saved as run #{id} in {location}");
     }
     Ok((exit_code(summary.cancelled), saved.map(|(id, _)| id)))
 }

@@ -8,17 +8,28 @@ use std::process::ExitCode;
 use wirescope_probe::ProbeResult;
 use wirescope_runs::compare;
 use wirescope_runs::export::{self, LoadError};
-use wirescope_store::{RunInfo, Store};
+use wirescope_store::{Location, RunInfo, Store};
+
+/// Where `--db` says the history is: a PostgreSQL URL or a SQLite file (the default one when
+/// none is given).
+pub(crate) fn location(db: Option<&str>) -> Location {
+    db.map_or_else(
+        || Location::Sqlite(wirescope_store::default_path()),
+        Location::parse,
+    )
+}
 
 pub(crate) fn open(h: &HistoryArgs) -> Result<Store, Failure> {
-    let path = h.db.clone().unwrap_or_else(wirescope_store::default_path);
-    if !path.exists() {
+    let location = location(h.db.as_deref());
+    if let Location::Sqlite(path) = &location
+        && !path.exists()
+    {
         return Err(Failure::Usage(format!(
             "no history at {} (runs are saved by `serve` and by --save)",
             path.display()
         )));
     }
-    Store::open(&path).map_err(|e| Failure::Runtime(e.to_string()))
+    Store::connect(&location).map_err(|e| Failure::Runtime(e.to_string()))
 }
 
 fn load(store: &Store, id: i64) -> Result<(RunInfo, Vec<ProbeResult>), Failure> {

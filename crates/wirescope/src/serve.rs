@@ -3,6 +3,7 @@
 use crate::{Failure, cli};
 use std::io::Write;
 use std::process::ExitCode;
+use wirescope_store::Location;
 
 pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
     let mut token = a.token;
@@ -15,9 +16,23 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
         wirescope_snmp::trap::parse_hex(hex)
             .map_err(|e| Failure::Usage(format!("--trap-engine-id: {e}")))?;
     }
+    let db = match crate::history::location(a.db.as_deref()) {
+        Location::Postgres { url, .. } => Location::Postgres { url, ca: a.db_ca },
+        sqlite => sqlite,
+    };
     let config = wirescope_server::ServerConfig {
         listen: a.listen,
-        db: a.db.unwrap_or_else(wirescope_store::default_path),
+        files: a.files.unwrap_or_else(|| match &db {
+            Location::Sqlite(path) => path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map_or_else(
+                    || std::path::PathBuf::from("."),
+                    std::path::Path::to_path_buf,
+                ),
+            Location::Postgres { .. } => wirescope_store::default_files(),
+        }),
+        db,
         token: token.clone(),
         max_runs: a.max_runs.max(1),
         max_targets: a.max_targets,
@@ -104,7 +119,7 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
                 t.fingerprint
             );
         }
-        let _ = writeln!(out, "history: {}", db.display());
+        let _ = writeln!(out, "history: {db}");
         if let Some(code) = ready.setup {
             let _ = writeln!(
                 out,

@@ -100,13 +100,7 @@ fn add(a: SuiteAddArgs) -> Result<ExitCode, Failure> {
             Failure::Usage("a suite needs a name: give NAME, or `name` in the file".into())
         })?;
     wirescope_watch::spec::check_name(&name).map_err(|e| Failure::Usage(e.message))?;
-    let store = Store::open(
-        &a.history
-            .db
-            .clone()
-            .unwrap_or_else(wirescope_store::default_path),
-    )
-    .map_err(runtime)?;
+    let store = Store::connect(&history::location(a.history.db.as_deref())).map_err(runtime)?;
     let channels: Vec<String> = store
         .channels()
         .map_err(runtime)?
@@ -361,7 +355,9 @@ fn with_credentials(probe: &mut ProbeOptions) -> Result<(), String> {
 }
 
 async fn run(name: &str, h: &HistoryArgs, json: bool, colour: bool) -> Result<ExitCode, Failure> {
-    let path = h.db.clone().unwrap_or_else(wirescope_store::default_path);
+    let path =
+        h.db.clone()
+            .unwrap_or_else(|| wirescope_store::default_path().display().to_string());
     let store = Arc::new(history::open(h)?);
     let rec = find(&store, name)?;
     let suite = spec_of(&rec)?;

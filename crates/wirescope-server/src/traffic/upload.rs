@@ -35,11 +35,9 @@ struct UploadQuery {
     ring_size: Option<usize>,
 }
 
-/// Where uploads are written while they arrive: beside the history database.
-pub fn upload_dir(db: &std::path::Path) -> std::path::PathBuf {
-    db.parent()
-        .unwrap_or_else(|| std::path::Path::new("."))
-        .join("uploads")
+/// Where uploads are written while they arrive: in the server's own files.
+pub fn upload_dir(files: &std::path::Path) -> std::path::PathBuf {
+    files.join("uploads")
 }
 
 /// Removes upload files a server that died left behind.
@@ -104,7 +102,7 @@ async fn upload(
             ),
             field: Some("body".into()),
         })?;
-    let dir = upload_dir(&state.config.db);
+    let dir = upload_dir(&state.config.files);
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|e| ApiError::internal(format!("cannot create {}: {e}", dir.display())))?;

@@ -135,13 +135,13 @@ impl Traps {
     pub fn new(
         store: Arc<Store>,
         flags: TrapFlags,
-        db: &std::path::Path,
+        files: &std::path::Path,
         retention: std::time::Duration,
     ) -> Arc<Traps> {
         let engine_state = flags
             .engine_state
             .clone()
-            .unwrap_or_else(|| db.with_file_name("snmp-trap-engine"));
+            .unwrap_or_else(|| files.join("snmp-trap-engine"));
         Arc::new(Traps {
             devices: Arc::new(Devices::new(store.clone())),
             rules: Mutex::new(rules::Rules::load(&store)),
