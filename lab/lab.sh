@@ -962,7 +962,8 @@ EOF
 # ------------------------------------------------------------------ PostgreSQL
 # pg_bin -- the newest installed server's bin directory
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; }
-# start_pg -- a fresh cluster in $LAB_PG_DIR, as the postgres user, on a Unix socket only
+# start_pg -- a fresh cluster in $LAB_PG_DIR, as the postgres user, on a Unix socket only (the
+# server must not inherit fd 9, this script's lock, or every later lab.sh would wait for it)
 start_pg() {
     local bin; bin=$(pg_bin)
     [[ -x "$bin/initdb" ]] || die "PostgreSQL is not installed (postgresql: sudo bash lab/lab.sh deps)"
@@ -974,7 +975,7 @@ start_pg() {
         --no-sync -E UTF8 --locale C >"$RUN/pg-initdb.log" 2>&1 || die "initdb failed: see $RUN/pg-initdb.log"
     runuser -u "$LAB_PG_USER" -- "$bin/pg_ctl" -D "$LAB_PG_DIR/data" -l "$LAB_PG_DIR/log" -w -t 30 \
         -o "-c listen_addresses='' -c unix_socket_directories=$LAB_PG_SOCKET_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-        start >/dev/null || die "PostgreSQL did not start: see $LAB_PG_DIR/log"
+        start >/dev/null 9<&- || die "PostgreSQL did not start: see $LAB_PG_DIR/log"
 }
 # stop_pg -- stop the lab's cluster, if one runs
 stop_pg() {

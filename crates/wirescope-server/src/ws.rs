@@ -396,11 +396,20 @@ async fn tell_alerts(state: Arc<AppState>, out: mpsc::Sender<String>) {
 async fn follow(state: Arc<AppState>, run: i64, out: mpsc::Sender<String>) {
     // Subscribe before reading the store: anything stored later arrives on the channel.
     let mut live = state.runs.subscribe(run);
+    // Not running here: on a database servers share, it may be running on another one, whose
+    // news comes by LISTEN/NOTIFY.
+    let elsewhere = match live {
+        Some(_) => None,
+        None => state.store.notices(),
+    };
     let mut next_seq = 0i64;
     if catch_up(&state, run, &mut next_seq, &out).await.is_err() {
         return;
     }
     let Some(rx) = live.as_mut() else {
+        if let Some(notices) = elsewhere {
+            let _ = follow_elsewhere(&state, run, next_seq, notices, &out).await;
+        }
         let _ = send_final(&state, run, &out).await;
         return;
     };
@@ -434,6 +443,46 @@ async fn follow(state: Arc<AppState>, run: i64, out: mpsc::Sender<String>) {
                 return;
             }
         }
+    }
+}
+
+/// How long a follower of a run on another server waits for news before it looks anyway (a
+/// notice lost with the listening connection costs at most this).
+const ELSEWHERE_LOOK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Follows a run in progress on another server sharing the database: after each notice of it
+/// (or [`ELSEWHERE_LOOK`] without one), what was stored since `next_seq` is sent; returns once
+/// the run has ended and its last results are out.
+async fn follow_elsewhere(
+    state: &AppState,
+    run: i64,
+    mut next_seq: i64,
+    mut notices: broadcast::Receiver<wirescope_store::Notice>,
+    out: &mpsc::Sender<String>,
+) -> Result<(), ()> {
+    loop {
+        let ended = match state.store.run(run) {
+            Ok(Some(info)) => !info.status.in_progress(),
+            _ => true,
+        };
+        if ended {
+            return catch_up(state, run, &mut next_seq, out).await;
+        }
+        let news = async {
+            loop {
+                match notices.recv().await {
+                    Ok(wirescope_store::Notice::Run(id)) if id == run => return,
+                    Ok(wirescope_store::Notice::Gap)
+                    | Err(broadcast::error::RecvError::Lagged(_)) => {
+                        return;
+                    }
+                    Ok(wirescope_store::Notice::Run(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+                }
+            }
+        };
+        let _ = tokio::time::timeout(ELSEWHERE_LOOK, news).await;
+        catch_up(state, run, &mut next_seq, out).await?;
     }
 }
 

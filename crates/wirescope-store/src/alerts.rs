@@ -280,6 +280,15 @@ impl Store {
         alerts: &AlertWrite,
     ) -> Result<Vec<i64>, StoreError> {
         self.transaction(|tx| {
+            // Taken once, whichever server of those sharing the database gets to it first:
+            // the other finds it taken (its update waits for this one's commit) and leaves it.
+            if tx.execute(
+                "UPDATE runs SET trended = 1 WHERE id = ?1 AND trended = 0",
+                params![run],
+            )? == 0
+            {
+                return Ok(Vec::new());
+            }
         write_samples(tx, suite_id, kind, samples)?;
         let now = now_ms();
         for (rule, target, state) in &alerts.states {
@@ -373,7 +382,6 @@ impl Store {
                 params![EVENTS_KEPT],
             )?;
         }
-        tx.execute("UPDATE runs SET trended = 1 WHERE id = ?1", params![run])?;
                 Ok(ids)
         })
     }

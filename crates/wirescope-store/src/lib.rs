@@ -4,8 +4,10 @@
 //! by a crash is marked `interrupted`, with every result it had, once its owner process is gone:
 //! a SQLite owner's lock file released (`owner`), a PostgreSQL instance silent for too long.
 
+mod agents;
 mod alerts;
 mod audit;
+mod copy;
 mod diagnostics;
 mod owner;
 mod pg;
@@ -20,13 +22,15 @@ mod traps;
 mod trends;
 mod users;
 
+pub use agents::{AgentRecord, JOBS_KEPT, Job, MAX_AGENTS, Reaped};
 pub use alerts::{
     AlertEvent, AlertWrite, ChannelRecord, DELIVERY_ATTEMPTS, Delivery, DeliveryStatus,
     EVENTS_KEPT, EventFilter, EventKind, HISTORY_KEPT, HistoryEntry, MAX_CHANNELS, NewEvent,
 };
 pub use audit::{AUDIT_LISTED, AuditEntry, AuditFilter, NewAudit};
+pub use copy::{COPY_BATCH, COPY_SAMPLES, TableCopy};
 pub use diagnostics::{Diagnostics, DiagnosticsStatus};
-pub use pg::{INSTANCE_TTL_MS, POOL_SIZE, is_url};
+pub use pg::{INSTANCE_TTL_MS, Notice, POOL_SIZE, RUNS_CHANNEL, is_url};
 pub use recordings::{NewRecording, Recording};
 pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
 pub use suites::{FIRES_KEPT, Fire, FireOutcome, MAX_SUITES, SuiteRecord};
@@ -71,6 +75,8 @@ pub enum StoreError {
     Column { index: usize, message: String },
     #[error("database: the query found no row")]
     NoRows,
+    #[error("copying the history: {0}")]
+    Copy(String),
     #[error("stored JSON is damaged: {0}")]
     Json(#[from] serde_json::Error),
     #[error("a suite named '{0}' exists already")]
@@ -87,6 +93,10 @@ pub enum StoreError {
     TooManyUsers(i64),
     #[error("that is the last admin: make another user admin first")]
     LastAdmin,
+    #[error("an agent named '{0}' exists already")]
+    AgentExists(String),
+    #[error("there are {0} agents already, the most kept: remove one first")]
+    TooManyAgents(i64),
     #[error("a user holds {0} API tokens at most: remove one first")]
     TooManyTokens(i64),
 }
@@ -149,7 +159,7 @@ pub struct Store {
 #[derive(Debug)]
 enum Backend {
     Sqlite(Box<Sqlite>),
-    Postgres(pg::Pg),
+    Postgres(Box<pg::Pg>),
 }
 
 #[derive(Debug)]
@@ -217,7 +227,7 @@ impl Store {
         let owner_id = owner::fresh_id();
         let pg = pg::Pg::connect(url, ca, &owner_id)?;
         let store = Store {
-            backend: Backend::Postgres(pg),
+            backend: Backend::Postgres(Box::new(pg)),
             owner_id,
         };
         store.sweep_orphans()?;
@@ -351,6 +361,15 @@ impl Store {
         }
     }
 
+    /// What the database announces to the servers sharing it (runs changed elsewhere); `None`
+    /// on SQLite, where one server holds every run it could follow.
+    pub fn notices(&self) -> Option<tokio::sync::broadcast::Receiver<Notice>> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(p) => Some(p.notices()),
+        }
+    }
+
     /// Whether this is the team backend, PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         matches!(self.backend, Backend::Postgres(_))
@@ -387,7 +406,10 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(s) => {
                 let mut conn = s.conn();
-                let tx = conn.transaction()?;
+                // Immediate: another process's commit between a read and a write of this one
+                // would otherwise fail it (WAL's busy snapshot) instead of waiting.
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 let out = f(Db::Lite(&tx))?;
                 tx.commit()?;
                 Ok(out)
@@ -486,6 +508,8 @@ pub(crate) mod tests {
 
     on_both!(
         settings_replace_and_survive_reopening,
+        a_due_time_is_claimed_by_one_server_only,
+        agents_take_each_job_once_under_a_lease_and_are_refused_once_revoked,
         suites_keep_their_fires_and_schedule_state,
         trend_samples_roll_up_and_are_pruned_by_age,
         a_taken_run_leaves_its_alert_states_events_and_deliveries_at_once,
@@ -514,6 +538,126 @@ pub(crate) mod tests {
             store.setting("topology.layout").unwrap().as_deref(),
             Some("{\"a\":2}")
         );
+    }
+
+    fn agents_take_each_job_once_under_a_lease_and_are_refused_once_revoked(kind: Kind) {
+        let db = fresh(kind, "agents");
+        let (a, b) = (Store::connect(&db).unwrap(), Store::connect(&db).unwrap());
+        let east = a.add_agent("east-1", "east", "hash-e1").unwrap();
+        assert!(matches!(
+            a.add_agent("east-1", "west", "hash-x"),
+            Err(StoreError::AgentExists(n)) if n == "east-1"
+        ));
+        let west = a.add_agent("west-1", "west", "hash-w1").unwrap();
+        assert_eq!(b.agent_by_token("hash-e1").unwrap().unwrap().site, "east");
+        assert!(b.agent_by_token("hash-none").unwrap().is_none());
+        // Three runs from east, one from west.
+        let runs: Vec<i64> = (0..4).map(|_| a.create_run(&new_run()).unwrap()).collect();
+        for (i, run) in runs.iter().enumerate() {
+            let site = if i < 3 { "east" } else { "west" };
+            a.enqueue_job(*run, site, r#"{"kind":"ping"}"#).unwrap();
+        }
+        // Two servers claiming for east at once, six times: each job once, none of west's.
+        let mut claimed: Vec<Job> = std::thread::scope(|s| {
+            let tries: Vec<_> = (0..6)
+                .map(|i| {
+                    let store = if i % 2 == 0 { &a } else { &b };
+                    s.spawn(move || store.claim_job("east", east.id, 30_000).unwrap())
+                })
+                .collect();
+            tries
+                .into_iter()
+                .filter_map(|t| t.join().unwrap())
+                .collect()
+        });
+        claimed.sort_by_key(|j| j.run_id);
+        assert_eq!(
+            claimed.iter().map(|j| j.run_id).collect::<Vec<_>>(),
+            runs[..3]
+        );
+        assert!(claimed.iter().all(|j| j.attempts == 0 && j.site == "east"));
+        assert_eq!(claimed[0].request, r#"{"kind":"ping"}"#);
+        assert!(a.claim_job("east", east.id, 30_000).unwrap().is_none());
+        assert_eq!(a.run(runs[0]).unwrap().unwrap().status, RunStatus::Running);
+        // Results sent again after a lost connection are stored once.
+        assert!(a.renew_lease(claimed[0].id, east.id, 30_000).unwrap());
+        let sent = [(0, "t0", "{}"), (1, "t1", "{}")];
+        assert_eq!(a.append_agent_results(runs[0], &sent).unwrap(), 2);
+        let again = [(1, "t1", "{}"), (2, "t2", "{}")];
+        assert_eq!(b.append_agent_results(runs[0], &again).unwrap(), 1);
+        assert_eq!(a.run(runs[0]).unwrap().unwrap().done, 3);
+        assert_eq!(a.results(runs[0], 0).unwrap().len(), 3);
+        // The leases run out: the job with results ends its run interrupted (results kept),
+        // those without go back to the queue.
+        let reaped = b.reap_jobs(now_ms() + 60_000).unwrap();
+        assert_eq!(
+            reaped,
+            Reaped {
+                requeued: 2,
+                interrupted: 1
+            }
+        );
+        let first = a.run(runs[0]).unwrap().unwrap();
+        assert_eq!((first.status, first.done), (RunStatus::Interrupted, 3));
+        assert_eq!(a.run(runs[1]).unwrap().unwrap().status, RunStatus::Queued);
+        assert!(!a.renew_lease(claimed[0].id, east.id, 30_000).unwrap());
+        let retry = a.claim_job("east", east.id, 30_000).unwrap().unwrap();
+        assert_eq!((retry.run_id, retry.attempts), (runs[1], 1));
+        assert!(a.finish_job(retry.id, east.id).unwrap());
+        assert!(!a.finish_job(retry.id, east.id).unwrap());
+        // What an agent says of itself; revoked, it is known but refused.
+        a.agent_seen(
+            west.id,
+            Some("instance-1"),
+            Some("0.1.0"),
+            Some(r#"{"raw":true}"#),
+        )
+        .unwrap();
+        let listed = b.agents().unwrap();
+        assert_eq!(
+            listed.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+            ["east-1", "west-1"]
+        );
+        let w = &listed[1];
+        assert_eq!(w.instance.as_deref(), Some("instance-1"));
+        assert_eq!(w.version.as_deref(), Some("0.1.0"));
+        assert_eq!(w.capabilities, Some(serde_json::json!({"raw": true})));
+        assert!(a.revoke_agent("west-1").unwrap());
+        assert!(!a.revoke_agent("west-1").unwrap());
+        let w = b.agent_by_token("hash-w1").unwrap().unwrap();
+        assert!(w.revoked_at.is_some() && w.instance.is_none());
+    }
+
+    fn a_due_time_is_claimed_by_one_server_only(kind: Kind) {
+        let db = fresh(kind, "claims");
+        let (a, b) = (Store::connect(&db).unwrap(), Store::connect(&db).unwrap());
+        let suite = a.create_suite("core", "{}").unwrap();
+        let seen = b.suite_by_id(suite).unwrap().unwrap().last_due;
+        assert_eq!(seen, None);
+        // Both saw no fire yet; both try the same due time: one wins.
+        assert!(a.claim_due(suite, seen, 60_000).unwrap());
+        assert!(!b.claim_due(suite, seen, 60_000).unwrap());
+        // The next due time, claimed from what is stored now.
+        let seen = b.suite_by_id(suite).unwrap().unwrap().last_due;
+        assert_eq!(seen, Some(60_000));
+        assert!(b.claim_due(suite, seen, 120_000).unwrap());
+        assert!(!a.claim_due(suite, seen, 120_000).unwrap());
+        // Many at once: exactly one.
+        let seen = Some(120_000);
+        let won = std::thread::scope(|s| {
+            let tries: Vec<_> = (0..8)
+                .map(|i| {
+                    let store = if i % 2 == 0 { &a } else { &b };
+                    s.spawn(move || store.claim_due(suite, seen, 180_000).unwrap())
+                })
+                .collect();
+            tries
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .filter(|&w| w)
+                .count()
+        });
+        assert_eq!(won, 1);
     }
 
     fn suites_keep_their_fires_and_schedule_state(kind: Kind) {
@@ -675,7 +819,8 @@ pub(crate) mod tests {
     }
 
     fn a_taken_run_leaves_its_alert_states_events_and_deliveries_at_once(kind: Kind) {
-        let store = Store::connect(&fresh(kind, "alerts")).unwrap();
+        let db = fresh(kind, "alerts");
+        let store = Store::connect(&db).unwrap();
         let suite = store.create_suite("edge", "{}").unwrap();
         assert_eq!(
             store
@@ -714,6 +859,15 @@ pub(crate) mod tests {
         let ids = store.take_run(run, suite, "ping", &[], &write).unwrap();
         assert_eq!(ids.len(), 2);
         assert!(store.runs_to_trend(10).unwrap().is_empty(), "taken once");
+        // Another server sharing the database, taking the same run: nothing happens twice.
+        let other = Store::connect(&db).unwrap();
+        assert!(
+            other
+                .take_run(run, suite, "ping", &[], &write)
+                .unwrap()
+                .is_empty()
+        );
+        drop(other);
         assert_eq!(
             store.alert_states(suite).unwrap(),
             [("down".into(), "a".into(), r#"{"streak":1}"#.into())]
@@ -1359,6 +1513,39 @@ pub(crate) mod tests {
             other.run(id).unwrap().unwrap().status,
             RunStatus::Interrupted
         );
+    }
+
+    #[test]
+    #[ignore = "needs the lab's PostgreSQL: sudo bash lab/lab.sh up"]
+    fn a_server_hears_of_the_runs_another_changes() {
+        let db = fresh(Kind::Postgres, "notices");
+        let (a, b) = (Store::connect(&db).unwrap(), Store::connect(&db).unwrap());
+        let mut heard = b.notices().expect("PostgreSQL announces");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let next = |heard: &mut tokio::sync::broadcast::Receiver<Notice>| {
+            rt.block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(10), heard.recv()).await
+            })
+            .expect("a notice within 10 s")
+            .expect("the channel stays open")
+        };
+        // Listening: said once the LISTEN is in place.
+        assert_eq!(next(&mut heard), Notice::Gap);
+        let id = a.create_run(&new_run()).unwrap();
+        a.set_running(id).unwrap();
+        assert_eq!(next(&mut heard), Notice::Run(id));
+        a.append_results(id, 0, &[("127.0.0.1", "{}"), ("127.0.0.2", "{}")])
+            .unwrap();
+        assert_eq!(next(&mut heard), Notice::Run(id));
+        a.set_finished(id, RunStatus::Finished, Some("{}"), None)
+            .unwrap();
+        assert_eq!(next(&mut heard), Notice::Run(id));
+        // SQLite has nobody else to tell.
+        let lite = Store::connect(&fresh(Kind::Sqlite, "no-notices")).unwrap();
+        assert!(lite.notices().is_none());
     }
 
     #[test]

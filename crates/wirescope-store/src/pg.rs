@@ -33,6 +33,25 @@ pub(crate) struct Pg {
     rt: Option<tokio::runtime::Runtime>,
     /// `postgres://user@host:port/db`, never with the password.
     pub location: String,
+    /// How to connect again, for the listening connection.
+    cfg: tokio_postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+    /// What the database tells the servers on it, once someone asked to hear it.
+    notices: std::sync::OnceLock<tokio::sync::broadcast::Sender<Notice>>,
+}
+
+/// The channel on which a change of a run (results stored, its status) is announced, with the
+/// run's id as the payload.
+pub const RUNS_CHANNEL: &str = "wirescope_runs";
+
+/// What the database told the servers listening on it (LISTEN/NOTIFY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// A run changed: results were stored, or its status.
+    Run(i64),
+    /// The listening connection was (re)made: whatever happened while it was away was not
+    /// heard, so a follower looks again.
+    Gap,
 }
 
 impl std::fmt::Debug for Pg {
@@ -169,9 +188,10 @@ impl Pg {
                 location: location.clone(),
                 message: format!("cannot start the database runtime: {e}"),
             })?;
+        let tls = tls(ca)?;
         let manager = Manager::from_config(
-            cfg,
-            tls(ca)?,
+            cfg.clone(),
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -191,6 +211,9 @@ impl Pg {
             pool,
             rt: Some(rt),
             location,
+            cfg,
+            tls,
+            notices: std::sync::OnceLock::new(),
         };
         pg.migrate()?;
         pg.register(instance)?;
@@ -238,6 +261,19 @@ impl Pg {
         })?;
         crate::sql::block_on(rt, tx.commit())?;
         Ok(out)
+    }
+
+    /// Hears what the database announces, on a connection of its own that comes back after a
+    /// loss (then a `Gap`); started by the first caller.
+    pub fn notices(&self) -> tokio::sync::broadcast::Receiver<Notice> {
+        self.notices
+            .get_or_init(|| {
+                let (sender, _) = tokio::sync::broadcast::channel(4096);
+                self.handle()
+                    .spawn(listen(self.cfg.clone(), self.tls.clone(), sender.clone()));
+                sender
+            })
+            .subscribe()
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
@@ -332,4 +368,46 @@ fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_default()
+}
+
+/// The listening connection: LISTEN on [`RUNS_CHANNEL`], each notification passed on, made again
+/// with a growing pause (200 ms to 10 s) whenever it is lost.
+async fn listen(
+    cfg: tokio_postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+    sender: tokio::sync::broadcast::Sender<Notice>,
+) {
+    let mut pause = Duration::from_millis(200);
+    loop {
+        if let Ok((client, mut conn)) = cfg.connect(tls.clone()).await {
+            let heard = sender.clone();
+            let driver = tokio::spawn(async move {
+                while let Some(message) = futures::future::poll_fn(|cx| conn.poll_message(cx)).await
+                {
+                    match message {
+                        Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
+                            if let Ok(id) = n.payload().parse() {
+                                let _ = heard.send(Notice::Run(id));
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                }
+            });
+            if client
+                .batch_execute(&format!("LISTEN {RUNS_CHANNEL}"))
+                .await
+                .is_ok()
+            {
+                pause = Duration::from_millis(200);
+                let _ = sender.send(Notice::Gap);
+                let _ = driver.await;
+            } else {
+                driver.abort();
+            }
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(10));
+    }
 }

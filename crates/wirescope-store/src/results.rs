@@ -56,7 +56,8 @@ impl Store {
             db.execute(
                 "UPDATE runs SET done = done + ?2 WHERE id = ?1",
                 params![id, results.len() as i64],
-            )
+            )?;
+            db.notify_run(id)
         })?;
         Ok(())
     }

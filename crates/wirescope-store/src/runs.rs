@@ -241,7 +241,8 @@ impl Store {
             db.execute(
                 "UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1",
                 params![id, now_ms()],
-            )
+            )?;
+            db.notify_run(id)
         })?;
         Ok(())
     }
@@ -258,7 +259,8 @@ impl Store {
             db.execute(
             "UPDATE runs SET status = ?2, finished_at = ?3, summary = ?4, error = ?5 WHERE id = ?1",
             params![id, status, now_ms(), summary, error],
-        )
+        )?;
+            db.notify_run(id)
         })?;
         Ok(())
     }

@@ -140,7 +140,7 @@ impl ToSql for Arg<'_> {
 }
 
 /// A value read from a row, whatever type its column was declared with.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Val {
     Null,
     Int(i64),
@@ -238,6 +238,14 @@ pub(crate) enum Row<'a, 'b> {
 }
 
 impl Row<'_, '_> {
+    /// The value of column `i` as it is.
+    pub(crate) fn value(&self, i: usize) -> Result<Val, StoreError> {
+        match self {
+            Row::Lite(r) => lite_val(r, i),
+            Row::Pg(r) => pg_val(r, i),
+        }
+    }
+
     /// The value of column `i`, converted to `T`.
     pub(crate) fn get<I: RowIndex, T: FromVal>(&self, i: I) -> Result<T, StoreError> {
         let i = i.index();
@@ -366,6 +374,15 @@ async fn pg_query<C: deadpool_postgres::GenericClient + Sync>(
     c.query(&stmt, &params).await
 }
 
+async fn pg_stream<C: deadpool_postgres::GenericClient + Sync>(
+    c: &C,
+    sql: &str,
+    args: &[Arg<'_>],
+) -> Result<std::pin::Pin<Box<tokio_postgres::RowStream>>, tokio_postgres::Error> {
+    let stmt = c.prepare_cached(&pg_sql(sql)).await?;
+    Ok(Box::pin(c.query_raw(&stmt, args.iter()).await?))
+}
+
 async fn pg_execute<C: deadpool_postgres::GenericClient + Sync>(
     c: &C,
     sql: &str,
@@ -463,11 +480,16 @@ impl<'a> Db<'a> {
                 Ok(out)
             }
             Db::Pg { rt, c } => {
-                let rows = match c {
-                    PgRef::Client(c) => block_on(rt, pg_query(c, sql, args)),
-                    PgRef::Tx(t) => block_on(rt, pg_query(t, sql, args)),
+                // Streamed: a big table (a copy, a long run's results) is never held whole.
+                let mut rows = match c {
+                    PgRef::Client(c) => block_on(rt, pg_stream(c, sql, args)),
+                    PgRef::Tx(t) => block_on(rt, pg_stream(t, sql, args)),
                 }?;
-                rows.iter().map(|r| f(&Row::Pg(r))).collect()
+                let mut out = Vec::new();
+                while let Some(r) = block_on(rt, futures::StreamExt::next(&mut rows)) {
+                    out.push(f(&Row::Pg(&r?))?);
+                }
+                Ok(out)
             }
         }
     }
@@ -513,6 +535,19 @@ impl<'a> Db<'a> {
             self.query_row(
                 "SELECT pg_advisory_xact_lock(?1)::text",
                 params![key],
+                |_| Ok(()),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Tells the servers listening on the database that run `id` changed, when the
+    /// transaction commits (PostgreSQL; SQLite has nobody to tell).
+    pub(crate) fn notify_run(&self, id: i64) -> Result<(), StoreError> {
+        if self.is_pg() {
+            self.query_row(
+                "SELECT pg_notify(?1, ?2)::text",
+                params![crate::RUNS_CHANNEL, id.to_string()],
                 |_| Ok(()),
             )?;
         }

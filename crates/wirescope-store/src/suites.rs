@@ -216,6 +216,24 @@ impl Store {
         })? > 0)
     }
 
+    /// Claims the due time `due` of a suite whose last due time was read as `last_due`: true
+    /// for exactly one of the servers sharing the database that try (compare and set), which
+    /// then fires it; the others leave it.
+    pub fn claim_due(
+        &self,
+        suite_id: i64,
+        last_due: Option<i64>,
+        due: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(self.write(|db| {
+            db.execute(
+                "UPDATE suites SET last_due = ?3
+                 WHERE id = ?1 AND last_due IS NOT DISTINCT FROM ?2",
+                params![suite_id, last_due, due],
+            )
+        })? == 1)
+    }
+
     /// Records a fire; a scheduled one (with `due_at`) also becomes the suite's last due time,
     /// in the same transaction, so a restart resumes after it.
     pub fn record_fire(

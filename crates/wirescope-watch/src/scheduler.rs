@@ -202,6 +202,14 @@ impl Scheduler {
                     missed,
                     late_ms,
                 } => {
+                    // Several servers on one database: the one that claims the due time fires.
+                    if !self
+                        .store
+                        .claim_due(rec.id, rec.last_due, due)
+                        .unwrap_or(false)
+                    {
+                        continue;
+                    }
                     let fired = if self.store.suite_busy(rec.id).unwrap_or(false) {
                         Fired {
                             outcome: FireOutcome::Skipped,

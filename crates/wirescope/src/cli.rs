@@ -100,6 +100,9 @@ pub enum Command {
     /// no row was removed or changed, or list it.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// The history database itself: move a history into a team's PostgreSQL (or back).
+    #[command(subcommand)]
+    Db(DbCmd),
     /// Compare two saved runs of one kind, target by target: who went dead or alive, RTT shifts,
     /// ports opened or closed, DNS answers, paths, SSH output and exit statuses.
     #[command(after_long_help = HISTORY_HELP)]
@@ -328,6 +331,31 @@ pub struct HistoryArgs {
     /// (default: $XDG_DATA_HOME/wirescope/wirescope.db).
     #[arg(long, value_name = "PATH|URL", env = "WIRESCOPE_DB")]
     pub db: Option<String>,
+}
+
+/// `wirescope db ...`.
+#[derive(Debug, Subcommand)]
+pub enum DbCmd {
+    /// Copy a whole history into another, empty one (a SQLite file into PostgreSQL, or back),
+    /// with its ids and id counters, then count every table on both sides and compare a sample
+    /// of rows of each, value by value. Stop the servers that use either first.
+    Migrate(DbMigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbMigrateArgs {
+    /// The history to copy: sqlite:PATH (or a path), or postgres://USER@HOST/DB.
+    #[arg(long, value_name = "FROM")]
+    pub from: String,
+    /// The history to copy into, holding no rows yet: postgres://USER@HOST/DB or sqlite:PATH.
+    #[arg(long, value_name = "TO")]
+    pub to: String,
+    /// CA certificates (PEM) that vouch for a PostgreSQL server's TLS certificate.
+    #[arg(long, value_name = "FILE", env = "WIRESCOPE_DB_CA")]
+    pub db_ca: Option<std::path::PathBuf>,
+    /// One JSON object: both locations, every table's rows and rows compared, the time taken.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `wirescope users ...`.

@@ -6,6 +6,7 @@ mod audit;
 mod capture;
 mod cli;
 mod creds;
+mod db;
 mod execute;
 mod history;
 mod output;
@@ -70,6 +71,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Suite(cmd) => return suite::suite_command(cmd, execute::colour(cli.color)).await,
         Command::Users(cmd) => return users::users_command(cmd),
         Command::Audit(cmd) => return audit::audit_command(cmd),
+        Command::Db(cmd) => return db::db_command(cmd),
         Command::Compare(a) => return history::compare(a, execute::colour(cli.color)),
         Command::Export(a) => return history::export(a),
         Command::Report(a) => return report::report(a),
