@@ -42,7 +42,7 @@ EOF
 echo "bench: $COUNT results ($(du -h "$TMP/h.db" | cut -f1) of SQLite) copied into each store"
 
 psql_lab -c "CREATE DATABASE $DB" >/dev/null
-URL="postgres://$LAB_PG_USER@localhost/$DB?host=$LAB_PG_SOCKET_DIR"
+URL="postgres://$LAB_PG_USER@/$DB?host=$LAB_PG_SOCKET_DIR"
 rate() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); n=[t["rows"] for t in r["tables"] if t["table"]=="results"][0]; print("%d %.2f %.0f" % (n, r["seconds"], n / r["seconds"]))' "$1"; }
 
 "$WS" db migrate --from "$TMP/h.db" --to "$URL" --json > "$TMP/pg.json"

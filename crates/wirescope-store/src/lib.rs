@@ -480,7 +480,7 @@ pub(crate) mod tests {
                     }
                 });
                 Location::Postgres {
-                    url: format!("postgres://{user}@localhost/{db}?host={socket}"),
+                    url: format!("postgres://{user}@/{db}?host={socket}"),
                     ca: None,
                 }
             }
@@ -1553,12 +1553,9 @@ pub(crate) mod tests {
     fn postgres_errors_name_the_database_and_the_problem() {
         // Nothing listens there: the error names the database and why, promptly.
         let t = std::time::Instant::now();
-        let err = Store::open_postgres(
-            "postgres://ann:secret@localhost/team?host=/nonexistent",
-            None,
-        )
-        .unwrap_err()
-        .to_string();
+        let err = Store::open_postgres("postgres://ann:secret@/team?host=/nonexistent", None)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("database postgres://ann@"), "{err}");
         assert!(
             err.contains("/nonexistent") && err.contains("/team"),

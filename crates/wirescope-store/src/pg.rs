@@ -79,18 +79,21 @@ pub fn is_url(location: &str) -> bool {
 /// The location of a PostgreSQL database as shown to people: no password, no options.
 fn describe(cfg: &tokio_postgres::Config) -> String {
     let user = cfg.get_user().unwrap_or("");
-    let host = cfg
-        .get_hosts()
-        .iter()
-        .map(|h| match h {
-            tokio_postgres::config::Host::Tcp(name) => name.clone(),
-            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(",");
-    let port = cfg.get_ports().first().copied().unwrap_or(5432);
+    let ports = cfg.get_ports();
+    let (mut tcp, mut unix) = (Vec::new(), Vec::new());
+    for (i, h) in cfg.get_hosts().iter().enumerate() {
+        let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+        match h {
+            tokio_postgres::config::Host::Tcp(name) => tcp.push(format!("{name}:{port}")),
+            tokio_postgres::config::Host::Unix(path) => unix.push(path.display().to_string()),
+        }
+    }
     let db = cfg.get_dbname().unwrap_or(user);
-    format!("postgres://{user}@{host}:{port}/{db}")
+    let mut s = format!("postgres://{user}@{}/{db}", tcp.join(","));
+    if !unix.is_empty() {
+        s.push_str(&format!("?host={}", unix.join(",")));
+    }
+    s
 }
 
 fn tls(ca: Option<&Path>) -> Result<tokio_postgres_rustls::MakeRustlsConnect, StoreError> {

@@ -50,6 +50,46 @@ pub fn lab() -> &'static HashMap<String, String> {
     }
 }
 
+/// A new, empty database on the lab's PostgreSQL (dropped first if a run before left it); its
+/// URL, for `--db`.
+pub fn pg_database(name: &str) -> String {
+    let lab = lab();
+    let socket = var(lab, "LAB_PG_SOCKET_DIR");
+    let user = var(lab, "LAB_PG_USER");
+    let db = format!("wsdb_{}_{name}", std::process::id());
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        let out = Command::new("runuser")
+            .args(["-u", user, "--", "psql", "-h", socket, "-qc", &sql])
+            .output()
+            .unwrap_or_else(|e| panic!("psql: {e}"));
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    format!("postgres://{user}@/{db}?host={socket}")
+}
+
+/// One value a query on a lab PostgreSQL database answers (psql, unaligned, tuples only).
+pub fn pg_query(url: &str, sql: &str) -> String {
+    let lab = lab();
+    let user = var(lab, "LAB_PG_USER");
+    let out = Command::new("runuser")
+        .args(["-u", user, "--", "psql", "-qAtX", "-d", url, "-c", sql])
+        .output()
+        .unwrap_or_else(|e| panic!("psql: {e}"));
+    assert!(
+        out.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 pub fn var<'a>(lab: &'a HashMap<String, String>, key: &str) -> &'a str {
     lab.get(key)
         .map(String::as_str)

@@ -1,0 +1,171 @@
+//! Two `wirescope serve` on one database on the lab's PostgreSQL, as a team runs them: a run
+//! started on one is listed on the other, and a WebSocket subscriber on the other follows it
+//! live (LISTEN/NOTIFY), every result exactly once; a suite due on both fires once per due time.
+
+mod common;
+
+use common::server::Server;
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Two servers on the database at `url`, each with its own files.
+fn pair(name: &str, url: &str) -> (Server, Server) {
+    let files = |side: &str| {
+        let d = std::env::temp_dir().join(format!(
+            "wirescope-team-{}-{name}-{side}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&d);
+        d.display().to_string()
+    };
+    let (fa, fb) = (files("a"), files("b"));
+    let a = Server::start(&format!("{name}-a"), &["--db", url, "--files", &fa]);
+    let b = Server::start(&format!("{name}-b"), &["--db", url, "--files", &fb]);
+    (a, b)
+}
+
+/// Every result's seq, in order of arrival, and the final status, of `run` as `url`'s
+/// WebSocket tells it.
+async fn follow(url: &str, run: i64) -> (Vec<i64>, Value) {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .unwrap_or_else(|e| panic!("ws: {e}"));
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(
+        json!({"type": "subscribe", "run": run}).to_string().into(),
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut seqs = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("no final status within 90 s; results {}", seqs.len()));
+        let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) = msg else {
+            continue;
+        };
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        match v["type"].as_str() {
+            Some("result") => seqs.push(v["seq"].as_i64().unwrap_or(-1)),
+            Some("status")
+                if !["queued", "running"].contains(&v["status"].as_str().unwrap_or("")) =>
+            {
+                return (seqs, v);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn a_run_on_one_server_is_followed_live_on_the_other() {
+    let url = common::pg_database("follow");
+    let (a, b) = pair("follow", &url);
+    // 400 targets, three echoes 200 ms apart: results keep arriving for about a second.
+    let id = a.create(json!({
+        "kind": "ping",
+        "targets_text": "198.18.16.1-198.18.17.144",
+        "options": {"count": 3, "interval": "200ms", "timeout": "1s"},
+        "net": {"netns": "wsl-c"}
+    }));
+    let rt = runtime();
+    let ws = b.ws_url();
+    let (early, late) = rt.block_on(async {
+        let early = follow(&ws, id);
+        let late = async {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            follow(&ws, id).await
+        };
+        tokio::join!(early, late)
+    });
+    for (seqs, status) in [&early, &late] {
+        assert_eq!(status["status"], "finished", "{status}");
+        // Every result once, in order: no gap, no repeat.
+        assert_eq!(*seqs, (0..400).collect::<Vec<i64>>(), "{status}");
+    }
+    // The run is B's to list and show as much as A's.
+    let (status, listed) = b.json("GET", "/api/runs?limit=5", None);
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["runs"][0]["id"], id, "{listed}");
+    let (status, shown) = b.json("GET", &format!("/api/runs/{id}"), None);
+    assert_eq!(
+        (status, shown["done"].as_i64()),
+        (200, Some(400)),
+        "{shown}"
+    );
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn a_suite_due_on_two_servers_fires_once_per_due_time() {
+    let url = common::pg_database("fires");
+    let (a, b) = pair("fires", &url);
+    let (status, created) = a.json(
+        "POST",
+        "/api/suites",
+        Some(json!({
+            "name": "every-2s",
+            "schedule": {"cron": "*/2 * * * * *", "timezone": "UTC"},
+            "runs": [{"kind": "ping", "targets": "127.0.0.1", "options": {"count": 1}}],
+        })),
+    );
+    assert_eq!(status, 201, "{created}");
+    let suite = created["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{created}"));
+    // Both schedulers look at least every 5 s; let several due times pass.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let fires = loop {
+        let n: i64 = common::pg_query(
+            &url,
+            &format!(
+                "SELECT COUNT(*) FROM suite_fires WHERE suite_id = {suite} AND due_at IS NOT NULL"
+            ),
+        )
+        .parse()
+        .unwrap_or(0);
+        if n >= 4 {
+            break n;
+        }
+        assert!(Instant::now() < deadline, "only {n} fires in 30 s");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    drop((a, b));
+    let twice = common::pg_query(
+        &url,
+        &format!(
+            "SELECT COUNT(*) FROM (SELECT due_at FROM suite_fires WHERE suite_id = {suite}
+             GROUP BY due_at HAVING COUNT(*) > 1) AS d"
+        ),
+    );
+    assert_eq!(twice, "0", "a due time fired twice");
+    let runs: i64 = common::pg_query(
+        &url,
+        &format!("SELECT COUNT(*) FROM runs WHERE suite_id = {suite}"),
+    )
+    .parse()
+    .unwrap_or(-1);
+    let started: i64 = common::pg_query(
+        &url,
+        &format!(
+            "SELECT COUNT(*) FROM suite_fires WHERE suite_id = {suite}
+             AND outcome IN ('started', 'caught_up')"
+        ),
+    )
+    .parse()
+    .unwrap_or(-2);
+    assert!(
+        fires >= 4 && runs == started,
+        "{fires} fires, {started} started, {runs} runs"
+    );
+}
