@@ -5,6 +5,7 @@
 #   lab/lab.sh down     kill lab processes, delete namespaces (idempotent)
 #   lab/lab.sh status   exit 0 iff the lab is up
 #   lab/lab.sh deps     apt-get install the Debian packages the lab needs
+#   lab/lab.sh pg-restart  restart the lab's PostgreSQL, its data kept
 #   lab/lab.sh ssh-rotate  give the rotated SSH host a new host key; print its fingerprint
 #
 # Needs root (network namespaces, /run, /etc/netns).  SAFETY: every network
@@ -972,7 +973,12 @@ start_pg() {
     chown "$LAB_PG_USER" "$LAB_PG_DIR" "$LAB_PG_SOCKET_DIR"
     chmod 700 "$LAB_PG_DIR"
     runuser -u "$LAB_PG_USER" -- "$bin/initdb" -D "$LAB_PG_DIR/data" -U "$LAB_PG_USER" -A trust \
-        --no-sync -E UTF8 --locale C >"$RUN/pg-initdb.log" 2>&1 || die "initdb failed: see $RUN/pg-initdb.log"
+        --no-sync -E UTF8 --locale C >"$RUN/pg-initdb.log" 2>&1 9<&- || die "initdb failed: see $RUN/pg-initdb.log"
+    pg_server_start
+}
+# pg_server_start -- start the server of the cluster in $LAB_PG_DIR
+pg_server_start() {
+    local bin; bin=$(pg_bin)
     runuser -u "$LAB_PG_USER" -- "$bin/pg_ctl" -D "$LAB_PG_DIR/data" -l "$LAB_PG_DIR/log" -w -t 30 \
         -o "-c listen_addresses='' -c unix_socket_directories=$LAB_PG_SOCKET_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
         start >/dev/null 9<&- || die "PostgreSQL did not start: see $LAB_PG_DIR/log"
@@ -983,6 +989,18 @@ stop_pg() {
     [[ -n "$bin" && -f "$LAB_PG_DIR/data/postmaster.pid" ]] || return 0
     runuser -u "$LAB_PG_USER" -- "$bin/pg_ctl" -D "$LAB_PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 \
         || warn "could not stop PostgreSQL in $LAB_PG_DIR"
+}
+
+# cmd_pg_restart -- stop the lab's PostgreSQL (fast: sessions cut) and start it again, its data
+# kept: what a database restart under running servers looks like
+cmd_pg_restart() {
+    require_root
+    local bin; bin=$(pg_bin)
+    [[ -f "$LAB_PG_DIR/data/postmaster.pid" ]] || die "the lab's PostgreSQL is not running (up first)"
+    runuser -u "$LAB_PG_USER" -- "$bin/pg_ctl" -D "$LAB_PG_DIR/data" -m fast -w stop >/dev/null 9<&- \
+        || die "PostgreSQL did not stop"
+    pg_server_start
+    log "PostgreSQL restarted"
 }
 
 # ------------------------------------------------------------------ commands
@@ -1159,5 +1177,6 @@ case "${1:-}" in
     status) cmd_status ;;
     deps)   cmd_deps ;;
     ssh-rotate) cmd_ssh_rotate ;;
-    *)      echo "usage: $0 up|down|status|deps|ssh-rotate" >&2; exit 2 ;;
+    pg-restart) cmd_pg_restart ;;
+    *)      echo "usage: $0 up|down|status|deps|ssh-rotate|pg-restart" >&2; exit 2 ;;
 esac

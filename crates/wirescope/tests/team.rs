@@ -1,6 +1,8 @@
 //! Two `wirescope serve` on one database on the lab's PostgreSQL, as a team runs them: a run
 //! started on one is listed on the other, and a WebSocket subscriber on the other follows it
-//! live (LISTEN/NOTIFY), every result exactly once; a suite due on both fires once per due time.
+//! live (LISTEN/NOTIFY), every result exactly once; a suite due on both fires once per due time;
+//! both carry on after the database restarts. The tests here take turns: one restarts the
+//! database the others use.
 
 mod common;
 
@@ -8,6 +10,13 @@ use common::server::Server;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
+
+/// Held by each test for its whole length.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -69,6 +78,7 @@ async fn follow(url: &str, run: i64) -> (Vec<i64>, Value) {
 #[test]
 #[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn a_run_on_one_server_is_followed_live_on_the_other() {
+    let _turn = turn();
     let url = common::pg_database("follow");
     let (a, b) = pair("follow", &url);
     // 400 targets, three echoes 200 ms apart: results keep arriving for about a second.
@@ -108,6 +118,7 @@ fn a_run_on_one_server_is_followed_live_on_the_other() {
 #[test]
 #[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn a_suite_due_on_two_servers_fires_once_per_due_time() {
+    let _turn = turn();
     let url = common::pg_database("fires");
     let (a, b) = pair("fires", &url);
     let (status, created) = a.json(
@@ -168,4 +179,50 @@ fn a_suite_due_on_two_servers_fires_once_per_due_time() {
         fires >= 4 && runs == started,
         "{fires} fires, {started} started, {runs} runs"
     );
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn both_servers_carry_on_after_the_database_restarts() {
+    let _turn = turn();
+    let url = common::pg_database("restart");
+    let (mut a, mut b) = pair("restart", &url);
+    let body = json!({
+        "kind": "ping",
+        "targets_text": "198.18.16.1-198.18.16.100",
+        "options": {"count": 2, "interval": "200ms", "timeout": "1s"},
+        "net": {"netns": "wsl-c"}
+    });
+    let before = a.create(body.clone());
+    assert_eq!(a.wait(before, 60)["status"], "finished");
+    let out = std::process::Command::new("bash")
+        .arg(common::repo().join("lab/lab.sh"))
+        .arg("pg-restart")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The pools connect again: the first request after may still meet a cut connection.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let after = loop {
+        let (status, v) = a.json("POST", "/api/runs", Some(body.clone()));
+        if status == 201 {
+            break v["id"].as_i64().unwrap_or_else(|| panic!("{v}"));
+        }
+        assert!(Instant::now() < deadline, "no run accepted 20 s after the restart: {v}");
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    // B follows it live again (its listening connection came back), every result once.
+    let ws = b.ws_url();
+    let (seqs, status) = runtime().block_on(follow(&ws, after));
+    assert_eq!(status["status"], "finished", "{status}");
+    assert_eq!(seqs, (0..100).collect::<Vec<i64>>());
+    // Nothing from before was lost; neither server stopped.
+    let (_, old) = b.json("GET", &format!("/api/runs/{before}"), None);
+    assert_eq!(old["done"].as_i64(), Some(100), "{old}");
+    assert!(a.child.try_wait().ok().flatten().is_none(), "server A stopped");
+    assert!(b.child.try_wait().ok().flatten().is_none(), "server B stopped");
 }
