@@ -11,6 +11,25 @@ use wirescope_store::{NewRun, Origin, RunStatus, Store, StoreError};
 
 /// Results stored and published together at most.
 const BATCH: usize = 256;
+/// How long a store write is tried again while the database is away (a PostgreSQL restart)
+/// before the run gives up on it.
+pub const STORE_RETRY: Duration = Duration::from_secs(30);
+
+/// Runs a store write, again with a growing pause (100 ms to 2 s) while its error is transient,
+/// for at most [`STORE_RETRY`]: a database that restarts under a run loses none of it.
+async fn stored<T>(mut write: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let deadline = tokio::time::Instant::now() + STORE_RETRY;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match write() {
+            Err(e) if e.is_transient() && tokio::time::Instant::now() + pause < deadline => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            other => return other,
+        }
+    }
+}
 
 /// A run whose probe has not opened its sockets by then has failed (and frees its slot).
 pub const START_DEADLINE: Duration = Duration::from_secs(30);
@@ -159,7 +178,9 @@ impl Pipeline {
         match start_within(start, cancel, deadline).await {
             Ok(run) => {
                 let running = match &self.store {
-                    Some((store, id)) => store.set_running(*id).map_err(|e| e.to_string()),
+                    Some((store, id)) => stored(|| store.set_running(*id))
+                        .await
+                        .map_err(|e| e.to_string()),
                     None => Ok(()),
                 };
                 if let Err(e) = running {
@@ -172,8 +193,8 @@ impl Pipeline {
                 });
                 Ok(run)
             }
-            Err(Stopped::Cancelled) => Err(self.end(RunStatus::Cancelled, None, None)),
-            Err(Stopped::Failed(m)) => Err(self.end(RunStatus::Failed, None, Some(m))),
+            Err(Stopped::Cancelled) => Err(self.end(RunStatus::Cancelled, None, None).await),
+            Err(Stopped::Failed(m)) => Err(self.end(RunStatus::Failed, None, Some(m)).await),
         }
     }
 
@@ -218,7 +239,7 @@ impl Pipeline {
                     .map(|(t, d)| (t.as_str(), d.as_str()))
                     .collect();
                 // Stored first: whatever a follower sees survives a crash.
-                if let Err(e) = store.append_results(*id, self.seq, &rows) {
+                if let Err(e) = stored(|| store.append_results(*id, self.seq, &rows)).await {
                     self.store_failed(format!("storing results failed: {e}"), cancel);
                     if self.on_store_error == OnStoreError::StopRun {
                         break;
@@ -253,25 +274,32 @@ impl Pipeline {
             OnStoreError::StopSaving => None,
         };
         match (outcome, stopped) {
-            (_, Some(e)) => self.end(RunStatus::Failed, None, Some(e)),
-            (Err(e), None) => self.end(RunStatus::Failed, None, Some(e.to_string())),
+            (_, Some(e)) => self.end(RunStatus::Failed, None, Some(e)).await,
+            (Err(e), None) => self.end(RunStatus::Failed, None, Some(e.to_string())).await,
             (Ok(s), None) => {
                 let status = if s.cancelled {
                     RunStatus::Cancelled
                 } else {
                     RunStatus::Finished
                 };
-                self.end(status, Some(s), None)
+                self.end(status, Some(s), None).await
             }
         }
     }
 
     /// Records the end in the store and publishes it.
-    fn end(&mut self, status: RunStatus, summary: Option<Summary>, error: Option<String>) -> Ended {
+    async fn end(
+        &mut self,
+        status: RunStatus,
+        summary: Option<Summary>,
+        error: Option<String>,
+    ) -> Ended {
         let summary_json = summary.as_ref().and_then(|s| serde_json::to_string(s).ok());
         if let Some((store, id)) = &self.store
-            && let Err(e) =
+            && let Err(e) = stored(|| {
                 store.set_finished(*id, status, summary_json.as_deref(), error.as_deref())
+            })
+            .await
         {
             self.store_error.get_or_insert(e.to_string());
         }

@@ -407,10 +407,14 @@ async fn follow(state: Arc<AppState>, run: i64, out: mpsc::Sender<String>) {
         return;
     }
     let Some(rx) = live.as_mut() else {
-        if let Some(notices) = elsewhere {
-            let _ = follow_elsewhere(&state, run, next_seq, notices, &out).await;
+        match elsewhere {
+            Some(notices) => {
+                let _ = follow_elsewhere(&state, run, next_seq, notices, &out).await;
+            }
+            None => {
+                let _ = send_final(&state, run, &out).await;
+            }
         }
-        let _ = send_final(&state, run, &out).await;
         return;
     };
     loop {
@@ -451,8 +455,9 @@ async fn follow(state: Arc<AppState>, run: i64, out: mpsc::Sender<String>) {
 const ELSEWHERE_LOOK: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Follows a run in progress on another server sharing the database: after each notice of it
-/// (or [`ELSEWHERE_LOOK`] without one), what was stored since `next_seq` is sent; returns once
-/// the run has ended and its last results are out.
+/// (or [`ELSEWHERE_LOOK`] without one), what was stored since `next_seq` is sent; once the run
+/// has ended, its last results and its end. A database that is away (restarting) is looked at
+/// again, every half second, for as long as the subscriber stays.
 async fn follow_elsewhere(
     state: &AppState,
     run: i64,
@@ -460,13 +465,27 @@ async fn follow_elsewhere(
     mut notices: broadcast::Receiver<wirescope_store::Notice>,
     out: &mpsc::Sender<String>,
 ) -> Result<(), ()> {
+    let again = || tokio::time::sleep(std::time::Duration::from_millis(500));
     loop {
+        if out.is_closed() {
+            return Err(());
+        }
         let ended = match state.store.run(run) {
             Ok(Some(info)) => !info.status.in_progress(),
-            _ => true,
+            Ok(None) => return catch_up(state, run, &mut next_seq, out).await,
+            Err(_) => {
+                again().await;
+                continue;
+            }
         };
         if ended {
-            return catch_up(state, run, &mut next_seq, out).await;
+            if catch_up(state, run, &mut next_seq, out).await.is_ok()
+                && send_final(state, run, out).await.is_ok()
+            {
+                return Ok(());
+            }
+            again().await;
+            continue;
         }
         let news = async {
             loop {
@@ -482,7 +501,8 @@ async fn follow_elsewhere(
             }
         };
         let _ = tokio::time::timeout(ELSEWHERE_LOOK, news).await;
-        catch_up(state, run, &mut next_seq, out).await?;
+        // A store error now is looked at again at the next turn.
+        let _ = catch_up(state, run, &mut next_seq, out).await;
     }
 }
 
@@ -493,18 +513,22 @@ async fn catch_up(
     next_seq: &mut i64,
     out: &mpsc::Sender<String>,
 ) -> Result<(), ()> {
-    let Ok(Some(info)) = state.store.run(run) else {
-        let _ = out
-            .send(
-                ServerMessage::Error {
-                    run: Some(run),
-                    capture: None,
-                    message: "run not found".into(),
-                }
-                .text(),
-            )
-            .await;
-        return Err(());
+    let info = match state.store.run(run) {
+        Ok(Some(info)) => info,
+        Ok(None) => {
+            let _ = out
+                .send(
+                    ServerMessage::Error {
+                        run: Some(run),
+                        capture: None,
+                        message: "run not found".into(),
+                    }
+                    .text(),
+                )
+                .await;
+            return Err(());
+        }
+        Err(_) => return Err(()),
     };
     let rows = state.store.results(run, *next_seq).map_err(|_| ())?;
     for (seq, data) in rows {

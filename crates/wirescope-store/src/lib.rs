@@ -101,6 +101,27 @@ pub enum StoreError {
     TooManyTokens(i64),
 }
 
+impl StoreError {
+    /// Whether trying again shortly may succeed: the database could not be reached, or cut the
+    /// connection (a PostgreSQL restart, a failover), as opposed to a statement it refused.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Connect { .. } => true,
+            StoreError::Pg(e) => {
+                e.is_closed()
+                    || std::error::Error::source(e)
+                        .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some())
+                    || e.code().is_some_and(|c| {
+                        c.code().starts_with("08")
+                            || *c == tokio_postgres::error::SqlState::ADMIN_SHUTDOWN
+                            || *c == tokio_postgres::error::SqlState::CANNOT_CONNECT_NOW
+                    })
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Where the history lives: a SQLite file, or a PostgreSQL database shared by a team.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {

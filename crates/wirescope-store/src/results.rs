@@ -27,7 +27,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Appends results (target, JSON) numbered from `first_seq`, in one transaction.
+    /// Appends results (target, JSON) numbered from `first_seq`, in one transaction. A result
+    /// stored already (the same batch tried again after a commit whose answer was lost) is
+    /// not stored or counted twice.
     pub fn append_results(
         &self,
         id: i64,
@@ -49,13 +51,14 @@ impl Store {
             .collect();
         let rows: Vec<&[Arg<'_>]> = rows.iter().map(|r| r.as_slice()).collect();
         self.transaction(|db| {
-            db.execute_many(
-                "INSERT INTO results (run_id, seq, target, data) VALUES (?1, ?2, ?3, ?4)",
+            let new = db.execute_many(
+                "INSERT INTO results (run_id, seq, target, data) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
                 &rows,
             )?;
             db.execute(
                 "UPDATE runs SET done = done + ?2 WHERE id = ?1",
-                params![id, results.len() as i64],
+                params![id, new as i64],
             )?;
             db.notify_run(id)
         })?;
