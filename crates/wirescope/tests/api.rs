@@ -567,40 +567,6 @@ fn websocket_foreign_origin_is_refused() {
     });
 }
 
-/// Collects one subscription's messages until the run's final status.
-async fn follow(url: &str, run: i64, delay: Duration) -> (Vec<i64>, Value) {
-    use futures::{SinkExt, StreamExt};
-    tokio::time::sleep(delay).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .unwrap_or_else(|e| panic!("ws: {e}"));
-    ws.send(tokio_tungstenite::tungstenite::Message::Text(
-        json!({"type": "subscribe", "run": run}).to_string().into(),
-    ))
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    let mut seqs = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let msg = tokio::time::timeout_at(deadline, ws.next())
-            .await
-            .unwrap_or_else(|_| panic!("no final status"));
-        let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) = msg else {
-            continue;
-        };
-        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        match v["type"].as_str() {
-            Some("result") => seqs.push(v["seq"].as_i64().unwrap_or(-1)),
-            Some("status")
-                if !["queued", "running"].contains(&v["status"].as_str().unwrap_or("")) =>
-            {
-                return (seqs, v);
-            }
-            _ => {}
-        }
-    }
-}
-
 #[test]
 #[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn websocket_subscribers_early_and_late_get_every_result_once() {
@@ -614,8 +580,8 @@ fn websocket_subscribers_early_and_late_get_every_result_once() {
     let url = server.ws_url();
     let rt = runtime();
     let results = rt.block_on(async {
-        let early = follow(&url, id, Duration::ZERO);
-        let mid = follow(&url, id, Duration::from_millis(350));
+        let early = common::follow(&url, id, Duration::ZERO);
+        let mid = common::follow(&url, id, Duration::from_millis(350));
         let late = async {
             // After the run ended: everything from the store, then the final status.
             let deadline = Instant::now() + Duration::from_secs(60);
@@ -648,7 +614,7 @@ fn websocket_subscribers_early_and_late_get_every_result_once() {
                 .unwrap_or((0, Value::Null));
                 assert_eq!(status, 200);
                 if v["status"] == "finished" {
-                    return follow(&url2, id, Duration::ZERO).await;
+                    return common::follow(&url2, id, Duration::ZERO).await;
                 }
             }
         };

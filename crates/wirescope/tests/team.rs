@@ -7,8 +7,7 @@
 mod common;
 
 use common::server::Server;
-use futures::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// Held by each test for its whole length.
@@ -54,39 +53,6 @@ fn every_once(seqs: &[i64], n: i64) {
     );
 }
 
-/// Every result's seq, in order of arrival, and the final status, of `run` as `url`'s
-/// WebSocket tells it.
-async fn follow(url: &str, run: i64) -> (Vec<i64>, Value) {
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .unwrap_or_else(|e| panic!("ws: {e}"));
-    ws.send(tokio_tungstenite::tungstenite::Message::Text(
-        json!({"type": "subscribe", "run": run}).to_string().into(),
-    ))
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    let mut seqs = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    loop {
-        let msg = tokio::time::timeout_at(deadline, ws.next())
-            .await
-            .unwrap_or_else(|_| panic!("no final status within 90 s; results {}", seqs.len()));
-        let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) = msg else {
-            continue;
-        };
-        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        match v["type"].as_str() {
-            Some("result") => seqs.push(v["seq"].as_i64().unwrap_or(-1)),
-            Some("status")
-                if !["queued", "running"].contains(&v["status"].as_str().unwrap_or("")) =>
-            {
-                return (seqs, v);
-            }
-            _ => {}
-        }
-    }
-}
-
 #[test]
 #[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn a_run_on_one_server_is_followed_live_on_the_other() {
@@ -103,10 +69,10 @@ fn a_run_on_one_server_is_followed_live_on_the_other() {
     let rt = runtime();
     let ws = b.ws_url();
     let (early, late) = rt.block_on(async {
-        let early = follow(&ws, id);
+        let early = common::follow(&ws, id, Duration::ZERO);
         let late = async {
             tokio::time::sleep(Duration::from_millis(400)).await;
-            follow(&ws, id).await
+            common::follow(&ws, id, Duration::ZERO).await
         };
         tokio::join!(early, late)
     });
@@ -232,7 +198,7 @@ fn both_servers_carry_on_after_the_database_restarts() {
     };
     // B follows it live again (its listening connection came back), every result once.
     let ws = b.ws_url();
-    let (seqs, status) = runtime().block_on(follow(&ws, after));
+    let (seqs, status) = runtime().block_on(common::follow(&ws, after, Duration::ZERO));
     assert_eq!(status["status"], "finished", "{status}");
     every_once(&seqs, 100);
     // Nothing from before was lost; neither server stopped.
@@ -273,7 +239,7 @@ fn a_run_going_while_the_database_restarts_loses_nothing() {
             .output()
             .unwrap_or_else(|e| panic!("{e}"))
     });
-    let (seqs, status) = rt.block_on(follow(&ws, id));
+    let (seqs, status) = rt.block_on(common::follow(&ws, id, Duration::ZERO));
     let out = restart.join().unwrap_or_else(|_| panic!("restart"));
     assert!(
         out.status.success(),

@@ -236,3 +236,41 @@ pub fn sha256_file(path: &std::path::Path) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// Every result's seq of `run`, in order of arrival, and its final status, as the WebSocket at
+/// `url` tells a subscriber that comes `delay` after now (90 s at most).
+pub async fn follow(url: &str, run: i64, delay: std::time::Duration) -> (Vec<i64>, Value) {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    tokio::time::sleep(delay).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .unwrap_or_else(|e| panic!("ws: {e}"));
+    ws.send(Message::Text(
+        serde_json::json!({"type": "subscribe", "run": run})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut seqs = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("no final status within 90 s; {} results", seqs.len()));
+        let Some(Ok(Message::Text(text))) = msg else {
+            continue;
+        };
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        match v["type"].as_str() {
+            Some("result") => seqs.push(v["seq"].as_i64().unwrap_or(-1)),
+            Some("status")
+                if !["queued", "running"].contains(&v["status"].as_str().unwrap_or("")) =>
+            {
+                return (seqs, v);
+            }
+            _ => {}
+        }
+    }
+}
