@@ -1614,6 +1614,27 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_missing_ca_bundle_is_named_even_from_async_code() {
+        // The CLI opens the store on its runtime: an early error must not drop a runtime there.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let err = rt.block_on(async {
+            Store::open_postgres(
+                "postgres://ann@/team?host=/nonexistent",
+                Some(Path::new("/nonexistent/ca.pem")),
+            )
+            .unwrap_err()
+            .to_string()
+        });
+        assert!(
+            err.contains("/nonexistent/ca.pem: cannot read the CA bundle"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_live_owners_runs_are_never_marked_by_another_process() {
         let path = temp_db("owners");
         let server = Store::open(&path).unwrap();

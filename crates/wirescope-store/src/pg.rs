@@ -182,15 +182,6 @@ impl Pg {
             cfg.application_name("wirescope");
         }
         let location = describe(&cfg);
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("wirescope-pg")
-            .enable_all()
-            .build()
-            .map_err(|e| StoreError::Connect {
-                location: location.clone(),
-                message: format!("cannot start the database runtime: {e}"),
-            })?;
         let tls = tls(ca)?;
         let manager = Manager::from_config(
             cfg.clone(),
@@ -209,6 +200,17 @@ impl Pg {
             .map_err(|e| StoreError::Connect {
                 location: location.clone(),
                 message: e.to_string(),
+            })?;
+        // Made last: a runtime dropped on an async thread panics, and from here on `Pg`'s
+        // Drop lets it go behind.
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("wirescope-pg")
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Connect {
+                location: location.clone(),
+                message: format!("cannot start the database runtime: {e}"),
             })?;
         let pg = Pg {
             pool,

@@ -10,13 +10,19 @@ use wirescope_runs::compare;
 use wirescope_runs::export::{self, LoadError};
 use wirescope_store::{Location, RunInfo, Store};
 
-/// Where `--db` says the history is: a PostgreSQL URL or a SQLite file (the default one when
-/// none is given).
+/// Where `--db` says the history is: a PostgreSQL URL (its CA bundle from `WIRESCOPE_DB_CA`,
+/// if set) or a SQLite file (the default one when none is given).
 pub(crate) fn location(db: Option<&str>) -> Location {
-    db.map_or_else(
-        || Location::Sqlite(wirescope_store::default_path()),
-        Location::parse,
-    )
+    match db.map(Location::parse) {
+        Some(Location::Postgres { url, .. }) => Location::Postgres {
+            url,
+            ca: std::env::var_os("WIRESCOPE_DB_CA")
+                .filter(|v| !v.is_empty())
+                .map(std::path::PathBuf::from),
+        },
+        Some(sqlite) => sqlite,
+        None => Location::Sqlite(wirescope_store::default_path()),
+    }
 }
 
 pub(crate) fn open(h: &HistoryArgs) -> Result<Store, Failure> {

@@ -74,6 +74,22 @@ fn migration_mistakes_are_named() {
     let t = text(&out);
     assert!(t.contains("--to: database postgres://ann@"), "{t}");
     assert!(t.contains("No such file") && !t.contains("hunter2"), "{t}");
+    // A CA bundle that is not there is named before any connection is tried.
+    let out = wirescope(
+        &[
+            "export",
+            "1",
+            "--db",
+            "postgres://ann@/team?host=/nonexistent",
+        ],
+        &[("WIRESCOPE_DB_CA", "/nonexistent/ca.pem")],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("/nonexistent/ca.pem: cannot read the CA bundle"),
+        "{}",
+        text(&out)
+    );
     // Not a URL.
     let out = wirescope(
         &["export", "1", "--db", "postgres://localhost:notaport/x"],
