@@ -4,13 +4,15 @@
 //! CLI's printer. `Pipeline` is that path for one run (the CLI's `--save` and every server
 //! run); `Manager` keeps the runs a server has in progress, under a cap. Nothing here knows
 //! HTTP: callers turn `RunError` into their own answers. `compare` and `export` work on stored
-//! runs, typed, for the CLI and the API alike.
+//! runs, typed, for the CLI and the API alike; `remote` is what a server and its remote agents
+//! say to each other, and an agent's side of a job.
 
 pub mod compare;
 pub mod engine;
 pub mod export;
 mod manager;
 mod pipeline;
+pub mod remote;
 
-pub use manager::{Manager, RunError};
+pub use manager::{MAX_SITES, Manager, RunError, Started};
 pub use pipeline::{Ended, OnStoreError, Pipeline, RunEvent, START_DEADLINE};

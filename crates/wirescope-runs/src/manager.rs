@@ -4,19 +4,40 @@
 
 use crate::engine::RunRequest;
 use crate::pipeline::{OnStoreError, Pipeline, RunEvent, START_DEADLINE};
+use crate::remote::{JobRequest, LOCAL_SITE};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
-use wirescope_store::{Origin, Store, StoreError};
+use wirescope_store::{NewRun, Origin, Store, StoreError};
 
 /// Why a run was not started.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("too many runs in progress (limit {limit}); wait for one to finish or cancel one")]
     TooMany { limit: usize },
+    #[error(
+        "no agent probes from site '{0}': add one (wirescope agents add NAME --site {0}), or \
+         run from a site that has one, or from 'local' (this server)"
+    )]
+    UnknownSite(String),
+    #[error("site '{0}' is named twice")]
+    SiteTwice(String),
+    #[error("a run is made from {max} sites at most ({given} given)")]
+    TooManySites { given: usize, max: usize },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Sites one run may be asked from at most.
+pub const MAX_SITES: usize = 16;
+
+/// One of the runs started for a request: where it is made.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Started {
+    pub id: i64,
+    /// The site whose agent makes it; `null` for this server.
+    pub site: Option<String>,
 }
 
 #[derive(Debug)]
@@ -59,7 +80,6 @@ impl Manager {
                 limit: self.max_runs,
             });
         }
-        let (events, _) = broadcast::channel(4096);
         let (pipeline, id) = Pipeline::record(
             self.store.clone(),
             &req,
@@ -67,6 +87,88 @@ impl Manager {
             origin.into(),
             OnStoreError::StopRun,
         )?;
+        self.launch(&mut live, pipeline, id, req);
+        Ok(id)
+    }
+
+    /// Starts a run from each of `sites` (none: from this server alone): this server's part
+    /// is started here, each other site's is queued as a job for its agents. The runs share a
+    /// batch when there are several. Every site is checked before any run is stored.
+    pub fn start_from(
+        self: &Arc<Self>,
+        req: RunRequest,
+        targets_text: &str,
+        origin: impl Into<Origin>,
+        sites: &[String],
+    ) -> Result<Vec<Started>, RunError> {
+        let origin = origin.into();
+        if sites.is_empty() || sites == [LOCAL_SITE] {
+            let id = self.start(req, targets_text, origin)?;
+            return Ok(vec![Started { id, site: None }]);
+        }
+        if sites.len() > MAX_SITES {
+            return Err(RunError::TooManySites {
+                given: sites.len(),
+                max: MAX_SITES,
+            });
+        }
+        for (i, site) in sites.iter().enumerate() {
+            if sites[..i].contains(site) {
+                return Err(RunError::SiteTwice(site.clone()));
+            }
+            if site != LOCAL_SITE && !self.store.site_known(site)? {
+                return Err(RunError::UnknownSite(site.clone()));
+            }
+        }
+        let mut live = self.live();
+        let local = sites.iter().any(|s| s == LOCAL_SITE);
+        if local && live.len() >= self.max_runs {
+            return Err(RunError::TooMany {
+                limit: self.max_runs,
+            });
+        }
+        let options = req.probe.options_json();
+        let net = serde_json::to_string(&req.net).map_err(StoreError::from)?;
+        let new: Vec<NewRun<'_>> = sites
+            .iter()
+            .map(|site| NewRun {
+                kind: req.probe.kind(),
+                targets_text,
+                options: &options,
+                net: &net,
+                total: req.total() as i64,
+                origin,
+                site: (site != LOCAL_SITE).then_some(site.as_str()),
+            })
+            .collect();
+        let ids = self.store.create_batch(&new)?;
+        let job = JobRequest::of(&req).to_json();
+        let mut started = Vec::with_capacity(ids.len());
+        for (id, site) in ids.into_iter().zip(sites) {
+            if site == LOCAL_SITE {
+                let pipeline =
+                    Pipeline::recorded(self.store.clone(), id, &req, OnStoreError::StopRun);
+                self.launch(&mut live, pipeline, id, req.clone());
+                started.push(Started { id, site: None });
+            } else {
+                self.store.enqueue_job(id, site, &job)?;
+                started.push(Started {
+                    id,
+                    site: Some(site.clone()),
+                });
+            }
+        }
+        Ok(started)
+    }
+
+    fn launch(
+        self: &Arc<Self>,
+        live: &mut HashMap<i64, Live>,
+        pipeline: Pipeline,
+        id: i64,
+        req: RunRequest,
+    ) {
+        let (events, _) = broadcast::channel(4096);
         let manager = Arc::clone(self);
         // Out of the live set before the last event: a follower that sees the end and looks
         // again finds the run ended in the store.
@@ -81,9 +183,7 @@ impl Manager {
                 events,
             },
         );
-        drop(live);
         tokio::spawn(drive(pipeline, req, cancel));
-        Ok(id)
     }
 
     /// Subscribes to a live run's events; `None` when the run is not in progress.

@@ -127,17 +127,28 @@ impl Pipeline {
             net: &net,
             total,
             origin,
+            site: None,
         })?;
-        let pipeline = Pipeline {
+        Ok((Self::recorded(store, id, req, on_store_error), id))
+    }
+
+    /// The pipeline of run `id`, already stored queued (one of a batch asked from several
+    /// sites, this server among them).
+    pub fn recorded(
+        store: Arc<Store>,
+        id: i64,
+        req: &RunRequest,
+        on_store_error: OnStoreError,
+    ) -> Self {
+        Pipeline {
             store: Some((store, id)),
             on_store_error,
             store_error: None,
             events: None,
             seq: 0,
-            total,
+            total: req.total() as i64,
             on_end: None,
-        };
-        Ok((pipeline, id))
+        }
     }
 
     /// Publishes the run's events to `events` as well.

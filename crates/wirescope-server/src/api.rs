@@ -55,14 +55,24 @@ pub struct CreateRun {
     #[serde(default)]
     #[schema(value_type = Option<NetOptions>)]
     net: serde_json::Value,
+    /// Where to run it from: `local` (this server) and the sites of remote agents (`GET
+    /// /api/agents` lists them), up to 16; each site makes its own run, side by side in one
+    /// batch. Absent: this server alone.
+    #[serde(default)]
+    sites: Option<Vec<String>>,
 }
 
 /// A run just started.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Created {
+    /// The run (the first one, when several sites make it).
     pub id: i64,
-    /// Targets after expansion (results to expect).
+    /// Targets after expansion (results to expect, per site).
     pub total: usize,
+    /// Every run started: one per site asked.
+    pub runs: Vec<wirescope_runs::Started>,
+    /// The batch the runs share when several sites make it (the first run's id).
+    pub batch: Option<i64>,
 }
 
 /// A page of runs.
@@ -93,8 +103,9 @@ pub struct Cancelling {
 pub(crate) fn parse_create(
     body: &[u8],
     max_targets: u64,
-) -> Result<(RunRequest, String), ApiError> {
+) -> Result<(RunRequest, String, Vec<String>), ApiError> {
     let req: CreateRun = crate::error::json_body(body)?;
+    let sites = req.sites.clone().unwrap_or_default();
     let mut list = TargetList::new();
     let targets_text = match (&req.targets, &req.targets_text) {
         (Some(_), Some(_)) => {
@@ -172,13 +183,14 @@ pub(crate) fn parse_create(
             net,
         },
         targets_text,
+        sites,
     ))
 }
 
 /// Start a run.
 #[utoipa::path(post, path = "/runs", tag = "runs", request_body = CreateRun, responses(
     (status = 201, body = Created, description = "started"),
-    (status = 400, body = ApiError, description = "invalid body; `field` names the offending field (body, kind, targets, targets_text, options, options.NAME, net, net.NAME)"),
+    (status = 400, body = ApiError, description = "invalid body; `field` names the offending field (body, kind, targets, targets_text, options, options.NAME, net, net.NAME, sites: a site without an agent)"),
     (status = 413, body = ApiError, description = "body larger than --body-limit (4 MiB by default)"),
     (status = 429, body = ApiError, description = "--max-runs runs are in progress"),
 ))]
@@ -187,7 +199,7 @@ async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respo
     // done off the async workers.
     let max_targets = state.config.max_targets;
     let parse_body = body.clone();
-    let (mut req, text) =
+    let (mut req, text, sites) =
         tokio::task::spawn_blocking(move || parse_create(&parse_body, max_targets))
             .await
             .map_err(ApiError::internal)??;
@@ -215,8 +227,20 @@ async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respo
         *o = resolved;
     }
     let total = req.total();
-    let id = state.runs.start(req, &text, Source::Api)?;
-    Ok((StatusCode::CREATED, Json(Created { id, total })).into_response())
+    let runs = state.runs.clone();
+    let runs =
+        tokio::task::spawn_blocking(move || runs.start_from(req, &text, Source::Api, &sites))
+            .await
+            .map_err(ApiError::internal)??;
+    let id = runs.first().map_or(0, |r| r.id);
+    let batch = (runs.len() > 1).then_some(id);
+    let created = Created {
+        id,
+        total,
+        runs,
+        batch,
+    };
+    Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -293,6 +317,14 @@ async fn remove(
     if state.runs.cancel(id) {
         return Ok(cancelling());
     }
+    // An agent's run: its job is cancelled in the queue, or its agent told.
+    let store = state.store.clone();
+    let job = tokio::task::spawn_blocking(move || store.cancel_job(id))
+        .await
+        .map_err(ApiError::internal)??;
+    if job.is_some() {
+        return Ok(cancelling());
+    }
     if state.store.delete(id)? {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
@@ -312,6 +344,14 @@ async fn cancel(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     if state.runs.cancel(id) {
+        return Ok(cancelling());
+    }
+    // An agent's run: its job is cancelled in the queue, or its agent told.
+    let store = state.store.clone();
+    let job = tokio::task::spawn_blocking(move || store.cancel_job(id))
+        .await
+        .map_err(ApiError::internal)??;
+    if job.is_some() {
         return Ok(cancelling());
     }
     let run = state

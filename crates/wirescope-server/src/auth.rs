@@ -125,7 +125,7 @@ pub fn required(method: &Method, path: &str) -> Role {
     let path = path.strip_prefix("/api").unwrap_or(path);
     let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
     let reads = matches!(*method, Method::GET | Method::HEAD);
-    if under("/users") || under("/audit") {
+    if under("/users") || under("/audit") || (!reads && under("/agents")) {
         return Role::Admin;
     }
     if !reads
@@ -164,7 +164,7 @@ fn public(method: &Method, path: &str) -> bool {
         || (*method == Method::GET && matches!(path, "/oidc" | "/oidc/login" | "/oidc/callback"))
 }
 
-fn sha256_hex(s: &str) -> String {
+pub(crate) fn sha256_hex(s: &str) -> String {
     Sha256::digest(s.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -249,6 +249,10 @@ pub(crate) async fn authorize(
     next: Next,
 ) -> Response {
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    // A remote agent proves itself with its own token, which its route checks.
+    if method == Method::GET && path == wirescope_runs::remote::AGENT_PATH {
+        return next.run(req).await;
+    }
     let who = match identify(&state, &req) {
         Ok(who) => who,
         Err(e) => return ApiError::from(e).into_response(),
@@ -922,6 +926,9 @@ mod tests {
             (&delete, "/api/ssh/recordings/3", Role::Admin),
             (&get, "/api/ssh/recordings/3/cast", Role::Viewer),
             (&get, "/api/users", Role::Admin),
+            (&post, "/api/agents", Role::Admin),
+            (&delete, "/api/agents/branch-1", Role::Admin),
+            (&get, "/api/agents", Role::Viewer),
             (&get, "/api/audit", Role::Admin),
             (&delete, "/api/users/bob/sessions", Role::Admin),
             (&delete, "/api/me/sessions", Role::Viewer),

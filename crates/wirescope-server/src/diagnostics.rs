@@ -574,6 +574,8 @@ mod tests {
             error: None,
             source: Source::Api,
             suite_id: None,
+            site: None,
+            batch: None,
         };
         let results = agents
             .iter()

@@ -57,6 +57,11 @@ impl From<wirescope_runs::RunError> for ApiError {
             wirescope_runs::RunError::TooMany { .. } => {
                 ApiError::new(StatusCode::TOO_MANY_REQUESTS, e.to_string())
             }
+            wirescope_runs::RunError::UnknownSite(_)
+            | wirescope_runs::RunError::SiteTwice(_)
+            | wirescope_runs::RunError::TooManySites { .. } => {
+                ApiError::field("sites", e.to_string())
+            }
             wirescope_runs::RunError::Store(e) => ApiError::internal(e),
         }
     }

@@ -1,6 +1,7 @@
 //! The dashboard server: a thin axum layer over the probe engine and the run store. REST for
 //! runs, a WebSocket that streams results live, the OpenAPI document, and the embedded UI.
 
+pub mod agents;
 mod alerts;
 mod api;
 mod assets;
@@ -94,6 +95,8 @@ pub struct ServerConfig {
     pub oidc: Option<oidc::OidcConfig>,
     /// How long the audit trail keeps a row.
     pub audit_retention: std::time::Duration,
+    /// How long a remote agent holds a job without a word before it is taken back.
+    pub agent_lease: std::time::Duration,
 }
 
 /// The shortest access token accepted.
@@ -128,6 +131,7 @@ impl Default for ServerConfig {
             setup: None,
             oidc: None,
             audit_retention: std::time::Duration::from_secs(400 * 86_400),
+            agent_lease: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -279,6 +283,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
         sso,
     });
     diagnostics::spawn(state.clone());
+    agents::spawn_reaper(&state);
     let (api, _) = api_routes(state.config.body_limit).split_for_parts();
     let api = api
         .fallback(no_route)
@@ -318,6 +323,7 @@ pub(crate) fn api_routes(body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
         .merge(traps::routes())
         .merge(traffic::routes())
         .merge(ssh::routes())
+        .merge(agents::routes())
         .routes(routes!(ws::upgrade))
         .routes(routes!(openapi::serve))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))

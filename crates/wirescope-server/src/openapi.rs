@@ -40,6 +40,7 @@ the token. Errors are JSON: `{\"error\", \"field\"?}`.";
         (name = "traffic", description = "Capture sessions: live or uploaded files, packets, statistics"),
         (name = "ssh", description = "Terminals, their recordings, known host keys"),
         (name = "users", description = "Signing in and out, the first admin's setup, and users with their roles"),
+        (name = "agents", description = "Remote probe agents: add (token shown once), list, revoke; the WebSocket they dial home on"),
     )
 )]
 struct Base;

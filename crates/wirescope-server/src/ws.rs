@@ -396,24 +396,19 @@ async fn tell_alerts(state: Arc<AppState>, out: mpsc::Sender<String>) {
 async fn follow(state: Arc<AppState>, run: i64, out: mpsc::Sender<String>) {
     // Subscribe before reading the store: anything stored later arrives on the channel.
     let mut live = state.runs.subscribe(run);
-    // Not running here: on a database servers share, it may be running on another one, whose
-    // news comes by LISTEN/NOTIFY.
+    // Not running here: an agent may be making it, or another server on a database they
+    // share; the store's news tells of its changes.
     let elsewhere = match live {
         Some(_) => None,
-        None => state.store.notices(),
+        None => Some(state.store.notices()),
     };
     let mut next_seq = 0i64;
     if catch_up(&state, run, &mut next_seq, &out).await.is_err() {
         return;
     }
     let Some(rx) = live.as_mut() else {
-        match elsewhere {
-            Some(notices) => {
-                let _ = follow_elsewhere(&state, run, next_seq, notices, &out).await;
-            }
-            None => {
-                let _ = send_final(&state, run, &out).await;
-            }
+        if let Some(notices) = elsewhere {
+            let _ = follow_elsewhere(&state, run, next_seq, notices, &out).await;
         }
         return;
     };
@@ -454,7 +449,8 @@ async fn follow(state: Arc<AppState>, run: i64, out: mpsc::Sender<String>) {
 /// notice lost with the listening connection costs at most this).
 const ELSEWHERE_LOOK: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Follows a run in progress on another server sharing the database: after each notice of it
+/// Follows a run this server is not making (an agent's, another server's on a database they
+/// share, one that ended): after each notice of it
 /// (or [`ELSEWHERE_LOOK`] without one), what was stored since `next_seq` is sent; once the run
 /// has ended, its last results and its end. A database that is away (restarting) is looked at
 /// again, every half second, for as long as the subscriber stays.

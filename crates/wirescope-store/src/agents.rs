@@ -5,8 +5,8 @@
 //! runs out puts the job back in the queue when the agent had sent nothing yet, and otherwise
 //! ends its run as interrupted with every result that arrived.
 
-use crate::sql::{Optional, Row, params};
-use crate::{Store, StoreError, now_ms};
+use crate::sql::{Db, Optional, Row, params};
+use crate::{RunStatus, Store, StoreError, now_ms};
 use serde::Serialize;
 
 /// Agents kept at most.
@@ -35,7 +35,8 @@ pub struct AgentRecord {
     pub instance: Option<String>,
 }
 
-/// A job: one run to be made by an agent of `site`.
+/// A job: one run to be made by an agent of `site`. Its request holds the run's secrets (the
+/// agent needs them): it is emptied once the job is done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     pub id: i64,
@@ -142,23 +143,23 @@ impl Store {
     }
 
     /// Notes that an agent is alive, connected to `instance` (or gone, with `None`), running
-    /// `version` with `capabilities`.
+    /// `version` with `capabilities`; false when it was revoked (and nothing is noted).
     pub fn agent_seen(
         &self,
         id: i64,
         instance: Option<&str>,
         version: Option<&str>,
         capabilities: Option<&str>,
-    ) -> Result<(), StoreError> {
-        self.write(|db| {
+    ) -> Result<bool, StoreError> {
+        let n = self.write(|db| {
             db.execute(
                 "UPDATE agents SET last_seen = ?2, instance = ?3,
                     version = COALESCE(?4, version), capabilities = COALESCE(?5, capabilities)
-                 WHERE id = ?1",
+                 WHERE id = ?1 AND revoked_at IS NULL",
                 params![id, now_ms(), instance, version, capabilities],
             )
         })?;
-        Ok(())
+        Ok(n == 1)
     }
 
     /// Queues run `run_id` for an agent of `site`; returns the job's id. Servers listening on
@@ -243,7 +244,7 @@ impl Store {
     pub fn finish_job(&self, job: i64, agent: i64) -> Result<bool, StoreError> {
         Ok(self.write(|db| {
             db.execute(
-                "UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = ?3
+                "UPDATE jobs SET status = 'done', request = '{}', lease_until = NULL, updated_at = ?3
                  WHERE id = ?1 AND agent_id = ?2 AND status = 'claimed'",
                 params![job, agent, now_ms()],
             )
@@ -282,7 +283,7 @@ impl Store {
                     reaped.requeued += 1;
                 } else {
                     db.execute(
-                        "UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = ?2
+                        "UPDATE jobs SET status = 'done', request = '{}', lease_until = NULL, updated_at = ?2
                          WHERE id = ?1",
                         params![job, now],
                     )?;
@@ -304,14 +305,19 @@ impl Store {
         })
     }
 
-    /// Stores results an agent sent, numbered by the agent: one sent again (after a lost
-    /// connection, from its spool) is not stored twice. Returns how many were new.
+    /// Stores results an agent sent for the job it holds, numbered by the agent: one sent
+    /// again (after a lost connection, from its spool) is not stored twice. `None` when the job
+    /// is no longer held so (re-queued after its lease ran out, handed out again): nothing is
+    /// stored. Otherwise how many were new.
     pub fn append_agent_results(
         &self,
-        run: i64,
+        held: Held,
         results: &[(i64, &str, &str)],
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Option<usize>, StoreError> {
         self.transaction(|db| {
+            let Some(run) = held.run(&db)? else {
+                return Ok(None);
+            };
             let mut new = 0;
             for (seq, target, data) in results {
                 new += db.execute(
@@ -325,7 +331,147 @@ impl Store {
                 params![run, new as i64],
             )?;
             db.notify_run(run)?;
-            Ok(new)
+            Ok(Some(new))
         })
+    }
+
+    /// Records the end an agent reported for the job it holds: the job done, its run ended
+    /// with `status` (a run the reaper had marked interrupted takes the agent's own end, since
+    /// every result arrived after all). False when the job is no longer held so.
+    pub fn end_agent_job(
+        &self,
+        held: Held,
+        status: RunStatus,
+        summary: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        self.transaction(|db| {
+            let Some(run) = held.run(&db)? else {
+                return Ok(false);
+            };
+            let job = held.job;
+            let now = now_ms();
+            db.execute(
+                "UPDATE jobs SET status = 'done', request = '{}', lease_until = NULL, updated_at = ?2 WHERE id = ?1",
+                params![job, now],
+            )?;
+            db.execute(
+                "UPDATE runs SET status = ?2, finished_at = ?3, summary = ?4, error = ?5,
+                    started_at = COALESCE(started_at, ?3)
+                 WHERE id = ?1 AND status IN ('queued', 'running', 'interrupted')",
+                params![run, status, now, summary, error],
+            )?;
+            db.notify_run(run)?;
+            Ok(true)
+        })
+    }
+
+    /// Whether an agent that comes back still holds `held` (its results and end will be taken);
+    /// a claimed job's lease is renewed. False once it went back to the queue.
+    pub fn resume_job(&self, held: Held, lease_ms: i64) -> Result<bool, StoreError> {
+        self.transaction(|db| {
+            if held.run(&db)?.is_none() {
+                return Ok(false);
+            }
+            let now = now_ms();
+            db.execute(
+                "UPDATE jobs SET lease_until = ?2, updated_at = ?3
+                 WHERE id = ?1 AND status = 'claimed'",
+                params![held.job, now + lease_ms, now],
+            )?;
+            Ok(true)
+        })
+    }
+
+    /// Asks for run `run`'s job to stop: a queued one ends at once (its run cancelled), a
+    /// claimed one is marked for its agent to stop. `None` when no agent is making the run.
+    pub fn cancel_job(&self, run: i64) -> Result<Option<JobStatus>, StoreError> {
+        self.transaction(|db| {
+            let found: Option<(i64, String)> = db
+                .query_row(
+                    "SELECT id, status FROM jobs WHERE run_id = ?1 AND status <> 'done'",
+                    params![run],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((job, status)) = found else {
+                return Ok(None);
+            };
+            let now = now_ms();
+            let status = if status == "queued" {
+                db.execute(
+                    "UPDATE jobs SET status = 'done', request = '{}', updated_at = ?2 WHERE id = ?1",
+                    params![job, now],
+                )?;
+                db.execute(
+                    "UPDATE runs SET status = 'cancelled', finished_at = ?2
+                     WHERE id = ?1 AND status IN ('queued', 'running')",
+                    params![run, now],
+                )?;
+                JobStatus::Queued
+            } else {
+                db.execute(
+                    "UPDATE jobs SET cancel = 1, updated_at = ?2 WHERE id = ?1",
+                    params![job, now],
+                )?;
+                JobStatus::Claimed
+            };
+            db.notify_run(run)?;
+            Ok(Some(status))
+        })
+    }
+
+    /// Of the jobs `agent` holds, those someone asked to stop.
+    pub fn jobs_to_cancel(&self, agent: i64) -> Result<Vec<i64>, StoreError> {
+        self.read(|db| {
+            db.query_map(
+                "SELECT id FROM jobs WHERE agent_id = ?1 AND status = 'claimed' AND cancel <> 0",
+                params![agent],
+                |r| r.get(0),
+            )
+        })
+    }
+
+    /// Whether an agent (not revoked) probes from `site`: a run from any other site would wait
+    /// for nobody.
+    pub fn site_known(&self, site: &str) -> Result<bool, StoreError> {
+        let n: i64 = self.read(|db| {
+            db.query_row(
+                "SELECT COUNT(*) FROM agents WHERE site = ?1 AND revoked_at IS NULL",
+                params![site],
+                |r| r.get(0),
+            )
+        })?;
+        Ok(n > 0)
+    }
+}
+
+/// Where a job stands when someone asks to cancel its run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    /// No agent had it: the run ended cancelled at once.
+    Queued,
+    /// An agent has it: it is told to stop, and ends the run with what it has.
+    Claimed,
+}
+
+/// A job as one agent holds it: handed out to `agent` for its `attempt`-th time (from 0). Its
+/// results and end count only while the job is still held so: once re-queued and handed out
+/// again, what the earlier holder sends is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    pub job: i64,
+    pub agent: i64,
+    pub attempt: i64,
+}
+
+impl Held {
+    fn run(&self, db: &Db<'_>) -> Result<Option<i64>, StoreError> {
+        db.query_row(
+            "SELECT run_id FROM jobs WHERE id = ?1 AND agent_id = ?2 AND attempts = ?3",
+            params![self.job, self.agent, self.attempt + 1],
+            |r| r.get(0),
+        )
+        .optional()
     }
 }

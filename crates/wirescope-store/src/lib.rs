@@ -16,13 +16,14 @@ mod results;
 mod runs;
 mod schema;
 mod settings;
+mod spool;
 mod sql;
 mod suites;
 mod traps;
 mod trends;
 mod users;
 
-pub use agents::{AgentRecord, JOBS_KEPT, Job, MAX_AGENTS, Reaped};
+pub use agents::{AgentRecord, Held, JOBS_KEPT, Job, JobStatus, MAX_AGENTS, Reaped};
 pub use alerts::{
     AlertEvent, AlertWrite, ChannelRecord, DELIVERY_ATTEMPTS, Delivery, DeliveryStatus,
     EVENTS_KEPT, EventFilter, EventKind, HISTORY_KEPT, HistoryEntry, MAX_CHANNELS, NewEvent,
@@ -33,6 +34,7 @@ pub use diagnostics::{Diagnostics, DiagnosticsStatus};
 pub use pg::{INSTANCE_TTL_MS, Notice, POOL_SIZE, RUNS_CHANNEL, is_url};
 pub use recordings::{NewRecording, Recording};
 pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
+pub use spool::{SPOOL_MAX_RESULTS, Spool, Spooled, SpooledEnd, SpooledJob};
 pub use suites::{FIRES_KEPT, Fire, FireOutcome, MAX_SUITES, SuiteRecord};
 pub use traps::{NewTrap, StoredTrap, TRAPS_KEPT, TrapFilter};
 pub use trends::{Bucket, ROLLUP_WIDTHS, RunToTake, Sample, SeriesInfo, rollup};
@@ -99,6 +101,11 @@ pub enum StoreError {
     TooManyAgents(i64),
     #[error("a user holds {0} API tokens at most: remove one first")]
     TooManyTokens(i64),
+    #[error(
+        "the agent's spool holds {0} results waiting for the server, the most it keeps: the \
+         job stops until the server is back"
+    )]
+    SpoolFull(i64),
 }
 
 impl StoreError {
@@ -192,6 +199,45 @@ struct Sqlite {
     /// This process's claim on the runs it creates, held (locked) while the store is open.
     _owner: owner::Owner,
     path: PathBuf,
+    /// The runs changed by the write in progress, told to this process's listeners once it
+    /// commits.
+    said: Said,
+}
+
+/// Runs a SQLite write changed, and who hears of them once it commits: what LISTEN/NOTIFY does
+/// between the servers on a PostgreSQL database, within the one process on SQLite (a run an
+/// agent makes is followed so).
+#[derive(Debug)]
+pub(crate) struct Said {
+    pending: Mutex<Vec<i64>>,
+    tx: tokio::sync::broadcast::Sender<Notice>,
+}
+
+impl Said {
+    fn new() -> Self {
+        Said {
+            pending: Mutex::new(Vec::new()),
+            tx: tokio::sync::broadcast::channel(1024).0,
+        }
+    }
+
+    pub(crate) fn note(&self, run: i64) {
+        let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        if !p.contains(&run) {
+            p.push(run);
+        }
+    }
+
+    /// Tells the listeners what the write changed when it committed; forgets it otherwise.
+    fn tell(&self, committed: bool) {
+        let runs = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        if committed {
+            for run in runs {
+                // Nobody listening is fine.
+                let _ = self.tx.send(Notice::Run(run));
+            }
+        }
+    }
 }
 
 impl Sqlite {
@@ -326,6 +372,7 @@ impl Store {
                 reader: Mutex::new(reader),
                 path: path.to_path_buf(),
                 _owner: owner,
+                said: Said::new(),
             })),
         };
         store.sweep_orphans()?;
@@ -338,7 +385,8 @@ impl Store {
     pub fn sweep_orphans(&self) -> Result<usize, StoreError> {
         let owners: Vec<Option<String>> = self.read(|db| {
             db.query_map(
-                "SELECT DISTINCT owner FROM runs WHERE status IN ('queued', 'running')",
+                "SELECT DISTINCT owner FROM runs
+                 WHERE status IN ('queued', 'running') AND site IS NULL",
                 params![],
                 |r| r.get(0),
             )
@@ -365,7 +413,8 @@ impl Store {
             marked += self.write(|db| {
                 db.execute(
                     "UPDATE runs SET status = 'interrupted', finished_at = COALESCE(finished_at, ?1)
-                     WHERE status IN ('queued', 'running') AND owner IS NOT DISTINCT FROM ?2",
+                     WHERE status IN ('queued', 'running') AND site IS NULL
+                       AND owner IS NOT DISTINCT FROM ?2",
                     params![now_ms(), owner],
                 )
             })?;
@@ -382,13 +431,20 @@ impl Store {
         }
     }
 
-    /// What the database announces to the servers sharing it (runs changed elsewhere); `None`
-    /// on SQLite, where one server holds every run it could follow.
-    pub fn notices(&self) -> Option<tokio::sync::broadcast::Receiver<Notice>> {
+    /// News of runs that changed: from every server sharing a PostgreSQL database
+    /// (LISTEN/NOTIFY), from this process on SQLite (where a run an agent makes changes
+    /// through the store, not through this process's own run manager).
+    pub fn notices(&self) -> tokio::sync::broadcast::Receiver<Notice> {
         match &self.backend {
-            Backend::Sqlite(_) => None,
-            Backend::Postgres(p) => Some(p.notices()),
+            Backend::Sqlite(s) => s.said.tx.subscribe(),
+            Backend::Postgres(p) => p.notices(),
         }
+    }
+
+    /// This process's name among those using the store (its runs' owner; on PostgreSQL, its
+    /// row in `instances`).
+    pub fn instance(&self) -> &str {
+        &self.owner_id
     }
 
     /// Whether this is the team backend, PostgreSQL.
@@ -403,7 +459,7 @@ impl Store {
         f: impl FnOnce(Db<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         match &self.backend {
-            Backend::Sqlite(s) => f(Db::Lite(&s.reader())),
+            Backend::Sqlite(s) => f(Db::Lite(&s.reader(), None)),
             Backend::Postgres(p) => p.with(f),
         }
     }
@@ -414,7 +470,11 @@ impl Store {
         f: impl FnOnce(Db<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         match &self.backend {
-            Backend::Sqlite(s) => f(Db::Lite(&s.conn())),
+            Backend::Sqlite(s) => {
+                let out = f(Db::Lite(&s.conn(), Some(&s.said)));
+                s.said.tell(out.is_ok());
+                out
+            }
             Backend::Postgres(p) => p.with(f),
         }
     }
@@ -431,9 +491,12 @@ impl Store {
                 // would otherwise fail it (WAL's busy snapshot) instead of waiting.
                 let tx =
                     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                let out = f(Db::Lite(&tx))?;
-                tx.commit()?;
-                Ok(out)
+                let out = f(Db::Lite(&tx, Some(&s.said))).and_then(|out| {
+                    tx.commit()?;
+                    Ok(out)
+                });
+                s.said.tell(out.is_ok());
+                out
             }
             Backend::Postgres(p) => p.transaction(f),
         }
@@ -572,12 +635,23 @@ pub(crate) mod tests {
         let west = a.add_agent("west-1", "west", "hash-w1").unwrap();
         assert_eq!(b.agent_by_token("hash-e1").unwrap().unwrap().site, "east");
         assert!(b.agent_by_token("hash-none").unwrap().is_none());
+        assert!(a.site_known("east").unwrap() && !a.site_known("north").unwrap());
         // Three runs from east, one from west.
-        let runs: Vec<i64> = (0..4).map(|_| a.create_run(&new_run()).unwrap()).collect();
-        for (i, run) in runs.iter().enumerate() {
-            let site = if i < 3 { "east" } else { "west" };
-            a.enqueue_job(*run, site, r#"{"kind":"ping"}"#).unwrap();
-        }
+        let runs: Vec<i64> = (0..4)
+            .map(|i| {
+                let site = if i < 3 { "east" } else { "west" };
+                let run = a
+                    .create_run(&NewRun {
+                        site: Some(site),
+                        ..new_run()
+                    })
+                    .unwrap();
+                a.enqueue_job(run, site, r#"{"kind":"ping"}"#).unwrap();
+                run
+            })
+            .collect();
+        // An agent's runs are not this process's: reopening the store leaves them alone.
+        assert_eq!(b.sweep_orphans().unwrap(), 0);
         // Two servers claiming for east at once, six times: each job once, none of west's.
         let mut claimed: Vec<Job> = std::thread::scope(|s| {
             let tries: Vec<_> = (0..6)
@@ -603,9 +677,25 @@ pub(crate) mod tests {
         // Results sent again after a lost connection are stored once.
         assert!(a.renew_lease(claimed[0].id, east.id, 30_000).unwrap());
         let sent = [(0, "t0", "{}"), (1, "t1", "{}")];
-        assert_eq!(a.append_agent_results(runs[0], &sent).unwrap(), 2);
+        let job0 = Held {
+            job: claimed[0].id,
+            agent: east.id,
+            attempt: 0,
+        };
+        assert_eq!(a.append_agent_results(job0, &sent).unwrap(), Some(2));
         let again = [(1, "t1", "{}"), (2, "t2", "{}")];
-        assert_eq!(b.append_agent_results(runs[0], &again).unwrap(), 1);
+        assert_eq!(b.append_agent_results(job0, &again).unwrap(), Some(1));
+        // Another agent's word on the job is not taken, nor an earlier attempt's.
+        for other in [
+            Held {
+                agent: west.id,
+                ..job0
+            },
+            Held { attempt: 1, ..job0 },
+        ] {
+            let refused = b.append_agent_results(other, &[(3, "t3", "{}")]);
+            assert_eq!(refused.unwrap(), None);
+        }
         assert_eq!(a.run(runs[0]).unwrap().unwrap().done, 3);
         assert_eq!(a.results(runs[0], 0).unwrap().len(), 3);
         // The leases run out: the job with results ends its run interrupted (results kept),
@@ -626,6 +716,60 @@ pub(crate) mod tests {
         assert_eq!((retry.run_id, retry.attempts), (runs[1], 1));
         assert!(a.finish_job(retry.id, east.id).unwrap());
         assert!(!a.finish_job(retry.id, east.id).unwrap());
+        // The agent that was away comes back with its end: the run takes it.
+        assert!(a.resume_job(job0, 30_000).unwrap());
+        let gone = Held {
+            job: retry.id,
+            agent: east.id,
+            attempt: 0,
+        };
+        assert!(!a.resume_job(gone, 30_000).unwrap());
+        assert!(
+            a.end_agent_job(job0, RunStatus::Finished, Some("{}"), None)
+                .unwrap()
+        );
+        let west_says = Held {
+            agent: west.id,
+            ..job0
+        };
+        assert!(
+            !a.end_agent_job(west_says, RunStatus::Failed, None, None)
+                .unwrap()
+        );
+        assert_eq!(b.run(runs[0]).unwrap().unwrap().status, RunStatus::Finished);
+        // Cancelling: a queued job ends at once; a claimed one is marked for its agent.
+        assert_eq!(b.cancel_job(runs[2]).unwrap(), Some(JobStatus::Queued));
+        assert_eq!(
+            b.run(runs[2]).unwrap().unwrap().status,
+            RunStatus::Cancelled
+        );
+        let w = a.claim_job("west", west.id, 30_000).unwrap().unwrap();
+        assert_eq!(b.cancel_job(runs[3]).unwrap(), Some(JobStatus::Claimed));
+        assert_eq!(a.jobs_to_cancel(west.id).unwrap(), [w.id]);
+        assert!(a.jobs_to_cancel(east.id).unwrap().is_empty());
+        let local = a.create_run(&new_run()).unwrap();
+        assert_eq!(b.cancel_job(local).unwrap(), None);
+        // Asked from two sites at once: two runs of one batch.
+        let ids = a
+            .create_batch(&[
+                NewRun {
+                    site: Some("east"),
+                    ..new_run()
+                },
+                new_run(),
+            ])
+            .unwrap();
+        let batch = b.batch(ids[0]).unwrap();
+        assert_eq!(
+            batch
+                .iter()
+                .map(|r| (r.id, r.site.as_deref(), r.batch))
+                .collect::<Vec<_>>(),
+            [
+                (ids[0], Some("east"), Some(ids[0])),
+                (ids[1], None, Some(ids[0]))
+            ]
+        );
         // What an agent says of itself; revoked, it is known but refused.
         a.agent_seen(
             west.id,
@@ -1438,6 +1582,7 @@ pub(crate) mod tests {
             net: "{}",
             total: 2,
             origin: Source::Api.into(),
+            site: None,
         }
     }
 
@@ -1541,7 +1686,7 @@ pub(crate) mod tests {
     fn a_server_hears_of_the_runs_another_changes() {
         let db = fresh(Kind::Postgres, "notices");
         let (a, b) = (Store::connect(&db).unwrap(), Store::connect(&db).unwrap());
-        let mut heard = b.notices().expect("PostgreSQL announces");
+        let mut heard = b.notices();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -1564,9 +1709,24 @@ pub(crate) mod tests {
         a.set_finished(id, RunStatus::Finished, Some("{}"), None)
             .unwrap();
         assert_eq!(next(&mut heard), Notice::Run(id));
-        // SQLite has nobody else to tell.
-        let lite = Store::connect(&fresh(Kind::Sqlite, "no-notices")).unwrap();
-        assert!(lite.notices().is_none());
+    }
+
+    #[test]
+    fn sqlite_tells_this_process_of_committed_changes_only() {
+        let lite = Store::connect(&fresh(Kind::Sqlite, "lite-notices")).unwrap();
+        let mut heard = lite.notices();
+        let id = lite.create_run(&new_run()).unwrap();
+        lite.set_running(id).unwrap();
+        lite.append_results(id, 0, &[("127.0.0.1", "{}")]).unwrap();
+        assert_eq!(heard.try_recv(), Ok(Notice::Run(id)));
+        assert_eq!(heard.try_recv(), Ok(Notice::Run(id)));
+        // A transaction that fails tells nothing.
+        let failed: Result<(), StoreError> = lite.transaction(|db| {
+            db.notify_run(id)?;
+            Err(StoreError::NoRows)
+        });
+        assert!(failed.is_err());
+        assert!(heard.try_recv().is_err(), "a rolled-back change was told");
     }
 
     #[test]

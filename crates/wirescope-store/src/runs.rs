@@ -1,7 +1,7 @@
 //! The runs table: a run's kind, typed status and source, options, counts and summary;
 //! created queued, set running, ended; listed with filters and paging.
 
-use crate::sql::{Optional, Row, params};
+use crate::sql::{Db, Optional, Row, params};
 use crate::{Store, StoreError, now_ms};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -188,6 +188,11 @@ pub struct RunInfo {
     pub source: Source,
     /// The suite that started the run.
     pub suite_id: Option<i64>,
+    /// The site whose agent makes the run; `null` when this server makes it.
+    pub site: Option<String>,
+    /// The runs started together from several sites share this (the first one's id): the
+    /// vantage points of one question, side by side.
+    pub batch: Option<i64>,
 }
 
 /// A run about to be stored.
@@ -201,6 +206,8 @@ pub struct NewRun<'a> {
     pub net: &'a str,
     pub total: i64,
     pub origin: Origin,
+    /// The site whose agent is to make it (`None`: this process).
+    pub site: Option<&'a str>,
 }
 
 /// Filters and paging for listing runs.
@@ -215,24 +222,36 @@ pub struct RunFilter {
 impl Store {
     /// Stores a new queued run and returns its id.
     pub fn create_run(&self, run: &NewRun<'_>) -> Result<i64, StoreError> {
-        self.write(|db| {
-            db.insert(
-            "INSERT INTO runs (kind, status, created_at, targets_text, options, net, total, source,
-                 owner, suite_id, suite_run)
-             VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
-            params![
-                run.kind.as_str(),
-                now_ms(),
-                run.targets_text,
-                run.options,
-                run.net,
-                run.total,
-                run.origin.source,
-                self.owner_id,
-                run.origin.suite_id,
-                run.origin.suite_run
-            ],
-        )
+        self.write(|db| insert_run(&db, &self.owner_id, run, None))
+    }
+
+    /// Stores runs asked together (one per site), in one transaction; when there are several,
+    /// each carries the first one's id as its `batch`. Returns their ids in order.
+    pub fn create_batch(&self, runs: &[NewRun<'_>]) -> Result<Vec<i64>, StoreError> {
+        self.transaction(|db| {
+            let mut ids: Vec<i64> = Vec::with_capacity(runs.len());
+            for run in runs {
+                let batch = (runs.len() > 1).then(|| ids.first().copied()).flatten();
+                let id = insert_run(&db, &self.owner_id, run, batch)?;
+                ids.push(id);
+            }
+            if runs.len() > 1 {
+                db.execute("UPDATE runs SET batch = id WHERE id = ?1", params![ids[0]])?;
+            }
+            Ok(ids)
+        })
+    }
+
+    /// The runs of a batch, by id.
+    pub fn batch(&self, batch: i64) -> Result<Vec<RunInfo>, StoreError> {
+        self.read(|db| {
+            db.query_map(
+                &format!("{SELECT_RUN} WHERE batch = ?1 ORDER BY id"),
+                params![batch],
+                read_run,
+            )?
+            .into_iter()
+            .collect()
         })
     }
 
@@ -320,7 +339,37 @@ impl Store {
 
 const SELECT_RUN: &str =
     "SELECT id, kind, status, created_at, started_at, finished_at, targets_text, options, net,
-    total, done, summary, error, source, suite_id FROM runs";
+    total, done, summary, error, source, suite_id, site, batch FROM runs";
+
+/// Stores one queued run, owned by this process unless an agent of a site is to make it (then
+/// its job's lease decides when it is given up).
+fn insert_run(
+    db: &Db<'_>,
+    owner: &str,
+    run: &NewRun<'_>,
+    batch: Option<i64>,
+) -> Result<i64, StoreError> {
+    let owner = run.site.is_none().then_some(owner);
+    db.insert(
+        "INSERT INTO runs (kind, status, created_at, targets_text, options, net, total, source,
+             owner, suite_id, suite_run, site, batch)
+         VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+        params![
+            run.kind.as_str(),
+            now_ms(),
+            run.targets_text,
+            run.options,
+            run.net,
+            run.total,
+            run.origin.source,
+            owner,
+            run.origin.suite_id,
+            run.origin.suite_run,
+            run.site,
+            batch
+        ],
+    )
+}
 
 fn read_run(r: &Row<'_, '_>) -> Result<Result<RunInfo, StoreError>, StoreError> {
     let kind: String = r.get(1)?;
@@ -343,6 +392,8 @@ fn read_run(r: &Row<'_, '_>) -> Result<Result<RunInfo, StoreError>, StoreError> 
         r.get(12)?,
         r.get(13)?,
         r.get(14)?,
+        r.get(15)?,
+        r.get(16)?,
     );
     Ok((|| {
         let (
@@ -357,6 +408,8 @@ fn read_run(r: &Row<'_, '_>) -> Result<Result<RunInfo, StoreError>, StoreError> 
             error,
             source,
             suite_id,
+            site,
+            batch,
         ) = base;
         Ok(RunInfo {
             id,
@@ -374,6 +427,8 @@ fn read_run(r: &Row<'_, '_>) -> Result<Result<RunInfo, StoreError>, StoreError> 
             error,
             source,
             suite_id,
+            site,
+            batch,
         })
     })())
 }

@@ -321,6 +321,12 @@ pub(crate) const SQLITE: &[&str] = &[
     );
     CREATE INDEX jobs_queue ON jobs (site, status, id);
 ",
+    "
+    ALTER TABLE runs ADD COLUMN site TEXT;
+    ALTER TABLE runs ADD COLUMN batch INTEGER;
+    CREATE INDEX runs_batch ON runs (batch);
+    ALTER TABLE jobs ADD COLUMN cancel INTEGER NOT NULL DEFAULT 0;
+",
 ];
 
 /// PostgreSQL's schema: the same tables as SQLite's, in PostgreSQL's types (BIGINT for every
@@ -603,5 +609,11 @@ pub(crate) const POSTGRES: &[&str] = &[
         updated_at BIGINT NOT NULL
     );
     CREATE INDEX jobs_queue ON jobs (site, status, id);
+",
+    "
+    ALTER TABLE runs ADD COLUMN site TEXT;
+    ALTER TABLE runs ADD COLUMN batch BIGINT;
+    CREATE INDEX runs_batch ON runs (batch);
+    ALTER TABLE jobs ADD COLUMN cancel BIGINT NOT NULL DEFAULT 0;
 ",
 ];

@@ -313,14 +313,18 @@ pub(crate) enum PgRef<'a> {
 /// a PostgreSQL client or transaction driven from this blocking thread.
 #[derive(Clone, Copy)]
 pub(crate) enum Db<'a> {
-    Lite(&'a rusqlite::Connection),
-    Pg { rt: &'a Handle, c: PgRef<'a> },
+    /// SQLite, with where the runs a write changed are noted (told once it commits).
+    Lite(&'a rusqlite::Connection, Option<&'a crate::Said>),
+    Pg {
+        rt: &'a Handle,
+        c: PgRef<'a>,
+    },
 }
 
 impl std::fmt::Debug for Db<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Db::Lite(_) => "Db::Lite",
+            Db::Lite(..) => "Db::Lite",
             Db::Pg { .. } => "Db::Pg",
         })
     }
@@ -416,7 +420,7 @@ impl<'a> Db<'a> {
     /// Runs a statement; returns how many rows it changed.
     pub(crate) fn execute(&self, sql: &str, args: &[Arg<'_>]) -> Result<usize, StoreError> {
         match *self {
-            Db::Lite(c) => Ok(c
+            Db::Lite(c, _) => Ok(c
                 .prepare_cached(sql)?
                 .execute(rusqlite::params_from_iter(args))?),
             Db::Pg { rt, c } => {
@@ -433,7 +437,7 @@ impl<'a> Db<'a> {
     /// (pipelined), not one round trip each. Returns the rows changed in all.
     pub(crate) fn execute_many(&self, sql: &str, rows: &[&[Arg<'_>]]) -> Result<usize, StoreError> {
         match *self {
-            Db::Lite(c) => {
+            Db::Lite(c, _) => {
                 let mut stmt = c.prepare_cached(sql)?;
                 let mut n = 0;
                 for args in rows {
@@ -454,7 +458,7 @@ impl<'a> Db<'a> {
     /// Runs several statements separated by semicolons, without parameters (schema changes).
     pub(crate) fn execute_batch(&self, sql: &str) -> Result<(), StoreError> {
         match *self {
-            Db::Lite(c) => Ok(c.execute_batch(sql)?),
+            Db::Lite(c, _) => Ok(c.execute_batch(sql)?),
             Db::Pg { rt, c } => Ok(match c {
                 PgRef::Client(c) => block_on(rt, c.batch_execute(sql)),
                 PgRef::Tx(t) => block_on(rt, t.batch_execute(sql)),
@@ -470,7 +474,7 @@ impl<'a> Db<'a> {
         mut f: impl FnMut(&Row<'_, '_>) -> Result<T, StoreError>,
     ) -> Result<Vec<T>, StoreError> {
         match *self {
-            Db::Lite(c) => {
+            Db::Lite(c, _) => {
                 let mut stmt = c.prepare_cached(sql)?;
                 let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
                 let mut out = Vec::new();
@@ -504,7 +508,7 @@ impl<'a> Db<'a> {
         let mut f = Some(f);
         let mut first = None;
         match *self {
-            Db::Lite(c) => {
+            Db::Lite(c, _) => {
                 let mut stmt = c.prepare_cached(sql)?;
                 let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
                 if let Some(r) = rows.next()?
@@ -541,15 +545,19 @@ impl<'a> Db<'a> {
         Ok(())
     }
 
-    /// Tells the servers listening on the database that run `id` changed, when the
-    /// transaction commits (PostgreSQL; SQLite has nobody to tell).
+    /// Tells whoever listens that run `id` changed, when the write commits: the servers
+    /// listening on a PostgreSQL database, this process's listeners on SQLite.
     pub(crate) fn notify_run(&self, id: i64) -> Result<(), StoreError> {
-        if self.is_pg() {
-            self.query_row(
-                "SELECT pg_notify(?1, ?2)::text",
-                params![crate::RUNS_CHANNEL, id.to_string()],
-                |_| Ok(()),
-            )?;
+        match self {
+            Db::Pg { .. } => {
+                self.query_row(
+                    "SELECT pg_notify(?1, ?2)::text",
+                    params![crate::RUNS_CHANNEL, id.to_string()],
+                    |_| Ok(()),
+                )?;
+            }
+            Db::Lite(_, Some(said)) => said.note(id),
+            Db::Lite(_, None) => {}
         }
         Ok(())
     }

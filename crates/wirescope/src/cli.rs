@@ -103,6 +103,14 @@ pub enum Command {
     /// The history database itself: move a history into a team's PostgreSQL (or back).
     #[command(subcommand)]
     Db(DbCmd),
+    /// Be a remote probe agent: dial home to a wirescope server (outbound only: HTTP(S) and a
+    /// WebSocket), make the runs asked "from" its site, and stream their results back. What the
+    /// server has not stored yet waits in a local spool, through lost connections and restarts.
+    #[command(after_long_help = AGENT_HELP)]
+    Agent(AgentArgs),
+    /// Remote agents: add one (its token is printed, once), list them, revoke one.
+    #[command(subcommand)]
+    Agents(AgentsCmd),
     /// Compare two saved runs of one kind, target by target: who went dead or alive, RTT shifts,
     /// ports opened or closed, DNS answers, paths, SSH output and exit statuses.
     #[command(after_long_help = HISTORY_HELP)]
@@ -331,6 +339,87 @@ pub struct HistoryArgs {
     /// (default: $XDG_DATA_HOME/wirescope/wirescope.db).
     #[arg(long, value_name = "PATH|URL", env = "WIRESCOPE_DB")]
     pub db: Option<String>,
+}
+
+const AGENT_HELP: &str = "\
+On the server (or any machine with the history):
+  wirescope agents add branch-1 --site branch      prints the agent's token, once
+At the branch:
+  WIRESCOPE_AGENT_TOKEN=wsa_... wirescope agent --server https://wirescope.example:7878 \\
+      --site branch --ca server.pem
+Then run from the dashboard or the API with \"sites\": [\"branch\", \"local\"]: each site makes
+its own run, and the dashboard shows them side by side.
+
+The agent keeps dialling (1 s, doubling to 30 s) while the server is away; jobs in progress go
+on, their results kept in the spool and sent once it is back. A job the agent was making when it
+stopped is reported interrupted, with what it had. A refused token (unknown, revoked, another
+site's) stops the agent with exit status 1.";
+
+/// `wirescope agent`.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// The server: http://HOST:PORT or https://HOST:PORT (the dashboard's address).
+    #[arg(long, value_name = "URL", env = "WIRESCOPE_SERVER")]
+    pub server: String,
+    /// The agent's token (wsa_...; `wirescope agents add` makes it). Prefer the environment
+    /// variable: a flag shows in the process list.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "WIRESCOPE_AGENT_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: String,
+    /// The site it probes from (as the token was made for).
+    #[arg(long, value_name = "NAME")]
+    pub site: String,
+    /// Probe from this network namespace (a name under /run/netns); the connection home stays
+    /// in the agent's own. A run that names a namespace uses that one.
+    #[arg(long, value_name = "NS")]
+    pub netns: Option<String>,
+    /// The spool file (default: $XDG_DATA_HOME/wirescope/agent-SITE.spool).
+    #[arg(long, value_name = "PATH")]
+    pub spool: Option<std::path::PathBuf>,
+    /// CA certificates (PEM) that vouch for an https server's certificate (the server's own
+    /// certificate file, when it made a self-signed one); default: the system's.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<std::path::PathBuf>,
+}
+
+/// `wirescope agents ...`.
+#[derive(Debug, Subcommand)]
+pub enum AgentsCmd {
+    /// Add an agent of a site and print its token (shown this once; the history keeps its
+    /// SHA-256 only).
+    Add {
+        /// 1 to 64 of letters, digits, '.', '_', '-', '@'.
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// The site it probes from: 1 to 64 of letters, digits, '.', '_', '-' (not "local",
+        /// which is the server).
+        #[arg(long, value_name = "SITE")]
+        site: String,
+        /// One JSON object: the agent and its token.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        history: HistoryArgs,
+    },
+    /// The agents: site, online or not, version, last seen.
+    List {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        history: HistoryArgs,
+    },
+    /// Revoke an agent's token: it is refused from now on.
+    Revoke {
+        #[arg(value_name = "NAME")]
+        name: String,
+        #[command(flatten)]
+        history: HistoryArgs,
+    },
 }
 
 /// `wirescope db ...`.
@@ -1244,6 +1333,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "400d", value_parser = long_duration)]
     pub audit_retention: Duration,
 
+    /// How long a remote agent holds a job without a word (its connection lost) before the
+    /// job is taken back: re-queued when nothing of it arrived, else its run ended interrupted
+    /// with what did (the agent's late results and end are still taken). 2s to 1h.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = agent_lease)]
+    pub agent_lease: Duration,
+
     /// A signed-in session unused for this long ends (sign in again).
     #[arg(long, value_name = "DURATION", default_value = "12h", value_parser = session_duration)]
     pub session_idle: Duration,
@@ -1415,6 +1510,15 @@ pub fn byte_size(s: &str) -> Result<u64, String> {
 
 fn duration(s: &str) -> Result<Duration, wirescope_probe::duration::DurationError> {
     parse_duration(s)
+}
+
+fn agent_lease(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d < Duration::from_secs(2) || d > Duration::from_secs(3_600) => {
+            Err("a lease is 2s to 1h".into())
+        }
+        d => Ok(d),
+    }
 }
 
 fn positive_duration(s: &str) -> Result<Duration, String> {

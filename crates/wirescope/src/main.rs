@@ -1,6 +1,7 @@
 //! The `wirescope` binary: parses arguments and hands each command to its module; probe
 //! commands run through `execute` (results printed as they arrive, the summary at the end).
 
+mod agent;
 mod alloc;
 mod audit;
 mod capture;
@@ -35,8 +36,9 @@ pub(crate) enum Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The server serves many clients at once; a single run is fine on one thread.
-    let mut builder = if matches!(cli.command, Command::Serve(_)) {
+    // The server serves many clients at once, an agent makes runs while it talks to its
+    // server; a single run is fine on one thread.
+    let mut builder = if matches!(cli.command, Command::Serve(_) | Command::Agent(_)) {
         tokio::runtime::Builder::new_multi_thread()
     } else {
         tokio::runtime::Builder::new_current_thread()
@@ -72,6 +74,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Users(cmd) => return users::users_command(cmd),
         Command::Audit(cmd) => return audit::audit_command(cmd),
         Command::Db(cmd) => return db::db_command(cmd),
+        Command::Agent(a) => return agent::agent(a).await,
+        Command::Agents(cmd) => return agent::agents_command(cmd),
         Command::Compare(a) => return history::compare(a, execute::colour(cli.color)),
         Command::Export(a) => return history::export(a),
         Command::Report(a) => return report::report(a),

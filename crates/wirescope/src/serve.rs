@@ -61,6 +61,7 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
         diagnostics_capture: a.diagnostics_capture,
         session_idle: a.session_idle,
         audit_retention: a.audit_retention,
+        agent_lease: a.agent_lease,
         session_max: a.session_max,
         tls: match (a.tls_cert, a.tls_key, a.tls_self_signed) {
             (Some(cert), Some(key), _) => Some(wirescope_server::TlsSource::Files { cert, key }),

@@ -4,6 +4,66 @@
  */
 
 export interface paths {
+    "/api/agent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The WebSocket an agent dials home on (`Authorization: Bearer wsa_...`, the agent's own
+         *     token; sessions and API tokens are not taken). JSON messages: the agent's `hello`,
+         *     `results` and `end`; the server's `welcome`, `job`, `ack`, `ended`, `cancel`, `drop` and
+         *     `refused`.
+         */
+        get: operations["getAgent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the agents. */
+        get: operations["getAgents"];
+        put?: never;
+        /** Add an agent (its token is in the answer, once). */
+        post: operations["postAgents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an agent's token: it is refused from now on (connected, it is cut off at its next
+         *     message); its jobs go back to the queue when their lease runs out.
+         */
+        delete: operations["deleteAgentsName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alerts": {
         parameters: {
             query?: never;
@@ -1269,6 +1329,51 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The agents and the sites they probe from. */
+        AgentList: {
+            agents: components["schemas"]["AgentListed"][];
+            /**
+             * @description The sites a run can be made from: `local` (this server) and each site with an agent
+             *     that is not revoked.
+             */
+            sites: string[];
+        };
+        /** @description An agent as listed, with whether it is connected now. */
+        AgentListed: components["schemas"]["AgentRecord"] & {
+            /** @description Connected to a server now (one of those sharing the database). */
+            online: boolean;
+        };
+        /** @description An agent just added: the only time its token is shown. */
+        AgentMade: components["schemas"]["AgentRecord"] & {
+            /** @description What the agent dials home with (`wirescope agent --token`); not kept, not shown again. */
+            token: string;
+        };
+        /** @description An agent as listed (never its token). */
+        AgentRecord: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** @description The site it probes from: runs "from" this site are its jobs. */
+            site: string;
+            /** Format: int64 */
+            created_at: number;
+            /**
+             * Format: int64
+             * @description When its token was revoked; it is refused from then on.
+             */
+            revoked_at?: number | null;
+            /**
+             * Format: int64
+             * @description When it last said it was alive (ms).
+             */
+            last_seen?: number | null;
+            /** @description The wirescope version it runs. */
+            version?: string | null;
+            /** @description What it can do there, as it said (JSON: raw sockets, namespaces, interfaces). */
+            capabilities?: Record<string, unknown> | null;
+            /** @description The server instance it is connected to now, if any. */
+            instance?: string | null;
+        };
         /** @description A stored alert event. */
         AlertEvent: {
             /** Format: int64 */
@@ -1664,13 +1769,29 @@ export interface components {
             targets_text?: string | null;
             options?: components["schemas"]["PingOptions"] | components["schemas"]["TraceOptions"] | components["schemas"]["DnsOptions"] | components["schemas"]["ScanOptions"] | components["schemas"]["SnmpOptions"] | components["schemas"]["SshOptions"];
             net?: components["schemas"]["NetOptions"] | null;
+            /**
+             * @description Where to run it from: `local` (this server) and the sites of remote agents (`GET
+             *     /api/agents` lists them), up to 16; each site makes its own run, side by side in one
+             *     batch. Absent: this server alone.
+             */
+            sites?: string[] | null;
         };
         /** @description A run just started. */
         Created: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The run (the first one, when several sites make it).
+             */
             id: number;
-            /** @description Targets after expansion (results to expect). */
+            /** @description Targets after expansion (results to expect, per site). */
             total: number;
+            /** @description Every run started: one per site asked. */
+            runs: components["schemas"]["Started"][];
+            /**
+             * Format: int64
+             * @description The batch the runs share when several sites make it (the first run's id).
+             */
+            batch?: number | null;
         };
         /** @description One event's delivery to one channel. */
         Delivery: {
@@ -2128,6 +2249,13 @@ export interface components {
             /** @description DNS servers used to resolve hostname targets, as `IP:PORT` (empty: the system's). */
             resolvers?: string[];
         };
+        /** @description An agent to add. */
+        NewAgent: {
+            /** @description 1 to 64 of letters, digits, `.`, `_`, `-`, `@`. */
+            name: string;
+            /** @description The site it probes from: runs "from" this site are its jobs. */
+            site: string;
+        };
         /** @description A new API token. */
         NewToken: {
             /** @description What it is for: 1 to 64 of letters, digits, `.`, `_`, `-`, `@`. */
@@ -2570,6 +2698,14 @@ export interface components {
              * @description The suite that started the run.
              */
             suite_id?: number | null;
+            /** @description The site whose agent makes the run; `null` when this server makes it. */
+            site?: string | null;
+            /**
+             * Format: int64
+             * @description The runs started together from several sites share this (the first one's id): the
+             *     vantage points of one question, side by side.
+             */
+            batch?: number | null;
         };
         /** @description A page of runs. */
         RunPage: {
@@ -3069,10 +3205,12 @@ export interface components {
             /** @description Capture inside this network namespace: a name under /run/netns, not a path. */
             netns?: string | null;
         };
-        /** @description A capture started. */
+        /** @description One of the runs started for a request: where it is made. */
         Started: {
             /** Format: int64 */
             id: number;
+            /** @description The site whose agent makes it; `null` for this server. */
+            site?: string | null;
         };
         /** @description A stop requested. */
         Stopping: {
@@ -3668,6 +3806,124 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description switching protocols */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no agent token, an unknown one, or a revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAgents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the agents, by site and name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentList"];
+                };
+            };
+        };
+    };
+    postAgents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewAgent"];
+            };
+        };
+        responses: {
+            /** @description added; give the token to `wirescope agent` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentMade"];
+                };
+            };
+            /** @description `field` names the bad one (name, site) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the name is taken, or 1,000 agents exist */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteAgentsName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such agent, or revoked already */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getAlerts: {
         parameters: {
             query?: {
@@ -4910,7 +5166,7 @@ export interface operations {
                     "application/json": components["schemas"]["Created"];
                 };
             };
-            /** @description invalid body; `field` names the offending field (body, kind, targets, targets_text, options, options.NAME, net, net.NAME) */
+            /** @description invalid body; `field` names the offending field (body, kind, targets, targets_text, options, options.NAME, net, net.NAME, sites: a site without an agent) */
             400: {
                 headers: {
                     [name: string]: unknown;

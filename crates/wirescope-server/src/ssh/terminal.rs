@@ -523,10 +523,19 @@ async fn run_shell(
         auth: session.auth_method.into(),
         idle_timeout_s: idle.as_secs(),
     };
+    // Listed before the browser hears "ready": whoever it tells can already find it.
+    let live = state.terminals.open(
+        id,
+        &actor.name,
+        &format!("{user}@{}:{}", req.target, req.port),
+        cols,
+        rows,
+    );
     if !matches!(
         tokio::time::timeout(STEP_WAIT, bridge.send(ready)).await,
         Ok(true)
     ) {
+        state.terminals.close(&live, CloseReason::Client);
         session.close().await;
         save(
             &store,
@@ -538,13 +547,6 @@ async fn run_shell(
         .await;
         return;
     }
-    let live = state.terminals.open(
-        id,
-        &actor.name,
-        &format!("{user}@{}:{}", req.target, req.port),
-        cols,
-        rows,
-    );
     let mut audience = live.audience();
     let (mut reader, writer) = channel.split();
     let (mut ws_tx, mut ws_rx) = bridge.ws.split();
