@@ -123,6 +123,14 @@ impl ProbeResult {
         each_result!(self, r => &r.target)
     }
 
+    /// Names the target as seen from a remote agent's site: `TARGET@SITE`.
+    pub fn seen_from(&mut self, site: &str) {
+        each_result!(self, r => {
+            r.target.push('@');
+            r.target.push_str(site);
+        })
+    }
+
     /// The address of the host the result is about (none for DNS, whose target is a name asked
     /// of a server).
     pub fn host_addr(&self) -> Option<IpAddr> {

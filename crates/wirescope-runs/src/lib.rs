@@ -15,4 +15,4 @@ mod pipeline;
 pub mod remote;
 
 pub use manager::{MAX_SITES, Manager, RunError, Started};
-pub use pipeline::{Ended, OnStoreError, Pipeline, RunEvent, START_DEADLINE};
+pub use pipeline::{Ended, OnStoreError, Pipeline, RunEvent, START_DEADLINE, STORE_RETRY};

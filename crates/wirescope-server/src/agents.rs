@@ -228,6 +228,29 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
+/// Runs a store write off the async workers, again (100 ms to 2 s apart) while the database
+/// is away, for up to [`wirescope_runs::STORE_RETRY`]: an agent's results wait out a database
+/// restart rather than the agent sending them all again.
+async fn stored<T: Send + 'static>(
+    store: &Arc<Store>,
+    f: impl Fn(&Store) -> Result<T, StoreError> + Send + Sync + 'static,
+) -> Result<T, String> {
+    let f = Arc::new(f);
+    let deadline = tokio::time::Instant::now() + wirescope_runs::STORE_RETRY;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        let (store, f) = (store.clone(), f.clone());
+        match tokio::task::spawn_blocking(move || f(&store)).await {
+            Ok(Err(e)) if e.is_transient() && tokio::time::Instant::now() + pause < deadline => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            Ok(r) => return r.map_err(|e| e.to_string()),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
+
 /// One connected agent.
 struct Session {
     state: Arc<AppState>,
@@ -329,7 +352,7 @@ impl Session {
             } => {
                 let h = HeldJob { job, attempt };
                 let held = self.holding(h);
-                let stored = blocking(&store, move |s| {
+                let kept = stored(&store, move |s| {
                     let rows: Vec<(i64, &str, &str)> = results
                         .iter()
                         .map(|r| (r.seq, r.target.as_str(), r.data.get()))
@@ -337,13 +360,14 @@ impl Session {
                     s.append_agent_results(held, &rows)
                 })
                 .await;
-                match stored {
+                match kept {
                     Ok(Some(_)) => self.send(ToAgent::Ack { job, attempt, upto }).await,
                     Ok(None) => self.drop_job(h, GONE).await,
-                    // Not acknowledged: the agent sends them again later.
+                    // Not acknowledged: the connection ends, and the agent sends them again
+                    // on the next.
                     Err(e) => {
                         eprintln!("wirescope: results of agent '{}': {e}", self.agent.name);
-                        Ok(())
+                        Err(())
                     }
                 }
             }
@@ -356,7 +380,7 @@ impl Session {
             } => {
                 let h = HeldJob { job, attempt };
                 let held = self.holding(h);
-                let ended = blocking(&store, move |s| {
+                let ended = stored(&store, move |s| {
                     s.end_agent_job(
                         held,
                         status,
@@ -375,7 +399,7 @@ impl Session {
                     Ok(false) => self.drop_job(h, GONE).await,
                     Err(e) => {
                         eprintln!("wirescope: end from agent '{}': {e}", self.agent.name);
-                        Ok(())
+                        Err(())
                     }
                 }
             }

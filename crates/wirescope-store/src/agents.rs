@@ -271,15 +271,7 @@ impl Store {
             let mut reaped = Reaped::default();
             for (job, run, done) in expired {
                 if done == 0 {
-                    db.execute(
-                        "UPDATE jobs SET status = 'queued', agent_id = NULL, lease_until = NULL,
-                            updated_at = ?2 WHERE id = ?1",
-                        params![job, now],
-                    )?;
-                    db.execute(
-                        "UPDATE runs SET status = 'queued' WHERE id = ?1 AND status = 'running'",
-                        params![run],
-                    )?;
+                    requeue(&db, job, run, now)?;
                     reaped.requeued += 1;
                 } else {
                     db.execute(
@@ -337,7 +329,8 @@ impl Store {
 
     /// Records the end an agent reported for the job it holds: the job done, its run ended
     /// with `status` (a run the reaper had marked interrupted takes the agent's own end, since
-    /// every result arrived after all). False when the job is no longer held so.
+    /// every result arrived after all). A job interrupted before any of its results was stored
+    /// goes back to the queue instead. False when the job is no longer held so.
     pub fn end_agent_job(
         &self,
         held: Held,
@@ -351,6 +344,18 @@ impl Store {
             };
             let job = held.job;
             let now = now_ms();
+            // Cut short before anything of it was stored: it is made again, whole, rather than
+            // ended with nothing.
+            let done: i64 = db.query_row(
+                "SELECT done FROM runs WHERE id = ?1",
+                params![run],
+                |r| r.get(0),
+            )?;
+            if status == RunStatus::Interrupted && done == 0 {
+                requeue(&db, job, run, now)?;
+                db.notify_run(run)?;
+                return Ok(true);
+            }
             db.execute(
                 "UPDATE jobs SET status = 'done', request = '{}', lease_until = NULL, updated_at = ?2 WHERE id = ?1",
                 params![job, now],
@@ -444,6 +449,20 @@ impl Store {
         })?;
         Ok(n > 0)
     }
+}
+
+/// Puts a job back in the queue, for any agent of its site, and its run with it.
+fn requeue(db: &Db<'_>, job: i64, run: i64, now: i64) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE jobs SET status = 'queued', agent_id = NULL, lease_until = NULL, updated_at = ?2
+         WHERE id = ?1",
+        params![job, now],
+    )?;
+    db.execute(
+        "UPDATE runs SET status = 'queued' WHERE id = ?1 AND status = 'running'",
+        params![run],
+    )?;
+    Ok(())
 }
 
 /// Where a job stands when someone asks to cancel its run.

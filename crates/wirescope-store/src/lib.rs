@@ -749,6 +749,27 @@ pub(crate) mod tests {
         assert!(a.jobs_to_cancel(east.id).unwrap().is_empty());
         let local = a.create_run(&new_run()).unwrap();
         assert_eq!(b.cancel_job(local).unwrap(), None);
+        // An agent that stopped before anything of its job was stored: the job is made again.
+        let lost = a
+            .create_run(&NewRun {
+                site: Some("east"),
+                ..new_run()
+            })
+            .unwrap();
+        a.enqueue_job(lost, "east", "{}").unwrap();
+        let first = a.claim_job("east", east.id, 30_000).unwrap().unwrap();
+        let held = Held {
+            job: first.id,
+            agent: east.id,
+            attempt: first.attempts,
+        };
+        assert!(
+            a.end_agent_job(held, RunStatus::Interrupted, None, Some("stopped"))
+                .unwrap()
+        );
+        assert_eq!(b.run(lost).unwrap().unwrap().status, RunStatus::Queued);
+        let second = b.claim_job("east", east.id, 30_000).unwrap().unwrap();
+        assert_eq!((second.id, second.attempts), (first.id, 1));
         // Asked from two sites at once: two runs of one batch.
         let ids = a
             .create_batch(&[

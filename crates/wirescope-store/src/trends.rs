@@ -33,6 +33,8 @@ pub struct RunToTake {
     pub kind: String,
     /// When it started (ms).
     pub started: i64,
+    /// The site whose agent made it (`None`: the server).
+    pub site: Option<String>,
 }
 
 /// A series: one suite's results of one kind for one target.
@@ -109,7 +111,8 @@ impl Store {
     pub fn runs_to_trend(&self, limit: i64) -> Result<Vec<RunToTake>, StoreError> {
         let rows = self.read(|db| {
             db.query_map(
-                "SELECT id, suite_id, suite_run, kind, COALESCE(started_at, created_at) FROM runs
+                "SELECT id, suite_id, suite_run, kind, COALESCE(started_at, created_at), site
+             FROM runs
              WHERE suite_id IS NOT NULL AND trended = 0
                AND status NOT IN ('queued', 'running')
              ORDER BY id LIMIT ?1",
@@ -121,6 +124,7 @@ impl Store {
                         suite_run: r.get(2)?,
                         kind: r.get(3)?,
                         started: r.get(4)?,
+                        site: r.get(5)?,
                     })
                 },
             )

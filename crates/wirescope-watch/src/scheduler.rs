@@ -278,7 +278,7 @@ impl Scheduler {
         let mut problems = Vec::new();
         for (i, spec) in suite.runs.iter().enumerate() {
             match self.start(rec.id, i, spec, spread).await {
-                Ok(id) => runs.push(id),
+                Ok(ids) => runs.extend(ids),
                 Err(e) => problems.push(format!("runs[{i}] ({}): {e}", spec.kind)),
             }
         }
@@ -299,7 +299,7 @@ impl Scheduler {
         index: usize,
         spec: &RunSpec,
         spread: Duration,
-    ) -> Result<i64, String> {
+    ) -> Result<Vec<i64>, String> {
         let mut probe = spec.probe().map_err(|e| e.to_string())?;
         let (targets, text) = {
             let (store, spec, max) = (self.store.clone(), spec.clone(), self.max_targets);
@@ -314,9 +314,15 @@ impl Scheduler {
             net: spec.net.clone(),
         };
         let req = (self.prepare)(req).await?;
-        self.runs
-            .start(req, &text, Origin::suite(suite_id, index))
-            .map_err(|e| e.to_string())
+        let (runs, sites) = (self.runs.clone(), spec.sites.clone());
+        let origin = Origin::suite(suite_id, index);
+        let started = tokio::task::spawn_blocking(move || {
+            runs.start_from(req, &text, origin, &sites)
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        Ok(started.into_iter().map(|s| s.id).collect())
     }
 }
 

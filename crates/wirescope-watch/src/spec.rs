@@ -108,6 +108,11 @@ pub struct RunSpec {
     pub topology_run: Option<i64>,
     #[serde(default)]
     pub net: NetOptions,
+    /// Where to run it from: `local` (the server) and remote agents' sites, up to 16; each
+    /// makes its own run, and trends and alerts keep them apart (`TARGET@SITE`). None: the
+    /// server alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<String>,
 }
 
 fn empty_object() -> serde_json::Value {
@@ -311,6 +316,25 @@ impl RunSpec {
             && text.trim().is_empty()
         {
             return Err(SuiteError::new("targets", "no targets"));
+        }
+        if self.sites.len() > wirescope_runs::MAX_SITES {
+            return Err(SuiteError::new(
+                "sites",
+                format!(
+                    "a run is made from {} sites at most",
+                    wirescope_runs::MAX_SITES
+                ),
+            ));
+        }
+        for (i, site) in self.sites.iter().enumerate() {
+            let field = format!("sites[{i}]");
+            check_label(&field, "site", site)?;
+            if self.sites[..i].contains(site) {
+                return Err(SuiteError::new(
+                    field,
+                    format!("site '{site}' is named twice"),
+                ));
+            }
         }
         Ok(())
     }

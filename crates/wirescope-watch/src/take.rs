@@ -1,7 +1,8 @@
 //! Taking an ended suite run: its results become trend samples and its targets' histories
 //! (each distinct path, set of open ports, DNS answer, and when), and each of its suite's alert
 //! rules that reads the run steps its state for every target, with the suite's maintenance
-//! windows and parents deciding who may be told. Everything a run leaves is written in one
+//! windows and parents deciding who may be told. A run an agent made from a site names its
+//! targets `TARGET@SITE`, so each vantage point has its own trends and alerts. Everything a run leaves is written in one
 //! transaction with the mark that it was taken (the store's `take_run`), so each run is
 //! evaluated exactly once, across restarts.
 
@@ -43,11 +44,17 @@ fn state_key(index: Option<i64>, target: &str) -> String {
 }
 
 fn take(store: &Store, run: &RunToTake, suite: Option<&Suite>) -> Result<Vec<i64>, StoreError> {
-    let results: Vec<ProbeResult> = store
+    let mut results: Vec<ProbeResult> = store
         .results(run.run, 0)?
         .iter()
         .filter_map(|(_, raw)| serde_json::from_str(raw.get()).ok())
         .collect();
+    // A run from a site is that site's view: its series, states and alerts are its own.
+    if let Some(site) = &run.site {
+        for r in &mut results {
+            r.seen_from(site);
+        }
+    }
     let samples: Vec<_> = results
         .iter()
         .filter_map(|r| crate::trend::sample_of(r, run.started))

@@ -312,6 +312,11 @@ pub struct SuiteAddArgs {
     #[arg(long, value_name = "NAME")]
     pub netns: Option<String>,
 
+    /// Run it from these sites: `local` (the server) and remote agents' sites, comma-separated
+    /// (each site makes its own run; trends and alerts name targets TARGET@SITE).
+    #[arg(long = "from", value_name = "SITE,...", value_delimiter = ',')]
+    pub sites: Vec<String>,
+
     /// A cron schedule: five fields, or six with seconds first.
     #[arg(long, value_name = "PATTERN")]
     pub cron: Option<String>,

@@ -174,6 +174,7 @@ fn from_flags(a: &SuiteAddArgs) -> Result<Suite, Failure> {
                 netns: a.netns.clone(),
                 ..Default::default()
             },
+            sites: a.sites.clone(),
         }],
         alerts: Vec::new(),
         maintenance: Vec::new(),

@@ -2734,6 +2734,12 @@ export interface components {
              */
             topology_run?: number | null;
             net?: components["schemas"]["NetOptions"];
+            /**
+             * @description Where to run it from: `local` (the server) and remote agents' sites, up to 16; each
+             *     makes its own run, and trends and alerts keep them apart (`TARGET@SITE`). None: the
+             *     server alone.
+             */
+            sites?: string[];
         };
         /**
          * @description Where a run is in its life.

@@ -52,8 +52,15 @@ impl Server {
         } else {
             vec!["--db".into(), db.into()]
         };
+        // On a port of its own choosing, unless the test names one (to start it again there).
+        let listen: &[&str] = if extra.contains(&"--listen") {
+            &[]
+        } else {
+            &["--listen", "127.0.0.1:0"]
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_wirescope"))
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .arg("serve")
+            .args(listen)
             .args(own_db)
             .args(extra)
             .envs(env.iter().map(|(k, v)| (k, v)))
