@@ -31,6 +31,8 @@ pub enum RunError {
 
 /// Sites one run may be asked from at most.
 pub const MAX_SITES: usize = 16;
+/// Agents of one site that share a run at most.
+pub const MAX_PARTS: usize = 16;
 
 /// One of the runs started for a request: where it is made.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -142,7 +144,6 @@ impl Manager {
             })
             .collect();
         let ids = self.store.create_batch(&new)?;
-        let job = JobRequest::of(&req).to_json();
         let mut started = Vec::with_capacity(ids.len());
         for (id, site) in ids.into_iter().zip(sites) {
             if site == LOCAL_SITE {
@@ -151,7 +152,10 @@ impl Manager {
                 self.launch(&mut live, pipeline, id, req.clone());
                 started.push(Started { id, site: None });
             } else {
-                self.store.enqueue_job(id, site, &job)?;
+                // Shared among the site's agents connected now, a part each.
+                let agents = self.store.agents_online(site)?;
+                let jobs = JobRequest::parts(&req, agents.clamp(1, MAX_PARTS as i64) as usize);
+                self.store.enqueue_jobs(id, site, &jobs)?;
                 started.push(Started {
                     id,
                     site: Some(site.clone()),

@@ -100,6 +100,28 @@ impl JobRequest {
         }
     }
 
+    /// The run split into `n` jobs (at most one per target), each with a contiguous part of
+    /// the targets, as JSON for the job queue.
+    pub fn parts(req: &RunRequest, n: usize) -> Vec<String> {
+        let whole = JobRequest::of(req);
+        let n = n.clamp(1, whole.targets.len().max(1));
+        if n == 1 {
+            return vec![whole.to_json()];
+        }
+        let size = whole.targets.len().div_ceil(n);
+        whole
+            .targets
+            .chunks(size)
+            .map(|part| {
+                JobRequest {
+                    targets: part.to_vec(),
+                    ..whole.clone()
+                }
+                .to_json()
+            })
+            .collect()
+    }
+
     /// As stored in the job queue and sent: JSON with the probe's secrets in.
     pub fn to_json(&self) -> String {
         wirescope_probe::secret::with_secrets(|| serde_json::to_string(self))
@@ -461,6 +483,43 @@ mod tests {
         named.net.netns = Some("dc".into());
         let made = named.into_request(Some("branch")).unwrap();
         assert_eq!(made.net.netns.as_deref(), Some("dc"));
+    }
+
+    #[test]
+    fn a_run_shared_by_agents_gives_each_a_part_of_its_targets() {
+        let req = RunRequest {
+            targets: (1..=10)
+                .map(|i| Target {
+                    spec: format!("10.0.0.{i}"),
+                    host: Host::Ip(format!("10.0.0.{i}").parse().unwrap()),
+                })
+                .collect(),
+            probe: PingOptions::default().into(),
+            net: NetOptions::default(),
+        };
+        let parts: Vec<JobRequest> = JobRequest::parts(&req, 3)
+            .iter()
+            .map(|j| serde_json::from_str(j).unwrap())
+            .collect();
+        let sizes: Vec<usize> = parts.iter().map(|p| p.targets.len()).collect();
+        assert_eq!(sizes, [4, 4, 2]);
+        let all: Vec<String> = parts
+            .iter()
+            .flat_map(|p| p.targets.iter().map(|t| t.spec.clone()))
+            .collect();
+        assert_eq!(
+            all,
+            req.targets
+                .iter()
+                .map(|t| t.spec.clone())
+                .collect::<Vec<_>>()
+        );
+        // No more parts than targets.
+        let one = RunRequest {
+            targets: req.targets[..1].to_vec(),
+            ..req
+        };
+        assert_eq!(JobRequest::parts(&one, 4).len(), 1);
     }
 
     #[test]

@@ -361,7 +361,12 @@ impl Session {
                 })
                 .await;
                 match kept {
-                    Ok(Some(_)) => self.send(ToAgent::Ack { job, attempt, upto }).await,
+                    Ok(Some(a)) if a.complete => {
+                        self.send(ToAgent::Ack { job, attempt, upto }).await
+                    }
+                    // Results skipped over: the agent sends again from what was acknowledged,
+                    // on the next connection.
+                    Ok(Some(_)) => Err(()),
                     Ok(None) => self.drop_job(h, GONE).await,
                     // Not acknowledged: the connection ends, and the agent sends them again
                     // on the next.

@@ -90,6 +90,9 @@ pub struct RunDetail {
     pub run: RunInfo,
     /// In the order they finished: exactly the CLI's NDJSON lines.
     pub results: Vec<ProbeResult>,
+    /// A run from a site: its parts, one per agent of the site that shared it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<wirescope_store::RunPart>,
 }
 
 /// A cancellation under way.
@@ -294,9 +297,17 @@ async fn show(
         .run(id)?
         .ok_or_else(|| ApiError::not_found("run"))?;
     let results = state.store.results_array(id, 0)?;
+    let parts = match run.site {
+        Some(_) => state.store.run_parts(id)?,
+        None => Vec::new(),
+    };
     // Results are stored as the JSON they were sent as: splice them in without re-parsing.
     let mut body = serde_json::to_string(&run).map_err(ApiError::internal)?;
     body.pop();
+    if !parts.is_empty() {
+        body.push_str(",\"parts\":");
+        body.push_str(&serde_json::to_string(&parts).map_err(ApiError::internal)?);
+    }
     body.push_str(",\"results\":");
     body.push_str(&results);
     body.push('}');

@@ -5,7 +5,7 @@
 //! runs out puts the job back in the queue when the agent had sent nothing yet, and otherwise
 //! ends its run as interrupted with every result that arrived.
 
-use crate::sql::{Db, Optional, Row, params};
+use crate::sql::{Arg, Db, Optional, Row, params};
 use crate::{RunStatus, Store, StoreError, now_ms};
 use serde::Serialize;
 
@@ -46,6 +46,24 @@ pub struct Job {
     pub request: String,
     /// Times it was handed out before.
     pub attempts: i64,
+}
+
+/// One part of a run an agent makes (a run is shared among its site's agents): who has it,
+/// how far it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RunPart {
+    pub job: i64,
+    /// The agent making it (the last one, once done); `null` while queued.
+    pub agent: Option<String>,
+    /// `queued`, `claimed` or `done`.
+    pub status: String,
+    /// How it ended, once done.
+    pub end: Option<String>,
+    /// Results of it stored (for its current attempt).
+    pub results: i64,
+    /// Times it was handed out.
+    pub attempts: i64,
+    pub error: Option<String>,
 }
 
 /// What the reaper did with the jobs whose lease ran out.
@@ -162,18 +180,40 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Queues run `run_id` for an agent of `site`; returns the job's id. Servers listening on
-    /// the database hear of it at once.
-    pub fn enqueue_job(&self, run_id: i64, site: &str, request: &str) -> Result<i64, StoreError> {
+    /// Queues run `run_id` for the agents of `site`, as one job per request (the run's targets
+    /// shared among the site's agents); returns the jobs' ids. Servers listening on the
+    /// database hear of it at once.
+    pub fn enqueue_jobs(
+        &self,
+        run_id: i64,
+        site: &str,
+        requests: &[String],
+    ) -> Result<Vec<i64>, StoreError> {
         self.transaction(|db| {
             let now = now_ms();
-            let id = db.insert(
-                "INSERT INTO jobs (run_id, site, status, request, created_at, updated_at)
-                 VALUES (?1, ?2, 'queued', ?3, ?4, ?4) RETURNING id",
-                params![run_id, site, request, now],
-            )?;
+            let mut ids = Vec::with_capacity(requests.len());
+            for request in requests {
+                ids.push(db.insert(
+                    "INSERT INTO jobs (run_id, site, status, request, created_at, updated_at)
+                     VALUES (?1, ?2, 'queued', ?3, ?4, ?4) RETURNING id",
+                    params![run_id, site, request, now],
+                )?);
+            }
             db.notify_run(run_id)?;
-            Ok(id)
+            Ok(ids)
+        })
+    }
+
+    /// The agents of `site` connected now (not revoked, seen within the instances' time to
+    /// live): how many ways a run from the site is shared.
+    pub fn agents_online(&self, site: &str) -> Result<i64, StoreError> {
+        self.read(|db| {
+            db.query_row(
+                "SELECT COUNT(*) FROM agents WHERE site = ?1 AND revoked_at IS NULL
+                   AND instance IS NOT NULL AND last_seen >= ?2",
+                params![site, now_ms() - crate::INSTANCE_TTL_MS],
+                |r| r.get(0),
+            )
         })
     }
 
@@ -197,7 +237,8 @@ impl Store {
                 .query_row(
                     &format!(
                         "UPDATE jobs SET status = 'claimed', agent_id = ?2, lease_until = ?3,
-                            attempts = attempts + 1, updated_at = ?4
+                            attempts = attempts + 1, updated_at = ?4, received = 0,
+                            end_status = NULL, end_summary = NULL, end_error = NULL
                          WHERE id = (SELECT id FROM jobs WHERE site = ?1 AND status = 'queued'
                                      ORDER BY id LIMIT 1{skip})
                          RETURNING id, run_id, site, request, attempts - 1"
@@ -239,52 +280,36 @@ impl Store {
         })? == 1)
     }
 
-    /// Marks a job done (its run's end is stored by the caller); false when it was not that
-    /// agent's any more.
-    pub fn finish_job(&self, job: i64, agent: i64) -> Result<bool, StoreError> {
-        Ok(self.write(|db| {
-            db.execute(
-                "UPDATE jobs SET status = 'done', request = '{}', lease_until = NULL, updated_at = ?3
-                 WHERE id = ?1 AND agent_id = ?2 AND status = 'claimed'",
-                params![job, agent, now_ms()],
-            )
-        })? == 1)
-    }
-
-    /// Deals with the jobs whose lease ran out by `now`: one whose run has no result yet goes
-    /// back to the queue; one with results is done and its run interrupted, keeping them.
+    /// Deals with the jobs whose lease ran out by `now`: one that sent nothing yet goes back to
+    /// the queue; one that sent results ends interrupted, keeping them (its run ends once every
+    /// job of it has).
     pub fn reap_jobs(&self, now: i64) -> Result<Reaped, StoreError> {
         self.transaction(|db| {
             let skip = if db.is_pg() {
-                " FOR UPDATE OF j SKIP LOCKED"
+                " FOR UPDATE SKIP LOCKED"
             } else {
                 ""
             };
             let expired: Vec<(i64, i64, i64)> = db.query_map(
                 &format!(
-                    "SELECT j.id, j.run_id, r.done FROM jobs j JOIN runs r ON r.id = j.run_id
-                     WHERE j.status = 'claimed' AND j.lease_until < ?1{skip}"
+                    "SELECT id, run_id, received FROM jobs
+                     WHERE status = 'claimed' AND lease_until < ?1{skip}"
                 ),
                 params![now],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
             let mut reaped = Reaped::default();
-            for (job, run, done) in expired {
-                if done == 0 {
+            for (job, run, received) in expired {
+                if received == 0 {
                     requeue(&db, job, run, now)?;
                     reaped.requeued += 1;
                 } else {
-                    db.execute(
-                        "UPDATE jobs SET status = 'done', request = '{}', lease_until = NULL, updated_at = ?2
-                         WHERE id = ?1",
-                        params![job, now],
-                    )?;
-                    db.execute(
-                        "UPDATE runs SET status = 'interrupted', finished_at = ?2,
-                            error = 'its agent stopped answering'
-                         WHERE id = ?1 AND status IN ('queued', 'running')",
-                        params![run, now],
-                    )?;
+                    let end = JobEnd {
+                        status: RunStatus::Interrupted,
+                        summary: None,
+                        error: Some("its agent stopped answering"),
+                    };
+                    end_job(&db, job, run, &end, now)?;
                     reaped.interrupted += 1;
                 }
                 db.notify_run(run)?;
@@ -297,40 +322,85 @@ impl Store {
         })
     }
 
-    /// Stores results an agent sent for the job it holds, numbered by the agent: one sent
-    /// again (after a lost connection, from its spool) is not stored twice. `None` when the job
-    /// is no longer held so (re-queued after its lease ran out, handed out again): nothing is
-    /// stored. Otherwise how many were new.
+    /// Stores results an agent sent for the job it holds, numbered by the agent from 0 for
+    /// the job: one the server has already (sent again after a lost connection, from the spool)
+    /// is skipped, the rest take the run's next sequence numbers, so followers see a run's
+    /// results in the order they were stored, whichever of its agents sent them. `None` when the
+    /// job is no longer held so (re-queued after its lease ran out, handed out again): nothing
+    /// is stored.
     pub fn append_agent_results(
         &self,
         held: Held,
         results: &[(i64, &str, &str)],
-    ) -> Result<Option<usize>, StoreError> {
+    ) -> Result<Option<Appended>, StoreError> {
         self.transaction(|db| {
-            let Some(run) = held.run(&db)? else {
+            let lock = if db.is_pg() { " FOR UPDATE" } else { "" };
+            let Some((run, received)) = db
+                .query_row(
+                    &format!(
+                        "SELECT run_id, received FROM jobs
+                         WHERE id = ?1 AND agent_id = ?2 AND attempts = ?3{lock}"
+                    ),
+                    params![held.job, held.agent, held.attempt + 1],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+                )
+                .optional()?
+            else {
                 return Ok(None);
             };
-            let mut new = 0;
-            for (seq, target, data) in results {
-                new += db.execute(
-                    "INSERT INTO results (run_id, seq, target, data) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT DO NOTHING",
-                    params![run, seq, target, data],
+            let fresh: Vec<&(i64, &str, &str)> = results
+                .iter()
+                .filter(|(seq, _, _)| *seq >= received)
+                .collect();
+            // Only what follows on from what was stored: a gap waits to be sent again.
+            let next = fresh
+                .iter()
+                .enumerate()
+                .take_while(|(i, (seq, _, _))| *seq == received + *i as i64)
+                .count();
+            let complete = next == fresh.len();
+            if next > 0 {
+                // The run's row, locked: two agents' batches take their numbers in turn.
+                let first: i64 = db.query_row(
+                    "UPDATE runs SET done = done + ?2 WHERE id = ?1 RETURNING done - ?2",
+                    params![run, next as i64],
+                    |r| r.get(0),
                 )?;
+                let rows: Vec<Vec<Arg<'_>>> = fresh[..next]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, target, data))| {
+                        vec![
+                            Arg::Int(run),
+                            Arg::Int(first + i as i64),
+                            Arg::Text(target),
+                            Arg::Text(data),
+                        ]
+                    })
+                    .collect();
+                let refs: Vec<&[Arg<'_>]> = rows.iter().map(Vec::as_slice).collect();
+                db.execute_many(
+                    "INSERT INTO results (run_id, seq, target, data) VALUES (?1, ?2, ?3, ?4)",
+                    &refs,
+                )?;
+                db.execute(
+                    "UPDATE jobs SET received = received + ?2 WHERE id = ?1",
+                    params![held.job, next as i64],
+                )?;
+                db.notify_run(run)?;
             }
-            db.execute(
-                "UPDATE runs SET done = done + ?2 WHERE id = ?1",
-                params![run, new as i64],
-            )?;
-            db.notify_run(run)?;
-            Ok(Some(new))
+            Ok(Some(Appended {
+                stored: next,
+                complete,
+            }))
         })
     }
 
-    /// Records the end an agent reported for the job it holds: the job done, its run ended
-    /// with `status` (a run the reaper had marked interrupted takes the agent's own end, since
-    /// every result arrived after all). A job interrupted before any of its results was stored
-    /// goes back to the queue instead. False when the job is no longer held so.
+    /// Records the end an agent reported for the job it holds. Its run ends once every job of
+    /// it has: the worst status of its jobs, their errors, their summaries added up (a run the
+    /// reaper ended interrupted takes its agent's own end when that comes after all). A job
+    /// interrupted before it sent anything goes back to the queue instead. False when the job
+    /// is no longer held so.
     pub fn end_agent_job(
         &self,
         held: Held,
@@ -339,33 +409,30 @@ impl Store {
         error: Option<&str>,
     ) -> Result<bool, StoreError> {
         self.transaction(|db| {
-            let Some(run) = held.run(&db)? else {
+            let Some((run, received)) = db
+                .query_row(
+                    "SELECT run_id, received FROM jobs
+                     WHERE id = ?1 AND agent_id = ?2 AND attempts = ?3",
+                    params![held.job, held.agent, held.attempt + 1],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+                )
+                .optional()?
+            else {
                 return Ok(false);
             };
-            let job = held.job;
             let now = now_ms();
             // Cut short before anything of it was stored: it is made again, whole, rather than
             // ended with nothing.
-            let done: i64 = db.query_row(
-                "SELECT done FROM runs WHERE id = ?1",
-                params![run],
-                |r| r.get(0),
-            )?;
-            if status == RunStatus::Interrupted && done == 0 {
-                requeue(&db, job, run, now)?;
-                db.notify_run(run)?;
-                return Ok(true);
+            if status == RunStatus::Interrupted && received == 0 {
+                requeue(&db, held.job, run, now)?;
+            } else {
+                let end = JobEnd {
+                    status,
+                    summary,
+                    error,
+                };
+                end_job(&db, held.job, run, &end, now)?;
             }
-            db.execute(
-                "UPDATE jobs SET status = 'done', request = '{}', lease_until = NULL, updated_at = ?2 WHERE id = ?1",
-                params![job, now],
-            )?;
-            db.execute(
-                "UPDATE runs SET status = ?2, finished_at = ?3, summary = ?4, error = ?5,
-                    started_at = COALESCE(started_at, ?3)
-                 WHERE id = ?1 AND status IN ('queued', 'running', 'interrupted')",
-                params![run, status, now, summary, error],
-            )?;
             db.notify_run(run)?;
             Ok(true)
         })
@@ -388,41 +455,66 @@ impl Store {
         })
     }
 
-    /// Asks for run `run`'s job to stop: a queued one ends at once (its run cancelled), a
-    /// claimed one is marked for its agent to stop. `None` when no agent is making the run.
+    /// Asks for run `run`'s jobs to stop: queued ones end at once, claimed ones are marked for
+    /// their agents to stop (they end the run with what they have). `None` when no agent is
+    /// making the run.
     pub fn cancel_job(&self, run: i64) -> Result<Option<JobStatus>, StoreError> {
         self.transaction(|db| {
-            let found: Option<(i64, String)> = db
-                .query_row(
-                    "SELECT id, status FROM jobs WHERE run_id = ?1 AND status <> 'done'",
-                    params![run],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let Some((job, status)) = found else {
+            let jobs: Vec<(i64, String)> = db.query_map(
+                "SELECT id, status FROM jobs WHERE run_id = ?1 AND status <> 'done' ORDER BY id",
+                params![run],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if jobs.is_empty() {
                 return Ok(None);
-            };
+            }
             let now = now_ms();
-            let status = if status == "queued" {
-                db.execute(
-                    "UPDATE jobs SET status = 'done', request = '{}', updated_at = ?2 WHERE id = ?1",
-                    params![job, now],
-                )?;
-                db.execute(
-                    "UPDATE runs SET status = 'cancelled', finished_at = ?2
-                     WHERE id = ?1 AND status IN ('queued', 'running')",
-                    params![run, now],
-                )?;
-                JobStatus::Queued
-            } else {
-                db.execute(
-                    "UPDATE jobs SET cancel = 1, updated_at = ?2 WHERE id = ?1",
-                    params![job, now],
-                )?;
-                JobStatus::Claimed
-            };
+            let mut claimed = false;
+            for (job, status) in jobs {
+                if status == "queued" {
+                    let end = JobEnd {
+                        status: RunStatus::Cancelled,
+                        summary: None,
+                        error: None,
+                    };
+                    end_job(&db, job, run, &end, now)?;
+                } else {
+                    claimed = true;
+                    db.execute(
+                        "UPDATE jobs SET cancel = 1, updated_at = ?2 WHERE id = ?1",
+                        params![job, now],
+                    )?;
+                }
+            }
             db.notify_run(run)?;
-            Ok(Some(status))
+            Ok(Some(if claimed {
+                JobStatus::Claimed
+            } else {
+                JobStatus::Queued
+            }))
+        })
+    }
+
+    /// The parts of run `run` (its jobs), in order; none for a run this server makes.
+    pub fn run_parts(&self, run: i64) -> Result<Vec<RunPart>, StoreError> {
+        self.read(|db| {
+            db.query_map(
+                "SELECT j.id, a.name, j.status, j.end_status, j.received, j.attempts, j.end_error
+                 FROM jobs j LEFT JOIN agents a ON a.id = j.agent_id
+                 WHERE j.run_id = ?1 ORDER BY j.id",
+                params![run],
+                |r| {
+                    Ok(RunPart {
+                        job: r.get(0)?,
+                        agent: r.get(1)?,
+                        status: r.get(2)?,
+                        end: r.get(3)?,
+                        results: r.get(4)?,
+                        attempts: r.get(5)?,
+                        error: r.get(6)?,
+                    })
+                },
+            )
         })
     }
 
@@ -451,6 +543,106 @@ impl Store {
     }
 }
 
+/// What a run's results append did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// Results stored now (those the server had already are not counted).
+    pub stored: usize,
+    /// False when the batch skipped over results not received yet: what follows the gap is
+    /// not stored, and the agent is to send again from what was acknowledged.
+    pub complete: bool,
+}
+
+/// How one job ended.
+struct JobEnd<'a> {
+    status: RunStatus,
+    summary: Option<&'a str>,
+    error: Option<&'a str>,
+}
+
+/// Ends one job; once every job of its run has ended, ends the run: the worst of their
+/// statuses (failed, interrupted, cancelled, finished), their errors, their summaries added up.
+fn end_job(db: &Db<'_>, job: i64, run: i64, end: &JobEnd<'_>, now: i64) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE jobs SET status = 'done', request = '{}', lease_until = NULL, updated_at = ?2,
+            end_status = ?3, end_summary = ?4, end_error = ?5
+         WHERE id = ?1",
+        params![job, now, end.status, end.summary, end.error],
+    )?;
+    let open: i64 = db.query_row(
+        "SELECT COUNT(*) FROM jobs WHERE run_id = ?1 AND status <> 'done'",
+        params![run],
+        |r| r.get(0),
+    )?;
+    if open > 0 {
+        return Ok(());
+    }
+    let ends: Vec<(Option<String>, Option<String>, Option<String>)> = db.query_map(
+        "SELECT end_status, end_summary, end_error FROM jobs WHERE run_id = ?1 ORDER BY id",
+        params![run],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let rank = |s: &str| match s {
+        "failed" => 3,
+        "interrupted" => 2,
+        "cancelled" => 1,
+        _ => 0,
+    };
+    let status = ends
+        .iter()
+        .filter_map(|(s, _, _)| s.as_deref())
+        .max_by_key(|s| rank(s))
+        .unwrap_or("interrupted")
+        .to_string();
+    let mut errors: Vec<&str> = Vec::new();
+    for e in ends.iter().filter_map(|(_, _, e)| e.as_deref()) {
+        if !errors.contains(&e) {
+            errors.push(e);
+        }
+    }
+    let error = (!errors.is_empty()).then(|| errors.join("; "));
+    let summaries: Vec<serde_json::Value> = ends
+        .iter()
+        .filter_map(|(_, s, _)| s.as_deref().and_then(|s| serde_json::from_str(s).ok()))
+        .collect();
+    let summary = (!summaries.is_empty()).then(|| add_summaries(&summaries).to_string());
+    db.execute(
+        "UPDATE runs SET status = ?2, finished_at = ?3, summary = ?4, error = ?5,
+            started_at = COALESCE(started_at, ?3)
+         WHERE id = ?1 AND status IN ('queued', 'running', 'interrupted')",
+        params![run, status, now, summary, error],
+    )?;
+    Ok(())
+}
+
+/// Adds up summaries of parts of one run: counts added, the longest time, cancelled when any
+/// part was; words (the kind) as the first says.
+pub(crate) fn add_summaries(parts: &[serde_json::Value]) -> serde_json::Value {
+    let mut total = serde_json::Map::new();
+    for part in parts {
+        let Some(fields) = part.as_object() else {
+            continue;
+        };
+        for (k, v) in fields {
+            let merged = match (total.get(k), v) {
+                (None, v) => v.clone(),
+                (Some(a), b) if k == "elapsed_ms" => {
+                    serde_json::json!(a.as_f64().unwrap_or(0.0).max(b.as_f64().unwrap_or(0.0)))
+                }
+                (Some(serde_json::Value::Bool(a)), serde_json::Value::Bool(b)) => {
+                    serde_json::Value::Bool(*a || *b)
+                }
+                (Some(a), b) if a.is_u64() && b.is_u64() => {
+                    serde_json::json!(a.as_u64().unwrap_or(0) + b.as_u64().unwrap_or(0))
+                }
+                (Some(a), _) => a.clone(),
+            };
+            total.insert(k.clone(), merged);
+        }
+    }
+    serde_json::Value::Object(total)
+}
+
 /// Puts a job back in the queue, for any agent of its site, and its run with it.
 fn requeue(db: &Db<'_>, job: i64, run: i64, now: i64) -> Result<(), StoreError> {
     db.execute(
@@ -459,7 +651,8 @@ fn requeue(db: &Db<'_>, job: i64, run: i64, now: i64) -> Result<(), StoreError> 
         params![job, now],
     )?;
     db.execute(
-        "UPDATE runs SET status = 'queued' WHERE id = ?1 AND status = 'running'",
+        "UPDATE runs SET status = 'queued' WHERE id = ?1 AND status = 'running'
+           AND NOT EXISTS (SELECT 1 FROM jobs WHERE run_id = ?1 AND status = 'claimed')",
         params![run],
     )?;
     Ok(())

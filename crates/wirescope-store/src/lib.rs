@@ -23,7 +23,9 @@ mod traps;
 mod trends;
 mod users;
 
-pub use agents::{AgentRecord, Held, JOBS_KEPT, Job, JobStatus, MAX_AGENTS, Reaped};
+pub use agents::{
+    AgentRecord, Appended, Held, JOBS_KEPT, Job, JobStatus, MAX_AGENTS, Reaped, RunPart,
+};
 pub use alerts::{
     AlertEvent, AlertWrite, ChannelRecord, DELIVERY_ATTEMPTS, Delivery, DeliveryStatus,
     EVENTS_KEPT, EventFilter, EventKind, HISTORY_KEPT, HistoryEntry, MAX_CHANNELS, NewEvent,
@@ -646,7 +648,8 @@ pub(crate) mod tests {
                         ..new_run()
                     })
                     .unwrap();
-                a.enqueue_job(run, site, r#"{"kind":"ping"}"#).unwrap();
+                a.enqueue_jobs(run, site, &[r#"{"kind":"ping"}"#.into()])
+                    .unwrap();
                 run
             })
             .collect();
@@ -682,9 +685,24 @@ pub(crate) mod tests {
             agent: east.id,
             attempt: 0,
         };
-        assert_eq!(a.append_agent_results(job0, &sent).unwrap(), Some(2));
+        let all = |stored| {
+            Some(Appended {
+                stored,
+                complete: true,
+            })
+        };
+        assert_eq!(a.append_agent_results(job0, &sent).unwrap(), all(2));
         let again = [(1, "t1", "{}"), (2, "t2", "{}")];
-        assert_eq!(b.append_agent_results(job0, &again).unwrap(), Some(1));
+        assert_eq!(b.append_agent_results(job0, &again).unwrap(), all(1));
+        // One that skips ahead is not stored past the gap.
+        let gap = [(3, "t3", "{}"), (5, "t5", "{}")];
+        assert_eq!(
+            a.append_agent_results(job0, &gap).unwrap(),
+            Some(Appended {
+                stored: 1,
+                complete: false
+            })
+        );
         // Another agent's word on the job is not taken, nor an earlier attempt's.
         for other in [
             Held {
@@ -696,8 +714,15 @@ pub(crate) mod tests {
             let refused = b.append_agent_results(other, &[(3, "t3", "{}")]);
             assert_eq!(refused.unwrap(), None);
         }
-        assert_eq!(a.run(runs[0]).unwrap().unwrap().done, 3);
-        assert_eq!(a.results(runs[0], 0).unwrap().len(), 3);
+        assert_eq!(a.run(runs[0]).unwrap().unwrap().done, 4);
+        assert_eq!(
+            a.results(runs[0], 0)
+                .unwrap()
+                .iter()
+                .map(|(seq, _)| *seq)
+                .collect::<Vec<_>>(),
+            [0, 1, 2, 3]
+        );
         // The leases run out: the job with results ends its run interrupted (results kept),
         // those without go back to the queue.
         let reaped = b.reap_jobs(now_ms() + 60_000).unwrap();
@@ -709,13 +734,20 @@ pub(crate) mod tests {
             }
         );
         let first = a.run(runs[0]).unwrap().unwrap();
-        assert_eq!((first.status, first.done), (RunStatus::Interrupted, 3));
+        assert_eq!((first.status, first.done), (RunStatus::Interrupted, 4));
         assert_eq!(a.run(runs[1]).unwrap().unwrap().status, RunStatus::Queued);
         assert!(!a.renew_lease(claimed[0].id, east.id, 30_000).unwrap());
         let retry = a.claim_job("east", east.id, 30_000).unwrap().unwrap();
         assert_eq!((retry.run_id, retry.attempts), (runs[1], 1));
-        assert!(a.finish_job(retry.id, east.id).unwrap());
-        assert!(!a.finish_job(retry.id, east.id).unwrap());
+        let retried = Held {
+            job: retry.id,
+            agent: east.id,
+            attempt: 1,
+        };
+        assert!(
+            a.end_agent_job(retried, RunStatus::Finished, None, None)
+                .unwrap()
+        );
         // The agent that was away comes back with its end: the run takes it.
         assert!(a.resume_job(job0, 30_000).unwrap());
         let gone = Held {
@@ -756,7 +788,7 @@ pub(crate) mod tests {
                 ..new_run()
             })
             .unwrap();
-        a.enqueue_job(lost, "east", "{}").unwrap();
+        a.enqueue_jobs(lost, "east", &["{}".into()]).unwrap();
         let first = a.claim_job("east", east.id, 30_000).unwrap().unwrap();
         let held = Held {
             job: first.id,
@@ -770,6 +802,84 @@ pub(crate) mod tests {
         assert_eq!(b.run(lost).unwrap().unwrap().status, RunStatus::Queued);
         let second = b.claim_job("east", east.id, 30_000).unwrap().unwrap();
         assert_eq!((second.id, second.attempts), (first.id, 1));
+        // A run shared by two agents of a site: their results take the run's numbers in the
+        // order they are stored; the run ends with the last of its jobs, summaries added up.
+        let shared = a
+            .create_run(&NewRun {
+                site: Some("east"),
+                ..new_run()
+            })
+            .unwrap();
+        a.enqueue_jobs(shared, "east", &["{}".into(), "{}".into()])
+            .unwrap();
+        let east2 = a.add_agent("east-2", "east", "hash-e2").unwrap();
+        let (j1, j2) = (
+            a.claim_job("east", east.id, 30_000).unwrap().unwrap(),
+            b.claim_job("east", east2.id, 30_000).unwrap().unwrap(),
+        );
+        let (h1, h2) = (
+            Held {
+                job: j1.id,
+                agent: east.id,
+                attempt: 0,
+            },
+            Held {
+                job: j2.id,
+                agent: east2.id,
+                attempt: 0,
+            },
+        );
+        a.append_agent_results(h1, &[(0, "a0", "{}")]).unwrap();
+        b.append_agent_results(h2, &[(0, "b0", "{}"), (1, "b1", "{}")])
+            .unwrap();
+        a.append_agent_results(h1, &[(1, "a1", "{}")]).unwrap();
+        let order: Vec<(i64, String)> = a
+            .results(shared, 0)
+            .unwrap()
+            .iter()
+            .map(|(seq, d)| (*seq, d.get().to_string()))
+            .collect();
+        assert_eq!(
+            order.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+            [0, 1, 2, 3]
+        );
+        let summary = |alive: u32| {
+            format!(
+                r#"{{"probe":"ping","targets":2,"alive":{alive},"elapsed_ms":{alive}.5,"cancelled":false}}"#
+            )
+        };
+        assert!(
+            a.end_agent_job(h1, RunStatus::Finished, Some(&summary(2)), None)
+                .unwrap()
+        );
+        assert_eq!(a.run(shared).unwrap().unwrap().status, RunStatus::Running);
+        assert!(
+            b.end_agent_job(h2, RunStatus::Failed, Some(&summary(1)), Some("no route"))
+                .unwrap()
+        );
+        let parts = b.run_parts(shared).unwrap();
+        assert_eq!(
+            parts
+                .iter()
+                .map(|p| (p.agent.as_deref(), p.end.as_deref(), p.results))
+                .collect::<Vec<_>>(),
+            [
+                (Some("east-1"), Some("finished"), 2),
+                (Some("east-2"), Some("failed"), 2)
+            ]
+        );
+        let ended = a.run(shared).unwrap().unwrap();
+        assert_eq!(
+            (ended.status, ended.done, ended.error.as_deref()),
+            (RunStatus::Failed, 4, Some("no route"))
+        );
+        let total: serde_json::Value =
+            serde_json::from_str(ended.summary.as_ref().unwrap().get()).unwrap();
+        assert_eq!(
+            total,
+            serde_json::json!({"probe": "ping", "targets": 4, "alive": 3, "elapsed_ms": 2.5,
+                "cancelled": false})
+        );
         // Asked from two sites at once: two runs of one batch.
         let ids = a
             .create_batch(&[
@@ -802,9 +912,11 @@ pub(crate) mod tests {
         let listed = b.agents().unwrap();
         assert_eq!(
             listed.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
-            ["east-1", "west-1"]
+            ["east-1", "east-2", "west-1"]
         );
-        let w = &listed[1];
+        assert_eq!(a.agents_online("west").unwrap(), 1);
+        assert_eq!(a.agents_online("east").unwrap(), 0);
+        let w = &listed[2];
         assert_eq!(w.instance.as_deref(), Some("instance-1"));
         assert_eq!(w.version.as_deref(), Some("0.1.0"));
         assert_eq!(w.capabilities, Some(serde_json::json!({"raw": true})));

@@ -326,6 +326,10 @@ pub(crate) const SQLITE: &[&str] = &[
     ALTER TABLE runs ADD COLUMN batch INTEGER;
     CREATE INDEX runs_batch ON runs (batch);
     ALTER TABLE jobs ADD COLUMN cancel INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN received INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN end_status TEXT;
+    ALTER TABLE jobs ADD COLUMN end_summary TEXT;
+    ALTER TABLE jobs ADD COLUMN end_error TEXT;
 ",
 ];
 
@@ -615,5 +619,9 @@ pub(crate) const POSTGRES: &[&str] = &[
     ALTER TABLE runs ADD COLUMN batch BIGINT;
     CREATE INDEX runs_batch ON runs (batch);
     ALTER TABLE jobs ADD COLUMN cancel BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN received BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN end_status TEXT;
+    ALTER TABLE jobs ADD COLUMN end_summary TEXT;
+    ALTER TABLE jobs ADD COLUMN end_error TEXT;
 ",
 ];

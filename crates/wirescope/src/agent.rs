@@ -274,6 +274,8 @@ pub(crate) async fn agent(args: AgentArgs) -> Result<ExitCode, Failure> {
         .spool
         .clone()
         .unwrap_or_else(|| default_spool(&args.site));
+    // One agent per spool: another would send (and drop) this one's results.
+    let _lock = lock_spool(&path)?;
     let spool = Arc::new(Spool::open(&path).map_err(|e| Failure::Runtime(e.to_string()))?);
     // Jobs this process did not start are not being made by anyone: they ended when the
     // agent before it stopped, with what it had.
@@ -334,6 +336,30 @@ pub(crate) async fn agent(args: AgentArgs) -> Result<ExitCode, Failure> {
             }
         }
     }
+}
+
+/// Holds `PATH.spool-lock` exclusively for as long as the agent runs.
+fn lock_spool(path: &Path) -> Result<std::fs::File, Failure> {
+    use std::os::fd::AsRawFd;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::Runtime(format!("{}: {e}", dir.display())))?;
+    }
+    let lock = path.with_extension("spool-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(|e| Failure::Runtime(format!("{}: {e}", lock.display())))?;
+    // SAFETY: flock on a descriptor this function owns.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return Err(Failure::Usage(format!(
+            "another agent uses the spool {}: give each agent its own (--spool)",
+            path.display()
+        )));
+    }
+    Ok(file)
 }
 
 /// The TLS client: the system's CAs, or `--ca`'s.

@@ -75,12 +75,22 @@ impl Drop for Agent {
 
 /// An agent that exits by itself: its status and what it said.
 fn agent_refused(server: &str, token: &str, site: &str) -> (Option<i32>, String) {
+    let spool = std::env::temp_dir().join(format!(
+        "wirescope-agent-refused-{}.spool",
+        std::process::id()
+    ));
+    agent_exits(server, token, site, &spool)
+}
+
+fn agent_exits(
+    server: &str,
+    token: &str,
+    site: &str,
+    spool: &std::path::Path,
+) -> (Option<i32>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wirescope"))
         .args(["agent", "--server", server, "--site", site, "--spool"])
-        .arg(std::env::temp_dir().join(format!(
-            "wirescope-agent-refused-{}.spool",
-            std::process::id()
-        )))
+        .arg(spool)
         .env("WIRESCOPE_AGENT_TOKEN", token)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -223,6 +233,10 @@ fn agents_are_refused_by_name_and_a_run_from_a_site_is_made_and_followed() {
     );
     let (_, list) = server.json("GET", "/api/agents", None);
     assert_eq!(list["sites"], json!(["local", "branch"]), "{list}");
+    // Its spool is its own.
+    let (code, said) = agent_exits(&base(&server), &token, "branch", &dir.join("branch.spool"));
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("another agent uses the spool"), "{said}");
 
     // A run from the branch and from the server: two runs of one batch, each followed live.
     let (status, made) = server.json(
@@ -267,6 +281,46 @@ fn agents_are_refused_by_name_and_a_run_from_a_site_is_made_and_followed() {
         "{from_branch}"
     );
     assert_eq!(distinct_seqs(&from_branch), 40);
+
+    // A second agent of the site: the next run is shared, half each, numbered as stored.
+    let token2 = add_agent(&server, "branch-2", "branch");
+    let _second = Agent::start(&base(&server), &token2, "branch", None, &dir.join("2"));
+    online(&server, "branch-2", 20);
+    let shared = server.create(json!({
+        "kind": "ping",
+        "targets_text": "127.0.0.1-127.0.0.40",
+        "options": {"count": 2, "interval": "100ms"},
+        "sites": ["branch"]
+    }));
+    let (seqs, end) = runtime().block_on(common::follow(&server.ws_url(), shared, Duration::ZERO));
+    assert_eq!(end["status"], "finished", "{end}");
+    assert_eq!(seqs, (0..40).collect::<Vec<i64>>());
+    let run = server.wait(shared, 30);
+    let mut parts: Vec<(String, i64)> = run["parts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p["agent"].as_str().unwrap_or("").to_string(),
+                p["results"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    parts.sort();
+    assert_eq!(
+        parts,
+        [("branch-1".to_string(), 20), ("branch-2".to_string(), 20)],
+        "{run}"
+    );
+    assert_eq!(
+        (
+            run["summary"]["targets"].as_i64(),
+            run["summary"]["alive"].as_i64()
+        ),
+        (Some(40), Some(40)),
+        "{run}"
+    );
 
     // Revoked: cut off, and refused when it dials again.
     let (status, _) = server.request("DELETE", "/api/agents/branch-1", None, &[]);

@@ -2659,6 +2659,8 @@ export interface components {
         RunDetail: components["schemas"]["RunInfo"] & {
             /** @description In the order they finished: exactly the CLI's NDJSON lines. */
             results: components["schemas"]["ProbeResult"][];
+            /** @description A run from a site: its parts, one per agent of the site that shared it. */
+            parts?: components["schemas"]["RunPart"][];
         };
         /** @description A run as listed and returned by the API (without its results). */
         RunInfo: {
@@ -2715,6 +2717,31 @@ export interface components {
              * @description Runs matching the filter, on every page.
              */
             total: number;
+        };
+        /**
+         * @description One part of a run an agent makes (a run is shared among its site's agents): who has it,
+         *     how far it is.
+         */
+        RunPart: {
+            /** Format: int64 */
+            job: number;
+            /** @description The agent making it (the last one, once done); `null` while queued. */
+            agent?: string | null;
+            /** @description `queued`, `claimed` or `done`. */
+            status: string;
+            /** @description How it ended, once done. */
+            end?: string | null;
+            /**
+             * Format: int64
+             * @description Results of it stored (for its current attempt).
+             */
+            results: number;
+            /**
+             * Format: int64
+             * @description Times it was handed out.
+             */
+            attempts: number;
+            error?: string | null;
         };
         /** @description One run of a suite. */
         RunSpec: {
