@@ -13,6 +13,7 @@ mod diagnostics;
 mod error;
 pub mod oidc;
 pub mod openapi;
+mod relay;
 mod reports;
 mod ssh;
 mod suites;
@@ -159,6 +160,8 @@ pub struct AppState {
     pub terminals: ssh::live::Hub,
     /// Single sign-on, when set up.
     pub sso: Option<oidc::Sso>,
+    /// The runs followed here that another process makes.
+    pub relays: Arc<relay::Relays>,
 }
 
 /// Why the server could not start.
@@ -281,6 +284,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
         logins: auth::Logins::with_setup(config_setup),
         terminals: ssh::live::Hub::default(),
         sso,
+        relays: Arc::default(),
     });
     diagnostics::spawn(state.clone());
     agents::spawn_reaper(&state);

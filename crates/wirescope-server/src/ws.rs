@@ -392,26 +392,19 @@ async fn tell_alerts(state: Arc<AppState>, out: mpsc::Sender<String>) {
     }
 }
 
-/// Sends one run's stored results, then its live events, to the client.
+/// Sends one run's stored results, then its live events, to the client: from the run manager
+/// when this server makes the run, else from the run's relay (an agent's run, another
+/// server's, one that ended).
 async fn follow(state: Arc<AppState>, run: i64, out: mpsc::Sender<String>) {
     // Subscribe before reading the store: anything stored later arrives on the channel.
-    let mut live = state.runs.subscribe(run);
-    // Not running here: an agent may be making it, or another server on a database they
-    // share; the store's news tells of its changes.
-    let elsewhere = match live {
-        Some(_) => None,
-        None => Some(state.store.notices()),
+    let (mut rx, relayed) = match state.runs.subscribe(run) {
+        Some(rx) => (rx, false),
+        None => (state.relays.subscribe(&state.store, run), true),
     };
     let mut next_seq = 0i64;
     if catch_up(&state, run, &mut next_seq, &out).await.is_err() {
         return;
     }
-    let Some(rx) = live.as_mut() else {
-        if let Some(notices) = elsewhere {
-            let _ = follow_elsewhere(&state, run, next_seq, notices, &out).await;
-        }
-        return;
-    };
     loop {
         match rx.recv().await {
             Ok(event) => {
@@ -420,7 +413,7 @@ async fn follow(state: Arc<AppState>, run: i64, out: mpsc::Sender<String>) {
                         continue;
                     }
                     if seq > next_seq {
-                        // Should not happen (results are published in order), but never leave a gap.
+                        // Results came before the relay began: read them from the store.
                         if catch_up(&state, run, &mut next_seq, &out).await.is_err() {
                             return;
                         }
@@ -428,7 +421,8 @@ async fn follow(state: Arc<AppState>, run: i64, out: mpsc::Sender<String>) {
                     }
                     next_seq = seq + 1;
                 }
-                if out.send(event_text(run, &event)).await.is_err() {
+                let end = relayed && matches!(event, RunEvent::Status { .. });
+                if out.send(event_text(run, &event)).await.is_err() || end {
                     return;
                 }
             }
@@ -439,66 +433,12 @@ async fn follow(state: Arc<AppState>, run: i64, out: mpsc::Sender<String>) {
             }
             Err(broadcast::error::RecvError::Closed) => {
                 let _ = catch_up(&state, run, &mut next_seq, &out).await;
+                if relayed {
+                    let _ = send_final(&state, run, &out).await;
+                }
                 return;
             }
         }
-    }
-}
-
-/// How long a follower of a run on another server waits for news before it looks anyway (a
-/// notice lost with the listening connection costs at most this).
-const ELSEWHERE_LOOK: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Follows a run this server is not making (an agent's, another server's on a database they
-/// share, one that ended): after each notice of it
-/// (or [`ELSEWHERE_LOOK`] without one), what was stored since `next_seq` is sent; once the run
-/// has ended, its last results and its end. A database that is away (restarting) is looked at
-/// again, every half second, for as long as the subscriber stays.
-async fn follow_elsewhere(
-    state: &AppState,
-    run: i64,
-    mut next_seq: i64,
-    mut notices: broadcast::Receiver<wirescope_store::Notice>,
-    out: &mpsc::Sender<String>,
-) -> Result<(), ()> {
-    let again = || tokio::time::sleep(std::time::Duration::from_millis(500));
-    loop {
-        if out.is_closed() {
-            return Err(());
-        }
-        let ended = match state.store.run(run) {
-            Ok(Some(info)) => !info.status.in_progress(),
-            Ok(None) => return catch_up(state, run, &mut next_seq, out).await,
-            Err(_) => {
-                again().await;
-                continue;
-            }
-        };
-        if ended {
-            if catch_up(state, run, &mut next_seq, out).await.is_ok()
-                && send_final(state, run, out).await.is_ok()
-            {
-                return Ok(());
-            }
-            again().await;
-            continue;
-        }
-        let news = async {
-            loop {
-                match notices.recv().await {
-                    Ok(wirescope_store::Notice::Run(id)) if id == run => return,
-                    Ok(wirescope_store::Notice::Gap)
-                    | Err(broadcast::error::RecvError::Lagged(_)) => {
-                        return;
-                    }
-                    Ok(wirescope_store::Notice::Run(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
-                }
-            }
-        };
-        let _ = tokio::time::timeout(ELSEWHERE_LOOK, news).await;
-        // A store error now is looked at again at the next turn.
-        let _ = catch_up(state, run, &mut next_seq, out).await;
     }
 }
 

@@ -5,7 +5,7 @@
 //! runs out puts the job back in the queue when the agent had sent nothing yet, and otherwise
 //! ends its run as interrupted with every result that arrived.
 
-use crate::sql::{Arg, Db, Optional, Row, params};
+use crate::sql::{Db, Optional, Row, params};
 use crate::{RunStatus, Store, StoreError, now_ms};
 use serde::Serialize;
 
@@ -218,7 +218,9 @@ impl Store {
     }
 
     /// Hands the oldest queued job of `site` to agent `agent` until `lease_ms` from now; `None`
-    /// when the queue of the site is empty. Two servers claiming at once get different jobs.
+    /// when the queue of the site is empty. Two servers claiming at once get different jobs; an
+    /// agent making a part of a run takes no other part of it (they are for the site's other
+    /// agents) until its own is done.
     pub fn claim_job(
         &self,
         site: &str,
@@ -240,6 +242,8 @@ impl Store {
                             attempts = attempts + 1, updated_at = ?4, received = 0,
                             end_status = NULL, end_summary = NULL, end_error = NULL
                          WHERE id = (SELECT id FROM jobs WHERE site = ?1 AND status = 'queued'
+                                       AND run_id NOT IN (SELECT run_id FROM jobs
+                                           WHERE agent_id = ?2 AND status = 'claimed')
                                      ORDER BY id LIMIT 1{skip})
                          RETURNING id, run_id, site, request, attempts - 1"
                     ),
@@ -360,34 +364,47 @@ impl Store {
                 .count();
             let complete = next == fresh.len();
             if next > 0 {
-                // The run's row, locked: two agents' batches take their numbers in turn.
-                let first: i64 = db.query_row(
-                    "UPDATE runs SET done = done + ?2 WHERE id = ?1 RETURNING done - ?2",
-                    params![run, next as i64],
-                    |r| r.get(0),
-                )?;
-                let rows: Vec<Vec<Arg<'_>>> = fresh[..next]
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, target, data))| {
-                        vec![
-                            Arg::Int(run),
-                            Arg::Int(first + i as i64),
-                            Arg::Text(target),
-                            Arg::Text(data),
-                        ]
-                    })
-                    .collect();
-                let refs: Vec<&[Arg<'_>]> = rows.iter().map(Vec::as_slice).collect();
-                db.execute_many(
-                    "INSERT INTO results (run_id, seq, target, data) VALUES (?1, ?2, ?3, ?4)",
-                    &refs,
-                )?;
                 db.execute(
                     "UPDATE jobs SET received = received + ?2 WHERE id = ?1",
                     params![held.job, next as i64],
                 )?;
                 db.notify_run(run)?;
+                // The run's row, locked until the commit, as late as can be: two agents'
+                // batches take their numbers in turn, and are seen in that order.
+                let rows = &fresh[..next];
+                if db.is_pg() {
+                    // One statement: the numbers taken and every row in, the lock held for
+                    // the least time.
+                    let targets: Vec<&str> = rows.iter().map(|r| r.1).collect();
+                    let datas: Vec<&str> = rows.iter().map(|r| r.2).collect();
+                    let (targets, datas) = (
+                        serde_json::to_string(&targets)?,
+                        serde_json::to_string(&datas)?,
+                    );
+                    db.execute(
+                        "WITH taken AS (UPDATE runs SET done = done + ?2 WHERE id = ?1
+                                        RETURNING done - ?2 AS first)
+                         INSERT INTO results (run_id, seq, target, data)
+                         SELECT ?1, taken.first + r.i - 1, r.target, r.data
+                         FROM taken, ROWS FROM (json_array_elements_text(?3::json),
+                                                json_array_elements_text(?4::json))
+                              WITH ORDINALITY AS r (target, data, i)",
+                        params![run, next as i64, targets, datas],
+                    )?;
+                } else {
+                    let first: i64 = db.query_row(
+                        "UPDATE runs SET done = done + ?2 WHERE id = ?1 RETURNING done - ?2",
+                        params![run, next as i64],
+                        |r| r.get(0),
+                    )?;
+                    for (i, (_, target, data)) in rows.iter().enumerate() {
+                        db.execute(
+                            "INSERT INTO results (run_id, seq, target, data)
+                             VALUES (?1, ?2, ?3, ?4)",
+                            params![run, first + i as i64, *target, *data],
+                        )?;
+                    }
+                }
             }
             Ok(Some(Appended {
                 stored: next,

@@ -813,10 +813,10 @@ pub(crate) mod tests {
         a.enqueue_jobs(shared, "east", &["{}".into(), "{}".into()])
             .unwrap();
         let east2 = a.add_agent("east-2", "east", "hash-e2").unwrap();
-        let (j1, j2) = (
-            a.claim_job("east", east.id, 30_000).unwrap().unwrap(),
-            b.claim_job("east", east2.id, 30_000).unwrap().unwrap(),
-        );
+        let j1 = a.claim_job("east", east.id, 30_000).unwrap().unwrap();
+        // The other part is for another agent.
+        assert!(a.claim_job("east", east.id, 30_000).unwrap().is_none());
+        let j2 = b.claim_job("east", east2.id, 30_000).unwrap().unwrap();
         let (h1, h2) = (
             Held {
                 job: j1.id,

@@ -25,8 +25,10 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// How long the server has to answer the hello.
 const WELCOME_WAIT: Duration = Duration::from_secs(10);
-/// Batches of results sent and not yet acknowledged, at most.
-const IN_FLIGHT: usize = 8;
+/// Batches of results sent and not yet acknowledged, at most: while they are stored, what comes
+/// meanwhile gathers into the next batch (bigger batches, fewer transactions, when the server
+/// is busy).
+const IN_FLIGHT: usize = 2;
 /// A connection that lasted this long starts the backoff over.
 const STEADY: Duration = Duration::from_secs(30);
 
