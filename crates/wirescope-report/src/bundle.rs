@@ -289,6 +289,7 @@ pub fn snmp_runs(
             status: None,
             limit: SNMP_RUNS,
             offset: 0,
+            batch: None,
         })
         .map_err(wirescope_runs::export::LoadError::from)?;
     list.iter()

@@ -36,6 +36,7 @@ pub const MAX_PARTS: usize = 16;
 
 /// One of the runs started for a request: where it is made.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = StartedRun)]
 pub struct Started {
     pub id: i64,
     /// The site whose agent makes it; `null` for this server.

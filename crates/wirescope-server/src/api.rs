@@ -256,6 +256,8 @@ struct ListQuery {
     limit: Option<i64>,
     #[param(default = 0, minimum = 0)]
     offset: Option<i64>,
+    /// The runs of one batch: a run asked from several sites (its first run's id).
+    batch: Option<i64>,
 }
 
 /// List runs, newest first.
@@ -272,6 +274,7 @@ async fn list(
         status: q.status,
         limit: q.limit.unwrap_or(50).clamp(1, 500),
         offset: q.offset.unwrap_or(0).max(0),
+        batch: q.batch,
     };
     let (runs, total) = state.store.list(&filter)?;
     Ok(Json(RunPage { runs, total }).into_response())

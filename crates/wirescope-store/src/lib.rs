@@ -1977,6 +1977,26 @@ pub(crate) mod tests {
             ..Default::default()
         };
         assert_eq!(store.list(&none).unwrap().1, 0);
+        let ids = store
+            .create_batch(&[
+                NewRun {
+                    kind: Dns,
+                    ..new_run()
+                },
+                new_run(),
+            ])
+            .unwrap();
+        let batch = RunFilter {
+            batch: Some(ids[0]),
+            limit: 10,
+            ..Default::default()
+        };
+        let (runs, total) = store.list(&batch).unwrap();
+        assert_eq!(total, 2);
+        assert_eq!(
+            runs.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [ids[1], ids[0]]
+        );
     }
 
     #[test]

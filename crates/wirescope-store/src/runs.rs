@@ -215,6 +215,8 @@ pub struct NewRun<'a> {
 pub struct RunFilter {
     pub kind: Option<ProbeKind>,
     pub status: Option<RunStatus>,
+    /// The runs of one batch (asked together from several sites).
+    pub batch: Option<i64>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -300,17 +302,24 @@ impl Store {
 
     /// Runs, newest first, with the total number matching the filter.
     pub fn list(&self, f: &RunFilter) -> Result<(Vec<RunInfo>, i64), StoreError> {
-        let cond = "WHERE (CAST(?1 AS TEXT) IS NULL OR kind = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)";
+        let cond = "WHERE (CAST(?1 AS TEXT) IS NULL OR kind = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)
+            AND (CAST(?3 AS BIGINT) IS NULL OR batch = ?3)";
         self.read(|db| {
             let total: i64 = db.query_row(
                 &format!("SELECT COUNT(*) FROM runs {cond}"),
-                params![f.kind.map(ProbeKind::as_str), f.status],
+                params![f.kind.map(ProbeKind::as_str), f.status, f.batch],
                 |r| r.get(0),
             )?;
             let runs = db
                 .query_map(
-                    &format!("{SELECT_RUN} {cond} ORDER BY id DESC LIMIT ?3 OFFSET ?4"),
-                    params![f.kind.map(ProbeKind::as_str), f.status, f.limit, f.offset],
+                    &format!("{SELECT_RUN} {cond} ORDER BY id DESC LIMIT ?4 OFFSET ?5"),
+                    params![
+                        f.kind.map(ProbeKind::as_str),
+                        f.status,
+                        f.batch,
+                        f.limit,
+                        f.offset
+                    ],
                     read_run,
                 )?
                 .into_iter()

@@ -1786,7 +1786,7 @@ export interface components {
             /** @description Targets after expansion (results to expect, per site). */
             total: number;
             /** @description Every run started: one per site asked. */
-            runs: components["schemas"]["Started"][];
+            runs: components["schemas"]["StartedRun"][];
             /**
              * Format: int64
              * @description The batch the runs share when several sites make it (the first run's id).
@@ -3238,8 +3238,13 @@ export interface components {
             /** @description Capture inside this network namespace: a name under /run/netns, not a path. */
             netns?: string | null;
         };
-        /** @description One of the runs started for a request: where it is made. */
+        /** @description A capture started. */
         Started: {
+            /** Format: int64 */
+            id: number;
+        };
+        /** @description One of the runs started for a request: where it is made. */
+        StartedRun: {
             /** Format: int64 */
             id: number;
             /** @description The site whose agent makes it; `null` for this server. */
@@ -5150,6 +5155,8 @@ export interface operations {
                 /** @description Runs per page (1 to 500). */
                 limit?: number;
                 offset?: number;
+                /** @description The runs of one batch: a run asked from several sites (its first run's id). */
+                batch?: number;
             };
             header?: never;
             path?: never;

@@ -89,6 +89,7 @@ impl Index {
                 status: None,
                 limit: RUNS_READ,
                 offset: 0,
+                batch: None,
             })?
             .0;
         for run in snmp {
@@ -125,6 +126,7 @@ impl Index {
                 status: None,
                 limit: RUNS_READ * 5,
                 offset: 0,
+                batch: None,
             })?
             .0;
         for run in suite_runs
