@@ -5,7 +5,8 @@
 # The server keeps its credential profiles in an encrypted file under the run's temporary
 # directory (the browser test saves one and crawls the lab's switches with it). Single sign-on
 # goes through a real OpenID Connect provider (web/e2e/idp.mjs: oidc-provider from npm) on
-# loopback in the same namespace.
+# loopback in the same namespace. The agents step starts `wirescope agent` itself (the same
+# binary), dialing this server from the client namespace and probing from the lab's second one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source lab/lab.env
@@ -46,6 +47,7 @@ for _ in $(seq 100); do grep -q "idp: ready" "$TMP/idp.out" 2>/dev/null && break
 grep -q "idp: ready" "$TMP/idp.out" || { echo "e2e: the OpenID provider did not start:" >&2; cat "$TMP/idp.out" >&2; exit 1; }
 echo "e2e: dashboard at $URL (in namespace $LAB_CLIENT_NS), screenshots in $SHOTS"
 ip netns exec "$LAB_CLIENT_NS" env WIRESCOPE_URL="$URL" SCREENSHOT_DIR="$SHOTS" LAB_SNMP_COMMUNITY="$LAB_SNMP_COMMUNITY" \
-  E2E_SETUP_CODE="$SETUP" \
+  E2E_SETUP_CODE="$SETUP" E2E_BIN="$(realpath "$BIN")" \
+  LAB_ALT_NS="$LAB_ALT_NS" LAB_ALT_V4="$LAB_ALT_V4" LAB_MANY_FIRST="$LAB_MANY_FIRST" \
   E2E_SSH_PASSWORD="$LAB_SSH_PW_PASSWORD" E2E_SSH_KBD_PASSWORD="$LAB_SSH_KBD_PASSWORD" \
   node web/e2e/run.mjs

@@ -17,9 +17,12 @@
 // The traps step runs `ip netns exec` itself (root, as scripts/e2e.sh runs this): net-snmp's
 // snmptrap in the lab host's namespace, and s1's link swp2 taken down (and always up again);
 // LAB_TRAP_COMMUNITY (the switches' trap community, default wsltraps as lab/lab.env sets it).
+// The agents step starts a real `wirescope agent` (E2E_BIN, the binary under test) that dials
+// this server and probes from the lab namespace LAB_ALT_NS (default wsl-alt), which reaches
+// LAB_ALT_V4 (default 198.18.7.1) but not LAB_MANY_FIRST (default 198.18.16.1).
 // Uses Debian's chromium through playwright-core; never downloads a browser.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,7 +38,7 @@ const TOTAL_MS = Number(process.env.E2E_TIMEOUT_MS || 120_000);
 const PING_RATE = process.env.E2E_PING_RATE ?? '200';
 // E2E_ONLY=traffic, ssh, suites, watch or traps runs only that step (quick iteration on it)
 const ONLY = process.env.E2E_ONLY || '';
-const ONLY_STEPS = ['traffic', 'ssh', 'suites', 'watch', 'traps'];
+const ONLY_STEPS = ['traffic', 'ssh', 'suites', 'watch', 'traps', 'agents'];
 if (ONLY && !ONLY_STEPS.includes(ONLY)) {
   console.error(`e2e: E2E_ONLY=${ONLY}: only ${ONLY_STEPS.map((s) => `"${s}"`).join(', ')}`);
   process.exit(2);
@@ -90,6 +93,15 @@ const TRAP_SWITCH_NS = 'wsl-s1';
 const TRAP_SWITCH_LINK = 'swp2';
 const TRAP_LINK_DOWN = 'IF-MIB::linkDown';
 const TRAP_RULE = { name: 'e2e-links', oid: 'IF-MIB::link*', source: 's1*' };
+// the agents step: an agent of site "branch" probing from the lab's second namespace, asked with
+// this server ("local", in the client namespace) to ping a host only the client reaches and one
+// both reach
+const AGENT_BIN = process.env.E2E_BIN || '';
+const AGENT_NAME = 'e2e-branch-1';
+const AGENT_SITE = 'branch';
+const AGENT_NETNS = process.env.LAB_ALT_NS || 'wsl-alt';
+const BOTH_REACH = process.env.LAB_ALT_V4 || '198.18.7.1';
+const ONLY_LOCAL_REACHES = process.env.LAB_MANY_FIRST || '198.18.16.1';
 
 const started = Date.now();
 const log = (msg) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
@@ -1341,7 +1353,7 @@ async function main() {
   await page.waitForSelector('[data-testid="new-run"]');
 
   if (ONLY) {
-    await { traffic: trafficStep, ssh: sshStep, suites: suitesStep, watch: watchStep, traps: trapsStep }[ONLY]();
+    await { traffic: trafficStep, ssh: sshStep, suites: suitesStep, watch: watchStep, traps: trapsStep, agents: agentsStep }[ONLY]();
     if (pageErrors.length) fail(`the page threw ${pageErrors.length} error(s): ${pageErrors.join(' | ')}`);
     return;
   }
@@ -1581,6 +1593,10 @@ async function main() {
   // the editor, the receiver off
   await trapsStep({ topology: topoId });
 
+  // 9d. agents: one added on the Agents page (its token shown once), started for real, online;
+  // a ping asked from this server and its site side by side; revoked
+  await agentsStep();
+
   // 10. theme: dark by the system preference, toggled to light, remembered after a reload
   const theme = () => document.documentElement.dataset.theme;
   const before = await page.evaluate(theme);
@@ -1601,6 +1617,115 @@ async function main() {
   await signInStep(pingId);
 
   if (pageErrors.length) fail(`the page threw ${pageErrors.length} error(s): ${pageErrors.join(' | ')}`);
+}
+
+/** The agents page's row of `name`: its state, or null when it is not listed. */
+function agentRowState(name) {
+  return document.querySelector(`[data-testid="agent-row"][data-name="${name}"]`)?.getAttribute('data-state') ?? null;
+}
+
+async function agentsStep() {
+  if (!AGENT_BIN) fail('E2E_BIN (the wirescope binary the agent runs) is not set');
+  await page.goto(url('#/agents'));
+  await page.waitForSelector('[data-testid="agents-page"]');
+  await page.fill('[data-testid="agent-name"]', AGENT_NAME);
+  await page.fill('[data-testid="agent-site-input"]', AGENT_SITE);
+  await page.click('[data-testid="agent-submit"]');
+  await page.waitForSelector(`[data-testid="agent-made"][data-name="${AGENT_NAME}"]`);
+  const token = (await page.locator('[data-testid="agent-token"]').innerText()).trim();
+  const command = (await page.locator('[data-testid="agent-command"]').innerText()).trim();
+  if (!/^wsa_\S+$/.test(token)) fail(`the new agent's token reads "${token}"`);
+  if (!command.includes(`--site ${AGENT_SITE}`) || !command.includes(`WIRESCOPE_AGENT_TOKEN=${token}`) || !command.includes(`--server ${BASE}`))
+    fail(`the start command shown does not start this agent: ${command}`);
+  if ((await page.evaluate(agentRowState, AGENT_NAME)) !== 'offline') fail(`${AGENT_NAME} is not listed offline before it is started`);
+
+  const spool = mkdtempSync(path.join(tmpdir(), 'wirescope-e2e-agent-'));
+  const agent = spawn(AGENT_BIN, ['agent', '--server', BASE, '--site', AGENT_SITE, '--netns', AGENT_NETNS, '--spool', path.join(spool, 'spool.db')], {
+    env: { ...process.env, WIRESCOPE_AGENT_TOKEN: token },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let agentErr = '';
+  agent.stderr.on('data', (d) => (agentErr = (agentErr + d).slice(-4000)));
+  const stop = () => {
+    agent.kill('SIGKILL');
+    rmSync(spool, { recursive: true, force: true });
+  };
+  undoOnExit.add(stop);
+  try {
+    // online within a poll or two of the page
+    const until = Date.now() + 20_000;
+    while ((await page.evaluate(agentRowState, AGENT_NAME)) !== 'online') {
+      if (agent.exitCode !== null) fail(`the agent exited (${agent.exitCode}): ${agentErr}`);
+      if (Date.now() > until) fail(`${AGENT_NAME} not online on the Agents page after 20 s; the agent said: ${agentErr}`);
+      await page.waitForTimeout(250);
+    }
+    const caps = await page.locator(`[data-testid="agent-row"][data-name="${AGENT_NAME}"] .caps`).innerText();
+    if (!caps.includes(`netns ${AGENT_NETNS}`)) fail(`the agent's capabilities read "${caps}", without netns ${AGENT_NETNS}`);
+    await page.waitForSelector(`[data-testid="agent-site"][data-site="${AGENT_SITE}"][data-online="1"]`);
+    await shot('agents.png');
+    log(`${AGENT_NAME} online for site ${AGENT_SITE} (${caps.replace(/\s+/g, ' ')})`);
+
+    // a ping from this server and the branch: the vantage view
+    await page.goto(url('#/new'));
+    await page.click('[data-testid="kind-ping"]');
+    await page.fill('[data-testid="targets"]', `${ONLY_LOCAL_REACHES}\n${BOTH_REACH}`);
+    await page.fill('[data-field="options.count"] input', '1');
+    await page.waitForSelector(`[data-testid="run-from-site"][data-site="${AGENT_SITE}"]`);
+    if (!(await page.isChecked('[data-testid="run-from-site"][data-site="local"]'))) fail('"run from" does not tick this server by default');
+    await page.check(`[data-testid="run-from-site"][data-site="${AGENT_SITE}"]`);
+    await page.click('[data-testid="submit"]');
+    await waitFor('the vantage view of the batch', () => /^#\/vantage\/\d+$/.test(location.hash) && document.querySelector('[data-testid="vantage"]'));
+    await waitFor(
+      'both sites to finish',
+      () => {
+        const sites = [...document.querySelectorAll('[data-testid="vantage-site"]')];
+        return sites.length === 2 && sites.every((s) => s.getAttribute('data-status') === 'finished');
+      },
+      undefined,
+      30_000,
+    );
+    const cells = await page.evaluate(() =>
+      Object.fromEntries(
+        [...document.querySelectorAll('[data-testid="vantage-row"]')].map((r) => [
+          r.getAttribute('data-target'),
+          {
+            differs: r.getAttribute('data-differs'),
+            reached: Object.fromEntries([...r.querySelectorAll('[data-testid="vantage-cell"]')].map((c) => [c.getAttribute('data-site'), c.getAttribute('data-reached')])),
+          },
+        ]),
+      ),
+    );
+    const want = {
+      [ONLY_LOCAL_REACHES]: { differs: 'true', reached: { local: 'true', [AGENT_SITE]: 'false' } },
+      [BOTH_REACH]: { differs: 'false', reached: { local: 'true', [AGENT_SITE]: 'true' } },
+    };
+    if (JSON.stringify(cells) !== JSON.stringify(want)) fail(`the vantage view shows ${JSON.stringify(cells)}, expected ${JSON.stringify(want)}`);
+    await shot('vantage.png');
+    await page.check('[data-testid="vantage-differing"]');
+    const differing = await page.locator('[data-testid="vantage-row"]').count();
+    if (differing !== 1) fail(`"only where sites differ" shows ${differing} rows, expected 1`);
+    // a site's column leads to its run, which leads back
+    await page.click(`[data-testid="vantage-site"][data-site="${AGENT_SITE}"] a`);
+    await page.waitForSelector(`[data-testid="run-site"][data-site="${AGENT_SITE}"]`);
+    await page.click('[data-testid="run-vantage"]');
+    await page.waitForSelector('[data-testid="vantage"]');
+    log(`vantage view: ${ONLY_LOCAL_REACHES} reached from local only, ${BOTH_REACH} from both; the branch's run links back`);
+
+    // revoked from the page: listed revoked, the agent cut off and refused
+    await page.goto(url('#/agents'));
+    await page.waitForSelector(`[data-testid="agent-row"][data-name="${AGENT_NAME}"] [data-testid="agent-revoke"]`);
+    page.once('dialog', (d) => d.accept());
+    await page.click(`[data-testid="agent-row"][data-name="${AGENT_NAME}"] [data-testid="agent-revoke"]`);
+    await waitFor(`${AGENT_NAME} listed revoked`, (n) => document.querySelector(`[data-testid="agent-row"][data-name="${n}"]`)?.getAttribute('data-state') === 'revoked', AGENT_NAME, 10_000);
+    const exited = Date.now() + 15_000;
+    while (agent.exitCode === null && Date.now() < exited) await page.waitForTimeout(100);
+    if (agent.exitCode === null) fail('the revoked agent is still running 15 s after its token was revoked');
+    if (!/revoked/i.test(agentErr)) fail(`the revoked agent did not say why it stopped: ${agentErr}`);
+    log(`${AGENT_NAME} revoked: the agent stopped with "${agentErr.trim().split('\n').pop()}"`);
+  } finally {
+    undoOnExit.delete(stop);
+    stop();
+  }
 }
 
 async function signInStep(runId) {
@@ -1841,7 +1966,7 @@ main()
     clearTimeout(watchdog);
     await cleanup();
     log(ONLY ? `e2e passed: ${ONLY} only` : `e2e passed: every step, ${shots} screenshots`);
-    console.log(ONLY ? '1 passed, 0 failed' : '10 passed, 0 failed');
+    console.log(ONLY ? '1 passed, 0 failed' : '11 passed, 0 failed');
     process.exit(0);
   })
   .catch(async (e) => {

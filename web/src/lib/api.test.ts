@@ -112,6 +112,7 @@ describe('trapsQuery', () => {
 
 describe('historyQuery', () => {
   it("asks for a target's history by kind and target, the target encoded", () => {
+    expect(runsQuery({ batch: 12, limit: 16 })).toBe('api/runs?limit=16&offset=0&batch=12');
     expect(historyQuery(3, 'scan', '192.0.2.1')).toBe('api/suites/3/history?kind=scan&target=192.0.2.1');
     expect(historyQuery(3, 'dns', 'example.com A')).toBe('api/suites/3/history?kind=dns&target=example.com+A');
     expect(historyQuery(3, 'trace', '[2001:db8::1]')).toBe('api/suites/3/history?kind=trace&target=%5B2001%3Adb8%3A%3A1%5D');
@@ -134,6 +135,12 @@ describe('rerunRequest', () => {
       options: { ports: '22,80', banners: true },
       net: { netns: 'wsl-c' },
     });
+  });
+
+  it("repeats a site's run from that site alone", () => {
+    const run = { id: 8, kind: 'ping', targets_text: 'a', options: {}, net: {}, site: 'branch', batch: 7 } as unknown as RunInfo;
+    expect(rerunRequest(run).sites).toEqual(['branch']);
+    expect(rerunRequest({ ...run, site: null }).sites).toBeUndefined();
   });
 });
 

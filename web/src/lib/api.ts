@@ -4,6 +4,8 @@ import { token, withToken } from './auth';
 import { options, type OptionSpec } from './options.gen';
 import {
   runOptions,
+  type AgentList,
+  type AgentMade,
   type AlertEvent,
   type AlertList,
   type AlertQuery,
@@ -245,6 +247,21 @@ export async function revokeToken(id: number): Promise<void> {
   await request('DELETE', `api/tokens/${id}`);
 }
 
+/** The remote agents (online or not) and the sites a run can be made from. */
+export function listAgents(): Promise<AgentList> {
+  return request('GET', 'api/agents');
+}
+
+/** Adds an agent of a site; its token is in this answer only. */
+export function addAgent(name: string, site: string): Promise<AgentMade> {
+  return request('POST', 'api/agents', { name, site });
+}
+
+/** Revokes an agent's token: it is refused from then on, its connection cut. */
+export async function revokeAgent(name: string): Promise<void> {
+  await request('DELETE', `api/agents/${encodeURIComponent(name)}`);
+}
+
 export interface AuditQuery {
   actor?: string;
   action?: string;
@@ -282,6 +299,8 @@ export function createRun(run: CreateRun): Promise<Created> {
 export interface ListQuery {
   kind?: ProbeKind | '';
   status?: RunStatus | '';
+  /** The runs of one batch (a run asked from several sites). */
+  batch?: number;
   limit?: number;
   offset?: number;
 }
@@ -292,6 +311,7 @@ export function runsQuery(q: ListQuery): string {
   p.set('offset', String(q.offset ?? 0));
   if (q.kind) p.set('kind', q.kind);
   if (q.status) p.set('status', q.status);
+  if (q.batch != null) p.set('batch', String(q.batch));
   return `api/runs?${p.toString()}`;
 }
 
@@ -369,8 +389,11 @@ export async function deleteProfile(name: string): Promise<void> {
 }
 
 /** The same run again: kind, targets, options and network options. */
+/** The same run again, from the same site (a run of a batch again from its own site only). */
 export function rerunRequest(run: RunInfo): CreateRun {
-  return { kind: run.kind, targets_text: run.targets_text, options: runOptions(run), net: run.net };
+  const again: CreateRun = { kind: run.kind, targets_text: run.targets_text, options: runOptions(run), net: run.net };
+  if (run.site) again.sites = [run.site];
+  return again;
 }
 
 /**

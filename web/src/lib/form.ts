@@ -479,7 +479,7 @@ export function formErrorsFromApi(err: unknown, known: ReadonlySet<string>): For
 
 /** All field names a kind's form renders (with these values, when given), for formErrorsFromApi. */
 export function knownFields(kind: ProbeKind, values?: FormValues): Set<string> {
-  const s = new Set<string>(['targets', 'kind']);
+  const s = new Set<string>(['targets', 'kind', 'sites']);
   for (const f of values ? visibleFields(OPTION_FIELDS[kind], values) : OPTION_FIELDS[kind]) s.add(`options.${f.key}`);
   for (const f of NET_FIELDS) s.add(`net.${f.key}`);
   return s;

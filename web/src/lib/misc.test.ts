@@ -45,6 +45,10 @@ describe('router', () => {
     expect(parseRoute('#/setup').name).toBe('notfound');
     expect(parseRoute(href.users())).toEqual({ name: 'users' });
     expect(parseRoute(href.audit())).toEqual({ name: 'audit' });
+    expect(parseRoute(href.agents())).toEqual({ name: 'agents' });
+    expect(parseRoute(href.vantage(12))).toEqual({ name: 'vantage', batch: 12 });
+    expect(parseRoute('#/vantage/x').name).toBe('notfound');
+    expect(parseRoute('#/agents/1').name).toBe('notfound');
     expect(parseRoute('#/history')).toEqual({ name: 'history' });
     expect(parseRoute('#/history?x=1')).toEqual({ name: 'history' });
     expect(parseRoute('#/compare/3/9')).toEqual({ name: 'compare', a: 3, b: 9 });

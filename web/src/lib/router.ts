@@ -3,7 +3,7 @@
 // #/suites/ID/series/SID[?range=3h|1d|7d|30d], #/suites/ID/target?kind=scan|trace|dns&target=T, #/creds,
 // #/traffic, #/captures/ID, #/terminal[?target=…&netns=…], #/watch/ID, #/recordings, #/recordings/ID,
 // #/hostkeys[?host=…], #/alerts[?suite=ID&target=…], #/alerts/ID, #/channels,
-// #/traps[?source=…&oid=…&device=…&since=…&until=…], #/traps/ID.
+// #/traps[?source=…&oid=…&device=…&since=…&until=…], #/traps/ID, #/agents, #/vantage/BATCH.
 
 import { trapFilterOf, type TrapFilter } from './traps';
 import { DEFAULT_RANGE } from './trend';
@@ -38,6 +38,8 @@ export type Route =
   | { name: 'setup'; code: string }
   | { name: 'users' }
   | { name: 'audit' }
+  | { name: 'agents' }
+  | { name: 'vantage'; batch: number }
   | { name: 'notfound'; path: string };
 
 /** The alerts timeline's filters: a suite's events, a target's. */
@@ -78,6 +80,8 @@ export function parseRoute(hash: string): Route {
   if (head === 'setup' && parts.length === 2 && x) return { name: 'setup', code: x };
   if (head === 'users' && parts.length === 1) return { name: 'users' };
   if (head === 'audit' && parts.length === 1) return { name: 'audit' };
+  if (head === 'agents' && parts.length === 1) return { name: 'agents' };
+  if (head === 'vantage' && parts.length === 2 && id(x) !== null) return { name: 'vantage', batch: id(x) as number };
   if (head === 'creds' && parts.length === 1) return { name: 'creds' };
   if (head === 'traffic' && parts.length === 1) return { name: 'traffic' };
   if (head === 'captures' && parts.length === 2 && id(x) !== null) return { name: 'capture', id: id(x) as number };
@@ -120,6 +124,9 @@ export const href = {
   creds: () => '#/creds',
   users: () => '#/users',
   audit: () => '#/audit',
+  agents: () => '#/agents',
+  /** The runs of one batch side by side: each target as each site sees it. */
+  vantage: (batch: number) => `#/vantage/${batch}`,
   traffic: () => '#/traffic',
   capture: (id: number) => `#/captures/${id}`,
   /** The terminal view, its connect form filled from `params` (target, port, user, profile, jump, netns). */

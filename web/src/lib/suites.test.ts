@@ -184,6 +184,17 @@ describe('a stored suite in the editor', () => {
     expect(buildRun(dns).spec).toEqual({ kind: 'dns', options: {}, targets: '198.18.3.1', net: { family: 'v6', resolvers: [], netns: 'wsl-c' } });
   });
 
+  it('keeps the sites a run is made from, and leaves a run from this server alone without them', () => {
+    const draft = draftOf('x', { runs: [{ kind: 'ping', targets: 'a', sites: ['local', 'branch'] }, { kind: 'ping', targets: 'b' }] });
+    expect(draft.runs.map((r) => r.sites)).toEqual([['local', 'branch'], []]);
+    const built = buildSuite(draft).suite;
+    expect(built?.runs.map((r) => r.sites)).toEqual([['local', 'branch'], undefined]);
+    draft.runs[0].sites = ['local'];
+    expect(buildRun(draft.runs[0]).spec.sites).toBeUndefined();
+    draft.runs[0].sites = ['branch'];
+    expect(buildRun(changeKind(draft.runs[0], 'trace')).spec.sites).toEqual(['branch']);
+  });
+
   it('leaves a run on demand without a schedule', () => {
     const draft = draftOf('x', { runs: [{ kind: 'ping', targets: 'a' }] });
     expect([draft.cron, draft.timezone, draft.spread, draft.description]).toEqual(['', '', '', '']);

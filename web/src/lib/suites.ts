@@ -27,6 +27,7 @@ import {
   type FormValues,
 } from './form';
 import { kindLabel, targetsPreview } from './format';
+import { sitesRequest } from './vantage';
 import { KINDS, type FireOutcome, type ProbeKind, type RunOptions, type RunSpec, type Suite } from './types';
 
 /** What the server takes as a suite's name. */
@@ -58,6 +59,8 @@ export interface RunDraft {
   topologyRun: string;
   values: FormValues;
   net: FormValues;
+  /** The sites it runs from (`local` is this server; none: this server alone). */
+  sites: string[];
   /**
    * What a stored run has that the editor has no field for (network options such as `family`),
    * sent back as it was.
@@ -103,6 +106,7 @@ export function emptyRun(kind: ProbeKind = 'ping'): RunDraft {
     topologyRun: '',
     values: emptyValues(SUITE_OPTION_FIELDS[kind]),
     net: emptyValues(NET_FIELDS),
+    sites: [],
     kept: { options: {}, net: {} },
   };
 }
@@ -132,6 +136,7 @@ export function runDraftOf(spec: RunSpec): RunDraft {
     topologyRun: spec.topology_run != null ? String(spec.topology_run) : '',
     values: prefill(fields, emptyValues(fields), optionParams(spec.options ?? {})),
     net: prefill(NET_FIELDS, emptyValues(NET_FIELDS), optionParams(spec.net ?? {})),
+    sites: spec.sites ?? [],
     kept: { options: unshown(spec.options ?? {}, fields), net: unshown(spec.net ?? {}, NET_FIELDS) },
   };
 }
@@ -196,6 +201,8 @@ export function buildRun(run: RunDraft): { spec: RunSpec; errors: Record<string,
   Object.assign(errors, n.errors);
   const net = { ...run.kept.net, ...n.net };
   if (Object.keys(net).length) spec.net = net;
+  const sites = sitesRequest(run.sites);
+  if (sites) spec.sites = sites;
   return { spec, errors };
 }
 

@@ -32,6 +32,10 @@ export type RunDetail = Schemas['RunDetail'];
 export type RunPage = Schemas['RunPage'];
 export type CreateRun = Schemas['CreateRun'];
 export type Created = Schemas['Created'];
+/** One of the runs a request started: its site (`null`: this server). */
+export type StartedRun = Schemas['StartedRun'];
+/** A part of a run made by a site's agents: who has it, how far it is. */
+export type RunPart = Schemas['RunPart'];
 export type Cancelling = Schemas['Cancelling'];
 /** The closing line of a run: fixed fields plus per-kind counts (alive/dead, reached/unreached, ...). */
 export type Summary = Schemas['Summary'];
@@ -258,6 +262,15 @@ export type WatchingEvent = Extract<TerminalEvent, { type: 'watching' }>;
 export type SsoInfo = Schemas['SsoInfo'];
 /** An open terminal, as GET /api/ssh/terminals lists it. */
 export type LiveTerminal = Schemas['LiveTerminal'];
+
+// ---- remote agents -----------------------------------------------------------------------
+
+/** The agents and the sites a run can be made from (GET /api/agents). */
+export type AgentList = Schemas['AgentList'];
+export type Agent = Schemas['AgentListed'];
+export type NewAgent = Schemas['NewAgent'];
+/** An agent just added: the only answer that holds its token. */
+export type AgentMade = Schemas['AgentMade'];
 
 // ---- errors ------------------------------------------------------------------------------
 
