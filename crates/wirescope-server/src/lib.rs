@@ -288,6 +288,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
     });
     diagnostics::spawn(state.clone());
     agents::spawn_reaper(&state);
+    ssh::live::spawn_publisher(&state);
     let (api, _) = api_routes(state.config.body_limit).split_for_parts();
     let api = api
         .fallback(no_route)

@@ -19,6 +19,7 @@ mod settings;
 mod spool;
 mod sql;
 mod suites;
+mod terminals;
 mod traps;
 mod trends;
 mod users;
@@ -38,6 +39,7 @@ pub use recordings::{NewRecording, Recording};
 pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
 pub use spool::{SPOOL_MAX_RESULTS, Spool, Spooled, SpooledEnd, SpooledJob};
 pub use suites::{FIRES_KEPT, Fire, FireOutcome, MAX_SUITES, SuiteRecord};
+pub use terminals::{OpenTerminal, PUBLISHED_TERMINALS, TerminalWatcher};
 pub use traps::{NewTrap, StoredTrap, TRAPS_KEPT, TrapFilter};
 pub use trends::{Bucket, ROLLUP_WIDTHS, RunToTake, Sample, SeriesInfo, rollup};
 pub use users::{ApiToken, MAX_SESSIONS, MAX_TOKENS, MAX_USERS, Role, SessionRecord, User};
@@ -592,7 +594,33 @@ pub(crate) mod tests {
         };
     }
 
+    /// Open terminals are told to the other servers on PostgreSQL; on SQLite (one server) nothing
+    /// is published.
+    fn open_terminals_are_listed_across_servers(kind: Kind) {
+        let location = fresh(kind, "terminals");
+        match kind {
+            Kind::Postgres => terminals::tests::servers_list_each_others_terminals(&location),
+            Kind::Sqlite => {
+                let store = Store::connect(&location).unwrap();
+                let t = OpenTerminal {
+                    recording: 1,
+                    instance: String::new(),
+                    owner: "ann".into(),
+                    target: "x".into(),
+                    started_at: 1,
+                    cols: 80,
+                    rows: 24,
+                    shared: false,
+                    watchers: Vec::new(),
+                };
+                store.publish_terminals(&[t]).unwrap();
+                assert!(store.terminals_elsewhere().unwrap().is_empty());
+            }
+        }
+    }
+
     on_both!(
+        open_terminals_are_listed_across_servers,
         settings_replace_and_survive_reopening,
         a_due_time_is_claimed_by_one_server_only,
         agents_take_each_job_once_under_a_lease_and_are_refused_once_revoked,

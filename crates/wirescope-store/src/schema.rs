@@ -335,7 +335,7 @@ pub(crate) const SQLITE: &[&str] = &[
 
 /// PostgreSQL's schema: the same tables as SQLite's, in PostgreSQL's types (BIGINT for every
 /// integer, BYTEA for bytes, identity columns for ids), plus `instances`, the servers sharing
-/// the database. A later change adds a migration to both lists.
+/// the database, and `live_terminals`, the terminals they hold. A later change adds a migration to both lists.
 pub(crate) const POSTGRES: &[&str] = &[
     "
     CREATE TABLE instances (
@@ -623,5 +623,20 @@ pub(crate) const POSTGRES: &[&str] = &[
     ALTER TABLE jobs ADD COLUMN end_status TEXT;
     ALTER TABLE jobs ADD COLUMN end_summary TEXT;
     ALTER TABLE jobs ADD COLUMN end_error TEXT;
+",
+    "
+    CREATE TABLE live_terminals (
+        recording BIGINT PRIMARY KEY,
+        instance TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        target TEXT NOT NULL,
+        started_at BIGINT NOT NULL,
+        cols BIGINT NOT NULL,
+        \"rows\" BIGINT NOT NULL,
+        shared BIGINT NOT NULL,
+        watchers TEXT NOT NULL,
+        updated_at BIGINT NOT NULL
+    );
+    CREATE INDEX live_terminals_instance ON live_terminals (instance);
 ",
 ];

@@ -263,3 +263,123 @@ fn a_run_going_while_the_database_restarts_loses_nothing() {
         "server A stopped"
     );
 }
+
+/// The next JSON message of a terminal WebSocket (binary output skipped), within 10 s.
+async fn next_event(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> serde_json::Value {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => {
+                return serde_json::from_str(&t).unwrap_or_else(|e| panic!("{e}: {t}"));
+            }
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("the terminal socket ended: {other:?}"),
+        }
+    }
+}
+
+/// Polls `GET /api/ssh/terminals` on `server` until `done` holds of it (10 s at most).
+fn terminals_until(server: &Server, what: &str, done: impl Fn(&serde_json::Value) -> bool) {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, live) = server.json("GET", "/api/ssh/terminals", None);
+        assert_eq!(status, 200, "{live}");
+        if done(&live) {
+            return;
+        }
+        assert!(Instant::now() < until, "{what}: the list reads {live}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn a_terminal_stays_on_its_server_and_is_listed_on_every_one() {
+    use futures::SinkExt;
+    let _turn = turn();
+    let lab = common::lab();
+    let var = |k: &str| common::var(lab, k).to_string();
+    let url = common::pg_database("terminals");
+    let (a, b) = pair("terminals", &url);
+    let open = json!({"type": "open", "target": var("LAB_SSH_V4"), "user": var("LAB_SSH_PW_USER"),
+        "password": var("LAB_SSH_PW_PASSWORD"), "netns": var("LAB_CLIENT_NS"), "cols": 100, "rows": 30});
+    runtime().block_on(async {
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{}/api/ssh/terminal", a.port))
+                .await
+                .unwrap_or_else(|e| panic!("terminal ws on A: {e}"));
+        ws.send(tokio_tungstenite::tungstenite::Message::Text(
+            open.to_string().into(),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let ready = loop {
+            let e = next_event(&mut ws).await;
+            match e["type"].as_str() {
+                Some("ready") => break e,
+                // the lab's sshd, first seen by this server: its key trusted as shown
+                Some("host_key") => ws
+                    .send(tokio_tungstenite::tungstenite::Message::Text(
+                        json!({"type": "accept_host_key", "fingerprint": e["fingerprint"]})
+                            .to_string()
+                            .into(),
+                    ))
+                    .await
+                    .unwrap_or_else(|err| panic!("{err}")),
+                _ => panic!("the terminal did not open: {e}"),
+            }
+        };
+        let id = ready["recording"].as_i64().unwrap_or(-1);
+        // A lists it as its own; B lists it as A's, within a publication.
+        let (_, on_a) = a.json("GET", "/api/ssh/terminals", None);
+        let instance_a = on_a[0]["instance"].as_str().unwrap_or("").to_string();
+        assert_eq!(
+            (on_a[0]["recording"].as_i64(), on_a[0]["here"].as_bool()),
+            (Some(id), Some(true)),
+            "{on_a}"
+        );
+        assert!(!instance_a.is_empty(), "{on_a}");
+        terminals_until(&b, "A's terminal listed on B", |live| {
+            live.as_array().is_some_and(|l| l.len() == 1)
+                && live[0]["recording"].as_i64() == Some(id)
+                && live[0]["here"] == false
+                && live[0]["instance"] == instance_a.as_str()
+                && live[0]["cols"] == 100
+                && live[0]["shared"] == false
+        });
+        // Shared on A: B sees it shared. B cannot watch it itself and says where it is.
+        ws.send(tokio_tungstenite::tungstenite::Message::Text(
+            json!({"type": "share", "shared": true}).to_string().into(),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        terminals_until(&b, "sharing seen on B", |live| live[0]["shared"] == true);
+        let watch = format!("ws://127.0.0.1:{}/api/ssh/terminals/{id}/watch", b.port);
+        match tokio_tungstenite::connect_async(watch).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+                assert_eq!(r.status(), 404);
+                let body =
+                    String::from_utf8_lossy(r.body().as_deref().unwrap_or_default()).to_string();
+                assert!(
+                    body.contains("another server") && body.contains(&instance_a),
+                    "{body}"
+                );
+            }
+            other => panic!(
+                "B let a watcher of A's terminal in: {:?}",
+                other.map(|_| ())
+            ),
+        }
+        // Closed on A: gone from B's list too.
+        ws.close(None).await.unwrap_or_else(|e| panic!("{e}"));
+        drop(ws);
+        terminals_until(&b, "A's closed terminal gone from B", |live| {
+            live.as_array().is_some_and(|l| l.is_empty())
+        });
+    });
+}

@@ -907,7 +907,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The open terminals: who opened which, whether it is shared, who watches it. */
+        /**
+         * The open terminals: who opened which, whether it is shared, who watches it. With servers
+         *     sharing a PostgreSQL database, those the others hold too (`here` false: watch them on the
+         *     server named by `instance`).
+         */
         get: operations["getSshTerminals"];
         put?: never;
         post?: never;
@@ -2191,6 +2195,10 @@ export interface components {
             rows: number;
             shared: boolean;
             watchers: components["schemas"]["Watcher"][];
+            /** @description The server holding it (its instance name among those sharing the database). */
+            instance: string;
+            /** @description Held by the server answering: watchable here (on another server's address otherwise). */
+            here: boolean;
         };
         /** @description A sign-in. */
         Login: {
@@ -5956,7 +5964,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no open terminal with this id */
+            /** @description no open terminal with this id here (one another server holds is named) */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -2,16 +2,20 @@
 //! it read-only, and signed-in users then watch it (the screen so far, then the live output),
 //! each of them seeing who else is watching. Each terminal's output also runs through a virtual
 //! terminal (asciinema's avt), so a late joiner gets the screen as it is, full-screen programs
-//! included, with the recent scrollback above it.
+//! included, with the recent scrollback above it. Servers sharing a PostgreSQL database publish
+//! their open terminals to each other ([`spawn_publisher`]), so each lists them all; a terminal
+//! is watched on the server holding it.
 
 use axum::body::Bytes;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{broadcast, watch};
+use std::time::Duration;
+use tokio::sync::{Notify, broadcast, watch};
 use utoipa::ToSchema;
 
 use super::messages::CloseReason;
+use wirescope_store::{OpenTerminal, TerminalWatcher};
 
 /// Cells of scrollback the virtual terminal keeps for late joiners (lines = this / columns, at
 /// most `SCROLLBACK_LINES`).
@@ -21,6 +25,11 @@ const SCROLLBACK_LINES: usize = 1000;
 pub const MAX_WATCHERS: usize = 32;
 /// Output pieces queued for a slow watcher before it is resynchronised from the screen.
 const FEED_QUEUE: usize = 256;
+/// How often a server publishes its open terminals to the others even when nothing changed
+/// (a publication lost while the database was away is made good by the next).
+const PUBLISH_EVERY: Duration = Duration::from_secs(10);
+/// Changes gathered into one publication.
+const PUBLISH_GATHER: Duration = Duration::from_millis(100);
 
 /// What watchers receive besides the audience.
 #[derive(Debug, Clone)]
@@ -65,12 +74,18 @@ pub struct LiveTerminal {
     pub rows: u16,
     pub shared: bool,
     pub watchers: Vec<Watcher>,
+    /// The server holding it (its instance name among those sharing the database).
+    pub instance: String,
+    /// Held by the server answering: watchable here (on another server's address otherwise).
+    pub here: bool,
 }
 
 /// The open terminals, by recording id.
 #[derive(Debug, Default)]
 pub struct Hub {
     live: Mutex<BTreeMap<i64, Arc<Live>>>,
+    /// Told of every terminal opened or closed, resized, shared or unshared, joined or left.
+    changed: Arc<Notify>,
 }
 
 impl Hub {
@@ -92,14 +107,17 @@ impl Hub {
             inner: Mutex::new(Inner::new(cols, rows)),
             feed: broadcast::channel(FEED_QUEUE).0,
             audience,
+            changed: self.changed.clone(),
         });
         lock(&self.live).insert(recording, live.clone());
+        self.changed.notify_one();
         live
     }
 
     /// Takes a terminal off the list and tells its watchers why it ended.
     pub fn close(&self, live: &Live, reason: CloseReason) {
         lock(&self.live).remove(&live.recording);
+        self.changed.notify_one();
         let mut inner = lock(&live.inner);
         inner.ended = true;
         let _ = live.feed.send(Feed::Closed(reason));
@@ -109,11 +127,81 @@ impl Hub {
         lock(&self.live).get(&recording).cloned()
     }
 
-    /// The open terminals, oldest first.
+    /// The open terminals of this server, oldest first.
     pub fn list(&self) -> Vec<LiveTerminal> {
         let all: Vec<Arc<Live>> = lock(&self.live).values().cloned().collect();
         all.iter().map(|l| l.describe()).collect()
     }
+}
+
+/// This server's open terminals as it publishes them to the others.
+fn published(hub: &Hub) -> Vec<OpenTerminal> {
+    hub.list()
+        .into_iter()
+        .map(|t| OpenTerminal {
+            recording: t.recording,
+            instance: String::new(),
+            owner: t.owner,
+            target: t.target,
+            started_at: t.started_at,
+            cols: t.cols,
+            rows: t.rows,
+            shared: t.shared,
+            watchers: t
+                .watchers
+                .into_iter()
+                .map(|w| TerminalWatcher {
+                    name: w.name,
+                    since: w.since,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A terminal another server holds, as this one lists it.
+pub fn elsewhere(t: OpenTerminal) -> LiveTerminal {
+    LiveTerminal {
+        recording: t.recording,
+        owner: t.owner,
+        target: t.target,
+        started_at: t.started_at,
+        cols: t.cols,
+        rows: t.rows,
+        shared: t.shared,
+        watchers: t
+            .watchers
+            .into_iter()
+            .map(|w| Watcher {
+                name: w.name,
+                since: w.since,
+                key: 0,
+            })
+            .collect(),
+        instance: t.instance,
+        here: false,
+    }
+}
+
+/// Publishes this server's open terminals to the servers sharing its PostgreSQL database: on
+/// every change (gathered over [`PUBLISH_GATHER`]) and every [`PUBLISH_EVERY`]. Not started on
+/// SQLite, where this server is the only one.
+pub(crate) fn spawn_publisher(state: &Arc<crate::AppState>) {
+    if !state.store.is_postgres() {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        loop {
+            let changed = state.terminals.changed.clone();
+            let _ = tokio::time::timeout(PUBLISH_EVERY, changed.notified()).await;
+            tokio::time::sleep(PUBLISH_GATHER).await;
+            let open = published(&state.terminals);
+            let store = state.store.clone();
+            // A database away now: the next publication says it all again.
+            let _ = tokio::task::spawn_blocking(move || store.publish_terminals(&open)).await;
+        }
+    });
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -129,6 +217,8 @@ pub struct Live {
     inner: Mutex<Inner>,
     feed: broadcast::Sender<Feed>,
     audience: watch::Sender<Audience>,
+    /// The hub's: told of a resize or a change of audience.
+    changed: Arc<Notify>,
 }
 
 impl std::fmt::Debug for Live {
@@ -186,6 +276,8 @@ impl Live {
             rows: inner.rows,
             shared: a.shared,
             watchers: a.watchers,
+            instance: String::new(),
+            here: true,
         }
     }
 
@@ -204,6 +296,7 @@ impl Live {
         (inner.cols, inner.rows) = (cols, rows);
         inner.vt.resize(usize::from(cols), usize::from(rows));
         let _ = self.feed.send(Feed::Resize(cols, rows));
+        self.changed.notify_one();
     }
 
     /// Shares the terminal or stops sharing it (which sends its watchers away); false when it
@@ -222,6 +315,7 @@ impl Live {
                 a.watchers.clear();
             }
         });
+        self.changed.notify_one();
         true
     }
 
@@ -260,6 +354,7 @@ impl Live {
         if let Some(e) = refused {
             return Err(e);
         }
+        self.changed.notify_one();
         let joined = Joined {
             screen: snapshot(&inner),
             cols: inner.cols,
@@ -297,11 +392,14 @@ pub struct WatchGuard {
 impl Drop for WatchGuard {
     fn drop(&mut self) {
         let key = self.key;
-        self.live.audience.send_if_modified(|a| {
+        let left = self.live.audience.send_if_modified(|a| {
             let before = a.watchers.len();
             a.watchers.retain(|w| w.key != key);
             a.watchers.len() != before
         });
+        if left {
+            self.live.changed.notify_one();
+        }
     }
 }
 

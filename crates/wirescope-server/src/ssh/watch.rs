@@ -21,12 +21,30 @@ const WATCHER_MESSAGE: usize = 4096;
 /// How long one message to a watcher may take before the watcher is taken for gone.
 const SEND_WAIT: Duration = Duration::from_secs(15);
 
-/// The open terminals: who opened which, whether it is shared, who watches it.
+/// The open terminals: who opened which, whether it is shared, who watches it. With servers
+/// sharing a PostgreSQL database, those the others hold too (`here` false: watch them on the
+/// server named by `instance`).
 #[utoipa::path(get, path = "/ssh/terminals", tag = "ssh", responses(
     (status = 200, body = Vec<LiveTerminal>),
 ))]
 pub(super) async fn terminals(State(state): State<Arc<AppState>>) -> Json<Vec<LiveTerminal>> {
-    Json(state.terminals.list())
+    let me = state.store.instance().to_string();
+    let mut all: Vec<LiveTerminal> = state
+        .terminals
+        .list()
+        .into_iter()
+        .map(|t| LiveTerminal {
+            instance: me.clone(),
+            ..t
+        })
+        .collect();
+    let store = state.store.clone();
+    // The database away: this server's own terminals are still listed.
+    if let Ok(Ok(others)) = tokio::task::spawn_blocking(move || store.terminals_elsewhere()).await {
+        all.extend(others.into_iter().map(super::live::elsewhere));
+        all.sort_by_key(|t| (t.started_at, t.recording));
+    }
+    Json(all)
 }
 
 /// WebSocket: watch a shared terminal, read-only.
@@ -40,7 +58,7 @@ pub(super) async fn terminals(State(state): State<Arc<AppState>>) -> Json<Vec<Li
     (status = 101, description = "switching protocols"),
     (status = 401, body = ApiError),
     (status = 403, body = ApiError, description = "a foreign Origin"),
-    (status = 404, body = ApiError, description = "no open terminal with this id"),
+    (status = 404, body = ApiError, description = "no open terminal with this id here (one another server holds is named)"),
 ))]
 pub(super) async fn watch(
     State(state): State<Arc<AppState>>,
@@ -58,8 +76,20 @@ pub(super) async fn watch(
         Err(e) => return e.into_response(),
     };
     let Some(live) = state.terminals.get(id) else {
-        return ApiError::new(StatusCode::NOT_FOUND, format!("no open terminal {id}"))
-            .into_response();
+        let store = state.store.clone();
+        let held = tokio::task::spawn_blocking(move || store.terminals_elsewhere())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .and_then(|all| all.into_iter().find(|t| t.recording == id));
+        let message = match held {
+            Some(t) => format!(
+                "terminal {id} is open on another server (instance {}): watch it there",
+                t.instance
+            ),
+            None => format!("no open terminal {id}"),
+        };
+        return ApiError::new(StatusCode::NOT_FOUND, message).into_response();
     };
     let actor = super::terminal::Actor::of(who.as_ref().map(|w| &w.0), peer.map(|p| p.0));
     // A watcher has nothing to say: its messages are read and dropped, so they are kept small.
