@@ -44,7 +44,11 @@ pub(crate) fn agents_command(cmd: AgentsCmd) -> Result<ExitCode, Failure> {
                 .map_err(|m| Failure::Usage(m.replace("user name", "agent name")))?;
             wirescope_server::agents::check_site(&site)
                 .map_err(|m| Failure::Usage(format!("--site: {m}")))?;
-            let store = crate::history::open(&history)?;
+            // Adding the first agent before the server first starts makes the history.
+            let store = wirescope_store::Store::connect(&crate::history::location(
+                history.db.as_deref(),
+            ))
+            .map_err(|e| Failure::Runtime(e.to_string()))?;
             let (agent, token) =
                 wirescope_server::agents::mint(&store, &name, &site).map_err(|e| match e {
                     StoreError::AgentExists(_) | StoreError::TooManyAgents(_) => {
@@ -607,7 +611,17 @@ impl Agent {
                 }
             }
             let spool = self.spool.clone();
-            self.making.retain(|_, m| !m.job_ended(&spool));
+            self.making.retain(|_, m| match spool.ended(m.job) {
+                Ok(Some(end)) => {
+                    let why = end.error.map(|e| format!(": {e}")).unwrap_or_default();
+                    eprintln!(
+                        "wirescope agent: job {} (run {}) {}{why}",
+                        m.job.job, m.job.run, end.status
+                    );
+                    false
+                }
+                _ => true,
+            });
         }
     }
 
@@ -628,6 +642,16 @@ impl Agent {
             );
             return;
         }
+        eprintln!(
+            "wirescope agent: job {} (run {}{}) started",
+            job.job,
+            job.run,
+            if job.attempt > 0 {
+                format!(", attempt {}", job.attempt + 1)
+            } else {
+                String::new()
+            }
+        );
         let cancel = CancellationToken::new();
         self.making.insert(
             job.job,
@@ -644,12 +668,6 @@ impl Agent {
             cancel,
             self.wake.clone(),
         ));
-    }
-}
-
-impl Making {
-    fn job_ended(&self, spool: &Spool) -> bool {
-        spool.ended(self.job).ok().flatten().is_some()
     }
 }
 
