@@ -39,7 +39,7 @@ pub use recordings::{NewRecording, Recording};
 pub use runs::{NewRun, Origin, RunFilter, RunInfo, RunStatus, Source};
 pub use spool::{SPOOL_MAX_RESULTS, Spool, Spooled, SpooledEnd, SpooledJob};
 pub use suites::{FIRES_KEPT, Fire, FireOutcome, MAX_SUITES, SuiteRecord};
-pub use terminals::{OpenTerminal, PUBLISHED_TERMINALS, TerminalWatcher};
+pub use terminals::{OpenTerminal, PUBLISHED_TERMINALS};
 pub use traps::{NewTrap, StoredTrap, TRAPS_KEPT, TrapFilter};
 pub use trends::{Bucket, ROLLUP_WIDTHS, RunToTake, Sample, SeriesInfo, rollup};
 pub use users::{ApiToken, MAX_SESSIONS, MAX_TOKENS, MAX_USERS, Role, SessionRecord, User};
@@ -602,18 +602,9 @@ pub(crate) mod tests {
             Kind::Postgres => terminals::tests::servers_list_each_others_terminals(&location),
             Kind::Sqlite => {
                 let store = Store::connect(&location).unwrap();
-                let t = OpenTerminal {
-                    recording: 1,
-                    instance: String::new(),
-                    owner: "ann".into(),
-                    target: "x".into(),
-                    started_at: 1,
-                    cols: 80,
-                    rows: 24,
-                    shared: false,
-                    watchers: Vec::new(),
-                };
-                store.publish_terminals(&[t]).unwrap();
+                store
+                    .publish_terminals(&[terminals::tests::terminal(1, "{}")])
+                    .unwrap();
                 assert!(store.terminals_elsewhere().unwrap().is_empty());
             }
         }

@@ -628,13 +628,8 @@ pub(crate) const POSTGRES: &[&str] = &[
     CREATE TABLE live_terminals (
         recording BIGINT PRIMARY KEY,
         instance TEXT NOT NULL,
-        owner TEXT NOT NULL,
-        target TEXT NOT NULL,
         started_at BIGINT NOT NULL,
-        cols BIGINT NOT NULL,
-        \"rows\" BIGINT NOT NULL,
-        shared BIGINT NOT NULL,
-        watchers TEXT NOT NULL,
+        listing TEXT NOT NULL,
         updated_at BIGINT NOT NULL
     );
     CREATE INDEX live_terminals_instance ON live_terminals (instance);

@@ -5,7 +5,6 @@
 
 use crate::sql::{Row, params};
 use crate::{INSTANCE_TTL_MS, Store, StoreError, now_ms};
-use serde::{Deserialize, Serialize};
 
 /// Terminals one server publishes at most (the server caps its open terminals far below).
 pub const PUBLISHED_TERMINALS: usize = 1_000;
@@ -15,37 +14,19 @@ pub const PUBLISHED_TERMINALS: usize = 1_000;
 pub struct OpenTerminal {
     /// Its recording's id.
     pub recording: i64,
-    /// The server instance holding it.
+    /// The server instance holding it (filled in by the store).
     pub instance: String,
-    pub owner: String,
-    pub target: String,
     pub started_at: i64,
-    pub cols: u16,
-    pub rows: u16,
-    pub shared: bool,
-    pub watchers: Vec<TerminalWatcher>,
-}
-
-/// Someone watching a shared terminal, and since when (ms).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TerminalWatcher {
-    pub name: String,
-    pub since: i64,
+    /// The terminal as its server lists it (JSON: owner, target, size, audience).
+    pub listing: String,
 }
 
 fn read_terminal(r: &Row<'_, '_>) -> Result<OpenTerminal, StoreError> {
-    let watchers: String = r.get(8)?;
-    let (cols, rows, shared): (i64, i64, i64) = (r.get(5)?, r.get(6)?, r.get(7)?);
     Ok(OpenTerminal {
         recording: r.get(0)?,
         instance: r.get(1)?,
-        owner: r.get(2)?,
-        target: r.get(3)?,
-        started_at: r.get(4)?,
-        cols: u16::try_from(cols).unwrap_or(u16::MAX),
-        rows: u16::try_from(rows).unwrap_or(u16::MAX),
-        shared: shared != 0,
-        watchers: serde_json::from_str(&watchers).unwrap_or_default(),
+        started_at: r.get(2)?,
+        listing: r.get(3)?,
     })
 }
 
@@ -63,28 +44,13 @@ impl Store {
                 params![me],
             )?;
             for t in open.iter().take(PUBLISHED_TERMINALS) {
-                let watchers = serde_json::to_string(&t.watchers).unwrap_or_else(|_| "[]".into());
                 db.execute(
-                    "INSERT INTO live_terminals
-                       (recording, instance, owner, target, started_at, cols, \"rows\", shared, watchers, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                    "INSERT INTO live_terminals (recording, instance, started_at, listing, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (recording) DO UPDATE SET instance = excluded.instance,
-                       owner = excluded.owner, target = excluded.target,
-                       started_at = excluded.started_at, cols = excluded.cols,
-                       \"rows\" = excluded.\"rows\", shared = excluded.shared,
-                       watchers = excluded.watchers, updated_at = excluded.updated_at",
-                    params![
-                        t.recording,
-                        me,
-                        t.owner,
-                        t.target,
-                        t.started_at,
-                        i64::from(t.cols),
-                        i64::from(t.rows),
-                        i64::from(t.shared),
-                        watchers,
-                        now_ms()
-                    ],
+                       started_at = excluded.started_at, listing = excluded.listing,
+                       updated_at = excluded.updated_at",
+                    params![t.recording, me, t.started_at, t.listing, now_ms()],
                 )?;
             }
             Ok(())
@@ -106,9 +72,8 @@ impl Store {
                 params![since],
             )?;
             db.query_map(
-                "SELECT recording, instance, owner, target, started_at, cols, \"rows\", shared, watchers
-                 FROM live_terminals WHERE instance <> ?1
-                 ORDER BY started_at, recording LIMIT ?2",
+                "SELECT recording, instance, started_at, listing FROM live_terminals
+                 WHERE instance <> ?1 ORDER BY started_at, recording LIMIT ?2",
                 params![me, PUBLISHED_TERMINALS as i64 * 8],
                 read_terminal,
             )
@@ -121,17 +86,12 @@ pub(crate) mod tests {
     use super::*;
     use crate::Location;
 
-    fn terminal(recording: i64, owner: &str) -> OpenTerminal {
+    pub(crate) fn terminal(recording: i64, listing: &str) -> OpenTerminal {
         OpenTerminal {
             recording,
             instance: String::new(),
-            owner: owner.into(),
-            target: "wsl-pw@198.18.0.122:22".into(),
             started_at: 1_000 + recording,
-            cols: 120,
-            rows: 40,
-            shared: false,
-            watchers: Vec::new(),
+            listing: listing.into(),
         }
     }
 
@@ -142,21 +102,10 @@ pub(crate) mod tests {
             Store::connect(location).unwrap(),
             Store::connect(location).unwrap(),
         );
-        a.publish_terminals(&[terminal(1, "ann"), terminal(2, "bob")])
+        a.publish_terminals(&[terminal(1, r#"{"owner":"ann"}"#), terminal(2, "{}")])
             .unwrap();
-        let mut shared = terminal(3, "cy");
-        shared.shared = true;
-        shared.watchers = vec![TerminalWatcher {
-            name: "ann".into(),
-            since: 5,
-        }];
+        let shared = terminal(3, r#"{"owner":"cy","shared":true}"#);
         b.publish_terminals(std::slice::from_ref(&shared)).unwrap();
-        assert!(
-            a.terminals_elsewhere()
-                .unwrap()
-                .iter()
-                .all(|t| t.instance == b.instance())
-        );
         assert_eq!(
             a.terminals_elsewhere().unwrap(),
             vec![OpenTerminal {
@@ -164,15 +113,18 @@ pub(crate) mod tests {
                 ..shared
             }]
         );
-        let on_a: Vec<i64> = b
+        let on_a: Vec<(i64, String)> = b
             .terminals_elsewhere()
             .unwrap()
-            .iter()
-            .map(|t| t.recording)
+            .into_iter()
+            .map(|t| (t.recording, t.listing))
             .collect();
-        assert_eq!(on_a, [1, 2]);
+        assert_eq!(
+            on_a,
+            [(1, r#"{"owner":"ann"}"#.to_string()), (2, "{}".to_string())]
+        );
         // A terminal closed on A leaves B's list at A's next publication.
-        a.publish_terminals(&[terminal(2, "bob")]).unwrap();
+        a.publish_terminals(&[terminal(2, "{}")]).unwrap();
         assert_eq!(b.terminals_elsewhere().unwrap().len(), 1);
         // A gone silent: its terminals are no longer listed, and removed.
         a.write(|db| {

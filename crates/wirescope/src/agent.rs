@@ -45,10 +45,9 @@ pub(crate) fn agents_command(cmd: AgentsCmd) -> Result<ExitCode, Failure> {
             wirescope_server::agents::check_site(&site)
                 .map_err(|m| Failure::Usage(format!("--site: {m}")))?;
             // Adding the first agent before the server first starts makes the history.
-            let store = wirescope_store::Store::connect(&crate::history::location(
-                history.db.as_deref(),
-            ))
-            .map_err(|e| Failure::Runtime(e.to_string()))?;
+            let store =
+                wirescope_store::Store::connect(&crate::history::location(history.db.as_deref()))
+                    .map_err(|e| Failure::Runtime(e.to_string()))?;
             let (agent, token) =
                 wirescope_server::agents::mint(&store, &name, &site).map_err(|e| match e {
                     StoreError::AgentExists(_) | StoreError::TooManyAgents(_) => {

@@ -7,7 +7,7 @@
 //! is watched on the server holding it.
 
 use axum::body::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,7 +15,7 @@ use tokio::sync::{Notify, broadcast, watch};
 use utoipa::ToSchema;
 
 use super::messages::CloseReason;
-use wirescope_store::{OpenTerminal, TerminalWatcher};
+use wirescope_store::OpenTerminal;
 
 /// Cells of scrollback the virtual terminal keeps for late joiners (lines = this / columns, at
 /// most `SCROLLBACK_LINES`).
@@ -43,7 +43,7 @@ pub enum Feed {
 }
 
 /// Someone watching a shared terminal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Watcher {
     pub name: String,
     /// Milliseconds since the epoch.
@@ -60,7 +60,7 @@ pub struct Audience {
 }
 
 /// An open terminal as the list of live terminals shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LiveTerminal {
     /// Its recording's id, which names the live session too.
     pub recording: i64,
@@ -141,46 +141,21 @@ fn published(hub: &Hub) -> Vec<OpenTerminal> {
         .map(|t| OpenTerminal {
             recording: t.recording,
             instance: String::new(),
-            owner: t.owner,
-            target: t.target,
             started_at: t.started_at,
-            cols: t.cols,
-            rows: t.rows,
-            shared: t.shared,
-            watchers: t
-                .watchers
-                .into_iter()
-                .map(|w| TerminalWatcher {
-                    name: w.name,
-                    since: w.since,
-                })
-                .collect(),
+            listing: serde_json::to_string(&t).unwrap_or_default(),
         })
         .collect()
 }
 
-/// A terminal another server holds, as this one lists it.
-pub fn elsewhere(t: OpenTerminal) -> LiveTerminal {
-    LiveTerminal {
-        recording: t.recording,
-        owner: t.owner,
-        target: t.target,
-        started_at: t.started_at,
-        cols: t.cols,
-        rows: t.rows,
-        shared: t.shared,
-        watchers: t
-            .watchers
-            .into_iter()
-            .map(|w| Watcher {
-                name: w.name,
-                since: w.since,
-                key: 0,
-            })
-            .collect(),
+/// A terminal another server holds, as this one lists it; None when its listing cannot be read
+/// (a server of another version).
+pub fn elsewhere(t: OpenTerminal) -> Option<LiveTerminal> {
+    let listed: LiveTerminal = serde_json::from_str(&t.listing).ok()?;
+    Some(LiveTerminal {
         instance: t.instance,
         here: false,
-    }
+        ..listed
+    })
 }
 
 /// Publishes this server's open terminals to the servers sharing its PostgreSQL database: on

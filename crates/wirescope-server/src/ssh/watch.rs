@@ -41,7 +41,7 @@ pub(super) async fn terminals(State(state): State<Arc<AppState>>) -> Json<Vec<Li
     let store = state.store.clone();
     // The database away: this server's own terminals are still listed.
     if let Ok(Ok(others)) = tokio::task::spawn_blocking(move || store.terminals_elsewhere()).await {
-        all.extend(others.into_iter().map(super::live::elsewhere));
+        all.extend(others.into_iter().filter_map(super::live::elsewhere));
         all.sort_by_key(|t| (t.started_at, t.recording));
     }
     Json(all)
