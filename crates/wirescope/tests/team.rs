@@ -36,8 +36,9 @@ fn pair(name: &str, url: &str) -> (Server, Server) {
         d.display().to_string()
     };
     let (fa, fb) = (files("a"), files("b"));
-    let a = Server::start(&format!("{name}-a"), &["--db", url, "--files", &fa]);
-    let b = Server::start(&format!("{name}-b"), &["--db", url, "--files", &fb]);
+    // each with its own home too (its known SSH hosts, its credential profiles)
+    let a = Server::start_env(&format!("{name}-a"), &["--db", url, "--files", &fa], &[]);
+    let b = Server::start_env(&format!("{name}-b"), &["--db", url, "--files", &fb], &[]);
     (a, b)
 }
 
