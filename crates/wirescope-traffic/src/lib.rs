@@ -2,8 +2,9 @@
 //! marks what it cannot parse instead of panicking (`dissect`), display filters with Wireshark's
 //! field names (`filter`), pcapng output (`write`), and the statistics a network engineer reads
 //! first (`stats`): protocol hierarchy with Wireshark's filter names, bandwidth, top talkers,
-//! conversations and flows.
+//! conversations and flows; and captures anonymised for sharing (`anon`: Crypto-PAn).
 
+pub mod anon;
 pub mod classify;
 pub mod detail;
 pub mod dissect;

@@ -88,6 +88,10 @@ pub enum Command {
     /// Capture live from interfaces (libpcap), write pcapng, and report as `analyze` does.
     #[command(after_long_help = CAPTURE_HELP)]
     Capture(CaptureArgs),
+    /// Anonymise a capture file for sharing: every IPv4 and IPv6 address replaced by its
+    /// prefix-preserving pseudonym (Crypto-PAn), checksums fixed, MACs and payloads on request.
+    #[command(after_long_help = ANONYMIZE_HELP)]
+    Anonymize(AnonymizeArgs),
     /// Suites: named sets of runs of any kind kept to be run again, on demand or on a cron
     /// schedule that `serve` keeps.
     #[command(subcommand, after_long_help = SUITE_HELP)]
@@ -929,6 +933,55 @@ pub struct AnalyzeArgs {
     /// Print one table as CSV instead: protocols, talkers, conversations, flows or bandwidth.
     #[arg(long, value_name = "TABLE", conflicts_with = "json")]
     pub csv: Option<String>,
+}
+
+const ANONYMIZE_HELP: &str = "\
+Addresses are rewritten in IPv4 and IPv6 headers (tunnelled ones too), in ARP, and in the headers
+an ICMP or ICMPv6 error quotes; the IP, TCP, UDP and ICMP checksums that cover them are fixed.
+Two addresses that share an N-bit prefix share an N-bit prefix after (subnets stay subnets), and
+one key gives the same pseudonym in every file: keep the key to compare captures anonymised
+apart, never share it (with it the mapping can be undone).
+
+Payloads are not searched: an address inside a DNS answer, a DHCP lease, an SNMP varbind or a
+syslog line stays. Cut them off with --cut-after transport to share only headers.
+
+The output is pcapng written afresh: no comment, interface name or description of the input is
+kept. A damaged input is anonymised up to the damage, which is reported (exit status 1).
+
+Make a key (32 random bytes as 64 hex digits):
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > site.key; chmod 600 site.key
+
+Examples:
+  wirescope anonymize incident.pcapng -o shared.pcapng --key site.key
+  wirescope anonymize big.pcap -o headers.pcapng --key site.key --macs --cut-after transport";
+
+#[derive(Debug, Args)]
+pub struct AnonymizeArgs {
+    /// The capture file (pcap or pcapng).
+    #[arg(value_name = "IN")]
+    pub input: std::path::PathBuf,
+
+    /// Where to write the anonymised capture (pcapng); `-` for standard output.
+    #[arg(short = 'o', long, value_name = "OUT.pcapng")]
+    pub output: std::path::PathBuf,
+
+    /// The key file: 32 bytes, or 64 hexadecimal digits.
+    #[arg(long, value_name = "KEYFILE")]
+    pub key: std::path::PathBuf,
+
+    /// Scramble MAC addresses too (Ethernet, ARP, Linux cooked), prefix-preserving like the IP
+    /// addresses; broadcast stays broadcast.
+    #[arg(long)]
+    pub macs: bool,
+
+    /// Keep each frame's headers up to this layer and drop the rest: link, network or
+    /// transport (the length on the wire is kept).
+    #[arg(long, value_name = "LAYER")]
+    pub cut_after: Option<wirescope_traffic::anon::Cut>,
+
+    /// Print what was done as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 const CAPTURE_HELP: &str = "\

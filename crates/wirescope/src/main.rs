@@ -69,6 +69,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Serve(a) => return serve::serve(*a).await,
         Command::Traps(a) => return traps::traps(a).await,
         Command::Analyze(a) => return traffic::analyze(a),
+        Command::Anonymize(a) => return traffic::anonymize(a),
         Command::Capture(a) => return traffic::live_capture(a).await,
         Command::Suite(cmd) => return suite::suite_command(cmd, execute::colour(cli.color)).await,
         Command::Users(cmd) => return users::users_command(cmd),

@@ -1,4 +1,5 @@
-//! The traffic commands: `analyze FILE` (a capture file's report) and `capture` (live).
+//! The traffic commands: `analyze FILE` (a capture file's report), `capture` (live) and
+//! `anonymize IN -o OUT` (a capture made fit to share).
 
 use crate::{Failure, capture, cli, output};
 use std::io::Write;
@@ -92,6 +93,96 @@ pub(crate) fn analyze(a: cli::AnalyzeArgs) -> Result<ExitCode, Failure> {
         Some(d) => Err(Failure::Runtime(format!(
             "{} is damaged: {d} (the report covers what came before)",
             a.file.display()
+        ))),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Key files larger than this are refused before they are read.
+const MAX_KEY_FILE: u64 = 4096;
+
+/// `wirescope anonymize IN -o OUT --key KEYFILE`.
+pub(crate) fn anonymize(a: cli::AnonymizeArgs) -> Result<ExitCode, Failure> {
+    let key_path = a.key.display().to_string();
+    let size = std::fs::metadata(&a.key)
+        .map_err(|e| Failure::Usage(format!("--key {key_path}: {e}")))?
+        .len();
+    if size > MAX_KEY_FILE {
+        return Err(Failure::Usage(format!(
+            "--key {key_path}: {size} bytes is not a key (32 bytes, or 64 hex digits)"
+        )));
+    }
+    let bytes =
+        std::fs::read(&a.key).map_err(|e| Failure::Usage(format!("--key {key_path}: {e}")))?;
+    let key = wirescope_traffic::anon::parse_key(&bytes)
+        .map_err(|e| Failure::Usage(format!("--key {key_path}: {e}")))?;
+    if a.output != std::path::Path::new("-")
+        && std::fs::canonicalize(&a.output).ok() == std::fs::canonicalize(&a.input).ok()
+        && a.output.exists()
+    {
+        return Err(Failure::Usage(format!(
+            "-o {}: that is the input; write the anonymised capture elsewhere",
+            a.output.display()
+        )));
+    }
+    let mut anon = wirescope_traffic::anon::Anonymizer::new(&key, a.macs, a.cut_after);
+    let started = std::time::Instant::now();
+    let done = if a.output == std::path::Path::new("-") {
+        wirescope_traffic::anon::anonymize_file(&a.input, std::io::stdout().lock(), &mut anon)
+    } else {
+        // written beside the output and renamed into place: a failure leaves no half file
+        let tmp = a.output.with_extension("pcapng.part");
+        let file = std::fs::File::create(&tmp)
+            .map_err(|e| Failure::Usage(format!("-o {}: {e}", a.output.display())))?;
+        let done = wirescope_traffic::anon::anonymize_file(&a.input, file, &mut anon);
+        match &done {
+            Ok(_) => std::fs::rename(&tmp, &a.output)
+                .map_err(|e| Failure::Runtime(format!("-o {}: {e}", a.output.display())))?,
+            Err(_) => {
+                let _ = std::fs::remove_file(&tmp);
+            }
+        }
+        done
+    }
+    .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let secs = started.elapsed().as_secs_f64();
+    let c = &done.counts;
+    if a.json {
+        let mut doc = serde_json::to_value(c).unwrap_or_default();
+        if let Some(o) = doc.as_object_mut() {
+            o.insert("input".into(), a.input.display().to_string().into());
+            o.insert("output".into(), a.output.display().to_string().into());
+            o.insert("elapsed_s".into(), secs.into());
+            o.insert(
+                "damage".into(),
+                done.damage
+                    .as_ref()
+                    .map(|d| serde_json::json!({"offset": d.offset, "what": d.what}))
+                    .unwrap_or(serde_json::Value::Null),
+            );
+        }
+        println!("{doc}");
+    } else {
+        eprintln!(
+            "wirescope: anonymised {} frames of {} into {} in {secs:.2} s: {} IP headers \
+             ({} quoted in ICMP errors), {} ARP, {} frames with MACs scrambled, {} frames cut \
+             ({} bytes), {} left as they were",
+            c.packets,
+            a.input.display(),
+            a.output.display(),
+            c.ip_headers,
+            c.icmp_quoted,
+            c.arp,
+            c.macs,
+            c.cut_frames,
+            c.cut_bytes,
+            c.untouched
+        );
+    }
+    match done.damage {
+        Some(d) => Err(Failure::Runtime(format!(
+            "{} is damaged: {d} (what came before it was anonymised)",
+            a.input.display()
         ))),
         None => Ok(ExitCode::SUCCESS),
     }

@@ -546,3 +546,308 @@ fn live_capture_with_a_bpf_filter_sees_exactly_the_packets_generated() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every IPv4 and IPv6 address tshark finds in a capture, frame by frame (outer and quoted
+/// headers alike, in the order tshark lists them).
+fn addresses(file: &Path) -> Vec<Vec<String>> {
+    tshark(
+        file,
+        &[
+            "-T",
+            "fields",
+            "-E",
+            "separator=,",
+            "-e",
+            "ip.src",
+            "-e",
+            "ip.dst",
+            "-e",
+            "ipv6.src",
+            "-e",
+            "ipv6.dst",
+            "-e",
+            "arp.src.proto_ipv4",
+            "-e",
+            "arp.dst.proto_ipv4",
+        ],
+    )
+    .lines()
+    .map(|l| {
+        l.split(',')
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+    .collect()
+}
+
+/// Frames whose IP, TCP, UDP, ICMP or ICMPv6 checksum tshark finds good, and bad.
+fn checksums(file: &Path) -> (usize, usize) {
+    let out = tshark(
+        file,
+        &[
+            "-o",
+            "ip.check_checksum:TRUE",
+            "-o",
+            "tcp.check_checksum:TRUE",
+            "-o",
+            "udp.check_checksum:TRUE",
+            "-T",
+            "fields",
+            "-e",
+            "ip.checksum.status",
+            "-e",
+            "tcp.checksum.status",
+            "-e",
+            "udp.checksum.status",
+            "-e",
+            "icmp.checksum.status",
+            "-e",
+            "icmpv6.checksum.status",
+        ],
+    );
+    let statuses: Vec<&str> = out
+        .split(['\t', '\n', ','])
+        .filter(|s| !s.is_empty())
+        .collect();
+    (
+        statuses.iter().filter(|s| **s == "1").count(),
+        statuses.iter().filter(|s| **s == "0").count(),
+    )
+}
+
+/// The length of the common prefix of two addresses of one family, in bits.
+fn common_prefix(a: &std::net::IpAddr, b: &std::net::IpAddr) -> Option<u32> {
+    match (a, b) {
+        (std::net::IpAddr::V4(a), std::net::IpAddr::V4(b)) => {
+            Some((u32::from(*a) ^ u32::from(*b)).leading_zeros())
+        }
+        (std::net::IpAddr::V6(a), std::net::IpAddr::V6(b)) => {
+            Some((u128::from(*a) ^ u128::from(*b)).leading_zeros())
+        }
+        _ => None,
+    }
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn an_anonymised_lab_capture_keeps_its_protocols_and_checksums_and_loses_its_addresses() {
+    let lab = lab();
+    let dir: PathBuf = std::env::temp_dir().join(format!("wirescope-anon-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let raw = dir.join("raw.pcap");
+    let ns = var(lab, "LAB_CLIENT_NS");
+    // ARP and neighbour discovery anew, then ICMP and ICMPv6, DNS over UDP and TCP, a TCP
+    // connection, traceroute's UDP probes and the ICMP errors that quote them
+    let _ = Command::new("ip")
+        .args(["netns", "exec", ns, "ip", "neigh", "flush", "all"])
+        .status();
+    let capture = tcpdump(ns, "eth0", &raw);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let bin = env!("CARGO_BIN_EXE_wirescope");
+    let (host, host6, dns) = (
+        var(lab, "LAB_MANY_FIRST"),
+        var(lab, "LAB_MANY_V6_FIRST"),
+        var(lab, "LAB_DNS_V4"),
+    );
+    in_client(lab, &[bin, "ping", host, host6, "-c", "2", "-i", "100ms"]);
+    in_client(lab, &["dig", &format!("@{dns}"), "h1.lab.test", "+short"]);
+    in_client(
+        lab,
+        &["dig", &format!("@{dns}"), "h1.lab.test", "+tcp", "+short"],
+    );
+    in_client(lab, &["timeout", "1", "nc", host, "22"]);
+    in_client(
+        lab,
+        &[
+            "traceroute",
+            "-n",
+            "-q",
+            "1",
+            "-w",
+            "1",
+            var(lab, "LAB_TRACE_FIRST"),
+        ],
+    );
+    // tcpdump hands frames over in blocks up to a second old: the last ones come after a wait
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    stop(capture);
+
+    let key_hex = "4f1c0a77d2e9b35b60aa18c2f04d9e7715b3c6d8e2a1f0937c4b5d6e7f8091a2";
+    let key_file = dir.join("site.key");
+    std::fs::write(&key_file, format!("{key_hex}\n")).unwrap_or_else(|e| panic!("{e}"));
+    let anonymise = |out: &Path, extra: &[&str]| {
+        let o = Command::new(bin)
+            .arg("anonymize")
+            .arg(&raw)
+            .arg("-o")
+            .arg(out)
+            .arg("--key")
+            .arg(&key_file)
+            .arg("--json")
+            .args(extra)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        ok(&o);
+        serde_json::from_slice::<Value>(&o.stdout).unwrap_or(Value::Null)
+    };
+    let whole = dir.join("whole.pcapng");
+    let done = anonymise(&whole, &[]);
+    assert!(
+        done["icmp_quoted"].as_u64().unwrap_or(0) >= 2,
+        "traceroute's ICMP errors: {done}"
+    );
+    assert!(done["arp"].as_u64().unwrap_or(0) >= 1, "{done}");
+
+    // tshark sees the same protocols, frame for frame, byte for byte
+    let phs = |f: &Path| tshark(f, &["-q", "-z", "io,phs"]);
+    assert_eq!(phs(&whole), phs(&raw));
+    // every checksum that verified still does (what the NIC left unfilled stays so)
+    let (good, bad) = checksums(&raw);
+    assert!(good > 20, "{good} good checksums in the capture");
+    assert_eq!(checksums(&whole), (good, bad));
+
+    // one pseudonym per address, the key's, and every shared prefix kept
+    let (before, after) = (addresses(&raw), addresses(&whole));
+    assert_eq!(before.len(), after.len());
+    let key =
+        wirescope_traffic::anon::parse_key(key_hex.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let pan = wirescope_traffic::anon::cryptopan::CryptoPan::new(&key);
+    let mut map: BTreeMap<std::net::IpAddr, std::net::IpAddr> = BTreeMap::new();
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(b.len(), a.len(), "{b:?} -> {a:?}");
+        for (b, a) in b.iter().zip(a) {
+            let (b, a): (std::net::IpAddr, std::net::IpAddr) = (
+                b.parse().unwrap_or_else(|e| panic!("{b}: {e}")),
+                a.parse().unwrap_or_else(|e| panic!("{a}: {e}")),
+            );
+            assert_eq!(*map.entry(b).or_insert(a), a, "{b} has two pseudonyms");
+        }
+    }
+    let client: std::net::Ipv4Addr = var(lab, "LAB_CLIENT_V4")
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        map.get(&client.into()),
+        Some(&std::net::IpAddr::from(pan.v4(client.octets()))),
+        "the client's pseudonym under this key"
+    );
+    assert!(map.len() >= 6, "{map:?}");
+    for (b1, a1) in &map {
+        assert_ne!(b1, a1);
+        for (b2, a2) in &map {
+            assert_eq!(
+                common_prefix(b1, b2),
+                common_prefix(a1, a2),
+                "{b1} {b2} -> {a1} {a2}"
+            );
+        }
+    }
+
+    // headers only, MACs scrambled: not one original address or MAC left in the bytes
+    let headers = dir.join("headers.pcapng");
+    let done = anonymise(&headers, &["--macs", "--cut-after", "transport"]);
+    assert!(done["cut_frames"].as_u64().unwrap_or(0) > 0, "{done}");
+    let bytes = std::fs::read(&headers).unwrap_or_else(|e| panic!("{e}"));
+    let find = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    for addr in map.keys() {
+        let octets = match addr {
+            std::net::IpAddr::V4(a) => a.octets().to_vec(),
+            std::net::IpAddr::V6(a) => a.octets().to_vec(),
+        };
+        assert!(
+            !find(&octets),
+            "{addr} is still in the headers-only capture"
+        );
+    }
+    let macs = tshark(
+        &raw,
+        &[
+            "-T",
+            "fields",
+            "-E",
+            "separator=,",
+            "-e",
+            "eth.src",
+            "-e",
+            "eth.dst",
+        ],
+    );
+    let mut checked = 0;
+    for mac in macs
+        .split(['\n', ','])
+        .filter(|m| m.len() == 17 && *m != "ff:ff:ff:ff:ff:ff")
+    {
+        let octets: Vec<u8> = mac
+            .split(':')
+            .filter_map(|h| u8::from_str_radix(h, 16).ok())
+            .collect();
+        assert!(!find(&octets), "MAC {mac} is still in the capture");
+        checked += 1;
+    }
+    assert!(checked > 0);
+    // the cut capture still reads: the same frames, their headers dissected (an ICMP error's
+    // quoted packet is payload: cut)
+    let count = |f: &Path, filter: &str| tshark_count(f, filter);
+    for proto in [
+        "arp",
+        "icmp",
+        "icmpv6",
+        "tcp && !icmp",
+        "udp && !icmp && !icmpv6",
+    ] {
+        assert_eq!(count(&headers, proto), count(&raw, proto), "{proto}");
+    }
+
+    // bad input: a key that is not one, the input as output, a damaged capture
+    let short_key = dir.join("short.key");
+    std::fs::write(&short_key, b"0123").unwrap_or_else(|e| panic!("{e}"));
+    let o = Command::new(bin)
+        .arg("anonymize")
+        .arg(&raw)
+        .args(["-o"])
+        .arg(dir.join("x.pcapng"))
+        .arg("--key")
+        .arg(&short_key)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("this one is 4 bytes"));
+    assert!(!dir.join("x.pcapng").exists());
+    let o = Command::new(bin)
+        .arg("anonymize")
+        .arg(&raw)
+        .arg("-o")
+        .arg(&raw)
+        .arg("--key")
+        .arg(&key_file)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("that is the input"));
+    let data = std::fs::read(&raw).unwrap_or_else(|e| panic!("{e}"));
+    let cut = dir.join("cut.pcap");
+    std::fs::write(&cut, &data[..data.len() - 7]).unwrap_or_else(|e| panic!("{e}"));
+    let o = Command::new(bin)
+        .arg("anonymize")
+        .arg(&cut)
+        .arg("-o")
+        .arg(dir.join("cut.pcapng"))
+        .arg("--key")
+        .arg(&key_file)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is damaged"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        tshark_count(&dir.join("cut.pcapng"), "frame"),
+        tshark_count(&raw, "frame") - 1,
+        "every frame before the damage"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
