@@ -20,7 +20,7 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
     iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine \
     procps util-linux python3 netcat-openbsd iputils-ping time wrk curl chromium \
-    snmp gnome-keyring dbus-daemon libsecret-tools tshark passwd poppler-utils >/dev/null
+    snmp gnome-keyring dbus-daemon libsecret-tools tshark passwd poppler-utils libtrace-tools >/dev/null
 # the lab's daemons (snmpd, lldpd, sshd), installed without starting them in the root namespace
 $SUDO bash lab/lab.sh deps >/dev/null
 

@@ -401,6 +401,9 @@ enum ExportFormat {
 struct ExportQuery {
     #[param(inline)]
     format: Option<ExportFormat>,
+    /// Every IPv4 and IPv6 address in it replaced by its Crypto-PAn pseudonym under the
+    /// server's key (the same as in an anonymised capture download); names stay.
+    anonymize: Option<bool>,
 }
 
 /// Download a run's results.
@@ -419,8 +422,13 @@ async fn export(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let (run, results) = load(&state, id, "run").await?;
-    let name = format!("wirescope-run-{id}-{}", run.kind);
-    let (content_type, extension, body) = match q.format.unwrap_or_default() {
+    let anonymize = q.anonymize.unwrap_or(false);
+    let name = format!(
+        "wirescope-run-{id}-{}{}",
+        run.kind,
+        if anonymize { "-anon" } else { "" }
+    );
+    let (content_type, extension, mut body) = match q.format.unwrap_or_default() {
         ExportFormat::Json => ("application/json", "json", export::json(&run, &results)),
         ExportFormat::Csv => (
             "text/csv; charset=utf-8",
@@ -428,6 +436,10 @@ async fn export(
             export::csv(run.kind, &results),
         ),
     };
+    if anonymize {
+        let mut anon = crate::anon::anonymizer(&state, false, None).await?;
+        body = anon.text(&body);
+    }
     Ok((
         [
             (header::CONTENT_TYPE, content_type.to_string()),

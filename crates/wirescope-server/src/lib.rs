@@ -3,6 +3,7 @@
 
 pub mod agents;
 mod alerts;
+mod anon;
 mod api;
 mod assets;
 mod audit;
@@ -98,6 +99,8 @@ pub struct ServerConfig {
     pub audit_retention: std::time::Duration,
     /// How long a remote agent holds a job without a word before it is taken back.
     pub agent_lease: std::time::Duration,
+    /// The key of anonymised downloads; `None`: `anon.key` in `files`, made on first use.
+    pub anon_key: Option<PathBuf>,
 }
 
 /// The shortest access token accepted.
@@ -133,6 +136,7 @@ impl Default for ServerConfig {
             oidc: None,
             audit_retention: std::time::Duration::from_secs(400 * 86_400),
             agent_lease: std::time::Duration::from_secs(60),
+            anon_key: None,
         }
     }
 }

@@ -617,6 +617,12 @@ pub struct ExportArgs {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
 
+    /// Replace every IPv4 and IPv6 address by its Crypto-PAn pseudonym under this key (32 bytes
+    /// or 64 hex digits): the same mapping as `wirescope anonymize --key` gives a capture.
+    /// Names stay.
+    #[arg(long, value_name = "KEYFILE")]
+    pub anonymize: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub history: HistoryArgs,
 }
@@ -1396,6 +1402,13 @@ pub struct ServeArgs {
     /// with what did (the agent's late results and end are still taken). 2s to 1h.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = agent_lease)]
     pub agent_lease: Duration,
+
+    /// The Crypto-PAn key of anonymised downloads (`?anonymize=true` on a run's export and a
+    /// capture's pcapng): 32 bytes or 64 hex digits, as `wirescope anonymize --key` takes.
+    /// Default: one made once and kept in the server's files (`anon.key`), so every download
+    /// of this server shares one mapping.
+    #[arg(long, value_name = "KEYFILE")]
+    pub anon_key: Option<std::path::PathBuf>,
 
     /// A signed-in session unused for this long ends (sign in again).
     #[arg(long, value_name = "DURATION", default_value = "12h", value_parser = session_duration)]

@@ -72,10 +72,14 @@ pub(crate) fn compare(a: CompareArgs, colour: bool) -> Result<ExitCode, Failure>
 pub(crate) fn export(a: ExportArgs) -> Result<ExitCode, Failure> {
     let store = open(&a.history)?;
     let (run, results) = load(&store, a.run)?;
-    let text = match a.format {
+    let mut text = match a.format {
         ExportFormat::Csv => export::csv(run.kind, &results),
         ExportFormat::Json => export::json(&run, &results) + "\n",
     };
+    if let Some(path) = &a.anonymize {
+        let key = crate::traffic::read_key(path, "--anonymize")?;
+        text = wirescope_traffic::anon::Anonymizer::new(&key, false, None).text(&text);
+    }
     match &a.output {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| Failure::Runtime(format!("--output {}: {e}", path.display())))?,

@@ -62,6 +62,7 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
         session_idle: a.session_idle,
         audit_retention: a.audit_retention,
         agent_lease: a.agent_lease,
+        anon_key: a.anon_key,
         session_max: a.session_max,
         tls: match (a.tls_cert, a.tls_key, a.tls_self_signed) {
             (Some(cert), Some(key), _) => Some(wirescope_server::TlsSource::Files { cert, key }),

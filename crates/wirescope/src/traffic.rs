@@ -101,21 +101,25 @@ pub(crate) fn analyze(a: cli::AnalyzeArgs) -> Result<ExitCode, Failure> {
 /// Key files larger than this are refused before they are read.
 const MAX_KEY_FILE: u64 = 4096;
 
-/// `wirescope anonymize IN -o OUT --key KEYFILE`.
-pub(crate) fn anonymize(a: cli::AnonymizeArgs) -> Result<ExitCode, Failure> {
-    let key_path = a.key.display().to_string();
-    let size = std::fs::metadata(&a.key)
-        .map_err(|e| Failure::Usage(format!("--key {key_path}: {e}")))?
+/// A Crypto-PAn key file, read for the flag `flag`; a usage error naming both when it is not one.
+pub(crate) fn read_key(path: &std::path::Path, flag: &str) -> Result<[u8; 32], Failure> {
+    let shown = path.display();
+    let size = std::fs::metadata(path)
+        .map_err(|e| Failure::Usage(format!("{flag} {shown}: {e}")))?
         .len();
     if size > MAX_KEY_FILE {
         return Err(Failure::Usage(format!(
-            "--key {key_path}: {size} bytes is not a key (32 bytes, or 64 hex digits)"
+            "{flag} {shown}: {size} bytes is not a key (32 bytes, or 64 hex digits)"
         )));
     }
-    let bytes =
-        std::fs::read(&a.key).map_err(|e| Failure::Usage(format!("--key {key_path}: {e}")))?;
-    let key = wirescope_traffic::anon::parse_key(&bytes)
-        .map_err(|e| Failure::Usage(format!("--key {key_path}: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| Failure::Usage(format!("{flag} {shown}: {e}")))?;
+    wirescope_traffic::anon::parse_key(&bytes)
+        .map_err(|e| Failure::Usage(format!("{flag} {shown}: {e}")))
+}
+
+/// `wirescope anonymize IN -o OUT --key KEYFILE`.
+pub(crate) fn anonymize(a: cli::AnonymizeArgs) -> Result<ExitCode, Failure> {
+    let key = read_key(&a.key, "--key")?;
     if a.output != std::path::Path::new("-")
         && std::fs::canonicalize(&a.output).ok() == std::fs::canonicalize(&a.input).ok()
         && a.output.exists()

@@ -731,7 +731,12 @@ fn compare_and_export_from_the_command_line_match_the_api() {
         .collect();
     let (table, _) = wirescope(&["compare", "1", "2", "--color", "never"]);
     let (csv, _) = wirescope(&["export", "2", "--format", "csv"]);
-    let server = Server::start_in(dir, &[]);
+    let key_file = dir.join("site.key");
+    std::fs::write(&key_file, [0x5a; 32]).unwrap_or_else(|e| panic!("{e}"));
+    let server = Server::start_in(
+        dir.clone(),
+        &["--anon-key", &key_file.display().to_string()],
+    );
     let (status, api) = server.json("GET", "/api/runs/1/compare/2", None);
     assert_eq!(status, 200);
     let changes = api["changes"].as_array().cloned().unwrap_or_default();
@@ -765,6 +770,42 @@ fn compare_and_export_from_the_command_line_match_the_api() {
     let (status, body) = server.request("GET", "/api/runs/2/export?format=csv", None, &[]);
     assert_eq!(status, 200);
     assert_eq!(csv, body, "one CSV writer for both");
+    // Anonymised with the key the server was given: the CLI with the same key agrees, and
+    // every address is the key's pseudonym.
+    let (anon_cli, _) = wirescope(&[
+        "export",
+        "2",
+        "--format",
+        "csv",
+        "--anonymize",
+        &key_file.display().to_string(),
+    ]);
+    let (status, anon_api) = server.request(
+        "GET",
+        "/api/runs/2/export?format=csv&anonymize=true",
+        None,
+        &[],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(anon_cli, anon_api);
+    assert!(!anon_api.contains("198.18.16."), "{anon_api}");
+    let pan = wirescope_traffic::anon::cryptopan::CryptoPan::new(&[0x5a; 32]);
+    let pseudonym = std::net::Ipv4Addr::from(pan.v4([198, 18, 16, 4])).to_string();
+    assert!(
+        anon_api.contains(&format!("{pseudonym},{pseudonym},true")),
+        "{anon_api}"
+    );
+    assert_eq!(anon_api.lines().count(), csv.lines().count());
+    let (status, json) = server.request(
+        "GET",
+        "/api/runs/2/export?format=json&anonymize=true",
+        None,
+        &[],
+    );
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(doc["results"].as_array().map(Vec::len), Some(4));
+    assert!(!json.contains("198.18.16."), "{json}");
     assert!(csv.starts_with("target,addr,alive,") && csv.ends_with("\r\n"));
     assert_eq!(
         csv.matches("\r\n").count(),
@@ -1212,6 +1253,55 @@ fn live_captures_and_uploaded_files_over_the_api() {
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(String::from_utf8_lossy(&tshark.stdout).lines().count(), 20);
+    // Anonymised with the server's key (made on first use, kept in its files): the same 20
+    // frames, not one byte of the pinged address left, the same pseudonym every time.
+    let anon = server.dir.join("anon.pcapng");
+    let (status, _) = server.download(
+        &format!("/api/captures/{id}/pcapng?anonymize=true&macs=true"),
+        &anon,
+    );
+    assert_eq!(status, 200);
+    let anon_bytes = std::fs::read(&anon).unwrap_or_else(|e| panic!("{e}"));
+    let octets = target
+        .parse::<std::net::Ipv4Addr>()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .octets();
+    assert!(
+        !anon_bytes.windows(4).any(|w| w == octets),
+        "{target} left in the anonymised pcapng"
+    );
+    let frames = Command::new("tshark")
+        .arg("-r")
+        .arg(&anon)
+        .args(["-T", "fields", "-e", "ip.dst", "-Y", "icmp.type == 8"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dsts: std::collections::BTreeSet<String> = String::from_utf8_lossy(&frames.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(dsts.len(), 1, "one pseudonym for the target: {dsts:?}");
+    assert!(!dsts.contains(target));
+    let key = std::fs::read(server.dir.join("files").join("anon.key"))
+        .or_else(|_| std::fs::read(server.dir.join("anon.key")))
+        .unwrap_or_else(|e| panic!("the server's anon.key: {e}"));
+    let key = wirescope_traffic::anon::parse_key(&key).unwrap_or_else(|e| panic!("{e}"));
+    let pan = wirescope_traffic::anon::cryptopan::CryptoPan::new(&key);
+    assert_eq!(
+        dsts.iter().next().map(String::as_str),
+        Some(
+            std::net::Ipv4Addr::from(pan.v4(octets))
+                .to_string()
+                .as_str()
+        ),
+        "the pseudonym under the server's key"
+    );
+    let (status, err) = server.json("GET", &format!("/api/captures/{id}/pcapng?macs=true"), None);
+    assert_eq!(
+        (status, err["field"].as_str()),
+        (400, Some("anonymize")),
+        "{err}"
+    );
     let (status, csv) = server.request(
         "GET",
         &format!("/api/captures/{id}/csv?table=protocols"),

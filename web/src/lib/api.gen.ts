@@ -4508,6 +4508,15 @@ export interface operations {
             query?: {
                 /** @description Only the kept frames this display filter matches. */
                 filter?: string;
+                /**
+                 * @description Anonymised (as `wirescope anonymize` does, with the server's key): every IPv4 and IPv6
+                 *     address a Crypto-PAn pseudonym, checksums fixed.
+                 */
+                anonymize?: boolean;
+                /** @description With `anonymize`: MAC addresses scrambled too. */
+                macs?: boolean;
+                /** @description With `anonymize`: each frame's headers kept up to this layer, the rest dropped. */
+                cut_after?: "link" | "network" | "transport";
             };
             header?: never;
             path: {
@@ -5495,6 +5504,11 @@ export interface operations {
         parameters: {
             query?: {
                 format?: "json" | "csv";
+                /**
+                 * @description Every IPv4 and IPv6 address in it replaced by its Crypto-PAn pseudonym under the
+                 *     server's key (the same as in an anonymised capture download); names stay.
+                 */
+                anonymize?: boolean;
             };
             header?: never;
             path: {
@@ -6996,6 +7010,7 @@ type ReadonlyArray<T> = [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsApiCapturesIdCsvGetParametersQueryTableValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/captures/{id}/csv"]["get"]["parameters"]["query"]["table"]> = ["protocols", "talkers", "conversations", "flows", "bandwidth"];
+export const pathsApiCapturesIdPcapngGetParametersQueryCut_afterValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/captures/{id}/pcapng"]["get"]["parameters"]["query"]["cut_after"]> = ["link", "network", "transport"];
 export const pathsApiRunsIdExportGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/runs/{id}/export"]["get"]["parameters"]["query"]["format"]> = ["json", "csv"];
 export const pathsApiRunsIdTopologyGetParametersQueryFormatValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/runs/{id}/topology"]["get"]["parameters"]["query"]["format"]> = ["json", "dot"];
 export const pathsApiSuitesIdTrendGetParametersQueryRangeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/suites/{id}/trend"]["get"]["parameters"]["query"]["range"]> = ["3h", "1d", "7d", "30d"];

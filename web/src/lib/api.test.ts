@@ -19,6 +19,7 @@ import {
   deleteSuite,
   errorFromResponse,
   exportUrl,
+  pcapngUrl,
   formParams,
   getReceiver,
   getRun,
@@ -373,6 +374,9 @@ describe('exportUrl', () => {
   afterEach(() => setToken(null));
   it('links the export, with the token in the query when set', () => {
     expect(exportUrl(7, 'csv')).toBe('/api/runs/7/export?format=csv');
+    expect(exportUrl(7, 'csv', true)).toBe('/api/runs/7/export?format=csv&anonymize=true');
+    expect(pcapngUrl(3)).toBe('/api/captures/3/pcapng');
+    expect(pcapngUrl(3, ' icmp ', true)).toBe('/api/captures/3/pcapng?filter=icmp&anonymize=true');
     setToken('a b');
     expect(exportUrl(7, 'json')).toBe('/api/runs/7/export?format=json&token=a%20b');
     expect(topologyUrl(7, 'dot')).toBe('/api/runs/7/topology?format=dot&token=a%20b');

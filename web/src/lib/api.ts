@@ -339,8 +339,8 @@ export function compareRuns(a: number, b: number): Promise<Comparison> {
 }
 
 /** The download link of a run's results (the token goes in the query: a link cannot send headers). */
-export function exportUrl(id: number, format: 'csv' | 'json'): string {
-  return withToken(apiUrl(`api/runs/${id}/export?format=${format}`));
+export function exportUrl(id: number, format: 'csv' | 'json', anonymize = false): string {
+  return withToken(apiUrl(`api/runs/${id}/export?format=${format}${anonymize ? '&anonymize=true' : ''}`));
 }
 
 /** The download link of a run's PDF report, or of the comparison of run `id` with run `with`. */
@@ -498,9 +498,13 @@ export function captureReportUrl(id: number): string {
   return withToken(apiUrl(`api/captures/${id}/report`));
 }
 
-export function pcapngUrl(id: number, filter = ''): string {
-  const f = filter.trim();
-  return withToken(apiUrl(`api/captures/${id}/pcapng${f ? `?filter=${encodeURIComponent(f)}` : ''}`));
+/** A capture's frames as pcapng: those `filter` matches; anonymised (the server's Crypto-PAn key) when asked. */
+export function pcapngUrl(id: number, filter = '', anonymize = false): string {
+  const p = new URLSearchParams();
+  if (filter.trim()) p.set('filter', filter.trim());
+  if (anonymize) p.set('anonymize', 'true');
+  const q = p.toString();
+  return withToken(apiUrl(`api/captures/${id}/pcapng${q ? `?${q}` : ''}`));
 }
 
 /** Uploads a pcap or pcapng file as a file session. */

@@ -420,6 +420,33 @@ async fn packet(
 struct PcapngQuery {
     /// Only the kept frames this display filter matches.
     filter: Option<String>,
+    /// Anonymised (as `wirescope anonymize` does, with the server's key): every IPv4 and IPv6
+    /// address a Crypto-PAn pseudonym, checksums fixed.
+    anonymize: Option<bool>,
+    /// With `anonymize`: MAC addresses scrambled too.
+    macs: Option<bool>,
+    /// With `anonymize`: each frame's headers kept up to this layer, the rest dropped.
+    #[param(inline)]
+    cut_after: Option<CutAfter>,
+}
+
+/// Where an anonymised download cuts frames.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum CutAfter {
+    Link,
+    Network,
+    Transport,
+}
+
+impl From<CutAfter> for wirescope_traffic::anon::Cut {
+    fn from(c: CutAfter) -> Self {
+        match c {
+            CutAfter::Link => wirescope_traffic::anon::Cut::Link,
+            CutAfter::Network => wirescope_traffic::anon::Cut::Network,
+            CutAfter::Transport => wirescope_traffic::anon::Cut::Transport,
+        }
+    }
 }
 
 /// The kept frames as a pcapng file.
@@ -436,15 +463,35 @@ async fn pcapng(
     let id = parse_id(&id)?;
     let c = state.captures.get(id)?;
     let filter = parse_filter(q.filter.as_deref())?;
-    let bytes = locked(&c.session)
+    let mut bytes = locked(&c.session)
         .pcapng(filter.as_ref())
         .map_err(ApiError::internal)?;
+    let anonymize = q.anonymize.unwrap_or(false);
+    if anonymize {
+        let mut anon =
+            crate::anon::anonymizer(&state, q.macs.unwrap_or(false), q.cut_after.map(Into::into))
+                .await?;
+        bytes = tokio::task::spawn_blocking(move || {
+            wirescope_traffic::anon::anonymize_bytes(&bytes, &mut anon)
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    } else if q.macs.is_some() || q.cut_after.is_some() {
+        return Err(ApiError::field(
+            "anonymize",
+            "macs and cut_after go with anonymize=true",
+        ));
+    }
     Ok((
         [
             (header::CONTENT_TYPE, "application/x-pcapng".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"wirescope-capture-{id}.pcapng\""),
+                format!(
+                    "attachment; filename=\"wirescope-capture-{id}{}.pcapng\"",
+                    if anonymize { "-anon" } else { "" }
+                ),
             ),
         ],
         bytes,

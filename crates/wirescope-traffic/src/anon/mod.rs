@@ -6,6 +6,7 @@
 //! the input survives.
 
 pub mod cryptopan;
+mod text;
 
 use crate::read::{CaptureFile, Damage, MAX_CAPLEN, OpenError, linktype, packets};
 use crate::stats::WordHasher;
@@ -547,6 +548,25 @@ pub enum AnonError {
     Write(#[from] std::io::Error),
 }
 
+/// Writes every frame of `frames`, anonymised, to `w`; `read` is told how far the input was
+/// read (a mapped file gives those pages back).
+fn rewrite<W: std::io::Write>(
+    frames: &mut crate::read::Packets<'_>,
+    w: &mut PcapNgWriter<W>,
+    anon: &mut Anonymizer,
+    mut read: impl FnMut(u64),
+) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(MAX_CAPLEN as usize);
+    for p in frames.by_ref() {
+        buf.clear();
+        buf.extend_from_slice(p.data);
+        anon.frame(p.linktype, &mut buf);
+        w.packet(p.linktype, p.ts_ns, p.len, &buf)?;
+        read(p.offset);
+    }
+    Ok(())
+}
+
 /// Anonymises the capture file at `input` (pcap or pcapng) into `out` as pcapng, frame by
 /// frame, in one pass over the mapped file.
 pub fn anonymize_file(
@@ -560,25 +580,35 @@ pub fn anonymize_file(
         damage,
     })?;
     let mut w = PcapNgWriter::new(std::io::BufWriter::with_capacity(1 << 20, out), MAX_CAPLEN)?;
-    let mut buf = Vec::with_capacity(MAX_CAPLEN as usize);
-    let mut since_release = 0u64;
-    for p in frames.by_ref() {
-        buf.clear();
-        buf.extend_from_slice(p.data);
-        anon.frame(p.linktype, &mut buf);
-        w.packet(p.linktype, p.ts_ns, p.len, &buf)?;
-        since_release += p.data.len() as u64;
-        if since_release > 64 << 20 {
-            file.release(p.offset as usize);
-            since_release = 0;
+    let mut released = 0u64;
+    rewrite(&mut frames, &mut w, anon, |at| {
+        if at - released > 64 << 20 {
+            file.release(at as usize);
+            released = at;
         }
-    }
+    })?;
     let damage = frames.damage().cloned();
     w.finish()?.into_inner().map_err(|e| e.into_error())?;
     Ok(FileDone {
         counts: anon.counts.clone(),
         damage,
     })
+}
+
+/// Anonymises a capture held in memory (pcap or pcapng) into pcapng bytes.
+pub fn anonymize_bytes(data: &[u8], anon: &mut Anonymizer) -> Result<Vec<u8>, Damage> {
+    let mut frames = packets(data)?;
+    let mut w =
+        PcapNgWriter::new(Vec::with_capacity(data.len()), MAX_CAPLEN).map_err(|e| Damage {
+            offset: 0,
+            what: e.to_string(),
+        })?;
+    rewrite(&mut frames, &mut w, anon, |_| {})
+        .and_then(|()| w.finish())
+        .map_err(|e| Damage {
+            offset: frames.position(),
+            what: e.to_string(),
+        })
 }
 
 /// A key as kept in a key file: the 32 bytes themselves, or 64 hexadecimal digits (a line of
