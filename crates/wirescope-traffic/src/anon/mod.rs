@@ -67,6 +67,23 @@ pub struct Counts {
 
 type Memo<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
 
+/// `make(key)`, remembered (the memo starts afresh once it holds [`MEMO`] of them).
+fn memoised<K: std::hash::Hash + Eq + Copy, V: Copy>(
+    memo: &mut Memo<K, V>,
+    key: K,
+    make: impl FnOnce(K) -> V,
+) -> V {
+    if let Some(v) = memo.get(&key) {
+        return *v;
+    }
+    if memo.len() >= MEMO {
+        memo.clear();
+    }
+    let v = make(key);
+    memo.insert(key, v);
+    v
+}
+
 /// Rewrites frames with one key.
 pub struct Anonymizer {
     pan: CryptoPan,
@@ -169,27 +186,11 @@ impl Anonymizer {
     }
 
     fn v4(&mut self, a: [u8; 4]) -> [u8; 4] {
-        if let Some(p) = self.v4.get(&a) {
-            return *p;
-        }
-        if self.v4.len() >= MEMO {
-            self.v4.clear();
-        }
-        let p = self.pan.v4(a);
-        self.v4.insert(a, p);
-        p
+        memoised(&mut self.v4, a, |a| self.pan.v4(a))
     }
 
     fn v6(&mut self, a: [u8; 16]) -> [u8; 16] {
-        if let Some(p) = self.v6.get(&a) {
-            return *p;
-        }
-        if self.v6.len() >= MEMO {
-            self.v6.clear();
-        }
-        let p = self.pan.v6(a);
-        self.v6.insert(a, p);
-        p
+        memoised(&mut self.v6, a, |a| self.pan.v6(a))
     }
 
     fn mac(&mut self, a: [u8; 6]) -> [u8; 6] {
@@ -197,15 +198,7 @@ impl Anonymizer {
         if a == [0xff; 6] || a == [0; 6] {
             return a;
         }
-        if let Some(p) = self.mac.get(&a) {
-            return *p;
-        }
-        if self.mac.len() >= MEMO {
-            self.mac.clear();
-        }
-        let p = self.pan.mac(a);
-        self.mac.insert(a, p);
-        p
+        memoised(&mut self.mac, a, |a| self.pan.mac(a))
     }
 
     fn scramble_mac_at(&mut self, d: &mut [u8], at: usize) -> bool {
