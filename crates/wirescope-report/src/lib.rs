@@ -48,8 +48,36 @@ pub struct Pdf {
 /// Typesets `report` into a PDF.
 pub fn render(report: &Report, generated_ms: i64) -> Result<Pdf, ReportError> {
     let data = serde_json::to_vec(report).map_err(|e| ReportError::Typeset(e.to_string()))?;
+    typeset(data, report.charts.clone(), generated_ms)
+}
+
+/// Typesets `report` with its data and the text of its charts passed through `rewrite` first
+/// (anonymisation: every address replaced by its pseudonym); the hash printed is of the data
+/// as rewritten.
+pub fn render_rewritten(
+    report: &Report,
+    generated_ms: i64,
+    rewrite: &mut dyn FnMut(&str) -> String,
+) -> Result<Pdf, ReportError> {
+    let data = serde_json::to_string(report).map_err(|e| ReportError::Typeset(e.to_string()))?;
+    let charts = report
+        .charts
+        .iter()
+        .map(|(name, svg)| match std::str::from_utf8(svg) {
+            Ok(text) => (name.clone(), rewrite(text).into_bytes()),
+            Err(_) => (name.clone(), svg.clone()),
+        })
+        .collect();
+    typeset(rewrite(&data).into_bytes(), charts, generated_ms)
+}
+
+fn typeset(
+    data: Vec<u8>,
+    charts: Vec<(String, Vec<u8>)>,
+    generated_ms: i64,
+) -> Result<Pdf, ReportError> {
     let sha256 = hex(&Sha256::digest(&data));
-    let mut files = report.charts.clone();
+    let mut files = charts;
     files.push(("data.json".to_string(), data.clone()));
     let world = world::ReportWorld::new(files, vec![("sha256", sha256.clone())]);
     let compiled = typst::compile::<PagedDocument>(&world);

@@ -36,6 +36,10 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
 struct ReportQuery {
     /// The report's title (at most 200 characters); `wirescope KIND report` by default.
     title: Option<String>,
+    /// Every IPv4 and IPv6 address in it (tables, text, charts) replaced by its Crypto-PAn
+    /// pseudonym under the server's key, as in an anonymised export or capture; names stay.
+    /// Run and comparison reports only.
+    anonymize: Option<bool>,
 }
 
 /// A run's PDF report: how it was run, its figures, charts, every result and per-kind detail.
@@ -51,12 +55,14 @@ async fn run_report(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
+    let anonymize = q.anonymize.unwrap_or(false);
     let ask = RunReport {
         runs: vec![id],
         title: title(q.title)?,
         ..RunReport::default()
     };
-    make(&state, ask, format!("wirescope-run-{id}")).await
+    let name = format!("wirescope-run-{id}{}", if anonymize { "-anon" } else { "" });
+    make(&state, ask, name, anonymize).await
 }
 
 /// The PDF report of a comparison of run a (before) with run b (after), both of one kind.
@@ -72,12 +78,17 @@ async fn comparison_report(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let (a, b) = (parse_id(&a)?, parse_id(&b)?);
+    let anonymize = q.anonymize.unwrap_or(false);
     let ask = RunReport {
         compare: Some((a, b)),
         title: title(q.title)?,
         ..RunReport::default()
     };
-    make(&state, ask, format!("wirescope-compare-{a}-{b}")).await
+    let name = format!(
+        "wirescope-compare-{a}-{b}{}",
+        if anonymize { "-anon" } else { "" }
+    );
+    make(&state, ask, name, anonymize).await
 }
 
 /// A run's evidence bundle (zip): its PDF report and data, its results as NDJSON and CSV, a
@@ -317,15 +328,27 @@ async fn make(
     state: &Arc<AppState>,
     mut ask: RunReport,
     name: String,
+    anonymize: bool,
 ) -> Result<Response, ApiError> {
     let Ok(_permit) = state.reports.clone().try_acquire_owned() else {
         return Err(busy());
     };
     ask.by = BY.into();
+    let mut anon = match anonymize {
+        true => Some(crate::anon::anonymizer(state, false, None).await?),
+        false => None,
+    };
     let store = state.store.clone();
     let pdf = tokio::task::spawn_blocking(move || {
         let now = jiff::Timestamp::now().as_millisecond();
-        typeset(&store, &ask, now)
+        match &mut anon {
+            Some(anon) => {
+                let report = wirescope_report::run_report(&store, &ask, now).map_err(error)?;
+                wirescope_report::render_rewritten(&report, now, &mut |t| anon.text(t))
+                    .map_err(error)
+            }
+            None => typeset(&store, &ask, now),
+        }
     })
     .await
     .map_err(ApiError::internal)??;

@@ -600,6 +600,11 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub data: Option<std::path::PathBuf>,
 
+    /// Replace every IPv4 and IPv6 address in the report (tables, text, charts, the data) by
+    /// its Crypto-PAn pseudonym under this key, as `export --anonymize` and `anonymize` do.
+    #[arg(long, value_name = "KEYFILE")]
+    pub anonymize: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub history: HistoryArgs,
 }

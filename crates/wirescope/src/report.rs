@@ -29,6 +29,14 @@ pub(crate) fn report(a: ReportArgs) -> Result<ExitCode, Failure> {
 }
 
 pub(crate) fn bundle(a: BundleArgs) -> Result<ExitCode, Failure> {
+    if a.report.anonymize.is_some() {
+        // a bundle's results and capture slices would still hold every address
+        return Err(Failure::Usage(
+            "--anonymize: a bundle is not anonymised; make its parts so instead (`report \
+             --anonymize`, `export --anonymize`, `anonymize` for the captures)"
+                .into(),
+        ));
+    }
     for p in &a.pcaps {
         if !p.is_file() {
             return Err(Failure::Usage(format!(
@@ -138,8 +146,15 @@ fn make(a: &ReportArgs) -> Result<(wirescope_store::Store, wirescope_report::Pdf
         }
         other => Failure::Runtime(other.to_string()),
     })?;
-    let pdf =
-        wirescope_report::render(&report, now).map_err(|e| Failure::Runtime(e.to_string()))?;
+    let pdf = match &a.anonymize {
+        Some(key) => {
+            let key = crate::traffic::read_key(key, "--anonymize")?;
+            let mut anon = wirescope_traffic::anon::Anonymizer::new(&key, false, None);
+            wirescope_report::render_rewritten(&report, now, &mut |t| anon.text(t))
+        }
+        None => wirescope_report::render(&report, now),
+    }
+    .map_err(|e| Failure::Runtime(e.to_string()))?;
     Ok((store, pdf))
 }
 

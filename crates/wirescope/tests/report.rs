@@ -411,6 +411,64 @@ fn the_api_serves_run_and_comparison_reports_as_pdf_downloads() {
         assert!(text.split_whitespace().any(|w| w == anyip(lab, i)));
     }
 
+    // Anonymised with the key the server was given, and by the CLI with the same key: no
+    // address of the run is left, each is the key's pseudonym, and both agree.
+    let key_file = d.join("site.key");
+    std::fs::write(&key_file, [0x42; 32]).unwrap_or_else(|e| panic!("{e}"));
+    let pan = wirescope_traffic::anon::cryptopan::CryptoPan::new(&[0x42; 32]);
+    let pseudonym = |i: u32| {
+        let a: std::net::Ipv4Addr = anyip(lab, i).parse().unwrap_or_else(|e| panic!("{e}"));
+        std::net::Ipv4Addr::from(pan.v4(a.octets())).to_string()
+    };
+    let anon_server = Server::start_in(
+        d.join("server-anon"),
+        &[
+            "--db",
+            &db.to_string_lossy(),
+            "--anon-key",
+            &key_file.to_string_lossy(),
+        ],
+    );
+    let anon = d.join("run-anon.pdf");
+    let (code, head) = anon_server.download("/api/runs/1/report?anonymize=true", &anon);
+    assert_eq!(code, 200, "{head}");
+    assert!(head.contains("wirescope-run-1-anon.pdf"), "{head}");
+    let text = pdftotext(&anon);
+    for i in 0..20 {
+        assert!(
+            !text.split_whitespace().any(|w| w == anyip(lab, i)),
+            "{} left",
+            anyip(lab, i)
+        );
+        assert!(
+            text.split_whitespace().any(|w| w == pseudonym(i)),
+            "{} missing",
+            pseudonym(i)
+        );
+    }
+    let cli = d.join("run-anon-cli.pdf");
+    let (cli_text, _, _) = report(
+        &db,
+        &cli,
+        &["1", "--anonymize", &key_file.to_string_lossy()],
+    );
+    for i in 0..20 {
+        assert!(cli_text.split_whitespace().any(|w| w == pseudonym(i)));
+    }
+    let refused = wirescope(&[
+        "bundle",
+        "1",
+        "-o",
+        &d.join("b.zip").to_string_lossy(),
+        "--anonymize",
+        &key_file.to_string_lossy(),
+        "--db",
+        &db.to_string_lossy(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("a bundle is not anonymised"));
+    drop(anon_server);
+
     let cmp = d.join("cmp.pdf");
     let (code, head) = server.download("/api/runs/1/compare/2/report", &cmp);
     assert_eq!(code, 200, "{head}");

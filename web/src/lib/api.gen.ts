@@ -4557,6 +4557,12 @@ export interface operations {
             query?: {
                 /** @description The report's title (at most 200 characters); `wirescope KIND report` by default. */
                 title?: string;
+                /**
+                 * @description Every IPv4 and IPv6 address in it (tables, text, charts) replaced by its Crypto-PAn
+                 *     pseudonym under the server's key, as in an anonymised export or capture; names stay.
+                 *     Run and comparison reports only.
+                 */
+                anonymize?: boolean;
             };
             header?: never;
             path: {
@@ -5297,6 +5303,12 @@ export interface operations {
             query?: {
                 /** @description The report's title (at most 200 characters); `wirescope KIND report` by default. */
                 title?: string;
+                /**
+                 * @description Every IPv4 and IPv6 address in it (tables, text, charts) replaced by its Crypto-PAn
+                 *     pseudonym under the server's key, as in an anonymised export or capture; names stay.
+                 *     Run and comparison reports only.
+                 */
+                anonymize?: boolean;
             };
             header?: never;
             path: {
@@ -5416,6 +5428,12 @@ export interface operations {
             query?: {
                 /** @description The report's title (at most 200 characters); `wirescope KIND report` by default. */
                 title?: string;
+                /**
+                 * @description Every IPv4 and IPv6 address in it (tables, text, charts) replaced by its Crypto-PAn
+                 *     pseudonym under the server's key, as in an anonymised export or capture; names stay.
+                 *     Run and comparison reports only.
+                 */
+                anonymize?: boolean;
             };
             header?: never;
             path: {
@@ -5551,6 +5569,12 @@ export interface operations {
             query?: {
                 /** @description The report's title (at most 200 characters); `wirescope KIND report` by default. */
                 title?: string;
+                /**
+                 * @description Every IPv4 and IPv6 address in it (tables, text, charts) replaced by its Crypto-PAn
+                 *     pseudonym under the server's key, as in an anonymised export or capture; names stay.
+                 *     Run and comparison reports only.
+                 */
+                anonymize?: boolean;
             };
             header?: never;
             path: {

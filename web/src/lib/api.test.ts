@@ -382,6 +382,7 @@ describe('exportUrl', () => {
     expect(topologyUrl(7, 'dot')).toBe('/api/runs/7/topology?format=dot&token=a%20b');
     expect(reportUrl(7)).toBe('/api/runs/7/report?token=a%20b');
     expect(reportUrl(3, 7)).toBe('/api/runs/3/compare/7/report?token=a%20b');
+    expect(reportUrl(7, undefined, true)).toBe('/api/runs/7/report?anonymize=true&token=a%20b');
     expect(bundleUrl(7)).toBe('/api/runs/7/bundle?token=a%20b');
     expect(captureReportUrl(2)).toBe('/api/captures/2/report?token=a%20b');
     expect(alertReportUrl(5)).toBe('/api/alerts/5/report?token=a%20b');

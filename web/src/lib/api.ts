@@ -344,9 +344,9 @@ export function exportUrl(id: number, format: 'csv' | 'json', anonymize = false)
 }
 
 /** The download link of a run's PDF report, or of the comparison of run `id` with run `with`. */
-export function reportUrl(id: number, withRun?: number): string {
+export function reportUrl(id: number, withRun?: number, anonymize = false): string {
   const path = withRun === undefined ? `api/runs/${id}/report` : `api/runs/${id}/compare/${withRun}/report`;
-  return withToken(apiUrl(path));
+  return withToken(apiUrl(`${path}${anonymize ? '?anonymize=true' : ''}`));
 }
 
 /** The download link of a run's evidence bundle (zip: the PDF, results, capture slices, manifest). */
