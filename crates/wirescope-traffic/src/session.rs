@@ -191,6 +191,20 @@ impl Session {
         }
     }
 
+    /// A row's Info: the application layer's (DNS, HTTP, TLS: the frame dissected in detail
+    /// for it, only for frames that carry one), else the transport's.
+    fn info_of(&self, p: &Stored) -> String {
+        const APP: u32 =
+            crate::dissect::proto::DNS | crate::dissect::proto::HTTP | crate::dissect::proto::TLS;
+        if p.summary.protos & APP != 0 && !p.summary.malformed {
+            let d = crate::detail::detail(p.no, p.ts_ns, p.len, p.linktype, &self.data(p));
+            if let Some(app) = crate::detail::app_info(&d) {
+                return app;
+            }
+        }
+        info(&p.summary)
+    }
+
     /// A kept frame's bytes (copied only when they wrap around the end of the buffer).
     fn data(&self, p: &Stored) -> std::borrow::Cow<'_, [u8]> {
         let cap = self.bytes.len();
@@ -283,7 +297,7 @@ impl Session {
             dst: p.summary.dst.map(|a| a.ip()),
             protocol: innermost(p.summary.protos),
             len: p.len,
-            info: info(&p.summary),
+            info: self.info_of(p),
         };
         match from {
             Some(from) => self
@@ -411,6 +425,22 @@ mod tests {
             "ports 52, 53, 54"
         );
         assert_eq!(rows[0].info, "5000 → 52");
+        assert_eq!(rows[1].info, "5000 → 53", "not DNS after all: the ports");
+        // a real DNS query: its question in the Info column
+        let mut dns = vec![0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        dns.extend_from_slice(b"\x02h1\x03lab\x04test\x00\x00\x01\x00\x01");
+        let mut q = udp_frame(53);
+        q.truncate(q.len() - 4);
+        q.extend_from_slice(&dns);
+        let udp_len = (8 + dns.len()) as u16;
+        q[16..18].copy_from_slice(&(20 + udp_len).to_be_bytes());
+        q[38..40].copy_from_slice(&udp_len.to_be_bytes());
+        let mut one = Session::new(SessionLimits::default());
+        one.ingest(linktype::ETHERNET, 0, q.len() as u32, &q);
+        assert_eq!(
+            one.packets(None, 1, None)[0].info,
+            "Standard query 0x1234 A h1.lab.test"
+        );
         assert_eq!(icmp_text(false, 8, 0), "Echo (ping) request");
         assert_eq!(icmp_text(false, 3, 3), "Destination unreachable (code 3)");
         assert_eq!(icmp_text(true, 135, 0), "Neighbor Solicitation");

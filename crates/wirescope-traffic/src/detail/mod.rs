@@ -123,6 +123,62 @@ impl<'a> Walk<'a> {
 }
 
 /// Dissects one frame for the detail pane.
+/// What a frame's application layer says, as Wireshark's Info column puts it: a DNS query or
+/// response with its question and answers, an HTTP request or status line, a TLS Client Hello
+/// with the server name it asks for; None when the frame carries none of these.
+pub fn app_info(d: &PacketDetail) -> Option<String> {
+    let layer = d
+        .layers
+        .iter()
+        .rev()
+        .find(|l| matches!(l.protocol.as_str(), "dns" | "mdns" | "http" | "tls"))?;
+    let field = |name: &str| {
+        layer
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.as_str())
+    };
+    match layer.protocol.as_str() {
+        "http" => field("http.request.line")
+            .or_else(|| field("http.response.line"))
+            .map(str::to_string),
+        "tls" => field("tls.handshake.extensions_server_name")
+            .map(|sni| format!("Client Hello (SNI={sni})")),
+        _ => {
+            // a message that did not parse has no id: the transport's info says more
+            let id = field("dns.id")?;
+            let response = layer.title.contains("(response)");
+            let mut out = format!(
+                "Standard query{} {id}",
+                if response { " response" } else { "" }
+            );
+            let names = layer.fields.iter().filter(|f| f.name == "dns.qry.name");
+            let types = layer.fields.iter().filter(|f| f.name == "dns.qry.type");
+            for (name, kind) in names.zip(types) {
+                out.push_str(&format!(
+                    " {} {}",
+                    kind.value,
+                    name.value.trim_end_matches('.')
+                ));
+            }
+            if response {
+                let rcode = field("dns.flags.rcode").unwrap_or("");
+                if rcode != "No Error" && rcode != "NoError" && !rcode.is_empty() {
+                    out.push_str(&format!(" {rcode}"));
+                }
+                for answer in layer.fields.iter().filter(|f| f.name == "dns.resp") {
+                    // "name TYPE data": the type and data, as Wireshark lists them
+                    if let Some((_, rest)) = answer.value.split_once(' ') {
+                        out.push_str(&format!(" {rest}"));
+                    }
+                }
+            }
+            Some(out)
+        }
+    }
+}
+
 pub fn detail(no: u64, ts_ns: i64, len: u32, linktype: u32, data: &[u8]) -> PacketDetail {
     use crate::read::linktype as lt;
     let mut w = Walk {
@@ -276,9 +332,43 @@ mod tests {
         assert_eq!(field("udp.dstport").value, "53");
         assert_eq!(field("dns.qry.name").value, "h1.lab.test.");
         assert_eq!(field("dns.qry.type").value, "A");
+        assert_eq!(
+            app_info(&d).as_deref(),
+            Some("Standard query 0x1234 A h1.lab.test")
+        );
         assert_eq!(field("ip.flags.df").value, "1");
         assert!(d.malformed.is_none());
         assert_eq!(d.hex.len(), f.len() * 2);
+    }
+
+    #[test]
+    fn the_info_column_says_what_the_application_said() {
+        // a DNS response: the question and the answers
+        let mut dns = vec![0xab, 0xcd, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
+        dns.extend_from_slice(b"\x02h1\x03lab\x04test\x00\x00\x01\x00\x01");
+        dns.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 198, 18, 0, 20]);
+        let d = detail(1, 0, 0, 1, &frame(false, 53, 40000, &dns));
+        assert_eq!(
+            app_info(&d).as_deref(),
+            Some("Standard query response 0xabcd A h1.lab.test A 198.18.0.20")
+        );
+        // an HTTP request line
+        let d = detail(
+            1,
+            0,
+            0,
+            1,
+            &frame(
+                true,
+                50000,
+                80,
+                b"GET /index.html HTTP/1.1\r\nHost: h1\r\n\r\n",
+            ),
+        );
+        assert_eq!(app_info(&d).as_deref(), Some("GET /index.html HTTP/1.1"));
+        // nothing of the application: none
+        let d = detail(1, 0, 0, 1, &udp_to(9999, b"xyz"));
+        assert_eq!(app_info(&d), None);
     }
 
     fn udp_to(dport: u16, payload: &[u8]) -> Vec<u8> {
@@ -395,6 +485,7 @@ mod tests {
             field_of(&d, "tls.handshake.extensions_server_name").as_deref(),
             Some("lab.test")
         );
+        assert_eq!(app_info(&d).as_deref(), Some("Client Hello (SNI=lab.test)"));
         assert!(d.malformed.is_none());
     }
 
