@@ -450,6 +450,19 @@ async function trafficStep() {
   if (dsts.join() !== CAPTURE_TARGET) fail(`the filtered rows go to ${dsts.join(', ')}`);
   log(`display filter ${filter}: ${still.count} rows`);
 
+  // a header click sorts: No. ascending, then descending, then as captured
+  const order = () => page.$$eval('[data-testid="packet-row"]', (rs) => rs.map((r) => Number(r.getAttribute('data-no'))));
+  const captured = await order();
+  await page.click('[data-testid="sort-no"]');
+  await page.click('[data-testid="sort-no"]');
+  const descending = await order();
+  if (descending.join() !== [...captured].sort((a, b) => b - a).join()) fail(`No. descending shows ${descending.join(',')}`);
+  const sortState = await page.$eval('[data-testid="sort-no"]', (b) => b.parentElement.getAttribute('aria-sort'));
+  if (sortState !== 'descending') fail(`the No. header says aria-sort=${sortState}`);
+  await page.click('[data-testid="sort-no"]');
+  if ((await order()).join() !== captured.join()) fail('a third click does not give the capture order back');
+  log('packet list sorted by No. both ways and back');
+
   // a bad filter: the error, with a caret under its column
   const bad = 'ip.dst == 198.18.16.x';
   await page.fill('[data-testid="display-filter"]', bad);

@@ -16,6 +16,8 @@ import {
   inRange,
   mergePackets,
   nextCursor,
+  nextSort,
+  sortPackets,
   niceMax,
   protoBars,
   protoClass,
@@ -23,7 +25,42 @@ import {
 import type { PacketLayer, PacketRow } from './types';
 
 const row = (no: number): PacketRow => ({ no, ts_ns: no * 1000, src: 'a', dst: 'b', protocol: 'icmp', len: 98, info: '' });
-const nos = (rows: PacketRow[]) => rows.map((r) => r.no);
+const nos = (rows: readonly PacketRow[]) => rows.map((r) => r.no);
+
+describe('sorting the packet list', () => {
+  const rows: PacketRow[] = [
+    { no: 1, ts_ns: 30, src: '198.18.0.10', dst: '198.18.16.1', protocol: 'icmp', len: 98, info: 'Echo (ping) request' },
+    { no: 2, ts_ns: 10, src: '198.18.16.1', dst: '198.18.0.10', protocol: 'icmp', len: 98, info: 'Echo (ping) reply' },
+    { no: 3, ts_ns: 20, src: '198.18.0.9', dst: null, protocol: 'arp', len: 42, info: '' },
+    { no: 4, ts_ns: 40, src: '2001:db8::1', dst: '2001:db8::10', protocol: 'dns', len: 120, info: 'Standard query 0x1 A h1.lab.test' },
+    { no: 5, ts_ns: 50, src: '2001:db8:0:1::1', dst: '198.18.0.53', protocol: 'dns', len: 42, info: 'Standard query 0x2 A h2.lab.test' },
+  ];
+
+  it('orders by a column, ties in frame order; addresses by value, IPv4 first, none last', () => {
+    expect(nos(sortPackets(rows, { key: 'len', desc: false }))).toEqual([3, 5, 1, 2, 4]);
+    expect(nos(sortPackets(rows, { key: 'len', desc: true }))).toEqual([4, 1, 2, 3, 5]);
+    expect(nos(sortPackets(rows, { key: 'time', desc: false }))).toEqual([2, 3, 1, 4, 5]);
+    // 198.18.0.9 < 198.18.0.10 < 198.18.16.1 < 2001:db8::1 < 2001:db8:0:1::1
+    expect(nos(sortPackets(rows, { key: 'src', desc: false }))).toEqual([3, 1, 2, 4, 5]);
+    expect(nos(sortPackets(rows, { key: 'dst', desc: false }))).toEqual([2, 5, 1, 4, 3]);
+    expect(nos(sortPackets(rows, { key: 'protocol', desc: false }))).toEqual([3, 4, 5, 1, 2]);
+    expect(nos(sortPackets(rows, { key: 'info', desc: false }))).toEqual([3, 2, 1, 4, 5]);
+    expect(nos(sortPackets(rows, { key: 'no', desc: true }))).toEqual([5, 4, 3, 2, 1]);
+  });
+
+  it('leaves the rows as captured without an order, and does not change them', () => {
+    expect(sortPackets(rows, null)).toBe(rows);
+    sortPackets(rows, { key: 'len', desc: true });
+    expect(nos(rows)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('cycles a header through ascending, descending and back', () => {
+    expect(nextSort(null, 'len')).toEqual({ key: 'len', desc: false });
+    expect(nextSort({ key: 'len', desc: false }, 'len')).toEqual({ key: 'len', desc: true });
+    expect(nextSort({ key: 'len', desc: true }, 'len')).toBeNull();
+    expect(nextSort({ key: 'len', desc: true }, 'src')).toEqual({ key: 'src', desc: false });
+  });
+});
 
 describe('mergePackets', () => {
   it('appends newer rows without copying order', () => {

@@ -211,3 +211,55 @@ export function fieldAt(layers: PacketLayer[], i: number): { layer: number; fiel
   const { layer, field } = best;
   return { layer, field };
 }
+
+/** A packet-list column to sort by. */
+export type PacketSortKey = 'no' | 'time' | 'src' | 'dst' | 'protocol' | 'len' | 'info';
+
+/** The packet list's order: a column, ascending or not (none: by frame number, as captured). */
+export interface PacketSort {
+  key: PacketSortKey;
+  desc: boolean;
+}
+
+/** A clicked header's next order: ascending, then descending, then back to capture order. */
+export function nextSort(current: PacketSort | null, key: PacketSortKey): PacketSort | null {
+  if (current?.key !== key) return { key, desc: false };
+  return current.desc ? null : { key, desc: true };
+}
+
+/** An address's sort key: IPv4 before IPv6, each by value; none last. */
+function addrKey(a: string | null | undefined): string {
+  if (!a) return '~';
+  if (a.includes('.') && !a.includes(':')) return `4${a.split('.').map((o) => o.padStart(3, '0')).join('.')}`;
+  // IPv6: each group padded, `::` expanded
+  const [head, tail = ''] = a.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = a.includes('::') ? [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
+  return `6${groups.map((g) => g.padStart(4, '0')).join(':')}`;
+}
+
+/** `rows` in the order `sort` asks (a copy; ties kept in frame order), or as they are. */
+export function sortPackets(rows: readonly PacketRow[], sort: PacketSort | null): readonly PacketRow[] {
+  if (!sort || sort.key === 'no') return sort?.desc ? [...rows].reverse() : rows;
+  const key = (r: PacketRow): string | number => {
+    switch (sort.key) {
+      case 'time':
+        return r.ts_ns;
+      case 'len':
+        return r.len;
+      case 'src':
+        return addrKey(r.src);
+      case 'dst':
+        return addrKey(r.dst);
+      case 'protocol':
+        return r.protocol;
+      default:
+        return r.info;
+    }
+  };
+  const keyed = rows.map((r) => ({ r, k: key(r) }));
+  const sign = sort.desc ? -1 : 1;
+  keyed.sort((a, b) => (a.k < b.k ? -sign : a.k > b.k ? sign : a.r.no - b.r.no));
+  return keyed.map((x) => x.r);
+}
