@@ -1408,8 +1408,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = agent_lease)]
     pub agent_lease: Duration,
 
-    /// The Crypto-PAn key of anonymised downloads (`?anonymize=true` on a run's export and a
-    /// capture's pcapng): 32 bytes or 64 hex digits, as `wirescope anonymize --key` takes.
+    /// The Crypto-PAn key of anonymised downloads (`?anonymize=true` on a run's export, a run's
+    /// or a comparison's PDF report and a capture's pcapng): 32 bytes or 64 hex digits, as
+    /// `wirescope anonymize --key` takes.
     /// Default: one made once and kept in the server's files (`anon.key`), so every download
     /// of this server shares one mapping.
     #[arg(long, value_name = "KEYFILE")]
