@@ -385,6 +385,7 @@ fn slice(
         max_entries: 1,
         max_buckets: 1,
         top: 1,
+        threads: 1,
     };
     let analysis = wirescope_traffic::analyze_bytes(capture.bytes, limits, filter, |p| {
         if p.ts_ns < lo || p.ts_ns > hi || cut {

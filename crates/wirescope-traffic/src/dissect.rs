@@ -6,7 +6,7 @@
 //! truncated headers mark the frame malformed.
 
 use crate::classify::{self, App};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Protocol bits, one per Wireshark display-filter name.
 pub mod proto {
@@ -121,18 +121,82 @@ fn be16(d: &[u8], at: usize) -> Option<u16> {
 /// A fragmented datagram's identity.
 type FragKey = (Addr, Addr, u32, u8);
 
+/// The ports of first fragments still waiting for their last.
+pub(crate) type Frags = HashMap<FragKey, (u16, u16)>;
+
 /// Transport ports of first fragments still waiting for their last, at most this many.
 const MAX_FRAGMENTS: usize = 4096;
+
+/// Keys a `Trail` remembers of each kind before it gives up (and its part is dissected again).
+const MAX_TRAIL: usize = 65_536;
 
 /// The dissector: stateless but for the ports of fragmented datagrams.
 #[derive(Debug, Default)]
 pub struct Dissector {
-    frags: HashMap<FragKey, (u16, u16)>,
+    frags: Frags,
+    /// Kept by a dissector started part-way through a file, which cannot know the fragments
+    /// pending there.
+    trail: Option<Box<Trail>>,
+}
+
+/// What a dissector started part-way through a file did with fragment state: enough to tell,
+/// once the fragments pending at its start are known, whether they would have changed anything.
+#[derive(Debug, Default)]
+struct Trail {
+    /// Last fragments whose first was not seen.
+    missed: HashSet<FragKey>,
+    /// First fragments seen.
+    inserted: HashSet<FragKey>,
+    /// The most fragments pending at once.
+    peak: usize,
+    /// The pending set was cleared, or a set above outgrew `MAX_TRAIL`.
+    lost: bool,
 }
 
 impl Dissector {
     pub fn new() -> Self {
         Dissector::default()
+    }
+
+    /// A dissector for frames that start part-way through a file, not knowing what came before.
+    pub(crate) fn part_way() -> Self {
+        Dissector {
+            frags: Frags::default(),
+            trail: Some(Box::default()),
+        }
+    }
+
+    /// A dissector that goes on from fragments known to be pending.
+    pub(crate) fn resumed(frags: Frags) -> Self {
+        Dissector { frags, trail: None }
+    }
+
+    /// The fragments pending now.
+    pub(crate) fn into_frags(self) -> Frags {
+        self.frags
+    }
+
+    /// For a `part_way` dissector, given the fragments that were in fact pending where it
+    /// started: the fragments pending now, as a dissector that had known them would have them;
+    /// `None` when knowing them would have changed what it said of some frame.
+    pub(crate) fn settle(self, before: &Frags) -> Option<Frags> {
+        if before.is_empty() {
+            return Some(self.frags);
+        }
+        let trail = self.trail?;
+        if trail.lost
+            || trail.peak + before.len() >= MAX_FRAGMENTS
+            || trail.missed.iter().any(|k| before.contains_key(k))
+        {
+            return None;
+        }
+        let mut frags = self.frags;
+        for (k, ports) in before {
+            if !trail.inserted.contains(k) {
+                frags.entry(*k).or_insert(*ports);
+            }
+        }
+        Some(frags)
     }
 
     /// Dissects one frame of the given link type.
@@ -392,8 +456,16 @@ impl Dissector {
             if let (Some(a), Some(b)) = ports {
                 if self.frags.len() >= MAX_FRAGMENTS {
                     self.frags.clear();
+                    if let Some(t) = &mut self.trail {
+                        t.lost = true;
+                    }
                 }
                 self.frags.insert(key, (a, b));
+                if let Some(t) = &mut self.trail {
+                    t.peak = t.peak.max(self.frags.len());
+                    t.inserted.insert(key);
+                    t.lost |= t.inserted.len() > MAX_TRAIL;
+                }
             }
             return;
         }
@@ -401,6 +473,10 @@ impl Dissector {
             return;
         }
         let ports = self.frags.remove(&key);
+        if let (None, Some(t)) = (ports, &mut self.trail) {
+            t.missed.insert(key);
+            t.lost |= t.missed.len() > MAX_TRAIL;
+        }
         match proto_num {
             6 => s.protos |= proto::TCP,
             17 => s.protos |= proto::UDP,

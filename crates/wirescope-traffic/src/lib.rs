@@ -10,6 +10,7 @@ pub mod detail;
 pub mod dissect;
 pub mod filter;
 pub mod live;
+mod parallel;
 pub mod read;
 pub mod reader;
 pub mod session;
@@ -34,6 +35,9 @@ pub struct Limits {
     pub max_buckets: usize,
     /// Rows of each table in the report.
     pub top: usize,
+    /// Threads a file's analysis may use (1: the calling thread alone). The report is the same
+    /// whatever the number.
+    pub threads: usize,
 }
 
 impl Default for Limits {
@@ -42,6 +46,7 @@ impl Default for Limits {
             max_entries: 1_000_000,
             max_buckets: 31 * 86_400,
             top: 20,
+            threads: 1,
         }
     }
 }
@@ -58,18 +63,24 @@ pub enum AnalyzeError {
     },
 }
 
-/// Analyzes capture bytes: the frames `filter` matches (all without one) are counted and handed
-/// to `sink`; an error only when the bytes are not a capture at all.
-pub fn analyze_bytes(
-    data: &[u8],
-    limits: Limits,
+/// Dissects and counts the frames `packets` gives until it reaches byte `end` or the end of the
+/// bytes (or damage): the frames `filter` matches (all without one) are counted into `stats` and
+/// handed to `sink`.
+fn count<'a>(
+    packets: &mut read::Packets<'a>,
+    end: usize,
+    dissector: &mut dissect::Dissector,
+    stats: &mut stats::Stats,
     filter: Option<&filter::Filter>,
-    mut sink: impl FnMut(&read::Packet<'_>) -> std::io::Result<()>,
-) -> Result<Result<Analysis, std::io::Error>, read::Damage> {
-    let mut packets = read::packets(data)?;
-    let mut dissector = dissect::Dissector::new();
-    let mut stats = stats::Stats::new(limits.max_entries, limits.max_buckets);
-    for p in packets.by_ref() {
+    mut sink: impl FnMut(&read::Packet<'a>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    // Each frame is counted once the next is dissected: its flow was looked up (and its table
+    // entry fetched) meanwhile.
+    let mut pending = None;
+    while (read::Packets::position(packets) as usize) < end {
+        let Some(p) = packets.next() else {
+            break;
+        };
         let s = dissector.frame(p.linktype, p.data);
         if let Some(f) = filter {
             let frame = filter::Frame {
@@ -81,10 +92,39 @@ pub fn analyze_bytes(
                 continue;
             }
         }
-        stats.add(p.ts_ns, p.len, &s);
-        if let Err(e) = sink(&p) {
-            return Ok(Err(e));
+        let ahead = stats.ahead(&s);
+        if let Some((ts, len, s, ahead)) = pending.replace((p.ts_ns, p.len, s, ahead)) {
+            stats.add_ahead(ts, len, &s, ahead);
         }
+        sink(&p)?;
+    }
+    if let Some((ts, len, s, ahead)) = pending {
+        stats.add_ahead(ts, len, &s, ahead);
+    }
+    Ok(())
+}
+
+/// Analyzes capture bytes: the frames `filter` matches (all without one) are counted and handed
+/// to `sink`; an error only when the bytes are not a capture at all. Runs on this thread alone
+/// (the sink sees frames in file order); `analyze_file` without `write` uses `limits.threads`.
+pub fn analyze_bytes(
+    data: &[u8],
+    limits: Limits,
+    filter: Option<&filter::Filter>,
+    sink: impl FnMut(&read::Packet<'_>) -> std::io::Result<()>,
+) -> Result<Result<Analysis, std::io::Error>, read::Damage> {
+    let mut packets = read::packets(data)?;
+    let mut dissector = dissect::Dissector::new();
+    let mut stats = stats::Stats::new(limits.max_entries, limits.max_buckets);
+    if let Err(e) = count(
+        &mut packets,
+        usize::MAX,
+        &mut dissector,
+        &mut stats,
+        filter,
+        sink,
+    ) {
+        return Ok(Err(e));
     }
     Ok(Ok(Analysis {
         report: stats.report(limits.top),
@@ -99,18 +139,18 @@ pub fn analyze_file(
     filter: Option<&filter::Filter>,
     write: Option<&Path>,
 ) -> Result<Analysis, AnalyzeError> {
-    let file = read::CaptureFile::open(path)?;
+    let file = if limits.threads > 1 && write.is_none() {
+        read::CaptureFile::open_streaming(path)?
+    } else {
+        read::CaptureFile::open(path)?
+    };
     let format = |damage| read::OpenError::Format {
         path: path.display().to_string(),
         damage,
     };
     let Some(out) = write else {
-        return analyze_bytes(file.bytes(), limits, filter, |_| Ok(()))
-            .map_err(format)?
-            .map_err(|source| AnalyzeError::Write {
-                path: String::new(),
-                source,
-            });
+        return parallel::analyze(file.bytes(), limits, filter, &|r| file.populate(r))
+            .map_err(|d| format(d).into());
     };
     let werr = |source| AnalyzeError::Write {
         path: out.display().to_string(),

@@ -10,6 +10,13 @@ use std::path::Path;
 /// The largest captured length believed (Wireshark's own limit for most link types).
 pub const MAX_CAPLEN: u32 = 262_144;
 
+/// Records in a row whose headers must look right before `resync` believes a record starts.
+const RESYNC_CHAIN: usize = 8;
+
+/// The largest length on the wire `resync` believes (a segmentation-offload super-frame is
+/// under 64 KiB; this leaves room for odd link types).
+const MAX_WIRE_LEN: u32 = 16 << 20;
+
 /// Link types met in practice (LINKTYPE_* numbers).
 pub mod linktype {
     pub const NULL: u32 = 0;
@@ -105,6 +112,21 @@ impl CaptureFile {
         self.map.as_deref().unwrap_or(&[])
     }
 
+    /// Reads the pages of `range` in now, in one call instead of a fault for every few pages
+    /// (a mapping made by `open_streaming`, read by parts on several threads).
+    pub fn populate(&self, range: std::ops::Range<usize>) {
+        #[cfg(target_os = "linux")]
+        if let Some(map) = &self.map {
+            let start = range.start.min(map.len()) / 4096 * 4096;
+            let end = range.end.min(map.len());
+            if end > start {
+                let _ = map.advise_range(memmap2::Advice::PopulateRead, start, end - start);
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = range;
+    }
+
     /// Gives the pages of the first `upto` bytes back to the kernel (they stay in the page cache
     /// and are read again if touched), so a pass over a large file does not keep all of it in
     /// the process's memory.
@@ -124,6 +146,7 @@ impl CaptureFile {
     }
 }
 
+#[derive(Clone, PartialEq, Eq)]
 enum Kind {
     Pcap {
         big: bool,
@@ -133,7 +156,7 @@ enum Kind {
     PcapNg(Vec<Interface>),
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct Interface {
     linktype: u32,
     /// Timestamp units per second.
@@ -142,6 +165,7 @@ struct Interface {
 }
 
 /// The packets of a capture held in memory.
+#[derive(Clone)]
 pub struct Packets<'a> {
     data: &'a [u8],
     pos: usize,
@@ -264,6 +288,99 @@ impl<'a> Packets<'a> {
             Kind::Pcap { linktype, .. } => Some(linktype),
             Kind::PcapNg(_) => None,
         }
+    }
+
+    /// This reader moved to byte `pos`, a record boundary (one `resync` found, or one another
+    /// reader stopped at), with this reader's state (byte order, pcapng interfaces).
+    pub(crate) fn at(&self, pos: usize) -> Packets<'a> {
+        Packets {
+            pos: pos.min(self.data.len()),
+            damage: None,
+            ..self.clone()
+        }
+    }
+
+    /// Whether two readers of the same file stand at the same byte in the same state: where one
+    /// stopped, the other can go on exactly as the first would have.
+    pub(crate) fn same_place(&self, other: &Packets<'_>) -> bool {
+        self.pos == other.pos
+            && self.kind == other.kind
+            && self.big_ng == other.big_ng
+            && self.damage.is_none()
+            && other.damage.is_none()
+    }
+
+    /// The first byte in `from..to` where a record seems to start: `RESYNC_CHAIN` records in a
+    /// row (or all up to the end of the file) have plausible headers, each where the one before
+    /// ends. A guess, never trusted alone: a reader started here is kept only once the reader
+    /// before it is seen to stop at exactly this byte (`same_place`).
+    pub(crate) fn resync(&self, from: usize, to: usize) -> Option<usize> {
+        let to = to.min(self.data.len());
+        match self.kind {
+            Kind::Pcap { big, nanos, .. } => {
+                (from..to).find(|&at| self.plausible_pcap(at, big, nanos))
+            }
+            Kind::PcapNg(_) => (from.next_multiple_of(4)..to)
+                .step_by(4)
+                .find(|&at| self.plausible_ng(at)),
+        }
+    }
+
+    fn plausible_pcap(&self, mut at: usize, big: bool, nanos: bool) -> bool {
+        let d = self.data;
+        let frac_limit = if nanos { 1_000_000_000 } else { 1_000_000 };
+        let mut first_secs = None;
+        for _ in 0..RESYNC_CHAIN {
+            if at == d.len() {
+                return true;
+            }
+            if d.len() - at < 16 {
+                return false;
+            }
+            let secs = u32_at(d, at, big);
+            let caplen = u32_at(d, at + 8, big);
+            let len = u32_at(d, at + 12, big);
+            let near = first_secs.get_or_insert(secs).abs_diff(secs) <= 86_400;
+            if !near
+                || u32_at(d, at + 4, big) >= frac_limit
+                || caplen == 0
+                || caplen > MAX_CAPLEN
+                || caplen > len
+                || len > MAX_WIRE_LEN
+            {
+                return false;
+            }
+            at += 16 + caplen as usize;
+            if at > d.len() {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn plausible_ng(&self, mut at: usize) -> bool {
+        let d = self.data;
+        for _ in 0..RESYNC_CHAIN {
+            if at == d.len() {
+                return true;
+            }
+            if d.len() - at < 12 {
+                return false;
+            }
+            let kind = u32_at(d, at, self.big_ng);
+            let len = u32_at(d, at + 4, self.big_ng) as usize;
+            let known = matches!(kind, 1..=10 | 0x0a0d_0d0a | 0x0000_0bad | 0x4000_0bad);
+            if !known
+                || len < 12
+                || !len.is_multiple_of(4)
+                || len > d.len() - at
+                || u32_at(d, at + len - 4, self.big_ng) as usize != len
+            {
+                return false;
+            }
+            at += len;
+        }
+        true
     }
 
     fn section_header(&mut self) -> Result<(), Damage> {

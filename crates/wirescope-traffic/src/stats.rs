@@ -8,7 +8,7 @@
 use crate::dissect::{Addr, PROTOCOLS, Summary};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 /// A multiply-rotate hasher over 64-bit words (FxHash's): flow keys are fixed-shape, and SipHash
 /// would cost more than the rest of a frame's work.
@@ -64,6 +64,16 @@ impl Count {
     }
 }
 
+/// A frame's flow as `Stats::ahead` found it, to be counted with `Stats::add_ahead`.
+#[derive(Debug, Clone, Copy)]
+pub struct Ahead {
+    key: FlowKey,
+    forward: bool,
+    hash: u64,
+    /// Where the flow seemed to be in the table (same tag), if anywhere.
+    at: Option<u32>,
+}
+
 /// A flow, with its ends in order (lower address first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct FlowKey {
@@ -89,8 +99,35 @@ impl Hash for FlowKey {
 }
 
 /// Memory one entry of the flow table takes (key, counters, and its index slot).
-pub const FLOW_BYTES: usize =
-    std::mem::size_of::<(FlowKey, Flow)>() + std::mem::size_of::<(FlowKey, u32)>() + 8;
+pub const FLOW_BYTES: usize = std::mem::size_of::<(FlowKey, Flow)>() + 2 * 9;
+
+/// The high half of a flow's hash, kept beside its position in the index (the low half).
+#[inline]
+fn tag(hash: u64) -> u64 {
+    hash & 0xffff_ffff_0000_0000
+}
+
+/// Asks the CPU to start loading a flow table entry (its two cache lines).
+#[inline(always)]
+fn prefetch<T>(entry: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let p = std::ptr::from_ref(entry).cast::<i8>();
+        // SAFETY: prefetches are hints that read nothing and cannot fault, whatever the address.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch(p, std::arch::x86_64::_MM_HINT_T0);
+            std::arch::x86_64::_mm_prefetch(p.wrapping_add(64), std::arch::x86_64::_MM_HINT_T0);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = entry;
+}
+
+fn flow_hash(key: &FlowKey) -> u64 {
+    let mut h = WordHasher::default();
+    key.hash(&mut h);
+    h.finish()
+}
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Flow {
@@ -115,7 +152,9 @@ pub struct Stats {
     /// 1 s buckets; bounded by `max_buckets` (the oldest roll off).
     buckets: std::collections::VecDeque<(i64, Count)>,
     max_buckets: usize,
-    index: HashMap<FlowKey, u32, BuildHasherDefault<WordHasher>>,
+    /// Where each flow is in `flows`: its hash's high half (`tag`) and its position; the key is
+    /// compared where it lies in `flows`, so the index stays small.
+    index: hashbrown::HashTable<u64>,
     flows: Vec<(FlowKey, Flow)>,
     last: Option<(FlowKey, u32)>,
     max_entries: usize,
@@ -136,7 +175,7 @@ impl Stats {
             protos: [Count::default(); 32],
             buckets: std::collections::VecDeque::new(),
             max_buckets: max_buckets.max(1),
-            index: HashMap::default(),
+            index: hashbrown::HashTable::new(),
             flows: Vec::new(),
             last: None,
             max_entries,
@@ -147,24 +186,17 @@ impl Stats {
     /// Counts one frame of `len` bytes on the wire.
     #[inline]
     pub fn add(&mut self, ts_ns: i64, len: u32, s: &Summary) {
-        let bytes = u64::from(len);
-        self.packets += 1;
-        self.bytes += bytes;
-        self.malformed += u64::from(s.malformed);
-        if self.first_ns.is_none() {
-            self.first_ns = Some(ts_ns);
-        }
-        if self.last_ns.is_none_or(|l| ts_ns > l) {
-            self.last_ns = Some(ts_ns);
-        }
-        let mut bits = s.protos;
-        while bits != 0 {
-            self.protos[bits.trailing_zeros() as usize].add(bytes);
-            bits &= bits - 1;
-        }
-        self.bucket(ts_ns.div_euclid(1_000_000_000), bytes);
+        let ahead = self.ahead(s);
+        self.add_ahead(ts_ns, len, s, ahead);
+    }
+
+    /// Looks a frame's flow up before the frame ahead of it is counted, and starts its table
+    /// entry on its way into the CPU's cache: counted next with `add_ahead`, the frame does not
+    /// wait for memory. `None` for a frame without addresses.
+    #[inline]
+    pub fn ahead(&self, s: &Summary) -> Option<Ahead> {
         let (Some(src), Some(dst)) = (s.src, s.dst) else {
-            return;
+            return None;
         };
         let forward = src <= dst;
         let key = if forward {
@@ -184,23 +216,67 @@ impl Stats {
                 pb: s.sport,
             }
         };
+        let hash = flow_hash(&key);
+        let at = self
+            .index
+            .find(hash, |&e| tag(e) == tag(hash))
+            .map(|&e| e as u32);
+        if let Some(entry) = at.and_then(|i| self.flows.get(i as usize)) {
+            prefetch(entry);
+        }
+        Some(Ahead {
+            key,
+            forward,
+            hash,
+            at,
+        })
+    }
+
+    /// Counts a frame looked up with `ahead` (frames between the two calls change nothing: an
+    /// entry that is not the frame's flow after all is looked up again).
+    #[inline]
+    pub fn add_ahead(&mut self, ts_ns: i64, len: u32, s: &Summary, ahead: Option<Ahead>) {
+        let bytes = u64::from(len);
+        self.packets += 1;
+        self.bytes += bytes;
+        self.malformed += u64::from(s.malformed);
+        if self.first_ns.is_none() {
+            self.first_ns = Some(ts_ns);
+        }
+        if self.last_ns.is_none_or(|l| ts_ns > l) {
+            self.last_ns = Some(ts_ns);
+        }
+        let mut bits = s.protos;
+        while bits != 0 {
+            self.protos[bits.trailing_zeros() as usize].add(bytes);
+            bits &= bits - 1;
+        }
+        self.bucket(ts_ns.div_euclid(1_000_000_000), bytes);
+        let Some(Ahead {
+            key,
+            forward,
+            hash,
+            at,
+        }) = ahead
+        else {
+            return;
+        };
         let i = match self.last {
             Some((k, i)) if k == key => i,
-            _ => match self.index.get(&key) {
-                Some(&i) => i,
-                None if self.flows.len() < self.max_entries => {
-                    let i = self.flows.len() as u32;
-                    self.flows.push((
-                        key,
-                        Flow {
-                            first_ns: ts_ns,
-                            last_ns: ts_ns,
-                            ..Flow::default()
-                        },
-                    ));
-                    self.index.insert(key, i);
-                    i
-                }
+            _ => match at
+                .filter(|&i| self.flows.get(i as usize).is_some_and(|f| f.0 == key))
+                .or_else(|| self.find(&key, hash))
+            {
+                Some(i) => i,
+                None if self.flows.len() < self.max_entries => self.insert(
+                    key,
+                    hash,
+                    Flow {
+                        first_ns: ts_ns,
+                        last_ns: ts_ns,
+                        ..Flow::default()
+                    },
+                ),
                 None => {
                     self.overflow += 1;
                     return;
@@ -221,15 +297,32 @@ impl Stats {
     }
 
     #[inline]
+    fn find(&self, key: &FlowKey, hash: u64) -> Option<u32> {
+        let flows = &self.flows;
+        self.index
+            .find(hash, |&e| {
+                tag(e) == tag(hash) && flows.get(e as u32 as usize).is_some_and(|f| f.0 == *key)
+            })
+            .map(|&e| e as u32)
+    }
+
+    /// A new flow's place in the table.
+    fn insert(&mut self, key: FlowKey, hash: u64, flow: Flow) -> u32 {
+        let i = self.flows.len() as u32;
+        self.flows.push((key, flow));
+        let flows = &self.flows;
+        self.index
+            .insert_unique(hash, tag(hash) | u64::from(i), |&e| {
+                flow_hash(&flows[e as u32 as usize].0)
+            });
+        i
+    }
+
+    #[inline]
     fn bucket(&mut self, second: i64, bytes: u64) {
         match self.buckets.back_mut() {
             Some((t, c)) if *t == second => c.add(bytes),
-            Some((t, _)) if *t > second => {
-                // Out of order: its bucket, if still kept.
-                if let Some((_, c)) = self.buckets.iter_mut().rev().find(|(t, _)| *t == second) {
-                    c.add(bytes);
-                }
-            }
+            Some((t, _)) if *t > second => self.late(second, Count { packets: 1, bytes }),
             _ => {
                 let mut c = Count::default();
                 c.add(bytes);
@@ -239,6 +332,78 @@ impl Stats {
                 }
             }
         }
+    }
+
+    /// A frame older than the newest second: into its bucket, a new one if the second is among
+    /// the last `max_buckets` seen, nowhere if older than all of them. Whatever the frames'
+    /// order, the buckets end as the last `max_buckets` seconds with all of their frames.
+    fn late(&mut self, second: i64, c: Count) {
+        match self.buckets.binary_search_by_key(&second, |(t, _)| *t) {
+            Ok(i) => self.buckets[i].1.merge(c),
+            Err(0) if self.buckets.len() >= self.max_buckets => {}
+            Err(i) => {
+                self.buckets.insert(i, (second, c));
+                while self.buckets.len() > self.max_buckets {
+                    self.buckets.pop_front();
+                }
+            }
+        }
+    }
+
+    /// Adds the statistics of the frames that came right after these (`other`, made with the
+    /// same limits): the result is what one pass over both runs of frames would have counted,
+    /// provided `other` kept every flow it met (`other.overflow == 0`; the caller counts those
+    /// frames again otherwise).
+    pub(crate) fn merge(&mut self, other: Stats) {
+        self.packets += other.packets;
+        self.bytes += other.bytes;
+        self.malformed += other.malformed;
+        self.first_ns = self.first_ns.or(other.first_ns);
+        self.last_ns = self.last_ns.max(other.last_ns);
+        for (mine, theirs) in self.protos.iter_mut().zip(other.protos) {
+            mine.merge(theirs);
+        }
+        let mut mine = std::mem::take(&mut self.buckets).into_iter().peekable();
+        let mut theirs = other.buckets.into_iter().peekable();
+        let mut merged = std::collections::VecDeque::with_capacity(mine.len() + theirs.len());
+        loop {
+            let next = match (mine.peek(), theirs.peek()) {
+                (Some(a), Some(b)) if a.0 == b.0 => {
+                    let (t, mut c) = mine.next().unwrap_or_default();
+                    c.merge(theirs.next().unwrap_or_default().1);
+                    (t, c)
+                }
+                (Some(a), Some(b)) if a.0 < b.0 => mine.next().unwrap_or_default(),
+                (_, Some(_)) => theirs.next().unwrap_or_default(),
+                (Some(_), None) => mine.next().unwrap_or_default(),
+                (None, None) => break,
+            };
+            merged.push_back(next);
+        }
+        while merged.len() > self.max_buckets {
+            merged.pop_front();
+        }
+        self.buckets = merged;
+        for (key, f) in other.flows {
+            let hash = flow_hash(&key);
+            match self.find(&key, hash) {
+                Some(i) => {
+                    let mine = &mut self.flows[i as usize].1;
+                    mine.ab.merge(f.ab);
+                    mine.ba.merge(f.ba);
+                    mine.first_ns = mine.first_ns.min(f.first_ns);
+                    mine.last_ns = mine.last_ns.max(f.last_ns);
+                    mine.flags |= f.flags;
+                    mine.resets += f.resets;
+                }
+                None if self.flows.len() < self.max_entries => {
+                    self.insert(key, hash, f);
+                }
+                None => self.overflow += f.ab.packets + f.ba.packets,
+            }
+        }
+        self.overflow += other.overflow;
+        self.last = None;
     }
 
     /// The report: every protocol seen, the top `top` talkers, conversations and flows by bytes.

@@ -944,6 +944,12 @@ pub struct AnalyzeArgs {
     /// Print one table as CSV instead: protocols, talkers, conversations, flows or bandwidth.
     #[arg(long, value_name = "TABLE", conflicts_with = "json")]
     pub csv: Option<String>,
+
+    /// Threads to analyse on [default: one per core]. The report is the same whatever the
+    /// number; with --write the frames are read on one thread, in order.
+    #[arg(short = 'j', long, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
 }
 
 const ANONYMIZE_HELP: &str = "\

@@ -49,6 +49,10 @@ fn pointer(text: &str, column: usize) -> String {
 pub(crate) fn analyze(a: cli::AnalyzeArgs) -> Result<ExitCode, Failure> {
     let limits = wirescope_traffic::Limits {
         top: a.top,
+        threads: a.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            usize::from,
+        ),
         ..Default::default()
     };
     let filter =

@@ -431,6 +431,86 @@ fn damaged_files_name_the_problem_and_keep_what_came_before() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("absent.pcap: No such file"));
 }
 
+/// A classic pcap of `frames` Ethernet frames: UDP, TCP and ICMP over a few thousand flows,
+/// 60 to 250 bytes each, a millisecond apart, the last one cut in half.
+fn many_frames(path: &Path, frames: u32) {
+    let mut out = Vec::with_capacity(frames as usize * 170);
+    out.extend_from_slice(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0]);
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&65_535u32.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for i in 0..frames {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let proto = [17u8, 6, 1][(x % 3) as usize];
+        let payload = 14 + (x >> 8) % 190;
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0];
+        let total = 20 + 8 + payload as u16;
+        f.extend_from_slice(&[0x45, 0]);
+        f.extend_from_slice(&total.to_be_bytes());
+        f.extend_from_slice(&[0, 0, 0, 0, 64, proto, 0, 0]);
+        f.extend_from_slice(&[10, 1, (x >> 20) as u8 % 8, (x >> 24) as u8 % 50]);
+        f.extend_from_slice(&[10, 2, 0, (x >> 30) as u8 % 20]);
+        f.extend_from_slice(&(1024 + (x >> 36) as u16 % 64).to_be_bytes());
+        f.extend_from_slice(&[0, 53, 0, 0, 0, 0]);
+        f.resize(f.len() + payload as usize, 0x5a);
+        let keep = if i + 1 == frames {
+            f.len() / 2
+        } else {
+            f.len()
+        };
+        out.extend_from_slice(&(1_700_000_000 + i / 1000).to_le_bytes());
+        out.extend_from_slice(&((i % 1000) * 1000).to_le_bytes());
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(&f[..keep]);
+    }
+    std::fs::write(path, out).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+#[test]
+fn a_large_file_gives_the_same_report_on_any_number_of_threads() {
+    let dir = std::env::temp_dir().join(format!("wirescope-threads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.join("many.pcap");
+    many_frames(&file, 200_000);
+    let run = |threads: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+            .arg("analyze")
+            .arg(&file)
+            .args(["--json", "--top", "100000", "-j", threads])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.status.code(), Some(1), "the cut last frame is damage");
+        serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null)
+    };
+    let one = run("1");
+    assert_eq!(
+        one["packets"], 199_999,
+        "all but the cut frame: {}",
+        one["damage"]
+    );
+    assert!(one["flows_total"].as_u64() > Some(1000));
+    for threads in ["2", "3", "8"] {
+        assert_eq!(
+            run(threads),
+            one,
+            "-j {threads} gives the one-thread report"
+        );
+    }
+    let zero = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+        .arg("analyze")
+        .arg(&file)
+        .args(["-j", "0"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("--threads"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 #[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn live_capture_with_a_bpf_filter_sees_exactly_the_packets_generated() {
