@@ -72,7 +72,7 @@ need_cmds() {   # cmd:debian-package ...
 }
 require_root() { [[ $EUID -eq 0 ]] || die "must run as root (network namespaces, /run, /etc/netns)"; }
 
-DEB_PACKAGES="iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine procps util-linux python3 netcat-openbsd iputils-ping snmpd snmp lldpd gnome-keyring dbus libsecret-tools openssh-server openssh-client python3-aiosmtpd postgresql"
+DEB_PACKAGES="iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine procps util-linux python3 netcat-openbsd iputils-ping snmpd snmp lldpd gnome-keyring dbus libsecret-tools openssh-server openssh-client python3-aiosmtpd postgresql prometheus"
 # daemons whose pid files the lab trusts (status, down)
 DAEMON_RE='dnsmasq|listeners\.py|sinks\.py|delayline\.py|snmpd|lldpd|sshd'
 # net-snmp: load no MIB files (checks use numeric OIDs); keep its persistent state in $RUN
@@ -1141,12 +1141,12 @@ cmd_status() {
 
 cmd_deps() {
     require_root
-    # snmpd, lldpd, sshd and postgresql are services: their packages would start them in the ROOT namespace
+    # snmpd, lldpd, sshd, postgresql and prometheus are services: their packages would start them in the ROOT namespace
     # (lldpd would then send LLDP frames out of the machine's real interfaces).  Unless the
     # machine already has a policy-rc.d, deny every service start while apt-get runs, and
     # disable the units the packages enabled.
     local policy=/usr/sbin/policy-rc.d made_policy=0 unit pkg fresh=()
-    for pkg in snmpd:snmpd lldpd:lldpd openssh-server:ssh postgresql:postgresql; do     # package:unit
+    for pkg in snmpd:snmpd lldpd:lldpd openssh-server:ssh postgresql:postgresql prometheus:prometheus; do     # package:unit
         unit=${pkg#*:}; pkg=${pkg%%:*}
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || fresh+=("$unit")
     done

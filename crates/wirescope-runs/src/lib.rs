@@ -14,5 +14,5 @@ mod manager;
 mod pipeline;
 pub mod remote;
 
-pub use manager::{MAX_PARTS, MAX_SITES, Manager, RunError, Started};
+pub use manager::{MAX_PARTS, MAX_SITES, Manager, Observer, RunError, RunInfo, Started};
 pub use pipeline::{Ended, OnStoreError, Pipeline, RunEvent, START_DEADLINE, STORE_RETRY};

@@ -49,12 +49,36 @@ struct Live {
     events: broadcast::Sender<RunEvent>,
 }
 
+/// Told of every run this server makes as it goes (the server's metrics).
+pub trait Observer: Send + Sync {
+    /// A batch of results, stored.
+    fn results(&self, run: &RunInfo, results: &[wirescope_probe::ProbeResult]);
+    /// The run ended so.
+    fn ended(&self, run: &RunInfo, status: wirescope_store::RunStatus);
+}
+
+/// What an `Observer` is told of a run.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub kind: wirescope_probe::ProbeKind,
+    /// The suite that fired it, if one did.
+    pub suite_id: Option<i64>,
+}
+
 /// The runs in progress.
-#[derive(Debug)]
 pub struct Manager {
     store: Arc<Store>,
     live: Mutex<HashMap<i64, Live>>,
     max_runs: usize,
+    observer: std::sync::OnceLock<Arc<dyn Observer>>,
+}
+
+impl std::fmt::Debug for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Manager")
+            .field("max_runs", &self.max_runs)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Manager {
@@ -63,7 +87,13 @@ impl Manager {
             store,
             live: Mutex::new(HashMap::new()),
             max_runs,
+            observer: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Tells `observer` of every run started from now on (the first observer set stays).
+    pub fn observe(&self, observer: Arc<dyn Observer>) {
+        let _ = self.observer.set(observer);
     }
 
     fn live(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Live>> {
@@ -77,6 +107,7 @@ impl Manager {
         targets_text: &str,
         origin: impl Into<Origin>,
     ) -> Result<i64, RunError> {
+        let origin = origin.into();
         let mut live = self.live();
         if live.len() >= self.max_runs {
             return Err(RunError::TooMany {
@@ -87,10 +118,10 @@ impl Manager {
             self.store.clone(),
             &req,
             targets_text,
-            origin.into(),
+            origin,
             OnStoreError::StopRun,
         )?;
-        self.launch(&mut live, pipeline, id, req);
+        self.launch(&mut live, pipeline, id, req, origin.suite_id);
         Ok(id)
     }
 
@@ -150,7 +181,7 @@ impl Manager {
             if site == LOCAL_SITE {
                 let pipeline =
                     Pipeline::recorded(self.store.clone(), id, &req, OnStoreError::StopRun);
-                self.launch(&mut live, pipeline, id, req.clone());
+                self.launch(&mut live, pipeline, id, req.clone(), origin.suite_id);
                 started.push(Started { id, site: None });
             } else {
                 // Shared among the site's agents connected now, a part each.
@@ -172,14 +203,22 @@ impl Manager {
         pipeline: Pipeline,
         id: i64,
         req: RunRequest,
+        suite_id: Option<i64>,
     ) {
         let (events, _) = broadcast::channel(4096);
         let manager = Arc::clone(self);
         // Out of the live set before the last event: a follower that sees the end and looks
         // again finds the run ended in the store.
-        let pipeline = pipeline.publish_to(events.clone()).on_end(move || {
+        let mut pipeline = pipeline.publish_to(events.clone()).on_end(move || {
             manager.live().remove(&id);
         });
+        if let Some(observer) = self.observer.get() {
+            let info = RunInfo {
+                kind: req.probe.kind(),
+                suite_id,
+            };
+            pipeline = pipeline.observed_by(observer.clone(), info);
+        }
         let cancel = CancellationToken::new();
         live.insert(
             id,

@@ -81,6 +81,7 @@ pub struct Pipeline {
     total: i64,
     /// Called once the end is stored, before it is published.
     on_end: Option<Box<dyn FnOnce() + Send>>,
+    observer: Option<(Arc<dyn crate::manager::Observer>, crate::manager::RunInfo)>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -106,6 +107,7 @@ impl Pipeline {
             seq: 0,
             total: req.total() as i64,
             on_end: None,
+            observer: None,
         }
     }
 
@@ -148,6 +150,7 @@ impl Pipeline {
             seq: 0,
             total: req.total() as i64,
             on_end: None,
+            observer: None,
         }
     }
 
@@ -161,6 +164,16 @@ impl Pipeline {
     /// run out of its live set there, so a follower that sees the end finds it in the store).
     pub fn on_end(mut self, f: impl FnOnce() + Send + 'static) -> Self {
         self.on_end = Some(Box::new(f));
+        self
+    }
+
+    /// Tells `observer` of the run's results and its end.
+    pub fn observed_by(
+        mut self,
+        observer: Arc<dyn crate::manager::Observer>,
+        info: crate::manager::RunInfo,
+    ) -> Self {
+        self.observer = Some((observer, info));
         self
     }
 
@@ -258,6 +271,9 @@ impl Pipeline {
                 }
             }
             each(&batch);
+            if let Some((observer, info)) = &self.observer {
+                observer.results(info, &batch);
+            }
             if self.events.is_some() {
                 for (_, json) in texts {
                     self.publish(RunEvent::Result {
@@ -316,6 +332,9 @@ impl Pipeline {
         }
         if let Some(f) = self.on_end.take() {
             f();
+        }
+        if let Some((observer, info)) = &self.observer {
+            observer.ended(info, status);
         }
         self.publish(RunEvent::Status {
             status,

@@ -213,7 +213,10 @@ async fn connect(
     Ok(ws
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| session(state, agent, socket)))
+        .on_upgrade(move |socket| async move {
+            let _counted = crate::metrics::Connected::new(&state);
+            session(state, agent, socket).await
+        }))
 }
 
 /// Runs a store call off the async workers.

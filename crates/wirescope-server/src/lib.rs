@@ -12,6 +12,7 @@ mod conn;
 mod creds;
 mod diagnostics;
 mod error;
+mod metrics;
 pub mod oidc;
 pub mod openapi;
 mod relay;
@@ -166,6 +167,8 @@ pub struct AppState {
     pub sso: Option<oidc::Sso>,
     /// The runs followed here that another process makes.
     pub relays: Arc<relay::Relays>,
+    /// What `GET /api/metrics` gives Prometheus.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Why the server could not start.
@@ -227,6 +230,8 @@ fn check_token_text(token: &str) -> Result<(), String> {
 /// Builds the application router over an opened store.
 pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) -> Router {
     let runs = Arc::new(wirescope_runs::Manager::new(store.clone(), config.max_runs));
+    let metrics = Arc::new(metrics::Metrics::new(store.clone()));
+    runs.observe(metrics.clone());
     let scheduler = Arc::new(wirescope_watch::Scheduler::new(
         store.clone(),
         runs.clone(),
@@ -289,7 +294,9 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
         terminals: ssh::live::Hub::default(),
         sso,
         relays: Arc::default(),
+        metrics,
     });
+    metrics::spawn_alert_counter(&state);
     diagnostics::spawn(state.clone());
     agents::spawn_reaper(&state);
     ssh::live::spawn_publisher(&state);
@@ -314,6 +321,10 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
             state.clone(),
             security_headers,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count_requests,
+        ))
         .with_state(state)
 }
 
@@ -335,6 +346,7 @@ pub(crate) fn api_routes(body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
         .merge(agents::routes())
         .routes(routes!(ws::upgrade))
         .routes(routes!(openapi::serve))
+        .routes(routes!(metrics::serve))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         .merge(traffic::upload_routes())
 }

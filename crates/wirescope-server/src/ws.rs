@@ -43,7 +43,10 @@ pub async fn upgrade(
         )
         .into_response();
     }
-    ws.on_upgrade(move |socket| session(state, socket))
+    ws.on_upgrade(move |socket| async move {
+        let _counted = crate::metrics::Connected::new(&state);
+        session(state, socket).await
+    })
 }
 
 /// A browser always sends Origin; it must be this server exactly: the scheme it serves

@@ -426,6 +426,28 @@ impl Store {
         Ok(marked)
     }
 
+    /// How many bytes the history takes: the SQLite file with its write-ahead log, or the
+    /// PostgreSQL database.
+    pub fn size_bytes(&self) -> Result<u64, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => {
+                let mut wal = s.path.clone().into_os_string();
+                wal.push("-wal");
+                let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
+                Ok(size(&s.path) + size(std::path::Path::new(&wal)))
+            }
+            Backend::Postgres(_) => self
+                .read(|db| {
+                    db.query_row(
+                        "SELECT pg_database_size(current_database())",
+                        params![],
+                        |r| r.get::<_, i64>(0),
+                    )
+                })
+                .map(|n| u64::try_from(n).unwrap_or(0)),
+        }
+    }
+
     /// Where the history lives, as shown to people: a file's path, or a PostgreSQL database
     /// without its password.
     pub fn location(&self) -> String {

@@ -52,7 +52,10 @@ pub(super) async fn upgrade(
         return refused;
     }
     let actor = Actor::of(who.as_ref().map(|w| &w.0), peer.map(|p| p.0));
-    ws.on_upgrade(move |socket| terminal(state, socket, actor))
+    ws.on_upgrade(move |socket| async move {
+        let _counted = crate::metrics::Connected::new(&state);
+        terminal(state, socket, actor).await
+    })
 }
 
 /// Who opened or watches a terminal, for its owner, its audience and the audit trail.

@@ -95,7 +95,10 @@ pub(super) async fn watch(
     // A watcher has nothing to say: its messages are read and dropped, so they are kept small.
     ws.max_message_size(WATCHER_MESSAGE)
         .max_frame_size(WATCHER_MESSAGE)
-        .on_upgrade(move |socket| follow(state, socket, live, actor))
+        .on_upgrade(move |socket| async move {
+            let _counted = crate::metrics::Connected::new(&state);
+            follow(state, socket, live, actor).await
+        })
 }
 
 fn text(event: &TerminalEvent) -> Message {

@@ -276,11 +276,15 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
     // A reader thread per interface (wirescope-traffic's, as `wirescope capture` uses): it
     // enters the namespace, opens its handle, then feeds the session a burst at a time.
     let left = Arc::new(AtomicU64::new(interfaces.len() as u64));
+    let metrics = state.metrics.clone();
     let opened = tokio::task::spawn_blocking(move || {
         for name in &interfaces {
             let sink = IntoSession {
                 capture: capture.clone(),
                 left: left.clone(),
+                interface: name.clone(),
+                metrics: metrics.clone(),
+                drops_counted: 0,
             };
             reader::spawn(name, &opts, netns.clone(), stop.clone(), sink).map_err(|e| {
                 stop.store(true, Ordering::Relaxed);

@@ -22,18 +22,36 @@ pub(super) struct IntoSession {
     pub(super) capture: Arc<Capture>,
     /// Readers of this capture still reading.
     pub(super) left: Arc<AtomicU64>,
+    /// The interface this reader reads, and the metrics it counts its frames into (per
+    /// protocol, a burst at a time) with the kernel's drops as last counted.
+    pub(super) interface: String,
+    pub(super) metrics: Arc<crate::metrics::Metrics>,
+    pub(super) drops_counted: u64,
 }
 
 impl Sink for IntoSession {
     fn burst(&mut self, linktype: u32, burst: &mut Burst) -> bool {
-        let mut session = locked(&self.capture.session);
-        for (ts_ns, len, data) in burst.iter() {
-            session.ingest(linktype, ts_ns, len, data);
+        let mut tally = [(0u64, 0u64); 32];
+        {
+            let mut session = locked(&self.capture.session);
+            for (ts_ns, len, data) in burst.iter() {
+                let mut bits = session.ingest(linktype, ts_ns, len, data);
+                while bits != 0 {
+                    let t = &mut tally[bits.trailing_zeros() as usize];
+                    t.0 += 1;
+                    t.1 += u64::from(len);
+                    bits &= bits - 1;
+                }
+            }
         }
+        self.metrics.captured(&self.interface, &tally, 0);
         true
     }
 
     fn counters(&mut self, interface: &str, stats: CaptureStats) {
+        let drops = stats.dropped.saturating_sub(self.drops_counted);
+        self.drops_counted = self.drops_counted.max(stats.dropped);
+        self.metrics.captured(interface, &[(0, 0); 32], drops);
         locked(&self.capture.counters).insert(interface.to_string(), stats);
     }
 }

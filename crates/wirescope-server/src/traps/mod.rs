@@ -129,6 +129,8 @@ pub struct Traps {
     devices: Arc<Devices>,
     rules: Mutex<rules::Rules>,
     actions: std::sync::OnceLock<rules::Actions>,
+    /// Traps received and stored since the server started.
+    pub received: std::sync::atomic::AtomicU64,
 }
 
 impl Traps {
@@ -154,6 +156,7 @@ impl Traps {
             settings: Mutex::new(ReceiverSettings::default()),
             error: std::sync::Mutex::new(None),
             live: broadcast::channel(LIVE_BATCHES).0,
+            received: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -422,6 +425,9 @@ async fn write(traps: Arc<Traps>, mut receiver: TrapReceiver) {
         .await;
         match stored {
             Ok(Ok(batch)) => {
+                traps
+                    .received
+                    .fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
                 let batch = Arc::new(batch);
                 let _ = traps.live.send(batch.clone());
                 rules::act(&traps, &batch).await;
