@@ -5,7 +5,7 @@
 //
 // Env: WIRESCOPE_URL (dashboard, default http://127.0.0.1:7878), WIRESCOPE_TOKEN (access token,
 // optional), SCREENSHOT_DIR (default web/e2e/screenshots), CHROMIUM (default /usr/bin/chromium),
-// E2E_ONLY=traffic, ssh, suites, watch or traps (only that step), E2E_TIMEOUT_MS (whole run, default 120000), E2E_PING_RATE (packets/s of the ping run, default
+// E2E_ONLY=traffic, ssh, suites, watch, traps, agents or host (only that step), E2E_TIMEOUT_MS (whole run, default 120000), E2E_PING_RATE (packets/s of the ping run, default
 // 200: 400 targets then take about 2 s, so rows can be seen arriving).
 // LAB_SNMP_COMMUNITY (the lab agents' community, default wslpublic as lab/lab.env sets it).
 // E2E_SSH_PASSWORD (the SSH step: the password of the lab's user wsl-pw, LAB_SSH_PW_PASSWORD in
@@ -36,9 +36,9 @@ const SHOTS = path.resolve(process.env.SCREENSHOT_DIR || path.join(here, 'screen
 const BROWSER = process.env.CHROMIUM || '/usr/bin/chromium';
 const TOTAL_MS = Number(process.env.E2E_TIMEOUT_MS || 120_000);
 const PING_RATE = process.env.E2E_PING_RATE ?? '200';
-// E2E_ONLY=traffic, ssh, suites, watch or traps runs only that step (quick iteration on it)
+// E2E_ONLY=traffic, ssh, suites, watch, traps, agents or host runs only that step (quick iteration on it)
 const ONLY = process.env.E2E_ONLY || '';
-const ONLY_STEPS = ['traffic', 'ssh', 'suites', 'watch', 'traps', 'agents'];
+const ONLY_STEPS = ['traffic', 'ssh', 'suites', 'watch', 'traps', 'agents', 'host'];
 if (ONLY && !ONLY_STEPS.includes(ONLY)) {
   console.error(`e2e: E2E_ONLY=${ONLY}: only ${ONLY_STEPS.map((s) => `"${s}"`).join(', ')}`);
   process.exit(2);
@@ -1366,7 +1366,7 @@ async function main() {
   await page.waitForSelector('[data-testid="new-run"]');
 
   if (ONLY) {
-    await { traffic: trafficStep, ssh: sshStep, suites: suitesStep, watch: watchStep, traps: trapsStep, agents: agentsStep }[ONLY]();
+    await { traffic: trafficStep, ssh: sshStep, suites: suitesStep, watch: watchStep, traps: trapsStep, agents: agentsStep, host: hostStep }[ONLY]();
     if (pageErrors.length) fail(`the page threw ${pageErrors.length} error(s): ${pageErrors.join(' | ')}`);
     return;
   }
@@ -1610,6 +1610,9 @@ async function main() {
   // a ping asked from this server and its site side by side; revoked
   await agentsStep();
 
+  // 9e. host: the server's machine, its CPU, memory and interfaces charted from its samples
+  await hostStep();
+
   // 10. theme: dark by the system preference, toggled to light, remembered after a reload
   const theme = () => document.documentElement.dataset.theme;
   const before = await page.evaluate(theme);
@@ -1630,6 +1633,38 @@ async function main() {
   await signInStep(pingId);
 
   if (pageErrors.length) fail(`the page threw ${pageErrors.length} error(s): ${pageErrors.join(' | ')}`);
+}
+
+/** The Host page: this machine's samples, the interfaces and disks of the newest one. */
+async function hostStep() {
+  await page.click('[data-testid="nav-host"]');
+  await page.waitForSelector('[data-testid="host-page"]');
+  await page.waitForSelector('[data-testid="host-now"]', { timeout: 20_000 });
+  const name = await page.locator('[data-testid="host-name"]').innerText();
+  if (!name.includes('kernel')) fail(`the Host page names the machine as "${name}"`);
+  const cpu = await page.locator('[data-testid="host-cpu"]').innerText();
+  if (!/^\d+%$/.test(cpu)) fail(`the Host page's CPU reads "${cpu}"`);
+  const memory = await page.locator('[data-testid="host-memory"]').innerText();
+  if (!/\d/.test(memory)) fail(`the Host page's memory reads "${memory}"`);
+  await page.waitForSelector('[data-testid="host-iface-lo"]');
+  const disks = await page.locator('[data-testid="host-disks"] tbody tr').count();
+  if (disks < 1) fail('the Host page lists no disk');
+  const points = Number(await page.locator('[data-testid="host-chart-CPU"]').getAttribute('data-points'));
+  if (!(points >= 1)) fail(`the CPU chart has ${points} points`);
+  // Picking loopback charts its traffic: the chart is named after it.
+  await page.click('[data-testid="host-iface-lo"]');
+  await page.waitForSelector('[data-testid="host-chart-lo received"]');
+  await shot('host.png');
+  log(`host: ${name}; CPU ${cpu}, memory ${memory}, ${disks} disk(s), ${points} CPU sample(s)`);
+  // The agent of the agents step sent samples of its machine: picked, its page shows them.
+  if (!ONLY) {
+    await page.selectOption('[data-testid="host-machine"]', AGENT_NAME);
+    await page.waitForSelector(`[data-testid="host-name"][data-agent="${AGENT_NAME}"]`);
+    await page.waitForSelector('[data-testid="host-now"]');
+    const agentCpu = await page.locator('[data-testid="host-cpu"]').innerText();
+    if (!/^\d+%$/.test(agentCpu)) fail(`agent ${AGENT_NAME}'s CPU reads "${agentCpu}"`);
+    log(`host: agent ${AGENT_NAME}'s machine shown, CPU ${agentCpu}`);
+  }
 }
 
 /** The agents page's row of `name`: its state, or null when it is not listed. */

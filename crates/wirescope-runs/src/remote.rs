@@ -213,7 +213,13 @@ pub enum FromAgent {
         summary: Option<Box<RawValue>>,
         error: Option<String>,
     },
+    /// A sample of the agent's machine (the server's `host::HostSample`), every
+    /// `HOST_EVERY`.
+    Host { sample: Box<RawValue> },
 }
+
+/// How often an agent sends a sample of its machine.
+pub const HOST_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A job held, by its id and the attempt the agent was handed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

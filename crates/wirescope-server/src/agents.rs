@@ -347,6 +347,12 @@ impl Session {
         let store = self.state.store.clone();
         match msg {
             FromAgent::Hello { .. } => Ok(()),
+            FromAgent::Host { sample } => {
+                if let Err(e) = self.state.host.agent_sample(&self.agent.name, sample.get()) {
+                    eprintln!("wirescope: agent '{}': {e}", self.agent.name);
+                }
+                Ok(())
+            }
             FromAgent::Results {
                 job,
                 attempt,

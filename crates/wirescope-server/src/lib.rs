@@ -12,6 +12,7 @@ mod conn;
 mod creds;
 mod diagnostics;
 mod error;
+pub mod host;
 mod metrics;
 pub mod oidc;
 pub mod openapi;
@@ -169,6 +170,8 @@ pub struct AppState {
     pub relays: Arc<relay::Relays>,
     /// What `GET /api/metrics` gives Prometheus.
     pub metrics: Arc<metrics::Metrics>,
+    /// Samples of the machine the server runs on.
+    pub host: Arc<host::Host>,
 }
 
 /// Why the server could not start.
@@ -295,8 +298,10 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
         sso,
         relays: Arc::default(),
         metrics,
+        host: Arc::default(),
     });
     metrics::spawn_alert_counter(&state);
+    host::spawn(&state);
     diagnostics::spawn(state.clone());
     agents::spawn_reaper(&state);
     ssh::live::spawn_publisher(&state);
@@ -347,6 +352,7 @@ pub(crate) fn api_routes(body_limit: usize) -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(ws::upgrade))
         .routes(routes!(openapi::serve))
         .routes(routes!(metrics::serve))
+        .routes(routes!(host::show))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         .merge(traffic::upload_routes())
 }

@@ -3,7 +3,8 @@
 //! own, no global state): runs and results by kind and status; per suite target a probe RTT
 //! histogram (SmokePing-prober-like buckets), loss and open ports; path changes, alerts fired,
 //! traps received; per interface and protocol the packets and bytes live captures saw, and the
-//! kernel's drops; server health (requests, WebSocket clients, store size). Per-target series
+//! kernel's drops; server health (requests, WebSocket clients, store size); the machine's CPU,
+//! load, memory, disks and interface counters (`host`). Per-target series
 //! are capped (`MAX_SERIES`), so a client cannot make the server hold an unbounded registry.
 
 use crate::AppState;
@@ -61,6 +62,34 @@ struct InterfaceLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DirectionLabels {
+    interface: String,
+    direction: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AgentLabels {
+    agent: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AgentStateLabels {
+    agent: String,
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DiskLabels {
+    mount: String,
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     method: String,
     code: String,
@@ -91,6 +120,15 @@ pub struct Metrics {
     websockets: Gauge,
     store_bytes: Gauge,
     series_dropped: Counter,
+    host_cpu: Gauge<f64, AtomicU64>,
+    host_load: Family<StateLabels, Gauge<f64, AtomicU64>>,
+    host_memory: Family<StateLabels, Gauge>,
+    host_swap: Family<StateLabels, Gauge>,
+    host_disk: Family<DiskLabels, Gauge>,
+    /// bytes, packets, errors, drops: each by interface and direction.
+    host_network: [Family<DirectionLabels, Counter>; 4],
+    agent_cpu: Family<AgentLabels, Gauge<f64, AtomicU64>>,
+    agent_memory: Family<AgentStateLabels, Gauge>,
     /// The suite-target series made so far (bounded by `MAX_SERIES`).
     series: Mutex<HashSet<SeriesLabels>>,
     /// Suite names by id, looked up once.
@@ -123,6 +161,14 @@ impl Metrics {
             websockets: Gauge::default(),
             store_bytes: Gauge::default(),
             series_dropped: Counter::default(),
+            host_cpu: Gauge::default(),
+            host_load: Family::default(),
+            host_memory: Family::default(),
+            host_swap: Family::default(),
+            host_disk: Family::default(),
+            host_network: Default::default(),
+            agent_cpu: Family::default(),
+            agent_memory: Family::default(),
             series: Mutex::new(HashSet::new()),
             suites: Mutex::new(HashMap::new()),
             store,
@@ -202,7 +248,113 @@ impl Metrics {
             "Suite results not exported: their target would pass the series cap",
             m.series_dropped.clone(),
         );
+        registry.register(
+            "host_cpu_ratio",
+            "CPU busy on the server's machine, all cores (0 to 1)",
+            m.host_cpu.clone(),
+        );
+        registry.register(
+            "host_load",
+            "Load average of the server's machine, by period (1m, 5m, 15m)",
+            m.host_load.clone(),
+        );
+        registry.register_with_unit(
+            "host_memory",
+            "Memory of the server's machine, by state (total, used, available)",
+            prometheus_client::registry::Unit::Bytes,
+            m.host_memory.clone(),
+        );
+        registry.register_with_unit(
+            "host_swap",
+            "Swap of the server's machine, by state (total, used, available)",
+            prometheus_client::registry::Unit::Bytes,
+            m.host_swap.clone(),
+        );
+        registry.register_with_unit(
+            "host_disk",
+            "Disk space of the server's machine, by mount point and state (total, available)",
+            prometheus_client::registry::Unit::Bytes,
+            m.host_disk.clone(),
+        );
+        for (family, name, what) in [
+            (0, "host_network_bytes", "Bytes"),
+            (1, "host_network_packets", "Packets"),
+            (2, "host_network_errors", "Errors"),
+            (3, "host_network_drops", "Drops"),
+        ] {
+            registry.register(
+                name,
+                format!("{what} of the server's machine's interfaces, by direction (rx, tx)"),
+                m.host_network[family].clone(),
+            );
+        }
+        registry.register(
+            "agent_host_cpu_ratio",
+            "CPU busy on a remote agent's machine, all cores (0 to 1), last sample",
+            m.agent_cpu.clone(),
+        );
+        registry.register_with_unit(
+            "agent_host_memory",
+            "Memory of a remote agent's machine, by state (total, used, available), last sample",
+            prometheus_client::registry::Unit::Bytes,
+            m.agent_memory.clone(),
+        );
         Metrics { registry, ..m }
+    }
+
+    /// The newest sample of the machine into the host metrics.
+    fn host(&self, s: &crate::host::HostSample) {
+        self.host_cpu.set(f64::from(s.cpu) / 100.0);
+        for (period, v) in ["1m", "5m", "15m"].iter().zip(s.load) {
+            self.host_load
+                .get_or_create(&StateLabels {
+                    state: (*period).to_string(),
+                })
+                .set(v);
+        }
+        let bytes = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        for (family, m) in [(&self.host_memory, s.memory), (&self.host_swap, s.swap)] {
+            for (state, v) in [
+                ("total", m.total),
+                ("used", m.used),
+                ("available", m.available),
+            ] {
+                family
+                    .get_or_create(&StateLabels {
+                        state: state.to_string(),
+                    })
+                    .set(bytes(v));
+            }
+        }
+        for d in &s.disks {
+            for (state, v) in [("total", d.total), ("available", d.available)] {
+                self.host_disk
+                    .get_or_create(&DiskLabels {
+                        mount: d.mount.clone(),
+                        state: state.to_string(),
+                    })
+                    .set(bytes(v));
+            }
+        }
+        for i in &s.interfaces {
+            let counts = [
+                [i.rx_bytes, i.tx_bytes],
+                [i.rx_packets, i.tx_packets],
+                [i.rx_errors, i.tx_errors],
+                [i.rx_drops, i.tx_drops],
+            ];
+            for (family, [rx, tx]) in self.host_network.iter().zip(counts) {
+                for (direction, total) in [("rx", rx), ("tx", tx)] {
+                    let c = family.get_or_create(&DirectionLabels {
+                        interface: i.name.clone(),
+                        direction: direction.to_string(),
+                    });
+                    // The kernel's counter; one that went back (the interface was made again)
+                    // waits until it passes what was counted.
+                    c.inc_by(total.saturating_sub(c.get()));
+                }
+            }
+        }
     }
 
     /// A series' labels, or `None` (counted) past the cap.
@@ -353,6 +505,28 @@ impl Metrics {
     fn render(&self, state: &AppState) -> Result<String, std::fmt::Error> {
         let traps = state.traps.received.load(Ordering::Relaxed);
         self.traps.inc_by(traps.saturating_sub(self.traps.get()));
+        if let Some(sample) = state.host.latest() {
+            self.host(&sample);
+        }
+        for (agent, s) in state.host.agents_latest() {
+            self.agent_cpu
+                .get_or_create(&AgentLabels {
+                    agent: agent.clone(),
+                })
+                .set(f64::from(s.cpu) / 100.0);
+            for (st, v) in [
+                ("total", s.memory.total),
+                ("used", s.memory.used),
+                ("available", s.memory.available),
+            ] {
+                self.agent_memory
+                    .get_or_create(&AgentStateLabels {
+                        agent: agent.clone(),
+                        state: st.to_string(),
+                    })
+                    .set(i64::try_from(v).unwrap_or(i64::MAX));
+            }
+        }
         if let Ok(size) = state.store.size_bytes() {
             self.store_bytes
                 .set(i64::try_from(size).unwrap_or(i64::MAX));

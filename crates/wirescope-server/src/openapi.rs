@@ -41,6 +41,7 @@ the token. Errors are JSON: `{\"error\", \"field\"?}`.";
         (name = "ssh", description = "Terminals, their recordings, known host keys"),
         (name = "users", description = "Signing in and out, the first admin's setup, and users with their roles"),
         (name = "agents", description = "Remote probe agents: add (token shown once), list, revoke; the WebSocket they dial home on"),
+        (name = "host", description = "The machine the server runs on: CPU, memory, disks and interfaces, sampled every 10 s"),
         (name = "metrics", description = "Prometheus metrics (OpenMetrics text) of runs, suites, alerts, traps, captures and the server"),
     )
 )]

@@ -242,6 +242,8 @@ struct Agent {
     tls: Option<tokio_rustls::TlsConnector>,
     making: HashMap<i64, Making>,
     wake: Arc<tokio::sync::Notify>,
+    /// Samples this machine for the server's Host page.
+    sampler: wirescope_server::host::Sampler,
 }
 
 /// How a connection ended.
@@ -298,6 +300,7 @@ pub(crate) async fn agent(args: AgentArgs) -> Result<ExitCode, Failure> {
     }
     let capabilities = capabilities(args.netns.as_deref());
     let mut agent = Agent {
+        sampler: wirescope_server::host::Sampler::default(),
         home,
         spool,
         capabilities,
@@ -526,6 +529,7 @@ impl Agent {
         let mut in_flight = 0usize;
         let mut ends_sent: std::collections::HashSet<SpooledJob> = Default::default();
         let mut ping = tokio::time::interval(Duration::from_secs(15));
+        let mut host = tokio::time::interval(wirescope_runs::remote::HOST_EVERY);
         loop {
             // Send what waits, within the in-flight bound.
             for job in self.spool.jobs().unwrap_or_default() {
@@ -606,6 +610,15 @@ impl Agent {
                 _ = ping.tick() => {
                     if let Err(e) = tx.send(Message::Ping(Vec::new().into())).await {
                         return Lost::Away(format!("the connection: {e}"));
+                    }
+                }
+                _ = host.tick() => {
+                    let sample = serde_json::value::to_raw_value(&self.sampler.sample_about());
+                    if let Ok(sample) = sample {
+                        let msg = FromAgent::Host { sample };
+                        if let Err(e) = tx.send(Message::Text(msg.text().into())).await {
+                            return Lost::Away(format!("sending a host sample: {e}"));
+                        }
                     }
                 }
             }

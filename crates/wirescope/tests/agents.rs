@@ -233,6 +233,37 @@ fn agents_are_refused_by_name_and_a_run_from_a_site_is_made_and_followed() {
     );
     let (_, list) = server.json("GET", "/api/agents", None);
     assert_eq!(list["sites"], json!(["local", "branch"]), "{list}");
+
+    // It sends samples of its machine (at once, then every 30 s): the Host page's agent view.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let host = loop {
+        let (status, host) = server.json("GET", "/api/host?agent=branch-1", None);
+        if status == 200 || std::time::Instant::now() > deadline {
+            break host;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(host["agent"], "branch-1", "{host}");
+    assert!(
+        host["hostname"].as_str().is_some_and(|h| !h.is_empty()),
+        "{host}"
+    );
+    let sample = &host["samples"][0];
+    assert!(sample["memory"]["total"].as_u64() > Some(0), "{host}");
+    assert!(
+        sample["interfaces"]
+            .as_array()
+            .is_some_and(|i| i.iter().any(|n| n["name"] == "lo")),
+        "{host}"
+    );
+    let (_, own) = server.json("GET", "/api/host", None);
+    assert_eq!(own["agents"], json!(["branch-1"]), "{own}");
+    let (status, none) = server.json("GET", "/api/host?agent=nobody", None);
+    assert_eq!(
+        (status, none["field"].as_str()),
+        (404, Some("agent")),
+        "{none}"
+    );
     // Its spool is its own.
     let (code, said) = agent_exits(&base(&server), &token, "branch", &dir.join("branch.spool"));
     assert_eq!(code, Some(2), "{said}");

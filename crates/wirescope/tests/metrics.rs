@@ -275,6 +275,37 @@ fn prometheus_scrapes_runs_suites_traps_captures_and_health() {
         |v| v >= 3.0,
     );
     wait_query(prom_port, "wirescope_store_bytes", 10, |v| v > 0.0);
+
+    // The server's machine: its memory as /proc/meminfo says, loopback's traffic.
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let total_kib: f64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    let total = wait_query(
+        prom_port,
+        r#"wirescope_host_memory_bytes{state="total"}"#,
+        20,
+        |v| v > 0.0,
+    );
+    assert_eq!(total, total_kib * 1024.0);
+    wait_query(
+        prom_port,
+        r#"wirescope_host_network_bytes_total{interface="lo",direction="rx"}"#,
+        20,
+        |v| v > 0.0,
+    );
+    wait_query(prom_port, "wirescope_host_cpu_ratio", 20, |v| {
+        (0.0..=1.0).contains(&v)
+    });
+    let (status, host) = server.json("GET", "/api/host", None);
+    assert_eq!(status, 200, "{host}");
+    assert!(
+        host["samples"].as_array().is_some_and(|s| !s.is_empty()),
+        "{host}"
+    );
+    assert_eq!(host["every_s"], 10, "{host}");
     wait_query(prom_port, "wirescope_websocket_clients", 10, |v| v == 0.0);
 
     // A made-up method makes no series of its own.

@@ -429,6 +429,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/host": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The machine the server runs on: its samples (every 10 s, the last six hours), oldest first;
+         *     or with `agent`, a remote agent's machine (every 30 s, the last hour).
+         */
+        get: operations["getHost"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/interfaces": {
         parameters: {
             query?: never;
@@ -2088,6 +2108,42 @@ export interface components {
             /** Format: double */
             loss_pct: number;
         };
+        /** @description A machine's name and system. */
+        HostAbout: {
+            hostname: string;
+            /** @description The OS and its version. */
+            os: string;
+            kernel: string;
+        };
+        /** @description One mounted file system. */
+        HostDisk: {
+            mount: string;
+            fs: string;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            available: number;
+        };
+        /** @description One interface's counters since it came up (the kernel's). */
+        HostInterface: {
+            name: string;
+            /** Format: int64 */
+            rx_bytes: number;
+            /** Format: int64 */
+            tx_bytes: number;
+            /** Format: int64 */
+            rx_packets: number;
+            /** Format: int64 */
+            tx_packets: number;
+            /** Format: int64 */
+            rx_errors: number;
+            /** Format: int64 */
+            tx_errors: number;
+            /** Format: int64 */
+            rx_drops: number;
+            /** Format: int64 */
+            tx_drops: number;
+        };
         /** @description The host key an SSH connection ended up trusting. */
         HostKeyInfo: {
             algorithm: string;
@@ -2100,6 +2156,55 @@ export interface components {
          * @enum {string}
          */
         HostKeyStatus: "unknown";
+        /** @description Memory or swap, in bytes. */
+        HostMemory: {
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            used: number;
+            /** Format: int64 */
+            available: number;
+        };
+        /** @description The machine at one moment. */
+        HostSample: {
+            /**
+             * Format: int64
+             * @description When (ms since the epoch).
+             */
+            t: number;
+            /**
+             * Format: float
+             * @description CPU busy, percent of all cores.
+             */
+            cpu: number;
+            /** @description Each core's, percent. */
+            cores: number[];
+            /** @description Load average over 1, 5 and 15 minutes. */
+            load: number[];
+            memory: components["schemas"]["HostMemory"];
+            swap: components["schemas"]["HostMemory"];
+            disks: components["schemas"]["HostDisk"][];
+            interfaces: components["schemas"]["HostInterface"][];
+            about?: components["schemas"]["HostAbout"] | null;
+        };
+        /** @description What `GET /api/host` answers. */
+        HostView: {
+            hostname: string;
+            /** @description The OS and its version, the kernel's version. */
+            os: string;
+            kernel: string;
+            /** @description The agent whose machine this is (`null`: the server's). */
+            agent?: string | null;
+            /**
+             * Format: int64
+             * @description Seconds between samples.
+             */
+            every_s: number;
+            /** @description The samples after `since`, oldest first. */
+            samples: components["schemas"]["HostSample"][];
+            /** @description The remote agents whose machines have samples here. */
+            agents: string[];
+        };
         /** @description Who is asking. */
         Identity: {
             /** @description The user's name (`token` for `--token`, `local` for the open server). */
@@ -4920,6 +5025,39 @@ export interface operations {
                 };
             };
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getHost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Only samples taken after this (ms since the epoch). */
+                since: number | null;
+                /** @description A remote agent's machine instead of the server's. */
+                agent: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostView"];
+                };
+            };
+            /** @description no samples of that agent */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,7 @@ import { options, type OptionSpec } from './options.gen';
 import {
   runOptions,
   type AgentList,
+  type HostView,
   type AgentMade,
   type AlertEvent,
   type AlertList,
@@ -248,6 +249,18 @@ export async function revokeToken(id: number): Promise<void> {
 }
 
 /** The remote agents (online or not) and the sites a run can be made from. */
+/**
+ * The server's machine (or with `agent`, a remote agent's) and its samples taken after `since`
+ * (ms), all kept without it.
+ */
+export function getHost(since?: number, agent?: string | null): Promise<HostView> {
+  const q = new URLSearchParams();
+  if (since !== undefined) q.set('since', String(since));
+  if (agent) q.set('agent', agent);
+  const query = q.toString();
+  return request('GET', query ? `api/host?${query}` : 'api/host');
+}
+
 export function listAgents(): Promise<AgentList> {
   return request('GET', 'api/agents');
 }

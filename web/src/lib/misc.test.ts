@@ -46,6 +46,8 @@ describe('router', () => {
     expect(parseRoute(href.users())).toEqual({ name: 'users' });
     expect(parseRoute(href.audit())).toEqual({ name: 'audit' });
     expect(parseRoute(href.agents())).toEqual({ name: 'agents' });
+    expect(parseRoute(href.host())).toEqual({ name: 'host' });
+    expect(parseRoute('#/host/x').name).toBe('notfound');
     expect(parseRoute(href.vantage(12))).toEqual({ name: 'vantage', batch: 12 });
     expect(parseRoute('#/vantage/x').name).toBe('notfound');
     expect(parseRoute('#/agents/1').name).toBe('notfound');

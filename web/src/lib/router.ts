@@ -3,7 +3,7 @@
 // #/suites/ID/series/SID[?range=3h|1d|7d|30d], #/suites/ID/target?kind=scan|trace|dns&target=T, #/creds,
 // #/traffic, #/captures/ID, #/terminal[?target=…&netns=…], #/watch/ID, #/recordings, #/recordings/ID,
 // #/hostkeys[?host=…], #/alerts[?suite=ID&target=…], #/alerts/ID, #/channels,
-// #/traps[?source=…&oid=…&device=…&since=…&until=…], #/traps/ID, #/agents, #/vantage/BATCH.
+// #/traps[?source=…&oid=…&device=…&since=…&until=…], #/traps/ID, #/agents, #/vantage/BATCH, #/host.
 
 import { trapFilterOf, type TrapFilter } from './traps';
 import { DEFAULT_RANGE } from './trend';
@@ -39,6 +39,7 @@ export type Route =
   | { name: 'users' }
   | { name: 'audit' }
   | { name: 'agents' }
+  | { name: 'host' }
   | { name: 'vantage'; batch: number }
   | { name: 'notfound'; path: string };
 
@@ -81,6 +82,7 @@ export function parseRoute(hash: string): Route {
   if (head === 'users' && parts.length === 1) return { name: 'users' };
   if (head === 'audit' && parts.length === 1) return { name: 'audit' };
   if (head === 'agents' && parts.length === 1) return { name: 'agents' };
+  if (head === 'host' && parts.length === 1) return { name: 'host' };
   if (head === 'vantage' && parts.length === 2 && id(x) !== null) return { name: 'vantage', batch: id(x) as number };
   if (head === 'creds' && parts.length === 1) return { name: 'creds' };
   if (head === 'traffic' && parts.length === 1) return { name: 'traffic' };
@@ -125,6 +127,7 @@ export const href = {
   users: () => '#/users',
   audit: () => '#/audit',
   agents: () => '#/agents',
+  host: () => '#/host',
   /** The runs of one batch side by side: each target as each site sees it. */
   vantage: (batch: number) => `#/vantage/${batch}`,
   traffic: () => '#/traffic',

@@ -272,6 +272,13 @@ export type NewAgent = Schemas['NewAgent'];
 /** An agent just added: the only answer that holds its token. */
 export type AgentMade = Schemas['AgentMade'];
 
+// ---- the server's machine ------------------------------------------------------------------
+
+/** The machine the server runs on and its samples (GET /api/host). */
+export type HostView = Schemas['HostView'];
+export type HostSample = Schemas['HostSample'];
+export type HostInterface = Schemas['HostInterface'];
+
 // ---- errors ------------------------------------------------------------------------------
 
 /** Every error response's body. */
