@@ -5,9 +5,9 @@
 //! `/api/metrics`.
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, Query};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

@@ -264,6 +264,18 @@ fn agents_are_refused_by_name_and_a_run_from_a_site_is_made_and_followed() {
         (404, Some("agent")),
         "{none}"
     );
+    let (status, bad) = server.json("GET", "/api/host?since=yesterday", None);
+    assert_eq!(
+        (status, bad["field"].as_str()),
+        (400, Some("since")),
+        "{bad}"
+    );
+    let (status, bad) = server.json("GET", "/api/host?since=yesterday", None);
+    assert_eq!(
+        (status, bad["field"].as_str()),
+        (400, Some("since")),
+        "{bad}"
+    );
     // Its spool is its own.
     let (code, said) = agent_exits(&base(&server), &token, "branch", &dir.join("branch.spool"));
     assert_eq!(code, Some(2), "{said}");
