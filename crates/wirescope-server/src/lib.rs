@@ -22,7 +22,7 @@ mod ssh;
 mod suites;
 mod tls;
 mod topology;
-mod traffic;
+pub mod traffic;
 pub mod traps;
 pub mod ws;
 
@@ -73,6 +73,8 @@ pub struct ServerConfig {
     pub max_captures: usize,
     /// Capture file uploads in progress at once.
     pub max_uploads: usize,
+    /// What is kept of captures in the history: files' size and age, how they rotate.
+    pub capture_keep: traffic::KeepConfig,
     /// How long suites' trends are kept.
     pub retention: wirescope_watch::Retention,
     /// The wait before a failed delivery's first retry.
@@ -125,6 +127,7 @@ impl Default for ServerConfig {
             capture_memory: 1 << 30,
             max_captures: 4,
             max_uploads: 2,
+            capture_keep: traffic::KeepConfig::default(),
             retention: wirescope_watch::Retention::default(),
             notify_retry: std::time::Duration::from_secs(10),
             traps: traps::TrapFlags::default(),
@@ -288,6 +291,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
             config.capture_memory,
             config.max_captures,
             config.max_uploads,
+            config.capture_keep.clone(),
         ),
         traps,
         config,
@@ -302,6 +306,7 @@ pub fn app(store: Arc<Store>, config: ServerConfig, traps: Arc<traps::Traps>) ->
     });
     metrics::spawn_alert_counter(&state);
     host::spawn(&state);
+    traffic::spawn_sweeper(&state);
     diagnostics::spawn(state.clone());
     agents::spawn_reaper(&state);
     ssh::live::spawn_publisher(&state);

@@ -34,6 +34,9 @@ const TABLES: &[(&str, &str)] = &[
     ("audit_anchor", "id"),
     ("agents", "id"),
     ("jobs", "id"),
+    ("captures", "id"),
+    ("capture_files", "capture_id, seq"),
+    ("capture_stats", "capture_id, width, t"),
 ];
 
 /// The tables whose ids the database hands out (AUTOINCREMENT, identity columns): their
@@ -54,6 +57,7 @@ const COUNTED: &[&str] = &[
     "audit",
     "agents",
     "jobs",
+    "captures",
 ];
 
 /// Rows written in one transaction (sent at once, pipelined, to PostgreSQL).

@@ -7,6 +7,7 @@
 mod agents;
 mod alerts;
 mod audit;
+mod captures;
 mod copy;
 mod diagnostics;
 mod owner;
@@ -32,6 +33,7 @@ pub use alerts::{
     EVENTS_KEPT, EventFilter, EventKind, HISTORY_KEPT, HistoryEntry, MAX_CHANNELS, NewEvent,
 };
 pub use audit::{AUDIT_LISTED, AuditEntry, AuditFilter, NewAudit};
+pub use captures::{CAPTURE_WIDTHS, CaptureFile, CaptureStat, KeptFile, NewCapture, StoredCapture};
 pub use copy::{COPY_BATCH, COPY_SAMPLES, TableCopy};
 pub use diagnostics::{Diagnostics, DiagnosticsStatus};
 pub use pg::{INSTANCE_TTL_MS, Notice, POOL_SIZE, RUNS_CHANNEL, is_url};
@@ -383,7 +385,8 @@ impl Store {
         Ok(store)
     }
 
-    /// Marks as interrupted the runs still queued or running whose owner is gone (a process
+    /// Marks as interrupted the runs still queued or running (and the captures still running)
+    /// whose owner is gone (a process
     /// that died, or one from before owners were recorded; on PostgreSQL, an instance silent for
     /// [`INSTANCE_TTL_MS`]); live owners' runs are left alone. Returns how many runs were marked.
     pub fn sweep_orphans(&self) -> Result<usize, StoreError> {
@@ -391,6 +394,13 @@ impl Store {
             db.query_map(
                 "SELECT DISTINCT owner FROM runs
                  WHERE status IN ('queued', 'running') AND site IS NULL",
+                params![],
+                |r| r.get(0),
+            )
+        })?;
+        let capturing: Vec<String> = self.read(|db| {
+            db.query_map(
+                "SELECT DISTINCT owner FROM captures WHERE status = 'running'",
                 params![],
                 |r| r.get(0),
             )
@@ -403,16 +413,20 @@ impl Store {
                 db.query_map("SELECT id FROM instances", params![], |r| r.get(0))
             })?,
         };
-        let mut marked = 0;
-        for owner in owners {
-            if let Some(o) = &owner {
-                let alive = match &self.backend {
+        let alive = |o: &String| {
+            o == &self.owner_id
+                || match &self.backend {
                     Backend::Sqlite(s) => owner::Owner::is_alive(&s.path, o),
                     Backend::Postgres(_) => live.contains(o),
-                };
-                if o == &self.owner_id || alive {
-                    continue;
                 }
+        };
+        for o in capturing.iter().filter(|o| !alive(o)) {
+            self.interrupt_captures(o)?;
+        }
+        let mut marked = 0;
+        for owner in owners {
+            if owner.as_ref().is_some_and(alive) {
+                continue;
             }
             marked += self.write(|db| {
                 db.execute(
@@ -532,6 +546,7 @@ impl Store {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::captures::tests::captures_keep_their_files_and_minutes_and_end_interrupted;
     use crate::traps::tests::traps_are_filtered_paged_followed_up_and_pruned;
     use wirescope_probe::ProbeKind;
 
@@ -650,6 +665,7 @@ pub(crate) mod tests {
         runs_and_results_round_trip,
         listing_filters_and_pages_newest_first,
         traps_are_filtered_paged_followed_up_and_pruned,
+        captures_keep_their_files_and_minutes_and_end_interrupted,
         instances_gone_silent_lose_their_runs_and_live_ones_keep_theirs,
     );
 

@@ -13,6 +13,7 @@ pub mod live;
 mod parallel;
 pub mod read;
 pub mod reader;
+pub mod record;
 pub mod session;
 pub mod stats;
 pub mod write;

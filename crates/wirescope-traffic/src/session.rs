@@ -219,12 +219,12 @@ impl Session {
         }
     }
 
-    /// Takes one frame in; returns its protocol bits (`dissect::proto`).
-    pub fn ingest(&mut self, linktype: u32, ts_ns: i64, len: u32, data: &[u8]) -> u32 {
+    /// Takes one frame in; returns what the dissector made of it.
+    pub fn ingest(&mut self, linktype: u32, ts_ns: i64, len: u32, data: &[u8]) -> Summary {
         let summary = self.dissector.frame(linktype, data);
         self.stats.add(ts_ns, len, &summary);
         if self.limits.ring_size == 0 {
-            return summary.protos;
+            return summary;
         }
         let cap = self.bytes.len();
         let data = &data[..data.len().min(cap)];
@@ -253,7 +253,7 @@ impl Session {
         });
         self.head += n;
         self.next_no += 1;
-        summary.protos
+        summary
     }
 
     /// Frames seen so far.

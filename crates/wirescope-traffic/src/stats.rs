@@ -45,7 +45,9 @@ impl Hasher for WordHasher {
 }
 
 /// Packets and bytes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Count {
     pub packets: u64,
     pub bytes: u64,
@@ -53,12 +55,12 @@ pub struct Count {
 
 impl Count {
     #[inline]
-    fn add(&mut self, bytes: u64) {
+    pub(crate) fn add(&mut self, bytes: u64) {
         self.packets += 1;
         self.bytes += bytes;
     }
 
-    fn merge(&mut self, other: Count) {
+    pub(crate) fn merge(&mut self, other: Count) {
         self.packets += other.packets;
         self.bytes += other.bytes;
     }

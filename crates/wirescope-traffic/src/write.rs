@@ -16,6 +16,8 @@ pub struct PcapNgWriter<W: Write> {
     interfaces: Vec<u32>,
     snaplen: u32,
     pub packets: u64,
+    /// Bytes written so far.
+    pub bytes: u64,
 }
 
 fn pad4(n: usize) -> usize {
@@ -38,6 +40,7 @@ impl<W: Write> PcapNgWriter<W> {
             interfaces: Vec::new(),
             snaplen,
             packets: 0,
+            bytes: u64::from(len),
         })
     }
 
@@ -56,6 +59,7 @@ impl<W: Write> PcapNgWriter<W> {
         self.w.write_all(&options)?;
         self.w.write_all(&len.to_le_bytes())?;
         self.interfaces.push(linktype);
+        self.bytes += u64::from(len);
         Ok(self.interfaces.len() as u32 - 1)
     }
 
@@ -83,7 +87,13 @@ impl<W: Write> PcapNgWriter<W> {
         self.w.write_all(&[0u8; 3][..pad])?;
         self.w.write_all(&total.to_le_bytes())?;
         self.packets += 1;
+        self.bytes += u64::from(total);
         Ok(())
+    }
+
+    /// The writer underneath (to flush it).
+    pub fn inner_mut(&mut self) -> &mut W {
+        &mut self.w
     }
 
     /// Flushes and hands back the writer.

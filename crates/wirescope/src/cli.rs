@@ -1357,6 +1357,25 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=16))]
     pub max_uploads: u32,
 
+    /// Bytes of capture files kept in the history (every capture's closed pcapng files
+    /// together, in FILES/captures); past it the oldest files are removed. 0: no files are
+    /// written, only each capture's statistics by minute and hour.
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = any_size)]
+    pub capture_keep: u64,
+
+    /// Capture files whose last frame is older than this are removed.
+    #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = long_duration)]
+    pub capture_keep_age: Duration,
+
+    /// A live capture's file is closed and the next begun before it passes this size (the
+    /// dashboard can ask for another per capture; at least 64KiB).
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = rotate_size)]
+    pub capture_rotate_size: u64,
+
+    /// ... or once its frames span this long (whole hours or days: 1h, 1d).
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = long_duration)]
+    pub capture_rotate_every: Duration,
+
     /// How long suites' trend samples are kept (the 3-hour view draws every sample), and with
     /// them their 5-minute rollups (the day view).
     #[arg(long, value_name = "DURATION", default_value = format_long(wirescope_watch::Retention::default().samples), value_parser = long_duration)]
@@ -1545,6 +1564,16 @@ fn session_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// A retention as `long_duration` reads it back.
+fn rotate_size(s: &str) -> Result<u64, String> {
+    let n = any_size(s)?;
+    if n < wirescope_server::traffic::MIN_ROTATE_BYTES {
+        return Err(format!(
+            "'{s}' is below 64KiB, the smallest a capture file rotates at"
+        ));
+    }
+    Ok(n)
+}
+
 fn format_long(d: Duration) -> String {
     let secs = d.as_secs();
     if secs.is_multiple_of(86_400) {
@@ -1566,8 +1595,17 @@ fn access_token(s: &str) -> Result<String, wirescope_server::TokenError> {
     wirescope_server::check_token(s).map(|()| s.to_string())
 }
 
-/// A size in bytes: a number with an optional unit (B, KiB, MiB, GiB, or K, M, G as powers of 1024).
+/// A size in bytes of at least 1 MiB (see `any_size`).
 pub fn byte_size(s: &str) -> Result<u64, String> {
+    let v = any_size(s)?;
+    if v < 1 << 20 {
+        return Err(format!("'{s}' is below 1 MiB"));
+    }
+    Ok(v)
+}
+
+/// A size in bytes: a number with an optional unit (B, KiB, MiB, GiB, or K, M, G as powers of 1024).
+pub fn any_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
@@ -1582,13 +1620,8 @@ pub fn byte_size(s: &str) -> Result<u64, String> {
         "t" | "tib" | "tb" => 40,
         u => return Err(format!("'{u}' is not a size unit (B, KiB, MiB, GiB, TiB)")),
     };
-    let v = n
-        .checked_mul(1u64 << shift)
-        .ok_or_else(|| format!("'{s}' is too large"))?;
-    if v < 1 << 20 {
-        return Err(format!("'{s}' is below 1 MiB"));
-    }
-    Ok(v)
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("'{s}' is too large"))
 }
 
 fn duration(s: &str) -> Result<Duration, wirescope_probe::duration::DurationError> {

@@ -43,6 +43,14 @@ pub(crate) async fn serve(a: cli::ServeArgs) -> Result<ExitCode, Failure> {
         capture_memory: usize::try_from(a.capture_memory).unwrap_or(usize::MAX),
         max_captures: a.max_captures as usize,
         max_uploads: a.max_uploads as usize,
+        capture_keep: wirescope_server::traffic::KeepConfig {
+            bytes: a.capture_keep,
+            age: a.capture_keep_age,
+            rotation: wirescope_traffic::record::Rotation {
+                max_bytes: a.capture_rotate_size,
+                max_age_ms: Some(a.capture_rotate_every.as_millis() as i64),
+            },
+        },
         retention: wirescope_watch::Retention {
             samples: a.trend_samples,
             rollups: a.trend_rollups,

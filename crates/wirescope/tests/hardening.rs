@@ -301,18 +301,22 @@ fn captures_are_deduplicated_capped_and_within_the_memory_budget() {
         "ring_size",
         "--capture-memory",
     );
-    // Within the budget the stopped capture is evicted for the new one, and says so.
+    // Within the budget the stopped capture is evicted for the new one: it stays in the
+    // history, no longer in memory.
     let (status, v) = server.json("POST", "/api/captures", Some(json!({"interfaces": ["lo"]})));
     assert_eq!(status, 201, "{v}");
+    let (_, list) = server.json("GET", "/api/captures", None);
+    let row = list["captures"]
+        .as_array()
+        .and_then(|l| l.iter().find(|c| c["id"] == second).cloned())
+        .unwrap_or_default();
+    assert_eq!(row["loaded"], false, "{list}");
+    assert_eq!(row["stored"]["status"], "stopped", "{list}");
+    // Asked for, it is opened again from its kept file, every frame it had.
     let (status, v) = server.json("GET", &format!("/api/captures/{second}"), None);
-    assert_eq!(status, 410, "{v}");
-    assert!(
-        v["error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("capture memory budget"),
-        "{v}"
-    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["frames"], row["stored"]["frames"], "{v}");
+    assert_eq!(v["capture"]["running"], false);
     alive(&server);
 }
 
@@ -356,18 +360,34 @@ fn uploads_stream_to_disk_and_sessions_are_evicted_least_recently_used() {
     );
     let (status, v) = upload(&server, "three.pcap", &pcap(10, 100));
     assert_eq!(status, 201, "{v}");
+    let loaded = |id: i64| {
+        let (_, list) = server.json("GET", "/api/captures", None);
+        list["captures"]
+            .as_array()
+            .and_then(|l| l.iter().find(|c| c["id"] == id).cloned())
+            .unwrap_or_default()["loaded"]
+            .as_bool()
+    };
+    assert_eq!(loaded(second), Some(false), "evicted");
+    assert_eq!(loaded(first), Some(true));
+    // Asked for, it is opened again from its kept file (evicting the least recently used).
     let (status, v) = server.json("GET", &format!("/api/captures/{second}"), None);
-    assert_eq!(status, 410, "{v}");
-    let msg = v["error"].as_str().unwrap_or_default();
-    assert!(
-        msg.contains("two.pcap") && msg.contains("--capture-memory"),
-        "{msg}"
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        (v["frames"].as_u64(), v["capture"]["file"].as_str()),
+        (Some(10), Some("two.pcap"))
     );
     assert_eq!(
-        server
-            .json("GET", &format!("/api/captures/{first}"), None)
-            .0,
-        200
+        loaded(first),
+        Some(false),
+        "the least recently used made room"
+    );
+    let (status, v) = server.json("GET", &format!("/api/captures/{first}"), None);
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["frames"].as_u64(),
+        Some(110_000),
+        "every frame of the big file, read again"
     );
     let (status, text) = server.request_bytes("POST", "/api/captures/upload", &[], &[]);
     assert_eq!(status, 400, "an empty body is not a capture: {text}");

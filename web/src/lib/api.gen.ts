@@ -181,7 +181,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Capture sessions (live and uploaded). */
+        /**
+         * Capture sessions (live and uploaded) as the history holds them, newest first, each saying
+         *     whether it is held in memory.
+         */
         get: operations["getCaptures"];
         put?: never;
         /** Start a live capture. */
@@ -224,7 +227,7 @@ export interface paths {
         get: operations["getCapturesId"];
         put?: never;
         post?: never;
-        /** Stop and forget a capture. */
+        /** Stop a capture and forget it: from memory, and from the history with its files. */
         delete: operations["deleteCapturesId"];
         options?: never;
         head?: never;
@@ -240,6 +243,63 @@ export interface paths {
         };
         /** One table of a capture's statistics as CSV (every row, not just the top 20). */
         get: operations["getCapturesIdCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/captures/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stored capture's files, in order. */
+        get: operations["getCapturesIdFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/captures/{id}/files/{seq}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of a stored capture's files, as written (pcapng); the one still being written holds
+         *     what has been flushed.
+         */
+        get: operations["getCapturesIdFilesSeq"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/captures/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A capture's traffic over a time range: bytes and packets per bucket with their protocol
+         *     mix, and the range's protocols and top talkers. Minutes are kept 14 days, hours 400.
+         */
+        get: operations["getCapturesIdHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1594,6 +1654,35 @@ export interface components {
             /** @description Always `cancelled`: the run ends so, with what finished. */
             status: components["schemas"]["RunStatus"];
         };
+        /** @description One file of a stored capture. */
+        CaptureFile: {
+            /** Format: int64 */
+            seq: number;
+            /** @description Its name in the capture's directory. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Its first and last frames' times (ns since the epoch).
+             */
+            first_ns?: number | null;
+            /** Format: int64 */
+            last_ns?: number | null;
+            /** Format: int64 */
+            frames: number;
+            /** Format: int64 */
+            size: number;
+            /** @description Closed (rotated, or the capture ended); the open one is still written. */
+            closed: boolean;
+            /**
+             * Format: int64
+             * @description When retention removed it (ms).
+             */
+            removed_at?: number | null;
+        };
+        /** @description A stored capture's files, removed ones too (with when). */
+        CaptureFiles: {
+            files: components["schemas"]["CaptureFile"][];
+        };
         /** @description What a capture is, for lists. */
         CaptureInfo: {
             /** Format: int64 */
@@ -1614,10 +1703,18 @@ export interface components {
              */
             started_at: number;
             running: boolean;
+            /** @description Its frames are held in memory (else a look at it opens its kept files first). */
+            loaded: boolean;
+            stored?: components["schemas"]["StoredCapture"] | null;
         };
-        /** @description Capture sessions, live and uploaded. */
+        /** @description Capture sessions, live and uploaded, as the history holds them, newest first. */
         CaptureList: {
             captures: components["schemas"]["CaptureInfo"][];
+            /**
+             * Format: int64
+             * @description Ask again with `before` this for older ones.
+             */
+            next_before?: number | null;
         };
         /**
          * @description Where a capture's frames come from.
@@ -2067,6 +2164,22 @@ export interface components {
             tcp_flags: string;
             /** Format: int32 */
             resets: number;
+        };
+        /** @description One bucket of a capture's traffic. */
+        HistoryBucket: {
+            /**
+             * Format: int64
+             * @description Its start (ms since the epoch).
+             */
+            t: number;
+            /** Format: int64 */
+            packets: number;
+            /** Format: int64 */
+            bytes: number;
+            /** @description By Wireshark display-filter name. */
+            protocols: {
+                [key: string]: components["schemas"]["Count"];
+            };
         };
         /** @description One distinct value a target showed (a path, its open ports, a DNS answer) and when. */
         HistoryEntry: {
@@ -3370,6 +3483,21 @@ export interface components {
             ring_size?: number | null;
             /** @description Capture inside this network namespace: a name under /run/netns, not a path. */
             netns?: string | null;
+            /**
+             * Format: int64
+             * @description Its files rotate before this many bytes (default `--capture-rotate-size`; at least 64 KiB).
+             */
+            rotate_bytes?: number | null;
+            /**
+             * Format: int64
+             * @description ... and once a file spans this many seconds (default `--capture-rotate-every`; 0: never).
+             */
+            rotate_seconds?: number | null;
+            /**
+             * @description Only the newest this many closed files of it are kept (a ring buffer, as dumpcap's
+             *     `-b files:N`); default: as the server's retention allows.
+             */
+            ring_files?: number | null;
         };
         /** @description A capture started. */
         Started: {
@@ -3386,6 +3514,51 @@ export interface components {
         /** @description A stop requested. */
         Stopping: {
             stopped: boolean;
+        };
+        /** @description A stored capture. */
+        StoredCapture: {
+            /** Format: int64 */
+            id: number;
+            /** @description "live" or "file". */
+            source: string;
+            interfaces: string[];
+            bpf?: string | null;
+            file?: string | null;
+            netns?: string | null;
+            /** @description The machine whose disk holds its files. */
+            host: string;
+            /**
+             * Format: int64
+             * @description Milliseconds since the epoch.
+             */
+            started_at: number;
+            /** Format: int64 */
+            ended_at?: number | null;
+            /** @description running, stopped, or interrupted (the server stopped while it ran). */
+            status: string;
+            /**
+             * Format: int64
+             * @description Frames and bytes seen (as of the last minute, while it runs).
+             */
+            frames: number;
+            /** Format: int64 */
+            bytes: number;
+            /** @description Where an uploaded file is damaged. */
+            damage?: string | null;
+            /**
+             * Format: int64
+             * @description Files kept and their bytes; files removed by retention.
+             */
+            files_kept: number;
+            /** Format: int64 */
+            files_bytes: number;
+            /** Format: int64 */
+            files_removed: number;
+            /**
+             * Format: int64
+             * @description The newest minute with traffic (ms), if any.
+             */
+            last_minute?: number | null;
         };
         /** @description A named set of runs kept to be run again, on demand or on a schedule. */
         Suite: {
@@ -3462,6 +3635,14 @@ export interface components {
             cancelled: boolean;
         } & {
             [key: string]: number;
+        };
+        /** @description One address's traffic in an interval, sent and received together. */
+        Talker: {
+            addr: string;
+            /** Format: int64 */
+            packets: number;
+            /** Format: int64 */
+            bytes: number;
         };
         TalkerRow: {
             addr: string;
@@ -3696,6 +3877,45 @@ export interface components {
             reached: boolean;
             hops: components["schemas"]["Hop"][];
             error?: string | null;
+        };
+        /**
+         * @description A capture's traffic over a time range, from the store's minutes (or hours, for long
+         *     ranges and where the minutes are no longer kept).
+         */
+        TrafficHistory: {
+            capture: components["schemas"]["StoredCapture"];
+            /**
+             * Format: int64
+             * @description The range, and the buckets' width (ms).
+             */
+            from: number;
+            /** Format: int64 */
+            to: number;
+            /** Format: int64 */
+            step: number;
+            /**
+             * Format: int64
+             * @description The width of the stored intervals summed: 60000 (minutes) or 3600000 (hours).
+             */
+            resolution: number;
+            /**
+             * Format: int64
+             * @description The first and the last stored interval's start, whatever the range.
+             */
+            first?: number | null;
+            /** Format: int64 */
+            last?: number | null;
+            /** @description Buckets with traffic, oldest first (a bucket without any is left out). */
+            buckets: components["schemas"]["HistoryBucket"][];
+            /** @description The range's protocol mix and its busiest addresses (summed from each interval's 20). */
+            protocols: {
+                [key: string]: components["schemas"]["Count"];
+            };
+            talkers: components["schemas"]["Talker"][];
+            /** Format: int64 */
+            packets: number;
+            /** Format: int64 */
+            bytes: number;
         };
         /** @description One notification received. */
         Trap: {
@@ -4334,7 +4554,11 @@ export interface operations {
     };
     getCaptures: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only captures with a smaller id (the next page). */
+                before?: number;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4535,6 +4759,132 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCapturesIdFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaptureFiles"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCapturesIdFilesSeq: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-pcapng": number[];
+                };
+            };
+            /** @description no such file */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description on another machine */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description removed by retention */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCapturesIdHistory: {
+        parameters: {
+            query?: {
+                /** @description The range's start (ms since the epoch); default: a day before its end. */
+                from?: number;
+                /** @description The range's end (ms); default: the capture's newest minute's end. */
+                to?: number;
+                /**
+                 * @description Bucket width in ms (a multiple of a minute); default: the smallest of 1 m, 5 m, 15 m,
+                 *     1 h, 3 h, 6 h, 1 d giving at most 500 buckets.
+                 */
+                step?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrafficHistory"];
+                };
+            };
+            /** @description `field`: from, to, step */
             400: {
                 headers: {
                     [name: string]: unknown;

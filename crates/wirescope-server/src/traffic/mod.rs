@@ -1,11 +1,15 @@
 //! Traffic over REST and WebSocket: capture sessions started and stopped from the dashboard (live
 //! on the server's interfaces, or from an uploaded capture file), their statistics, the packet
 //! list with display filters, one packet's detail, and pcapng downloads. A session keeps a ring of
-//! the newest frames; memory is bounded by its size, not by the traffic.
+//! the newest frames; memory is bounded by its size, not by the traffic. Every session is also
+//! kept in the history (`keep`, `history`): its files on the disk, its minutes in the store.
 
+mod history;
+mod keep;
 mod registry;
 mod upload;
 
+pub use keep::{KeepConfig, MIN_ROTATE_BYTES};
 pub use registry::Captures;
 pub use upload::{MAX_UPLOAD, clean_uploads, upload_dir, upload_routes};
 
@@ -66,6 +70,11 @@ pub struct CaptureInfo {
     /// Milliseconds since the epoch.
     pub started_at: i64,
     pub running: bool,
+    /// Its frames are held in memory (else a look at it opens its kept files first).
+    pub loaded: bool,
+    /// What the history holds of it (in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored: Option<wirescope_store::StoredCapture>,
 }
 
 /// The server's network interfaces.
@@ -75,10 +84,12 @@ pub struct Interfaces {
     pub interfaces: Vec<String>,
 }
 
-/// Capture sessions, live and uploaded.
+/// Capture sessions, live and uploaded, as the history holds them, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaptureList {
     pub captures: Vec<CaptureInfo>,
+    /// Ask again with `before` this for older ones.
+    pub next_before: Option<i64>,
 }
 
 /// One interface's kernel counters.
@@ -142,6 +153,9 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(packet))
         .routes(routes!(pcapng))
         .routes(routes!(stats_csv))
+        .routes(routes!(history::history))
+        .routes(routes!(history::files))
+        .routes(routes!(history::file))
 }
 
 /// The server's network interfaces (its namespace), and "any".
@@ -179,6 +193,148 @@ pub struct StartCapture {
     /// Capture inside this network namespace: a name under /run/netns, not a path.
     #[serde(default)]
     netns: Option<String>,
+    /// Its files rotate before this many bytes (default `--capture-rotate-size`; at least 64 KiB).
+    #[serde(default)]
+    #[schema(minimum = 65536)]
+    rotate_bytes: Option<u64>,
+    /// ... and once a file spans this many seconds (default `--capture-rotate-every`; 0: never).
+    #[serde(default)]
+    rotate_seconds: Option<u64>,
+    /// Only the newest this many closed files of it are kept (a ring buffer, as dumpcap's
+    /// `-b files:N`); default: as the server's retention allows.
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    ring_files: Option<usize>,
+}
+
+/// How a capture's files rotate, from its request and the server's defaults; `None` when the
+/// server keeps no files.
+fn rotation(
+    keep: &KeepConfig,
+    bytes: Option<u64>,
+    seconds: Option<u64>,
+) -> Result<Option<wirescope_traffic::record::Rotation>, ApiError> {
+    if let Some(b) = bytes.filter(|b| *b < MIN_ROTATE_BYTES) {
+        return Err(ApiError::field(
+            "rotate_bytes",
+            format!("{b} bytes: a file rotates at 64 KiB (65536) or more"),
+        ));
+    }
+    if seconds.is_some_and(|s| s > 400 * 86_400) {
+        return Err(ApiError::field(
+            "rotate_seconds",
+            "at most 400 days (34560000)",
+        ));
+    }
+    if keep.bytes == 0 {
+        return Ok(None);
+    }
+    Ok(Some(wirescope_traffic::record::Rotation {
+        max_bytes: bytes.unwrap_or(keep.rotation.max_bytes),
+        max_age_ms: match seconds {
+            Some(0) => None,
+            Some(s) => Some(s as i64 * 1000),
+            None => keep.rotation.max_age_ms,
+        },
+    }))
+}
+
+/// What a new capture reads, as the history records it.
+struct Reads {
+    source: &'static str,
+    interfaces: Vec<String>,
+    bpf: Option<String>,
+    file: Option<String>,
+    netns: Option<String>,
+}
+
+/// Records a new capture in the store and starts keeping it; returns its recording.
+async fn record(
+    state: &Arc<AppState>,
+    reads: Reads,
+    rotation: Option<wirescope_traffic::record::Rotation>,
+    ring_files: Option<usize>,
+) -> Result<keep::Keeping, ApiError> {
+    let Reads {
+        source,
+        interfaces,
+        bpf,
+        file,
+        netns,
+    } = reads;
+    let store = state.store.clone();
+    let host = state.captures.host.clone();
+    let files = state.config.files.clone();
+    let rotated = state.captures.rotated.clone();
+    tokio::task::spawn_blocking(move || {
+        let rotation_text = serde_json::json!({
+            "max_bytes": rotation.map(|r| r.max_bytes),
+            "max_age_ms": rotation.and_then(|r| r.max_age_ms),
+            "ring_files": ring_files,
+        })
+        .to_string();
+        // The directory is named by the id, which the row gives: set once it is known.
+        let id = store
+            .insert_capture(&wirescope_store::NewCapture {
+                source,
+                interfaces: &interfaces,
+                bpf: bpf.as_deref(),
+                file: file.as_deref(),
+                netns: netns.as_deref(),
+                host: &host,
+                dir: "",
+                started_at: wirescope_store::now_ms(),
+                rotation: &rotation_text,
+            })
+            .map_err(ApiError::internal)?;
+        let dir = keep::capture_dir(&files, id);
+        store
+            .set_capture_dir(id, &dir.display().to_string())
+            .map_err(ApiError::internal)?;
+        keep::Keeping::start(id, &dir, rotation, ring_files, Some(rotated)).map_err(|e| {
+            let _ = store.delete_capture(id);
+            ApiError::internal(format!("cannot keep the capture in {}: {e}", dir.display()))
+        })
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// Forgets a capture that could not start: its row and its directory.
+async fn unrecord(state: &Arc<AppState>, id: i64) {
+    let store = state.store.clone();
+    let dir = keep::capture_dir(&state.config.files, id);
+    let _ = tokio::task::spawn_blocking(move || {
+        let _ = std::fs::remove_dir_all(dir);
+        store.delete_capture(id)
+    })
+    .await;
+}
+
+/// Runs retention: when a file is closed, and every minute.
+pub fn spawn_sweeper(state: &Arc<AppState>) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        loop {
+            let s = state.clone();
+            let swept = tokio::task::spawn_blocking(move || {
+                keep::sweep(
+                    &s.store,
+                    &s.captures.keep,
+                    &s.captures.host,
+                    &s.captures.running(),
+                )
+            })
+            .await;
+            if let Ok(Err(e)) = swept {
+                eprintln!("wirescope: capture retention: {e}");
+            }
+            tokio::select! {
+                () = state.captures.rotated.notified() => {}
+                () = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+            }
+        }
+    });
 }
 
 /// The interfaces a capture names, each once, in order; at most `MAX_INTERFACES`.
@@ -257,8 +413,21 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
     let cost = limits
         .memory_bound()
         .saturating_add(interfaces.len() * opts.buffer_bytes as usize);
+    let rotation = rotation(&state.captures.keep, req.rotate_bytes, req.rotate_seconds)?;
+    if req.ring_files == Some(0) {
+        return Err(ApiError::field("ring_files", "keep at least 1 file"));
+    }
+    let reads = Reads {
+        source: "live",
+        interfaces: interfaces.clone(),
+        bpf: opts.bpf.clone(),
+        file: None,
+        netns: netns.clone(),
+    };
+    let keeping = record(&state, reads, rotation, req.ring_files).await?;
+    let id = keeping.id;
     let stop = Arc::new(AtomicBool::new(false));
-    let (id, capture) = state.captures.admit(cost, true, |id| {
+    let admitted = state.captures.admit(id, cost, true, |id| {
         let info = CaptureInfo {
             id,
             source: CaptureSource::Live,
@@ -270,13 +439,24 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
             memory_bytes: cost,
             started_at: wirescope_store::now_ms(),
             running: true,
+            loaded: true,
+            stored: None,
         };
         Capture::new(info, Session::new(limits), stop.clone(), None)
-    })?;
+    });
+    let capture = match admitted {
+        Ok(c) => c,
+        Err(e) => {
+            unrecord(&state, id).await;
+            return Err(e);
+        }
+    };
+    *registry::locked(&capture.keep) = Some(keeping);
     // A reader thread per interface (wirescope-traffic's, as `wirescope capture` uses): it
     // enters the namespace, opens its handle, then feeds the session a burst at a time.
     let left = Arc::new(AtomicU64::new(interfaces.len() as u64));
     let metrics = state.metrics.clone();
+    let store = state.store.clone();
     let opened = tokio::task::spawn_blocking(move || {
         for name in &interfaces {
             let sink = IntoSession {
@@ -285,6 +465,7 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
                 interface: name.clone(),
                 metrics: metrics.clone(),
                 drops_counted: 0,
+                store: store.clone(),
             };
             reader::spawn(name, &opts, netns.clone(), stop.clone(), sink).map_err(|e| {
                 stop.store(true, Ordering::Relaxed);
@@ -302,17 +483,47 @@ async fn start(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Respon
     .await
     .map_err(ApiError::internal)?;
     if let Err(e) = opened {
-        state.captures.remove(id);
+        if let Some(c) = state.captures.remove(id) {
+            // Readers already started end by themselves; the rest never will.
+            registry::locked(&c.keep).take();
+        }
+        unrecord(&state, id).await;
         return Err(e);
     }
     Ok((StatusCode::CREATED, Json(Started { id })).into_response())
 }
 
-/// Capture sessions (live and uploaded).
-#[utoipa::path(get, path = "/captures", tag = "traffic", responses((status = 200, body = CaptureList)))]
-async fn list(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
-    let captures = state.captures.infos();
-    Ok(Json(CaptureList { captures }).into_response())
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListQuery {
+    /// Only captures with a smaller id (the next page).
+    before: Option<i64>,
+    #[param(default = 200, minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+}
+
+/// Capture sessions (live and uploaded) as the history holds them, newest first, each saying
+/// whether it is held in memory.
+#[utoipa::path(get, path = "/captures", tag = "traffic", params(ListQuery), responses((status = 200, body = CaptureList)))]
+async fn list(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let limit = q.limit.unwrap_or(200).clamp(1, 1000);
+    let store = state.store.clone();
+    let stored = tokio::task::spawn_blocking(move || store.captures(q.before, limit))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let next_before = (stored.len() as i64 == limit)
+        .then(|| stored.last().map(|c| c.id))
+        .flatten();
+    let captures = history::listed(&state, stored);
+    Ok(Json(CaptureList {
+        captures,
+        next_before,
+    })
+    .into_response())
 }
 
 /// A capture's state: info, frames, kernel counters, damage, statistics.
@@ -325,7 +536,7 @@ async fn show(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let c = state.captures.get(parse_id(&id)?)?;
+    let c = history::find(&state, parse_id(&id)?).await?;
     Ok(Json(snapshot(&c, 20)).into_response())
 }
 
@@ -344,7 +555,7 @@ async fn stop(
     Ok(Json(Stopping { stopped: true }).into_response())
 }
 
-/// Stop and forget a capture.
+/// Stop a capture and forget it: from memory, and from the history with its files.
 #[utoipa::path(delete, path = "/captures/{id}", tag = "traffic", params(("id" = i64, Path)), responses(
     (status = 204, description = "gone"),
     (status = 404, body = ApiError),
@@ -354,11 +565,31 @@ async fn remove(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let c = state
-        .captures
-        .remove(id)
-        .ok_or_else(|| ApiError::not_found("capture"))?;
-    c.stop.store(true, Ordering::Relaxed);
+    let held = state.captures.remove(id);
+    if let Some(c) = &held {
+        c.stop.store(true, Ordering::Relaxed);
+    }
+    let stored = history::stored(&state, id).await.ok();
+    if held.is_none() && stored.is_none() {
+        return Err(ApiError::not_found("capture"));
+    }
+    if let Some(s) = stored {
+        let store = state.store.clone();
+        let here = s.host == state.captures.host;
+        tokio::task::spawn_blocking(move || {
+            // Its readers may still be ending: what they would write goes with the row.
+            if let Some(c) = held {
+                registry::locked(&c.keep).take();
+            }
+            if here && !s.dir.is_empty() {
+                let _ = std::fs::remove_dir_all(&s.dir);
+            }
+            store.delete_capture(id)
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -393,7 +624,7 @@ async fn packets(
     Path(id): Path<String>,
     Query(q): Query<PacketsQuery>,
 ) -> Result<Response, ApiError> {
-    let c = state.captures.get(parse_id(&id)?)?;
+    let c = history::find(&state, parse_id(&id)?).await?;
     let filter = parse_filter(q.filter.as_deref())?;
     let limit = q.limit.unwrap_or(1000).clamp(1, 100_000);
     let rows = locked(&c.session).packets(q.from, limit, filter.as_ref());
@@ -409,7 +640,7 @@ async fn packet(
     State(state): State<Arc<AppState>>,
     Path((id, no)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let c = state.captures.get(parse_id(&id)?)?;
+    let c = history::find(&state, parse_id(&id)?).await?;
     let no: u64 = no
         .parse()
         .map_err(|_| ApiError::field("no", format!("'{no}' is not a frame number")))?;
@@ -465,7 +696,7 @@ async fn pcapng(
     Query(q): Query<PcapngQuery>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let c = state.captures.get(id)?;
+    let c = history::find(&state, id).await?;
     let filter = parse_filter(q.filter.as_deref())?;
     let mut bytes = locked(&c.session)
         .pcapng(filter.as_ref())
@@ -531,7 +762,7 @@ async fn stats_csv(
     Query(q): Query<CsvQuery>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let c = state.captures.get(id)?;
+    let c = history::find(&state, id).await?;
     let table = q.table.unwrap_or_else(|| "protocols".into());
     let report = locked(&c.session).report(usize::MAX);
     let body = wirescope_traffic::stats::csv(&report, &table)

@@ -1,8 +1,10 @@
 //! The server's capture sessions within one memory budget: admitting a capture (refused past
 //! the live-capture cap, or evicting the least recently used stopped ones until it fits), the
 //! sink live readers feed, lookups that say why an evicted capture is gone, and a capture's
-//! state as the API and the WebSocket give it.
+//! state as the API and the WebSocket give it. Each capture is also recorded into the history
+//! (`keep`) as its frames arrive.
 
+use super::keep::{KeepConfig, Keeping};
 use super::{CaptureInfo, CaptureState, InterfaceCounters};
 use crate::error::ApiError;
 use axum::http::StatusCode;
@@ -27,6 +29,7 @@ pub(super) struct IntoSession {
     pub(super) interface: String,
     pub(super) metrics: Arc<crate::metrics::Metrics>,
     pub(super) drops_counted: u64,
+    pub(super) store: Arc<wirescope_store::Store>,
 }
 
 impl Sink for IntoSession {
@@ -34,8 +37,13 @@ impl Sink for IntoSession {
         let mut tally = [(0u64, 0u64); 32];
         {
             let mut session = locked(&self.capture.session);
+            let mut keep = locked(&self.capture.keep);
             for (ts_ns, len, data) in burst.iter() {
-                let mut bits = session.ingest(linktype, ts_ns, len, data);
+                let summary = session.ingest(linktype, ts_ns, len, data);
+                if let Some(k) = keep.as_mut() {
+                    k.frame(linktype, ts_ns, len, data, &summary);
+                }
+                let mut bits = summary.protos;
                 while bits != 0 {
                     let t = &mut tally[bits.trailing_zeros() as usize];
                     t.0 += 1;
@@ -53,6 +61,14 @@ impl Sink for IntoSession {
         self.drops_counted = self.drops_counted.max(stats.dropped);
         self.metrics.captured(interface, &[(0, 0); 32], drops);
         locked(&self.capture.counters).insert(interface.to_string(), stats);
+        // Minutes that ended go to the store (under the lock, so they are written in order).
+        let mut keep = locked(&self.capture.keep);
+        if let Some(k) = keep.as_mut() {
+            let id = k.id;
+            if let Err(e) = k.tick(wirescope_store::now_ms()).write(&self.store, id) {
+                eprintln!("wirescope: capture {id}: its statistics could not be stored: {e}");
+            }
+        }
     }
 }
 
@@ -60,6 +76,7 @@ impl Drop for IntoSession {
     fn drop(&mut self) {
         if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
             locked(&self.capture.info).running = false;
+            self.capture.end(&self.store, "stopped", None);
         }
     }
 }
@@ -70,6 +87,8 @@ pub(super) struct Capture {
     pub(super) info: Mutex<CaptureInfo>,
     pub(super) session: Mutex<Session>,
     pub(super) stop: Arc<AtomicBool>,
+    /// Its recording into the history, while it runs.
+    pub(super) keep: Mutex<Option<Keeping>>,
     counters: Mutex<BTreeMap<String, CaptureStats>>,
     damage: Option<String>,
     /// When a client last asked for it (ms since the epoch): the least recently used capture
@@ -88,9 +107,36 @@ impl Capture {
             info: Mutex::new(info),
             session: Mutex::new(session),
             stop,
+            keep: Mutex::new(None),
             counters: Mutex::new(BTreeMap::new()),
             damage,
             used: AtomicI64::new(0),
+        }
+    }
+
+    /// Ends its recording: the last minutes and file written, the capture's end stored with
+    /// `status` and why its files stopped, if they did (or `damage`).
+    pub(super) fn end(&self, store: &wirescope_store::Store, status: &str, damage: Option<&str>) {
+        let Some(mut k) = locked(&self.keep).take() else {
+            return;
+        };
+        let (pending, frames, bytes) = k.finish();
+        let why = k.failed.as_deref().or(damage);
+        let ended = pending.write(store, k.id).and_then(|()| {
+            store.end_capture(
+                k.id,
+                status,
+                wirescope_store::now_ms(),
+                frames as i64,
+                bytes as i64,
+                why,
+            )
+        });
+        if let Err(e) = ended {
+            eprintln!(
+                "wirescope: capture {}: its end could not be stored: {e}",
+                k.id
+            );
         }
     }
 }
@@ -98,7 +144,6 @@ impl Capture {
 /// Every capture of this server, within one memory budget.
 #[derive(Debug)]
 pub struct Captures {
-    next: AtomicU64,
     all: Mutex<BTreeMap<i64, Arc<Capture>>>,
     /// Captures evicted for memory, and why.
     evicted: Mutex<BTreeMap<i64, String>>,
@@ -107,6 +152,10 @@ pub struct Captures {
     max_live: usize,
     pub(super) uploads: Arc<tokio::sync::Semaphore>,
     pub(super) max_uploads: usize,
+    /// What is kept of captures, where, and the sweep's wake-up when a file is closed.
+    pub(super) keep: KeepConfig,
+    pub(super) host: String,
+    pub(super) rotated: Arc<tokio::sync::Notify>,
 }
 
 pub(super) fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -118,27 +167,39 @@ fn mib(bytes: usize) -> usize {
 }
 
 impl Captures {
-    pub fn new(budget: usize, max_live: usize, max_uploads: usize) -> Self {
+    pub fn new(budget: usize, max_live: usize, max_uploads: usize, keep: KeepConfig) -> Self {
         Captures {
-            next: AtomicU64::new(0),
             all: Mutex::new(BTreeMap::new()),
             evicted: Mutex::new(BTreeMap::new()),
             budget,
             max_live: max_live.max(1),
             uploads: Arc::new(tokio::sync::Semaphore::new(max_uploads.max(1))),
             max_uploads: max_uploads.max(1),
+            keep,
+            host: super::keep::host_name(),
+            rotated: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
-    /// Admits a capture that may hold `cost` bytes: refused past the live-capture cap, or when
-    /// running captures hold the budget; otherwise the least recently used stopped captures
-    /// (files first in age) are evicted until it fits.
+    /// The ids of the captures running here.
+    pub(super) fn running(&self) -> Vec<i64> {
+        locked(&self.all)
+            .iter()
+            .filter(|(_, c)| locked(&c.info).running)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Admits capture `id` that may hold `cost` bytes: refused past the live-capture cap, or
+    /// when running captures hold the budget; otherwise the least recently used stopped
+    /// captures are evicted until it fits (they stay in the history).
     pub(super) fn admit(
         &self,
+        id: i64,
         cost: usize,
         live: bool,
         make: impl FnOnce(i64) -> Capture,
-    ) -> Result<(i64, Arc<Capture>), ApiError> {
+    ) -> Result<Arc<Capture>, ApiError> {
         if cost > self.budget {
             return Err(ApiError::field(
                 "ring_size",
@@ -206,11 +267,10 @@ impl Captures {
                 }
             }
         }
-        let id = self.next.fetch_add(1, Ordering::Relaxed) as i64 + 1;
         let c = Arc::new(make(id));
         c.used.store(wirescope_store::now_ms(), Ordering::Relaxed);
         all.insert(id, c.clone());
-        Ok((id, c))
+        Ok(c)
     }
 
     /// Every capture's info, by id.

@@ -1,6 +1,7 @@
 //! Capture files uploaded to the server: the body streamed to a file beside the history
 //! database (removed however the upload ends), read from a map of it a page at a time into a
-//! session of its own, under `--max-uploads`.
+//! session of its own, under `--max-uploads`, and kept in the history as pcapng files with its
+//! minutes (by the frames' own time).
 
 use super::registry::Capture;
 use super::{CaptureInfo, CaptureSource, Uploaded, ring_size};
@@ -139,28 +140,75 @@ async fn upload(
         ..SessionLimits::default()
     };
     let path = part.0.clone();
-    let (session, damage) = tokio::task::spawn_blocking(move || {
-        let map = wirescope_traffic::read::CaptureFile::open_streaming(&path)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+    let map = tokio::task::spawn_blocking(move || {
+        wirescope_traffic::read::CaptureFile::open_streaming(&path)
+            .map_err(|e| ApiError::internal(e.to_string()))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    // Not a capture file at all: refused before anything is recorded.
+    if let Err(d) = wirescope_traffic::read::packets(map.bytes()) {
+        return Err(ApiError::field("body", d.to_string()));
+    }
+    let keep = &state.captures.keep;
+    let rotation = (keep.bytes > 0).then_some(wirescope_traffic::record::Rotation {
+        max_bytes: keep.rotation.max_bytes,
+        max_age_ms: None,
+    });
+    let reads = super::Reads {
+        source: "file",
+        interfaces: Vec::new(),
+        bpf: None,
+        file: name.clone(),
+        netns: None,
+    };
+    let mut keeping = super::record(&state, reads, rotation, None).await?;
+    let id = keeping.id;
+    let store = state.store.clone();
+    let read = tokio::task::spawn_blocking(move || {
         let mut session = Session::new(limits);
         let mut packets = wirescope_traffic::read::packets(map.bytes())
             .map_err(|d| ApiError::field("body", d.to_string()))?;
         let mut released = 0u64;
         while let Some(p) = packets.next() {
-            session.ingest(p.linktype, p.ts_ns, p.len, p.data);
+            let s = session.ingest(p.linktype, p.ts_ns, p.len, p.data);
+            keeping.frame(p.linktype, p.ts_ns, p.len, p.data, &s);
+            if let Some(pending) = keeping.tick_file(p.ts_ns.div_euclid(1_000_000)) {
+                pending.write(&store, id).map_err(ApiError::internal)?;
+            }
             // Read pages go back to the kernel every 16 MiB.
             if packets.position() >= released + (16 << 20) {
                 released = packets.position();
                 map.release(released as usize);
             }
         }
-        Ok::<_, ApiError>((session, packets.damage().map(ToString::to_string)))
+        let damage = packets.damage().map(ToString::to_string);
+        let (pending, frames, bytes) = keeping.finish();
+        pending.write(&store, id).map_err(ApiError::internal)?;
+        store
+            .end_capture(
+                id,
+                "stopped",
+                wirescope_store::now_ms(),
+                frames as i64,
+                bytes as i64,
+                damage.as_deref().or(keeping.failed.as_deref()),
+            )
+            .map_err(ApiError::internal)?;
+        Ok::<_, ApiError>((session, damage))
     })
     .await
-    .map_err(ApiError::internal)??;
+    .map_err(ApiError::internal)?;
+    let (session, damage) = match read {
+        Ok(r) => r,
+        Err(e) => {
+            super::unrecord(&state, id).await;
+            return Err(e);
+        }
+    };
     drop(part);
     let cost = limits.memory_bound();
-    let (id, _) = state.captures.admit(cost, false, |id| {
+    state.captures.admit(id, cost, false, |id| {
         let info = CaptureInfo {
             id,
             source: CaptureSource::File,
@@ -172,6 +220,8 @@ async fn upload(
             memory_bytes: cost,
             started_at: wirescope_store::now_ms(),
             running: false,
+            loaded: true,
+            stored: None,
         };
         let stopped = Arc::new(AtomicBool::new(true));
         Capture::new(info, session, stopped, damage.clone())
