@@ -525,6 +525,34 @@ async function trafficStep() {
   const source = await page.$eval('[data-testid="capture"] h2', (h) => h.textContent);
   if (!/File/.test(source)) fail(`the uploaded session is not a file session: ${source}`);
   log(`uploaded ${file.length} bytes: file session #${up.id} with ${up.frames} frames, ${up.count} rows`);
+
+  // Its history: the minutes the server stored, every frame in the range "all", its file.
+  await page.click('[data-testid="capture-tab-history"]');
+  await page.click('[data-testid="history-range-all"]');
+  await page.waitForFunction(
+    (n) => {
+      const t = document.querySelector('[data-testid="history-total"]');
+      const h = document.querySelector('[data-testid="capture-history"]');
+      return t && h && h.getAttribute('data-loading') === 'false' && Number(t.getAttribute('data-packets')) === n;
+    },
+    up.frames,
+    { timeout: 10_000 },
+  ).catch(async () => fail(`the history does not sum ${up.frames} frames: ${await page.$eval('[data-testid="capture-history"]', (h) => h.textContent)}`));
+  const hist = await page.evaluate(() => ({
+    buckets: Number(document.querySelector('[data-testid="history-chart"]')?.getAttribute('data-buckets')),
+    icmp: document.querySelector('[data-testid="history-proto"][data-name="icmp"]')?.getAttribute('data-packets'),
+    talkers: document.querySelectorAll('[data-testid="history-talker"]').length,
+    files: document.querySelectorAll('[data-testid="history-file-download"]').length,
+  }));
+  if (!(hist.buckets >= 1) || Number(hist.icmp) !== up.frames || hist.talkers < 2 || hist.files !== 1) fail(`the capture's history: ${JSON.stringify(hist)}`);
+  log(`history of #${up.id}: ${hist.buckets} bucket(s), ${hist.icmp} icmp, ${hist.talkers} talkers, ${hist.files} file`);
+  await shot('capture-history.png');
+  // Both captures are in the History page's captures, stopped, with their files.
+  await page.goto(url('#/history'));
+  await page.click('[data-testid="history-captures"]');
+  for (const id of [capId, up.id]) await page.waitForSelector(`[data-testid="capture-row"][data-id="${id}"][data-state="stopped"]`);
+  log(`the History page lists captures #${capId} and #${up.id}`);
+  await page.click('[data-testid="history-runs"]');
 }
 
 const TERM = '[data-testid="terminal-tab"]';

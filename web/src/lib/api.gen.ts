@@ -3900,7 +3900,8 @@ export interface components {
             resolution: number;
             /**
              * Format: int64
-             * @description The first and the last stored interval's start, whatever the range.
+             * @description Where its stored traffic begins (the first interval's start) and ends (the newest
+             *     minute's end, else the newest hour's), whatever the range asked.
              */
             first?: number | null;
             /** Format: int64 */

@@ -14,8 +14,10 @@ import {
   type ChannelList,
   type ChannelSpec,
   type ChannelView,
-  type CaptureInfo,
+  type CaptureFile,
+  type CaptureFiles,
   type CaptureList,
+  type TrafficHistory,
   type CaptureState,
   type Comparison,
   type CreateRun,
@@ -451,9 +453,38 @@ export function createCapture(c: StartCapture): Promise<Started> {
   return request('POST', 'api/captures', c);
 }
 
-export async function listCaptures(): Promise<CaptureInfo[]> {
-  const r = await request<CaptureList>('GET', 'api/captures');
-  return r.captures;
+/** Captures as the history holds them, newest first (`before`: the next page). */
+export function listCaptures(before?: number, limit?: number): Promise<CaptureList> {
+  const p = new URLSearchParams();
+  if (before !== undefined) p.set('before', String(before));
+  if (limit !== undefined) p.set('limit', String(limit));
+  const q = p.toString();
+  return request('GET', `api/captures${q ? `?${q}` : ''}`);
+}
+
+export interface HistoryQuery {
+  from?: number;
+  to?: number;
+  step?: number;
+}
+
+/** A stored capture's traffic over a range (ms); 400 names from, to or step. */
+export function captureHistory(id: number, q: HistoryQuery = {}): Promise<TrafficHistory> {
+  const p = new URLSearchParams();
+  for (const k of ['from', 'to', 'step'] as const) if (q[k] !== undefined) p.set(k, String(q[k]));
+  const qs = p.toString();
+  return request('GET', `api/captures/${id}/history${qs ? `?${qs}` : ''}`);
+}
+
+/** A stored capture's files, removed ones too. */
+export async function captureFiles(id: number): Promise<CaptureFile[]> {
+  const r = await request<CaptureFiles>('GET', `api/captures/${id}/files`);
+  return r.files;
+}
+
+/** The download link of one of a stored capture's pcapng files. */
+export function captureFileUrl(id: number, seq: number): string {
+  return withToken(apiUrl(`api/captures/${id}/files/${seq}`));
 }
 
 export function getCapture(id: number): Promise<CaptureState> {

@@ -192,7 +192,8 @@ pub struct TrafficHistory {
     pub step: i64,
     /// The width of the stored intervals summed: 60000 (minutes) or 3600000 (hours).
     pub resolution: i64,
-    /// The first and the last stored interval's start, whatever the range.
+    /// Where its stored traffic begins (the first interval's start) and ends (the newest
+    /// minute's end, else the newest hour's), whatever the range asked.
     pub first: Option<i64>,
     pub last: Option<i64>,
     /// Buckets with traffic, oldest first (a bucket without any is left out).
@@ -232,14 +233,13 @@ pub(super) async fn history(
     let (first, last) = blocking(move || {
         let minutes = store.capture_stats_extent(id, MINUTE_MS)?;
         let hours = store.capture_stats_extent(id, HOUR_MS)?;
+        // The newest minute ends the traffic (hours are kept longer, so they may begin it).
         Ok((
             minutes.0.into_iter().chain(hours.0).min(),
             minutes
                 .1
                 .map(|t| t + MINUTE_MS)
-                .into_iter()
-                .chain(hours.1.map(|t| t + HOUR_MS))
-                .max(),
+                .or(hours.1.map(|t| t + HOUR_MS)),
         ))
     })
     .await?;
