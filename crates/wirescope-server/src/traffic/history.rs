@@ -77,9 +77,10 @@ pub(super) async fn find(state: &Arc<AppState>, id: i64) -> Result<Arc<Capture>,
     let files = blocking(move || store.capture_files(id)).await?;
     let limits = SessionLimits::default();
     let dir = std::path::PathBuf::from(&s.dir);
-    let (session, damage) = tokio::task::spawn_blocking(move || read_files(&dir, &files, limits))
-        .await
-        .map_err(ApiError::internal)?;
+    let (session, damage) =
+        tokio::task::spawn_blocking(move || read_files(&dir, &files, limits, MAX_OPEN_BYTES))
+            .await
+            .map_err(ApiError::internal)?;
     let cost = limits.memory_bound();
     let damage = damage.or_else(|| s.damage.clone());
     state.captures.admit(id, cost, false, |id| {
@@ -105,12 +106,17 @@ pub(super) async fn find(state: &Arc<AppState>, id: i64) -> Result<Arc<Capture>,
     })
 }
 
-/// A stored capture's kept files into a session: what could not be read is said (the first
-/// such thing), the rest kept.
+/// The most bytes of files one opening reads: the newest files up to it (a capture's whole
+/// weeks are in its minutes).
+pub const MAX_OPEN_BYTES: i64 = 512 << 20;
+
+/// A stored capture's kept files into a session (the newest up to `MAX_OPEN_BYTES`): what
+/// could not be read is said (the first such thing), the rest kept.
 fn read_files(
     dir: &std::path::Path,
     files: &[CaptureFile],
     limits: SessionLimits,
+    max_bytes: i64,
 ) -> (Session, Option<String>) {
     let mut session = Session::new(limits);
     let mut damage = None;
@@ -126,7 +132,29 @@ fn read_files(
             files.len()
         ));
     }
-    for f in files.iter().filter(|f| f.removed_at.is_none()) {
+    // The newest files that fit, read oldest first.
+    let mut kept: Vec<&CaptureFile> = files.iter().filter(|f| f.removed_at.is_none()).collect();
+    let mut bytes = 0i64;
+    let newest = kept
+        .iter()
+        .rev()
+        .take_while(|f| {
+            bytes += f.size;
+            bytes <= max_bytes
+        })
+        .count()
+        .max(1)
+        .min(kept.len());
+    let skipped = kept.len() - newest;
+    if skipped > 0 {
+        note(format!(
+            "its {skipped} oldest files are not read (an opening reads the newest {} MiB); \
+             its history has their minutes",
+            max_bytes >> 20
+        ));
+    }
+    kept.drain(..skipped);
+    for f in kept {
         let path = dir.join(&f.name);
         let map = match wirescope_traffic::read::CaptureFile::open_streaming(&path) {
             Ok(m) => m,
@@ -469,4 +497,71 @@ pub(super) fn listed(state: &AppState, stored: Vec<StoredCapture>) -> Vec<Captur
             },
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wirescope_traffic::record::{Recorder, Rotation};
+
+    fn row(f: &wirescope_traffic::record::FileInfo) -> CaptureFile {
+        CaptureFile {
+            seq: i64::from(f.seq),
+            name: f.name.clone(),
+            first_ns: f.first_ns,
+            last_ns: f.last_ns,
+            frames: f.frames as i64,
+            size: f.size as i64,
+            closed: true,
+            removed_at: None,
+        }
+    }
+
+    #[test]
+    fn an_opening_reads_the_newest_files_that_fit_and_says_what_it_left() {
+        let dir = std::env::temp_dir().join(format!("wirescope-open-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let rotation = Rotation {
+            max_bytes: 2_000,
+            max_age_ms: None,
+        };
+        let mut r = Recorder::create(&dir, rotation).unwrap();
+        let mut files = Vec::new();
+        for i in 0..40i64 {
+            files.extend(r.write(1, i, 200, &[0u8; 200]).unwrap().as_ref().map(row));
+        }
+        files.extend(r.close().unwrap().as_ref().map(row));
+        assert!(files.len() >= 5, "{files:?}");
+        let limits = SessionLimits::default();
+        let all = i64::MAX;
+        let (s, damage) = read_files(&dir, &files, limits, all);
+        assert_eq!((s.frames(), damage), (40, None));
+        // Only the newest two fit.
+        let two = files[files.len() - 2].size + files[files.len() - 1].size;
+        let (s, damage) = read_files(&dir, &files, limits, two);
+        let want: i64 = files[files.len() - 2..].iter().map(|f| f.frames).sum();
+        assert_eq!(s.frames() as i64, want);
+        let damage = damage.unwrap_or_default();
+        assert!(
+            damage.contains(&format!(
+                "its {} oldest files are not read",
+                files.len() - 2
+            )),
+            "{damage}"
+        );
+        // One removed by retention, one cut short by a server killed mid-write.
+        files[0].removed_at = Some(1);
+        std::fs::remove_file(dir.join(&files[0].name)).unwrap();
+        let last = dir.join(&files[files.len() - 1].name);
+        let bytes = std::fs::read(&last).unwrap();
+        std::fs::write(&last, &bytes[..bytes.len() - 100]).unwrap();
+        let (s, damage) = read_files(&dir, &files, limits, all);
+        let lost = files[0].frames + 1;
+        assert_eq!(s.frames() as i64, 40 - lost);
+        assert!(
+            damage.unwrap_or_default().contains("1 of its"),
+            "retention is said first"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
