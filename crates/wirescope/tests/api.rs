@@ -389,7 +389,7 @@ fn cancel_keeps_what_finished() {
 #[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn kill_9_and_restart_keeps_the_run_as_interrupted() {
     common::lab();
-    let mut server = Server::start("kill", &[]);
+    let server = Server::start("kill", &[]);
     let id = server.create(ping_body(
         "198.18.16.1-25 198.18.128.1-10",
         json!({"timeout": "30s"}),
@@ -399,17 +399,7 @@ fn kill_9_and_restart_keeps_the_run_as_interrupted() {
         assert!(Instant::now() < deadline);
         std::thread::sleep(Duration::from_millis(50));
     }
-    let pid = server.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-9", &pid])
-            .status()
-            .is_ok_and(|s| s.success())
-    );
-    let _ = server.child.wait();
-    let dir = std::mem::take(&mut server.dir);
-    drop(server);
-    let again = Server::start_in(dir, &[]);
+    let again = server.killed_and_started_again(&[]);
     let (status, run) = again.json("GET", &format!("/api/runs/{id}"), None);
     assert_eq!(status, 200);
     assert_eq!(run["status"], "interrupted");

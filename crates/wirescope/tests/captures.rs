@@ -8,28 +8,13 @@ use common::server::Server;
 use common::tshark_count;
 use serde_json::{Value, json};
 use std::net::UdpSocket;
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// A UDP frame on Ethernet from 198.18.0.1 to 198.18.0.2, `size` bytes.
-fn frame(size: usize) -> Vec<u8> {
-    let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
-    let ip_len = (size - 14) as u16;
-    f.extend_from_slice(&[0x45, 0]);
-    f.extend_from_slice(&ip_len.to_be_bytes());
-    f.extend_from_slice(&[0, 1, 0, 0, 64, 17, 0, 0, 198, 18, 0, 1, 198, 18, 0, 2]);
-    f.extend_from_slice(&[0x9c, 0x40, 0x30, 0x39]);
-    f.extend_from_slice(&(ip_len - 20).to_be_bytes());
-    f.extend_from_slice(&[0, 0]);
-    f.resize(size, 0xab);
-    f
-}
 
 /// A pcap whose frames are `per_minute[i]` frames in minute i after `start_ns`.
 fn pcap_over_minutes(start_ns: i64, per_minute: &[usize], size: usize) -> Vec<u8> {
     use wirescope_traffic::read::{linktype, pcap_header, pcap_record};
     let mut out = pcap_header(linktype::ETHERNET, 65535).to_vec();
-    let f = frame(size);
+    let f = common::udp_frame(size);
     for (m, n) in per_minute.iter().enumerate() {
         for i in 0..*n {
             let ts = start_ns + m as i64 * 60_000_000_000 + i as i64 * 1_000_000;
@@ -37,16 +22,6 @@ fn pcap_over_minutes(start_ns: i64, per_minute: &[usize], size: usize) -> Vec<u8
         }
     }
     out
-}
-
-fn upload(server: &Server, name: &str, bytes: &[u8]) -> (u16, Value) {
-    let (status, text) = server.request_bytes(
-        "POST",
-        &format!("/api/captures/upload?name={name}"),
-        bytes,
-        &[],
-    );
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 fn until(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
@@ -118,7 +93,7 @@ fn stop(server: &Server, id: i64) {
 #[test]
 #[ignore = "needs root: live captures"]
 fn a_live_capture_rotates_its_files_keeps_its_minutes_and_reopens_after_a_restart() {
-    let mut server = Server::start("captures-keep", &[]);
+    let server = Server::start("captures-keep", &[]);
     // 1,500 frames of 442 bytes (14 + 20 + 8 + 400) in files of at most 64 KiB.
     let id = start_capture(&server, 39_501, json!({"rotate_bytes": 65_536}));
     send_udp(39_501, 1_500, 400);
@@ -186,17 +161,7 @@ fn a_live_capture_rotates_its_files_keeps_its_minutes_and_reopens_after_a_restar
             .is_some_and(|f| f["closed"] == false)
     });
     std::thread::sleep(Duration::from_millis(1_200));
-    let pid = server.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-9", &pid])
-            .status()
-            .is_ok_and(|s| s.success())
-    );
-    let _ = server.child.wait();
-    let dir = std::mem::take(&mut server.dir);
-    drop(server);
-    let again = Server::start_in(dir, &[]);
+    let again = server.killed_and_started_again(&[]);
     let first = listed(&again, id);
     assert_eq!(
         (
@@ -226,7 +191,7 @@ fn a_live_capture_rotates_its_files_keeps_its_minutes_and_reopens_after_a_restar
 #[test]
 #[ignore = "needs root: live captures"]
 fn retention_removes_the_oldest_files_past_the_size_and_a_ring_keeps_its_newest() {
-    let mut server = Server::start("captures-retention", &["--capture-keep", "200KiB"]);
+    let server = Server::start("captures-retention", &["--capture-keep", "200KiB"]);
     let id = start_capture(&server, 39_503, json!({"rotate_bytes": 65_536}));
     send_udp(39_503, 1_500, 400);
     until("1,500 frames", 20, || frames(&server, id) == 1_500);
@@ -290,11 +255,7 @@ fn retention_removes_the_oldest_files_past_the_size_and_a_ring_keeps_its_newest(
     assert_eq!(std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0), 2);
 
     // Opened again after a restart: the kept frames, and why the others are missing.
-    let _ = server.child.kill();
-    let _ = server.child.wait();
-    let dir = std::mem::take(&mut server.dir);
-    drop(server);
-    let again = Server::start_in(dir, &["--capture-keep", "200KiB"]);
+    let again = server.killed_and_started_again(&["--capture-keep", "200KiB"]);
     // The ring's files count against the same 200 KiB: more of the first went since.
     let kept_frames: i64 = files(&again, id)
         .iter()
@@ -315,7 +276,7 @@ fn an_uploaded_file_is_kept_with_its_minutes_and_bad_ranges_are_refused() {
     // 2026-01-01 00:00 UTC, frames in three minutes: 5, 0, 7.
     let start_ns = 1_767_225_600_000_000_000i64;
     let bytes = pcap_over_minutes(start_ns, &[5, 0, 7], 100);
-    let (status, v) = upload(&server, "three-minutes.pcap", &bytes);
+    let (status, v) = server.upload("three-minutes.pcap", &bytes);
     assert_eq!(status, 201, "{v}");
     let id = v["id"].as_i64().unwrap_or_default();
     let c = listed(&server, id);
@@ -420,7 +381,7 @@ fn an_uploaded_file_is_kept_with_its_minutes_and_bad_ranges_are_refused() {
 
     // With no files kept, the minutes still are.
     let bare = Server::start("captures-no-files", &["--capture-keep", "0"]);
-    let (status, v) = upload(&bare, "three-minutes.pcap", &bytes);
+    let (status, v) = bare.upload("three-minutes.pcap", &bytes);
     assert_eq!(status, 201, "{v}");
     let id = v["id"].as_i64().unwrap_or_default();
     assert!(files(&bare, id).is_empty());

@@ -32,15 +32,7 @@ fn refused(answer: (u16, Value), status: u16, field: &str, part: &str) {
 fn pcap(frames: usize, size: usize) -> Vec<u8> {
     use wirescope_traffic::read::{linktype, pcap_header, pcap_record};
     let mut out = pcap_header(linktype::ETHERNET, 65535).to_vec();
-    let mut frame = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
-    let ip_len = (size - 14) as u16;
-    frame.extend_from_slice(&[0x45, 0]);
-    frame.extend_from_slice(&ip_len.to_be_bytes());
-    frame.extend_from_slice(&[0, 1, 0, 0, 64, 17, 0, 0, 198, 18, 0, 1, 198, 18, 0, 2]);
-    frame.extend_from_slice(&[0x9c, 0x40, 0, 53]);
-    frame.extend_from_slice(&(ip_len - 20).to_be_bytes());
-    frame.extend_from_slice(&[0, 0]);
-    frame.resize(size, 0xab);
+    let frame = common::udp_frame(size);
     for i in 0..frames {
         pcap_record(&mut out, i as i64 * 1000, size as u32, &frame);
     }
@@ -48,13 +40,7 @@ fn pcap(frames: usize, size: usize) -> Vec<u8> {
 }
 
 fn upload(server: &Server, name: &str, bytes: &[u8]) -> (u16, Value) {
-    let (status, text) = server.request_bytes(
-        "POST",
-        &format!("/api/captures/upload?name={name}"),
-        bytes,
-        &[],
-    );
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    server.upload(name, bytes)
 }
 
 fn wirescope(args: &[&str]) -> std::process::Output {

@@ -83,27 +83,38 @@ pub(super) async fn find(state: &Arc<AppState>, id: i64) -> Result<Arc<Capture>,
             .map_err(ApiError::internal)?;
     let cost = limits.memory_bound();
     let damage = damage.or_else(|| s.damage.clone());
-    state.captures.admit(id, cost, false, |id| {
+    state.captures.admit(id, cost, false, |_| {
         let info = CaptureInfo {
-            id,
-            source: if s.source == "file" {
-                CaptureSource::File
-            } else {
-                CaptureSource::Live
-            },
-            interfaces: s.interfaces.clone(),
-            bpf: s.bpf.clone(),
-            file: s.file.clone(),
             ring_size: limits.ring_size,
             ring_bytes: limits.ring_bytes,
             memory_bytes: cost,
-            started_at: s.started_at,
-            running: false,
             loaded: true,
-            stored: None,
+            ..info_of(&s)
         };
         Capture::new(info, session, Arc::new(AtomicBool::new(true)), damage)
     })
+}
+
+/// A stored capture as lists show it: not in memory, holding nothing.
+fn info_of(s: &StoredCapture) -> CaptureInfo {
+    CaptureInfo {
+        id: s.id,
+        source: if s.source == "file" {
+            CaptureSource::File
+        } else {
+            CaptureSource::Live
+        },
+        interfaces: s.interfaces.clone(),
+        bpf: s.bpf.clone(),
+        file: s.file.clone(),
+        ring_size: 0,
+        ring_bytes: 0,
+        memory_bytes: 0,
+        started_at: s.started_at,
+        running: false,
+        loaded: false,
+        stored: None,
+    }
 }
 
 /// The most bytes of files one opening reads: the newest files up to it (a capture's whole
@@ -478,22 +489,8 @@ pub(super) fn listed(state: &AppState, stored: Vec<StoredCapture>) -> Vec<Captur
                 ..i.clone()
             },
             None => CaptureInfo {
-                id: s.id,
-                source: if s.source == "file" {
-                    CaptureSource::File
-                } else {
-                    CaptureSource::Live
-                },
-                interfaces: s.interfaces.clone(),
-                bpf: s.bpf.clone(),
-                file: s.file.clone(),
-                ring_size: 0,
-                ring_bytes: 0,
-                memory_bytes: 0,
-                started_at: s.started_at,
-                running: false,
-                loaded: false,
-                stored: Some(s),
+                stored: Some(s.clone()),
+                ..info_of(&s)
             },
         })
         .collect()
@@ -505,16 +502,7 @@ mod tests {
     use wirescope_traffic::record::{Recorder, Rotation};
 
     fn row(f: &wirescope_traffic::record::FileInfo) -> CaptureFile {
-        CaptureFile {
-            seq: i64::from(f.seq),
-            name: f.name.clone(),
-            first_ns: f.first_ns,
-            last_ns: f.last_ns,
-            frames: f.frames as i64,
-            size: f.size as i64,
-            closed: true,
-            removed_at: None,
-        }
+        super::super::keep::file_row(f, true)
     }
 
     #[test]

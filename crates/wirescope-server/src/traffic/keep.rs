@@ -73,7 +73,8 @@ pub(super) struct Pending {
     sweep: Option<Arc<tokio::sync::Notify>>,
 }
 
-fn file_row(f: &FileInfo, closed: bool) -> CaptureFile {
+/// A file's row in the store.
+pub(super) fn file_row(f: &FileInfo, closed: bool) -> CaptureFile {
     CaptureFile {
         seq: i64::from(f.seq),
         name: f.name.clone(),

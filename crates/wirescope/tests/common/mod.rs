@@ -5,6 +5,21 @@
 
 pub mod server;
 
+/// An Ethernet frame of `size` bytes: UDP from 198.18.0.1:40000 to 198.18.0.2:53, its payload
+/// 0xab.
+pub fn udp_frame(size: usize) -> Vec<u8> {
+    let mut frame = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
+    let ip_len = (size - 14) as u16;
+    frame.extend_from_slice(&[0x45, 0]);
+    frame.extend_from_slice(&ip_len.to_be_bytes());
+    frame.extend_from_slice(&[0, 1, 0, 0, 64, 17, 0, 0, 198, 18, 0, 1, 198, 18, 0, 2]);
+    frame.extend_from_slice(&[0x9c, 0x40, 0, 53]);
+    frame.extend_from_slice(&(ip_len - 20).to_be_bytes());
+    frame.extend_from_slice(&[0, 0]);
+    frame.resize(size, 0xab);
+    frame
+}
+
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;

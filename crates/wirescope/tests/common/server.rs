@@ -240,6 +240,36 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Kills the server with SIGKILL (nothing ends cleanly) and starts another on its directory
+    /// and database.
+    pub fn killed_and_started_again(mut self, extra: &[&str]) -> Server {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-9", &pid])
+                .status()
+                .is_ok_and(|s| s.success()),
+            "kill -9 {pid}"
+        );
+        let _ = self.child.wait();
+        let dir = std::mem::take(&mut self.dir);
+        drop(self);
+        Server::start_in(dir, extra)
+    }
+
+    /// Uploads a capture file as `name`: the status and the JSON answer.
+    pub fn upload(&self, name: &str, bytes: &[u8]) -> (u16, Value) {
+        let (status, text) = self.request_bytes(
+            "POST",
+            &format!("/api/captures/upload?name={name}"),
+            bytes,
+            &[],
+        );
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
