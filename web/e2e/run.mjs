@@ -546,6 +546,11 @@ async function trafficStep() {
   }));
   if (!(hist.buckets >= 1) || Number(hist.icmp) !== up.frames || hist.talkers < 2 || hist.files !== 1) fail(`the capture's history: ${JSON.stringify(hist)}`);
   log(`history of #${up.id}: ${hist.buckets} bucket(s), ${hist.icmp} icmp, ${hist.talkers} talkers, ${hist.files} file`);
+  // One protocol's trend: a click on its row charts it alone, "all traffic" goes back.
+  await page.click('[data-testid="history-proto"][data-name="icmp"]');
+  await page.waitForSelector('[data-testid="history-proto"][data-name="icmp"].picked');
+  await page.click('[data-testid="history-all"]');
+  await page.waitForSelector('[data-testid="history-all"]', { state: 'detached' });
   await shot('capture-history.png');
   // Both captures are in the History page's captures, stopped, with their files.
   await page.goto(url('#/history'));

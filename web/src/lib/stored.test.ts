@@ -53,6 +53,23 @@ describe('stored captures', () => {
       { t: 180, bytes: 10, packets: 1 },
     ]);
     expect(historyPoints({ from: 5, to: 5, step: 60_000, buckets: [] })).toEqual([]);
+    // One protocol's trend: its bytes per bucket, zero where it is absent.
+    const udp = historyPoints(
+      {
+        from: 0,
+        to: 2 * 60_000,
+        step: 60_000,
+        buckets: [
+          { t: 0, packets: 60, bytes: 600, protocols: { udp: { packets: 30, bytes: 120 } } },
+          { t: 60_000, packets: 60, bytes: 600, protocols: { tcp: { packets: 60, bytes: 600 } } },
+        ],
+      },
+      'udp',
+    );
+    expect(udp).toEqual([
+      { t: 0, bytes: 2, packets: 0.5 },
+      { t: 60, bytes: 0, packets: 0 },
+    ]);
   });
 
   it('steps, protocols, kept files and states read as people say them', () => {

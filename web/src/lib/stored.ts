@@ -49,10 +49,10 @@ export function fromLocalInput(v: string): number | null {
 }
 
 /**
- * The chart's points: for each bucket of the range (silent ones as zero), its bytes per second,
- * with `t` in seconds as the area chart takes it.
+ * The chart's points: for each bucket of the range (silent ones as zero), its bytes per second
+ * (only `protocol`'s when given), with `t` in seconds as the area chart takes it.
  */
-export function historyPoints(h: Pick<TrafficHistory, 'from' | 'to' | 'step' | 'buckets'>): Bucket[] {
+export function historyPoints(h: Pick<TrafficHistory, 'from' | 'to' | 'step' | 'buckets'>, protocol: string | null = null): Bucket[] {
   if (!(h.step > 0) || h.to <= h.from) return [];
   const at = new Map(h.buckets.map((b) => [b.t, b]));
   const secs = h.step / 1000;
@@ -61,7 +61,8 @@ export function historyPoints(h: Pick<TrafficHistory, 'from' | 'to' | 'step' | '
   for (let i = 0; i < n; i++) {
     const t = h.from + i * h.step;
     const b = at.get(t);
-    out.push({ t: t / 1000, bytes: b ? b.bytes / secs : 0, packets: b ? b.packets / secs : 0 });
+    const c = b && (protocol === null ? b : b.protocols[protocol]);
+    out.push({ t: t / 1000, bytes: c ? c.bytes / secs : 0, packets: c ? c.packets / secs : 0 });
   }
   return out;
 }
