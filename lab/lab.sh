@@ -72,9 +72,9 @@ need_cmds() {   # cmd:debian-package ...
 }
 require_root() { [[ $EUID -eq 0 ]] || die "must run as root (network namespaces, /run, /etc/netns)"; }
 
-DEB_PACKAGES="iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine procps util-linux python3 netcat-openbsd iputils-ping snmpd snmp lldpd gnome-keyring dbus libsecret-tools openssh-server openssh-client python3-aiosmtpd postgresql prometheus"
+DEB_PACKAGES="iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine procps util-linux python3 python3-venv netcat-openbsd iputils-ping snmpd snmp lldpd gnome-keyring dbus libsecret-tools openssh-server openssh-client python3-aiosmtpd postgresql prometheus"
 # daemons whose pid files the lab trusts (status, down)
-DAEMON_RE='dnsmasq|listeners\.py|sinks\.py|delayline\.py|snmpd|lldpd|sshd'
+DAEMON_RE='dnsmasq|listeners\.py|sinks\.py|delayline\.py|snmpd|lldpd|sshd|snmpsim-command-responder'
 # net-snmp: load no MIB files (checks use numeric OIDs); keep its persistent state in $RUN
 SNMP_ENV=(env MIBS= SNMP_PERSISTENT_DIR="$RUN/snmp-client")
 
@@ -779,6 +779,27 @@ start_sinks() {
     SPAWNED[$name]=$!
     DAEMONS+=("$name")
 }
+# start_snmpsim -- snmpsim serving the recorded vendor walks on 127.0.0.1 of the root
+# namespace (a listening socket only); its pid is the one of the exec'd subshell
+start_snmpsim() {
+    local name=snmpsim bin="$LAB_SNMPSIM_VENV/bin/snmpsim-command-responder"
+    [[ -x "$bin" ]] || die "$bin is missing (snmpsim from PyPI: sudo bash lab/lab.sh deps)"
+    rm -f "$RUN/$name.pid"
+    ( exec env SNMPSIM_ALLOW_ROOT=true setsid "$bin" --data-dir="$LAB_DIR/../$LAB_SNMPSIM_DATA" \
+        --agent-udpv4-endpoint="127.0.0.1:$LAB_SNMPSIM_PORT" --cache-dir="$RUN/snmpsim-cache" \
+        </dev/null >>"$RUN/$name.log" 2>&1 9<&- ) &
+    SPAWNED[$name]=$!
+    echo "$!" > "$RUN/$name.pid"
+    DAEMONS+=("$name")
+}
+wait_snmpsim() { # its first recording answers sysName
+    local t0=$SECONDS
+    while ((SECONDS - t0 < 30)); do
+        snmpget -v2c -c cisco-ios -t 1 -r 0 "127.0.0.1:$LAB_SNMPSIM_PORT" 1.3.6.1.2.1.1.5.0 >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    die "snmpsim does not answer on 127.0.0.1:$LAB_SNMPSIM_PORT within 30 s: $(tail -n5 "$RUN/snmpsim.log" 2>/dev/null)"
+}
 # start_listeners NS NAME PORT... -- listeners.py; ready when its pid file exists
 start_listeners() {
     local ns=$1 name=listeners-$2; shift 2
@@ -1075,6 +1096,7 @@ cmd_up() {
     start_switches
     start_ssh
     start_sinks
+    start_snmpsim
     start_pg
 
     local d
@@ -1082,6 +1104,7 @@ cmd_up() {
     start_lldpd          # after snmpd: lldpd registers with its AgentX master at start
     wait_dns
     wait_snmp
+    wait_snmpsim
     wait_switches
     # shellcheck disable=SC2034
     UP_OK=1
@@ -1159,6 +1182,9 @@ cmd_deps() {
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q $DEB_PACKAGES
     if ((made_policy)); then rm -f "$policy"; trap - EXIT; fi
+    # snmpsim is not packaged by Debian: PyPI, pinned, in a venv of its own
+    [[ -x "$LAB_SNMPSIM_VENV/bin/pip" ]] || python3 -m venv "$LAB_SNMPSIM_VENV"
+    "$LAB_SNMPSIM_VENV/bin/pip" install -q --disable-pip-version-check -r "$LAB_DIR/snmpsim-requirements.txt"
     if [[ -d /run/systemd/system ]] && ((${#fresh[@]})); then
         for unit in "${fresh[@]}"; do
             systemctl disable --now "$unit.service" >/dev/null 2>&1 || true

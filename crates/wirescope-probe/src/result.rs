@@ -329,12 +329,18 @@ pub struct SnmpResult {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub arp: Vec<ArpEntry>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fdb: Vec<FdbEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub interfaces: Vec<Interface>,
     /// Topology crawls: who the device says it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<Device>,
     pub elapsed_ms: f64,
     pub error: Option<String>,
+    /// What the device answered but could not be understood (tables with rows of an unknown
+    /// shape), or that it answered with no rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One device's answer to an SSH command.
@@ -404,15 +410,26 @@ pub struct Device {
 /// One LLDP or CDP neighbour of a device.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Neighbor {
-    /// "lldp" or "cdp".
+    /// "lldp", "cdp", or "mndp" (a MikroTik's own neighbour table).
     pub protocol: String,
+    /// The local port's name (ifName, ifDescr or lldpLocPortDesc), else "port N".
     pub local_port: String,
+    /// The local port's number as the table gives it: lldpLocPortNum (not always the ifIndex),
+    /// the CDP ifIndex, or a MikroTik's interface index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_port_num: Option<u32>,
     pub remote_name: Option<String>,
     pub remote_port: Option<String>,
     pub remote_port_desc: Option<String>,
     pub chassis_id: Option<String>,
+    /// The management address to reach it by: the first routable unicast one it announces
+    /// (never 0.0.0.0, loopback or link-local when another is given).
     #[schema(value_type = Option<String>)]
     pub mgmt_addr: Option<IpAddr>,
+    /// Every management address it announces, in the table's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<String>)]
+    pub mgmt_addrs: Vec<IpAddr>,
     /// LLDP system description or CDP platform.
     pub platform: Option<String>,
     pub capabilities: Option<String>,
@@ -429,6 +446,23 @@ pub struct ArpEntry {
     /// dynamic, static, local, other, invalid.
     #[serde(rename = "type")]
     pub entry_type: String,
+}
+
+/// One entry of a switch's forwarding database: a MAC address learnt on a port.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FdbEntry {
+    pub mac: String,
+    pub vendor: Option<String>,
+    /// Its VLAN: Q-BRIDGE-MIB's filtering database mapped to its VLAN (dot1qVlanFdbId), or
+    /// the VLAN whose context (`community@vlan`) it was read in.
+    pub vlan: Option<u32>,
+    /// The bridge port (0: the switch itself), the interface it is (dot1dBasePortIfIndex) and
+    /// that interface's name.
+    pub port: u32,
+    pub if_index: Option<u32>,
+    pub interface: String,
+    /// learned, self, mgmt, other or invalid.
+    pub status: String,
 }
 
 /// One interface of a device.
@@ -479,7 +513,8 @@ pub struct Summary {
     pub elapsed_ms: f64,
     pub cancelled: bool,
     /// Per-kind counts: ping `alive`/`dead`; trace `reached`/`unreached`; dns `answered`/`nxdomain`/`failed`;
-    /// scan `hosts_up`/`open_ports`/`filtered_ports`; snmp `answered`/`failed`/`varbinds`;
+    /// scan `hosts_up`/`open_ports`/`filtered_ports`; snmp `answered`/`failed`/`varbinds`/`rows`
+    /// (of the device views);
     /// ssh `succeeded` (exit 0)/`nonzero`/`failed` (never ran or did not finish).
     #[serde(flatten)]
     pub counts: BTreeMap<&'static str, u64>,

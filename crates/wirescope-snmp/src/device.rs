@@ -1,13 +1,16 @@
-//! Device tables assembled from walks: LLDP and CDP neighbours, the ARP / neighbour table
-//! (IP-MIB ipNetToPhysicalTable, or ipNetToMediaTable on older agents) with MAC vendors, and
-//! interfaces (IF-MIB ifTable + ifXTable, 64-bit counters when present, rates from two polls).
-//! Pure functions over variable bindings: tested on fixtures, no sockets.
+//! Device tables assembled from walks: LLDP and CDP neighbours (and a MikroTik's own neighbour
+//! table), the ARP / neighbour table (IP-MIB ipNetToPhysicalTable and ipNetToMediaTable, merged
+//! per address family) with MAC vendors, and interfaces (IF-MIB ifTable + ifXTable, 64-bit
+//! counters when present, rates from two polls). Vendors fill these MIBs their own ways: local
+//! port numbers that are not ifIndexes, rows indexed by one number, 0.0.0.0 announced before a
+//! real address, names with NULs or in hex, capabilities as text. Pure functions over variable
+//! bindings: tested on recorded device walks, no sockets.
 
 use async_snmp::{Value, VarBind};
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
-use wirescope_probe::result::{ArpEntry, Device, Interface, Neighbor};
+use wirescope_probe::result::{ArpEntry, Device, FdbEntry, Interface, Neighbor};
 
 pub const IF_TABLE: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1];
 pub const IF_X_TABLE: &[u32] = &[1, 3, 6, 1, 2, 1, 31, 1, 1, 1];
@@ -17,6 +20,15 @@ pub const LLDP_LOC_PORT: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 3, 7, 1];
 pub const LLDP_REM: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 4, 1, 1];
 pub const LLDP_REM_MAN_ADDR: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 4, 2, 1];
 pub const CDP_CACHE: &[u32] = &[1, 3, 6, 1, 4, 1, 9, 9, 23, 1, 2, 1, 1];
+/// BRIDGE-MIB dot1dBasePortEntry (bridge port -> ifIndex), dot1dTpFdbEntry (MAC -> port).
+pub const BASE_PORT: &[u32] = &[1, 3, 6, 1, 2, 1, 17, 1, 4, 1];
+pub const TP_FDB: &[u32] = &[1, 3, 6, 1, 2, 1, 17, 4, 3, 1];
+/// Q-BRIDGE-MIB dot1qTpFdbEntry (FDB id + MAC -> port), dot1qVlanCurrentEntry (its
+/// dot1qVlanFdbId column maps a VLAN to its FDB id).
+pub const Q_TP_FDB: &[u32] = &[1, 3, 6, 1, 2, 1, 17, 7, 1, 2, 2, 1];
+pub const Q_VLAN_CURRENT: &[u32] = &[1, 3, 6, 1, 2, 1, 17, 7, 1, 4, 2, 1];
+/// MIKROTIK-MIB mtxrNeighborTableEntry (RouterOS's MNDP/CDP/LLDP neighbours).
+pub const MTXR_NEIGHBOR: &[u32] = &[1, 3, 6, 1, 4, 1, 14988, 1, 1, 11, 1, 1];
 /// sysDescr.0, sysObjectID.0, sysName.0.
 pub const SYSTEM_IDENTITY: [&[u32]; 3] = [
     &[1, 3, 6, 1, 2, 1, 1, 1, 0],
@@ -51,15 +63,30 @@ fn table<'a>(vbs: &'a [VarBind], entry: &[u32]) -> Rows<'a> {
 
 fn text(v: Option<&&Value>) -> Option<String> {
     match v? {
-        Value::OctetString(b) => {
-            let s = String::from_utf8_lossy(b)
-                .trim_end_matches('\0')
-                .trim()
-                .to_string();
-            (!s.is_empty()).then_some(s)
-        }
+        Value::OctetString(b) => octets_text(b),
         other => Some(other.to_string()),
     }
+}
+
+/// An octet string as text: cut at its first NUL (agents pad names with them), trimmed; bytes
+/// that are not printable UTF-8 as hex pairs (`4a:00:ff`), as net-snmp shows them.
+fn octets_text(b: &[u8]) -> Option<String> {
+    let end = b.iter().position(|c| *c == 0).unwrap_or(b.len());
+    let (head, tail) = b.split_at(end);
+    let printable = |s: &str| !s.chars().any(char::is_control);
+    let s = match std::str::from_utf8(head) {
+        // What follows the first NUL is padding only if it is all NULs.
+        Ok(s) if printable(s) && tail.iter().all(|c| *c == 0) => s.trim().to_string(),
+        _ => hex(b),
+    };
+    (!s.is_empty()).then_some(s)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 fn int(v: Option<&&Value>) -> Option<i64> {
@@ -186,7 +213,10 @@ fn addr_from(kind: i64, b: &[u8]) -> Option<IpAddr> {
     }
 }
 
-/// The neighbour (ARP / NDP) table; ipNetToPhysicalTable when the agent has it, else ipNetToMediaTable.
+/// The neighbour (ARP / NDP) table from both IP-MIB tables, merged per address family: a family
+/// ipNetToPhysicalTable holds is taken from it, the others from ipNetToMediaTable (some agents
+/// keep only their IPv6 neighbours in the newer table and their IPv4 ones in the older); an
+/// address on an interface is listed once.
 pub fn arp(vbs: &[VarBind], names: &HashMap<i64, String>) -> Vec<ArpEntry> {
     let name = |i: i64| {
         names
@@ -200,7 +230,7 @@ pub fn arp(vbs: &[VarBind], names: &HashMap<i64, String>) -> Vec<ArpEntry> {
             .unwrap_or(&"other")
             .to_string()
     };
-    let mut out = Vec::new();
+    let mut physical = Vec::new();
     for (idx, row) in table(vbs, NET_TO_PHYSICAL) {
         // INDEX { ifIndex, addressType, address (length-prefixed) }
         let (Some(&ifx), Some(&atype), Some(&len)) = (idx.first(), idx.get(1), idx.get(2)) else {
@@ -215,31 +245,43 @@ pub fn arp(vbs: &[VarBind], names: &HashMap<i64, String>) -> Vec<ArpEntry> {
         let (Some(ip), Some(m)) = (addr_from(i64::from(atype), &raw), bytes(row.get(&4))) else {
             continue;
         };
-        out.push(entry(
+        physical.push(entry(
             ip,
             m,
             name(i64::from(ifx)),
             kind_of(int(row.get(&6))),
         ));
     }
-    if out.is_empty() {
-        for (idx, row) in table(vbs, NET_TO_MEDIA) {
-            let (Some(&ifx), [a, b, c, d]) = (idx.first(), &idx[1.min(idx.len())..]) else {
-                continue;
-            };
-            let ip = IpAddr::V4(Ipv4Addr::new(*a as u8, *b as u8, *c as u8, *d as u8));
-            let Some(m) = bytes(row.get(&2)) else {
-                continue;
-            };
-            out.push(entry(
-                ip,
-                m,
-                name(i64::from(ifx)),
-                kind_of(int(row.get(&4))),
-            ));
-        }
+    let mut media = Vec::new();
+    for (idx, row) in table(vbs, NET_TO_MEDIA) {
+        let (Some(&ifx), [a, b, c, d]) = (idx.first(), &idx[1.min(idx.len())..]) else {
+            continue;
+        };
+        let ip = IpAddr::V4(Ipv4Addr::new(*a as u8, *b as u8, *c as u8, *d as u8));
+        let Some(m) = bytes(row.get(&2)) else {
+            continue;
+        };
+        media.push(entry(
+            ip,
+            m,
+            name(i64::from(ifx)),
+            kind_of(int(row.get(&4))),
+        ));
     }
+    let v4_in_physical = physical.iter().any(|e| e.ip.is_ipv4());
+    let mut out = physical;
+    if !v4_in_physical {
+        out.extend(media);
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|e| seen.insert((e.ip, e.interface.clone())));
     out
+}
+
+/// Whether an ARP table read from ipNetToPhysicalTable alone lacks IPv4 neighbours, so that
+/// ipNetToMediaTable is worth walking too.
+pub fn wants_media(entries: &[ArpEntry]) -> bool {
+    !entries.iter().any(|e| e.ip.is_ipv4())
 }
 
 fn entry(ip: IpAddr, m: &[u8], interface: String, kind: String) -> ArpEntry {
@@ -299,9 +341,9 @@ pub fn parse_oui_list(text: &str) -> HashMap<u32, String> {
         .collect()
 }
 
-/// CDP capability bits, as CISCO-CDP-MIB describes them.
+/// CDP capabilities as CISCO-CDP-MIB describes them: four bytes of bits, or what some agents
+/// give instead, the bits as hex text ("0x00000029") or the names as words ("Router Switch").
 fn cdp_caps(b: &[u8]) -> String {
-    let bits = b.iter().fold(0u32, |acc, x| (acc << 8) | u32::from(*x));
     let names = [
         (0x01, "router"),
         (0x02, "trans-bridge"),
@@ -310,11 +352,38 @@ fn cdp_caps(b: &[u8]) -> String {
         (0x10, "host"),
         (0x20, "igmp"),
         (0x40, "repeater"),
+        (0x80, "phone"),
+        (0x100, "remote"),
+        (0x400, "mac-relay"),
     ];
-    names
-        .iter()
-        .filter(|(m, _)| bits & m != 0)
-        .map(|(_, n)| *n)
+    let from_bits = |bits: u32| {
+        names
+            .iter()
+            .filter(|(m, _)| bits & m != 0)
+            .map(|(_, n)| *n)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let printable = !b.is_empty() && b.iter().all(|c| c.is_ascii_graphic() || *c == b' ');
+    if !printable {
+        return from_bits(b.iter().fold(0u32, |acc, x| (acc << 8) | u32::from(*x)));
+    }
+    let t = String::from_utf8_lossy(b);
+    let t = t.trim();
+    let digits = t.strip_prefix("0x").unwrap_or(t);
+    if !digits.is_empty() && digits.len() <= 8 && digits.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return u32::from_str_radix(digits, 16).map_or_else(|_| String::new(), from_bits);
+    }
+    t.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let w = w.to_ascii_lowercase();
+            match w.as_str() {
+                "trans_bridge" | "transparent-bridge" => "trans-bridge".to_string(),
+                "source_route_bridge" => "source-route-bridge".to_string(),
+                _ => w,
+            }
+        })
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -341,7 +410,8 @@ fn lldp_caps(b: &[u8]) -> String {
         .join(",")
 }
 
-/// An LLDP chassis or port id as text: MAC subtypes as MACs, network addresses as IPs.
+/// An LLDP chassis or port id as text: MAC subtypes as MACs (also when an agent writes the MAC
+/// out as text), network addresses as IPv4 or IPv6, the rest as text, or hex when it is not.
 fn lldp_id(
     subtype: Option<i64>,
     raw: Option<&[u8]>,
@@ -351,14 +421,71 @@ fn lldp_id(
     let raw = raw?;
     match subtype {
         Some(s) if s == mac_subtype && raw.len() == 6 => Some(mac(raw)),
+        Some(s)
+            if s == mac_subtype
+                && let Some(m) = mac_text(raw) =>
+        {
+            Some(mac(&m))
+        }
         Some(s) if s == addr_subtype && raw.len() == 5 && raw[0] == 1 => {
             Some(Ipv4Addr::new(raw[1], raw[2], raw[3], raw[4]).to_string())
         }
-        _ => std::str::from_utf8(raw)
-            .ok()
-            .map(|s| s.trim_end_matches('\0').to_string())
-            .filter(|s| !s.is_empty()),
+        Some(s) if s == addr_subtype && raw.len() == 17 && raw[0] == 2 => {
+            <[u8; 16]>::try_from(&raw[1..])
+                .ok()
+                .map(|a| Ipv6Addr::from(a).to_string())
+        }
+        _ => octets_text(raw),
     }
+}
+
+/// A MAC address an agent wrote out as text: "001122aabbcc", "00:11:22:aa:bb:cc",
+/// "00-11-22-AA-BB-CC" or "0011.22aa.bbcc".
+fn mac_text(raw: &[u8]) -> Option<[u8; 6]> {
+    let t = std::str::from_utf8(raw).ok()?.trim_end_matches('\0').trim();
+    let digits: String = t
+        .chars()
+        .filter(|c| !matches!(c, ':' | '-' | '.' | ' '))
+        .collect();
+    if digits.len() != 12 || !digits.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut m = [0u8; 6];
+    for (i, b) in m.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&digits[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(m)
+}
+
+/// Whether an address is one to reach a device by: unicast, not unspecified, loopback or
+/// link-local.
+fn routable(a: &IpAddr) -> bool {
+    match a {
+        IpAddr::V4(v) => {
+            !(v.is_unspecified()
+                || v.is_loopback()
+                || v.is_link_local()
+                || v.is_multicast()
+                || v.is_broadcast())
+        }
+        IpAddr::V6(v) => {
+            !(v.is_unspecified()
+                || v.is_loopback()
+                || v.is_multicast()
+                || v.is_unicast_link_local())
+        }
+    }
+}
+
+/// The management address to use of those announced: the first routable IPv4 one, else the
+/// first routable one, else the first that is not unspecified.
+fn best_addr(addrs: &[IpAddr]) -> Option<IpAddr> {
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4() && routable(a))
+        .or_else(|| addrs.iter().find(|a| routable(a)))
+        .or_else(|| addrs.iter().find(|a| !a.is_unspecified()))
+        .copied()
 }
 
 /// Who a device says it is, from the bindings of `SYSTEM_IDENTITY` and `LLDP_IDENTITY`
@@ -390,19 +517,162 @@ pub fn identity(vbs: &[VarBind], credential: &str, depth: u32) -> Device {
     }
 }
 
-/// LLDP neighbours (lldpRemTable + lldpRemManAddrTable, local ports from lldpLocPortTable) and
-/// CDP neighbours (cdpCacheTable, local ports by ifIndex).
-pub fn neighbors(vbs: &[VarBind], names: &HashMap<i64, String>) -> Vec<Neighbor> {
-    let loc = table(vbs, LLDP_LOC_PORT);
-    let local_port = |n: u32| {
-        loc.get(&vec![n])
-            .and_then(|r| {
-                bytes(r.get(&3)).and_then(|b| std::str::from_utf8(b).ok().map(str::to_string))
-            })
-            .or_else(|| names.get(&i64::from(n)).cloned())
-            .unwrap_or_else(|| format!("port {n}"))
+/// A switch's forwarding database: Q-BRIDGE-MIB's entries with their VLANs (FDB ids mapped
+/// through dot1qVlanFdbId, else taken as the VLAN), then BRIDGE-MIB's that Q-BRIDGE-MIB did not
+/// list (its only table on many switches; `vlan` is the VLAN context it was read in), each port
+/// with its interface. A MAC learnt on two ports is listed on both.
+pub fn fdb(vbs: &[VarBind], names: &HashMap<i64, String>, vlan: Option<u32>) -> Vec<FdbEntry> {
+    let ports: HashMap<u32, u32> = table(vbs, BASE_PORT)
+        .into_iter()
+        .filter_map(|(idx, row)| {
+            let port = *idx.first()?;
+            let ifx = u32::try_from(int(row.get(&2))?).ok()?;
+            Some((port, ifx))
+        })
+        .collect();
+    let vlan_of_fid: HashMap<u32, u32> = table(vbs, Q_VLAN_CURRENT)
+        .into_iter()
+        .filter_map(|(idx, row)| {
+            // INDEX { dot1qVlanTimeMark, dot1qVlanIndex }
+            let vid = *idx.get(1)?;
+            let fid = u32::try_from(int(row.get(&3))?).ok()?;
+            Some((fid, vid))
+        })
+        .collect();
+    let statuses = ["other", "invalid", "learned", "self", "mgmt"];
+    let status_of = |v: Option<i64>| {
+        v.and_then(|s| statuses.get(usize::try_from(s - 1).ok()?))
+            .unwrap_or(&"other")
+            .to_string()
     };
-    let mut mgmt: HashMap<(u32, u32), IpAddr> = HashMap::new();
+    let make = |m: &[u8], vlan: Option<u32>, port: u32, status: String| {
+        let if_index = ports.get(&port).copied();
+        FdbEntry {
+            mac: mac(m),
+            vendor: vendor(m),
+            vlan,
+            port,
+            if_index,
+            interface: match (port, if_index) {
+                (0, _) => "self".to_string(),
+                (_, Some(i)) => names
+                    .get(&i64::from(i))
+                    .cloned()
+                    .unwrap_or_else(|| format!("ifIndex {i}")),
+                (p, None) => format!("bridge port {p}"),
+            },
+            status,
+        }
+    };
+    let mac_of = |arcs: &[u32]| -> Option<Vec<u8>> {
+        (arcs.len() == 6)
+            .then(|| {
+                arcs.iter()
+                    .map(|a| u8::try_from(*a).ok())
+                    .collect::<Option<Vec<u8>>>()
+            })
+            .flatten()
+    };
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (idx, row) in table(vbs, Q_TP_FDB) {
+        // INDEX { dot1qFdbId, dot1qTpFdbAddress }
+        let (Some((&fid, rest)), Some(port)) = (idx.split_first(), int(row.get(&2))) else {
+            continue;
+        };
+        let (Some(m), Ok(port)) = (mac_of(rest), u32::try_from(port)) else {
+            continue;
+        };
+        seen.insert((m.clone(), port));
+        let v = vlan_of_fid.get(&fid).copied().unwrap_or(fid);
+        out.push(make(&m, Some(v), port, status_of(int(row.get(&3)))));
+    }
+    for (idx, row) in table(vbs, TP_FDB) {
+        // INDEX { dot1dTpFdbAddress }
+        let (Some(m), Some(port)) = (mac_of(&idx), int(row.get(&2))) else {
+            continue;
+        };
+        let Ok(port) = u32::try_from(port) else {
+            continue;
+        };
+        if seen.insert((m.clone(), port)) {
+            out.push(make(&m, vlan, port, status_of(int(row.get(&3)))));
+        }
+    }
+    out
+}
+
+/// A device's neighbours, and what of its tables could not be understood.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Neighbors {
+    pub list: Vec<Neighbor>,
+    /// Set when the device answered neighbour rows none of which could be read, or some of
+    /// which could not: how many, of which table, and why.
+    pub note: Option<String>,
+}
+
+/// The name of the local port that lldpLocPortNum `n` stands for. Agents differ: Cisco gives
+/// the port's name (subtype interfaceName), Juniper and HP a local number that is an ifIndex
+/// (subtype local), Huawei the port's MAC (subtype macAddress) with the name in
+/// lldpLocPortDesc, and the LLDP port number itself is an ifIndex only on some (lldpd, Arista).
+fn local_port_name(n: u32, loc: &Rows<'_>, names: &HashMap<i64, String>) -> String {
+    let Some(row) = loc.get(&vec![n]) else {
+        return names
+            .get(&i64::from(n))
+            .cloned()
+            .unwrap_or_else(|| format!("port {n}"));
+    };
+    let subtype = int(row.get(&2));
+    let id = bytes(row.get(&3)).and_then(octets_text);
+    let desc = text(row.get(&4));
+    // interfaceAlias(1), interfaceName(5): the id is the name.
+    if matches!(subtype, Some(1 | 5))
+        && let Some(id) = &id
+    {
+        return id.clone();
+    }
+    // local(7): a number that is an ifIndex names its interface.
+    if let Some(name) = id
+        .as_deref()
+        .filter(|_| subtype == Some(7))
+        .and_then(|i| i.parse::<i64>().ok())
+        .and_then(|i| names.get(&i))
+    {
+        return name.clone();
+    }
+    if let Some(d) = desc {
+        return d;
+    }
+    // Any other id that is text (not a MAC, not a bare number) names the port.
+    if let Some(id) = id.filter(|i| subtype != Some(3) && i.parse::<u64>().is_err()) {
+        return id;
+    }
+    names
+        .get(&i64::from(n))
+        .cloned()
+        .unwrap_or_else(|| format!("port {n}"))
+}
+
+/// LLDP neighbours (lldpRemTable + lldpRemManAddrTable, local ports from lldpLocPortTable and
+/// the interface names; RouterOS's rows indexed by one number, their local port and address from
+/// its own table), CDP neighbours (cdpCacheTable, local ports by ifIndex, IPv4 and IPv6
+/// addresses), and a MikroTik's own neighbour table when its LLDP rows are missing.
+pub fn neighbors(vbs: &[VarBind], names: &HashMap<i64, String>) -> Neighbors {
+    let loc = table(vbs, LLDP_LOC_PORT);
+    let mtxr = table(vbs, MTXR_NEIGHBOR);
+    let mtxr_port = |n: u32| {
+        mtxr.get(&vec![n])
+            .and_then(|r| int(r.get(&8)))
+            .and_then(|i| u32::try_from(i).ok())
+    };
+    let mtxr_addr = |n: u32| {
+        mtxr.get(&vec![n]).and_then(|r| match r.get(&2) {
+            Some(Value::IpAddress(a)) => Some(IpAddr::V4(Ipv4Addr::from(*a))),
+            _ => None,
+        })
+    };
+    // Management addresses by (local port, remote index): every one, in the table's order.
+    let mut mgmt: HashMap<(u32, u32), Vec<IpAddr>> = HashMap::new();
     for idx in table(vbs, LLDP_REM_MAN_ADDR).keys() {
         // INDEX { timeMark, localPortNum, remIndex, addrSubtype, addr (length-prefixed) }
         if let (Some(&port), Some(&rem), Some(&sub), Some(&len)) =
@@ -415,48 +685,134 @@ pub fn neighbors(vbs: &[VarBind], names: &HashMap<i64, String>) -> Vec<Neighbor>
                 .map(|a| *a as u8)
                 .collect();
             if let Some(ip) = addr_from(i64::from(sub), &raw) {
-                mgmt.entry((port, rem)).or_insert(ip);
+                let list = mgmt.entry((port, rem)).or_default();
+                if !list.contains(&ip) {
+                    list.push(ip);
+                }
             }
         }
     }
     let mut out = Vec::new();
+    let mut odd = 0usize;
     for (idx, row) in table(vbs, LLDP_REM) {
-        let (Some(&port), Some(&rem)) = (idx.get(1), idx.get(2)) else {
-            continue;
+        // (timeMark, localPortNum, remIndex); RouterOS before 7.7: (remIndex) alone.
+        let (port, addrs) = match idx.as_slice() {
+            [_, port, rem] => (
+                Some(*port),
+                mgmt.get(&(*port, *rem)).cloned().unwrap_or_default(),
+            ),
+            [n] => (mtxr_port(*n), mtxr_addr(*n).into_iter().collect()),
+            _ => {
+                odd += 1;
+                continue;
+            }
+        };
+        let local_port = match (idx.len(), port) {
+            (3, Some(p)) => local_port_name(p, &loc, names),
+            (_, Some(ifx)) => names
+                .get(&i64::from(ifx))
+                .cloned()
+                .unwrap_or_else(|| format!("ifIndex {ifx}")),
+            _ => "?".to_string(),
         };
         out.push(Neighbor {
             protocol: "lldp".into(),
-            local_port: local_port(port),
+            local_port,
+            local_port_num: port,
             remote_name: text(row.get(&9)),
             remote_port: lldp_id(int(row.get(&6)), bytes(row.get(&7)), 3, 4),
             remote_port_desc: text(row.get(&8)),
             chassis_id: lldp_id(int(row.get(&4)), bytes(row.get(&5)), 4, 5),
-            mgmt_addr: mgmt.get(&(port, rem)).copied(),
+            mgmt_addr: best_addr(&addrs),
+            mgmt_addrs: addrs,
             platform: text(row.get(&10)),
             capabilities: bytes(row.get(&12)).map(lldp_caps).filter(|c| !c.is_empty()),
         });
     }
+    let lldp_read = !out.is_empty();
+    // The vendor's own table, where LLDP-MIB gave nothing to read.
+    if !lldp_read {
+        for (idx, row) in &mtxr {
+            let [n] = idx.as_slice() else {
+                odd += 1;
+                continue;
+            };
+            let addrs: Vec<IpAddr> = mtxr_addr(*n).into_iter().collect();
+            let ifx = mtxr_port(*n);
+            out.push(Neighbor {
+                protocol: "mndp".into(),
+                local_port: ifx.map_or_else(
+                    || "?".to_string(),
+                    |i| {
+                        names
+                            .get(&i64::from(i))
+                            .cloned()
+                            .unwrap_or_else(|| format!("ifIndex {i}"))
+                    },
+                ),
+                local_port_num: ifx,
+                remote_name: text(row.get(&6)),
+                remote_port: None,
+                remote_port_desc: None,
+                chassis_id: bytes(row.get(&3)).and_then(|b| {
+                    if b.len() == 6 {
+                        Some(mac(b))
+                    } else {
+                        mac_text(b).map(|m| mac(&m))
+                    }
+                }),
+                mgmt_addr: best_addr(&addrs),
+                mgmt_addrs: addrs,
+                platform: match (text(row.get(&5)), text(row.get(&4))) {
+                    (Some(p), Some(v)) => Some(format!("{p} {v}")),
+                    (p, v) => p.or(v),
+                },
+                capabilities: None,
+            });
+        }
+    }
     for (idx, row) in table(vbs, CDP_CACHE) {
-        let Some(&ifx) = idx.first() else { continue };
-        let addr = bytes(row.get(&4))
-            .filter(|b| b.len() == 4)
-            .map(|b| IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])));
+        // INDEX { cdpCacheIfIndex, cdpCacheDeviceIndex }
+        let [ifx, _] = idx.as_slice() else {
+            odd += 1;
+            continue;
+        };
+        let ifx = *ifx;
+        // cdpCacheAddressType: ip(1), ipv6(20); agents that leave it out are read by length.
+        let addr = bytes(row.get(&4)).and_then(|b| match (int(row.get(&3)), b.len()) {
+            (Some(1) | None, 4) => Some(IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))),
+            (Some(20) | None, 16) => <[u8; 16]>::try_from(b)
+                .ok()
+                .map(|a| IpAddr::V6(Ipv6Addr::from(a))),
+            _ => None,
+        });
+        let addrs: Vec<IpAddr> = addr.into_iter().collect();
         out.push(Neighbor {
             protocol: "cdp".into(),
             local_port: names
                 .get(&i64::from(ifx))
                 .cloned()
                 .unwrap_or_else(|| format!("ifIndex {ifx}")),
+            local_port_num: Some(ifx),
             remote_name: text(row.get(&6)),
             remote_port: text(row.get(&7)),
             remote_port_desc: None,
             chassis_id: None,
-            mgmt_addr: addr,
+            mgmt_addr: best_addr(&addrs),
+            mgmt_addrs: addrs,
             platform: text(row.get(&8)),
             capabilities: bytes(row.get(&9)).map(cdp_caps).filter(|c| !c.is_empty()),
         });
     }
-    out
+    let note = (odd > 0).then(|| {
+        format!(
+            "{odd} neighbour row{} of an index this reader does not know (LLDP-MIB, CISCO-CDP-MIB \
+             or MIKROTIK-MIB) {} left out",
+            if odd == 1 { "" } else { "s" },
+            if odd == 1 { "was" } else { "were" }
+        )
+    });
+    Neighbors { list: out, note }
 }
 
 #[cfg(test)]
@@ -599,7 +955,7 @@ mod tests {
             vb(CDP_CACHE, &[8, 5, 1], s("Linux")),
             vb(CDP_CACHE, &[9, 5, 1], b(&[0, 0, 0, 0x29])),
         ];
-        let n = neighbors(&vbs, &names);
+        let n = neighbors(&vbs, &names).list;
         assert_eq!(n.len(), 2);
         let l = &n[0];
         assert_eq!(
@@ -663,5 +1019,270 @@ mod tests {
             Some("Intel Corporate")
         );
         assert_eq!(t.len(), 2);
+    }
+
+    /// A recorded walk of a vendor's device (tests/data/vendors, served by snmpsim in the lab
+    /// tests too).
+    fn walk(name: &str) -> Vec<VarBind> {
+        let path = format!(
+            "{}/tests/data/vendors/{name}.snmprec",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        crate::snmprec::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn views(name: &str) -> (Neighbors, Vec<ArpEntry>) {
+        let vbs = walk(name);
+        let names = if_names(&vbs);
+        (neighbors(&vbs, &names), arp(&vbs, &names))
+    }
+
+    fn addrs(n: &Neighbor) -> Vec<String> {
+        n.mgmt_addrs.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn cisco_keeps_ipv4_arp_from_the_older_table_and_cdp_ipv6_addresses() {
+        let (n, a) = views("cisco-ios");
+        let ips: Vec<String> = a.iter().map(|e| e.ip.to_string()).collect();
+        assert_eq!(
+            ips,
+            [
+                "fe80::225:90ff:feaa:1",
+                "2001:db8:5753:30::55",
+                "198.18.30.1",
+                "198.18.30.10",
+                "198.18.30.11"
+            ],
+            "IPv6 from ipNetToPhysicalTable, IPv4 from ipNetToMediaTable"
+        );
+        assert_eq!(
+            (a[0].interface.as_str(), a[4].entry_type.as_str()),
+            ("Vl1", "static")
+        );
+        assert!(wants_media(&a[..2]) && !wants_media(&a));
+        assert_eq!(n.note, None);
+        let lldp = &n.list[0];
+        assert_eq!(
+            (
+                lldp.local_port.as_str(),
+                lldp.local_port_num,
+                lldp.remote_port.as_deref()
+            ),
+            ("Te1/0/1", Some(49), Some("Te1/1/1")),
+            "the port by its name, the LLDP number kept"
+        );
+        let cdp: Vec<&Neighbor> = n.list.iter().filter(|x| x.protocol == "cdp").collect();
+        assert_eq!(cdp.len(), 2);
+        let phone = cdp.iter().find(|x| x.local_port == "Gi1/0/2").unwrap();
+        assert_eq!(
+            phone.remote_name.as_deref(),
+            Some("SEP001122334455"),
+            "trailing NULs cut"
+        );
+        assert_eq!(addrs(phone), ["2001:db8:5753:30::55"]);
+        assert_eq!(phone.mgmt_addr, "2001:db8:5753:30::55".parse().ok());
+        assert_eq!(phone.capabilities.as_deref(), Some("host,phone"));
+        let core = cdp.iter().find(|x| x.local_port == "Te1/0/1").unwrap();
+        assert_eq!(
+            (core.capabilities.as_deref(), core.local_port_num),
+            (Some("router,switch,igmp"), Some(10149))
+        );
+    }
+
+    #[test]
+    fn juniper_local_ports_are_named_and_a_real_address_wins_over_0_0_0_0() {
+        let (n, _) = views("juniper-junos");
+        assert_eq!(n.list.len(), 2);
+        let core = &n.list[0];
+        assert_eq!(
+            (core.local_port.as_str(), core.local_port_num),
+            ("ge-0/0/0.0", Some(1)),
+            "lldpLocPortId 515 is the ifIndex of ge-0/0/0.0; the LLDP port number 1 is not"
+        );
+        assert_eq!(
+            addrs(core),
+            ["0.0.0.0", "198.18.31.1", "2001:db8:5753:31::1"]
+        );
+        assert_eq!(core.mgmt_addr, "198.18.31.1".parse().ok());
+        let server = &n.list[1];
+        assert_eq!(server.local_port, "ge-0/0/1.0");
+        assert_eq!(
+            server.remote_port.as_deref(),
+            Some("00:1b:21:aa:bb:cc"),
+            "a MAC port id written out as text"
+        );
+        assert_eq!(server.capabilities.as_deref(), Some("other"));
+    }
+
+    #[test]
+    fn arista_prefers_ipv4_over_link_local_and_reads_one_table() {
+        let (n, a) = views("arista-eos");
+        let spine = &n.list[0];
+        assert_eq!(spine.remote_name.as_deref(), Some("spine-1"), "its NUL cut");
+        assert_eq!(spine.local_port, "Ethernet1");
+        assert_eq!(
+            addrs(spine),
+            ["169.254.1.1", "198.18.32.1", "fe80::464c:a8ff:fe00:2"]
+        );
+        assert_eq!(spine.mgmt_addr, "198.18.32.1".parse().ok());
+        assert_eq!(a.len(), 2);
+    }
+
+    #[test]
+    fn procurve_ports_by_number_are_named_and_an_ipv6_chassis_id_reads() {
+        let (n, a) = views("hp-procurve");
+        let core = &n.list[0];
+        assert_eq!(
+            (core.local_port.as_str(), core.local_port_num),
+            ("B1", Some(25))
+        );
+        assert_eq!(core.chassis_id.as_deref(), Some("2001:db8:5753:34::1"));
+        assert_eq!(core.remote_port.as_deref(), Some("49"));
+        assert_eq!(a[0].interface, "B1");
+    }
+
+    #[test]
+    fn routeros_rows_indexed_by_one_number_take_port_and_address_from_its_own_table() {
+        let (n, _) = views("mikrotik-routeros6");
+        assert_eq!(n.note, None);
+        let got: Vec<(&str, Option<&str>, Option<String>)> = n
+            .list
+            .iter()
+            .map(|x| {
+                (
+                    x.local_port.as_str(),
+                    x.remote_name.as_deref(),
+                    x.mgmt_addr.map(|a| a.to_string()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("ether2", Some("hap-2"), Some("198.18.33.2".to_string())),
+                (
+                    "sfp-sfpplus1",
+                    Some("crs-2"),
+                    Some("198.18.33.3".to_string())
+                )
+            ]
+        );
+        assert!(
+            n.list.iter().all(|x| x.protocol == "lldp"),
+            "not listed twice"
+        );
+        // LLDP off: its own table.
+        let (n, _) = views("mikrotik-mndp");
+        assert_eq!(n.list.len(), 1);
+        let cap = &n.list[0];
+        assert_eq!(
+            (
+                cap.protocol.as_str(),
+                cap.local_port.as_str(),
+                cap.remote_name.as_deref()
+            ),
+            ("mndp", "ether1", Some("cap-ac-1"))
+        );
+        assert_eq!(cap.chassis_id.as_deref(), Some("4c:5e:0c:00:00:09"));
+        assert_eq!(cap.platform.as_deref(), Some("MikroTik 7.6"));
+    }
+
+    #[test]
+    fn huawei_ports_from_their_description_and_cdp_capabilities_as_text() {
+        let vbs = walk("huawei-vrp");
+        let names = if_names(&vbs);
+        let n = neighbors(&vbs, &names);
+        let core = &n.list[0];
+        assert_eq!(
+            (core.local_port.as_str(), core.remote_name.as_deref()),
+            ("GigabitEthernet0/0/1", Some("S6730-core")),
+            "lldpLocPortId is a MAC: the name is lldpLocPortDesc"
+        );
+        let cdp: Vec<&Neighbor> = n.list.iter().filter(|x| x.protocol == "cdp").collect();
+        assert_eq!(cdp[0].capabilities.as_deref(), Some("host,phone"));
+        assert_eq!(
+            cdp[1].capabilities.as_deref(),
+            Some("router,host"),
+            "0x00000011"
+        );
+        assert_eq!(
+            cdp[1].remote_name.as_deref(),
+            Some("00:e0:fc:12:34:56"),
+            "a binary device id as hex"
+        );
+        assert_eq!(
+            identity(&vbs, "x", 0).name.as_deref(),
+            Some("S5735-1"),
+            "sysName padded with NULs"
+        );
+    }
+
+    #[test]
+    fn rows_of_an_unknown_shape_are_said() {
+        let vbs = vec![
+            vb(LLDP_REM, &[9, 0, 4], s("two arcs")),
+            vb(LLDP_REM, &[9, 1, 2, 3, 4], s("four arcs")),
+            vb(CDP_CACHE, &[6, 7], s("one arc")),
+        ];
+        let n = neighbors(&vbs, &HashMap::new());
+        assert!(n.list.is_empty());
+        let note = n.note.unwrap_or_default();
+        assert!(note.starts_with("3 neighbour rows of an index"), "{note}");
+    }
+
+    fn fdb_rows(name: &str) -> Vec<(String, Option<u32>, String, String)> {
+        let vbs = walk(name);
+        fdb(&vbs, &if_names(&vbs), None)
+            .into_iter()
+            .map(|e| (e.mac, e.vlan, e.interface, e.status))
+            .collect()
+    }
+
+    #[test]
+    fn forwarding_databases_from_bridge_mib_and_q_bridge_mib() {
+        let row = |m: &str, v: Option<u32>, i: &str, st: &str| {
+            (m.to_string(), v, i.to_string(), st.to_string())
+        };
+        // Cisco: BRIDGE-MIB only (the VLAN is the context's), ports through dot1dBasePortIfIndex.
+        assert_eq!(
+            fdb_rows("cisco-ios"),
+            [
+                row("00:11:22:33:44:55", None, "Gi1/0/2", "learned"),
+                row("00:1b:21:00:00:0a", None, "Gi1/0/1", "learned"),
+                row("00:25:90:aa:00:01", None, "Te1/0/1", "learned"),
+                row("00:25:90:bb:00:00", None, "self", "self"),
+            ]
+        );
+        // Juniper: FDB ids 3 and 4 are VLANs 20 and 30; one MAC in two VLANs.
+        assert_eq!(
+            fdb_rows("juniper-junos"),
+            [
+                row("00:1b:21:aa:bb:cc", Some(20), "ge-0/0/1", "learned"),
+                row("2c:6b:f5:00:00:01", Some(20), "ge-0/0/0", "learned"),
+                row("2c:6b:f5:00:00:01", Some(30), "ge-0/0/0", "learned"),
+            ]
+        );
+        // Arista: FDB id = VLAN; a MAC learnt on two ports (in two VLANs) is listed on both.
+        let a = fdb_rows("arista-eos");
+        let twice: Vec<&String> = a
+            .iter()
+            .filter(|r| r.0 == "00:50:56:00:00:08")
+            .map(|r| &r.2)
+            .collect();
+        assert_eq!(twice, ["Ethernet1", "Ethernet2"]);
+        assert_eq!(
+            a.iter().map(|r| r.1.unwrap_or(0)).collect::<Vec<_>>(),
+            [10, 10, 10, 11]
+        );
+        // A router without bridge MIBs: nothing; the context's VLAN tags BRIDGE-MIB rows.
+        assert!(fdb_rows("huawei-vrp").is_empty());
+        let vbs = walk("cisco-ios");
+        assert!(
+            fdb(&vbs, &if_names(&vbs), Some(20))
+                .iter()
+                .all(|e| e.vlan == Some(20))
+        );
     }
 }

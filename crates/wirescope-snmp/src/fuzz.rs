@@ -18,6 +18,11 @@ const ROOTS: &[&[u32]] = &[
     device::LLDP_REM,
     device::LLDP_REM_MAN_ADDR,
     device::CDP_CACHE,
+    device::MTXR_NEIGHBOR,
+    device::BASE_PORT,
+    device::TP_FDB,
+    device::Q_TP_FDB,
+    device::Q_VLAN_CURRENT,
     &[1, 3, 6, 1, 2, 1, 1],
     &[1, 0, 8802, 1, 1, 2, 1, 3],
     &[],
@@ -166,8 +171,9 @@ pub fn varbinds(data: &[u8]) -> Vec<VarBind> {
 pub fn snmp_tables(data: &[u8]) -> usize {
     let vbs = varbinds(data);
     let names = device::if_names(&vbs);
-    let neighbors = device::neighbors(&vbs, &names);
+    let neighbors = device::neighbors(&vbs, &names).list;
     let arp = device::arp(&vbs, &names);
+    let fdb = device::fdb(&vbs, &names, Some(1));
     let interfaces = device::interfaces(&vbs);
     let mut again = interfaces.clone();
     device::add_rates(&mut again, &interfaces, 0.5);
@@ -176,17 +182,19 @@ pub fn snmp_tables(data: &[u8]) -> usize {
         let _ = value::format(vb.oid.arcs(), &vb.value);
         let _ = mib::name_of(vb.oid.arcs());
     }
-    let rows = neighbors.len() + arp.len() + interfaces.len();
+    let rows = neighbors.len() + arp.len() + fdb.len() + interfaces.len();
     let result = SnmpResult {
         target: "fuzz".into(),
         addr: None,
         varbinds: Vec::new(),
         neighbors,
         arp,
+        fdb,
         interfaces,
         device: Some(identity),
         elapsed_ms: 0.0,
         error: None,
+        note: None,
     };
     let map = topology::graph(std::slice::from_ref(&result));
     let dot = map.to_dot();
@@ -233,7 +241,7 @@ mod tests {
             vbs[0].oid.arcs(),
             [1, 0, 8802, 1, 1, 2, 1, 4, 1, 1, 9, 0, 3, 1]
         );
-        let n = device::neighbors(&vbs, &Default::default());
+        let n = device::neighbors(&vbs, &Default::default()).list;
         assert_eq!(n.len(), 1);
         assert_eq!(n[0].remote_name.as_deref(), Some("sw9"));
     }

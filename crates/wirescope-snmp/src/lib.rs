@@ -7,6 +7,7 @@ pub mod device;
 pub mod fuzz;
 pub mod mib;
 pub mod security;
+pub mod snmprec;
 pub mod topology;
 pub mod trap;
 pub mod value;
@@ -42,6 +43,9 @@ pub enum SnmpOp {
     Neighbors,
     /// The ARP / neighbour table (IP-MIB), with MAC vendors.
     Arp,
+    /// The forwarding database (BRIDGE-MIB, Q-BRIDGE-MIB): which MAC is learnt on which port
+    /// and VLAN.
+    Fdb,
     /// Interfaces (IF-MIB), with rates when `rate` is set.
     Interfaces,
     /// A crawl from the targets through their LLDP/CDP neighbours, `depth` hops deep.
@@ -380,10 +384,12 @@ pub async fn run(
             varbinds: Vec::new(),
             neighbors: Vec::new(),
             arp: Vec::new(),
+            fdb: Vec::new(),
             interfaces: Vec::new(),
             device: None,
             elapsed_ms: 0.0,
             error: Some(why),
+            note: None,
         }));
     }
     // Bigger GETBULK answers only when few agents share the socket, the network and (as in
@@ -422,10 +428,12 @@ pub async fn run(
                     varbinds: got.varbinds,
                     neighbors: got.neighbors,
                     arp: got.arp,
+                    fdb: got.fdb,
                     interfaces: got.interfaces,
                     device: None,
                     elapsed_ms: ms(started.elapsed()),
                     error,
+                    note: got.note,
                 }
             });
         }
@@ -505,7 +513,10 @@ struct Collected {
     varbinds: Vec<SnmpVarbind>,
     neighbors: Vec<wirescope_probe::result::Neighbor>,
     arp: Vec<wirescope_probe::result::ArpEntry>,
+    fdb: Vec<wirescope_probe::result::FdbEntry>,
     interfaces: Vec<wirescope_probe::result::Interface>,
+    /// What the device answered that could not be read, or that it answered no rows.
+    note: Option<String>,
 }
 
 type Partial = (Collected, String);
@@ -535,7 +546,15 @@ async fn poll(
         }
         SnmpOp::Neighbors | SnmpOp::Topology => {
             let r = walk_all(client, NEIGHBOR_TABLES, opts, grow, &mut raw).await;
-            got.neighbors = device::neighbors(&raw, &device::if_names(&raw));
+            let found = device::neighbors(&raw, &device::if_names(&raw));
+            got.note = found.note.or_else(|| {
+                (r.is_ok() && found.list.is_empty()).then(|| {
+                    "no neighbour rows: LLDP-MIB, CISCO-CDP-MIB and MIKROTIK-MIB's neighbour \
+                     table are empty or not served (LLDP or CDP may be off)"
+                        .to_string()
+                })
+            });
+            got.neighbors = found.list;
             raw.clear();
             r
         }
@@ -550,9 +569,31 @@ async fn poll(
             .await;
             let names = device::if_names(&raw);
             got.arp = device::arp(&raw, &names);
-            if r.is_ok() && got.arp.is_empty() {
+            // Some agents keep only IPv6 neighbours in the newer table: read the older too.
+            if r.is_ok() && device::wants_media(&got.arp) {
                 r = walk_all(client, &[device::NET_TO_MEDIA], opts, grow, &mut raw).await;
                 got.arp = device::arp(&raw, &names);
+            }
+            if r.is_ok() && got.arp.is_empty() {
+                got.note = Some(
+                    "no neighbour rows: ipNetToPhysicalTable and ipNetToMediaTable are empty or \
+                     not served"
+                        .into(),
+                );
+            }
+            raw.clear();
+            r
+        }
+        SnmpOp::Fdb => {
+            let r = walk_all(client, FDB_TABLES, opts, grow, &mut raw).await;
+            got.fdb = device::fdb(&raw, &device::if_names(&raw), None);
+            if r.is_ok() && got.fdb.is_empty() {
+                got.note = Some(
+                    "no forwarding database rows: Q-BRIDGE-MIB's dot1qTpFdbTable and \
+                     BRIDGE-MIB's dot1dTpFdbTable are empty or not served (a router, or a \
+                     switch that keeps it per VLAN context: community@VLAN)"
+                        .into(),
+                );
             }
             raw.clear();
             r
@@ -657,6 +698,16 @@ async fn walk_all(
 
 const IF_DESCR: [u32; 10] = [1, 3, 6, 1, 2, 1, 2, 2, 1, 2];
 const IF_NAME: [u32; 11] = [1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1];
+/// What forwarding databases are read from: interface names, bridge ports, Q-BRIDGE-MIB's
+/// table and VLANs, BRIDGE-MIB's table.
+const FDB_TABLES: &[&[u32]] = &[
+    &IF_DESCR,
+    &IF_NAME,
+    device::BASE_PORT,
+    device::Q_TP_FDB,
+    device::Q_VLAN_CURRENT,
+    device::TP_FDB,
+];
 /// What neighbours are read from: interface names, then the LLDP and CDP tables.
 const NEIGHBOR_TABLES: &[&[u32]] = &[
     &IF_DESCR,
@@ -665,6 +716,7 @@ const NEIGHBOR_TABLES: &[&[u32]] = &[
     device::LLDP_REM,
     device::LLDP_REM_MAN_ADDR,
     device::CDP_CACHE,
+    device::MTXR_NEIGHBOR,
 ];
 
 /// Walks one subtree, appending its bindings. GETBULK's max-repetitions halves on tooBig and on

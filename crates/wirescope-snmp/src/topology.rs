@@ -125,10 +125,12 @@ fn failure(target: String, addr: Option<IpAddr>, error: String, elapsed_ms: f64)
         varbinds: Vec::new(),
         neighbors: Vec::new(),
         arp: Vec::new(),
+        fdb: Vec::new(),
         interfaces: Vec::new(),
         device: None,
         elapsed_ms,
         error: Some(error),
+        note: None,
     }
 }
 
@@ -248,16 +250,19 @@ async fn poll_device(
         let identity = device::identity(&vbs, &a.label, visit.depth);
         let mut raw = Vec::new();
         let walked = walk_all(&client, NEIGHBOR_TABLES, &a.opts, false, &mut raw).await;
+        let found = device::neighbors(&raw, &device::if_names(&raw));
         return SnmpResult {
             target: visit.spec,
             addr: Some(visit.addr),
             varbinds: Vec::new(),
-            neighbors: device::neighbors(&raw, &device::if_names(&raw)),
+            neighbors: found.list,
             arp: Vec::new(),
+            fdb: Vec::new(),
             interfaces: Vec::new(),
             device: Some(identity),
             elapsed_ms: ms(started.elapsed()),
             error: walked.err(),
+            note: found.note,
         };
     }
     let why = match reasons.as_slice() {
@@ -563,6 +568,7 @@ mod tests {
             mgmt_addr: addr.map(|a| a.parse().unwrap()),
             platform: Some("lab".into()),
             capabilities: Some("bridge".into()),
+            ..Neighbor::default()
         }
     }
 
@@ -573,10 +579,12 @@ mod tests {
             varbinds: Vec::new(),
             neighbors,
             arp: Vec::new(),
+            fdb: Vec::new(),
             interfaces: Vec::new(),
             device: Some(dev(name, chassis)),
             elapsed_ms: 1.0,
             error: None,
+            note: None,
         }
     }
 

@@ -63,6 +63,10 @@ pub enum Command {
     /// ARP / neighbour tables of devices, by SNMP (IP-MIB), with MAC vendors.
     #[command(after_long_help = SNMP_EXAMPLES)]
     Arp(DeviceArgs),
+    /// Forwarding databases of switches, by SNMP (BRIDGE-MIB, Q-BRIDGE-MIB): each MAC address
+    /// with its VLAN, port and interface.
+    #[command(after_long_help = SNMP_EXAMPLES)]
+    Fdb(DeviceArgs),
     /// Interfaces of devices, by SNMP (IF-MIB): status, speed, counters, errors; rates with --rate.
     #[command(after_long_help = SNMP_EXAMPLES)]
     Interfaces(InterfacesArgs),

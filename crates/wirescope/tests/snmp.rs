@@ -1,7 +1,9 @@
 //! SNMP end to end against the lab's snmpd + lldpd: walks compared OID for OID with
 //! `snmpbulkwalk -On`, v1/v2c/v3 (SHA/AES and SHA-256/AES-256), wrong community and wrong
 //! password, LLDP and CDP neighbours on both ends of every link, ARP tables equal to `ip neigh`,
-//! interfaces, many agents at once. Needs root and the lab; mandatory under CI=true.
+//! interfaces, many agents at once; recorded walks of other vendors' devices (Cisco, Juniper,
+//! Arista, HP, MikroTik, Huawei) served by snmpsim. Needs root and the lab; mandatory under
+//! CI=true.
 
 mod common;
 
@@ -642,4 +644,104 @@ fn credential_profiles_keep_secrets_encrypted_and_work() {
         serde_json::json!([])
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A device view of a recorded vendor walk, as snmpsim serves it (the community names the file).
+fn vendor(lab: &HashMap<String, String>, view: &str, recording: &str) -> (Vec<Value>, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+        .args([
+            view,
+            "-c",
+            recording,
+            "--port",
+            var(lab, "LAB_SNMPSIM_PORT"),
+            "--json",
+            "127.0.0.1",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("wirescope {view}: {e}"));
+    ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(!text.starts_with('\n'), "no empty first line: {text:?}");
+    ndjson(&out)
+}
+
+fn find<'a>(rows: &'a [Value], key: &str, value: &str) -> &'a Value {
+    rows.iter()
+        .find(|r| r[key] == value)
+        .unwrap_or_else(|| panic!("no row with {key} = {value} in {rows:?}"))
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn recorded_vendor_walks_read_as_their_devices_mean_them() {
+    let lab = lab();
+    // Cisco: IPv4 neighbours only in ipNetToMediaTable, IPv6 in ipNetToPhysicalTable.
+    let (arp, summary) = vendor(lab, "arp", "cisco-ios");
+    let ips: BTreeSet<&str> = arp.iter().filter_map(|r| r["ip"].as_str()).collect();
+    assert_eq!(
+        ips,
+        BTreeSet::from([
+            "198.18.30.1",
+            "198.18.30.10",
+            "198.18.30.11",
+            "2001:db8:5753:30::55",
+            "fe80::225:90ff:feaa:1"
+        ])
+    );
+    assert_eq!(summary["rows"], 5, "{summary}");
+    let (n, _) = vendor(lab, "neighbors", "cisco-ios");
+    let phone = find(&n, "remote_name", "SEP001122334455");
+    assert_eq!(phone["mgmt_addr"], "2001:db8:5753:30::55");
+    assert_eq!(phone["local_port"], "Gi1/0/2");
+    // Juniper: the port's name, its LLDP number kept; a real address over 0.0.0.0.
+    let (n, _) = vendor(lab, "neighbors", "juniper-junos");
+    let core = find(&n, "remote_name", "core-1");
+    assert_eq!(
+        (core["local_port"].as_str(), core["local_port_num"].as_u64()),
+        (Some("ge-0/0/0.0"), Some(1))
+    );
+    assert_eq!(core["mgmt_addr"], "198.18.31.1");
+    assert_eq!(core["mgmt_addrs"][0], "0.0.0.0");
+    // HP ProCurve: port 25 is B1.
+    let (n, _) = vendor(lab, "neighbors", "hp-procurve");
+    assert_eq!(find(&n, "remote_name", "aruba-core")["local_port"], "B1");
+    // MikroTik before 7.7: rows indexed by one number; and one with LLDP off.
+    let (n, _) = vendor(lab, "neighbors", "mikrotik-routeros6");
+    assert_eq!(n.len(), 2, "{n:?}");
+    assert_eq!(
+        find(&n, "remote_name", "crs-2")["local_port"],
+        "sfp-sfpplus1"
+    );
+    assert_eq!(find(&n, "remote_name", "hap-2")["mgmt_addr"], "198.18.33.2");
+    let (n, _) = vendor(lab, "neighbors", "mikrotik-mndp");
+    assert_eq!(find(&n, "remote_name", "cap-ac-1")["protocol"], "mndp");
+    // Huawei: the port from lldpLocPortDesc, CDP capabilities written as text.
+    let (n, _) = vendor(lab, "neighbors", "huawei-vrp");
+    assert_eq!(
+        find(&n, "remote_name", "S6730-core")["local_port"],
+        "GigabitEthernet0/0/1"
+    );
+    assert_eq!(
+        find(&n, "remote_name", "ip-phone-2")["capabilities"],
+        "host,phone"
+    );
+    // Arista: a routable address preferred over the link-local one announced first.
+    let (n, _) = vendor(lab, "neighbors", "arista-eos");
+    assert_eq!(
+        find(&n, "remote_name", "spine-1")["mgmt_addr"],
+        "198.18.32.1"
+    );
+    // A device with no neighbour rows says so, in a line of its own (not an empty line).
+    let (rows, summary) = vendor(lab, "neighbors", "hp-procurve-none");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["kind"], "note");
+    assert!(
+        rows[0]["note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no neighbour rows"),
+        "{rows:?}"
+    );
+    assert_eq!(summary["rows"], 0);
 }

@@ -2108,6 +2108,28 @@ export interface components {
          * @enum {string}
          */
         Family: "any" | "v4" | "v6";
+        /** @description One entry of a switch's forwarding database: a MAC address learnt on a port. */
+        FdbEntry: {
+            mac: string;
+            vendor?: string | null;
+            /**
+             * Format: int32
+             * @description Its VLAN: Q-BRIDGE-MIB's filtering database mapped to its VLAN (dot1qVlanFdbId), or
+             *     the VLAN whose context (`community@vlan`) it was read in.
+             */
+            vlan?: number | null;
+            /**
+             * Format: int32
+             * @description The bridge port (0: the switch itself), the interface it is (dot1dBasePortIfIndex) and
+             *     that interface's name.
+             */
+            port: number;
+            /** Format: int32 */
+            if_index?: number | null;
+            interface: string;
+            /** @description learned, self, mgmt, other or invalid. */
+            status: string;
+        };
         /** @description A field: its Wireshark name, the value shown, and where it sits in the frame. */
         Field: {
             name: string;
@@ -2467,14 +2489,27 @@ export interface components {
         };
         /** @description One LLDP or CDP neighbour of a device. */
         Neighbor: {
-            /** @description "lldp" or "cdp". */
+            /** @description "lldp", "cdp", or "mndp" (a MikroTik's own neighbour table). */
             protocol: string;
+            /** @description The local port's name (ifName, ifDescr or lldpLocPortDesc), else "port N". */
             local_port: string;
+            /**
+             * Format: int32
+             * @description The local port's number as the table gives it: lldpLocPortNum (not always the ifIndex),
+             *     the CDP ifIndex, or a MikroTik's interface index.
+             */
+            local_port_num?: number | null;
             remote_name?: string | null;
             remote_port?: string | null;
             remote_port_desc?: string | null;
             chassis_id?: string | null;
+            /**
+             * @description The management address to reach it by: the first routable unicast one it announces
+             *     (never 0.0.0.0, loopback or link-local when another is given).
+             */
             mgmt_addr?: string | null;
+            /** @description Every management address it announces, in the table's order. */
+            mgmt_addrs?: string[];
             /** @description LLDP system description or CDP platform. */
             platform?: string | null;
             capabilities?: string | null;
@@ -3217,7 +3252,7 @@ export interface components {
          * @description What to ask each agent.
          * @enum {string}
          */
-        SnmpOp: "get" | "walk" | "neighbors" | "arp" | "interfaces" | "topology";
+        SnmpOp: "get" | "walk" | "neighbors" | "arp" | "fdb" | "interfaces" | "topology";
         /**
          * @description Options of an SNMP run. Secrets are read but never written back out (not in the history,
          *     not in API responses, not in `Debug` output).
@@ -3323,11 +3358,17 @@ export interface components {
             varbinds: components["schemas"]["SnmpVarbind"][];
             neighbors?: components["schemas"]["Neighbor"][];
             arp?: components["schemas"]["ArpEntry"][];
+            fdb?: components["schemas"]["FdbEntry"][];
             interfaces?: components["schemas"]["Interface"][];
             device?: components["schemas"]["Device"] | null;
             /** Format: double */
             elapsed_ms: number;
             error?: string | null;
+            /**
+             * @description What the device answered but could not be understood (tables with rows of an unknown
+             *     shape), or that it answered with no rows.
+             */
+            note?: string | null;
         };
         /** @description One variable binding. */
         SnmpVarbind: {
@@ -7650,7 +7691,7 @@ export const serverMessageOneOf6TypeValues: ReadonlyArray<Extract<FlattenedDeepR
     type: unknown;
 }>["type"]> = ["error"];
 export const smtpSecurityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SmtpSecurity"]> = ["starttls", "tls", "none"];
-export const snmpOpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpOp"]> = ["get", "walk", "neighbors", "arp", "interfaces", "topology"];
+export const snmpOpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpOp"]> = ["get", "walk", "neighbors", "arp", "fdb", "interfaces", "topology"];
 export const snmpVersionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpVersion"]> = ["1", "2c", "3"];
 export const sourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Source"]> = ["api", "cli", "suite", "trap", "alert"];
 export const terminalEventOneOf0TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["TerminalEvent"], {

@@ -150,6 +150,19 @@ describe('snmp rows', () => {
     expect(snmpRead(arp).text).toBe('1 ARP entry');
     expect(rowFor(arp, 0).hay).toContain('72:c7:5a:d9:86:66');
 
+    const fdb = snmp('as1', {
+      varbinds: [],
+      fdb: [
+        { mac: '02:57:53:00:40:11', vendor: null, vlan: 20, port: 1, if_index: 5, interface: 'ge1', status: 'learned' },
+        { mac: '02:57:53:00:0b:01', vendor: null, vlan: null, port: 4, if_index: 8, interface: 'uplink', status: 'learned' },
+      ],
+    });
+    expect(snmpRead(fdb)).toEqual({ text: '2 FDB entries', items: 2 });
+    expect(rowFor(fdb, 0).cells[6].text).toBe('02:57:53:00:40:11@ge1.20  02:57:53:00:0b:01@uplink');
+    expect(rowFor(fdb, 0).hay).toContain('learned');
+    // A device that answered no rows says why instead of "nothing read".
+    expect(snmpRead(snmp('x', { varbinds: [], note: 'no neighbour rows: LLDP may be off' })).text).toBe('no neighbour rows: LLDP may be off');
+
     const ifs = snmp('h', {
       varbinds: [],
       interfaces: [1, 2, 3].map((index) => ({

@@ -250,8 +250,9 @@ export function snmpRead(r: SnmpResult): { text: string; items: number } {
   add(r.varbinds.length, 'variable', 'variables');
   add(r.neighbors?.length, 'neighbour', 'neighbours');
   add(r.arp?.length, 'ARP entry', 'ARP entries');
+  add(r.fdb?.length, 'FDB entry', 'FDB entries');
   add(r.interfaces?.length, 'interface', 'interfaces');
-  return { text: parts.length ? parts.join(', ') : r.error ? '' : 'nothing read', items };
+  return { text: parts.length ? parts.join(', ') : r.error ? '' : (r.note ?? 'nothing read'), items };
 }
 
 /** The device's name: the crawl's, else a sysName.0 that was read. */
@@ -266,6 +267,7 @@ export function snmpPreview(r: SnmpResult): string {
   for (const n of r.neighbors ?? []) out.push(`${n.local_port}→${n.remote_name ?? n.mgmt_addr ?? '?'}:${n.remote_port ?? '?'}`);
   for (const i of r.interfaces ?? []) out.push(`${i.name || i.descr || i.index} ${i.oper}`.trim());
   for (const a of r.arp ?? []) out.push(a.mac ? `${a.ip} ${a.mac}` : a.ip);
+  for (const f of r.fdb ?? []) out.push(`${f.mac}@${f.interface}${f.vlan != null ? `.${f.vlan}` : ''}`);
   for (const v of r.varbinds) out.push(`${varbindName(v)}=${v.value}`);
   return out.join('  ').slice(0, 400);
 }
@@ -279,6 +281,7 @@ function snmpRow(r: SnmpResult): { cells: Cell[]; status: Row['status']; extra: 
     r.device ? Object.values(r.device).join(' ') : '',
     ...(r.neighbors ?? []).map((n) => Object.values(n).join(' ')),
     ...(r.arp ?? []).map((a) => Object.values(a).join(' ')),
+    ...(r.fdb ?? []).map((f) => Object.values(f).join(' ')),
     ...(r.interfaces ?? []).map((i) => `${i.name} ${i.descr} ${i.alias} ${i.mac ?? ''}`),
     ...r.varbinds.map((v) => `${v.name ?? ''} ${v.oid} ${v.value}`),
   ].join(' ');

@@ -295,6 +295,7 @@ export const options = {
         "walk",
         "neighbors",
         "arp",
+        "fdb",
         "interfaces",
         "topology"
       ],

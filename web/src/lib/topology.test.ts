@@ -139,7 +139,8 @@ describe('the device panel', () => {
   it('offers new runs at the device, SNMP with the profile that answered it', () => {
     const [s1, s2] = topology().nodes;
     const runs = deviceRuns(s1);
-    expect(runs.map((r) => r.label)).toEqual(['ping', 'trace', 'interfaces', 'neighbours', 'ARP', 'system', 'SSH']);
+    expect(runs.map((r) => r.label)).toEqual(['ping', 'trace', 'interfaces', 'neighbours', 'ARP', 'FDB', 'system', 'SSH']);
+    expect(parseRoute(runs[5].href)).toEqual({ name: 'new', kind: 'snmp', params: { targets: '198.18.0.161', op: 'fdb', profiles: 'lab' } });
     expect(parseRoute(runs[0].href)).toEqual({ name: 'new', kind: 'ping', params: { targets: '198.18.0.161' } });
     expect(parseRoute(runs[2].href)).toEqual({
       name: 'new',

@@ -226,6 +226,7 @@ export function deviceRuns(n: TopologyNode, netns = ''): { label: string; href: 
     { label: 'interfaces', href: snmp('interfaces', { rate: '5s' }), title: 'SNMP: interfaces with bit rates' },
     { label: 'neighbours', href: snmp('neighbors'), title: 'SNMP: LLDP/CDP neighbours' },
     { label: 'ARP', href: snmp('arp'), title: 'SNMP: the ARP table' },
+    { label: 'FDB', href: snmp('fdb'), title: 'SNMP: the forwarding database (MAC addresses by port and VLAN)' },
     { label: 'system', href: snmp('walk', { oids: 'system' }), title: 'SNMP: walk the system group' },
     {
       label: 'SSH',

@@ -7,7 +7,7 @@ use crate::result::{SnmpResult, Summary};
 use serde::Serialize;
 
 impl Present for SnmpResult {
-    const COUNTS: &'static [&'static str] = &["answered", "failed", "varbinds"];
+    const COUNTS: &'static [&'static str] = &["answered", "failed", "varbinds", "rows"];
     const UNIT: &'static str = "agents";
     const COLUMNS: &'static [&'static str] =
         &["target", "addr", "oid", "name", "type", "value", "error"];
@@ -38,14 +38,23 @@ impl Present for SnmpResult {
             1,
         );
         bump("varbinds", self.varbinds.len() as u64);
+        bump(
+            "rows",
+            (self.neighbors.len() + self.arp.len() + self.fdb.len() + self.interfaces.len()) as u64,
+        );
     }
 
+    /// Answered and failed, then the variables read, or for the device views their rows.
     fn counts(s: &Summary) -> String {
+        let what = if s.count("varbinds") > 0 {
+            format!("{} variables", s.count("varbinds"))
+        } else {
+            format!("{} rows", s.count("rows"))
+        };
         format!(
-            "{} answered, {} failed, {} variables",
+            "{} answered, {} failed, {what}",
             s.count("answered"),
             s.count("failed"),
-            s.count("varbinds")
         )
     }
 
@@ -122,6 +131,18 @@ impl Present for SnmpResult {
                 a.vendor.as_deref().unwrap_or("")
             ));
         }
+        for f in &self.fdb {
+            lines.push(format!(
+                "{:<w$}  {:<17} vlan {:<5} {:<12} port {:<4} {:<8} {}",
+                self.target,
+                f.mac,
+                f.vlan.map_or_else(|| "-".to_string(), |v| v.to_string()),
+                f.interface,
+                f.port,
+                f.status,
+                f.vendor.as_deref().unwrap_or("")
+            ));
+        }
         for i in &self.interfaces {
             let speed = i
                 .speed_mbps
@@ -160,6 +181,12 @@ impl Present for SnmpResult {
         if let Some(e) = &self.error {
             lines.push(format!("{:<w$}  {}", self.target, paint.bad(e)));
         }
+        if let Some(n) = &self.note {
+            lines.push(format!("{:<w$}  {}", self.target, paint.warn(n)));
+        }
+        if lines.is_empty() {
+            lines.push(format!("{:<w$}  {}", self.target, paint.dim("no rows")));
+        }
         lines.join("\n")
     }
 
@@ -186,6 +213,11 @@ impl Present for SnmpResult {
             self.arp
                 .iter()
                 .map(|a| with("arp", serde_json::to_value(a).unwrap_or_default())),
+        );
+        lines.extend(
+            self.fdb
+                .iter()
+                .map(|f| with("fdb", serde_json::to_value(f).unwrap_or_default())),
         );
         lines.extend(
             self.interfaces
@@ -218,6 +250,19 @@ impl Present for SnmpResult {
         if let Some(e) = &self.error {
             lines.push(
                 serde_json::json!({"kind": "snmp", "target": self.target, "addr": self.addr, "error": e})
+                    .to_string(),
+            );
+        }
+        // A device that answered no rows still has its line (no empty line), with why.
+        if let Some(n) = &self.note {
+            lines.push(
+                serde_json::json!({"kind": "note", "target": self.target, "addr": self.addr, "note": n})
+                    .to_string(),
+            );
+        }
+        if lines.is_empty() {
+            lines.push(
+                serde_json::json!({"kind": "snmp", "target": self.target, "addr": self.addr, "rows": 0})
                     .to_string(),
             );
         }
