@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""net-snmp pass_persist handler serving a Linux bridge's forwarding database the way a switch's
-agent serves it: BRIDGE-MIB (dot1dBasePortIfIndex, dot1dTpFdbTable) and Q-BRIDGE-MIB
+"""net-snmp pass_persist handler serving Linux bridges' forwarding databases the way a switch's
+agent serves its own: BRIDGE-MIB (dot1dBasePortIfIndex, dot1dTpFdbTable) and Q-BRIDGE-MIB
 (dot1qTpFdbTable, dot1qVlanFdbId), read from `bridge -j fdb show` and sysfs, at most a second
-old. Registered in the lab switch's snmpd.conf as
-    pass_persist .1.3.6.1.2.1.17 /usr/bin/python3 bridge_mib.py BRIDGE
-It runs in snmpd's namespace. Unknown commands and OIDs answer NONE."""
+old. Each bridge named is one VLAN of the switch (this kernel has no VLAN-aware bridges): its
+ports are numbered in one sequence across the bridges, its entries are that VLAN's filtering
+database. Registered in the lab switch's snmpd.conf as
+    pass_persist .1.3.6.1.2.1.17 /usr/bin/python3 bridge_mib.py br20=20 br30=30
+It runs in snmpd's namespace. Unknown commands and OIDs answer NONE.
+
+With the one argument `ifalias` it serves IF-MIB's ifAlias column from the kernel's interface
+aliases (`ip link set IF alias TEXT`), which net-snmp does not read:
+    pass_persist .1.3.6.1.2.1.31.1.1.1.18 /usr/bin/python3 bridge_mib.py ifalias"""
 
 import json
 import os
@@ -12,7 +18,8 @@ import subprocess
 import sys
 import time
 
-BRIDGE = sys.argv[1] if len(sys.argv) > 1 else "br0"
+# bridge name -> VLAN
+BRIDGES = dict((a.split("=")[0], int(a.split("=")[1])) for a in sys.argv[1:] if "=" in a)
 ROOT = (1, 3, 6, 1, 2, 1, 17)
 BASE_PORT = ROOT + (1, 4, 1)  # .1 dot1dBasePort, .2 dot1dBasePortIfIndex
 TP_FDB = ROOT + (4, 3, 1)  # .2 dot1dTpFdbPort, .3 dot1dTpFdbStatus (index: MAC)
@@ -23,49 +30,68 @@ LEARNED, SELF = 3, 4
 
 
 def ports():
-    """Bridge port number -> (ifindex, name) of each port of the bridge."""
-    out = {}
-    base = f"/sys/class/net/{BRIDGE}/brif"
-    for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
-        try:
-            with open(f"/sys/class/net/{name}/brport/port_no") as f:
-                no = int(f.read().strip(), 16)
-            with open(f"/sys/class/net/{name}/ifindex") as f:
-                ifx = int(f.read().strip())
-        except (OSError, ValueError):
-            continue
-        out[no] = (ifx, name)
-    return out
+    """Bridge port number -> (ifindex, name): every bridge's ports, by ifindex, numbered 1, 2, ..."""
+    found = []
+    for bridge in BRIDGES:
+        base = f"/sys/class/net/{bridge}/brif"
+        for name in os.listdir(base) if os.path.isdir(base) else []:
+            try:
+                with open(f"/sys/class/net/{name}/ifindex") as f:
+                    found.append((int(f.read().strip()), name))
+            except (OSError, ValueError):
+                continue
+    return {no: p for no, p in enumerate(sorted(found), start=1)}
 
 
 def fdb():
-    """The bridge's entries as (mac bytes, vlan or None, port name, status)."""
-    try:
-        raw = subprocess.run(["bridge", "-j", "fdb", "show", "br", BRIDGE],
-                             capture_output=True, text=True, timeout=5).stdout
-        entries = json.loads(raw or "[]")
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return []
+    """Every bridge's entries as (mac bytes, VLAN, port name, status)."""
     out = []
-    for e in entries:
-        mac, dev = e.get("mac", ""), e.get("ifname", "")
-        flags = e.get("flags", [])
-        # the ports' own "self" entries (the device's, not the bridge's) are not learnt
-        if "self" in flags or e.get("master") not in (BRIDGE, None) or not mac:
-            continue
+    for bridge, vlan in BRIDGES.items():
         try:
-            b = bytes(int(p, 16) for p in mac.split(":"))
-        except ValueError:
+            raw = subprocess.run(["bridge", "-j", "fdb", "show", "br", bridge],
+                                 capture_output=True, text=True, timeout=5).stdout
+            entries = json.loads(raw or "[]")
+        except (OSError, ValueError, subprocess.SubprocessError):
             continue
-        if len(b) != 6 or b[0] & 1:
-            continue
-        status = SELF if e.get("state") == "permanent" else LEARNED
-        out.append((b, e.get("vlan"), dev, status))
+        for e in entries:
+            mac, dev = e.get("mac", ""), e.get("ifname", "")
+            # the ports' own "self" entries (the device's, not the bridge's) are not learnt
+            if "self" in e.get("flags", []) or e.get("master") != bridge or not mac:
+                continue
+            try:
+                b = bytes(int(p, 16) for p in mac.split(":"))
+            except ValueError:
+                continue
+            if len(b) != 6 or b[0] & 1:
+                continue
+            status = SELF if e.get("state") == "permanent" else LEARNED
+            out.append((b, vlan, dev, status))
     return out
+
+
+IF_ALIAS = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 18)
+
+
+def aliases():
+    """ifAlias.IFINDEX of every interface, from sysfs."""
+    rows = []
+    for name in os.listdir("/sys/class/net"):
+        try:
+            with open(f"/sys/class/net/{name}/ifindex") as f:
+                ifx = int(f.read().strip())
+            with open(f"/sys/class/net/{name}/ifalias") as f:
+                alias = f.read().strip()
+        except (OSError, ValueError):
+            continue
+        rows.append((IF_ALIAS + (ifx,), "string", alias))
+    rows.sort(key=lambda r: r[0])
+    return rows
 
 
 def table():
     """The whole subtree as a sorted list of (oid tuple, type, value)."""
+    if sys.argv[1:] == ["ifalias"]:
+        return aliases()
     by_no = ports()
     no_of = {name: no for no, (_, name) in by_no.items()}
     rows = []
@@ -75,7 +101,7 @@ def table():
     seen_mac = set()
     vlans = set()
     for mac, vlan, dev, status in fdb():
-        port = 0 if dev == BRIDGE else no_of.get(dev)
+        port = 0 if dev in BRIDGES else no_of.get(dev)
         if port is None:
             continue
         if vlan is not None:

@@ -218,6 +218,7 @@ router_sysctls() {
 # daemons `status` requires (pid files $RUN/NAME.pid); keep in sync with start_*()
 EXPECTED_DAEMONS=(dnsmasq listeners-h listeners-alt listeners-d snmpd-h)
 for _s in $(csv "$LAB_SWITCHES"); do EXPECTED_DAEMONS+=("snmpd-$_s" "lldpd-$_s"); done; unset _s
+EXPECTED_DAEMONS+=(snmpd-as snmpd-gw lldpd-as lldpd-gw)
 EXPECTED_DAEMONS+=(sshd-ssh sshd-rotate sshd-bastion sshd-inner sinks delayline)
 # --- wsl-sw: the LAN switch ------------------------------------------------
 build_sw() {
@@ -545,7 +546,7 @@ start_switches() { # snmpd only; lldpd needs its AgentX socket: start_lldpd, aft
     for s in $(csv "$LAB_SWITCHES"); do spawn_snmpd "snmpd-$s" "$(sw "$s" NS)"; done
 }
 start_lldpd() {
-    local s ns name i
+    local s ns name
     [[ -d /run/lldpd ]] || : > "$RUN/lldpd-chroot-created"    # lldpd's privsep chroot
     for s in $(csv "$LAB_SWITCHES"); do
         ns=$(sw "$s" NS) name=lldpd-$s
@@ -556,22 +557,81 @@ start_lldpd() {
             -m "$(sw "$s" LAN_V4),$(sw "$s" LAN_V6)" -X "unix:$RUN/snmpd-$s.agentx" \
             -u "$RUN/$name.ctl" -O "$RUN/$name.conf"
     done
-    # lldpd writes no pid file in the foreground: write it once the control socket
-    # answers with our configuration (lldpd stays paused until lldpcli has applied it)
-    for s in $(csv "$LAB_SWITCHES"); do
-        name=lldpd-$s
-        for ((i = 0; ; i++)); do
-            if lldpcli -u "$RUN/$name.ctl" -f keyvalue show configuration 2>/dev/null |
-                grep -qx "configuration.config.hostname=$(sw "$s" LLDP_NAME)"; then
-                pid_cmd_matches "${SPAWNED[$name]}" lldpd || die "$name: pid ${SPAWNED[$name]} is not lldpd"
-                echo "${SPAWNED[$name]}" > "$RUN/$name.pid"
-                break
-            fi
-            if ((i >= 100)) || ! pid_alive "${SPAWNED[$name]}"; then
-                die "$name did not start; $RUN/$name.log says: $(tail -n5 "$RUN/$name.log" 2>/dev/null)"
-            fi
-            sleep 0.1
-        done
+    # the access switch's and the router's, on the trunk between them
+    spawn lldpd-as "$LAB_AS_NS" lldpd -dd -I "uplink$LAB_VLAN_A,uplink$LAB_VLAN_B" -m "$LAB_AS_LAN_V4" \
+        -X "unix:$RUN/snmpd-as.agentx" -u "$RUN/lldpd-as.ctl" -O "$RUN/lldpd-as.conf"
+    spawn lldpd-gw "$LAB_GW_NS" lldpd -dd -I "trunk$LAB_VLAN_A,trunk$LAB_VLAN_B" -m "$LAB_GW_LAN_V4" \
+        -X "unix:$RUN/snmpd-gw.agentx" -u "$RUN/lldpd-gw.ctl" -O "$RUN/lldpd-gw.conf"
+    for s in $(csv "$LAB_SWITCHES"); do lldpd_ready "lldpd-$s" "$(sw "$s" LLDP_NAME)"; done
+    lldpd_ready lldpd-as "$LAB_AS_LLDP_NAME"
+    lldpd_ready lldpd-gw "$LAB_GW_LLDP_NAME"
+}
+# lldpd_ready NAME HOSTNAME -- lldpd writes no pid file in the foreground: write it once the
+# control socket answers with our configuration (lldpd stays paused until lldpcli applied it)
+lldpd_ready() {
+    local name=$1 host=$2 i
+    for ((i = 0; ; i++)); do
+        if lldpcli -u "$RUN/$name.ctl" -f keyvalue show configuration 2>/dev/null |
+            grep -qx "configuration.config.hostname=$host"; then
+            pid_cmd_matches "${SPAWNED[$name]}" lldpd || die "$name: pid ${SPAWNED[$name]} is not lldpd"
+            echo "${SPAWNED[$name]}" > "$RUN/$name.pid"
+            return 0
+        fi
+        if ((i >= 100)) || ! pid_alive "${SPAWNED[$name]}"; then
+            die "$name did not start; $RUN/$name.log says: $(tail -n5 "$RUN/$name.log" 2>/dev/null)"
+        fi
+        sleep 0.1
+    done
+}
+
+# --- the access switch wsl-as (a VLAN-aware bridge), its router wsl-gw, hosts behind it ----
+ah() { local v="LAB_${1^^}_$2"; printf '%s' "${!v}"; }      # ah ha PORT -> $LAB_HA_PORT
+vlan_of() { local v="LAB_VLAN_$1${2:-}"; printf '%s' "${!v}"; }  # vlan_of A -> 20; vlan_of A _GW_V4
+build_access() {
+    local as=$LAB_AS_NS gw=$LAB_GW_NS h ns port vid tag bridges=()
+    lan_attach "$as" eth0 "$LAB_AS_LAN_V4/24" "$LAB_AS_LAN_V6/64" "$LAB_AS_ETH0_MAC"
+    lan_attach "$gw" eth0 "$LAB_GW_LAN_V4/24" "$LAB_GW_LAN_V6/64" "$LAB_GW_ETH0_MAC"
+    for tag in A B; do
+        vid=$(vlan_of "$tag")
+        # learnt entries kept a day (the tests may run long after `up`)
+        nip "$as" link add "br$vid" type bridge ageing_time 8640000
+        nip "$as" link set "br$vid" up
+        nip "$as" link add "uplink$vid" type veth peer name "trunk$vid" netns "$gw"
+        nip "$as" link set "uplink$vid" master "br$vid" up
+        nip "$gw" link set "trunk$vid" up
+        addr4 "$gw" "trunk$vid" "$(vlan_of "$tag" _GW_V4)/24"
+        bridges+=("br$vid=$vid")
+    done
+    for h in $(csv "$LAB_ACCESS_HOSTS"); do
+        ns=$(ah "$h" NS) port=$(ah "$h" PORT) tag=$(ah "$h" VLAN)
+        nip "$as" link add "$port" type veth peer name eth0 netns "$ns"
+        nip "$ns" link set eth0 address "$(ah "$h" MAC)" up
+        nip "$as" link set "$port" alias "$(ah "$h" ALIAS)"
+        nip "$as" link set "$port" master "br$(vlan_of "$tag")" up
+        addr4 "$ns" eth0 "$(ah "$h" V4)/24"
+        nip "$ns" route add default via "$(vlan_of "$tag" _GW_V4)"
+    done
+    write_snmpd_conf snmpd-as "$LAB_AS_SYSNAME" wirescope-lab-access "$RUN/snmpd-as.agentx"
+    {
+        echo "pass_persist .1.3.6.1.2.1.17 $PY $LAB_DIR/bridge_mib.py ${bridges[*]}"
+        echo "pass_persist .1.3.6.1.2.1.31.1.1.1.18 $PY $LAB_DIR/bridge_mib.py ifalias"
+    } >> "$RUN/snmpd-as.conf"
+    write_snmpd_conf snmpd-gw "$LAB_GW_SYSNAME" wirescope-lab-access "$RUN/snmpd-gw.agentx"
+    for h in as gw; do
+        printf '%s\n' "# generated by lab/lab.sh -- do not edit (lldpd runs lldpcli on it at start)" \
+            "configure system hostname $(ah "$h" LLDP_NAME)" \
+            "configure lldp tx-interval $LAB_LLDP_TX_INTERVAL" \
+            "configure lldp portidsubtype ifname" > "$RUN/lldpd-$h.conf"
+    done
+}
+start_access() { spawn_snmpd snmpd-as "$LAB_AS_NS"; spawn_snmpd snmpd-gw "$LAB_GW_NS"; }
+# fill_access -- every host pings its gateway: the bridge learns each host on its port and the
+# router on the uplink, the router learns each host's MAC
+fill_access() {
+    local h
+    for h in $(csv "$LAB_ACCESS_HOSTS"); do
+        nx "$(ah "$h" NS)" ping -q -c1 -w3 "$(vlan_of "$(ah "$h" VLAN)" _GW_V4)" >/dev/null 2>&1 ||
+            warn "$h: no ping reply from its gateway"
     done
 }
 # lldp_neighbours CTL -- "LOCALIF PROTO REMOTENAME REMOTEPORT" per neighbour, sorted
@@ -1084,6 +1144,7 @@ cmd_up() {
     build_d
     build_slow
     build_switches
+    build_access
     build_ssh
     fill_switch_neighbours
 
@@ -1094,6 +1155,7 @@ cmd_up() {
     start_d
     start_slow
     start_switches
+    start_access
     start_ssh
     start_sinks
     start_snmpsim
@@ -1105,6 +1167,7 @@ cmd_up() {
     wait_dns
     wait_snmp
     wait_snmpsim
+    fill_access
     wait_switches
     # shellcheck disable=SC2034
     UP_OK=1

@@ -745,3 +745,111 @@ fn recorded_vendor_walks_read_as_their_devices_mean_them() {
     );
     assert_eq!(summary["rows"], 0);
 }
+
+/// `bridge -j fdb show br BR` in the access switch: (mac, port) of every entry its bridges learnt.
+fn bridge_fdb(lab: &HashMap<String, String>, bridge: &str) -> BTreeSet<(String, String)> {
+    let out = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            var(lab, "LAB_AS_NS"),
+            "bridge",
+            "-j",
+            "fdb",
+            "show",
+            "br",
+            bridge,
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("bridge fdb: {e}"));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("bridge -j: {e}"));
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["master"] == bridge && e["state"] != "permanent")
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            (s("mac"), s("ifname"))
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn a_bridges_forwarding_database_reads_as_bridge_fdb_shows_it_with_vlans() {
+    let lab = lab();
+    // Fresh entries: every host says something to its gateway first.
+    for h in var(lab, "LAB_ACCESS_HOSTS").split(',') {
+        let ns = var(lab, &format!("LAB_{}_NS", h.to_uppercase()));
+        let tag = var(lab, &format!("LAB_{}_VLAN", h.to_uppercase()));
+        let gw = var(lab, &format!("LAB_VLAN_{tag}_GW_V4"));
+        let ok = Command::new("ip")
+            .args(["netns", "exec", ns, "ping", "-c1", "-w3", gw])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(ok, "{h} reaches its gateway {gw}");
+    }
+    let switch = var(lab, "LAB_AS_LAN_V4");
+    let rows = rows(
+        &client(
+            lab,
+            &[
+                "fdb",
+                "-c",
+                var(lab, "LAB_SNMP_COMMUNITY"),
+                "--json",
+                switch,
+            ],
+        ),
+        "fdb",
+    );
+    for tag in ["A", "B"] {
+        let vlan: u64 = var(lab, &format!("LAB_VLAN_{tag}")).parse().unwrap_or(0);
+        let want = bridge_fdb(lab, &format!("br{vlan}"));
+        let got: BTreeSet<(String, String)> = rows
+            .iter()
+            .filter(|r| r["vlan"] == vlan && r["status"] == "learned")
+            .map(|r| {
+                let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+                (s("mac"), s("interface"))
+            })
+            .collect();
+        assert_eq!(got, want, "VLAN {vlan}: what bridge fdb shows, learnt");
+    }
+    // Each host on its port and VLAN; the ports have their ifIndex.
+    for h in var(lab, "LAB_ACCESS_HOSTS").split(',') {
+        let k = |s: &str| var(lab, &format!("LAB_{}_{s}", h.to_uppercase()));
+        let row = rows
+            .iter()
+            .find(|r| r["mac"] == k("MAC"))
+            .unwrap_or_else(|| panic!("{h} is not in {rows:?}"));
+        let vlan: u64 = var(lab, &format!("LAB_VLAN_{}", k("VLAN")))
+            .parse()
+            .unwrap_or(0);
+        assert_eq!(
+            (row["interface"].as_str(), row["vlan"].as_u64()),
+            (Some(k("PORT")), Some(vlan))
+        );
+        assert!(row["if_index"].is_u64());
+    }
+    // A router has no bridge MIBs: it says so.
+    let out = client(
+        lab,
+        &[
+            "fdb",
+            "-c",
+            var(lab, "LAB_SNMP_COMMUNITY"),
+            "--json",
+            var(lab, "LAB_GW_LAN_V4"),
+        ],
+    );
+    let (lines, summary) = ndjson(&out);
+    assert_eq!(summary["rows"], 0);
+    assert!(
+        lines[0]["note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no forwarding database rows"),
+        "{lines:?}"
+    );
+}
