@@ -994,6 +994,10 @@ write_dnsmasq_conf() {
         s+=$(printf '%*s' $((LAB_DNS_BIG_STRING_LEN - ${#s})) '' | tr ' ' "${letters:i%26:1}")
         big+="txt-record=$LAB_DNS_BIG_NAME,\"$s\""$'\n'
     done
+    local h access=""
+    for h in $(csv "$LAB_ACCESS_HOSTS"); do
+        access+="host-record=$h.$d,$(ah "$h" V4)"$'\n'
+    done
     local word intl=""
     for word in ${LAB_DNS_INTL_WORDS//,/ }; do
         intl+="txt-record=$LAB_DNS_INTL_NAME,\"$word\""$'\n'
@@ -1027,7 +1031,8 @@ host-record=ns.$d,$LAB_DNS_V4,$LAB_DNS_V6
 host-record=v6only.$d,$LAB_HOST_V6
 host-record=dead.$d,$LAB_DEAD_V4
 host-record=mail.$d,$LAB_HOST_V4
-cname=www.$d,$LAB_HOST_NAME
+# the hosts behind the access switch (wsl-as), for locate NAME
+${access}cname=www.$d,$LAB_HOST_NAME
 mx-host=$d,mail.$d,10
 txt-record=$d,"v=wirescope-lab"
 srv-host=_ssh._tcp.$d,$LAB_HOST_NAME,$LAB_SSH_PORT,0,5

@@ -461,6 +461,9 @@ pub struct FdbEntry {
     pub port: u32,
     pub if_index: Option<u32>,
     pub interface: String,
+    /// The interface's ifAlias, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
     /// learned, self, mgmt, other or invalid.
     pub status: String,
 }

@@ -539,6 +539,10 @@ pub fn fdb(vbs: &[VarBind], names: &HashMap<i64, String>, vlan: Option<u32>) -> 
             Some((fid, vid))
         })
         .collect();
+    let aliases: HashMap<u32, String> = table(vbs, IF_X_TABLE)
+        .into_iter()
+        .filter_map(|(idx, row)| Some((*idx.first()?, text(row.get(&18))?)))
+        .collect();
     let statuses = ["other", "invalid", "learned", "self", "mgmt"];
     let status_of = |v: Option<i64>| {
         v.and_then(|s| statuses.get(usize::try_from(s - 1).ok()?))
@@ -561,6 +565,7 @@ pub fn fdb(vbs: &[VarBind], names: &HashMap<i64, String>, vlan: Option<u32>) -> 
                     .unwrap_or_else(|| format!("ifIndex {i}")),
                 (p, None) => format!("bridge port {p}"),
             },
+            alias: if_index.and_then(|i| aliases.get(&i).cloned()),
             status,
         }
     };

@@ -5,6 +5,7 @@
 pub mod des;
 pub mod device;
 pub mod fuzz;
+pub mod locate;
 pub mod mib;
 pub mod security;
 pub mod snmprec;
@@ -50,6 +51,9 @@ pub enum SnmpOp {
     Interfaces,
     /// A crawl from the targets through their LLDP/CDP neighbours, `depth` hops deep.
     Topology,
+    /// A topology crawl that also reads each device's ARP table and forwarding database (what
+    /// `wirescope locate` needs to find a host's switch port).
+    Locate,
 }
 
 /// Options of an SNMP run. Secrets are read but never written back out (not in the history,
@@ -363,7 +367,7 @@ pub async fn run(
     ready: &mut Ready,
 ) -> Result<(), ProbeError> {
     ready.check(opts.validate())?;
-    if opts.op == SnmpOp::Topology {
+    if matches!(opts.op, SnmpOp::Topology | SnmpOp::Locate) {
         return topology::crawl(targets, opts, ctx, ready).await;
     }
     let oids: Vec<Oid> = opts
@@ -544,7 +548,7 @@ async fn poll(
             let roots: Vec<&[u32]> = oids.iter().map(Oid::arcs).collect();
             walk_all(client, &roots, opts, grow, &mut raw).await
         }
-        SnmpOp::Neighbors | SnmpOp::Topology => {
+        SnmpOp::Neighbors | SnmpOp::Topology | SnmpOp::Locate => {
             let r = walk_all(client, NEIGHBOR_TABLES, opts, grow, &mut raw).await;
             let found = device::neighbors(&raw, &device::if_names(&raw));
             got.note = found.note.or_else(|| {
@@ -698,11 +702,24 @@ async fn walk_all(
 
 const IF_DESCR: [u32; 10] = [1, 3, 6, 1, 2, 1, 2, 2, 1, 2];
 const IF_NAME: [u32; 11] = [1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1];
+const IF_ALIAS: [u32; 11] = [1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 18];
+/// What a locate crawl reads of each device past its neighbours: the ARP tables, then the
+/// forwarding database.
+const LOCATE_TABLES: &[&[u32]] = &[
+    device::NET_TO_PHYSICAL,
+    device::NET_TO_MEDIA,
+    &IF_ALIAS,
+    device::BASE_PORT,
+    device::Q_TP_FDB,
+    device::Q_VLAN_CURRENT,
+    device::TP_FDB,
+];
 /// What forwarding databases are read from: interface names, bridge ports, Q-BRIDGE-MIB's
 /// table and VLANs, BRIDGE-MIB's table.
 const FDB_TABLES: &[&[u32]] = &[
     &IF_DESCR,
     &IF_NAME,
+    &IF_ALIAS,
     device::BASE_PORT,
     device::Q_TP_FDB,
     device::Q_VLAN_CURRENT,

@@ -249,15 +249,19 @@ async fn poll_device(
         }
         let identity = device::identity(&vbs, &a.label, visit.depth);
         let mut raw = Vec::new();
-        let walked = walk_all(&client, NEIGHBOR_TABLES, &a.opts, false, &mut raw).await;
-        let found = device::neighbors(&raw, &device::if_names(&raw));
+        let mut walked = walk_all(&client, NEIGHBOR_TABLES, &a.opts, false, &mut raw).await;
+        if walked.is_ok() && a.opts.op == crate::SnmpOp::Locate {
+            walked = walk_all(&client, crate::LOCATE_TABLES, &a.opts, false, &mut raw).await;
+        }
+        let names = device::if_names(&raw);
+        let found = device::neighbors(&raw, &names);
         return SnmpResult {
             target: visit.spec,
             addr: Some(visit.addr),
             varbinds: Vec::new(),
             neighbors: found.list,
-            arp: Vec::new(),
-            fdb: Vec::new(),
+            arp: device::arp(&raw, &names),
+            fdb: device::fdb(&raw, &names, None),
             interfaces: Vec::new(),
             device: Some(identity),
             elapsed_ms: ms(started.elapsed()),

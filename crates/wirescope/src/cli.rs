@@ -73,6 +73,10 @@ pub enum Command {
     /// Map the network: crawl from seed devices through their LLDP/CDP neighbours, by SNMP.
     #[command(after_long_help = TOPOLOGY_EXAMPLES)]
     Topology(TopologyArgs),
+    /// Find the switch port a host is plugged into (from its IP address, MAC address or name):
+    /// its MAC from the routers' ARP tables, then the edge port that learnt it, by SNMP.
+    #[command(after_long_help = LOCATE_HELP)]
+    Locate(LocateArgs),
     /// Credential profiles: named SNMP credentials (and SSH logins) whose secrets live in the OS
     /// secret store or an encrypted file, used with --profile NAME.
     #[command(subcommand, after_long_help = CREDS_HELP)]
@@ -1118,6 +1122,52 @@ pub struct TopologyArgs {
     #[arg(short = 'o', long = "write", value_name = "FILE")]
     pub write: Option<std::path::PathBuf>,
 }
+
+/// `wirescope locate`'s arguments.
+#[derive(Debug, Args)]
+pub struct LocateArgs {
+    /// What to find: an IP address, a MAC address (aa:bb:cc:dd:ee:ff, aabb.ccdd.eeff,
+    /// aa-bb-cc-dd-ee-ff or aabbccddeeff) or a host name (resolved here).
+    #[arg(value_name = "IP|MAC|NAME")]
+    pub query: String,
+
+    /// Devices to start from (routers and switches): target expressions, repeatable; their
+    /// LLDP/CDP neighbours are read too, --depth hops away.
+    #[arg(long = "seed", value_name = "DEVICES", required = true)]
+    pub seeds: Vec<String>,
+
+    /// Follow neighbours this many hops from the seeds (0: the seeds only).
+    #[arg(long, value_name = "N", default_value_t = SnmpOptions::default().depth, value_parser = clap::value_parser!(u32).range(0..=16))]
+    pub depth: u32,
+
+    #[command(flatten)]
+    pub auth: SnmpAuthArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+const LOCATE_HELP: &str = "\
+Examples:
+  wirescope locate 10.20.4.12 --seed core1 --profile noc
+  wirescope locate 00:1b:21:aa:bb:cc --seed 10.0.0.1-4 -c public --depth 3
+  wirescope locate printer-4.lab.example --seed core1 --profile noc --json
+
+Each device the crawl reaches is read once: its LLDP/CDP neighbours, its ARP tables (IP-MIB)
+and its forwarding database (Q-BRIDGE-MIB, BRIDGE-MIB) with its ports' ifAlias. An IP address
+(or a name's addresses) becomes MACs through the ARP tables; a MAC is then looked up in every
+forwarding database. A port with an LLDP/CDP neighbour is an uplink; the edge port that learnt
+the MAC with the fewest MACs on it is where the host is:
+
+  as1.lab.test ge1 vlan 20 'desk 4.12'  (02:57:53:00:48:11, 1 MAC on the port)
+
+The other ports that learnt it follow (uplinks). A MAC on several edge ports lists each. When
+nothing is found the reason is said (no ARP entry, not learnt, only on uplinks) and the exit
+status is 1. --json prints one object: {\"kind\": \"located\", \"found\": [...], \"seen\": [...],
+\"note\", ...}.";
 
 const SSH_EXEC_HELP: &str = "\
 Examples:

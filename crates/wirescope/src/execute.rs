@@ -177,7 +177,7 @@ pub(crate) async fn execute(
                 match (&mut map, result) {
                     (Some(m), wirescope_probe::ProbeResult::Snmp(r)) => {
                         m.results.push(r.clone());
-                        if !m.dot {
+                        if !m.dot && m.locate.is_none() {
                             emit(&printer.result(result));
                         }
                     }
@@ -193,6 +193,18 @@ pub(crate) async fn execute(
     let summary = ended
         .summary
         .ok_or_else(|| Failure::Runtime(ended.error.unwrap_or_default()))?;
+    if let Some((query, text)) = map.as_ref().and_then(|m| m.locate.as_ref()) {
+        let results = map.as_ref().map_or(&[][..], |m| m.results.as_slice());
+        let located = wirescope_snmp::locate::find(query, text, results);
+        emit(&printer.located(&located));
+        emit(&printer.summary(&summary));
+        let code = if located.found.is_empty() && !summary.cancelled {
+            ExitCode::from(1)
+        } else {
+            exit_code(summary.cancelled)
+        };
+        return Ok((code, saved.map(|(id, _)| id)));
+    }
     if let Some(m) = &map {
         let graph = wirescope_snmp::topology::graph(&m.results);
         m.write(&graph)?;

@@ -93,6 +93,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             map = Some(m);
             job
         }
+        Command::Locate(a) => {
+            let (job, m) = snmp::locate_command(a)?;
+            map = Some(m);
+            job
+        }
         Command::Creds(cmd) => match creds::creds_command(cmd)? {
             creds::CredsOutcome::Done(code) => return Ok(code),
             creds::CredsOutcome::Run(job) => *job,

@@ -130,6 +130,37 @@ impl Printer {
         format!("{n} {what}: {counts} in {took}{cancelled}")
     }
 
+    /// Where a host is: its port (or ports), then where else it was seen, and why when nothing
+    /// was found; with --json one object of kind "located".
+    pub fn located(&self, l: &wirescope_snmp::locate::Located) -> String {
+        if self.json {
+            let mut v = serde_json::to_value(l).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("kind".into(), "located".into());
+            }
+            return v.to_string();
+        }
+        let mut lines: Vec<String> = l
+            .found
+            .iter()
+            .map(|p| self.palette.bold(&wirescope_snmp::locate::line(p)))
+            .collect();
+        lines.extend(l.seen.iter().map(|p| {
+            self.palette
+                .dim(&format!("  also: {}", wirescope_snmp::locate::line(p)))
+        }));
+        if let Some(n) = &l.note {
+            lines.push(self.palette.warn(n));
+        }
+        if !l.failed.is_empty() {
+            lines.push(
+                self.palette
+                    .warn(&format!("not read: {}", l.failed.join(", "))),
+            );
+        }
+        lines.join("\n")
+    }
+
     /// A topology map: the devices, then the links between their ports.
     pub fn map(&self, t: &wirescope_snmp::topology::Topology) -> String {
         if self.json {

@@ -11,6 +11,8 @@ pub(crate) struct MapOutput {
     pub(crate) dot: bool,
     pub(crate) write: Option<std::path::PathBuf>,
     pub(crate) results: Vec<wirescope_probe::result::SnmpResult>,
+    /// A locate crawl: what to find (and how it was written), answered instead of a map.
+    pub(crate) locate: Option<(wirescope_snmp::locate::Query, String)>,
 }
 
 impl MapOutput {
@@ -118,6 +120,7 @@ pub(crate) fn topology_command(a: cli::TopologyArgs) -> Result<(Job, MapOutput),
         dot: a.dot,
         write: a.write,
         results: Vec::new(),
+        locate: None,
     };
     let job = (
         a.device.targets,
@@ -126,4 +129,40 @@ pub(crate) fn topology_command(a: cli::TopologyArgs) -> Result<(Job, MapOutput),
         ProbeOptions::Snmp(o),
     );
     Ok((job, map))
+}
+
+/// `wirescope locate`: the query read (a name resolved here), and a locate crawl from the seeds.
+pub(crate) fn locate_command(a: cli::LocateArgs) -> Result<(Job, MapOutput), Failure> {
+    use std::net::ToSocketAddrs;
+    use wirescope_snmp::locate::Query;
+    let query = match Query::parse(&a.query).map_err(|e| Failure::Usage(e.to_string()))? {
+        Query::Name(name, _) => {
+            let ips: Vec<std::net::IpAddr> = (name.as_str(), 0)
+                .to_socket_addrs()
+                .map(|it| it.map(|s| s.ip()).collect())
+                .unwrap_or_default();
+            let mut unique = Vec::new();
+            for ip in ips {
+                if !unique.contains(&ip) {
+                    unique.push(ip);
+                }
+            }
+            Query::Name(name, unique)
+        }
+        q => q,
+    };
+    let mut o = snmp_options(wirescope_snmp::SnmpOp::Locate, a.auth, Vec::new(), None)?;
+    o.depth = a.depth;
+    let targets = cli::TargetArgs {
+        targets: a.seeds,
+        file: None,
+        max_targets: wirescope_probe::targets::DEFAULT_MAX_TARGETS,
+    };
+    let map = MapOutput {
+        dot: false,
+        write: None,
+        results: Vec::new(),
+        locate: Some((query, a.query.trim().to_string())),
+    };
+    Ok(((targets, a.net, a.output, ProbeOptions::Snmp(o)), map))
 }

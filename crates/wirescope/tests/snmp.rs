@@ -853,3 +853,146 @@ fn a_bridges_forwarding_database_reads_as_bridge_fdb_shows_it_with_vlans() {
         "{lines:?}"
     );
 }
+
+/// `wirescope locate QUERY --seed <the router> --json` from the client: the answer, the exit code.
+fn locate(lab: &HashMap<String, String>, query: &str, extra: &[&str]) -> (Value, Option<i32>) {
+    let mut args = vec![
+        "locate",
+        query,
+        "--seed",
+        var(lab, "LAB_GW_LAN_V4"),
+        "-c",
+        var(lab, "LAB_SNMP_COMMUNITY"),
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let out = client(lab, &args);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let located = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["kind"] == "located")
+        .unwrap_or_else(|| {
+            panic!(
+                "no located line: {text} {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    (located, out.status.code())
+}
+
+/// A static entry for a MAC on another port of the access switch, removed when dropped.
+struct Duplicate<'a>(&'a str, String, &'a str);
+
+impl Drop for Duplicate<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args([
+                "netns", "exec", self.0, "bridge", "fdb", "del", &self.1, "dev", self.2, "master",
+            ])
+            .output();
+    }
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn locate_finds_each_hosts_port_vlan_and_alias_by_address_mac_and_name() {
+    let lab = lab();
+    let hosts: Vec<&str> = var(lab, "LAB_ACCESS_HOSTS").split(',').collect();
+    for h in &hosts {
+        let k = |s: &str| var(lab, &format!("LAB_{}_{s}", h.to_uppercase()));
+        let gw = var(lab, &format!("LAB_VLAN_{}_GW_V4", k("VLAN")));
+        let pinged = Command::new("ip")
+            .args(["netns", "exec", k("NS"), "ping", "-c1", "-w3", gw])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(pinged, "{h} reaches {gw}");
+        let vlan: u64 = var(lab, &format!("LAB_VLAN_{}", k("VLAN")))
+            .parse()
+            .unwrap_or(0);
+        let name = format!("{h}.{}", var(lab, "LAB_DOMAIN"));
+        for query in [k("V4"), k("MAC"), name.as_str()] {
+            let (l, code) = locate(lab, query, &[]);
+            assert_eq!(code, Some(0), "{query}: {l}");
+            assert_eq!(l["found"].as_array().map(Vec::len), Some(1), "{query}: {l}");
+            let p = &l["found"][0];
+            assert_eq!(p["device"], var(lab, "LAB_AS_SYSNAME"), "{query}");
+            assert_eq!(p["interface"], k("PORT"), "{query}");
+            assert_eq!(p["vlan"].as_u64(), Some(vlan), "{query}");
+            assert_eq!(p["alias"], k("ALIAS"), "{query}");
+            assert_eq!(
+                (p["edge"].as_bool(), p["macs_on_port"].as_u64()),
+                (Some(true), Some(1))
+            );
+            assert_eq!(l["macs"][0], k("MAC"));
+            assert_eq!(
+                l["devices"], 2,
+                "the router, and the switch its LLDP neighbour names"
+            );
+        }
+    }
+    // Bad input: a MAC nobody learnt, an address without an ARP entry, a query that is neither,
+    // the switch not read (depth 0).
+    let (l, code) = locate(lab, "02:00:00:00:00:09", &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        l["note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not in the forwarding database"),
+        "{l}"
+    );
+    let (l, code) = locate(lab, "198.18.48.99", &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        l["note"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("no ARP entry for 198.18.48.99"),
+        "{l}"
+    );
+    let (l, code) = locate(lab, var(lab, "LAB_HA_V4"), &["--depth", "0"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(l["devices"], 1);
+    let out = client(
+        lab,
+        &["locate", "02:57:zz", "--seed", var(lab, "LAB_GW_LAN_V4")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("neither an IP address"));
+    // The same MAC on a second edge port: both are listed, and said.
+    let (ns, mac, other) = (
+        var(lab, "LAB_AS_NS"),
+        var(lab, "LAB_HA_MAC"),
+        var(lab, "LAB_HC_PORT"),
+    );
+    let added = Command::new("ip")
+        .args([
+            "netns", "exec", ns, "bridge", "fdb", "add", mac, "dev", other, "master", "static",
+        ])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(added, "bridge fdb add {mac} dev {other}");
+    let _undo = Duplicate(ns, mac.to_string(), other);
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    let (l, code) = locate(lab, mac, &[]);
+    assert_eq!(code, Some(0));
+    let ports: BTreeSet<&str> = l["found"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["interface"].as_str())
+        .collect();
+    assert_eq!(
+        ports,
+        BTreeSet::from([var(lab, "LAB_HA_PORT"), other]),
+        "{l}"
+    );
+    assert!(
+        l["note"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("learnt on 2 edge ports"),
+        "{l}"
+    );
+}

@@ -2127,6 +2127,8 @@ export interface components {
             /** Format: int32 */
             if_index?: number | null;
             interface: string;
+            /** @description The interface's ifAlias, when it has one. */
+            alias?: string | null;
             /** @description learned, self, mgmt, other or invalid. */
             status: string;
         };
@@ -3252,7 +3254,7 @@ export interface components {
          * @description What to ask each agent.
          * @enum {string}
          */
-        SnmpOp: "get" | "walk" | "neighbors" | "arp" | "fdb" | "interfaces" | "topology";
+        SnmpOp: "get" | "walk" | "neighbors" | "arp" | "fdb" | "interfaces" | "topology" | "locate";
         /**
          * @description Options of an SNMP run. Secrets are read but never written back out (not in the history,
          *     not in API responses, not in `Debug` output).
@@ -7691,7 +7693,7 @@ export const serverMessageOneOf6TypeValues: ReadonlyArray<Extract<FlattenedDeepR
     type: unknown;
 }>["type"]> = ["error"];
 export const smtpSecurityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SmtpSecurity"]> = ["starttls", "tls", "none"];
-export const snmpOpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpOp"]> = ["get", "walk", "neighbors", "arp", "fdb", "interfaces", "topology"];
+export const snmpOpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpOp"]> = ["get", "walk", "neighbors", "arp", "fdb", "interfaces", "topology", "locate"];
 export const snmpVersionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SnmpVersion"]> = ["1", "2c", "3"];
 export const sourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Source"]> = ["api", "cli", "suite", "trap", "alert"];
 export const terminalEventOneOf0TypeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["TerminalEvent"], {

@@ -297,7 +297,8 @@ export const options = {
         "arp",
         "fdb",
         "interfaces",
-        "topology"
+        "topology",
+        "locate"
       ],
       "default": "get",
       "description": "What to ask each agent: get OIDs, walk subtrees, LLDP/CDP neighbours, the ARP table, interfaces, or a topology crawl."
