@@ -114,6 +114,12 @@ pub struct SnmpOptions {
     /// Credential profiles to try on each device, in order (by name).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<String>,
+    /// Forwarding databases: VLANs whose context is read too (`community@VLAN` for v1/v2c,
+    /// the context `vlan-VLAN` for v3), as switches that keep BRIDGE-MIB per VLAN (Cisco) need;
+    /// at most 64, each 1-4094.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 64)]
+    pub vlan_contexts: Vec<u16>,
     /// The credentials to try, in order; empty means the options' own.
     #[serde(skip)]
     pub credentials: Vec<Credential>,
@@ -199,6 +205,7 @@ impl Default for SnmpOptions {
             rate: None,
             depth: 2,
             profiles: Vec::new(),
+            vlan_contexts: Vec::new(),
             credentials: Vec::new(),
         }
     }
@@ -305,6 +312,15 @@ impl SnmpOptions {
         if self.depth > 16 {
             return Err(bad("depth must be at most 16"));
         }
+        if self.vlan_contexts.len() > MAX_VLAN_CONTEXTS {
+            return Err(bad(format!(
+                "vlan-contexts: {} VLANs, at most {MAX_VLAN_CONTEXTS}",
+                self.vlan_contexts.len()
+            )));
+        }
+        if let Some(v) = self.vlan_contexts.iter().find(|v| !(1..=4094).contains(*v)) {
+            return Err(bad(format!("vlan-contexts: {v} is not a VLAN (1-4094)")));
+        }
         for c in self.credential_list() {
             let o = self.with_credential(&c);
             if o.version == SnmpVersion::V3 {
@@ -321,9 +337,18 @@ impl SnmpOptions {
 
     /// The authentication the agents get: a community, or a v3 user with keys derived once.
     fn auth(&self) -> Result<Auth, ProbeError> {
+        self.auth_in(None)
+    }
+
+    /// The authentication for a VLAN's context: `community@VLAN`, or the v3 context `vlan-VLAN`.
+    fn auth_in(&self, vlan: Option<u16>) -> Result<Auth, ProbeError> {
+        let community = match vlan {
+            Some(v) => format!("{}@{v}", self.community),
+            None => self.community.clone(),
+        };
         match self.version {
-            SnmpVersion::V1 => Ok(Auth::v1(self.community.as_str())),
-            SnmpVersion::V2c => Ok(Auth::v2c(self.community.as_str())),
+            SnmpVersion::V1 => Ok(Auth::v1(community.as_str())),
+            SnmpVersion::V2c => Ok(Auth::v2c(community.as_str())),
             SnmpVersion::V3 => {
                 let user = self
                     .user
@@ -352,6 +377,10 @@ impl SnmpOptions {
                             .with_master_keys(keys)
                             .map_err(crypto)?
                     }
+                };
+                let config = match vlan {
+                    Some(v) => config.context_name(format!("vlan-{v}")),
+                    None => config,
                 };
                 Ok(Auth::from(config))
             }
@@ -416,7 +445,14 @@ pub async fn run(
                     Some(t) => {
                         let target = SocketAddr::new(r.addr, opts.port);
                         match shared.client(t, target, auth, opts).await {
-                            Ok(client) => poll(&client, t, target, oids, opts, grow).await,
+                            Ok(client) => {
+                                let reach = Reach {
+                                    transport: t,
+                                    target,
+                                    shared,
+                                };
+                                poll(&client, &reach, oids, opts, grow).await
+                            }
                             Err(e) => Err((Collected::default(), e)),
                         }
                     }
@@ -525,11 +561,20 @@ struct Collected {
 
 type Partial = (Collected, String);
 
+/// The most VLAN contexts one forwarding-database read walks.
+pub const MAX_VLAN_CONTEXTS: usize = 64;
+
+/// How to reach an agent again (another client for a VLAN's context).
+struct Reach<'a> {
+    transport: &'a UdpTransport,
+    target: SocketAddr,
+    shared: &'a Shared,
+}
+
 /// Gets or walks on one agent; on failure, what was read before it and why.
 async fn poll(
     client: &Client<UdpHandle>,
-    transport: &UdpTransport,
-    target: SocketAddr,
+    reach: &Reach<'_>,
     oids: &[Oid],
     opts: &SnmpOptions,
     grow: bool,
@@ -589,8 +634,45 @@ async fn poll(
             r
         }
         SnmpOp::Fdb => {
-            let r = walk_all(client, FDB_TABLES, opts, grow, &mut raw).await;
-            got.fdb = device::fdb(&raw, &device::if_names(&raw), None);
+            let mut r = walk_all(client, FDB_TABLES, opts, grow, &mut raw).await;
+            let names = device::if_names(&raw);
+            got.fdb = device::fdb(&raw, &names, None);
+            // Each VLAN's context: its BRIDGE-MIB, its ports (the interface names are global).
+            for &vlan in &opts.vlan_contexts {
+                if r.is_err() {
+                    break;
+                }
+                let auth = opts.auth_in(Some(vlan)).map_err(|e| e.to_string());
+                let client = match auth {
+                    Ok(a) => {
+                        reach
+                            .shared
+                            .client(reach.transport, reach.target, a, opts)
+                            .await
+                    }
+                    Err(e) => Err(e),
+                };
+                let mut ctx_raw = raw
+                    .iter()
+                    .filter(|vb| vb.oid.arcs().starts_with(device::IF_X_TABLE))
+                    .cloned()
+                    .collect::<Vec<_>>();
+                r = match client {
+                    Ok(c) => walk_all(&c, VLAN_CONTEXT_TABLES, opts, grow, &mut ctx_raw)
+                        .await
+                        .map_err(|e| format!("VLAN {vlan}'s context: {e}")),
+                    Err(e) => Err(format!("VLAN {vlan}'s context: {e}")),
+                };
+                for e in device::fdb(&ctx_raw, &names, Some(u32::from(vlan))) {
+                    if !got
+                        .fdb
+                        .iter()
+                        .any(|g| g.mac == e.mac && g.port == e.port && g.vlan == e.vlan)
+                    {
+                        got.fdb.push(e);
+                    }
+                }
+            }
             if r.is_ok() && got.fdb.is_empty() {
                 got.note = Some(
                     "no forwarding database rows: Q-BRIDGE-MIB's dot1qTpFdbTable and \
@@ -643,7 +725,12 @@ async fn poll(
                 && opts.version == SnmpVersion::V3
                 && opts.level_in_use() != SecurityLevel::NoAuthNoPriv =>
         {
-            Err((got, diagnose_v3(transport, target, opts).await.unwrap_or(e)))
+            Err((
+                got,
+                diagnose_v3(reach.transport, reach.target, opts)
+                    .await
+                    .unwrap_or(e),
+            ))
         }
         Err(e) => Err((got, e)),
     }
@@ -725,6 +812,8 @@ const FDB_TABLES: &[&[u32]] = &[
     device::Q_VLAN_CURRENT,
     device::TP_FDB,
 ];
+/// What a VLAN's context gives of its forwarding database: bridge ports, BRIDGE-MIB's table.
+const VLAN_CONTEXT_TABLES: &[&[u32]] = &[device::BASE_PORT, device::TP_FDB];
 /// What neighbours are read from: interface names, then the LLDP and CDP tables.
 const NEIGHBOR_TABLES: &[&[u32]] = &[
     &IF_DESCR,
@@ -915,6 +1004,20 @@ mod tests {
             })
             .is_ok()
         );
+    }
+
+    #[test]
+    fn vlan_contexts_are_vlans_and_few() {
+        let fdb = |v: Vec<u16>| SnmpOptions {
+            op: SnmpOp::Fdb,
+            vlan_contexts: v,
+            ..Default::default()
+        };
+        assert!(fdb(vec![1, 20, 4094]).validate().is_ok());
+        let e = fdb(vec![20, 0]).validate().unwrap_err().to_string();
+        assert!(e.contains("0 is not a VLAN (1-4094)"), "{e}");
+        let e = fdb((1..=65).collect()).validate().unwrap_err().to_string();
+        assert!(e.contains("65 VLANs, at most 64"), "{e}");
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub enum Command {
     /// Forwarding databases of switches, by SNMP (BRIDGE-MIB, Q-BRIDGE-MIB): each MAC address
     /// with its VLAN, port and interface.
     #[command(after_long_help = SNMP_EXAMPLES)]
-    Fdb(DeviceArgs),
+    Fdb(FdbArgs),
     /// Interfaces of devices, by SNMP (IF-MIB): status, speed, counters, errors; rates with --rate.
     #[command(after_long_help = SNMP_EXAMPLES)]
     Interfaces(InterfacesArgs),
@@ -1121,6 +1121,18 @@ pub struct TopologyArgs {
     /// Also write the map to FILE: DOT for .dot/.gv, JSON otherwise.
     #[arg(short = 'o', long = "write", value_name = "FILE")]
     pub write: Option<std::path::PathBuf>,
+}
+
+/// `wirescope fdb`'s arguments.
+#[derive(Debug, Args)]
+pub struct FdbArgs {
+    #[command(flatten)]
+    pub device: DeviceArgs,
+
+    /// Also read these VLANs' contexts (community@VLAN; SNMPv3: the context vlan-VLAN), as
+    /// switches that keep BRIDGE-MIB per VLAN (Cisco) need: comma separated, at most 64.
+    #[arg(long = "vlan-context", value_name = "VLANS", value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=4094))]
+    pub vlan_contexts: Vec<u16>,
 }
 
 /// `wirescope locate`'s arguments.

@@ -86,7 +86,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Ssh(cli::SshCmd::KnownHosts(cmd)) => return ssh::known_hosts_command(cmd),
         Command::Neighbors(a) => snmp::device_command(SnmpOp::Neighbors, a, None)?,
         Command::Arp(a) => snmp::device_command(SnmpOp::Arp, a, None)?,
-        Command::Fdb(a) => snmp::device_command(SnmpOp::Fdb, a, None)?,
+        Command::Fdb(a) => snmp::fdb_command(a)?,
         Command::Interfaces(a) => snmp::device_command(SnmpOp::Interfaces, a.device, a.rate)?,
         Command::Topology(a) => {
             let (job, m) = snmp::topology_command(a)?;

@@ -69,6 +69,14 @@ pub(crate) fn device_command(
     Ok((a.targets, a.net, a.output, ProbeOptions::Snmp(options)))
 }
 
+/// `wirescope fdb`: a device view, with the VLAN contexts to read too.
+pub(crate) fn fdb_command(a: cli::FdbArgs) -> Result<Job, Failure> {
+    let d = a.device;
+    let mut o = snmp_options(wirescope_snmp::SnmpOp::Fdb, d.auth, Vec::new(), None)?;
+    o.vlan_contexts = a.vlan_contexts;
+    Ok((d.targets, d.net, d.output, ProbeOptions::Snmp(o)))
+}
+
 pub(crate) fn snmp_options(
     op: wirescope_snmp::SnmpOp,
     a: cli::SnmpAuthArgs,

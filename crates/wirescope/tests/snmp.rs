@@ -732,6 +732,62 @@ fn recorded_vendor_walks_read_as_their_devices_mean_them() {
         find(&n, "remote_name", "spine-1")["mgmt_addr"],
         "198.18.32.1"
     );
+    // Cisco keeps BRIDGE-MIB per VLAN: its contexts (community@VLAN) give their entries.
+    let out = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+        .args([
+            "fdb",
+            "-c",
+            "cisco-ios",
+            "--port",
+            var(lab, "LAB_SNMPSIM_PORT"),
+            "--json",
+        ])
+        .args(["--vlan-context", "20,30", "127.0.0.1"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let fdb = rows(&out, "fdb");
+    let in_vlan = |v: u64| -> BTreeSet<(String, String)> {
+        fdb.iter()
+            .filter(|r| r["vlan"] == v)
+            .map(|r| {
+                let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+                (s("mac"), s("interface"))
+            })
+            .collect()
+    };
+    assert_eq!(
+        in_vlan(20),
+        BTreeSet::from([
+            ("00:1b:21:00:20:01".to_string(), "Gi1/0/1".to_string()),
+            ("00:25:90:aa:00:01".to_string(), "Te1/0/1".to_string())
+        ])
+    );
+    assert_eq!(
+        in_vlan(30),
+        BTreeSet::from([("00:1b:21:00:30:02".to_string(), "Gi1/0/2".to_string())])
+    );
+    // A VLAN without a context: the error names it, what was read stays.
+    let out = Command::new(env!("CARGO_BIN_EXE_wirescope"))
+        .args([
+            "fdb",
+            "-c",
+            "cisco-ios",
+            "--port",
+            var(lab, "LAB_SNMPSIM_PORT"),
+            "--json",
+        ])
+        .args(["--vlan-context", "31", "-t", "1s", "-r", "0", "127.0.0.1"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (lines, _) = ndjson(&out);
+    assert_eq!(lines.iter().filter(|l| l["kind"] == "fdb").count(), 4);
+    assert!(
+        lines.iter().any(|l| l["error"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("VLAN 31's context: no response")),
+        "{lines:?}"
+    );
     // A device with no neighbour rows says so, in a line of its own (not an empty line).
     let (rows, summary) = vendor(lab, "neighbors", "hp-procurve-none");
     assert_eq!(rows.len(), 1, "{rows:?}");

@@ -3343,6 +3343,13 @@ export interface components {
              * @default []
              */
             profiles?: string[];
+            /**
+             * @description Forwarding databases: VLANs whose context is read too (`community@VLAN` for v1/v2c,
+             *     the context `vlan-VLAN` for v3), as switches that keep BRIDGE-MIB per VLAN (Cisco) need;
+             *     at most 64, each 1-4094.
+             * @default []
+             */
+            vlan_contexts?: number[];
         };
         /** @description The non-secret part of an SNMP profile. */
         SnmpProfile: {

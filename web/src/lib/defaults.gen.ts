@@ -58,7 +58,8 @@ export const defaults = {
     "concurrency": 100,
     "rate": null,
     "depth": 2,
-    "profiles": []
+    "profiles": [],
+    "vlan_contexts": []
   },
   "SshOptions": {
     "command": "",
