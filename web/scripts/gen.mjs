@@ -91,6 +91,7 @@ function optionOf(schemas, where, key, prop) {
   else if (type === 'boolean') out.type = 'bool';
   else if (type === 'string') out.type = prop.writeOnly ? 'secret' : 'text';
   else if (type === 'array' && p.items?.type === 'string') out.type = 'list';
+  else if (type === 'array' && p.items?.type === 'integer') out.type = 'intlist';
   else throw unsupported(JSON.stringify(prop));
   if ('default' in prop) out.default = prop.default;
   const min = prop.minimum ?? p.minimum;
@@ -122,7 +123,7 @@ function generateOptions(out) {
     "// edit. Each probe kind's options (its <Kind>Options schema), in the order of the server's struct,",
     '// as the run form (form.ts) builds its fields from them.',
     '',
-    "export type OptionType = 'int' | 'number' | 'duration' | 'text' | 'bool' | 'select' | 'list' | 'secret';",
+    "export type OptionType = 'int' | 'number' | 'duration' | 'text' | 'bool' | 'select' | 'list' | 'intlist' | 'secret';",
     '',
     'export interface OptionSpec {',
     '  key: string;',

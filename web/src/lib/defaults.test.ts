@@ -46,7 +46,7 @@ function fieldTypes(p: Property): FieldType[] {
   if (t.type === 'integer') return ['int'];
   if (t.type === 'number') return ['number'];
   if (t.type === 'boolean') return ['bool'];
-  if (t.type === 'array') return ['list', 'types', 'profiles'];
+  if (t.type === 'array') return ['list', 'intlist', 'types', 'profiles'];
   if (p.writeOnly) return ['secret', 'secret-text'];
   return ['text', 'profile'];
 }

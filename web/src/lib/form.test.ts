@@ -66,6 +66,7 @@ describe('option fields', () => {
         'timeout',
         'user',
         'version',
+        'vlan_contexts',
       ].sort(),
     );
   });
@@ -91,6 +92,13 @@ describe('the snmp form', () => {
     expect(shown(snmp({ op: 'topology' }))).toContain('depth');
     expect(shown(snmp({ op: 'topology' }))).not.toContain('oids');
     expect(shown(snmp({ op: 'interfaces' }))).toContain('rate');
+    expect(shown(snmp({ op: 'fdb' }))).toContain('vlan_contexts');
+    expect(shown(snmp({ op: 'arp' }))).not.toContain('vlan_contexts');
+    expect(shown(snmp({ op: 'locate' }))).toContain('depth');
+    // VLANs as numbers; a word is refused with the field named.
+    const fdb = buildOptions('snmp', snmp({ op: 'fdb', vlan_contexts: '20, 30' }));
+    expect(fdb.options.vlan_contexts).toEqual([20, 30]);
+    expect(buildOptions('snmp', snmp({ op: 'fdb', vlan_contexts: '20 x' })).errors).toEqual({ 'options.vlan_contexts': "'x' is not a whole number" });
     // v3: user and level; the protocols and passwords the level needs
     const v3 = shown(snmp({ version: '3' }));
     expect(v3).toEqual(expect.arrayContaining(['user', 'level', 'auth_protocol', 'auth_password', 'priv_protocol', 'priv_password']));

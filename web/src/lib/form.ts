@@ -22,6 +22,7 @@ export type FieldType =
   | 'select'
   | 'types'
   | 'list'
+  | 'intlist'
   | 'secret'
   | 'secret-text'
   | 'profiles'
@@ -216,7 +217,13 @@ export const KIND_FORMS: { [K in ProbeKind]?: KindForm<OptionKey<K>> } = {
         when: (v) => snmpOp(v) === 'get' || snmpOp(v) === 'walk',
         group: SNMP_GROUPS.read,
       },
-      depth: { when: (v) => snmpOp(v) === 'topology', group: SNMP_GROUPS.read },
+      depth: { when: (v) => snmpOp(v) === 'topology' || snmpOp(v) === 'locate', group: SNMP_GROUPS.read },
+      vlan_contexts: {
+        label: 'VLAN contexts',
+        placeholder: 'e.g. 10, 20 (Cisco: community@VLAN)',
+        when: (v) => snmpOp(v) === 'fdb',
+        group: SNMP_GROUPS.read,
+      },
       rate: { label: 'rate interval', placeholder: 'no rates', when: (v) => snmpOp(v) === 'interfaces', group: SNMP_GROUPS.read },
       profiles: { type: 'profiles', wide: true, first: true, group: SNMP_GROUPS.creds },
       ...credentialOverrides(inlineCredentials, SNMP_GROUPS.creds),
@@ -379,6 +386,19 @@ export function buildFields(
       case 'list': {
         const items = typeof raw === 'string' ? splitList(raw) : [];
         if (items.length) value[f.key] = items;
+        break;
+      }
+      case 'intlist': {
+        const items = typeof raw === 'string' ? splitList(raw) : [];
+        const bad = items.find((s) => !/^\d+$/.test(s));
+        if (bad !== undefined) {
+          errors[name] = `'${bad}' is not a whole number`;
+          break;
+        }
+        const nums = items.map(Number);
+        const out = nums.find((n) => (f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max));
+        if (out !== undefined) errors[name] = `${out} is out of range (${f.min ?? 0}-${f.max ?? '∞'})`;
+        else if (nums.length) value[f.key] = nums;
         break;
       }
       case 'secret':

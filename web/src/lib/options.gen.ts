@@ -2,7 +2,7 @@
 // edit. Each probe kind's options (its <Kind>Options schema), in the order of the server's struct,
 // as the run form (form.ts) builds its fields from them.
 
-export type OptionType = 'int' | 'number' | 'duration' | 'text' | 'bool' | 'select' | 'list' | 'secret';
+export type OptionType = 'int' | 'number' | 'duration' | 'text' | 'bool' | 'select' | 'list' | 'intlist' | 'secret';
 
 export interface OptionSpec {
   key: string;
@@ -445,6 +445,12 @@ export const options = {
       "type": "list",
       "default": [],
       "description": "Credential profiles to try on each device, in order (by name)."
+    },
+    {
+      "key": "vlan_contexts",
+      "type": "intlist",
+      "default": [],
+      "description": "Forwarding databases: VLANs whose context is read too (`community@VLAN` for v1/v2c, the context `vlan-VLAN` for v3), as switches that keep BRIDGE-MIB per VLAN (Cisco) need; at most 64, each 1-4094."
     }
   ],
   "ssh": [
