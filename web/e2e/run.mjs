@@ -50,6 +50,9 @@ const TRACE_TARGET = '198.18.3.1';
 const TRACE_HOPS = 4;
 // the lab's switch s1; LLDP links s1-s2, s2-s3, s1-s3
 const SNMP_SEED = '198.18.0.161';
+/** The access segment's router (wsl-gw) and a host behind its switch (lab.env). */
+const LOCATE_SEED = '198.18.0.171';
+const LOCATE_HOST = '198.18.48.11';
 const SNMP_COMMUNITY = process.env.LAB_SNMP_COMMUNITY || 'wslpublic';
 /** The first admin's one-time setup code that `serve` printed (scripts/e2e.sh passes it on). */
 const SETUP_CODE = process.env.E2E_SETUP_CODE || '';
@@ -558,6 +561,59 @@ async function trafficStep() {
   for (const id of [capId, up.id]) await page.waitForSelector(`[data-testid="capture-row"][data-id="${id}"][data-state="stopped"]`);
   log(`the History page lists captures #${capId} and #${up.id}`);
   await page.click('[data-testid="history-runs"]');
+}
+
+/** A map of the access segment (the router and its switch), searched for a host and a MAC nobody has. */
+async function locateStep() {
+  const seedRun = await startRun('snmp', LOCATE_SEED, { op: 'topology', profiles: [SNMP_PROFILE], depth: 1 });
+  await waitFinished(`topology run #${seedRun}`, 2, undefined, '2 devices');
+  await page.click('[data-testid="tab-map"]');
+  await waitMap(2);
+  await page.fill('[data-testid="map-search"]', LOCATE_HOST);
+  await page.click('[data-testid="map-search-go"]');
+  const found = await waitFor(
+    `${LOCATE_HOST} located`,
+    () => {
+      const err = document.querySelector('[data-testid="map-search-error"]');
+      if (err) return { error: err.textContent.trim() };
+      const p = document.querySelector('[data-testid="located-place"]');
+      if (!p) return null;
+      return {
+        device: p.getAttribute('data-device'),
+        port: p.getAttribute('data-interface'),
+        vlan: p.getAttribute('data-vlan'),
+        text: p.querySelector('b')?.textContent ?? '',
+        actions: [...p.querySelectorAll('[data-testid="located-action"]')].map((a) => [a.getAttribute('data-action'), a.getAttribute('href')]),
+        selected: document.querySelector('[data-testid="map-node-detail"]')?.getAttribute('data-id') ?? null,
+      };
+    },
+    undefined,
+    60_000,
+  );
+  if (found.error) fail(`locating ${LOCATE_HOST} failed: ${found.error}`);
+  if (found.device !== 'as1.lab.test' || found.port !== 'ge1' || found.vlan !== '20' || !found.text.includes("'desk-4.12'"))
+    fail(`${LOCATE_HOST} was located at ${JSON.stringify(found)}, expected as1.lab.test ge1 vlan 20 'desk-4.12'`);
+  const actions = Object.fromEntries(found.actions);
+  if (!actions.terminal?.includes('198.18.0.170') || !actions.interface?.includes('op=interfaces') || !actions.ping?.includes(LOCATE_HOST))
+    fail(`the place's actions are ${JSON.stringify(found.actions)}`);
+  if (!found.selected) fail('the switch is not selected on the map');
+  log(`map search: ${LOCATE_HOST} is on ${found.text}; ${found.selected} selected; actions ${found.actions.map((a) => a[0]).join(', ')}`);
+  await shot('map-locate.png');
+  // a MAC nobody learnt: nothing found, and why
+  await page.fill('[data-testid="map-search"]', '02:00:00:00:00:09');
+  await page.click('[data-testid="map-search-go"]');
+  const none = await waitFor(
+    'the reason nothing was found',
+    () => {
+      const l = document.querySelector('[data-testid="map-located"]');
+      const n = document.querySelector('[data-testid="located-note"]');
+      return l && l.getAttribute('data-found') === '0' && n ? n.textContent : null;
+    },
+    undefined,
+    60_000,
+  );
+  if (!none.includes('not in the forwarding database')) fail(`an unknown MAC says: ${none}`);
+  log(`an unknown MAC: ${none.slice(0, 80)}…`);
 }
 
 const TERM = '[data-testid="terminal-tab"]';
@@ -1605,6 +1661,10 @@ async function main() {
   if (!newRuns) fail(`the details of ${dragged} offer no new run at it`);
   log(`details of ${dragged}: ${detail.replace(/\s+/g, ' ').slice(2, 120)}…; ${newRuns} new-run links`);
   await shot('snmp-node.png');
+
+  // 5b. the map's search: a crawl from the access segment's router, a host found on its switch
+  //     port (VLAN, alias), the switch selected on the map, what to do there
+  await locateStep();
 
   // 6. a walk of s1's system group: one agent, its variables in the detail pane
   const walkId = await startRun('snmp', SNMP_SEED, { op: 'walk', oids: 'system', profiles: [SNMP_PROFILE] });

@@ -30,6 +30,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(cancel))
         .routes(routes!(compare))
         .routes(routes!(crate::topology::map))
+        .routes(routes!(crate::topology::locate))
         .routes(routes!(
             crate::topology::layout,
             crate::topology::save_layout

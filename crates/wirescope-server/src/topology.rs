@@ -1,6 +1,7 @@
 //! The topology map of a crawl run (JSON for the dashboard, DOT for Graphviz), built from the
-//! stored results so it redraws any past crawl; and the map's saved layout (node positions by
-//! device id), one document kept in the store's settings.
+//! stored results so it redraws any past crawl; where a host is, from a locate crawl's stored
+//! results; and the map's saved layout (node positions by device id), one document kept in the
+//! store's settings.
 
 use crate::AppState;
 use crate::api::parse_id;
@@ -40,6 +41,67 @@ pub(crate) struct MapQuery {
     format: Option<MapFormat>,
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct LocateQuery {
+    /// An IP address, a MAC address (any usual spelling) or a host name (resolved by the server).
+    q: String,
+}
+
+/// Where a host is plugged in, from what an SNMP run read (a locate crawl's ARP tables,
+/// forwarding databases and neighbours; `wirescope locate` decides the same way).
+#[utoipa::path(get, path = "/runs/{id}/locate", tag = "runs", params(("id" = i64, Path), LocateQuery), responses(
+    (status = 200, body = wirescope_snmp::locate::Located, description = "`found` empty and `note` saying why when it is nowhere"),
+    (status = 400, body = ApiError, description = "`field: q`: neither an address, a MAC nor a name"),
+    (status = 404, body = ApiError),
+    (status = 409, body = ApiError, description = "not an SNMP run"),
+))]
+pub(crate) async fn locate(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<LocateQuery>,
+) -> Result<Response, ApiError> {
+    use wirescope_snmp::locate::Query as Wanted;
+    let id = parse_id(&id)?;
+    let mut wanted = Wanted::parse(&q.q).map_err(|e| ApiError::field("q", e.to_string()))?;
+    if let Wanted::Name(name, ips) = &mut wanted
+        && let Ok(found) = tokio::net::lookup_host((name.as_str(), 0)).await
+    {
+        for a in found {
+            if !ips.contains(&a.ip()) {
+                ips.push(a.ip());
+            }
+        }
+    }
+    let results = snmp_results(&state, id).await?;
+    let located = wirescope_snmp::locate::find(&wanted, q.q.trim(), &results);
+    Ok(Json(located).into_response())
+}
+
+/// A stored SNMP run's results.
+async fn snmp_results(state: &Arc<AppState>, id: i64) -> Result<Vec<SnmpResult>, ApiError> {
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || {
+        let run = store.run(id)?.ok_or_else(|| ApiError::not_found("run"))?;
+        if run.kind != wirescope_probe::ProbeKind::Snmp {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "run {id} is a {} run; maps and locations come from SNMP runs",
+                    run.kind
+                ),
+            ));
+        }
+        Ok(store
+            .results(id, 0)?
+            .iter()
+            .filter_map(|(_, raw)| serde_json::from_str(raw.get()).ok())
+            .collect())
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
 /// The map of an SNMP run (a topology crawl: devices, links between ports).
 #[utoipa::path(get, path = "/runs/{id}/topology", tag = "runs", params(("id" = i64, Path), MapQuery), responses(
     (status = 200, description = "the map (JSON), or Graphviz DOT as a download", content(
@@ -56,22 +118,7 @@ pub(crate) async fn map(
     Query(q): Query<MapQuery>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let run = state
-        .store
-        .run(id)?
-        .ok_or_else(|| ApiError::not_found("run"))?;
-    if run.kind != wirescope_probe::ProbeKind::Snmp {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            format!("run {id} is a {} run; maps come from SNMP runs", run.kind),
-        ));
-    }
-    let results: Vec<SnmpResult> = state
-        .store
-        .results(id, 0)?
-        .iter()
-        .filter_map(|(_, raw)| serde_json::from_str(raw.get()).ok())
-        .collect();
+    let results = snmp_results(&state, id).await?;
     let map = topology::graph(&results);
     match q.format.unwrap_or_default() {
         MapFormat::Json => Ok(Json(map).into_response()),

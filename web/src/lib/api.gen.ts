@@ -817,6 +817,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/locate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where a host is plugged in, from what an SNMP run read (a locate crawl's ARP tables,
+         *     forwarding databases and neighbours; `wirescope locate` decides the same way).
+         */
+        get: operations["getRunsIdLocate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{id}/report": {
         parameters: {
             query?: never;
@@ -2462,6 +2482,25 @@ export interface components {
             /** @description Held by the server answering: watchable here (on another server's address otherwise). */
             here: boolean;
         };
+        /** @description Where a host is. */
+        Located: {
+            query: string;
+            /** @description The addresses looked up, and the MACs the ARP tables gave for them (or the one asked). */
+            ips: string[];
+            macs: string[];
+            /**
+             * @description Its port: the edge port that learnt the MAC with the fewest MACs on it, and any other
+             *     edge port of that switch (or as quiet) that learnt it too: each is listed, and said.
+             */
+            found: components["schemas"]["Place"][];
+            /** @description Every other port that learnt it (uplinks, busier ports), most likely first. */
+            seen: components["schemas"]["Place"][];
+            /** @description Devices read, and those that did not answer. */
+            devices: number;
+            failed: string[];
+            /** @description Why nothing (or more than one port) was found, in words. */
+            note?: string | null;
+        };
         /** @description A sign-in. */
         Login: {
             name: string;
@@ -2708,6 +2747,24 @@ export interface components {
             rtts_ms: (number | null)[];
             /** @description Why the target is not alive when something said so: an ICMP error, a failed resolution. */
             error?: string | null;
+        };
+        /** @description A port where the MAC was learnt. */
+        Place: {
+            /** @description The switch: its name (sysName, else how it was reached) and address. */
+            device: string;
+            device_addr?: string | null;
+            mac: string;
+            /** Format: int32 */
+            vlan?: number | null;
+            interface: string;
+            /** Format: int32 */
+            if_index?: number | null;
+            /** @description The port's ifAlias (its description: "desk 4.12"). */
+            alias?: string | null;
+            /** @description MACs learnt on this port (all VLANs): 1 on a host's own port, many on an uplink. */
+            macs_on_port: number;
+            /** @description No LLDP/CDP neighbour on this port: an edge port, where hosts are. */
+            edge: boolean;
         };
         /** @description Where a node sits on the map. */
         Position: {
@@ -6134,6 +6191,57 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRunsIdLocate: {
+        parameters: {
+            query: {
+                /** @description An IP address, a MAC address (any usual spelling) or a host name (resolved by the server). */
+                q: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `found` empty and `note` saying why when it is nowhere */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Located"];
+                };
+            };
+            /** @description `field: q`: neither an address, a MAC nor a name */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not an SNMP run */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,6 +16,7 @@ import {
   type ChannelView,
   type CaptureFile,
   type CaptureFiles,
+  type Located,
   type CaptureList,
   type TrafficHistory,
   type CaptureState,
@@ -480,6 +481,11 @@ export function captureHistory(id: number, q: HistoryQuery = {}): Promise<Traffi
 export async function captureFiles(id: number): Promise<CaptureFile[]> {
   const r = await request<CaptureFiles>('GET', `api/captures/${id}/files`);
   return r.files;
+}
+
+/** Where a host is (an IP address, a MAC address or a name), from what an SNMP run read; 400 names `q`. */
+export function locateIn(runId: number, q: string): Promise<Located> {
+  return request('GET', `api/runs/${runId}/locate?q=${encodeURIComponent(q)}`);
 }
 
 /** The download link of one of a stored capture's pcapng files. */

@@ -8,6 +8,10 @@ import {
   layoutToSave,
   labelBox,
   linkId,
+  locateRequest,
+  locatedNode,
+  placeActions,
+  placeText,
   mapCounts,
   mapElements,
   mapStyle,
@@ -157,5 +161,52 @@ describe('the device panel', () => {
     const ssh = (n: typeof s1, netns?: string) => deviceRuns(n, netns).find((r) => r.label === 'SSH')?.href ?? '';
     expect(parseRoute(ssh(s1, 'wsl-c'))).toEqual({ name: 'terminal', params: { target: '198.18.0.161', netns: 'wsl-c', profile: 'lab' } });
     expect(parseRoute(ssh(s2))).toEqual({ name: 'terminal', params: { target: '198.18.0.162' } });
+  });
+});
+
+describe('the map search (locate)', () => {
+  const place = {
+    device: 's1.lab.test',
+    device_addr: '198.18.0.161',
+    mac: '02:57:53:00:48:11',
+    vlan: 20,
+    interface: 'ge1',
+    if_index: 7,
+    alias: 'desk 4.12',
+    macs_on_port: 1,
+    edge: true,
+  };
+  const located = { query: '198.18.48.11', ips: ['198.18.48.11'], macs: [place.mac], found: [place], seen: [], devices: 2, failed: [], note: null };
+
+  it('crawls the map again with its profiles, reading ARP and forwarding tables', () => {
+    const run = { kind: 'snmp', targets_text: '198.18.0.171', options: { op: 'topology', depth: 1, profiles: ['lab'] }, net: { netns: 'wsl-c' } };
+    expect(locateRequest(run as never)).toEqual({
+      kind: 'snmp',
+      targets_text: '198.18.0.171',
+      options: { op: 'locate', depth: 1, profiles: ['lab'] },
+      net: { netns: 'wsl-c' },
+    });
+    // Its own credentials are not kept: it cannot run again as it was.
+    expect(locateRequest({ ...run, options: { op: 'topology' } } as never)).toBeNull();
+    expect(locateRequest({ ...run, kind: 'ping' } as never)).toBeNull();
+  });
+
+  it('finds the node of a place, says it and offers what to do there', () => {
+    const t = topology();
+    expect(locatedNode(place, t)?.id).toBe('s1');
+    expect(locatedNode({ device: 'nowhere', device_addr: '198.18.0.162' }, t)?.id).toBe('s2');
+    expect(locatedNode({ device: 's3.lab.test', device_addr: null }, t)?.id).toBe('s3');
+    expect(locatedNode({ device: 'x', device_addr: null }, t)).toBeNull();
+    expect(placeText(place)).toBe("s1.lab.test ge1 vlan 20 'desk 4.12'");
+    const actions = placeActions(place, located, ['lab'], 'wsl-c');
+    expect(actions.map((a) => a.label)).toEqual(['terminal', 'interface', 'ping']);
+    expect(parseRoute(actions[1].href)).toEqual({
+      name: 'new',
+      kind: 'snmp',
+      params: { targets: '198.18.0.161', op: 'interfaces', rate: '5s', profiles: 'lab' },
+    });
+    expect(parseRoute(actions[2].href)).toEqual({ name: 'new', kind: 'ping', params: { targets: '198.18.48.11' } });
+    expect(actions[0].href).toContain('target=198.18.0.161');
+    expect(placeActions({ ...place, device_addr: null }, { ...located, ips: [] }, [], '')).toEqual([]);
   });
 });

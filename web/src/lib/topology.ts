@@ -1,10 +1,11 @@
 // The topology map's plain logic: a run's map as cytoscape elements, the map's style in the
 // theme's colours, where nodes go (on screen, saved, beside their neighbours), what is saved,
-// and what the node panel offers (its links, new runs and an SSH terminal at the device).
+// and what the node panel offers (its links, new runs and an SSH terminal at the device); the
+// map's search: a locate crawl over the map's devices, the port found on the map, what to do there.
 
 import type cytoscape from 'cytoscape';
 import { href } from './router';
-import type { Point, Topology, TopologyLink, TopologyNode } from './types';
+import { runOptions, type CreateRun, type Located, type LocatedPlace, type Point, type RunInfo, type Topology, type TopologyLink, type TopologyNode } from './types';
 
 /** polled: read over SNMP; unpolled: only seen as a neighbour; failed: polled without an answer. */
 export type NodeState = 'polled' | 'unpolled' | 'failed';
@@ -246,4 +247,51 @@ export function mapCounts(t: Topology): { nodes: number; polled: number; failed:
     else if (s === 'failed') failed++;
   }
   return { nodes: t.nodes.length, polled, failed, links: t.links.length };
+}
+
+/**
+ * The locate crawl a map's search starts: the map's run again (its seeds, depth, profiles and
+ * network), reading ARP tables and forwarding databases too. Null when the run used credentials
+ * the server does not keep (no profile): they would have to be typed again.
+ */
+export function locateRequest(run: Pick<RunInfo, 'kind' | 'targets_text' | 'options' | 'net'>): CreateRun | null {
+  if (run.kind !== 'snmp') return null;
+  const o = runOptions(run) as Record<string, unknown>;
+  const profiles = o.profiles;
+  if (!Array.isArray(profiles) || !profiles.length) return null;
+  return { kind: 'snmp', targets_text: run.targets_text, options: { ...o, op: 'locate' }, net: run.net } as CreateRun;
+}
+
+/** The map's node of a place: the device by its name, else by its address. */
+export function locatedNode(p: Pick<LocatedPlace, 'device' | 'device_addr'>, t: Topology): TopologyNode | null {
+  const short = (s: string) => s.split('.')[0].toLowerCase();
+  return (
+    t.nodes.find((n) => n.label === p.device || n.id === p.device) ??
+    t.nodes.find((n) => !!p.device_addr && n.addr === p.device_addr) ??
+    t.nodes.find((n) => short(n.label) === short(p.device)) ??
+    null
+  );
+}
+
+/** A place as people read it: "as1.lab.test ge1 vlan 20 'desk 4.12'". */
+export function placeText(p: LocatedPlace): string {
+  return `${p.device} ${p.interface}${p.vlan != null ? ` vlan ${p.vlan}` : ''}${p.alias ? ` '${p.alias}'` : ''}`;
+}
+
+/** What to do at a place found: a terminal on the switch, its interfaces, a ping of the host. */
+export function placeActions(p: LocatedPlace, l: Located, profiles: string[], netns = ''): { label: string; href: string; title: string }[] {
+  const out: { label: string; href: string; title: string }[] = [];
+  if (p.device_addr) {
+    out.push({
+      label: 'terminal',
+      href: href.terminal({ target: p.device_addr, netns, profile: '' }),
+      title: `an SSH terminal on ${p.device}`,
+    });
+    const params: Record<string, string> = { targets: p.device_addr, op: 'interfaces', rate: '5s' };
+    if (profiles.length) params.profiles = profiles.join(',');
+    out.push({ label: 'interface', href: href.new('snmp', params), title: `${p.device}'s interfaces (${p.interface} among them), with rates` });
+  }
+  const host = l.ips[0];
+  if (host) out.push({ label: 'ping', href: href.new('ping', { targets: host }), title: `ping ${host}` });
+  return out;
 }

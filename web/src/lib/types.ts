@@ -31,6 +31,8 @@ export type RunSource = Schemas['Source'];
 export type RunDetail = Schemas['RunDetail'];
 export type RunPage = Schemas['RunPage'];
 export type CreateRun = Schemas['CreateRun'];
+export type Located = Schemas['Located'];
+export type LocatedPlace = Schemas['Place'];
 export type Created = Schemas['Created'];
 /** One of the runs a request started: its site (`null`: this server). */
 export type StartedRun = Schemas['StartedRun'];
