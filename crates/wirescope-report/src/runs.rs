@@ -250,7 +250,12 @@ fn figures(run: &RunInfo, results: &[ProbeResult]) -> Vec<Figure> {
     }
     let crawl = serde_json::from_str::<Value>(run.options.get())
         .ok()
-        .is_some_and(|o| o.get("op").and_then(Value::as_str) == Some("topology"));
+        .is_some_and(|o| {
+            matches!(
+                o.get("op").and_then(Value::as_str),
+                Some("topology" | "locate")
+            )
+        });
     let mut items = vec![if crawl {
         // A crawl's total is its seeds: it reads every device it finds from them.
         Figure::new(
@@ -262,6 +267,10 @@ fn figures(run: &RunInfo, results: &[ProbeResult]) -> Vec<Figure> {
         Figure::new("Results", format!("{} of {}", results.len(), run.total), "")
     }];
     for (name, n) in &summary.counts {
+        // SNMP reads either variables or a view's rows: the other is always 0, and noise.
+        if *n == 0 && matches!(*name, "varbinds" | "rows") {
+            continue;
+        }
         let tone = match *name {
             "alive" | "reached" | "answered" | "succeeded" | "hosts_up" => "good",
             "dead" | "unreached" | "failed" | "nxdomain" if *n > 0 => "bad",

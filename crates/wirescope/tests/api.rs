@@ -951,6 +951,21 @@ fn credential_profiles_and_topology_maps_over_the_api() {
     );
     let (status, err) = server.json("GET", &format!("/api/runs/{id}/topology?format=svg"), None);
     assert_eq!((status, err["field"].as_str()), (400, Some("format")));
+    // Locate in a crawl that read no ARP or forwarding table: nothing, and why.
+    let (status, l) = server.json("GET", &format!("/api/runs/{id}/locate?q=198.18.0.10"), None);
+    assert_eq!(status, 200, "{l}");
+    assert_eq!(l["found"].as_array().map(Vec::len), Some(0));
+    assert!(
+        l["note"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("no ARP entry for 198.18.0.10"),
+        "{l}"
+    );
+    let (status, err) = server.json("GET", &format!("/api/runs/{id}/locate?q=02:57:zz"), None);
+    assert_eq!((status, err["field"].as_str()), (400, Some("q")), "{err}");
+    let (status, _) = server.json("GET", "/api/runs/99999/locate?q=198.18.0.10", None);
+    assert_eq!(status, 404);
     let (status, err) = server.json(
         "POST",
         "/api/runs",
