@@ -1,0 +1,172 @@
+//! Platforms on transcripts as their CLIs print them: prompts and modes, pagers and what erases
+//! them, echoes, colours, errors, configuration noise, and the guess of a device's platform.
+
+use super::*;
+
+fn p(name: &str) -> &'static Platform {
+    platform(name).unwrap()
+}
+
+#[test]
+fn every_platform_is_known_by_name_and_its_patterns_compile() {
+    for q in PLATFORMS {
+        let _ = compiled(q);
+        assert_eq!(platform(q.name).unwrap().name, q.name);
+    }
+    let e = platform("cisco").unwrap_err();
+    assert!(
+        e.contains("'cisco' is not a platform: cisco_ios, cisco_nxos"),
+        "{e}"
+    );
+    assert!(e.ends_with("linux, or auto"), "{e}");
+}
+
+#[test]
+fn prompts_say_the_mode() {
+    let ios = p("cisco_ios");
+    let mode = |q: &Platform, out: &str| q.prompt_at_end(out).map(|(_, m)| m);
+    assert_eq!(mode(ios, "banner\r\nsw1>"), Some(Mode::User));
+    assert_eq!(mode(ios, "sw1# "), Some(Mode::Privileged));
+    assert_eq!(mode(ios, "x\nsw1(config-if)#"), Some(Mode::Config));
+    assert_eq!(mode(ios, "GigabitEthernet1/0/1 is up"), None);
+    assert_eq!(
+        ios.prompt_at_end("\x1b[1msw1#\x1b[0m ").map(|x| x.0),
+        Some("sw1#".into())
+    );
+    let junos = p("juniper_junos");
+    assert_eq!(mode(junos, "ops@ex-1> "), Some(Mode::Privileged));
+    assert_eq!(mode(junos, "[edit]\nops@ex-1# "), Some(Mode::Config));
+    let vrp = p("huawei_vrp");
+    assert_eq!(mode(vrp, "<S5735-1>"), Some(Mode::Privileged));
+    assert_eq!(
+        mode(vrp, "[~S5735-1-GigabitEthernet0/0/1]"),
+        Some(Mode::Config)
+    );
+    let ros = p("mikrotik_routeros");
+    assert_eq!(mode(ros, "[admin@crs-1] > "), Some(Mode::Privileged));
+    assert_eq!(
+        mode(ros, "[admin@crs-1] /ip address> "),
+        Some(Mode::Privileged)
+    );
+    assert_eq!(mode(p("linux"), "ops@h1:~$ "), Some(Mode::Privileged));
+}
+
+#[test]
+fn output_is_cut_from_echo_pager_debris_colours_and_prompt() {
+    let ios = p("cisco_ios");
+    let raw = "show version\r\n\x1b[1mCisco IOS Software\x1b[0m, Version 15.2\r\nuptime is 3 weeks\r\n --More-- \u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}        \u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}Processor board ID FOC1\r\n\r\nsw1#";
+    assert_eq!(
+        ios.clean(raw, "show version"),
+        "Cisco IOS Software, Version 15.2\nuptime is 3 weeks\nProcessor board ID FOC1"
+    );
+    // The echo after the prompt, a carriage return erasing Junos's pager.
+    let junos = p("juniper_junos");
+    let raw = "ops@ex-1> show configuration | display set \r\nset system host-name ex-1\r\n---(more 45%)---\r                                        \rset interfaces ge-0/0/0 unit 0\r\n\r\nops@ex-1> ";
+    assert_eq!(
+        junos.clean(raw, "show configuration | display set"),
+        "set system host-name ex-1\nset interfaces ge-0/0/0 unit 0"
+    );
+    // Huawei's pager, and output whose last line only looks like text.
+    let vrp = p("huawei_vrp");
+    let raw = "display version\r\nHuawei Versatile Routing Platform\r\n  ---- More ----\u{1b}[42D                                          \u{1b}[42DVRP (R) software, Version 5.170\r\n<S5735-1>";
+    assert_eq!(
+        vrp.clean(raw, "display version"),
+        "Huawei Versatile Routing Platform\nVRP (R) software, Version 5.170"
+    );
+    // Nothing but the prompt: empty output.
+    assert_eq!(
+        ios.clean("terminal length 0\r\nsw1#", "terminal length 0"),
+        ""
+    );
+}
+
+#[test]
+fn errors_are_found_with_their_message() {
+    let ios = p("cisco_ios");
+    let out = "interface Gi9/9/9\n              ^\n% Invalid input detected at '^' marker.\n";
+    assert_eq!(
+        ios.error_in(out).as_deref(),
+        Some("% Invalid input detected at '^' marker.")
+    );
+    assert_eq!(ios.error_in("Building configuration...\n[OK]"), None);
+    let vrp = p("huawei_vrp");
+    let out =
+        "interfac GigabitEthernet0/0/1\n  ^\nError: Unrecognized command found at '^' position.";
+    assert_eq!(
+        vrp.error_in(out).as_deref(),
+        Some("Error: Unrecognized command found at '^' position.")
+    );
+    let ros = p("mikrotik_routeros");
+    assert_eq!(
+        ros.error_in("bad command name foo (line 1 column 1)")
+            .as_deref(),
+        Some("bad command name foo (line 1 column 1)")
+    );
+    assert_eq!(p("linux").error_in("anything"), None);
+}
+
+#[test]
+fn configurations_compare_without_what_changes_by_itself() {
+    let ios = p("cisco_ios");
+    let a = "Building configuration...\nCurrent configuration : 1234 bytes\n! Last configuration change at 10:01:02 UTC Mon\nhostname sw1\nntp clock-period 36028797\n";
+    let b = "Building configuration...\nCurrent configuration : 1240 bytes\n! Last configuration change at 11:11:11 UTC Tue\nhostname sw1\nntp clock-period 36028811\n";
+    assert_eq!(ios.comparable(a), "hostname sw1");
+    assert_eq!(ios.comparable(a), ios.comparable(b));
+    assert_eq!(
+        p("juniper_junos")
+            .comparable("## Last commit: 2026-12-01 by ops\nset system host-name ex-1"),
+        "set system host-name ex-1"
+    );
+}
+
+#[test]
+fn banners_and_secrets_are_recognised() {
+    let hp = p("hp_procurve");
+    assert!(hp.key_wanted("HP J9727A 2920-24G-PoE+ Switch\r\nPress any key to continue"));
+    assert!(!hp.key_wanted("hp-2920#"));
+    assert!(p("cisco_ios").secret_wanted("sw1>enable\r\nPassword: "));
+    assert!(!p("juniper_junos").secret_wanted("Password: "));
+    assert!(p("cisco_ios").pager_at_end("line\r\n --More-- "));
+    assert!(!p("cisco_ios").pager_at_end("line\r\nsw1#"));
+}
+
+#[test]
+fn a_platform_is_guessed_from_sys_descr_banner_or_prompt() {
+    let g = |d: Option<&str>, said: &str| guess(d, said).map(|q| q.name);
+    assert_eq!(
+        g(Some("Cisco IOS Software, C2960X Software"), ""),
+        Some("cisco_ios")
+    );
+    assert_eq!(g(Some("Cisco NX-OS(tm) n9000"), ""), Some("cisco_nxos"));
+    assert_eq!(
+        g(Some("Arista Networks EOS version 4.30.1F"), ""),
+        Some("arista_eos")
+    );
+    assert_eq!(
+        g(Some("Juniper Networks, Inc. ex2300 kernel JUNOS 21.4"), ""),
+        Some("juniper_junos")
+    );
+    assert_eq!(
+        g(
+            Some("HP J9727A 2920-24G-PoE+ Switch, revision WB.16.10"),
+            ""
+        ),
+        Some("hp_procurve")
+    );
+    assert_eq!(
+        g(Some("RouterOS CRS326-24G-2S+"), ""),
+        Some("mikrotik_routeros")
+    );
+    assert_eq!(
+        g(Some("Huawei Versatile Routing Platform Software"), ""),
+        Some("huawei_vrp")
+    );
+    assert_eq!(g(Some("Linux h1 6.1.0 #1 SMP"), ""), Some("linux"));
+    assert_eq!(g(None, "Press any key to continue"), Some("hp_procurve"));
+    assert_eq!(g(None, "\r\n<S5735-1>"), Some("huawei_vrp"));
+    assert_eq!(g(None, "[admin@crs-1] > "), Some("mikrotik_routeros"));
+    assert_eq!(g(None, "ops@ex-1> "), Some("juniper_junos"));
+    assert_eq!(g(None, "ops@h1:~$ "), Some("linux"));
+    assert_eq!(g(None, "sw1#"), Some("cisco_ios"));
+    assert_eq!(g(None, "login: "), None);
+}
