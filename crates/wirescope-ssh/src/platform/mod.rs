@@ -5,6 +5,8 @@
 //! output is cut out of an interactive session's bytes (echo, prompts, pager debris and colours
 //! removed), errors are found, and a device's platform is guessed from what it says.
 
+pub mod driver;
+
 use regex::Regex;
 use std::sync::OnceLock;
 

@@ -170,3 +170,142 @@ fn a_platform_is_guessed_from_sys_descr_banner_or_prompt() {
     assert_eq!(g(None, "sw1#"), Some("cisco_ios"));
     assert_eq!(g(None, "login: "), None);
 }
+
+mod sessions {
+    use super::super::driver::{Driver, Step};
+    use super::p;
+
+    fn send(s: &str) -> Step {
+        Step::Send(s.into())
+    }
+
+    #[test]
+    fn a_session_turns_paging_off_enables_and_runs_each_command_alone() {
+        let mut d = Driver::new(
+            p("cisco_ios"),
+            vec!["show clock".into(), "show version".into()],
+            Some("s3cret".into()),
+        );
+        assert_eq!(d.feed("\r\nUser Access Verification\r\n\r\nsw1"), vec![]);
+        assert_eq!(
+            d.feed(">"),
+            vec![send("terminal length 0\n")],
+            "the prompt came in two pieces"
+        );
+        assert_eq!(
+            d.feed("terminal length 0\r\nsw1>"),
+            vec![send("terminal width 511\n")]
+        );
+        assert_eq!(d.feed("terminal width 511\r\nsw1>"), vec![send("enable\n")]);
+        assert_eq!(d.feed("enable\r\nPassword: "), vec![send("s3cret\n")]);
+        assert_eq!(d.feed("\r\nsw1#"), vec![send("show clock\n")]);
+        assert_eq!(
+            d.feed("show clock\r\n*10:01:02.003 UTC Sat Dec 5 2026\r\nsw1#"),
+            vec![
+                Step::Output {
+                    command: "show clock".into(),
+                    text: "*10:01:02.003 UTC Sat Dec 5 2026".into(),
+                    error: None
+                },
+                send("show version\n")
+            ]
+        );
+        // A pager waits for a key; the output comes out whole.
+        assert_eq!(
+            d.feed("show version\r\nCisco IOS Software\r\n --More-- "),
+            vec![send(" ")]
+        );
+        assert_eq!(
+            d.feed("\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}          \u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}ROM: Bootstrap\r\nsw1#"),
+            vec![
+                Step::Output {
+                    command: "show version".into(),
+                    text: "Cisco IOS Software\nROM: Bootstrap".into(),
+                    error: None
+                },
+                Step::Done
+            ]
+        );
+        assert_eq!(d.feed("sw1#"), vec![], "nothing after the end");
+    }
+
+    #[test]
+    fn a_refused_command_carries_its_error() {
+        let mut d = Driver::new(p("juniper_junos"), vec!["show foo".into()], None);
+        assert_eq!(
+            d.feed("ops@ex-1> "),
+            vec![send("set cli screen-length 0\n")]
+        );
+        assert_eq!(
+            d.feed("set cli screen-length 0 \r\nScreen length set to 0\r\n\r\nops@ex-1> "),
+            vec![send("set cli screen-width 0\n")]
+        );
+        assert_eq!(
+            d.feed("ops@ex-1> "),
+            vec![send("show foo\n")],
+            "no enable on Junos"
+        );
+        let steps = d.feed("show foo \r\n                 ^\r\nsyntax error, expecting <command>.\r\n\r\nops@ex-1> ");
+        assert_eq!(
+            steps[0],
+            Step::Output {
+                command: "show foo".into(),
+                text: "                 ^\nsyntax error, expecting <command>.".into(),
+                error: Some("syntax error, expecting <command>.".into())
+            }
+        );
+        assert_eq!(steps[1], Step::Done);
+    }
+
+    #[test]
+    fn enable_without_a_secret_or_with_a_wrong_one_fails_clearly() {
+        let ios = p("cisco_ios");
+        let start = |secret: Option<&str>| {
+            let mut d = Driver::new(ios, vec!["show run".into()], secret.map(str::to_string));
+            d.feed("sw1>");
+            d.feed("sw1>");
+            assert_eq!(d.feed("sw1>"), vec![Step::Send("enable\n".into())]);
+            d
+        };
+        let mut none = start(None);
+        let steps = none.feed("enable\r\nPassword: ");
+        assert!(
+            matches!(&steps[..], [Step::Failed(m)] if m.contains("none was given")),
+            "{steps:?}"
+        );
+        let mut wrong = start(Some("nope"));
+        assert_eq!(
+            wrong.feed("enable\r\nPassword: "),
+            vec![Step::Send("nope\n".into())]
+        );
+        let steps = wrong.feed("\r\n% Access denied\r\n\r\nsw1>");
+        assert!(
+            matches!(&steps[..], [Step::Failed(m)] if m.starts_with("privileged mode was refused")),
+            "{steps:?}"
+        );
+    }
+
+    #[test]
+    fn a_banner_waiting_for_a_key_gets_one_and_a_silent_device_times_out_with_its_last_line() {
+        let mut d = Driver::new(p("hp_procurve"), vec!["show system".into()], None);
+        assert_eq!(
+            d.feed("HP J9727A 2920-24G-PoE+ Switch\r\nPress any key to continue"),
+            vec![send(" ")]
+        );
+        assert_eq!(d.feed("\r\nhp-2920# "), vec![send("no page\n")]);
+        let mut silent = Driver::new(p("cisco_ios"), vec!["show run".into()], None);
+        silent.feed("Welcome to the jump box\r\nlogin banner only");
+        let Step::Failed(m) = silent.timed_out(std::time::Duration::from_secs(10)) else {
+            panic!("a failure")
+        };
+        assert_eq!(
+            m,
+            "no cisco_ios prompt seen in 10.0 s waiting for the first prompt; the last line was 'login banner only'"
+        );
+        let mut nothing = Driver::new(p("linux"), vec![], None);
+        let Step::Failed(m) = nothing.timed_out(std::time::Duration::from_millis(1500)) else {
+            panic!("a failure")
+        };
+        assert!(m.ends_with("(the device printed nothing)"), "{m}");
+    }
+}
