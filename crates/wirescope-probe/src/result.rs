@@ -343,6 +343,16 @@ pub struct SnmpResult {
     pub note: Option<String>,
 }
 
+/// One command of an interactive CLI session, and what it printed alone.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CommandOutput {
+    pub command: String,
+    pub output: String,
+    /// The line with which the device refused it, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// One device's answer to an SSH command.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SshResult {
@@ -377,6 +387,11 @@ pub struct SshResult {
     /// host_key_revoked, host_key, auth, key, protocol.
     #[serde(default)]
     pub error_kind: Option<String>,
+    /// An interactive session (`shell`): each command's output alone, and the platform used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<CommandOutput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
 }
 
 /// The host key an SSH connection ended up trusting.

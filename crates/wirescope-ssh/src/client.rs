@@ -462,6 +462,16 @@ pub struct ExecOutput {
 /// How long a command that has reported its exit status may take to close its channel.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 
+/// What an interactive CLI session gave: each command's output alone (with the device's error
+/// line if it refused it), and why the session stopped early, if it did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShellOutput {
+    pub outputs: Vec<wirescope_probe::result::CommandOutput>,
+    /// The platform used (named, or guessed).
+    pub platform: Option<&'static str>,
+    pub failure: Option<String>,
+}
+
 /// Opens the first TCP hop: the jump host when there is one, else the target.
 pub fn first_hop<'a>(target: &'a Endpoint, opts: &'a ConnectOptions) -> &'a Endpoint {
     opts.jump.as_ref().map_or(target, |(j, _)| j)
@@ -1037,6 +1047,119 @@ impl Session {
             .await
             .map_err(|e| protocol(&host, format!("cannot start a shell: {e}")))?;
         Ok(ch)
+    }
+
+    /// Runs `commands` in an interactive shell on a PTY as a person would type them on
+    /// `platform` (guessed from what the device prints when `None`): paging off, privileged mode
+    /// with `secret`, each command's output cut out of the session. Each step may take
+    /// `step_timeout`; a session that stops early says why in `failure`.
+    pub async fn interactive(
+        &self,
+        platform: Option<&'static crate::platform::Platform>,
+        commands: Vec<String>,
+        secret: Option<String>,
+        step_timeout: Duration,
+    ) -> Result<ShellOutput, SshError> {
+        use crate::platform::driver::{Driver, Step};
+        let mut ch = self.shell(511, 50).await?;
+        let mut out = ShellOutput {
+            platform: platform.map(|p| p.name),
+            ..ShellOutput::default()
+        };
+        let mut driver = platform.map(|p| Driver::new(p, commands.clone(), secret.clone()));
+        // Before the platform is known (auto): what the device said so far.
+        let mut said = String::new();
+        let mut carry: Vec<u8> = Vec::new();
+        let mut deadline = tokio::time::Instant::now() + step_timeout;
+        'session: loop {
+            let msg = match tokio::time::timeout_at(deadline, ch.wait()).await {
+                Ok(Some(m)) => m,
+                Ok(None) => {
+                    out.failure = Some("the device closed the session".into());
+                    break;
+                }
+                Err(_) => {
+                    out.failure = Some(match driver.as_mut() {
+                        Some(d) => match d.timed_out(step_timeout) {
+                            Step::Failed(why) => why,
+                            other => format!("{other:?}"),
+                        },
+                        None => format!(
+                            "the platform could not be told from what the device printed in {:.1} s (give --platform): '{}'",
+                            step_timeout.as_secs_f64(),
+                            crate::platform::strip_ansi(said.trim())
+                                .chars()
+                                .rev()
+                                .take(120)
+                                .collect::<String>()
+                                .chars()
+                                .rev()
+                                .collect::<String>()
+                        ),
+                    });
+                    break;
+                }
+            };
+            let data = match msg {
+                ChannelMsg::Data { data } => data,
+                ChannelMsg::Eof | ChannelMsg::Close => {
+                    out.failure = Some("the device closed the session".into());
+                    break;
+                }
+                _ => continue,
+            };
+            // UTF-8 split between two pieces waits for its end.
+            carry.extend_from_slice(&data);
+            let valid = match std::str::from_utf8(&carry) {
+                Ok(s) => s.len(),
+                Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                Err(_) => carry.len(),
+            };
+            let text = String::from_utf8_lossy(&carry[..valid]).into_owned();
+            carry.drain(..valid);
+            let steps = match driver.as_mut() {
+                Some(d) => d.feed(&text),
+                None => {
+                    said.push_str(&text);
+                    match crate::platform::guess(None, &said) {
+                        Some(p) => {
+                            out.platform = Some(p.name);
+                            let mut d = Driver::new(p, commands.clone(), secret.clone());
+                            let steps = d.feed(&said);
+                            driver = Some(d);
+                            steps
+                        }
+                        None => Vec::new(),
+                    }
+                }
+            };
+            for step in steps {
+                match step {
+                    Step::Send(keys) => {
+                        deadline = tokio::time::Instant::now() + step_timeout;
+                        ch.data(keys.as_bytes())
+                            .await
+                            .map_err(|e| protocol(&self.endpoint.display(), e))?;
+                    }
+                    Step::Output {
+                        command,
+                        text,
+                        error,
+                    } => out.outputs.push(wirescope_probe::result::CommandOutput {
+                        command,
+                        output: text,
+                        error,
+                    }),
+                    Step::Failed(why) => {
+                        out.failure = Some(why);
+                        break 'session;
+                    }
+                    Step::Done => break 'session,
+                }
+            }
+        }
+        let _ = ch.close().await;
+        Ok(out)
     }
 
     /// Ends the connection, and the jump connection when nothing else shares it.

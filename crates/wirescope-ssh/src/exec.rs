@@ -41,6 +41,23 @@ pub struct SshOptions {
     /// Passphrase of the private key, if it has one.
     #[schema(write_only)]
     pub key_passphrase: Option<String>,
+    /// Run the commands (one per line) in an interactive shell on a PTY, as a person types
+    /// them on a network CLI: prompts recognised, paging off, privileged mode entered, each
+    /// command's output alone.
+    #[serde(default)]
+    pub shell: bool,
+    /// With `shell`: the device's CLI (cisco_ios, cisco_nxos, arista_eos, juniper_junos,
+    /// hp_procurve, mikrotik_routeros, huawei_vrp, linux), or auto (guessed from what it
+    /// prints).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// With `shell`: the secret privileged mode asks for (enable).
+    #[serde(
+        default,
+        skip_serializing_if = "wirescope_probe::secret::never_written"
+    )]
+    #[schema(write_only)]
+    pub enable_secret: Option<String>,
     /// A credential profile with an SSH login (by name): its user and secrets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
@@ -78,6 +95,9 @@ impl std::fmt::Debug for SshOptions {
             .field("password", &shown(&self.password))
             .field("private_key", &shown(&self.private_key))
             .field("key_passphrase", &shown(&self.key_passphrase))
+            .field("shell", &self.shell)
+            .field("platform", &self.platform)
+            .field("enable_secret", &shown(&self.enable_secret))
             .field("profile", &self.profile)
             .field("jump", &self.jump)
             .field("accept_new_host_keys", &self.accept_new_host_keys)
@@ -99,6 +119,9 @@ impl Default for SshOptions {
             password: None,
             private_key: None,
             key_passphrase: None,
+            shell: false,
+            platform: None,
+            enable_secret: None,
             profile: None,
             jump: None,
             accept_new_host_keys: false,
@@ -160,6 +183,14 @@ impl SshOptions {
         if self.port == 0 {
             return Err(bad("port must be 1-65535"));
         }
+        if let Some(p) = self.platform.as_deref().filter(|p| *p != "auto") {
+            crate::platform::platform(p).map_err(|e| bad(format!("platform: {e}")))?;
+        }
+        if !self.shell && (self.platform.is_some() || self.enable_secret.is_some()) {
+            return Err(bad(
+                "platform and enable-secret go with shell (an interactive session)",
+            ));
+        }
         if self.timeout.is_zero() || self.command_timeout.is_zero() {
             return Err(bad("timeouts must be above zero"));
         }
@@ -218,6 +249,8 @@ fn failure(
         host_key: None,
         error: Some(e.to_string()),
         error_kind: Some(e.code().to_string()),
+        outputs: Vec::new(),
+        platform: None,
     }
 }
 
@@ -265,6 +298,56 @@ async fn one(
         Ok(s) => s,
         Err(e) => return failure(target, addr, opts, &e, started),
     };
+    if opts.shell {
+        let platform = opts
+            .platform
+            .as_deref()
+            .filter(|p| *p != "auto")
+            .and_then(|p| crate::platform::platform(p).ok());
+        let commands: Vec<String> = opts
+            .command
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        let ran = session
+            .interactive(
+                platform,
+                commands,
+                opts.enable_secret.clone(),
+                opts.command_timeout,
+            )
+            .await;
+        let host_key = session.host_key.clone();
+        let auth = session.auth_method.to_string();
+        session.close().await;
+        let mut r = match ran {
+            Ok(s) => SshResult {
+                target: target.spec.clone(),
+                addr,
+                port: opts.port,
+                user: conn.login.user.clone(),
+                command: opts.command.clone(),
+                stdout: s
+                    .outputs
+                    .iter()
+                    .map(|o| o.output.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                error_kind: s.failure.as_ref().map(|_| "protocol".to_string()),
+                error: s.failure,
+                outputs: s.outputs,
+                platform: s.platform.map(str::to_string),
+                ..SshResult::default()
+            },
+            Err(e) => failure(target, addr, opts, &e, started),
+        };
+        r.auth = Some(auth);
+        r.host_key = Some(host_key);
+        r.elapsed_ms = wirescope_probe::stats::ms(started.elapsed());
+        return r;
+    }
     let ran = session
         .exec(&opts.command, opts.max_output, opts.command_timeout)
         .await;
@@ -294,6 +377,8 @@ async fn one(
                 host_key: None,
                 error: timed_out.as_ref().map(ToString::to_string),
                 error_kind: timed_out.as_ref().map(|e| e.code().to_string()),
+                outputs: Vec::new(),
+                platform: None,
             }
         }
         Err(e) => failure(target, addr, opts, &e, started),

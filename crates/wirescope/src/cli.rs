@@ -1274,6 +1274,26 @@ pub struct SshExecArgs {
     #[arg(long, value_name = "BYTES", default_value_t = SshOptions::default().max_output as u64, value_parser = clap::value_parser!(u64).range(1..=(64 << 20)))]
     pub max_output: u64,
 
+    /// Run the commands in an interactive shell on a PTY, as on a network CLI: each argument
+    /// after -- is one command, typed at the prompt in turn; paging is turned off, privileged
+    /// mode entered (--enable-secret-env), each command's output given alone.
+    #[arg(long)]
+    pub shell: bool,
+
+    /// With --shell: the device's CLI: cisco_ios, cisco_nxos, arista_eos, juniper_junos,
+    /// hp_procurve, mikrotik_routeros, huawei_vrp, linux, or auto (guessed from what it prints).
+    #[arg(
+        long,
+        value_name = "PLATFORM",
+        requires = "shell",
+        default_value = "auto"
+    )]
+    pub platform: String,
+
+    /// With --shell: the environment variable holding the secret privileged mode asks for.
+    #[arg(long, value_name = "VAR", requires = "shell")]
+    pub enable_secret_env: Option<String>,
+
     #[command(flatten)]
     pub net: NetArgs,
 

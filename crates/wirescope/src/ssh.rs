@@ -14,7 +14,10 @@ pub(crate) fn ssh_exec_command(a: Box<cli::SshExecArgs>) -> Result<Job, Failure>
             .map_err(|_| Failure::Usage(format!("{flag}: environment variable {var} is not set")))
     };
     let mut o = SshOptions {
-        command: a.command.join(" "),
+        // In a shell each argument is a command of its own, typed in turn.
+        command: a.command.join(if a.shell { "\n" } else { " " }),
+        shell: a.shell,
+        platform: a.shell.then(|| a.platform.clone()),
         user: a.user.unwrap_or_default(),
         port: a.port,
         profile: a.profile,
@@ -34,6 +37,9 @@ pub(crate) fn ssh_exec_command(a: Box<cli::SshExecArgs>) -> Result<Job, Failure>
         let text = std::fs::read_to_string(path)
             .map_err(|e| Failure::Usage(format!("--identity {}: {e}", path.display())))?;
         o.private_key = Some(text);
+    }
+    if let Some(var) = &a.enable_secret_env {
+        o.enable_secret = Some(env("--enable-secret-env", var)?);
     }
     if let Some(var) = &a.identity_passphrase_env {
         o.key_passphrase = Some(env("--identity-passphrase-env", var)?);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{by_target, client, lab, ndjson, repo, var};
+use common::{by_target, client, lab, ndjson, ok, repo, var};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -641,4 +641,122 @@ fn commands_get_no_stdin_and_a_timeout_keeps_what_came() {
             .any(|l| l.starts_with(&format!("{} ssh-ed25519 ", var(lab, "LAB_SSH_V6")))),
         "{text}"
     );
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn an_interactive_shell_gives_each_commands_output_alone_or_says_why_not() {
+    let lab = lab();
+    let kh = known_hosts("shell");
+    let host = var(lab, "LAB_SSH_V4");
+    let login = [
+        "-l",
+        var(lab, "LAB_SSH_PW_USER"),
+        "--password-env",
+        "WS_PW",
+        "--accept-new-host-keys",
+    ];
+    let pw = [("WS_PW", var(lab, "LAB_SSH_PW_PASSWORD"))];
+    // Named and guessed: bash on a PTY, its prompt, its echo.
+    for platform in ["linux", "auto"] {
+        let mut args = vec![
+            host,
+            "--shell",
+            "--platform",
+            platform,
+            "--command-timeout",
+            "5s",
+        ];
+        args.extend_from_slice(&login);
+        args.extend(["--", "echo one two", "uname -s", "ls /nonexistent-wsl"]);
+        let out = exec(lab, &kh, &args, &pw);
+        ok(&out);
+        let r = one(&out);
+        assert_eq!(r["platform"], "linux", "{r}");
+        assert_eq!(r["error"], Value::Null, "{r}");
+        let outputs: Vec<(&str, &str)> = r["outputs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|o| {
+                (
+                    o["command"].as_str().unwrap_or(""),
+                    o["output"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            outputs,
+            [
+                ("echo one two", "one two"),
+                ("uname -s", "Linux"),
+                (
+                    "ls /nonexistent-wsl",
+                    "ls: cannot access '/nonexistent-wsl': No such file or directory"
+                )
+            ],
+            "{platform}: {r}"
+        );
+        assert_eq!(
+            r["stdout"],
+            "one two\nLinux\nls: cannot access '/nonexistent-wsl': No such file or directory"
+        );
+    }
+    // The wrong platform: its prompt is never seen, and the error says what was printed last.
+    let mut args = vec![
+        host,
+        "--shell",
+        "--platform",
+        "huawei_vrp",
+        "--command-timeout",
+        "2s",
+    ];
+    args.extend_from_slice(&login);
+    args.extend(["--", "display version"]);
+    let out = exec(lab, &kh, &args, &pw);
+    let r = one(&out);
+    let e = r["error"].as_str().unwrap_or_default();
+    assert!(
+        e.starts_with(
+            "no huawei_vrp prompt seen in 2.0 s waiting for the first prompt; the last line was '"
+        ) && e.ends_with("$'"),
+        "{r}"
+    );
+    // Bad flags: an unknown platform, a platform without --shell.
+    let out = exec(
+        lab,
+        &kh,
+        &[
+            host,
+            "--shell",
+            "--platform",
+            "cisco",
+            "-l",
+            "x",
+            "--password-env",
+            "WS_PW",
+            "--",
+            "show clock",
+        ],
+        &pw,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'cisco' is not a platform: cisco_ios"));
+    let out = exec(
+        lab,
+        &kh,
+        &[
+            host,
+            "--platform",
+            "linux",
+            "-l",
+            "x",
+            "--password-env",
+            "WS_PW",
+            "--",
+            "uptime",
+        ],
+        &pw,
+    );
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -1879,6 +1879,13 @@ export interface components {
          * @enum {string}
          */
         CloseReason: "exit" | "remote" | "client" | "idle" | "server";
+        /** @description One command of an interactive CLI session, and what it printed alone. */
+        CommandOutput: {
+            command: string;
+            output: string;
+            /** @description The line with which the device refused it, if it did. */
+            error?: string | null;
+        };
         /** @description Two runs of one kind compared target by target. */
         Comparison: {
             /**
@@ -3497,6 +3504,25 @@ export interface components {
              */
             key_passphrase?: string | null;
             /**
+             * @description Run the commands (one per line) in an interactive shell on a PTY, as a person types
+             *     them on a network CLI: prompts recognised, paging off, privileged mode entered, each
+             *     command's output alone.
+             * @default false
+             */
+            shell?: boolean;
+            /**
+             * @description With `shell`: the device's CLI (cisco_ios, cisco_nxos, arista_eos, juniper_junos,
+             *     hp_procurve, mikrotik_routeros, huawei_vrp, linux), or auto (guessed from what it
+             *     prints).
+             * @default null
+             */
+            platform?: string | null;
+            /**
+             * @description With `shell`: the secret privileged mode asks for (enable).
+             * @default null
+             */
+            enable_secret?: string | null;
+            /**
              * @description A credential profile with an SSH login (by name): its user and secrets.
              * @default null
              */
@@ -3565,6 +3591,9 @@ export interface components {
              *     host_key_revoked, host_key, auth, key, protocol.
              */
             error_kind?: string | null;
+            /** @description An interactive session (`shell`): each command's output alone, and the platform used. */
+            outputs?: components["schemas"]["CommandOutput"][];
+            platform?: string | null;
         };
         /** @description Whether single sign-on is on, for the sign-in page. */
         SsoInfo: {

@@ -247,6 +247,9 @@ export const KIND_FORMS: { [K in ProbeKind]?: KindForm<OptionKey<K>> } = {
     groups: Object.values(SSH_GROUPS),
     fields: {
       command: { wide: true, placeholder: 'show running-config', group: SSH_GROUPS.command },
+      shell: { label: 'interactive shell (a network CLI)', group: SSH_GROUPS.command, title: 'type the commands (one per line) at the prompt of a PTY shell: paging off, enable, each output alone' },
+      platform: { placeholder: 'auto', when: (v) => v.shell === true, group: SSH_GROUPS.command, title: 'cisco_ios, cisco_nxos, arista_eos, juniper_junos, hp_procurve, mikrotik_routeros, huawei_vrp, linux or auto' },
+      enable_secret: { label: 'enable secret', when: (v) => v.shell === true, group: SSH_GROUPS.command, title: 'the secret privileged mode asks for' },
       profile: { type: 'profile', wide: true, first: true, group: SSH_GROUPS.login },
       user: { group: SSH_GROUPS.login, title: 'the login (a profile picked gives its own when this is blank)' },
       password: { when: sshOwnLogin, group: SSH_GROUPS.login, title: 'password or keyboard-interactive login' },

@@ -496,6 +496,26 @@ export const options = {
       "description": "Passphrase of the private key, if it has one."
     },
     {
+      "key": "shell",
+      "type": "bool",
+      "default": false,
+      "description": "Run the commands (one per line) in an interactive shell on a PTY, as a person types them on a network CLI: prompts recognised, paging off, privileged mode entered, each command's output alone."
+    },
+    {
+      "key": "platform",
+      "type": "text",
+      "default": null,
+      "nullable": true,
+      "description": "With `shell`: the device's CLI (cisco_ios, cisco_nxos, arista_eos, juniper_junos, hp_procurve, mikrotik_routeros, huawei_vrp, linux), or auto (guessed from what it prints)."
+    },
+    {
+      "key": "enable_secret",
+      "type": "secret",
+      "default": null,
+      "nullable": true,
+      "description": "With `shell`: the secret privileged mode asks for (enable)."
+    },
+    {
       "key": "profile",
       "type": "text",
       "default": null,

@@ -60,11 +60,16 @@ impl Present for SshResult {
     }
 
     fn tally(&self, bump: &mut dyn FnMut(&'static str, u64)) {
+        // An interactive session has no exit status: a command the device refused counts as
+        // the other exits do.
+        let shell = self.platform.is_some();
         bump(
             match (&self.error, self.exit_status) {
+                (Some(_), _) => "failed",
+                (None, _) if shell && self.outputs.iter().any(|o| o.error.is_some()) => "nonzero",
+                (None, _) if shell => "succeeded",
                 (None, Some(0)) => "succeeded",
                 (None, _) => "nonzero",
-                (Some(_), _) => "failed",
             },
             1,
         );
