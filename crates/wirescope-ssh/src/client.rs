@@ -1059,6 +1059,7 @@ impl Session {
         commands: Vec<String>,
         secret: Option<String>,
         step_timeout: Duration,
+        limit: usize,
     ) -> Result<ShellOutput, SshError> {
         use crate::platform::driver::{Driver, Step};
         let mut ch = self.shell(511, 50).await?;
@@ -1066,7 +1067,7 @@ impl Session {
             platform: platform.map(|p| p.name),
             ..ShellOutput::default()
         };
-        let mut driver = platform.map(|p| Driver::new(p, commands.clone(), secret.clone()));
+        let mut driver = platform.map(|p| Driver::new(p, commands.clone(), secret.clone(), limit));
         // Before the platform is known (auto): what the device said so far.
         let mut said = String::new();
         let mut carry: Vec<u8> = Vec::new();
@@ -1121,10 +1122,16 @@ impl Session {
                 Some(d) => d.feed(&text),
                 None => {
                     said.push_str(&text);
+                    if said.len() > limit {
+                        out.failure = Some(format!(
+                            "more than {limit} bytes printed before a platform could be told (give --platform)"
+                        ));
+                        break;
+                    }
                     match crate::platform::guess(None, &said) {
                         Some(p) => {
                             out.platform = Some(p.name);
-                            let mut d = Driver::new(p, commands.clone(), secret.clone());
+                            let mut d = Driver::new(p, commands.clone(), secret.clone(), limit);
                             let steps = d.feed(&said);
                             driver = Some(d);
                             steps

@@ -317,6 +317,7 @@ async fn one(
                 commands,
                 opts.enable_secret.clone(),
                 opts.command_timeout,
+                opts.max_output,
             )
             .await;
         let host_key = session.host_key.clone();

@@ -46,21 +46,27 @@ pub struct Driver {
     secret: Option<String>,
     buf: String,
     phase: Phase,
+    /// The most one command (or the login) may print before its prompt.
+    limit: usize,
 }
-
-/// The most output one command may print before the session gives it up.
-pub const MAX_OUTPUT: usize = 64 << 20;
 
 impl Driver {
     /// A session that runs `commands` in order on `platform`, entering privileged mode with
     /// `secret` when the device starts in user mode and the platform has one.
-    pub fn new(platform: &'static Platform, commands: Vec<String>, secret: Option<String>) -> Self {
+    /// Each command (and the login) may print `limit` bytes before its prompt.
+    pub fn new(
+        platform: &'static Platform,
+        commands: Vec<String>,
+        secret: Option<String>,
+        limit: usize,
+    ) -> Self {
         Driver {
             platform,
             commands: commands.into(),
             secret,
             buf: String::new(),
             phase: Phase::Login,
+            limit,
         }
     }
 
@@ -71,11 +77,11 @@ impl Driver {
             return steps;
         }
         self.buf.push_str(text);
-        if self.buf.len() > MAX_OUTPUT {
+        if self.buf.len() > self.limit {
             self.phase = Phase::Over;
             steps.push(Step::Failed(format!(
-                "more than {} MiB of output without a prompt",
-                MAX_OUTPUT >> 20
+                "more than {} bytes of output without a prompt (max-output)",
+                self.limit
             )));
             return steps;
         }

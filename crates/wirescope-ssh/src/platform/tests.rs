@@ -185,6 +185,7 @@ mod sessions {
             p("cisco_ios"),
             vec!["show clock".into(), "show version".into()],
             Some("s3cret".into()),
+            1 << 20,
         );
         assert_eq!(d.feed("\r\nUser Access Verification\r\n\r\nsw1"), vec![]);
         assert_eq!(
@@ -231,7 +232,7 @@ mod sessions {
 
     #[test]
     fn a_refused_command_carries_its_error() {
-        let mut d = Driver::new(p("juniper_junos"), vec!["show foo".into()], None);
+        let mut d = Driver::new(p("juniper_junos"), vec!["show foo".into()], None, 1 << 20);
         assert_eq!(
             d.feed("ops@ex-1> "),
             vec![send("set cli screen-length 0\n")]
@@ -261,7 +262,12 @@ mod sessions {
     fn enable_without_a_secret_or_with_a_wrong_one_fails_clearly() {
         let ios = p("cisco_ios");
         let start = |secret: Option<&str>| {
-            let mut d = Driver::new(ios, vec!["show run".into()], secret.map(str::to_string));
+            let mut d = Driver::new(
+                ios,
+                vec!["show run".into()],
+                secret.map(str::to_string),
+                1 << 20,
+            );
             d.feed("sw1>");
             d.feed("sw1>");
             assert_eq!(d.feed("sw1>"), vec![Step::Send("enable\n".into())]);
@@ -287,13 +293,13 @@ mod sessions {
 
     #[test]
     fn a_banner_waiting_for_a_key_gets_one_and_a_silent_device_times_out_with_its_last_line() {
-        let mut d = Driver::new(p("hp_procurve"), vec!["show system".into()], None);
+        let mut d = Driver::new(p("hp_procurve"), vec!["show system".into()], None, 1 << 20);
         assert_eq!(
             d.feed("HP J9727A 2920-24G-PoE+ Switch\r\nPress any key to continue"),
             vec![send(" ")]
         );
         assert_eq!(d.feed("\r\nhp-2920# "), vec![send("no page\n")]);
-        let mut silent = Driver::new(p("cisco_ios"), vec!["show run".into()], None);
+        let mut silent = Driver::new(p("cisco_ios"), vec!["show run".into()], None, 1 << 20);
         silent.feed("Welcome to the jump box\r\nlogin banner only");
         let Step::Failed(m) = silent.timed_out(std::time::Duration::from_secs(10)) else {
             panic!("a failure")
@@ -302,10 +308,17 @@ mod sessions {
             m,
             "no cisco_ios prompt seen in 10.0 s waiting for the first prompt; the last line was 'login banner only'"
         );
-        let mut nothing = Driver::new(p("linux"), vec![], None);
+        let mut nothing = Driver::new(p("linux"), vec![], None, 1 << 20);
         let Step::Failed(m) = nothing.timed_out(std::time::Duration::from_millis(1500)) else {
             panic!("a failure")
         };
         assert!(m.ends_with("(the device printed nothing)"), "{m}");
+        // Output past the limit without a prompt ends the session.
+        let mut flood = Driver::new(p("linux"), vec!["yes".into()], None, 100);
+        let steps = flood.feed(&"y\n".repeat(60));
+        assert!(
+            matches!(&steps[..], [Step::Failed(m)] if m == "more than 100 bytes of output without a prompt (max-output)"),
+            "{steps:?}"
+        );
     }
 }
