@@ -3621,7 +3621,8 @@ export interface components {
             netns?: string | null;
             /**
              * Format: int64
-             * @description Its files rotate before this many bytes (default `--capture-rotate-size`; at least 64 KiB).
+             * @description Its files rotate before this many bytes (default `--capture-rotate-size`; at least 64 KiB,
+             *     at most `--capture-keep`).
              */
             rotate_bytes?: number | null;
             /**

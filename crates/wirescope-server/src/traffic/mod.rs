@@ -193,7 +193,8 @@ pub struct StartCapture {
     /// Capture inside this network namespace: a name under /run/netns, not a path.
     #[serde(default)]
     netns: Option<String>,
-    /// Its files rotate before this many bytes (default `--capture-rotate-size`; at least 64 KiB).
+    /// Its files rotate before this many bytes (default `--capture-rotate-size`; at least 64 KiB,
+    /// at most `--capture-keep`).
     #[serde(default)]
     #[schema(minimum = 65536)]
     rotate_bytes: Option<u64>,
@@ -218,6 +219,17 @@ fn rotation(
         return Err(ApiError::field(
             "rotate_bytes",
             format!("{b} bytes: a file rotates at 64 KiB (65536) or more"),
+        ));
+    }
+    // The open file counts against no budget until it closes: it may not outgrow the whole
+    // retention.
+    if let Some(b) = bytes.filter(|b| keep.bytes > 0 && *b > keep.bytes) {
+        return Err(ApiError::field(
+            "rotate_bytes",
+            format!(
+                "{b} bytes: a file rotates at most at the server's --capture-keep ({} bytes)",
+                keep.bytes
+            ),
         ));
     }
     if seconds.is_some_and(|s| s > 400 * 86_400) {
@@ -802,5 +814,47 @@ pub async fn watch(state: Arc<AppState>, id: i64, out: mpsc::Sender<String>) {
         if out.send(msg.text()).await.is_err() || !running {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotation_size_is_bounded_by_the_retention_and_named_when_refused() {
+        let keep = KeepConfig {
+            bytes: 1 << 20,
+            ..KeepConfig::default()
+        };
+        let refused = |bytes, seconds| {
+            let e = rotation(&keep, bytes, seconds).expect_err("refused");
+            serde_json::to_value(&e).expect("json").to_string()
+        };
+        let small = refused(Some(1_000), None);
+        assert!(
+            small.contains("rotate_bytes") && small.contains("65536"),
+            "{small}"
+        );
+        let big = refused(Some(2 << 20), None);
+        assert!(
+            big.contains("rotate_bytes") && big.contains("--capture-keep"),
+            "{big}"
+        );
+        let long = refused(None, Some(401 * 86_400));
+        assert!(long.contains("rotate_seconds"), "{long}");
+        let kept = rotation(&keep, Some(1 << 20), Some(0))
+            .expect("accepted")
+            .expect("files are kept");
+        assert_eq!((kept.max_bytes, kept.max_age_ms), (1 << 20, None));
+        let none = KeepConfig {
+            bytes: 0,
+            ..KeepConfig::default()
+        };
+        assert!(
+            rotation(&none, Some(1 << 40), None)
+                .expect("no files")
+                .is_none()
+        );
     }
 }
