@@ -74,7 +74,7 @@ require_root() { [[ $EUID -eq 0 ]] || die "must run as root (network namespaces,
 
 DEB_PACKAGES="iproute2 dnsmasq-base nftables fping nmap traceroute bind9-dnsutils tcpdump hyperfine procps util-linux python3 python3-venv netcat-openbsd iputils-ping snmpd snmp lldpd gnome-keyring dbus libsecret-tools openssh-server openssh-client python3-aiosmtpd postgresql prometheus"
 # daemons whose pid files the lab trusts (status, down)
-DAEMON_RE='dnsmasq|listeners\.py|sinks\.py|delayline\.py|snmpd|lldpd|sshd|snmpsim-command-responder'
+DAEMON_RE='dnsmasq|listeners\.py|sinks\.py|delayline\.py|snmpd|lldpd|sshd|snmpsim-command-responder|wirescope-lab-netcli'
 # net-snmp: load no MIB files (checks use numeric OIDs); keep its persistent state in $RUN
 SNMP_ENV=(env MIBS= SNMP_PERSISTENT_DIR="$RUN/snmp-client")
 
@@ -219,7 +219,7 @@ router_sysctls() {
 EXPECTED_DAEMONS=(dnsmasq listeners-h listeners-alt listeners-d snmpd-h)
 for _s in $(csv "$LAB_SWITCHES"); do EXPECTED_DAEMONS+=("snmpd-$_s" "lldpd-$_s"); done; unset _s
 EXPECTED_DAEMONS+=(snmpd-as snmpd-gw lldpd-as lldpd-gw)
-EXPECTED_DAEMONS+=(sshd-ssh sshd-rotate sshd-bastion sshd-inner sinks delayline)
+EXPECTED_DAEMONS+=(sshd-ssh sshd-rotate sshd-bastion sshd-inner sinks delayline netcli)
 # --- wsl-sw: the LAN switch ------------------------------------------------
 build_sw() {
     nip "$LAB_SW_NS" link add "$LAB_SW_BRIDGE" type bridge stp_state 0 forward_delay 0 mcast_snooping 0
@@ -694,9 +694,12 @@ build_ssh() {
     local ns=$LAB_SSH_NS batch="$RUN/ssh-addrs.batch" i a b c d
     lan_attach "$ns" eth0 "$LAB_SSH_V4/24" "$LAB_SSH_V6/64"
     IFS=. read -r a b c d <<<"$LAB_SSH_MANY_FIRST"
-    for ((i = 0; i < LAB_SSH_MANY_COUNT; i++)); do
-        echo "address add $a.$b.$c.$((d + i))/32 dev lo"
-    done > "$batch"
+    {
+        for ((i = 0; i < LAB_SSH_MANY_COUNT; i++)); do
+            echo "address add $a.$b.$c.$((d + i))/32 dev lo"
+        done
+        for i in $(netcli_addresses); do echo "address add $i/32 dev lo"; done
+    } > "$batch"
     nip "$ns" -batch "$batch"
     nip "$LAB_CLIENT_NS" route add "$LAB_SSH_MANY_NET" via "$LAB_SSH_V4"
     # the bastion: LAN leg plus a private /30 to the inner host (no forwarding, no route
@@ -791,6 +794,54 @@ start_ssh() {
     spawn_sshd sshd-rotate "$LAB_SSH_NS"
     spawn_sshd sshd-bastion "$LAB_SSH_BASTION_NS"
     spawn_sshd sshd-inner "$LAB_SSH_INNER_NS"
+}
+# the emulated network CLIs' named devices (lab.env LAB_NETCLI_*_V4)
+netcli_addresses() {
+    local v
+    for v in IOS NXOS EOS JUNOS HP ROS VRP MUTE SLOW PUSH; do v="LAB_NETCLI_${v}_V4"; echo "${!v}"; done
+}
+# netcli_bin -- the emulator: LAB_NETCLI_BIN, or built from this workspace (cargo, as needed)
+netcli_bin() {
+    local root target
+    if [[ -n "${LAB_NETCLI_BIN:-}" ]]; then
+        [[ -x "$LAB_NETCLI_BIN" ]] || die "LAB_NETCLI_BIN=$LAB_NETCLI_BIN is not an executable"
+        echo "$LAB_NETCLI_BIN"; return 0
+    fi
+    root=$(cd "$LAB_DIR/.." && pwd)
+    (cd "$root" && cargo build -q -p wirescope-lab-netcli) >&2 || die "cannot build wirescope-lab-netcli (cargo build -p wirescope-lab-netcli)"
+    target=$(cd "$root" && cargo metadata --format-version 1 --no-deps | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+    echo "$target/debug/wirescope-lab-netcli"
+}
+start_netcli() {
+    local bin conf="$SSH_DIR/netcli.json"
+    bin=$(netcli_bin)
+    ssh-keygen -q -t ed25519 -N '' -C wsl-netcli -f "$SSH_DIR/host-netcli_ed25519"
+    "$PY" - "$conf" <<PYEOF
+import json, sys
+dev = lambda addr, platform, host, **kw: dict(address=addr, platform=platform, hostname=host, **kw)
+json.dump({
+    "listen": ["[::]:$LAB_NETCLI_PORT"],
+    "host_key": "$SSH_DIR/host-netcli_ed25519",
+    "user": "$LAB_NETCLI_USER", "password": "$LAB_NETCLI_PASSWORD",
+    "enable_secret": "$LAB_NETCLI_ENABLE",
+    "default": {"platform": "cisco_ios", "config_lines": $LAB_NETCLI_BENCH_LINES, "ssh_id": "SSH-2.0-Cisco-1.25"},
+    "devices": [
+        dev("$LAB_NETCLI_IOS_V4", "cisco_ios", "ios1", ssh_id="SSH-2.0-Cisco-1.25",
+            motd="ios1: authorised access only"),
+        dev("$LAB_NETCLI_NXOS_V4", "cisco_nxos", "nx1", motd="Cisco Nexus Operating System (NX-OS) Software"),
+        dev("$LAB_NETCLI_EOS_V4", "arista_eos", "eos1", exec=True),
+        dev("$LAB_NETCLI_JUNOS_V4", "juniper_junos", "junos1", motd="--- JUNOS 21.4R3-S4.9 Kernel 64-bit"),
+        dev("$LAB_NETCLI_HP_V4", "hp_procurve", "hp1", motd="HP J9729A 2920-48G-POE+ Switch\nSoftware revision WB.16.10.0012"),
+        dev("$LAB_NETCLI_ROS_V4", "mikrotik_routeros", "ros1", motd="  MikroTik RouterOS 7.12.1 (c) 1999-2023"),
+        dev("$LAB_NETCLI_VRP_V4", "huawei_vrp", "vrp1", motd="Info: The max number of VTY users is 10."),
+        dev("$LAB_NETCLI_MUTE_V4", "cisco_ios", "mute1", prompt=False, motd="mute1: authorised access only"),
+        dev("$LAB_NETCLI_SLOW_V4", "cisco_ios", "slow1", slow_ms=20, login_delay_ms=300, ignore_paging=True),
+        dev("$LAB_NETCLI_PUSH_V4", "cisco_ios", "push1"),
+    ],
+}, open(sys.argv[1], "w"), indent=1)
+PYEOF
+    rm -f "$RUN/netcli.pid"
+    spawn netcli "$LAB_SSH_NS" sh -c 'echo $$ > "$1"; exec "$2" "$3"' netcli "$RUN/netcli.pid" "$bin" "$conf"
 }
 # ssh_host_fp ADDR PORT -- SHA256 fingerprint of the host key served there, seen from the client
 ssh_host_fp() {
@@ -1162,6 +1213,7 @@ cmd_up() {
     start_switches
     start_access
     start_ssh
+    start_netcli
     start_sinks
     start_snmpsim
     start_pg

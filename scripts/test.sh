@@ -35,7 +35,8 @@ echo "== build"
 cargo build --locked --workspace --all-targets
 
 echo "== lab up"
-$SUDO bash lab/lab.sh up
+# the lab's emulated network CLIs are the binary just built (root may lack cargo under sudo)
+$SUDO env LAB_NETCLI_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/wirescope-lab-netcli" bash lab/lab.sh up
 trap '$SUDO bash lab/lab.sh down >/dev/null 2>&1 || true' EXIT
 
 echo "== tests"

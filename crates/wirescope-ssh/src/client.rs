@@ -1008,7 +1008,10 @@ impl Session {
                     out.exit_signal = Some(format!("{signal_name:?}"));
                 }
                 ChannelMsg::Failure => {
-                    return Err(protocol(&host, "the server refused to run the command"));
+                    return Err(protocol(
+                        &host,
+                        "the server refused to run the command (network CLIs often take commands only in a shell: --shell)",
+                    ));
                 }
                 ChannelMsg::Close => break,
                 _ => {}

@@ -59,6 +59,8 @@ pub const PLATFORMS: &[Platform] = &[
             r"^% Ambiguous command",
             r"^% Unknown command",
             r"^%Error",
+            r"^% Access denied",
+            r"^% Bad secrets",
         ],
         show_config: Some("show running-config"),
         ignore: &[
@@ -106,6 +108,7 @@ pub const PLATFORMS: &[Platform] = &[
             r"^% Invalid input",
             r"^% Incomplete command",
             r"^% Ambiguous command",
+            r"^% Access denied",
         ],
         show_config: Some("show running-config"),
         ignore: &[r"^! Command: show running-config", r"^! device: .*EOS-"],
