@@ -392,6 +392,58 @@ pub struct SshResult {
     pub outputs: Vec<CommandOutput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
+    /// A configuration backup or push.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<ConfigResult>,
+}
+
+/// A configuration backup or push on one device.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ConfigResult {
+    /// `backup` or `push`.
+    pub action: String,
+    /// The running configuration as the device showed it (a push: after it; a dry run: as it
+    /// is).
+    pub text: String,
+    /// A push: the configuration before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    /// What changed, as a unified diff of the configurations without the lines that change by
+    /// themselves (the platform's clocks and counters): a push, before against after; a kept
+    /// backup, the device's previous version against this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    /// A kept backup: whether it differs from the device's previous version (`null`: it is the
+    /// first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<bool>,
+    /// A kept backup: the version it is (a backup equal to the previous one is that version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    /// A push: configuration lines typed and accepted.
+    #[serde(default)]
+    pub applied: usize,
+    /// A push: the line the device refused; nothing after it was typed (configuration mode was
+    /// left, nothing applied or saved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<RefusedLine>,
+    /// A push: whether the configuration was saved (`save`).
+    #[serde(default)]
+    pub saved: bool,
+    /// A push that only showed the configuration and the lines it would type.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// A line a device refused during a push.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RefusedLine {
+    /// Its number among the pushed lines (from 1); `null` for a line the platform types itself
+    /// (entering configuration mode, commit, save).
+    pub line_no: Option<usize>,
+    pub line: String,
+    /// What the device said.
+    pub error: String,
 }
 
 /// The host key an SSH connection ended up trusting.

@@ -8,6 +8,7 @@
 //! say to each other, and an agent's side of a job.
 
 pub mod compare;
+mod configs;
 pub mod engine;
 pub mod export;
 mod manager;

@@ -246,6 +246,21 @@ impl Pipeline {
                     None => break,
                 }
             }
+            // Backups become versions before their results are stored (which then say so).
+            if self.store_error.is_none()
+                && let Some((store, id)) = &self.store
+            {
+                let kept = batch.iter_mut().try_for_each(|r| match r {
+                    ProbeResult::Ssh(s) => crate::configs::keep(store, *id, s),
+                    _ => Ok(()),
+                });
+                if let Err(e) = kept {
+                    self.store_failed(format!("keeping configurations failed: {e}"), cancel);
+                    if self.on_store_error == OnStoreError::StopRun {
+                        break;
+                    }
+                }
+            }
             // JSON only when something keeps or follows the run (the CLI without --save prints
             // the results itself).
             let storing = self.store.is_some() && self.store_error.is_none();

@@ -466,7 +466,11 @@ const EXIT_GRACE: Duration = Duration::from_secs(2);
 /// line if it refused it), and why the session stopped early, if it did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ShellOutput {
-    pub outputs: Vec<wirescope_probe::result::CommandOutput>,
+    /// Each line typed of the plan, what it was for, and its output.
+    pub outputs: Vec<(
+        crate::platform::driver::Kind,
+        wirescope_probe::result::CommandOutput,
+    )>,
     /// The platform used (named, or guessed).
     pub platform: Option<&'static str>,
     pub failure: Option<String>,
@@ -1052,14 +1056,14 @@ impl Session {
         Ok(ch)
     }
 
-    /// Runs `commands` in an interactive shell on a PTY as a person would type them on
-    /// `platform` (guessed from what the device prints when `None`): paging off, privileged mode
-    /// with `secret`, each command's output cut out of the session. Each step may take
-    /// `step_timeout`; a session that stops early says why in `failure`.
+    /// Does `task` in an interactive shell on a PTY as a person would type it on `platform`
+    /// (guessed from what the device prints when `None`): paging off, privileged mode with
+    /// `secret`, each line's output cut out of the session. Each step may take `step_timeout`;
+    /// a session that stops early says why in `failure`.
     pub async fn interactive(
         &self,
         platform: Option<&'static crate::platform::Platform>,
-        commands: Vec<String>,
+        task: &crate::platform::driver::Task,
         secret: Option<String>,
         step_timeout: Duration,
         limit: usize,
@@ -1070,7 +1074,16 @@ impl Session {
             platform: platform.map(|p| p.name),
             ..ShellOutput::default()
         };
-        let mut driver = platform.map(|p| Driver::new(p, commands.clone(), secret.clone(), limit));
+        let plan = |p: &'static crate::platform::Platform| -> Result<Driver, String> {
+            Ok(Driver::with_plan(p, task.plan(p)?, secret.clone(), limit))
+        };
+        let mut driver = match platform.map(plan).transpose() {
+            Ok(d) => d,
+            Err(why) => {
+                out.failure = Some(why);
+                return Ok(out);
+            }
+        };
         // Before the platform is known (auto): what the device said so far.
         let mut said = String::new();
         let mut carry: Vec<u8> = Vec::new();
@@ -1134,7 +1147,13 @@ impl Session {
                     match crate::platform::guess(None, &said) {
                         Some(p) => {
                             out.platform = Some(p.name);
-                            let mut d = Driver::new(p, commands.clone(), secret.clone(), limit);
+                            let mut d = match plan(p) {
+                                Ok(d) => d,
+                                Err(why) => {
+                                    out.failure = Some(why);
+                                    break;
+                                }
+                            };
                             let steps = d.feed(&said);
                             driver = Some(d);
                             steps
@@ -1153,13 +1172,17 @@ impl Session {
                     }
                     Step::Output {
                         command,
+                        kind,
                         text,
                         error,
-                    } => out.outputs.push(wirescope_probe::result::CommandOutput {
-                        command,
-                        output: text,
-                        error,
-                    }),
+                    } => out.outputs.push((
+                        kind,
+                        wirescope_probe::result::CommandOutput {
+                            command,
+                            output: text,
+                            error,
+                        },
+                    )),
                     Step::Failed(why) => {
                         out.failure = Some(why);
                         break 'session;

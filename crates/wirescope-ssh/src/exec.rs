@@ -51,6 +51,12 @@ pub struct SshOptions {
     /// prints).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
+    /// With `shell`: a configuration task in place of the command: `{"action": "backup"}` shows
+    /// the running configuration (kept as a version when the run is), `{"action": "push",
+    /// "lines": [...], "save": false, "dry_run": false}` types the lines in configuration mode,
+    /// stopping at the first the device refuses, and shows the configuration before and after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<ConfigTask>,
     /// With `shell`: the secret privileged mode asks for (enable).
     #[serde(
         default,
@@ -97,6 +103,7 @@ impl std::fmt::Debug for SshOptions {
             .field("key_passphrase", &shown(&self.key_passphrase))
             .field("shell", &self.shell)
             .field("platform", &self.platform)
+            .field("config", &self.config)
             .field("enable_secret", &shown(&self.enable_secret))
             .field("profile", &self.profile)
             .field("jump", &self.jump)
@@ -121,6 +128,7 @@ impl Default for SshOptions {
             key_passphrase: None,
             shell: false,
             platform: None,
+            config: None,
             enable_secret: None,
             profile: None,
             jump: None,
@@ -130,6 +138,96 @@ impl Default for SshOptions {
             concurrency: 100,
             max_output: 4 << 20,
             known_hosts: None,
+        }
+    }
+}
+
+/// A configuration task of an interactive session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConfigTask {
+    /// Show the running configuration.
+    Backup,
+    /// Type `lines` in configuration mode.
+    Push {
+        /// The configuration lines, in order (at most 10,000 of at most 4,096 characters).
+        lines: Vec<String>,
+        /// Save the configuration once every line was accepted.
+        #[serde(default)]
+        save: bool,
+        /// Only show the configuration and what would be typed.
+        #[serde(default)]
+        dry_run: bool,
+    },
+}
+
+/// Lines one push may type, at most.
+pub const MAX_PUSH_LINES: usize = 10_000;
+/// Characters of one pushed line, at most.
+pub const MAX_PUSH_LINE: usize = 4096;
+
+impl ConfigTask {
+    fn validate(&self) -> Result<(), ProbeError> {
+        let ConfigTask::Push { lines, .. } = self else {
+            return Ok(());
+        };
+        if lines.iter().all(|l| l.trim().is_empty()) {
+            return Err(bad("config push: no lines to type"));
+        }
+        if lines.len() > MAX_PUSH_LINES {
+            return Err(bad(format!(
+                "config push: {} lines, at most {MAX_PUSH_LINES}",
+                lines.len()
+            )));
+        }
+        for (i, l) in lines.iter().enumerate() {
+            if l.chars().count() > MAX_PUSH_LINE {
+                return Err(bad(format!(
+                    "config push: line {} is longer than {MAX_PUSH_LINE} characters",
+                    i + 1
+                )));
+            }
+            if l.chars().any(|c| c.is_control() && c != '\t') {
+                return Err(bad(format!(
+                    "config push: line {} holds a control character (a line is typed as it is)",
+                    i + 1
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The session's task.
+    pub fn task(&self) -> crate::platform::driver::Task {
+        use crate::platform::driver::Task;
+        match self {
+            ConfigTask::Backup => Task::Backup,
+            ConfigTask::Push {
+                lines,
+                save,
+                dry_run,
+            } => Task::Push {
+                lines: lines
+                    .iter()
+                    .map(|l| l.trim_end().to_string())
+                    .filter(|l| !l.trim().is_empty())
+                    .collect(),
+                save: *save,
+                dry_run: *dry_run,
+            },
+        }
+    }
+
+    /// What the run's `command` says.
+    pub fn describe(&self) -> String {
+        match self {
+            ConfigTask::Backup => "config backup".into(),
+            ConfigTask::Push { lines, dry_run, .. } => format!(
+                "config push of {} line{}{}",
+                lines.len(),
+                if lines.len() == 1 { "" } else { "s" },
+                if *dry_run { " (dry run)" } else { "" }
+            ),
         }
     }
 }
@@ -167,8 +265,16 @@ pub fn default_known_hosts(own: Option<PathBuf>) -> KnownHosts {
 impl SshOptions {
     /// Checks the options, and that a private key given can be read with its passphrase.
     pub fn validate(&self) -> Result<(), ProbeError> {
-        if self.command.trim().is_empty() {
+        if self.command.trim().is_empty() && self.config.is_none() {
             return Err(bad("a command to run is needed (after --)"));
+        }
+        if let Some(task) = &self.config {
+            if !self.shell {
+                return Err(bad(
+                    "config goes with shell (configurations are read and changed in an interactive session)",
+                ));
+            }
+            task.validate()?;
         }
         if self.user.trim().is_empty() {
             return Err(bad(
@@ -211,6 +317,14 @@ impl SshOptions {
         Ok(())
     }
 
+    /// The command as results name it: a configuration task says what it is.
+    pub fn shown_command(&self) -> String {
+        match &self.config {
+            Some(c) => c.describe(),
+            None => self.command.clone(),
+        }
+    }
+
     fn login(&self) -> Login {
         Login {
             user: self.user.clone(),
@@ -238,7 +352,7 @@ fn failure(
         addr,
         port: opts.port,
         user: opts.user.clone(),
-        command: opts.command.clone(),
+        command: opts.shown_command(),
         exit_status: None,
         exit_signal: None,
         stdout: String::new(),
@@ -251,6 +365,7 @@ fn failure(
         error_kind: Some(e.code().to_string()),
         outputs: Vec::new(),
         platform: None,
+        config: None,
     }
 }
 
@@ -304,17 +419,21 @@ async fn one(
             .as_deref()
             .filter(|p| *p != "auto")
             .and_then(|p| crate::platform::platform(p).ok());
-        let commands: Vec<String> = opts
-            .command
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect();
+        let task = match &opts.config {
+            Some(c) => c.task(),
+            None => crate::platform::driver::Task::Commands(
+                opts.command
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            ),
+        };
         let ran = session
             .interactive(
                 platform,
-                commands,
+                &task,
                 opts.enable_secret.clone(),
                 opts.command_timeout,
                 opts.max_output,
@@ -324,24 +443,33 @@ async fn one(
         let auth = session.auth_method.to_string();
         session.close().await;
         let mut r = match ran {
-            Ok(s) => SshResult {
-                target: target.spec.clone(),
-                addr,
-                port: opts.port,
-                user: conn.login.user.clone(),
-                command: opts.command.clone(),
-                stdout: s
-                    .outputs
-                    .iter()
-                    .map(|o| o.output.as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                error_kind: s.failure.as_ref().map(|_| "protocol".to_string()),
-                error: s.failure,
-                outputs: s.outputs,
-                platform: s.platform.map(str::to_string),
-                ..SshResult::default()
-            },
+            Ok(s) => {
+                let mut r = SshResult {
+                    target: target.spec.clone(),
+                    addr,
+                    port: opts.port,
+                    user: conn.login.user.clone(),
+                    command: opts.shown_command(),
+                    stdout: s
+                        .outputs
+                        .iter()
+                        .map(|(_, o)| o.output.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    error_kind: s.failure.as_ref().map(|_| "protocol".to_string()),
+                    error: s.failure.clone(),
+                    platform: s.platform.map(str::to_string),
+                    ..SshResult::default()
+                };
+                if let (Some(task), Some(p)) = (
+                    &opts.config,
+                    s.platform.and_then(|p| crate::platform::platform(p).ok()),
+                ) {
+                    crate::config::assemble(&mut r, task, p, &s.outputs);
+                }
+                r.outputs = s.outputs.into_iter().map(|(_, o)| o).collect();
+                r
+            }
             Err(e) => failure(target, addr, opts, &e, started),
         };
         r.auth = Some(auth);
@@ -367,7 +495,7 @@ async fn one(
                 addr,
                 port: opts.port,
                 user: conn.login.user.clone(),
-                command: opts.command.clone(),
+                command: opts.shown_command(),
                 exit_status: out.exit_status,
                 exit_signal: out.exit_signal,
                 stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -380,6 +508,7 @@ async fn one(
                 error_kind: timed_out.as_ref().map(|e| e.code().to_string()),
                 outputs: Vec::new(),
                 platform: None,
+                config: None,
             }
         }
         Err(e) => failure(target, addr, opts, &e, started),

@@ -6,6 +6,7 @@
 
 pub mod cast;
 pub mod client;
+pub mod config;
 pub mod exec;
 pub mod known_hosts;
 pub mod platform;

@@ -37,6 +37,7 @@ const TABLES: &[(&str, &str)] = &[
     ("captures", "id"),
     ("capture_files", "capture_id, seq"),
     ("capture_stats", "capture_id, width, t"),
+    ("config_versions", "id"),
 ];
 
 /// The tables whose ids the database hands out (AUTOINCREMENT, identity columns): their
@@ -58,6 +59,7 @@ const COUNTED: &[&str] = &[
     "agents",
     "jobs",
     "captures",
+    "config_versions",
 ];
 
 /// Rows written in one transaction (sent at once, pipelined, to PostgreSQL).

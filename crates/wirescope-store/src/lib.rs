@@ -8,6 +8,7 @@ mod agents;
 mod alerts;
 mod audit;
 mod captures;
+mod configs;
 mod copy;
 mod diagnostics;
 mod owner;
@@ -34,6 +35,7 @@ pub use alerts::{
 };
 pub use audit::{AUDIT_LISTED, AuditEntry, AuditFilter, NewAudit};
 pub use captures::{CAPTURE_WIDTHS, CaptureFile, CaptureStat, KeptFile, NewCapture, StoredCapture};
+pub use configs::{CONFIG_VERSIONS_KEPT, ConfigDevice, ConfigVersion, Kept};
 pub use copy::{COPY_BATCH, COPY_SAMPLES, TableCopy};
 pub use diagnostics::{Diagnostics, DiagnosticsStatus};
 pub use pg::{INSTANCE_TTL_MS, Notice, POOL_SIZE, RUNS_CHANNEL, is_url};
@@ -547,6 +549,7 @@ impl Store {
 pub(crate) mod tests {
     use super::*;
     use crate::captures::tests::captures_keep_their_files_and_minutes_and_end_interrupted;
+    use crate::configs::tests::configs_keep_a_version_per_change_and_the_newest_per_device;
     use crate::traps::tests::traps_are_filtered_paged_followed_up_and_pruned;
     use wirescope_probe::ProbeKind;
 
@@ -666,6 +669,7 @@ pub(crate) mod tests {
         listing_filters_and_pages_newest_first,
         traps_are_filtered_paged_followed_up_and_pruned,
         captures_keep_their_files_and_minutes_and_end_interrupted,
+        configs_keep_a_version_per_change_and_the_newest_per_device,
         instances_gone_silent_lose_their_runs_and_live_ones_keep_theirs,
     );
 

@@ -1206,20 +1206,25 @@ pub enum SshCmd {
     /// Run one command on every target at once; each device's output as its command ends.
     #[command(after_long_help = SSH_EXEC_HELP)]
     Exec(Box<SshExecArgs>),
+    /// Change many devices' configuration: type CHANGES in configuration mode on each, stop a
+    /// device at the first line it refuses, save when asked; each device's diff before/after.
+    #[command(after_long_help = SSH_CONFIG_HELP)]
+    Config(Box<SshConfigArgs>),
+    /// Fetch many devices' running configuration and keep each new version in the history,
+    /// with its diff against the previous one.
+    #[command(after_long_help = SSH_BACKUP_HELP)]
+    Backup(Box<SshBackupArgs>),
+    /// The configuration versions kept by backups: every device's newest, one device's
+    /// versions, one version's text or diff.
+    Configs(SshConfigsArgs),
     /// The known host keys: list them, or remove a host's entries (after a key changed).
     #[command(subcommand, name = "known-hosts")]
     KnownHosts(KnownHostsCmd),
 }
 
+/// How `ssh` commands log in, and their limits.
 #[derive(Debug, Args)]
-pub struct SshExecArgs {
-    #[command(flatten)]
-    pub targets: TargetArgs,
-
-    /// The command line to run, after `--` (joined with spaces, run by the login shell).
-    #[arg(last = true, required = true, value_name = "COMMAND")]
-    pub command: Vec<String>,
-
+pub struct SshLoginArgs {
     /// Login user (default: the profile's).
     #[arg(short = 'l', long, value_name = "USER")]
     pub user: Option<String>,
@@ -1273,6 +1278,19 @@ pub struct SshExecArgs {
     /// Bytes kept of each device's stdout and of its stderr.
     #[arg(long, value_name = "BYTES", default_value_t = SshOptions::default().max_output as u64, value_parser = clap::value_parser!(u64).range(1..=(64 << 20)))]
     pub max_output: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SshExecArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+
+    /// The command line to run, after `--` (joined with spaces, run by the login shell).
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+
+    #[command(flatten)]
+    pub login: SshLoginArgs,
 
     /// Run the commands in an interactive shell on a PTY, as on a network CLI: each argument
     /// after -- is one command, typed at the prompt in turn; paging is turned off, privileged
@@ -1299,6 +1317,143 @@ pub struct SshExecArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+const SSH_CONFIG_HELP: &str = "\
+Examples:
+  wirescope ssh config -f ntp.txt --dry-run --profile noc 10.0.0.1-20
+  wirescope ssh config -f ntp.txt --save-config --profile noc --platform cisco_ios 10.0.0.1-20
+  wirescope ssh config -f vlans.txt --targets-file access.txt --profile noc --json
+
+Each device in turn is shown its configuration, put in configuration mode (`configure
+terminal`, `configure`, `system-view`; RouterOS has none), typed the lines of CHANGES one by one,
+and taken out again. The first line a device refuses (by the platform's error messages: `%
+Invalid input`, `syntax error`, `Error:`, ...) stops it: nothing after that line is typed, nothing
+is committed or saved, configuration mode is left, and the result names the line, its number and
+what the device said. Junos commits (and a refusal rolls the candidate back); --save-config
+then writes the configuration (`write memory`, `copy running-config startup-config`, `save`). Each device's
+result has the configuration before and after and their diff, without the lines that change by
+themselves (timestamps, counters). --dry-run only shows the configuration and the lines.
+
+Blank lines of CHANGES are skipped; every other line is typed as it is (indentation too).
+At most 10,000 lines of at most 4,096 characters.";
+
+const SSH_BACKUP_HELP: &str = "\
+Examples:
+  wirescope ssh backup --profile noc 10.0.0.1-40
+  wirescope ssh backup -f routers.txt --profile noc --platform cisco_ios --json
+  wirescope ssh configs                 # every device's newest version
+  wirescope ssh configs 10.0.0.7        # its versions
+  wirescope ssh configs 10.0.0.7 --diff 12
+
+Each device's running configuration (`show running-config`, `show configuration | display
+set`, `display current-configuration`, `/export`) is kept in the history as a version when it
+differs from the device's previous one, without the lines that change by themselves (times,
+counters); each result says whether it changed, and how.";
+
+/// `wirescope ssh config`.
+#[derive(Debug, Args)]
+pub struct SshConfigArgs {
+    /// Targets: IPs, hostnames, CIDR blocks, ranges.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// Read targets from FILE (`-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    pub targets_file: Option<String>,
+
+    /// Refuse expansions larger than this (at most 16777216, and what memory holds).
+    #[arg(long, value_name = "N", default_value_t = wirescope_probe::targets::DEFAULT_MAX_TARGETS, value_parser = max_targets)]
+    pub max_targets: u64,
+
+    /// The configuration lines to type, one per line.
+    #[arg(short = 'f', long = "changes", value_name = "CHANGES", required = true)]
+    pub changes: std::path::PathBuf,
+
+    /// Only show each device's configuration and the lines that would be typed.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Save the configuration once every line was accepted (`write memory`, `copy
+    /// running-config startup-config`, `save`).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub save_config: bool,
+
+    /// The devices' CLI: cisco_ios, cisco_nxos, arista_eos, juniper_junos, hp_procurve,
+    /// mikrotik_routeros, huawei_vrp, or auto (guessed from what each prints).
+    #[arg(long, value_name = "PLATFORM", default_value = "auto")]
+    pub platform: String,
+
+    /// The environment variable holding the secret privileged mode asks for (enable).
+    #[arg(long, value_name = "VAR")]
+    pub enable_secret_env: Option<String>,
+
+    #[command(flatten)]
+    pub login: SshLoginArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `wirescope ssh backup`.
+#[derive(Debug, Args)]
+pub struct SshBackupArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+
+    /// The devices' CLI: cisco_ios, cisco_nxos, arista_eos, juniper_junos, hp_procurve,
+    /// mikrotik_routeros, huawei_vrp, or auto (guessed from what each prints).
+    #[arg(long, value_name = "PLATFORM", default_value = "auto")]
+    pub platform: String,
+
+    /// The environment variable holding the secret privileged mode asks for (enable).
+    #[arg(long, value_name = "VAR")]
+    pub enable_secret_env: Option<String>,
+
+    #[command(flatten)]
+    pub login: SshLoginArgs,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    /// Print NDJSON: one object per result as it completes, then a summary object.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Never show the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// History the versions are kept in: a SQLite file or postgres://USER@HOST/DB (default:
+    /// $XDG_DATA_HOME/wirescope/wirescope.db).
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: Option<String>,
+}
+
+/// `wirescope ssh configs`.
+#[derive(Debug, Args)]
+pub struct SshConfigsArgs {
+    /// A device (as it was targeted): its versions; without one, every device's newest.
+    #[arg(value_name = "TARGET")]
+    pub target: Option<String>,
+
+    /// Print this version's configuration.
+    #[arg(long, value_name = "ID", requires = "target", conflicts_with = "diff")]
+    pub show: Option<i64>,
+
+    /// Print how this version differs from the device's version before it.
+    #[arg(long, value_name = "ID", requires = "target")]
+    pub diff: Option<i64>,
+
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub history: HistoryArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -477,6 +477,26 @@ impl Session {
             return self.refuse(line, 0, out);
         }
         let rest = line[first.len()..].trim().to_string();
+        // A global command typed in an interface's context leaves that context (as IOS does).
+        if matches!(
+            first,
+            "hostname"
+                | "sysname"
+                | "interface"
+                | "ntp"
+                | "ntp-service"
+                | "logging"
+                | "snmp-server"
+                | "snmp-agent"
+                | "username"
+                | "vlan"
+                | "service"
+                | "banner"
+                | "router"
+                | "info-center"
+        ) {
+            self.block = None;
+        }
         match first {
             "hostname" | "sysname" if !rest.is_empty() => {
                 self.change(|s| {

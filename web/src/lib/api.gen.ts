@@ -1904,6 +1904,55 @@ export interface components {
             /** @description Targets present in both with no change. */
             unchanged: number;
         };
+        /** @description A configuration backup or push on one device. */
+        ConfigResult: {
+            /** @description `backup` or `push`. */
+            action: string;
+            /**
+             * @description The running configuration as the device showed it (a push: after it; a dry run: as it
+             *     is).
+             */
+            text: string;
+            /** @description A push: the configuration before it. */
+            before?: string | null;
+            /**
+             * @description What changed, as a unified diff of the configurations without the lines that change by
+             *     themselves (the platform's clocks and counters): a push, before against after; a kept
+             *     backup, the device's previous version against this one.
+             */
+            diff?: string | null;
+            /**
+             * @description A kept backup: whether it differs from the device's previous version (`null`: it is the
+             *     first).
+             */
+            changed?: boolean | null;
+            /**
+             * Format: int64
+             * @description A kept backup: the version it is (a backup equal to the previous one is that version).
+             */
+            version?: number | null;
+            /** @description A push: configuration lines typed and accepted. */
+            applied?: number;
+            refused?: components["schemas"]["RefusedLine"] | null;
+            /** @description A push: whether the configuration was saved (`save`). */
+            saved?: boolean;
+            /** @description A push that only showed the configuration and the lines it would type. */
+            dry_run?: boolean;
+        };
+        /** @description A configuration task of an interactive session. */
+        ConfigTask: {
+            /** @enum {string} */
+            action: "backup";
+        } | {
+            /** @description The configuration lines, in order (at most 10,000 of at most 4,096 characters). */
+            lines: string[];
+            /** @description Save the configuration once every line was accepted. */
+            save?: boolean;
+            /** @description Only show the configuration and what would be typed. */
+            dry_run?: boolean;
+            /** @enum {string} */
+            action: "push";
+        };
         ConvRow: {
             a: string;
             b: string;
@@ -2943,6 +2992,17 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description A line a device refused during a push. */
+        RefusedLine: {
+            /**
+             * @description Its number among the pushed lines (from 1); `null` for a line the platform types itself
+             *     (entering configuration mode, commit, save).
+             */
+            line_no?: number | null;
+            line: string;
+            /** @description What the device said. */
+            error: string;
+        };
         /** @description One source whose notifications were refused. */
         RejectedSource: {
             source: string;
@@ -3517,6 +3577,8 @@ export interface components {
              * @default null
              */
             platform?: string | null;
+            /** @default null */
+            config?: components["schemas"]["ConfigTask"] | null;
             /**
              * @description With `shell`: the secret privileged mode asks for (enable).
              * @default null
@@ -3594,6 +3656,7 @@ export interface components {
             /** @description An interactive session (`shell`): each command's output alone, and the platform used. */
             outputs?: components["schemas"]["CommandOutput"][];
             platform?: string | null;
+            config?: components["schemas"]["ConfigResult"] | null;
         };
         /** @description Whether single sign-on is on, for the sign-in page. */
         SsoInfo: {
@@ -7784,6 +7847,12 @@ export const clientMessageOneOf5TypeValues: ReadonlyArray<Extract<FlattenedDeepR
     type: unknown;
 }>["type"]> = ["unwatch_traps"];
 export const closeReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CloseReason"]> = ["exit", "remote", "client", "idle", "server"];
+export const configTaskOneOf0ActionValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ConfigTask"], {
+    action: unknown;
+}>["action"]> = ["backup"];
+export const configTaskOneOf1ActionValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["ConfigTask"], {
+    action: unknown;
+}>["action"]> = ["push"];
 export const deliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryStatus"]> = ["pending", "sent", "failed"];
 export const diagnosticsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DiagnosticsStatus"]> = ["collecting", "ready", "pruned", "failed", "skipped"];
 export const eventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventKind"]> = ["firing", "renotify", "resolved", "changed"];

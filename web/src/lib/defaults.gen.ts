@@ -70,6 +70,7 @@ export const defaults = {
     "key_passphrase": null,
     "shell": false,
     "platform": null,
+    "config": null,
     "enable_secret": null,
     "profile": null,
     "jump": null,

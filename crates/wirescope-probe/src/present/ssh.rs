@@ -4,7 +4,7 @@
 use super::{
     ChangeType, Difference, Paint, Present, Widths, csv_addr, csv_num, csv_opt, line_changes,
 };
-use crate::result::{SshResult, Summary};
+use crate::result::{ConfigResult, SshResult, Summary};
 
 impl Present for SshResult {
     const COUNTS: &'static [&'static str] = &["succeeded", "nonzero", "failed"];
@@ -30,6 +30,9 @@ impl Present for SshResult {
     }
 
     fn describe(&self) -> String {
+        if let (None, Some(c)) = (&self.error, &self.config) {
+            return config_state(c);
+        }
         match (&self.error, self.exit_status) {
             (Some(e), _) => format!("failed: {e}"),
             (None, Some(n)) => format!("exit {n}, {} lines", self.stdout.lines().count()),
@@ -110,10 +113,18 @@ impl Present for SshResult {
     /// came, stderr lines marked.
     fn lines(&self, _: Widths, paint: &dyn Paint) -> String {
         let took = format!("{:.0} ms", self.elapsed_ms);
+        if let Some(c) = &self.config {
+            return self.config_lines(c, &took, paint);
+        }
         let mut out = match (&self.error, self.exit_status) {
             (Some(e), _) => {
                 return paint.bad(&format!("── {}  FAILED ({took}): {e}", self.target));
             }
+            (None, None) if self.platform.is_some() => paint.good(&format!(
+                "── {}  {}  {took}",
+                self.target,
+                self.platform.as_deref().unwrap_or_default()
+            )),
             (None, Some(0)) => paint.good(&format!("── {}  exit 0  {took}", self.target)),
             (None, Some(n)) => paint.warn(&format!("── {}  exit {n}  {took}", self.target)),
             (None, None) => paint.warn(&format!(
@@ -136,6 +147,59 @@ impl Present for SshResult {
         if self.truncated {
             out.push('\n');
             out.push_str(&paint.warn("(output truncated at --max-output)"));
+        }
+        out
+    }
+}
+
+/// A configuration backup's or push's outcome in a few words.
+fn config_state(c: &ConfigResult) -> String {
+    match c.action.as_str() {
+        "backup" => match (c.version, c.changed) {
+            (Some(v), None) => format!("version {v}, the first kept"),
+            (Some(v), Some(true)) => format!("version {v}, changed"),
+            (Some(v), Some(false)) => format!("version {v}, unchanged"),
+            _ => format!("{} lines, not kept", c.text.lines().count()),
+        },
+        _ if c.dry_run => "dry run".into(),
+        _ => format!(
+            "{} line{} applied{}",
+            c.applied,
+            if c.applied == 1 { "" } else { "s" },
+            if c.saved { ", saved" } else { "" }
+        ),
+    }
+}
+
+impl SshResult {
+    /// A backup or push: its header, then what changed (a diff), or a dry run's configuration.
+    fn config_lines(&self, c: &ConfigResult, took: &str, paint: &dyn Paint) -> String {
+        let platform = self.platform.as_deref().unwrap_or_default();
+        let mut out = match &self.error {
+            Some(e) => paint.bad(&format!("── {}  FAILED ({took}): {e}", self.target)),
+            None => paint.good(&format!(
+                "── {}  {platform}  {}  {took}",
+                self.target,
+                config_state(c)
+            )),
+        };
+        let body = match (&c.diff, c.dry_run) {
+            (_, true) => c.text.as_str(),
+            (Some(d), _) => d.as_str(),
+            (None, _) => "",
+        };
+        for line in body.lines() {
+            out.push('\n');
+            out.push_str(&match line.as_bytes().first() {
+                _ if c.dry_run => line.to_string(),
+                Some(b'+') if !line.starts_with("+++") => paint.good(line),
+                Some(b'-') if !line.starts_with("---") => paint.bad(line),
+                _ => line.to_string(),
+            });
+        }
+        if self.error.is_none() && c.action == "push" && !c.dry_run && body.is_empty() {
+            out.push('\n');
+            out.push_str("(the configuration did not change)");
         }
         out
     }

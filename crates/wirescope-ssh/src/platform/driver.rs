@@ -1,19 +1,114 @@
 //! An interactive CLI session as a state machine, without I/O: what the device printed goes in
 //! (`feed`), what to type comes out (a key for a banner or a pager, the paging-off commands, the
-//! enable command and its secret, each command in turn) with each command's output alone once
-//! the prompt is back. The caller owns the channel and the clock (`timed_out`).
+//! enable command and its secret, each line of the plan in turn) with each line's output alone
+//! once the prompt is back. A plan is commands, or a configuration backup, or a configuration
+//! push that stops at the first refused line. The caller owns the channel and the clock
+//! (`timed_out`).
 
 use super::{Mode, Platform};
 use std::collections::VecDeque;
+
+/// What a typed line is for, and so what a refusal of it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A command whose output is wanted; a refusal is reported and the session goes on.
+    Command,
+    /// The configuration shown before a push (a refusal is reported, nothing stops).
+    Before,
+    /// Entering configuration mode: the prompt must then say so.
+    Enter,
+    /// A configuration line: a refusal stops every change after it.
+    Change,
+    /// Applying (commit) or saving: a refusal stops what follows too.
+    Apply,
+    /// Discarding, leaving configuration mode, showing the configuration after: typed even
+    /// after a refusal, so the device is left as it was found.
+    Always,
+}
+
+/// One line of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub text: String,
+    pub kind: Kind,
+}
+
+impl Item {
+    fn new(text: &str, kind: Kind) -> Self {
+        Item {
+            text: text.to_string(),
+            kind,
+        }
+    }
+}
+
+/// What a session is asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Task {
+    /// These commands, in order.
+    Commands(Vec<String>),
+    /// Show the running configuration.
+    Backup,
+    /// Show the configuration, enter configuration mode, type `lines` (stopping at the first
+    /// refused), apply, leave, save when asked, show it again. A dry run only shows it.
+    Push {
+        lines: Vec<String>,
+        save: bool,
+        dry_run: bool,
+    },
+}
+
+impl Task {
+    /// The lines to type on `platform`, or why this task cannot be done there.
+    pub fn plan(&self, platform: &Platform) -> Result<Vec<Item>, String> {
+        let show = || {
+            platform.show_config.ok_or_else(|| {
+                format!(
+                    "{} has no command that shows its configuration",
+                    platform.name
+                )
+            })
+        };
+        Ok(match self {
+            Task::Commands(c) => c.iter().map(|c| Item::new(c, Kind::Command)).collect(),
+            Task::Backup => vec![Item::new(show()?, Kind::Command)],
+            Task::Push {
+                lines,
+                save,
+                dry_run,
+            } => {
+                let show = show()?;
+                let mut plan = vec![Item::new(show, Kind::Before)];
+                if *dry_run {
+                    return Ok(plan);
+                }
+                let all = |cmds: &'static [&'static str], kind: Kind| {
+                    cmds.iter().map(move |c| Item::new(c, kind))
+                };
+                plan.extend(all(platform.config_enter, Kind::Enter));
+                plan.extend(lines.iter().map(|l| Item::new(l, Kind::Change)));
+                plan.extend(all(platform.commit, Kind::Apply));
+                plan.extend(all(platform.discard, Kind::Always));
+                plan.extend(all(platform.config_leave, Kind::Always));
+                if *save {
+                    plan.extend(all(platform.save, Kind::Apply));
+                }
+                plan.push(Item::new(show, Kind::Always));
+                plan
+            }
+        })
+    }
+}
 
 /// What the session asks of its caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// Write these bytes to the channel.
     Send(String),
-    /// A command's output, alone, and the device's error line if it refused it.
+    /// A line's output, alone, and the device's error line if it refused it.
     Output {
         command: String,
+        kind: Kind,
         text: String,
         error: Option<String>,
     },
@@ -33,8 +128,8 @@ enum Phase {
     Enabling {
         secret_sent: bool,
     },
-    /// A command was sent; its output is coming.
-    Running(String),
+    /// A line was sent; its output is coming.
+    Running(Item),
     Over,
 }
 
@@ -42,7 +137,7 @@ enum Phase {
 #[derive(Debug)]
 pub struct Driver {
     platform: &'static Platform,
-    commands: VecDeque<String>,
+    plan: VecDeque<Item>,
     secret: Option<String>,
     buf: String,
     phase: Phase,
@@ -60,9 +155,26 @@ impl Driver {
         secret: Option<String>,
         limit: usize,
     ) -> Self {
+        let plan = commands
+            .into_iter()
+            .map(|c| Item {
+                text: c,
+                kind: Kind::Command,
+            })
+            .collect();
+        Self::with_plan(platform, plan, secret, limit)
+    }
+
+    /// A session that types `plan` (from [`Task::plan`]).
+    pub fn with_plan(
+        platform: &'static Platform,
+        plan: Vec<Item>,
+        secret: Option<String>,
+        limit: usize,
+    ) -> Self {
         Driver {
             platform,
-            commands: commands.into(),
+            plan: plan.into(),
             secret,
             buf: String::new(),
             phase: Phase::Login,
@@ -134,14 +246,29 @@ impl Driver {
                     self.next_command(&mut steps);
                 }
             }
-            Phase::Running(command) => {
-                let text = p.clean(&printed, &command);
-                let error = p.error_in(&text);
+            Phase::Running(item) => {
+                let text = p.clean(&printed, &item.text);
+                let mut error = p.error_in(&text);
+                if item.kind == Kind::Enter && error.is_none() && mode != Mode::Config {
+                    error = Some(format!(
+                        "configuration mode was not entered (the prompt is '{}')",
+                        p.prompt_at_end(&printed)
+                            .map(|(s, _)| s)
+                            .unwrap_or_default()
+                    ));
+                }
+                let stops = error.is_some()
+                    && matches!(item.kind, Kind::Enter | Kind::Change | Kind::Apply);
                 steps.push(Step::Output {
-                    command,
+                    command: item.text,
+                    kind: item.kind,
                     text,
                     error,
                 });
+                if stops {
+                    // Nothing more is changed on this device: only what leaves it as found.
+                    self.plan.retain(|i| i.kind == Kind::Always);
+                }
                 self.next_command(&mut steps);
             }
             Phase::Over => {}
@@ -170,10 +297,10 @@ impl Driver {
     }
 
     fn next_command(&mut self, steps: &mut Vec<Step>) {
-        match self.commands.pop_front() {
-            Some(cmd) => {
-                steps.push(Step::Send(format!("{cmd}\n")));
-                self.phase = Phase::Running(cmd);
+        match self.plan.pop_front() {
+            Some(item) => {
+                steps.push(Step::Send(format!("{}\n", item.text)));
+                self.phase = Phase::Running(item);
             }
             None => {
                 self.phase = Phase::Over;
@@ -194,7 +321,7 @@ impl Driver {
                 self.platform.paging_off.get(*i).unwrap_or(&"")
             ),
             Phase::Enabling { .. } => "privileged mode's prompt".to_string(),
-            Phase::Running(c) => format!("the prompt after '{c}'"),
+            Phase::Running(c) => format!("the prompt after '{}'", c.text),
             Phase::Over => "nothing".to_string(),
         };
         self.phase = Phase::Over;

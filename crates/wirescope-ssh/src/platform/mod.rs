@@ -26,6 +26,12 @@ pub struct Platform {
     pub enable: Option<(&'static str, &'static str)>,
     pub config_enter: &'static [&'static str],
     pub config_leave: &'static [&'static str],
+    /// Commands that apply what configuration mode was given (Junos's commit), typed before
+    /// leaving it.
+    pub commit: &'static [&'static str],
+    /// Commands that drop what was given but not applied, typed before leaving (so the device
+    /// does not ask whether to keep it).
+    pub discard: &'static [&'static str],
     pub save: &'static [&'static str],
     /// What the pager prints while it waits for a key.
     pager: Option<&'static str>,
@@ -51,6 +57,8 @@ pub const PLATFORMS: &[Platform] = &[
         enable: Some(("enable", r"(?i)^password:\s*$")),
         config_enter: &["configure terminal"],
         config_leave: &["end"],
+        commit: &[],
+        discard: &[],
         save: &["write memory"],
         pager: Some(r" ?--More-- ?|<--- More --->"),
         errors: &[
@@ -81,6 +89,8 @@ pub const PLATFORMS: &[Platform] = &[
         enable: None,
         config_enter: &["configure terminal"],
         config_leave: &["end"],
+        commit: &[],
+        discard: &[],
         save: &["copy running-config startup-config"],
         pager: Some(r" ?--More-- ?"),
         errors: &[
@@ -102,6 +112,8 @@ pub const PLATFORMS: &[Platform] = &[
         enable: Some(("enable", r"(?i)^password:\s*$")),
         config_enter: &["configure terminal"],
         config_leave: &["end"],
+        commit: &[],
+        discard: &[],
         save: &["write memory"],
         pager: Some(r" ?--More-- ?"),
         errors: &[
@@ -123,7 +135,9 @@ pub const PLATFORMS: &[Platform] = &[
         enable: None,
         config_enter: &["configure"],
         config_leave: &["exit configuration-mode"],
-        save: &["commit"],
+        commit: &["commit"],
+        discard: &["rollback 0"],
+        save: &[],
         pager: Some(r"---\(more( \d+%)?\)---"),
         errors: &[
             r"^syntax error",
@@ -144,6 +158,8 @@ pub const PLATFORMS: &[Platform] = &[
         enable: Some(("enable", r"(?i)^password:\s*$")),
         config_enter: &["configure terminal"],
         config_leave: &["end"],
+        commit: &[],
+        discard: &[],
         save: &["write memory"],
         pager: Some(r"-- MORE --, next page: Space, next line: Enter, quit: Control-C"),
         errors: &[r"^Invalid input:", r"^Incomplete input", r"^% "],
@@ -163,6 +179,8 @@ pub const PLATFORMS: &[Platform] = &[
         enable: None,
         config_enter: &[],
         config_leave: &[],
+        commit: &[],
+        discard: &[],
         save: &[],
         pager: None,
         errors: &[
@@ -185,6 +203,8 @@ pub const PLATFORMS: &[Platform] = &[
         enable: None,
         config_enter: &["system-view"],
         config_leave: &["return"],
+        commit: &[],
+        discard: &[],
         save: &["save"],
         pager: Some(r"[ \t]*---- More ----"),
         errors: &[r"^Error:", r"^\s*\^\s*$"],
@@ -204,6 +224,8 @@ pub const PLATFORMS: &[Platform] = &[
         enable: None,
         config_enter: &[],
         config_leave: &[],
+        commit: &[],
+        discard: &[],
         save: &[],
         pager: None,
         errors: &[],
@@ -344,6 +366,21 @@ impl Platform {
             .filter(|l| !c.ignore.iter().any(|r| r.is_match(l)))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// A unified diff of two configurations without their lines that change by themselves;
+    /// empty when they are the same. `names` head the diff (`before`, `after`).
+    pub fn config_diff(&self, old: &str, new: &str, names: (&str, &str)) -> String {
+        let a = self.comparable(old) + "\n";
+        let b = self.comparable(new) + "\n";
+        if a == b {
+            return String::new();
+        }
+        similar::TextDiff::from_lines(&a, &b)
+            .unified_diff()
+            .context_radius(3)
+            .header(names.0, names.1)
+            .to_string()
     }
 
     /// A command's output alone, from what the session printed after it was sent: colours,

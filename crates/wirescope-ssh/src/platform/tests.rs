@@ -172,7 +172,7 @@ fn a_platform_is_guessed_from_sys_descr_banner_or_prompt() {
 }
 
 mod sessions {
-    use super::super::driver::{Driver, Step};
+    use super::super::driver::{Driver, Item, Kind, Step, Task};
     use super::p;
 
     fn send(s: &str) -> Step {
@@ -204,6 +204,7 @@ mod sessions {
             d.feed("show clock\r\n*10:01:02.003 UTC Sat Dec 5 2026\r\nsw1#"),
             vec![
                 Step::Output {
+                    kind: Kind::Command,
                     command: "show clock".into(),
                     text: "*10:01:02.003 UTC Sat Dec 5 2026".into(),
                     error: None
@@ -220,6 +221,7 @@ mod sessions {
             d.feed("\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}          \u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}\u{8}ROM: Bootstrap\r\nsw1#"),
             vec![
                 Step::Output {
+                    kind: Kind::Command,
                     command: "show version".into(),
                     text: "Cisco IOS Software\nROM: Bootstrap".into(),
                     error: None
@@ -228,6 +230,139 @@ mod sessions {
             ]
         );
         assert_eq!(d.feed("sw1#"), vec![], "nothing after the end");
+    }
+
+    fn texts(plan: &[Item]) -> Vec<(&str, Kind)> {
+        plan.iter().map(|i| (i.text.as_str(), i.kind)).collect()
+    }
+
+    #[test]
+    fn plans_say_what_each_line_is_for_per_platform() {
+        let push = |save, dry_run| Task::Push {
+            lines: vec!["hostname x".into()],
+            save,
+            dry_run,
+        };
+        let ios = p("cisco_ios");
+        assert_eq!(
+            texts(&push(true, false).plan(ios).unwrap()),
+            [
+                ("show running-config", Kind::Before),
+                ("configure terminal", Kind::Enter),
+                ("hostname x", Kind::Change),
+                ("end", Kind::Always),
+                ("write memory", Kind::Apply),
+                ("show running-config", Kind::Always),
+            ]
+        );
+        assert_eq!(
+            texts(&push(true, true).plan(ios).unwrap()),
+            [("show running-config", Kind::Before)]
+        );
+        // Junos applies by commit, discards what a refusal left, and has nothing more to save.
+        assert_eq!(
+            texts(&push(true, false).plan(p("juniper_junos")).unwrap()),
+            [
+                ("show configuration | display set", Kind::Before),
+                ("configure", Kind::Enter),
+                ("hostname x", Kind::Change),
+                ("commit", Kind::Apply),
+                ("rollback 0", Kind::Always),
+                ("exit configuration-mode", Kind::Always),
+                ("show configuration | display set", Kind::Always),
+            ]
+        );
+        // RouterOS has no configuration mode: its lines are typed at the prompt.
+        assert_eq!(
+            texts(&push(false, false).plan(p("mikrotik_routeros")).unwrap()),
+            [
+                ("/export", Kind::Before),
+                ("hostname x", Kind::Change),
+                ("/export", Kind::Always),
+            ]
+        );
+        assert_eq!(
+            Task::Backup.plan(p("linux")).unwrap_err(),
+            "linux has no command that shows its configuration"
+        );
+    }
+
+    #[test]
+    fn a_push_stops_at_the_refused_line_and_only_leaves_configuration_mode_after_it() {
+        let plan = Task::Push {
+            lines: vec![
+                "interface Gi0/1".into(),
+                "frobnicate".into(),
+                "description never typed".into(),
+            ],
+            save: true,
+            dry_run: false,
+        }
+        .plan(p("cisco_nxos"))
+        .unwrap();
+        let mut d = Driver::with_plan(p("cisco_nxos"), plan, None, 1 << 20);
+        d.feed("nx1# ");
+        d.feed("nx1# ");
+        assert_eq!(d.feed("nx1# "), vec![send("show running-config\n")]);
+        assert_eq!(
+            d.feed("show running-config\r\nhostname nx1\r\nnx1# "),
+            vec![
+                Step::Output {
+                    kind: Kind::Before,
+                    command: "show running-config".into(),
+                    text: "hostname nx1".into(),
+                    error: None
+                },
+                send("configure terminal\n")
+            ]
+        );
+        // A prompt that is not configuration mode's is a refusal of the way in.
+        let mut stuck = Driver::with_plan(
+            p("cisco_nxos"),
+            vec![Item {
+                text: "configure terminal".into(),
+                kind: Kind::Enter,
+            }],
+            None,
+            1 << 20,
+        );
+        stuck.feed("nx1# ");
+        stuck.feed("nx1# ");
+        stuck.feed("nx1# ");
+        let steps = stuck.feed("configure terminal\r\nnx1# ");
+        assert!(
+            matches!(&steps[0], Step::Output { error: Some(e), .. } if e.contains("configuration mode was not entered")),
+            "{steps:?}"
+        );
+        assert_eq!(
+            d.feed("configure terminal\r\nnx1(config)# "),
+            vec![
+                Step::Output {
+                    kind: Kind::Enter,
+                    command: "configure terminal".into(),
+                    text: String::new(),
+                    error: None
+                },
+                send("interface Gi0/1\n")
+            ]
+        );
+        assert_eq!(d.feed("interface Gi0/1\r\nnx1(config-if)# ").len(), 2);
+        let steps = d
+            .feed("frobnicate\r\n       ^\r\n% Invalid command at '^' marker.\r\nnx1(config-if)# ");
+        assert_eq!(
+            steps[1],
+            send("end\n"),
+            "the line after the refused one and the save are never typed"
+        );
+        assert!(
+            matches!(&steps[0], Step::Output { kind: Kind::Change, error: Some(e), .. } if e == "% Invalid command at '^' marker."),
+            "{steps:?}"
+        );
+        assert_eq!(d.feed("end\r\nnx1# ")[1], send("show running-config\n"));
+        assert_eq!(
+            d.feed("show running-config\r\nhostname nx1\r\nnx1# ")[1],
+            Step::Done
+        );
     }
 
     #[test]
@@ -250,6 +385,7 @@ mod sessions {
         assert_eq!(
             steps[0],
             Step::Output {
+                kind: Kind::Command,
                 command: "show foo".into(),
                 text: "                 ^\nsyntax error, expecting <command>.".into(),
                 error: Some("syntax error, expecting <command>.".into())

@@ -101,7 +101,9 @@ fn configuration_mode_accepts_known_lines_refuses_others_and_changes_the_device_
     assert!(typed(&mut s, "description uplink to core\r").ends_with("sw1(config-if)#"));
     let refused = typed(&mut s, "frobnicate 7\r");
     assert!(refused.contains("% Invalid input detected"), "{refused:?}");
-    typed(&mut s, "exit\rhostname edge9\r");
+    // A global command leaves the interface's context by itself.
+    assert!(typed(&mut s, "ntp server 192.0.2.1\r").ends_with("sw1(config)#"));
+    typed(&mut s, "hostname edge9\r");
     assert_eq!(typed(&mut s, "end\r"), "end\r\nedge9#");
     let running = state.lock().expect("state").running.clone();
     let at = running
@@ -116,6 +118,10 @@ fn configuration_mode_accepts_known_lines_refuses_others_and_changes_the_device_
             .any(|l| l == " description uplink to core")
     );
     assert_eq!(running[0], "hostname edge9");
+    assert_eq!(
+        running.last().map(String::as_str),
+        Some("ntp server 192.0.2.1")
+    );
     let (mut again, _) = (
         Session::new(profile(Flavor::CiscoIos), "wsl", "s3cret", state.clone()),
         (),
