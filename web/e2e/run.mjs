@@ -5,7 +5,7 @@
 //
 // Env: WIRESCOPE_URL (dashboard, default http://127.0.0.1:7878), WIRESCOPE_TOKEN (access token,
 // optional), SCREENSHOT_DIR (default web/e2e/screenshots), CHROMIUM (default /usr/bin/chromium),
-// E2E_ONLY=traffic, ssh, suites, watch, traps, agents or host (only that step), E2E_TIMEOUT_MS (whole run, default 120000), E2E_PING_RATE (packets/s of the ping run, default
+// E2E_ONLY=traffic, ssh, configs, suites, watch, traps, agents or host (only that step), E2E_TIMEOUT_MS (whole run, default 120000), E2E_PING_RATE (packets/s of the ping run, default
 // 200: 400 targets then take about 2 s, so rows can be seen arriving).
 // LAB_SNMP_COMMUNITY (the lab agents' community, default wslpublic as lab/lab.env sets it).
 // E2E_SSH_PASSWORD (the SSH step: the password of the lab's user wsl-pw, LAB_SSH_PW_PASSWORD in
@@ -36,9 +36,9 @@ const SHOTS = path.resolve(process.env.SCREENSHOT_DIR || path.join(here, 'screen
 const BROWSER = process.env.CHROMIUM || '/usr/bin/chromium';
 const TOTAL_MS = Number(process.env.E2E_TIMEOUT_MS || 120_000);
 const PING_RATE = process.env.E2E_PING_RATE ?? '200';
-// E2E_ONLY=traffic, ssh, suites, watch, traps, agents or host runs only that step (quick iteration on it)
+// E2E_ONLY=traffic, ssh, configs, suites, watch, traps, agents or host runs only that step (quick iteration on it)
 const ONLY = process.env.E2E_ONLY || '';
-const ONLY_STEPS = ['traffic', 'ssh', 'suites', 'watch', 'traps', 'agents', 'host'];
+const ONLY_STEPS = ['traffic', 'ssh', 'configs', 'suites', 'watch', 'traps', 'agents', 'host'];
 if (ONLY && !ONLY_STEPS.includes(ONLY)) {
   console.error(`e2e: E2E_ONLY=${ONLY}: only ${ONLY_STEPS.map((s) => `"${s}"`).join(', ')}`);
   process.exit(2);
@@ -74,6 +74,13 @@ const SSH_NETNS = process.env.E2E_SSH_NETNS || 'wsl-c';
 const SSH_RUN_TARGETS = '198.18.40.1-3';
 const SSH_RUN_ADDRS = ['198.18.40.1', '198.18.40.2', '198.18.40.3'];
 const SSH_RUN_COMMAND = 'echo $SSH_CONNECTION';
+// the lab's emulated network CLIs (lab/netcli): an IOS and a Junos device
+const NETCLI_PORT = process.env.E2E_NETCLI_PORT || '2300';
+const NETCLI_USER = process.env.E2E_NETCLI_USER || 'wsl-net';
+const NETCLI_PASSWORD = process.env.E2E_NETCLI_PASSWORD || '';
+const NETCLI_ENABLE = process.env.E2E_NETCLI_ENABLE || '';
+const NETCLI_IOS = '198.18.40.201';
+const NETCLI_JUNOS = '198.18.40.204';
 // the suites step: a ping of four lab hosts fired every 2 seconds (the server is in the lab's
 // client namespace: no netns)
 const SUITE_NAME = 'e2e-lab';
@@ -913,6 +920,109 @@ async function sshStep() {
   await shot('ssh-diff.png');
 }
 
+/**
+ * An SSH run from the form with a configuration task (interactive shell on the lab's emulated
+ * network CLIs, enable secret): `config` is ['backup'] or ['push', lines]. Returns its id.
+ */
+async function configRun(targets, config) {
+  await page.goto(url('#/new'));
+  await page.click('[data-testid="kind-ssh"]');
+  await page.fill('[data-testid="targets"]', targets);
+  await page.check('[data-field="options.shell"] input[type="checkbox"]');
+  await page.selectOption('[data-testid="config-action"]', config[0]);
+  if (config[0] === 'push') await page.fill('[data-testid="config-lines"]', config[1]);
+  await page.fill('[data-field="options.user"] input', NETCLI_USER);
+  await page.fill('[data-field="options.password"] input', NETCLI_PASSWORD);
+  await page.fill('[data-field="options.enable_secret"] input', NETCLI_ENABLE);
+  await page.fill('[data-field="options.port"] input', NETCLI_PORT);
+  await page.check('[data-field="options.accept_new_host_keys"] input[type="checkbox"]');
+  if (!(await page.locator('[data-field="net.netns"] input').count())) await page.click('button[aria-expanded="false"]:has-text("network")');
+  await page.fill('[data-field="net.netns"] input', SSH_NETNS);
+  if (config[0] === 'push') await shot('ssh-config-form.png');
+  await page.click('[data-testid="submit"]');
+  const state = await waitFor(
+    'the configuration run page (or a form error)',
+    () => {
+      const err = document.querySelector('[data-testid="form-error"], [data-testid="field-error"], [data-testid="auth-error"]');
+      if (err) return { formError: err.textContent.trim() };
+      const run = document.querySelector('[data-testid="run"]');
+      return run && /^#\/runs\/\d+$/.test(location.hash) ? { id: Number(run.getAttribute('data-run-id')) } : null;
+    },
+    undefined,
+    15_000,
+  );
+  if (state.formError) fail(`the configuration run was refused: ${state.formError}`);
+  await waitFinished(`ssh ${config[0]} run #${state.id}`, targets.split(',').length);
+  return state.id;
+}
+
+/** The results of run `id` as the API gives them, by target. */
+async function resultsOf(id) {
+  const r = await pageApi('GET', `api/runs/${id}`);
+  if (r.status !== 200) fail(`GET api/runs/${id} answered ${r.status}`);
+  return Object.fromEntries(r.body.results.map((x) => [x.target, x]));
+}
+
+/**
+ * Configuration backups and a push from the form: two devices backed up (first versions), a
+ * push to one shown with its applied line and diff, the next backup a new version, and the
+ * Configs page listing both devices with that version's diff.
+ */
+async function configsStep() {
+  if (!NETCLI_PASSWORD || !NETCLI_ENABLE)
+    fail('E2E_NETCLI_PASSWORD and E2E_NETCLI_ENABLE are not set (LAB_NETCLI_PASSWORD and LAB_NETCLI_ENABLE in lab/lab.env)');
+  const first = await resultsOf(await configRun(`${NETCLI_IOS},${NETCLI_JUNOS}`, ['backup']));
+  for (const [t, platform] of [
+    [NETCLI_IOS, 'cisco_ios'],
+    [NETCLI_JUNOS, 'juniper_junos'],
+  ]) {
+    const r = first[t];
+    if (!r || r.error || r.platform !== platform || r.config?.action !== 'backup' || r.config.version == null)
+      fail(`the backup of ${t}: ${JSON.stringify(r)?.slice(0, 400)}`);
+  }
+  // the push: its line applied, the diff in the result's detail
+  const server = `ntp server 198.51.100.${(Date.now() % 200) + 20}`;
+  const pushId = await configRun(NETCLI_IOS, ['push', `${server}\n`]);
+  await page.click('[data-testid="result-row"]');
+  const pushed = await waitFor(
+    "the push's detail",
+    () => {
+      const c = document.querySelector('[data-testid="detail"] [data-testid="ssh-config"]');
+      if (!c) return null;
+      return {
+        state: c.querySelector('[data-testid="config-state"]')?.textContent.replace(/\s+/g, ' ').trim(),
+        added: [...c.querySelectorAll('[data-testid="unified-diff"] .line.add')].map((l) => l.textContent),
+      };
+    },
+    undefined,
+    10_000,
+  );
+  if (pushed.state !== '1 line' || !pushed.added.some((l) => l.includes(server)))
+    fail(`push run #${pushId} shows "${pushed.state}", added ${JSON.stringify(pushed.added)}`);
+  await shot('ssh-config-push.png');
+  // the next backup is a new version, its diff the pushed line
+  const again = (await resultsOf(await configRun(NETCLI_IOS, ['backup'])))[NETCLI_IOS];
+  const v = again?.config?.version;
+  if (again?.config?.changed !== true || !(v > first[NETCLI_IOS].config.version) || !again.config.diff?.includes(`+${server}`))
+    fail(`the backup after the push: ${JSON.stringify(again?.config)?.slice(0, 400)}`);
+  await page.goto(url(`#/configs?target=${NETCLI_IOS}`));
+  const shown = await waitFor(
+    "the device's versions and the newest's diff",
+    () => {
+      const devices = [...document.querySelectorAll('[data-testid="config-device"]')].map((d) => d.getAttribute('data-target'));
+      const versions = [...document.querySelectorAll('[data-testid="config-version"]')].map((r) => Number(r.getAttribute('data-id')));
+      const added = [...document.querySelectorAll('[data-testid="config-diff"] .line.add')].map((l) => l.textContent);
+      return versions.length && added.length ? { devices, versions, added } : null;
+    },
+    undefined,
+    10_000,
+  );
+  if (![NETCLI_IOS, NETCLI_JUNOS].every((t) => shown.devices.includes(t)) || shown.versions[0] !== v || !shown.added.some((l) => l.includes(server)))
+    fail(`the Configs page shows ${JSON.stringify(shown)}`);
+  log(`configs: backups of ${NETCLI_IOS} and ${NETCLI_JUNOS}, push #${pushId} (${server}), version ${v} with its diff`);
+  await shot('configs.png');
+}
+
 /** The suite page's state: the suite, its next due times, its fires (outcome, due time, run links). */
 function suiteState() {
   const suite = document.querySelector('[data-testid="suite"]');
@@ -1455,7 +1565,7 @@ async function main() {
   await page.waitForSelector('[data-testid="new-run"]');
 
   if (ONLY) {
-    await { traffic: trafficStep, ssh: sshStep, suites: suitesStep, watch: watchStep, traps: trapsStep, agents: agentsStep, host: hostStep }[ONLY]();
+    await { traffic: trafficStep, ssh: sshStep, configs: configsStep, suites: suitesStep, watch: watchStep, traps: trapsStep, agents: agentsStep, host: hostStep }[ONLY]();
     if (pageErrors.length) fail(`the page threw ${pageErrors.length} error(s): ${pageErrors.join(' | ')}`);
     return;
   }
@@ -1685,6 +1795,7 @@ async function main() {
 
   // 8. SSH: a terminal (host key, echo, resize, exit), its recording, a keyboard-interactive login, an ssh run and its diff
   await sshStep();
+  await configsStep();
 
   // 9. suites: one made in the editor (a bad cron refused as typed), fired by its schedule and on
   // demand, disabled

@@ -82,6 +82,8 @@ function optionOf(schemas, where, key, prop) {
   const target = ref ? schemas[ref] : null;
   const out = { key };
   if (ref === 'Duration') out.type = 'duration';
+  // SSH's configuration task: a backup, or a push of lines (its own composite field)
+  else if (ref === 'ConfigTask') out.type = 'config';
   else if (target?.enum || p.enum) {
     out.type = 'select';
     out.choices = target?.enum ?? p.enum;
@@ -123,7 +125,7 @@ function generateOptions(out) {
     "// edit. Each probe kind's options (its <Kind>Options schema), in the order of the server's struct,",
     '// as the run form (form.ts) builds its fields from them.',
     '',
-    "export type OptionType = 'int' | 'number' | 'duration' | 'text' | 'bool' | 'select' | 'list' | 'intlist' | 'secret';",
+    "export type OptionType = 'int' | 'number' | 'duration' | 'text' | 'bool' | 'select' | 'list' | 'intlist' | 'secret' | 'config';",
     '',
     'export interface OptionSpec {',
     '  key: string;',

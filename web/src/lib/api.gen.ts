@@ -911,6 +911,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ssh/configs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every device with kept configurations (its newest version, how many), by target. */
+        get: operations["getSshConfigs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ssh/configs/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One device's kept versions, newest first; 404 when none is kept. */
+        get: operations["getSshConfigsVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ssh/configs/versions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version's configuration and its diff against the one before. */
+        get: operations["getSshConfigsVersionsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ssh/known-hosts": {
         parameters: {
             query?: never;
@@ -1904,6 +1955,16 @@ export interface components {
             /** @description Targets present in both with no change. */
             unchanged: number;
         };
+        /** @description A device with kept versions: its newest, and how many there are. */
+        ConfigDevice: {
+            latest: components["schemas"]["ConfigVersion"];
+            /** Format: int64 */
+            versions: number;
+        };
+        /** @description The devices with kept configurations. */
+        ConfigDevices: {
+            devices: components["schemas"]["ConfigDevice"][];
+        };
         /** @description A configuration backup or push on one device. */
         ConfigResult: {
             /** @description `backup` or `push`. */
@@ -1952,6 +2013,50 @@ export interface components {
             dry_run?: boolean;
             /** @enum {string} */
             action: "push";
+        };
+        /** @description A version's configuration, and how it differs from the device's version before it. */
+        ConfigText: {
+            version: components["schemas"]["ConfigVersion"];
+            text: string;
+            previous?: components["schemas"]["ConfigVersion"] | null;
+            /**
+             * @description A unified diff from the previous version, without the platform's self-changing lines
+             *     (`null` for the first).
+             */
+            diff?: string | null;
+        };
+        /** @description One kept version, without its text. */
+        ConfigVersion: {
+            /** Format: int64 */
+            id: number;
+            /** @description The device as it was targeted. */
+            target: string;
+            platform: string;
+            /**
+             * Format: int64
+             * @description When a backup first fetched it (ms since the epoch).
+             */
+            taken_at: number;
+            /**
+             * Format: int64
+             * @description When a backup last found the device still at it.
+             */
+            seen_at: number;
+            /** Format: int64 */
+            bytes: number;
+            /**
+             * Format: int64
+             * @description The run that first fetched it, and the one that last did.
+             */
+            run_id?: number | null;
+            /** Format: int64 */
+            seen_run_id?: number | null;
+        };
+        /** @description One device's versions. */
+        ConfigVersions: {
+            target: string;
+            /** @description Newest first. */
+            versions: components["schemas"]["ConfigVersion"][];
         };
         ConvRow: {
             a: string;
@@ -6514,6 +6619,84 @@ export interface operations {
             };
             /** @description a wrong or used code */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSshConfigs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDevices"];
+                };
+            };
+        };
+    };
+    getSshConfigsVersions: {
+        parameters: {
+            query: {
+                /** @description The device as backups targeted it. */
+                target: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigVersions"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSshConfigsVersionsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigText"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -47,6 +47,9 @@ import {
   type SsoInfo,
   type Recording,
   type RecordingPage,
+  type ConfigDevices,
+  type ConfigVersions,
+  type ConfigText,
   type NewSuite,
   type Removed,
   type RunDetail,
@@ -602,6 +605,23 @@ export function castUrl(id: number): string {
 
 export async function deleteRecording(id: number): Promise<void> {
   await request('DELETE', `api/ssh/recordings/${id}`);
+}
+
+// ---- SSH: configuration versions kept by backups ----
+
+/** Every device whose configuration backups keep: its newest version, how many. */
+export function listConfigDevices(): Promise<ConfigDevices> {
+  return request('GET', 'api/ssh/configs');
+}
+
+/** One device's kept versions, newest first. */
+export function listConfigVersions(target: string): Promise<ConfigVersions> {
+  return request('GET', `api/ssh/configs/versions?target=${encodeURIComponent(target)}`);
+}
+
+/** One version's configuration and its diff against the version before. */
+export function getConfigVersion(id: number): Promise<ConfigText> {
+  return request('GET', `api/ssh/configs/versions/${id}`);
 }
 
 /** The server's known_hosts file and its entries. */

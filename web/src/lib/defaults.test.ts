@@ -42,6 +42,7 @@ function typeOf(p: Property): Property {
 function fieldTypes(p: Property): FieldType[] {
   const t = typeOf(p);
   if (t.$ref === '#/components/schemas/Duration') return ['duration'];
+  if (t.$ref === '#/components/schemas/ConfigTask') return ['config'];
   if (enumOf(p)) return ['select'];
   if (t.type === 'integer') return ['int'];
   if (t.type === 'number') return ['number'];

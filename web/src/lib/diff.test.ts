@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { ssh } from '../test/results';
-import { compareRunsOutput, defaultBase, diffDevices, lineDiff, unifiedText } from './diff';
+import { compareRunsOutput, defaultBase, diffDevices, lineDiff, parseUnified, unifiedText } from './diff';
 
 const config = (hostname: string, extra: string[] = []) =>
   ['!', `hostname ${hostname}`, 'interface eth0', ' ip address dhcp', ...extra, 'line vty 0 4', ' transport input ssh', 'end', ''].join('\n');
@@ -118,5 +118,24 @@ describe('compareRunsOutput (two runs, device by device)', () => {
     // the same output, but the command did not finish this time
     expect(c[2].exitChanged).toBe(true);
     expect(c[2].diff.hunks).toEqual([]);
+  });
+});
+
+describe('parseUnified (a diff the server made)', () => {
+  it('numbers its lines as lineDiff would, and counts what changed', () => {
+    const before = 'hostname r1\n!\ninterface Gi0/1\n description old\n!\nend\n';
+    const after = 'hostname r1\n!\ninterface Gi0/1\n description new\n!\nntp server 192.0.2.1\nend\n';
+    const text = '--- version 4\n+++ version 5\n' + unifiedText(lineDiff(before, after)) + '\n';
+    const d = parseUnified(text);
+    expect(d).toEqual(lineDiff(before, after));
+    expect([d.added, d.removed]).toEqual([2, 1]);
+  });
+  it('is no change for an empty text, and skips what is not a hunk line', () => {
+    expect(parseUnified('')).toEqual({ hunks: [], added: 0, removed: 0, gaveUp: false });
+    const d = parseUnified('--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n\\ No newline at end of file\n');
+    expect(d.hunks[0].lines.map((l) => [l.kind, l.text, l.old, l.new])).toEqual([
+      ['del', 'x', 1, null],
+      ['add', 'y', null, 1],
+    ]);
   });
 });

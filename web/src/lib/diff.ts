@@ -189,3 +189,36 @@ export function compareRunsOutput(a: SshResult[], b: SshResult[]): TargetDiff[] 
   const size = (t: TargetDiff) => t.diff.added + t.diff.removed;
   return out.sort((p, q) => order[p.change] - order[q.change] || size(q) - size(p) || byTarget(p.target, q.target));
 }
+
+/**
+ * A unified diff the server made (`--- a`, `+++ b`, then hunks) as hunks of numbered lines;
+ * an empty text is no change.
+ */
+export function parseUnified(text: string): LineDiff {
+  const hunks: Hunk[] = [];
+  let added = 0;
+  let removed = 0;
+  let o = 0;
+  let n = 0;
+  for (const raw of text.split('\n')) {
+    const head = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(raw);
+    if (head) {
+      o = Number(head[1]);
+      n = Number(head[2]);
+      hunks.push({ header: raw, lines: [] });
+      continue;
+    }
+    const hunk = hunks[hunks.length - 1];
+    if (!hunk) continue; // the file headers
+    const mark = raw[0];
+    const line = raw.slice(1);
+    if (mark === '+') {
+      hunk.lines.push({ kind: 'add', text: line, old: null, new: n++ });
+      added++;
+    } else if (mark === '-') {
+      hunk.lines.push({ kind: 'del', text: line, old: o++, new: null });
+      removed++;
+    } else if (mark === ' ') hunk.lines.push({ kind: 'ctx', text: line, old: o++, new: n++ });
+  }
+  return { hunks, added, removed, gaveUp: false };
+}

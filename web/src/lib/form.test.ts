@@ -265,6 +265,24 @@ describe('buildOptions', () => {
     expect(buildOptions('ping', { ...emptyValues(OPTION_FIELDS.ping), size: '65001' }).errors).toEqual({ 'options.size': 'at most 65000' });
   });
 
+  it("turns SSH's configuration field into a backup or a push, in place of the command", () => {
+    const base = { ...emptyValues(OPTION_FIELDS.ssh), user: 'ops', password: 'pw', shell: true };
+    const backup = buildOptions('ssh', { ...base, config: ['backup', '', '', ''] });
+    expect(backup).toEqual({ options: { user: 'ops', password: 'pw', shell: true, config: { action: 'backup' } }, errors: {} });
+    // the command is neither shown nor asked for beside a configuration task
+    expect(visibleFields(OPTION_FIELDS.ssh, { ...base, config: ['backup', '', '', ''] }).some((f) => f.key === 'command')).toBe(false);
+    const push = buildOptions('ssh', { ...base, config: ['push', 'interface Gi0/1  \n description up\n\n', '1', ''] });
+    expect(push.options.config).toEqual({ action: 'push', lines: ['interface Gi0/1', ' description up'], save: true, dry_run: false });
+    expect(buildOptions('ssh', { ...base, config: ['push', ' \n', '', '1'] }).errors).toEqual({
+      'options.config': 'the configuration lines to type, one per line',
+    });
+    // without the shell there is no configuration task, and a command is needed again
+    expect(buildOptions('ssh', { ...base, shell: false, config: ['backup', '', '', ''] }).errors).toEqual({
+      'options.command': 'a command to run on every device',
+    });
+    expect(prefill(OPTION_FIELDS.ssh, base, { config: 'backup' }).config).toEqual(['backup', '', '', '']);
+  });
+
   it('builds the network options', () => {
     expect(buildNet({ netns: 'wsl-c', interface: ' ', source: '198.18.0.10' })).toEqual({
       net: { netns: 'wsl-c', source: '198.18.0.10' },

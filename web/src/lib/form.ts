@@ -11,7 +11,8 @@ import type { AuthProtocol, NetOptions, OptionsOf, PrivProtocol, ProbeKind, Secu
  * `list`: words separated by spaces or commas, sent as an array (OIDs); `secret`: a password
  * input, sent as typed, never kept; `secret-text`: the same over several lines (a private key);
  * `types`: DNS record types picked as chips; `profiles`: credential profile names, in the order
- * picked; `profile`: at most one, sent as a name.
+ * picked; `profile`: at most one, sent as a name; `config`: SSH's configuration task, held as
+ * `[action, lines, save, dry run]` (see configTask).
  */
 export type FieldType =
   | 'int'
@@ -26,7 +27,32 @@ export type FieldType =
   | 'secret'
   | 'secret-text'
   | 'profiles'
-  | 'profile';
+  | 'profile'
+  | 'config';
+
+/** A `config` field's parts: '' (none), 'backup' or 'push'; the lines; '1' for save and dry run. */
+export type ConfigParts = [action: string, lines: string, save: string, dryRun: string];
+
+export const configParts = (raw: FieldValue | undefined): ConfigParts => {
+  const p = Array.isArray(raw) ? raw : [];
+  return [p[0] ?? '', p[1] ?? '', p[2] ?? '', p[3] ?? ''];
+};
+
+/**
+ * The configuration task a `config` field says: none, a backup, or a push of its non-blank
+ * lines (trailing spaces dropped, indentation kept); an error when a push has no line.
+ */
+export function configTask(raw: FieldValue | undefined): { task?: Record<string, unknown>; error?: string } {
+  const [action, text, save, dryRun] = configParts(raw);
+  if (action === 'backup') return { task: { action: 'backup' } };
+  if (action !== 'push') return {};
+  const lines = text
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''))
+    .filter((l) => l.trim());
+  if (!lines.length) return { error: 'the configuration lines to type, one per line' };
+  return { task: { action: 'push', lines, save: save === '1', dry_run: dryRun === '1' } };
+}
 
 /** True for the fields whose values are secrets (never kept, never prefilled). */
 export const isSecretField = (f: FieldDef): boolean => f.type === 'secret' || f.type === 'secret-text';
@@ -192,6 +218,9 @@ const inlineCredentials = (v: FormValues) => snmpOp(v) === 'topology' || picked(
 
 const SNMP_GROUPS = { read: 'what to read', creds: 'credentials', timing: 'timing' } as const;
 
+/** A configuration task is picked (it takes the command's place). */
+const sshConfig = (v: FormValues) => v.shell === true && configParts(v.config)[0] !== '';
+
 /** The run's own login: when no profile is picked. */
 const sshOwnLogin = (v: FormValues) => picked(v, 'profile').length === 0;
 
@@ -246,10 +275,17 @@ export const KIND_FORMS: { [K in ProbeKind]?: KindForm<OptionKey<K>> } = {
   ssh: {
     groups: Object.values(SSH_GROUPS),
     fields: {
-      command: { wide: true, placeholder: 'show running-config', group: SSH_GROUPS.command },
+      command: { wide: true, placeholder: 'show running-config', when: (v) => !sshConfig(v), group: SSH_GROUPS.command },
       shell: { label: 'interactive shell (a network CLI)', group: SSH_GROUPS.command, title: 'type the commands (one per line) at the prompt of a PTY shell: paging off, enable, each output alone' },
       platform: { placeholder: 'auto', when: (v) => v.shell === true, group: SSH_GROUPS.command, title: 'cisco_ios, cisco_nxos, arista_eos, juniper_junos, hp_procurve, mikrotik_routeros, huawei_vrp, linux or auto' },
       enable_secret: { label: 'enable secret', when: (v) => v.shell === true, group: SSH_GROUPS.command, title: 'the secret privileged mode asks for' },
+      config: {
+        label: 'configuration',
+        wide: true,
+        when: (v) => v.shell === true,
+        group: SSH_GROUPS.command,
+        title: 'back up the running configuration (kept as a version when it changed), or push lines in configuration mode (stopping at the first refused)',
+      },
       profile: { type: 'profile', wide: true, first: true, group: SSH_GROUPS.login },
       user: { group: SSH_GROUPS.login, title: 'the login (a profile picked gives its own when this is blank)' },
       password: { when: sshOwnLogin, group: SSH_GROUPS.login, title: 'password or keyboard-interactive login' },
@@ -263,9 +299,9 @@ export const KIND_FORMS: { [K in ProbeKind]?: KindForm<OptionKey<K>> } = {
       concurrency: { group: SSH_GROUPS.timing },
       max_output: { group: SSH_GROUPS.timing },
     },
-    check: (value) => {
+    check: (value, values) => {
       const errors: Record<string, string> = {};
-      if (!value.command) errors['options.command'] = 'a command to run on every device';
+      if (!value.command && !sshConfig(values)) errors['options.command'] = 'a command to run on every device';
       if (!value.profile) {
         if (!value.user) errors['options.user'] = 'a user (or pick a profile with an SSH login)';
         if (!value.password && !value.private_key) errors['options.password'] = 'a password or a private key (or pick a profile)';
@@ -303,7 +339,7 @@ export function emptyValues(fields: FieldDef[]): FormValues {
   const v: FormValues = {};
   for (const f of fields) {
     if (f.type === 'bool') v[f.key] = f.default === true;
-    else if (f.type === 'types' || f.type === 'profiles' || f.type === 'profile') v[f.key] = [];
+    else if (f.type === 'types' || f.type === 'profiles' || f.type === 'profile' || f.type === 'config') v[f.key] = [];
     else if (f.type === 'select') v[f.key] = startsBlank(f) ? '' : String(f.default ?? f.initial ?? f.choices?.[0] ?? '');
     else v[f.key] = '';
   }
@@ -353,7 +389,9 @@ export function prefill(fields: FieldDef[], values: FormValues, params: Record<s
     } else if (f.type === 'types' || f.type === 'profiles') out[f.key] = splitList(raw);
     else if (f.type === 'profile') out[f.key] = splitList(raw).slice(0, 1);
     else if (f.type === 'bool') out[f.key] = raw === 'true' || raw === '1';
-    else out[f.key] = raw;
+    else if (f.type === 'config') {
+      if (raw === 'backup') out[f.key] = ['backup', '', '', ''];
+    } else out[f.key] = raw;
   }
   return out;
 }
@@ -435,6 +473,12 @@ export function buildFields(
       case 'text': {
         const s = typeof raw === 'string' ? raw.trim() : '';
         if (s) value[f.key] = s;
+        break;
+      }
+      case 'config': {
+        const { task, error } = configTask(raw);
+        if (error) errors[name] = error;
+        else if (task) value[f.key] = task;
         break;
       }
     }

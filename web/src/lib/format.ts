@@ -185,10 +185,23 @@ export function targetsPreview(text: string, max = 60): string {
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
-/** Options as the CLI would show them: "count=3 timeout=500ms types=A,MX". */
+/**
+ * Options as the CLI would show them: "count=3 timeout=500ms types=A,MX"; an SSH configuration
+ * task as "config=backup" or "config=push(3 lines)".
+ */
 export function fmtOptions(o: object): string {
+  const value = (v: unknown): string => {
+    if (Array.isArray(v)) return v.join(',');
+    if (v && typeof v === 'object') {
+      const c = v as { action?: string; lines?: unknown[] };
+      if (c.action === 'push') return `push(${c.lines?.length ?? 0} line${c.lines?.length === 1 ? '' : 's'})`;
+      if (c.action) return c.action;
+      return JSON.stringify(v);
+    }
+    return String(v);
+  };
   return Object.entries(o)
     .filter(([, v]) => v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && !v.length))
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
+    .map(([k, v]) => `${k}=${value(v)}`)
     .join(' ');
 }

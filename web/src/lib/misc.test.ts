@@ -250,6 +250,8 @@ describe('format', () => {
     expect(targetsPreview('# lab\n198.18.16.1-4\nh1.lab.test # web\n')).toBe('198.18.16.1-4 h1.lab.test');
     expect(targetsPreview('x'.repeat(100), 10)).toBe('xxxxxxxxx…');
     expect(fmtOptions({ count: 3, timeout: '500ms', types: ['A', 'MX'], ttl: null, x: [] })).toBe('count=3 timeout=500ms types=A,MX');
+    expect(fmtOptions({ shell: true, config: { action: 'push', lines: ['a', 'b'], save: false } })).toBe('shell=true config=push(2 lines)');
+    expect(fmtOptions({ config: { action: 'backup' } })).toBe('config=backup');
   });
 });
 

@@ -2,7 +2,7 @@
 // edit. Each probe kind's options (its <Kind>Options schema), in the order of the server's struct,
 // as the run form (form.ts) builds its fields from them.
 
-export type OptionType = 'int' | 'number' | 'duration' | 'text' | 'bool' | 'select' | 'list' | 'intlist' | 'secret';
+export type OptionType = 'int' | 'number' | 'duration' | 'text' | 'bool' | 'select' | 'list' | 'intlist' | 'secret' | 'config';
 
 export interface OptionSpec {
   key: string;
@@ -507,6 +507,13 @@ export const options = {
       "default": null,
       "nullable": true,
       "description": "With `shell`: the device's CLI (cisco_ios, cisco_nxos, arista_eos, juniper_junos, hp_procurve, mikrotik_routeros, huawei_vrp, linux), or auto (guessed from what it prints)."
+    },
+    {
+      "key": "config",
+      "type": "config",
+      "default": null,
+      "nullable": true,
+      "description": "With `shell`: a configuration task in place of the command: `{\"action\": \"backup\"}` shows the running configuration (kept as a version when the run is), `{\"action\": \"push\", \"lines\": [...], \"save\": false, \"dry_run\": false}` types the lines in configuration mode, stopping at the first the device refuses, and shows the configuration before and after."
     },
     {
       "key": "enable_secret",

@@ -3,7 +3,8 @@
 // #/suites/ID/series/SID[?range=3h|1d|7d|30d], #/suites/ID/target?kind=scan|trace|dns&target=T, #/creds,
 // #/traffic, #/captures/ID, #/terminal[?target=…&netns=…], #/watch/ID, #/recordings, #/recordings/ID,
 // #/hostkeys[?host=…], #/alerts[?suite=ID&target=…], #/alerts/ID, #/channels,
-// #/traps[?source=…&oid=…&device=…&since=…&until=…], #/traps/ID, #/agents, #/vantage/BATCH, #/host.
+// #/traps[?source=…&oid=…&device=…&since=…&until=…], #/traps/ID, #/agents, #/vantage/BATCH, #/host,
+// #/configs[?target=…&version=…].
 
 import { trapFilterOf, type TrapFilter } from './traps';
 import { DEFAULT_RANGE } from './trend';
@@ -29,6 +30,7 @@ export type Route =
   | { name: 'watch'; id: number }
   | { name: 'recordings' }
   | { name: 'recording'; id: number }
+  | { name: 'configs'; target: string; version: number | null }
   | { name: 'hostkeys'; params: Record<string, string> }
   | { name: 'alerts'; filter: AlertFilter }
   | { name: 'alert'; id: number }
@@ -90,6 +92,10 @@ export function parseRoute(hash: string): Route {
   if (head === 'terminal' && parts.length === 1) return { name: 'terminal', params: params() };
   if (head === 'watch' && parts.length === 2 && id(x) !== null) return { name: 'watch', id: id(x) as number };
   if (head === 'recordings' && parts.length === 1) return { name: 'recordings' };
+  if (head === 'configs' && parts.length === 1) {
+    const p = params();
+    return { name: 'configs', target: (p.target ?? '').trim(), version: id(p.version) };
+  }
   if (head === 'recordings' && parts.length === 2 && id(x) !== null) return { name: 'recording', id: id(x) as number };
   if (head === 'hostkeys' && parts.length === 1) return { name: 'hostkeys', params: params() };
   if (head === 'alerts' && parts.length === 1) {
@@ -137,6 +143,9 @@ export const href = {
   /** Watching the shared terminal of recording `id`, read-only. */
   watch: (id: number) => `#/watch/${id}`,
   recordings: () => '#/recordings',
+  /** Kept configurations: every device, or one device's versions (one of them open). */
+  configs: (target?: string, version?: number) =>
+    `#/configs${query({ target: target?.trim() ?? '', version: version != null ? String(version) : '' })}`,
   recording: (id: number) => `#/recordings/${id}`,
   hostkeys: (host?: string) => `#/hostkeys${query(host ? { host } : undefined)}`,
   /** The alerts timeline, of a suite or a target when given. */

@@ -49,6 +49,14 @@ describe('ssh results', () => {
     expect(exitText(sshUnknownKey('a'))).toBe('host key unknown');
   });
 
+  it('read an interactive session by its platform and the commands it refused', () => {
+    const shell = (errors: (string | null)[]) =>
+      ssh('a', { exit_status: null, platform: 'cisco_ios', outputs: errors.map((error, i) => ({ command: `c${i}`, output: '', error })) });
+    expect([sshStatus(shell([null, null])), exitText(shell([null, null]))]).toEqual(['ok', 'cisco_ios: done']);
+    expect([sshStatus(shell([null, '% Invalid input'])), exitText(shell([null, '% Invalid input']))]).toEqual(['warn', 'cisco_ios: 1 refused']);
+    expect(sshStatus(ssh('a', { exit_status: null, platform: 'cisco_ios', error: 'no prompt' }))).toBe('bad');
+  });
+
   it('preview the first line that is not blank', () => {
     expect(firstLine('\n\r\n  \nhostname s1\r\ninterface eth0\n')).toBe('hostname s1');
     expect(firstLine('')).toBe('');

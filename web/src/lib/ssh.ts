@@ -8,6 +8,8 @@ import { optionsOf, type ProbeResult, type RunInfo, type SshResult } from './typ
 
 /** ok: exit 0; warn: another exit status (or a signal); bad: the command never ran or did not end. */
 export function sshStatus(r: SshResult): 'ok' | 'warn' | 'bad' {
+  // An interactive session has no exit status: a command the device refused is a warning.
+  if (!r.error && r.platform) return (r.outputs ?? []).some((o) => o.error) ? 'warn' : 'ok';
   if (r.error || (r.exit_status === null && !r.exit_signal)) return 'bad';
   return r.exit_status === 0 ? 'ok' : 'warn';
 }
@@ -17,9 +19,13 @@ export function errorKindLabel(kind: string | null | undefined): string {
   return kind ? kind.replace(/_/g, ' ') : 'error';
 }
 
-/** The exit cell: "0", "127", "signal KILL", or the error's kind. */
+/** The exit cell: "0", "127", "signal KILL", an interactive session's platform, or the error's kind. */
 export function exitText(r: SshResult): string {
   if (r.error) return errorKindLabel(r.error_kind);
+  if (r.platform && r.exit_status === null) {
+    const refused = (r.outputs ?? []).filter((o) => o.error).length;
+    return refused ? `${r.platform}: ${refused} refused` : `${r.platform}: done`;
+  }
   if (r.exit_signal) return `signal ${r.exit_signal}`;
   return r.exit_status === null ? 'no status' : String(r.exit_status);
 }

@@ -111,6 +111,12 @@ export type SecretState = Schemas['SecretState'];
 
 export type Recording = Schemas['Recording'];
 export type RecordingPage = Schemas['RecordingPage'];
+export type ConfigDevices = Schemas['ConfigDevices'];
+export type ConfigDevice = Schemas['ConfigDevice'];
+export type ConfigVersions = Schemas['ConfigVersions'];
+export type ConfigVersion = Schemas['ConfigVersion'];
+export type ConfigText = Schemas['ConfigText'];
+export type ConfigResult = Schemas['ConfigResult'];
 export type KnownHosts = Schemas['KnownHosts'];
 export type Removed = Schemas['Removed'];
 

@@ -1,7 +1,8 @@
 //! SSH in the dashboard: the terminal WebSocket (`terminal`), open terminals shared read-only
-//! (`live`, `watch`), the recordings of their sessions (`recordings`), and the server's known
-//! host keys (`host_keys`).
+//! (`live`, `watch`), the recordings of their sessions (`recordings`), the server's known
+//! host keys (`host_keys`), and the configuration versions backups keep (`configs`).
 
+mod configs;
 mod host_keys;
 pub mod live;
 mod messages;
@@ -38,4 +39,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(recordings::recordings))
         .routes(routes!(recordings::recording, recordings::delete_recording))
         .routes(routes!(recordings::recording_cast))
+        .routes(routes!(configs::devices))
+        .routes(routes!(configs::versions))
+        .routes(routes!(configs::version))
 }

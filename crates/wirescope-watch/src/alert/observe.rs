@@ -607,6 +607,15 @@ fn output(
     if s.error.is_some() {
         return Observation::unknown();
     }
+    // A kept backup says itself whether the device's configuration changed since its previous
+    // version, without the platform's self-changing lines: no pattern is needed.
+    if let Some(c) = s
+        .config
+        .as_ref()
+        .filter(|c| c.action == "backup" && c.changed.is_some())
+    {
+        return backup(target, c);
+    }
     let now = normalise(&s.stdout, ignore);
     let Some(before) = reference.and_then(Value::as_str) else {
         return clear(format!("{target}: output kept"), json!(now));
@@ -650,6 +659,47 @@ fn output(
             "truncated": truncated,
         }),
         reference: Some(json!(now)),
+    }
+}
+
+/// A kept backup's verdict: holds when it is a new version.
+fn backup(target: &str, c: &wirescope_probe::result::ConfigResult) -> Observation {
+    let version = c.version.unwrap_or_default();
+    if c.changed != Some(true) {
+        return clear(
+            format!("{target}: configuration as before (version {version})"),
+            json!(version),
+        );
+    }
+    let diff = c.diff.clone().unwrap_or_default();
+    let count = |sign: char, head: &str| {
+        diff.lines()
+            .filter(|l| l.starts_with(sign) && !l.starts_with(head))
+            .count()
+    };
+    let (added, removed) = (count('+', "+++"), count('-', "---"));
+    let truncated = diff.len() > MAX_DIFF;
+    let mut text = diff;
+    if truncated {
+        let mut cut = MAX_DIFF;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    Observation {
+        verdict: Verdict::Holds,
+        summary: format!(
+            "{target}: configuration changed, version {version} (+{added} -{removed} lines)"
+        ),
+        evidence: json!({
+            "version": version,
+            "diff": text,
+            "added": added,
+            "removed": removed,
+            "truncated": truncated,
+        }),
+        reference: Some(json!(version)),
     }
 }
 
@@ -965,6 +1015,39 @@ mod tests {
             o.summary,
             "www.lab A: NOERROR 10.0.0.1 10.0.0.2 → NXDOMAIN (no answers)"
         );
+    }
+
+    #[test]
+    fn a_kept_backup_says_itself_whether_the_configuration_changed() {
+        use wirescope_probe::result::ConfigResult;
+        let r = rule("output_changed");
+        let kept = |changed, diff: Option<&str>| {
+            ProbeResult::Ssh(SshResult {
+                target: "r1".into(),
+                stdout: "hostname r1\n! clock moved".into(),
+                config: Some(ConfigResult {
+                    action: "backup".into(),
+                    version: Some(7),
+                    changed,
+                    diff: diff.map(str::to_string),
+                    ..ConfigResult::default()
+                }),
+                ..Default::default()
+            })
+        };
+        let b = Baseline::default();
+        let same = observe(&r, &kept(Some(false), None), None, &b, None);
+        assert_eq!(same.verdict, Verdict::Clear);
+        assert_eq!(same.summary, "r1: configuration as before (version 7)");
+        let diff =
+            "--- version 6\n+++ version 7\n@@ -1 +1,2 @@\n hostname r1\n+ntp server 10.0.0.1\n";
+        let o = observe(&r, &kept(Some(true), Some(diff)), None, &b, None);
+        assert_eq!(o.verdict, Verdict::Holds);
+        assert_eq!(
+            o.summary,
+            "r1: configuration changed, version 7 (+1 -0 lines)"
+        );
+        assert_eq!(o.evidence["diff"], diff);
     }
 
     #[test]
