@@ -92,12 +92,13 @@ pub struct SshProfile {
 }
 
 /// The secrets of an SSH login: a password, or a private key (PEM/OpenSSH text) and its
-/// passphrase.
+/// passphrase; and the secret a network CLI's privileged mode asks for (enable).
 #[derive(Default)]
 pub struct SshSecrets {
     pub password: Option<Zeroizing<String>>,
     pub private_key: Option<Zeroizing<String>>,
     pub key_passphrase: Option<Zeroizing<String>>,
+    pub enable_secret: Option<Zeroizing<String>>,
 }
 
 impl std::fmt::Debug for SshSecrets {
@@ -107,6 +108,7 @@ impl std::fmt::Debug for SshSecrets {
             .field("password", &shown(&self.password))
             .field("private_key", &shown(&self.private_key))
             .field("key_passphrase", &shown(&self.key_passphrase))
+            .field("enable_secret", &shown(&self.enable_secret))
             .finish()
     }
 }
@@ -136,6 +138,8 @@ pub struct SshInfo {
     pub password: SecretState,
     pub private_key: SecretState,
     pub key_passphrase: SecretState,
+    /// The secret privileged mode asks for on a network CLI (enable).
+    pub enable_secret: SecretState,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -251,7 +255,7 @@ pub struct Creds {
 }
 
 const FIELDS: [&str; 3] = ["community", "auth_password", "priv_password"];
-const SSH_FIELDS: [&str; 3] = ["password", "private_key", "key_passphrase"];
+const SSH_FIELDS: [&str; 4] = ["password", "private_key", "key_passphrase", "enable_secret"];
 
 fn xdg(var: &str, fallback: &str) -> PathBuf {
     std::env::var_os(var)
@@ -346,7 +350,7 @@ impl Creds {
             name,
             "snmp",
             &FIELDS,
-            [
+            &[
                 &secrets.community,
                 &secrets.auth_password,
                 &secrets.priv_password,
@@ -362,8 +366,8 @@ impl Creds {
         &self,
         name: &str,
         kind: &str,
-        fields: &[&str; 3],
-        values: [&Option<Zeroizing<String>>; 3],
+        fields: &[&str],
+        values: &[&Option<Zeroizing<String>>],
     ) -> Result<(), CredsError> {
         for (field, value) in fields.iter().zip(values) {
             if let Some(v) = value {
@@ -407,6 +411,7 @@ impl Creds {
                     password: ssh_set(&name, "password"),
                     private_key: ssh_set(&name, "private_key"),
                     key_passphrase: ssh_set(&name, "key_passphrase"),
+                    enable_secret: ssh_set(&name, "enable_secret"),
                 }),
                 name,
                 snmp,
@@ -437,10 +442,11 @@ impl Creds {
             name,
             "ssh",
             &SSH_FIELDS,
-            [
+            &[
                 &secrets.password,
                 &secrets.private_key,
                 &secrets.key_passphrase,
+                &secrets.enable_secret,
             ],
         )?;
         let mut all = self.load()?;
@@ -466,6 +472,7 @@ impl Creds {
                 password: get("password")?,
                 private_key: get("private_key")?,
                 key_passphrase: get("key_passphrase")?,
+                enable_secret: get("enable_secret")?,
             },
         ))
     }
@@ -535,6 +542,9 @@ impl Creds {
             if o.key_passphrase.is_none() {
                 o.key_passphrase = take(secrets.key_passphrase);
             }
+        }
+        if o.enable_secret.is_none() {
+            o.enable_secret = take(secrets.enable_secret);
         }
         Ok(())
     }
@@ -638,6 +648,7 @@ mod tests {
             password: Some(Zeroizing::new("ssh-pass-3".into())),
             private_key: Some(Zeroizing::new(key.into())),
             key_passphrase: None,
+            enable_secret: Some(Zeroizing::new("enable-7".into())),
         };
         let user = SshProfile {
             user: "netops".into(),
@@ -651,20 +662,36 @@ mod tests {
                 ssh.user.as_str(),
                 ssh.password,
                 ssh.private_key,
-                ssh.key_passphrase
+                ssh.key_passphrase,
+                ssh.enable_secret
             ),
             (
                 SnmpVersion::V2c,
                 "netops",
                 SecretState::Set,
                 SecretState::Set,
-                SecretState::NotSet
+                SecretState::NotSet,
+                SecretState::Set
             )
         );
         let (p, s) = creds.ssh("edge").unwrap();
         assert_eq!(p, user);
         assert_eq!(s.private_key.as_deref().map(String::as_str), Some(key));
-        assert!(!format!("{s:?}").contains("ssh-pass-3"));
+        assert_eq!(
+            s.enable_secret.as_deref().map(String::as_str),
+            Some("enable-7")
+        );
+        assert!(!format!("{s:?}").contains("ssh-pass-3") && !format!("{s:?}").contains("enable-7"));
+        // A run naming the profile takes its enable secret unless it gives its own.
+        let mut o = wirescope_ssh::exec::SshOptions {
+            profile: Some("edge".into()),
+            ..Default::default()
+        };
+        creds.apply_ssh(&mut o).unwrap();
+        assert_eq!(o.enable_secret.as_deref(), Some("enable-7"));
+        o.enable_secret = Some("own".into());
+        creds.apply_ssh(&mut o).unwrap();
+        assert_eq!(o.enable_secret.as_deref(), Some("own"));
         let text = std::fs::read_to_string(dir.join("profiles.json")).unwrap();
         assert!(text.contains("netops") && !text.contains("ssh-pass-3") && !text.contains("b3Bl"));
         let bad = SshSecrets {

@@ -105,6 +105,10 @@ pub struct PutProfile {
     #[serde(default)]
     #[schema(write_only)]
     ssh_key_passphrase: Option<String>,
+    /// The secret a network CLI's privileged mode asks for (enable).
+    #[serde(default)]
+    #[schema(write_only)]
+    ssh_enable_secret: Option<String>,
 }
 
 /// Add or replace a profile; set or replace its secrets.
@@ -137,6 +141,7 @@ async fn put(Path(name): Path<String>, body: Bytes) -> Result<Response, ApiError
                 password: secret(p.ssh_password),
                 private_key: secret(p.ssh_private_key),
                 key_passphrase: secret(p.ssh_key_passphrase),
+                enable_secret: secret(p.ssh_enable_secret),
             },
         )
     });

@@ -1507,7 +1507,8 @@ pub struct CredsAddArgs {
     pub cred: SnmpCredentialArgs,
 
     /// Also an SSH login for this user (password from WIRESCOPE_SSH_PASSWORD or --ssh-password,
-    /// key from --ssh-key, its passphrase from WIRESCOPE_SSH_KEY_PASSPHRASE).
+    /// key from --ssh-key, its passphrase from WIRESCOPE_SSH_KEY_PASSPHRASE, a network CLI's
+    /// enable secret from WIRESCOPE_SSH_ENABLE_SECRET).
     #[arg(long, value_name = "USER")]
     pub ssh_user: Option<String>,
 

@@ -55,6 +55,7 @@ pub(crate) fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure>
                             password: secret(a.ssh_password.clone(), "WIRESCOPE_SSH_PASSWORD"),
                             private_key: key,
                             key_passphrase: secret(None, "WIRESCOPE_SSH_KEY_PASSPHRASE"),
+                            enable_secret: secret(None, "WIRESCOPE_SSH_ENABLE_SECRET"),
                         },
                     ))
                 }
@@ -90,8 +91,12 @@ pub(crate) fn creds_command(cmd: cli::CredsCmd) -> Result<CredsOutcome, Failure>
                         || "-".to_string(),
                         |s| {
                             format!(
-                                "{} (password {}, key {}, passphrase {})",
-                                s.user, s.password, s.private_key, s.key_passphrase
+                                "{} (password {}, key {}, passphrase {}, enable {})",
+                                s.user,
+                                s.password,
+                                s.private_key,
+                                s.key_passphrase,
+                                s.enable_secret
                             )
                         },
                     );

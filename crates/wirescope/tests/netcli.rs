@@ -1,12 +1,14 @@
 //! Network CLIs in the lab (lab/netcli: emulated IOS, NX-OS, EOS, Junos, ProCurve, RouterOS and
 //! VRP devices over SSH): interactive sessions on every vendor, paged and slow output, enable
 //! refused, a device that never prompts, the exec channel refused, configuration pushes that
-//! stop at a refused line, and backups kept as versions with their diffs.
+//! stop at a refused line, and backups kept as versions with their diffs (from the CLI, and from
+//! the server's runs and its configuration routes).
 
 mod common;
 
+use common::server::Server;
 use common::{lab, ndjson, var};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Output;
@@ -592,4 +594,176 @@ fn backups_of_every_vendor_are_kept_once_and_bad_changes_files_are_refused() {
     );
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("--changes /nonexistent/changes"));
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn the_server_keeps_a_backup_run_as_versions_and_names_bad_configuration_tasks() {
+    let lab = lab();
+    let server = Server::start("netcli-configs", &[]);
+    let eos = var(lab, "LAB_NETCLI_EOS_V4");
+    let options = |config: Value, shell: bool| {
+        json!({
+            "kind": "ssh",
+            "targets": [eos],
+            "options": {
+                "user": var(lab, "LAB_NETCLI_USER"),
+                "password": var(lab, "LAB_NETCLI_PASSWORD"),
+                "enable_secret": var(lab, "LAB_NETCLI_ENABLE"),
+                "port": var(lab, "LAB_NETCLI_PORT").parse::<u16>().unwrap_or(2300),
+                "shell": shell,
+                "platform": "arista_eos",
+                "accept_new_host_keys": true,
+                "config": config,
+            },
+            "net": {"netns": var(lab, "LAB_CLIENT_NS")},
+        })
+    };
+    // Two backups: one version, seen twice.
+    for _ in 0..2 {
+        let id = server.create(options(json!({"action": "backup"}), true));
+        let run = server.wait(id, 30);
+        assert_eq!(run["status"], "finished", "{run}");
+        assert_eq!(run["results"][0]["error"], Value::Null, "{run}");
+    }
+    let (status, devices) = server.json("GET", "/api/ssh/configs", None);
+    assert_eq!(status, 200);
+    assert_eq!(devices["devices"][0]["latest"]["target"], eos, "{devices}");
+    assert_eq!(devices["devices"][0]["versions"], 1, "{devices}");
+    let (status, versions) = server.json(
+        "GET",
+        &format!("/api/ssh/configs/versions?target={eos}"),
+        None,
+    );
+    assert_eq!(status, 200);
+    let v = &versions["versions"][0];
+    assert_ne!(
+        v["run_id"], v["seen_run_id"],
+        "seen again by the second run: {v}"
+    );
+    let (status, text) = server.json(
+        "GET",
+        &format!("/api/ssh/configs/versions/{}", v["id"]),
+        None,
+    );
+    assert_eq!(status, 200);
+    assert!(
+        text["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("! device: eos1 (DCS-7050SX3-48YC8, EOS-4.30.1F)")),
+        "{text}"
+    );
+    assert_eq!(
+        (&text["previous"], &text["diff"]),
+        (&Value::Null, &Value::Null)
+    );
+    for (path, code) in [
+        ("/api/ssh/configs/versions?target=192.0.2.9", 404),
+        ("/api/ssh/configs/versions/999999", 404),
+        ("/api/ssh/configs/versions/abc", 400),
+        ("/api/ssh/configs/versions", 400),
+    ] {
+        assert_eq!(server.json("GET", path, None).0, code, "{path}");
+    }
+    // Bad tasks, named before anything runs.
+    for (config, shell, says) in [
+        (
+            json!({"action": "push", "lines": ["", " "]}),
+            true,
+            "no lines to type",
+        ),
+        (
+            json!({"action": "push", "lines": ["a\u{7}"]}),
+            true,
+            "line 1 holds a control character",
+        ),
+        (json!({"action": "backup"}), false, "config goes with shell"),
+        (json!({"action": "restore"}), true, "restore"),
+    ] {
+        let (status, e) = server.json("POST", "/api/runs", Some(options(config, shell)));
+        assert_eq!(status, 400, "{e}");
+        assert!(
+            e["error"].as_str().is_some_and(|m| m.contains(says)),
+            "{says}: {e}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn a_profile_gives_the_login_and_the_enable_secret() {
+    let lab = lab();
+    let dir = scratch("profile");
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        std::process::Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                var(lab, "LAB_CLIENT_NS"),
+                env!("CARGO_BIN_EXE_wirescope"),
+            ])
+            .args(args)
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("WIRESCOPE_SECRET_STORE", "file")
+            .env("WIRESCOPE_SECRETS_PASSPHRASE", "netcli profile test")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let added = run(
+        &[
+            "creds",
+            "add",
+            "lab-net",
+            "--ssh-user",
+            var(lab, "LAB_NETCLI_USER"),
+        ],
+        &[
+            ("WIRESCOPE_SNMP_COMMUNITY", "unused"),
+            ("WIRESCOPE_SSH_PASSWORD", var(lab, "LAB_NETCLI_PASSWORD")),
+            ("WIRESCOPE_SSH_ENABLE_SECRET", var(lab, "LAB_NETCLI_ENABLE")),
+        ],
+    );
+    assert_eq!(
+        added.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let listed = run(&["creds", "list", "--json"], &[]);
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap_or_default();
+    assert_eq!(listed[0]["ssh"]["enable_secret"], "set", "{listed}");
+    // IOS starts in user mode: the running configuration needs the profile's enable secret.
+    let ios = var(lab, "LAB_NETCLI_IOS_V4");
+    let kh = dir.join("known_hosts").display().to_string();
+    let out = run(
+        &[
+            "ssh",
+            "exec",
+            ios,
+            "--json",
+            "--profile",
+            "lab-net",
+            "-p",
+            var(lab, "LAB_NETCLI_PORT"),
+            "--known-hosts",
+            &kh,
+            "--accept-new-host-keys",
+            "--shell",
+            "--platform",
+            "cisco_ios",
+            "--",
+            "show running-config",
+        ],
+        &[],
+    );
+    let r = &rows(&out)[ios];
+    assert_eq!(r["error"], Value::Null, "{r}");
+    assert!(
+        r["outputs"][0]["output"]
+            .as_str()
+            .is_some_and(|t| t.contains("\nhostname ios1\n")),
+        "{r}"
+    );
 }

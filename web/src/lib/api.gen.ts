@@ -3004,6 +3004,8 @@ export interface components {
             /** @description PEM or OpenSSH private key text. */
             ssh_private_key?: string | null;
             ssh_key_passphrase?: string | null;
+            /** @description The secret a network CLI's privileged mode asks for (enable). */
+            ssh_enable_secret?: string | null;
         };
         /**
          * @description The receiver's settings as the dashboard edits them (communities come from credential
@@ -3634,6 +3636,8 @@ export interface components {
             password: components["schemas"]["SecretState"];
             private_key: components["schemas"]["SecretState"];
             key_passphrase: components["schemas"]["SecretState"];
+            /** @description The secret privileged mode asks for on a network CLI (enable). */
+            enable_secret: components["schemas"]["SecretState"];
         };
         /** @description Options of an SSH run. Secrets are read but never written back out. */
         SshOptions: {

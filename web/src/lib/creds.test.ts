@@ -40,6 +40,7 @@ describe('profile form', () => {
       'ssh_user',
       'ssh_password',
       'ssh_key_passphrase',
+      'ssh_enable_secret',
       'ssh_private_key',
     ]);
   });
@@ -122,12 +123,13 @@ describe('SSH logins in profiles', () => {
   });
 
   it('lists the login and edits it without its secrets', () => {
-    const p: ProfileInfo = { ...v2c, ssh: { user: 'netops', password: 'set', private_key: 'not set', key_passphrase: 'not set' } };
+    const p: ProfileInfo = { ...v2c, ssh: { user: 'netops', password: 'set', private_key: 'not set', key_passphrase: 'not set', enable_secret: 'set' } };
     expect(sshSecrets(p)).toEqual({
       user: 'netops',
       secrets: [
         ['ssh password', 'set'],
         ['ssh key', 'not set'],
+        ['enable secret', 'set'],
       ],
     });
     expect(sshSecrets(v2c)).toBeNull();

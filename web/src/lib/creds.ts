@@ -20,6 +20,13 @@ export const PROFILE_FIELDS: FieldDef<keyof PutProfile>[] = [
   { key: 'ssh_password', label: 'SSH password', type: 'secret', when: sshUser },
   { key: 'ssh_key_passphrase', label: 'key passphrase', type: 'secret', when: sshUser, title: 'passphrase of the private key, if it has one' },
   {
+    key: 'ssh_enable_secret',
+    label: 'enable secret',
+    type: 'secret',
+    when: sshUser,
+    title: "the secret a network CLI's privileged mode asks for (enable), used by interactive sessions, backups and pushes",
+  },
+  {
     key: 'ssh_private_key',
     label: 'SSH private key',
     type: 'secret-text',
@@ -116,6 +123,7 @@ export function sshSecrets(p: ProfileInfo): { user: string; secrets: [string, Se
     secrets: [
       ['ssh password', p.ssh.password],
       ['ssh key', p.ssh.private_key],
+      ['enable secret', p.ssh.enable_secret],
     ],
   };
 }
