@@ -194,10 +194,13 @@ impl Pipeline {
     /// blocked namespace or interface never holds a slot.
     pub async fn start(
         &mut self,
-        req: RunRequest,
+        mut req: RunRequest,
         cancel: &CancellationToken,
         deadline: Duration,
     ) -> Result<Run, Ended> {
+        if let Some((store, _)) = &self.store {
+            crate::configs::hint_platforms(store, &mut req);
+        }
         let start = crate::engine::start(req, cancel.clone());
         match start_within(start, cancel, deadline).await {
             Ok(run) => {
@@ -246,12 +249,14 @@ impl Pipeline {
                     None => break,
                 }
             }
-            // Backups become versions before their results are stored (which then say so).
+            // Backups become versions before their results are stored (which then say so);
+            // what devices say of themselves over SNMP is remembered.
             if self.store_error.is_none()
                 && let Some((store, id)) = &self.store
             {
                 let kept = batch.iter_mut().try_for_each(|r| match r {
                     ProbeResult::Ssh(s) => crate::configs::keep(store, *id, s),
+                    ProbeResult::Snmp(s) => crate::configs::note(store, s),
                     _ => Ok(()),
                 });
                 if let Err(e) = kept {

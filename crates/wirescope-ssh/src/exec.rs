@@ -89,6 +89,11 @@ pub struct SshOptions {
     /// The known_hosts file written (CLI only; the server uses its own store).
     #[serde(skip)]
     pub known_hosts: Option<PathBuf>,
+    /// What devices said of themselves over SNMP (sysDescr, by target or address), from the
+    /// history: with `platform` auto, a device's platform is told from it before it is
+    /// guessed from what the session prints.
+    #[serde(skip)]
+    pub descrs: Arc<std::collections::HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for SshOptions {
@@ -113,6 +118,7 @@ impl std::fmt::Debug for SshOptions {
             .field("concurrency", &self.concurrency)
             .field("max_output", &self.max_output)
             .field("known_hosts", &self.known_hosts)
+            .field("descrs", &self.descrs.len())
             .finish()
     }
 }
@@ -138,6 +144,7 @@ impl Default for SshOptions {
             concurrency: 100,
             max_output: 4 << 20,
             known_hosts: None,
+            descrs: Arc::default(),
         }
     }
 }
@@ -378,6 +385,26 @@ fn endpoint_of(target: &Target, port: u16) -> Endpoint {
     }
 }
 
+/// The platform of a device before its session starts: the one named, else (auto) what it
+/// told SNMP of itself when the history knows it; `None` leaves it to what the session prints.
+fn known_platform(
+    opts: &SshOptions,
+    target: &Target,
+    addr: Option<IpAddr>,
+) -> Option<&'static crate::platform::Platform> {
+    match opts.platform.as_deref() {
+        Some(p) if p != "auto" => crate::platform::platform(p).ok(),
+        _ => {
+            let addr = addr.map(|a| a.to_string());
+            [Some(target.spec.as_str()), addr.as_deref()]
+                .into_iter()
+                .flatten()
+                .find_map(|k| opts.descrs.get(k))
+                .and_then(|d| crate::platform::guess(Some(d), ""))
+        }
+    }
+}
+
 /// A device to work on, with its address when it is reached directly.
 type Work = (Target, Option<IpAddr>);
 
@@ -414,11 +441,7 @@ async fn one(
         Err(e) => return failure(target, addr, opts, &e, started),
     };
     if opts.shell {
-        let platform = opts
-            .platform
-            .as_deref()
-            .filter(|p| *p != "auto")
-            .and_then(|p| crate::platform::platform(p).ok());
+        let platform = known_platform(opts, target, addr);
         let task = match &opts.config {
             Some(c) => c.task(),
             None => crate::platform::driver::Task::Commands(
@@ -654,4 +677,59 @@ pub async fn run(
         j.close().await;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(spec: &str) -> Target {
+        Target {
+            spec: spec.into(),
+            host: match spec.parse() {
+                Ok(ip) => Host::Ip(ip),
+                Err(_) => Host::Name(spec.into()),
+            },
+        }
+    }
+
+    #[test]
+    fn a_platform_is_named_or_told_by_what_the_device_said_over_snmp() {
+        let descrs: std::collections::HashMap<String, String> = [
+            (
+                "core1".to_string(),
+                "Arista Networks EOS version 4.30.1F running on an Arista DCS-7050SX3".to_string(),
+            ),
+            (
+                "198.18.40.7".to_string(),
+                "Juniper Networks, Inc. ex4300-48t Ethernet Switch, kernel JUNOS 21.4R3"
+                    .to_string(),
+            ),
+        ]
+        .into();
+        let opts = |platform: Option<&str>| SshOptions {
+            shell: true,
+            platform: platform.map(str::to_string),
+            descrs: Arc::new(descrs.clone()),
+            ..SshOptions::default()
+        };
+        let name = |o: &SshOptions, t: &str, addr: Option<&str>| {
+            known_platform(o, &target(t), addr.and_then(|a| a.parse().ok())).map(|p| p.name)
+        };
+        assert_eq!(name(&opts(Some("auto")), "core1", None), Some("arista_eos"));
+        // By the address a name resolved to, too.
+        assert_eq!(
+            name(&opts(None), "edge7", Some("198.18.40.7")),
+            Some("juniper_junos")
+        );
+        // Named wins; unknown is left to what the session prints.
+        assert_eq!(
+            name(&opts(Some("cisco_ios")), "core1", None),
+            Some("cisco_ios")
+        );
+        assert_eq!(
+            name(&opts(Some("auto")), "192.0.2.1", Some("192.0.2.1")),
+            None
+        );
+    }
 }

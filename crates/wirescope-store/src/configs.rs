@@ -1,7 +1,8 @@
 //! Configuration versions: each device's running configuration as backups fetched it, a new
 //! version only when it differs (compared without the lines that change by themselves: the
 //! caller gives that comparable text, kept as its digest), the newest [`CONFIG_VERSIONS_KEPT`]
-//! per device.
+//! per device. Beside them, what devices said of themselves over SNMP (sysDescr), which tells
+//! an SSH session's platform when it is not named.
 
 use crate::sql::{Optional, Row, params};
 use crate::{Store, StoreError, now_ms};
@@ -61,7 +62,60 @@ fn version(r: &Row<'_, '_>) -> Result<ConfigVersion, StoreError> {
     })
 }
 
+/// Devices whose sysDescr is remembered, at most; the longest unseen go first.
+pub const DEVICE_FACTS_KEPT: i64 = 100_000;
+/// Characters of a sysDescr kept.
+const DESCR_KEPT: usize = 1024;
+
 impl Store {
+    /// Remembers what a device (by target and by address) said it is.
+    pub fn note_device(&self, names: &[&str], descr: &str) -> Result<(), StoreError> {
+        let descr: String = descr.chars().take(DESCR_KEPT).collect();
+        let now = now_ms();
+        self.transaction(|tx| {
+            for name in names {
+                tx.execute(
+                    "INSERT INTO device_facts (target, descr, seen_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (target) DO UPDATE SET descr = excluded.descr,
+                         seen_at = excluded.seen_at",
+                    params![*name, descr, now],
+                )?;
+            }
+            tx.execute(
+                "DELETE FROM device_facts WHERE target NOT IN
+                     (SELECT target FROM device_facts ORDER BY seen_at DESC, target LIMIT ?1)",
+                params![DEVICE_FACTS_KEPT],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The sysDescr last heard from each of `names` that has one.
+    pub fn device_descrs(
+        &self,
+        names: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        self.read(|db| {
+            for chunk in names.chunks(500) {
+                for name in chunk {
+                    let d: Option<String> = db
+                        .query_row(
+                            "SELECT descr FROM device_facts WHERE target = ?1",
+                            params![name.as_str()],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    if let Some(d) = d {
+                        out.insert(name.clone(), d);
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     /// Keeps a device's configuration as fetched by run `run_id`: a new version when its
     /// `comparable` text (without self-changing lines) differs from the newest one's, else that
     /// one seen again.
@@ -259,5 +313,20 @@ pub(crate) mod tests {
         assert_eq!(kept.len() as i64, CONFIG_VERSIONS_KEPT);
         assert!(kept.iter().all(|v| v.id > next.version));
         assert_eq!(store.config_versions("sw2").unwrap().len(), 1);
+        // What devices said of themselves, by target and address, the newest word kept.
+        store
+            .note_device(&["core1", "198.18.0.1"], "Cisco IOS Software, old")
+            .unwrap();
+        store
+            .note_device(&["core1"], &format!("Cisco NX-OS {}", "x".repeat(2000)))
+            .unwrap();
+        let known = store
+            .device_descrs(&["core1".into(), "198.18.0.1".into(), "nobody".into()])
+            .unwrap();
+        assert_eq!(known.len(), 2);
+        assert_eq!(known["198.18.0.1"], "Cisco IOS Software, old");
+        assert!(
+            known["core1"].starts_with("Cisco NX-OS") && known["core1"].chars().count() == 1024
+        );
     }
 }

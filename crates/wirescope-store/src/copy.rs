@@ -38,6 +38,7 @@ const TABLES: &[(&str, &str)] = &[
     ("capture_files", "capture_id, seq"),
     ("capture_stats", "capture_id, width, t"),
     ("config_versions", "id"),
+    ("device_facts", "target"),
 ];
 
 /// The tables whose ids the database hands out (AUTOINCREMENT, identity columns): their

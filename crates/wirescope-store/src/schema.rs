@@ -388,6 +388,11 @@ pub(crate) const SQLITE: &[&str] = &[
         seen_run_id INTEGER
     );
     CREATE INDEX config_versions_target ON config_versions (target, id);
+    CREATE TABLE device_facts (
+        target TEXT PRIMARY KEY,
+        descr TEXT NOT NULL,
+        seen_at INTEGER NOT NULL
+    );
 ",
 ];
 
@@ -749,5 +754,10 @@ pub(crate) const POSTGRES: &[&str] = &[
         seen_run_id BIGINT
     );
     CREATE INDEX config_versions_target ON config_versions (target, id);
+    CREATE TABLE device_facts (
+        target TEXT PRIMARY KEY,
+        descr TEXT NOT NULL,
+        seen_at BIGINT NOT NULL
+    );
 ",
 ];
