@@ -815,6 +815,7 @@ netcli_bin() {
 start_netcli() {
     local bin conf="$SSH_DIR/netcli.json"
     bin=$(netcli_bin)
+    rm -f "$SSH_DIR/host-netcli_ed25519" "$SSH_DIR/host-netcli_ed25519.pub"
     ssh-keygen -q -t ed25519 -N '' -C wsl-netcli -f "$SSH_DIR/host-netcli_ed25519"
     "$PY" - "$conf" <<PYEOF
 import json, sys
@@ -843,6 +844,19 @@ json.dump({
 PYEOF
     rm -f "$RUN/netcli.pid"
     spawn netcli "$LAB_SSH_NS" sh -c 'echo $$ > "$1"; exec "$2" "$3"' netcli "$RUN/netcli.pid" "$bin" "$conf"
+}
+# cmd_netcli_restart -- the emulated CLIs again (LAB_NETCLI_BIN, e.g. a release build for the
+# benchmarks), their configurations as generated and a new host key
+cmd_netcli_restart() {
+    require_root
+    local pid i
+    pick_python
+    pid=$(head -n1 "$RUN/netcli.pid" 2>/dev/null || true)
+    [[ "$pid" =~ ^[0-9]+$ ]] && pid_cmd_matches "$pid" wirescope-lab-netcli || die "netcli is not running (lab up?)"
+    kill "$pid"
+    for ((i = 0; i < 50; i++)); do pid_alive "$pid" || break; sleep 0.1; done
+    start_netcli
+    wait_ready netcli
 }
 # ssh_host_fp ADDR PORT -- SHA256 fingerprint of the host key served there, seen from the client
 ssh_host_fp() {
@@ -1325,5 +1339,6 @@ case "${1:-}" in
     deps)   cmd_deps ;;
     ssh-rotate) cmd_ssh_rotate ;;
     pg-restart) cmd_pg_restart ;;
-    *)      echo "usage: $0 up|down|status|deps|ssh-rotate|pg-restart" >&2; exit 2 ;;
+    netcli-restart) cmd_netcli_restart ;;
+    *)      echo "usage: $0 up|down|status|deps|ssh-rotate|pg-restart|netcli-restart" >&2; exit 2 ;;
 esac
