@@ -1351,6 +1351,19 @@ set`, `display current-configuration`, `/export`) is kept in the history as a ve
 differs from the device's previous one, without the lines that change by themselves (times,
 counters); each result says whether it changed, and how.";
 
+/// The network CLI of `ssh config` and `ssh backup`.
+#[derive(Debug, Args)]
+pub struct SshCliArgs {
+    /// The devices' CLI: cisco_ios, cisco_nxos, arista_eos, juniper_junos, hp_procurve,
+    /// mikrotik_routeros, huawei_vrp, or auto (guessed from what each prints).
+    #[arg(long, value_name = "PLATFORM", default_value = "auto")]
+    pub platform: String,
+
+    /// The environment variable holding the secret privileged mode asks for (enable).
+    #[arg(long, value_name = "VAR")]
+    pub enable_secret_env: Option<String>,
+}
+
 /// `wirescope ssh config`.
 #[derive(Debug, Args)]
 pub struct SshConfigArgs {
@@ -1379,14 +1392,8 @@ pub struct SshConfigArgs {
     #[arg(long, conflicts_with = "dry_run")]
     pub save_config: bool,
 
-    /// The devices' CLI: cisco_ios, cisco_nxos, arista_eos, juniper_junos, hp_procurve,
-    /// mikrotik_routeros, huawei_vrp, or auto (guessed from what each prints).
-    #[arg(long, value_name = "PLATFORM", default_value = "auto")]
-    pub platform: String,
-
-    /// The environment variable holding the secret privileged mode asks for (enable).
-    #[arg(long, value_name = "VAR")]
-    pub enable_secret_env: Option<String>,
+    #[command(flatten)]
+    pub cli: SshCliArgs,
 
     #[command(flatten)]
     pub login: SshLoginArgs,
@@ -1404,14 +1411,8 @@ pub struct SshBackupArgs {
     #[command(flatten)]
     pub targets: TargetArgs,
 
-    /// The devices' CLI: cisco_ios, cisco_nxos, arista_eos, juniper_junos, hp_procurve,
-    /// mikrotik_routeros, huawei_vrp, or auto (guessed from what each prints).
-    #[arg(long, value_name = "PLATFORM", default_value = "auto")]
-    pub platform: String,
-
-    /// The environment variable holding the secret privileged mode asks for (enable).
-    #[arg(long, value_name = "VAR")]
-    pub enable_secret_env: Option<String>,
+    #[command(flatten)]
+    pub cli: SshCliArgs,
 
     #[command(flatten)]
     pub login: SshLoginArgs,

@@ -31,7 +31,7 @@ pub(crate) fn ssh_config_command(a: Box<cli::SshConfigArgs>) -> Result<Job, Fail
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     let o = SshOptions {
         shell: true,
-        platform: Some(a.platform),
+        platform: Some(a.cli.platform),
         config: Some(ConfigTask::Push {
             lines,
             save: a.save_config,
@@ -39,8 +39,8 @@ pub(crate) fn ssh_config_command(a: Box<cli::SshConfigArgs>) -> Result<Job, Fail
         }),
         ..SshOptions::default()
     };
-    let o =
-        with_login(o, a.login, a.enable_secret_env.as_deref()).map_err(|e| in_file(e, &path))?;
+    let o = with_login(o, a.login, a.cli.enable_secret_env.as_deref())
+        .map_err(|e| in_file(e, &path))?;
     let targets = cli::TargetArgs {
         targets: a.targets,
         file: a.targets_file,
@@ -78,11 +78,11 @@ pub(crate) fn ssh_backup_command(a: Box<cli::SshBackupArgs>) -> Result<Job, Fail
     let a = *a;
     let o = SshOptions {
         shell: true,
-        platform: Some(a.platform),
+        platform: Some(a.cli.platform),
         config: Some(ConfigTask::Backup),
         ..SshOptions::default()
     };
-    let o = with_login(o, a.login, a.enable_secret_env.as_deref())?;
+    let o = with_login(o, a.login, a.cli.enable_secret_env.as_deref())?;
     // A backup not kept is no backup: the run is always recorded.
     let output = cli::OutputArgs {
         json: a.json,

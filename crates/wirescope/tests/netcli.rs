@@ -600,7 +600,8 @@ fn backups_of_every_vendor_are_kept_once_and_bad_changes_files_are_refused() {
 #[ignore = "needs the lab: sudo bash lab/lab.sh up"]
 fn the_server_keeps_a_backup_run_as_versions_and_names_bad_configuration_tasks() {
     let lab = lab();
-    let server = Server::start("netcli-configs", &[]);
+    // Its own data directory: its own known_hosts, which the lab's host keys may not match.
+    let server = Server::start_env("netcli-configs", &[], &[]);
     let eos = var(lab, "LAB_NETCLI_EOS_V4");
     let options = |config: Value, shell: bool| {
         json!({

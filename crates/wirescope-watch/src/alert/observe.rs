@@ -632,19 +632,12 @@ fn output(
             similar::ChangeTag::Equal => {}
         }
     }
-    let mut text = diff
-        .unified_diff()
-        .context_radius(3)
-        .header("before", "after")
-        .to_string();
-    let truncated = text.len() > MAX_DIFF;
-    if truncated {
-        let mut cut = MAX_DIFF;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-    }
+    let (text, truncated) = bounded(
+        diff.unified_diff()
+            .context_radius(3)
+            .header("before", "after")
+            .to_string(),
+    );
     Observation {
         verdict: Verdict::Holds,
         summary: format!(
@@ -660,6 +653,19 @@ fn output(
         }),
         reference: Some(json!(now)),
     }
+}
+
+/// A diff cut to [`MAX_DIFF`] bytes (at a character's boundary), and whether it was.
+fn bounded(mut text: String) -> (String, bool) {
+    let truncated = text.len() > MAX_DIFF;
+    if truncated {
+        let mut cut = MAX_DIFF;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    (text, truncated)
 }
 
 /// A kept backup's verdict: holds when it is a new version.
@@ -678,15 +684,7 @@ fn backup(target: &str, c: &wirescope_probe::result::ConfigResult) -> Observatio
             .count()
     };
     let (added, removed) = (count('+', "+++"), count('-', "---"));
-    let truncated = diff.len() > MAX_DIFF;
-    let mut text = diff;
-    if truncated {
-        let mut cut = MAX_DIFF;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-    }
+    let (text, truncated) = bounded(diff);
     Observation {
         verdict: Verdict::Holds,
         summary: format!(
