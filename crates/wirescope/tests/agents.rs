@@ -526,11 +526,13 @@ fn an_agent_killed_mid_run_loses_and_repeats_nothing() {
     let ns = lab("LAB_CLIENT_NS");
     let mut agent = Agent::start(&base(&a), &token, "hq", Some(&ns), &dir);
     online(&a, "hq-1", 20);
-    // 400 targets, four echoes 300 ms apart: results come for about a second and a half.
+    // 400 targets, four echoes 300 ms apart, 200 packets a second in all: results come for
+    // about eight seconds (at full rate they all came within one, and a loaded machine could
+    // see the first only once the agent had finished).
     let id = a.create(json!({
         "kind": "ping",
         "targets_text": format!("{}-{}", lab("LAB_MANY_FIRST"), lab("LAB_MANY_LAST")),
-        "options": {"count": 4, "interval": "300ms", "timeout": "1s"},
+        "options": {"count": 4, "interval": "300ms", "timeout": "1s", "rate": 200},
         "sites": ["hq"]
     }));
     let deadline = Instant::now() + Duration::from_secs(20);
