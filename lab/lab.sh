@@ -798,7 +798,7 @@ start_ssh() {
 # the emulated network CLIs' named devices (lab.env LAB_NETCLI_*_V4)
 netcli_addresses() {
     local v
-    for v in IOS NXOS EOS JUNOS HP ROS VRP MUTE SLOW PUSH PUSHJ; do v="LAB_NETCLI_${v}_V4"; echo "${!v}"; done
+    for v in IOS NXOS EOS JUNOS HP ROS VRP MUTE SLOW PUSH PUSHJ PUSHV; do v="LAB_NETCLI_${v}_V4"; echo "${!v}"; done
 }
 # netcli_bin -- the emulator: LAB_NETCLI_BIN, or built from this workspace (cargo, as needed)
 netcli_bin() {
@@ -839,6 +839,7 @@ json.dump({
         dev("$LAB_NETCLI_SLOW_V4", "cisco_ios", "slow1", slow_ms=20, login_delay_ms=300, ignore_paging=True),
         dev("$LAB_NETCLI_PUSH_V4", "cisco_ios", "push1"),
         dev("$LAB_NETCLI_PUSHJ_V4", "juniper_junos", "push2"),
+        dev("$LAB_NETCLI_PUSHV_V4", "huawei_vrp", "push3"),
     ],
 }, open(sys.argv[1], "w"), indent=1)
 PYEOF

@@ -768,3 +768,71 @@ fn a_profile_gives_the_login_and_the_enable_secret() {
         "{r}"
     );
 }
+
+#[test]
+#[ignore = "needs the lab: sudo bash lab/lab.sh up"]
+fn a_vrp_save_that_asks_first_is_answered_and_saved() {
+    let lab = lab();
+    let dir = scratch("vrp");
+    let host = var(lab, "LAB_NETCLI_PUSHV_V4");
+    let changes = dir.join("changes.txt");
+    // Values of this run's own: the device keeps its configuration while the lab is up.
+    let n = std::process::id();
+    let push = |lines: String| {
+        std::fs::write(&changes, lines).unwrap_or_else(|e| panic!("{e}"));
+        let path = changes.display().to_string();
+        let args = [
+            host,
+            "-f",
+            path.as_str(),
+            "--platform",
+            "huawei_vrp",
+            "--save-config",
+        ];
+        rows(&ssh(lab, &dir, "config", &args, None))[host].clone()
+    };
+    let saved = push(format!(
+        "interface GigabitEthernet0/0/2\n description core-{n}\n"
+    ));
+    assert_eq!(saved["error"], Value::Null, "{saved}");
+    let c = config(&saved);
+    assert_eq!(
+        (c["applied"].as_u64(), &c["saved"]),
+        (Some(2), &Value::Bool(true)),
+        "{c}"
+    );
+    assert!(
+        c["diff"]
+            .as_str()
+            .is_some_and(|d| d.contains(&format!("\n+ description core-{n}\n"))),
+        "{c}"
+    );
+    // The save's own output: the question answered, then the device's word.
+    let outputs = saved["outputs"].as_array().cloned().unwrap_or_default();
+    let save = outputs
+        .iter()
+        .find(|o| o["command"] == "save")
+        .unwrap_or_else(|| panic!("no save in {saved}"));
+    assert!(
+        save["output"]
+            .as_str()
+            .is_some_and(|t| t.contains("[Y/N]")
+                && t.ends_with("Info: Save the configuration successfully.")),
+        "{save}"
+    );
+    // Refused: the save is never typed, so never asked.
+    let refused = push("undo frobnicate\nbogus 1\n".into());
+    assert_eq!(
+        refused["error"],
+        "line 2 'bogus 1' was refused: Error: Unrecognized command found at '^' position."
+    );
+    assert_eq!(config(&refused)["saved"], false);
+    assert!(
+        !refused["outputs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|o| o["command"] == "save"),
+        "{refused}"
+    );
+}

@@ -101,6 +101,8 @@ enum Wait {
     Secret(String),
     /// A key for the pager; the lines still to show.
     Pager(VecDeque<String>),
+    /// An answer to a question (yes to save), typed so far.
+    Confirm(String),
     /// Nothing ever (a device that never shows its prompt).
     Nothing,
 }
@@ -206,6 +208,23 @@ impl Session {
                         _ if enter => self.show(rest, 1, &mut out),
                         b'q' | 3 => self.show(VecDeque::new(), 0, &mut out),
                         _ => self.wait = Wait::Pager(rest),
+                    }
+                }
+                Wait::Confirm(typed) => {
+                    if enter {
+                        let yes = typed.trim().eq_ignore_ascii_case("y");
+                        self.wait = Wait::Line;
+                        self.text(&mut out, "\r\n");
+                        let said = if yes {
+                            "Info: Save the configuration successfully."
+                        } else {
+                            "Info: The configuration was not saved."
+                        };
+                        self.emit(vec![said.into()], &mut out);
+                    } else if b >= 0x20 {
+                        typed.push(b as char);
+                        let echo = (b as char).to_string();
+                        self.text(&mut out, &echo);
                     }
                 }
                 Wait::Secret(typed) => {
@@ -386,6 +405,15 @@ impl Session {
         } else if let Some((_, said)) = f.save().filter(|(c, _)| *c == line) {
             if needs_enable {
                 return self.refuse(line, 0, out);
+            }
+            if f == Flavor::HuaweiVrp && self.profile.prompt {
+                // VRP asks before it writes.
+                self.text(
+                    out,
+                    "Warning: The current configuration will be written to the device. Continue? [Y/N]:",
+                );
+                self.wait = Wait::Confirm(String::new());
+                return false;
             }
             self.emit(said.split("\r\n").map(String::from).collect(), out);
         } else if matches!(line, "exit" | "quit" | "logout" | "/quit") {

@@ -143,6 +143,8 @@ pub struct Driver {
     phase: Phase,
     /// The most one command (or the login) may print before its prompt.
     limit: usize,
+    /// Where in `buf` the last question was answered (none is answered twice).
+    answered: usize,
 }
 
 impl Driver {
@@ -179,6 +181,7 @@ impl Driver {
             buf: String::new(),
             phase: Phase::Login,
             limit,
+            answered: 0,
         }
     }
 
@@ -207,6 +210,16 @@ impl Driver {
             steps.push(Step::Send(" ".into()));
             return steps;
         }
+        // A question while applying, saving or leaving gets the platform's answer, once.
+        if let Phase::Running(item) = &self.phase
+            && matches!(item.kind, Kind::Apply | Kind::Always)
+            && self.buf.rfind('\n').map_or(0, |i| i + 1) >= self.answered
+            && let Some(answer) = p.answer_to(&self.buf)
+        {
+            self.answered = self.buf.len();
+            steps.push(Step::Send(format!("{answer}\n")));
+            return steps;
+        }
         if let Phase::Enabling { secret_sent: false } = self.phase
             && p.secret_wanted(&self.buf)
         {
@@ -227,6 +240,7 @@ impl Driver {
             return steps;
         };
         let printed = std::mem::take(&mut self.buf);
+        self.answered = 0;
         match std::mem::replace(&mut self.phase, Phase::Over) {
             Phase::Login => self.after_login(mode, &mut steps),
             Phase::Paging(i) => {

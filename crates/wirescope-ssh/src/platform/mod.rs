@@ -44,6 +44,10 @@ pub struct Platform {
     pub ignore: &'static [&'static str],
     /// A banner that waits for a key before the prompt (HP ProCurve).
     press_key: Option<&'static str>,
+    /// Questions the platform asks while applying, saving or leaving configuration mode
+    /// (Huawei's `save` asks `[Y/N]`), and the answer typed. Only those lines get answers: a
+    /// question during a command is never answered for the operator.
+    confirm: &'static [(&'static str, &'static str)],
 }
 
 /// The platforms known, by name.
@@ -79,6 +83,7 @@ pub const PLATFORMS: &[Platform] = &[
             r"^Current configuration : \d+ bytes",
         ],
         press_key: None,
+        confirm: &[],
     },
     Platform {
         name: "cisco_nxos",
@@ -102,6 +107,7 @@ pub const PLATFORMS: &[Platform] = &[
         show_config: Some("show running-config"),
         ignore: &[r"^!Time:", r"^!Running configuration last done at"],
         press_key: None,
+        confirm: &[],
     },
     Platform {
         name: "arista_eos",
@@ -125,6 +131,7 @@ pub const PLATFORMS: &[Platform] = &[
         show_config: Some("show running-config"),
         ignore: &[r"^! Command: show running-config", r"^! device: .*EOS-"],
         press_key: None,
+        confirm: &[],
     },
     Platform {
         name: "juniper_junos",
@@ -148,6 +155,7 @@ pub const PLATFORMS: &[Platform] = &[
         show_config: Some("show configuration | display set"),
         ignore: &[r"^## Last commit:", r"^## Last changed:"],
         press_key: None,
+        confirm: &[],
     },
     Platform {
         name: "hp_procurve",
@@ -169,6 +177,7 @@ pub const PLATFORMS: &[Platform] = &[
             r"^; Ver ",
         ],
         press_key: Some(r"Press any key to continue"),
+        confirm: &[],
     },
     Platform {
         name: "mikrotik_routeros",
@@ -193,6 +202,7 @@ pub const PLATFORMS: &[Platform] = &[
         show_config: Some("/export"),
         ignore: &[r"^# .* by RouterOS", r"^# software id ="],
         press_key: None,
+        confirm: &[],
     },
     Platform {
         name: "huawei_vrp",
@@ -214,6 +224,7 @@ pub const PLATFORMS: &[Platform] = &[
             r"^!Last configuration was updated at",
         ],
         press_key: None,
+        confirm: &[(r"(?i)\[Y/N\]:?\s*$", "y")],
     },
     Platform {
         name: "linux",
@@ -232,6 +243,7 @@ pub const PLATFORMS: &[Platform] = &[
         show_config: None,
         ignore: &[],
         press_key: None,
+        confirm: &[],
     },
 ];
 
@@ -258,6 +270,7 @@ struct Compiled {
     errors: Vec<Regex>,
     ignore: Vec<Regex>,
     press_key: Option<Regex>,
+    confirm: Vec<(Regex, &'static str)>,
 }
 
 fn compiled(p: &Platform) -> &'static Compiled {
@@ -274,6 +287,7 @@ fn compiled(p: &Platform) -> &'static Compiled {
                 errors: p.errors.iter().map(|e| re(e)).collect(),
                 ignore: p.ignore.iter().map(|e| re(e)).collect(),
                 press_key: p.press_key.map(re),
+                confirm: p.confirm.iter().map(|(q, a)| (re(q), *a)).collect(),
             })
             .collect()
     });
@@ -330,6 +344,17 @@ impl Platform {
             .press_key
             .as_ref()
             .is_some_and(|r| r.is_match(&tail))
+    }
+
+    /// The answer to a question the output ends with (while applying or saving), if the
+    /// platform knows the question.
+    pub fn answer_to(&self, output: &str) -> Option<&'static str> {
+        let tail = strip_ansi(output.rsplit('\n').next().unwrap_or(""));
+        compiled(self)
+            .confirm
+            .iter()
+            .find(|(q, _)| q.is_match(tail.trim_end_matches('\r')))
+            .map(|(_, a)| *a)
     }
 
     /// Whether the output ends with privileged mode's password prompt.

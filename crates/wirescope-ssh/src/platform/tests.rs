@@ -366,6 +366,42 @@ mod sessions {
     }
 
     #[test]
+    fn a_save_that_asks_is_answered_once_and_a_command_that_asks_never() {
+        let vrp = p("huawei_vrp");
+        let save = Item {
+            text: "save".into(),
+            kind: Kind::Apply,
+        };
+        let mut d = Driver::with_plan(vrp, vec![save], None, 1 << 20);
+        d.feed("<vrp1>");
+        assert_eq!(d.feed("<vrp1>"), vec![send("save\n")]);
+        let q = "save\r\nWarning: The current configuration will be written to the device. Continue? [Y/N]:";
+        assert_eq!(d.feed(q), vec![send("y\n")]);
+        assert_eq!(
+            d.feed(" "),
+            vec![],
+            "the same question is not answered twice"
+        );
+        let steps = d.feed("y\r\nInfo: Save the configuration successfully.\r\n<vrp1>");
+        assert!(
+            matches!(
+                &steps[0],
+                Step::Output {
+                    kind: Kind::Apply,
+                    error: None,
+                    ..
+                }
+            ),
+            "{steps:?}"
+        );
+        // The same question during a plain command waits for the operator (and times out).
+        let mut c = Driver::new(vrp, vec!["reset counters".into()], None, 1 << 20);
+        c.feed("<vrp1>");
+        c.feed("<vrp1>");
+        assert_eq!(c.feed("reset counters\r\nContinue? [Y/N]:"), vec![]);
+    }
+
+    #[test]
     fn a_refused_command_carries_its_error() {
         let mut d = Driver::new(p("juniper_junos"), vec!["show foo".into()], None, 1 << 20);
         assert_eq!(

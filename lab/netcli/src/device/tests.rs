@@ -161,6 +161,11 @@ fn procurve_waits_for_a_key_and_huawei_and_routeros_speak_their_own_words() {
     assert!(typed(&mut vrp, "undo description link 3\r").ends_with("[sw1-GigabitEthernet0/0/3]"));
     assert!(typed(&mut vrp, "bogus\r").contains("Error: Unrecognized command"));
     assert!(typed(&mut vrp, "return\r").ends_with("<sw1>"));
+    assert!(typed(&mut vrp, "save\r").ends_with("Continue? [Y/N]:"));
+    assert_eq!(
+        typed(&mut vrp, "y\r"),
+        "y\r\nInfo: Save the configuration successfully.\r\n<sw1>"
+    );
     assert!(
         !state
             .lock()
