@@ -10,9 +10,9 @@ use wirescope_store::{Store, StoreError};
 /// sysDescr.0, as SNMP results name it.
 const SYS_DESCR: &str = ".1.3.6.1.2.1.1.1.0";
 
-/// Remembers the sysDescr an SNMP result carries (a crawl's device, or a get or walk of it),
-/// under its target and its address.
-pub(crate) fn note(store: &Store, r: &SnmpResult) -> Result<(), StoreError> {
+/// The sysDescr an SNMP result carries (a crawl's device, or a get or walk of it), under its
+/// target and its address, added to `facts`.
+pub(crate) fn facts(r: &SnmpResult, facts: &mut Vec<(String, String)>) {
     let descr = r.device.as_ref().and_then(|d| d.descr.clone()).or_else(|| {
         r.varbinds
             .iter()
@@ -20,14 +20,12 @@ pub(crate) fn note(store: &Store, r: &SnmpResult) -> Result<(), StoreError> {
             .map(|v| v.value.clone())
     });
     let Some(descr) = descr.filter(|d| !d.trim().is_empty()) else {
-        return Ok(());
+        return;
     };
-    let addr = r.addr.map(|a| a.to_string());
-    let mut names = vec![r.target.as_str()];
-    if let Some(a) = addr.as_deref().filter(|a| *a != r.target) {
-        names.push(a);
+    if let Some(a) = r.addr.map(|a| a.to_string()).filter(|a| *a != r.target) {
+        facts.push((a, descr.clone()));
     }
-    store.note_device(&names, &descr)
+    facts.push((r.target.clone(), descr));
 }
 
 /// Gives an interactive SSH run without a named platform what the history knows of its
@@ -126,9 +124,16 @@ mod tests {
             }],
             ..SnmpResult::default()
         };
-        note(&s, &crawl).expect("noted");
-        note(&s, &get).expect("noted");
-        note(&s, &SnmpResult::default()).expect("nothing to note");
+        let mut noted = Vec::new();
+        for r in [&crawl, &get, &SnmpResult::default()] {
+            facts(r, &mut noted);
+        }
+        assert_eq!(
+            noted.len(),
+            3,
+            "a crawl's target and address, a get's target: {noted:?}"
+        );
+        s.note_devices(&noted).expect("noted");
         let target = |spec: &str| Target {
             spec: spec.into(),
             host: spec

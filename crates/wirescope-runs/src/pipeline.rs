@@ -254,11 +254,18 @@ impl Pipeline {
             if self.store_error.is_none()
                 && let Some((store, id)) = &self.store
             {
-                let kept = batch.iter_mut().try_for_each(|r| match r {
-                    ProbeResult::Ssh(s) => crate::configs::keep(store, *id, s),
-                    ProbeResult::Snmp(s) => crate::configs::note(store, s),
-                    _ => Ok(()),
-                });
+                let mut facts = Vec::new();
+                let kept = batch
+                    .iter_mut()
+                    .try_for_each(|r| match r {
+                        ProbeResult::Ssh(s) => crate::configs::keep(store, *id, s),
+                        ProbeResult::Snmp(s) => {
+                            crate::configs::facts(s, &mut facts);
+                            Ok(())
+                        }
+                        _ => Ok(()),
+                    })
+                    .and_then(|()| store.note_devices(&facts));
                 if let Err(e) = kept {
                     self.store_failed(format!("keeping configurations failed: {e}"), cancel);
                     if self.on_store_error == OnStoreError::StopRun {

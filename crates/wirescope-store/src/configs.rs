@@ -11,6 +11,8 @@ use sha2::{Digest, Sha256};
 
 /// Versions kept per device; older ones are removed as new ones come.
 pub const CONFIG_VERSIONS_KEPT: i64 = 200;
+/// Versions kept of all devices together; the oldest go first.
+pub const CONFIG_VERSIONS_TOTAL: i64 = 100_000;
 
 /// One kept version, without its text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -68,23 +70,28 @@ pub const DEVICE_FACTS_KEPT: i64 = 100_000;
 const DESCR_KEPT: usize = 1024;
 
 impl Store {
-    /// Remembers what a device (by target and by address) said it is.
-    pub fn note_device(&self, names: &[&str], descr: &str) -> Result<(), StoreError> {
-        let descr: String = descr.chars().take(DESCR_KEPT).collect();
+    /// Remembers what devices said they are: each `(name, sysDescr)` (a device by its target
+    /// and by its address), in one transaction, the least recently seen past
+    /// [`DEVICE_FACTS_KEPT`] dropped once.
+    pub fn note_devices(&self, facts: &[(String, String)]) -> Result<(), StoreError> {
+        if facts.is_empty() {
+            return Ok(());
+        }
         let now = now_ms();
         self.transaction(|tx| {
-            for name in names {
+            for (name, descr) in facts {
+                let descr: String = descr.chars().take(DESCR_KEPT).collect();
                 tx.execute(
                     "INSERT INTO device_facts (target, descr, seen_at) VALUES (?1, ?2, ?3)
                      ON CONFLICT (target) DO UPDATE SET descr = excluded.descr,
                          seen_at = excluded.seen_at",
-                    params![*name, descr, now],
+                    params![name.as_str(), descr, now],
                 )?;
             }
             tx.execute(
-                "DELETE FROM device_facts WHERE target NOT IN
-                     (SELECT target FROM device_facts ORDER BY seen_at DESC, target LIMIT ?1)",
-                params![DEVICE_FACTS_KEPT],
+                "DELETE FROM device_facts WHERE seen_at < (SELECT seen_at FROM device_facts
+                     ORDER BY seen_at DESC LIMIT 1 OFFSET ?1)",
+                params![DEVICE_FACTS_KEPT - 1],
             )?;
             Ok(())
         })
@@ -126,6 +133,20 @@ impl Store {
         text: &str,
         comparable: &str,
         run_id: Option<i64>,
+    ) -> Result<Kept, StoreError> {
+        self.keep_config_within(
+            (target, platform, text, comparable, run_id),
+            CONFIG_VERSIONS_KEPT,
+            CONFIG_VERSIONS_TOTAL,
+        )
+    }
+
+    /// [`Store::keep_config`] with its bounds: versions per device, versions in all.
+    fn keep_config_within(
+        &self,
+        (target, platform, text, comparable, run_id): (&str, &str, &str, &str, Option<i64>),
+        per_device: i64,
+        total: i64,
     ) -> Result<Kept, StoreError> {
         let now = now_ms();
         let digest: String = Sha256::digest(comparable.as_bytes())
@@ -172,7 +193,12 @@ impl Store {
             tx.execute(
                 "DELETE FROM config_versions WHERE target = ?1 AND id NOT IN
                      (SELECT id FROM config_versions WHERE target = ?1 ORDER BY id DESC LIMIT ?2)",
-                params![target, CONFIG_VERSIONS_KEPT],
+                params![target, per_device],
+            )?;
+            tx.execute(
+                "DELETE FROM config_versions WHERE id <= (SELECT id FROM config_versions
+                     ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+                params![total],
             )?;
             Ok(Kept {
                 version: id,
@@ -313,12 +339,28 @@ pub(crate) mod tests {
         assert_eq!(kept.len() as i64, CONFIG_VERSIONS_KEPT);
         assert!(kept.iter().all(|v| v.id > next.version));
         assert_eq!(store.config_versions("sw2").unwrap().len(), 1);
+        // Past the total, the oldest versions of any device go (sw2's only one among them).
+        let capped = |t: &str, text: &str| {
+            store
+                .keep_config_within((t, "cisco_ios", text, text, None), 200, 3)
+                .unwrap()
+        };
+        for i in 0..3 {
+            capped("sw3", &format!("vlan {i}"));
+        }
+        assert!(store.config_versions("sw2").unwrap().is_empty());
+        assert_eq!(store.config_versions("sw1").unwrap().len(), 0);
+        assert_eq!(store.config_versions("sw3").unwrap().len(), 3);
         // What devices said of themselves, by target and address, the newest word kept.
+        let fact = |n: &str, d: &str| (n.to_string(), d.to_string());
         store
-            .note_device(&["core1", "198.18.0.1"], "Cisco IOS Software, old")
+            .note_devices(&[
+                fact("core1", "Cisco IOS Software, old"),
+                fact("198.18.0.1", "Cisco IOS Software, old"),
+            ])
             .unwrap();
         store
-            .note_device(&["core1"], &format!("Cisco NX-OS {}", "x".repeat(2000)))
+            .note_devices(&[fact("core1", &format!("Cisco NX-OS {}", "x".repeat(2000)))])
             .unwrap();
         let known = store
             .device_descrs(&["core1".into(), "198.18.0.1".into(), "nobody".into()])

@@ -35,7 +35,10 @@ pub use alerts::{
 };
 pub use audit::{AUDIT_LISTED, AuditEntry, AuditFilter, NewAudit};
 pub use captures::{CAPTURE_WIDTHS, CaptureFile, CaptureStat, KeptFile, NewCapture, StoredCapture};
-pub use configs::{CONFIG_VERSIONS_KEPT, ConfigDevice, ConfigVersion, DEVICE_FACTS_KEPT, Kept};
+pub use configs::{
+    CONFIG_VERSIONS_KEPT, CONFIG_VERSIONS_TOTAL, ConfigDevice, ConfigVersion, DEVICE_FACTS_KEPT,
+    Kept,
+};
 pub use copy::{COPY_BATCH, COPY_SAMPLES, TableCopy};
 pub use diagnostics::{Diagnostics, DiagnosticsStatus};
 pub use pg::{INSTANCE_TTL_MS, Notice, POOL_SIZE, RUNS_CHANNEL, is_url};

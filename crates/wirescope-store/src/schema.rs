@@ -393,6 +393,7 @@ pub(crate) const SQLITE: &[&str] = &[
         descr TEXT NOT NULL,
         seen_at INTEGER NOT NULL
     );
+    CREATE INDEX device_facts_seen ON device_facts (seen_at);
 ",
 ];
 
@@ -759,5 +760,6 @@ pub(crate) const POSTGRES: &[&str] = &[
         descr TEXT NOT NULL,
         seen_at BIGINT NOT NULL
     );
+    CREATE INDEX device_facts_seen ON device_facts (seen_at);
 ",
 ];
